@@ -1,0 +1,47 @@
+# The front door. Targets stay stable: make, make test, make run, make install,
+# make conformance-server PORT=N, make test-asan.
+BUILD ?= build
+BUILD_ASAN ?= build-asan
+PORT ?= 3000
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build test test-asan run install conformance-server clean format
+
+all: build
+
+$(BUILD)/CMakeCache.txt:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+
+build: $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory -s
+
+# Installs what is missing (Debian packages, npm packages from the lockfile).
+deps:
+	@bash scripts/deps.sh
+
+test: deps build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+$(BUILD_ASAN)/CMakeCache.txt:
+	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DSIO_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+
+test-asan: deps $(BUILD_ASAN)/CMakeCache.txt
+	@cmake --build $(BUILD_ASAN) -j $(JOBS) -- --no-print-directory -s
+	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+run: deps build
+	@$(BUILD)/demo --port 5000
+
+conformance-server: build
+	@$(BUILD)/conformance_server --port $(PORT)
+
+install: build
+	@cmake --install $(BUILD)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	@rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,0 +1,91 @@
+/* libsio: common definitions shared by every public header.
+ *
+ * Threads: nothing in libsio is thread-safe unless its comment says so.
+ * Errors: functions return 0 (or a non-negative count) on success and a
+ * negative SIO_E* code on failure. A call that fails never runs its callback.
+ */
+#ifndef SIO_COMMON_H
+#define SIO_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SIO_BUILDING)
+#define SIO_EXTERN __attribute__((visibility("default")))
+#else
+#define SIO_EXTERN
+#endif
+
+#define SIO_VERSION_MAJOR 0
+#define SIO_VERSION_MINOR 1
+#define SIO_VERSION_PATCH 0
+#define SIO_VERSION_STRING "0.1.0"
+
+/* The version the library was built as, e.g. "0.1.0". Static string. */
+SIO_EXTERN const char *sio_version(void);
+
+/* Error codes. Values that have an errno equivalent equal -errno, like libuv's
+ * UV_E* codes, so libuv errors pass through unchanged. */
+#define SIO_ERRNO_MAP(XX)                                                              \
+  XX(EINVAL, -22, "invalid argument")                                                \
+  XX(ENOMEM, -12, "out of memory")                                                   \
+  XX(EPROTO, -71, "protocol error")                                                  \
+  XX(ETIMEDOUT, -110, "timed out")                                                   \
+  XX(ECANCELED, -125, "operation canceled")                                          \
+  XX(EMSGSIZE, -90, "message too long")                                              \
+  XX(ENOENT, -2, "no such entry")                                                    \
+  XX(EEXIST, -17, "already exists")                                                  \
+  XX(EBUSY, -16, "resource busy")                                                    \
+  XX(EAGAIN, -11, "try again")                                                       \
+  XX(EACCES, -13, "permission denied")                                               \
+  XX(ENOTCONN, -107, "not connected")                                                \
+  XX(ECONNRESET, -104, "connection reset by peer")                                   \
+  XX(EPIPE, -32, "broken pipe")                                                      \
+  XX(EILSEQ, -84, "illegal byte sequence")                                           \
+  XX(ECLOSED, -4000, "closed")                                                       \
+  XX(EINCOMPLETE, -4001, "incomplete input")                                         \
+  XX(ELIMIT, -4002, "limit exceeded")
+
+enum sio_errno {
+#define SIO__ERR_ENUM(name, value, text) SIO_##name = (value),
+  SIO_ERRNO_MAP(SIO__ERR_ENUM)
+#undef SIO__ERR_ENUM
+};
+
+/* A human-readable message for an error code. Static string; never NULL. */
+SIO_EXTERN const char *sio_strerror(int err);
+/* The code's name, e.g. "EPROTO". Static string; never NULL. */
+SIO_EXTERN const char *sio_err_name(int err);
+
+/* The one allocator hook. Call before any other libsio function; all four
+ * must be given. Returns 0, or SIO_EINVAL if one is NULL. Not thread-safe. */
+typedef void *(*sio_malloc_fn)(size_t size);
+typedef void *(*sio_realloc_fn)(void *ptr, size_t size);
+typedef void *(*sio_calloc_fn)(size_t count, size_t size);
+typedef void (*sio_free_fn)(void *ptr);
+SIO_EXTERN int sio_replace_allocator(sio_malloc_fn m, sio_realloc_fn r, sio_calloc_fn c,
+                                     sio_free_fn f);
+
+/* Logging. The default handler writes lines at or above the level set by the
+ * SIO_LOG environment variable (debug, info, warn, error; default warn) to
+ * stderr. `msg` is borrowed for the call. */
+typedef enum { SIO_LOG_DEBUG = 0, SIO_LOG_INFO, SIO_LOG_WARN, SIO_LOG_ERROR } sio_log_level_t;
+typedef void (*sio_log_cb)(sio_log_level_t level, const char *msg, void *user_data);
+/* Replaces the handler (NULL restores the default). Not thread-safe. */
+SIO_EXTERN void sio_set_log_handler(sio_log_cb cb, void *user_data);
+SIO_EXTERN void sio_set_log_level(sio_log_level_t level);
+
+/* A borrowed span of bytes: base is valid only as long as its owner says. */
+typedef struct {
+  const uint8_t *base;
+  size_t len;
+} sio_buf_t;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

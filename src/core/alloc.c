@@ -1,0 +1,51 @@
+#include "core/alloc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sio/common.h"
+
+static sio_malloc_fn g_malloc = malloc;
+static sio_realloc_fn g_realloc = realloc;
+static sio_calloc_fn g_calloc = calloc;
+static sio_free_fn g_free = free;
+
+int sio_replace_allocator(sio_malloc_fn m, sio_realloc_fn r, sio_calloc_fn c,
+                          sio_free_fn f) {
+  if (!m || !r || !c || !f) return SIO_EINVAL;
+  g_malloc = m;
+  g_realloc = r;
+  g_calloc = c;
+  g_free = f;
+  return 0;
+}
+
+void *sio__malloc(size_t size) {
+  return g_malloc(size ? size : 1);
+}
+
+void *sio__realloc(void *ptr, size_t size) {
+  return g_realloc(ptr, size ? size : 1);
+}
+
+void *sio__calloc(size_t count, size_t size) {
+  if (size && count > SIZE_MAX / size) return NULL;
+  return g_calloc(count ? count : 1, size ? size : 1);
+}
+
+void sio__free(void *ptr) {
+  if (ptr) g_free(ptr);
+}
+
+char *sio__strndup(const char *s, size_t n) {
+  char *p = sio__malloc(n + 1);
+  if (!p) return NULL;
+  memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+char *sio__strdup(const char *s) {
+  return sio__strndup(s, strlen(s));
+}
