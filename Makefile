@@ -6,15 +6,16 @@ PORT ?= 3000
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-asan run install conformance-server clean format
+.PHONY: all deps build test test-asan run install conformance-server clean format format-check
 
 all: build
 
 $(BUILD)/CMakeCache.txt:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 
+# Quiet: prints nothing unless the build fails (then the whole log).
 build: $(BUILD)/CMakeCache.txt
-	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory -s
+	@cmake --build $(BUILD) -j $(JOBS) >$(BUILD)/build.log 2>&1 || { cat $(BUILD)/build.log; exit 1; }
 
 # Installs what is missing (Debian packages, npm packages from the lockfile).
 deps:
@@ -27,7 +28,7 @@ $(BUILD_ASAN)/CMakeCache.txt:
 	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DSIO_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 
 test-asan: deps $(BUILD_ASAN)/CMakeCache.txt
-	@cmake --build $(BUILD_ASAN) -j $(JOBS) -- --no-print-directory -s
+	@cmake --build $(BUILD_ASAN) -j $(JOBS) >$(BUILD_ASAN)/build.log 2>&1 || { cat $(BUILD_ASAN)/build.log; exit 1; }
 	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
@@ -42,6 +43,9 @@ install: build
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
 clean:
 	@rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,0 +1,129 @@
+/* libsio's HTTP/1.1 server: Engine.IO and Socket.IO mount on it, it serves
+ * static files from a root directory, and hands every other request to the
+ * application's handler (404 when there is none).
+ *
+ * Threads: everything runs on the loop's thread; nothing here is thread-safe.
+ * Lifetime: close is asynchronous and idempotent; the server's memory stays
+ * valid until the close callback returns. The loop is the user's: libsio never
+ * runs, stops or closes it.
+ */
+#ifndef SIO_HTTP_H
+#define SIO_HTTP_H
+
+#include <uv.h>
+
+#include "sio/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sio_http_server sio_http_server_t;
+typedef struct sio_http_opts sio_http_opts_t;
+typedef struct sio_http_req sio_http_req_t;
+
+/* ---- options (copied by sio_http_server_new; free them afterwards) ---- */
+
+/* A new options object with the defaults below; NULL if out of memory. */
+SIO_EXTERN sio_http_opts_t *sio_http_opts_new(void);
+SIO_EXTERN void sio_http_opts_free(sio_http_opts_t *o);
+/* Header bytes of one request (default 16384); past it: 431 and close. */
+SIO_EXTERN void sio_http_opts_set_max_header_bytes(sio_http_opts_t *o, size_t n);
+/* Header lines of one request (default 100); past it: 431 and close. */
+SIO_EXTERN void sio_http_opts_set_max_headers(sio_http_opts_t *o, size_t n);
+/* Body bytes of one request (default 1000000, Engine.IO's maxHttpBufferSize);
+ * past it: 413 and close. A mount may ask for less. */
+SIO_EXTERN void sio_http_opts_set_max_body(sio_http_opts_t *o, size_t n);
+/* Time to receive a request's headers (default 10000 ms; slowloris); past it:
+ * 408 and close. Also bounds the time to receive the body. */
+SIO_EXTERN void sio_http_opts_set_request_timeout(sio_http_opts_t *o, uint32_t ms);
+/* Idle time allowed between requests on a keep-alive connection (default 5000 ms). */
+SIO_EXTERN void sio_http_opts_set_keepalive_timeout(sio_http_opts_t *o, uint32_t ms);
+/* Bytes queued for writing on one connection before it is dropped as a peer
+ * that does not read (default 4 MiB). Applies to WebSocket connections too. */
+SIO_EXTERN void sio_http_opts_set_max_write_queue(sio_http_opts_t *o, size_t n);
+/* Serves files below dir (copied) for GET/HEAD requests that no mount or route
+ * claims; "/" maps to index.html. Nothing outside dir is ever served. */
+SIO_EXTERN int sio_http_opts_set_static_root(sio_http_opts_t *o, const char *dir);
+
+/* CORS. Default: no cross-origin access (no Access-Control-* headers, and a
+ * WebSocket upgrade whose Origin differs from its Host is refused).
+ * origins: "*" for any origin, or a comma-separated list of exact origins
+ * ("http://a.example,https://b.example"); copied. With credentials on, the
+ * request's Origin is reflected instead of "*", with
+ * Access-Control-Allow-Credentials: true. */
+SIO_EXTERN int sio_http_opts_set_cors_origins(sio_http_opts_t *o, const char *origins);
+SIO_EXTERN void sio_http_opts_set_cors_credentials(sio_http_opts_t *o, int on);
+/* A callback that decides per origin (1 allow, 0 deny); overrides the list.
+ * origin is borrowed for the call. */
+typedef int (*sio_http_cors_cb)(const char *origin, size_t len, void *user_data);
+SIO_EXTERN void sio_http_opts_set_cors_callback(sio_http_opts_t *o, sio_http_cors_cb cb,
+                                                void *user_data);
+
+/* ---- server ---- */
+
+/* Creates a server on loop (borrowed; must outlive the server). opts may be
+ * NULL for the defaults. Returns 0 and *out, or SIO_ENOMEM / SIO_EINVAL. */
+SIO_EXTERN int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
+                                   sio_http_server_t **out);
+/* Listens on host:port (port 0 picks a free one; see sio_http_server_port).
+ * May be called several times for several addresses. Returns 0 or a libuv error. */
+SIO_EXTERN int sio_http_server_listen(sio_http_server_t *s, const char *host, int port);
+/* The port of the first listener, or a negative error. */
+SIO_EXTERN int sio_http_server_port(const sio_http_server_t *s);
+
+/* Handler for a complete request (headers and body received). The handler
+ * must eventually answer it with sio_http_req_respond*(), at once or later
+ * (long-polling); requests pipelined behind it on the same connection wait
+ * and are answered in order. req is valid until it is answered or its abort
+ * callback has run. */
+typedef void (*sio_http_handler_cb)(sio_http_req_t *req, void *user_data);
+/* The application handler: every request no mount, and no static file, claims. */
+SIO_EXTERN void sio_http_server_on_request(sio_http_server_t *s, sio_http_handler_cb cb,
+                                           void *user_data);
+
+/* Closes listeners and every connection; cb (may be NULL) runs once after every
+ * handle is closed. Idempotent; safe inside a callback. */
+typedef void (*sio_http_close_cb)(sio_http_server_t *s, void *user_data);
+SIO_EXTERN void sio_http_server_close(sio_http_server_t *s, sio_http_close_cb cb,
+                                      void *user_data);
+SIO_EXTERN void sio_http_server_set_data(sio_http_server_t *s, void *data);
+SIO_EXTERN void *sio_http_server_get_data(const sio_http_server_t *s);
+
+/* ---- requests: all strings are borrowed, valid until the request is answered ---- */
+
+/* "GET", "POST", ... */
+SIO_EXTERN const char *sio_http_req_method(const sio_http_req_t *r);
+/* The raw target path (before '?'), not decoded. */
+SIO_EXTERN const char *sio_http_req_path(const sio_http_req_t *r, size_t *len);
+/* The raw query string (after '?', without it), "" if none. */
+SIO_EXTERN const char *sio_http_req_query(const sio_http_req_t *r, size_t *len);
+/* Copies the percent-decoded value of query parameter key into out (NUL
+ * terminated, truncated to outlen-1). Returns its length, or SIO_ENOENT. */
+SIO_EXTERN int sio_http_req_query_get(const sio_http_req_t *r, const char *key, char *out,
+                                      size_t outlen);
+/* The first header with this name (case-insensitive) or NULL; *len its length. */
+SIO_EXTERN const char *sio_http_req_header(const sio_http_req_t *r, const char *name,
+                                           size_t *len);
+/* Header i (0-based) as name/value; returns 0, or SIO_ENOENT past the end. */
+SIO_EXTERN int sio_http_req_header_at(const sio_http_req_t *r, size_t i, sio_buf_t *name,
+                                      sio_buf_t *value);
+/* The body bytes (mutable in place), valid until the request is answered. */
+SIO_EXTERN uint8_t *sio_http_req_body(sio_http_req_t *r, size_t *len);
+/* The peer's address as "ip" (no port). */
+SIO_EXTERN const char *sio_http_req_remote_addr(const sio_http_req_t *r);
+/* 1 when this is a WebSocket upgrade request (Upgrade: websocket). */
+SIO_EXTERN int sio_http_req_is_upgrade(const sio_http_req_t *r);
+
+/* Answers the request. content_type may be NULL (no Content-Type);
+ * extra_headers is NULL or complete header lines, each ending in "\r\n",
+ * copied. body is copied. CORS headers (when configured and the request has an
+ * allowed Origin) are added, on errors too. Content-Length is always set.
+ * The request is finished: do not touch it afterwards. */
+SIO_EXTERN int sio_http_req_respond(sio_http_req_t *r, int status, const char *content_type,
+                                    const char *extra_headers, const void *body, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

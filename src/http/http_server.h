@@ -1,0 +1,53 @@
+/* Internal side of the HTTP server: what the Engine.IO layer (and later the
+ * Socket.IO server) needs beyond the public API in sio/http.h. */
+#ifndef SIO_HTTP_SERVER_H
+#define SIO_HTTP_SERVER_H
+
+#include "core/rbuf.h"
+#include "sio/http.h"
+
+struct sio__stream;
+
+/* A mount claims every request whose path starts with prefix (copied; e.g.
+ * "/engine.io/"), before static files and the application handler.
+ * max_body: this mount's body limit (a larger body gets 413 and the
+ * connection is closed before the handler runs); 0 = the server's.
+ * Returns 0, SIO_EEXIST (prefix taken) or SIO_ENOMEM. */
+int sio__http_server_mount(sio_http_server_t *s, const char *prefix, size_t max_body,
+                           sio_http_handler_cb cb, void *user_data);
+void sio__http_server_unmount(sio_http_server_t *s, const char *prefix);
+uv_loop_t *sio__http_server_loop(const sio_http_server_t *s);
+
+/* Called at most once if the connection of a held (unanswered) request closes
+ * or fails before the answer; after it returns the request is gone and must not
+ * be answered. Set NULL to clear. */
+typedef void (*sio__http_abort_cb)(sio_http_req_t *r, void *user_data);
+void sio__http_req_set_abort_cb(sio_http_req_t *r, sio__http_abort_cb cb, void *user_data);
+
+/* Like sio_http_req_respond, with the body given as an rbuf slice: takes a
+ * reference of body (the caller keeps its own); no copy. body may be NULL. */
+int sio__http_req_respond_rbuf(sio_http_req_t *r, int status, const char *content_type,
+                               const char *extra_headers, sio__rbuf_t *body, size_t off,
+                               size_t len);
+
+/* CORS as configured on the server, for a request: 1 if its Origin (if any) is
+ * allowed, 0 if it is not. A request without Origin is allowed. The WebSocket
+ * upgrade check: when no CORS origins are configured, the Origin must match
+ * the Host (same origin); with "*" or a list/callback, the same rule as HTTP. */
+int sio__http_req_origin_allowed(const sio_http_req_t *r);
+/* 1 if the Origin header has characters that are not valid in a header value
+ * (Engine.IO answers such requests with code 3). */
+int sio__http_req_origin_invalid(const sio_http_req_t *r);
+
+/* Takes the TCP connection of an upgrade request away from HTTP: after the
+ * call the request is finished (not answered by HTTP), the connection belongs
+ * to the returned stream, and any bytes the client sent after the request's
+ * headers are in *leftover (owned by the caller, free with sio__rbuf_unref;
+ * NULL when there are none). Used by sio__ws_accept. NULL on error (the
+ * request was answered 500). */
+struct sio__stream *sio__http_req_take_stream(sio_http_req_t *r, sio__rbuf_t **leftover);
+
+/* The server-wide write-queue cap (see sio_http_opts_set_max_write_queue). */
+size_t sio__http_server_max_write_queue(const sio_http_server_t *s);
+
+#endif

@@ -1,0 +1,55 @@
+/* A WebSocket connection on a stream (RFC 6455), server side here; the client
+ * side reuses the same state with ROLE_CLIENT. Frames are encoded by
+ * ws/ws_frame.h; writes go through the stream's queue of rbufs, so one frame
+ * built once can be queued on many connections. */
+#ifndef SIO_WS_CONN_H
+#define SIO_WS_CONN_H
+
+#include "core/rbuf.h"
+#include "sio/http.h"
+#include "ws/ws_frame.h"
+
+typedef struct sio__ws_conn sio__ws_conn_t;
+
+typedef struct {
+  /* A complete text or binary message. data is valid only during the call
+   * (mutable in place). The callback may send, close, or change callbacks. */
+  void (*on_message)(sio__ws_conn_t *c, void *arg, int binary, uint8_t *data, size_t len);
+  /* Runs exactly once when the connection is gone (peer close, error, local
+   * close finished, write queue over its cap). code: the close code sent or
+   * received (1006 when the TCP connection just dropped); err: 0 for a clean
+   * close handshake, else a negative SIO_E* / libuv code (SIO_ELIMIT: write
+   * queue over the cap). The conn is freed right after the callback returns. */
+  void (*on_close)(sio__ws_conn_t *c, void *arg, uint16_t code, int err);
+} sio__ws_conn_cbs_t;
+
+/* Server side: checks the upgrade request (GET, HTTP/1.1, Upgrade: websocket,
+ * Connection: upgrade, Sec-WebSocket-Version: 13, a valid Sec-WebSocket-Key),
+ * answers 101 with Sec-WebSocket-Accept and no extension, and turns the
+ * connection into a WebSocket. A bad request is answered 400 (426 with
+ * Sec-WebSocket-Version: 13 for another version) and an error is returned; the
+ * request is finished either way. max_message: largest message accepted
+ * (a larger one closes with 1009). Bytes the client sent after the request
+ * are processed as frames. Returns 0 and *out, or a negative code. */
+int sio__ws_accept(sio_http_req_t *req, const sio__ws_conn_cbs_t *cbs, void *arg,
+                   size_t max_message, sio__ws_conn_t **out);
+
+/* Changes the callbacks and their argument (e.g. when a probe socket becomes
+ * a session's transport). */
+void sio__ws_conn_set_cbs(sio__ws_conn_t *c, const sio__ws_conn_cbs_t *cbs, void *arg);
+
+/* Sends one message (text or binary), copying data into a new frame. */
+int sio__ws_conn_send(sio__ws_conn_t *c, int binary, const void *data, size_t len);
+/* Queues a frame built by sio__ws_frame_new (server frames are unmasked, so
+ * one frame can go to many connections): takes a reference of frame. */
+int sio__ws_conn_send_frame(sio__ws_conn_t *c, sio__rbuf_t *frame);
+/* Starts the closing handshake with code and reason (NULL for none): sends a
+ * close frame, waits briefly for the peer's, then closes TCP. on_close runs
+ * when the connection is gone. Idempotent. */
+void sio__ws_conn_close(sio__ws_conn_t *c, uint16_t code, const char *reason);
+/* Bytes queued and not yet written (for volatile packets and back-pressure). */
+size_t sio__ws_conn_queued(const sio__ws_conn_t *c);
+/* The peer's address as "ip". */
+const char *sio__ws_conn_remote_addr(const sio__ws_conn_t *c);
+
+#endif
