@@ -1,0 +1,349 @@
+#include "ws/ws_frame.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+
+/* Reassembly buffers up to this size are kept between messages; larger ones
+ * are freed so an idle connection does not pin a big allocation. */
+#define KEEP_BUF 16384
+
+/* What a zero-length message points at (data is never NULL). */
+static uint8_t empty_payload[1];
+
+static int is_control(unsigned op) {
+  return op >= 8;
+}
+
+void sio__ws_decoder_init(sio__ws_decoder_t *d, sio__ws_role_t role, size_t max_message) {
+  memset(d, 0, sizeof(*d));
+  d->role = (uint8_t)role;
+  d->max_message = max_message ? max_message : SIZE_MAX;
+}
+
+void sio__ws_decoder_free(sio__ws_decoder_t *d) {
+  sio__free(d->buf);
+  d->buf = NULL;
+  d->buf_len = d->buf_cap = 0;
+}
+
+size_t sio__ws_decoder_consumed(const sio__ws_decoder_t *d) {
+  return d->consumed;
+}
+
+size_t sio__ws_decoder_buffered(const sio__ws_decoder_t *d) {
+  return d->hdr_len + d->ctl_len + d->buf_len;
+}
+
+void sio__ws_mask(uint8_t *p, size_t n, const uint8_t mask[4], uint64_t off) {
+  uint8_t m[8];
+  for (int k = 0; k < 8; k++) m[k] = mask[(off + (unsigned)k) & 3];
+  uint64_t w8;
+  memcpy(&w8, m, 8); /* the key rotated to start at off, twice: byte order free */
+  size_t i = 0;
+  for (; n - i >= 8; i += 8) {
+    uint64_t w;
+    memcpy(&w, p + i, 8);
+    w ^= w8;
+    memcpy(p + i, &w, 8);
+  }
+  for (; i < n; i++) p[i] ^= m[i & 7];
+}
+
+static int fail(sio__ws_decoder_t *d, int err, uint16_t code) {
+  d->err = err;
+  d->fail_code = code;
+  return err;
+}
+
+/* Checks what the first two header bytes alone can tell, so a bad frame is
+ * refused before the rest of its header arrives. */
+static int check_first(sio__ws_decoder_t *d, uint8_t b0, uint8_t b1) {
+  unsigned op = b0 & 0x0f;
+  if (b0 & 0x70) return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL); /* RSV1-3 */
+  if ((op > SIO__WS_OP_BINARY && op < SIO__WS_OP_CLOSE) || op > SIO__WS_OP_PONG)
+    return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL); /* reserved opcode */
+  int masked = (b1 & 0x80) != 0;
+  if (masked != (d->role == SIO__WS_ROLE_SERVER))
+    return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL); /* RFC 6455 5.1 */
+  if (is_control(op)) {
+    if (!(b0 & 0x80) || (b1 & 0x7f) > SIO_WS_MAX_CONTROL)
+      return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL);
+  } else if (op == SIO__WS_OP_CONT) {
+    if (!d->msg_opcode) return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL);
+  } else if (d->msg_opcode) {
+    return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL); /* message interleaving */
+  }
+  return 0;
+}
+
+static size_t header_size(uint8_t b1) {
+  size_t n = 2;
+  if ((b1 & 0x7f) == 126)
+    n += 2;
+  else if ((b1 & 0x7f) == 127)
+    n += 8;
+  if (b1 & 0x80) n += 4;
+  return n;
+}
+
+/* Starts a frame from its complete header h (already checked by check_first). */
+static int start_frame(sio__ws_decoder_t *d, const uint8_t *h) {
+  uint64_t len = h[1] & 0x7f;
+  size_t pos = 2;
+  if (len == 126) {
+    len = (uint64_t)h[2] << 8 | h[3];
+    pos = 4;
+  } else if (len == 127) {
+    len = 0;
+    for (int k = 0; k < 8; k++) len = len << 8 | h[2 + k];
+    pos = 10;
+    if (len >> 63) return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL);
+  }
+  d->fin = h[0] >> 7;
+  d->opcode = h[0] & 0x0f;
+  d->masked = h[1] >> 7;
+  if (d->masked) memcpy(d->mask, h + pos, 4);
+  if (!is_control(d->opcode)) {
+    /* The whole message so far (earlier fragments) plus this frame. */
+    size_t have = d->opcode == SIO__WS_OP_CONT ? d->buf_len : 0;
+    if (len > d->max_message || have > d->max_message - len)
+      return fail(d, SIO_EMSGSIZE, SIO_WS_CLOSE_TOO_BIG);
+    if (d->opcode != SIO__WS_OP_CONT) {
+      d->msg_opcode = d->fin ? 0 : d->opcode;
+      sio__utf8_init(&d->utf8);
+      d->cur_text = d->opcode == SIO__WS_OP_TEXT;
+    }
+  }
+  d->remaining = len;
+  d->mask_off = 0;
+  d->ctl_len = 0;
+  d->in_frame = 1;
+  return 0;
+}
+
+/* Unmasks (and for text, validates) payload bytes of the current frame. */
+static int take_payload(sio__ws_decoder_t *d, uint8_t *p, size_t n) {
+  if (d->masked) sio__ws_mask(p, n, d->mask, d->mask_off);
+  d->mask_off += n;
+  if (!is_control(d->opcode) && d->cur_text && sio__utf8_feed(&d->utf8, p, n))
+    return fail(d, SIO_EILSEQ, SIO_WS_CLOSE_INVALID_DATA);
+  return 0;
+}
+
+static int buf_append(sio__ws_decoder_t *d, const uint8_t *p, size_t n) {
+  if (n == 0) return 0;
+  size_t need = d->buf_len + n; /* <= max_message: checked from the header */
+  if (need > d->buf_cap) {
+    size_t cap = d->buf_cap ? d->buf_cap : 1024;
+    while (cap < need && cap <= SIZE_MAX / 2) cap *= 2;
+    if (cap < need) cap = need;
+    if (cap > d->max_message) cap = need > d->max_message ? need : d->max_message;
+    uint8_t *nb = sio__realloc(d->buf, cap);
+    if (!nb) return fail(d, SIO_ENOMEM, SIO_WS_CLOSE_INTERNAL);
+    d->buf = nb;
+    d->buf_cap = cap;
+  }
+  memcpy(d->buf + d->buf_len, p, n);
+  d->buf_len = need;
+  return 0;
+}
+
+static void buf_release(sio__ws_decoder_t *d) {
+  d->buf_len = 0;
+  if (d->buf_cap > KEEP_BUF) sio__ws_decoder_free(d);
+}
+
+/* Delivers a complete control frame payload p[0..n). */
+static int deliver_control(sio__ws_decoder_t *d, uint8_t *p, size_t n, sio__ws_msg_cb cb,
+                           void *arg) {
+  sio__ws_msg_t m;
+  m.opcode = (sio__ws_opcode_t)d->opcode;
+  m.data = n ? p : empty_payload;
+  m.len = n;
+  m.close_code = 0;
+  if (d->opcode == SIO__WS_OP_CLOSE) {
+    if (n == 1) return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL);
+    if (n == 0) {
+      m.close_code = SIO_WS_CLOSE_NO_STATUS;
+    } else {
+      m.close_code = (uint16_t)(p[0] << 8 | p[1]);
+      if (!sio__ws_close_code_valid(m.close_code) || !sio__utf8_valid(p + 2, n - 2))
+        return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL);
+      m.data = n > 2 ? p + 2 : empty_payload;
+      m.len = n - 2;
+    }
+  }
+  return cb(arg, &m);
+}
+
+/* Delivers a complete data message p[0..n). */
+static int deliver_data(sio__ws_decoder_t *d, uint8_t *p, size_t n, int text,
+                        sio__ws_msg_cb cb, void *arg) {
+  if (text && !sio__utf8_complete(&d->utf8))
+    return fail(d, SIO_EILSEQ, SIO_WS_CLOSE_INVALID_DATA); /* cut sequence at FIN */
+  sio__ws_msg_t m;
+  m.opcode = text ? SIO__WS_OP_TEXT : SIO__WS_OP_BINARY;
+  m.data = n ? p : empty_payload;
+  m.len = n;
+  m.close_code = 0;
+  return cb(arg, &m);
+}
+
+/* The current frame's payload is complete: p[0..n) when it came whole from
+ * the input (direct), else it sits in ctl[] or buf. */
+static int finish_frame(sio__ws_decoder_t *d, uint8_t *p, size_t n, int direct,
+                        sio__ws_msg_cb cb, void *arg) {
+  d->in_frame = 0;
+  if (is_control(d->opcode)) {
+    if (!direct) {
+      p = d->ctl;
+      n = d->ctl_len;
+    }
+    int rc = deliver_control(d, p, n, cb, arg);
+    d->ctl_len = 0;
+    return rc;
+  }
+  if (!d->fin) return 0; /* more fragments to come */
+  int text = d->cur_text;
+  d->msg_opcode = 0;
+  if (direct) return deliver_data(d, p, n, text, cb, arg);
+  int rc = deliver_data(d, d->buf, d->buf_len, text, cb, arg);
+  if (!d->err) buf_release(d);
+  return rc;
+}
+
+int sio__ws_decoder_feed(sio__ws_decoder_t *d, uint8_t *data, size_t len,
+                         sio__ws_msg_cb cb, void *arg, uint16_t *close_code) {
+  size_t i = 0;
+  int rc = 0;
+  d->consumed = 0;
+  if (d->err) goto out;
+  while (i < len) {
+    if (!d->in_frame) {
+      const uint8_t *h;
+      if (d->hdr_len == 0 && len - i >= 2 && len - i >= header_size(data[i + 1])) {
+        /* Common case: the whole header is in the input. */
+        h = data + i;
+        if ((rc = check_first(d, h[0], h[1]))) goto out;
+        i += header_size(h[1]);
+      } else {
+        /* Collect a header split across feeds, checking it as early as possible. */
+        while (i < len && (d->hdr_len < 2 || d->hdr_len < header_size(d->hdr[1]))) {
+          d->hdr[d->hdr_len++] = data[i++];
+          if (d->hdr_len == 2 && (rc = check_first(d, d->hdr[0], d->hdr[1]))) goto out;
+        }
+        if (d->hdr_len < 2 || d->hdr_len < header_size(d->hdr[1])) break;
+        h = d->hdr;
+        d->hdr_len = 0;
+      }
+      if ((rc = start_frame(d, h))) goto out;
+    }
+    size_t avail = len - i;
+    int control = is_control(d->opcode);
+    int whole = d->mask_off == 0 && d->remaining <= avail &&
+                (control || (d->fin && d->opcode != SIO__WS_OP_CONT));
+    if (whole) {
+      /* The frame is a whole message (or control frame) in the input: deliver
+       * it where it lies. */
+      size_t n = (size_t)d->remaining;
+      uint8_t *p = data + i;
+      if ((rc = take_payload(d, p, n))) goto out;
+      i += n;
+      d->remaining = 0;
+      rc = finish_frame(d, p, n, 1, cb, arg);
+    } else {
+      size_t n = d->remaining < avail ? (size_t)d->remaining : avail;
+      uint8_t *p = data + i;
+      if ((rc = take_payload(d, p, n))) goto out;
+      i += n;
+      d->remaining -= n;
+      if (control) {
+        memcpy(d->ctl + d->ctl_len, p, n);
+        d->ctl_len += n;
+      } else if ((rc = buf_append(d, p, n))) {
+        goto out;
+      }
+      if (d->remaining == 0) rc = finish_frame(d, NULL, 0, 0, cb, arg);
+    }
+    if (rc) goto out;
+  }
+out:
+  d->consumed = i;
+  if (d->err) {
+    if (close_code) *close_code = d->fail_code;
+    return d->err;
+  }
+  return rc;
+}
+
+size_t sio__ws_frame_header(uint8_t out[14], sio__ws_opcode_t op, int fin, uint64_t len,
+                            const uint8_t mask[4]) {
+  size_t n = 0;
+  out[n++] = (uint8_t)((fin ? 0x80 : 0) | (op & 0x0f));
+  uint8_t mbit = mask ? 0x80 : 0;
+  if (len < 126) {
+    out[n++] = (uint8_t)(mbit | len);
+  } else if (len <= 0xffff) {
+    out[n++] = mbit | 126;
+    out[n++] = (uint8_t)(len >> 8);
+    out[n++] = (uint8_t)len;
+  } else {
+    out[n++] = mbit | 127;
+    for (int k = 7; k >= 0; k--) out[n++] = (uint8_t)(len >> (8 * k));
+  }
+  if (mask) {
+    memcpy(out + n, mask, 4);
+    n += 4;
+  }
+  return n;
+}
+
+sio__rbuf_t *sio__ws_frame_new(sio__ws_opcode_t op, const sio_buf_t *parts, size_t nparts,
+                               const uint8_t mask[4]) {
+  size_t total = 0;
+  for (size_t k = 0; k < nparts; k++) {
+    if (parts[k].len > SIZE_MAX - 14 - total) return NULL;
+    total += parts[k].len;
+  }
+  if (is_control(op) && total > SIO_WS_MAX_CONTROL) return NULL;
+  uint8_t hdr[14];
+  size_t hn = sio__ws_frame_header(hdr, op, 1, total, mask);
+  sio__rbuf_t *b = sio__rbuf_new(hn + total);
+  if (!b) return NULL;
+  memcpy(b->data, hdr, hn);
+  size_t pos = hn;
+  for (size_t k = 0; k < nparts; k++) {
+    if (parts[k].len) memcpy(b->data + pos, parts[k].base, parts[k].len);
+    pos += parts[k].len;
+  }
+  if (mask) sio__ws_mask(b->data + hn, total, mask, 0);
+  b->len = pos;
+  return b;
+}
+
+sio__rbuf_t *sio__ws_close_frame_new(uint16_t code, const char *reason,
+                                     const uint8_t mask[4]) {
+  uint8_t payload[SIO_WS_MAX_CONTROL];
+  size_t n = 0;
+  if (code) {
+    payload[n++] = (uint8_t)(code >> 8);
+    payload[n++] = (uint8_t)code;
+    size_t rlen = reason ? strlen(reason) : 0;
+    if (rlen > SIO_WS_MAX_CONTROL - 2) {
+      rlen = SIO_WS_MAX_CONTROL - 2;
+      /* Do not cut a character: back up over continuation bytes. */
+      while (rlen > 0 && ((uint8_t)reason[rlen] & 0xc0) == 0x80) rlen--;
+    }
+    if (rlen) memcpy(payload + n, reason, rlen);
+    n += rlen;
+  }
+  sio_buf_t part = {payload, n};
+  return sio__ws_frame_new(SIO__WS_OP_CLOSE, &part, 1, mask);
+}
+
+int sio__ws_close_code_valid(uint16_t code) {
+  if (code >= 1000 && code <= 1014)
+    return code != 1004 && code != 1005 && code != 1006; /* reserved / never sent */
+  return code >= 3000 && code <= 4999;
+}
