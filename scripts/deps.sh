@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(build-essential cmake pkg-config libuv1-dev libhttp-parser-dev libssl-dev
-      libjansson-dev libcmocka-dev nodejs npm)
+PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
+      libuv1-dev libhttp-parser-dev libssl-dev libjansson-dev libcmocka-dev
+      nodejs npm chromium python3 python3-socketio python3-websocket python3-requests)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -32,7 +33,7 @@ if ((${#missing[@]})); then
 fi
 
 # npm packages for every folder with a committed lockfile.
-for lock in tests/interop/package-lock.json examples/*/package-lock.json; do
+for lock in tests/*/package-lock.json examples/*/package-lock.json; do
   [[ -f $lock ]] || continue
   dir=$(dirname "$lock")
   stamp="$dir/node_modules/.sio-lock-stamp"

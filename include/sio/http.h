@@ -40,18 +40,26 @@ SIO_EXTERN void sio_http_opts_set_request_timeout(sio_http_opts_t *o, uint32_t m
 /* Idle time allowed between requests on a keep-alive connection (default 5000 ms). */
 SIO_EXTERN void sio_http_opts_set_keepalive_timeout(sio_http_opts_t *o, uint32_t ms);
 /* Bytes queued for writing on one connection before it is dropped as a peer
- * that does not read (default 4 MiB). Applies to WebSocket connections too. */
+ * that does not read (default 4 MiB): a write that finds this many bytes still
+ * queued drops the connection (so one large write, e.g. a file, may overshoot
+ * it once). Applies to WebSocket connections too. */
 SIO_EXTERN void sio_http_opts_set_max_write_queue(sio_http_opts_t *o, size_t n);
 /* Serves files below dir (copied) for GET/HEAD requests that no mount or route
- * claims; "/" maps to index.html. Nothing outside dir is ever served. */
+ * claims; "/" and directories map to index.html. Nothing outside dir is ever
+ * served (no "..", no NUL, no backslash, no symlink leading out). Files are
+ * read with blocking reads when requested (meant for the small assets of an
+ * app) and refused past 64 MiB; ETag/Last-Modified give 304s. */
 SIO_EXTERN int sio_http_opts_set_static_root(sio_http_opts_t *o, const char *dir);
 
 /* CORS. Default: no cross-origin access (no Access-Control-* headers, and a
  * WebSocket upgrade whose Origin differs from its Host is refused).
  * origins: "*" for any origin, or a comma-separated list of exact origins
- * ("http://a.example,https://b.example"); copied. With credentials on, the
- * request's Origin is reflected instead of "*", with
- * Access-Control-Allow-Credentials: true. */
+ * ("http://a.example,https://b.example"); copied. With "*" every response
+ * carries Access-Control-Allow-Origin: * (errors and Origin-less requests
+ * too); with a list, an allowed Origin is reflected with Vary: Origin. With
+ * credentials on, the request's Origin is reflected instead of "*", with
+ * Access-Control-Allow-Credentials: true. When CORS is configured, OPTIONS
+ * requests are preflights answered 204 before any mount or handler. */
 SIO_EXTERN int sio_http_opts_set_cors_origins(sio_http_opts_t *o, const char *origins);
 SIO_EXTERN void sio_http_opts_set_cors_credentials(sio_http_opts_t *o, int on);
 /* A callback that decides per origin (1 allow, 0 deny); overrides the list.
@@ -76,7 +84,8 @@ SIO_EXTERN int sio_http_server_port(const sio_http_server_t *s);
  * must eventually answer it with sio_http_req_respond*(), at once or later
  * (long-polling); requests pipelined behind it on the same connection wait
  * and are answered in order. req is valid until it is answered or its abort
- * callback has run. */
+ * callback (internal API) has run; a held request without one stays valid
+ * after its connection goes, and answering it then only frees it. */
 typedef void (*sio_http_handler_cb)(sio_http_req_t *req, void *user_data);
 /* The application handler: every request no mount, and no static file, claims. */
 SIO_EXTERN void sio_http_server_on_request(sio_http_server_t *s, sio_http_handler_cb cb,
@@ -98,8 +107,9 @@ SIO_EXTERN const char *sio_http_req_method(const sio_http_req_t *r);
 SIO_EXTERN const char *sio_http_req_path(const sio_http_req_t *r, size_t *len);
 /* The raw query string (after '?', without it), "" if none. */
 SIO_EXTERN const char *sio_http_req_query(const sio_http_req_t *r, size_t *len);
-/* Copies the percent-decoded value of query parameter key into out (NUL
- * terminated, truncated to outlen-1). Returns its length, or SIO_ENOENT. */
+/* Copies the percent-decoded value ('+' is a space) of the first query
+ * parameter named key into out (NUL terminated, truncated to outlen-1).
+ * Returns the length copied, SIO_ENOENT, or SIO_EINVAL (outlen 0). */
 SIO_EXTERN int sio_http_req_query_get(const sio_http_req_t *r, const char *key, char *out,
                                       size_t outlen);
 /* The first header with this name (case-insensitive) or NULL; *len its length. */
@@ -108,7 +118,8 @@ SIO_EXTERN const char *sio_http_req_header(const sio_http_req_t *r, const char *
 /* Header i (0-based) as name/value; returns 0, or SIO_ENOENT past the end. */
 SIO_EXTERN int sio_http_req_header_at(const sio_http_req_t *r, size_t i, sio_buf_t *name,
                                       sio_buf_t *value);
-/* The body bytes (mutable in place), valid until the request is answered. */
+/* The body bytes (mutable in place; never NULL), valid until the request is
+ * answered. Chunked bodies arrive decoded. */
 SIO_EXTERN uint8_t *sio_http_req_body(sio_http_req_t *r, size_t *len);
 /* The peer's address as "ip" (no port). */
 SIO_EXTERN const char *sio_http_req_remote_addr(const sio_http_req_t *r);
@@ -118,10 +129,13 @@ SIO_EXTERN int sio_http_req_is_upgrade(const sio_http_req_t *r);
 /* Answers the request. content_type may be NULL (no Content-Type);
  * extra_headers is NULL or complete header lines, each ending in "\r\n",
  * copied. body is copied. CORS headers (when configured and the request has an
- * allowed Origin) are added, on errors too. Content-Length is always set.
- * The request is finished: do not touch it afterwards. */
-SIO_EXTERN int sio_http_req_respond(sio_http_req_t *r, int status, const char *content_type,
-                                    const char *extra_headers, const void *body, size_t len);
+ * allowed Origin) are added, on errors too. Content-Length is always set; a
+ * HEAD request gets it without the body. Returns 0, or a negative code if the
+ * connection is gone (the answer is dropped). The request is finished either
+ * way: do not touch it afterwards. */
+SIO_EXTERN int sio_http_req_respond(sio_http_req_t *r, int status,
+                                    const char *content_type, const char *extra_headers,
+                                    const void *body, size_t len);
 
 #ifdef __cplusplus
 }

@@ -16,13 +16,29 @@ struct sio__stream;
 int sio__http_server_mount(sio_http_server_t *s, const char *prefix, size_t max_body,
                            sio_http_handler_cb cb, void *user_data);
 void sio__http_server_unmount(sio_http_server_t *s, const char *prefix);
+
+/* Optional early notice for the mount at prefix: cb (with the mount's
+ * user_data) runs as soon as a claimed request's headers are complete and
+ * accepted (within limits), before its body is read (the body is empty then).
+ * It may set the abort callback and data of the request, which then also
+ * cover a connection that closes (or a body that fails: 413, 408, 400) before
+ * the request is complete; it must not answer the request: the mount's handler
+ * gets the same request once its body is complete. NULL clears. Returns 0 or
+ * SIO_ENOENT (no such mount). Used to see a POST in progress (Engine.IO refuses
+ * an overlapping one). */
+int sio__http_server_mount_on_headers(sio_http_server_t *s, const char *prefix,
+                                      sio_http_handler_cb cb);
 uv_loop_t *sio__http_server_loop(const sio_http_server_t *s);
 
 /* Called at most once if the connection of a held (unanswered) request closes
  * or fails before the answer; after it returns the request is gone and must not
  * be answered. Set NULL to clear. */
 typedef void (*sio__http_abort_cb)(sio_http_req_t *r, void *user_data);
-void sio__http_req_set_abort_cb(sio_http_req_t *r, sio__http_abort_cb cb, void *user_data);
+void sio__http_req_set_abort_cb(sio_http_req_t *r, sio__http_abort_cb cb,
+                                void *user_data);
+/* A pointer the request carries for its handler (never touched by HTTP). */
+void sio__http_req_set_data(sio_http_req_t *r, void *data);
+void *sio__http_req_get_data(const sio_http_req_t *r);
 
 /* Like sio_http_req_respond, with the body given as an rbuf slice: takes a
  * reference of body (the caller keeps its own); no copy. body may be NULL. */
@@ -49,5 +65,10 @@ struct sio__stream *sio__http_req_take_stream(sio_http_req_t *r, sio__rbuf_t **l
 
 /* The server-wide write-queue cap (see sio_http_opts_set_max_write_queue). */
 size_t sio__http_server_max_write_queue(const sio_http_server_t *s);
+
+/* The server a request arrived on; NULL once its connection is gone. */
+sio_http_server_t *sio__http_req_server(const sio_http_req_t *r);
+/* 1 if the request line said HTTP/1.1 (or later), 0 for HTTP/1.0 and older. */
+int sio__http_req_is_http11(const sio_http_req_t *r);
 
 #endif

@@ -52,4 +52,21 @@ size_t sio__ws_conn_queued(const sio__ws_conn_t *c);
 /* The peer's address as "ip". */
 const char *sio__ws_conn_remote_addr(const sio__ws_conn_t *c);
 
+struct sio__stream;
+/* Turns an open stream whose opening handshake is done into a WebSocket
+ * connection (sio__ws_accept uses it; the client side calls it with
+ * SIO__WS_ROLE_CLIENT after reading the 101). Takes the stream (and closes it
+ * on failure); leftover (may be NULL) are bytes already read after the
+ * handshake, taken over (unref'd by the connection) and decoded as frames from
+ * the loop, before any later read. max_queue: the write-queue cap (0 = none).
+ * A client-role connection masks what sio__ws_conn_send sends;
+ * sio__ws_conn_send_frame then needs frames masked by the caller. Returns 0
+ * and *out, or SIO_ENOMEM. */
+int sio__ws_conn_start(struct sio__stream *stream, sio__ws_role_t role,
+                       const sio__ws_conn_cbs_t *cbs, void *arg, size_t max_message,
+                       size_t max_queue, sio__rbuf_t *leftover, sio__ws_conn_t **out);
+/* Data and its accessor for the owner (never touched by the connection). */
+void sio__ws_conn_set_data(sio__ws_conn_t *c, void *data);
+void *sio__ws_conn_get_data(const sio__ws_conn_t *c);
+
 #endif

@@ -1,0 +1,165 @@
+/* The HTTP server's private structures, shared by the files of src/http. */
+#ifndef SIO_HTTP_INTERNAL_H
+#define SIO_HTTP_INTERNAL_H
+
+#include <http_parser.h>
+
+#include "core/rbuf.h"
+#include "http/http_server.h"
+#include "io/stream.h"
+#include "sio/http.h"
+
+struct sio_http_opts {
+  size_t max_header_bytes;
+  size_t max_headers;
+  size_t max_body;
+  size_t max_write_queue;
+  uint32_t request_timeout;
+  uint32_t keepalive_timeout;
+  char *static_root;
+  char *cors_origins; /* NULL: CORS off */
+  int cors_credentials;
+  sio_http_cors_cb cors_cb;
+  void *cors_ud;
+};
+
+typedef struct {
+  char *prefix;
+  size_t len;
+  size_t max_body;
+  sio_http_handler_cb cb;
+  void *ud;
+  sio_http_handler_cb headers_cb; /* optional early notice */
+} sio__http_mount_t;
+
+typedef struct sio__http_conn sio__http_conn_t;
+struct sio__listener;
+
+struct sio_http_server {
+  uv_loop_t *loop;
+  sio_http_opts_t opts; /* own copies of the strings */
+  char *static_real;    /* realpath() of the static root, NULL if none */
+  struct sio__listener **listeners;
+  size_t nlisteners;
+  sio__http_mount_t *mounts; /* longest prefix first */
+  size_t nmounts;
+  sio_http_handler_cb app_cb;
+  void *app_ud;
+  sio__http_conn_t *conns; /* doubly linked */
+  size_t nconns;
+  void *data;
+  /* Closing: the server is freed once every handle reported closed. */
+  uv_idle_t close_h; /* only to make the close callback asynchronous */
+  int closing;
+  size_t pending_closes;
+  sio_http_close_cb close_cb;
+  void *close_ud;
+};
+
+typedef struct {
+  uint32_t name_off, name_len;
+  uint32_t val_off, val_len;
+} sio__http_hdr_t;
+
+struct sio_http_req {
+  sio__http_conn_t *conn; /* NULL once the connection is gone */
+  sio_http_server_t *srv; /* NULL once the connection is gone */
+  /* Request line and headers, copied as they arrive: every string is
+   * NUL-terminated in hdr (method and header names/values). */
+  char *hdr;
+  size_t hdr_len, hdr_cap;
+  sio__http_hdr_t *headers;
+  size_t nheaders, headers_cap;
+  int last_was_value; /* parser state: last callback was a header value */
+  uint32_t url_off, url_len;
+  uint32_t path_off, path_len;
+  uint32_t query_off, query_len;
+  const char *method;
+  uint8_t *body;
+  size_t body_len, body_cap;
+  size_t max_body;
+  sio_http_handler_cb cb; /* the mount that claims it, or NULL */
+  void *cb_ud;
+  unsigned keep_alive : 1;
+  unsigned upgrade : 1; /* the parser stopped: the rest is another protocol */
+  unsigned head : 1;
+  unsigned http10 : 1;
+  unsigned complete : 1; /* headers done */
+  unsigned aborting : 1; /* its abort callback is running */
+  sio__http_abort_cb abort_cb;
+  void *abort_ud;
+  void *data;
+  char addr[64];
+};
+
+struct sio__http_conn {
+  sio_http_server_t *srv;
+  sio__stream_t *stream; /* NULL once taken by an upgrade or closed */
+  sio__http_conn_t *next, *prev;
+  http_parser parser;
+  sio_http_req_t *req;    /* being parsed */
+  sio_http_req_t *active; /* dispatched and not answered yet */
+  /* Bytes read but not parsed (behind a held request): owned copy. */
+  uint8_t *in;
+  size_t inlen, incap;
+  /* While parsing: the unparsed bytes after the current request. */
+  const uint8_t *rest;
+  size_t rest_len;
+  size_t hdr_bytes;
+  int err_status; /* set by a parser callback that stopped parsing */
+  int busy;       /* depth of parsing/dispatching on the stack */
+  unsigned ending : 1;
+  unsigned paused : 1;   /* reading stopped: too much pipelined input */
+  unsigned detached : 1; /* stream taken or closed: free when not busy */
+};
+
+/* http_conn.c */
+void sio__http_conn_accept(sio_http_server_t *srv, sio__stream_t *stream);
+/* Closes the connection at once (server close). */
+void sio__http_conn_close(sio__http_conn_t *c);
+/* The request was answered (its bytes are queued): continues the connection
+ * (next pipelined request, keep-alive) or ends it when close is set. */
+void sio__http_conn_answered(sio__http_conn_t *c, sio_http_req_t *r, int close);
+/* Frees a request and what it holds. */
+void sio__http_req_free(sio_http_req_t *r);
+/* Forgets a request that will not be answered (connection gone, or refused
+ * by HTTP itself): runs its abort callback if it has one, else leaves it to
+ * its holder (answering it frees it) if it was dispatched, else frees it. */
+void sio__http_req_drop(sio_http_req_t *r, int dispatched);
+
+/* http_server.c */
+void sio__http_server_conn_gone(sio_http_server_t *s, sio__http_conn_t *c);
+/* The mount whose prefix starts path, or NULL. */
+const sio__http_mount_t *sio__http_server_find_mount(const sio_http_server_t *s,
+                                                     const char *path, size_t len);
+
+/* http_respond.c: the response head with everything the server adds (CORS,
+ * Content-Length, Connection) into sb. r may be a partly parsed request (its
+ * headers so far) or NULL. */
+void sio__http_build_head(sio__sb_t *sb, sio_http_server_t *srv, const sio_http_req_t *r,
+                          int status, const char *content_type, const char *extra,
+                          uint64_t content_length, int close);
+/* Answers a request with all options: body either copied (copy) or as an rbuf
+ * slice; no_body: send Content-Length len but no bytes (HEAD, 304). close:
+ * end the connection afterwards. */
+int sio__http_respond_ex(sio_http_req_t *r, int status, const char *content_type,
+                         const char *extra, const void *copy, sio__rbuf_t *body,
+                         size_t off, size_t len, int close);
+
+/* http_cors.c */
+int sio__http_cors_enabled(const sio_http_server_t *s);
+/* Appends the CORS headers for a response to r (r may be NULL). */
+void sio__http_cors_headers(sio__sb_t *sb, const sio_http_server_t *s,
+                            const sio_http_req_t *r);
+/* Answers an OPTIONS preflight (204). */
+void sio__http_cors_preflight(sio_http_req_t *r);
+
+/* http_static.c: answers r from the static root if a file matches (or the
+ * path is refused), returns 1; 0 when there is no such file. */
+int sio__http_static_serve(sio_http_req_t *r);
+
+/* http_req.c */
+const char *sio__http_req_header_n(const sio_http_req_t *r, const char *name,
+                                   size_t *len);
+
+#endif

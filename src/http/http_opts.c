@@ -1,0 +1,77 @@
+#include <string.h>
+
+#include "core/alloc.h"
+#include "http/http_internal.h"
+
+sio_http_opts_t *sio_http_opts_new(void) {
+  sio_http_opts_t *o = sio__calloc(1, sizeof(*o));
+  if (!o) return NULL;
+  o->max_header_bytes = 16384;
+  o->max_headers = 100;
+  o->max_body = 1000000;
+  o->max_write_queue = 4u * 1024 * 1024;
+  o->request_timeout = 10000;
+  o->keepalive_timeout = 5000;
+  return o;
+}
+
+void sio_http_opts_free(sio_http_opts_t *o) {
+  if (!o) return;
+  sio__free(o->static_root);
+  sio__free(o->cors_origins);
+  sio__free(o);
+}
+
+void sio_http_opts_set_max_header_bytes(sio_http_opts_t *o, size_t n) {
+  o->max_header_bytes = n;
+}
+
+void sio_http_opts_set_max_headers(sio_http_opts_t *o, size_t n) {
+  o->max_headers = n;
+}
+
+void sio_http_opts_set_max_body(sio_http_opts_t *o, size_t n) {
+  o->max_body = n;
+}
+
+void sio_http_opts_set_request_timeout(sio_http_opts_t *o, uint32_t ms) {
+  o->request_timeout = ms;
+}
+
+void sio_http_opts_set_keepalive_timeout(sio_http_opts_t *o, uint32_t ms) {
+  o->keepalive_timeout = ms;
+}
+
+void sio_http_opts_set_max_write_queue(sio_http_opts_t *o, size_t n) {
+  o->max_write_queue = n;
+}
+
+static int set_str(char **dst, const char *src) {
+  char *c = NULL;
+  if (src) {
+    c = sio__strdup(src);
+    if (!c) return SIO_ENOMEM;
+  }
+  sio__free(*dst);
+  *dst = c;
+  return 0;
+}
+
+int sio_http_opts_set_static_root(sio_http_opts_t *o, const char *dir) {
+  if (dir && !*dir) return SIO_EINVAL;
+  return set_str(&o->static_root, dir);
+}
+
+int sio_http_opts_set_cors_origins(sio_http_opts_t *o, const char *origins) {
+  return set_str(&o->cors_origins, origins);
+}
+
+void sio_http_opts_set_cors_credentials(sio_http_opts_t *o, int on) {
+  o->cors_credentials = on != 0;
+}
+
+void sio_http_opts_set_cors_callback(sio_http_opts_t *o, sio_http_cors_cb cb,
+                                     void *user_data) {
+  o->cors_cb = cb;
+  o->cors_ud = user_data;
+}

@@ -1,0 +1,216 @@
+/* The server object: options, listeners, mounts, the set of connections, and
+ * the asynchronous close. Connections live in http_conn.c. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/log.h"
+#include "http/http_internal.h"
+#include "io/listener.h"
+
+static void on_accept(sio__listener_t *l, void *arg, sio__stream_t *stream) {
+  sio_http_server_t *s = arg;
+  if (s->closing) {
+    sio__stream_close(stream, 0);
+    return;
+  }
+  sio__http_conn_accept(s, stream);
+}
+
+int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
+                        sio_http_server_t **out) {
+  if (!loop || !out) return SIO_EINVAL;
+  sio_http_server_t *s = sio__calloc(1, sizeof(*s));
+  if (!s) return SIO_ENOMEM;
+  sio_http_opts_t *def = NULL;
+  if (!opts) {
+    def = sio_http_opts_new();
+    if (!def) {
+      sio__free(s);
+      return SIO_ENOMEM;
+    }
+    opts = def;
+  }
+  s->loop = loop;
+  s->opts = *opts;
+  s->opts.static_root = NULL;
+  s->opts.cors_origins = NULL;
+  int err = 0;
+  if (opts->static_root) {
+    s->opts.static_root = sio__strdup(opts->static_root);
+    char *real = realpath(opts->static_root, NULL); /* libc malloc: copy it over */
+    if (!real) {
+      SIO_LOGW("static root %s: not found", opts->static_root);
+      err = SIO_EINVAL;
+    } else {
+      s->static_real = sio__strdup(real);
+      free(real);
+      if (!s->static_real || !s->opts.static_root) err = SIO_ENOMEM;
+    }
+  }
+  if (!err && opts->cors_origins) {
+    s->opts.cors_origins = sio__strdup(opts->cors_origins);
+    if (!s->opts.cors_origins) err = SIO_ENOMEM;
+  }
+  sio_http_opts_free(def);
+  if (err) {
+    sio__free(s->opts.static_root);
+    sio__free(s->opts.cors_origins);
+    sio__free(s->static_real);
+    sio__free(s);
+    return err;
+  }
+  uv_idle_init(loop, &s->close_h);
+  s->close_h.data = s;
+  *out = s;
+  return 0;
+}
+
+int sio_http_server_listen(sio_http_server_t *s, const char *host, int port) {
+  if (s->closing) return SIO_ECLOSED;
+  sio__listener_t **nl = sio__realloc(s->listeners, (s->nlisteners + 1) * sizeof(*nl));
+  if (!nl) return SIO_ENOMEM;
+  s->listeners = nl;
+  sio__listener_t *l;
+  int r = sio__listener_new(s->loop, host, port, on_accept, s, &l);
+  if (r != 0) return r;
+  s->listeners[s->nlisteners++] = l;
+  return 0;
+}
+
+int sio_http_server_port(const sio_http_server_t *s) {
+  if (s->nlisteners == 0) return SIO_ENOENT;
+  return sio__listener_port(s->listeners[0]);
+}
+
+void sio_http_server_on_request(sio_http_server_t *s, sio_http_handler_cb cb,
+                                void *user_data) {
+  s->app_cb = cb;
+  s->app_ud = user_data;
+}
+
+void sio_http_server_set_data(sio_http_server_t *s, void *data) {
+  s->data = data;
+}
+
+void *sio_http_server_get_data(const sio_http_server_t *s) {
+  return s->data;
+}
+
+uv_loop_t *sio__http_server_loop(const sio_http_server_t *s) {
+  return s->loop;
+}
+
+size_t sio__http_server_max_write_queue(const sio_http_server_t *s) {
+  return s->opts.max_write_queue;
+}
+
+/* ---- mounts ---- */
+
+int sio__http_server_mount(sio_http_server_t *s, const char *prefix, size_t max_body,
+                           sio_http_handler_cb cb, void *user_data) {
+  if (!prefix || !*prefix || !cb) return SIO_EINVAL;
+  size_t len = strlen(prefix);
+  for (size_t i = 0; i < s->nmounts; i++)
+    if (s->mounts[i].len == len && !memcmp(s->mounts[i].prefix, prefix, len))
+      return SIO_EEXIST;
+  sio__http_mount_t *nm = sio__realloc(s->mounts, (s->nmounts + 1) * sizeof(*nm));
+  if (!nm) return SIO_ENOMEM;
+  s->mounts = nm;
+  char *p = sio__strdup(prefix);
+  if (!p) return SIO_ENOMEM;
+  /* Keep the longest prefixes first so the first match is the best. */
+  size_t at = 0;
+  while (at < s->nmounts && s->mounts[at].len >= len) at++;
+  memmove(&s->mounts[at + 1], &s->mounts[at], (s->nmounts - at) * sizeof(*nm));
+  s->mounts[at] = (sio__http_mount_t){p, len, max_body, cb, user_data, NULL};
+  s->nmounts++;
+  return 0;
+}
+
+void sio__http_server_unmount(sio_http_server_t *s, const char *prefix) {
+  size_t len = strlen(prefix);
+  for (size_t i = 0; i < s->nmounts; i++) {
+    if (s->mounts[i].len == len && !memcmp(s->mounts[i].prefix, prefix, len)) {
+      sio__free(s->mounts[i].prefix);
+      memmove(&s->mounts[i], &s->mounts[i + 1],
+              (s->nmounts - i - 1) * sizeof(*s->mounts));
+      s->nmounts--;
+      return;
+    }
+  }
+}
+
+int sio__http_server_mount_on_headers(sio_http_server_t *s, const char *prefix,
+                                      sio_http_handler_cb cb) {
+  size_t len = strlen(prefix);
+  for (size_t i = 0; i < s->nmounts; i++) {
+    if (s->mounts[i].len == len && !memcmp(s->mounts[i].prefix, prefix, len)) {
+      s->mounts[i].headers_cb = cb;
+      return 0;
+    }
+  }
+  return SIO_ENOENT;
+}
+
+const sio__http_mount_t *sio__http_server_find_mount(const sio_http_server_t *s,
+                                                     const char *path, size_t len) {
+  for (size_t i = 0; i < s->nmounts; i++)
+    if (len >= s->mounts[i].len && !memcmp(path, s->mounts[i].prefix, s->mounts[i].len))
+      return &s->mounts[i];
+  return NULL;
+}
+
+/* ---- closing ---- */
+
+static void maybe_finish_close(sio_http_server_t *s) {
+  if (s->pending_closes > 0 || s->nconns > 0) return;
+  if (s->close_cb) s->close_cb(s, s->close_ud);
+  for (size_t i = 0; i < s->nmounts; i++) sio__free(s->mounts[i].prefix);
+  sio__free(s->mounts);
+  sio__free(s->listeners);
+  sio__free(s->opts.static_root);
+  sio__free(s->opts.cors_origins);
+  sio__free(s->static_real);
+  sio__free(s);
+}
+
+static void on_listener_closed(void *arg) {
+  sio_http_server_t *s = arg;
+  s->pending_closes--;
+  maybe_finish_close(s);
+}
+
+static void on_close_h_closed(uv_handle_t *h) {
+  on_listener_closed(h->data);
+}
+
+void sio__http_server_conn_gone(sio_http_server_t *s, sio__http_conn_t *c) {
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    s->conns = c->next;
+  if (c->next) c->next->prev = c->prev;
+  c->next = c->prev = NULL;
+  s->nconns--;
+  if (s->closing) maybe_finish_close(s);
+}
+
+void sio_http_server_close(sio_http_server_t *s, sio_http_close_cb cb, void *user_data) {
+  if (s->closing) return;
+  s->closing = 1;
+  s->close_cb = cb;
+  s->close_ud = user_data;
+  /* The idle handle is closed too, so cb always runs from the loop. */
+  s->pending_closes = s->nlisteners + 1;
+  for (size_t i = 0; i < s->nlisteners; i++)
+    sio__listener_close(s->listeners[i], on_listener_closed, s);
+  s->nlisteners = 0;
+  uv_close((uv_handle_t *)&s->close_h, on_close_h_closed);
+  /* Each connection leaves the list when its stream reports closed. */
+  for (sio__http_conn_t *c = s->conns, *next; c; c = next) {
+    next = c->next;
+    sio__http_conn_close(c);
+  }
+}

@@ -1,0 +1,42 @@
+/* Per-loop I/O state shared by every stream of one uv_loop_t: the one read
+ * buffer all reads land in, and the list of streams with work to do before
+ * the loop blocks again (coalesced writes, deferred errors and resumes).
+ *
+ * The loop belongs to the user (its data field too), so the state lives in a
+ * small process-wide registry keyed on the loop, reference-counted by the
+ * listeners and streams that use it. Looking it up takes a mutex (loops may run
+ * on several threads); using it afterwards does not (one loop, one thread). */
+#ifndef SIO_IO_LOOP_H
+#define SIO_IO_LOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#define SIO__IO_READ_BUF_SIZE (64 * 1024)
+
+typedef struct sio__io sio__io_t;
+struct sio__stream;
+
+/* The state of loop (borrowed; must outlive every reference), created on first
+ * use; adds a reference. NULL if out of memory. */
+sio__io_t *sio__io_acquire(uv_loop_t *loop);
+/* Drops a reference; the last one closes the state's idle handle (the loop
+ * must run once more to finish that) and frees it. NULL is ignored. */
+void sio__io_release(sio__io_t *io);
+uv_loop_t *sio__io_loop(const sio__io_t *io);
+
+/* The loop-wide read buffer for a libuv alloc callback. A read callback must
+ * give it back (sio__io_read_buf_put) before returning; if it is already lent
+ * out (never expected: libuv reads one stream at a time), a heap buffer is
+ * handed out instead and freed by put. */
+void sio__io_read_buf_get(sio__io_t *io, uv_buf_t *buf);
+void sio__io_read_buf_put(sio__io_t *io, const uv_buf_t *buf);
+
+/* Puts s on the list of streams to service before the loop blocks (see
+ * sio__stream_service in stream.c); idempotent. */
+void sio__io_schedule(sio__io_t *io, struct sio__stream *s);
+/* Takes s off that list; idempotent. */
+void sio__io_unschedule(sio__io_t *io, struct sio__stream *s);
+
+#endif

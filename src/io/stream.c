@@ -1,0 +1,441 @@
+#include "io/stream.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/log.h"
+#include "io/stream_impl.h"
+#include "sio/common.h"
+
+#define DEFAULT_MAX_QUEUE (4u * 1024 * 1024)
+/* Most slices one uv_write takes (writev's usual IOV_MAX). */
+#define MAX_BATCH 1024
+
+typedef struct sio__wreq {
+  uv_write_t req;
+  sio__stream_t *s;
+  size_t n;
+  size_t bytes;
+  sio__slice_t *slices; /* n slices, right after bufs */
+  uv_buf_t bufs[];
+} sio__wreq_t;
+
+static void on_handle_closed(uv_handle_t *h);
+static void flush(sio__stream_t *s);
+static void start_shutdown(sio__stream_t *s);
+
+/* ---- creation ---- */
+
+static void fill_addr(sio__stream_t *s) {
+  struct sockaddr_storage ss;
+  int n = sizeof(ss);
+  s->addr[0] = '\0';
+  if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &n) != 0) return;
+  if (ss.ss_family == AF_INET)
+    uv_ip4_name((struct sockaddr_in *)&ss, s->addr, sizeof(s->addr));
+  else if (ss.ss_family == AF_INET6)
+    uv_ip6_name((struct sockaddr_in6 *)&ss, s->addr, sizeof(s->addr));
+}
+
+/* A stream with both handles initialised, not connected. */
+static sio__stream_t *stream_new(uv_loop_t *loop) {
+  sio__stream_t *s = sio__calloc(1, sizeof(*s));
+  if (!s) return NULL;
+  if (uv_tcp_init(loop, &s->tcp) != 0) {
+    sio__free(s);
+    return NULL;
+  }
+  s->tcp.data = s;
+  uv_timer_init(loop, &s->timer);
+  s->timer.data = s;
+  s->handles = 2;
+  s->max_queue = DEFAULT_MAX_QUEUE;
+  return s;
+}
+
+typedef struct {
+  uv_connect_t req;
+  sio__stream_connect_cb cb;
+  void *arg;
+} connect_req_t;
+
+static void on_connect(uv_connect_t *req, int status) {
+  connect_req_t *cr = (connect_req_t *)req;
+  sio__stream_t *s = req->handle->data;
+  sio__stream_connect_cb cb = cr->cb;
+  void *arg = cr->arg;
+  sio__free(cr);
+  if (s->closing) return; /* closed while connecting: nobody to tell */
+  if (status == 0) {
+    uv_tcp_nodelay(&s->tcp, 1);
+    fill_addr(s);
+  }
+  cb(s, arg, status);
+}
+
+sio__stream_t *sio__stream_connect(uv_loop_t *loop, const char *ip, int port,
+                                   sio__stream_connect_cb cb, void *arg) {
+  struct sockaddr_storage ss;
+  if (port < 0 || port > 65535 || !ip) return NULL;
+  if (uv_ip4_addr(ip, port, (struct sockaddr_in *)&ss) != 0 &&
+      uv_ip6_addr(ip, port, (struct sockaddr_in6 *)&ss) != 0)
+    return NULL;
+  connect_req_t *cr = sio__malloc(sizeof(*cr));
+  sio__io_t *io = cr ? sio__io_acquire(loop) : NULL;
+  sio__stream_t *s = io ? stream_new(loop) : NULL;
+  if (!s) {
+    sio__io_release(io);
+    sio__free(cr);
+    return NULL;
+  }
+  s->io = io;
+  cr->cb = cb;
+  cr->arg = arg;
+  if (uv_tcp_connect(&cr->req, &s->tcp, (const struct sockaddr *)&ss, on_connect) != 0) {
+    sio__free(cr);
+    sio__stream_close(s, 0);
+    return NULL;
+  }
+  return s;
+}
+
+sio__stream_t *sio__stream_accept(sio__io_t *io, uv_stream_t *server) {
+  uv_loop_t *loop = sio__io_loop(io);
+  sio__stream_t *s = stream_new(loop);
+  if (!s) return NULL;
+  s->io = io;
+  int r = uv_accept(server, (uv_stream_t *)&s->tcp);
+  if (r == 0) r = sio__io_acquire(loop) ? 0 : SIO_ENOMEM;
+  if (r != 0) {
+    /* Nothing to report to an owner: close quietly. */
+    s->io = NULL;
+    s->closing = 1;
+    uv_close((uv_handle_t *)&s->tcp, on_handle_closed);
+    uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+    return NULL;
+  }
+  uv_tcp_nodelay(&s->tcp, 1);
+  fill_addr(s);
+  return s;
+}
+
+void sio__stream_set_cbs(sio__stream_t *s, const sio__stream_cbs_t *cbs, void *arg) {
+  s->cbs = *cbs;
+  s->arg = arg;
+}
+
+const char *sio__stream_remote_addr(const sio__stream_t *s) {
+  return s->addr;
+}
+
+uv_loop_t *sio__stream_loop(const sio__stream_t *s) {
+  return s->tcp.loop;
+}
+
+int sio__stream_is_closing(const sio__stream_t *s) {
+  return s->closing || s->ending || s->err;
+}
+
+/* ---- failure ---- */
+
+/* Records the first failure; the owner hears of it from the loop. */
+static void fail(sio__stream_t *s, int err) {
+  if (s->err || s->closing) return;
+  s->err = err;
+  uv_read_stop((uv_stream_t *)&s->tcp);
+  if (s->ending) {
+    sio__stream_close(s, 0);
+    return;
+  }
+  sio__io_schedule(s->io, s);
+}
+
+void sio__stream_service(sio__stream_t *s) {
+  if (s->closing) return;
+  if (s->err) {
+    if (!s->err_reported && !s->ending) {
+      s->err_reported = 1;
+      s->cbs.on_error(s, s->arg, s->err);
+    }
+    return;
+  }
+  if (s->defer && !s->ending) {
+    s->defer = 0;
+    if (s->cbs.on_defer) {
+      s->cbs.on_defer(s, s->arg);
+    }
+    if (s->closing || s->err) return;
+  }
+  flush(s);
+}
+
+/* ---- reading ---- */
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+  sio__stream_t *s = h->data;
+  sio__io_read_buf_get(s->io, buf);
+}
+
+static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf) {
+  sio__stream_t *s = h->data;
+  if (nread > 0 && !s->ending && !s->err) {
+    s->cbs.on_read(s, s->arg, (uint8_t *)buf->base, (size_t)nread);
+    sio__io_read_buf_put(s->io, buf);
+    /* What the callback queued leaves now, in one write. */
+    if (s->scheduled) sio__io_unschedule(s->io, s);
+    sio__stream_service(s);
+    return;
+  }
+  sio__io_read_buf_put(s->io, buf);
+  if (nread == 0) return;
+  if (s->ending) {
+    /* Discarding while closing gracefully: the peer's EOF ends it. */
+    if (nread < 0) sio__stream_close(s, 0);
+    return;
+  }
+  if (nread == UV_EOF) {
+    /* The peer will send no more, but may still read: the stream stays
+     * writable, so the owner can finish answering before it ends. */
+    if (s->eof || s->err) return;
+    s->eof = 1;
+    s->err_reported = 1; /* on_error runs once: this is it */
+    uv_read_stop((uv_stream_t *)&s->tcp);
+    s->cbs.on_error(s, s->arg, UV_EOF);
+    if (s->scheduled) sio__io_unschedule(s->io, s);
+    sio__stream_service(s);
+    return;
+  }
+  if (nread < 0) {
+    fail(s, (int)nread);
+    if (s->scheduled) sio__io_unschedule(s->io, s);
+    sio__stream_service(s);
+  }
+}
+
+int sio__stream_read_start(sio__stream_t *s) {
+  if (s->closing || s->err) return SIO_ECLOSED;
+  s->reading = 1;
+  if (s->ending || s->eof) return 0;
+  int r = uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read);
+  return r == UV_EALREADY ? 0 : r;
+}
+
+void sio__stream_read_stop(sio__stream_t *s) {
+  s->reading = 0;
+  if (!s->closing && !s->ending) uv_read_stop((uv_stream_t *)&s->tcp);
+}
+
+/* ---- writing ---- */
+
+void sio__stream_set_max_queue(sio__stream_t *s, size_t max) {
+  s->max_queue = max;
+}
+
+size_t sio__stream_queued(const sio__stream_t *s) {
+  size_t n = s->qbytes;
+  if (s->inflight) n += uv_stream_get_write_queue_size((const uv_stream_t *)&s->tcp);
+  return n;
+}
+
+int sio__stream_write(sio__stream_t *s, sio__rbuf_t *b, size_t off, size_t len) {
+  if (s->closing || s->err || s->ending) return SIO_ECLOSED;
+  if (len == 0) return 0;
+  /* Refused once the queue already holds the cap: one write may overshoot it
+   * (a large file or message on an idle stream goes out), a peer that does
+   * not read is caught at its next write. */
+  if (s->max_queue && sio__stream_queued(s) >= s->max_queue) {
+    SIO_LOGI("stream %s: write queue over %zu bytes, dropping", s->addr, s->max_queue);
+    fail(s, SIO_ELIMIT);
+    return SIO_ELIMIT;
+  }
+  if (s->qhead + s->qlen == s->qcap) {
+    if (s->qhead > 0) {
+      memmove(s->q, s->q + s->qhead, s->qlen * sizeof(*s->q));
+      s->qhead = 0;
+    } else {
+      size_t ncap = s->qcap ? s->qcap * 2 : 8;
+      sio__slice_t *nq = sio__realloc(s->q, ncap * sizeof(*nq));
+      if (!nq) return SIO_ENOMEM;
+      s->q = nq;
+      s->qcap = ncap;
+    }
+  }
+  sio__slice_t *sl = &s->q[s->qhead + s->qlen++];
+  sl->buf = sio__rbuf_ref(b);
+  sl->off = off;
+  sl->len = len;
+  s->qbytes += len;
+  sio__io_schedule(s->io, s);
+  return 0;
+}
+
+int sio__stream_write_copy(sio__stream_t *s, const void *p, size_t len) {
+  if (s->closing || s->err || s->ending) return SIO_ECLOSED;
+  if (len == 0) return 0;
+  sio__rbuf_t *b = sio__rbuf_from(p, len);
+  if (!b) return SIO_ENOMEM;
+  int r = sio__stream_write(s, b, 0, len);
+  sio__rbuf_unref(b);
+  return r;
+}
+
+static void release_slices(sio__slice_t *sl, size_t n) {
+  for (size_t i = 0; i < n; i++) sio__rbuf_unref(sl[i].buf);
+}
+
+static void on_write(uv_write_t *req, int status) {
+  sio__wreq_t *w = (sio__wreq_t *)req;
+  sio__stream_t *s = w->s;
+  release_slices(w->slices, w->n);
+  sio__free(w);
+  s->inflight = NULL;
+  if (s->closing) return;
+  if (status < 0) {
+    fail(s, status);
+    return;
+  }
+  flush(s);
+}
+
+static void flush(sio__stream_t *s) {
+  if (s->inflight || s->closing || s->err) return;
+  if (s->qlen == 0) {
+    if (s->ending && !s->shut) start_shutdown(s);
+    return;
+  }
+  size_t n = s->qlen < MAX_BATCH ? s->qlen : MAX_BATCH;
+  sio__wreq_t *w =
+      sio__malloc(sizeof(*w) + n * (sizeof(uv_buf_t) + sizeof(sio__slice_t)));
+  if (!w) {
+    fail(s, SIO_ENOMEM);
+    return;
+  }
+  w->s = s;
+  w->n = n;
+  w->bytes = 0;
+  w->slices = (sio__slice_t *)(void *)(w->bufs + n);
+  for (size_t i = 0; i < n; i++) {
+    sio__slice_t *sl = &s->q[s->qhead + i];
+    w->slices[i] = *sl;
+    w->bufs[i] = uv_buf_init((char *)sl->buf->data + sl->off, (unsigned)sl->len);
+    w->bytes += sl->len;
+  }
+  s->qhead += n;
+  s->qlen -= n;
+  s->qbytes -= w->bytes;
+  if (s->qlen == 0) {
+    /* An idle stream keeps no queue memory. */
+    sio__free(s->q);
+    s->q = NULL;
+    s->qhead = s->qcap = 0;
+  }
+  int r = uv_write(&w->req, (uv_stream_t *)&s->tcp, w->bufs, (unsigned)n, on_write);
+  if (r != 0) {
+    release_slices(w->slices, w->n);
+    sio__free(w);
+    fail(s, r);
+    return;
+  }
+  s->inflight = w;
+}
+
+/* ---- timer and defer ---- */
+
+static void on_timer(uv_timer_t *t) {
+  sio__stream_t *s = t->data;
+  if (s->closing) return;
+  if (s->ending) {
+    /* The linger deadline: the peer never finished; close anyway. */
+    sio__stream_close(s, 0);
+    return;
+  }
+  if (s->cbs.on_timer) {
+    s->cbs.on_timer(s, s->arg);
+  }
+}
+
+void sio__stream_timer_start(sio__stream_t *s, uint64_t ms) {
+  if (s->closing || s->ending) return;
+  uv_timer_start(&s->timer, on_timer, ms, 0);
+}
+
+void sio__stream_timer_stop(sio__stream_t *s) {
+  if (s->closing || s->ending) return;
+  uv_timer_stop(&s->timer);
+}
+
+void sio__stream_defer(sio__stream_t *s) {
+  if (s->closing) return;
+  s->defer = 1;
+  sio__io_schedule(s->io, s);
+}
+
+/* ---- closing ---- */
+
+static void on_handle_closed(uv_handle_t *h) {
+  sio__stream_t *s = h->data;
+  if (--s->handles > 0) return;
+  if (s->q) {
+    release_slices(s->q + s->qhead, s->qlen);
+    sio__free(s->q);
+  }
+  if (s->io && s->cbs.on_close) s->cbs.on_close(s, s->arg);
+  sio__io_release(s->io);
+  sio__free(s);
+}
+
+static void on_reset_closed(uv_handle_t *h) {
+  on_handle_closed(h);
+}
+
+void sio__stream_close(sio__stream_t *s, int reset) {
+  if (s->closing) return;
+  s->closing = 1;
+  sio__io_unschedule(s->io, s);
+  uv_timer_stop(&s->timer);
+  uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+  /* A reset is refused while a shutdown is pending; a plain close then. */
+  if (!reset || s->shut || uv_tcp_close_reset(&s->tcp, on_reset_closed) != 0)
+    uv_close((uv_handle_t *)&s->tcp, on_handle_closed);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status) {
+  sio__stream_t *s = req->data;
+  sio__free(req);
+  if (s->closing) return;
+  if (status < 0) {
+    sio__stream_close(s, 0);
+    return;
+  }
+  /* Keep reading (and discarding) until the peer's EOF or the deadline. */
+  if (uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read) != 0)
+    sio__stream_close(s, 0);
+}
+
+static void start_shutdown(sio__stream_t *s) {
+  uv_shutdown_t *req = sio__malloc(sizeof(*req));
+  s->shut = 1;
+  if (!req) {
+    sio__stream_close(s, 0);
+    return;
+  }
+  req->data = s;
+  if (uv_shutdown(req, (uv_stream_t *)&s->tcp, on_shutdown) != 0) {
+    sio__free(req);
+    sio__stream_close(s, 0);
+  }
+}
+
+void sio__stream_end(sio__stream_t *s, uint64_t linger_ms) {
+  if (s->closing || s->ending) return;
+  if (s->err) {
+    sio__stream_close(s, 0);
+    return;
+  }
+  s->ending = 1;
+  s->defer = 0;
+  uv_read_stop((uv_stream_t *)&s->tcp);
+  uv_timer_start(&s->timer, on_timer, linger_ms, 0);
+  /* From the loop, not from inside the caller: flush, then shut down. */
+  sio__io_schedule(s->io, s);
+}

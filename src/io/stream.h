@@ -1,0 +1,101 @@
+/* A TCP connection on the loop, the unit the HTTP server, the WebSocket
+ * connections and the client write through.
+ *
+ * Reads: bytes land in the loop-wide read buffer (io_loop.h) and are handed to
+ * on_read, valid only during the call; an owner that needs them later (an
+ * incomplete request or frame) copies them. An idle stream holds no buffer.
+ *
+ * Writes: a queue of rbuf slices (a reference, an offset, a length), so one
+ * buffer can be queued on many streams without copying. Writes queued during
+ * a callback of this stream leave in one uv_write (a uv_buf_t array) when the
+ * callback returns; writes queued from anywhere else leave before the loop
+ * blocks again. Queued bytes are capped: a write that finds the queue already
+ * holding the cap fails with SIO_ELIMIT and on_error(SIO_ELIMIT) follows, so
+ * a peer that does not read cannot grow memory past the cap plus one write.
+ *
+ * Ownership: one owner at a time sets the callbacks; an HTTP connection hands
+ * its stream to a WebSocket connection by setting new ones. Closing is
+ * asynchronous and idempotent; on_close runs last, then the stream is freed.
+ * Callbacks never run from inside a call into this API (errors found there are
+ * reported from the loop), so an owner may close or free itself from any
+ * callback. Everything runs on the loop's thread. */
+#ifndef SIO_IO_STREAM_H
+#define SIO_IO_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/rbuf.h"
+
+typedef struct sio__stream sio__stream_t;
+
+typedef struct {
+  /* Bytes arrived; data points into the loop-wide read buffer and is valid
+   * (and mutable) only during the call. */
+  void (*on_read)(sio__stream_t *s, void *arg, uint8_t *data, size_t len);
+  /* The stream is no longer usable: UV_EOF (the peer closed its side), a
+   * libuv read/write error, or SIO_ELIMIT (write queue over its cap). Runs at
+   * most once; the owner then closes the stream. Reading is stopped. */
+  void (*on_error)(sio__stream_t *s, void *arg, int err);
+  /* The stream's timer fired (sio__stream_timer_start). May be NULL. */
+  void (*on_timer)(sio__stream_t *s, void *arg);
+  /* Runs once from the loop after sio__stream_defer. May be NULL. */
+  void (*on_defer)(sio__stream_t *s, void *arg);
+  /* The last call: the stream is closed and freed right after it returns. */
+  void (*on_close)(sio__stream_t *s, void *arg);
+} sio__stream_cbs_t;
+
+/* Connects to ip:port (an IPv4 or IPv6 literal; resolving names is the
+ * caller's business). Returns the new stream at once, owned by the caller
+ * (set its callbacks; it may be closed at any time), or NULL (bad address or
+ * out of memory). cb runs once from the loop, unless the stream is closed
+ * first: status 0 when connected (start reading then), or a libuv error (then
+ * close the stream). */
+typedef void (*sio__stream_connect_cb)(sio__stream_t *s, void *arg, int status);
+sio__stream_t *sio__stream_connect(uv_loop_t *loop, const char *ip, int port,
+                                   sio__stream_connect_cb cb, void *arg);
+
+/* Sets the owner's callbacks (copied) and their argument. */
+void sio__stream_set_cbs(sio__stream_t *s, const sio__stream_cbs_t *cbs, void *arg);
+
+/* Starts / stops delivering reads. Returns 0 or a libuv error. */
+int sio__stream_read_start(sio__stream_t *s);
+void sio__stream_read_stop(sio__stream_t *s);
+
+/* The write-queue cap in bytes (0 = none). Default 4 MiB. */
+void sio__stream_set_max_queue(sio__stream_t *s, size_t max);
+
+/* Queues len bytes of b from off; takes its own reference of b (the caller
+ * keeps its own). Returns 0, SIO_ELIMIT (the queue was at the cap: the stream
+ * is failed and on_error follows), SIO_ENOMEM, or SIO_ECLOSED (closing or
+ * failed stream). */
+int sio__stream_write(sio__stream_t *s, sio__rbuf_t *b, size_t off, size_t len);
+/* Same with a copy of p. */
+int sio__stream_write_copy(sio__stream_t *s, const void *p, size_t len);
+/* Bytes queued or handed to the kernel call and not yet written. */
+size_t sio__stream_queued(const sio__stream_t *s);
+
+/* Fires on_timer once after ms (restarts it if running); stop cancels it. */
+void sio__stream_timer_start(sio__stream_t *s, uint64_t ms);
+void sio__stream_timer_stop(sio__stream_t *s);
+
+/* Asks for one on_defer call from the loop (before it blocks again). */
+void sio__stream_defer(sio__stream_t *s);
+
+/* Closes at once; queued bytes are dropped. With reset, the peer gets an RST
+ * (used for peers that do not read). Idempotent. */
+void sio__stream_close(sio__stream_t *s, int reset);
+/* Closes gracefully: writes what is queued, shuts the sending side down, then
+ * reads and discards until the peer closes too or linger_ms passes, so the
+ * peer receives the last response before the connection goes (no RST on
+ * unread input). The owner gets no callback but on_close afterwards. */
+void sio__stream_end(sio__stream_t *s, uint64_t linger_ms);
+/* 1 once close or end was called (or the stream failed). */
+int sio__stream_is_closing(const sio__stream_t *s);
+
+/* The peer's address as "ip" (no port); static for the stream's lifetime. */
+const char *sio__stream_remote_addr(const sio__stream_t *s);
+uv_loop_t *sio__stream_loop(const sio__stream_t *s);
+
+#endif

@@ -1,0 +1,307 @@
+/* WebSocket connection state on a stream: frames in through the decoder,
+ * frames out through the stream's write queue, and the closing handshake.
+ *
+ * Closing: whoever closes first sends a close frame; when the peer's close
+ * arrives (or on a protocol error, after our close frame), the TCP connection
+ * is ended at once: the write side is shut down and the socket closes as soon
+ * as the peer closes its side (at most LINGER_MS later). A close we started
+ * waits CLOSE_WAIT_MS for the peer's answer, then the socket is closed anyway.
+ * on_close runs from the stream's close, so never inside a call of ours. */
+#include "ws/ws_conn.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "http/http_server.h"
+#include "io/stream.h"
+#include "sio/common.h"
+#include "ws/ws_handshake.h"
+
+#define CLOSE_WAIT_MS 1000
+#define LINGER_MS 1000
+
+enum { ST_OPEN, ST_CLOSE_SENT, ST_CLOSED };
+
+struct sio__ws_conn {
+  sio__stream_t *stream;
+  sio__ws_decoder_t dec;
+  sio__ws_conn_cbs_t cbs;
+  void *arg;
+  void *data;
+  sio__rbuf_t *leftover; /* bytes read with the handshake, not decoded yet */
+  uint8_t role;
+  uint8_t state;
+  uint16_t close_code; /* sent or received; 0 = none yet */
+  int close_err;
+};
+
+/* ---- sending ---- */
+
+static int send_rbuf(sio__ws_conn_t *c, sio__rbuf_t *f) {
+  if (!f) return SIO_ENOMEM;
+  int r = sio__stream_write(c->stream, f, 0, f->len);
+  sio__rbuf_unref(f);
+  return r;
+}
+
+static sio__rbuf_t *make_frame(sio__ws_conn_t *c, sio__ws_opcode_t op, const void *data,
+                               size_t len) {
+  sio_buf_t part = {(const uint8_t *)data, len};
+  uint8_t mask[4];
+  const uint8_t *m = NULL;
+  if (c->role == SIO__WS_ROLE_CLIENT) {
+    if (sio__rand_bytes(mask, sizeof(mask)) != 0) return NULL;
+    m = mask;
+  }
+  return sio__ws_frame_new(op, &part, 1, m);
+}
+
+static int send_close_frame(sio__ws_conn_t *c, uint16_t code, const char *reason) {
+  uint8_t mask[4];
+  const uint8_t *m = NULL;
+  if (c->role == SIO__WS_ROLE_CLIENT) {
+    if (sio__rand_bytes(mask, sizeof(mask)) != 0) return SIO_EAGAIN;
+    m = mask;
+  }
+  /* 1005/1006/1015 may not be sent: they become an empty close frame. */
+  if (code == SIO_WS_CLOSE_NO_STATUS || code == SIO_WS_CLOSE_ABNORMAL || code == 1015)
+    code = 0;
+  return send_rbuf(c, sio__ws_close_frame_new(code, reason, m));
+}
+
+int sio__ws_conn_send(sio__ws_conn_t *c, int binary, const void *data, size_t len) {
+  if (c->state != ST_OPEN) return SIO_ECLOSED;
+  return send_rbuf(
+      c, make_frame(c, binary ? SIO__WS_OP_BINARY : SIO__WS_OP_TEXT, data, len));
+}
+
+int sio__ws_conn_send_frame(sio__ws_conn_t *c, sio__rbuf_t *frame) {
+  if (c->state != ST_OPEN) return SIO_ECLOSED;
+  return sio__stream_write(c->stream, frame, 0, frame->len);
+}
+
+size_t sio__ws_conn_queued(const sio__ws_conn_t *c) {
+  return sio__stream_queued(c->stream);
+}
+
+const char *sio__ws_conn_remote_addr(const sio__ws_conn_t *c) {
+  return sio__stream_remote_addr(c->stream);
+}
+
+void sio__ws_conn_set_cbs(sio__ws_conn_t *c, const sio__ws_conn_cbs_t *cbs, void *arg) {
+  c->cbs = *cbs;
+  c->arg = arg;
+}
+
+void sio__ws_conn_set_data(sio__ws_conn_t *c, void *data) {
+  c->data = data;
+}
+
+void *sio__ws_conn_get_data(const sio__ws_conn_t *c) {
+  return c->data;
+}
+
+/* ---- closing ---- */
+
+/* The handshake is over (or failed): end the TCP connection now. */
+static void finish(sio__ws_conn_t *c, uint16_t code, int err) {
+  c->state = ST_CLOSED;
+  if (!c->close_code) c->close_code = code;
+  c->close_err = err;
+  sio__stream_end(c->stream, LINGER_MS);
+}
+
+void sio__ws_conn_close(sio__ws_conn_t *c, uint16_t code, const char *reason) {
+  if (c->state != ST_OPEN) return;
+  c->state = ST_CLOSE_SENT;
+  c->close_code = code ? code : SIO_WS_CLOSE_NO_STATUS;
+  if (send_close_frame(c, code, reason) != 0) {
+    finish(c, c->close_code, SIO_ENOMEM);
+    return;
+  }
+  sio__stream_timer_start(c->stream, CLOSE_WAIT_MS);
+}
+
+/* ---- receiving ---- */
+
+static int on_frame(void *arg, const sio__ws_msg_t *m) {
+  sio__ws_conn_t *c = arg;
+  if (c->state == ST_CLOSED) return 1;
+  switch (m->opcode) {
+    case SIO__WS_OP_TEXT:
+    case SIO__WS_OP_BINARY:
+      /* After our close frame, data is read and dropped (RFC 6455 5.5.1). */
+      if (c->state == ST_OPEN && c->cbs.on_message)
+        c->cbs.on_message(c, c->arg, m->opcode == SIO__WS_OP_BINARY, m->data, m->len);
+      break;
+    case SIO__WS_OP_PING:
+      if (c->state == ST_OPEN)
+        send_rbuf(c, make_frame(c, SIO__WS_OP_PONG, m->data, m->len));
+      break;
+    case SIO__WS_OP_PONG:
+      break;
+    case SIO__WS_OP_CLOSE:
+      if (c->state == ST_OPEN) {
+        /* Echo the peer's code (an empty close for "no code"). */
+        send_close_frame(c, m->close_code, NULL);
+        c->close_code = m->close_code;
+      }
+      finish(c, m->close_code, 0);
+      break;
+    default:
+      break;
+  }
+  return c->state == ST_CLOSED || sio__stream_is_closing(c->stream);
+}
+
+static void feed(sio__ws_conn_t *c, uint8_t *data, size_t len) {
+  if (c->state == ST_CLOSED || sio__stream_is_closing(c->stream)) return;
+  uint16_t code = SIO_WS_CLOSE_PROTOCOL;
+  int r = sio__ws_decoder_feed(&c->dec, data, len, on_frame, c, &code);
+  if (r < 0 && c->state != ST_CLOSED) {
+    SIO_LOGD("ws %s: %s, closing with %u", sio__stream_remote_addr(c->stream),
+             sio_strerror(r), code);
+    if (c->state == ST_OPEN) send_close_frame(c, code, NULL);
+    c->close_code = code;
+    finish(c, code, r);
+  }
+}
+
+static void feed_leftover(sio__ws_conn_t *c) {
+  sio__rbuf_t *b = c->leftover;
+  if (!b) return;
+  c->leftover = NULL;
+  feed(c, b->data, b->len);
+  sio__rbuf_unref(b);
+}
+
+static void ws_on_read(sio__stream_t *st, void *arg, uint8_t *data, size_t len) {
+  sio__ws_conn_t *c = arg;
+  feed_leftover(c); /* bytes that came with the handshake go first */
+  feed(c, data, len);
+}
+
+static void ws_on_defer(sio__stream_t *st, void *arg) {
+  feed_leftover(arg);
+}
+
+static void ws_on_error(sio__stream_t *st, void *arg, int err) {
+  sio__ws_conn_t *c = arg;
+  if (c->state != ST_CLOSED) {
+    c->state = ST_CLOSED;
+    c->close_code = SIO_WS_CLOSE_ABNORMAL;
+    c->close_err = err;
+  } else if (err == SIO_ELIMIT) {
+    c->close_err = err;
+  }
+  /* A peer that does not read gets a reset: its buffers go at once. */
+  sio__stream_close(st, err == SIO_ELIMIT);
+}
+
+static void ws_on_timer(sio__stream_t *st, void *arg) {
+  sio__ws_conn_t *c = arg;
+  if (c->state != ST_CLOSE_SENT) return;
+  /* The peer never answered our close frame. */
+  c->state = ST_CLOSED;
+  c->close_err = SIO_ETIMEDOUT;
+  sio__stream_close(st, 0);
+}
+
+static void ws_on_close(sio__stream_t *st, void *arg) {
+  sio__ws_conn_t *c = arg;
+  uint16_t code = c->close_code ? c->close_code : SIO_WS_CLOSE_ABNORMAL;
+  int err = c->close_err;
+  if (!c->close_code && !err) err = SIO_ECLOSED;
+  c->state = ST_CLOSED;
+  if (c->cbs.on_close) c->cbs.on_close(c, c->arg, code, err);
+  sio__rbuf_unref(c->leftover);
+  sio__ws_decoder_free(&c->dec);
+  sio__free(c);
+}
+
+static const sio__stream_cbs_t k_ws_stream_cbs = {
+    .on_read = ws_on_read,
+    .on_error = ws_on_error,
+    .on_timer = ws_on_timer,
+    .on_defer = ws_on_defer,
+    .on_close = ws_on_close,
+};
+
+int sio__ws_conn_start(struct sio__stream *stream, sio__ws_role_t role,
+                       const sio__ws_conn_cbs_t *cbs, void *arg, size_t max_message,
+                       size_t max_queue, sio__rbuf_t *leftover, sio__ws_conn_t **out) {
+  sio__ws_conn_t *c = sio__calloc(1, sizeof(*c));
+  if (!c) {
+    sio__rbuf_unref(leftover);
+    sio__stream_close(stream, 0);
+    return SIO_ENOMEM;
+  }
+  c->stream = stream;
+  c->role = (uint8_t)role;
+  c->state = ST_OPEN;
+  c->cbs = *cbs;
+  c->arg = arg;
+  c->leftover = leftover;
+  sio__ws_decoder_init(&c->dec, role, max_message);
+  sio__stream_set_cbs(stream, &k_ws_stream_cbs, c);
+  sio__stream_set_max_queue(stream, max_queue);
+  sio__stream_read_start(stream);
+  if (leftover) sio__stream_defer(stream);
+  *out = c;
+  return 0;
+}
+
+/* ---- server handshake ---- */
+
+static int refuse(sio_http_req_t *req, int status, const char *why) {
+  const char *extra = status == 426 ? "Sec-WebSocket-Version: 13\r\n" : NULL;
+  sio_http_req_respond(req, status, "text/plain; charset=utf-8", extra, why, strlen(why));
+  return SIO_EPROTO;
+}
+
+int sio__ws_accept(sio_http_req_t *req, const sio__ws_conn_cbs_t *cbs, void *arg,
+                   size_t max_message, sio__ws_conn_t **out) {
+  size_t n;
+  const char *v;
+  if (strcmp(sio_http_req_method(req), "GET") != 0 || !sio__http_req_is_http11(req))
+    return refuse(req, 400, "WebSocket upgrades need GET and HTTP/1.1");
+  v = sio_http_req_header(req, "upgrade", &n);
+  if (!v || !sio__http_header_has_token(v, n, "websocket"))
+    return refuse(req, 400, "Missing Upgrade: websocket");
+  v = sio_http_req_header(req, "connection", &n);
+  if (!v || !sio__http_header_has_token(v, n, "upgrade"))
+    return refuse(req, 400, "Missing Connection: upgrade");
+  v = sio_http_req_header(req, "sec-websocket-version", &n);
+  if (!v) return refuse(req, 400, "Missing Sec-WebSocket-Version");
+  if (n != 2 || memcmp(v, "13", 2) != 0)
+    return refuse(req, 426, "Unsupported WebSocket version");
+  const char *key = sio_http_req_header(req, "sec-websocket-key", &n);
+  if (!key || !sio__ws_key_valid(key, n))
+    return refuse(req, 400, "Invalid Sec-WebSocket-Key");
+
+  char accept[29];
+  sio__ws_accept_key(key, n, accept);
+  size_t max_queue = 0;
+  sio_http_server_t *srv = sio__http_req_server(req);
+  if (srv) max_queue = sio__http_server_max_write_queue(srv);
+  /* Build the answer before the request (and its strings) is finished. */
+  char head[160];
+  int hl = snprintf(head, sizeof(head),
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+                    accept);
+  sio__rbuf_t *leftover = NULL;
+  sio__stream_t *st = sio__http_req_take_stream(req, &leftover);
+  if (!st) return SIO_ECLOSED;
+  /* No Sec-WebSocket-Extensions: permessage-deflate is declined by omission. */
+  int r = sio__stream_write_copy(st, head, (size_t)hl);
+  if (r != 0) {
+    sio__rbuf_unref(leftover);
+    sio__stream_close(st, 0);
+    return r;
+  }
+  return sio__ws_conn_start(st, SIO__WS_ROLE_SERVER, cbs, arg, max_message, max_queue,
+                            leftover, out);
+}

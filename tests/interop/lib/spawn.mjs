@@ -1,0 +1,108 @@
+// Starts a program of the build under test on a free port and stops it.
+//
+//   const srv = await spawnServer('http_test_server', ['--cors', '*']);
+//   srv.port; srv.proc; await srv.waitForLine(/ws closed/); await srv.stop();
+//
+// The program is looked up as ${SIO_BIN_DIR}/<program> (then
+// ${SIO_BIN_DIR}/tests/<program>, where CMake puts tests/servers/*.c). It gets
+// `--port 0` unless args already has --port, and must print
+// `listening on 127.0.0.1:PORT` on stdout. Call stop() in an `after` hook: it
+// sends SIGTERM, waits for the exit (SIGKILL after killAfterMs) and returns
+// { code, signal }.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export function programPath(program) {
+  const dir = process.env.SIO_BIN_DIR;
+  if (!dir) throw new Error('SIO_BIN_DIR is not set (the build directory)');
+  const candidates = [path.join(dir, program), path.join(dir, 'tests', program)];
+  for (const c of candidates) if (fs.existsSync(c)) return c;
+  throw new Error(`${program} not found in ${candidates.join(' or ')}`);
+}
+
+export function spawnServer(program, args = [], { timeoutMs = 10000, env, killAfterMs = 5000 } = {}) {
+  const cmd = programPath(program);
+  const fullArgs = args.includes('--port') ? args : ['--port', '0', ...args];
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, fullArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    let started = false;
+    let exited = null;
+    const lineWaiters = new Set();
+    const exitP = new Promise((r) => proc.on('exit', (code, signal) => r((exited = { code, signal }))));
+    const timer = setTimeout(() => fail(new Error(`${program}: no "listening on" line after ${timeoutMs} ms`)), timeoutMs);
+
+    function fail(e) {
+      if (started) return;
+      started = true;
+      clearTimeout(timer);
+      proc.kill('SIGKILL');
+      e.message += `\nstdout: ${out.slice(-2000)}\nstderr: ${err.slice(-2000)}`;
+      reject(e);
+    }
+    function checkWaiters() {
+      for (const w of lineWaiters) {
+        const m = w.re.exec(out.slice(w.from));
+        if (m) {
+          lineWaiters.delete(w);
+          clearTimeout(w.timer);
+          w.resolve(m);
+        }
+      }
+    }
+    proc.on('error', fail);
+    proc.on('exit', (code, signal) => {
+      fail(new Error(`${program} exited early (code ${code}, signal ${signal})`));
+      for (const w of lineWaiters) {
+        clearTimeout(w.timer);
+        w.reject(new Error(`${program} exited before printing ${w.re}`));
+      }
+      lineWaiters.clear();
+    });
+    proc.stderr.on('data', (d) => {
+      err += d;
+      if (err.length > 65536) err = err.slice(-32768);
+      if (process.env.SIO_TEST_VERBOSE) process.stderr.write(d);
+    });
+    proc.stdout.on('data', (d) => {
+      out += d;
+      if (process.env.SIO_TEST_VERBOSE) process.stderr.write(d);
+      checkWaiters();
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m && !started) {
+        started = true;
+        clearTimeout(timer);
+        resolve({
+          port: Number(m[1]),
+          proc,
+          stdout: () => out,
+          stderr: () => err,
+          // Resolves with the match once stdout (from now on, or from offset
+          // `from`) matches re; rejects after ms.
+          waitForLine(re, ms = 5000, from = out.length) {
+            return new Promise((res, rej) => {
+              const w = { re, from, resolve: res, reject: rej };
+              w.timer = setTimeout(() => {
+                lineWaiters.delete(w);
+                rej(new Error(`no line matching ${re} within ${ms} ms; stdout: ${out.slice(-1000)}`));
+              }, ms);
+              lineWaiters.add(w);
+              checkWaiters();
+            });
+          },
+          async stop() {
+            if (!exited) {
+              proc.kill('SIGTERM');
+              const t = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+              await exitP;
+              clearTimeout(t);
+            }
+            return exited;
+          },
+        });
+      }
+    });
+  });
+}
