@@ -30,24 +30,24 @@ SIO_EXTERN const char *sio_version(void);
 
 /* Error codes. Values that have an errno equivalent equal -errno, like libuv's
  * UV_E* codes, so libuv errors pass through unchanged. */
-#define SIO_ERRNO_MAP(XX)                                                              \
-  XX(EINVAL, -22, "invalid argument")                                                \
-  XX(ENOMEM, -12, "out of memory")                                                   \
-  XX(EPROTO, -71, "protocol error")                                                  \
-  XX(ETIMEDOUT, -110, "timed out")                                                   \
-  XX(ECANCELED, -125, "operation canceled")                                          \
-  XX(EMSGSIZE, -90, "message too long")                                              \
-  XX(ENOENT, -2, "no such entry")                                                    \
-  XX(EEXIST, -17, "already exists")                                                  \
-  XX(EBUSY, -16, "resource busy")                                                    \
-  XX(EAGAIN, -11, "try again")                                                       \
-  XX(EACCES, -13, "permission denied")                                               \
-  XX(ENOTCONN, -107, "not connected")                                                \
-  XX(ECONNRESET, -104, "connection reset by peer")                                   \
-  XX(EPIPE, -32, "broken pipe")                                                      \
-  XX(EILSEQ, -84, "illegal byte sequence")                                           \
-  XX(ECLOSED, -4000, "closed")                                                       \
-  XX(EINCOMPLETE, -4001, "incomplete input")                                         \
+#define SIO_ERRNO_MAP(XX)                                                                \
+  XX(EINVAL, -22, "invalid argument")                                                    \
+  XX(ENOMEM, -12, "out of memory")                                                       \
+  XX(EPROTO, -71, "protocol error")                                                      \
+  XX(ETIMEDOUT, -110, "timed out")                                                       \
+  XX(ECANCELED, -125, "operation canceled")                                              \
+  XX(EMSGSIZE, -90, "message too long")                                                  \
+  XX(ENOENT, -2, "no such entry")                                                        \
+  XX(EEXIST, -17, "already exists")                                                      \
+  XX(EBUSY, -16, "resource busy")                                                        \
+  XX(EAGAIN, -11, "try again")                                                           \
+  XX(EACCES, -13, "permission denied")                                                   \
+  XX(ENOTCONN, -107, "not connected")                                                    \
+  XX(ECONNRESET, -104, "connection reset by peer")                                       \
+  XX(EPIPE, -32, "broken pipe")                                                          \
+  XX(EILSEQ, -84, "illegal byte sequence")                                               \
+  XX(ECLOSED, -4000, "closed")                                                           \
+  XX(EINCOMPLETE, -4001, "incomplete input")                                             \
   XX(ELIMIT, -4002, "limit exceeded")
 
 enum sio_errno {
@@ -73,7 +73,12 @@ SIO_EXTERN int sio_replace_allocator(sio_malloc_fn m, sio_realloc_fn r, sio_call
 /* Logging. The default handler writes lines at or above the level set by the
  * SIO_LOG environment variable (debug, info, warn, error; default warn) to
  * stderr. `msg` is borrowed for the call. */
-typedef enum { SIO_LOG_DEBUG = 0, SIO_LOG_INFO, SIO_LOG_WARN, SIO_LOG_ERROR } sio_log_level_t;
+typedef enum {
+  SIO_LOG_DEBUG = 0,
+  SIO_LOG_INFO,
+  SIO_LOG_WARN,
+  SIO_LOG_ERROR
+} sio_log_level_t;
 typedef void (*sio_log_cb)(sio_log_level_t level, const char *msg, void *user_data);
 /* Replaces the handler (NULL restores the default). Not thread-safe. */
 SIO_EXTERN void sio_set_log_handler(sio_log_cb cb, void *user_data);

@@ -8,8 +8,8 @@ const char *sio_version(void) {
 
 const char *sio_strerror(int err) {
   switch (err) {
-#define SIO__ERR_TEXT(name, value, text)                                                \
-  case SIO_##name:                                                                    \
+#define SIO__ERR_TEXT(name, value, text)                                                 \
+  case SIO_##name:                                                                       \
     return text;
     SIO_ERRNO_MAP(SIO__ERR_TEXT)
 #undef SIO__ERR_TEXT
@@ -21,8 +21,8 @@ const char *sio_strerror(int err) {
 
 const char *sio_err_name(int err) {
   switch (err) {
-#define SIO__ERR_NAME(name, value, text)                                                \
-  case SIO_##name:                                                                    \
+#define SIO__ERR_NAME(name, value, text)                                                 \
+  case SIO_##name:                                                                       \
     return #name;
     SIO_ERRNO_MAP(SIO__ERR_NAME)
 #undef SIO__ERR_NAME

@@ -14,9 +14,12 @@ static int current_level(void) {
     const char *env = getenv("SIO_LOG");
     g_level = SIO_LOG_WARN;
     if (env) {
-      if (!strcmp(env, "debug")) g_level = SIO_LOG_DEBUG;
-      else if (!strcmp(env, "info")) g_level = SIO_LOG_INFO;
-      else if (!strcmp(env, "error")) g_level = SIO_LOG_ERROR;
+      if (!strcmp(env, "debug"))
+        g_level = SIO_LOG_DEBUG;
+      else if (!strcmp(env, "info"))
+        g_level = SIO_LOG_INFO;
+      else if (!strcmp(env, "error"))
+        g_level = SIO_LOG_ERROR;
     }
   }
   return g_level;

@@ -1,0 +1,71 @@
+/* demo: the libsio counterpart of Flask-SocketIO's example application.
+ *
+ * The program's parts share this header:
+ *   main.c    options, finding the web page, startup and clean shutdown
+ *   events.c  the Socket.IO event handlers (echo, broadcast, rooms, ping...)
+ *   ticker.c  a background thread that posts a server event every few seconds
+ *   vendor.c  serves socket.io-client's browser bundle from node_modules
+ *
+ * Only the public API (include/sio/) is used: this is what an application
+ * written against libsio looks like. */
+#ifndef SIO_DEMO_H
+#define SIO_DEMO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "sio/server.h"
+
+typedef struct demo_ticker demo_ticker_t;
+
+/* One file held in memory and served by the application's HTTP handler. */
+typedef struct {
+  const char *url;          /* "/vendor/socket.io.min.js" (static string) */
+  const char *content_type; /* static string */
+  char *data;               /* malloc'ed bytes, NULL when the file is missing */
+  size_t len;
+} demo_file_t;
+
+typedef struct {
+  uv_loop_t loop;
+  sio_http_server_t *http;
+  sio_server_t *sio;
+  sio_namespace_t *nsp; /* "/" */
+  uv_signal_t sigint, sigterm;
+  int stopping;
+  demo_ticker_t *ticker;
+  uint64_t ticks; /* server-generated events sent so far (loop thread only) */
+  demo_file_t vendor[2];
+} demo_app_t;
+
+/* events.c: registers every handler on nsp. 0 or a negative SIO_E* code. */
+int demo_events_register(demo_app_t *app, sio_namespace_t *nsp);
+/* events.c: sends the server-generated event to everyone (loop thread). */
+void demo_events_tick(demo_app_t *app);
+
+/* ticker.c: starts a thread that calls sio_server_post() every interval_ms
+ * (the only thread-safe call of libsio); the posted function runs
+ * demo_events_tick() on the loop. 0 or a negative error; *out on success. */
+int demo_ticker_start(demo_app_t *app, uint32_t interval_ms, demo_ticker_t **out);
+/* Stops the thread, waits for it and frees t. Call it on the loop thread
+ * before closing the server. NULL is ignored. */
+void demo_ticker_stop(demo_ticker_t *t);
+
+/* vendor.c: loads socket.io-client's browser bundle (and its source map)
+ * from node_modules next to the web page directory `public_dir`, or from the
+ * fallback locations, and installs the HTTP handler that serves them.
+ * Returns 1 when the bundle was found, 0 when it is missing (the handler
+ * then answers 404 and a warning was printed). */
+int demo_vendor_setup(demo_app_t *app, const char *public_dir);
+void demo_vendor_free(demo_app_t *app);
+
+/* main.c: the directory of this executable (no trailing '/') in buf, or
+ * NULL. */
+const char *demo_exe_dir(char *buf, size_t len);
+int demo_is_dir(const char *path);
+/* buf = "a/b/c"; 0, or -1 when it does not fit in len bytes. */
+int demo_path3(char *buf, size_t len, const char *a, const char *b, const char *c);
+int demo_is_file(const char *path);
+
+#endif

@@ -1,0 +1,191 @@
+/* demo: a Socket.IO server with a web page to try it from a browser, the
+ * libsio counterpart of Flask-SocketIO's example application.
+ *
+ *   demo [--host H] [--port N] [--static DIR] [--tick MS]
+ *
+ * One HTTP server carries everything: the page (static files from DIR), the
+ * socket.io-client bundle (an application route, see vendor.c) and
+ * Socket.IO at /socket.io/ (attached to the same HTTP server). Rooms and
+ * broadcasts use the default in-memory adapter. Ctrl-C (SIGINT) or SIGTERM
+ * closes everything and exits 0. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "demo.h"
+
+static void usage(FILE *f) {
+  fprintf(
+      f, "usage: demo [--host H] [--port N] [--static DIR] [--tick MS]\n"
+         "\n"
+         "A Socket.IO server with a web page (echo, broadcast, rooms, disconnect and\n"
+         "ping latency), the counterpart of Flask-SocketIO's example application.\n"
+         "  --host H      address to listen on (default 127.0.0.1)\n"
+         "  --port N      port (default 5000; 0 picks a free one)\n"
+         "  --static DIR  the web page's directory (default: examples/demo/public, from\n"
+         "                the current directory or the executable's)\n"
+         "  --tick MS     period of the server-generated event (default 10000)\n");
+}
+
+int demo_is_dir(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int demo_is_file(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int demo_path3(char *buf, size_t len, const char *a, const char *b, const char *c) {
+  int n = snprintf(buf, len, "%s/%s/%s", a, b, c);
+  return n >= 0 && (size_t)n < len ? 0 : -1;
+}
+
+const char *demo_exe_dir(char *buf, size_t len) {
+  size_t n = len;
+  if (uv_exepath(buf, &n) != 0) return NULL;
+  char *slash = strrchr(buf, '/');
+  if (!slash) return NULL;
+  *slash = '\0';
+  return buf;
+}
+
+/* The page directory examples/demo/public, from the current directory, then
+ * from the executable's directory (build/demo). */
+static const char *find_public(char *buf, size_t len) {
+  static const char *const rel[] = {"examples/demo/public"};
+  for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++)
+    if (demo_is_dir(rel[i])) return rel[i];
+  char exe[4096];
+  if (!demo_exe_dir(exe, sizeof exe)) return NULL;
+  static const char *const up[] = {"..", "../.."};
+  for (size_t u = 0; u < 2; u++)
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+      if (demo_path3(buf, len, exe, up[u], rel[i]) == 0 && demo_is_dir(buf)) return buf;
+    }
+  return NULL;
+}
+
+/* ---- shutdown: ticker thread, then Socket.IO, then HTTP, then signals ---- */
+
+static void on_http_closed(sio_http_server_t *s, void *arg) {
+  demo_app_t *app = arg;
+  uv_close((uv_handle_t *)&app->sigint, NULL);
+  uv_close((uv_handle_t *)&app->sigterm, NULL);
+}
+
+static void on_sio_closed(sio_server_t *s, void *arg) {
+  demo_app_t *app = arg;
+  sio_http_server_close(app->http, on_http_closed, app);
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  demo_app_t *app = h->data;
+  if (app->stopping) return;
+  app->stopping = 1;
+  printf("demo: stopping\n");
+  fflush(stdout);
+  /* The thread must be gone before the server is freed (sio_server_post). */
+  demo_ticker_stop(app->ticker);
+  app->ticker = NULL;
+  sio_server_close(app->sio, on_sio_closed, app);
+}
+
+static int parse_uint(const char *s, long max, long *out) {
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (!*s || *end || v < 0 || v > max) return -1;
+  *out = v;
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const char *host = "127.0.0.1";
+  const char *dir = NULL;
+  long port = 5000, tick_ms = 10000;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    int has = i + 1 < argc;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (strcmp(a, "--port") == 0 && has) {
+      if (parse_uint(argv[++i], 65535, &port) != 0) {
+        fprintf(stderr, "demo: bad port '%s'\n", argv[i]);
+        return 2;
+      }
+    } else if (strcmp(a, "--tick") == 0 && has) {
+      if (parse_uint(argv[++i], 86400000, &tick_ms) != 0 || tick_ms == 0) {
+        fprintf(stderr, "demo: bad --tick '%s' (milliseconds, > 0)\n", argv[i]);
+        return 2;
+      }
+    } else if (strcmp(a, "--host") == 0 && has) {
+      host = argv[++i];
+    } else if (strcmp(a, "--static") == 0 && has) {
+      dir = argv[++i];
+    } else {
+      usage(stderr);
+      return 2;
+    }
+  }
+  char pathbuf[4096];
+  if (!dir) dir = find_public(pathbuf, sizeof pathbuf);
+  if (!dir || !demo_is_dir(dir)) {
+    fprintf(stderr, "demo: cannot find the web page directory; pass --static DIR\n");
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+
+  demo_app_t app;
+  memset(&app, 0, sizeof app);
+  if (uv_loop_init(&app.loop) != 0) return 1;
+
+  /* HTTP first (static root + the vendor route), then Socket.IO on it. */
+  sio_http_opts_t *ho = sio_http_opts_new();
+  int rc = ho ? sio_http_opts_set_static_root(ho, dir) : SIO_ENOMEM;
+  if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
+  sio_http_opts_free(ho);
+  if (rc == 0) rc = sio_server_attach(app.http, NULL, &app.sio);
+  if (rc == 0) {
+    app.nsp = sio_server_of(app.sio, "/");
+    rc = app.nsp ? demo_events_register(&app, app.nsp) : SIO_ENOMEM;
+  }
+  if (rc == 0) {
+    demo_vendor_setup(&app, dir);
+    rc = sio_http_server_listen(app.http, host, (int)port);
+  }
+  if (rc == 0) rc = demo_ticker_start(&app, (uint32_t)tick_ms, &app.ticker);
+  if (rc != 0) {
+    fprintf(stderr, "demo: cannot start on %s:%ld: %s\n", host, port, sio_strerror(rc));
+    return 1;
+  }
+  uv_signal_init(&app.loop, &app.sigint);
+  uv_signal_init(&app.loop, &app.sigterm);
+  app.sigint.data = app.sigterm.data = &app;
+  uv_signal_start(&app.sigint, on_signal, SIGINT);
+  uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+
+  int bound = sio_http_server_port(app.http);
+  int v6 = strchr(host, ':') != NULL;
+  const char *shown = strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1"
+                      : strcmp(host, "::") == 0    ? "::1"
+                                                   : host;
+  printf("demo: listening on %s%s%s:%d\n", v6 ? "[" : "", host, v6 ? "]" : "", bound);
+  printf("demo: open http://%s%s%s:%d/ in a browser (Ctrl-C stops)\n", v6 ? "[" : "",
+         shown, v6 ? "]" : "", bound);
+  printf("demo: serving the page from %s\n", dir);
+  fflush(stdout);
+
+  uv_run(&app.loop, UV_RUN_DEFAULT);
+  demo_vendor_free(&app);
+  rc = uv_loop_close(&app.loop);
+  if (rc != 0) {
+    fprintf(stderr, "demo: loop not closed cleanly: %s\n", uv_strerror(rc));
+    return 1;
+  }
+  printf("demo: bye\n");
+  return 0;
+}

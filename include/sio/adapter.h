@@ -1,0 +1,208 @@
+/* libsio: the adapter interface behind rooms and broadcasting.
+ *
+ * The model is the reference's: the in-memory adapter (rooms, local
+ * delivery) is built in and always present; a cluster adapter (the Redis
+ * adapter, in its own library) "extends" it. When a server has a cluster
+ * adapter, every operation below is handed to it INSTEAD of being run
+ * locally, and the adapter runs the local part itself through the
+ * sio_adapter_local_*() functions (the "super" calls), whenever its protocol
+ * says so: at once for a broadcast (then it publishes), or when its own
+ * request comes back from the bus (Redis's remote join/leave/disconnect). A
+ * packet or request that arrives from another server is applied with the
+ * same local functions.
+ *
+ * Without a cluster adapter libsio runs the local functions directly: that
+ * is the in-memory adapter, the default.
+ *
+ * Threads: everything runs on the server's loop thread, adapter callbacks
+ * included. A cluster adapter that runs I/O elsewhere must come back to the
+ * loop (sio_server_post) before calling anything here.
+ *
+ * Lifetimes: every pointer handed to an adapter operation is borrowed for
+ * the call only; copy what you keep. Request objects (sio_adapter_ack_t,
+ * sio_adapter_fetch_t) stay valid until the adapter completes them, which it
+ * must do exactly once (a timeout is the adapter's business: every request
+ * to other servers needs one). At server close, ops->destroy runs for every
+ * namespace instance after every local socket is gone; the adapter must have
+ * completed its pending requests (with SIO_ECANCELED) by the time it
+ * returns.
+ */
+#ifndef SIO_ADAPTER_H
+#define SIO_ADAPTER_H
+
+#include "sio/server.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Flags of a selection (sio_adapter_opts_t.flags). */
+#define SIO_ADAPTER_F_VOLATILE 1u /* skip recipients that are not writable */
+#define SIO_ADAPTER_F_LOCAL 2u    /* this server only: never publish */
+
+/* A selection of sockets, as Node's BroadcastOptions: sockets in any of
+ * rooms (every socket when nrooms is 0) minus those in any of except (a
+ * socket id is a room). timeout_ms is set for broadcasts with acks. */
+typedef struct {
+  const char *const *rooms;
+  size_t nrooms;
+  const char *const *except;
+  size_t nexcept;
+  unsigned flags;
+  uint32_t timeout_ms;
+} sio_adapter_opts_t;
+
+/* An event to broadcast: the name (UTF-8, NUL-terminated), the arguments as
+ * compact JSON text, comma-separated, without brackets, where each binary
+ * value is a placeholder {"_placeholder":true,"num":N} standing for
+ * attachments[N]. args is the builder the packet came from when it was
+ * built on this server (NULL for a packet from the wire); pass the packet
+ * unchanged to a local function to keep its zero-copy path. */
+typedef struct {
+  const char *event;
+  const char *json;
+  size_t json_len;
+  const sio_buf_t *attachments;
+  size_t nattachments;
+  const sio_args_t *args;
+} sio_adapter_packet_t;
+
+/* A broadcast with acks in progress (see ops.broadcast_with_ack). */
+typedef struct sio_adapter_ack sio_adapter_ack_t;
+/* A fetch in progress (see ops.fetch_sockets). */
+typedef struct sio_adapter_fetch sio_adapter_fetch_t;
+
+typedef struct {
+  /* Makes the adapter instance of a namespace (each namespace has its own,
+   * as in Node), or NULL on failure (the namespace then stays local). arg is
+   * the one given to sio_server_set_adapter. */
+  void *(*create)(sio_namespace_t *nsp, void *arg);
+  /* Ends an instance (server close). */
+  void (*destroy)(void *self);
+
+  /* Broadcast: deliver locally (sio_adapter_local_broadcast) and publish,
+   * unless opts->flags has SIO_ADAPTER_F_LOCAL. Returns the number of local
+   * recipients or an error. */
+  int (*broadcast)(void *self, const sio_adapter_packet_t *pkt,
+                   const sio_adapter_opts_t *opts);
+  /* Broadcast with acks: deliver locally with sio_adapter_local_broadcast_with_ack
+   * (which counts the local recipients into ack), publish, then for each
+   * other server add its client count (sio_adapter_ack_expect) and each of
+   * its clients' replies (sio_adapter_ack_reply); finally (every server
+   * counted, or given up) call sio_adapter_ack_servers_done. The overall
+   * timeout (opts->timeout_ms) is run by libsio. */
+  int (*broadcast_with_ack)(void *self, const sio_adapter_packet_t *pkt,
+                            const sio_adapter_opts_t *opts, sio_adapter_ack_t *ack);
+  /* Selected sockets join/leave rooms, or are disconnected (close: also
+   * their Engine.IO sessions), wherever they live. Return the number of
+   * local sockets affected so far, or an error. */
+  int (*sockets_join)(void *self, const sio_adapter_opts_t *opts,
+                      const char *const *rooms, size_t nrooms);
+  int (*sockets_leave)(void *self, const sio_adapter_opts_t *opts,
+                       const char *const *rooms, size_t nrooms);
+  int (*disconnect_sockets)(void *self, const sio_adapter_opts_t *opts, int close);
+  /* Fetch: add the local sockets (sio_adapter_local_fetch), ask the other
+   * servers, add theirs (sio_adapter_fetch_add), then complete the request
+   * (sio_adapter_fetch_done) exactly once. */
+  int (*fetch_sockets)(void *self, const sio_adapter_opts_t *opts,
+                       sio_adapter_fetch_t *req);
+  /* Sends an event to the other servers' server-side handlers (never to
+   * this server's, as in Node). */
+  int (*server_side_emit)(void *self, const sio_adapter_packet_t *pkt);
+  /* Room life, for adapters that subscribe per room (Redis sharded mode):
+   * a local room got its first member / lost its last. Optional (NULL). */
+  void (*room_created)(void *self, const char *room);
+  void (*room_deleted)(void *self, const char *room);
+} sio_adapter_ops_t;
+
+/* Installs a cluster adapter for every namespace of the server, existing and
+ * future: ops is borrowed (static storage, typically) and must outlive the
+ * server. Call before clients connect. 0, SIO_EINVAL, SIO_ENOMEM (create
+ * failed for an existing namespace). */
+SIO_EXTERN int sio_server_set_adapter(sio_server_t *s, const sio_adapter_ops_t *ops,
+                                      void *arg);
+/* The adapter instance of a namespace, or NULL (in-memory only). */
+SIO_EXTERN void *sio_namespace_adapter(const sio_namespace_t *nsp);
+
+/* ---- the local ("super") operations, for adapters ---- */
+
+/* Delivers to the local sockets matching opts: encodes once, queues on each.
+ * Returns the recipient count or an error. */
+SIO_EXTERN int sio_adapter_local_broadcast(sio_namespace_t *nsp,
+                                           const sio_adapter_packet_t *pkt,
+                                           const sio_adapter_opts_t *opts);
+/* The same with an ack id; each local reply is added to ack (ack NULL: the
+ * replies go to reply_cb instead, for a request from another server).
+ * Returns the local recipient count (already added to ack's expected
+ * count) or an error. */
+typedef void (*sio_adapter_reply_cb)(const sio_argv_t *reply, void *arg);
+SIO_EXTERN int sio_adapter_local_broadcast_with_ack(
+    sio_namespace_t *nsp, const sio_adapter_packet_t *pkt, const sio_adapter_opts_t *opts,
+    sio_adapter_ack_t *ack, sio_adapter_reply_cb reply_cb, void *arg);
+/* Local room membership changes / disconnects for a selection; return the
+ * number of local sockets affected. */
+SIO_EXTERN int sio_adapter_local_sockets_join(sio_namespace_t *nsp,
+                                              const sio_adapter_opts_t *opts,
+                                              const char *const *rooms, size_t nrooms);
+SIO_EXTERN int sio_adapter_local_sockets_leave(sio_namespace_t *nsp,
+                                               const sio_adapter_opts_t *opts,
+                                               const char *const *rooms, size_t nrooms);
+SIO_EXTERN int sio_adapter_local_disconnect_sockets(sio_namespace_t *nsp,
+                                                    const sio_adapter_opts_t *opts,
+                                                    int close);
+/* Adds the matching local sockets to req (req NULL: to cb instead, called
+ * once per socket with borrowed values, for answering another server). */
+typedef void (*sio_adapter_socket_cb)(sio_socket_t *sock, void *arg);
+SIO_EXTERN int sio_adapter_local_fetch(sio_namespace_t *nsp,
+                                       const sio_adapter_opts_t *opts,
+                                       sio_adapter_fetch_t *req, sio_adapter_socket_cb cb,
+                                       void *arg);
+/* Runs the namespace's server-side handlers with an event that came from
+ * another server. */
+SIO_EXTERN void sio_adapter_local_server_side_emit(sio_namespace_t *nsp,
+                                                   const sio_adapter_packet_t *pkt);
+/* 1 if the namespace has a local room of that name (Redis's receive-side
+ * room filter). */
+SIO_EXTERN int sio_namespace_has_room(const sio_namespace_t *nsp, const char *room);
+
+/* ---- completing requests ---- */
+
+/* Another server will deliver to n clients (its clientCount). */
+SIO_EXTERN void sio_adapter_ack_expect(sio_adapter_ack_t *ack, size_t n);
+/* One client's reply (its ack arguments), from another server. */
+SIO_EXTERN void sio_adapter_ack_reply(sio_adapter_ack_t *ack,
+                                      const sio_adapter_packet_t *reply);
+/* Every server has reported its client count (or the adapter gave up
+ * counting): the request completes once all expected replies are in, or at
+ * the timeout. Replies may still be added after this call. */
+SIO_EXTERN void sio_adapter_ack_servers_done(sio_adapter_ack_t *ack);
+/* The adapter is done with ack (it holds one reference from
+ * ops.broadcast_with_ack until this call; replies after the completion are
+ * ignored). Call servers_done first. */
+SIO_EXTERN void sio_adapter_ack_release(sio_adapter_ack_t *ack);
+
+/* A socket of another server: id, rooms, and its handshake and data as JSON
+ * texts (may be NULL); everything copied. 0 or SIO_ENOMEM. */
+SIO_EXTERN int sio_adapter_fetch_add(sio_adapter_fetch_t *req, const char *id,
+                                     const char *const *rooms, size_t nrooms,
+                                     const char *handshake_json, const char *data_json);
+/* Completes the fetch (status 0 or SIO_ETIMEDOUT with what was added):
+ * the user's callback runs now. The adapter must not touch req afterwards. */
+SIO_EXTERN void sio_adapter_fetch_done(sio_adapter_fetch_t *req, int status);
+
+/* ---- server-side events (between servers of a cluster) ---- */
+
+/* A handler for events other servers send with sio_namespace_server_side_emit. */
+typedef void (*sio_server_side_cb)(sio_namespace_t *nsp, const char *event,
+                                   const sio_argv_t *args, void *arg);
+SIO_EXTERN int sio_namespace_on_server_side(sio_namespace_t *nsp, sio_server_side_cb cb,
+                                            void *arg);
+/* Sends event to the other servers of the cluster. SIO_EINVAL without a
+ * cluster adapter (the in-memory adapter has no other server), as Node. */
+SIO_EXTERN int sio_namespace_server_side_emit(sio_namespace_t *nsp, const char *event,
+                                              const sio_args_t *args);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,177 @@
+/* libsio: the raw Engine.IO v4 server.
+ *
+ * An Engine.IO server mounts on a libsio HTTP server at a path prefix
+ * ("/engine.io/" by default) and gives one ordered, bidirectional stream of
+ * text and binary messages per client session, over HTTP long-polling or a
+ * WebSocket, with the handshake, heartbeat and polling -> WebSocket upgrade
+ * of the protocol. Socket.IO is built on it; most applications want
+ * sio/server.h instead, and use this layer only to speak plain Engine.IO.
+ *
+ * Threads: everything runs on the HTTP server's loop thread; nothing here is
+ * thread-safe.
+ * Callbacks: every sio_eio_* call is legal inside every callback of this
+ * header (sending, closing a socket, closing the server).
+ * Lifetimes:
+ *   - a socket is valid from its connection callback until its close
+ *     callback returns; do not use the pointer afterwards;
+ *   - the server is valid until the callback of sio_eio_server_close returns.
+ *   Close the Engine.IO server before the HTTP server it is mounted on.
+ */
+#ifndef SIO_EIO_H
+#define SIO_EIO_H
+
+#include "sio/common.h"
+#include "sio/http.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sio_eio_server sio_eio_server_t;
+typedef struct sio_eio_socket sio_eio_socket_t;
+typedef struct sio_eio_opts sio_eio_opts_t;
+
+/* Transports, as bit flags for sio_eio_opts_set_transports. */
+#define SIO_EIO_POLLING 1u
+#define SIO_EIO_WEBSOCKET 2u
+
+/* ---- options (copied by sio_eio_server_new; free them afterwards) ---- */
+
+/* A new options object with the reference's defaults (given below each
+ * setter); NULL if out of memory. */
+SIO_EXTERN sio_eio_opts_t *sio_eio_opts_new(void);
+/* Frees o. NULL is ignored. */
+SIO_EXTERN void sio_eio_opts_free(sio_eio_opts_t *o);
+
+/* Path prefix the server claims (default "/engine.io/"); copied. A missing
+ * trailing '/' is added, as the reference does. Every request whose path
+ * starts with the prefix is an Engine.IO request. SIO_EINVAL unless it starts
+ * with '/'; SIO_ENOMEM. */
+SIO_EXTERN int sio_eio_opts_set_path(sio_eio_opts_t *o, const char *path);
+/* Enabled transports: SIO_EIO_POLLING | SIO_EIO_WEBSOCKET (default both).
+ * SIO_EINVAL for 0 or unknown bits. */
+SIO_EXTERN int sio_eio_opts_set_transports(sio_eio_opts_t *o, unsigned flags);
+/* Whether polling sessions may upgrade to WebSocket (default 1). */
+SIO_EXTERN void sio_eio_opts_set_allow_upgrades(sio_eio_opts_t *o, int on);
+/* Milliseconds between server pings (default 25000). */
+SIO_EXTERN void sio_eio_opts_set_ping_interval(sio_eio_opts_t *o, uint32_t ms);
+/* Milliseconds the client has to answer a ping (default 20000). */
+SIO_EXTERN void sio_eio_opts_set_ping_timeout(sio_eio_opts_t *o, uint32_t ms);
+/* Milliseconds a probing WebSocket has to complete the upgrade (default 10000). */
+SIO_EXTERN void sio_eio_opts_set_upgrade_timeout(sio_eio_opts_t *o, uint32_t ms);
+/* Largest POST body and WebSocket message, in bytes (default 1000000);
+ * advertised to clients as maxPayload. A larger POST gets 413, a larger
+ * WebSocket message closes the socket with code 1009. */
+SIO_EXTERN void sio_eio_opts_set_max_http_buffer_size(sio_eio_opts_t *o, size_t n);
+/* How long a graceful close of a polling session waits for the client's next
+ * GET to deliver the close (default 30000 ms). */
+SIO_EXTERN void sio_eio_opts_set_close_timeout(sio_eio_opts_t *o, uint32_t ms);
+/* Sets a cookie holding the session id on the handshake response of polling
+ * sessions (default off), like the reference's `cookie` option:
+ * "Set-Cookie: <name>=<sid>; Path=<path>; HttpOnly; SameSite=<same_site>".
+ * name NULL turns it off; name "" means "io"; path NULL means "/"; http_only
+ * adds HttpOnly; same_site NULL omits SameSite (the reference default is
+ * "Lax"). Strings are copied and must be valid cookie tokens (no ';', ',',
+ * spaces or control characters): SIO_EINVAL otherwise; SIO_ENOMEM. */
+SIO_EXTERN int sio_eio_opts_set_cookie(sio_eio_opts_t *o, const char *name,
+                                       const char *path, int http_only,
+                                       const char *same_site);
+/* Decides whether a handshake request may open a session: return 1 to
+ * accept, 0 to refuse (403 {"code":4,"message":"Forbidden"}; a refused
+ * WebSocket handshake gets a 400 with the text "Forbidden"). It runs only for
+ * handshakes (requests without sid), after the other checks, synchronously:
+ * it must decide before returning. req and everything read from it are
+ * borrowed for the call (headers, query, remote address; see sio/http.h); do
+ * not answer it. Default: every handshake is accepted. */
+typedef int (*sio_eio_allow_request_cb)(sio_http_req_t *req, void *user_data);
+SIO_EXTERN void sio_eio_opts_set_allow_request(sio_eio_opts_t *o,
+                                               sio_eio_allow_request_cb cb,
+                                               void *user_data);
+
+/* ---- server ---- */
+
+/* Creates an Engine.IO server mounted on http (borrowed; it must outlive the
+ * Engine.IO server) at the options' path. opts may be NULL for the defaults.
+ * Returns 0 and *out, SIO_EEXIST if the path is already mounted, or
+ * SIO_ENOMEM / SIO_EINVAL. */
+SIO_EXTERN int sio_eio_server_new(sio_http_server_t *http, const sio_eio_opts_t *opts,
+                                  sio_eio_server_t **out);
+
+/* A new session is open: its open packet has been sent. Sending from here is
+ * fine (polling: the packets wait for the client's next GET). */
+typedef void (*sio_eio_connection_cb)(sio_eio_socket_t *sock, void *user_data);
+/* A message from the client: binary 0 for text (UTF-8 as sent), 1 for binary.
+ * data is borrowed for the call only. */
+typedef void (*sio_eio_message_cb)(sio_eio_socket_t *sock, int binary,
+                                   const uint8_t *data, size_t len, void *user_data);
+/* The session is closed; runs exactly once per socket. reason is a static
+ * string: "transport close" (the client closed or went away), "ping timeout",
+ * "transport error" (a broken or misbehaving transport, a write buffer over
+ * its cap), "parse error" (an invalid packet), "forced close"
+ * (sio_eio_socket_close) or "server shutting down" (sio_eio_server_close).
+ * Sending from here fails with SIO_ECLOSED. The socket is freed when the
+ * callback returns. */
+typedef void (*sio_eio_close_cb)(sio_eio_socket_t *sock, const char *reason,
+                                 void *user_data);
+
+/* Sets (or clears with NULL) the callbacks; user_data is passed to each. */
+SIO_EXTERN void sio_eio_server_on_connection(sio_eio_server_t *s,
+                                             sio_eio_connection_cb cb, void *user_data);
+SIO_EXTERN void sio_eio_server_on_message(sio_eio_server_t *s, sio_eio_message_cb cb,
+                                          void *user_data);
+SIO_EXTERN void sio_eio_server_on_close(sio_eio_server_t *s, sio_eio_close_cb cb,
+                                        void *user_data);
+
+/* Number of open sessions. */
+SIO_EXTERN size_t sio_eio_server_clients_count(const sio_eio_server_t *s);
+/* The socket with this session id (NUL-terminated, borrowed), or NULL. */
+SIO_EXTERN sio_eio_socket_t *sio_eio_server_find(sio_eio_server_t *s, const char *sid);
+
+/* Closes every session (close callbacks run with "server shutting down";
+ * held GETs get the close packet, WebSockets a close frame), unmounts the
+ * path, and runs cb (may be NULL) from the loop once that is done; the server
+ * is freed when cb returns. Idempotent (later calls do nothing, their cb is
+ * not run); safe inside any callback. */
+typedef void (*sio_eio_server_close_cb)(sio_eio_server_t *s, void *user_data);
+SIO_EXTERN void sio_eio_server_close(sio_eio_server_t *s, sio_eio_server_close_cb cb,
+                                     void *user_data);
+
+/* User data, never touched by libsio. */
+SIO_EXTERN void sio_eio_server_set_data(sio_eio_server_t *s, void *data);
+SIO_EXTERN void *sio_eio_server_get_data(const sio_eio_server_t *s);
+
+/* ---- sockets (sessions) ---- */
+
+/* Queues a message: binary 0 sends data as text (it should be UTF-8), 1 as
+ * binary. data is copied. Returns 0, SIO_ECLOSED if the session is closed or
+ * closing, SIO_ENOMEM. When the session's buffer would pass its cap (the HTTP
+ * server's max write queue) the session is closed ("transport error") and
+ * SIO_ELIMIT is returned. */
+SIO_EXTERN int sio_eio_socket_send(sio_eio_socket_t *sock, int binary, const void *data,
+                                   size_t len);
+/* Closes the session gracefully: packets already queued are delivered first.
+ * On polling with a held GET the close packet goes out at once; otherwise the
+ * next GET returns what is buffered, the one after it the close (waiting at
+ * most the close timeout). On WebSocket a close frame is sent. The close
+ * callback runs with "forced close" when the session is gone (possibly inside
+ * this call). Idempotent. */
+SIO_EXTERN void sio_eio_socket_close(sio_eio_socket_t *sock);
+
+/* The session id: 20 URL-safe characters, NUL-terminated; valid as long as the
+ * socket. */
+SIO_EXTERN const char *sio_eio_socket_id(const sio_eio_socket_t *sock);
+/* The current transport: "polling" or "websocket" (static string). */
+SIO_EXTERN const char *sio_eio_socket_transport(const sio_eio_socket_t *sock);
+/* The client's address as "ip" (of the handshake request); valid as long as
+ * the socket. */
+SIO_EXTERN const char *sio_eio_socket_remote_addr(const sio_eio_socket_t *sock);
+/* The server the socket belongs to. */
+SIO_EXTERN sio_eio_server_t *sio_eio_socket_server(const sio_eio_socket_t *sock);
+/* User data, never touched by libsio. */
+SIO_EXTERN void sio_eio_socket_set_data(sio_eio_socket_t *sock, void *data);
+SIO_EXTERN void *sio_eio_socket_get_data(const sio_eio_socket_t *sock);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,520 @@
+/* libsio: the Socket.IO v5 server.
+ *
+ * The C counterpart of Node's socket.io 4.8 server: namespaces (static and
+ * dynamic), connect middlewares, events with a catch-all, acknowledgements
+ * both ways, binary arguments, rooms, broadcasting with selections, volatile
+ * packets, broadcast acks with a timeout, server-wide room operations,
+ * per-socket data and a key-value session, and a thread-safe post.
+ *
+ * Threads: everything runs on the loop's thread and nothing is thread-safe,
+ * except sio_server_post(), which any thread may call.
+ *
+ * Reentrancy: every function of this header is legal inside every callback
+ * of this header (emit, join, leave, disconnect, broadcast, close the
+ * server...), unless its comment says otherwise. Closing and disconnecting
+ * from a callback take effect at once; the objects you hold stay valid until
+ * your callback returns (see the lifetimes below).
+ *
+ * Lifetimes:
+ *  - a server is valid until the callback of sio_server_close() returns;
+ *  - a namespace lives as long as its server;
+ *  - a socket is valid from its connection callback (or middleware) until
+ *    its disconnect callback returns; to keep it longer (e.g. across an
+ *    asynchronous operation), take a reference with sio_socket_ref() and drop
+ *    it with sio_socket_unref(); a disconnected socket accepts every call and
+ *    answers SIO_ENOTCONN where a call needs the connection;
+ *  - received arguments (sio_argv_t) and every pointer read from them are
+ *    borrowed: valid only until the callback that received them returns.
+ *
+ * Errors: 0 (or a count) on success, a negative SIO_E* code on failure (see
+ * sio/common.h). A call that returns an error never runs its callback.
+ * Every callback that completes an operation (ack, broadcast ack, fetch,
+ * close) runs exactly once.
+ */
+#ifndef SIO_SERVER_H
+#define SIO_SERVER_H
+
+#include "sio/common.h"
+#include "sio/eio.h"
+#include "sio/http.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* jansson's value type (include <jansson.h> to use it). */
+struct json_t;
+
+typedef struct sio_server sio_server_t;
+typedef struct sio_server_opts sio_server_opts_t;
+typedef struct sio_namespace sio_namespace_t;
+typedef struct sio_socket sio_socket_t;
+typedef struct sio_args sio_args_t;
+typedef struct sio_argv sio_argv_t;
+typedef struct sio_ack sio_ack_t;
+typedef struct sio_next sio_next_t;
+typedef struct sio_broadcast sio_broadcast_t;
+typedef struct sio_remote_socket sio_remote_socket_t;
+
+/* ======================================================================
+ * Options (copied by sio_server_new/sio_server_attach; free them after)
+ * ====================================================================== */
+
+/* A new options object with the reference's defaults; NULL if out of memory. */
+SIO_EXTERN sio_server_opts_t *sio_server_opts_new(void);
+/* Frees o. NULL is ignored. */
+SIO_EXTERN void sio_server_opts_free(sio_server_opts_t *o);
+/* Path of the endpoint (default "/socket.io/"); copied; a trailing '/' is
+ * added. SIO_EINVAL unless it starts with '/'; SIO_ENOMEM. */
+SIO_EXTERN int sio_server_opts_set_path(sio_server_opts_t *o, const char *path);
+/* The Engine.IO options (ping interval and timeout, max payload, transports,
+ * cookie, allow_request, ...: see sio/eio.h), borrowed: set them on the
+ * returned object, which lives as long as o. Its path is ignored (the path
+ * above wins). */
+SIO_EXTERN sio_eio_opts_t *sio_server_opts_eio(sio_server_opts_t *o);
+/* How long an Engine.IO session may stay without joining any namespace
+ * before it is closed (default 45000 ms). */
+SIO_EXTERN void sio_server_opts_set_connect_timeout(sio_server_opts_t *o, uint32_t ms);
+/* Largest attachment count of one binary packet (default 10); more closes
+ * the connection. */
+SIO_EXTERN void sio_server_opts_set_max_attachments(sio_server_opts_t *o, uint32_t n);
+/* JSON nesting bound of received packets (default 32); deeper closes the
+ * connection. */
+SIO_EXTERN void sio_server_opts_set_max_json_depth(sio_server_opts_t *o, uint32_t depth);
+/* Options of the HTTP server that sio_server_new() creates (static root,
+ * CORS, limits: see sio/http.h), borrowed like sio_server_opts_eio(). Not
+ * used by sio_server_attach(). */
+SIO_EXTERN sio_http_opts_t *sio_server_opts_http(sio_server_opts_t *o);
+
+/* ======================================================================
+ * Server
+ * ====================================================================== */
+
+/* Creates a server with its own HTTP server on loop (borrowed; it must
+ * outlive the server; libsio never runs, stops or closes it). Listen with
+ * sio_server_listen(). opts may be NULL for the defaults. Returns 0 and
+ * *out, or SIO_ENOMEM / SIO_EINVAL. Not legal inside callbacks of another
+ * server's close. */
+SIO_EXTERN int sio_server_new(uv_loop_t *loop, const sio_server_opts_t *opts,
+                              sio_server_t **out);
+/* Creates a server mounted on an existing HTTP server (borrowed; it must
+ * outlive this server), so static files and application routes live beside
+ * Socket.IO. Close this server before the HTTP server. Returns 0 and *out,
+ * SIO_EEXIST (path already mounted), SIO_ENOMEM / SIO_EINVAL. */
+SIO_EXTERN int sio_server_attach(sio_http_server_t *http, const sio_server_opts_t *opts,
+                                 sio_server_t **out);
+/* Listens on host:port (port 0 picks a free one). Only for servers made by
+ * sio_server_new (SIO_EINVAL otherwise). 0 or a libuv error. */
+SIO_EXTERN int sio_server_listen(sio_server_t *s, const char *host, int port);
+/* The port of the first listener, or a negative error. */
+SIO_EXTERN int sio_server_port(const sio_server_t *s);
+/* The HTTP server (own or attached) and the Engine.IO server under it. */
+SIO_EXTERN sio_http_server_t *sio_server_http(const sio_server_t *s);
+SIO_EXTERN sio_eio_server_t *sio_server_eio(const sio_server_t *s);
+SIO_EXTERN uv_loop_t *sio_server_loop(const sio_server_t *s);
+
+/* Closes everything: every socket is disconnected with "server shutting
+ * down", every pending ack callback runs with SIO_ECANCELED, the Engine.IO
+ * server and (for sio_server_new) the HTTP server close, and cb (may be
+ * NULL) runs once every handle is closed; the server is freed when cb
+ * returns. Idempotent: later calls do nothing and never run their cb. */
+typedef void (*sio_server_close_cb)(sio_server_t *s, void *arg);
+SIO_EXTERN void sio_server_close(sio_server_t *s, sio_server_close_cb cb, void *arg);
+
+/* Runs fn(s, arg) on the loop thread, soon. THE ONLY THREAD-SAFE CALL of
+ * libsio: emit from another thread by posting a function that emits. Posts
+ * are run in order. Returns 0, SIO_ENOMEM, or SIO_ECLOSED once the server is
+ * closing (fn will then never run; a post accepted before the close runs
+ * before the close callback, with the server closing). The server must not
+ * be freed while another thread may call this: stop your threads before
+ * the close callback returns. */
+typedef void (*sio_post_cb)(sio_server_t *s, void *arg);
+SIO_EXTERN int sio_server_post(sio_server_t *s, sio_post_cb fn, void *arg);
+
+/* User data, never touched by libsio. */
+SIO_EXTERN void sio_server_set_data(sio_server_t *s, void *data);
+SIO_EXTERN void *sio_server_get_data(const sio_server_t *s);
+
+/* ======================================================================
+ * Namespaces
+ * ====================================================================== */
+
+/* The namespace with this name ("/" or "/chat"; copied), created on first
+ * use. Namespaces live as long as the server. NULL if out of memory or the
+ * name does not start with '/'. */
+SIO_EXTERN sio_namespace_t *sio_server_of(sio_server_t *s, const char *name);
+
+/* Dynamic namespaces: match decides whether a client may connect to a
+ * namespace name that is not registered (name is NUL-terminated, borrowed
+ * for the call; return 1 to accept). On first connect the child namespace
+ * is created; it runs the middlewares and handlers of the returned parent
+ * (registered before or after), and its own. Returns the parent namespace
+ * (configure it like any other; it has no sockets of its own; a broadcast
+ * on it reaches every child), or NULL if out of memory. Parents are tried in
+ * the order they were added. */
+typedef int (*sio_namespace_match_cb)(const char *name, void *arg);
+SIO_EXTERN sio_namespace_t *
+sio_server_of_dynamic(sio_server_t *s, sio_namespace_match_cb match, void *arg);
+/* The same with a pattern: "*" matches any run of characters but '/'
+ * ("/dyn-*" matches "/dyn-1" but not "/dyn-1/x"); copied. */
+SIO_EXTERN sio_namespace_t *sio_server_of_pattern(sio_server_t *s, const char *pattern);
+
+/* The namespace's name, valid as long as the server. */
+SIO_EXTERN const char *sio_namespace_name(const sio_namespace_t *nsp);
+SIO_EXTERN sio_server_t *sio_namespace_server(const sio_namespace_t *nsp);
+/* The dynamic parent of a child namespace, or NULL. */
+SIO_EXTERN sio_namespace_t *sio_namespace_parent(const sio_namespace_t *nsp);
+/* Sockets connected to the namespace on this server. */
+SIO_EXTERN size_t sio_namespace_sockets_count(const sio_namespace_t *nsp);
+/* A connected socket of this server by its id (NUL-terminated), or NULL. */
+SIO_EXTERN sio_socket_t *sio_namespace_socket(const sio_namespace_t *nsp, const char *id);
+SIO_EXTERN void sio_namespace_set_data(sio_namespace_t *nsp, void *data);
+SIO_EXTERN void *sio_namespace_get_data(const sio_namespace_t *nsp);
+
+/* ---- connect: middlewares, then the connection handler ---- */
+
+/* A middleware sees every socket trying to connect (auth and handshake are
+ * readable; emitting is not possible yet: SIO_ENOTCONN) and must complete
+ * next exactly once, inside the call or later (asynchronously):
+ * sio_next(next, NULL, NULL) lets the socket go on to the next middleware
+ * and then to the connection handler; sio_next(next, message, data) refuses
+ * it with CONNECT_ERROR {"message":message,"data":data} (data: raw JSON
+ * text, copied; NULL omits it). If the client goes away meanwhile, next is
+ * still valid and its completion does nothing. Middlewares run in the order
+ * they were added. */
+typedef void (*sio_middleware_cb)(sio_socket_t *sock, sio_next_t *next, void *arg);
+SIO_EXTERN int sio_namespace_use(sio_namespace_t *nsp, sio_middleware_cb fn, void *arg);
+/* Completes a middleware. message and data are copied. Returns 0 or
+ * SIO_EINVAL (data is not valid JSON: the socket is then refused with
+ * message alone). next is freed by this call. */
+SIO_EXTERN int sio_next(sio_next_t *next, const char *message, const char *data);
+
+/* A socket joined the namespace: its CONNECT reply {"sid":...} is already
+ * queued, so whatever the handler emits goes after it. Register per-socket
+ * handlers, join rooms, emit... here. */
+typedef void (*sio_connection_cb)(sio_socket_t *sock, void *arg);
+/* Adds a connection handler (several run in the order added). */
+SIO_EXTERN int sio_namespace_on_connection(sio_namespace_t *nsp, sio_connection_cb cb,
+                                           void *arg);
+
+/* ---- events ---- */
+
+/* An event from the client. event is the name (NUL-terminated; a number name
+ * is given as spelled); args the arguments; ack non-NULL when the client asked
+ * for an acknowledgement: answer it with sio_ack_send() (at most once). If the
+ * handler neither answers nor holds it (sio_ack_hold), nothing is sent and it
+ * is freed when the last handler returns. Everything is borrowed for the
+ * call. */
+typedef void (*sio_event_cb)(sio_socket_t *sock, const char *event,
+                             const sio_argv_t *args, sio_ack_t *ack, void *arg);
+/* Outgoing catch-all: event and args of each packet the socket sends
+ * (emits and broadcasts it receives), borrowed for the call. */
+typedef void (*sio_outgoing_cb)(sio_socket_t *sock, const char *event,
+                                const sio_argv_t *args, void *arg);
+/* disconnecting (rooms still joined) and disconnect. reason is one of the
+ * reference's strings: "client namespace disconnect", "server namespace
+ * disconnect", "transport close", "ping timeout", "transport error", "parse
+ * error", "server shutting down", "forced close". */
+typedef void (*sio_disconnect_cb)(sio_socket_t *sock, const char *reason, void *arg);
+
+/* Namespace-level handlers: registered once, they run for every socket of
+ * the namespace (cheaper than per socket), before the socket's own. event is
+ * copied. Several handlers per event run in the order added. */
+SIO_EXTERN int sio_namespace_on(sio_namespace_t *nsp, const char *event, sio_event_cb cb,
+                                void *arg);
+SIO_EXTERN int sio_namespace_on_any(sio_namespace_t *nsp, sio_event_cb cb, void *arg);
+SIO_EXTERN int sio_namespace_on_disconnecting(sio_namespace_t *nsp, sio_disconnect_cb cb,
+                                              void *arg);
+SIO_EXTERN int sio_namespace_on_disconnect(sio_namespace_t *nsp, sio_disconnect_cb cb,
+                                           void *arg);
+
+/* Per-socket handlers (as Node's socket.on in a connection handler). Catch-all
+ * handlers run before the named ones, as in Node. */
+SIO_EXTERN int sio_socket_on(sio_socket_t *sock, const char *event, sio_event_cb cb,
+                             void *arg);
+/* Removes the socket's handlers of event (all of them when cb is NULL, else
+ * those with this cb and arg). Returns how many were removed. */
+SIO_EXTERN int sio_socket_off(sio_socket_t *sock, const char *event, sio_event_cb cb,
+                              void *arg);
+SIO_EXTERN int sio_socket_on_any(sio_socket_t *sock, sio_event_cb cb, void *arg);
+SIO_EXTERN int sio_socket_on_any_outgoing(sio_socket_t *sock, sio_outgoing_cb cb,
+                                          void *arg);
+SIO_EXTERN int sio_socket_on_disconnecting(sio_socket_t *sock, sio_disconnect_cb cb,
+                                           void *arg);
+SIO_EXTERN int sio_socket_on_disconnect(sio_socket_t *sock, sio_disconnect_cb cb,
+                                        void *arg);
+
+/* ======================================================================
+ * Received arguments (read-only, borrowed for the callback)
+ * ====================================================================== */
+
+typedef enum {
+  SIO_ARG_NONE = 0, /* index out of range */
+  SIO_ARG_STRING,
+  SIO_ARG_NUMBER,
+  SIO_ARG_BOOL,
+  SIO_ARG_NULL,
+  SIO_ARG_OBJECT,
+  SIO_ARG_ARRAY,
+  SIO_ARG_BINARY /* a top-level binary argument */
+} sio_arg_type_t;
+
+SIO_EXTERN size_t sio_argv_count(const sio_argv_t *av);
+SIO_EXTERN sio_arg_type_t sio_argv_type(const sio_argv_t *av, size_t i);
+/* Argument i as an unescaped, NUL-terminated string (it may hold NUL bytes:
+ * see *len, may be NULL), or NULL if it is not a string. Borrowed: valid
+ * until the callback returns. */
+SIO_EXTERN const char *sio_argv_string(const sio_argv_t *av, size_t i, size_t *len);
+/* Integers (no fraction or exponent in the spelling), any number, booleans.
+ * 0, SIO_EINVAL (other type or not an integer), SIO_ELIMIT (out of range). */
+SIO_EXTERN int sio_argv_int64(const sio_argv_t *av, size_t i, int64_t *out);
+SIO_EXTERN int sio_argv_double(const sio_argv_t *av, size_t i, double *out);
+SIO_EXTERN int sio_argv_bool(const sio_argv_t *av, size_t i, int *out);
+/* The bytes of binary argument i (borrowed). 0 or SIO_EINVAL. */
+SIO_EXTERN int sio_argv_binary(const sio_argv_t *av, size_t i, sio_buf_t *out);
+/* Binary attachments at any depth, in placeholder order. */
+SIO_EXTERN size_t sio_argv_attachments_count(const sio_argv_t *av);
+SIO_EXTERN int sio_argv_attachment(const sio_argv_t *av, size_t n, sio_buf_t *out);
+/* The exact JSON text of argument i as received (binary values appear as
+ * {"_placeholder":true,"num":N}). 0 or SIO_EINVAL. */
+SIO_EXTERN int sio_argv_raw(const sio_argv_t *av, size_t i, sio_buf_t *out);
+/* The exact JSON text of all arguments, comma-separated, without brackets
+ * ("" when there are none): relay it untouched with sio_args_add_argv(). */
+SIO_EXTERN void sio_argv_raw_all(const sio_argv_t *av, sio_buf_t *out);
+/* Argument i as a new jansson value the caller owns (json_decref), or NULL
+ * (out of range, or a value jansson cannot hold). A binary argument gives its
+ * placeholder object. */
+SIO_EXTERN struct json_t *sio_argv_json(const sio_argv_t *av, size_t i);
+
+/* ======================================================================
+ * Arguments to send: a small builder, reusable for many emits
+ * ====================================================================== */
+
+/* A new empty argument list; NULL if out of memory. Emitting does not
+ * consume it: free it with sio_args_free() when done. */
+SIO_EXTERN sio_args_t *sio_args_new(void);
+SIO_EXTERN void sio_args_free(sio_args_t *a);
+/* Empties the list for reuse. */
+SIO_EXTERN void sio_args_clear(sio_args_t *a);
+SIO_EXTERN size_t sio_args_count(const sio_args_t *a);
+/* Appends one argument. Everything is copied. Errors are sticky (an emit
+ * with a failed list returns the first error): SIO_ENOMEM, SIO_EINVAL (a
+ * string that is not UTF-8, raw text that is not one JSON value). */
+SIO_EXTERN int sio_args_add_string(sio_args_t *a, const char *s);
+SIO_EXTERN int sio_args_add_stringn(sio_args_t *a, const char *s, size_t len);
+SIO_EXTERN int sio_args_add_int(sio_args_t *a, int64_t v);
+/* NaN and infinities are sent as null, as JSON.stringify does. */
+SIO_EXTERN int sio_args_add_double(sio_args_t *a, double v);
+SIO_EXTERN int sio_args_add_bool(sio_args_t *a, int v);
+SIO_EXTERN int sio_args_add_null(sio_args_t *a);
+/* One JSON value, written as given (compact it yourself; it is validated,
+ * not re-printed). Placeholders inside are not allowed. */
+SIO_EXTERN int sio_args_add_raw(sio_args_t *a, const char *json, size_t len);
+/* Every element of a JSON array text ("[1,\"a\"]") as separate arguments. */
+SIO_EXTERN int sio_args_add_raw_array(sio_args_t *a, const char *json, size_t len);
+/* One JSON value holding binary values at any depth: each
+ * {"_placeholder":true,"num":k} in json stands for bins[k] (k < n; copied,
+ * placeholders renumbered as needed). */
+SIO_EXTERN int sio_args_add_raw_binary(sio_args_t *a, const char *json, size_t len,
+                                       const sio_buf_t *bins, size_t n);
+/* A binary argument (copied); the packet becomes BINARY_EVENT/BINARY_ACK. */
+SIO_EXTERN int sio_args_add_binary(sio_args_t *a, const void *data, size_t len);
+/* A jansson value (borrowed for the call; printed compact in insertion key
+ * order, numbers like JavaScript). */
+SIO_EXTERN int sio_args_add_json(sio_args_t *a, const struct json_t *v);
+/* All arguments of a received list, byte for byte (no re-encoding; binary
+ * attachments are shared, not copied): the relay. */
+SIO_EXTERN int sio_args_add_argv(sio_args_t *a, const sio_argv_t *av);
+
+/* ======================================================================
+ * Sockets
+ * ====================================================================== */
+
+/* The socket id (20 characters, never the Engine.IO sid), valid as long as
+ * the socket. */
+SIO_EXTERN const char *sio_socket_id(const sio_socket_t *sock);
+SIO_EXTERN sio_namespace_t *sio_socket_namespace(const sio_socket_t *sock);
+SIO_EXTERN sio_server_t *sio_socket_server(const sio_socket_t *sock);
+/* 1 while connected to its namespace. */
+SIO_EXTERN int sio_socket_connected(const sio_socket_t *sock);
+/* "polling" or "websocket" (static), NULL once the connection is gone. */
+SIO_EXTERN const char *sio_socket_transport(const sio_socket_t *sock);
+/* The Engine.IO session under the socket (shared by the sockets of every
+ * namespace the client joined), NULL once gone. */
+SIO_EXTERN sio_eio_socket_t *sio_socket_eio(const sio_socket_t *sock);
+/* Keeps the socket's memory alive past its disconnect callback. */
+SIO_EXTERN sio_socket_t *sio_socket_ref(sio_socket_t *sock);
+SIO_EXTERN void sio_socket_unref(sio_socket_t *sock);
+
+/* ---- handshake and auth (borrowed; valid as long as the socket) ---- */
+
+/* The CONNECT payload: raw JSON text of an object ("{}" when the client sent
+ * none). */
+SIO_EXTERN void sio_socket_auth(const sio_socket_t *sock, sio_buf_t *out);
+/* The same as a new jansson object the caller owns, or NULL. */
+SIO_EXTERN struct json_t *sio_socket_auth_json(const sio_socket_t *sock);
+/* The handshake request of the Engine.IO session: a header (case-insensitive
+ * name; NULL if absent), header i (0, or SIO_ENOENT past the end), the raw
+ * query string, a percent-decoded query parameter (its length, or
+ * SIO_ENOENT), the request target, the client address, and when the session
+ * was created (ms since the Unix epoch). NULL/"" once the connection is gone. */
+SIO_EXTERN const char *sio_socket_header(const sio_socket_t *sock, const char *name,
+                                         size_t *len);
+SIO_EXTERN int sio_socket_header_at(const sio_socket_t *sock, size_t i, sio_buf_t *name,
+                                    sio_buf_t *value);
+SIO_EXTERN const char *sio_socket_query(const sio_socket_t *sock, size_t *len);
+SIO_EXTERN int sio_socket_query_get(const sio_socket_t *sock, const char *key, char *out,
+                                    size_t outlen);
+SIO_EXTERN const char *sio_socket_url(const sio_socket_t *sock, size_t *len);
+SIO_EXTERN const char *sio_socket_address(const sio_socket_t *sock);
+SIO_EXTERN uint64_t sio_socket_issued(const sio_socket_t *sock);
+
+/* ---- per-socket data ---- */
+
+SIO_EXTERN void sio_socket_set_data(sio_socket_t *sock, void *data);
+SIO_EXTERN void *sio_socket_get_data(const sio_socket_t *sock);
+/* A small key-value session (python-socketio's save_session): value[0..len)
+ * is copied under key (copied); value NULL deletes the key. 0 or
+ * SIO_ENOMEM. */
+SIO_EXTERN int sio_socket_session_set(sio_socket_t *sock, const char *key,
+                                      const void *value, size_t len);
+/* The value of key (borrowed until the key is set again or the socket is
+ * freed; NUL-terminated for convenience) and its length, or NULL. */
+SIO_EXTERN const void *sio_socket_session_get(const sio_socket_t *sock, const char *key,
+                                              size_t *len);
+
+/* ---- emitting ---- */
+
+/* Sends event with args (NULL for none) to this socket. event and args are
+ * borrowed for the call (the packet is encoded at once). 0, SIO_ENOTCONN
+ * (disconnected), SIO_EINVAL (reserved or invalid event name), the args'
+ * sticky error, SIO_ENOMEM, or an Engine.IO error (the connection may close:
+ * SIO_ELIMIT when its write buffer is over its cap). */
+SIO_EXTERN int sio_socket_emit(sio_socket_t *sock, const char *event,
+                               const sio_args_t *args);
+/* Like sio_socket_emit, skipped (returning 0) when the transport is not
+ * writable at this moment (polling without a held GET, WebSocket with bytes
+ * still queued). */
+SIO_EXTERN int sio_socket_emit_volatile(sio_socket_t *sock, const char *event,
+                                        const sio_args_t *args);
+/* The client's reply, or the end of the wait: status 0 and the reply's
+ * arguments, SIO_ETIMEDOUT (no reply within timeout_ms; reply NULL), or
+ * SIO_ECANCELED (the socket disconnected or the server closed; reply NULL).
+ * Runs exactly once unless the emit returned an error. */
+typedef void (*sio_ack_cb)(sio_socket_t *sock, int status, const sio_argv_t *reply,
+                           void *arg);
+/* Emits with an acknowledgement. timeout_ms 0 waits until the reply or the
+ * disconnect. Same errors as sio_socket_emit. */
+SIO_EXTERN int sio_socket_emit_with_ack(sio_socket_t *sock, const char *event,
+                                        const sio_args_t *args, uint32_t timeout_ms,
+                                        sio_ack_cb cb, void *arg);
+
+/* Answers a client's acknowledgement (args NULL for none; binary arguments
+ * make it a BINARY_ACK). At most once: SIO_EEXIST after the first. The ack is
+ * freed by this call if it was held. 0, SIO_EEXIST, SIO_ENOTCONN (the socket
+ * is gone; nothing sent), or the errors of sio_socket_emit. */
+SIO_EXTERN int sio_ack_send(sio_ack_t *ack, const sio_args_t *args);
+/* Keeps the ack past the handler to answer it later: then call exactly one
+ * of sio_ack_send() or sio_ack_release(). Returns ack. */
+SIO_EXTERN sio_ack_t *sio_ack_hold(sio_ack_t *ack);
+/* Drops a held ack without answering. */
+SIO_EXTERN void sio_ack_release(sio_ack_t *ack);
+/* The ack id the client chose. */
+SIO_EXTERN uint64_t sio_ack_id(const sio_ack_t *ack);
+
+/* ---- rooms ---- */
+
+/* Joins/leaves a room (name copied). Joining twice is a no-op. Each socket
+ * is in the room named after its id from its connection on. 0, SIO_ENOMEM,
+ * SIO_ENOTCONN. */
+SIO_EXTERN int sio_socket_join(sio_socket_t *sock, const char *room);
+SIO_EXTERN int sio_socket_leave(sio_socket_t *sock, const char *room);
+/* Leaves every room, its own id room included. */
+SIO_EXTERN void sio_socket_leave_all(sio_socket_t *sock);
+/* The rooms the socket is in: count, and room i (borrowed; valid until the
+ * socket leaves it). */
+SIO_EXTERN size_t sio_socket_rooms_count(const sio_socket_t *sock);
+SIO_EXTERN const char *sio_socket_room(const sio_socket_t *sock, size_t i);
+SIO_EXTERN int sio_socket_in_room(const sio_socket_t *sock, const char *room);
+
+/* ---- disconnect ---- */
+
+/* Disconnects the socket from its namespace: the client gets DISCONNECT, the
+ * disconnecting and disconnect handlers run (inside this call) with "server
+ * namespace disconnect". close_connection 1 also closes the Engine.IO
+ * session (every namespace of that client goes). Idempotent. */
+SIO_EXTERN void sio_socket_disconnect(sio_socket_t *sock, int close_connection);
+
+/* ======================================================================
+ * Broadcasting: an operator like Node's io.to("a").except("b").emit(...)
+ *
+ * Build one with sio_namespace_broadcast() or sio_socket_broadcast(), narrow
+ * it, then end it with one terminal call (emit, emit_with_ack, sockets_join,
+ * sockets_leave, disconnect_sockets, fetch_sockets), which CONSUMES it (also
+ * on error), or discard it with sio_broadcast_free(). Setters return b so
+ * calls chain; they accept NULL (out of memory upstream) and keep errors
+ * sticky: the terminal call then returns SIO_ENOMEM.
+ * The packet is encoded once and the same bytes are queued on every
+ * recipient; a socket in several selected rooms gets it once.
+ * ====================================================================== */
+
+/* Every socket of the namespace (NULL if out of memory). */
+SIO_EXTERN sio_broadcast_t *sio_namespace_broadcast(sio_namespace_t *nsp);
+/* Every socket of the namespace but sock (Node's socket.broadcast). */
+SIO_EXTERN sio_broadcast_t *sio_socket_broadcast(sio_socket_t *sock);
+/* Only sockets in room (several calls: in any of them); copied. */
+SIO_EXTERN sio_broadcast_t *sio_broadcast_to(sio_broadcast_t *b, const char *room);
+/* Not the sockets in room; copied. */
+SIO_EXTERN sio_broadcast_t *sio_broadcast_except(sio_broadcast_t *b, const char *room);
+/* Skip recipients whose transport is not writable right now. */
+SIO_EXTERN sio_broadcast_t *sio_broadcast_volatile(sio_broadcast_t *b);
+/* Only this server's sockets (matters with a cluster adapter). */
+SIO_EXTERN sio_broadcast_t *sio_broadcast_local(sio_broadcast_t *b);
+/* The wait of sio_broadcast_emit_with_ack (required there). */
+SIO_EXTERN sio_broadcast_t *sio_broadcast_timeout(sio_broadcast_t *b, uint32_t ms);
+SIO_EXTERN void sio_broadcast_free(sio_broadcast_t *b);
+
+/* Sends event to the selection. Returns the number of local recipients, or
+ * an error. */
+SIO_EXTERN int sio_broadcast_emit(sio_broadcast_t *b, const char *event,
+                                  const sio_args_t *args);
+/* Every recipient's reply, Node's timeout(ms).emit(ev, (err, replies) => {})
+ * semantics: runs exactly once, with status 0 when every recipient answered
+ * (at once when there was none), or SIO_ETIMEDOUT with the replies received
+ * so far; SIO_ECANCELED if the server closed first. replies[0..count) are
+ * borrowed for the call, in arrival order. */
+typedef void (*sio_broadcast_ack_cb)(int status, size_t count,
+                                     const sio_argv_t *const *replies, void *arg);
+/* Returns the number of local recipients or an error (the callback then
+ * never runs). SIO_EINVAL without a timeout. */
+SIO_EXTERN int sio_broadcast_emit_with_ack(sio_broadcast_t *b, const char *event,
+                                           const sio_args_t *args,
+                                           sio_broadcast_ack_cb cb, void *arg);
+/* The selected sockets join / leave room / are disconnected (close 1 also
+ * closes their Engine.IO sessions). Return how many local sockets matched. */
+SIO_EXTERN int sio_broadcast_sockets_join(sio_broadcast_t *b, const char *room);
+SIO_EXTERN int sio_broadcast_sockets_leave(sio_broadcast_t *b, const char *room);
+SIO_EXTERN int sio_broadcast_disconnect_sockets(sio_broadcast_t *b, int close_connection);
+
+/* The selected sockets, local and (with a cluster adapter) remote: runs
+ * exactly once with status 0 (or SIO_ETIMEDOUT with the answers received)
+ * and the list, borrowed for the call. */
+typedef void (*sio_fetch_cb)(int status, size_t count,
+                             sio_remote_socket_t *const *sockets, void *arg);
+SIO_EXTERN int sio_broadcast_fetch_sockets(sio_broadcast_t *b, sio_fetch_cb cb,
+                                           void *arg);
+/* A fetched socket: id, rooms, and the local socket when it lives on this
+ * server (NULL otherwise; use it only during the callback or ref it). */
+SIO_EXTERN const char *sio_remote_socket_id(const sio_remote_socket_t *rs);
+SIO_EXTERN size_t sio_remote_socket_rooms_count(const sio_remote_socket_t *rs);
+SIO_EXTERN const char *sio_remote_socket_room(const sio_remote_socket_t *rs, size_t i);
+SIO_EXTERN sio_socket_t *sio_remote_socket_local(const sio_remote_socket_t *rs);
+/* For a socket of another server: its handshake and data as JSON texts, as
+ * that server sent them (NULL for local sockets: read the socket instead). */
+SIO_EXTERN const char *sio_remote_socket_handshake_json(const sio_remote_socket_t *rs);
+SIO_EXTERN const char *sio_remote_socket_data_json(const sio_remote_socket_t *rs);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,160 @@
+/* The Engine.IO server's shared state: the server, its options and its
+ * sessions, split over eio_server.c (requests, handshake, shutdown),
+ * eio_socket.c (session state: queue, heartbeat, close), eio_polling.c
+ * (GET/POST) and eio_ws.c (WebSocket transport and the upgrade probe). */
+#ifndef SIO_EIO_INTERNAL_H
+#define SIO_EIO_INTERNAL_H
+
+#include "eio/eio_msg.h"
+#include "eio/eio_packet.h"
+#include "eio/eio_sidmap.h"
+#include "http/http_server.h"
+#include "io/timer.h"
+#include "sio/eio.h"
+#include "ws/ws_conn.h"
+
+struct sio_eio_opts {
+  char *path;
+  unsigned transports;
+  int allow_upgrades;
+  uint32_t ping_interval, ping_timeout, upgrade_timeout, close_timeout;
+  size_t max_http_buffer_size;
+  char *cookie_name; /* NULL: no cookie */
+  char *cookie_path;
+  char *cookie_same_site; /* NULL: no SameSite */
+  int cookie_http_only;
+  sio_eio_allow_request_cb allow_request;
+  void *allow_request_data;
+};
+
+/* Copies src into dst (strings duplicated). 0 or SIO_ENOMEM (dst then empty). */
+int sio__eio_opts_copy(sio_eio_opts_t *dst, const sio_eio_opts_t *src);
+/* Fills o with the defaults (no allocation but the path). */
+int sio__eio_opts_init(sio_eio_opts_t *o);
+/* Frees the strings of o (not o). */
+void sio__eio_opts_clear(sio_eio_opts_t *o);
+
+struct sio_eio_server {
+  sio_http_server_t *http;
+  uv_loop_t *loop;
+  sio_eio_opts_t opts;
+  sio__eio_sidmap_t sessions;
+  size_t max_wbuf; /* polling write buffer cap (the HTTP write-queue cap) */
+  sio_eio_connection_cb on_connection;
+  void *on_connection_data;
+  sio_eio_message_cb on_message;
+  void *on_message_data;
+  sio_eio_close_cb on_close;
+  void *on_close_data;
+  void *data;
+  int closing;
+  sio_eio_server_close_cb close_cb;
+  void *close_data;
+  sio__timer_t *close_timer;
+  /* Control packets shared by every session (their wire forms cached). */
+  sio__eio_msg_t *ping, *noop, *close;
+};
+
+/* The handshake request, copied (eio_handshake.c). */
+typedef struct sio__eio_hs sio__eio_hs_t;
+sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req);
+void sio__eio_hs_free(sio__eio_hs_t *hs);
+
+enum { SIO__EIO_OPEN_STATE, SIO__EIO_CLOSING_STATE, SIO__EIO_CLOSED_STATE };
+
+/* Who ends a polling session decides what a held GET gets: `1` when the
+ * server closes, `6` when the client sent `1`. */
+typedef enum { SIO__EIO_BY_SERVER, SIO__EIO_BY_CLIENT } sio__eio_closer_t;
+
+struct sio_eio_socket {
+  sio_eio_server_t *server;
+  char sid[21];
+  char remote[64];
+  sio__eio_hs_t *hs;
+  void *data;
+  uint32_t refs;      /* the map's reference while not closed, plus callers' */
+  int state;          /* SIO__EIO_*_STATE */
+  unsigned transport; /* SIO_EIO_POLLING or SIO_EIO_WEBSOCKET */
+  int announced;      /* the connection callback ran */
+
+  /* Packets waiting for a polling GET (or for the upgrade to finish). */
+  sio__eio_msg_t **wbuf;
+  size_t wlen, wcap;
+  size_t wbytes; /* their polling size, against server->max_wbuf */
+
+  sio_http_req_t *get;       /* the held GET, or NULL */
+  sio_http_req_t *post;      /* the POST whose body is arriving, or NULL */
+  sio__timer_t *close_timer; /* graceful polling close: wait for a GET */
+
+  sio__ws_conn_t *ws; /* the WebSocket transport, once open or upgraded */
+
+  sio__ws_conn_t *probe; /* a WebSocket probing for an upgrade, or NULL */
+  int probe_acked;       /* 3probe was sent: GETs get `6` at once */
+  int upgraded;          /* came from polling to WebSocket */
+  sio__timer_t *upgrade_timer;
+
+  sio__timer_t *hb_timer;
+  uint64_t ping_due;      /* when the next ping goes out (not awaiting pong) */
+  uint64_t pong_deadline; /* when the session dies (awaiting pong) */
+  int awaiting_pong;
+};
+
+/* ---- eio_socket.c ---- */
+/* A new session (not registered) for the handshake request req, whose
+ * address and headers it copies. NULL if out of memory. */
+sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
+                                      sio_http_req_t *req);
+void sio__eio_socket_ref(sio_eio_socket_t *sock);
+void sio__eio_socket_unref(sio_eio_socket_t *sock);
+/* Registers the session (map) and starts its heartbeat. 0 or SIO_ENOMEM. */
+int sio__eio_socket_register(sio_eio_socket_t *sock);
+/* Runs the connection callback (once). */
+void sio__eio_socket_announce(sio_eio_socket_t *sock);
+/* Queues one packet (takes no reference of msg; adds its own). Internal
+ * packets are queued whatever the state but CLOSED. Returns 0 or an error;
+ * the session may be closed on return (write buffer over its cap). */
+int sio__eio_socket_enqueue(sio_eio_socket_t *sock, sio__eio_msg_t *msg);
+/* Sends everything buffered over the (new) WebSocket transport, in order,
+ * and empties the buffer. 0 or an error. */
+int sio__eio_socket_drain_to_ws(sio_eio_socket_t *sock);
+/* Polling: answers the held GET with everything buffered, if both exist. */
+void sio__eio_socket_flush(sio_eio_socket_t *sock);
+/* Answers req (a GET) with the whole buffer and empties it. */
+void sio__eio_socket_answer_get(sio_eio_socket_t *sock, sio_http_req_t *req);
+/* Checks the heartbeat deadlines against the clock now (a request or frame
+ * arrived): sends a due ping, closes a session whose pong is late. Returns 0
+ * if the session lives, -1 if it is closed. */
+int sio__eio_socket_heartbeat(sio_eio_socket_t *sock);
+/* Handles one packet received on the session's transport (OPEN state).
+ * Returns 0, or SIO_EPROTO when the packet is a protocol error (the caller
+ * closes the session). */
+int sio__eio_socket_on_packet(sio_eio_socket_t *sock, const sio__eio_packet_t *p);
+/* Closes the session now: timers stop, the probe closes, a held GET gets `1`
+ * (by server) or `6` (by client), a WebSocket transport gets a close frame
+ * unless gone (sock->ws NULL), the map forgets the sid and the close callback
+ * runs. Idempotent. */
+void sio__eio_socket_destroy(sio_eio_socket_t *sock, const char *reason,
+                             sio__eio_closer_t by);
+
+/* ---- eio_polling.c ---- */
+void sio__eio_polling_on_get(sio_eio_socket_t *sock, sio_http_req_t *req);
+void sio__eio_polling_on_post(sio_eio_socket_t *sock, sio_http_req_t *req);
+/* Answers a polling GET with a fixed body ("1", "6", "6\x1e1"). */
+void sio__eio_polling_answer_text(sio_http_req_t *req, const char *text, size_t len);
+
+/* ---- eio_ws.c ---- */
+/* Accepts the upgrade and makes it the transport of the new session sock
+ * (created, not registered). On success the session is registered, the open
+ * packet sent and the connection callback run; on failure sock is freed and
+ * the request was answered. */
+void sio__eio_ws_handshake(sio_eio_socket_t *sock, sio_http_req_t *req);
+/* Accepts the upgrade as a probe for the polling session sock. */
+void sio__eio_ws_start_probe(sio_eio_socket_t *sock, sio_http_req_t *req);
+/* Accepts the upgrade and closes it at once (101 then close). */
+void sio__eio_ws_accept_and_close(sio_eio_server_t *s, sio_http_req_t *req);
+/* Ends a probe: closes its WebSocket, GETs are held again. */
+void sio__eio_ws_abort_probe(sio_eio_socket_t *sock);
+/* Closes the session's WebSocket transport (close frame) and forgets it. */
+void sio__eio_ws_close_transport(sio_eio_socket_t *sock);
+
+#endif

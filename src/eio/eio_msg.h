@@ -1,0 +1,55 @@
+/* A shared Engine.IO packet for sending: the payload lives in one rbuf, and
+ * its two wire forms (the WebSocket frame, the polling text) are built lazily,
+ * once, and cached. A broadcast builds one msg and queues a reference on every
+ * session, so N recipients cost one encoding per transport, not N.
+ *
+ * Single-threaded, like rbufs. A msg must not change once built. */
+#ifndef SIO_EIO_MSG_H
+#define SIO_EIO_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/rbuf.h"
+#include "eio/eio_packet.h"
+
+typedef struct sio__eio_msg {
+  uint32_t refs;
+  uint8_t type;         /* sio__eio_type_t */
+  uint8_t binary;       /* 1: binary message data (type MESSAGE) */
+  sio__rbuf_t *data;    /* payload after the type digit; NULL when len is 0 */
+  size_t off, len;      /* the payload is data->data[off..off+len) */
+  sio__rbuf_t *polling; /* cached polling form ("4hello", "bAQID"), or NULL */
+  sio__rbuf_t *frame;   /* cached WebSocket frame, or NULL */
+} sio__eio_msg_t;
+
+/* A packet whose payload is data[off..off+len): takes a reference of data
+ * (the caller keeps its own). data may be NULL when len is 0. binary is only
+ * meaningful for SIO__EIO_MESSAGE. refs 1; NULL if out of memory. */
+sio__eio_msg_t *sio__eio_msg_new(sio__eio_type_t type, int binary, sio__rbuf_t *data,
+                                 size_t off, size_t len);
+/* Same, copying p[0..len) (borrowed for the call). */
+sio__eio_msg_t *sio__eio_msg_copy(sio__eio_type_t type, int binary, const void *p,
+                                  size_t len);
+sio__eio_msg_t *sio__eio_msg_ref(sio__eio_msg_t *m);
+/* Drops a reference; frees the msg and its caches at zero. NULL is ignored. */
+void sio__eio_msg_unref(sio__eio_msg_t *m);
+
+/* The payload bytes (borrowed; valid as long as m). */
+static inline const uint8_t *sio__eio_msg_bytes(const sio__eio_msg_t *m) {
+  return m->data ? m->data->data + m->off : (const uint8_t *)"";
+}
+/* Size of the polling form, without building it. */
+size_t sio__eio_msg_polling_len(const sio__eio_msg_t *m);
+/* Appends the polling form to sb (separator first unless first). Uses the
+ * cache when it exists, without creating it. */
+void sio__eio_msg_polling_append(sio__eio_msg_t *m, sio__sb_t *sb, int first);
+/* The polling form as a whole rbuf (cached; borrowed: ref it to keep it), or
+ * NULL if out of memory. */
+sio__rbuf_t *sio__eio_msg_polling(sio__eio_msg_t *m);
+/* The WebSocket frame: a text frame of the type digit + payload, or a binary
+ * frame of the bare data for binary messages (cached; borrowed), or NULL if
+ * out of memory. */
+sio__rbuf_t *sio__eio_msg_ws_frame(sio__eio_msg_t *m);
+
+#endif

@@ -1,0 +1,105 @@
+/* HTTP long-polling (PROTOCOL.md §1.6): a GET takes the session's buffered
+ * packets or waits for one; a POST delivers the client's packets. */
+#include <string.h>
+#include <strings.h>
+
+#include "eio/eio_internal.h"
+
+void sio__eio_polling_answer_text(sio_http_req_t *req, const char *text, size_t len) {
+  sio_http_req_respond(req, 200, "text/plain; charset=UTF-8",
+                       "Cache-Control: no-store\r\n", text, len);
+}
+
+static void bad_request(sio_http_req_t *req) {
+  sio_http_req_respond(req, 400, NULL, NULL, NULL, 0);
+}
+
+/* The client dropped a held GET: the reference calls that a transport error. */
+static void on_get_abort(sio_http_req_t *r, void *arg) {
+  sio_eio_socket_t *sock = arg;
+  if (sock->get != r) return;
+  sock->get = NULL;
+  sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
+}
+
+void sio__eio_polling_on_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
+  if (sock->get) {
+    /* A second GET: it gets the error, the held one the close packet. */
+    bad_request(req);
+    sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
+    return;
+  }
+  if (sock->state == SIO__EIO_CLOSING_STATE) {
+    /* Graceful close: deliver what is left, then the close. */
+    if (sock->wlen) {
+      sio__eio_socket_answer_get(sock, req);
+    } else {
+      sio__eio_polling_answer_text(req,
+                                   "6\x1e"
+                                   "1",
+                                   3);
+      sio__eio_socket_destroy(sock, "forced close", SIO__EIO_BY_SERVER);
+    }
+    return;
+  }
+  if (sock->wlen) {
+    sio__eio_socket_answer_get(sock, req);
+    return;
+  }
+  if (sock->probe_acked) {
+    /* The client is pausing polling to finish the upgrade: release it now. */
+    sio__eio_polling_answer_text(req, "6", 1);
+    return;
+  }
+  sock->get = req;
+  sio__http_req_set_abort_cb(req, on_get_abort, sock);
+}
+
+typedef struct {
+  sio_eio_socket_t *sock;
+  int proto_err;
+} post_ctx_t;
+
+static int post_packet(void *arg, const sio__eio_packet_t *p) {
+  post_ctx_t *ctx = arg;
+  sio_eio_socket_t *sock = ctx->sock;
+  if (sock->state == SIO__EIO_CLOSING_STATE) {
+    /* Closing: only the client's own close still means something. */
+    if (p->type == SIO__EIO_CLOSE)
+      sio__eio_socket_destroy(sock, "transport close", SIO__EIO_BY_CLIENT);
+    return sock->state == SIO__EIO_CLOSED_STATE;
+  }
+  if (sock->state != SIO__EIO_OPEN_STATE) return 1;
+  if (sio__eio_socket_on_packet(sock, p) != 0) {
+    ctx->proto_err = 1;
+    return 1;
+  }
+  return sock->state == SIO__EIO_CLOSED_STATE;
+}
+
+void sio__eio_polling_on_post(sio_eio_socket_t *sock, sio_http_req_t *req) {
+  size_t ctlen = 0;
+  const char *ct = sio_http_req_header(req, "Content-Type", &ctlen);
+  static const char octet[] = "application/octet-stream";
+  if (ct && ctlen == sizeof(octet) - 1 && strncasecmp(ct, octet, ctlen) == 0) {
+    /* v3's binary POST; invalid in v4. */
+    bad_request(req);
+    sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
+    return;
+  }
+  size_t len = 0;
+  uint8_t *body = sio_http_req_body(req, &len);
+  post_ctx_t ctx = {sock, 0};
+  sio__eio_socket_ref(sock);
+  int rc = sio__eio_decode_payload(body, len, post_packet, &ctx);
+  if (ctx.proto_err) {
+    bad_request(req);
+    sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
+  } else if (rc == SIO_EPROTO && sock->state == SIO__EIO_OPEN_STATE) {
+    bad_request(req);
+    sio__eio_socket_destroy(sock, "parse error", SIO__EIO_BY_SERVER);
+  } else {
+    sio_http_req_respond(req, 200, "text/html", "Cache-Control: no-store\r\n", "ok", 2);
+  }
+  sio__eio_socket_unref(sock);
+}

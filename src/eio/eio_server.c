@@ -1,0 +1,367 @@
+/* The Engine.IO server: the mount's request handler (validation in the
+ * reference's order, then handshake, polling or upgrade), the session map and
+ * shutdown. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/log.h"
+#include "eio/eio_internal.h"
+#include "eio/eio_validate.h"
+
+/* ---- errors ---- */
+
+static void refuse(sio_http_req_t *req, int is_upgrade, int code) {
+  if (is_upgrade) {
+    /* Not upgraded yet: a plain HTTP refusal, the text of the error (the
+     * HTTP layer closes a refused upgrade's connection itself). */
+    const char *msg = sio__eio_error_message(code);
+    sio_http_req_respond(req, 400, "text/html", NULL, msg, strlen(msg));
+    return;
+  }
+  char body[96];
+  size_t n = sio__eio_error_json(code, body, sizeof body);
+  sio_http_req_respond(req, sio__eio_error_status(code), "application/json", NULL, body,
+                       n);
+}
+
+/* ---- handshake ---- */
+
+static void polling_handshake(sio_eio_server_t *s, sio_http_req_t *req) {
+  sio_eio_socket_t *sock = sio__eio_socket_new(s, SIO_EIO_POLLING, req);
+  if (!sock) {
+    sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
+    return;
+  }
+  int upgrades = s->opts.allow_upgrades && (s->opts.transports & SIO_EIO_WEBSOCKET);
+  sio__sb_t body;
+  sio__sb_init(&body, 160);
+  sio__eio_open_packet_append(&body, sock->sid, upgrades, s->opts.ping_interval,
+                              s->opts.ping_timeout, s->opts.max_http_buffer_size);
+  sio__sb_t hdr;
+  sio__sb_init(&hdr, 128);
+  sio__sb_puts(&hdr, "Cache-Control: no-store\r\n");
+  if (s->opts.cookie_name) {
+    sio__sb_printf(&hdr, "Set-Cookie: %s=%s; Path=%s", s->opts.cookie_name, sock->sid,
+                   s->opts.cookie_path);
+    if (s->opts.cookie_http_only) sio__sb_puts(&hdr, "; HttpOnly");
+    if (s->opts.cookie_same_site)
+      sio__sb_printf(&hdr, "; SameSite=%s", s->opts.cookie_same_site);
+    sio__sb_puts(&hdr, "\r\n");
+  }
+  sio__sb_putc(&hdr, '\0');
+  sio__rbuf_t *b = sio__sb_finish(&body);
+  sio__rbuf_t *h = sio__sb_finish(&hdr);
+  if (!b || !h || sio__eio_socket_register(sock) != 0) {
+    sio__rbuf_unref(b);
+    sio__rbuf_unref(h);
+    sock->state = SIO__EIO_CLOSED_STATE;
+    sio__eio_socket_unref(sock);
+    sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
+    return;
+  }
+  /* The open packet alone answers the handshake; what the connection
+   * callback sends waits for the next GET. */
+  sio__http_req_respond_rbuf(req, 200, "text/plain; charset=UTF-8", (const char *)h->data,
+                             b, 0, b->len);
+  sio__rbuf_unref(b);
+  sio__rbuf_unref(h);
+  sio__eio_socket_announce(sock);
+}
+
+static void handshake(sio_eio_server_t *s, sio_http_req_t *req, unsigned transport,
+                      int is_upgrade) {
+  if (transport == SIO_EIO_POLLING) {
+    if (is_upgrade) {
+      /* The reference upgrades, then finds polling cannot take a socket. */
+      sio__eio_ws_accept_and_close(s, req);
+      return;
+    }
+    polling_handshake(s, req);
+    return;
+  }
+  sio_eio_socket_t *sock = sio__eio_socket_new(s, SIO_EIO_WEBSOCKET, req);
+  if (!sock) {
+    sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
+    return;
+  }
+  sio__eio_ws_handshake(sock, req);
+}
+
+/* ---- the mount's handler ---- */
+
+typedef struct {
+  sio_eio_server_t *s;
+  sio_http_req_t *req;
+} allow_ctx_t;
+
+static int allow_hook(void *arg) {
+  allow_ctx_t *a = arg;
+  return a->s->opts.allow_request(a->req, a->s->opts.allow_request_data) != 0;
+}
+
+/* A query parameter into out; NULL when absent. A value too long for out is
+ * returned truncated with *too_long set (it then matches nothing). */
+static const char *param(sio_http_req_t *req, const char *key, char *out, size_t outlen,
+                         int *too_long) {
+  int n = sio_http_req_query_get(req, key, out, outlen);
+  if (n < 0) return NULL;
+  if (too_long) *too_long = (size_t)n >= outlen;
+  return out;
+}
+
+/* ---- POSTs in progress: only one at a time per session ---- */
+
+/* Marks a POST that arrived while another one of its session was in progress. */
+static char overlap_mark;
+
+static void on_post_abort(sio_http_req_t *req, void *arg) {
+  sio_eio_socket_t *sock = arg;
+  if (sock->post == req) sock->post = NULL;
+  sio__http_req_set_data(req, NULL);
+  sio__eio_socket_unref(sock);
+}
+
+/* Runs when a request's headers are in, before its body: the only moment a
+ * second POST can be seen overlapping the first. */
+static void on_headers(sio_http_req_t *req, void *arg) {
+  sio_eio_server_t *s = arg;
+  if (strcmp(sio_http_req_method(req), "POST") != 0) return;
+  char sid[64];
+  int n = sio_http_req_query_get(req, "sid", sid, sizeof sid);
+  if (n <= 0 || (size_t)n >= sizeof sid) return;
+  sio_eio_socket_t *sock = sio__eio_sidmap_get(&s->sessions, sid, (size_t)n);
+  if (!sock || sock->state != SIO__EIO_OPEN_STATE || sock->transport != SIO_EIO_POLLING)
+    return;
+  if (sock->post) {
+    sio__http_req_set_data(req, &overlap_mark);
+    return;
+  }
+  sock->post = req;
+  sio__eio_socket_ref(sock);
+  sio__http_req_set_data(req, sock);
+  sio__http_req_set_abort_cb(req, on_post_abort, sock);
+}
+
+/* The body is complete: the POST is no longer in progress. Returns 1 if it
+ * overlapped another one. */
+static int post_done(sio_http_req_t *req) {
+  void *d = sio__http_req_get_data(req);
+  if (!d) return 0;
+  sio__http_req_set_data(req, NULL);
+  if (d == &overlap_mark) return 1;
+  sio_eio_socket_t *sock = d;
+  sio__http_req_set_abort_cb(req, NULL, NULL);
+  if (sock->post == req) sock->post = NULL;
+  sio__eio_socket_unref(sock);
+  return 0;
+}
+
+static void on_request(sio_http_req_t *req, void *arg) {
+  sio_eio_server_t *s = arg;
+  int overlapping = post_done(req);
+  char transport[16], eio[8], sid[64];
+  int transport_long = 0, eio_long = 0, sid_long = 0;
+  const char *t = param(req, "transport", transport, sizeof transport, &transport_long);
+  const char *e = param(req, "EIO", eio, sizeof eio, &eio_long);
+  const char *id = param(req, "sid", sid, sizeof sid, &sid_long);
+  if (t && transport_long) t = "";
+  if (e && eio_long) e = "";
+  int is_upgrade = sio_http_req_is_upgrade(req);
+
+  sio__eio_reqinfo_t ri;
+  memset(&ri, 0, sizeof ri);
+  ri.method = sio_http_req_method(req);
+  ri.transport = t;
+  ri.eio = e;
+  ri.is_upgrade = is_upgrade;
+  ri.origin_invalid = sio__http_req_origin_invalid(req);
+  /* WebSocket has no CORS: the Origin is checked here (same origin unless
+   * CORS origins are configured on the HTTP server). */
+  ri.origin_refused = is_upgrade && !sio__http_req_origin_allowed(req);
+  ri.transports = s->opts.transports;
+  allow_ctx_t actx = {s, req};
+  if (s->opts.allow_request) {
+    ri.allow = allow_hook;
+    ri.allow_ctx = &actx;
+  }
+
+  sio_eio_socket_t *sock = NULL;
+  if (id && id[0]) {
+    ri.has_sid = 1;
+    if (!sid_long) sock = sio__eio_sidmap_get(&s->sessions, id, strlen(id));
+    /* Deadlines are checked when a request arrives, not only by timers: a
+     * session past its pong deadline is already gone. */
+    if (sock && sio__eio_socket_heartbeat(sock) != 0) sock = NULL;
+    if (sock) {
+      ri.session_found = 1;
+      ri.session_transport = sock->transport;
+    }
+  }
+
+  int code = sio__eio_validate(&ri);
+  if (code != SIO__EIO_OK) {
+    if (code == SIO__EIO_ERR_UNSUPPORTED_PROTOCOL && is_upgrade) {
+      /* The reference completes the upgrade before it checks the version. */
+      sio__eio_ws_accept_and_close(s, req);
+      return;
+    }
+    refuse(req, is_upgrade, code);
+    return;
+  }
+  unsigned tf = sio__eio_transport_flag(t);
+  if (!sock) {
+    handshake(s, req, tf, is_upgrade);
+    return;
+  }
+  sio__eio_socket_ref(sock);
+  if (is_upgrade) {
+    if (tf != SIO_EIO_WEBSOCKET || !s->opts.allow_upgrades ||
+        sock->transport != SIO_EIO_POLLING || sock->probe ||
+        sock->state != SIO__EIO_OPEN_STATE) {
+      /* Already upgraded or upgrading: a 400 here would crash clients that
+       * do not expect it, so accept the socket and close it. */
+      sio__eio_ws_accept_and_close(s, req);
+    } else {
+      sio__eio_ws_start_probe(sock, req);
+    }
+  } else if (strcmp(ri.method, "GET") == 0) {
+    sio__eio_polling_on_get(sock, req);
+  } else if (strcmp(ri.method, "POST") == 0) {
+    if (overlapping) {
+      /* Two POSTs at once on one session: refused, and the session closed. */
+      sio_http_req_respond(req, 400, NULL, NULL, NULL, 0);
+      sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
+    } else {
+      sio__eio_polling_on_post(sock, req);
+    }
+  } else {
+    sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
+  }
+  sio__eio_socket_unref(sock);
+}
+
+/* ---- server ---- */
+
+static void server_free(sio_eio_server_t *s) {
+  sio__eio_sidmap_free(&s->sessions);
+  sio__eio_msg_unref(s->ping);
+  sio__eio_msg_unref(s->noop);
+  sio__eio_msg_unref(s->close);
+  sio__timer_free(s->close_timer);
+  sio__eio_opts_clear(&s->opts);
+  sio__free(s);
+}
+
+int sio_eio_server_new(sio_http_server_t *http, const sio_eio_opts_t *opts,
+                       sio_eio_server_t **out) {
+  if (!http || !out) return SIO_EINVAL;
+  *out = NULL;
+  sio_eio_server_t *s = sio__calloc(1, sizeof(*s));
+  if (!s) return SIO_ENOMEM;
+  int rc;
+  if (opts)
+    rc = sio__eio_opts_copy(&s->opts, opts);
+  else
+    rc = sio__eio_opts_init(&s->opts);
+  if (rc != 0) {
+    sio__free(s);
+    return rc;
+  }
+  s->http = http;
+  s->loop = sio__http_server_loop(http);
+  sio__eio_sidmap_init(&s->sessions);
+  s->max_wbuf = sio__http_server_max_write_queue(http);
+  if (s->max_wbuf == 0) s->max_wbuf = (size_t)4 << 20;
+  s->ping = sio__eio_msg_new(SIO__EIO_PING, 0, NULL, 0, 0);
+  s->noop = sio__eio_msg_new(SIO__EIO_NOOP, 0, NULL, 0, 0);
+  s->close = sio__eio_msg_new(SIO__EIO_CLOSE, 0, NULL, 0, 0);
+  if (!s->ping || !s->noop || !s->close) {
+    server_free(s);
+    return SIO_ENOMEM;
+  }
+  rc = sio__http_server_mount(http, s->opts.path, s->opts.max_http_buffer_size,
+                              on_request, s);
+  if (rc == 0) {
+    rc = sio__http_server_mount_on_headers(http, s->opts.path, on_headers);
+    if (rc != 0) sio__http_server_unmount(http, s->opts.path);
+  }
+  if (rc != 0) {
+    server_free(s);
+    return rc;
+  }
+  *out = s;
+  return 0;
+}
+
+void sio_eio_server_on_connection(sio_eio_server_t *s, sio_eio_connection_cb cb,
+                                  void *user_data) {
+  s->on_connection = cb;
+  s->on_connection_data = user_data;
+}
+
+void sio_eio_server_on_message(sio_eio_server_t *s, sio_eio_message_cb cb,
+                               void *user_data) {
+  s->on_message = cb;
+  s->on_message_data = user_data;
+}
+
+void sio_eio_server_on_close(sio_eio_server_t *s, sio_eio_close_cb cb, void *user_data) {
+  s->on_close = cb;
+  s->on_close_data = user_data;
+}
+
+size_t sio_eio_server_clients_count(const sio_eio_server_t *s) {
+  return s->sessions.count;
+}
+
+sio_eio_socket_t *sio_eio_server_find(sio_eio_server_t *s, const char *sid) {
+  if (!s || !sid) return NULL;
+  return sio__eio_sidmap_get(&s->sessions, sid, strlen(sid));
+}
+
+void sio_eio_server_set_data(sio_eio_server_t *s, void *data) {
+  s->data = data;
+}
+void *sio_eio_server_get_data(const sio_eio_server_t *s) {
+  return s->data;
+}
+
+/* Runs from the loop, after the call stack that closed the server unwound. */
+static void close_done(sio__timer_t *t, void *arg) {
+  (void)t;
+  sio_eio_server_t *s = arg;
+  if (s->close_cb) s->close_cb(s, s->close_data);
+  server_free(s);
+}
+
+void sio_eio_server_close(sio_eio_server_t *s, sio_eio_server_close_cb cb,
+                          void *user_data) {
+  if (!s || s->closing) return;
+  s->closing = 1;
+  s->close_cb = cb;
+  s->close_data = user_data;
+  sio__http_server_unmount(s->http, s->opts.path);
+  /* Close sessions in batches: each close changes the map. */
+  for (;;) {
+    void *batch[64];
+    size_t n = sio__eio_sidmap_values(&s->sessions, batch, 64);
+    size_t before = s->sessions.count;
+    if (n == 0) break;
+    /* A close callback may close other sessions of the batch: hold them. */
+    for (size_t i = 0; i < n; i++) sio__eio_socket_ref(batch[i]);
+    for (size_t i = 0; i < n; i++)
+      sio__eio_socket_destroy(batch[i], "server shutting down", SIO__EIO_BY_SERVER);
+    for (size_t i = 0; i < n; i++) sio__eio_socket_unref(batch[i]);
+    if (s->sessions.count >= before) break; /* never spin */
+  }
+  s->close_timer = sio__timer_new(s->loop, close_done, s);
+  if (s->close_timer) {
+    sio__timer_start(s->close_timer, 0);
+  } else {
+    /* No memory for a timer: finish now rather than never. */
+    if (cb) cb(s, user_data);
+    s->close_cb = NULL;
+    server_free(s);
+  }
+}

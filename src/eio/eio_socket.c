@@ -1,0 +1,365 @@
+/* An Engine.IO session: its packet queue, heartbeat and close, whatever the
+ * transport. The transports (eio_polling.c, eio_ws.c) feed it packets and
+ * drain its queue. */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "eio/eio_internal.h"
+#include "eio/eio_send.h"
+
+static void hb_timer_cb(sio__timer_t *t, void *arg) {
+  (void)t;
+  sio__eio_socket_heartbeat(arg);
+}
+
+sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
+                                      sio_http_req_t *req) {
+  const char *remote = sio_http_req_remote_addr(req);
+  sio_eio_socket_t *sock = sio__calloc(1, sizeof(*sock));
+  if (!sock) return NULL;
+  sock->server = s;
+  sock->refs = 1; /* the session's own, dropped when it is destroyed */
+  sock->state = SIO__EIO_OPEN_STATE;
+  sock->transport = transport;
+  if (remote) {
+    size_t n = strlen(remote);
+    if (n >= sizeof(sock->remote)) n = sizeof(sock->remote) - 1;
+    memcpy(sock->remote, remote, n);
+  }
+  sock->hs = sio__eio_hs_new(req);
+  sock->hb_timer = sio__timer_new(s->loop, hb_timer_cb, sock);
+  if (!sock->hs || !sock->hb_timer || sio__rand_id(sock->sid) != 0) {
+    sio__eio_hs_free(sock->hs);
+    sio__timer_free(sock->hb_timer);
+    sio__free(sock);
+    return NULL;
+  }
+  return sock;
+}
+
+void sio__eio_socket_ref(sio_eio_socket_t *sock) {
+  sock->refs++;
+}
+
+static void clear_wbuf(sio_eio_socket_t *sock) {
+  for (size_t i = 0; i < sock->wlen; i++) sio__eio_msg_unref(sock->wbuf[i]);
+  sock->wlen = 0;
+  sock->wbytes = 0;
+}
+
+void sio__eio_socket_unref(sio_eio_socket_t *sock) {
+  if (--sock->refs) return;
+  clear_wbuf(sock);
+  sio__free(sock->wbuf);
+  sio__timer_free(sock->hb_timer);
+  sio__timer_free(sock->upgrade_timer);
+  sio__timer_free(sock->close_timer);
+  sio__eio_hs_free(sock->hs);
+  sio__free(sock);
+}
+
+static void hb_arm(sio_eio_socket_t *sock) {
+  uint64_t now = sio__now_ms(sock->server->loop);
+  uint64_t at = sock->awaiting_pong ? sock->pong_deadline : sock->ping_due;
+  sio__timer_start(sock->hb_timer, at > now ? at - now : 0);
+}
+
+int sio__eio_socket_register(sio_eio_socket_t *sock) {
+  sio_eio_server_t *s = sock->server;
+  /* A collision of 120 random bits is not going to happen; still, never let
+   * one session shadow another. */
+  for (int tries = 0;; tries++) {
+    int rc = sio__eio_sidmap_put(&s->sessions, sock->sid, sock);
+    if (rc == 0) break;
+    if (rc != SIO_EEXIST || tries == 3 || sio__rand_id(sock->sid) != 0) return rc;
+  }
+  sock->ping_due = sio__now_ms(s->loop) + s->opts.ping_interval;
+  hb_arm(sock);
+  return 0;
+}
+
+void sio__eio_socket_announce(sio_eio_socket_t *sock) {
+  sio_eio_server_t *s = sock->server;
+  if (sock->announced || sock->state == SIO__EIO_CLOSED_STATE) return;
+  sock->announced = 1;
+  if (s->on_connection) {
+    sio__eio_socket_ref(sock);
+    s->on_connection(sock, s->on_connection_data);
+    sio__eio_socket_unref(sock);
+  }
+}
+
+static const char k_text_plain[] = "text/plain; charset=UTF-8";
+static const char k_no_store[] = "Cache-Control: no-store\r\n";
+
+void sio__eio_socket_answer_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
+  sio__http_req_set_abort_cb(req, NULL, NULL);
+  if (sock->wlen == 1) {
+    /* One packet: its cached polling form is the body, no copy. */
+    sio__rbuf_t *b = sio__eio_msg_polling(sock->wbuf[0]);
+    if (b) {
+      sio__http_req_respond_rbuf(req, 200, k_text_plain, k_no_store, b, 0, b->len);
+      clear_wbuf(sock);
+      return;
+    }
+  } else if (sock->wlen > 1) {
+    sio__sb_t sb;
+    sio__sb_init(&sb, sock->wbytes);
+    for (size_t i = 0; i < sock->wlen; i++)
+      sio__eio_msg_polling_append(sock->wbuf[i], &sb, i == 0);
+    sio__rbuf_t *b = sio__sb_finish(&sb);
+    if (b) {
+      sio__http_req_respond_rbuf(req, 200, k_text_plain, k_no_store, b, 0, b->len);
+      sio__rbuf_unref(b);
+      clear_wbuf(sock);
+      return;
+    }
+  }
+  /* Out of memory (or nothing to send): the client sees an error and the
+   * packets are lost, so the session cannot go on. */
+  sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
+  if (sock->wlen) sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
+}
+
+void sio__eio_socket_flush(sio_eio_socket_t *sock) {
+  if (sock->transport != SIO_EIO_POLLING || !sock->get || !sock->wlen) return;
+  sio_http_req_t *req = sock->get;
+  sock->get = NULL;
+  sio__eio_socket_answer_get(sock, req);
+}
+
+static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
+  size_t size = sio__eio_msg_polling_len(msg) + 1;
+  if (sock->wbytes + size > sock->server->max_wbuf) {
+    SIO_LOGI("eio %s: write buffer over %zu bytes, closing", sock->sid,
+             sock->server->max_wbuf);
+    sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
+    return SIO_ELIMIT;
+  }
+  if (sock->wlen == sock->wcap) {
+    size_t ncap = sock->wcap ? sock->wcap * 2 : 8;
+    sio__eio_msg_t **nw = sio__realloc(sock->wbuf, ncap * sizeof(*nw));
+    if (!nw) return SIO_ENOMEM;
+    sock->wbuf = nw;
+    sock->wcap = ncap;
+  }
+  sock->wbuf[sock->wlen++] = sio__eio_msg_ref(msg);
+  sock->wbytes += size;
+  return 0;
+}
+
+int sio__eio_socket_enqueue(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
+  if (sock->state != SIO__EIO_OPEN_STATE) return SIO_ECLOSED;
+  if (sock->transport == SIO_EIO_WEBSOCKET) {
+    if (!sock->ws) return SIO_ECLOSED;
+    sio__rbuf_t *frame = sio__eio_msg_ws_frame(msg);
+    if (!frame) return SIO_ENOMEM;
+    return sio__ws_conn_send_frame(sock->ws, frame);
+  }
+  int rc = push_wbuf(sock, msg);
+  if (rc == 0) sio__eio_socket_flush(sock);
+  return rc;
+}
+
+/* Moves the polling buffer onto the new WebSocket transport, in order. */
+int sio__eio_socket_drain_to_ws(sio_eio_socket_t *sock) {
+  int rc = 0;
+  for (size_t i = 0; i < sock->wlen && rc == 0 && sock->ws; i++) {
+    sio__rbuf_t *frame = sio__eio_msg_ws_frame(sock->wbuf[i]);
+    rc = frame ? sio__ws_conn_send_frame(sock->ws, frame) : SIO_ENOMEM;
+  }
+  clear_wbuf(sock);
+  return rc;
+}
+
+int sio__eio_socket_heartbeat(sio_eio_socket_t *sock) {
+  if (sock->state == SIO__EIO_CLOSED_STATE) return -1;
+  /* A closing session sends nothing more; its close timer ends it. */
+  if (sock->state != SIO__EIO_OPEN_STATE) return 0;
+  sio_eio_server_t *s = sock->server;
+  uint64_t now = sio__now_ms(s->loop);
+  int alive = 1;
+  sio__eio_socket_ref(sock);
+  if (!sock->awaiting_pong && now >= sock->ping_due) {
+    /* The pong deadline counts from when the ping was due, not from when a
+     * late timer sent it: a silent session dies exactly at handshake +
+     * pingInterval + pingTimeout. */
+    sock->awaiting_pong = 1;
+    sock->pong_deadline = sock->ping_due + s->opts.ping_timeout;
+    if (now < sock->pong_deadline) sio__eio_socket_enqueue(sock, s->ping);
+  }
+  if (sock->state != SIO__EIO_OPEN_STATE) {
+    alive = sock->state != SIO__EIO_CLOSED_STATE;
+  } else if (sock->awaiting_pong && now >= sock->pong_deadline) {
+    sio__eio_socket_destroy(sock, "ping timeout", SIO__EIO_BY_SERVER);
+    alive = 0;
+  } else {
+    hb_arm(sock);
+  }
+  sio__eio_socket_unref(sock);
+  return alive ? 0 : -1;
+}
+
+int sio__eio_socket_on_packet(sio_eio_socket_t *sock, const sio__eio_packet_t *p) {
+  sio_eio_server_t *s = sock->server;
+  switch (p->type) {
+    case SIO__EIO_PING:
+      /* v4: the server pings; a client ping (even "probe" on the session's
+       * own transport) is an invalid heartbeat direction. */
+      return SIO_EPROTO;
+    case SIO__EIO_PONG:
+      /* A pong, expected or not, pushes the next ping pingInterval away. */
+      sock->awaiting_pong = 0;
+      sock->ping_due = sio__now_ms(s->loop) + s->opts.ping_interval;
+      hb_arm(sock);
+      return 0;
+    case SIO__EIO_MESSAGE:
+      if (s->on_message)
+        s->on_message(sock, p->binary, p->data, p->len, s->on_message_data);
+      return 0;
+    case SIO__EIO_CLOSE:
+      sio__eio_socket_destroy(sock, "transport close", SIO__EIO_BY_CLIENT);
+      return 0;
+    default:
+      /* open, upgrade outside a probe, noop: ignored, as the reference does. */
+      return 0;
+  }
+}
+
+void sio__eio_socket_destroy(sio_eio_socket_t *sock, const char *reason,
+                             sio__eio_closer_t by) {
+  if (sock->state == SIO__EIO_CLOSED_STATE) return;
+  sio_eio_server_t *s = sock->server;
+  sock->state = SIO__EIO_CLOSED_STATE;
+  sio__eio_socket_ref(sock);
+  sio__timer_stop(sock->hb_timer);
+  if (sock->upgrade_timer) sio__timer_stop(sock->upgrade_timer);
+  if (sock->close_timer) sio__timer_stop(sock->close_timer);
+  if (sock->probe) sio__eio_ws_abort_probe(sock);
+  if (sock->get) {
+    sio_http_req_t *req = sock->get;
+    sock->get = NULL;
+    sio__http_req_set_abort_cb(req, NULL, NULL);
+    sio__eio_polling_answer_text(req, by == SIO__EIO_BY_CLIENT ? "6" : "1", 1);
+  }
+  clear_wbuf(sock);
+  if (sock->ws) sio__eio_ws_close_transport(sock);
+  sio__eio_sidmap_del(&s->sessions, sock->sid);
+  SIO_LOGD("eio %s: closed (%s)", sock->sid, reason);
+  if (sock->announced && s->on_close) s->on_close(sock, reason, s->on_close_data);
+  sio__eio_socket_unref(sock); /* the session's own reference */
+  sio__eio_socket_unref(sock);
+}
+
+/* ---- graceful close ---- */
+
+static void close_timer_cb(sio__timer_t *t, void *arg) {
+  (void)t;
+  sio__eio_socket_destroy(arg, "forced close", SIO__EIO_BY_SERVER);
+}
+
+void sio_eio_socket_close(sio_eio_socket_t *sock) {
+  if (!sock || sock->state != SIO__EIO_OPEN_STATE) return;
+  /* A WebSocket has every queued frame ahead of the close frame; a held GET
+   * means nothing is buffered: both can close at once. */
+  if (sock->transport == SIO_EIO_WEBSOCKET || sock->get) {
+    sio__eio_socket_destroy(sock, "forced close", SIO__EIO_BY_SERVER);
+    return;
+  }
+  /* Polling without a GET: the next GET takes what is buffered, the one
+   * after it (or that one, if nothing is) gets "6\x1e1". */
+  if (sock->probe) sio__eio_ws_abort_probe(sock);
+  if (!sock->close_timer)
+    sock->close_timer = sio__timer_new(sock->server->loop, close_timer_cb, sock);
+  if (!sock->close_timer) {
+    sio__eio_socket_destroy(sock, "forced close", SIO__EIO_BY_SERVER);
+    return;
+  }
+  sock->state = SIO__EIO_CLOSING_STATE;
+  sio__timer_stop(sock->hb_timer);
+  sio__timer_start(sock->close_timer, sock->server->opts.close_timeout);
+}
+
+/* ---- public accessors and sending ---- */
+
+int sio_eio_socket_send(sio_eio_socket_t *sock, int binary, const void *data,
+                        size_t len) {
+  if (!sock || (len && !data)) return SIO_EINVAL;
+  if (sock->state != SIO__EIO_OPEN_STATE) return SIO_ECLOSED;
+  sio__eio_msg_t *m = sio__eio_msg_copy(SIO__EIO_MESSAGE, binary, data, len);
+  if (!m) return SIO_ENOMEM;
+  int rc = sio__eio_socket_enqueue(sock, m);
+  sio__eio_msg_unref(m);
+  return rc;
+}
+
+const char *sio_eio_socket_id(const sio_eio_socket_t *sock) {
+  return sock->sid;
+}
+
+const char *sio_eio_socket_transport(const sio_eio_socket_t *sock) {
+  return sock->transport == SIO_EIO_WEBSOCKET ? "websocket" : "polling";
+}
+
+const char *sio_eio_socket_remote_addr(const sio_eio_socket_t *sock) {
+  return sock->remote;
+}
+sio_eio_server_t *sio_eio_socket_server(const sio_eio_socket_t *sock) {
+  return sock->server;
+}
+void sio_eio_socket_set_data(sio_eio_socket_t *sock, void *data) {
+  sock->data = data;
+}
+void *sio_eio_socket_get_data(const sio_eio_socket_t *sock) {
+  return sock->data;
+}
+
+/* ---- eio_send.h ---- */
+
+int sio__eio_socket_send_msg(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
+  return sio__eio_socket_send_msgs(sock, &msg, 1);
+}
+
+int sio__eio_socket_send_msgs(sio_eio_socket_t *sock, sio__eio_msg_t *const *msgs,
+                              size_t n) {
+  if (sock->state != SIO__EIO_OPEN_STATE) return SIO_ECLOSED;
+  if (sock->transport == SIO_EIO_WEBSOCKET) {
+    for (size_t i = 0; i < n; i++) {
+      int rc = sio__eio_socket_enqueue(sock, msgs[i]);
+      if (rc != 0) return rc;
+    }
+    return 0;
+  }
+  int rc = 0;
+  sio__eio_socket_ref(sock);
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    rc = push_wbuf(sock, msgs[i]);
+    if (rc == 0 && sock->state != SIO__EIO_OPEN_STATE) rc = SIO_ECLOSED;
+  }
+  if (sock->state == SIO__EIO_OPEN_STATE) sio__eio_socket_flush(sock);
+  sio__eio_socket_unref(sock);
+  return rc;
+}
+
+size_t sio__eio_socket_queued(const sio_eio_socket_t *sock) {
+  if (sock->transport == SIO_EIO_WEBSOCKET)
+    return sock->ws ? sio__ws_conn_queued(sock->ws) : 0;
+  return sock->wbytes;
+}
+
+int sio__eio_socket_writable(const sio_eio_socket_t *sock) {
+  if (sock->state != SIO__EIO_OPEN_STATE) return 0;
+  if (sock->transport == SIO_EIO_WEBSOCKET)
+    return sock->ws && sio__ws_conn_queued(sock->ws) == 0;
+  return sock->get != NULL;
+}
+
+int sio__eio_socket_is_open(const sio_eio_socket_t *sock) {
+  return sock->state == SIO__EIO_OPEN_STATE;
+}
+
+void sio__eio_socket_abort(sio_eio_socket_t *sock, const char *reason) {
+  sio__eio_socket_destroy(sock, reason, SIO__EIO_BY_SERVER);
+}

@@ -1,0 +1,224 @@
+/* One Engine.IO session seen by Socket.IO (the reference's Client): it
+ * decodes packets (binary attachments reassembled), routes them to the
+ * namespace sockets of the session, runs CONNECT requests, enforces the
+ * connect timeout, and closes the whole session on any protocol error. */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/log.h"
+#include "eio/eio_send.h"
+#include "sio/sio_internal.h"
+
+void sio__client_ref(sio__client_t *c) {
+  c->refs++;
+}
+
+void sio__client_unref(sio__client_t *c) {
+  if (--c->refs) return;
+  sio__sio_decoder_reset(&c->dec);
+  sio__timer_free(c->connect_timer);
+  sio__free(c->socks);
+  sio__free(c);
+}
+
+int sio__client_send(sio__client_t *c, const sio__packet_out_t *out) {
+  if (!c->eio) return SIO_ENOTCONN;
+  return out->n == 1 ? sio__eio_socket_send_msg(c->eio, out->msgs[0])
+                     : sio__eio_socket_send_msgs(c->eio, out->msgs, out->n);
+}
+
+static void connect_timeout_cb(sio__timer_t *t, void *arg) {
+  sio__client_t *c = arg;
+  (void)t;
+  if (c->joined || !c->eio) return;
+  SIO_LOGD("sio: no namespace joined in time, closing %s", sio_eio_socket_id(c->eio));
+  sio_eio_socket_close(c->eio);
+}
+
+void sio__client_on_connection(sio_eio_socket_t *eio, void *arg) {
+  sio_server_t *s = arg;
+  sio__client_t *c = sio__calloc(1, sizeof(*c));
+  if (!c) {
+    sio__eio_socket_abort(eio, "transport error");
+    return;
+  }
+  c->srv = s;
+  c->eio = eio;
+  c->refs = 1; /* the session's, dropped at its close */
+  sio__sio_decoder_init(&c->dec, &s->lim);
+  c->connect_timer = sio__timer_new(s->loop, connect_timeout_cb, c);
+  if (!c->connect_timer) {
+    sio__free(c);
+    sio__eio_socket_abort(eio, "transport error");
+    return;
+  }
+  sio__timer_start(c->connect_timer, s->connect_timeout);
+  c->next = s->clients;
+  if (s->clients) s->clients->prev = c;
+  s->clients = c;
+  sio_eio_socket_set_data(eio, c);
+}
+
+void sio__client_remove_socket(sio__client_t *c, sio_socket_t *sock) {
+  for (size_t i = 0; i < c->nsocks; i++) {
+    if (c->socks[i] == sock) {
+      memmove(&c->socks[i], &c->socks[i + 1], (c->nsocks - i - 1) * sizeof(*c->socks));
+      c->nsocks--;
+      return;
+    }
+  }
+}
+
+static sio_socket_t *find_socket(sio__client_t *c, const char *nsp, size_t len) {
+  for (size_t i = 0; i < c->nsocks; i++) {
+    sio_namespace_t *n = c->socks[i]->nsp;
+    if (n->name_len == len && memcmp(n->name, nsp, len) == 0) return c->socks[i];
+  }
+  return NULL;
+}
+
+/* Closes every socket of the client with reason. A socket already closing
+ * (we may be inside its handlers) stays in the list until its own close
+ * finishes; it is skipped here. */
+static void close_sockets(sio__client_t *c, const char *reason) {
+  sio_socket_t *victim;
+  while ((victim = sio__client_next_open(c))) sio__socket_close(victim, reason);
+}
+
+sio_socket_t *sio__client_next_open(sio__client_t *c) {
+  for (size_t i = c->nsocks; i-- > 0;)
+    if (!c->socks[i]->closing) return c->socks[i];
+  return NULL;
+}
+
+void sio__client_fail(sio__client_t *c, const char *reason) {
+  if (c->failed) return;
+  c->failed = 1;
+  sio__client_ref(c);
+  sio__sio_decoder_reset(&c->dec);
+  close_sockets(c, reason);
+  if (c->eio) sio__eio_socket_abort(c->eio, reason);
+  sio__client_unref(c);
+}
+
+static int send_ctl(sio__client_t *c, int type, const char *nsp, size_t nsp_len,
+                    const char *payload, size_t len) {
+  char name[256];
+  char *heap = NULL;
+  const char *n = name;
+  if (nsp_len < sizeof(name)) {
+    memcpy(name, nsp, nsp_len);
+    name[nsp_len] = 0;
+  } else {
+    heap = sio__strndup(nsp, nsp_len);
+    if (!heap) return SIO_ENOMEM;
+    n = heap;
+  }
+  sio__packet_out_t out;
+  int rc = sio__packet_encode_ctl(&out, type, n, payload, len);
+  sio__free(heap);
+  if (rc) return rc;
+  rc = sio__client_send(c, &out);
+  sio__packet_out_free(&out);
+  return rc;
+}
+
+static const char k_invalid_nsp[] = "{\"message\":\"Invalid namespace\"}";
+
+static int on_connect(sio__client_t *c, const sio__sio_packet_t *pkt) {
+  /* A second CONNECT for a namespace already joined (or joining) is an
+   * invalid state: the reference closes the connection. */
+  if (find_socket(c, pkt->h.nsp, pkt->h.nsp_len)) return SIO_EPROTO;
+  sio_namespace_t *nsp = sio__namespace_lookup(c->srv, pkt->h.nsp, pkt->h.nsp_len);
+  if (!nsp) {
+    send_ctl(c, SIO_SIO_CONNECT_ERROR, pkt->h.nsp, pkt->h.nsp_len, k_invalid_nsp,
+             sizeof(k_invalid_nsp) - 1);
+    return 0;
+  }
+  const char *auth = "{}";
+  size_t auth_len = 2;
+  if (pkt->payload.type == SIO_JSON_OBJECT) {
+    auth = pkt->payload.p;
+    auth_len = pkt->payload.len;
+  }
+  if (c->nsocks == c->cap) {
+    size_t ncap = c->cap ? c->cap * 2 : 2;
+    sio_socket_t **ns = sio__realloc(c->socks, ncap * sizeof(*ns));
+    if (!ns) return SIO_ENOMEM;
+    c->socks = ns;
+    c->cap = ncap;
+  }
+  /* The client's list holds the socket's first reference; the socket drops
+   * it when it goes (sio__socket_close). */
+  sio_socket_t *sock = sio__socket_new(nsp, c, auth, auth_len);
+  if (!sock) return SIO_ENOMEM;
+  c->socks[c->nsocks++] = sock;
+  sio__namespace_connect(sock);
+  return 0;
+}
+
+static void dispatch(sio__client_t *c, const sio__sio_packet_t *pkt) {
+  int rc = 0;
+  switch (pkt->h.type) {
+    case SIO_SIO_CONNECT:
+      rc = on_connect(c, pkt);
+      break;
+    case SIO_SIO_CONNECT_ERROR:
+      rc = SIO_EPROTO; /* only servers send it */
+      break;
+    default: {
+      sio_socket_t *sock = find_socket(c, pkt->h.nsp, pkt->h.nsp_len);
+      if (!sock || sock->state != SIO__SOCK_CONNECTED) {
+        rc = SIO_EPROTO; /* not connected to that namespace */
+        break;
+      }
+      rc = sio__socket_on_packet(sock, pkt);
+      break;
+    }
+  }
+  if (rc)
+    SIO_LOGD("sio: invalid packet (type %d, nsp %.*s): %s", pkt->h.type,
+             (int)pkt->h.nsp_len, pkt->h.nsp, sio_err_name(rc));
+  if (rc == SIO_ENOMEM)
+    sio__client_fail(c, "transport error");
+  else if (rc)
+    sio__client_fail(c, "parse error");
+}
+
+void sio__client_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
+                            size_t len, void *arg) {
+  (void)arg;
+  sio__client_t *c = sio_eio_socket_get_data(eio);
+  if (!c || c->failed) return;
+  sio__client_ref(c);
+  sio__sio_packet_t pkt;
+  int rc = binary
+               ? sio__sio_decoder_feed_binary(&c->dec, data, len, NULL, &pkt)
+               : sio__sio_decoder_feed_text(&c->dec, (const char *)data, len, NULL, &pkt);
+  if (rc == 1) {
+    dispatch(c, &pkt);
+    sio__sio_packet_release(&pkt);
+  } else if (rc < 0) {
+    SIO_LOGD("sio: bad packet (%s), closing", sio_err_name(rc));
+    sio__client_fail(c, rc == SIO_ENOMEM ? "transport error" : "parse error");
+  }
+  sio__client_unref(c);
+}
+
+void sio__client_on_close(sio_eio_socket_t *eio, const char *reason, void *arg) {
+  sio_server_t *s = arg;
+  sio__client_t *c = sio_eio_socket_get_data(eio);
+  if (!c) return;
+  sio_eio_socket_set_data(eio, NULL);
+  c->failed = 1;
+  sio__timer_stop(c->connect_timer);
+  close_sockets(c, reason);
+  c->eio = NULL;
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    s->clients = c->next;
+  if (c->next) c->next->prev = c->prev;
+  c->prev = c->next = NULL;
+  sio__client_unref(c);
+}

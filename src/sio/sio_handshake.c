@@ -1,0 +1,50 @@
+/* The handshake of a socket's Engine.IO session (headers, query, URL,
+ * address, time), as the reference's socket.handshake. Its own file so
+ * programs that never read it do not link the Engine.IO handshake store. */
+#include "eio/eio_handshake.h"
+#include "sio/sio_internal.h"
+
+static sio_eio_socket_t *eio_of(const sio_socket_t *sock) {
+  return sock ? sock->client->eio : NULL;
+}
+
+const char *sio_socket_header(const sio_socket_t *sock, const char *name, size_t *len) {
+  sio_eio_socket_t *e = eio_of(sock);
+  return e && name ? sio__eio_socket_header(e, name, len) : NULL;
+}
+
+int sio_socket_header_at(const sio_socket_t *sock, size_t i, sio_buf_t *name,
+                         sio_buf_t *value) {
+  sio_eio_socket_t *e = eio_of(sock);
+  return e ? sio__eio_socket_header_at(e, i, name, value) : SIO_ENOENT;
+}
+
+const char *sio_socket_query(const sio_socket_t *sock, size_t *len) {
+  sio_eio_socket_t *e = eio_of(sock);
+  if (e) return sio__eio_socket_query(e, len);
+  if (len) *len = 0;
+  return "";
+}
+
+int sio_socket_query_get(const sio_socket_t *sock, const char *key, char *out,
+                         size_t outlen) {
+  sio_eio_socket_t *e = eio_of(sock);
+  return e && key ? sio__eio_socket_query_get(e, key, out, outlen) : SIO_ENOENT;
+}
+
+const char *sio_socket_url(const sio_socket_t *sock, size_t *len) {
+  sio_eio_socket_t *e = eio_of(sock);
+  if (e) return sio__eio_socket_url(e, len);
+  if (len) *len = 0;
+  return "";
+}
+
+const char *sio_socket_address(const sio_socket_t *sock) {
+  sio_eio_socket_t *e = eio_of(sock);
+  return e ? sio_eio_socket_remote_addr(e) : NULL;
+}
+
+uint64_t sio_socket_issued(const sio_socket_t *sock) {
+  sio_eio_socket_t *e = eio_of(sock);
+  return e ? sio__eio_socket_issued(e) : 0;
+}

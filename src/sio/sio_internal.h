@@ -1,0 +1,305 @@
+/* The Socket.IO server's shared state, split over sio_server.c (server,
+ * Engine.IO glue, post, close), sio_client.c (one Engine.IO session: decode,
+ * dispatch, connect flow), sio_namespace.c, sio_socket.c (events, emits,
+ * acks, disconnect, session), sio_rooms.c (the in-memory room index),
+ * sio_broadcast.c, sio_args.c (builder) and sio_argv.c (received args). */
+#ifndef SIO_SIO_INTERNAL_H
+#define SIO_SIO_INTERNAL_H
+
+#include <uv.h>
+
+#include "core/rbuf.h"
+#include "eio/eio_msg.h"
+#include "io/timer.h"
+#include "sio/adapter.h"
+#include "sio/server.h"
+#include "sio/sio_binary.h"
+#include "sio/sio_map.h"
+#include "sio/sio_packet.h"
+
+/* Counters a test can read to prove that a broadcast encodes once. */
+typedef struct {
+  uint64_t encodes;    /* Socket.IO packets encoded (one per emit/broadcast) */
+  uint64_t deliveries; /* packets queued on a recipient */
+  uint64_t dropped;    /* volatile packets skipped */
+} sio__server_stats_t;
+
+const sio__server_stats_t *sio__server_stats(const sio_server_t *s);
+
+/* A growable array of callbacks. */
+typedef struct {
+  char *event; /* NULL for catch-alls and lifecycle callbacks */
+  void (*fn)(void);
+  void *arg;
+} sio__cb_t;
+
+typedef struct {
+  sio__cb_t *v;
+  size_t n, cap;
+} sio__cbvec_t;
+
+int sio__cbvec_add(sio__cbvec_t *cv, const char *event, void (*fn)(void), void *arg);
+void sio__cbvec_free(sio__cbvec_t *cv);
+
+/* ---- options ---- */
+struct sio_server_opts {
+  char *path;
+  uint32_t connect_timeout;
+  uint32_t max_attachments;
+  uint32_t max_depth;
+  sio_eio_opts_t *eio;
+  sio_http_opts_t *http;
+};
+
+/* ---- arguments ---- */
+struct sio_args {
+  sio__sb_t sb; /* the arguments' JSON, comma-separated */
+  size_t count;
+  sio__sio_attachment_t *att; /* owner references */
+  size_t natt, acap;
+  int err;
+};
+
+/* Fills a (cleared first) from wire arguments: json comma-separated, its
+ * placeholders index bins (copied). Validated: 0, SIO_EINVAL, SIO_ENOMEM. */
+int sio__args_set_wire(sio_args_t *a, const char *json, size_t len, const sio_buf_t *bins,
+                       size_t n);
+
+/* A read-only view over the arguments of a decoded packet. */
+#define SIO__ARGV_INLINE 8
+struct sio_argv {
+  sio__json_val_t inl[SIO__ARGV_INLINE];
+  sio__json_val_t *vals;
+  size_t n;
+  const char *all;
+  size_t all_len;
+  const sio__sio_attachment_t *att;
+  uint32_t natt;
+  void **allocs; /* unescaped strings handed out, freed with the view */
+  size_t nallocs;
+};
+
+/* Builds a view over pkt (EVENT/ACK, binary or not); spans borrow pkt. 0 or
+ * SIO_EPROTO/SIO_ENOMEM. */
+int sio__argv_init(sio_argv_t *av, const sio__sio_packet_t *pkt);
+void sio__argv_clear(sio_argv_t *av);
+
+/* A stored packet (an ack reply kept until a broadcast ack completes). */
+typedef struct {
+  sio__sio_packet_t pkt; /* spans into text; att owned */
+  sio__rbuf_t *text;
+  sio_argv_t av;
+} sio__stored_t;
+/* Copies pkt's payload (attachments referenced). NULL if out of memory. */
+sio__stored_t *sio__stored_new(const sio__sio_packet_t *pkt);
+void sio__stored_free(sio__stored_t *st);
+
+/* ---- an encoded packet, shared by every recipient ---- */
+typedef struct {
+  sio__eio_msg_t **msgs; /* text first, then the attachments */
+  size_t n;
+  sio__eio_msg_t *inl[2];
+  sio__rbuf_t *text; /* the packet text (in msgs[0]) */
+} sio__packet_out_t;
+
+/* Encodes an event (or an ack when event is NULL) for namespace nsp into
+ * *out. ack_id < 0: no ack id. 0 or an error (nothing to free then). */
+int sio__packet_encode(sio_server_t *s, sio__packet_out_t *out, const char *nsp,
+                       const char *event, int64_t ack_id, const sio_args_t *args);
+/* A control packet (CONNECT reply, CONNECT_ERROR, DISCONNECT) with a raw
+ * payload (may be NULL). */
+int sio__packet_encode_ctl(sio__packet_out_t *out, int type, const char *nsp,
+                           const char *payload, size_t len);
+void sio__packet_out_free(sio__packet_out_t *out);
+
+/* ---- rooms (the in-memory adapter) ---- */
+typedef struct sio__room {
+  const char *name; /* the map's key */
+  size_t name_len;
+  sio_socket_t **m;
+  size_t n, cap;
+} sio__room_t;
+
+typedef struct {
+  sio__room_t *room;
+  size_t idx; /* position in room->m */
+} sio__membership_t;
+
+int sio__rooms_join(sio_socket_t *sock, const char *room, size_t len);
+int sio__rooms_leave(sio_socket_t *sock, const char *room, size_t len);
+void sio__rooms_leave_all(sio_socket_t *sock);
+void sio__rooms_free(sio_namespace_t *nsp);
+
+/* ---- clients (one per Engine.IO session) ---- */
+typedef struct sio__client {
+  sio_server_t *srv;
+  sio_eio_socket_t *eio; /* NULL once the session is gone */
+  sio__sio_decoder_t dec;
+  sio__timer_t *connect_timer;
+  sio_socket_t **socks; /* connected and connecting sockets */
+  size_t nsocks, cap;
+  struct sio__client *prev, *next;
+  uint32_t refs;
+  int failed; /* a protocol error closed it: ignore further input */
+  int joined; /* a namespace was joined once: the connect timer is off */
+} sio__client_t;
+
+void sio__client_ref(sio__client_t *c);
+void sio__client_unref(sio__client_t *c);
+/* Sends an encoded packet. 0 or an error. */
+int sio__client_send(sio__client_t *c, const sio__packet_out_t *out);
+/* Protocol error: every socket goes with reason, the session is closed. */
+void sio__client_fail(sio__client_t *c, const char *reason);
+void sio__client_remove_socket(sio__client_t *c, sio_socket_t *sock);
+/* A socket of the client that is not closing yet, or NULL. */
+sio_socket_t *sio__client_next_open(sio__client_t *c);
+void sio__client_on_connection(sio_eio_socket_t *eio, void *arg);
+void sio__client_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
+                            size_t len, void *arg);
+void sio__client_on_close(sio_eio_socket_t *eio, const char *reason, void *arg);
+
+/* ---- namespaces ---- */
+struct sio_namespace {
+  sio_server_t *srv;
+  char *name;
+  size_t name_len;
+  sio_namespace_t *parent; /* dynamic parent of a child */
+  int is_parent;           /* a dynamic parent (no sockets of its own) */
+  sio_namespace_match_cb match;
+  void *match_arg;
+  char *pattern;
+  sio_namespace_t **children;
+  size_t nchildren, ccap;
+  sio__cbvec_t mw, conn, on, any, disconnecting, disconnect;
+  sio_socket_t **socks; /* connected sockets */
+  size_t nsocks, scap;
+  sio__map_t rooms; /* name -> sio__room_t */
+  uint64_t next_ack_id;
+  void *adapter; /* the cluster adapter's instance, or NULL */
+  sio__cbvec_t server_side;
+  void *data;
+  sio_namespace_t *next_all; /* the server's list of every namespace */
+};
+
+sio_namespace_t *sio__namespace_new(sio_server_t *s, const char *name, size_t len);
+void sio__namespace_free(sio_namespace_t *nsp);
+/* The namespace a client may connect to by this name (static, or a dynamic
+ * child created now), or NULL. */
+sio_namespace_t *sio__namespace_lookup(sio_server_t *s, const char *name, size_t len);
+/* Runs the connect flow of a new socket (middlewares, then connect). */
+void sio__namespace_connect(sio_socket_t *sock);
+int sio__namespace_add_socket(sio_namespace_t *nsp, sio_socket_t *sock);
+void sio__namespace_del_socket(sio_namespace_t *nsp, sio_socket_t *sock);
+
+/* ---- sockets ---- */
+enum { SIO__SOCK_CONNECTING, SIO__SOCK_CONNECTED, SIO__SOCK_GONE };
+
+typedef struct sio__pending_ack {
+  struct sio__pending_ack *next;
+  uint64_t id;
+  sio_socket_t *sock;
+  sio_ack_cb cb;
+  void *arg;
+  struct sio_adapter_ack *bc;    /* or a broadcast's gathering */
+  sio_adapter_reply_cb reply_cb; /* or a remote server's request */
+  void *reply_arg;
+  sio__timer_t *timer;
+} sio__pending_ack_t;
+
+typedef struct {
+  char *key;
+  void *val;
+  size_t len;
+} sio__kv_t;
+
+struct sio_socket {
+  uint32_t refs;
+  sio_namespace_t *nsp;
+  sio__client_t *client;
+  char id[21];
+  int state;
+  int closing; /* inside sio__socket_close */
+  sio__rbuf_t *auth;
+  sio__cbvec_t on, any, any_out, disconnecting, disconnect;
+  sio__membership_t *rooms;
+  size_t nrooms, rcap;
+  sio__pending_ack_t *acks;
+  sio__kv_t *kv;
+  size_t nkv;
+  void *data;
+  size_t nsp_idx;
+  uint64_t mark_in, mark_ex; /* broadcast selection marks */
+};
+
+sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__client_t *c, const char *auth,
+                              size_t auth_len);
+/* The socket goes away: disconnecting, rooms left, acks cancelled,
+ * disconnect; no packet is sent. */
+void sio__socket_close(sio_socket_t *sock, const char *reason);
+/* A packet for this (connected) socket. Returns 0 or SIO_EPROTO. */
+int sio__socket_on_packet(sio_socket_t *sock, const sio__sio_packet_t *pkt);
+/* Queues an encoded packet on the socket (outgoing catch-all included).
+ * event (may be NULL) is for the catch-all. */
+int sio__socket_send(sio_socket_t *sock, const sio__packet_out_t *out, const char *event);
+/* Registers a pending ack (single or broadcast). */
+sio__pending_ack_t *sio__socket_add_ack(sio_socket_t *sock, uint64_t id);
+
+/* ---- broadcast acks ---- */
+struct sio_adapter_ack {
+  sio_server_t *srv;
+  uint32_t refs;
+  size_t expected, got;
+  int done, servers_done;
+  sio__stored_t **replies;
+  size_t cap;
+  sio_broadcast_ack_cb cb;
+  void *arg;
+  sio__timer_t *timer;
+  struct sio_adapter_ack *prev, *next; /* the server's list */
+};
+typedef struct sio_adapter_ack sio__bcast_ack_t;
+
+void sio__bcast_ack_reply(sio__bcast_ack_t *ba, const sio__sio_packet_t *pkt);
+void sio__bcast_ack_finish(sio__bcast_ack_t *ba, int status);
+void sio__bcast_ack_unref(sio__bcast_ack_t *ba);
+
+/* Runs fn over the arguments of an encoded packet (decoded back; used for
+ * the outgoing catch-all and server-side events). */
+void sio__out_argv(const sio__packet_out_t *out,
+                   void (*fn)(const sio_argv_t *av, void *arg), void *arg);
+
+/* ---- the server ---- */
+typedef struct sio__post {
+  struct sio__post *next;
+  sio_post_cb fn;
+  void *arg;
+} sio__post_t;
+
+struct sio_server {
+  uv_loop_t *loop;
+  sio_http_server_t *http;
+  int own_http;
+  sio_eio_server_t *eio;
+  uint32_t connect_timeout;
+  sio__sio_limits_t lim;
+  sio__map_t nsps; /* static namespaces and dynamic children by name */
+  sio_namespace_t *all_nsps;
+  sio_namespace_t **parents;
+  size_t nparents, pcap;
+  sio__client_t *clients;
+  sio__bcast_ack_t *backs;
+  uv_async_t *async;
+  uv_mutex_t mu;
+  sio__post_t *post_head, *post_tail;
+  int post_closed;
+  int closing;
+  sio_server_close_cb close_cb;
+  void *close_arg;
+  sio__server_stats_t stats;
+  const sio_adapter_ops_t *adapter_ops;
+  void *adapter_arg;
+  uint64_t mark_gen;
+  void *data;
+};
+
+#endif

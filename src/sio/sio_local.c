@@ -1,0 +1,263 @@
+/* The local ("in-memory adapter") operations on a selection of sockets:
+ * select by rooms/except with marks (no allocation for the union), deliver
+ * one encoded packet to every recipient, join/leave/disconnect/fetch. A
+ * dynamic parent namespace stands for all of its children. */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "eio/eio_send.h"
+#include "sio/sio_internal.h"
+
+typedef struct {
+  sio_socket_t **v; /* each holds a reference */
+  size_t n, cap;
+} sel_t;
+
+static int sel_push(sel_t *s, sio_socket_t *sock) {
+  if (s->n == s->cap) {
+    size_t ncap = s->cap ? s->cap * 2 : 16;
+    sio_socket_t **nv = sio__realloc(s->v, ncap * sizeof(*nv));
+    if (!nv) return SIO_ENOMEM;
+    s->v = nv;
+    s->cap = ncap;
+  }
+  s->v[s->n++] = sio_socket_ref(sock);
+  return 0;
+}
+
+static void sel_free(sel_t *s) {
+  for (size_t i = 0; i < s->n; i++) sio_socket_unref(s->v[i]);
+  sio__free(s->v);
+  memset(s, 0, sizeof(*s));
+}
+
+/* Appends the selected connected sockets of one (non-parent) namespace,
+ * each once. The selection holds references, so delivering may disconnect
+ * sockets (a write-buffer overflow) without invalidating it. */
+static int select_one(sio_namespace_t *nsp, const sio_adapter_opts_t *o, sel_t *out) {
+  uint64_t gen = ++nsp->srv->mark_gen;
+  for (size_t i = 0; i < o->nexcept; i++) {
+    sio__room_t *r = sio__map_get(&nsp->rooms, o->except[i], strlen(o->except[i]));
+    for (size_t j = 0; r && j < r->n; j++) r->m[j]->mark_ex = gen;
+  }
+  if (!o->nrooms) {
+    for (size_t i = 0; i < nsp->nsocks; i++) {
+      sio_socket_t *sock = nsp->socks[i];
+      if (sock->mark_ex == gen || !sio_socket_connected(sock)) continue;
+      if (sel_push(out, sock)) return SIO_ENOMEM;
+    }
+    return 0;
+  }
+  for (size_t i = 0; i < o->nrooms; i++) {
+    sio__room_t *r = sio__map_get(&nsp->rooms, o->rooms[i], strlen(o->rooms[i]));
+    for (size_t j = 0; r && j < r->n; j++) {
+      sio_socket_t *sock = r->m[j];
+      if (sock->mark_ex == gen || sock->mark_in == gen || !sio_socket_connected(sock))
+        continue;
+      sock->mark_in = gen;
+      if (sel_push(out, sock)) return SIO_ENOMEM;
+    }
+  }
+  return 0;
+}
+
+static size_t nsp_count(const sio_namespace_t *nsp) {
+  return nsp->is_parent ? nsp->nchildren : 1;
+}
+static sio_namespace_t *nsp_at(sio_namespace_t *nsp, size_t i) {
+  return nsp->is_parent ? nsp->children[i] : nsp;
+}
+
+static int select_all(sio_namespace_t *nsp, const sio_adapter_opts_t *o, sel_t *sel) {
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < nsp_count(nsp); i++)
+    rc = select_one(nsp_at(nsp, i), o, sel);
+  if (rc) sel_free(sel);
+  return rc;
+}
+
+/* Encodes pkt for nsp once. */
+static int encode(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt, int64_t id,
+                  sio__packet_out_t *out) {
+  if (!pkt || !pkt->event || sio__sio_name_reserved(pkt->event, strlen(pkt->event)))
+    return SIO_EINVAL;
+  if (pkt->args)
+    return sio__packet_encode(nsp->srv, out, nsp->name, pkt->event, id, pkt->args);
+  sio_args_t tmp;
+  memset(&tmp, 0, sizeof(tmp));
+  int rc = sio__args_set_wire(&tmp, pkt->json, pkt->json_len, pkt->attachments,
+                              pkt->nattachments);
+  if (rc == 0) rc = sio__packet_encode(nsp->srv, out, nsp->name, pkt->event, id, &tmp);
+  sio_args_clear(&tmp);
+  sio__free(tmp.att);
+  return rc;
+}
+
+/* Delivers to one namespace; ba/reply_cb: register the ack id on each. */
+static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                   const sio_adapter_opts_t *o, int with_ack, sio__bcast_ack_t *ba,
+                   sio_adapter_reply_cb reply_cb, void *arg) {
+  sel_t sel = {0};
+  int rc = select_one(nsp, o, &sel);
+  if (rc || sel.n == 0) {
+    sel_free(&sel);
+    return rc;
+  }
+  int64_t id = with_ack ? (int64_t)nsp->next_ack_id++ : -1;
+  sio__packet_out_t out;
+  if ((rc = encode(nsp, pkt, id, &out))) {
+    sel_free(&sel);
+    return rc;
+  }
+  int count = 0;
+  for (size_t i = 0; i < sel.n; i++) {
+    sio_socket_t *sock = sel.v[i];
+    if (!sio_socket_connected(sock) || !sock->client->eio) continue;
+    if ((o->flags & SIO_ADAPTER_F_VOLATILE) &&
+        !sio__eio_socket_writable(sock->client->eio)) {
+      nsp->srv->stats.dropped++;
+      continue;
+    }
+    sio__pending_ack_t *pa = NULL;
+    if (with_ack) {
+      if (!(pa = sio__socket_add_ack(sock, (uint64_t)id))) continue;
+      pa->bc = ba;
+      pa->reply_cb = reply_cb;
+      pa->reply_arg = arg;
+      if (ba) ba->refs++;
+    }
+    if (sio__socket_send(sock, &out, pkt->event) == 0) {
+      count++;
+    } else if (pa && sock->acks == pa) {
+      /* Not sent: nothing to wait for (a socket that went away meanwhile
+       * took pa with it). */
+      sock->acks = pa->next;
+      if (ba) sio__bcast_ack_unref(ba);
+      sio__free(pa);
+    }
+  }
+  sio__packet_out_free(&out);
+  sel_free(&sel);
+  return count;
+}
+
+int sio_adapter_local_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                                const sio_adapter_opts_t *opts) {
+  if (!nsp || !opts) return SIO_EINVAL;
+  int total = 0;
+  for (size_t i = 0; i < nsp_count(nsp); i++) {
+    int rc = deliver(nsp_at(nsp, i), pkt, opts, 0, NULL, NULL, NULL);
+    if (rc < 0) return total ? total : rc;
+    total += rc;
+  }
+  return total;
+}
+
+int sio_adapter_local_broadcast_with_ack(sio_namespace_t *nsp,
+                                         const sio_adapter_packet_t *pkt,
+                                         const sio_adapter_opts_t *opts,
+                                         sio_adapter_ack_t *ack,
+                                         sio_adapter_reply_cb reply_cb, void *arg) {
+  if (!nsp || !opts || (!ack && !reply_cb)) return SIO_EINVAL;
+  int total = 0;
+  for (size_t i = 0; i < nsp_count(nsp); i++) {
+    int rc = deliver(nsp_at(nsp, i), pkt, opts, 1, ack, ack ? NULL : reply_cb, arg);
+    if (rc < 0) return total ? total : rc;
+    total += rc;
+  }
+  if (ack) ack->expected += (size_t)total;
+  return total;
+}
+
+typedef enum { OP_JOIN, OP_LEAVE, OP_DISCONNECT } op_t;
+
+static int apply(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, op_t op,
+                 const char *const *rooms, size_t nrooms, int close) {
+  if (!nsp || !opts || (op != OP_DISCONNECT && nrooms && !rooms)) return SIO_EINVAL;
+  sel_t sel = {0};
+  int rc = select_all(nsp, opts, &sel);
+  if (rc) return rc;
+  for (size_t i = 0; i < sel.n; i++) {
+    for (size_t k = 0; op != OP_DISCONNECT && k < nrooms; k++) {
+      if (op == OP_JOIN && rc == 0)
+        rc = sio_socket_join(sel.v[i], rooms[k]);
+      else if (op == OP_LEAVE)
+        sio_socket_leave(sel.v[i], rooms[k]);
+    }
+    if (op == OP_DISCONNECT) sio_socket_disconnect(sel.v[i], close);
+  }
+  int n = (int)sel.n;
+  sel_free(&sel);
+  return rc ? rc : n;
+}
+
+int sio_adapter_local_sockets_join(sio_namespace_t *nsp, const sio_adapter_opts_t *opts,
+                                   const char *const *rooms, size_t nrooms) {
+  return apply(nsp, opts, OP_JOIN, rooms, nrooms, 0);
+}
+int sio_adapter_local_sockets_leave(sio_namespace_t *nsp, const sio_adapter_opts_t *opts,
+                                    const char *const *rooms, size_t nrooms) {
+  return apply(nsp, opts, OP_LEAVE, rooms, nrooms, 0);
+}
+int sio_adapter_local_disconnect_sockets(sio_namespace_t *nsp,
+                                         const sio_adapter_opts_t *opts, int close) {
+  return apply(nsp, opts, OP_DISCONNECT, NULL, 0, close);
+}
+
+int sio__fetch_add_local(sio_adapter_fetch_t *req, sio_socket_t *sock);
+
+int sio_adapter_local_fetch(sio_namespace_t *nsp, const sio_adapter_opts_t *opts,
+                            sio_adapter_fetch_t *req, sio_adapter_socket_cb cb,
+                            void *arg) {
+  if (!nsp || !opts || (!req && !cb)) return SIO_EINVAL;
+  sel_t sel = {0};
+  int rc = select_all(nsp, opts, &sel);
+  if (rc) return rc;
+  for (size_t i = 0; i < sel.n && rc == 0; i++) {
+    if (req)
+      rc = sio__fetch_add_local(req, sel.v[i]);
+    else
+      cb(sel.v[i], arg);
+  }
+  int n = (int)sel.n;
+  sel_free(&sel);
+  return rc ? rc : n;
+}
+
+int sio_namespace_has_room(const sio_namespace_t *nsp, const char *room) {
+  if (!nsp || !room) return 0;
+  for (size_t i = 0; i < nsp_count(nsp); i++)
+    if (sio__map_get(&nsp_at((sio_namespace_t *)nsp, i)->rooms, room, strlen(room)))
+      return 1;
+  return 0;
+}
+
+/* ---- server-side events ---- */
+
+typedef struct {
+  sio_namespace_t *nsp;
+  const char *event;
+} ss_ctx_t;
+
+static void run_server_side(const sio_argv_t *av, void *arg) {
+  ss_ctx_t *c = arg;
+  sio_namespace_t *nsp = c->nsp;
+  for (size_t i = 0; i < nsp->server_side.n; i++)
+    ((sio_server_side_cb)nsp->server_side.v[i].fn)(nsp, c->event, av,
+                                                   nsp->server_side.v[i].arg);
+}
+
+void sio_adapter_local_server_side_emit(sio_namespace_t *nsp,
+                                        const sio_adapter_packet_t *pkt) {
+  if (!nsp || !nsp->server_side.n) return;
+  sio__packet_out_t out;
+  if (encode(nsp, pkt, -1, &out)) return;
+  ss_ctx_t c = {nsp, pkt->event};
+  sio__out_argv(&out, run_server_side, &c);
+  sio__packet_out_free(&out);
+}
+
+int sio_namespace_on_server_side(sio_namespace_t *nsp, sio_server_side_cb cb, void *arg) {
+  return nsp ? sio__cbvec_add(&nsp->server_side, NULL, (void (*)(void))cb, arg)
+             : SIO_EINVAL;
+}

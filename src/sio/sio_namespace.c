@@ -1,0 +1,341 @@
+/* Namespaces: static ones by name, dynamic children created on first
+ * connect under a matching parent, their handlers, and the connect flow of a
+ * socket (middlewares in order, then the CONNECT reply, then the connection
+ * handlers). */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "sio/sio_internal.h"
+
+sio_namespace_t *sio__namespace_new(sio_server_t *s, const char *name, size_t len) {
+  sio_namespace_t *nsp = sio__calloc(1, sizeof(*nsp));
+  if (!nsp) return NULL;
+  nsp->srv = s;
+  nsp->name = sio__strndup(name, len);
+  nsp->name_len = len;
+  if (!nsp->name) {
+    sio__free(nsp);
+    return NULL;
+  }
+  sio__map_init(&nsp->rooms);
+  nsp->next_all = s->all_nsps;
+  s->all_nsps = nsp;
+  /* A namespace that fails to get its cluster instance stays local. */
+  if (s->adapter_ops && name[0] == '/' &&
+      !(len == 9 && memcmp(name, "/_dynamic", 9) == 0))
+    nsp->adapter = s->adapter_ops->create(nsp, s->adapter_arg);
+  return nsp;
+}
+
+void sio__namespace_free(sio_namespace_t *nsp) {
+  if (nsp->adapter && nsp->srv->adapter_ops->destroy)
+    nsp->srv->adapter_ops->destroy(nsp->adapter);
+  sio__cbvec_free(&nsp->server_side);
+  sio__cbvec_free(&nsp->mw);
+  sio__cbvec_free(&nsp->conn);
+  sio__cbvec_free(&nsp->on);
+  sio__cbvec_free(&nsp->any);
+  sio__cbvec_free(&nsp->disconnecting);
+  sio__cbvec_free(&nsp->disconnect);
+  sio__rooms_free(nsp);
+  sio__map_free(&nsp->rooms);
+  sio__free(nsp->socks);
+  sio__free(nsp->children);
+  sio__free(nsp->pattern);
+  sio__free(nsp->name);
+  sio__free(nsp);
+}
+
+/* A namespace name as the encoder accepts it: "/" then no ','. */
+static int valid_name(const char *name, size_t len) {
+  return len && name[0] == '/' && !memchr(name, ',', len) && !memchr(name, 0, len);
+}
+
+sio_namespace_t *sio_server_of(sio_server_t *s, const char *name) {
+  if (!s || !name) return NULL;
+  size_t len = strlen(name);
+  if (!valid_name(name, len)) return NULL;
+  sio_namespace_t *nsp = sio__map_get(&s->nsps, name, len);
+  if (nsp) return nsp;
+  nsp = sio__namespace_new(s, name, len);
+  if (!nsp) return NULL;
+  if (sio__map_put(&s->nsps, name, len, nsp, NULL))
+    return NULL; /* freed with the server */
+  return nsp;
+}
+
+sio_namespace_t *sio_server_of_dynamic(sio_server_t *s, sio_namespace_match_cb match,
+                                       void *arg) {
+  if (!s || !match) return NULL;
+  if (s->nparents == s->pcap) {
+    size_t ncap = s->pcap ? s->pcap * 2 : 2;
+    sio_namespace_t **np = sio__realloc(s->parents, ncap * sizeof(*np));
+    if (!np) return NULL;
+    s->parents = np;
+    s->pcap = ncap;
+  }
+  sio_namespace_t *nsp = sio__namespace_new(s, "/_dynamic", 9);
+  if (!nsp) return NULL;
+  nsp->is_parent = 1;
+  nsp->match = match;
+  nsp->match_arg = arg;
+  s->parents[s->nparents++] = nsp;
+  return nsp;
+}
+
+/* '*' matches any run of characters but '/'. */
+static int glob(const char *pat, const char *s) {
+  for (; *pat; pat++, s++) {
+    if (*pat == '*') {
+      for (const char *t = s;; t++) {
+        if (glob(pat + 1, t)) return 1;
+        if (!*t || *t == '/') return 0;
+      }
+    }
+    if (*pat != *s) return 0;
+  }
+  return *s == 0;
+}
+
+static int pattern_match(const char *name, void *arg) {
+  sio_namespace_t *nsp = arg;
+  return glob(nsp->pattern, name);
+}
+
+sio_namespace_t *sio_server_of_pattern(sio_server_t *s, const char *pattern) {
+  if (!s || !pattern || pattern[0] != '/') return NULL;
+  char *p = sio__strdup(pattern);
+  if (!p) return NULL;
+  sio_namespace_t *nsp = sio_server_of_dynamic(s, pattern_match, NULL);
+  if (!nsp) {
+    sio__free(p);
+    return NULL;
+  }
+  nsp->pattern = p;
+  nsp->match_arg = nsp;
+  return nsp;
+}
+
+sio_namespace_t *sio__namespace_lookup(sio_server_t *s, const char *name, size_t len) {
+  sio_namespace_t *nsp = sio__map_get(&s->nsps, name, len);
+  if (nsp) return nsp;
+  if (!s->nparents || !valid_name(name, len)) return NULL;
+  char *copy = sio__strndup(name, len);
+  if (!copy) return NULL;
+  for (size_t i = 0; i < s->nparents && !nsp; i++) {
+    sio_namespace_t *parent = s->parents[i];
+    if (!parent->match(copy, parent->match_arg)) continue;
+    if (parent->nchildren == parent->ccap) {
+      size_t ncap = parent->ccap ? parent->ccap * 2 : 4;
+      sio_namespace_t **nc = sio__realloc(parent->children, ncap * sizeof(*nc));
+      if (!nc) break;
+      parent->children = nc;
+      parent->ccap = ncap;
+    }
+    nsp = sio__namespace_new(s, name, len);
+    if (!nsp) break;
+    if (sio__map_put(&s->nsps, name, len, nsp, NULL)) {
+      nsp = NULL;
+      break;
+    }
+    nsp->parent = parent;
+    parent->children[parent->nchildren++] = nsp;
+  }
+  sio__free(copy);
+  return nsp;
+}
+
+const char *sio_namespace_name(const sio_namespace_t *nsp) {
+  return nsp->name;
+}
+sio_server_t *sio_namespace_server(const sio_namespace_t *nsp) {
+  return nsp->srv;
+}
+sio_namespace_t *sio_namespace_parent(const sio_namespace_t *nsp) {
+  return nsp->parent;
+}
+void sio_namespace_set_data(sio_namespace_t *nsp, void *data) {
+  nsp->data = data;
+}
+void *sio_namespace_get_data(const sio_namespace_t *nsp) {
+  return nsp->data;
+}
+
+size_t sio_namespace_sockets_count(const sio_namespace_t *nsp) {
+  if (!nsp->is_parent) return nsp->nsocks;
+  size_t n = 0;
+  for (size_t i = 0; i < nsp->nchildren; i++) n += nsp->children[i]->nsocks;
+  return n;
+}
+
+sio_socket_t *sio_namespace_socket(const sio_namespace_t *nsp, const char *id) {
+  if (!id) return NULL;
+  /* Each socket is alone in the room named after its id. */
+  sio__room_t *r = sio__map_get(&nsp->rooms, id, strlen(id));
+  for (size_t i = 0; r && i < r->n; i++)
+    if (strcmp(r->m[i]->id, id) == 0) return r->m[i];
+  return NULL;
+}
+
+int sio__namespace_add_socket(sio_namespace_t *nsp, sio_socket_t *sock) {
+  if (nsp->nsocks == nsp->scap) {
+    size_t ncap = nsp->scap ? nsp->scap * 2 : 8;
+    sio_socket_t **ns = sio__realloc(nsp->socks, ncap * sizeof(*ns));
+    if (!ns) return SIO_ENOMEM;
+    nsp->socks = ns;
+    nsp->scap = ncap;
+  }
+  sock->nsp_idx = nsp->nsocks;
+  nsp->socks[nsp->nsocks++] = sock;
+  return 0;
+}
+
+void sio__namespace_del_socket(sio_namespace_t *nsp, sio_socket_t *sock) {
+  size_t i = sock->nsp_idx;
+  if (i >= nsp->nsocks || nsp->socks[i] != sock) return;
+  nsp->socks[i] = nsp->socks[--nsp->nsocks];
+  nsp->socks[i]->nsp_idx = i;
+}
+
+/* ---- handler registration ---- */
+
+#define FN(f) ((void (*)(void))(f))
+
+int sio_namespace_use(sio_namespace_t *nsp, sio_middleware_cb fn, void *arg) {
+  return nsp ? sio__cbvec_add(&nsp->mw, NULL, FN(fn), arg) : SIO_EINVAL;
+}
+int sio_namespace_on_connection(sio_namespace_t *nsp, sio_connection_cb cb, void *arg) {
+  return nsp ? sio__cbvec_add(&nsp->conn, NULL, FN(cb), arg) : SIO_EINVAL;
+}
+int sio_namespace_on(sio_namespace_t *nsp, const char *event, sio_event_cb cb,
+                     void *arg) {
+  return nsp && event ? sio__cbvec_add(&nsp->on, event, FN(cb), arg) : SIO_EINVAL;
+}
+int sio_namespace_on_any(sio_namespace_t *nsp, sio_event_cb cb, void *arg) {
+  return nsp ? sio__cbvec_add(&nsp->any, NULL, FN(cb), arg) : SIO_EINVAL;
+}
+int sio_namespace_on_disconnecting(sio_namespace_t *nsp, sio_disconnect_cb cb,
+                                   void *arg) {
+  return nsp ? sio__cbvec_add(&nsp->disconnecting, NULL, FN(cb), arg) : SIO_EINVAL;
+}
+int sio_namespace_on_disconnect(sio_namespace_t *nsp, sio_disconnect_cb cb, void *arg) {
+  return nsp ? sio__cbvec_add(&nsp->disconnect, NULL, FN(cb), arg) : SIO_EINVAL;
+}
+
+/* ---- the connect flow ---- */
+
+struct sio_next {
+  sio_socket_t *sock;
+  size_t idx;
+};
+
+/* Middleware idx of the combined list: the parent's first, then the
+ * namespace's own. */
+static const sio__cb_t *mw_at(sio_namespace_t *nsp, size_t idx) {
+  size_t np = nsp->parent ? nsp->parent->mw.n : 0;
+  if (idx < np) return &nsp->parent->mw.v[idx];
+  idx -= np;
+  return idx < nsp->mw.n ? &nsp->mw.v[idx] : NULL;
+}
+
+static void refuse(sio_socket_t *sock, const char *message, const char *data) {
+  sio__sb_t sb;
+  sio__sb_init(&sb, 64);
+  sio__sb_puts(&sb, "{\"message\":");
+  if (sio__json_write_string(&sb, message, strlen(message)))
+    sio__json_write_string(&sb, "refused", 7);
+  if (data) {
+    sio__sb_puts(&sb, ",\"data\":");
+    sio__sb_puts(&sb, data);
+  }
+  sio__sb_putc(&sb, '}');
+  sio__client_t *c = sio_socket_ref(sock)->client;
+  if (!sb.err && c->eio) {
+    sio__packet_out_t out;
+    if (sio__packet_encode_ctl(&out, SIO_SIO_CONNECT_ERROR, sock->nsp->name,
+                               (const char *)sio__sb_data(&sb), sio__sb_len(&sb)) == 0) {
+      sio__client_send(c, &out);
+      sio__packet_out_free(&out);
+    }
+  }
+  sio__sb_reset(&sb);
+  /* Never connected: no disconnect handlers, just gone. */
+  sio__socket_close(sock, NULL);
+  sio_socket_unref(sock);
+}
+
+static void connected(sio_socket_t *sock) {
+  sio__client_t *c = sock->client;
+  sio_namespace_t *nsp = sock->nsp;
+  if (sio__namespace_add_socket(nsp, sock) ||
+      sio__rooms_join(sock, sock->id, strlen(sock->id))) {
+    sio__namespace_del_socket(nsp, sock);
+    sio__client_fail(c, "transport error");
+    return;
+  }
+  sock->state = SIO__SOCK_CONNECTED;
+  c->joined = 1;
+  sio__timer_stop(c->connect_timer);
+  char reply[40];
+  int n = snprintf(reply, sizeof(reply), "{\"sid\":\"%s\"}", sock->id);
+  sio__packet_out_t out;
+  if (sio__packet_encode_ctl(&out, SIO_SIO_CONNECT, nsp->name, reply, (size_t)n) == 0) {
+    sio__client_send(c, &out);
+    sio__packet_out_free(&out);
+  }
+  sio_namespace_t *parts[2] = {nsp->parent, nsp};
+  for (int p = 0; p < 2; p++) {
+    if (!parts[p]) continue;
+    for (size_t i = 0; i < parts[p]->conn.n && sock->state == SIO__SOCK_CONNECTED; i++) {
+      const sio__cb_t *cb = &parts[p]->conn.v[i];
+      ((sio_connection_cb)cb->fn)(sock, cb->arg);
+    }
+  }
+}
+
+static void run_mw(sio_socket_t *sock, size_t idx) {
+  if (sock->state != SIO__SOCK_CONNECTING) return;
+  const sio__cb_t *cb = mw_at(sock->nsp, idx);
+  if (!cb) {
+    connected(sock);
+    return;
+  }
+  sio_next_t *next = sio__malloc(sizeof(*next));
+  if (!next) {
+    refuse(sock, "server error", NULL);
+    return;
+  }
+  next->sock = sio_socket_ref(sock);
+  next->idx = idx;
+  ((sio_middleware_cb)cb->fn)(sock, next, cb->arg);
+}
+
+int sio_next(sio_next_t *next, const char *message, const char *data) {
+  if (!next) return SIO_EINVAL;
+  sio_socket_t *sock = next->sock;
+  size_t idx = next->idx;
+  sio__free(next);
+  int rc = 0;
+  if (sock->state == SIO__SOCK_CONNECTING) {
+    if (message) {
+      if (data && sio__json_parse(data, strlen(data), 0, NULL)) {
+        data = NULL;
+        rc = SIO_EINVAL;
+      }
+      refuse(sock, message, data);
+    } else {
+      run_mw(sock, idx + 1);
+    }
+  }
+  sio_socket_unref(sock);
+  return rc;
+}
+
+void sio__namespace_connect(sio_socket_t *sock) {
+  sio_socket_ref(sock);
+  run_mw(sock, 0);
+  sio_socket_unref(sock);
+}

@@ -1,0 +1,581 @@
+/* A namespace socket: incoming events and acks, emits (with acks and
+ * timeouts), answering the client's acks, disconnect, per-socket data and
+ * the key-value session. */
+#include <jansson.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/json_jansson.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "eio/eio_send.h"
+#include "sio/sio_internal.h"
+
+#define FN(f) ((void (*)(void))(f))
+
+sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__client_t *c, const char *auth,
+                              size_t auth_len) {
+  sio_socket_t *sock = sio__calloc(1, sizeof(*sock));
+  if (!sock) return NULL;
+  sock->refs = 1;
+  sock->nsp = nsp;
+  sock->client = c;
+  sock->state = SIO__SOCK_CONNECTING;
+  sock->nsp_idx = (size_t)-1;
+  sock->auth = sio__rbuf_from(auth, auth_len);
+  if (!sock->auth || sio__rand_id(sock->id)) {
+    sio__rbuf_unref(sock->auth);
+    sio__free(sock);
+    return NULL;
+  }
+  sio__client_ref(c);
+  return sock;
+}
+
+sio_socket_t *sio_socket_ref(sio_socket_t *sock) {
+  sock->refs++;
+  return sock;
+}
+
+void sio_socket_unref(sio_socket_t *sock) {
+  if (!sock || --sock->refs) return;
+  sio__cbvec_free(&sock->on);
+  sio__cbvec_free(&sock->any);
+  sio__cbvec_free(&sock->any_out);
+  sio__cbvec_free(&sock->disconnecting);
+  sio__cbvec_free(&sock->disconnect);
+  for (size_t i = 0; i < sock->nkv; i++) {
+    sio__free(sock->kv[i].key);
+    sio__free(sock->kv[i].val);
+  }
+  sio__free(sock->kv);
+  sio__free(sock->rooms);
+  sio__rbuf_unref(sock->auth);
+  sio__client_unref(sock->client);
+  sio__free(sock);
+}
+
+/* ---- accessors ---- */
+
+const char *sio_socket_id(const sio_socket_t *sock) {
+  return sock->id;
+}
+sio_namespace_t *sio_socket_namespace(const sio_socket_t *sock) {
+  return sock->nsp;
+}
+sio_server_t *sio_socket_server(const sio_socket_t *sock) {
+  return sock->nsp->srv;
+}
+int sio_socket_connected(const sio_socket_t *sock) {
+  return sock->state == SIO__SOCK_CONNECTED && !sock->closing;
+}
+sio_eio_socket_t *sio_socket_eio(const sio_socket_t *sock) {
+  return sock->client->eio;
+}
+const char *sio_socket_transport(const sio_socket_t *sock) {
+  return sock->client->eio ? sio_eio_socket_transport(sock->client->eio) : NULL;
+}
+void sio_socket_set_data(sio_socket_t *sock, void *data) {
+  sock->data = data;
+}
+void *sio_socket_get_data(const sio_socket_t *sock) {
+  return sock->data;
+}
+
+void sio_socket_auth(const sio_socket_t *sock, sio_buf_t *out) {
+  out->base = sock->auth->data;
+  out->len = sock->auth->len;
+}
+
+struct json_t *sio_socket_auth_json(const sio_socket_t *sock) {
+  return sio__json_to_jansson((const char *)sock->auth->data, sock->auth->len);
+}
+
+/* ---- session ---- */
+
+static sio__kv_t *kv_find(const sio_socket_t *sock, const char *key) {
+  for (size_t i = 0; i < sock->nkv; i++)
+    if (strcmp(sock->kv[i].key, key) == 0) return &sock->kv[i];
+  return NULL;
+}
+
+int sio_socket_session_set(sio_socket_t *sock, const char *key, const void *value,
+                           size_t len) {
+  if (!sock || !key || (!value && len)) return SIO_EINVAL;
+  sio__kv_t *kv = kv_find(sock, key);
+  if (!value) {
+    if (kv) {
+      sio__free(kv->key);
+      sio__free(kv->val);
+      *kv = sock->kv[--sock->nkv];
+    }
+    return 0;
+  }
+  char *copy = sio__malloc(len + 1);
+  if (!copy) return SIO_ENOMEM;
+  memcpy(copy, value, len);
+  copy[len] = 0;
+  if (!kv) {
+    char *k = sio__strdup(key);
+    sio__kv_t *nkv = k ? sio__realloc(sock->kv, (sock->nkv + 1) * sizeof(*nkv)) : NULL;
+    if (!nkv) {
+      sio__free(k);
+      sio__free(copy);
+      return SIO_ENOMEM;
+    }
+    sock->kv = nkv;
+    kv = &sock->kv[sock->nkv++];
+    kv->key = k;
+    kv->val = NULL;
+  }
+  sio__free(kv->val);
+  kv->val = copy;
+  kv->len = len;
+  return 0;
+}
+
+const void *sio_socket_session_get(const sio_socket_t *sock, const char *key,
+                                   size_t *len) {
+  sio__kv_t *kv = sock && key ? kv_find(sock, key) : NULL;
+  if (!kv) return NULL;
+  if (len) *len = kv->len;
+  return kv->val;
+}
+
+/* ---- handlers ---- */
+
+int sio_socket_on(sio_socket_t *sock, const char *event, sio_event_cb cb, void *arg) {
+  return sock && event ? sio__cbvec_add(&sock->on, event, FN(cb), arg) : SIO_EINVAL;
+}
+int sio_socket_on_any(sio_socket_t *sock, sio_event_cb cb, void *arg) {
+  return sock ? sio__cbvec_add(&sock->any, NULL, FN(cb), arg) : SIO_EINVAL;
+}
+int sio_socket_on_any_outgoing(sio_socket_t *sock, sio_outgoing_cb cb, void *arg) {
+  return sock ? sio__cbvec_add(&sock->any_out, NULL, FN(cb), arg) : SIO_EINVAL;
+}
+int sio_socket_on_disconnecting(sio_socket_t *sock, sio_disconnect_cb cb, void *arg) {
+  return sock ? sio__cbvec_add(&sock->disconnecting, NULL, FN(cb), arg) : SIO_EINVAL;
+}
+int sio_socket_on_disconnect(sio_socket_t *sock, sio_disconnect_cb cb, void *arg) {
+  return sock ? sio__cbvec_add(&sock->disconnect, NULL, FN(cb), arg) : SIO_EINVAL;
+}
+
+int sio_socket_off(sio_socket_t *sock, const char *event, sio_event_cb cb, void *arg) {
+  if (!sock || !event) return SIO_EINVAL;
+  int removed = 0;
+  size_t j = 0;
+  for (size_t i = 0; i < sock->on.n; i++) {
+    sio__cb_t *e = &sock->on.v[i];
+    if (strcmp(e->event, event) == 0 && (!cb || (e->fn == FN(cb) && e->arg == arg))) {
+      sio__free(e->event);
+      removed++;
+    } else {
+      sock->on.v[j++] = *e;
+    }
+  }
+  sock->on.n = j;
+  return removed;
+}
+
+/* ---- sending ---- */
+
+typedef struct {
+  sio_socket_t *sock;
+  const char *event;
+} any_out_ctx_t;
+
+static void run_any_out(const sio_argv_t *av, void *arg) {
+  any_out_ctx_t *c = arg;
+  sio_socket_t *sock = c->sock;
+  for (size_t i = 0; i < sock->any_out.n; i++)
+    ((sio_outgoing_cb)sock->any_out.v[i].fn)(sock, c->event, av, sock->any_out.v[i].arg);
+}
+
+int sio__socket_send(sio_socket_t *sock, const sio__packet_out_t *out,
+                     const char *event) {
+  if (sock->state != SIO__SOCK_CONNECTED || !sock->client->eio) return SIO_ENOTCONN;
+  if (event && sock->any_out.n) {
+    any_out_ctx_t c = {sock, event};
+    sio__out_argv(out, run_any_out, &c);
+  }
+  if (!sock->client->eio) return SIO_ENOTCONN;
+  int rc = sio__client_send(sock->client, out);
+  if (rc == 0) sock->nsp->srv->stats.deliveries++;
+  return rc;
+}
+
+static int check_event(const char *event) {
+  if (!event || sio__sio_name_reserved(event, strlen(event))) return SIO_EINVAL;
+  return 0;
+}
+
+int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *args) {
+  if (!sock) return SIO_EINVAL;
+  int rc = check_event(event);
+  if (rc) return rc;
+  if (sock->state != SIO__SOCK_CONNECTED || !sock->client->eio) return SIO_ENOTCONN;
+  sio__packet_out_t out;
+  if ((rc = sio__packet_encode(sock->nsp->srv, &out, sock->nsp->name, event, -1, args)))
+    return rc;
+  sio_socket_ref(sock);
+  rc = sio__socket_send(sock, &out, event);
+  sio_socket_unref(sock);
+  sio__packet_out_free(&out);
+  return rc;
+}
+
+int sio_socket_emit_volatile(sio_socket_t *sock, const char *event,
+                             const sio_args_t *args) {
+  if (!sock) return SIO_EINVAL;
+  if (sock->state == SIO__SOCK_CONNECTED && sock->client->eio &&
+      !sio__eio_socket_writable(sock->client->eio)) {
+    sock->nsp->srv->stats.dropped++;
+    return check_event(event);
+  }
+  return sio_socket_emit(sock, event, args);
+}
+
+/* ---- acks the server waits for ---- */
+
+static void unlink_ack(sio_socket_t *sock, sio__pending_ack_t *pa) {
+  for (sio__pending_ack_t **pp = &sock->acks; *pp; pp = &(*pp)->next) {
+    if (*pp == pa) {
+      *pp = pa->next;
+      return;
+    }
+  }
+}
+
+static void free_ack(sio__pending_ack_t *pa) {
+  sio__timer_free(pa->timer);
+  if (pa->bc) sio__bcast_ack_unref(pa->bc);
+  sio__free(pa);
+}
+
+static void ack_timeout_cb(sio__timer_t *t, void *arg) {
+  sio__pending_ack_t *pa = arg;
+  sio_socket_t *sock = sio_socket_ref(pa->sock);
+  (void)t;
+  unlink_ack(sock, pa);
+  if (pa->cb) pa->cb(sock, SIO_ETIMEDOUT, NULL, pa->arg);
+  free_ack(pa);
+  sio_socket_unref(sock);
+}
+
+sio__pending_ack_t *sio__socket_add_ack(sio_socket_t *sock, uint64_t id) {
+  sio__pending_ack_t *pa = sio__calloc(1, sizeof(*pa));
+  if (!pa) return NULL;
+  pa->id = id;
+  pa->sock = sock;
+  pa->next = sock->acks;
+  sock->acks = pa;
+  return pa;
+}
+
+int sio_socket_emit_with_ack(sio_socket_t *sock, const char *event,
+                             const sio_args_t *args, uint32_t timeout_ms, sio_ack_cb cb,
+                             void *arg) {
+  if (!sock || !cb) return SIO_EINVAL;
+  int rc = check_event(event);
+  if (rc) return rc;
+  if (sock->state != SIO__SOCK_CONNECTED || !sock->client->eio) return SIO_ENOTCONN;
+  /* Everything that can fail is ready before the packet leaves, so an error
+   * return means no callback. */
+  sio__pending_ack_t *pa = sio__calloc(1, sizeof(*pa));
+  if (!pa) return SIO_ENOMEM;
+  pa->id = sock->nsp->next_ack_id++;
+  pa->sock = sock;
+  pa->cb = cb;
+  pa->arg = arg;
+  if (timeout_ms &&
+      !(pa->timer = sio__timer_new(sock->nsp->srv->loop, ack_timeout_cb, pa))) {
+    sio__free(pa);
+    return SIO_ENOMEM;
+  }
+  sio__packet_out_t out;
+  rc = sio__packet_encode(sock->nsp->srv, &out, sock->nsp->name, event, (int64_t)pa->id,
+                          args);
+  if (rc) {
+    free_ack(pa);
+    return rc;
+  }
+  sio_socket_ref(sock);
+  rc = sio__socket_send(sock, &out, event);
+  sio__packet_out_free(&out);
+  if (rc == 0 && (sock->state != SIO__SOCK_CONNECTED || sock->closing)) rc = SIO_ENOTCONN;
+  if (rc) {
+    free_ack(pa);
+  } else {
+    pa->next = sock->acks;
+    sock->acks = pa;
+    if (pa->timer) sio__timer_start(pa->timer, timeout_ms);
+  }
+  sio_socket_unref(sock);
+  return rc;
+}
+
+static int on_ack(sio_socket_t *sock, const sio__sio_packet_t *pkt) {
+  sio__pending_ack_t *pa = sock->acks;
+  while (pa && pa->id != pkt->h.ack_id) pa = pa->next;
+  if (!pa) return 0; /* unknown or already used: ignored */
+  unlink_ack(sock, pa);
+  if (pa->timer) sio__timer_stop(pa->timer);
+  sio_argv_t av;
+  int rc = sio__argv_init(&av, pkt);
+  if (rc) {
+    free_ack(pa);
+    return rc;
+  }
+  sio_socket_ref(sock);
+  if (pa->bc) {
+    sio__bcast_ack_reply(pa->bc, pkt);
+  } else if (pa->reply_cb) {
+    pa->reply_cb(&av, pa->reply_arg);
+  } else if (pa->cb) {
+    pa->cb(sock, 0, &av, pa->arg);
+  }
+  sio__argv_clear(&av);
+  free_ack(pa);
+  sio_socket_unref(sock);
+  return 0;
+}
+
+/* ---- acks the client asked for ---- */
+
+struct sio_ack {
+  sio_socket_t *sock;
+  uint64_t id;
+  int sent, held, in_handler;
+};
+
+uint64_t sio_ack_id(const sio_ack_t *ack) {
+  return ack->id;
+}
+
+static void ack_maybe_free(sio_ack_t *ack) {
+  if (ack->held || ack->in_handler) return;
+  sio_socket_unref(ack->sock);
+  sio__free(ack);
+}
+
+sio_ack_t *sio_ack_hold(sio_ack_t *ack) {
+  if (ack) ack->held = 1;
+  return ack;
+}
+
+void sio_ack_release(sio_ack_t *ack) {
+  if (!ack) return;
+  ack->held = 0;
+  ack_maybe_free(ack);
+}
+
+int sio_ack_send(sio_ack_t *ack, const sio_args_t *args) {
+  if (!ack) return SIO_EINVAL;
+  int rc;
+  if (ack->sent) {
+    rc = SIO_EEXIST;
+  } else {
+    ack->sent = 1;
+    sio_socket_t *sock = ack->sock;
+    sio__packet_out_t out;
+    if (sock->state != SIO__SOCK_CONNECTED || !sock->client->eio)
+      rc = SIO_ENOTCONN;
+    else if ((rc = sio__packet_encode(sock->nsp->srv, &out, sock->nsp->name, NULL,
+                                      (int64_t)ack->id, args)) == 0) {
+      rc = sio__socket_send(sock, &out, NULL);
+      sio__packet_out_free(&out);
+    }
+  }
+  if (ack->held) sio_ack_release(ack);
+  return rc;
+}
+
+/* ---- incoming events ---- */
+
+static void run_handlers(sio_socket_t *sock, const sio__cbvec_t *cv, const char *event,
+                         const sio_argv_t *av, sio_ack_t *ack) {
+  for (size_t i = 0; i < cv->n && sio_socket_connected(sock); i++) {
+    const sio__cb_t *cb = &cv->v[i];
+    if (event && (!cb->event || strcmp(cb->event, event) != 0)) continue;
+    ((sio_event_cb)cb->fn)(sock, cb->event ? cb->event : event, av, ack, cb->arg);
+  }
+}
+
+static void run_any(sio_socket_t *sock, const sio__cbvec_t *cv, const char *event,
+                    const sio_argv_t *av, sio_ack_t *ack) {
+  for (size_t i = 0; i < cv->n && sio_socket_connected(sock); i++)
+    ((sio_event_cb)cv->v[i].fn)(sock, event, av, ack, cv->v[i].arg);
+}
+
+static int on_event(sio_socket_t *sock, const sio__sio_packet_t *pkt) {
+  char small[128];
+  char *name = small;
+  size_t cap = pkt->name.len + 1;
+  if (cap > sizeof(small) && !(name = sio__malloc(cap))) return SIO_ENOMEM;
+  int rc =
+      sio__sio_event_name(pkt, name, cap > sizeof(small) ? cap : sizeof(small), NULL);
+  sio_argv_t av;
+  if (rc == 0) rc = sio__argv_init(&av, pkt);
+  if (rc) {
+    if (name != small) sio__free(name);
+    return rc == SIO_ENOMEM ? rc : SIO_EPROTO;
+  }
+  sio_ack_t *ack = NULL;
+  if (pkt->h.has_ack) {
+    ack = sio__calloc(1, sizeof(*ack));
+    if (!ack) {
+      sio__argv_clear(&av);
+      if (name != small) sio__free(name);
+      return SIO_ENOMEM;
+    }
+    ack->sock = sio_socket_ref(sock);
+    ack->id = pkt->h.ack_id;
+    ack->in_handler = 1;
+  }
+  sio_socket_ref(sock);
+  sio_namespace_t *nsp = sock->nsp;
+  /* Catch-alls first, then the named handlers: namespace level (parent,
+   * then own), then the socket's. */
+  if (nsp->parent) run_any(sock, &nsp->parent->any, name, &av, ack);
+  run_any(sock, &nsp->any, name, &av, ack);
+  run_any(sock, &sock->any, name, &av, ack);
+  if (nsp->parent) run_handlers(sock, &nsp->parent->on, name, &av, ack);
+  run_handlers(sock, &nsp->on, name, &av, ack);
+  run_handlers(sock, &sock->on, name, &av, ack);
+  if (ack) {
+    ack->in_handler = 0;
+    ack_maybe_free(ack);
+  }
+  sio__argv_clear(&av);
+  if (name != small) sio__free(name);
+  sio_socket_unref(sock);
+  return 0;
+}
+
+int sio__socket_on_packet(sio_socket_t *sock, const sio__sio_packet_t *pkt) {
+  switch (pkt->h.type) {
+    case SIO_SIO_DISCONNECT:
+      sio__socket_close(sock, "client namespace disconnect");
+      return 0;
+    case SIO_SIO_EVENT:
+    case SIO_SIO_BINARY_EVENT:
+      return on_event(sock, pkt);
+    case SIO_SIO_ACK:
+    case SIO_SIO_BINARY_ACK:
+      return on_ack(sock, pkt);
+    default:
+      return SIO_EPROTO; /* CONNECT on a joined namespace */
+  }
+}
+
+/* ---- disconnect ---- */
+
+static void run_disc(sio_socket_t *sock, const sio__cbvec_t *cv, const char *reason) {
+  for (size_t i = 0; i < cv->n; i++)
+    ((sio_disconnect_cb)cv->v[i].fn)(sock, reason, cv->v[i].arg);
+}
+
+void sio__socket_close(sio_socket_t *sock, const char *reason) {
+  if (sock->closing || sock->state == SIO__SOCK_GONE) return;
+  sock->closing = 1;
+  sio_socket_ref(sock);
+  int was_connected = sock->state == SIO__SOCK_CONNECTED;
+  sio_namespace_t *nsp = sock->nsp;
+  if (was_connected && reason) {
+    if (nsp->parent) run_disc(sock, &nsp->parent->disconnecting, reason);
+    run_disc(sock, &nsp->disconnecting, reason);
+    run_disc(sock, &sock->disconnecting, reason);
+  }
+  sio__rooms_leave_all(sock);
+  if (was_connected) sio__namespace_del_socket(nsp, sock);
+  sio__client_remove_socket(sock->client, sock);
+  sock->state = SIO__SOCK_GONE;
+  /* Every ack the server waits for ends now. */
+  while (sock->acks) {
+    sio__pending_ack_t *pa = sock->acks;
+    sock->acks = pa->next;
+    if (pa->timer) sio__timer_stop(pa->timer);
+    if (pa->cb) pa->cb(sock, SIO_ECANCELED, NULL, pa->arg);
+    free_ack(pa);
+  }
+  if (was_connected && reason) {
+    if (nsp->parent) run_disc(sock, &nsp->parent->disconnect, reason);
+    run_disc(sock, &nsp->disconnect, reason);
+    run_disc(sock, &sock->disconnect, reason);
+  }
+  sio_socket_unref(sock); /* the client's list */
+  sio_socket_unref(sock);
+}
+
+/* Sends DISCONNECT for the socket's namespace (the client then knows the
+ * server ended it and does not reconnect). */
+static void send_disconnect(sio_socket_t *sock) {
+  sio__client_t *c = sock->client;
+  if (sock->state != SIO__SOCK_CONNECTED || sock->closing || !c->eio) return;
+  sio__packet_out_t out;
+  if (sio__packet_encode_ctl(&out, SIO_SIO_DISCONNECT, sock->nsp->name, NULL, 0) == 0) {
+    sio__client_send(c, &out);
+    sio__packet_out_free(&out);
+  }
+}
+
+void sio_socket_disconnect(sio_socket_t *sock, int close_connection) {
+  if (!sock || sock->closing || sock->state == SIO__SOCK_GONE) return;
+  sio__client_t *c = sock->client;
+  sio__client_ref(c);
+  sio_socket_ref(sock);
+  if (close_connection && c->eio) {
+    /* As the reference: every namespace of the client is disconnected (each
+     * gets its DISCONNECT packet), then the session closes gracefully, so
+     * the packets go out first. */
+    send_disconnect(sock);
+    sio__socket_close(sock, "server namespace disconnect");
+    /* A socket already closing (we may be inside its handlers) is skipped:
+     * its own close finishes the job. */
+    sio_socket_t *other;
+    while ((other = sio__client_next_open(c))) {
+      send_disconnect(other);
+      sio__socket_close(other, "server namespace disconnect");
+    }
+    if (c->eio) sio_eio_socket_close(c->eio);
+  } else {
+    send_disconnect(sock);
+    sio__socket_close(sock, "server namespace disconnect");
+  }
+  sio_socket_unref(sock);
+  sio__client_unref(c);
+}
+
+/* ---- rooms ---- */
+
+int sio_socket_join(sio_socket_t *sock, const char *room) {
+  if (!sock || !room) return SIO_EINVAL;
+  if (sock->state != SIO__SOCK_CONNECTED || sock->closing) return SIO_ENOTCONN;
+  return sio__rooms_join(sock, room, strlen(room));
+}
+
+int sio_socket_leave(sio_socket_t *sock, const char *room) {
+  if (!sock || !room) return SIO_EINVAL;
+  return sio__rooms_leave(sock, room, strlen(room));
+}
+
+void sio_socket_leave_all(sio_socket_t *sock) {
+  if (sock) sio__rooms_leave_all(sock);
+}
+
+size_t sio_socket_rooms_count(const sio_socket_t *sock) {
+  return sock->nrooms;
+}
+
+const char *sio_socket_room(const sio_socket_t *sock, size_t i) {
+  return i < sock->nrooms ? sock->rooms[i].room->name : NULL;
+}
+
+int sio_socket_in_room(const sio_socket_t *sock, const char *room) {
+  size_t n = strlen(room);
+  for (size_t i = 0; i < sock->nrooms; i++) {
+    const sio__room_t *r = sock->rooms[i].room;
+    if (r->name_len == n && memcmp(r->name, room, n) == 0) return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,544 @@
+/* sio_test_server: a Socket.IO server with a rich set of events for the
+ * interop tests (tests/interop/sio_*.test.mjs) run with the official
+ * socket.io-client. Prints "listening on 127.0.0.1:PORT" once ready; SIGTERM
+ * or SIGINT closes it cleanly (exit 0 only if uv_loop_close() == 0).
+ *
+ * Namespace "/" (and the dynamic "/dyn-*" children, which inherit it):
+ *   on connection         emits `auth` with the CONNECT payload
+ *   echo ...args          emits `echo` with the same args (a byte relay)
+ *   echo-ack ...args      acknowledges with the same args
+ *   make-binary           acks [<01 02 03>, {"nested": <04 05>, "n": 1}]
+ *   join room / leave room       acks the socket's rooms
+ *   rooms                 acks the socket's rooms
+ *   to-room room ev ...args      broadcast to room; acks the recipient count
+ *   to-room-except room ex ev ...args
+ *   broadcast ev ...args  to every socket but the sender; acks the count
+ *   broadcast-all ev ...args     to every socket
+ *   volatile ev ...args   volatile broadcast to every socket but the sender
+ *   broadcast-ack ms ev ...args  timeout(ms) broadcast with acks to all but
+ *                         the sender; acks {"err":null|"timeout","replies":[...]}
+ *   server-ack ms ev ...args     emits ev with an ack to the sender and acks
+ *                         {"err":..., "reply":[...]} once the client answered
+ *   fetch room            acks [{"id":..,"rooms":[..]}] of the sockets in room
+ *   sockets-join room new / sockets-leave room old / disconnect-sockets room
+ *                         server-wide ops on the sockets in room; acks count
+ *   thread-emit ev n      a thread posts n emits of ev (i) to the sender;
+ *                         acks once the thread is started
+ *   disconnect-me [close] the server disconnects the socket
+ *   session-set key value / session-get key   (acks the value or null)
+ *   handshake             acks {"query":..,"address":..,"ua":..}
+ *   stats                 acks {"encodes":n,"deliveries":n}
+ *   on disconnect         "/" broadcasts `left` [id, reason] to the others
+ * "/private": refused unless auth.token == "secret", with message "not
+ *   authorized" and data {"code":42}.
+ * "/async": a middleware that accepts after a timer (asynchronous next).
+ * "/custom": emits `auth` like "/". Any other name: "Invalid namespace". */
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "sio/server.h"
+#include "sio/sio_internal.h" /* the stats counters */
+
+typedef struct {
+  uv_loop_t loop;
+  sio_server_t *srv;
+  uv_signal_t sigint, sigterm;
+  int stopping;
+} app_t;
+
+static app_t app;
+
+/* ---- helpers ---- */
+
+static void ack_json(sio_ack_t *ack, json_t *v) {
+  if (!ack) {
+    json_decref(v);
+    return;
+  }
+  sio_args_t *a = sio_args_new();
+  if (a && v) sio_args_add_json(a, v);
+  sio_ack_send(ack, a);
+  sio_args_free(a);
+  json_decref(v);
+}
+
+static json_t *rooms_of(sio_socket_t *sock) {
+  json_t *r = json_array();
+  for (size_t i = 0; i < sio_socket_rooms_count(sock); i++)
+    json_array_append_new(r, json_string(sio_socket_room(sock, i)));
+  return r;
+}
+
+/* Args from index `from` on, relayed byte for byte (re-numbered binaries). */
+static sio_args_t *args_from(const sio_argv_t *av, size_t from) {
+  sio_args_t *a = sio_args_new();
+  if (!a) return NULL;
+  if (from == 0) {
+    sio_args_add_argv(a, av);
+    return a;
+  }
+  for (size_t i = from; i < sio_argv_count(av); i++) {
+    sio_buf_t b;
+    if (sio_argv_type(av, i) == SIO_ARG_BINARY && sio_argv_binary(av, i, &b) == 0) {
+      sio_args_add_binary(a, b.base, b.len);
+    } else {
+      json_t *v = sio_argv_json(av, i);
+      sio_args_add_json(a, v);
+      json_decref(v);
+    }
+  }
+  return a;
+}
+
+static const char *str_arg(const sio_argv_t *av, size_t i) {
+  const char *s = sio_argv_string(av, i, NULL);
+  return s ? s : "";
+}
+
+/* ---- events of "/" ---- */
+
+static void on_connection(sio_socket_t *sock, void *arg) {
+  (void)arg;
+  sio_buf_t auth;
+  sio_socket_auth(sock, &auth);
+  sio_args_t *a = sio_args_new();
+  if (a && sio_args_add_raw(a, (const char *)auth.base, auth.len) == 0)
+    sio_socket_emit(sock, "auth", a);
+  sio_args_free(a);
+}
+
+static void on_echo(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                    sio_ack_t *ack, void *arg) {
+  (void)ev;
+  (void)ack;
+  (void)arg;
+  sio_args_t *a = args_from(av, 0);
+  sio_socket_emit(sock, "echo", a);
+  sio_args_free(a);
+}
+
+static void on_echo_ack(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                        sio_ack_t *ack, void *arg) {
+  (void)sock;
+  (void)ev;
+  (void)arg;
+  if (!ack) return;
+  sio_args_t *a = args_from(av, 0);
+  sio_ack_send(ack, a);
+  sio_args_free(a);
+}
+
+static void on_make_binary(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                           sio_ack_t *ack, void *arg) {
+  (void)sock;
+  (void)ev;
+  (void)av;
+  (void)arg;
+  if (!ack) return;
+  static const uint8_t one[] = {1, 2, 3}, two[] = {4, 5};
+  static const char nested[] = "{\"nested\":{\"_placeholder\":true,\"num\":0},\"n\":1}";
+  sio_buf_t bin = {two, sizeof(two)};
+  sio_args_t *a = sio_args_new();
+  sio_args_add_binary(a, one, sizeof(one));
+  sio_args_add_raw_binary(a, nested, sizeof(nested) - 1, &bin, 1);
+  sio_ack_send(ack, a);
+  sio_args_free(a);
+}
+
+static void on_join(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                    sio_ack_t *ack, void *arg) {
+  (void)arg;
+  if (strcmp(ev, "join") == 0)
+    sio_socket_join(sock, str_arg(av, 0));
+  else if (strcmp(ev, "leave") == 0)
+    sio_socket_leave(sock, str_arg(av, 0));
+  ack_json(ack, rooms_of(sock));
+}
+
+static void on_to_room(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                       sio_ack_t *ack, void *arg) {
+  (void)arg;
+  sio_broadcast_t *b = NULL;
+  size_t first = 0;
+  const char *event = NULL;
+  if (strcmp(ev, "to-room") == 0) {
+    b = sio_broadcast_to(sio_namespace_broadcast(sio_socket_namespace(sock)),
+                         str_arg(av, 0));
+    event = str_arg(av, 1);
+    first = 2;
+  } else if (strcmp(ev, "to-room-except") == 0) {
+    b = sio_broadcast_to(sio_namespace_broadcast(sio_socket_namespace(sock)),
+                         str_arg(av, 0));
+    b = sio_broadcast_except(b, str_arg(av, 1));
+    event = str_arg(av, 2);
+    first = 3;
+  } else if (strcmp(ev, "broadcast") == 0) {
+    b = sio_socket_broadcast(sock);
+    event = str_arg(av, 0);
+    first = 1;
+  } else if (strcmp(ev, "broadcast-all") == 0) {
+    b = sio_namespace_broadcast(sio_socket_namespace(sock));
+    event = str_arg(av, 0);
+    first = 1;
+  } else { /* volatile */
+    b = sio_broadcast_volatile(sio_socket_broadcast(sock));
+    event = str_arg(av, 0);
+    first = 1;
+  }
+  sio_args_t *a = args_from(av, first);
+  int n = sio_broadcast_emit(b, event, a);
+  sio_args_free(a);
+  ack_json(ack, json_integer(n));
+}
+
+static json_t *argv_to_json(const sio_argv_t *av) {
+  json_t *arr = json_array();
+  for (size_t i = 0; av && i < sio_argv_count(av); i++) {
+    sio_buf_t b;
+    if (sio_argv_type(av, i) == SIO_ARG_BINARY && sio_argv_binary(av, i, &b) == 0) {
+      json_t *bytes = json_array();
+      for (size_t k = 0; k < b.len; k++)
+        json_array_append_new(bytes, json_integer(b.base[k]));
+      json_array_append_new(arr, json_pack("{s:o}", "binary", bytes));
+    } else {
+      json_t *v = sio_argv_json(av, i);
+      json_array_append_new(arr, v ? v : json_null());
+    }
+  }
+  return arr;
+}
+
+static void bcast_ack_done(int status, size_t count, const sio_argv_t *const *replies,
+                           void *arg) {
+  sio_ack_t *ack = arg;
+  json_t *r = json_array();
+  for (size_t i = 0; i < count; i++) json_array_append_new(r, argv_to_json(replies[i]));
+  ack_json(ack, json_pack("{s:s?,s:o}", "err", status ? sio_err_name(status) : NULL,
+                          "replies", r));
+}
+
+static void on_broadcast_ack(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                             sio_ack_t *ack, void *arg) {
+  (void)ev;
+  (void)arg;
+  int64_t ms = 0;
+  sio_argv_int64(av, 0, &ms);
+  sio_broadcast_t *b = sio_broadcast_timeout(sio_socket_broadcast(sock), (uint32_t)ms);
+  sio_args_t *a = args_from(av, 2);
+  sio_ack_hold(ack);
+  int rc = sio_broadcast_emit_with_ack(b, str_arg(av, 1), a, bcast_ack_done, ack);
+  sio_args_free(a);
+  if (rc < 0) ack_json(ack, json_pack("{s:s}", "err", sio_err_name(rc)));
+}
+
+static void server_ack_done(sio_socket_t *sock, int status, const sio_argv_t *reply,
+                            void *arg) {
+  (void)sock;
+  ack_json(arg, json_pack("{s:s?,s:o}", "err", status ? sio_err_name(status) : NULL,
+                          "reply", argv_to_json(reply)));
+}
+
+static void on_server_ack(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                          sio_ack_t *ack, void *arg) {
+  (void)ev;
+  (void)arg;
+  int64_t ms = 0;
+  sio_argv_int64(av, 0, &ms);
+  sio_args_t *a = args_from(av, 2);
+  sio_ack_hold(ack);
+  int rc = sio_socket_emit_with_ack(sock, str_arg(av, 1), a, (uint32_t)ms,
+                                    server_ack_done, ack);
+  sio_args_free(a);
+  if (rc < 0) ack_json(ack, json_pack("{s:s}", "err", sio_err_name(rc)));
+}
+
+static void fetch_done(int status, size_t count, sio_remote_socket_t *const *socks,
+                       void *arg) {
+  (void)status;
+  json_t *r = json_array();
+  for (size_t i = 0; i < count; i++) {
+    json_t *rooms = json_array();
+    for (size_t k = 0; k < sio_remote_socket_rooms_count(socks[i]); k++)
+      json_array_append_new(rooms, json_string(sio_remote_socket_room(socks[i], k)));
+    json_array_append_new(
+        r, json_pack("{s:s,s:o}", "id", sio_remote_socket_id(socks[i]), "rooms", rooms));
+  }
+  ack_json(arg, r);
+}
+
+static void on_server_ops(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                          sio_ack_t *ack, void *arg) {
+  (void)arg;
+  sio_namespace_t *nsp = sio_socket_namespace(sock);
+  sio_broadcast_t *b = sio_namespace_broadcast(nsp);
+  if (*str_arg(av, 0)) b = sio_broadcast_to(b, str_arg(av, 0));
+  int n;
+  if (strcmp(ev, "fetch") == 0) {
+    sio_ack_hold(ack);
+    n = sio_broadcast_fetch_sockets(b, fetch_done, ack);
+    if (n < 0) ack_json(ack, json_integer(n));
+    return;
+  } else if (strcmp(ev, "sockets-join") == 0) {
+    n = sio_broadcast_sockets_join(b, str_arg(av, 1));
+  } else if (strcmp(ev, "sockets-leave") == 0) {
+    n = sio_broadcast_sockets_leave(b, str_arg(av, 1));
+  } else {
+    /* Answer first: the sender may be among the disconnected. */
+    ack_json(ack, json_string("ok"));
+    sio_broadcast_disconnect_sockets(b, 0);
+    return;
+  }
+  ack_json(ack, json_integer(n));
+}
+
+/* ---- emits from another thread ---- */
+
+typedef struct {
+  char nsp[64];
+  char id[21];
+  char event[64];
+  int n;
+} thread_job_t;
+
+typedef struct {
+  thread_job_t job; /* a copy: the thread may be gone when this runs */
+  int i;
+} post_item_t;
+
+static void posted(sio_server_t *s, void *arg) {
+  post_item_t *it = arg;
+  sio_socket_t *sock = sio_namespace_socket(sio_server_of(s, it->job.nsp), it->job.id);
+  if (sock) {
+    sio_args_t *a = sio_args_new();
+    sio_args_add_int(a, it->i);
+    sio_socket_emit(sock, it->job.event, a);
+    sio_args_free(a);
+  }
+  free(it);
+}
+
+static void *thread_main(void *arg) {
+  thread_job_t *job = arg;
+  for (int i = 0; i < job->n; i++) {
+    post_item_t *it = calloc(1, sizeof(*it));
+    if (!it) break;
+    it->job = *job;
+    it->i = i;
+    if (sio_server_post(app.srv, posted, it) != 0) {
+      free(it); /* the server is closing */
+      break;
+    }
+  }
+  free(job);
+  return NULL;
+}
+
+static void on_thread_emit(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                           sio_ack_t *ack, void *arg) {
+  (void)ev;
+  (void)arg;
+  int64_t n = 0;
+  sio_argv_int64(av, 1, &n);
+  if (n < 1 || n > 10000) n = 1;
+  thread_job_t *job = calloc(1, sizeof(*job));
+  snprintf(job->nsp, sizeof(job->nsp), "%s",
+           sio_namespace_name(sio_socket_namespace(sock)));
+  snprintf(job->id, sizeof(job->id), "%s", sio_socket_id(sock));
+  snprintf(job->event, sizeof(job->event), "%s", str_arg(av, 0));
+  job->n = (int)n;
+  ack_json(ack, json_string("started"));
+  pthread_t th;
+  if (pthread_create(&th, NULL, thread_main, job) == 0)
+    pthread_detach(th);
+  else
+    free(job);
+}
+
+static void on_misc(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                    sio_ack_t *ack, void *arg) {
+  (void)arg;
+  if (strcmp(ev, "disconnect-me") == 0) {
+    int close = 0;
+    sio_argv_bool(av, 0, &close);
+    ack_json(ack, json_string("bye"));
+    sio_socket_disconnect(sock, close);
+  } else if (strcmp(ev, "session-set") == 0) {
+    size_t len = 0;
+    const char *v = sio_argv_string(av, 1, &len);
+    sio_socket_session_set(sock, str_arg(av, 0), v, len);
+    ack_json(ack, json_true());
+  } else if (strcmp(ev, "session-get") == 0) {
+    size_t len = 0;
+    const char *v = sio_socket_session_get(sock, str_arg(av, 0), &len);
+    ack_json(ack, v ? json_stringn(v, len) : json_null());
+  } else if (strcmp(ev, "handshake") == 0) {
+    char q[256];
+    int ql = sio_socket_query_get(sock, "foo", q, sizeof(q));
+    size_t ualen = 0;
+    const char *ua = sio_socket_header(sock, "x-test", &ualen);
+    ack_json(ack, json_pack("{s:s?,s:s?,s:s%,s:I}", "query", ql >= 0 ? q : NULL,
+                            "address", sio_socket_address(sock), "header", ua ? ua : "",
+                            ua ? ualen : (size_t)0, "issued",
+                            (json_int_t)sio_socket_issued(sock)));
+  } else if (strcmp(ev, "stats") == 0) {
+    const sio__server_stats_t *st = sio__server_stats(sio_socket_server(sock));
+    ack_json(ack,
+             json_pack("{s:I,s:I,s:I}", "encodes", (json_int_t)st->encodes, "deliveries",
+                       (json_int_t)st->deliveries, "dropped", (json_int_t)st->dropped));
+  }
+}
+
+static void on_disconnect(sio_socket_t *sock, const char *reason, void *arg) {
+  (void)arg;
+  sio_args_t *a = sio_args_new();
+  sio_args_add_string(a, sio_socket_id(sock));
+  sio_args_add_string(a, reason);
+  sio_broadcast_emit(sio_namespace_broadcast(sio_socket_namespace(sock)), "left", a);
+  sio_args_free(a);
+}
+
+static void setup_main(sio_namespace_t *nsp) {
+  static const char *joins[] = {"join", "leave", "rooms"};
+  static const char *bcasts[] = {"to-room", "to-room-except", "broadcast",
+                                 "broadcast-all", "volatile"};
+  static const char *ops[] = {"fetch", "sockets-join", "sockets-leave",
+                              "disconnect-sockets"};
+  static const char *misc[] = {"disconnect-me", "session-set", "session-get", "handshake",
+                               "stats"};
+  sio_namespace_on_connection(nsp, on_connection, NULL);
+  sio_namespace_on(nsp, "echo", on_echo, NULL);
+  sio_namespace_on(nsp, "echo-ack", on_echo_ack, NULL);
+  sio_namespace_on(nsp, "make-binary", on_make_binary, NULL);
+  for (size_t i = 0; i < sizeof(joins) / sizeof(*joins); i++)
+    sio_namespace_on(nsp, joins[i], on_join, NULL);
+  for (size_t i = 0; i < sizeof(bcasts) / sizeof(*bcasts); i++)
+    sio_namespace_on(nsp, bcasts[i], on_to_room, NULL);
+  for (size_t i = 0; i < sizeof(ops) / sizeof(*ops); i++)
+    sio_namespace_on(nsp, ops[i], on_server_ops, NULL);
+  for (size_t i = 0; i < sizeof(misc) / sizeof(*misc); i++)
+    sio_namespace_on(nsp, misc[i], on_misc, NULL);
+  sio_namespace_on(nsp, "broadcast-ack", on_broadcast_ack, NULL);
+  sio_namespace_on(nsp, "server-ack", on_server_ack, NULL);
+  sio_namespace_on(nsp, "thread-emit", on_thread_emit, NULL);
+  sio_namespace_on_disconnect(nsp, on_disconnect, NULL);
+}
+
+/* ---- middlewares ---- */
+
+static void private_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
+  (void)arg;
+  json_t *auth = sio_socket_auth_json(sock);
+  const char *tok = json_string_value(json_object_get(auth, "token"));
+  if (tok && strcmp(tok, "secret") == 0)
+    sio_next(next, NULL, NULL);
+  else
+    sio_next(next, "not authorized", "{\"code\":42}");
+  json_decref(auth);
+}
+
+typedef struct {
+  uv_timer_t t;
+  sio_next_t *next;
+} async_mw_t;
+
+static void async_mw_closed(uv_handle_t *h) {
+  free(h->data);
+}
+
+static void async_mw_fire(uv_timer_t *t) {
+  async_mw_t *m = t->data;
+  sio_next(m->next, NULL, NULL);
+  t->data = m;
+  uv_close((uv_handle_t *)t, async_mw_closed);
+}
+
+static void async_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
+  (void)sock;
+  (void)arg;
+  async_mw_t *m = calloc(1, sizeof(*m));
+  m->next = next;
+  uv_timer_init(&app.loop, &m->t);
+  m->t.data = m;
+  uv_timer_start(&m->t, async_mw_fire, 20, 0);
+}
+
+/* ---- main ---- */
+
+static void on_closed(sio_server_t *s, void *arg) {
+  (void)s;
+  (void)arg;
+  uv_close((uv_handle_t *)&app.sigint, NULL);
+  uv_close((uv_handle_t *)&app.sigterm, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  (void)h;
+  (void)signum;
+  if (app.stopping) return;
+  app.stopping = 1;
+  sio_server_close(app.srv, on_closed, NULL);
+}
+
+int main(int argc, char **argv) {
+  int port = 0;
+  uint32_t ping_interval = 25000, ping_timeout = 20000, connect_timeout = 45000;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
+      port = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--ping-interval") == 0 && i + 1 < argc)
+      ping_interval = (uint32_t)atoi(argv[++i]);
+    else if (strcmp(argv[i], "--ping-timeout") == 0 && i + 1 < argc)
+      ping_timeout = (uint32_t)atoi(argv[++i]);
+    else if (strcmp(argv[i], "--connect-timeout") == 0 && i + 1 < argc)
+      connect_timeout = (uint32_t)atoi(argv[++i]);
+    else {
+      fprintf(
+          stderr,
+          "usage: sio_test_server [--port N] [--ping-interval MS] [--ping-timeout MS] "
+          "[--connect-timeout MS]\n");
+      return 2;
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+  if (uv_loop_init(&app.loop)) return 1;
+  sio_server_opts_t *o = sio_server_opts_new();
+  sio_http_opts_set_cors_origins(sio_server_opts_http(o), "*");
+  sio_eio_opts_set_ping_interval(sio_server_opts_eio(o), ping_interval);
+  sio_eio_opts_set_ping_timeout(sio_server_opts_eio(o), ping_timeout);
+  sio_server_opts_set_connect_timeout(o, connect_timeout);
+  int rc = sio_server_new(&app.loop, o, &app.srv);
+  sio_server_opts_free(o);
+  if (rc == 0) rc = sio_server_listen(app.srv, "127.0.0.1", port);
+  if (rc) {
+    fprintf(stderr, "sio_test_server: %s\n", sio_strerror(rc));
+    return 1;
+  }
+  setup_main(sio_server_of(app.srv, "/"));
+  setup_main(sio_server_of_pattern(app.srv, "/dyn-*"));
+  sio_namespace_t *priv = sio_server_of(app.srv, "/private");
+  sio_namespace_use(priv, private_mw, NULL);
+  setup_main(priv);
+  sio_namespace_t *async = sio_server_of(app.srv, "/async");
+  sio_namespace_use(async, async_mw, NULL);
+  setup_main(async);
+  sio_namespace_on_connection(sio_server_of(app.srv, "/custom"), on_connection, NULL);
+
+  uv_signal_init(&app.loop, &app.sigint);
+  uv_signal_init(&app.loop, &app.sigterm);
+  uv_signal_start(&app.sigint, on_signal, SIGINT);
+  uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+  printf("listening on 127.0.0.1:%d\n", sio_server_port(app.srv));
+  fflush(stdout);
+  uv_run(&app.loop, UV_RUN_DEFAULT);
+  rc = uv_loop_close(&app.loop);
+  if (rc) {
+    fprintf(stderr, "sio_test_server: loop not closed cleanly: %s\n", uv_strerror(rc));
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,554 @@
+/* The Engine.IO server's application-facing behaviour, which the echo
+ * conformance server cannot show: graceful close from the application
+ * (buffered packets, then "6\x1e1"), close with a held GET, the close
+ * timeout, allow_request, the cookie, the write-buffer cap, server shutdown,
+ * accessors and the kept handshake. A client thread speaks raw HTTP/1.1 with
+ * blocking sockets; the loop runs on the main thread; the client asks the
+ * loop to act through run_on_loop(). Every scenario ends with
+ * uv_loop_close() == 0. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "eio/eio_handshake.h"
+#include "eio/eio_internal.h"
+#include "eio/eio_send.h"
+#include "sio/eio.h"
+#include "sio/http.h"
+
+/* ---- the server side (loop thread) ---- */
+
+typedef struct scenario scenario_t;
+struct scenario {
+  uv_loop_t loop;
+  uv_async_t async;
+  uv_sem_t done_sem;
+  uv_mutex_t mu;
+  void (*cmd)(scenario_t *sc, void *arg); /* posted by the client */
+  void *cmd_arg;
+  sio_http_server_t *http;
+  sio_eio_server_t *eio;
+  int port;
+  /* knobs */
+  const char *greet; /* sent by the connection callback */
+  int greet_twice;
+  int close_on_connect;
+  /* records */
+  sio_eio_socket_t *last; /* the last connected socket (loop thread only) */
+  char last_sid[21];
+  char reasons[8][32];
+  int nclosed;
+  int nconnected;
+  int send_rc[2];
+  int send_in_close_rc;
+  int eio_closed;
+  char transport[16], remote[64], ua[64], eio_q[8], url[128];
+  uint64_t issued;
+  void (*client)(scenario_t *sc);
+  int finished;
+};
+
+static void on_connection(sio_eio_socket_t *sock, void *arg) {
+  scenario_t *sc = arg;
+  sc->last = sock;
+  snprintf(sc->last_sid, sizeof sc->last_sid, "%s", sio_eio_socket_id(sock));
+  snprintf(sc->transport, sizeof sc->transport, "%s", sio_eio_socket_transport(sock));
+  snprintf(sc->remote, sizeof sc->remote, "%s", sio_eio_socket_remote_addr(sock));
+  size_t n = 0;
+  const char *ua = sio__eio_socket_header(sock, "user-agent", &n);
+  if (ua) snprintf(sc->ua, sizeof sc->ua, "%.*s", (int)n, ua);
+  sio__eio_socket_query_get(sock, "EIO", sc->eio_q, sizeof sc->eio_q);
+  const char *url = sio__eio_socket_url(sock, &n);
+  snprintf(sc->url, sizeof sc->url, "%.*s", (int)n, url);
+  sc->issued = sio__eio_socket_issued(sock);
+  sc->nconnected++;
+  if (sc->greet) {
+    sc->send_rc[0] = sio_eio_socket_send(sock, 0, sc->greet, strlen(sc->greet));
+    if (sc->greet_twice)
+      sc->send_rc[1] = sio_eio_socket_send(sock, 0, sc->greet, strlen(sc->greet));
+  }
+  if (sc->close_on_connect) sio_eio_socket_close(sock);
+}
+
+static void on_message(sio_eio_socket_t *sock, int binary, const uint8_t *data,
+                       size_t len, void *arg) {
+  (void)arg;
+  sio_eio_socket_send(sock, binary, data, len);
+}
+
+static void on_close(sio_eio_socket_t *sock, const char *reason, void *arg) {
+  scenario_t *sc = arg;
+  if (sc->nclosed < 8) snprintf(sc->reasons[sc->nclosed], 32, "%s", reason);
+  sc->nclosed++;
+  if (sc->last == sock) sc->last = NULL;
+  /* sending from the close callback fails cleanly */
+  sc->send_in_close_rc = sio_eio_socket_send(sock, 0, "x", 1);
+}
+
+static void on_async(uv_async_t *h) {
+  scenario_t *sc = h->data;
+  void (*cmd)(scenario_t *, void *) = sc->cmd;
+  sc->cmd = NULL;
+  if (cmd) cmd(sc, sc->cmd_arg);
+  uv_sem_post(&sc->done_sem);
+}
+
+/* Runs cmd on the loop thread and waits for it (client thread). */
+static void run_on_loop(scenario_t *sc, void (*cmd)(scenario_t *, void *), void *arg) {
+  sc->cmd = cmd;
+  sc->cmd_arg = arg;
+  uv_async_send(&sc->async);
+  uv_sem_wait(&sc->done_sem);
+}
+
+static void on_http_closed(sio_http_server_t *s, void *arg) {
+  (void)s;
+  scenario_t *sc = arg;
+  uv_close((uv_handle_t *)&sc->async, NULL);
+}
+
+static void on_eio_closed(sio_eio_server_t *s, void *arg) {
+  (void)s;
+  scenario_t *sc = arg;
+  sc->eio_closed = 1;
+  sc->eio = NULL;
+}
+
+static void cmd_close_eio(scenario_t *sc, void *arg) {
+  (void)arg;
+  if (sc->eio) sio_eio_server_close(sc->eio, on_eio_closed, sc);
+}
+
+static void cmd_close_http(scenario_t *sc, void *arg) {
+  (void)arg;
+  sc->finished = 1;
+  sio_http_server_close(sc->http, on_http_closed, sc);
+}
+
+static void cmd_close_last(scenario_t *sc, void *arg) {
+  (void)arg;
+  if (sc->last) sio_eio_socket_close(sc->last);
+}
+
+static void cmd_nothing(scenario_t *sc, void *arg) {
+  (void)sc, (void)arg;
+}
+
+static void cmd_get_held(scenario_t *sc, void *arg) {
+  *(int *)arg = sc->last && sc->last->get != NULL;
+}
+static void cmd_count(scenario_t *sc, void *arg) {
+  *(size_t *)arg = sc->eio ? sio_eio_server_clients_count(sc->eio) : 0;
+}
+
+static void loop_thread(void *arg) {
+  scenario_t *sc = arg;
+  uv_run(&sc->loop, UV_RUN_DEFAULT);
+}
+
+/* The client runs on the test's thread (cmocka's assertions must), the loop
+ * on its own. */
+static void run_client(scenario_t *sc) {
+  sc->client(sc);
+  run_on_loop(sc, cmd_close_eio, NULL);
+  /* let the eio close callback run, then close HTTP */
+  for (int i = 0; i < 200 && !sc->eio_closed; i++) {
+    usleep(10000);
+    run_on_loop(sc, cmd_nothing, NULL);
+  }
+  run_on_loop(sc, cmd_close_http, NULL);
+}
+
+static int allow_no_deny(sio_http_req_t *req, void *arg) {
+  (void)arg;
+  return sio_http_req_header(req, "x-deny", NULL) == NULL;
+}
+
+static void run_scenario(scenario_t *sc, sio_eio_opts_t *eo, size_t max_write_queue) {
+  assert_int_equal(uv_loop_init(&sc->loop), 0);
+  uv_sem_init(&sc->done_sem, 0);
+  uv_async_init(&sc->loop, &sc->async, on_async);
+  sc->async.data = sc;
+  sio_http_opts_t *ho = sio_http_opts_new();
+  if (max_write_queue) sio_http_opts_set_max_write_queue(ho, max_write_queue);
+  assert_int_equal(sio_http_server_new(&sc->loop, ho, &sc->http), 0);
+  sio_http_opts_free(ho);
+  assert_int_equal(sio_eio_server_new(sc->http, eo, &sc->eio), 0);
+  /* a second server on the same path is refused */
+  sio_eio_server_t *dup = NULL;
+  assert_int_equal(sio_eio_server_new(sc->http, eo, &dup), SIO_EEXIST);
+  sio_eio_opts_free(eo);
+  sio_eio_server_on_connection(sc->eio, on_connection, sc);
+  sio_eio_server_on_message(sc->eio, on_message, sc);
+  sio_eio_server_on_close(sc->eio, on_close, sc);
+  assert_int_equal(sio_http_server_listen(sc->http, "127.0.0.1", 0), 0);
+  sc->port = sio_http_server_port(sc->http);
+  uv_thread_t th;
+  assert_int_equal(uv_thread_create(&th, loop_thread, sc), 0);
+  run_client(sc);
+  uv_thread_join(&th);
+  if (sc->nclosed) assert_int_equal(sc->send_in_close_rc, SIO_ECLOSED);
+  assert_true(sc->finished);
+  assert_true(sc->eio_closed);
+  assert_int_equal(uv_loop_close(&sc->loop), 0);
+  uv_sem_destroy(&sc->done_sem);
+}
+
+/* ---- the client side: one request per connection, blocking ---- */
+
+typedef struct {
+  int status;
+  char headers[2048];
+  char body[4096];
+  size_t body_len;
+} resp_t;
+
+static int conn_open(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct timeval tv = {5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void req_send(int fd, const char *method, const char *target, const char *extra,
+                     const char *body) {
+  char buf[2048];
+  size_t blen = body ? strlen(body) : 0;
+  int n = snprintf(buf, sizeof buf,
+                   "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: eio-unit\r\n"
+                   "Connection: close\r\n%sContent-Length: %zu\r\n\r\n%s",
+                   method, target, extra ? extra : "", blen, body ? body : "");
+  assert_true(write(fd, buf, (size_t)n) == n);
+}
+
+static void resp_read(int fd, resp_t *r) {
+  char buf[8192];
+  size_t len = 0;
+  ssize_t k;
+  while (len < sizeof buf - 1 && (k = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+    len += (size_t)k;
+  buf[len] = '\0';
+  close(fd);
+  memset(r, 0, sizeof *r);
+  r->status = -1;
+  char *eoh = strstr(buf, "\r\n\r\n");
+  if (!eoh || sscanf(buf, "HTTP/1.1 %d", &r->status) != 1) return;
+  size_t hl = (size_t)(eoh - buf);
+  if (hl >= sizeof r->headers) hl = sizeof r->headers - 1;
+  memcpy(r->headers, buf, hl);
+  r->body_len = len - (size_t)(eoh + 4 - buf);
+  if (r->body_len >= sizeof r->body) r->body_len = sizeof r->body - 1;
+  memcpy(r->body, eoh + 4, r->body_len);
+}
+
+static void http(scenario_t *sc, const char *method, const char *target,
+                 const char *extra, const char *body, resp_t *r) {
+  int fd = conn_open(sc->port);
+  assert_true(fd >= 0);
+  req_send(fd, method, target, extra, body);
+  resp_read(fd, r);
+}
+
+static const char *g_path = "/engine.io/";
+
+static void poll_url(char *out, size_t n, const char *sid) {
+  snprintf(out, n, "%s?EIO=4&transport=polling%s%s", g_path, sid ? "&sid=" : "",
+           sid ? sid : "");
+}
+
+/* Opens a polling session; returns its sid in sid[21]. */
+static void handshake(scenario_t *sc, char sid[21], resp_t *r) {
+  char url[128];
+  poll_url(url, sizeof url, NULL);
+  http(sc, "GET", url, NULL, NULL, r);
+  assert_int_equal(r->status, 200);
+  assert_true(r->body[0] == '0');
+  const char *p = strstr(r->body, "\"sid\":\"");
+  assert_non_null(p);
+  memcpy(sid, p + 7, 20);
+  sid[20] = '\0';
+}
+
+static void get(scenario_t *sc, const char *sid, resp_t *r) {
+  char url[128];
+  poll_url(url, sizeof url, sid);
+  http(sc, "GET", url, NULL, NULL, r);
+}
+
+static void wait_held(scenario_t *sc) {
+  int held = 0;
+  for (int i = 0; i < 500 && !held; i++) {
+    run_on_loop(sc, cmd_get_held, &held);
+    if (!held) usleep(2000);
+  }
+  assert_true(held);
+}
+
+/* ---- scenarios ---- */
+
+static void client_graceful(scenario_t *sc) {
+  resp_t r;
+  char sid[21];
+  handshake(sc, sid, &r);
+  /* the handshake answer holds the open packet only */
+  assert_null(memchr(r.body, 0x1e, r.body_len));
+  assert_non_null(strstr(r.headers, "Cache-Control: no-store"));
+  assert_null(strstr(r.headers, "Set-Cookie"));
+  get(sc, sid, &r);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(r.body, "4hello");
+  get(sc, sid, &r);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(r.body_len, 3);
+  assert_memory_equal(r.body,
+                      "6\x1e"
+                      "1",
+                      3);
+  get(sc, sid, &r);
+  assert_int_equal(r.status, 400);
+  assert_string_equal(r.body, "{\"code\":1,\"message\":\"Session ID unknown\"}");
+}
+
+static void test_graceful_close(void **state) {
+  (void)state;
+  scenario_t sc;
+  memset(&sc, 0, sizeof sc);
+  sc.greet = "hello";
+  sc.close_on_connect = 1;
+  sc.client = client_graceful;
+  run_scenario(&sc, sio_eio_opts_new(), 0);
+  assert_int_equal(sc.nconnected, 1);
+  assert_int_equal(sc.nclosed, 1);
+  assert_string_equal(sc.reasons[0], "forced close");
+  assert_int_equal(sc.send_rc[0], 0);
+}
+
+static void client_close_held(scenario_t *sc) {
+  resp_t r;
+  char sid[21], url[128];
+  handshake(sc, sid, &r);
+  poll_url(url, sizeof url, sid);
+  int fd = conn_open(sc->port);
+  req_send(fd, "GET", url, NULL, NULL);
+  wait_held(sc);
+  run_on_loop(sc, cmd_close_last, NULL);
+  resp_read(fd, &r);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(r.body, "1");
+  get(sc, sid, &r);
+  assert_int_equal(r.status, 400);
+}
+
+static void test_close_with_held_get(void **state) {
+  (void)state;
+  scenario_t sc;
+  memset(&sc, 0, sizeof sc);
+  sc.client = client_close_held;
+  run_scenario(&sc, sio_eio_opts_new(), 0);
+  assert_int_equal(sc.nclosed, 1);
+  assert_string_equal(sc.reasons[0], "forced close");
+}
+
+static void client_close_timeout(scenario_t *sc) {
+  resp_t r;
+  char sid[21];
+  handshake(sc, sid, &r);
+  size_t count = 1;
+  for (int i = 0; i < 500 && count; i++) {
+    usleep(5000);
+    run_on_loop(sc, cmd_count, &count);
+  }
+  assert_int_equal(count, 0);
+  get(sc, sid, &r);
+  assert_int_equal(r.status, 400);
+}
+
+static void test_close_timeout(void **state) {
+  (void)state;
+  scenario_t sc;
+  memset(&sc, 0, sizeof sc);
+  sc.close_on_connect = 1;
+  sc.client = client_close_timeout;
+  sio_eio_opts_t *o = sio_eio_opts_new();
+  sio_eio_opts_set_close_timeout(o, 50);
+  run_scenario(&sc, o, 0);
+  assert_int_equal(sc.nclosed, 1);
+  assert_string_equal(sc.reasons[0], "forced close");
+}
+
+static void client_allow_cookie(scenario_t *sc) {
+  resp_t r;
+  char url[128], sid[21];
+  poll_url(url, sizeof url, NULL);
+  http(sc, "GET", url, "X-Deny: 1\r\n", NULL, &r);
+  assert_int_equal(r.status, 403);
+  assert_string_equal(r.body, "{\"code\":4,\"message\":\"Forbidden\"}");
+  assert_non_null(strstr(r.headers, "Content-Type: application/json"));
+  /* a request with a sid does not go through the hook */
+  char url2[128];
+  poll_url(url2, sizeof url2, "nope");
+  http(sc, "GET", url2, "X-Deny: 1\r\n", NULL, &r);
+  assert_int_equal(r.status, 400);
+  assert_string_equal(r.body, "{\"code\":1,\"message\":\"Session ID unknown\"}");
+  handshake(sc, sid, &r);
+  char want[128];
+  snprintf(want, sizeof want, "Set-Cookie: io=%s; Path=/; HttpOnly; SameSite=Lax\r\n",
+           sid);
+  strcat(r.headers, "\r\n");
+  assert_non_null(strstr(r.headers, want));
+  /* the custom path is claimed, the default one is not ours */
+  http(sc, "GET", "/engine.io/?EIO=4&transport=polling", NULL, NULL, &r);
+  assert_int_equal(r.status, 404);
+  /* echo on the custom path */
+  char post[128];
+  snprintf(post, sizeof post, "/custom/?EIO=4&transport=polling&sid=%s", sid);
+  http(sc, "POST", post, NULL,
+       "4abc\x1e"
+       "bAQID",
+       &r);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(r.body, "ok");
+  assert_non_null(strstr(r.headers, "Content-Type: text/html"));
+  snprintf(post, sizeof post, "/custom/?EIO=4&transport=polling&sid=%s", sid);
+  http(sc, "GET", post, NULL, NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(r.body, "4abc\x1e"
+                              "bAQID");
+}
+
+static void test_allow_request_and_cookie(void **state) {
+  (void)state;
+  scenario_t sc;
+  memset(&sc, 0, sizeof sc);
+  sc.client = client_allow_cookie;
+  sio_eio_opts_t *o = sio_eio_opts_new();
+  sio_eio_opts_set_allow_request(o, allow_no_deny, NULL);
+  assert_int_equal(sio_eio_opts_set_cookie(o, "", NULL, 1, "Lax"), 0);
+  assert_int_equal(sio_eio_opts_set_cookie(o, "bad name", NULL, 1, NULL), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_path(o, "/custom"), 0);
+  g_path = "/custom/";
+  run_scenario(&sc, o, 0);
+  g_path = "/engine.io/";
+  assert_int_equal(sc.nconnected, 1);
+  /* the server's shutdown closed the session */
+  assert_string_equal(sc.reasons[0], "server shutting down");
+  /* accessors and the kept handshake */
+  assert_string_equal(sc.transport, "polling");
+  assert_string_equal(sc.remote, "127.0.0.1");
+  assert_string_equal(sc.ua, "eio-unit");
+  assert_string_equal(sc.eio_q, "4");
+  assert_string_equal(sc.url, "/custom/?EIO=4&transport=polling");
+  assert_true(sc.issued > 1600000000000ull);
+  assert_int_equal(strlen(sc.last_sid), 20);
+}
+
+static void client_write_cap(scenario_t *sc) {
+  resp_t r;
+  char sid[21];
+  handshake(sc, sid, &r);
+  get(sc, sid, &r);
+  assert_int_equal(r.status, 400);
+}
+
+static void test_write_buffer_cap(void **state) {
+  (void)state;
+  static char big[701];
+  memset(big, 'x', 700);
+  scenario_t sc;
+  memset(&sc, 0, sizeof sc);
+  sc.greet = big;
+  sc.greet_twice = 1;
+  sc.client = client_write_cap;
+  run_scenario(&sc, sio_eio_opts_new(), 1000);
+  assert_int_equal(sc.send_rc[0], 0);
+  assert_int_equal(sc.send_rc[1], SIO_ELIMIT);
+  assert_int_equal(sc.nclosed, 1);
+  assert_string_equal(sc.reasons[0], "transport error");
+}
+
+static void client_shutdown_held(scenario_t *sc) {
+  resp_t r;
+  char sid[21], url[128];
+  handshake(sc, sid, &r);
+  poll_url(url, sizeof url, sid);
+  int fd = conn_open(sc->port);
+  req_send(fd, "GET", url, NULL, NULL);
+  wait_held(sc);
+  run_on_loop(sc, cmd_close_eio, NULL);
+  resp_read(fd, &r);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(r.body, "1");
+  /* the path is unmounted: nobody claims it now */
+  get(sc, sid, &r);
+  assert_int_equal(r.status, 404);
+}
+
+static void test_server_close_with_held_get(void **state) {
+  (void)state;
+  scenario_t sc;
+  memset(&sc, 0, sizeof sc);
+  sc.client = client_shutdown_held;
+  run_scenario(&sc, sio_eio_opts_new(), 0);
+  assert_int_equal(sc.nclosed, 1);
+  assert_string_equal(sc.reasons[0], "server shutting down");
+}
+
+static void test_opts(void **state) {
+  (void)state;
+  sio_eio_opts_t *o = sio_eio_opts_new();
+  assert_non_null(o);
+  assert_int_equal(sio_eio_opts_set_path(o, "nope"), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_path(o, "/a b"), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_path(o, "/socket.io"), 0);
+  assert_string_equal(o->path, "/socket.io/");
+  assert_int_equal(sio_eio_opts_set_path(o, "/x/"), 0);
+  assert_string_equal(o->path, "/x/");
+  assert_int_equal(sio_eio_opts_set_transports(o, 0), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_transports(o, 4), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_transports(o, SIO_EIO_WEBSOCKET), 0);
+  assert_int_equal(sio_eio_opts_set_cookie(o, "sid", "/app", 0, NULL), 0);
+  assert_string_equal(o->cookie_name, "sid");
+  assert_int_equal(sio_eio_opts_set_cookie(o, NULL, NULL, 0, NULL), 0);
+  assert_null(o->cookie_name);
+  assert_int_equal(o->ping_interval, 25000);
+  assert_int_equal(o->ping_timeout, 20000);
+  assert_int_equal(o->upgrade_timeout, 10000);
+  assert_int_equal(o->close_timeout, 30000);
+  assert_int_equal(o->max_http_buffer_size, 1000000);
+  sio_eio_opts_free(o);
+  sio_eio_opts_free(NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_opts),
+      cmocka_unit_test(test_graceful_close),
+      cmocka_unit_test(test_close_with_held_get),
+      cmocka_unit_test(test_close_timeout),
+      cmocka_unit_test(test_allow_request_and_cookie),
+      cmocka_unit_test(test_write_buffer_cap),
+      cmocka_unit_test(test_server_close_with_held_get),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,239 @@
+/* Unit tests for the in-memory adapter's pure parts: the room index (join,
+ * leave, order, cleanup, the swap-remove bookkeeping), selections (to rooms
+ * as a union, except, each socket once), server-wide join/leave on a
+ * selection, dynamic namespace matching, and the string map. Sockets here
+ * are bare structs with no Engine.IO session. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sio/sio_internal.h"
+
+typedef struct {
+  sio_server_t srv;
+  sio__client_t client;
+  sio_namespace_t *nsp;
+  sio_socket_t *socks[8];
+  size_t n;
+} fx_t;
+
+static sio_socket_t *mk(fx_t *f, const char *id) {
+  sio_socket_t *s = calloc(1, sizeof(*s));
+  s->refs = 1;
+  s->nsp = f->nsp;
+  s->client = &f->client;
+  s->state = SIO__SOCK_CONNECTED;
+  snprintf(s->id, sizeof(s->id), "%s", id);
+  assert_int_equal(sio__namespace_add_socket(f->nsp, s), 0);
+  assert_int_equal(sio__rooms_join(s, id, strlen(id)), 0);
+  f->socks[f->n++] = s;
+  return s;
+}
+
+static int setup(void **state) {
+  fx_t *f = calloc(1, sizeof(*f));
+  sio__map_init(&f->srv.nsps);
+  f->client.refs = 1000;
+  f->nsp = sio_server_of(&f->srv, "/");
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fx_t *f = *state;
+  for (size_t i = 0; i < f->n; i++) {
+    sio__rooms_leave_all(f->socks[i]);
+    free(f->socks[i]->rooms);
+    free(f->socks[i]);
+  }
+  sio_namespace_t *n = f->srv.all_nsps;
+  while (n) {
+    sio_namespace_t *nx = n->next_all;
+    sio__namespace_free(n);
+    n = nx;
+  }
+  sio__map_free(&f->srv.nsps);
+  free(f->srv.parents);
+  free(f);
+  return 0;
+}
+
+static void test_join_leave(void **state) {
+  fx_t *f = *state;
+  sio_socket_t *a = mk(f, "A"), *b = mk(f, "B"), *c = mk(f, "C");
+  assert_int_equal(sio_socket_join(a, "r"), 0);
+  assert_int_equal(sio_socket_join(a, "r"), 0); /* twice is once */
+  assert_int_equal(sio_socket_join(b, "r"), 0);
+  assert_int_equal(sio_socket_join(c, "r"), 0);
+  assert_int_equal(sio_socket_join(b, "s"), 0);
+  assert_int_equal(sio_socket_rooms_count(a), 2);
+  assert_string_equal(sio_socket_room(a, 0), "A");
+  assert_string_equal(sio_socket_room(a, 1), "r");
+  assert_null(sio_socket_room(a, 2));
+  assert_true(sio_socket_in_room(b, "s"));
+  assert_false(sio_socket_in_room(a, "s"));
+  sio__room_t *r = sio__map_get(&f->nsp->rooms, "r", 1);
+  assert_int_equal(r->n, 3);
+  /* a leaves: c takes its slot; its record must follow. */
+  assert_int_equal(sio_socket_leave(a, "r"), 0);
+  assert_int_equal(r->n, 2);
+  for (size_t i = 0; i < r->n; i++) {
+    sio_socket_t *m = r->m[i];
+    for (size_t k = 0; k < m->nrooms; k++)
+      if (m->rooms[k].room == r) assert_int_equal(m->rooms[k].idx, i);
+  }
+  assert_int_equal(sio_socket_leave(c, "r"), 0);
+  assert_int_equal(sio_socket_leave(c, "r"), 0); /* not in it: fine */
+  assert_int_equal(sio_socket_leave(b, "r"), 0);
+  /* The empty room is gone. */
+  assert_false(sio_namespace_has_room(f->nsp, "r"));
+  assert_true(sio_namespace_has_room(f->nsp, "s"));
+  /* Order is kept when a middle room goes. */
+  sio_socket_join(b, "t");
+  sio_socket_leave(b, "s");
+  assert_string_equal(sio_socket_room(b, 0), "B");
+  assert_string_equal(sio_socket_room(b, 1), "t");
+  sio_socket_leave_all(b);
+  assert_int_equal(sio_socket_rooms_count(b), 0);
+  assert_null(sio_namespace_socket(f->nsp, "B"));
+  assert_ptr_equal(sio_namespace_socket(f->nsp, "A"), a);
+}
+
+static void collect(sio_socket_t *sock, void *arg) {
+  char *out = arg;
+  strcat(out, sock->id);
+}
+
+static void sorted(char *s) {
+  size_t n = strlen(s);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = i + 1; j < n; j++)
+      if (s[j] < s[i]) {
+        char t = s[i];
+        s[i] = s[j];
+        s[j] = t;
+      }
+}
+
+static void select_ids(fx_t *f, const char *const *to, size_t nto, const char *const *ex,
+                       size_t nex, char *out) {
+  sio_adapter_opts_t o = {to, nto, ex, nex, 0, 0};
+  out[0] = 0;
+  int n = sio_adapter_local_fetch(f->nsp, &o, NULL, collect, out);
+  assert_int_equal(n, (int)strlen(out));
+  sorted(out);
+}
+
+static void test_selection(void **state) {
+  fx_t *f = *state;
+  sio_socket_t *a = mk(f, "A"), *b = mk(f, "B"), *c = mk(f, "C"), *d = mk(f, "D");
+  sio_socket_join(a, "r1");
+  sio_socket_join(b, "r1");
+  sio_socket_join(b, "r2");
+  sio_socket_join(c, "r2");
+  (void)d;
+  char out[16];
+  select_ids(f, NULL, 0, NULL, 0, out);
+  assert_string_equal(out, "ABCD");
+  const char *r12[] = {"r1", "r2"};
+  select_ids(f, r12, 2, NULL, 0, out);
+  assert_string_equal(out, "ABC"); /* B once */
+  const char *exr1[] = {"r1"};
+  select_ids(f, r12 + 1, 1, exr1, 1, out);
+  assert_string_equal(out, "C");
+  const char *exa[] = {"A"};
+  select_ids(f, NULL, 0, exa, 1, out);
+  assert_string_equal(out, "BCD"); /* a socket's id is a room */
+  const char *none[] = {"nope"};
+  select_ids(f, none, 1, NULL, 0, out);
+  assert_string_equal(out, "");
+  /* A socket that is going away is never selected. */
+  c->closing = 1;
+  select_ids(f, r12 + 1, 1, NULL, 0, out);
+  assert_string_equal(out, "B");
+  c->closing = 0;
+  /* Server-wide join/leave on a selection. */
+  const char *nr[] = {"new"};
+  sio_adapter_opts_t o = {r12, 2, exr1, 1, 0, 0};
+  assert_int_equal(sio_adapter_local_sockets_join(f->nsp, &o, nr, 1), 1);
+  assert_true(sio_socket_in_room(c, "new"));
+  assert_false(sio_socket_in_room(b, "new"));
+  sio_adapter_opts_t all = {NULL, 0, NULL, 0, 0, 0};
+  assert_int_equal(sio_adapter_local_sockets_join(f->nsp, &all, nr, 1), 4);
+  const char *newr[] = {"new"};
+  sio_adapter_opts_t innew = {newr, 1, NULL, 0, 0, 0};
+  assert_int_equal(sio_adapter_local_sockets_leave(f->nsp, &innew, nr, 1), 4);
+  assert_false(sio_namespace_has_room(f->nsp, "new"));
+}
+
+static int match_even(const char *name, void *arg) {
+  (void)arg;
+  size_t n = strlen(name);
+  return n > 0 && (name[n - 1] - '0') % 2 == 0;
+}
+
+static void test_dynamic_namespaces(void **state) {
+  fx_t *f = *state;
+  sio_namespace_t *p = sio_server_of_pattern(&f->srv, "/dyn-*");
+  assert_non_null(p);
+  sio_namespace_t *c1 = sio__namespace_lookup(&f->srv, "/dyn-1", 6);
+  assert_non_null(c1);
+  assert_ptr_equal(sio_namespace_parent(c1), p);
+  assert_string_equal(sio_namespace_name(c1), "/dyn-1");
+  assert_ptr_equal(sio__namespace_lookup(&f->srv, "/dyn-1", 6), c1); /* created once */
+  assert_null(sio__namespace_lookup(&f->srv, "/dyn-1/x", 8));
+  assert_null(sio__namespace_lookup(&f->srv, "/other", 6));
+  assert_non_null(sio__namespace_lookup(&f->srv, "/dyn-", 5));
+  sio_namespace_t *q = sio_server_of_dynamic(&f->srv, match_even, NULL);
+  assert_ptr_equal(sio_namespace_parent(sio__namespace_lookup(&f->srv, "/n2", 3)), q);
+  assert_null(sio__namespace_lookup(&f->srv, "/n3", 3));
+  assert_null(sio__namespace_lookup(&f->srv, "/a,b2", 5)); /* not a valid name */
+  assert_ptr_equal(sio__namespace_lookup(&f->srv, "/", 1), f->nsp);
+}
+
+static void test_map(void **state) {
+  (void)state;
+  sio__map_t m;
+  sio__map_init(&m);
+  char key[16];
+  for (int i = 0; i < 500; i++) {
+    int n = snprintf(key, sizeof(key), "k%d", i);
+    assert_int_equal(sio__map_put(&m, key, (size_t)n, (void *)(intptr_t)(i + 1), NULL),
+                     0);
+  }
+  assert_int_equal(m.n, 500);
+  for (int i = 0; i < 500; i += 2) {
+    int n = snprintf(key, sizeof(key), "k%d", i);
+    assert_int_equal((intptr_t)sio__map_del(&m, key, (size_t)n), i + 1);
+  }
+  size_t seen = 0;
+  sio__map_iter_t it = {0, NULL};
+  sio__map_ent_t *e;
+  while ((e = sio__map_next(&m, &it))) {
+    int i = atoi(e->key + 1);
+    assert_true(i % 2 == 1);
+    assert_int_equal((intptr_t)e->val, i + 1);
+    seen++;
+  }
+  assert_int_equal(seen, 250);
+  assert_null(sio__map_get(&m, "k0", 2));
+  assert_int_equal((intptr_t)sio__map_get(&m, "k1", 2), 2);
+  assert_null(sio__map_get(&m, "k1", 1)); /* lengths count, not NULs */
+  sio__map_free(&m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_join_leave, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_selection, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dynamic_namespaces, setup, teardown),
+      cmocka_unit_test(test_map),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,151 @@
+/* conformance_server: the server the official test-suites and our interop
+ * tests talk to. Engine.IO at /engine.io/ echoes every message (text as
+ * text, binary as binary) with the suites' settings: pingInterval 300,
+ * pingTimeout 200, maxPayload 1000000, CORS origin "*". Socket.IO at
+ * /socket.io/ behaves as the socket.io-protocol test-suite expects
+ * (socketio.c).
+ *
+ * Each endpoint is one setup function that fills the `app` and one close
+ * step in the shutdown chain. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "sio/eio.h"
+#include "sio/http.h"
+#include "socketio.h"
+
+typedef struct {
+  uv_loop_t loop;
+  sio_http_server_t *http;
+  sio_eio_server_t *eio;
+  uv_signal_t sigint, sigterm;
+  int pending; /* endpoint servers still closing */
+  int stopping;
+} app_t;
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: conformance_server [--port N]\n"
+          "\n"
+          "Serves the protocol test-suites on 127.0.0.1:N (default 3000; 0 picks a\n"
+          "free port). Prints \"listening on 127.0.0.1:PORT\" once it listens.\n"
+          "  /engine.io/  Engine.IO v4 echo: every message is sent back as it came\n"
+          "               (pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1000000)\n"
+          "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n");
+}
+
+/* ---- Engine.IO echo ---- */
+
+static void eio_on_message(sio_eio_socket_t *sock, int binary, const uint8_t *data,
+                           size_t len, void *arg) {
+  (void)arg;
+  sio_eio_socket_send(sock, binary, data, len);
+}
+
+static int setup_eio(app_t *app) {
+  sio_eio_opts_t *o = sio_eio_opts_new();
+  if (!o) return SIO_ENOMEM;
+  sio_eio_opts_set_ping_interval(o, 300);
+  sio_eio_opts_set_ping_timeout(o, 200);
+  sio_eio_opts_set_max_http_buffer_size(o, 1000000);
+  int rc = sio_eio_server_new(app->http, o, &app->eio);
+  sio_eio_opts_free(o);
+  if (rc != 0) return rc;
+  sio_eio_server_on_message(app->eio, eio_on_message, app);
+  return 0;
+}
+
+/* ---- shutdown: endpoints first, then HTTP, then our own handles ---- */
+
+static void on_http_closed(sio_http_server_t *s, void *arg) {
+  (void)s;
+  app_t *app = arg;
+  uv_close((uv_handle_t *)&app->sigint, NULL);
+  uv_close((uv_handle_t *)&app->sigterm, NULL);
+}
+
+static void endpoint_closed(app_t *app) {
+  if (--app->pending == 0) sio_http_server_close(app->http, on_http_closed, app);
+}
+
+static void on_eio_closed(sio_eio_server_t *s, void *arg) {
+  (void)s;
+  endpoint_closed(arg);
+}
+
+static void on_sio_closed(void *arg) {
+  endpoint_closed(arg);
+}
+
+static void stop(app_t *app) {
+  if (app->stopping) return;
+  app->stopping = 1;
+  app->pending = 1; /* the guard below */
+  if (app->eio) {
+    app->pending++;
+    sio_eio_server_close(app->eio, on_eio_closed, app);
+  }
+  app->pending++;
+  conformance_socketio_close(on_sio_closed, app);
+  endpoint_closed(app);
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  (void)signum;
+  stop(h->data);
+}
+
+int main(int argc, char **argv) {
+  int port = 3000;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++i], &end, 10);
+      if (*end || v < 0 || v > 65535) {
+        fprintf(stderr, "conformance_server: bad port '%s'\n", argv[i]);
+        return 2;
+      }
+      port = (int)v;
+    } else {
+      usage(stderr);
+      return 2;
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+
+  app_t app;
+  memset(&app, 0, sizeof app);
+  if (uv_loop_init(&app.loop) != 0) return 1;
+  sio_http_opts_t *ho = sio_http_opts_new();
+  int rc = ho ? sio_http_opts_set_cors_origins(ho, "*") : SIO_ENOMEM;
+  if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
+  sio_http_opts_free(ho);
+  if (rc == 0) rc = setup_eio(&app);
+  if (rc == 0) rc = conformance_socketio_attach(app.http);
+  if (rc == 0) rc = sio_http_server_listen(app.http, "127.0.0.1", port);
+  if (rc != 0) {
+    fprintf(stderr, "conformance_server: %s\n", sio_strerror(rc));
+    return 1;
+  }
+  uv_signal_init(&app.loop, &app.sigint);
+  uv_signal_init(&app.loop, &app.sigterm);
+  app.sigint.data = app.sigterm.data = &app;
+  uv_signal_start(&app.sigint, on_signal, SIGINT);
+  uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+
+  printf("listening on 127.0.0.1:%d\n", sio_http_server_port(app.http));
+  fflush(stdout);
+  uv_run(&app.loop, UV_RUN_DEFAULT);
+  rc = uv_loop_close(&app.loop);
+  if (rc != 0) {
+    fprintf(stderr, "conformance_server: loop not closed cleanly: %s\n", uv_strerror(rc));
+    return 1;
+  }
+  return 0;
+}
