@@ -19,6 +19,7 @@
 #include "http/http_util.h"
 
 #define LINGER_MS 2000
+#define SHUTDOWN_LINGER_MS 500
 #define MAX_PIPELINED (64 * 1024)
 
 static const sio__stream_cbs_t k_conn_cbs;
@@ -558,8 +559,13 @@ void sio__http_conn_accept(sio_http_server_t *s, sio__stream_t *stream) {
   if (s->opts.request_timeout) sio__stream_timer_start(stream, s->opts.request_timeout);
 }
 
+/* Server shutdown: answers already queued (a held GET answered with the
+ * close packet just before) still reach the peer, so end gracefully, with a
+ * shorter linger than a normal close. */
 void sio__http_conn_close(sio__http_conn_t *c) {
-  if (c->stream) sio__stream_close(c->stream, 0);
+  if (!c->stream) return;
+  c->ending = 1;
+  sio__stream_end(c->stream, SHUTDOWN_LINGER_MS);
 }
 
 void sio__http_conn_answered(sio__http_conn_t *c, sio_http_req_t *r, int close) {
