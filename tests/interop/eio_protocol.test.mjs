@@ -57,7 +57,10 @@ describe(`Engine.IO v4 protocol (${serverKind} server)`, () => {
     for (const x of live.splice(0)) x.destroy ? x.destroy() : x.close();
   });
   after(async () => {
-    await srv?.stop();
+    if (!srv) return;
+    // A clean exit on SIGTERM (a sanitizer build exits non-zero on leaks).
+    const r = await srv.stop();
+    assert.deepEqual(r, { code: 0, signal: null }, `server exit ${JSON.stringify(r)}\n${srv.stderr().slice(-2000)}`);
   });
 
   // ------------------------------------------------------------------ handshake §1.4
@@ -501,6 +504,19 @@ describe(`Engine.IO v4 protocol (${serverKind} server)`, () => {
       ac.abort();
       await held;
       assertError(await waitSessionGone(srv, sid, 1000), 1);
+    });
+
+    test('30 concurrent sessions, each with a held GET answered by its own POST', T, async () => {
+      const one = async (i) => {
+        const { sid } = await handshake(srv);
+        const gp = get(srv, sid);
+        await sleep(20);
+        assert.equal((await post(srv, sid, `4s${i}`)).text, 'ok');
+        const g = await gp;
+        return g.text;
+      };
+      const got = await Promise.all(Array.from({ length: 30 }, (_, i) => one(i)));
+      assert.deepEqual(got, Array.from({ length: 30 }, (_, i) => `4s${i}`));
     });
 
     test('keep-alive: handshake, POST and GET in sequence on one TCP connection', T, async () => {
