@@ -1,0 +1,384 @@
+/* The client manager (socket.io-client's Manager): one Engine.IO session,
+ * Socket.IO packets decoded and routed to namespace sockets, reconnection
+ * with exponential backoff and jitter, and the close that ends it all.
+ *
+ * A close by the user (sio_client_close, or the last socket disconnecting)
+ * stops the reconnection timer and never schedules a new one: only a lost
+ * session does (STYLE.md 4). */
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "client/client_sio.h"
+#include "core/alloc.h"
+#include "core/log.h"
+#include "core/rand.h"
+
+void sio__cm_emit(sio_client_t *c, sio_client_event_t ev, int value, const char *reason) {
+  if (c->ev_cb) c->ev_cb(c, ev, value, reason, c->ev_arg);
+}
+
+int sio__cm_send(sio_client_t *c, const sio__packet_out_t *out) {
+  if (c->state != CM_OPEN || !c->e) return SIO_ENOTCONN;
+  for (size_t i = 0; i < out->n; i++) {
+    sio__eio_msg_t *m = out->msgs[i];
+    int rc = sio__eioc_send(c->e, m->binary, sio__eio_msg_bytes(m), m->len);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* ---- reconnection ---- */
+
+/* socket.io-client's Backoff: min * 2^attempt, +- randomization, capped. */
+static uint64_t backoff_ms(sio_client_t *c) {
+  double ms = c->o.delay;
+  for (uint32_t i = 1; i < c->attempts && ms < c->o.delay_max; i++) ms *= 2;
+  if (c->o.randomization > 0) {
+    uint32_t r = 0;
+    sio__rand_bytes((uint8_t *)&r, sizeof(r));
+    double u = (double)r / 4294967296.0;
+    double dev = u * c->o.randomization * ms;
+    ms = (r & 1) ? ms + dev : ms - dev;
+  }
+  if (ms > c->o.delay_max) ms = c->o.delay_max;
+  if (ms < 0) ms = 0;
+  return (uint64_t)ms;
+}
+
+static int anyone_wants(sio_client_t *c) {
+  for (sio_client_socket_t *s = c->socks; s; s = s->next)
+    if (s->want) return 1;
+  return 0;
+}
+
+static void open_session(sio_client_t *c);
+
+static void on_rtimer(sio__timer_t *t, void *arg) {
+  (void)t;
+  sio_client_t *c = arg;
+  if (c->closing || !anyone_wants(c)) {
+    c->reconnecting = 0;
+    return;
+  }
+  sio__cm_emit(c, SIO_CLIENT_RECONNECT_ATTEMPT, (int)c->attempts, NULL);
+  if (c->closing || c->state != CM_CLOSED) return;
+  open_session(c);
+}
+
+static void schedule_reconnect(sio_client_t *c) {
+  if (c->closing || !c->o.reconnection || !anyone_wants(c)) {
+    c->reconnecting = 0;
+    return;
+  }
+  if (c->o.attempts && c->attempts >= c->o.attempts) {
+    c->reconnecting = 0;
+    c->attempts = 0;
+    sio__cm_emit(c, SIO_CLIENT_RECONNECT_FAILED, 0, NULL);
+    return;
+  }
+  c->attempts++;
+  c->reconnecting = 1;
+  uint64_t ms = backoff_ms(c);
+  SIO_LOGD("client: reconnecting in %llu ms (attempt %u)", (unsigned long long)ms,
+           c->attempts);
+  sio__timer_start(c->rtimer, ms);
+}
+
+/* ---- session callbacks ---- */
+
+static void e_on_open(sio__eioc_t *e, void *arg) {
+  (void)e;
+  sio_client_t *c = arg;
+  c->state = CM_OPEN;
+  sio__sio_decoder_reset(&c->dec);
+  uint32_t n = c->reconnecting ? c->attempts : 0;
+  c->reconnecting = 0;
+  c->attempts = 0;
+  sio__cm_emit(c, SIO_CLIENT_OPEN, 0, NULL);
+  if (n && c->state == CM_OPEN) sio__cm_emit(c, SIO_CLIENT_RECONNECT, (int)n, NULL);
+  for (sio_client_socket_t *s = c->socks; s && c->state == CM_OPEN; s = s->next)
+    if (s->want && s->state == CS_IDLE) sio__cs_send_connect(s);
+}
+
+static void e_on_upgrade(sio__eioc_t *e, void *arg) {
+  (void)e;
+  sio__cm_emit(arg, SIO_CLIENT_UPGRADE, 0, "websocket");
+}
+
+static sio_client_socket_t *find_sock(sio_client_t *c, const char *nsp, size_t len) {
+  int root = sio__sio_nsp_is_root(nsp, len);
+  for (sio_client_socket_t *s = c->socks; s; s = s->next) {
+    if (root ? strcmp(s->nsp, "/") == 0
+             : strlen(s->nsp) == len && memcmp(s->nsp, nsp, len) == 0)
+      return s;
+  }
+  return NULL;
+}
+
+static void lose_session(sio_client_t *c, const char *reason);
+
+static void e_on_message(sio__eioc_t *e, void *arg, int binary, const uint8_t *data,
+                         size_t len) {
+  (void)e;
+  sio_client_t *c = arg;
+  sio__sio_packet_t pkt;
+  int rc = binary
+               ? sio__sio_decoder_feed_binary(&c->dec, data, len, NULL, &pkt)
+               : sio__sio_decoder_feed_text(&c->dec, (const char *)data, len, NULL, &pkt);
+  if (rc < 0) {
+    SIO_LOGW("client: bad packet from the server (%s)", sio_err_name(rc));
+    lose_session(c, "parse error");
+    return;
+  }
+  if (rc == 0) return; /* attachments to come */
+  sio_client_socket_t *s = find_sock(c, pkt.h.nsp, pkt.h.nsp_len);
+  if (s && !c->closing) sio__cs_on_packet(s, &pkt);
+  sio__sio_packet_release(&pkt);
+}
+
+static void e_on_close(sio__eioc_t *e, void *arg, int was_open, int err,
+                       const char *reason);
+
+static const sio__eioc_cbs_t k_ecbs = {e_on_open, e_on_message, e_on_upgrade, e_on_close};
+
+static void finish_close(sio_client_t *c);
+
+static void e_on_close(sio__eioc_t *e, void *arg, int was_open, int err,
+                       const char *reason) {
+  sio_client_t *c = arg;
+  sio__eioc_free(e);
+  if (c->e == e) c->e = NULL;
+  int was_state = c->state;
+  c->state = CM_CLOSED;
+  sio__sio_decoder_reset(&c->dec);
+  if (c->closing) {
+    finish_close(c);
+    return;
+  }
+  if (err == 0) { /* our own graceful close: no socket wanted the session */
+    if (was_open) sio__cm_emit(c, SIO_CLIENT_CLOSE, 0, reason);
+    /* A socket connected again while it closed: a new session for it. */
+    if (!c->closing && c->state == CM_CLOSED && anyone_wants(c)) open_session(c);
+    return;
+  }
+  if (was_open || was_state == CM_OPEN) {
+    for (sio_client_socket_t *s = c->socks; s; s = s->next)
+      sio__cs_session_lost(s, reason);
+    if (c->closing) return;
+    sio__cm_emit(c, SIO_CLIENT_CLOSE, err, reason);
+  } else {
+    sio__cm_emit(c, c->reconnecting ? SIO_CLIENT_RECONNECT_ERROR : SIO_CLIENT_ERROR, err,
+                 reason);
+    for (sio_client_socket_t *s = c->socks; s && !c->closing; s = s->next)
+      if (s->want && s->state != CS_CONNECTED) sio__cs_open_failed(s, reason);
+  }
+  if (!c->closing && c->state == CM_CLOSED) schedule_reconnect(c);
+}
+
+/* A protocol error: the session goes, reconnection follows. */
+static void lose_session(sio_client_t *c, const char *reason) {
+  sio__eioc_t *e = c->e;
+  if (!e) return;
+  e_on_close(e, c, 1, SIO_EPROTO, reason);
+}
+
+static void open_session(sio_client_t *c) {
+  if (c->state != CM_CLOSED || c->closing) return;
+  c->e = sio__eioc_new(&c->t, c->o.mode, c->o.timeout, &k_ecbs, c);
+  if (!c->e) {
+    sio__cm_emit(c, SIO_CLIENT_ERROR, SIO_ENOMEM, "out of memory");
+    schedule_reconnect(c);
+    return;
+  }
+  c->state = CM_OPENING;
+  int rc = sio__eioc_open(c->e);
+  if (rc) e_on_close(c->e, c, 0, rc, "transport error");
+}
+
+void sio__cm_ensure_open(sio_client_t *c) {
+  if (c->closing || c->state != CM_CLOSED || c->reconnecting) return;
+  open_session(c);
+}
+
+void sio__cm_maybe_close(sio_client_t *c) {
+  if (anyone_wants(c)) return;
+  sio__timer_stop(c->rtimer);
+  c->reconnecting = 0;
+  c->attempts = 0;
+  if (c->e) sio__eioc_close(c->e);
+}
+
+/* ---- create and close ---- */
+
+static int parse_url(sio_client_t *c, const char *url) {
+  const char *p = url;
+  int port = 80;
+  if (strncasecmp(p, "http://", 7) == 0)
+    p += 7;
+  else if (strncasecmp(p, "ws://", 5) == 0)
+    p += 5;
+  else if (strstr(p, "://"))
+    return SIO_EINVAL; /* https, wss: no TLS yet */
+  char host[256];
+  size_t n = 0;
+  if (*p == '[') { /* IPv6 literal */
+    const char *end = strchr(p, ']');
+    if (!end || (size_t)(end - p - 1) >= sizeof(host)) return SIO_EINVAL;
+    n = (size_t)(end - p - 1);
+    memcpy(host, p + 1, n);
+    p = end + 1;
+  } else {
+    while (p[n] && p[n] != ':' && p[n] != '/' && p[n] != '?') n++;
+    if (n == 0 || n >= sizeof(host)) return SIO_EINVAL;
+    memcpy(host, p, n);
+    p += n;
+  }
+  host[n] = 0;
+  if (*p == ':') {
+    char *end;
+    long v = strtol(p + 1, &end, 10);
+    if (end == p + 1 || v <= 0 || v > 65535) return SIO_EINVAL;
+    port = (int)v;
+    p = end;
+  }
+  if (*p && *p != '/' && *p != '?') return SIO_EINVAL;
+  c->t.port = port;
+  struct sockaddr_in6 a6;
+  struct sockaddr_in a4;
+  if (n < sizeof(c->t.ip) &&
+      (uv_ip4_addr(host, port, &a4) == 0 || uv_ip6_addr(host, port, &a6) == 0)) {
+    memcpy(c->t.ip, host, n + 1);
+  } else if (strcasecmp(host, "localhost") == 0) {
+    snprintf(c->t.ip, sizeof(c->t.ip), "127.0.0.1");
+  } else {
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res) return SIO_ENOENT;
+    int r = uv_ip_name(res->ai_addr, c->t.ip, sizeof(c->t.ip));
+    freeaddrinfo(res);
+    if (r) return SIO_ENOENT;
+  }
+  char hosthdr[300];
+  int ipv6 = strchr(host, ':') != NULL;
+  snprintf(hosthdr, sizeof(hosthdr), "%s%s%s:%d", ipv6 ? "[" : "", host, ipv6 ? "]" : "",
+           port);
+  c->t.host = sio__strdup(hosthdr);
+  return c->t.host ? 0 : SIO_ENOMEM;
+}
+
+static void client_free(sio_client_t *c) {
+  while (c->socks) {
+    sio_client_socket_t *s = c->socks;
+    c->socks = s->next;
+    sio__cs_free(s);
+  }
+  sio__eioc_free(c->e);
+  sio__sio_decoder_reset(&c->dec);
+  sio__timer_free(c->rtimer);
+  sio__timer_free(c->close_timer);
+  sio__free(c->t.host);
+  sio__free(c->t.path);
+  sio__free(c->t.query);
+  sio__free(c->t.headers);
+  sio__free(c);
+}
+
+int sio_client_new(uv_loop_t *loop, const char *url, const sio_client_opts_t *opts,
+                   sio_client_t **out) {
+  if (!loop || !url || !out) return SIO_EINVAL;
+  sio_client_t *c = sio__calloc(1, sizeof(*c));
+  if (!c) return SIO_ENOMEM;
+  c->loop = loop;
+  c->t.loop = loop;
+  sio_client_opts_t *def = opts ? NULL : sio_client_opts_new();
+  const sio_client_opts_t *o = opts ? opts : def;
+  if (!o) {
+    sio__free(c);
+    return SIO_ENOMEM;
+  }
+  c->o.mode = o->mode;
+  c->o.reconnection = o->reconnection;
+  c->o.attempts = o->attempts;
+  c->o.delay = o->delay;
+  c->o.delay_max = o->delay_max;
+  c->o.randomization = o->randomization;
+  c->o.timeout = o->timeout;
+  c->o.max_buffered = o->max_buffered;
+  c->t.path = sio__strdup(o->path ? o->path : "/socket.io/");
+  c->t.query = sio__strndup(
+      (const char *)(o->query.buf ? o->query.buf->data : (const uint8_t *)""),
+      sio__sb_len(&o->query));
+  c->t.headers = sio__strndup(
+      (const char *)(o->headers.buf ? o->headers.buf->data : (const uint8_t *)""),
+      sio__sb_len(&o->headers));
+  sio_client_opts_free(def);
+  sio__sio_decoder_init(&c->dec, NULL);
+  c->rtimer = sio__timer_new(loop, on_rtimer, c);
+  int rc = (!c->t.path || !c->t.query || !c->t.headers || !c->rtimer) ? SIO_ENOMEM : 0;
+  if (rc == 0) rc = parse_url(c, url);
+  if (rc) {
+    client_free(c);
+    return rc;
+  }
+  *out = c;
+  return 0;
+}
+
+void sio_client_on_event(sio_client_t *c, sio_client_event_cb cb, void *arg) {
+  c->ev_cb = cb;
+  c->ev_arg = arg;
+}
+
+const char *sio_client_transport(const sio_client_t *c) {
+  return c->e && c->state == CM_OPEN ? sio__eioc_transport(c->e) : NULL;
+}
+
+const char *sio_client_sid(const sio_client_t *c) {
+  return c->e && c->state == CM_OPEN ? sio__eioc_sid(c->e) : NULL;
+}
+
+static void on_close_timer(sio__timer_t *t, void *arg) {
+  (void)t;
+  sio_client_t *c = arg;
+  if (c->close_cb) c->close_cb(c, c->close_arg);
+  client_free(c);
+}
+
+/* Everything is shut: the user's callback runs from the loop. */
+static void finish_close(sio_client_t *c) {
+  if (c->close_timer) return;
+  c->close_timer = sio__timer_new(c->loop, on_close_timer, c);
+  if (c->close_timer) {
+    sio__timer_start(c->close_timer, 0);
+  } else { /* no memory for a timer: finish now */
+    on_close_timer(NULL, c);
+  }
+}
+
+void sio_client_close(sio_client_t *c, sio_client_close_cb cb, void *arg) {
+  if (!c || c->closing) return;
+  c->closing = 1;
+  c->close_cb = cb;
+  c->close_arg = arg;
+  sio__timer_stop(c->rtimer);
+  c->reconnecting = 0;
+  for (sio_client_socket_t *s = c->socks; s; s = s->next) sio_client_socket_disconnect(s);
+  if (c->e && c->state != CM_CLOSED)
+    sio__eioc_close(c->e); /* e_on_close then finishes */
+  else
+    finish_close(c);
+}
+
+void sio_client_set_data(sio_client_t *c, void *data) {
+  c->data = data;
+}
+void *sio_client_get_data(const sio_client_t *c) {
+  return c->data;
+}
+uv_loop_t *sio_client_loop(const sio_client_t *c) {
+  return c->loop;
+}

@@ -1,0 +1,102 @@
+/* Client options: defaults of socket.io-client 4.8 (PROTOCOL.md 1.12). */
+#include <string.h>
+
+#include "client/client_opts.h"
+#include "core/alloc.h"
+
+sio_client_opts_t *sio_client_opts_new(void) {
+  sio_client_opts_t *o = sio__calloc(1, sizeof(*o));
+  if (!o) return NULL;
+  o->mode = SIO_TRANSPORT_POLLING_UPGRADE;
+  o->reconnection = 1;
+  o->delay = 1000;
+  o->delay_max = 5000;
+  o->randomization = 0.5;
+  o->timeout = 20000;
+  o->max_buffered = 1000;
+  sio__sb_init(&o->query, 0);
+  sio__sb_init(&o->headers, 0);
+  return o;
+}
+
+void sio_client_opts_free(sio_client_opts_t *o) {
+  if (!o) return;
+  sio__free(o->path);
+  sio__sb_reset(&o->query);
+  sio__sb_reset(&o->headers);
+  sio__free(o);
+}
+
+void sio_client_opts_set_transports(sio_client_opts_t *o, sio_transport_mode_t mode) {
+  if (o && mode <= SIO_TRANSPORT_WEBSOCKET) o->mode = mode;
+}
+
+int sio_client_opts_set_path(sio_client_opts_t *o, const char *path) {
+  if (!o || !path || path[0] != '/' || strpbrk(path, "?# \r\n")) return SIO_EINVAL;
+  size_t n = strlen(path);
+  char *p = sio__malloc(n + 2);
+  if (!p) return SIO_ENOMEM;
+  memcpy(p, path, n + 1);
+  if (p[n - 1] != '/') {
+    p[n] = '/';
+    p[n + 1] = 0;
+  }
+  sio__free(o->path);
+  o->path = p;
+  return 0;
+}
+
+static void pct(sio__sb_t *sb, const char *s) {
+  static const char hex[] = "0123456789ABCDEF";
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        strchr("-_.~", c)) {
+      sio__sb_putc(sb, (char)c);
+    } else {
+      sio__sb_putc(sb, '%');
+      sio__sb_putc(sb, hex[c >> 4]);
+      sio__sb_putc(sb, hex[c & 15]);
+    }
+  }
+}
+
+int sio_client_opts_add_query(sio_client_opts_t *o, const char *key, const char *value) {
+  if (!o || !key || !*key || !value) return SIO_EINVAL;
+  sio__sb_putc(&o->query, '&');
+  pct(&o->query, key);
+  sio__sb_putc(&o->query, '=');
+  pct(&o->query, value);
+  return o->query.err;
+}
+
+int sio_client_opts_add_header(sio_client_opts_t *o, const char *name,
+                               const char *value) {
+  if (!o || !name || !*name || !value || strpbrk(name, "\r\n: ") ||
+      strpbrk(value, "\r\n"))
+    return SIO_EINVAL;
+  sio__sb_printf(&o->headers, "%s: %s\r\n", name, value);
+  return o->headers.err;
+}
+
+void sio_client_opts_set_reconnection(sio_client_opts_t *o, int on) {
+  if (o) o->reconnection = on != 0;
+}
+void sio_client_opts_set_reconnection_attempts(sio_client_opts_t *o, uint32_t n) {
+  if (o) o->attempts = n;
+}
+void sio_client_opts_set_reconnection_delay(sio_client_opts_t *o, uint32_t ms,
+                                            uint32_t max_ms) {
+  if (!o) return;
+  o->delay = ms;
+  o->delay_max = max_ms < ms ? ms : max_ms;
+}
+void sio_client_opts_set_randomization(sio_client_opts_t *o, double factor) {
+  if (o && factor >= 0 && factor <= 1) o->randomization = factor;
+}
+void sio_client_opts_set_timeout(sio_client_opts_t *o, uint32_t ms) {
+  if (o && ms) o->timeout = ms;
+}
+void sio_client_opts_set_max_buffered(sio_client_opts_t *o, uint32_t n) {
+  if (o) o->max_buffered = n;
+}

@@ -1,0 +1,481 @@
+/* Client namespace sockets: CONNECT with auth, events to handlers, emits
+ * (buffered while offline), acks both ways with timeouts. Every ack
+ * callback runs exactly once: the reply, SIO_ETIMEDOUT, or SIO_ECANCELED. */
+#include <string.h>
+
+#include "client/client_sio.h"
+#include "core/alloc.h"
+#include "core/log.h"
+
+sio_client_socket_t *sio_client_socket(sio_client_t *c, const char *nsp) {
+  if (!c || !nsp || nsp[0] != '/' || strchr(nsp, ',')) return NULL;
+  sio_client_socket_t **pp = &c->socks;
+  for (; *pp; pp = &(*pp)->next)
+    if (strcmp((*pp)->nsp, nsp) == 0) return *pp;
+  sio_client_socket_t *s = sio__calloc(1, sizeof(*s));
+  if (!s) return NULL;
+  s->nsp = sio__strdup(nsp);
+  if (!s->nsp) {
+    sio__free(s);
+    return NULL;
+  }
+  s->c = c;
+  *pp = s;
+  return s;
+}
+
+sio_client_t *sio_client_socket_client(const sio_client_socket_t *s) {
+  return s->c;
+}
+const char *sio_client_socket_nsp(const sio_client_socket_t *s) {
+  return s->nsp;
+}
+int sio_client_socket_connected(const sio_client_socket_t *s) {
+  return s->state == CS_CONNECTED;
+}
+const char *sio_client_socket_id(const sio_client_socket_t *s) {
+  return s->state == CS_CONNECTED ? s->id : NULL;
+}
+void sio_client_socket_set_data(sio_client_socket_t *s, void *data) {
+  s->data = data;
+}
+void *sio_client_socket_get_data(const sio_client_socket_t *s) {
+  return s->data;
+}
+
+static void clear_buffer(sio_client_socket_t *s) {
+  for (size_t i = 0; i < s->nbuf; i++) sio__packet_out_free(&s->buf[i]);
+  s->nbuf = 0;
+}
+
+void sio__cs_free(sio_client_socket_t *s) {
+  sio__cs_fail_acks(s, SIO_ECANCELED);
+  clear_buffer(s);
+  sio__free(s->buf);
+  for (size_t i = 0; i < s->nh; i++) sio__free(s->h[i].event);
+  sio__free(s->h);
+  sio__free(s->auth_json);
+  sio__free(s->nsp);
+  sio__free(s);
+}
+
+/* ---- auth and connect ---- */
+
+int sio_client_socket_set_auth(sio_client_socket_t *s, const char *json) {
+  if (!json) {
+    sio__free(s->auth_json);
+    s->auth_json = NULL;
+    return 0;
+  }
+  sio__json_val_t v;
+  if (sio__json_parse(json, strlen(json), 0, &v) != 0 || v.type != SIO_JSON_OBJECT)
+    return SIO_EINVAL;
+  char *copy = sio__strndup(v.p, v.len);
+  if (!copy) return SIO_ENOMEM;
+  sio__free(s->auth_json);
+  s->auth_json = copy;
+  return 0;
+}
+
+void sio_client_socket_set_auth_cb(sio_client_socket_t *s, sio_client_auth_cb cb,
+                                   void *arg) {
+  s->auth_cb = cb;
+  s->auth_arg = arg;
+}
+
+void sio__cs_send_connect(sio_client_socket_t *s) {
+  sio_args_t *a = NULL;
+  const char *auth = s->auth_json;
+  size_t alen = auth ? strlen(auth) : 0;
+  if (s->auth_cb && (a = sio_args_new())) {
+    s->auth_cb(s, a, s->auth_arg);
+    const char *t = (const char *)sio__sb_data(&a->sb);
+    if (!a->err && a->count == 1 && a->natt == 0 && t && t[0] == '{') {
+      auth = t;
+      alen = sio__sb_len(&a->sb);
+    } else {
+      if (a->count) SIO_LOGW("client: the auth callback must add one JSON object");
+      auth = NULL;
+      alen = 0;
+    }
+  }
+  if (s->c->state != CM_OPEN) { /* the auth callback closed the client */
+    sio_args_free(a);
+    return;
+  }
+  sio__packet_out_t out;
+  int rc = sio__packet_encode_ctl(&out, SIO_SIO_CONNECT, s->nsp, auth, alen);
+  sio_args_free(a);
+  if (rc == 0) {
+    rc = sio__cm_send(s->c, &out);
+    sio__packet_out_free(&out);
+  }
+  if (rc == 0) s->state = CS_CONNECTING;
+}
+
+int sio_client_socket_connect(sio_client_socket_t *s) {
+  if (s->c->closing) return SIO_ECLOSED;
+  if (s->want && s->state != CS_IDLE) return 0;
+  s->want = 1;
+  if (s->c->state == CM_OPEN)
+    sio__cs_send_connect(s);
+  else
+    sio__cm_ensure_open(s->c);
+  return 0;
+}
+
+/* ---- acks ---- */
+
+static void ack_finish(sio__cack_t *a, int status, const sio_argv_t *reply) {
+  sio__timer_free(a->timer);
+  sio_client_socket_t *s = a->s;
+  sio_client_ack_cb cb = a->cb;
+  void *arg = a->arg;
+  sio__free(a);
+  cb(s, status, reply, arg);
+}
+
+static sio__cack_t *ack_take(sio_client_socket_t *s, uint64_t id) {
+  for (sio__cack_t **pp = &s->acks; *pp; pp = &(*pp)->next) {
+    if ((*pp)->id == id) {
+      sio__cack_t *a = *pp;
+      *pp = a->next;
+      return a;
+    }
+  }
+  return NULL;
+}
+
+void sio__cs_fail_acks(sio_client_socket_t *s, int status) {
+  while (s->acks) {
+    sio__cack_t *a = s->acks;
+    s->acks = a->next;
+    ack_finish(a, status, NULL);
+  }
+}
+
+static void on_ack_timer(sio__timer_t *t, void *arg) {
+  (void)t;
+  sio__cack_t *a = arg;
+  if (ack_take(a->s, a->id) == a) ack_finish(a, SIO_ETIMEDOUT, NULL);
+}
+
+/* ---- emitting ---- */
+
+static int emit(sio_client_socket_t *s, const char *event, const sio_args_t *args,
+                int64_t ack_id) {
+  if (s->c->closing) return SIO_ECLOSED;
+  if (!event || sio__sio_name_reserved(event, strlen(event))) return SIO_EINVAL;
+  if (s->state != CS_CONNECTED && (!s->c->o.max_buffered || !s->want))
+    return SIO_ENOTCONN;
+  if (s->state != CS_CONNECTED && s->nbuf >= s->c->o.max_buffered) return SIO_ELIMIT;
+  sio__packet_out_t out;
+  int rc = sio__packet_encode(NULL, &out, s->nsp, event, ack_id, args);
+  if (rc) return rc;
+  if (s->state == CS_CONNECTED) {
+    rc = sio__cm_send(s->c, &out);
+    sio__packet_out_free(&out);
+    return rc;
+  }
+  if (s->nbuf == s->bufcap) {
+    size_t ncap = s->bufcap ? s->bufcap * 2 : 8;
+    sio__packet_out_t *nb = sio__realloc(s->buf, ncap * sizeof(*nb));
+    if (!nb) {
+      sio__packet_out_free(&out);
+      return SIO_ENOMEM;
+    }
+    s->buf = nb;
+    s->bufcap = ncap;
+  }
+  s->buf[s->nbuf] = out;
+  /* Inline message pointers must follow the struct to its new place. */
+  if (out.msgs == out.inl) s->buf[s->nbuf].msgs = s->buf[s->nbuf].inl;
+  s->nbuf++;
+  return 0;
+}
+
+int sio_client_socket_emit(sio_client_socket_t *s, const char *event,
+                           const sio_args_t *args) {
+  return emit(s, event, args, -1);
+}
+
+int sio_client_socket_emit_with_ack(sio_client_socket_t *s, const char *event,
+                                    const sio_args_t *args, uint32_t timeout_ms,
+                                    sio_client_ack_cb cb, void *arg) {
+  if (!cb) return SIO_EINVAL;
+  sio__cack_t *a = sio__calloc(1, sizeof(*a));
+  if (!a) return SIO_ENOMEM;
+  if (timeout_ms && !(a->timer = sio__timer_new(s->c->loop, on_ack_timer, a))) {
+    sio__free(a);
+    return SIO_ENOMEM;
+  }
+  a->id = s->next_ack;
+  int rc = emit(s, event, args, (int64_t)a->id);
+  if (rc) {
+    sio__timer_free(a->timer);
+    sio__free(a);
+    return rc;
+  }
+  s->next_ack++;
+  a->cb = cb;
+  a->arg = arg;
+  a->s = s;
+  a->next = s->acks;
+  s->acks = a;
+  if (a->timer) sio__timer_start(a->timer, timeout_ms);
+  return 0;
+}
+
+/* ---- handlers ---- */
+
+static int add_handler(sio_client_socket_t *s, const char *event,
+                       sio_client_event_handler cb, void *arg) {
+  if (!cb) return SIO_EINVAL;
+  if (s->nh == s->hcap) {
+    size_t ncap = s->hcap ? s->hcap * 2 : 8;
+    sio__chandler_t *nv = sio__realloc(s->h, ncap * sizeof(*nv));
+    if (!nv) return SIO_ENOMEM;
+    s->h = nv;
+    s->hcap = ncap;
+  }
+  char *ev = NULL;
+  if (event && !(ev = sio__strdup(event))) return SIO_ENOMEM;
+  s->h[s->nh].event = ev;
+  s->h[s->nh].cb = cb;
+  s->h[s->nh].arg = arg;
+  s->nh++;
+  return 0;
+}
+
+int sio_client_socket_on(sio_client_socket_t *s, const char *event,
+                         sio_client_event_handler cb, void *arg) {
+  if (!event) return SIO_EINVAL;
+  return add_handler(s, event, cb, arg);
+}
+
+int sio_client_socket_on_any(sio_client_socket_t *s, sio_client_event_handler cb,
+                             void *arg) {
+  return add_handler(s, NULL, cb, arg);
+}
+
+int sio_client_socket_off(sio_client_socket_t *s, const char *event,
+                          sio_client_event_handler cb) {
+  int n = 0;
+  size_t j = 0;
+  for (size_t i = 0; i < s->nh; i++) {
+    sio__chandler_t *h = &s->h[i];
+    if (h->event && event && strcmp(h->event, event) == 0 && (!cb || h->cb == cb)) {
+      sio__free(h->event);
+      n++;
+      continue;
+    }
+    s->h[j++] = *h;
+  }
+  s->nh = j;
+  return n;
+}
+
+void sio_client_socket_on_connect(sio_client_socket_t *s, sio_client_connect_cb cb,
+                                  void *arg) {
+  s->on_connect = cb;
+  s->on_connect_arg = arg;
+}
+void sio_client_socket_on_connect_error(sio_client_socket_t *s,
+                                        sio_client_connect_error_cb cb, void *arg) {
+  s->on_connect_error = cb;
+  s->on_connect_error_arg = arg;
+}
+void sio_client_socket_on_disconnect(sio_client_socket_t *s, sio_client_disconnect_cb cb,
+                                     void *arg) {
+  s->on_disconnect = cb;
+  s->on_disconnect_arg = arg;
+}
+
+/* ---- acks from the application ---- */
+
+static int ack_send(sio_client_ack_t *ack, const sio_args_t *args) {
+  if (ack->done) return SIO_EEXIST;
+  ack->done = 1;
+  sio_client_socket_t *s = ack->s;
+  if (s->state != CS_CONNECTED || s->epoch != ack->epoch) return SIO_ENOTCONN;
+  sio__packet_out_t out;
+  int rc = sio__packet_encode(NULL, &out, s->nsp, NULL, (int64_t)ack->id, args);
+  if (rc) return rc;
+  rc = sio__cm_send(s->c, &out);
+  sio__packet_out_free(&out);
+  return rc;
+}
+
+int sio_client_ack_send(sio_client_ack_t *ack, const sio_args_t *args) {
+  if (!ack) return SIO_EINVAL;
+  int rc = ack_send(ack, args);
+  if (ack->held && rc != SIO_EEXIST) sio__free(ack);
+  return rc;
+}
+
+sio_client_ack_t *sio_client_ack_hold(sio_client_ack_t *ack) {
+  if (!ack || ack->held) return ack;
+  sio_client_ack_t *h = sio__malloc(sizeof(*h));
+  if (!h) return NULL;
+  *h = *ack;
+  h->held = 1;
+  ack->done = 1; /* the stack copy is spent */
+  return h;
+}
+
+void sio_client_ack_release(sio_client_ack_t *ack) {
+  if (ack && ack->held) sio__free(ack);
+}
+
+/* ---- incoming ---- */
+
+static void dispatch_event(sio_client_socket_t *s, const sio__sio_packet_t *pkt) {
+  char inl[128];
+  char *name = pkt->name.len + 1 <= sizeof(inl) ? inl : sio__malloc(pkt->name.len + 1);
+  if (!name) return;
+  sio_argv_t av;
+  if (sio__sio_event_name(pkt, name, pkt->name.len + 1, NULL) != 0 ||
+      sio__argv_init(&av, pkt) != 0) {
+    if (name != inl) sio__free(name);
+    return;
+  }
+  sio_client_ack_t ack = {s, pkt->h.ack_id, s->epoch, 0, 0};
+  sio_client_ack_t *ap = pkt->h.has_ack ? &ack : NULL;
+  uint32_t epoch = s->epoch;
+  /* Catch-alls first, then the named handlers, as the reference does.
+   * A handler may add or remove handlers: index, and re-check the bound. */
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t i = 0; i < s->nh; i++) {
+      sio__chandler_t h = s->h[i];
+      if (pass == 0 ? h.event != NULL : (!h.event || strcmp(h.event, name) != 0))
+        continue;
+      h.cb(s, name, &av, ap, h.arg);
+      if (s->state != CS_CONNECTED || s->epoch != epoch || s->c->closing) goto out;
+    }
+  }
+out:
+  sio__argv_clear(&av);
+  if (name != inl) sio__free(name);
+}
+
+static void on_connect_reply(sio_client_socket_t *s, const sio__sio_packet_t *pkt) {
+  sio__json_val_t sid;
+  if (s->state != CS_CONNECTING) return;
+  if (pkt->payload.type != SIO_JSON_OBJECT ||
+      sio__json_object_get(&pkt->payload, "sid", 3, &sid) != 1 ||
+      sio__json_string_copy(&sid, s->id, sizeof(s->id), NULL) != 0) {
+    s->state = CS_IDLE;
+    s->want = 0;
+    if (s->on_connect_error)
+      s->on_connect_error(s, "invalid CONNECT reply", NULL, s->on_connect_error_arg);
+    return;
+  }
+  s->state = CS_CONNECTED;
+  s->epoch++;
+  uint32_t epoch = s->epoch;
+  /* Emits made while offline go first, in order. */
+  size_t n = s->nbuf;
+  for (size_t i = 0; i < n && s->state == CS_CONNECTED; i++)
+    sio__cm_send(s->c, &s->buf[i]);
+  clear_buffer(s);
+  if (s->on_connect && s->epoch == epoch) s->on_connect(s, s->on_connect_arg);
+}
+
+static void on_connect_error(sio_client_socket_t *s, const sio__sio_packet_t *pkt) {
+  char msg[256] = "";
+  char *data = NULL;
+  sio__json_val_t v;
+  if (pkt->payload.type == SIO_JSON_STRING) {
+    if (sio__json_string_copy(&pkt->payload, msg, sizeof(msg), NULL) != 0) msg[0] = 0;
+  } else if (pkt->payload.type == SIO_JSON_OBJECT) {
+    if (sio__json_object_get(&pkt->payload, "message", 7, &v) == 1 &&
+        sio__json_string_copy(&v, msg, sizeof(msg), NULL) != 0)
+      msg[0] = 0;
+    if (sio__json_object_get(&pkt->payload, "data", 4, &v) == 1)
+      data = sio__strndup(v.p, v.len);
+  }
+  s->state = CS_IDLE;
+  s->want = 0; /* a refusal is final until the user connects again */
+  clear_buffer(s);
+  if (s->on_connect_error) s->on_connect_error(s, msg, data, s->on_connect_error_arg);
+  sio__free(data);
+  sio__cm_maybe_close(s->c);
+}
+
+static void went_away(sio_client_socket_t *s, const char *reason) {
+  s->state = CS_IDLE;
+  s->epoch++;
+  sio__cs_fail_acks(s, SIO_ECANCELED);
+  if (s->on_disconnect) s->on_disconnect(s, reason, s->on_disconnect_arg);
+}
+
+void sio__cs_on_packet(sio_client_socket_t *s, const sio__sio_packet_t *pkt) {
+  switch (pkt->h.type) {
+    case SIO_SIO_CONNECT:
+      on_connect_reply(s, pkt);
+      break;
+    case SIO_SIO_CONNECT_ERROR:
+      if (s->state == CS_CONNECTING) on_connect_error(s, pkt);
+      break;
+    case SIO_SIO_DISCONNECT:
+      if (s->state == CS_CONNECTED) {
+        s->want = 0; /* the server's decision: no reconnection */
+        clear_buffer(s);
+        went_away(s, "io server disconnect");
+        sio__cm_maybe_close(s->c);
+      }
+      break;
+    case SIO_SIO_EVENT:
+    case SIO_SIO_BINARY_EVENT:
+      if (s->state == CS_CONNECTED) dispatch_event(s, pkt);
+      break;
+    case SIO_SIO_ACK:
+    case SIO_SIO_BINARY_ACK: {
+      if (s->state != CS_CONNECTED) break;
+      sio__cack_t *a = ack_take(s, pkt->h.ack_id);
+      if (!a) break; /* unknown or already answered: ignored */
+      sio_argv_t av;
+      if (sio__argv_init(&av, pkt) != 0) {
+        ack_finish(a, SIO_EPROTO, NULL);
+        break;
+      }
+      ack_finish(a, 0, &av);
+      sio__argv_clear(&av);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void sio__cs_session_lost(sio_client_socket_t *s, const char *reason) {
+  if (s->state == CS_CONNECTED)
+    went_away(s, reason);
+  else if (s->state == CS_CONNECTING)
+    s->state = CS_IDLE;
+}
+
+void sio__cs_open_failed(sio_client_socket_t *s, const char *reason) {
+  s->state = CS_IDLE;
+  if (s->on_connect_error) s->on_connect_error(s, reason, NULL, s->on_connect_error_arg);
+}
+
+void sio_client_socket_disconnect(sio_client_socket_t *s) {
+  if (!s->want && s->state == CS_IDLE) return;
+  int was = s->state;
+  s->want = 0;
+  clear_buffer(s);
+  if (was != CS_IDLE && s->c->state == CM_OPEN) {
+    sio__packet_out_t out;
+    if (sio__packet_encode_ctl(&out, SIO_SIO_DISCONNECT, s->nsp, NULL, 0) == 0) {
+      sio__cm_send(s->c, &out);
+      sio__packet_out_free(&out);
+    }
+  }
+  s->state = CS_IDLE;
+  if (was == CS_CONNECTED)
+    went_away(s, "io client disconnect");
+  else
+    sio__cs_fail_acks(s, SIO_ECANCELED);
+  sio__cm_maybe_close(s->c);
+}

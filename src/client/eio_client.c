@@ -1,0 +1,529 @@
+/* The Engine.IO v4 client session (PROTOCOL.md 1.4-1.8, 2.7): handshake over
+ * polling or WebSocket, answers pings, a watchdog of pingInterval +
+ * pingTimeout, one GET and one POST in flight with POST bodies kept under
+ * maxPayload, and the polling -> WebSocket upgrade with its probe.
+ *
+ * Owner callbacks may free the session (sio__eioc_free) from inside: every
+ * call out is bracketed by busy++/-- and followed by a check of `dead`, and
+ * the memory goes when the outermost frame leaves. */
+#include <stdio.h>
+#include <string.h>
+
+#include "client/client_internal.h"
+#include "core/alloc.h"
+#include "core/log.h"
+#include "io/timer.h"
+
+enum { E_NEW, E_OPENING, E_OPEN, E_CLOSED };
+
+typedef struct {
+  uint8_t type, binary;
+  sio__rbuf_t *data; /* NULL when empty */
+} qitem_t;
+
+struct sio__eioc {
+  const sio__target_t *t;
+  sio_transport_mode_t mode;
+  uint32_t open_timeout;
+  sio__eioc_cbs_t cbs;
+  void *arg;
+  int state, ws, busy, dead;
+  sio__eio_handshake_t hs;
+  sio__hc_t *get, *post;
+  sio__ws_conn_t *conn;   /* the WebSocket transport */
+  sio__wsopen_t *opening; /* a WebSocket being opened (first or probe) */
+  sio__ws_conn_t *probe;  /* the upgrade probe */
+  int paused;             /* 3probe received: polling drains */
+  qitem_t *q;
+  size_t qn, qcap;
+  sio__timer_t *timer; /* open timeout, then the heartbeat watchdog */
+  sio__timer_t *later; /* the deferred close notice */
+  const char *later_reason;
+  uint64_t seq;
+};
+
+static void close_abrupt(sio__eioc_t *e, int err, const char *reason);
+static void poll_get(sio__eioc_t *e);
+static void flush_post(sio__eioc_t *e);
+static void try_finish_upgrade(sio__eioc_t *e);
+
+static void really_free(sio__eioc_t *e) {
+  for (size_t i = 0; i < e->qn; i++) sio__rbuf_unref(e->q[i].data);
+  sio__free(e->q);
+  sio__free(e);
+}
+
+/* After a call out: 1 if the session was freed meanwhile (do not touch it). */
+static int gone(sio__eioc_t *e) {
+  if (!e->dead) return 0;
+  if (!e->busy) really_free(e);
+  return 1;
+}
+
+static void ws_noop_msg(sio__ws_conn_t *c, void *a, int b, uint8_t *d, size_t n) {
+  (void)c, (void)a, (void)b, (void)d, (void)n;
+}
+static void ws_noop_close(sio__ws_conn_t *c, void *a, uint16_t code, int err) {
+  (void)c, (void)a, (void)code, (void)err;
+}
+static const sio__ws_conn_cbs_t k_ws_noop = {ws_noop_msg, ws_noop_close};
+
+static void drop_conn(sio__ws_conn_t **c, uint16_t code) {
+  if (!*c) return;
+  sio__ws_conn_set_cbs(*c, &k_ws_noop, NULL);
+  sio__ws_conn_close(*c, code, NULL);
+  *c = NULL;
+}
+
+/* Stops every I/O; no callback of any of them runs afterwards. */
+static void teardown(sio__eioc_t *e) {
+  sio__hc_free(e->get);
+  sio__hc_free(e->post);
+  e->get = e->post = NULL;
+  sio__wsopen_cancel(e->opening);
+  e->opening = NULL;
+  drop_conn(&e->probe, 1000);
+  drop_conn(&e->conn, 1000);
+  sio__timer_free(e->timer);
+  sio__timer_free(e->later);
+  e->timer = e->later = NULL;
+  e->state = E_CLOSED;
+}
+
+static void close_abrupt(sio__eioc_t *e, int err, const char *reason) {
+  if (e->state == E_CLOSED) return;
+  int was_open = e->state == E_OPEN;
+  SIO_LOGD("eio client: closed (%s)", reason);
+  teardown(e);
+  e->busy++;
+  e->cbs.on_close(e, e->arg, was_open, err, reason);
+  e->busy--;
+}
+
+/* ---- targets ---- */
+
+static void make_target(sio__eioc_t *e, char *buf, size_t cap, const char *transport) {
+  int sid = e->state == E_OPEN;
+  snprintf(buf, cap, "%s?EIO=4&transport=%s%s%s&t=%llx%s", e->t->path, transport,
+           sid ? "&sid=" : "", sid ? e->hs.sid : "", (unsigned long long)++e->seq,
+           e->t->query);
+}
+
+/* ---- timers ---- */
+
+static void on_timer(sio__timer_t *t, void *arg) {
+  (void)t;
+  sio__eioc_t *e = arg;
+  if (e->state == E_OPENING)
+    close_abrupt(e, SIO_ETIMEDOUT, "timeout");
+  else
+    close_abrupt(e, SIO_ETIMEDOUT, "ping timeout");
+  gone(e);
+}
+
+static void arm_watchdog(sio__eioc_t *e) {
+  sio__timer_start(e->timer, (uint64_t)e->hs.ping_interval + e->hs.ping_timeout);
+}
+
+/* ---- incoming packets ---- */
+
+static int send_pkt(sio__eioc_t *e, sio__eio_type_t type, int binary, const void *data,
+                    size_t len);
+
+static void start_probe(sio__eioc_t *e);
+
+static void on_opened(sio__eioc_t *e, const uint8_t *json, size_t len) {
+  if (sio__eio_parse_open(json, len, &e->hs) != 0 || e->hs.ping_interval == 0) {
+    close_abrupt(e, SIO_EPROTO, "parse error");
+    return;
+  }
+  if (e->hs.max_payload == 0) e->hs.max_payload = 1000000;
+  e->state = E_OPEN;
+  arm_watchdog(e);
+  e->busy++;
+  e->cbs.on_open(e, e->arg);
+  e->busy--;
+}
+
+/* One packet from the server; returns non-zero when processing must stop. */
+static int on_packet(sio__eioc_t *e, const sio__eio_packet_t *p) {
+  if (e->state == E_OPENING) {
+    if (p->type != SIO__EIO_OPEN || p->binary) {
+      close_abrupt(e, SIO_EPROTO, "parse error");
+      return 1;
+    }
+    on_opened(e, p->data, p->len);
+    if (e->dead || e->state != E_OPEN) return 1;
+    if (!e->ws && e->mode == SIO_TRANSPORT_POLLING_UPGRADE && e->hs.upgrade_websocket)
+      start_probe(e);
+    return 0;
+  }
+  if (e->state != E_OPEN) return 1;
+  switch (p->type) {
+    case SIO__EIO_PING:
+      arm_watchdog(e);
+      send_pkt(e, SIO__EIO_PONG, 0, p->data, p->len);
+      return e->state != E_OPEN;
+    case SIO__EIO_MESSAGE:
+      e->busy++;
+      e->cbs.on_message(e, e->arg, p->binary, p->data, p->len);
+      e->busy--;
+      return e->dead || e->state != E_OPEN;
+    case SIO__EIO_CLOSE:
+      close_abrupt(e, SIO_ECONNRESET, "transport close");
+      return 1;
+    case SIO__EIO_NOOP:
+    case SIO__EIO_PONG:
+      return 0;
+    default:
+      close_abrupt(e, SIO_EPROTO, "parse error");
+      return 1;
+  }
+}
+
+static int payload_cb(void *arg, const sio__eio_packet_t *p) {
+  return on_packet(arg, p);
+}
+
+/* ---- polling ---- */
+
+static void on_get(void *arg, int status, uint8_t *body, size_t len) {
+  sio__eioc_t *e = arg;
+  if (e->later_reason) return; /* closing: nothing more is read */
+  if (status != 200) {
+    close_abrupt(e, status < 0 ? status : SIO_EPROTO,
+                 e->state == E_OPENING ? "transport error" : "transport error");
+    gone(e);
+    return;
+  }
+  e->busy++;
+  int rc = sio__eio_decode_payload(body, len, payload_cb, e);
+  e->busy--;
+  if (gone(e)) return;
+  if (rc == SIO_EPROTO) {
+    close_abrupt(e, SIO_EPROTO, "parse error");
+    gone(e);
+    return;
+  }
+  if (e->state != E_OPEN || e->ws) return;
+  if (e->paused)
+    try_finish_upgrade(e);
+  else
+    poll_get(e);
+  gone(e);
+}
+
+static void poll_get(sio__eioc_t *e) {
+  if (sio__hc_busy(e->get)) return;
+  char target[1024];
+  make_target(e, target, sizeof(target), "polling");
+  /* A GET is held up to pingInterval: allow a margin past it. */
+  uint64_t to = e->state == E_OPEN
+                    ? (uint64_t)e->hs.ping_interval + e->hs.ping_timeout + 1000
+                    : e->open_timeout;
+  int rc = sio__hc_request(e->get, "GET", target, NULL, 0, to, on_get, e);
+  if (rc) close_abrupt(e, rc, "transport error");
+}
+
+static void on_later(sio__timer_t *t, void *arg);
+
+static void on_post(void *arg, int status, uint8_t *body, size_t len) {
+  (void)body, (void)len;
+  sio__eioc_t *e = arg;
+  if (e->later_reason) { /* closing: send the rest, then report */
+    if (status == 200 && e->qn)
+      flush_post(e);
+    else
+      on_later(NULL, e);
+    return;
+  }
+  if (status != 200) {
+    close_abrupt(e, status < 0 ? status : SIO_EPROTO, "transport error");
+    gone(e);
+    return;
+  }
+  if (e->state != E_OPEN || e->ws) return;
+  if (e->paused)
+    try_finish_upgrade(e);
+  else
+    flush_post(e);
+  gone(e);
+}
+
+static void flush_post(sio__eioc_t *e) {
+  if (e->qn == 0 || sio__hc_busy(e->post) || e->paused || e->ws) return;
+  /* Batch under maxPayload (1.11); the first packet always goes. */
+  size_t total = 1, k = 0;
+  for (; k < e->qn; k++) {
+    size_t n = e->q[k].data ? e->q[k].data->len : 0;
+    if (k > 0 && total + n > e->hs.max_payload) break;
+    total += n + 2;
+  }
+  sio__sb_t sb;
+  sio__sb_init(&sb, total + 16);
+  for (size_t i = 0; i < k; i++) {
+    qitem_t *it = &e->q[i];
+    sio__eio_payload_append(&sb, i == 0, (sio__eio_type_t)it->type, it->binary,
+                            it->data ? it->data->data : NULL,
+                            it->data ? it->data->len : 0);
+  }
+  if (sb.err) {
+    sio__sb_reset(&sb);
+    close_abrupt(e, SIO_ENOMEM, "transport error");
+    return;
+  }
+  for (size_t i = 0; i < k; i++) sio__rbuf_unref(e->q[i].data);
+  memmove(e->q, e->q + k, (e->qn - k) * sizeof(*e->q));
+  e->qn -= k;
+  char target[1024];
+  make_target(e, target, sizeof(target), "polling");
+  int rc = sio__hc_request(e->post, "POST", target, sio__sb_data(&sb), sio__sb_len(&sb),
+                           e->open_timeout, on_post, e);
+  sio__sb_reset(&sb);
+  if (rc) close_abrupt(e, rc, "transport error");
+}
+
+static int queue_pkt(sio__eioc_t *e, sio__eio_type_t type, int binary, const void *data,
+                     size_t len) {
+  if (e->qn == e->qcap) {
+    size_t ncap = e->qcap ? e->qcap * 2 : 16;
+    qitem_t *nq = sio__realloc(e->q, ncap * sizeof(*nq));
+    if (!nq) return SIO_ENOMEM;
+    e->q = nq;
+    e->qcap = ncap;
+  }
+  sio__rbuf_t *b = NULL;
+  if (len && !(b = sio__rbuf_from(data, len))) return SIO_ENOMEM;
+  e->q[e->qn].type = (uint8_t)type;
+  e->q[e->qn].binary = (uint8_t)binary;
+  e->q[e->qn].data = b;
+  e->qn++;
+  return 0;
+}
+
+/* ---- WebSocket ---- */
+
+static int ws_send(sio__ws_conn_t *c, sio__eio_type_t type, int binary, const void *data,
+                   size_t len) {
+  if (binary) return sio__ws_conn_send(c, 1, data, len);
+  uint8_t inl[256];
+  uint8_t *buf = len + 1 <= sizeof(inl) ? inl : sio__malloc(len + 1);
+  if (!buf) return SIO_ENOMEM;
+  buf[0] = (uint8_t)('0' + type);
+  if (len) memcpy(buf + 1, data, len);
+  int rc = sio__ws_conn_send(c, 0, buf, len + 1);
+  if (buf != inl) sio__free(buf);
+  return rc;
+}
+
+static int send_pkt(sio__eioc_t *e, sio__eio_type_t type, int binary, const void *data,
+                    size_t len) {
+  if (e->ws) return e->conn ? ws_send(e->conn, type, binary, data, len) : SIO_ENOTCONN;
+  int rc = queue_pkt(e, type, binary, data, len);
+  if (rc == 0) flush_post(e);
+  return rc;
+}
+
+static void ws_on_message(sio__ws_conn_t *c, void *arg, int binary, uint8_t *data,
+                          size_t len) {
+  sio__eioc_t *e = arg;
+  sio__eio_packet_t p;
+  if (c == e->probe) {
+    if (!binary && len == 6 && memcmp(data, "3probe", 6) == 0 && !e->paused) {
+      e->paused = 1;
+      try_finish_upgrade(e);
+      gone(e);
+    } else {
+      SIO_LOGD("eio client: probe failed, staying on polling");
+      drop_conn(&e->probe, 1000);
+    }
+    return;
+  }
+  if (sio__eio_decode_ws(data, len, binary, &p) != 0) {
+    close_abrupt(e, SIO_EPROTO, "parse error");
+    gone(e);
+    return;
+  }
+  on_packet(e, &p);
+  gone(e);
+}
+
+static void ws_on_close(sio__ws_conn_t *c, void *arg, uint16_t code, int err) {
+  (void)code;
+  sio__eioc_t *e = arg;
+  if (c == e->probe) {
+    e->probe = NULL;
+    if (e->paused) { /* the probe died while polling drained: resume */
+      e->paused = 0;
+      poll_get(e);
+      flush_post(e);
+      gone(e);
+    }
+    return;
+  }
+  if (c != e->conn) return;
+  e->conn = NULL;
+  close_abrupt(e, err ? err : SIO_ECONNRESET,
+               err && err != UV_EOF && err != SIO_ECONNRESET ? "transport error"
+                                                             : "transport close");
+  gone(e);
+}
+
+static const sio__ws_conn_cbs_t k_ws_cbs = {ws_on_message, ws_on_close};
+
+static void on_ws_first(void *arg, int err, sio__ws_conn_t *conn) {
+  sio__eioc_t *e = arg;
+  e->opening = NULL;
+  if (err) {
+    close_abrupt(e, err, "transport error");
+    gone(e);
+    return;
+  }
+  e->conn = conn;
+  e->ws = 1;
+  /* The open packet comes as the first text frame. */
+}
+
+static void on_ws_probe(void *arg, int err, sio__ws_conn_t *conn) {
+  sio__eioc_t *e = arg;
+  e->opening = NULL;
+  if (err) {
+    SIO_LOGD("eio client: upgrade failed (%s), staying on polling", sio_err_name(err));
+    return;
+  }
+  e->probe = conn;
+  if (ws_send(conn, SIO__EIO_PING, 0, "probe", 5) != 0) drop_conn(&e->probe, 1000);
+}
+
+static void start_probe(sio__eioc_t *e) {
+  char target[1024];
+  make_target(e, target, sizeof(target), "websocket");
+  e->opening =
+      sio__wsopen_start(e->t, target, e->open_timeout, &k_ws_cbs, e, on_ws_probe, e);
+}
+
+static void try_finish_upgrade(sio__eioc_t *e) {
+  if (!e->paused || !e->probe || sio__hc_busy(e->get) || sio__hc_busy(e->post)) return;
+  if (ws_send(e->probe, SIO__EIO_UPGRADE, 0, NULL, 0) != 0) {
+    drop_conn(&e->probe, 1000);
+    e->paused = 0;
+    poll_get(e);
+    flush_post(e);
+    return;
+  }
+  sio__hc_free(e->get);
+  sio__hc_free(e->post);
+  e->get = e->post = NULL;
+  e->conn = e->probe;
+  e->probe = NULL;
+  e->ws = 1;
+  e->paused = 0;
+  /* Packets queued while polling drained go first, in order. */
+  for (size_t i = 0; i < e->qn; i++) {
+    qitem_t *it = &e->q[i];
+    ws_send(e->conn, (sio__eio_type_t)it->type, it->binary,
+            it->data ? it->data->data : NULL, it->data ? it->data->len : 0);
+    sio__rbuf_unref(it->data);
+  }
+  e->qn = 0;
+  e->busy++;
+  if (e->cbs.on_upgrade) e->cbs.on_upgrade(e, e->arg);
+  e->busy--;
+}
+
+/* ---- API ---- */
+
+sio__eioc_t *sio__eioc_new(const sio__target_t *t, sio_transport_mode_t mode,
+                           uint32_t open_timeout, const sio__eioc_cbs_t *cbs, void *arg) {
+  sio__eioc_t *e = sio__calloc(1, sizeof(*e));
+  if (!e) return NULL;
+  e->t = t;
+  e->mode = mode;
+  e->open_timeout = open_timeout ? open_timeout : 20000;
+  e->cbs = *cbs;
+  e->arg = arg;
+  e->timer = sio__timer_new(t->loop, on_timer, e);
+  if (!e->timer) {
+    sio__free(e);
+    return NULL;
+  }
+  return e;
+}
+
+int sio__eioc_open(sio__eioc_t *e) {
+  if (e->state != E_NEW) return SIO_EINVAL;
+  e->state = E_OPENING;
+  sio__timer_start(e->timer, e->open_timeout);
+  if (e->mode == SIO_TRANSPORT_WEBSOCKET) {
+    char target[1024];
+    make_target(e, target, sizeof(target), "websocket");
+    e->opening =
+        sio__wsopen_start(e->t, target, e->open_timeout, &k_ws_cbs, e, on_ws_first, e);
+    if (!e->opening) return SIO_ENOMEM;
+    return 0;
+  }
+  e->get = sio__hc_new(e->t);
+  e->post = sio__hc_new(e->t);
+  if (!e->get || !e->post) return SIO_ENOMEM;
+  char target[1024];
+  make_target(e, target, sizeof(target), "polling");
+  return sio__hc_request(e->get, "GET", target, NULL, 0, e->open_timeout, on_get, e);
+}
+
+int sio__eioc_send(sio__eioc_t *e, int binary, const void *data, size_t len) {
+  if (e->state != E_OPEN || e->later_reason) return SIO_ENOTCONN;
+  return send_pkt(e, SIO__EIO_MESSAGE, binary, data, len);
+}
+
+static void on_later(sio__timer_t *t, void *arg) {
+  (void)t;
+  sio__eioc_t *e = arg;
+  const char *reason = e->later_reason;
+  teardown(e);
+  e->busy++;
+  e->cbs.on_close(e, e->arg, 0, 0, reason);
+  e->busy--;
+  gone(e);
+}
+
+void sio__eioc_close(sio__eioc_t *e) {
+  if (e->state == E_CLOSED || e->later_reason) return;
+  e->later_reason = "io client disconnect";
+  sio__timer_stop(e->timer);
+  sio__wsopen_cancel(e->opening);
+  e->opening = NULL;
+  drop_conn(&e->probe, 1000);
+  e->paused = 0;
+  e->later = sio__timer_new(e->t->loop, on_later, e);
+  if (!e->later) {
+    on_later(NULL, e);
+    return;
+  }
+  if (e->state == E_OPEN && e->ws) {
+    ws_send(e->conn, SIO__EIO_CLOSE, 0, NULL, 0);
+    drop_conn(&e->conn, 1000);
+  } else if (e->state == E_OPEN && queue_pkt(e, SIO__EIO_CLOSE, 0, NULL, 0) == 0) {
+    /* What is queued (the DISCONNECTs) and the close go in the last POSTs;
+     * the held GET is released by the server once it sees the close. */
+    flush_post(e);
+    sio__timer_start(e->later, 1000);
+    return;
+  }
+  sio__timer_start(e->later, 0);
+}
+
+void sio__eioc_free(sio__eioc_t *e) {
+  if (!e) return;
+  teardown(e);
+  e->dead = 1;
+  if (!e->busy) really_free(e);
+}
+
+const char *sio__eioc_transport(const sio__eioc_t *e) {
+  if (e->state != E_OPEN) return NULL;
+  return e->ws ? "websocket" : "polling";
+}
+
+const char *sio__eioc_sid(const sio__eioc_t *e) {
+  return e->state == E_OPEN ? e->hs.sid : NULL;
+}

@@ -1,0 +1,242 @@
+/* A minimal HTTP/1.1 requester for the polling transport: one keep-alive
+ * TCP connection, one request at a time, the response read by http-parser.
+ * A request on a kept-alive connection the server closed meanwhile is sent
+ * again once on a fresh connection (the server never saw it). */
+#include <http_parser.h>
+#include <string.h>
+
+#include "client/client_internal.h"
+#include "core/alloc.h"
+#include "io/stream.h"
+
+struct sio__hc {
+  const sio__target_t *t;
+  sio__stream_t *st;
+  int connected, reused, got_bytes, done, busy;
+  http_parser p;
+  sio__sb_t body;
+  sio__rbuf_t *req; /* the request bytes, kept for one resend */
+  sio__hc_cb cb;
+  void *arg;
+  uint64_t timeout;
+};
+
+static void noop_read(sio__stream_t *s, void *a, uint8_t *d, size_t n) {
+  (void)s, (void)a, (void)d, (void)n;
+}
+static void noop_err(sio__stream_t *s, void *a, int e) {
+  (void)a, (void)e;
+  sio__stream_close(s, 0);
+}
+static void noop_s(sio__stream_t *s, void *a) {
+  (void)s, (void)a;
+}
+static const sio__stream_cbs_t k_noop = {noop_read, noop_err, noop_s, noop_s, noop_s};
+
+/* Lets go of the stream: it closes on its own, never calling us again. */
+static void drop_stream(sio__hc_t *hc) {
+  if (!hc->st) return;
+  sio__stream_set_cbs(hc->st, &k_noop, NULL);
+  sio__stream_close(hc->st, 0);
+  hc->st = NULL;
+  hc->connected = 0;
+}
+
+static void finish(sio__hc_t *hc, int status) {
+  sio__hc_cb cb = hc->cb;
+  void *arg = hc->arg;
+  int keep = status > 0 && http_should_keep_alive(&hc->p);
+  sio__rbuf_t *body = status > 0 ? sio__sb_finish(&hc->body) : NULL;
+  sio__sb_reset(&hc->body);
+  if (status > 0 && !body) {
+    status = SIO_ENOMEM; /* empty bodies still get a buffer from sb_finish */
+  }
+  sio__rbuf_unref(hc->req);
+  hc->req = NULL;
+  hc->busy = 0;
+  hc->cb = NULL;
+  if (hc->st) sio__stream_timer_stop(hc->st);
+  if (!keep) drop_stream(hc);
+  if (cb) cb(arg, status, body ? body->data : NULL, body ? body->len : 0);
+  sio__rbuf_unref(body);
+}
+
+static int on_body(http_parser *p, const char *at, size_t len) {
+  sio__hc_t *hc = p->data;
+  if (sio__sb_len(&hc->body) + len > SIO__CLIENT_MAX_BODY) return 1;
+  sio__sb_append(&hc->body, at, len);
+  return 0;
+}
+static int on_complete(http_parser *p) {
+  sio__hc_t *hc = p->data;
+  hc->done = 1;
+  return 0;
+}
+static const http_parser_settings k_settings = {.on_body = on_body,
+                                                .on_message_complete = on_complete};
+
+static void start_connect(sio__hc_t *hc);
+
+static void on_read(sio__stream_t *s, void *arg, uint8_t *data, size_t len) {
+  (void)s;
+  sio__hc_t *hc = arg;
+  if (!hc->busy) { /* bytes nobody asked for */
+    drop_stream(hc);
+    return;
+  }
+  hc->got_bytes = 1;
+  size_t n = http_parser_execute(&hc->p, &k_settings, (const char *)data, len);
+  if (hc->done) {
+    finish(hc, (int)hc->p.status_code ? (int)hc->p.status_code : SIO_EPROTO);
+    return;
+  }
+  if (n != len || HTTP_PARSER_ERRNO(&hc->p) != HPE_OK) {
+    drop_stream(hc);
+    finish(hc, SIO_EPROTO);
+  }
+}
+
+static void on_error(sio__stream_t *s, void *arg, int err) {
+  (void)s;
+  sio__hc_t *hc = arg;
+  if (!hc->busy) {
+    drop_stream(hc);
+    return;
+  }
+  if (hc->got_bytes && err == UV_EOF) { /* a body delimited by the close */
+    http_parser_execute(&hc->p, &k_settings, NULL, 0);
+    if (hc->done) {
+      drop_stream(hc);
+      finish(hc, (int)hc->p.status_code);
+      return;
+    }
+  }
+  drop_stream(hc);
+  if (hc->reused && !hc->got_bytes) { /* stale keep-alive connection: once more */
+    hc->reused = 0;
+    start_connect(hc);
+    return;
+  }
+  finish(hc, err == UV_EOF ? SIO_ECONNRESET : err);
+}
+
+static void on_timer(sio__stream_t *s, void *arg) {
+  (void)s;
+  sio__hc_t *hc = arg;
+  drop_stream(hc);
+  if (hc->busy) finish(hc, SIO_ETIMEDOUT);
+}
+
+static void on_defer(sio__stream_t *s, void *arg) {
+  (void)s;
+  sio__hc_t *hc = arg;
+  /* A failure found while starting (connect could not begin). */
+  if (hc->busy && !hc->st) finish(hc, SIO_ECONNRESET);
+}
+
+static void on_close(sio__stream_t *s, void *arg) {
+  (void)arg;
+  (void)s;
+}
+
+static const sio__stream_cbs_t k_cbs = {on_read, on_error, on_timer, on_defer, on_close};
+
+static void send_req(sio__hc_t *hc) {
+  http_parser_init(&hc->p, HTTP_RESPONSE);
+  hc->p.data = hc;
+  hc->done = 0;
+  hc->got_bytes = 0;
+  sio__sb_reset(&hc->body);
+  sio__sb_init(&hc->body, 256);
+  sio__stream_timer_start(hc->st, hc->timeout);
+  if (sio__stream_write(hc->st, hc->req, 0, hc->req->len) != 0) {
+    /* on_error follows from the loop */
+  }
+}
+
+static void on_connect(sio__stream_t *s, void *arg, int status) {
+  sio__hc_t *hc = arg;
+  if (status != 0) {
+    drop_stream(hc);
+    finish(hc, status);
+    return;
+  }
+  hc->connected = 1;
+  if (sio__stream_read_start(s) != 0) {
+    drop_stream(hc);
+    finish(hc, SIO_ECONNRESET);
+    return;
+  }
+  send_req(hc);
+}
+
+static void start_connect(sio__hc_t *hc) {
+  hc->st = sio__stream_connect(hc->t->loop, hc->t->ip, hc->t->port, on_connect, hc);
+  if (!hc->st) {
+    finish(hc, SIO_ECONNRESET);
+    return;
+  }
+  sio__stream_set_cbs(hc->st, &k_cbs, hc);
+  sio__stream_timer_start(hc->st, hc->timeout);
+}
+
+sio__hc_t *sio__hc_new(const sio__target_t *t) {
+  sio__hc_t *hc = sio__calloc(1, sizeof(*hc));
+  if (hc) hc->t = t;
+  return hc;
+}
+
+int sio__hc_busy(const sio__hc_t *hc) {
+  return hc->busy;
+}
+
+int sio__hc_request(sio__hc_t *hc, const char *method, const char *target,
+                    const void *body, size_t len, uint64_t timeout_ms, sio__hc_cb cb,
+                    void *arg) {
+  if (hc->busy) return SIO_EBUSY;
+  sio__sb_t sb;
+  sio__sb_init(&sb, 256 + len);
+  sio__sb_printf(&sb, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: keep-alive\r\n", method,
+                 target, hc->t->host);
+  sio__sb_puts(&sb, "Accept: */*\r\n");
+  if (body) {
+    sio__sb_puts(&sb, "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: ");
+    sio__sb_put_u64(&sb, len);
+    sio__sb_puts(&sb, "\r\n");
+  }
+  sio__sb_puts(&sb, hc->t->headers);
+  sio__sb_puts(&sb, "\r\n");
+  if (body) sio__sb_append(&sb, body, len);
+  sio__rbuf_t *req = sio__sb_finish(&sb);
+  if (!req) return SIO_ENOMEM;
+  hc->req = req;
+  hc->busy = 1;
+  hc->cb = cb;
+  hc->arg = arg;
+  hc->timeout = timeout_ms;
+  if (hc->st && hc->connected && !sio__stream_is_closing(hc->st)) {
+    hc->reused = 1;
+    send_req(hc);
+  } else {
+    drop_stream(hc);
+    hc->reused = 0;
+    hc->st = sio__stream_connect(hc->t->loop, hc->t->ip, hc->t->port, on_connect, hc);
+    if (!hc->st) {
+      sio__rbuf_unref(hc->req);
+      hc->req = NULL;
+      hc->busy = 0;
+      return SIO_ECONNRESET;
+    }
+    sio__stream_set_cbs(hc->st, &k_cbs, hc);
+    sio__stream_timer_start(hc->st, hc->timeout);
+  }
+  return 0;
+}
+
+void sio__hc_free(sio__hc_t *hc) {
+  if (!hc) return;
+  drop_stream(hc);
+  sio__rbuf_unref(hc->req);
+  sio__sb_reset(&hc->body);
+  sio__free(hc);
+}

@@ -1,0 +1,70 @@
+// Node reference counterpart of tests/servers/sio_test_server.c for the C
+// client's tests (tests/interop/client.test.mjs): socket.io 4.8.4 with the
+// same events the client driver uses.
+//   on connection      emits `auth` with the CONNECT payload
+//   echo ...args       emits `echo` with the same args
+//   echo-ack ...args   acknowledges with the same args
+//   make-binary        acks [<01 02 03>, {"nested": <04 05>, "n": 1}]
+//   server-ack ms ev ...args  emits ev with an ack to the sender (timeout ms)
+//                      and acks {"err":null|"timeout","reply":[...]}
+//   disconnect-me      the server disconnects the socket
+//   handshake          acks {"query": the `foo` query parameter, "header": X-Test}
+// "/private": refused unless auth.token == "secret" ("not authorized",
+// data {"code":42}). "/custom": emits `auth` like "/".
+// Usage: node ref/sio_ref_server.mjs [--port N] [--ping-interval MS] [--ping-timeout MS]
+//                                    [--max-payload BYTES]
+import http from 'node:http';
+import { Server } from 'socket.io';
+
+function arg(name, def) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}
+const port = arg('--port', 0);
+const httpServer = http.createServer();
+const io = new Server(httpServer, {
+  pingInterval: arg('--ping-interval', 25000),
+  pingTimeout: arg('--ping-timeout', 20000),
+  maxHttpBufferSize: arg('--max-payload', 1e6),
+  cors: { origin: '*' },
+});
+
+function setup(nsp) {
+  nsp.on('connection', (socket) => {
+    socket.emit('auth', socket.handshake.auth);
+    socket.on('echo', (...args) => socket.emit('echo', ...args));
+    socket.on('echo-ack', (...args) => {
+      const ack = args.pop();
+      if (typeof ack === 'function') ack(...args);
+    });
+    socket.on('make-binary', (ack) => {
+      ack(Buffer.from([1, 2, 3]), { nested: Buffer.from([4, 5]), n: 1 });
+    });
+    socket.on('server-ack', (ms, ev, ...rest) => {
+      const ack = rest.pop();
+      socket.timeout(ms).emit(ev, ...rest, (err, ...reply) => {
+        ack({ err: err ? 'timeout' : null, reply });
+      });
+    });
+    socket.on('disconnect-me', () => socket.disconnect());
+    socket.on('handshake', (ack) => ack({
+      query: socket.handshake.query.foo ?? null,
+      header: socket.handshake.headers['x-test'] ?? '',
+    }));
+  });
+}
+setup(io.of('/'));
+setup(io.of('/custom'));
+const priv = io.of('/private');
+priv.use((socket, next) => {
+  if (socket.handshake.auth && socket.handshake.auth.token === 'secret') return next();
+  const err = new Error('not authorized');
+  err.data = { code: 42 };
+  next(err);
+});
+setup(priv);
+
+httpServer.listen(port, '127.0.0.1', () => {
+  console.log(`listening on 127.0.0.1:${httpServer.address().port}`);
+});
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));

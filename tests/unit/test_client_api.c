@@ -1,0 +1,219 @@
+/* Unit tests of the client API without a server: options, URLs, namespace
+ * sockets, the offline emit buffer and its bound, ack callbacks that run
+ * exactly once (timeout, cancel), reconnection events against a refused
+ * port, and a close that never reconnects and leaves the loop closable. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <uv.h>
+
+#include "client/client_opts.h"
+#include "sio/client.h"
+
+/* A port on 127.0.0.1 where nobody listens (bound, then closed). */
+static int dead_port(void) {
+  uv_loop_t loop;
+  uv_tcp_t t;
+  struct sockaddr_in a;
+  uv_loop_init(&loop);
+  uv_tcp_init(&loop, &t);
+  uv_ip4_addr("127.0.0.1", 0, &a);
+  assert_int_equal(uv_tcp_bind(&t, (const struct sockaddr *)&a, 0), 0);
+  struct sockaddr_storage ss;
+  int len = sizeof(ss);
+  uv_tcp_getsockname(&t, (struct sockaddr *)&ss, &len);
+  int port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  uv_close((uv_handle_t *)&t, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  return port;
+}
+
+static void test_opts(void **state) {
+  (void)state;
+  sio_client_opts_t *o = sio_client_opts_new();
+  assert_non_null(o);
+  assert_int_equal(o->delay, 1000);
+  assert_int_equal(o->delay_max, 5000);
+  assert_int_equal(o->reconnection, 1);
+  assert_int_equal(sio_client_opts_set_path(o, "/x"), 0);
+  assert_string_equal(o->path, "/x/");
+  assert_int_equal(sio_client_opts_set_path(o, "x"), SIO_EINVAL);
+  assert_int_equal(sio_client_opts_add_header(o, "X-A", "1\r\nEvil: 1"), SIO_EINVAL);
+  assert_int_equal(sio_client_opts_add_header(o, "X-A", "1"), 0);
+  assert_int_equal(sio_client_opts_add_query(o, "k y", "a&b"), 0);
+  assert_memory_equal(sio__sb_data(&o->query), "&k%20y=a%26b", 12);
+  sio_client_opts_set_reconnection_delay(o, 300, 100); /* max below min: clamped */
+  assert_int_equal(o->delay_max, 300);
+  sio_client_opts_free(o);
+}
+
+static void test_urls(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  sio_client_t *c = NULL;
+  assert_int_equal(sio_client_new(&loop, "https://127.0.0.1:1", NULL, &c), SIO_EINVAL);
+  assert_int_equal(sio_client_new(&loop, "http://127.0.0.1:99999", NULL, &c), SIO_EINVAL);
+  assert_int_equal(sio_client_new(&loop, "http://127.0.0.1:12x", NULL, &c), SIO_EINVAL);
+  assert_int_equal(sio_client_new(&loop, "http://[::1", NULL, &c), SIO_EINVAL);
+  const char *good[] = {"http://127.0.0.1:3000", "ws://localhost:1/", "http://[::1]:80/x",
+                        "127.0.0.1:5"};
+  for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+    assert_int_equal(sio_client_new(&loop, good[i], NULL, &c), 0);
+    assert_null(sio_client_transport(c));
+    assert_null(sio_client_sid(c));
+    sio_client_close(c, NULL, NULL);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+typedef struct {
+  int acks, last_status, closed, errors, attempts, failed, reconnect_errors, after_close;
+  int connect_errors;
+} counts_t;
+
+static void on_ack(sio_client_socket_t *s, int status, const sio_argv_t *reply,
+                   void *arg) {
+  (void)s, (void)reply;
+  counts_t *k = arg;
+  k->acks++;
+  k->last_status = status;
+}
+
+static void on_closed(sio_client_t *c, void *arg) {
+  (void)c;
+  counts_t *k = arg;
+  k->closed++;
+}
+
+static void on_event(sio_client_t *c, sio_client_event_t ev, int value,
+                     const char *reason, void *arg) {
+  (void)c, (void)value, (void)reason;
+  counts_t *k = arg;
+  if (k->closed) k->after_close++;
+  if (ev == SIO_CLIENT_ERROR) k->errors++;
+  if (ev == SIO_CLIENT_RECONNECT_ATTEMPT) k->attempts++;
+  if (ev == SIO_CLIENT_RECONNECT_ERROR) k->reconnect_errors++;
+  if (ev == SIO_CLIENT_RECONNECT_FAILED) k->failed++;
+}
+
+static void on_connect_error(sio_client_socket_t *s, const char *m, const char *d,
+                             void *arg) {
+  (void)s, (void)m, (void)d;
+  counts_t *k = arg;
+  k->connect_errors++;
+}
+
+static void test_sockets_and_buffer(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  char url[64];
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d", dead_port());
+  sio_client_opts_t *o = sio_client_opts_new();
+  sio_client_opts_set_max_buffered(o, 2);
+  sio_client_opts_set_reconnection(o, 0);
+  sio_client_t *c;
+  assert_int_equal(sio_client_new(&loop, url, o, &c), 0);
+  sio_client_opts_free(o);
+  assert_null(sio_client_socket(c, "chat"));
+  sio_client_socket_t *s = sio_client_socket(c, "/");
+  assert_non_null(s);
+  assert_ptr_equal(sio_client_socket(c, "/"), s);
+  assert_string_equal(sio_client_socket_nsp(s), "/");
+  assert_int_equal(sio_client_socket_set_auth(s, "[1]"), SIO_EINVAL);
+  assert_int_equal(sio_client_socket_set_auth(s, "{\"a\":1}"), 0);
+  /* Not connecting: nothing is buffered. */
+  assert_int_equal(sio_client_socket_emit(s, "x", NULL), SIO_ENOTCONN);
+  assert_int_equal(sio_client_socket_connect(s), 0);
+  assert_int_equal(sio_client_socket_emit(s, "connect", NULL), SIO_EINVAL);
+  counts_t k = {0};
+  assert_int_equal(sio_client_socket_emit_with_ack(s, "x", NULL, 0, on_ack, &k), 0);
+  assert_int_equal(sio_client_socket_emit(s, "y", NULL), 0);
+  assert_int_equal(sio_client_socket_emit(s, "z", NULL), SIO_ELIMIT);
+  assert_int_equal(sio_client_socket_connected(s), 0);
+  assert_null(sio_client_socket_id(s));
+  sio_client_close(c, on_closed, &k);
+  /* The pending ack is cancelled by the close, exactly once. */
+  assert_int_equal(k.acks, 1);
+  assert_int_equal(k.last_status, SIO_ECANCELED);
+  sio_client_close(c, on_closed, &k); /* idempotent */
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(k.closed, 1);
+  assert_int_equal(k.acks, 1);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void test_ack_timeout_offline(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  char url[64];
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d", dead_port());
+  sio_client_opts_t *o = sio_client_opts_new();
+  sio_client_opts_set_reconnection_delay(o, 5000, 5000);
+  sio_client_t *c;
+  assert_int_equal(sio_client_new(&loop, url, o, &c), 0);
+  sio_client_opts_free(o);
+  sio_client_socket_t *s = sio_client_socket(c, "/");
+  counts_t k = {0};
+  sio_client_socket_connect(s);
+  assert_int_equal(sio_client_socket_emit_with_ack(s, "x", NULL, 20, on_ack, &k), 0);
+  while (k.acks == 0) uv_run(&loop, UV_RUN_ONCE);
+  assert_int_equal(k.last_status, SIO_ETIMEDOUT);
+  /* The client now waits 5 s to reconnect: the close must cancel that. */
+  sio_client_close(c, on_closed, &k);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(k.acks, 1);
+  assert_int_equal(k.closed, 1);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void test_reconnect_attempts_then_give_up(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  char url[64];
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d", dead_port());
+  sio_client_opts_t *o = sio_client_opts_new();
+  sio_client_opts_set_reconnection_delay(o, 10, 20);
+  sio_client_opts_set_reconnection_attempts(o, 2);
+  sio_client_opts_set_transports(o, SIO_TRANSPORT_WEBSOCKET);
+  sio_client_t *c;
+  assert_int_equal(sio_client_new(&loop, url, o, &c), 0);
+  sio_client_opts_free(o);
+  counts_t k = {0};
+  sio_client_on_event(c, on_event, &k);
+  sio_client_socket_t *s = sio_client_socket(c, "/");
+  sio_client_socket_on_connect_error(s, on_connect_error, &k);
+  sio_client_socket_connect(s);
+  /* Nothing is active once the client gave up: uv_run returns. */
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(k.errors, 1);
+  assert_int_equal(k.attempts, 2);
+  assert_int_equal(k.reconnect_errors, 2);
+  assert_int_equal(k.failed, 1);
+  assert_int_equal(k.connect_errors, 3);
+  sio_client_close(c, on_closed, &k);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(k.closed, 1);
+  assert_int_equal(k.after_close, 0);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_opts),
+      cmocka_unit_test(test_urls),
+      cmocka_unit_test(test_sockets_and_buffer),
+      cmocka_unit_test(test_ack_timeout_offline),
+      cmocka_unit_test(test_reconnect_attempts_then_give_up),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
