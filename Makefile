@@ -1,12 +1,12 @@
 # The front door. Targets stay stable: make, make test, make run, make install,
-# make conformance-server PORT=N, make test-asan.
+# make conformance-server PORT=N, make bench-server PORT=N, make test-asan.
 BUILD ?= build
 BUILD_ASAN ?= build-asan
 PORT ?= 3000
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-asan run install conformance-server clean format format-check
+.PHONY: all deps build test test-asan run install conformance-server bench-server clean format format-check
 
 all: build
 
@@ -37,6 +37,9 @@ run: deps build
 
 conformance-server: build
 	@$(BUILD)/conformance_server --port $(PORT)
+
+bench-server: build
+	@$(BUILD)/bench_server --port $(PORT)
 
 install: build
 	@cmake --install $(BUILD)

@@ -33,7 +33,7 @@ if ((${#missing[@]})); then
 fi
 
 # npm packages for every folder with a committed lockfile.
-for lock in tests/*/package-lock.json examples/*/package-lock.json; do
+for lock in tests/*/package-lock.json examples/*/package-lock.json bench/package-lock.json; do
   [[ -f $lock ]] || continue
   dir=$(dirname "$lock")
   stamp="$dir/node_modules/.sio-lock-stamp"
