@@ -245,13 +245,21 @@ SIO_EXTERN void *sio_client_socket_get_data(const sio_client_socket_t *s);
 /* ======================================================================
  * The simple blocking client (python-socketio's SimpleClient)
  *
- * Design: the simple client owns a private loop and runs it ONLY inside its
- * calls, in the calling thread (no thread of its own). Between calls
- * nothing is serviced: events wait in the kernel and in its queue, and the
- * server's pings go unanswered, so a program that stays away longer than
- * the server's pingTimeout loses the connection (the client then reconnects
- * by itself on the next call). Call sio_simple_receive() regularly. One
- * simple client must be used by one thread at a time.
+ * Design: sio_simple_connect() starts a thread of its own running a private
+ * loop with the client above on it, so the connection lives between calls:
+ * pings are answered and a lost session reconnects by itself however long
+ * the program stays away. The calls below hand their work to that thread
+ * and block until it is done or their time is up.
+ *
+ * Received events wait in a queue for sio_simple_receive(), at most 1024:
+ * past that the OLDEST queued event is dropped (the loop thread never
+ * blocks, so the heartbeat keeps going) and counted by
+ * sio_simple_dropped().
+ *
+ * Threads: emit, call, receive, connected, sid and dropped may be called
+ * from any threads, also at the same time (a mutex guards the shared
+ * state; each event is received by exactly one caller). disconnect must be
+ * called exactly once, after every other call on the client returned.
  * ====================================================================== */
 
 typedef struct sio_simple sio_simple_t;
@@ -271,26 +279,34 @@ SIO_EXTERN void sio_simple_msg_free(sio_simple_msg_t *m);
 /* Connects to url, namespace nsp (NULL for "/") with an optional auth
  * object (JSON text or NULL) within timeout_ms. opts may be NULL (copied).
  * 0 and *out; SIO_ETIMEDOUT; SIO_ECONNRESET (refused: the refusal message
- * is logged); SIO_EINVAL; SIO_ENOMEM. */
+ * is logged); SIO_EINVAL; SIO_ENOMEM. On failure nothing is left (the
+ * thread is joined). */
 SIO_EXTERN int sio_simple_connect(const char *url, const char *nsp, const char *auth,
                                   const sio_client_opts_t *opts, uint32_t timeout_ms,
                                   sio_simple_t **out);
 /* Emits (buffered while reconnecting). Errors as sio_client_socket_emit. */
 SIO_EXTERN int sio_simple_emit(sio_simple_t *sc, const char *event,
                                const sio_args_t *args);
-/* Emits and waits for the ack: 0 and *reply (owned), SIO_ETIMEDOUT,
- * SIO_ECANCELED (disconnected). */
+/* Emits and waits for the ack (timeout_ms > 0): 0 and *reply (owned),
+ * SIO_ETIMEDOUT, SIO_ECANCELED (disconnected), or an emit error. */
 SIO_EXTERN int sio_simple_call(sio_simple_t *sc, const char *event,
                                const sio_args_t *args, uint32_t timeout_ms,
                                sio_simple_msg_t **reply);
-/* The next event (queued or arriving within timeout_ms): 0 and *msg (owned),
- * or SIO_ETIMEDOUT. Events the server sent with an ack request are answered
- * with no arguments. */
+/* The next event (queued or arriving within timeout_ms; 0 takes only a
+ * queued one): 0 and *msg (owned), or SIO_ETIMEDOUT. Events the server sent with an ack
+ * request are answered with no arguments. */
 SIO_EXTERN int sio_simple_receive(sio_simple_t *sc, uint32_t timeout_ms,
                                   sio_simple_msg_t **msg);
 /* 1 while connected. */
 SIO_EXTERN int sio_simple_connected(const sio_simple_t *sc);
-/* Disconnects, closes and frees everything (the private loop included). */
+/* Copies the socket id the server gave (NUL-terminated) into buf: 0,
+ * SIO_ENOTCONN (not connected now; buf ""), SIO_EMSGSIZE (cap too small;
+ * buf ""), SIO_EINVAL. A reconnection gets a new id. */
+SIO_EXTERN int sio_simple_sid(const sio_simple_t *sc, char *buf, size_t cap);
+/* How many received events were dropped because the queue was full. */
+SIO_EXTERN uint64_t sio_simple_dropped(const sio_simple_t *sc);
+/* Disconnects, stops and joins the thread, frees everything (the private
+ * loop included). sc may be NULL. */
 SIO_EXTERN void sio_simple_disconnect(sio_simple_t *sc);
 
 #ifdef __cplusplus

@@ -36,8 +36,9 @@ struct sio__eioc {
   int paused;             /* 3probe received: polling drains */
   qitem_t *q;
   size_t qn, qcap;
-  sio__timer_t *timer; /* open timeout, then the heartbeat watchdog */
-  sio__timer_t *later; /* the deferred close notice */
+  sio__timer_t *timer;  /* open timeout, then the heartbeat watchdog */
+  sio__timer_t *later;  /* the deferred close notice */
+  sio__timer_t *ptimer; /* bounds the wait for 3probe */
   const char *later_reason;
   uint64_t seq;
 };
@@ -86,7 +87,8 @@ static void teardown(sio__eioc_t *e) {
   drop_conn(&e->conn, 1000);
   sio__timer_free(e->timer);
   sio__timer_free(e->later);
-  e->timer = e->later = NULL;
+  sio__timer_free(e->ptimer);
+  e->timer = e->later = e->ptimer = NULL;
   e->state = E_CLOSED;
 }
 
@@ -330,6 +332,7 @@ static void ws_on_message(sio__ws_conn_t *c, void *arg, int binary, uint8_t *dat
   sio__eio_packet_t p;
   if (c == e->probe) {
     if (!binary && len == 6 && memcmp(data, "3probe", 6) == 0 && !e->paused) {
+      if (e->ptimer) sio__timer_stop(e->ptimer);
       e->paused = 1;
       try_finish_upgrade(e);
       gone(e);
@@ -384,6 +387,15 @@ static void on_ws_first(void *arg, int err, sio__ws_conn_t *conn) {
   /* The open packet comes as the first text frame. */
 }
 
+static void on_probe_timeout(sio__timer_t *t, void *arg) {
+  (void)t;
+  sio__eioc_t *e = arg;
+  /* Once 3probe came, polling drains under its own request timeouts. */
+  if (!e->probe || e->paused) return;
+  SIO_LOGD("eio client: no answer to the probe, staying on polling");
+  drop_conn(&e->probe, 1000);
+}
+
 static void on_ws_probe(void *arg, int err, sio__ws_conn_t *conn) {
   sio__eioc_t *e = arg;
   e->opening = NULL;
@@ -392,7 +404,13 @@ static void on_ws_probe(void *arg, int err, sio__ws_conn_t *conn) {
     return;
   }
   e->probe = conn;
-  if (ws_send(conn, SIO__EIO_PING, 0, "probe", 5) != 0) drop_conn(&e->probe, 1000);
+  if (ws_send(conn, SIO__EIO_PING, 0, "probe", 5) != 0) {
+    drop_conn(&e->probe, 1000);
+    return;
+  }
+  /* A server that never answers the probe must not keep it open forever. */
+  if (!e->ptimer) e->ptimer = sio__timer_new(e->t->loop, on_probe_timeout, e);
+  if (e->ptimer) sio__timer_start(e->ptimer, e->open_timeout);
 }
 
 static void start_probe(sio__eioc_t *e) {

@@ -1,6 +1,14 @@
-/* The blocking simple client: a private loop run only inside its calls, in
- * the calling thread, until what the call waits for happened or its time is
- * up (a timer on the same loop bounds every wait). See sio/client.h. */
+/* The blocking simple client: a private loop on a thread of its own runs
+ * the async client, so pings are answered and reconnections happen while
+ * the program is busy elsewhere. The blocking calls hand work to that
+ * thread (a job list under the mutex, then a uv_async_t wake-up) and wait
+ * on the condition variable; received events are queued for receive().
+ * See sio/client.h.
+ *
+ * Which thread touches what: the loop thread alone touches the loop, the
+ * client and its socket (after connect() started the thread; before that,
+ * connect() sets them up in the caller's thread while nothing runs). Every
+ * field marked "mu" is read and written only with the mutex held. */
 #include <stdio.h>
 #include <string.h>
 
@@ -8,21 +16,46 @@
 #include "core/alloc.h"
 #include "core/log.h"
 
+/* Received events kept for receive(); past it the oldest is dropped. */
+#define SIO__SIMPLE_MAX_QUEUED 1024
+
 typedef struct qnode {
   struct qnode *next;
   sio_simple_msg_t *m;
 } qnode_t;
 
+enum { JOB_EMIT, JOB_CALL };
+
+/* A blocking call's request, on the caller's stack: the caller waits until
+ * done, and the loop thread never touches it after setting done. */
+typedef struct job {
+  struct job *next;
+  sio_simple_t *sc;
+  int kind;
+  const char *event;
+  const sio_args_t *args; /* borrowed: the caller waits while it is encoded */
+  uint32_t timeout_ms;
+  int done, rc;            /* mu */
+  sio_simple_msg_t *reply; /* mu; JOB_CALL */
+} job_t;
+
 struct sio_simple {
   uv_loop_t loop;
+  uv_async_t wake;
+  uv_thread_t thread;
+  int thread_started;
+  uv_mutex_t mu;
+  uv_cond_t cv; /* broadcast on every change of a mu field */
   sio_client_t *c;
   sio_client_socket_t *s;
-  sio__timer_t *timer;
-  int timed_out;
-  int connected, refused, closed;
-  qnode_t *head, *tail;
-  sio_simple_msg_t *reply;
-  int reply_status, reply_done;
+  int closing;             /* loop thread: sio_client_close() called */
+  job_t *jobs, *jobs_tail; /* mu */
+  int stop;                /* mu: disconnect() asked */
+  int connected, refused;  /* mu */
+  char sid[64];            /* mu: the socket id of the last connection */
+  qnode_t *head, *tail;    /* mu */
+  size_t nqueued;          /* mu */
+  uint64_t dropped;        /* mu */
 };
 
 void sio_simple_msg_free(sio_simple_msg_t *m) {
@@ -66,69 +99,180 @@ oom:
   return NULL;
 }
 
+/* ---- the loop thread ---- */
+
 static void on_any(sio_client_socket_t *s, const char *event, const sio_argv_t *args,
                    sio_client_ack_t *ack, void *arg) {
   (void)s;
   sio_simple_t *sc = arg;
   sio_simple_msg_t *m = msg_copy(event, args);
   qnode_t *q = m ? sio__calloc(1, sizeof(*q)) : NULL;
+  if (ack) sio_client_ack_send(ack, NULL);
   if (!q) {
     sio_simple_msg_free(m);
     SIO_LOGW("simple client: out of memory, event dropped");
-  } else {
-    q->m = m;
-    if (sc->tail)
-      sc->tail->next = q;
-    else
-      sc->head = q;
-    sc->tail = q;
+    return;
   }
-  if (ack) sio_client_ack_send(ack, NULL);
+  q->m = m;
+  qnode_t *old = NULL;
+  uv_mutex_lock(&sc->mu);
+  if (sc->tail)
+    sc->tail->next = q;
+  else
+    sc->head = q;
+  sc->tail = q;
+  /* Never block the loop (pings must be answered): drop the oldest. */
+  if (++sc->nqueued > SIO__SIMPLE_MAX_QUEUED) {
+    old = sc->head;
+    sc->head = old->next;
+    sc->nqueued--;
+    if (sc->dropped++ == 0)
+      SIO_LOGW("simple client: receive queue full, dropping the oldest events");
+  }
+  uv_cond_broadcast(&sc->cv);
+  uv_mutex_unlock(&sc->mu);
+  if (old) {
+    sio_simple_msg_free(old->m);
+    sio__free(old);
+  }
 }
 
 static void on_connect(sio_client_socket_t *s, void *arg) {
-  (void)s;
   sio_simple_t *sc = arg;
+  const char *id = sio_client_socket_id(s);
+  uv_mutex_lock(&sc->mu);
   sc->connected = 1;
+  snprintf(sc->sid, sizeof(sc->sid), "%s", id ? id : "");
+  uv_cond_broadcast(&sc->cv);
+  uv_mutex_unlock(&sc->mu);
 }
 
 static void on_connect_error(sio_client_socket_t *s, const char *message,
                              const char *data, void *arg) {
-  (void)s;
   sio_simple_t *sc = arg;
   SIO_LOGW("simple client: connect error: %s%s%s", message, data ? " " : "",
            data ? data : "");
-  /* Only a refusal by the server ends the wait; open failures retry. */
-  if (!sio_client_socket_connected(s) && sc->s->want == 0) sc->refused = 1;
+  /* Only a refusal by the server ends connect()'s wait; open failures retry. */
+  if (sio_client_socket_connected(s) || sc->s->want != 0) return;
+  uv_mutex_lock(&sc->mu);
+  sc->refused = 1;
+  uv_cond_broadcast(&sc->cv);
+  uv_mutex_unlock(&sc->mu);
 }
 
 static void on_disconnect(sio_client_socket_t *s, const char *reason, void *arg) {
   (void)s, (void)reason;
   sio_simple_t *sc = arg;
+  uv_mutex_lock(&sc->mu);
   sc->connected = 0;
+  uv_cond_broadcast(&sc->cv);
+  uv_mutex_unlock(&sc->mu);
 }
 
-static void on_timer(sio__timer_t *t, void *arg) {
-  (void)t;
-  sio_simple_t *sc = arg;
-  sc->timed_out = 1;
+static void job_finish(sio_simple_t *sc, job_t *j, int rc, sio_simple_msg_t *reply) {
+  uv_mutex_lock(&sc->mu);
+  j->rc = rc;
+  j->reply = reply;
+  j->done = 1;
+  uv_cond_broadcast(&sc->cv);
+  uv_mutex_unlock(&sc->mu);
+}
+
+static void on_reply(sio_client_socket_t *s, int status, const sio_argv_t *reply,
+                     void *arg) {
+  (void)s;
+  job_t *j = arg;
+  sio_simple_msg_t *m = NULL;
+  if (status == 0 && !(m = msg_copy(NULL, reply))) status = SIO_ENOMEM;
+  job_finish(j->sc, j, status, m);
 }
 
 static void on_closed(sio_client_t *c, void *arg) {
   (void)c;
   sio_simple_t *sc = arg;
-  sc->closed = 1;
+  sc->c = NULL;
+  sc->s = NULL;
+  /* The last handle of ours: uv_run() returns once the client's are gone. */
+  uv_close((uv_handle_t *)&sc->wake, NULL);
+}
+
+static void on_wake(uv_async_t *a) {
+  sio_simple_t *sc = a->data;
+  uv_mutex_lock(&sc->mu);
+  job_t *j = sc->jobs;
+  sc->jobs = sc->jobs_tail = NULL;
+  int stop = sc->stop;
+  uv_mutex_unlock(&sc->mu);
+  while (j) {
+    job_t *next = j->next; /* j may be gone once finished */
+    int rc;
+    if (!sc->s) {
+      job_finish(sc, j, SIO_ENOTCONN, NULL);
+    } else if (j->kind == JOB_EMIT) {
+      rc = sio_client_socket_emit(sc->s, j->event, j->args);
+      job_finish(sc, j, rc, NULL);
+    } else {
+      /* The ack callback runs exactly once (reply, its own timeout, or a
+       * cancel by the close): that finishes the job. */
+      rc = sio_client_socket_emit_with_ack(sc->s, j->event, j->args, j->timeout_ms,
+                                           on_reply, j);
+      if (rc) job_finish(sc, j, rc, NULL);
+    }
+    j = next;
+  }
+  if (!stop || sc->closing) return;
+  sc->closing = 1;
+  if (sc->c)
+    sio_client_close(sc->c, on_closed, sc);
+  else
+    on_closed(NULL, sc);
+}
+
+static void thread_main(void *arg) {
+  sio_simple_t *sc = arg;
+  uv_run(&sc->loop, UV_RUN_DEFAULT);
+}
+
+/* ---- the caller's side ---- */
+
+/* Hands j to the loop thread and waits until it is done; returns its rc. */
+static int run_job(sio_simple_t *sc, job_t *j) {
+  uv_mutex_lock(&sc->mu);
+  if (sc->jobs_tail)
+    sc->jobs_tail->next = j;
+  else
+    sc->jobs = j;
+  sc->jobs_tail = j;
+  uv_mutex_unlock(&sc->mu);
+  uv_async_send(&sc->wake);
+  uv_mutex_lock(&sc->mu);
+  while (!j->done) uv_cond_wait(&sc->cv, &sc->mu);
+  uv_mutex_unlock(&sc->mu);
+  return j->rc;
+}
+
+/* Waits with the mutex held until *flag or *flag2 is set or ms pass. */
+static void wait_locked(sio_simple_t *sc, const int *flag, const int *flag2,
+                        uint32_t ms) {
+  uint64_t deadline = uv_hrtime() + (uint64_t)ms * 1000000u;
+  while (!*flag && !(flag2 && *flag2)) {
+    uint64_t now = uv_hrtime();
+    if (now >= deadline || uv_cond_timedwait(&sc->cv, &sc->mu, deadline - now) != 0) {
+      break;
+    }
+  }
 }
 
 void sio_simple_disconnect(sio_simple_t *sc) {
   if (!sc) return;
-  if (sc->c) {
-    sio_client_close(sc->c, on_closed, sc);
-    while (!sc->closed) uv_run(&sc->loop, UV_RUN_ONCE);
-  }
-  sio__timer_free(sc->timer);
-  /* Let the last handles finish closing, then the loop can be closed. */
-  uv_run(&sc->loop, UV_RUN_DEFAULT);
+  uv_mutex_lock(&sc->mu);
+  sc->stop = 1;
+  uv_mutex_unlock(&sc->mu);
+  uv_async_send(&sc->wake);
+  if (sc->thread_started)
+    uv_thread_join(&sc->thread);
+  else
+    thread_main(sc); /* no thread could be started: close in this one */
   if (uv_loop_close(&sc->loop) != 0) SIO_LOGW("simple client: loop not closed cleanly");
   while (sc->head) {
     qnode_t *q = sc->head;
@@ -136,8 +280,24 @@ void sio_simple_disconnect(sio_simple_t *sc) {
     sio_simple_msg_free(q->m);
     sio__free(q);
   }
-  sio_simple_msg_free(sc->reply);
+  uv_cond_destroy(&sc->cv);
+  uv_mutex_destroy(&sc->mu);
   sio__free(sc);
+}
+
+/* Creates the client and starts connecting, before the loop runs. */
+static int setup(sio_simple_t *sc, const char *url, const char *nsp, const char *auth,
+                 const sio_client_opts_t *opts) {
+  int rc = sio_client_new(&sc->loop, url, opts, &sc->c);
+  if (rc) return rc;
+  sc->s = sio_client_socket(sc->c, nsp ? nsp : "/");
+  if (!sc->s) return nsp && nsp[0] != '/' ? SIO_EINVAL : SIO_ENOMEM;
+  if (auth && (rc = sio_client_socket_set_auth(sc->s, auth)) != 0) return rc;
+  sio_client_socket_on_connect(sc->s, on_connect, sc);
+  sio_client_socket_on_connect_error(sc->s, on_connect_error, sc);
+  sio_client_socket_on_disconnect(sc->s, on_disconnect, sc);
+  if ((rc = sio_client_socket_on_any(sc->s, on_any, sc)) != 0) return rc;
+  return sio_client_socket_connect(sc->s);
 }
 
 int sio_simple_connect(const char *url, const char *nsp, const char *auth,
@@ -146,91 +306,109 @@ int sio_simple_connect(const char *url, const char *nsp, const char *auth,
   if (!url || !out) return SIO_EINVAL;
   sio_simple_t *sc = sio__calloc(1, sizeof(*sc));
   if (!sc) return SIO_ENOMEM;
-  if (uv_loop_init(&sc->loop) != 0) {
+  if (uv_mutex_init(&sc->mu) != 0) {
     sio__free(sc);
     return SIO_ENOMEM;
   }
-  int rc = SIO_ENOMEM;
-  sc->timer = sio__timer_new(&sc->loop, on_timer, sc);
-  if (!sc->timer) goto fail;
-  rc = sio_client_new(&sc->loop, url, opts, &sc->c);
-  if (rc) goto fail;
-  rc = SIO_ENOMEM;
-  sc->s = sio_client_socket(sc->c, nsp ? nsp : "/");
-  if (!sc->s) goto fail;
-  if (auth && (rc = sio_client_socket_set_auth(sc->s, auth)) != 0) goto fail;
-  sio_client_socket_on_connect(sc->s, on_connect, sc);
-  sio_client_socket_on_connect_error(sc->s, on_connect_error, sc);
-  sio_client_socket_on_disconnect(sc->s, on_disconnect, sc);
-  if ((rc = sio_client_socket_on_any(sc->s, on_any, sc)) != 0) goto fail;
-  if ((rc = sio_client_socket_connect(sc->s)) != 0) goto fail;
-  int done = 0;
-  sc->timed_out = 0;
-  sio__timer_start(sc->timer, timeout_ms);
-  while (!sc->connected && !sc->refused && !sc->timed_out) uv_run(&sc->loop, UV_RUN_ONCE);
-  sio__timer_stop(sc->timer);
-  done = sc->connected;
-  if (!done) {
-    rc = sc->refused ? SIO_ECONNRESET : SIO_ETIMEDOUT;
-    goto fail;
+  if (uv_cond_init(&sc->cv) != 0) {
+    uv_mutex_destroy(&sc->mu);
+    sio__free(sc);
+    return SIO_ENOMEM;
+  }
+  int lrc = uv_loop_init(&sc->loop);
+  if (lrc != 0 || uv_async_init(&sc->loop, &sc->wake, on_wake) != 0) {
+    if (lrc == 0) uv_loop_close(&sc->loop); /* no handle was created */
+    uv_cond_destroy(&sc->cv);
+    uv_mutex_destroy(&sc->mu);
+    sio__free(sc);
+    return SIO_ENOMEM;
+  }
+  sc->wake.data = sc;
+  int rc = setup(sc, url, nsp, auth, opts);
+  if (rc == 0) {
+    sc->thread_started = uv_thread_create(&sc->thread, thread_main, sc) == 0;
+    if (!sc->thread_started) rc = SIO_ENOMEM;
+  }
+  if (rc == 0) {
+    uv_mutex_lock(&sc->mu);
+    wait_locked(sc, &sc->connected, &sc->refused, timeout_ms);
+    rc = sc->connected ? 0 : sc->refused ? SIO_ECONNRESET : SIO_ETIMEDOUT;
+    uv_mutex_unlock(&sc->mu);
+  }
+  if (rc) {
+    sio_simple_disconnect(sc);
+    return rc;
   }
   *out = sc;
   return 0;
-fail:
-  sio_simple_disconnect(sc);
-  return rc;
 }
 
 int sio_simple_connected(const sio_simple_t *sc) {
-  return sc && sc->connected;
+  if (!sc) return 0;
+  sio_simple_t *m = (sio_simple_t *)sc; /* the mutex is not logical state */
+  uv_mutex_lock(&m->mu);
+  int v = m->connected;
+  uv_mutex_unlock(&m->mu);
+  return v;
 }
 
-int sio_simple_emit(sio_simple_t *sc, const char *event, const sio_args_t *args) {
-  int rc = sio_client_socket_emit(sc->s, event, args);
-  /* Give the loop one turn without blocking, so the packet leaves now. */
-  uv_run(&sc->loop, UV_RUN_NOWAIT);
+int sio_simple_sid(const sio_simple_t *sc, char *buf, size_t cap) {
+  if (!sc || !buf || !cap) return SIO_EINVAL;
+  sio_simple_t *m = (sio_simple_t *)sc;
+  uv_mutex_lock(&m->mu);
+  int rc = m->connected ? 0 : SIO_ENOTCONN;
+  size_t n = rc ? 0 : strlen(m->sid);
+  if (n >= cap) rc = SIO_EMSGSIZE, n = 0;
+  memcpy(buf, m->sid, n);
+  buf[n] = 0;
+  uv_mutex_unlock(&m->mu);
   return rc;
 }
 
-static void on_reply(sio_client_socket_t *s, int status, const sio_argv_t *reply,
-                     void *arg) {
-  (void)s;
-  sio_simple_t *sc = arg;
-  sc->reply_status = status;
-  if (status == 0) {
-    sc->reply = msg_copy(NULL, reply);
-    if (!sc->reply) sc->reply_status = SIO_ENOMEM;
-  }
-  sc->reply_done = 1;
+uint64_t sio_simple_dropped(const sio_simple_t *sc) {
+  if (!sc) return 0;
+  sio_simple_t *m = (sio_simple_t *)sc;
+  uv_mutex_lock(&m->mu);
+  uint64_t v = m->dropped;
+  uv_mutex_unlock(&m->mu);
+  return v;
+}
+
+int sio_simple_emit(sio_simple_t *sc, const char *event, const sio_args_t *args) {
+  if (!sc || !event) return SIO_EINVAL;
+  job_t j = {.sc = sc, .kind = JOB_EMIT, .event = event, .args = args};
+  return run_job(sc, &j);
 }
 
 int sio_simple_call(sio_simple_t *sc, const char *event, const sio_args_t *args,
                     uint32_t timeout_ms, sio_simple_msg_t **reply) {
-  if (!sc || !reply || !timeout_ms) return SIO_EINVAL;
-  sc->reply_done = 0;
-  sc->reply = NULL;
-  int rc = sio_client_socket_emit_with_ack(sc->s, event, args, timeout_ms, on_reply, sc);
-  if (rc) return rc;
-  /* The ack's own timer ends the wait: the callback always runs. */
-  while (!sc->reply_done) uv_run(&sc->loop, UV_RUN_ONCE);
-  *reply = sc->reply;
-  sc->reply = NULL;
-  return sc->reply_status;
+  if (!sc || !event || !reply || !timeout_ms) return SIO_EINVAL;
+  *reply = NULL;
+  job_t j = {
+      .sc = sc, .kind = JOB_CALL, .event = event, .args = args, .timeout_ms = timeout_ms};
+  int rc = run_job(sc, &j);
+  if (rc == 0) *reply = j.reply;
+  return rc;
 }
 
 int sio_simple_receive(sio_simple_t *sc, uint32_t timeout_ms, sio_simple_msg_t **msg) {
   if (!sc || !msg) return SIO_EINVAL;
-  int have = sc->head != NULL;
-  if (!have) {
-    sc->timed_out = 0;
-    sio__timer_start(sc->timer, timeout_ms);
-    while (!sc->head && !sc->timed_out) uv_run(&sc->loop, UV_RUN_ONCE);
-    sio__timer_stop(sc->timer);
+  *msg = NULL;
+  uv_mutex_lock(&sc->mu);
+  uint64_t deadline = uv_hrtime() + (uint64_t)timeout_ms * 1000000u;
+  while (!sc->head) {
+    uint64_t now = uv_hrtime();
+    if (now >= deadline || uv_cond_timedwait(&sc->cv, &sc->mu, deadline - now) != 0)
+      break;
   }
-  if (!sc->head) return SIO_ETIMEDOUT;
   qnode_t *q = sc->head;
-  sc->head = q->next;
-  if (!sc->head) sc->tail = NULL;
+  if (q) {
+    sc->head = q->next;
+    if (!sc->head) sc->tail = NULL;
+    sc->nqueued--;
+  }
+  uv_mutex_unlock(&sc->mu);
+  if (!q) return SIO_ETIMEDOUT;
   *msg = q->m;
   sio__free(q);
   return 0;

@@ -204,6 +204,39 @@ function fakeServer(mode) {
   });
 }
 
+// A server that offers the upgrade but never answers the probe: polling
+// keeps the session (pings every 250 ms), the client must close the probe
+// WebSocket after its open timeout (800 ms in the driver's probe scenario).
+test('an unanswered upgrade probe is given up; the session stays on polling', async () => {
+  let probeClosed = false;
+  const srv = http.createServer((req, res) => {
+    const sid = new URL(req.url, 'http://x').searchParams.get('sid');
+    if (req.method === 'POST') { req.resume(); req.on('end', () => res.end('ok')); return; }
+    if (!sid) { res.end(OPEN(['websocket'])); return; }
+    setTimeout(() => res.end('2'), 250);
+  });
+  const wss = new WebSocketServer({ noServer: true });
+  srv.on('upgrade', (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', () => {});
+      ws.on('close', () => { probeClosed = true; });
+    });
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  try {
+    let closedAtDone = null;
+    const r = await runDriver(`http://127.0.0.1:${srv.address().port}`, 'upgrade', 'probe', (o) => {
+      if (o.event === 'probe-done') closedAtDone = probeClosed;
+    });
+    assertPass(r, 'probe');
+    assert.equal(closedAtDone, true, 'the probe WebSocket was not closed by the client');
+  } finally {
+    wss.close();
+    srv.closeAllConnections();
+    await new Promise((r) => srv.close(r));
+  }
+});
+
 describe('client against misbehaving servers', () => {
   const modes = ['no-ping', 'silent', 'http-error', 'garbage-open', 'bad-eio', 'bad-sio', 'bad-binary', 'mid-upgrade'];
   test('errors or reconnections, never a crash or a hang', async () => {

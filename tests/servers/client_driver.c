@@ -3,7 +3,7 @@
  * tests/interop/client.test.mjs. Every wait is bounded.
  *
  *   client_driver --url http://127.0.0.1:PORT --transport polling|websocket|upgrade
- *                 --scenario basic|reconnect|bad|simple|burst
+ *                 --scenario basic|reconnect|bad|simple|burst|probe
  *
  * Lines: {"check":"<name>","ok":true|false,...}, {"event":"<name>",...}, and
  * last {"result":"pass"|"fail"}. Exit status 0 on pass.
@@ -606,6 +606,22 @@ static int scenario_simple(const char *url, sio_transport_mode_t mode) {
             strncmp(reply->args, "[\"hi\",", 6) == 0,
         reply ? reply->args : sio_strerror(rc));
   sio_simple_msg_free(reply);
+  /* Idle longer than pingInterval + pingTimeout (the tests run the servers
+   * with 300 + 200 ms): the simple client's own thread keeps the session. */
+  char sid1[64] = "", sid2[64] = "";
+  int r1 = sio_simple_sid(sc, sid1, sizeof(sid1));
+  usleep(1200 * 1000);
+  check("simple idle stays connected", sio_simple_connected(sc) == 1, NULL);
+  reply = NULL;
+  rc = sio_simple_call(sc, "echo-ack", a, 3000, &reply);
+  int r2 = sio_simple_sid(sc, sid2, sizeof(sid2));
+  char detail[200];
+  snprintf(detail, sizeof(detail), "rc %d sid %s -> %s", rc, sid1, sid2);
+  check("simple call after idle, same session",
+        rc == 0 && r1 == 0 && r2 == 0 && sid1[0] && strcmp(sid1, sid2) == 0 &&
+            sio_simple_dropped(sc) == 0,
+        detail);
+  sio_simple_msg_free(reply);
   rc = sio_simple_emit(sc, "echo", a);
   msg = NULL;
   if (rc == 0) rc = sio_simple_receive(sc, 3000, &msg);
@@ -626,6 +642,31 @@ static int scenario_simple(const char *url, sio_transport_mode_t mode) {
   return 0;
 }
 
+/* A server whose WebSocket never answers the upgrade probe: the client
+ * gives the probe up after its open timeout (the test checks the server saw
+ * the probe closed) and keeps the session on polling meanwhile. */
+static int scenario_probe(const char *url, sio_transport_mode_t mode) {
+  sio_client_opts_t *o = sio_client_opts_new();
+  sio_client_opts_set_transports(o, mode);
+  sio_client_opts_set_timeout(o, 800);
+  sio_client_opts_set_reconnection(o, 0);
+  sio_client_t *c;
+  int rc = sio_client_new(&loop, url, o, &c);
+  sio_client_opts_free(o);
+  if (rc) return 1;
+  mgrstate_t m = {0};
+  sio_client_on_event(c, m_on_event, &m);
+  sio_client_socket_connect(sio_client_socket(c, "/"));
+  check("open", wait_for(&m.opens, 3000), NULL);
+  pause_ms(2000);
+  const char *tr = sio_client_transport(c);
+  check("still open on polling",
+        m.closes == 0 && m.upgrades == 0 && tr && strcmp(tr, "polling") == 0, tr);
+  line("{\"event\":\"probe-done\"}");
+  close_client(c);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *url = NULL, *scenario = "basic";
   sio_transport_mode_t mode = SIO_TRANSPORT_POLLING_UPGRADE;
@@ -640,7 +681,7 @@ int main(int argc, char **argv) {
   if (!url) {
     fprintf(stderr,
             "usage: client_driver --url URL [--transport polling|websocket|upgrade] "
-            "[--scenario basic|reconnect|bad|simple]\n");
+            "[--scenario basic|reconnect|bad|simple|burst|probe]\n");
     return 2;
   }
   alarm(40); /* a hang ends as a failure, never as a stuck test */
@@ -659,6 +700,8 @@ int main(int argc, char **argv) {
     rc = scenario_burst(url, mode);
   else if (strcmp(scenario, "simple") == 0)
     rc = scenario_simple(url, mode);
+  else if (strcmp(scenario, "probe") == 0)
+    rc = scenario_probe(url, mode);
   else
     rc = 2;
   uv_close((uv_handle_t *)&deadline, NULL);

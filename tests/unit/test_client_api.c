@@ -1,7 +1,8 @@
 /* Unit tests of the client API without a server: options, URLs, namespace
  * sockets, the offline emit buffer and its bound, ack callbacks that run
  * exactly once (timeout, cancel), reconnection events against a refused
- * port, and a close that never reconnects and leaves the loop closable. */
+ * port, a close that never reconnects and leaves the loop closable, and
+ * the simple client's failed connect. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,6 +208,28 @@ static void test_reconnect_attempts_then_give_up(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* The simple client against a refused port: the connect times out and
+ * everything (thread, loop, client) is gone after; bad arguments. */
+static void test_simple_offline(void **state) {
+  (void)state;
+  char url[64];
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d", dead_port());
+  sio_client_opts_t *o = sio_client_opts_new();
+  sio_client_opts_set_reconnection_delay(o, 10, 20);
+  sio_simple_t *sc = (sio_simple_t *)1;
+  assert_int_equal(sio_simple_connect(url, "/", NULL, o, 200, &sc), SIO_ETIMEDOUT);
+  assert_int_equal(sio_simple_connect("https://127.0.0.1:1", NULL, NULL, o, 200, &sc),
+                   SIO_EINVAL);
+  assert_int_equal(sio_simple_connect(url, "nope", NULL, o, 200, &sc), SIO_EINVAL);
+  assert_int_equal(sio_simple_connect(NULL, NULL, NULL, o, 200, &sc), SIO_EINVAL);
+  sio_client_opts_free(o);
+  assert_int_equal(sio_simple_connected(NULL), 0);
+  assert_int_equal(sio_simple_dropped(NULL), 0);
+  char buf[8];
+  assert_int_equal(sio_simple_sid(NULL, buf, sizeof(buf)), SIO_EINVAL);
+  sio_simple_disconnect(NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_opts),
@@ -214,6 +237,7 @@ int main(void) {
       cmocka_unit_test(test_sockets_and_buffer),
       cmocka_unit_test(test_ack_timeout_offline),
       cmocka_unit_test(test_reconnect_attempts_then_give_up),
+      cmocka_unit_test(test_simple_offline),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
