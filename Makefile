@@ -6,7 +6,7 @@ PORT ?= 3000
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-asan run install conformance-server bench-server clean format format-check
+.PHONY: all deps build test test-asan run install conformance-server bench-server fuzz clean format format-check
 
 all: build
 
@@ -37,6 +37,11 @@ run: deps build
 
 conformance-server: build
 	@$(BUILD)/conformance_server --port $(PORT)
+
+# libFuzzer targets of every codec (clang), each run FUZZ_SECS seconds.
+FUZZ_SECS ?= 10
+fuzz: deps
+	@bash fuzz/run.sh $(FUZZ_SECS)
 
 bench-server: build
 	@$(BUILD)/bench_server --port $(PORT)

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora fuzz/corpus/<target>/ from the vectors below (taken
+from the unit tests and PROTOCOL.md's examples). Run it after changing a list:
+  python3 fuzz/make_corpus.py
+Each target's directory is rewritten; file names are the seed's index plus a
+short hash, so the set is reproducible. Keep it small (< 200 files, < 1 MB)."""
+import hashlib
+import os
+import shutil
+import struct
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+# ---- json: strict validity, the unit-test table (valid and invalid) ------
+JSON = [
+    b'0', b'-1.5e10', b'1e-400', b'9223372036854775807',
+    b'0.1234567890123456789', b'1e400',
+    b'100000000000000000000', b'01', b'1e+', b'true', b'nulls',
+    b'"abc"', b'"\\"\\\\\\/\\b\\f\\n\\r\\t"', b'"\\u00e9\\u20AC"',
+    b'"\\uD83D\\uDE00"', b'"a\\u0000b"', b'"\\uD800"', b'"\\uDE00\\uD83D"',
+    b'"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"', b'"\xed\xa0\x80"', b'"\xc0\x80"',
+    b'"\xf4\x90\x80\x80"', b'"a\x00b"', b'"\t"',
+    b'[]', b'[1,2,3]', b'{"a":{"b":[1,{"c":null}]}}', b' [ 1 , 2 ] ',
+    b'{"a":1,"a":2}', b'{"\\u0000":1}', b'[1,]', b'{"a":1,}', b'[1\x00]',
+    b'\xef\xbb\xbf{}', b'["a",{"b":true},false,null,1.5]',
+    b'{"_placeholder":true,"num":0}', b'[' * 40 + b']' * 40,
+]
+
+# ---- sio_packet: PROTOCOL.md 2.2 examples (SIO text, EIO "4" removed), the
+# invalid cases of 2.3, and message streams split at 0x1e ('b' = binary) ----
+PH0 = b'{"_placeholder":true,"num":0}'
+PH1 = b'{"_placeholder":true,"num":1}'
+SIO = [
+    b'0', b'0{"token":"123"}', b'0/admin,', b'0/admin,{"sid":"oSO0OpakMV_3jnilAAAA"}',
+    b'4{"message":"Not authorized"}',
+    b'4/random,{"message":"Invalid namespace"}', b'4"err"', b'2["foo","bar"]',
+    b'2/admin,["bar"]', b'212["foo"]', b'312["bar"]', b'312[]', b'3/admin,13["bar"]',
+    b'51-["baz",' + PH0 + b']', b'52-/admin,["baz",' + PH0 + b',' + PH1 + b']',
+    b'61-15["bar",' + PH0 + b']', b'1/admin,', b'2[42,{"a":[1,2]}]',
+    b'2 [ "x" , 1 ] ', b'2["connect"]', b'2[]', b'41{}', b'431{}', b'42["x"]junk',
+    b'511-["x"]', b'50-["x"]', b'51-["x",{"_placeholder":true,"num":1}]',
+    b'218446744073709551616["x"]',
+    b'51-["up",' + PH0 + b']\x1eb\x01\x02\x03\x04\x1e2["after"]',
+    b'52-/a,1["x",[' + PH1 + b'],{"k":' + PH0 + b'}]\x1ebAB\x1eb\x1e31["ok"]',
+    b'61-7[' + PH0 + b']\x1e2["x"]\x1ebzz', b'b\x00\x1e0', b'2["a"]\x1e3[]\x1e0/x,{}',
+]
+
+# ---- ws_frame: byte 0 = role (bit 0: client) and limit (bits 1-2), bytes 1-4
+# chunk sizes, then frames. Server role decodes masked frames. -------------
+def frame(op, payload, fin=True, mask=b'\x01\x02\x03\x04', rsv=0, form=None):
+    b0 = (0x80 if fin else 0) | rsv | op
+    n = len(payload)
+    mbit = 0x80 if mask else 0
+    if form is None:
+        form = 0 if n < 126 else (1 if n < 65536 else 2)
+    if form == 0:
+        h = bytes([b0, mbit | n])
+    elif form == 1:
+        h = bytes([b0, mbit | 126]) + struct.pack('>H', n)
+    else:
+        h = bytes([b0, mbit | 127]) + struct.pack('>Q', n)
+    if mask:
+        payload = bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+        h += mask
+    return h + payload
+
+def ws(cfg, chunks, *frames):
+    return bytes([cfg]) + bytes(chunks) + b''.join(frames)
+
+def wsc(*frames):  # client role: unmasked frames
+    return ws(1, [3, 0, 17, 63], *[f for f in frames])
+
+WS = [
+    ws(0, [1, 1, 1, 1], frame(1, b'42["hello"]')),
+    ws(0, [5, 9, 2, 40], frame(2, bytes(range(40)))),
+    ws(0, [7, 7, 7, 7], frame(1, b'2probe'), frame(9, b'ping!'), frame(1, b'5')),
+    ws(0, [3, 1, 4, 1], frame(1, b'frag', fin=False), frame(9, b''), frame(0, b'ment', fin=False),
+       frame(0, b'\xc3\xa9', fin=True)),
+    ws(2, [10, 20, 30, 40], frame(2, b'x' * 30)),
+    ws(4, [63, 1, 63, 1], frame(1, b'y' * 200, form=1), frame(10, b'pong')),
+    ws(0, [2, 2, 2, 2], frame(8, b'\x03\xe8bye')),
+    ws(0, [2, 2, 2, 2], frame(8, b'')),
+    ws(0, [1, 2, 3, 4], frame(8, b'\x03')),
+    ws(0, [1, 2, 3, 4], frame(8, b'\x03\xedok')),
+    ws(0, [9, 9, 9, 9], frame(1, b'\xed\xa0\x80')),
+    ws(0, [1, 1, 1, 1], frame(1, b'\xe2\x82', fin=False), frame(0, b'\xac')),
+    ws(0, [4, 4, 4, 4], frame(1, b'ok', rsv=0x40)),
+    ws(0, [4, 4, 4, 4], frame(3, b'')),
+    ws(0, [4, 4, 4, 4], frame(9, b'p', fin=False)),
+    ws(0, [0, 5, 0, 5], frame(1, b'a', form=2)),
+    ws(0, [0, 5, 0, 5], bytes([0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4])),
+    ws(0, [6, 6, 6, 6], frame(1, b'no mask', mask=None)),
+    ws(0, [8, 8, 8, 8], frame(0, b'cont')),
+    ws(0, [8, 8, 8, 8], frame(1, b'a', fin=False), frame(1, b'b')),
+    wsc(frame(1, b'0{"sid":"abc"}', mask=None), frame(2, b'\x00\x01', mask=None)),
+    wsc(frame(1, b'masked')),
+    wsc(frame(2, b'\xff' * 300, mask=None, fin=False), frame(0, b'end', mask=None)),
+]
+
+# ---- eio_packet: byte 0 = stop after N packets (low 3 bits), then a polling
+# body / WebSocket text / open packet JSON (PROTOCOL.md 1.2-1.4, 2.8) -----
+OPEN = (b'{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,'
+        b'"pingTimeout":20000,"maxPayload":1000000}')
+EIO = [b'\x00' + x for x in [
+    b'4hello\x1e2\x1e4world', b'4hello', b'2probe', b'5',     b'40\x1e42["auth",{}]', b'bAQIDBA==', b'bAQIDBA', b'bAQIDBA=', b'bQUJD=', b'bQQ',
+    b'b', b'b====', b'4\xc3\xa9t\xc3\xa9\x1ebAA==\x1e4', b'4a\x1e', b'\x1e4a',
+    b'', b'abc', b'4\xff', b'bA-_', b'4x\x1ebAQID\x1e6\x1e3probe',
+    OPEN, b'{"sid":"S1","upgrades":[],"pingInterval":1,"pingTimeout":2,"maxPayload":3}',
+    b'{"sid":"","upgrades":[]}', b'{"sid":"a\\u0000b"}', b'{"sid":"x","pingInterval":-1}',
+    b'{"sid":"x","pingInterval":4294967296}', b'{"upgrades":["websocket"],"sid":"x","sid":"y"}',
+    b'{"sid":"x","upgrades":"websocket"}',
+]] + [b'\x02' + b'4a\x1e4b\x1e4c\x1e4d', b'\x01bAA\x1ebAA\x1e', b'\x03' + OPEN]
+
+# ---- base64: texts to decode (and bytes to encode) -----------------------
+B64 = [b'', b'AQIDBA==', b'AQIDBA=', b'AQIDBA', b'QUJD', b'QUJD=', b'QQ', b'QQ==',
+       b'QUI=', b'Q', b'====', b'A===', b'-_-_', b'QU JD',
+       b'/+/+', bytes(range(48)), b'\xff\xfe\x00']
+
+# ---- utf8: bytes 0-1 chunk sizes, then text ------------------------------
+U8 = [b'\x00\x00' + x for x in [
+    b'', b'hello', b'\xc3\xa9', b'\xe2\x82\xac', b'\xf0\x9f\x98\x80', b'\xf4\x8f\xbf\xbf',
+    b'\xc0\x80', b'\xe0\x80\x80',
+    b'\xed\xa0\x80', b'\xed\x9f\xbf', b'\xf0\x80\x80\x80',
+    b'\xf4\x90\x80\x80', b'\xf5\x80\x80\x80', b'\x80', b'\xe2\x82',
+    b'abcdefgh\xc3\xa9abcdefgh\xe2\x82\xacabcdefghij', b'\xc3x']] + [
+    b'\x03\x05' + b'ab\xf0\x9f\x98\x80cd\xe2\x82\xac' * 3]
+
+# ---- http_util: byte 0 flags (plus, strict), byte 1 small room, then s -----
+HU = [b'\x00\x20' + x for x in [
+    b'/', b'/index.html', b'/a/b/../c', b'/%2e%2e/etc/passwd', b'/a/./b//c/', b'/a%2fb',
+    b'/%00', b'/a\\b', b'/%zz', b'/%4', b'/caf%C3%A9.js', b'relative', b'/.', b'/..%2F',
+    b'EIO\x00EIO=4&transport=polling&t=N8hyd6w', b'sid\x00EIO=4&sid=abc%20d&x',
+    b'a+b\x00a%20b=1&a+b=2', b'\x00&=&', b'Upgrade, Keep-Alive',
+    b' websocket ,\tgzip', b'W/"1f-2a", *', b'Sun, 06 Nov 1994 08:49:37 GMT',
+    b'Thu, 29 Feb 2024 23:59:60 GMT', b'Mon, 31 Feb 2023 00:00:00 GMT', b'photo.PNG',
+]] + [b'\x03\x04a%2', b'\x01\x00a+b%41', b'\x02\x3f' + b'%41' * 30]
+
+def write(target, seeds):
+    d = os.path.join(ROOT, 'corpus', target)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for i, s in enumerate(seeds):
+        h = hashlib.sha1(s).hexdigest()[:8]
+        with open(os.path.join(d, '%03d-%s' % (i, h)), 'wb') as f:
+            f.write(s)
+
+
+def main():
+    write('json', JSON)
+    write('sio_packet', SIO)
+    write('ws_frame', WS)
+    write('eio_packet', EIO)
+    write('base64', B64)
+    write('utf8', U8)
+    write('http_util', HU)
+
+
+if __name__ == '__main__':
+    main()
