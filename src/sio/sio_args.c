@@ -195,6 +195,44 @@ static int renum_cb(void *arg, const sio__json_val_t *ph, uint32_t num) {
   return 0;
 }
 
+/* 1 if the received arguments hold whitespace between tokens (JSON allows
+ * it, our output is compact): between the values or inside one. */
+static int argv_spaced(const sio_argv_t *av) {
+  for (size_t i = 0; i < av->n; i++) {
+    const sio__json_val_t *v = &av->vals[i];
+    if ((v->type == SIO_JSON_ARRAY || v->type == SIO_JSON_OBJECT) &&
+        (v->flags & SIO_JSON_F_SPACE))
+      return 1;
+    if (i && v->p != av->vals[i - 1].p + av->vals[i - 1].len + 1) return 1;
+  }
+  return 0;
+}
+
+/* Drops the whitespace outside strings from the builder's bytes [mark, end),
+ * which hold valid JSON values and commas. */
+static void compact_tail(sio__sb_t *sb, size_t mark) {
+  if (!sb->buf || sb->err) return;
+  uint8_t *d = sb->buf->data;
+  size_t o = mark;
+  int in_str = 0;
+  for (size_t i = mark; i < sb->buf->len; i++) {
+    uint8_t c = d[i];
+    if (in_str) {
+      d[o++] = c;
+      if (c == '\\' && i + 1 < sb->buf->len)
+        d[o++] = d[++i];
+      else if (c == '"')
+        in_str = 0;
+    } else if (c == '"') {
+      in_str = 1;
+      d[o++] = c;
+    } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      d[o++] = c;
+    }
+  }
+  sb->buf->len = o;
+}
+
 int sio_args_add_argv(sio_args_t *a, const sio_argv_t *av) {
   if (!a) return SIO_EINVAL;
   if (!av) return fail(a, SIO_EINVAL);
@@ -205,6 +243,7 @@ int sio_args_add_argv(sio_args_t *a, const sio_argv_t *av) {
     if (rc) return fail(a, rc);
   }
   sep(a);
+  size_t mark = sio__sb_len(&a->sb);
   if (base == 0 || av->natt == 0) {
     /* The relay: the received bytes as they are. */
     sio__sb_append(&a->sb, av->all, av->all_len);
@@ -218,6 +257,8 @@ int sio_args_add_argv(sio_args_t *a, const sio_argv_t *av) {
       sio__sb_append(&a->sb, r.pos, (size_t)(v->p + v->len - r.pos));
     }
   }
+  /* Rare (clients send compact JSON): only then is the copy walked again. */
+  if (argv_spaced(av)) compact_tail(&a->sb, mark);
   if (a->sb.err) return fail(a, a->sb.err);
   a->count += av->n;
   return 0;

@@ -72,7 +72,9 @@ test('broadcast over websocket', { timeout: 30000 }, async () => {
   const r = await load(srv, ['--mode', 'bcast', '--conns', '10']);
   assertClean(r, 11);
   assert.ok(r.messages > 0, 'broadcasts completed');
-  assert.ok(r.deliveries >= r.messages * 11, 'each reached the 10 receivers and the sender');
+  // A broadcast already partly delivered when the measurement window opened
+  // is counted as completed in it with fewer deliveries: allow one such.
+  assert.ok(r.deliveries >= (r.messages - 1) * 11, 'each reached the 10 receivers and the sender');
 });
 
 test('connect and hold idle sockets', { timeout: 30000 }, async () => {

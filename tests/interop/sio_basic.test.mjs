@@ -144,7 +144,7 @@ for (const mode of MODES) {
       b.on('news', (x) => seen.b.push(x));
       c.on('news', (x) => seen.c.push(x));
       const st0 = await ack(a, 'stats');
-      // to r1 and r2: b is in both and gets it once
+      // to r1: a and b
       assert.equal(await ack(a, 'to-room', 'r1', 'news', 1), 2);
       const st1 = await ack(a, 'stats');
       // between the two snapshots: the first stats ack, the broadcast, its ack
@@ -159,6 +159,35 @@ for (const mode of MODES) {
       assert.deepEqual(seen.a, [1, 4, 5]);
       assert.deepEqual(seen.b, [1, 3, 4]);
       assert.deepEqual(seen.c, [2, 3, 4]);
+    });
+
+    test('every selection at once: several rooms, several excepts, from a socket', T, async () => {
+      const [a] = await connect(mode);
+      const [b] = await connect(mode);
+      const [c] = await connect(mode);
+      await ack(a, 'join', 'm1');
+      await ack(b, 'join', 'm1');
+      await ack(b, 'join', 'm2');
+      await ack(c, 'join', 'm2');
+      await ack(c, 'join', 'm3');
+      const seen = { a: [], b: [], c: [] };
+      a.on('sel', (x) => seen.a.push(x));
+      b.on('sel', (x) => seen.b.push(x));
+      c.on('sel', (x) => seen.c.push(x));
+      const sel = (o, n) => ack(a, 'to-rooms', o, 'sel', n);
+      assert.equal(await sel({ to: ['m1', 'm2'] }, 1), 3); // b (in both) once
+      assert.equal(await sel({ to: ['m1', 'm2'], except: ['m2'] }, 2), 1); // a
+      assert.equal(await sel({ to: ['m1', 'm2', 'm3'], except: ['m1', 'm3'] }, 3), 0);
+      assert.equal(await sel({ to: ['m1'], sender: true }, 4), 1); // b: a excluded
+      assert.equal(await sel({ to: ['m2', 'm3'], sender: true, except: ['m3'] }, 5), 1); // b
+      assert.equal(await sel({ except: ['m2'] }, 6), 1); // a
+      assert.equal(await sel({ to: [b.id, c.id] }, 7), 2); // the sid rooms
+      assert.equal(await sel({ to: ['nobody'] }, 8), 0);
+      await ack(a, 'rooms'); // the broadcasts were queued before this ack
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(seen.a, [1, 2, 6]);
+      assert.deepEqual(seen.b, [1, 4, 5, 7]);
+      assert.deepEqual(seen.c, [1, 7]);
     });
 
     test('volatile broadcast reaches writable peers only (never twice)', T, async () => {
@@ -189,13 +218,29 @@ for (const mode of MODES) {
     });
 
     test('server-side fetch, join, leave and disconnect of a selection', T, async () => {
-      const [a] = await connect(mode);
+      const [a] = await connect(mode, '/', { auth: { who: 'a' }, query: { foo: 'qa' } });
       const [b] = await connect(mode);
       await ack(a, 'join', 'sel');
       await ack(b, 'join', 'sel');
+      await ack(a, 'session-set', 'user', 'ann');
       const f = await ack(a, 'fetch', 'sel');
       assert.deepEqual(f.map((x) => x.id).sort(), [a.id, b.id].sort());
       assert.ok(f.every((x) => x.rooms.includes('sel')));
+      // fetch gives each socket's handshake and data too
+      const fa = f.find((x) => x.id === a.id);
+      const fb = f.find((x) => x.id === b.id);
+      assert.deepEqual(fa.rooms, [a.id, 'sel']);
+      assert.equal(fa.handshake.address, '127.0.0.1');
+      assert.deepEqual(fa.handshake.auth, { who: 'a' });
+      assert.equal(fa.handshake.query, 'qa');
+      assert.equal(typeof fa.handshake.issued, 'number');
+      assert.deepEqual(fb.handshake.auth, {});
+      assert.equal(fb.handshake.query, null);
+      assert.equal(fa.data.user, 'ann');
+      assert.equal(fb.data.user, null);
+      assert.equal(fa.data.seq, (await ack(a, 'whoami')).seq);
+      assert.equal(fb.data.seq, (await ack(b, 'whoami')).seq);
+      assert.notEqual(fa.data.seq, fb.data.seq);
       assert.equal(await ack(a, 'sockets-join', 'sel', 'more'), 2);
       assert.deepEqual(await ack(b, 'rooms'), [b.id, 'sel', 'more']);
       assert.equal(await ack(a, 'sockets-leave', 'more', 'sel'), 2);
@@ -203,6 +248,45 @@ for (const mode of MODES) {
       const gone = once(b, 'disconnect');
       await ack(a, 'disconnect-sockets', 'more');
       assert.equal((await gone)[0], 'io server disconnect');
+    });
+
+    test('user pointer and catch-all handlers, incoming and outgoing', T, async () => {
+      const [s] = await connect(mode);
+      const [t] = await connect(mode);
+      const w0 = await ack(s, 'whoami');
+      assert.ok(w0.seq > 0);
+      assert.ok((await ack(t, 'whoami')).seq > w0.seq, 'one user pointer per socket');
+      assert.equal(w0.out, 1); // the auth event
+      assert.equal(w0.last_out, 'auth');
+      for (let i = 0; i < 3; i++) {
+        s.emit('echo', i);
+        await once(s, 'echo');
+      }
+      const bc = once(s, 'bc');
+      await ack(t, 'broadcast', 'bc', 1); // s receives a broadcast too
+      await bc;
+      const w1 = await ack(s, 'whoami');
+      assert.equal(w1.seq, w0.seq);
+      assert.equal(w1.in - w0.in, 4); // 3 echo + whoami (acks are not events)
+      assert.equal(w1.out - w0.out, 4); // 3 echo + the broadcast
+      assert.equal(w1.last_out, 'bc');
+    });
+
+    test('a server emit with ack completes once when the socket goes away', T, async () => {
+      const [w] = await connect(mode);
+      await ack(w, 'join', 'watchers');
+      const [s] = await connect(mode);
+      s.on('silent', () => {}); // never answers
+      const done = [];
+      w.on('server-ack-done', (e) => done.push(e));
+      s.emit('server-ack', 10000, 'silent');
+      await once(s, 'silent');
+      s.disconnect();
+      const t0 = Date.now();
+      while (!done.length && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(done.length, 1, JSON.stringify(done));
+      assert.ok(done[0] !== null && done[0] !== 'ETIMEDOUT', `completion status: ${done[0]}`);
     });
 
     test('emits posted from another thread arrive in order', T, async () => {
@@ -235,19 +319,37 @@ for (const mode of MODES) {
       assert.equal(await ack(ok, 'rooms').then((r) => r.length), 1);
       const [as] = await connect(mode, '/async');
       assert.ok(as.connected);
+      // dynamic by a callback, with the parent's handlers
+      const [cb] = await connect(mode, '/cb-7');
+      cb.emit('echo', 'cb');
+      assert.deepEqual(await once(cb, 'echo'), ['cb']);
+      assert.equal((await connectError(mode, '/cb-x')).message, 'Invalid namespace');
+      // middlewares run in order, the second sees what the first did
+      const [mw] = await connect(mode, '/mw');
+      assert.equal(await ack(mw, 'session-get', 'mw'), '12');
     });
 
     test('server disconnect, reasons seen by others, session store', T, async () => {
       const [a] = await connect(mode);
       const [b] = await connect(mode);
+      await ack(b, 'join', 'watchers');
+      await ack(a, 'join', 'ra');
       assert.equal(await ack(a, 'session-set', 'user', 'ann'), true);
       assert.equal(await ack(a, 'session-get', 'user'), 'ann');
+      assert.equal(await ack(a, 'session-set', 'user', 'bob'), true);
+      assert.equal(await ack(a, 'session-get', 'user'), 'bob');
       assert.equal(await ack(a, 'session-get', 'nobody'), null);
+      assert.equal(await ack(b, 'session-get', 'user'), null, 'sessions are per socket');
+      assert.equal(await ack(a, 'session-set', 'user', null), true); // deletes
+      assert.equal(await ack(a, 'session-get', 'user'), null);
       const aid = a.id;
+      const leaving = once(b, 'leaving');
       const left = once(b, 'left');
       const gone = once(a, 'disconnect');
       a.emit('disconnect-me');
       assert.equal((await gone)[0], 'io server disconnect');
+      // disconnecting: the rooms are still joined; then disconnect
+      assert.deepEqual(await leaving, [aid, [aid, 'ra'], 'server namespace disconnect']);
       assert.deepEqual(await left, [aid, 'server namespace disconnect']);
       // disconnect(true): every namespace of that client gets DISCONNECT first
       const [m1] = await connect(mode);
@@ -267,3 +369,36 @@ for (const mode of MODES) {
     });
   });
 }
+
+describe('volatile, deterministically', () => {
+  test('dropped for a polling peer with no GET held, delivered to an idle websocket peer', T, async () => {
+    const base = `http://127.0.0.1:${srv.port}/socket.io/?EIO=4&transport=polling`;
+    const hs = await (await fetch(base)).text();
+    const sid = JSON.parse(hs.slice(1)).sid;
+    const url = `${base}&sid=${sid}`;
+    assert.equal(await (await fetch(url, { method: 'POST', body: '40' })).text(), 'ok');
+    let got = [];
+    for (let i = 0; i < 5 && !got.includes('42["auth",{}]'); i++)
+      got = got.concat((await (await fetch(url)).text()).split('\x1e'));
+    assert.match(got[0], /^40\{"sid":"[^"]+"\}$/);
+    assert.equal(got[1], '42["auth",{}]');
+    // No GET is held now: the raw peer is not writable.
+    const [a] = await connect(MODES[1]);
+    const [c] = await connect(MODES[1]);
+    const seen = [];
+    c.on('v', (x) => seen.push(x));
+    const st0 = await ack(a, 'stats');
+    // (the count may or may not include the recipient that dropped it)
+    const n = await ack(a, 'to-rooms', { sender: true, volatile: true }, 'v', 1);
+    assert.ok(n === 1 || n === 2, `volatile recipients: ${n}`);
+    assert.equal(await ack(a, 'broadcast', 'v', 2), 2);
+    const st1 = await ack(a, 'stats');
+    assert.equal(st1.dropped - st0.dropped, 1, 'the polling peer dropped the volatile packet');
+    const body = (await (await fetch(url)).text()).split('\x1e').filter((p) => p !== '2');
+    assert.deepEqual(body, ['42["v",2]']);
+    await fetch(url, { method: 'POST', body: '1' });
+    const t0 = Date.now();
+    while (seen.length < 2 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(seen, [1, 2]);
+  });
+});

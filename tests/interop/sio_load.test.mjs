@@ -1,7 +1,7 @@
 // Many clients at once against tests/servers/sio_test_server.c: 1000
-// socket.io-client sockets over WebSocket (and 200 over polling) connected at
-// the same time all receive one broadcast, which the server encodes once
-// (its stats counters prove it).
+// socket.io-client sockets connected at the same time, over WebSocket, over
+// polling, and upgraded from polling to WebSocket, all receive one broadcast,
+// which the server encodes once (its stats counters prove it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
@@ -16,17 +16,23 @@ after(async () => {
   assert.equal(r.code, 0, `server exit: ${JSON.stringify(r)} stderr: ${srv.stderr()}`);
 });
 
-async function battery(n, transports) {
+// upgraded: wait until every client has moved to websocket before the broadcast.
+async function battery(n, transports, upgraded = false) {
   const socks = [];
   try {
     await Promise.all(
       Array.from({ length: n }, () => new Promise((resolve, reject) => {
         const s = io(`http://127.0.0.1:${srv.port}`, { forceNew: true, reconnection: false, transports });
         socks.push(s);
-        s.once('auth', resolve);
+        let authed = false;
+        let up = !upgraded;
+        const maybe = () => authed && up && resolve();
+        s.once('auth', () => ((authed = true), maybe()));
+        if (upgraded) s.io.on('open', () => s.io.engine.once('upgrade', () => ((up = true), maybe())));
         s.once('connect_error', reject);
       })),
     );
+    if (upgraded) assert.ok(socks.every((s) => s.io.engine.transport.name === 'websocket'));
     let got = 0;
     const all = new Promise((resolve) =>
       socks.forEach((s) => s.once('big', (v) => {
@@ -48,4 +54,5 @@ async function battery(n, transports) {
 }
 
 test('1000 websocket clients receive one broadcast, encoded once', { timeout: 60000 }, () => battery(1000, ['websocket']));
-test('200 polling clients receive one broadcast, encoded once', { timeout: 60000 }, () => battery(200, ['polling']));
+test('1000 polling clients receive one broadcast, encoded once', { timeout: 60000 }, () => battery(1000, ['polling']));
+test('1000 upgrading clients receive one broadcast, encoded once', { timeout: 60000 }, () => battery(1000, ['polling', 'websocket'], true));

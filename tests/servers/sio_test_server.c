@@ -12,6 +12,9 @@
  *   rooms                 acks the socket's rooms
  *   to-room room ev ...args      broadcast to room; acks the recipient count
  *   to-room-except room ex ev ...args
+ *   to-rooms {"to":[..],"except":[..],"sender":bool,"volatile":bool} ev ...args
+ *                         a broadcast with every selection at once (sender:
+ *                         from this socket, which is excluded); acks count
  *   broadcast ev ...args  to every socket but the sender; acks the count
  *   broadcast-all ev ...args     to every socket
  *   volatile ev ...args   volatile broadcast to every socket but the sender
@@ -19,7 +22,10 @@
  *                         the sender; acks {"err":null|"timeout","replies":[...]}
  *   server-ack ms ev ...args     emits ev with an ack to the sender and acks
  *                         {"err":..., "reply":[...]} once the client answered
- *   fetch room            acks [{"id":..,"rooms":[..]}] of the sockets in room
+ *   fetch room            acks [{"id":..,"rooms":[..],"handshake":{"address",
+ *                         "query","auth","issued"},"data":{"seq","user"}}] of
+ *                         the sockets in room (data: the user pointer's seq and
+ *                         the session key "user")
  *   sockets-join room new / sockets-leave room old / disconnect-sockets room
  *                         server-wide ops on the sockets in room; acks count
  *   thread-emit ev n      a thread posts n emits of ev (i) to the sender;
@@ -27,8 +33,19 @@
  *   disconnect-me [close] the server disconnects the socket
  *   session-set key value / session-get key   (acks the value or null)
  *   handshake             acks {"query":..,"address":..,"ua":..}
- *   stats                 acks {"encodes":n,"deliveries":n}
- *   on disconnect         "/" broadcasts `left` [id, reason] to the others
+ *   stats                 acks {"encodes":n,"deliveries":n,"dropped":n}
+ *   whoami                acks {"seq":n,"in":n,"out":n,"last_out":ev}: the
+ *                         per-socket user pointer (seq numbers sockets in
+ *                         connection order) and the catch-all counters
+ *                         (incoming events, outgoing events)
+ *   on disconnecting      broadcasts `leaving` [id, rooms, reason] to room
+ *                         "watchers" (the rooms are still joined)
+ *   on disconnect         broadcasts `left` [id, reason] to the namespace
+ *   server-ack completion also broadcasts `server-ack-done` [err] to
+ *                         "watchers" (seen even when the sender is gone)
+ * "/cb-<digits>": dynamic namespaces matched by a callback, same events.
+ * "/mw": two middlewares in order; the first sets session "mw" to "1", the
+ *   second appends "2" (session-get mw gives "12"); same events.
  * "/private": refused unless auth.token == "secret", with message "not
  *   authorized" and data {"code":42}.
  * "/async": a middleware that accepts after a timer (asynchronous next).
@@ -52,6 +69,15 @@ typedef struct {
 } app_t;
 
 static app_t app;
+
+/* The per-socket user pointer: freed by the disconnect handler. */
+typedef struct {
+  int64_t seq;
+  int64_t in, out;
+  char last_out[64];
+} sock_data_t;
+
+static int64_t g_seq;
 
 /* ---- helpers ---- */
 
@@ -102,8 +128,34 @@ static const char *str_arg(const sio_argv_t *av, size_t i) {
 
 /* ---- events of "/" ---- */
 
+static void on_any_out(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                       void *arg) {
+  (void)av;
+  (void)arg;
+  sock_data_t *d = sio_socket_get_data(sock);
+  if (!d) return;
+  d->out++;
+  snprintf(d->last_out, sizeof(d->last_out), "%s", ev);
+}
+
+static void on_any_in(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                      sio_ack_t *ack, void *arg) {
+  (void)ev;
+  (void)av;
+  (void)ack;
+  (void)arg;
+  sock_data_t *d = sio_socket_get_data(sock);
+  if (d) d->in++;
+}
+
 static void on_connection(sio_socket_t *sock, void *arg) {
   (void)arg;
+  sock_data_t *d = calloc(1, sizeof(*d));
+  if (d) {
+    d->seq = ++g_seq;
+    sio_socket_set_data(sock, d);
+    sio_socket_on_any_outgoing(sock, on_any_out, NULL);
+  }
   sio_buf_t auth;
   sio_socket_auth(sock, &auth);
   sio_args_t *a = sio_args_new();
@@ -185,6 +237,21 @@ static void on_to_room(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
     b = sio_namespace_broadcast(sio_socket_namespace(sock));
     event = str_arg(av, 0);
     first = 1;
+  } else if (strcmp(ev, "to-rooms") == 0) {
+    json_t *sel = sio_argv_json(av, 0);
+    b = json_is_true(json_object_get(sel, "sender"))
+            ? sio_socket_broadcast(sock)
+            : sio_namespace_broadcast(sio_socket_namespace(sock));
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(sel, "to"), i, r) b =
+        sio_broadcast_to(b, json_string_value(r));
+    json_array_foreach(json_object_get(sel, "except"), i, r) b =
+        sio_broadcast_except(b, json_string_value(r));
+    if (json_is_true(json_object_get(sel, "volatile"))) b = sio_broadcast_volatile(b);
+    json_decref(sel);
+    event = str_arg(av, 1);
+    first = 2;
   } else { /* volatile */
     b = sio_broadcast_volatile(sio_socket_broadcast(sock));
     event = str_arg(av, 0);
@@ -238,7 +305,15 @@ static void on_broadcast_ack(sio_socket_t *sock, const char *ev, const sio_argv_
 
 static void server_ack_done(sio_socket_t *sock, int status, const sio_argv_t *reply,
                             void *arg) {
-  (void)sock;
+  sio_args_t *w = sio_args_new();
+  if (status)
+    sio_args_add_string(w, sio_err_name(status));
+  else
+    sio_args_add_null(w);
+  sio_broadcast_emit(
+      sio_broadcast_to(sio_namespace_broadcast(sio_socket_namespace(sock)), "watchers"),
+      "server-ack-done", w);
+  sio_args_free(w);
   ack_json(arg, json_pack("{s:s?,s:o}", "err", status ? sio_err_name(status) : NULL,
                           "reply", argv_to_json(reply)));
 }
@@ -265,8 +340,24 @@ static void fetch_done(int status, size_t count, sio_remote_socket_t *const *soc
     json_t *rooms = json_array();
     for (size_t k = 0; k < sio_remote_socket_rooms_count(socks[i]); k++)
       json_array_append_new(rooms, json_string(sio_remote_socket_room(socks[i], k)));
-    json_array_append_new(
-        r, json_pack("{s:s,s:o}", "id", sio_remote_socket_id(socks[i]), "rooms", rooms));
+    json_t *hs = json_null(), *data = json_null();
+    sio_socket_t *sock = sio_remote_socket_local(socks[i]);
+    if (sock) {
+      char q[256];
+      int ql = sio_socket_query_get(sock, "foo", q, sizeof(q));
+      hs = json_pack("{s:s,s:s?,s:o?,s:I}", "address", sio_socket_address(sock), "query",
+                     ql >= 0 ? q : NULL, "auth", sio_socket_auth_json(sock), "issued",
+                     (json_int_t)sio_socket_issued(sock));
+      size_t ulen = 0;
+      const char *user = sio_socket_session_get(sock, "user", &ulen);
+      sock_data_t *d = sio_socket_get_data(sock);
+      data = json_pack("{s:I,s:s%}", "seq", (json_int_t)(d ? d->seq : -1), "user",
+                       user ? user : "", user ? ulen : (size_t)0);
+      if (!user) json_object_set_new(data, "user", json_null());
+    }
+    json_array_append_new(r, json_pack("{s:s,s:o,s:o,s:o}", "id",
+                                       sio_remote_socket_id(socks[i]), "rooms", rooms,
+                                       "handshake", hs, "data", data));
   }
   ack_json(arg, r);
 }
@@ -369,7 +460,7 @@ static void on_misc(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
     sio_socket_disconnect(sock, close);
   } else if (strcmp(ev, "session-set") == 0) {
     size_t len = 0;
-    const char *v = sio_argv_string(av, 1, &len);
+    const char *v = sio_argv_string(av, 1, &len); /* null deletes the key */
     sio_socket_session_set(sock, str_arg(av, 0), v, len);
     ack_json(ack, json_true());
   } else if (strcmp(ev, "session-get") == 0) {
@@ -385,12 +476,35 @@ static void on_misc(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
                             "address", sio_socket_address(sock), "header", ua ? ua : "",
                             ua ? ualen : (size_t)0, "issued",
                             (json_int_t)sio_socket_issued(sock)));
+  } else if (strcmp(ev, "whoami") == 0) {
+    sock_data_t *d = sio_socket_get_data(sock);
+    ack_json(ack, d ? json_pack("{s:I,s:I,s:I,s:s}", "seq", (json_int_t)d->seq, "in",
+                                (json_int_t)d->in, "out", (json_int_t)d->out, "last_out",
+                                d->last_out)
+                    : json_null());
   } else if (strcmp(ev, "stats") == 0) {
     const sio__server_stats_t *st = sio__server_stats(sio_socket_server(sock));
     ack_json(ack,
              json_pack("{s:I,s:I,s:I}", "encodes", (json_int_t)st->encodes, "deliveries",
                        (json_int_t)st->deliveries, "dropped", (json_int_t)st->dropped));
   }
+}
+
+static sio_broadcast_t *to_watchers(sio_socket_t *sock) {
+  return sio_broadcast_to(sio_namespace_broadcast(sio_socket_namespace(sock)),
+                          "watchers");
+}
+
+static void on_disconnecting(sio_socket_t *sock, const char *reason, void *arg) {
+  (void)arg;
+  json_t *rooms = rooms_of(sock);
+  sio_args_t *a = sio_args_new();
+  sio_args_add_string(a, sio_socket_id(sock));
+  sio_args_add_json(a, rooms);
+  sio_args_add_string(a, reason);
+  sio_broadcast_emit(to_watchers(sock), "leaving", a);
+  sio_args_free(a);
+  json_decref(rooms);
 }
 
 static void on_disconnect(sio_socket_t *sock, const char *reason, void *arg) {
@@ -400,17 +514,20 @@ static void on_disconnect(sio_socket_t *sock, const char *reason, void *arg) {
   sio_args_add_string(a, reason);
   sio_broadcast_emit(sio_namespace_broadcast(sio_socket_namespace(sock)), "left", a);
   sio_args_free(a);
+  free(sio_socket_get_data(sock));
+  sio_socket_set_data(sock, NULL);
 }
 
 static void setup_main(sio_namespace_t *nsp) {
   static const char *joins[] = {"join", "leave", "rooms"};
-  static const char *bcasts[] = {"to-room", "to-room-except", "broadcast",
-                                 "broadcast-all", "volatile"};
+  static const char *bcasts[] = {"to-room",   "to-room-except", "to-rooms",
+                                 "broadcast", "broadcast-all",  "volatile"};
   static const char *ops[] = {"fetch", "sockets-join", "sockets-leave",
                               "disconnect-sockets"};
-  static const char *misc[] = {"disconnect-me", "session-set", "session-get", "handshake",
-                               "stats"};
+  static const char *misc[] = {"disconnect-me", "session-set", "session-get",
+                               "handshake",     "stats",       "whoami"};
   sio_namespace_on_connection(nsp, on_connection, NULL);
+  sio_namespace_on_any(nsp, on_any_in, NULL);
   sio_namespace_on(nsp, "echo", on_echo, NULL);
   sio_namespace_on(nsp, "echo-ack", on_echo_ack, NULL);
   sio_namespace_on(nsp, "make-binary", on_make_binary, NULL);
@@ -425,6 +542,7 @@ static void setup_main(sio_namespace_t *nsp) {
   sio_namespace_on(nsp, "broadcast-ack", on_broadcast_ack, NULL);
   sio_namespace_on(nsp, "server-ack", on_server_ack, NULL);
   sio_namespace_on(nsp, "thread-emit", on_thread_emit, NULL);
+  sio_namespace_on_disconnecting(nsp, on_disconnecting, NULL);
   sio_namespace_on_disconnect(nsp, on_disconnect, NULL);
 }
 
@@ -439,6 +557,32 @@ static void private_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
   else
     sio_next(next, "not authorized", "{\"code\":42}");
   json_decref(auth);
+}
+
+/* "/mw": the second middleware sees what the first one did. */
+static void mw_first(sio_socket_t *sock, sio_next_t *next, void *arg) {
+  (void)arg;
+  sio_socket_session_set(sock, "mw", "1", 1);
+  sio_next(next, NULL, NULL);
+}
+
+static void mw_second(sio_socket_t *sock, sio_next_t *next, void *arg) {
+  (void)arg;
+  size_t len = 0;
+  const char *v = sio_socket_session_get(sock, "mw", &len);
+  char buf[8];
+  int n = snprintf(buf, sizeof(buf), "%.*s2", v ? (int)len : 0, v ? v : "");
+  sio_socket_session_set(sock, "mw", buf, (size_t)n);
+  sio_next(next, NULL, NULL);
+}
+
+/* "/cb-<digits>" */
+static int match_cb(const char *name, void *arg) {
+  (void)arg;
+  if (strncmp(name, "/cb-", 4) != 0 || !name[4]) return 0;
+  for (const char *p = name + 4; *p; p++)
+    if (*p < '0' || *p > '9') return 0;
+  return 1;
 }
 
 typedef struct {
@@ -527,6 +671,12 @@ int main(int argc, char **argv) {
   sio_namespace_use(async, async_mw, NULL);
   setup_main(async);
   sio_namespace_on_connection(sio_server_of(app.srv, "/custom"), on_connection, NULL);
+  sio_namespace_on_disconnect(sio_server_of(app.srv, "/custom"), on_disconnect, NULL);
+  setup_main(sio_server_of_dynamic(app.srv, match_cb, NULL));
+  sio_namespace_t *mw = sio_server_of(app.srv, "/mw");
+  sio_namespace_use(mw, mw_first, NULL);
+  sio_namespace_use(mw, mw_second, NULL);
+  setup_main(mw);
 
   uv_signal_init(&app.loop, &app.sigint);
   uv_signal_init(&app.loop, &app.sigterm);

@@ -218,6 +218,38 @@ static void test_argv_view(void **state) {
   sio__sio_decoder_reset(&d);
 }
 
+/* Received JSON with whitespace between tokens is relayed compact (strings
+ * keep theirs), on the plain relay and on the renumbering path. */
+static void test_argv_relay_compacts(void **state) {
+  (void)state;
+  sio__sio_decoder_t d;
+  sio__sio_packet_t pkt;
+  const char *bins[] = {"AB"};
+  decode(&d,
+         "51-[ \"ev\" , 1 ,\n{ \"a b\" : [ 1 , \"x \\\" y\" ] } ,\t"
+         "{ \"_placeholder\" : true , \"num\" : 0 } ]",
+         bins, 1, &pkt);
+  sio_argv_t av;
+  assert_int_equal(sio__argv_init(&av, &pkt), 0);
+  sio_args_t *a = sio_args_new();
+  assert_int_equal(sio_args_add_argv(a, &av), 0);
+  char *s = encode("ev", a, NULL);
+  assert_string_equal(s, "51-[\"ev\",1,{\"a b\":[1,\"x \\\" y\"]},"
+                         "{\"_placeholder\":true,\"num\":0}]");
+  free(s);
+  sio_args_clear(a);
+  sio_args_add_binary(a, "z", 1);
+  assert_int_equal(sio_args_add_argv(a, &av), 0);
+  s = encode("ev", a, NULL);
+  assert_string_equal(s, "52-[\"ev\",{\"_placeholder\":true,\"num\":0},1,{\"a b\":[1,"
+                         "\"x \\\" y\"]},{\"_placeholder\":true,\"num\":1}]");
+  free(s);
+  sio_args_free(a);
+  sio__argv_clear(&av);
+  sio__sio_packet_release(&pkt);
+  sio__sio_decoder_reset(&d);
+}
+
 static void test_argv_ack_and_stored(void **state) {
   (void)state;
   sio__sio_decoder_t d;
@@ -265,6 +297,7 @@ int main(void) {
       cmocka_unit_test(test_builder_binary),
       cmocka_unit_test(test_ack_encoding),
       cmocka_unit_test(test_argv_view),
+      cmocka_unit_test(test_argv_relay_compacts),
       cmocka_unit_test(test_argv_ack_and_stored),
       cmocka_unit_test(test_wire_args),
   };

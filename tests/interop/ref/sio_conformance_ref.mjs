@@ -1,0 +1,42 @@
+// Node reference counterpart of the conformance server's Socket.IO endpoint
+// (tools/conformance_server/socketio.c), as the socket.io-protocol test-suite
+// expects it: socket.io 4.8.4 at /socket.io/ with pingInterval 300 ms,
+// pingTimeout 200 ms, maxPayload 1000000, CORS origin "*", connect timeout
+// 1000 ms.
+//   "/" and "/custom": on connection emit `auth` with the CONNECT payload
+//   "/": `message` -> emits `message-back` with the same args;
+//        `message-with-ack` -> acknowledges with the same args
+//   any other namespace: refused ("Invalid namespace", socket.io's default)
+// Used by tests/interop/sio_protocol.test.mjs with SIO_SIO_SERVER=ref.
+// Usage: node ref/sio_conformance_ref.mjs [--port N]   (0 or absent = any free port)
+import http from 'node:http';
+import { Server } from 'socket.io';
+
+const i = process.argv.indexOf('--port');
+const port = i > 0 ? Number(process.argv[i + 1]) : 0;
+
+const httpServer = http.createServer();
+const io = new Server(httpServer, {
+  pingInterval: 300,
+  pingTimeout: 200,
+  maxHttpBufferSize: 1e6,
+  connectTimeout: 1000,
+  cors: { origin: '*' },
+});
+
+io.of('/').on('connection', (socket) => {
+  socket.emit('auth', socket.handshake.auth);
+  socket.on('message', (...args) => socket.emit('message-back', ...args));
+  socket.on('message-with-ack', (...args) => {
+    const ack = args.pop();
+    if (typeof ack === 'function') ack(...args);
+  });
+});
+io.of('/custom').on('connection', (socket) => {
+  socket.emit('auth', socket.handshake.auth);
+});
+
+httpServer.listen(port, '127.0.0.1', () => {
+  console.log(`listening on 127.0.0.1:${httpServer.address().port}`);
+});
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
