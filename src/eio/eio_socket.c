@@ -60,8 +60,11 @@ void sio__eio_socket_unref(sio_eio_socket_t *sock) {
   sio__free(sock);
 }
 
-static void hb_arm(sio_eio_socket_t *sock) {
-  uint64_t now = sio__now_ms(sock->server->loop);
+/* Arms the heartbeat timer for the session's next deadline; now is
+ * sio__now_ms() read by the caller. Invariant: while the timer is active it
+ * is armed for the current deadline, so every change of ping_due,
+ * pong_deadline or awaiting_pong is followed by hb_arm (or a stop). */
+static void hb_arm(sio_eio_socket_t *sock, uint64_t now) {
   uint64_t at = sock->awaiting_pong ? sock->pong_deadline : sock->ping_due;
   sio__timer_start(sock->hb_timer, at > now ? at - now : 0);
 }
@@ -75,8 +78,9 @@ int sio__eio_socket_register(sio_eio_socket_t *sock) {
     if (rc == 0) break;
     if (rc != SIO_EEXIST || tries == 3 || sio__rand_id(sock->sid) != 0) return rc;
   }
-  sock->ping_due = sio__now_ms(s->loop) + s->opts.ping_interval;
-  hb_arm(sock);
+  uint64_t now = sio__now_ms(s->loop);
+  sock->ping_due = now + s->opts.ping_interval;
+  hb_arm(sock, now);
   return 0;
 }
 
@@ -179,7 +183,12 @@ int sio__eio_socket_heartbeat(sio_eio_socket_t *sock) {
   /* A closing session sends nothing more; its close timer ends it. */
   if (sock->state != SIO__EIO_OPEN_STATE) return 0;
   sio_eio_server_t *s = sock->server;
+  /* Called for every incoming packet: one read of the precise clock (the
+   * deadlines are exact, a cached loop time could be a whole loop turn
+   * old), and the timer restarted only when the deadline moved or it fired
+   * (a restart is a heap removal and insertion in libuv). */
   uint64_t now = sio__now_ms(s->loop);
+  int rearm = !sio__timer_is_active(sock->hb_timer);
   int alive = 1;
   sio__eio_socket_ref(sock);
   if (!sock->awaiting_pong && now >= sock->ping_due) {
@@ -188,6 +197,7 @@ int sio__eio_socket_heartbeat(sio_eio_socket_t *sock) {
      * pingInterval + pingTimeout. */
     sock->awaiting_pong = 1;
     sock->pong_deadline = sock->ping_due + s->opts.ping_timeout;
+    rearm = 1;
     if (now < sock->pong_deadline) sio__eio_socket_enqueue(sock, s->ping);
   }
   if (sock->state != SIO__EIO_OPEN_STATE) {
@@ -195,8 +205,8 @@ int sio__eio_socket_heartbeat(sio_eio_socket_t *sock) {
   } else if (sock->awaiting_pong && now >= sock->pong_deadline) {
     sio__eio_socket_destroy(sock, "ping timeout", SIO__EIO_BY_SERVER);
     alive = 0;
-  } else {
-    hb_arm(sock);
+  } else if (rearm) {
+    hb_arm(sock, now);
   }
   sio__eio_socket_unref(sock);
   return alive ? 0 : -1;
@@ -212,8 +222,11 @@ int sio__eio_socket_on_packet(sio_eio_socket_t *sock, const sio__eio_packet_t *p
     case SIO__EIO_PONG:
       /* A pong, expected or not, pushes the next ping pingInterval away. */
       sock->awaiting_pong = 0;
-      sock->ping_due = sio__now_ms(s->loop) + s->opts.ping_interval;
-      hb_arm(sock);
+      {
+        uint64_t now = sio__now_ms(s->loop);
+        sock->ping_due = now + s->opts.ping_interval;
+        hb_arm(sock, now);
+      }
       return 0;
     case SIO__EIO_MESSAGE:
       if (s->on_message)

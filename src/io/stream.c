@@ -10,6 +10,8 @@
 #define DEFAULT_MAX_QUEUE (4u * 1024 * 1024)
 /* Most slices one uv_write takes (writev's usual IOV_MAX). */
 #define MAX_BATCH 1024
+/* Most slices one uv_try_write takes; its iovec array is on the stack. */
+#define TRY_BATCH 64
 
 typedef struct sio__wreq {
   uv_write_t req;
@@ -50,6 +52,8 @@ static sio__stream_t *stream_new(uv_loop_t *loop) {
   s->timer.data = s;
   s->handles = 2;
   s->max_queue = DEFAULT_MAX_QUEUE;
+  s->q = s->qinline;
+  s->qcap = SIO__STREAM_QINLINE;
   return s;
 }
 
@@ -253,8 +257,15 @@ int sio__stream_write(sio__stream_t *s, sio__rbuf_t *b, size_t off, size_t len) 
       memmove(s->q, s->q + s->qhead, s->qlen * sizeof(*s->q));
       s->qhead = 0;
     } else {
-      size_t ncap = s->qcap ? s->qcap * 2 : 8;
-      sio__slice_t *nq = sio__realloc(s->q, ncap * sizeof(*nq));
+      /* Past the inline slices: a heap array, kept until the queue empties. */
+      size_t ncap = s->qcap * 2;
+      sio__slice_t *nq;
+      if (s->q == s->qinline) {
+        nq = sio__malloc(ncap * sizeof(*nq));
+        if (nq) memcpy(nq, s->q, s->qlen * sizeof(*nq));
+      } else {
+        nq = sio__realloc(s->q, ncap * sizeof(*nq));
+      }
       if (!nq) return SIO_ENOMEM;
       s->q = nq;
       s->qcap = ncap;
@@ -297,12 +308,75 @@ static void on_write(uv_write_t *req, int status) {
   flush(s);
 }
 
+/* The queue is empty: back to the inline slices (a burst's heap array goes,
+ * so an idle stream holds no queue memory beyond the inline slices). */
+static void queue_reset(sio__stream_t *s) {
+  if (s->q != s->qinline) {
+    sio__free(s->q);
+    s->q = s->qinline;
+    s->qcap = SIO__STREAM_QINLINE;
+  }
+  s->qhead = 0;
+}
+
+/* Drops n written bytes from the head of the queue: each slice's reference
+ * goes as soon as its last byte is written; a partly written slice stays
+ * with what is left of it. */
+static void queue_consume(sio__stream_t *s, size_t n) {
+  s->qbytes -= n;
+  while (n > 0) {
+    sio__slice_t *sl = &s->q[s->qhead];
+    if (n < sl->len) {
+      sl->off += n;
+      sl->len -= n;
+      return;
+    }
+    n -= sl->len;
+    sio__rbuf_unref(sl->buf);
+    s->qhead++;
+    s->qlen--;
+  }
+}
+
+/* Writes the queue with no request when the socket takes it all. A
+ * completed uv_write makes libuv change the fd's epoll interest (one
+ * epoll_ctl per message) and costs a request: uv_try_write does neither.
+ * Returns 0, or a libuv error (the stream is then failed). */
+static int try_write(sio__stream_t *s) {
+  while (s->qlen > 0) {
+    uv_buf_t bufs[TRY_BATCH];
+    size_t n = s->qlen < TRY_BATCH ? s->qlen : TRY_BATCH;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+      sio__slice_t *sl = &s->q[s->qhead + i];
+      bufs[i] = uv_buf_init((char *)sl->buf->data + sl->off, (unsigned)sl->len);
+      total += sl->len;
+    }
+    int r = uv_try_write((uv_stream_t *)&s->tcp, bufs, (unsigned)n);
+    /* EAGAIN: the socket is full, or still connecting; uv_write waits. */
+    if (r == UV_EAGAIN || r == UV_ENOSYS) return 0;
+    if (r < 0) return r;
+    queue_consume(s, (size_t)r);
+    /* Taken in part: the socket is full now; uv_write waits for the rest. */
+    if ((size_t)r < total) return 0;
+  }
+  return 0;
+}
+
 static void flush(sio__stream_t *s) {
   if (s->inflight || s->closing || s->err) return;
+  int r = try_write(s);
+  if (r != 0) {
+    fail(s, r);
+    return;
+  }
   if (s->qlen == 0) {
+    queue_reset(s);
     if (s->ending && !s->shut) start_shutdown(s);
     return;
   }
+  /* What the socket did not take goes to libuv, which writes it when the
+   * socket is writable again; the queue collects later writes meanwhile. */
   size_t n = s->qlen < MAX_BATCH ? s->qlen : MAX_BATCH;
   sio__wreq_t *w =
       sio__malloc(sizeof(*w) + n * (sizeof(uv_buf_t) + sizeof(sio__slice_t)));
@@ -323,13 +397,8 @@ static void flush(sio__stream_t *s) {
   s->qhead += n;
   s->qlen -= n;
   s->qbytes -= w->bytes;
-  if (s->qlen == 0) {
-    /* An idle stream keeps no queue memory. */
-    sio__free(s->q);
-    s->q = NULL;
-    s->qhead = s->qcap = 0;
-  }
-  int r = uv_write(&w->req, (uv_stream_t *)&s->tcp, w->bufs, (unsigned)n, on_write);
+  if (s->qlen == 0) queue_reset(s);
+  r = uv_write(&w->req, (uv_stream_t *)&s->tcp, w->bufs, (unsigned)n, on_write);
   if (r != 0) {
     release_slices(w->slices, w->n);
     sio__free(w);
@@ -375,10 +444,8 @@ void sio__stream_defer(sio__stream_t *s) {
 static void on_handle_closed(uv_handle_t *h) {
   sio__stream_t *s = h->data;
   if (--s->handles > 0) return;
-  if (s->q) {
-    release_slices(s->q + s->qhead, s->qlen);
-    sio__free(s->q);
-  }
+  release_slices(s->q + s->qhead, s->qlen);
+  if (s->q != s->qinline) sio__free(s->q);
   if (s->io && s->cbs.on_close) s->cbs.on_close(s, s->arg);
   sio__io_release(s->io);
   sio__free(s);

@@ -11,6 +11,9 @@ typedef struct {
   size_t len;
 } sio__slice_t;
 
+/* Slices a stream's write queue holds without an allocation (24 B each). */
+#define SIO__STREAM_QINLINE 4
+
 struct sio__stream {
   uv_tcp_t tcp;
   uv_timer_t timer;
@@ -18,9 +21,13 @@ struct sio__stream {
   sio__stream_cbs_t cbs;
   void *arg;
 
-  /* Write queue (not yet handed to libuv) and the one uv_write in flight. */
+  /* Write queue (not yet handed to the kernel or libuv) and the one uv_write
+   * in flight. q is qinline unless more than SIO__STREAM_QINLINE slices wait
+   * at once: the usual message (one frame, or an event and its ack) queues
+   * and leaves with no allocation. */
   sio__slice_t *q;
   size_t qhead, qlen, qcap;
+  sio__slice_t qinline[SIO__STREAM_QINLINE];
   size_t qbytes;
   size_t max_queue;
   struct sio__wreq *inflight;

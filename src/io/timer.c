@@ -31,6 +31,10 @@ void sio__timer_stop(sio__timer_t *t) {
   uv_timer_stop(&t->h);
 }
 
+int sio__timer_is_active(const sio__timer_t *t) {
+  return uv_is_active((const uv_handle_t *)&t->h);
+}
+
 static void on_closed(uv_handle_t *h) {
   sio__free(h->data);
 }

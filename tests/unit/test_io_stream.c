@@ -28,6 +28,7 @@ typedef struct {
   int server_closed, client_closed;
   int timer_fired, deferred, connected;
   int writes_ok;
+  sio__rbuf_t *many; /* when set, the echo is 40 one-byte slices of it */
 } fx_t;
 
 static void run_until_closed(fx_t *f) {
@@ -45,7 +46,11 @@ static void srv_read(sio__stream_t *s, void *arg, uint8_t *d, size_t n) {
     f->n_server += n;
   }
   /* Echo when the whole message is in; three writes leave in one uv_write. */
-  if (f->n_server == 9 && !memcmp(f->got_server, "ping-pong", 9)) {
+  if (f->n_server == 9 && !memcmp(f->got_server, "ping-pong", 9) && f->many) {
+    /* More slices than the queue holds inline: it grows, then shrinks back. */
+    for (size_t i = 0; i < f->many->len; i++) sio__stream_write(s, f->many, i, 1);
+    assert_int_equal(f->many->refs, 1 + f->many->len);
+  } else if (f->n_server == 9 && !memcmp(f->got_server, "ping-pong", 9)) {
     sio__stream_write_copy(s, "po", 2);
     sio__stream_write_copy(s, "ng", 2);
     sio__rbuf_t *b = sio__rbuf_from("!!", 2);
@@ -155,6 +160,29 @@ static void test_echo_defer_end(void **state) {
   assert_int_equal(f.client_closed, 1);
 }
 
+/* Many writes from one read callback leave in order, and each slice's
+ * reference is dropped once it is written. */
+static void test_many_slices(void **state) {
+  fx_t f;
+  setup_pair(&f);
+  sio__rbuf_t *b = sio__rbuf_new(40);
+  assert_non_null(b);
+  for (int i = 0; i < 40; i++) b->data[i] = (uint8_t)('0' + i);
+  b->len = 40;
+  f.many = b;
+  for (int i = 0; i < 2000 && f.n_client < 40; i++) uv_run(&f.loop, UV_RUN_ONCE);
+  assert_int_equal(f.n_client, 40);
+  assert_memory_equal(f.got_client, b->data, 40);
+  assert_int_equal(b->refs, 1);
+  assert_int_equal(sio__stream_queued(f.server), 0);
+  f.many = NULL;
+  sio__rbuf_unref(b);
+  sio__stream_close(f.client, 0);
+  run_until_closed(&f);
+  assert_int_equal(f.server_closed, 1);
+  assert_int_equal(f.client_closed, 1);
+}
+
 /* A peer that does not read: past the cap the write fails, then on_error
  * reports SIO_ELIMIT from the loop. */
 static void test_queue_cap(void **state) {
@@ -227,7 +255,9 @@ static void test_timer(void **state) {
   sio__timer_start(t, 1);
   sio__timer_t *t2 = sio__timer_new(&loop, on_tick, &n);
   sio__timer_start(t2, 100000);
+  assert_true(sio__timer_is_active(t2));
   sio__timer_stop(t2);
+  assert_false(sio__timer_is_active(t2));
   sio__timer_free(t2);
   sio__timer_free(NULL);
   while (uv_run(&loop, UV_RUN_DEFAULT)) {
@@ -240,6 +270,7 @@ static void test_timer(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_echo_defer_end),
+      cmocka_unit_test(test_many_slices),
       cmocka_unit_test(test_queue_cap),
       cmocka_unit_test(test_close_while_connecting),
       cmocka_unit_test(test_timer),
