@@ -63,6 +63,21 @@ SIO_EXTERN void sio_eio_opts_set_upgrade_timeout(sio_eio_opts_t *o, uint32_t ms)
  * advertised to clients as maxPayload. A larger POST gets 413, a larger
  * WebSocket message closes the socket with code 1009. */
 SIO_EXTERN void sio_eio_opts_set_max_http_buffer_size(sio_eio_opts_t *o, size_t n);
+/* Per-session limit on incoming packets (default off; not in the reference):
+ * a token bucket of burst tokens (0 means packets_per_second) refilled at
+ * packets_per_second; packets_per_second 0 turns it off. Every Engine.IO
+ * packet the session receives on its transport takes a token, whichever the
+ * transport (each packet of a polling POST payload counts alone) and whatever
+ * its type (messages, pongs, noops, close), so a flood of any kind is caught;
+ * the upgrade probe's packets are not counted. A packet that finds the bucket
+ * empty is not processed: the session is closed at once with reason
+ * "transport error" (the reference's reason for a misbehaving transport, so
+ * Socket.IO's disconnect reasons stay the documented set; a warning is
+ * logged). A healthy client sends one pong per ping interval plus its own
+ * messages: a Socket.IO packet with N binary attachments is N+1 Engine.IO
+ * packets. */
+SIO_EXTERN void sio_eio_opts_set_rate_limit(sio_eio_opts_t *o,
+                                            uint32_t packets_per_second, uint32_t burst);
 /* How long a graceful close of a polling session waits for the client's next
  * GET to deliver the close (default 30000 ms). */
 SIO_EXTERN void sio_eio_opts_set_close_timeout(sio_eio_opts_t *o, uint32_t ms);

@@ -44,6 +44,16 @@ SIO_EXTERN void sio_http_opts_set_keepalive_timeout(sio_http_opts_t *o, uint32_t
  * queued drops the connection (so one large write, e.g. a file, may overshoot
  * it once). Applies to WebSocket connections too. */
 SIO_EXTERN void sio_http_opts_set_max_write_queue(sio_http_opts_t *o, size_t n);
+/* Concurrent TCP connections allowed from one IP address (default 0: no
+ * limit). Past it, a new connection from that address is closed at once,
+ * before anything is read or written (no HTTP answer: a client at its cap is
+ * misbehaving or hostile, and a silent close costs the least); other
+ * addresses and the address's open connections are not touched. A connection
+ * counts from its accept until its socket finally closes, including the whole
+ * life of a WebSocket it was upgraded to. Addresses are compared as text, so
+ * every IPv6 address counts on its own (no /64 grouping), and clients behind
+ * one proxy or NAT share a count. */
+SIO_EXTERN void sio_http_opts_set_max_connections_per_ip(sio_http_opts_t *o, size_t n);
 /* Serves files below dir (copied) for GET/HEAD requests that no mount or route
  * claims; "/" and directories map to index.html. Nothing outside dir is ever
  * served (no "..", no NUL, no backslash, no symlink leading out). Files are

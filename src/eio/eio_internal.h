@@ -7,6 +7,7 @@
 
 #include "eio/eio_msg.h"
 #include "eio/eio_packet.h"
+#include "eio/eio_ratelimit.h"
 #include "eio/eio_sidmap.h"
 #include "http/http_server.h"
 #include "io/timer.h"
@@ -19,7 +20,8 @@ struct sio_eio_opts {
   int allow_upgrades;
   uint32_t ping_interval, ping_timeout, upgrade_timeout, close_timeout;
   size_t max_http_buffer_size;
-  char *cookie_name; /* NULL: no cookie */
+  uint32_t rate_limit, rate_burst; /* packets/s and burst; 0: off */
+  char *cookie_name;               /* NULL: no cookie */
   char *cookie_path;
   char *cookie_same_site; /* NULL: no SameSite */
   int cookie_http_only;
@@ -97,6 +99,8 @@ struct sio_eio_socket {
   uint64_t ping_due;      /* when the next ping goes out (not awaiting pong) */
   uint64_t pong_deadline; /* when the session dies (awaiting pong) */
   int awaiting_pong;
+
+  sio__eio_bucket_t bucket; /* incoming packets (sio_eio_opts_set_rate_limit) */
 };
 
 /* ---- eio_socket.c ---- */

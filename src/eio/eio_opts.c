@@ -62,6 +62,12 @@ void sio_eio_opts_free(sio_eio_opts_t *o) {
   sio__free(o);
 }
 
+void sio_eio_opts_set_rate_limit(sio_eio_opts_t *o, uint32_t packets_per_second,
+                                 uint32_t burst) {
+  o->rate_limit = packets_per_second;
+  o->rate_burst = burst;
+}
+
 int sio_eio_opts_set_path(sio_eio_opts_t *o, const char *path) {
   if (!o || !path || path[0] != '/') return SIO_EINVAL;
   size_t n = strlen(path);

@@ -23,6 +23,8 @@ sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
   sock->refs = 1; /* the session's own, dropped when it is destroyed */
   sock->state = SIO__EIO_OPEN_STATE;
   sock->transport = transport;
+  sio__eio_bucket_init(&sock->bucket, s->opts.rate_limit, s->opts.rate_burst,
+                       sio__now_ms(s->loop));
   if (remote) {
     size_t n = strlen(remote);
     if (n >= sizeof(sock->remote)) n = sizeof(sock->remote) - 1;
@@ -214,6 +216,12 @@ int sio__eio_socket_heartbeat(sio_eio_socket_t *sock) {
 
 int sio__eio_socket_on_packet(sio_eio_socket_t *sock, const sio__eio_packet_t *p) {
   sio_eio_server_t *s = sock->server;
+  if (!sio__eio_bucket_take(&sock->bucket, sio__now_ms(s->loop))) {
+    /* Past the rate limit: the session goes at once, whatever the packet. */
+    SIO_LOGW("eio %s: over the packet rate limit, closing", sock->sid);
+    sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
+    return 0;
+  }
   switch (p->type) {
     case SIO__EIO_PING:
       /* v4: the server pings; a client ping (even "probe" on the session's

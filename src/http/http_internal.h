@@ -14,6 +14,7 @@ struct sio_http_opts {
   size_t max_headers;
   size_t max_body;
   size_t max_write_queue;
+  size_t max_conns_per_ip; /* 0: unlimited */
   uint32_t request_timeout;
   uint32_t keepalive_timeout;
   char *static_root;
@@ -47,6 +48,7 @@ struct sio_http_server {
   void *app_ud;
   sio__http_conn_t *conns; /* doubly linked */
   size_t nconns;
+  struct sio__iplimit *iplimit; /* NULL: no per-IP cap */
   void *data;
   /* Closing: the server is freed once every handle reported closed. */
   uv_idle_t close_h; /* only to make the close callback asynchronous */

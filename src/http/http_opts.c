@@ -46,6 +46,10 @@ void sio_http_opts_set_max_write_queue(sio_http_opts_t *o, size_t n) {
   o->max_write_queue = n;
 }
 
+void sio_http_opts_set_max_connections_per_ip(sio_http_opts_t *o, size_t n) {
+  o->max_conns_per_ip = n;
+}
+
 static int set_str(char **dst, const char *src) {
   char *c = NULL;
   if (src) {

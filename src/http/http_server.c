@@ -7,6 +7,7 @@
 #include "core/alloc.h"
 #include "core/log.h"
 #include "http/http_internal.h"
+#include "http/http_iplimit.h"
 #include "io/listener.h"
 
 static void on_accept(sio__listener_t *l, void *arg, sio__stream_t *stream) {
@@ -14,6 +15,17 @@ static void on_accept(sio__listener_t *l, void *arg, sio__stream_t *stream) {
   if (s->closing) {
     sio__stream_close(stream, 0);
     return;
+  }
+  if (s->iplimit) {
+    int r = sio__iplimit_admit(s->iplimit, stream);
+    if (r != 0) {
+      /* Over the cap (or no memory to count it): closed before reading
+       * anything, so it costs the server nothing and touches no one else. */
+      SIO_LOGD("connection from %s refused: %s", sio__stream_remote_addr(stream),
+               r == SIO_ELIMIT ? "per-IP cap" : "out of memory");
+      sio__stream_close(stream, 0);
+      return;
+    }
   }
   sio__http_conn_accept(s, stream);
 }
@@ -49,12 +61,17 @@ int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
       if (!s->static_real || !s->opts.static_root) err = SIO_ENOMEM;
     }
   }
+  if (!err && opts->max_conns_per_ip) {
+    s->iplimit = sio__iplimit_new(opts->max_conns_per_ip);
+    if (!s->iplimit) err = SIO_ENOMEM;
+  }
   if (!err && opts->cors_origins) {
     s->opts.cors_origins = sio__strdup(opts->cors_origins);
     if (!s->opts.cors_origins) err = SIO_ENOMEM;
   }
   sio_http_opts_free(def);
   if (err) {
+    sio__iplimit_release(s->iplimit);
     sio__free(s->opts.static_root);
     sio__free(s->opts.cors_origins);
     sio__free(s->static_real);
@@ -170,6 +187,7 @@ static void maybe_finish_close(sio_http_server_t *s) {
   for (size_t i = 0; i < s->nmounts; i++) sio__free(s->mounts[i].prefix);
   sio__free(s->mounts);
   sio__free(s->listeners);
+  sio__iplimit_release(s->iplimit);
   sio__free(s->opts.static_root);
   sio__free(s->opts.cors_origins);
   sio__free(s->static_real);

@@ -128,6 +128,11 @@ void sio__stream_set_cbs(sio__stream_t *s, const sio__stream_cbs_t *cbs, void *a
   s->arg = arg;
 }
 
+void sio__stream_set_close_hook(sio__stream_t *s, void (*fn)(void *arg), void *arg) {
+  s->close_hook = fn;
+  s->close_hook_arg = arg;
+}
+
 const char *sio__stream_remote_addr(const sio__stream_t *s) {
   return s->addr;
 }
@@ -447,6 +452,7 @@ static void on_handle_closed(uv_handle_t *h) {
   release_slices(s->q + s->qhead, s->qlen);
   if (s->q != s->qinline) sio__free(s->q);
   if (s->io && s->cbs.on_close) s->cbs.on_close(s, s->arg);
+  if (s->close_hook) s->close_hook(s->close_hook_arg);
   sio__io_release(s->io);
   sio__free(s);
 }

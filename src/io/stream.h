@@ -94,6 +94,12 @@ void sio__stream_end(sio__stream_t *s, uint64_t linger_ms);
 /* 1 once close or end was called (or the stream failed). */
 int sio__stream_is_closing(const sio__stream_t *s);
 
+/* A call that runs once when the stream is finally closed, after the owner's
+ * on_close, whoever owns the stream then: set_cbs (an HTTP connection handing
+ * its stream to a WebSocket) does not touch it. Used to release per-IP
+ * connection counts. One hook per stream; set it again to replace it. */
+void sio__stream_set_close_hook(sio__stream_t *s, void (*fn)(void *arg), void *arg);
+
 /* The peer's address as "ip" (no port); static for the stream's lifetime. */
 const char *sio__stream_remote_addr(const sio__stream_t *s);
 uv_loop_t *sio__stream_loop(const sio__stream_t *s);

@@ -45,6 +45,9 @@ struct sio__stream {
   unsigned eof : 1;          /* the peer sent EOF (reported) */
   int err;                   /* sticky failure */
   int handles;               /* libuv handles not closed yet */
+  /* Owner-independent last call (per-IP accounting); survives handovers. */
+  void (*close_hook)(void *arg);
+  void *close_hook_arg;
   uint64_t linger_ms;
   char addr[64];
 };

@@ -5,6 +5,7 @@
  *                    [--max-body N] [--max-header-bytes N] [--max-headers N]
  *                    [--request-timeout MS] [--keepalive-timeout MS]
  *                    [--max-write-queue N] [--ws-max-message N]
+ *                    [--max-conns-per-ip N] [--eio-rate-limit RATE,BURST]
  *
  * Routes (application handler): /echo answers the body; /hold?ms=N answers
  * "held N" N ms later (pipelining order); /query?k=V answers V decoded.
@@ -14,7 +15,10 @@
  * and prints "early headers body=0" when a request's headers are in, and
  * "early aborted" when one never completes. Prints "listening on 127.0.0.1:PORT", and
  * "ws closed code=C err=NAME path=P" when a WebSocket goes. SIGTERM/SIGINT
- * close everything; the exit status is 0 only if the loop closes cleanly. */
+ * close everything; the exit status is 0 only if the loop closes cleanly.
+ * With --eio-rate-limit, an Engine.IO echo server (tests/interop/limits.test.mjs)
+ * is mounted at /engine.io/ with sio_eio_opts_set_rate_limit(RATE, BURST);
+ * it prints "eio closed reason=R" when a session goes. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,7 @@
 #include <uv.h>
 
 #include "http/http_server.h"
+#include "sio/eio.h"
 #include "sio/http.h"
 #include "ws/ws_conn.h"
 
@@ -52,6 +57,22 @@ static hold_t *g_holds;
 static wsc_t *g_wss;
 static size_t g_ws_max = 1024 * 1024;
 static int g_stopping;
+static sio_eio_server_t *g_eio;
+
+/* ---- /engine.io/: an echo server with a packet rate limit ---- */
+
+static void eio_echo(sio_eio_socket_t *sock, int binary, const uint8_t *data, size_t len,
+                     void *arg) {
+  (void)arg;
+  sio_eio_socket_send(sock, binary, data, len);
+}
+
+static void eio_closed(sio_eio_socket_t *sock, const char *reason, void *arg) {
+  (void)sock;
+  (void)arg;
+  printf("eio closed reason=%s\n", reason);
+  fflush(stdout);
+}
 
 /* ---- /hold ---- */
 
@@ -237,6 +258,12 @@ static void on_server_closed(sio_http_server_t *s, void *arg) {
   fprintf(stderr, "http_test_server: server closed\n");
 }
 
+static void eio_server_closed(sio_eio_server_t *s, void *arg) {
+  (void)s;
+  (void)arg;
+  sio_http_server_close(g_srv, on_server_closed, NULL);
+}
+
 static void stop(uv_signal_t *sig, int signum) {
   if (g_stopping) return;
   g_stopping = 1;
@@ -252,7 +279,10 @@ static void stop(uv_signal_t *sig, int signum) {
     if (w->timer_on) uv_timer_stop(&w->timer);
     sio__ws_conn_close(w->conn, 1001, "server stopping");
   }
-  sio_http_server_close(g_srv, on_server_closed, NULL);
+  if (g_eio)
+    sio_eio_server_close(g_eio, eio_server_closed, NULL); /* then HTTP */
+  else
+    sio_http_server_close(g_srv, on_server_closed, NULL);
 }
 
 static const char *arg_val(int argc, char **argv, int *i) {
@@ -268,6 +298,7 @@ int main(int argc, char **argv) {
   g_loop = uv_default_loop();
   sio_http_opts_t *o = sio_http_opts_new();
   int port = 0;
+  unsigned long eio_rate = 0, eio_burst = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--port"))
@@ -292,7 +323,14 @@ int main(int argc, char **argv) {
       sio_http_opts_set_max_write_queue(o, strtoull(arg_val(argc, argv, &i), NULL, 10));
     else if (!strcmp(a, "--ws-max-message"))
       g_ws_max = strtoull(arg_val(argc, argv, &i), NULL, 10);
-    else {
+    else if (!strcmp(a, "--max-conns-per-ip"))
+      sio_http_opts_set_max_connections_per_ip(
+          o, strtoull(arg_val(argc, argv, &i), NULL, 10));
+    else if (!strcmp(a, "--eio-rate-limit")) {
+      char *end;
+      eio_rate = strtoul(arg_val(argc, argv, &i), &end, 10);
+      if (*end == ',') eio_burst = strtoul(end + 1, NULL, 10);
+    } else {
       fprintf(stderr, "unknown option %s\n", a);
       return 2;
     }
@@ -307,6 +345,19 @@ int main(int argc, char **argv) {
   sio__http_server_mount(g_srv, "/ws/", 0, on_ws, NULL);
   sio__http_server_mount(g_srv, "/early/", 0, early_request, NULL);
   sio__http_server_mount_on_headers(g_srv, "/early/", early_headers);
+  if (eio_rate) {
+    sio_eio_opts_t *eo = sio_eio_opts_new();
+    if (!eo) return 1;
+    sio_eio_opts_set_rate_limit(eo, (uint32_t)eio_rate, (uint32_t)eio_burst);
+    r = sio_eio_server_new(g_srv, eo, &g_eio);
+    sio_eio_opts_free(eo);
+    if (r != 0) {
+      fprintf(stderr, "eio: %s\n", sio_strerror(r));
+      return 1;
+    }
+    sio_eio_server_on_message(g_eio, eio_echo, NULL);
+    sio_eio_server_on_close(g_eio, eio_closed, NULL);
+  }
   r = sio_http_server_listen(g_srv, "127.0.0.1", port);
   if (r != 0) {
     fprintf(stderr, "listen: %s\n", uv_strerror(r));

@@ -611,6 +611,59 @@ static void async_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
   uv_timer_start(&m->t, async_mw_fire, 20, 0);
 }
 
+/* ---- hostile-load options and counters (tests/interop/hostile_*.test.mjs) ----
+ * --request-timeout MS   HTTP time to receive a request's headers/body (408 past it)
+ * --max-write-queue N    bytes queued on one connection before it is dropped
+ * --max-payload N        Engine.IO maxPayload (POST body, WebSocket message)
+ * `counts` event: acks {"eio":sessions,"http":connections,"sockets":sockets of
+ * "/"} so a test can see sessions and connections go back to a baseline. */
+#include "http/http_internal.h" /* the connection count */
+
+static struct {
+  long request_timeout, max_write_queue, max_payload; /* -1: default */
+} hostile = {-1, -1, -1};
+
+/* Consumes argv[*i] (and its value) if it is one of the options above. */
+static int hostile_parse(int argc, char **argv, int *i) {
+  long *dst = NULL;
+  if (strcmp(argv[*i], "--request-timeout") == 0)
+    dst = &hostile.request_timeout;
+  else if (strcmp(argv[*i], "--max-write-queue") == 0)
+    dst = &hostile.max_write_queue;
+  else if (strcmp(argv[*i], "--max-payload") == 0)
+    dst = &hostile.max_payload;
+  if (!dst || *i + 1 >= argc) return 0;
+  *dst = atol(argv[++*i]);
+  return 1;
+}
+
+static void hostile_apply(sio_server_opts_t *o) {
+  if (hostile.request_timeout >= 0)
+    sio_http_opts_set_request_timeout(sio_server_opts_http(o),
+                                      (uint32_t)hostile.request_timeout);
+  if (hostile.max_write_queue >= 0)
+    sio_http_opts_set_max_write_queue(sio_server_opts_http(o),
+                                      (size_t)hostile.max_write_queue);
+  /* The HTTP server keeps its larger body limit: the mount asks for less. */
+  if (hostile.max_payload >= 0)
+    sio_eio_opts_set_max_http_buffer_size(sio_server_opts_eio(o),
+                                          (size_t)hostile.max_payload);
+}
+
+static void on_counts(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                      sio_ack_t *ack, void *arg) {
+  (void)ev;
+  (void)av;
+  (void)arg;
+  sio_server_t *s = sio_socket_server(sock);
+  ack_json(ack, json_pack(
+                    "{s:I,s:I,s:I}", "eio",
+                    (json_int_t)sio_eio_server_clients_count(sio_server_eio(s)), "http",
+                    (json_int_t)sio_server_http(s)->nconns, "sockets",
+                    (json_int_t)sio_namespace_sockets_count(sio_socket_namespace(sock))));
+}
+/* ---- end of the hostile-load block ---- */
+
 /* ---- main ---- */
 
 static void on_closed(sio_server_t *s, void *arg) {
@@ -640,6 +693,8 @@ int main(int argc, char **argv) {
       ping_timeout = (uint32_t)atoi(argv[++i]);
     else if (strcmp(argv[i], "--connect-timeout") == 0 && i + 1 < argc)
       connect_timeout = (uint32_t)atoi(argv[++i]);
+    else if (hostile_parse(argc, argv, &i)) /* hostile-load block */
+      continue;
     else {
       fprintf(
           stderr,
@@ -655,6 +710,7 @@ int main(int argc, char **argv) {
   sio_eio_opts_set_ping_interval(sio_server_opts_eio(o), ping_interval);
   sio_eio_opts_set_ping_timeout(sio_server_opts_eio(o), ping_timeout);
   sio_server_opts_set_connect_timeout(o, connect_timeout);
+  hostile_apply(o); /* hostile-load block */
   int rc = sio_server_new(&app.loop, o, &app.srv);
   sio_server_opts_free(o);
   if (rc == 0) rc = sio_server_listen(app.srv, "127.0.0.1", port);
@@ -677,6 +733,7 @@ int main(int argc, char **argv) {
   sio_namespace_use(mw, mw_first, NULL);
   sio_namespace_use(mw, mw_second, NULL);
   setup_main(mw);
+  sio_namespace_on(sio_server_of(app.srv, "/"), "counts", on_counts, NULL); /* hostile */
 
   uv_signal_init(&app.loop, &app.sigint);
   uv_signal_init(&app.loop, &app.sigterm);
