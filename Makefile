@@ -6,7 +6,7 @@ PORT ?= 3000
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-asan run install conformance-server bench-server fuzz clean format format-check
+.PHONY: all deps build test test-asan run install conformance-server bench-server fuzz valgrind clean format format-check
 
 all: build
 
@@ -42,6 +42,10 @@ conformance-server: build
 FUZZ_SECS ?= 10
 fuzz: deps
 	@bash fuzz/run.sh $(FUZZ_SECS)
+
+# The unit tests under valgrind memcheck (a non-sanitizer build).
+valgrind: build
+	@bash scripts/valgrind.sh $(BUILD)
 
 bench-server: build
 	@$(BUILD)/bench_server --port $(PORT)

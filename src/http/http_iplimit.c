@@ -1,0 +1,124 @@
+/* A chained hash of IP -> open connections, grown as IPs come; an entry
+ * leaves with the last connection of its IP, so a flood of distinct addresses
+ * costs memory only while their connections are open. */
+#include "http/http_iplimit.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+#include "io/stream.h"
+#include "sio/common.h"
+
+typedef struct ip_entry {
+  struct ip_entry *next;
+  sio__iplimit_t *table;
+  size_t count;
+  char ip[64];
+} ip_entry_t;
+
+struct sio__iplimit {
+  ip_entry_t **buckets;
+  size_t nbuckets; /* a power of two */
+  size_t nentries;
+  size_t max;
+  size_t refs; /* the server's, plus one per counted connection */
+};
+
+#define INITIAL_BUCKETS 64
+
+static size_t hash_ip(const char *ip) {
+  size_t h = 2166136261u; /* FNV-1a */
+  for (const unsigned char *p = (const unsigned char *)ip; *p; p++)
+    h = (h ^ *p) * 16777619u;
+  return h;
+}
+
+sio__iplimit_t *sio__iplimit_new(size_t max) {
+  sio__iplimit_t *t = sio__calloc(1, sizeof(*t));
+  if (!t) return NULL;
+  t->buckets = sio__calloc(INITIAL_BUCKETS, sizeof(*t->buckets));
+  if (!t->buckets) {
+    sio__free(t);
+    return NULL;
+  }
+  t->nbuckets = INITIAL_BUCKETS;
+  t->max = max;
+  t->refs = 1;
+  return t;
+}
+
+static void unref(sio__iplimit_t *t) {
+  if (--t->refs > 0) return;
+  /* Last reference: every connection is gone, so every entry is too. */
+  sio__free(t->buckets);
+  sio__free(t);
+}
+
+void sio__iplimit_release(sio__iplimit_t *t) {
+  if (t) unref(t);
+}
+
+static ip_entry_t **find_slot(const sio__iplimit_t *t, const char *ip) {
+  ip_entry_t **pp = &t->buckets[hash_ip(ip) & (t->nbuckets - 1)];
+  while (*pp && strcmp((*pp)->ip, ip) != 0) pp = &(*pp)->next;
+  return pp;
+}
+
+/* Doubles the buckets when entries outnumber them twice; failing to grow
+ * only makes chains longer. */
+static void maybe_grow(sio__iplimit_t *t) {
+  if (t->nentries < 2 * t->nbuckets) return;
+  size_t n = t->nbuckets * 2;
+  ip_entry_t **nb = sio__calloc(n, sizeof(*nb));
+  if (!nb) return;
+  for (size_t i = 0; i < t->nbuckets; i++) {
+    for (ip_entry_t *e = t->buckets[i], *next; e; e = next) {
+      next = e->next;
+      size_t b = hash_ip(e->ip) & (n - 1);
+      e->next = nb[b];
+      nb[b] = e;
+    }
+  }
+  sio__free(t->buckets);
+  t->buckets = nb;
+  t->nbuckets = n;
+}
+
+static void on_stream_closed(void *arg) {
+  ip_entry_t *e = arg;
+  sio__iplimit_t *t = e->table;
+  if (--e->count == 0) {
+    ip_entry_t **pp = find_slot(t, e->ip);
+    *pp = e->next;
+    t->nentries--;
+    sio__free(e);
+  }
+  unref(t);
+}
+
+int sio__iplimit_admit(sio__iplimit_t *t, struct sio__stream *stream) {
+  const char *ip = sio__stream_remote_addr(stream);
+  ip_entry_t **pp = find_slot(t, ip);
+  ip_entry_t *e = *pp;
+  if (e && e->count >= t->max) return SIO_ELIMIT;
+  if (!e) {
+    e = sio__calloc(1, sizeof(*e));
+    if (!e) return SIO_ENOMEM;
+    e->table = t;
+    size_t n = strlen(ip);
+    if (n >= sizeof(e->ip)) n = sizeof(e->ip) - 1;
+    memcpy(e->ip, ip, n);
+    *pp = e;
+    t->nentries++;
+    maybe_grow(t);
+  }
+  e->count++;
+  t->refs++;
+  sio__stream_set_close_hook(stream, on_stream_closed, e);
+  return 0;
+}
+
+size_t sio__iplimit_count(const sio__iplimit_t *t, const char *ip) {
+  ip_entry_t *const *pp = find_slot(t, ip);
+  return *pp ? (*pp)->count : 0;
+}
