@@ -196,7 +196,7 @@ class ClientTestCase(unittest.TestCase):
 
 class TestServerScenario:
     program = "sio_test_server"
-    program_args = ("--ping-interval", "1000", "--ping-timeout", "1000")
+    program_args = ("--ping-interval", "2000", "--ping-timeout", "3000")
     events = ("auth", "echo", "news", "room-ev", "tick", "left", "question")
 
     def test_connect_with_auth(self):

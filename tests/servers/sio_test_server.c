@@ -615,13 +615,14 @@ static void async_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
  * --request-timeout MS   HTTP time to receive a request's headers/body (408 past it)
  * --max-write-queue N    bytes queued on one connection before it is dropped
  * --max-payload N        Engine.IO maxPayload (POST body, WebSocket message)
+ * --close-timeout MS     how long a polling session being closed waits for a GET
  * `counts` event: acks {"eio":sessions,"http":connections,"sockets":sockets of
  * "/"} so a test can see sessions and connections go back to a baseline. */
 #include "http/http_internal.h" /* the connection count */
 
 static struct {
-  long request_timeout, max_write_queue, max_payload; /* -1: default */
-} hostile = {-1, -1, -1};
+  long request_timeout, max_write_queue, max_payload, close_timeout; /* -1: default */
+} hostile = {-1, -1, -1, -1};
 
 /* Consumes argv[*i] (and its value) if it is one of the options above. */
 static int hostile_parse(int argc, char **argv, int *i) {
@@ -632,6 +633,8 @@ static int hostile_parse(int argc, char **argv, int *i) {
     dst = &hostile.max_write_queue;
   else if (strcmp(argv[*i], "--max-payload") == 0)
     dst = &hostile.max_payload;
+  else if (strcmp(argv[*i], "--close-timeout") == 0)
+    dst = &hostile.close_timeout;
   if (!dst || *i + 1 >= argc) return 0;
   *dst = atol(argv[++*i]);
   return 1;
@@ -644,6 +647,9 @@ static void hostile_apply(sio_server_opts_t *o) {
   if (hostile.max_write_queue >= 0)
     sio_http_opts_set_max_write_queue(sio_server_opts_http(o),
                                       (size_t)hostile.max_write_queue);
+  if (hostile.close_timeout >= 0)
+    sio_eio_opts_set_close_timeout(sio_server_opts_eio(o),
+                                   (uint32_t)hostile.close_timeout);
   /* The HTTP server keeps its larger body limit: the mount asks for less. */
   if (hostile.max_payload >= 0)
     sio_eio_opts_set_max_http_buffer_size(sio_server_opts_eio(o),
