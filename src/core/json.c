@@ -99,14 +99,12 @@ static int scan_string(const uchar **pq, const uchar *e, uint8_t *flags) {
           long u = hex4(q + 2);
           if (u < 0) return SIO_EPROTO;
           q += 6;
-          if (u >= 0xD800 && u <= 0xDBFF) {
-            /* A high surrogate must be followed by an escaped low one. */
-            if (e - q < 6 || q[0] != '\\' || q[1] != 'u') return SIO_EPROTO;
+          /* Lone surrogates are accepted, as JSON.parse does: JavaScript
+           * clients send them when a string is cut inside a surrogate pair.
+           * A pair is consumed whole; anything else is checked on its own. */
+          if (u >= 0xD800 && u <= 0xDBFF && e - q >= 6 && q[0] == '\\' && q[1] == 'u') {
             long u2 = hex4(q + 2);
-            if (u2 < 0xDC00 || u2 > 0xDFFF) return SIO_EPROTO;
-            q += 6;
-          } else if (u >= 0xDC00 && u <= 0xDFFF) {
-            return SIO_EPROTO;
+            if (u2 >= 0xDC00 && u2 <= 0xDFFF) q += 6;
           }
           break;
         }
@@ -488,14 +486,14 @@ static int unescape_one(const uchar **pq, const uchar *e, uchar out[4]) {
   long cp = hex4(q + 2);
   if (cp < 0) return -1;
   q += 6;
-  if (cp >= 0xD800 && cp <= 0xDBFF) {
-    if (e - q < 6 || q[0] != '\\' || q[1] != 'u') return -1;
-    long lo = hex4(q + 2);
-    if (lo < 0xDC00 || lo > 0xDFFF) return -1;
+  if (cp >= 0xD800 && cp <= 0xDBFF && e - q >= 6 && q[0] == '\\' && q[1] == 'u' &&
+      hex4(q + 2) >= 0xDC00 && hex4(q + 2) <= 0xDFFF) {
+    cp = 0x10000 + ((cp - 0xD800) << 10) + (hex4(q + 2) - 0xDC00);
     q += 6;
-    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-  } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-    return -1;
+  } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+    /* A lone surrogate has no UTF-8 form: U+FFFD, as a UTF-16 to UTF-8
+     * conversion in JavaScript (TextEncoder) gives. */
+    cp = 0xFFFD;
   }
   *pq = q;
   if (cp < 0x80) {

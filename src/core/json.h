@@ -4,9 +4,10 @@
  * (key order and number spelling preserved), so nothing is ever built.
  *
  * Strictness: the grammar of RFC 8259 exactly; strings must be valid UTF-8
- * (no overlongs, no encoded surrogates, nothing above U+10FFFF); a \u escape
- * of a surrogate must be a high one followed by a low one (lone surrogates
- * are rejected, as jansson does; JavaScript's JSON.parse would accept them);
+ * (no overlongs, no encoded surrogates, nothing above U+10FFFF); \u escapes
+ * of lone surrogates are accepted, as JavaScript's JSON.parse does (a JS
+ * string cut inside a surrogate pair is sent that way; jansson rejects them),
+ * and read as U+FFFD;
  * \u0000 is accepted. Numbers are checked against the grammar only, so 1e400
  * and 100000000000000000000 are valid (jansson refuses both: it cannot store
  * them). Whitespace (space, tab, LF, CR) is accepted around and between

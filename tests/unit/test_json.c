@@ -46,16 +46,19 @@ static int jansson_ok(const char *s, size_t n, int *big) {
     json_decref(j);
     return 1;
   }
-  /* Limits of jansson's storage, not of the grammar. */
+  /* Limits of jansson's storage, not of the grammar; and lone surrogate
+   * escapes, which we accept as JSON.parse does. */
   *big = strstr(err.text, "too big") || strstr(err.text, "overflow") ||
-         strstr(err.text, "NUL byte in object key");
+         strstr(err.text, "NUL byte in object key") ||
+         strstr(err.text, "invalid Unicode");
   return 0;
 }
 
 #define DOC(s, ok)                                                                       \
   { s, sizeof(s) - 1, ok, 0 }
 /* Valid JSON that jansson refuses because it cannot store it (a number out
- * of its range, a NUL in an object key). */
+ * of its range, a NUL in an object key), or refuses where JSON.parse accepts
+ * (a lone surrogate escape). */
 #define BIG(s)                                                                           \
   { s, sizeof(s) - 1, 1, 1 }
 
@@ -153,14 +156,14 @@ static const struct doc {
     DOC("\"\\x\"", 0),
     DOC("\"\\u12\"", 0),
     DOC("\"\\u12G4\"", 0),
-    DOC("\"\\uD800\"", 0),
-    DOC("\"\\uDC00\"", 0),
-    DOC("\"\\uD800\\u0041\"", 0),
-    DOC("\"\\uD800x\"", 0),
-    DOC("\"\\uD800\\n\"", 0),
-    DOC("\"\\uDBFF\"", 0),
-    DOC("\"\\uDE00\\uD83D\"", 0),
-    DOC("\"\\uD800\\uD800\"", 0),
+    BIG("\"\\uD800\""),
+    BIG("\"\\uDC00\""),
+    BIG("\"\\uD800\\u0041\""),
+    BIG("\"\\uD800x\""),
+    BIG("\"\\uD800\\n\""),
+    BIG("\"\\uDBFF\""),
+    BIG("\"\\uDE00\\uD83D\""),
+    BIG("\"\\uD800\\uD800\""),
     DOC("\"\\a\"", 0),
     DOC("\"\\'\"", 0),
     DOC("\"\\U0041\"", 0),
@@ -546,6 +549,30 @@ static void test_string_reads(void **state) {
   sio__sb_reset(&sb);
 }
 
+/* Lone surrogate escapes read as U+FFFD; a pair still reads as one code point. */
+static void test_lone_surrogates(void **state) {
+  static const struct {
+    const char *json, *want;
+  } t[] = {
+      {"\"a\\uD800b\"", "a\xef\xbf\xbd"
+                        "b"},
+      {"\"\\uDC00\"", "\xef\xbf\xbd"},
+      {"\"\\uD800\\uD800\"", "\xef\xbf\xbd\xef\xbf\xbd"},
+      {"\"\\uDE00\\uD83D\\uDE00\"", "\xef\xbf\xbd\xf0\x9f\x98\x80"},
+      {"\"\\uD800\\u0041\"", "\xef\xbf\xbd"
+                             "A"},
+  };
+  for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+    sio__json_val_t v;
+    assert_int_equal(parse(t[i].json, &v), 0);
+    char buf[32];
+    size_t len;
+    assert_int_equal(sio__json_string_copy(&v, buf, sizeof buf, &len), 0);
+    assert_int_equal(len, strlen(t[i].want));
+    assert_memory_equal(buf, t[i].want, len);
+  }
+}
+
 static void test_number_reads(void **state) {
   static const struct {
     const char *s;
@@ -899,6 +926,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_validity_table),
       cmocka_unit_test(test_prefixes),
+      cmocka_unit_test(test_lone_surrogates),
       cmocka_unit_test(test_depth),
       cmocka_unit_test(test_spans_and_flags),
       cmocka_unit_test(test_prefix_mode),
