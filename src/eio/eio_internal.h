@@ -152,6 +152,8 @@ void sio__eio_polling_answer_text(sio_http_req_t *req, const char *text, size_t 
  * packet sent and the connection callback run; on failure sock is freed and
  * the request was answered. */
 void sio__eio_ws_handshake(sio_eio_socket_t *sock, sio_http_req_t *req);
+/* Appends the Set-Cookie line of the session when the cookie option is on. */
+void sio__eio_cookie_append(const sio_eio_socket_t *sock, sio__sb_t *hdr);
 /* Accepts the upgrade as a probe for the polling session sock. */
 void sio__eio_ws_start_probe(sio_eio_socket_t *sock, sio_http_req_t *req);
 /* Accepts the upgrade and closes it at once (101 then close). */

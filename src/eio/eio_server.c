@@ -11,6 +11,19 @@
 
 /* ---- errors ---- */
 
+/* The session cookie header line, when the cookie option is on (both
+ * handshakes: the polling answer and the WebSocket 101). */
+void sio__eio_cookie_append(const sio_eio_socket_t *sock, sio__sb_t *hdr) {
+  const sio_eio_server_t *s = sock->server;
+  if (!s->opts.cookie_name) return;
+  sio__sb_printf(hdr, "Set-Cookie: %s=%s; Path=%s", s->opts.cookie_name, sock->sid,
+                 s->opts.cookie_path);
+  if (s->opts.cookie_http_only) sio__sb_puts(hdr, "; HttpOnly");
+  if (s->opts.cookie_same_site)
+    sio__sb_printf(hdr, "; SameSite=%s", s->opts.cookie_same_site);
+  sio__sb_puts(hdr, "\r\n");
+}
+
 static void refuse(sio_http_req_t *req, int is_upgrade, int code) {
   if (is_upgrade) {
     /* Not upgraded yet: a plain HTTP refusal, the text of the error (the
@@ -41,14 +54,7 @@ static void polling_handshake(sio_eio_server_t *s, sio_http_req_t *req) {
   sio__sb_t hdr;
   sio__sb_init(&hdr, 128);
   sio__sb_puts(&hdr, "Cache-Control: no-store\r\n");
-  if (s->opts.cookie_name) {
-    sio__sb_printf(&hdr, "Set-Cookie: %s=%s; Path=%s", s->opts.cookie_name, sock->sid,
-                   s->opts.cookie_path);
-    if (s->opts.cookie_http_only) sio__sb_puts(&hdr, "; HttpOnly");
-    if (s->opts.cookie_same_site)
-      sio__sb_printf(&hdr, "; SameSite=%s", s->opts.cookie_same_site);
-    sio__sb_puts(&hdr, "\r\n");
-  }
+  sio__eio_cookie_append(sock, &hdr);
   sio__sb_putc(&hdr, '\0');
   sio__rbuf_t *b = sio__sb_finish(&body);
   sio__rbuf_t *h = sio__sb_finish(&hdr);

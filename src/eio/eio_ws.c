@@ -97,7 +97,13 @@ void sio__eio_ws_handshake(sio_eio_socket_t *sock, sio_http_req_t *req) {
   sio_eio_server_t *s = sock->server;
   sio__ws_conn_t *c = NULL;
   sio__eio_socket_ref(sock);
-  int rc = sio__ws_accept(req, &k_main, sock, s->opts.max_http_buffer_size, &c);
+  sio__sb_t hdr;
+  sio__sb_init(&hdr, 0);
+  sio__eio_cookie_append(sock, &hdr);
+  sio__sb_putc(&hdr, '\0');
+  const char *extra = hdr.err ? NULL : (const char *)sio__sb_data(&hdr);
+  int rc = sio__ws_accept_ex(req, &k_main, sock, s->opts.max_http_buffer_size, extra, &c);
+  sio__sb_reset(&hdr);
   if (rc == 0 && c && !sock->ws && !sock->announced) ws_first_attach(sock, c);
   if (!sock->announced) {
     /* Never started: nobody was told, nothing to undo but our memory. */

@@ -263,6 +263,12 @@ static int refuse(sio_http_req_t *req, int status, const char *why) {
 
 int sio__ws_accept(sio_http_req_t *req, const sio__ws_conn_cbs_t *cbs, void *arg,
                    size_t max_message, sio__ws_conn_t **out) {
+  return sio__ws_accept_ex(req, cbs, arg, max_message, NULL, out);
+}
+
+int sio__ws_accept_ex(sio_http_req_t *req, const sio__ws_conn_cbs_t *cbs, void *arg,
+                      size_t max_message, const char *extra_headers,
+                      sio__ws_conn_t **out) {
   size_t n;
   const char *v;
   if (strcmp(sio_http_req_method(req), "GET") != 0 || !sio__http_req_is_http11(req))
@@ -287,11 +293,14 @@ int sio__ws_accept(sio_http_req_t *req, const sio__ws_conn_cbs_t *cbs, void *arg
   sio_http_server_t *srv = sio__http_req_server(req);
   if (srv) max_queue = sio__http_server_max_write_queue(srv);
   /* Build the answer before the request (and its strings) is finished. */
-  char head[160];
+  char head[512];
+  if (!extra_headers) extra_headers = "";
   int hl = snprintf(head, sizeof(head),
                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
-                    accept);
+                    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n",
+                    accept, extra_headers);
+  if (hl < 0 || (size_t)hl >= sizeof(head))
+    return refuse(req, 500, "Response headers too long");
   sio__rbuf_t *leftover = NULL;
   sio__stream_t *st = sio__http_req_take_stream(req, &leftover);
   if (!st) return SIO_ECLOSED;

@@ -33,6 +33,11 @@ typedef struct {
  * are processed as frames. Returns 0 and *out, or a negative code. */
 int sio__ws_accept(sio_http_req_t *req, const sio__ws_conn_cbs_t *cbs, void *arg,
                    size_t max_message, sio__ws_conn_t **out);
+/* Same, adding extra_headers (NULL, or complete lines each ending in "\r\n",
+ * borrowed for the call; e.g. a Set-Cookie) to the 101 answer. */
+int sio__ws_accept_ex(sio_http_req_t *req, const sio__ws_conn_cbs_t *cbs, void *arg,
+                      size_t max_message, const char *extra_headers,
+                      sio__ws_conn_t **out);
 
 /* Changes the callbacks and their argument (e.g. when a probe socket becomes
  * a session's transport). */

@@ -437,6 +437,41 @@ static void client_allow_cookie(scenario_t *sc) {
                               "bAQID");
 }
 
+/* A WebSocket-first handshake sets the cookie on its 101, as the reference. */
+static void client_ws_cookie(scenario_t *sc) {
+  int fd = conn_open(sc->port);
+  assert_true(fd >= 0);
+  const char *up = "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+                   "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Version: 13\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+  assert_int_equal(write(fd, up, strlen(up)), (ssize_t)strlen(up));
+  char head[2048];
+  size_t hl = 0;
+  head[0] = '\0';
+  while (hl < sizeof head - 1 && !strstr(head, "\r\n\r\n")) {
+    ssize_t k = read(fd, head + hl, sizeof head - 1 - hl);
+    if (k <= 0) break;
+    hl += (size_t)k;
+    head[hl] = '\0';
+  }
+  close(fd);
+  assert_non_null(strstr(head, "HTTP/1.1 101 Switching Protocols\r\n"));
+  assert_non_null(strstr(head, "\r\nSet-Cookie: io="));
+  assert_non_null(strstr(head, "; Path=/; HttpOnly; SameSite=Lax\r\n"));
+}
+
+static void test_ws_cookie(void **state) {
+  (void)state;
+  scenario_t sc;
+  memset(&sc, 0, sizeof sc);
+  sc.client = client_ws_cookie;
+  sio_eio_opts_t *o = sio_eio_opts_new();
+  assert_int_equal(sio_eio_opts_set_cookie(o, "", NULL, 1, "Lax"), 0);
+  run_scenario(&sc, o, 0); /* frees o */
+  assert_int_equal(sc.nconnected, 1);
+}
+
 static void test_allow_request_and_cookie(void **state) {
   (void)state;
   scenario_t sc;
@@ -547,6 +582,7 @@ int main(void) {
       cmocka_unit_test(test_close_with_held_get),
       cmocka_unit_test(test_close_timeout),
       cmocka_unit_test(test_allow_request_and_cookie),
+      cmocka_unit_test(test_ws_cookie),
       cmocka_unit_test(test_write_buffer_cap),
       cmocka_unit_test(test_server_close_with_held_get),
   };
