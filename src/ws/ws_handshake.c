@@ -7,6 +7,7 @@
 
 #include "core/base64.h"
 #include "core/rand.h"
+#include "http/http_util.h"
 
 /* RFC 6455 1.3: the fixed GUID appended to the client's key. */
 static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -45,26 +46,7 @@ int sio__ws_client_key(char out[25]) {
   return 0;
 }
 
-static int lower(int c) {
-  return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
+/* The header list parsing lives in the HTTP layer below. */
 int sio__http_header_has_token(const char *value, size_t len, const char *token) {
-  size_t tlen = strlen(token);
-  size_t i = 0;
-  while (i < len) {
-    size_t start = i;
-    while (i < len && value[i] != ',') i++;
-    size_t end = i;
-    i++; /* skip the comma */
-    while (start < end && (value[start] == ' ' || value[start] == '\t')) start++;
-    while (end > start && (value[end - 1] == ' ' || value[end - 1] == '\t')) end--;
-    if (end - start != tlen || tlen == 0) continue;
-    size_t k = 0;
-    while (k < tlen &&
-           lower((unsigned char)value[start + k]) == lower((unsigned char)token[k]))
-      k++;
-    if (k == tlen) return 1;
-  }
-  return 0;
+  return sio__http_list_has_token(value, len, token);
 }
