@@ -28,7 +28,7 @@ void sio__timer_start(sio__timer_t *t, uint64_t ms) {
 }
 
 void sio__timer_stop(sio__timer_t *t) {
-  uv_timer_stop(&t->h);
+  if (t) uv_timer_stop(&t->h);
 }
 
 int sio__timer_is_active(const sio__timer_t *t) {

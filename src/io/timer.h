@@ -12,6 +12,7 @@ typedef void (*sio__timer_cb)(sio__timer_t *t, void *arg);
 sio__timer_t *sio__timer_new(uv_loop_t *loop, sio__timer_cb cb, void *arg);
 /* (Re)starts it to fire once after ms milliseconds. */
 void sio__timer_start(sio__timer_t *t, uint64_t ms);
+/* Stops it if running. NULL is ignored. */
 void sio__timer_stop(sio__timer_t *t);
 /* 1 while started and not yet fired or stopped (inside its own callback: 0). */
 int sio__timer_is_active(const sio__timer_t *t);

@@ -278,7 +278,10 @@ static void connected(sio_socket_t *sock) {
   }
   sock->state = SIO__SOCK_CONNECTED;
   c->joined = 1;
-  sio__timer_stop(c->connect_timer);
+  /* Joining disarms the connect timeout for good: free the timer rather than
+   * keep it for the life of every idle connection. */
+  sio__timer_free(c->connect_timer);
+  c->connect_timer = NULL;
   char reply[40];
   int n = snprintf(reply, sizeof(reply), "{\"sid\":\"%s\"}", sock->id);
   sio__packet_out_t out;
