@@ -146,10 +146,30 @@ int sio__http_server_mount(sio_http_server_t *s, const char *prefix, size_t max_
   return 0;
 }
 
+/* Requests still arriving (headers in, body not yet) were claimed by the
+ * mount when their headers completed: they must not reach its handler once
+ * it is gone (its owner may be freed). Their early-notice abort callbacks run
+ * now, while the owner still exists; they then fall through to static files,
+ * the application or 404 like any unclaimed request. */
+static void forget_mount(sio_http_server_t *s, const sio__http_mount_t *m) {
+  for (sio__http_conn_t *c = s->conns; c; c = c->next) {
+    sio_http_req_t *r = c->req;
+    if (!r || r == c->active || r->cb != m->cb || r->cb_ud != m->ud) continue;
+    r->cb = NULL;
+    r->cb_ud = NULL;
+    sio__http_abort_cb cb = r->abort_cb;
+    void *ud = r->abort_ud;
+    r->abort_cb = NULL;
+    r->abort_ud = NULL;
+    if (cb) cb(r, ud);
+  }
+}
+
 void sio__http_server_unmount(sio_http_server_t *s, const char *prefix) {
   size_t len = strlen(prefix);
   for (size_t i = 0; i < s->nmounts; i++) {
     if (s->mounts[i].len == len && !memcmp(s->mounts[i].prefix, prefix, len)) {
+      forget_mount(s, &s->mounts[i]);
       sio__free(s->mounts[i].prefix);
       memmove(&s->mounts[i], &s->mounts[i + 1],
               (s->nmounts - i - 1) * sizeof(*s->mounts));

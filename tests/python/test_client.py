@@ -173,7 +173,11 @@ class ClientTestCase(unittest.TestCase):
     def tearDownClass(cls):
         code = cls.server.stop()
         if code != 0:
-            raise AssertionError(f"{cls.program} exited with {code}; stderr: {cls.server.errors[-20:]}")
+            # A sanitizer report starts with its ERROR line: show that part.
+            errs = cls.server.errors
+            start = next((i for i, l in enumerate(errs) if "ERROR:" in l), max(0, len(errs) - 20))
+            detail = "\n".join(errs[start:start + 40])
+            raise AssertionError(f"{cls.program} exited with {code}; stderr:\n{detail}")
 
     def setUp(self):
         # python-socketio's HTTP session leaves sockets to the GC: not ours.
