@@ -116,11 +116,28 @@ class Server:
         return self.proc.returncode
 
 
+def in_order_messages(eio):
+    """python-engineio 4.3's client hands each message to a new thread, so
+    a binary attachment can reach python-socketio's reassembly before the
+    packet that announces it, and the packet is lost (a peer race, seen as
+    a timed-out call with binary data). Dispatch messages on the reader
+    thread, in arrival order, as later python-engineio versions do."""
+    trigger = eio._trigger_event
+
+    def ordered(event, *args, **kwargs):
+        if event == "message":
+            kwargs["run_async"] = False
+        return trigger(event, *args, **kwargs)
+
+    eio._trigger_event = ordered
+
+
 class Client:
     """A socketio.Client whose events land in one queue as (event, args)."""
 
     def __init__(self, url, transports, auth=None, events=()):
         self.sio = socketio.Client(reconnection=False)
+        in_order_messages(self.sio.eio)
         self.events = queue.Queue()
         self.gone = threading.Event()
         self.sio.on("disconnect", self.gone.set)
