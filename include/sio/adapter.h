@@ -113,6 +113,18 @@ typedef struct {
    * a local room got its first member / lost its last. Optional (NULL). */
   void (*room_created)(void *self, const char *room);
   void (*room_deleted)(void *self, const char *room);
+  /* The same, asking each other server for an answer: add the number of
+   * other servers (sio_adapter_ack_expect), each answer as it comes
+   * (sio_adapter_ack_reply, one argument), then sio_adapter_ack_servers_done
+   * and sio_adapter_ack_release, as for broadcast_with_ack. The timeout is
+   * run by libsio. Optional (NULL: SIO_EINVAL to the caller). */
+  int (*server_side_emit_with_ack)(void *self, const sio_adapter_packet_t *pkt,
+                                   sio_adapter_ack_t *ack);
+  /* The number of servers of the cluster (this one included): cb runs
+   * exactly once, later, with status 0 and the count or an error. Optional
+   * (NULL: 1). */
+  int (*server_count)(void *self, void (*cb)(int status, size_t count, void *cb_arg),
+                      void *cb_arg);
 } sio_adapter_ops_t;
 
 /* Installs a cluster adapter for every namespace of the server, existing and
@@ -132,9 +144,11 @@ SIO_EXTERN int sio_adapter_local_broadcast(sio_namespace_t *nsp,
                                            const sio_adapter_packet_t *pkt,
                                            const sio_adapter_opts_t *opts);
 /* The same with an ack id; each local reply is added to ack (ack NULL: the
- * replies go to reply_cb instead, for a request from another server).
- * Returns the local recipient count (already added to ack's expected
- * count) or an error. */
+ * replies go to reply_cb instead, for a request from another server: it
+ * runs exactly once per recipient counted in the return value, with the
+ * reply, or with NULL when the recipient went away without answering; the
+ * last call is the moment to free arg). Returns the local recipient count
+ * (already added to ack's expected count) or an error. */
 typedef void (*sio_adapter_reply_cb)(const sio_argv_t *reply, void *arg);
 SIO_EXTERN int sio_adapter_local_broadcast_with_ack(
     sio_namespace_t *nsp, const sio_adapter_packet_t *pkt, const sio_adapter_opts_t *opts,
@@ -161,6 +175,25 @@ SIO_EXTERN int sio_adapter_local_fetch(sio_namespace_t *nsp,
  * another server. */
 SIO_EXTERN void sio_adapter_local_server_side_emit(sio_namespace_t *nsp,
                                                    const sio_adapter_packet_t *pkt);
+/* The same for an event whose sender wants an answer: cb runs exactly once,
+ * with the arguments of the first handler's sio_ack_send (borrowed for the
+ * call), or with NULL when no handler answered (possibly later, when a
+ * handler that held the ack releases it). */
+typedef void (*sio_adapter_ss_reply_cb)(const sio_args_t *reply, void *arg);
+SIO_EXTERN void sio_adapter_local_server_side_emit_with_ack(sio_namespace_t *nsp,
+                                                            const sio_adapter_packet_t *pkt,
+                                                            sio_adapter_ss_reply_cb cb,
+                                                            void *arg);
+/* For answering another server's fetch: the socket's handshake as the JSON
+ * object Node sends ({headers,time,address,xdomain,secure,issued,url,query,
+ * auth}); NULL if out of memory. Free with sio_free. */
+SIO_EXTERN char *sio_socket_handshake_json(const sio_socket_t *sock);
+/* Calls cb for each local room of the namespace (socket id rooms included)
+ * with its member count; the room name is borrowed for the call, and cb must
+ * not change rooms. Returns the number of rooms. */
+typedef void (*sio_room_cb)(const char *room, size_t members, void *arg);
+SIO_EXTERN int sio_namespace_foreach_room(const sio_namespace_t *nsp, sio_room_cb cb,
+                                          void *arg);
 /* 1 if the namespace has a local room of that name (Redis's receive-side
  * room filter). */
 SIO_EXTERN int sio_namespace_has_room(const sio_namespace_t *nsp, const char *room);
@@ -192,15 +225,34 @@ SIO_EXTERN void sio_adapter_fetch_done(sio_adapter_fetch_t *req, int status);
 
 /* ---- server-side events (between servers of a cluster) ---- */
 
-/* A handler for events other servers send with sio_namespace_server_side_emit. */
+/* A handler for events other servers send with sio_namespace_server_side_emit.
+ * ack is non-NULL when the sender waits for an answer: answer with
+ * sio_ack_send (at most once; held acks as for client events). Everything is
+ * borrowed for the call. */
 typedef void (*sio_server_side_cb)(sio_namespace_t *nsp, const char *event,
-                                   const sio_argv_t *args, void *arg);
+                                   const sio_argv_t *args, sio_ack_t *ack, void *arg);
 SIO_EXTERN int sio_namespace_on_server_side(sio_namespace_t *nsp, sio_server_side_cb cb,
                                             void *arg);
 /* Sends event to the other servers of the cluster. SIO_EINVAL without a
  * cluster adapter (the in-memory adapter has no other server), as Node. */
 SIO_EXTERN int sio_namespace_server_side_emit(sio_namespace_t *nsp, const char *event,
                                               const sio_args_t *args);
+/* The same, gathering each other server's answer (Node's
+ * serverSideEmit(ev, ...args, cb)): cb runs exactly once, with status 0 when
+ * every other server answered, or SIO_ETIMEDOUT after timeout_ms with the
+ * answers received; each reply holds the one value a server answered with.
+ * SIO_EINVAL without a cluster adapter or a timeout. */
+SIO_EXTERN int sio_namespace_server_side_emit_with_ack(sio_namespace_t *nsp,
+                                                       const char *event,
+                                                       const sio_args_t *args,
+                                                       uint32_t timeout_ms,
+                                                       sio_broadcast_ack_cb cb, void *arg);
+/* The number of servers of the cluster for nsp, this one included: cb runs
+ * exactly once with status 0 and the count (at once, with 1, without a
+ * cluster adapter), or an error and 1 (Redis down: SIO_ENOTCONN). */
+typedef void (*sio_server_count_cb)(int status, size_t count, void *arg);
+SIO_EXTERN int sio_namespace_server_count(sio_namespace_t *nsp, sio_server_count_cb cb,
+                                          void *arg);
 
 #ifdef __cplusplus
 }

@@ -67,6 +67,8 @@ typedef void *(*sio_malloc_fn)(size_t size);
 typedef void *(*sio_realloc_fn)(void *ptr, size_t size);
 typedef void *(*sio_calloc_fn)(size_t count, size_t size);
 typedef void (*sio_free_fn)(void *ptr);
+/* Frees memory that a libsio function handed over ("free with sio_free"). */
+SIO_EXTERN void sio_free(void *p);
 SIO_EXTERN int sio_replace_allocator(sio_malloc_fn m, sio_realloc_fn r, sio_calloc_fn c,
                                      sio_free_fn f);
 
@@ -83,6 +85,10 @@ typedef void (*sio_log_cb)(sio_log_level_t level, const char *msg, void *user_da
 /* Replaces the handler (NULL restores the default). Not thread-safe. */
 SIO_EXTERN void sio_set_log_handler(sio_log_cb cb, void *user_data);
 SIO_EXTERN void sio_set_log_level(sio_log_level_t level);
+/* Logs a line through the same handler and level (for add-on libraries such
+ * as libsio-redis, and applications that want one log). printf format. */
+SIO_EXTERN void sio_log(sio_log_level_t level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* A borrowed span of bytes: base is valid only as long as its owner says. */
 typedef struct {

@@ -317,6 +317,14 @@ SIO_EXTERN int sio_args_add_raw_array(sio_args_t *a, const char *json, size_t le
  * placeholders renumbered as needed). */
 SIO_EXTERN int sio_args_add_raw_binary(sio_args_t *a, const char *json, size_t len,
                                        const sio_buf_t *bins, size_t n);
+/* The arguments as the wire carries them (for adapters and emitters): the
+ * JSON values comma-separated, without brackets, each binary value a
+ * placeholder {"_placeholder":true,"num":N} for attachment N. Borrowed until
+ * a is changed or freed. An empty json for no arguments. */
+SIO_EXTERN void sio_args_json(const sio_args_t *a, sio_buf_t *json);
+SIO_EXTERN size_t sio_args_attachments_count(const sio_args_t *a);
+/* Attachment n (borrowed like sio_args_json): 0, or SIO_EINVAL past the end. */
+SIO_EXTERN int sio_args_attachment(const sio_args_t *a, size_t n, sio_buf_t *out);
 /* A binary argument (copied); the packet becomes BINARY_EVENT/BINARY_ACK. */
 SIO_EXTERN int sio_args_add_binary(sio_args_t *a, const void *data, size_t len);
 /* A jansson value (borrowed for the call; printed compact in insertion key
@@ -382,6 +390,13 @@ SIO_EXTERN int sio_socket_session_set(sio_socket_t *sock, const char *key,
  * freed; NUL-terminated for convenience) and its length, or NULL. */
 SIO_EXTERN const void *sio_socket_session_get(const sio_socket_t *sock, const char *key,
                                               size_t *len);
+
+/* Node's socket.data: a JSON value (copied; validated: SIO_EINVAL if it is
+ * not JSON; NULL clears it) that other servers of a cluster see when they
+ * fetch this socket. sio_socket_shared_data returns it (borrowed until it is
+ * set again or the socket is freed) or NULL. */
+SIO_EXTERN int sio_socket_set_shared_data(sio_socket_t *sock, const char *json);
+SIO_EXTERN const char *sio_socket_shared_data(const sio_socket_t *sock);
 
 /* ---- emitting ---- */
 

@@ -49,3 +49,7 @@ char *sio__strndup(const char *s, size_t n) {
 char *sio__strdup(const char *s) {
   return sio__strndup(s, strlen(s));
 }
+
+void sio_free(void *p) {
+  sio__free(p);
+}

@@ -38,17 +38,29 @@ int sio__log_enabled(sio_log_level_t level) {
   return (int)level >= current_level();
 }
 
-void sio__log(sio_log_level_t level, const char *fmt, ...) {
+static void vlog(sio_log_level_t level, const char *fmt, va_list ap) {
   if (!sio__log_enabled(level)) return;
   char msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
-  va_end(ap);
   if (g_cb) {
     g_cb(level, msg, g_cb_data);
     return;
   }
   static const char *names[] = {"debug", "info", "warn", "error"};
   fprintf(stderr, "libsio %s: %s\n", names[level], msg);
+}
+
+void sio__log(sio_log_level_t level, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(level, fmt, ap);
+  va_end(ap);
+}
+
+void sio_log(sio_log_level_t level, const char *fmt, ...) {
+  if ((unsigned)level > SIO_LOG_ERROR) level = SIO_LOG_ERROR;
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(level, fmt, ap);
+  va_end(ap);
 }

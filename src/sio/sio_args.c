@@ -36,6 +36,22 @@ size_t sio_args_count(const sio_args_t *a) {
   return a ? a->count : 0;
 }
 
+void sio_args_json(const sio_args_t *a, sio_buf_t *json) {
+  json->base = a ? sio__sb_data(&a->sb) : NULL;
+  json->len = a ? sio__sb_len(&a->sb) : 0;
+}
+
+size_t sio_args_attachments_count(const sio_args_t *a) {
+  return a ? a->natt : 0;
+}
+
+int sio_args_attachment(const sio_args_t *a, size_t n, sio_buf_t *out) {
+  if (!a || n >= a->natt) return SIO_EINVAL;
+  out->base = a->att[n].base;
+  out->len = a->att[n].len;
+  return 0;
+}
+
 static int fail(sio_args_t *a, int err) {
   if (!a->err) a->err = err;
   return err;

@@ -262,6 +262,23 @@ void sio_adapter_ack_release(sio_adapter_ack_t *ack) {
   if (ack) sio__bcast_ack_unref(ack);
 }
 
+/* A broadcast-ack request, linked to the server (which cancels it at close). */
+static sio__bcast_ack_t *ba_new(sio_server_t *s, sio_broadcast_ack_cb cb, void *arg) {
+  sio__bcast_ack_t *ba = sio__calloc(1, sizeof(*ba));
+  if (!ba || !(ba->timer = sio__timer_new(s->loop, ba_timeout_cb, ba))) {
+    sio__free(ba);
+    return NULL;
+  }
+  ba->srv = s;
+  ba->refs = 1; /* the request's own, dropped when it finishes */
+  ba->cb = cb;
+  ba->arg = arg;
+  ba->next = s->backs;
+  if (s->backs) s->backs->prev = ba;
+  s->backs = ba;
+  return ba;
+}
+
 int sio_broadcast_emit_with_ack(sio_broadcast_t *b, const char *event,
                                 const sio_args_t *args, sio_broadcast_ack_cb cb,
                                 void *arg) {
@@ -271,27 +288,12 @@ int sio_broadcast_emit_with_ack(sio_broadcast_t *b, const char *event,
   int have_view = 0;
   if (rc == 0 && (rc = pkt_view(&v, event, args)) == 0) have_view = 1;
   sio__bcast_ack_t *ba = NULL;
-  if (rc == 0) {
-    ba = sio__calloc(1, sizeof(*ba));
-    if (!ba || !(ba->timer = sio__timer_new(b->nsp->srv->loop, ba_timeout_cb, ba))) {
-      sio__free(ba);
-      ba = NULL;
-      rc = SIO_ENOMEM;
-    }
-  }
+  if (rc == 0 && !(ba = ba_new(b->nsp->srv, cb, arg))) rc = SIO_ENOMEM;
   if (rc) {
     if (have_view) pkt_view_free(&v);
     sio_broadcast_free(b);
     return rc;
   }
-  sio_server_t *s = b->nsp->srv;
-  ba->srv = s;
-  ba->refs = 1; /* the request's own, dropped when it finishes */
-  ba->cb = cb;
-  ba->arg = arg;
-  ba->next = s->backs;
-  if (s->backs) s->backs->prev = ba;
-  s->backs = ba;
   sio_adapter_opts_t o;
   opts_of(b, &o);
   const sio_adapter_ops_t *ops = cluster(b);
@@ -543,3 +545,45 @@ int sio_namespace_server_side_emit(sio_namespace_t *nsp, const char *event,
   pkt_view_free(&v);
   return rc;
 }
+
+int sio_namespace_server_side_emit_with_ack(sio_namespace_t *nsp, const char *event,
+                                            const sio_args_t *args, uint32_t timeout_ms,
+                                            sio_broadcast_ack_cb cb, void *arg) {
+  if (!nsp || !cb || !timeout_ms) return SIO_EINVAL;
+  const sio_adapter_ops_t *ops = nsp->srv->adapter_ops;
+  if (!ops || !ops->server_side_emit_with_ack || !nsp->adapter) return SIO_EINVAL;
+  pkt_view_t v;
+  int rc = pkt_view(&v, event, args);
+  if (rc) return rc;
+  sio__bcast_ack_t *ba = ba_new(nsp->srv, cb, arg);
+  if (!ba) {
+    pkt_view_free(&v);
+    return SIO_ENOMEM;
+  }
+  ba->refs += 2; /* ours during the call, and the adapter's until release */
+  rc = ops->server_side_emit_with_ack(nsp->adapter, &v.pkt, ba);
+  pkt_view_free(&v);
+  if (rc < 0) {
+    sio__bcast_ack_unref(ba); /* the adapter took nothing */
+    ba->done = 1;
+    unlink_ba(ba);
+    sio__bcast_ack_unref(ba); /* the request's */
+  } else if (!ba->done) {
+    sio__timer_start(ba->timer, timeout_ms);
+    ba_check(ba);
+    rc = 0;
+  }
+  sio__bcast_ack_unref(ba); /* ours */
+  return rc < 0 ? rc : 0;
+}
+
+int sio_namespace_server_count(sio_namespace_t *nsp, sio_server_count_cb cb, void *arg) {
+  if (!nsp || !cb) return SIO_EINVAL;
+  const sio_adapter_ops_t *ops = nsp->srv->adapter_ops;
+  if (!ops || !ops->server_count || !nsp->adapter) {
+    cb(0, 1, arg);
+    return 0;
+  }
+  return ops->server_count(nsp->adapter, cb, arg);
+}
+

@@ -302,4 +302,12 @@ struct sio_server {
   void *data;
 };
 
+/* Server-side events with acks (cluster): an ack whose reply goes to cb,
+ * called once with the handler's arguments, or with NULL if no handler
+ * answered (when the last holder lets it go). The caller runs the handlers,
+ * then calls sio__ack_handlers_done. */
+typedef void (*sio__ss_reply_cb)(const sio_args_t *reply, void *arg);
+sio_ack_t *sio__ack_new_server_side(sio__ss_reply_cb cb, void *arg);
+void sio__ack_handlers_done(sio_ack_t *ack);
+
 #endif

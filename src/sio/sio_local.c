@@ -129,11 +129,15 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
     if (sio__socket_send(sock, &out, pkt->event) == 0) {
       count++;
     } else if (pa && sock->acks == pa) {
-      /* Not sent: nothing to wait for (a socket that went away meanwhile
-       * took pa with it). */
+      /* Not sent: nothing to wait for. */
       sock->acks = pa->next;
       if (ba) sio__bcast_ack_unref(ba);
       sio__free(pa);
+    } else if (pa && reply_cb) {
+      /* The socket went away meanwhile and took pa with it, telling
+       * reply_cb (NULL): count it, since reply_cb hears of every recipient
+       * counted. */
+      count++;
     }
   }
   sio__packet_out_free(&out);
@@ -237,27 +241,63 @@ int sio_namespace_has_room(const sio_namespace_t *nsp, const char *room) {
 typedef struct {
   sio_namespace_t *nsp;
   const char *event;
+  sio_ack_t *ack;
 } ss_ctx_t;
 
 static void run_server_side(const sio_argv_t *av, void *arg) {
   ss_ctx_t *c = arg;
   sio_namespace_t *nsp = c->nsp;
   for (size_t i = 0; i < nsp->server_side.n; i++)
-    ((sio_server_side_cb)nsp->server_side.v[i].fn)(nsp, c->event, av,
+    ((sio_server_side_cb)nsp->server_side.v[i].fn)(nsp, c->event, av, c->ack,
                                                    nsp->server_side.v[i].arg);
+}
+
+static void server_side(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                        sio_ack_t *ack) {
+  sio__packet_out_t out;
+  if (encode(nsp, pkt, -1, &out)) return;
+  ss_ctx_t c = {nsp, pkt->event, ack};
+  sio__out_argv(&out, run_server_side, &c);
+  sio__packet_out_free(&out);
 }
 
 void sio_adapter_local_server_side_emit(sio_namespace_t *nsp,
                                         const sio_adapter_packet_t *pkt) {
-  if (!nsp || !nsp->server_side.n) return;
-  sio__packet_out_t out;
-  if (encode(nsp, pkt, -1, &out)) return;
-  ss_ctx_t c = {nsp, pkt->event};
-  sio__out_argv(&out, run_server_side, &c);
-  sio__packet_out_free(&out);
+  if (nsp && nsp->server_side.n) server_side(nsp, pkt, NULL);
+}
+
+void sio_adapter_local_server_side_emit_with_ack(sio_namespace_t *nsp,
+                                                 const sio_adapter_packet_t *pkt,
+                                                 sio_adapter_ss_reply_cb cb, void *arg) {
+  if (!nsp || !nsp->server_side.n) {
+    if (cb) cb(NULL, arg);
+    return;
+  }
+  sio_ack_t *ack = sio__ack_new_server_side(cb, arg);
+  if (!ack) {
+    if (cb) cb(NULL, arg);
+    return;
+  }
+  server_side(nsp, pkt, ack);
+  sio__ack_handlers_done(ack); /* answers NULL unless sent or held */
 }
 
 int sio_namespace_on_server_side(sio_namespace_t *nsp, sio_server_side_cb cb, void *arg) {
   return nsp ? sio__cbvec_add(&nsp->server_side, NULL, (void (*)(void))cb, arg)
              : SIO_EINVAL;
+}
+
+int sio_namespace_foreach_room(const sio_namespace_t *nsp, sio_room_cb cb, void *arg) {
+  if (!nsp || !cb) return SIO_EINVAL;
+  sio__map_iter_t it = {0};
+  sio__map_ent_t *e;
+  int n = 0;
+  while ((e = sio__map_next(&nsp->rooms, &it))) {
+    const sio__room_t *r = e->val;
+    if (r->n) {
+      cb(e->key, r->n, arg);
+      n++;
+    }
+  }
+  return n;
 }

@@ -249,6 +249,8 @@ static void unlink_ack(sio_socket_t *sock, sio__pending_ack_t *pa) {
 static void free_ack(sio__pending_ack_t *pa) {
   sio__timer_free(pa->timer);
   if (pa->bc) sio__bcast_ack_unref(pa->bc);
+  /* A remote server's request hears of every recipient exactly once. */
+  if (pa->reply_cb) pa->reply_cb(NULL, pa->reply_arg);
   sio__free(pa);
 }
 
@@ -330,7 +332,9 @@ static int on_ack(sio_socket_t *sock, const sio__sio_packet_t *pkt) {
   if (pa->bc) {
     sio__bcast_ack_reply(pa->bc, pkt);
   } else if (pa->reply_cb) {
-    pa->reply_cb(&av, pa->reply_arg);
+    sio_adapter_reply_cb reply_cb = pa->reply_cb;
+    pa->reply_cb = NULL; /* answered: free_ack says nothing more */
+    reply_cb(&av, pa->reply_arg);
   } else if (pa->cb) {
     pa->cb(sock, 0, &av, pa->arg);
   }
@@ -342,11 +346,32 @@ static int on_ack(sio_socket_t *sock, const sio__sio_packet_t *pkt) {
 
 /* ---- acks the client asked for ---- */
 
+/* A client's ack (sock set), or the ack of a server-side event from another
+ * server (sock NULL: the reply goes to ss_cb, for the cluster adapter). */
 struct sio_ack {
   sio_socket_t *sock;
   uint64_t id;
   int sent, held, in_handler;
+  sio__ss_reply_cb ss_cb;
+  void *ss_arg;
 };
+
+sio_ack_t *sio__ack_new_server_side(sio__ss_reply_cb cb, void *arg) {
+  sio_ack_t *ack = sio__calloc(1, sizeof(*ack));
+  if (!ack) return NULL;
+  ack->ss_cb = cb;
+  ack->ss_arg = arg;
+  ack->in_handler = 1;
+  return ack;
+}
+
+static void ack_maybe_free(sio_ack_t *ack);
+
+void sio__ack_handlers_done(sio_ack_t *ack) {
+  if (!ack) return;
+  ack->in_handler = 0;
+  ack_maybe_free(ack);
+}
 
 uint64_t sio_ack_id(const sio_ack_t *ack) {
   return ack->id;
@@ -354,7 +379,11 @@ uint64_t sio_ack_id(const sio_ack_t *ack) {
 
 static void ack_maybe_free(sio_ack_t *ack) {
   if (ack->held || ack->in_handler) return;
-  sio_socket_unref(ack->sock);
+  if (ack->sock) {
+    sio_socket_unref(ack->sock);
+  } else if (!ack->sent && ack->ss_cb) {
+    ack->ss_cb(NULL, ack->ss_arg); /* nobody answered */
+  }
   sio__free(ack);
 }
 
@@ -374,6 +403,10 @@ int sio_ack_send(sio_ack_t *ack, const sio_args_t *args) {
   int rc;
   if (ack->sent) {
     rc = SIO_EEXIST;
+  } else if (!ack->sock) {
+    ack->sent = 1;
+    if (ack->ss_cb) ack->ss_cb(args, ack->ss_arg);
+    rc = 0;
   } else {
     ack->sent = 1;
     sio_socket_t *sock = ack->sock;

@@ -82,9 +82,34 @@ static int f_ss(void *self, const sio_adapter_packet_t *pkt) {
   return 0;
 }
 
+/* Server-side emit with ack: loops back as if one other server answered
+ * with its handler's reply. */
+static void ss_reply(const sio_args_t *reply, void *arg) {
+  sio_adapter_ack_t *ack = arg;
+  if (reply) {
+    sio_buf_t json;
+    sio_args_json(reply, &json);
+    sio_adapter_packet_t pkt = {NULL, (const char *)json.base, json.len, NULL, 0, NULL};
+    sio_adapter_ack_reply(ack, &pkt);
+  }
+  sio_adapter_ack_release(ack);
+}
+static int f_ss_ack(void *self, const sio_adapter_packet_t *pkt, sio_adapter_ack_t *ack) {
+  g.ss++;
+  sio_adapter_ack_expect(ack, 1);
+  sio_adapter_ack_servers_done(ack);
+  sio_adapter_local_server_side_emit_with_ack(self, pkt, ss_reply, ack);
+  return 0;
+}
+static int f_count(void *self, void (*cb)(int, size_t, void *), void *arg) {
+  (void)self;
+  cb(0, 3, arg);
+  return 0;
+}
+
 static const sio_adapter_ops_t k_ops = {
     f_create, f_destroy, f_broadcast, f_broadcast_with_ack, f_join, NULL, NULL, f_fetch,
-    f_ss,     NULL,      NULL};
+    f_ss,     NULL,      NULL,        f_ss_ack, f_count};
 
 typedef struct {
   int acked, fetched, ss_seen, closed;
@@ -118,6 +143,7 @@ static void fetch_cb(int status, size_t count, sio_remote_socket_t *const *socks
 }
 
 static void ss_cb(sio_namespace_t *nsp, const char *event, const sio_argv_t *args,
+                  sio_ack_t *ack,
                   void *arg) {
   (void)nsp;
   res_t *r = arg;
@@ -126,6 +152,87 @@ static void ss_cb(sio_namespace_t *nsp, const char *event, const sio_argv_t *arg
   int64_t v;
   assert_int_equal(sio_argv_int64(args, 1, &v), 0);
   assert_int_equal(v, 2);
+}
+
+static void closed(sio_server_t *s, void *arg);
+
+/* Answers "ask" events with ["answer", <its first arg>]; ignores others. */
+static void ss_answer(sio_namespace_t *nsp, const char *event, const sio_argv_t *args,
+                      sio_ack_t *ack, void *arg) {
+  (void)nsp;
+  (void)arg;
+  if (strcmp(event, "ask") != 0) return;
+  assert_non_null(ack);
+  sio_args_t *a = sio_args_new();
+  sio_args_add_string(a, "answer");
+  sio_args_add_argv(a, args);
+  assert_int_equal(sio_ack_send(ack, a), 0);
+  assert_int_equal(sio_ack_send(ack, a), SIO_EEXIST);
+  sio_args_free(a);
+}
+
+static void ss_acked(int status, size_t count, const sio_argv_t *const *replies, void *arg) {
+  int *seen = arg;
+  (*seen)++;
+  assert_int_equal(status, 0);
+  assert_int_equal(count, 1);
+  assert_string_equal(sio_argv_string(replies[0], 0, NULL), "answer");
+  int64_t v;
+  assert_int_equal(sio_argv_int64(replies[0], 1, &v), 0);
+  assert_int_equal(v, 5);
+}
+
+static void ss_unanswered(int status, size_t count, const sio_argv_t *const *replies,
+                          void *arg) {
+  (void)replies;
+  int *seen = arg;
+  (*seen)++;
+  assert_int_equal(status, SIO_ETIMEDOUT); /* the other server never answered */
+  assert_int_equal(count, 0);
+}
+
+static void counted(int status, size_t count, void *arg) {
+  assert_int_equal(status, 0);
+  *(size_t *)arg = count;
+}
+
+static void test_server_side_acks_and_count(void **state) {
+  (void)state;
+  memset(&g, 0, sizeof(g));
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  sio_server_t *s;
+  assert_int_equal(sio_server_new(&loop, NULL, &s), 0);
+  sio_namespace_t *root = sio_server_of(s, "/");
+  size_t n = 0;
+  assert_int_equal(sio_namespace_server_count(root, counted, &n), 0);
+  assert_int_equal(n, 1); /* in-memory: alone */
+  sio_args_t *a = sio_args_new();
+  sio_args_add_int(a, 5);
+  int seen = 0;
+  assert_int_equal(sio_namespace_server_side_emit_with_ack(root, "ask", a, 100, ss_acked,
+                                                           &seen),
+                   SIO_EINVAL); /* no cluster adapter */
+  assert_int_equal(sio_server_set_adapter(s, &k_ops, NULL), 0);
+  assert_int_equal(sio_namespace_server_count(root, counted, &n), 0);
+  assert_int_equal(n, 3);
+  sio_namespace_on_server_side(root, ss_answer, NULL);
+  assert_int_equal(
+      sio_namespace_server_side_emit_with_ack(root, "ask", a, 0, ss_acked, &seen),
+      SIO_EINVAL); /* a timeout is required */
+  assert_int_equal(
+      sio_namespace_server_side_emit_with_ack(root, "ask", a, 5000, ss_acked, &seen), 0);
+  assert_int_equal(seen, 1); /* answered inside the call */
+  assert_int_equal(sio_namespace_server_side_emit_with_ack(root, "other", a, 20,
+                                                           ss_unanswered, &seen),
+                   0);
+  assert_int_equal(seen, 1);
+  while (seen < 2) uv_run(&loop, UV_RUN_ONCE);
+  sio_args_free(a);
+  res_t r = {0};
+  sio_server_close(s, closed, &r);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(uv_loop_close(&loop), 0);
 }
 
 static void closed(sio_server_t *s, void *arg) {
@@ -259,6 +366,7 @@ static void test_local_ack_without_recipients(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_routing),
+      cmocka_unit_test(test_server_side_acks_and_count),
       cmocka_unit_test(test_close_cancels_broadcast_acks),
       cmocka_unit_test(test_local_ack_without_recipients),
   };

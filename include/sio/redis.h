@@ -1,0 +1,112 @@
+/* libsio-redis: scale-out through Redis, wire-compatible with Node's
+ * @socket.io/redis-adapter 8.x (classic mode) and @socket.io/redis-emitter
+ * 5.x, so C servers, Node servers and emitters share one cluster.
+ *
+ * A separate library (link -lsio-redis, pkg-config libsio-redis) built on
+ * hiredis and msgpack-c; it uses only the public libsio API (sio/adapter.h).
+ *
+ * Threads: like libsio, everything runs on the loop thread of the server
+ * (adapter) or of the loop given to the emitter. Redis I/O runs on that loop.
+ *
+ * Redis down: local delivery goes on; publishes made while the connection is
+ * down are dropped (counted and logged: Redis pub/sub keeps no history
+ * either), requests to other servers complete with what they have; the
+ * connection comes back with backoff and every subscription is renewed.
+ */
+#ifndef SIO_REDIS_H
+#define SIO_REDIS_H
+
+#include "sio/adapter.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- options (shared by the adapter and the emitter) ---- */
+
+typedef struct sio_redis_opts sio_redis_opts_t;
+
+/* Defaults: redis://127.0.0.1:6379/0, key "socket.io", request timeout
+ * 5000 ms, responses on the common channel. NULL if out of memory. */
+SIO_EXTERN sio_redis_opts_t *sio_redis_opts_new(void);
+SIO_EXTERN void sio_redis_opts_free(sio_redis_opts_t *o);
+/* Where Redis is (copied):
+ *   redis://[[user]:password@]host[:port][/db]
+ *   unix:///path/to/redis.sock[?db=N&password=P]
+ * 0, or SIO_EINVAL for a URL it cannot use (rediss:// too: no TLS yet). */
+SIO_EXTERN int sio_redis_opts_set_url(sio_redis_opts_t *o, const char *url);
+/* The channel prefix, Node's `key` option (copied; no '#'). 0 or SIO_EINVAL. */
+SIO_EXTERN int sio_redis_opts_set_key(sio_redis_opts_t *o, const char *key);
+/* How long fetchSockets, serverSideEmit with ack and the server count wait
+ * for other servers (Node's requestsTimeout). */
+SIO_EXTERN void sio_redis_opts_set_request_timeout(sio_redis_opts_t *o, uint32_t ms);
+/* Answer requests on the requester's own response channel (Node's
+ * publishOnSpecificResponseChannel; default 0: the common channel). */
+SIO_EXTERN void sio_redis_opts_set_specific_response_channel(sio_redis_opts_t *o, int on);
+
+/* ---- the adapter ---- */
+
+/* Makes every namespace of s (existing and future) part of the cluster:
+ * installs the adapter with sio_server_set_adapter and connects to Redis on
+ * the server's loop. o is copied. The adapter lives until the server closes
+ * (sio_server_close), which also closes its Redis connections. Call before
+ * clients connect. 0, SIO_EINVAL (bad options, or an adapter is already set),
+ * SIO_ENOMEM. A Redis that is not reachable yet is not an error: the adapter
+ * keeps trying, logging. */
+SIO_EXTERN int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o);
+
+/* The number of servers in the cluster for a namespace (Redis's NUMSUB of
+ * its request channel, this server included): cb runs exactly once, later
+ * on the loop, with status 0 and the count, or an error (SIO_ENOTCONN while
+ * Redis is down, with count 1). Without a cluster adapter cb gets 1 at once.
+ * Same as sio_namespace_server_count in sio/adapter.h. */
+
+/* ---- the emitter (for processes that are not servers) ---- */
+
+typedef struct sio_redis_emitter sio_redis_emitter_t;
+
+/* A selection, as the emitter's io.of(nsp).to(rooms).except(except):
+ * nsp NULL means "/" (a missing leading slash is added); every pointer is
+ * borrowed for the call. */
+typedef struct {
+  const char *nsp;
+  const char *const *rooms;
+  size_t nrooms;
+  const char *const *except;
+  size_t nexcept;
+  int volatile_; /* Node's .volatile */
+} sio_redis_target_t;
+
+/* Connects on loop (o copied). 0, SIO_EINVAL, SIO_ENOMEM; *out owned by the
+ * caller until sio_redis_emitter_close. */
+SIO_EXTERN int sio_redis_emitter_new(uv_loop_t *loop, const sio_redis_opts_t *o,
+                                     sio_redis_emitter_t **out);
+/* Publishes an event to the selected sockets of every server. args may be
+ * NULL; binary arguments are carried as binary. Reserved event names
+ * (connect, connect_error, disconnect, disconnecting, newListener,
+ * removeListener) give SIO_EINVAL. Publishes made before the connection is
+ * up wait in a bounded queue (SIO_ELIMIT past it). 0 or an error. */
+SIO_EXTERN int sio_redis_emitter_emit(sio_redis_emitter_t *em, const sio_redis_target_t *t,
+                                      const char *event, const sio_args_t *args);
+/* The selected sockets join / leave room, or are disconnected (close 1 also
+ * closes their Engine.IO sessions), on every server. */
+SIO_EXTERN int sio_redis_emitter_sockets_join(sio_redis_emitter_t *em,
+                                              const sio_redis_target_t *t, const char *room);
+SIO_EXTERN int sio_redis_emitter_sockets_leave(sio_redis_emitter_t *em,
+                                               const sio_redis_target_t *t, const char *room);
+SIO_EXTERN int sio_redis_emitter_disconnect_sockets(sio_redis_emitter_t *em,
+                                                    const sio_redis_target_t *t, int close);
+/* An event for the servers' server-side handlers of namespace nsp (no
+ * acks, as Node's emitter). */
+SIO_EXTERN int sio_redis_emitter_server_side_emit(sio_redis_emitter_t *em, const char *nsp,
+                                                  const char *event, const sio_args_t *args);
+/* Sends what is queued (waiting at most the request timeout for Redis),
+ * closes the connection, frees em, then runs cb (may be NULL) on the loop. */
+typedef void (*sio_redis_emitter_close_cb)(void *arg);
+SIO_EXTERN void sio_redis_emitter_close(sio_redis_emitter_t *em,
+                                        sio_redis_emitter_close_cb cb, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
