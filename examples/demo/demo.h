@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "sio/redis.h"
 #include "sio/server.h"
 
 typedef struct demo_ticker demo_ticker_t;

@@ -1,12 +1,14 @@
 /* demo: a Socket.IO server with a web page to try it from a browser, the
  * libsio counterpart of Flask-SocketIO's example application.
  *
- *   demo [--host H] [--port N] [--static DIR] [--tick MS]
+ *   demo [--host H] [--port N] [--static DIR] [--tick MS] [--redis URL]
  *
  * One HTTP server carries everything: the page (static files from DIR), the
  * socket.io-client bundle (an application route, see vendor.c) and
  * Socket.IO at /socket.io/ (attached to the same HTTP server). Rooms and
- * broadcasts use the default in-memory adapter. Ctrl-C (SIGINT) or SIGTERM
+ * broadcasts use the default in-memory adapter, or with --redis the Redis
+ * adapter (libsio-redis), so several demos share their clients' broadcasts
+ * and rooms (examples/cluster). Ctrl-C (SIGINT) or SIGTERM
  * closes everything and exits 0. */
 #include <signal.h>
 #include <stdio.h>
@@ -18,7 +20,7 @@
 
 static void usage(FILE *f) {
   fprintf(
-      f, "usage: demo [--host H] [--port N] [--static DIR] [--tick MS]\n"
+      f, "usage: demo [--host H] [--port N] [--static DIR] [--tick MS] [--redis URL]\n"
          "\n"
          "A Socket.IO server with a web page (echo, broadcast, rooms, disconnect and\n"
          "ping latency), the counterpart of Flask-SocketIO's example application.\n"
@@ -26,7 +28,9 @@ static void usage(FILE *f) {
          "  --port N      port (default 5000; 0 picks a free one)\n"
          "  --static DIR  the web page's directory (default: examples/demo/public, from\n"
          "                the current directory or the executable's)\n"
-         "  --tick MS     period of the server-generated event (default 10000)\n");
+         "  --tick MS     period of the server-generated event (default 10000)\n"
+         "  --redis URL   share rooms and broadcasts with other servers through Redis\n"
+         "                (e.g. redis://127.0.0.1:6379; see examples/cluster)\n");
 }
 
 int demo_is_dir(const char *p) {
@@ -104,7 +108,7 @@ static int parse_uint(const char *s, long max, long *out) {
 
 int main(int argc, char **argv) {
   const char *host = "127.0.0.1";
-  const char *dir = NULL;
+  const char *dir = NULL, *redis = NULL;
   long port = 5000, tick_ms = 10000;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -126,6 +130,8 @@ int main(int argc, char **argv) {
       host = argv[++i];
     } else if (strcmp(a, "--static") == 0 && has) {
       dir = argv[++i];
+    } else if (strcmp(a, "--redis") == 0 && has) {
+      redis = argv[++i];
     } else {
       usage(stderr);
       return 2;
@@ -149,6 +155,13 @@ int main(int argc, char **argv) {
   if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
   sio_http_opts_free(ho);
   if (rc == 0) rc = sio_server_attach(app.http, NULL, &app.sio);
+  if (rc == 0 && redis) {
+    sio_redis_opts_t *ro = sio_redis_opts_new();
+    rc = ro ? sio_redis_opts_set_url(ro, redis) : SIO_ENOMEM;
+    if (rc == 0) rc = sio_redis_adapter_attach(app.sio, ro);
+    sio_redis_opts_free(ro);
+    if (rc == 0) printf("demo: sharing rooms and broadcasts through %s\n", redis);
+  }
   if (rc == 0) {
     app.nsp = sio_server_of(app.sio, "/");
     rc = app.nsp ? demo_events_register(&app, app.nsp) : SIO_ENOMEM;

@@ -180,10 +180,10 @@ SIO_EXTERN void sio_adapter_local_server_side_emit(sio_namespace_t *nsp,
  * call), or with NULL when no handler answered (possibly later, when a
  * handler that held the ack releases it). */
 typedef void (*sio_adapter_ss_reply_cb)(const sio_args_t *reply, void *arg);
-SIO_EXTERN void sio_adapter_local_server_side_emit_with_ack(sio_namespace_t *nsp,
-                                                            const sio_adapter_packet_t *pkt,
-                                                            sio_adapter_ss_reply_cb cb,
-                                                            void *arg);
+SIO_EXTERN void
+sio_adapter_local_server_side_emit_with_ack(sio_namespace_t *nsp,
+                                            const sio_adapter_packet_t *pkt,
+                                            sio_adapter_ss_reply_cb cb, void *arg);
 /* For answering another server's fetch: the socket's handshake as the JSON
  * object Node sends ({headers,time,address,xdomain,secure,issued,url,query,
  * auth}); NULL if out of memory. Free with sio_free. */
@@ -242,11 +242,10 @@ SIO_EXTERN int sio_namespace_server_side_emit(sio_namespace_t *nsp, const char *
  * every other server answered, or SIO_ETIMEDOUT after timeout_ms with the
  * answers received; each reply holds the one value a server answered with.
  * SIO_EINVAL without a cluster adapter or a timeout. */
-SIO_EXTERN int sio_namespace_server_side_emit_with_ack(sio_namespace_t *nsp,
-                                                       const char *event,
-                                                       const sio_args_t *args,
-                                                       uint32_t timeout_ms,
-                                                       sio_broadcast_ack_cb cb, void *arg);
+SIO_EXTERN int
+sio_namespace_server_side_emit_with_ack(sio_namespace_t *nsp, const char *event,
+                                        const sio_args_t *args, uint32_t timeout_ms,
+                                        sio_broadcast_ack_cb cb, void *arg);
 /* The number of servers of the cluster for nsp, this one included: cb runs
  * exactly once with status 0 and the count (at once, with 1, without a
  * cluster adapter), or an error and 1 (Redis down: SIO_ENOTCONN). */

@@ -9,8 +9,9 @@
  * (adapter) or of the loop given to the emitter. Redis I/O runs on that loop.
  *
  * Redis down: local delivery goes on; publishes made while the connection is
- * down are dropped (counted and logged: Redis pub/sub keeps no history
- * either), requests to other servers complete with what they have; the
+ * down wait in a bounded queue (1 MiB) and go out, in order, once it is
+ * back; past the bound they are dropped (counted and logged once per
+ * outage). Requests to other servers complete with what they have; the
  * connection comes back with backoff and every subscription is renewed.
  */
 #ifndef SIO_REDIS_H
@@ -86,22 +87,28 @@ SIO_EXTERN int sio_redis_emitter_new(uv_loop_t *loop, const sio_redis_opts_t *o,
  * (connect, connect_error, disconnect, disconnecting, newListener,
  * removeListener) give SIO_EINVAL. Publishes made before the connection is
  * up wait in a bounded queue (SIO_ELIMIT past it). 0 or an error. */
-SIO_EXTERN int sio_redis_emitter_emit(sio_redis_emitter_t *em, const sio_redis_target_t *t,
-                                      const char *event, const sio_args_t *args);
+SIO_EXTERN int sio_redis_emitter_emit(sio_redis_emitter_t *em,
+                                      const sio_redis_target_t *t, const char *event,
+                                      const sio_args_t *args);
 /* The selected sockets join / leave room, or are disconnected (close 1 also
  * closes their Engine.IO sessions), on every server. */
 SIO_EXTERN int sio_redis_emitter_sockets_join(sio_redis_emitter_t *em,
-                                              const sio_redis_target_t *t, const char *room);
+                                              const sio_redis_target_t *t,
+                                              const char *room);
 SIO_EXTERN int sio_redis_emitter_sockets_leave(sio_redis_emitter_t *em,
-                                               const sio_redis_target_t *t, const char *room);
+                                               const sio_redis_target_t *t,
+                                               const char *room);
 SIO_EXTERN int sio_redis_emitter_disconnect_sockets(sio_redis_emitter_t *em,
-                                                    const sio_redis_target_t *t, int close);
+                                                    const sio_redis_target_t *t,
+                                                    int close);
 /* An event for the servers' server-side handlers of namespace nsp (no
  * acks, as Node's emitter). */
-SIO_EXTERN int sio_redis_emitter_server_side_emit(sio_redis_emitter_t *em, const char *nsp,
-                                                  const char *event, const sio_args_t *args);
-/* Sends what is queued (waiting at most the request timeout for Redis),
- * closes the connection, frees em, then runs cb (may be NULL) on the loop. */
+SIO_EXTERN int sio_redis_emitter_server_side_emit(sio_redis_emitter_t *em,
+                                                  const char *nsp, const char *event,
+                                                  const sio_args_t *args);
+/* Sends what is queued (waiting at most the request timeout for Redis to be
+ * reachable; what cannot be sent is logged), closes the connection, frees
+ * em, then runs cb (may be NULL) later on the loop. */
 typedef void (*sio_redis_emitter_close_cb)(void *arg);
 SIO_EXTERN void sio_redis_emitter_close(sio_redis_emitter_t *em,
                                         sio_redis_emitter_close_cb cb, void *arg);

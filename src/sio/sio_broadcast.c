@@ -586,4 +586,3 @@ int sio_namespace_server_count(sio_namespace_t *nsp, sio_server_count_cb cb, voi
   }
   return ops->server_count(nsp->adapter, cb, arg);
 }
-

@@ -105,8 +105,8 @@ static void write_time(sio__sb_t *sb, uint64_t issued_ms) {
   struct tm tm;
   char buf[80];
   if (!gmtime_r(&t, &tm) ||
-      !strftime(buf, sizeof(buf), "%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)",
-                &tm))
+      !strftime(buf, sizeof(buf),
+                "%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)", &tm))
     buf[0] = '\0';
   sio__json_write_string(sb, buf, strlen(buf));
 }

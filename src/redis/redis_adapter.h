@@ -1,0 +1,139 @@
+/* The Redis adapter's shared state (src/redis/redis_adapter.c: attach,
+ * namespaces, broadcasts, dispatch; redis_requests.c: requests to other
+ * servers and answers to theirs). Wire format: ../shared/REDIS-WIRE.md,
+ * classic mode of @socket.io/redis-adapter 8.x. */
+#ifndef SIO_REDIS_ADAPTER_H
+#define SIO_REDIS_ADAPTER_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "redis/redis_conn.h"
+#include "redis/redis_msgpack.h"
+#include "redis/redis_opts.h"
+#include "sio/redis.h"
+
+/* At most this many binary attachments in one message from the bus. */
+#define SIO__REDIS_MAX_ATT 1000
+
+typedef struct sio__redis_node sio__redis_node_t;
+typedef struct sio__redis_nsp sio__redis_nsp_t;
+typedef struct sio__redis_req sio__redis_req_t;
+
+/* One per server: the Redis connections and every namespace's instance. */
+struct sio__redis_node {
+  sio_server_t *srv;
+  uv_loop_t *loop;
+  char *key; /* channel prefix */
+  uint32_t request_timeout_ms;
+  int specific_response_channel;
+  sio__redis_conn_t *conn;
+  sio__redis_nsp_t *nsps; /* instances, linked */
+  sio__redis_req_t *reqs; /* pending requests of every instance */
+  uv_timer_t tick;        /* request deadlines */
+  int tick_running;
+  uint64_t bad_messages;  /* dropped as malformed */
+  uint64_t bad_logged_at; /* uv_now of the last such log line */
+  uint64_t bad_at_log;    /* bad_messages at that line */
+};
+
+/* One per namespace (Node: one adapter per namespace, with its own uid). */
+struct sio__redis_nsp {
+  sio__redis_nsp_t *next;
+  sio__redis_node_t *node;
+  sio_namespace_t *nsp;
+  const char *name; /* the namespace's, borrowed */
+  char uid[16];
+  char *bcast_prefix; /* P#N#  (channels P#N# and P#N#room#) */
+  size_t bcast_prefix_len;
+  char *bcast_pattern;               /* P#N#* */
+  char *req_channel;                 /* P-request#N# */
+  char *resp_channel;                /* P-response#N# */
+  char *resp_own;                    /* P-response#N#uid# */
+  struct sio__redis_ss_ctx *ss_live; /* server-side acks we still owe */
+};
+
+enum { SIO__RREQ_FETCH, SIO__RREQ_SS_ACK, SIO__RREQ_BCAST_ACK, SIO__RREQ_COUNT };
+
+/* A request to the other servers, waiting for NUMSUB and for answers. */
+struct sio__redis_req {
+  sio__redis_req_t *next, *prev;
+  sio__redis_nsp_t *inst; /* NULL once cancelled (freed when NUMSUB returns) */
+  int type;
+  char id[16];
+  int in_numsub; /* a NUMSUB callback will still come */
+  int numsub_known;
+  int servers_done;
+  size_t expected; /* other servers that should answer */
+  size_t answered;
+  uint64_t deadline; /* uv_now ms; 0: none yet */
+  char *payload;     /* published once NUMSUB says others exist */
+  size_t payload_len;
+  sio_adapter_fetch_t *fetch;
+  sio_adapter_ack_t *ack;
+  void (*count_cb)(int status, size_t count, void *arg);
+  void *count_arg;
+};
+
+/* ---- redis_adapter.c ---- */
+/* Publishes on the commander connection; logs (rate-limited) what fails. */
+int sio__redis_publish(sio__redis_node_t *node, const char *channel, const void *data,
+                       size_t len);
+/* A malformed message from the bus: counted, logged at most every 10 s. */
+void sio__redis_bad_message(sio__redis_node_t *node, const char *what);
+/* The node's deadline tick (50 ms) runs while requests have deadlines. */
+void sio__redis_tick_start(sio__redis_node_t *node);
+void sio__redis_tick_stop(sio__redis_node_t *node);
+/* Decoded names: 1 if one holds a NUL byte; NUL-terminated copies (one
+ * malloc'd block of pointers then bytes; free() it). */
+int sio__redis_has_nul(const sio__rmp_str_t *v, size_t n);
+char **sio__redis_cstrings(const sio__rmp_str_t *v, size_t n);
+/* Random [A-Za-z0-9_-] characters, NUL-terminated (n includes the NUL). */
+void sio__redis_random_id(char *out, size_t n);
+
+/* ---- redis_requests.c ---- */
+int sio__redis_fetch_sockets(void *self, const sio_adapter_opts_t *opts,
+                             sio_adapter_fetch_t *req);
+int sio__redis_server_side_emit(void *self, const sio_adapter_packet_t *pkt);
+int sio__redis_server_side_emit_with_ack(void *self, const sio_adapter_packet_t *pkt,
+                                         sio_adapter_ack_t *ack);
+int sio__redis_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
+                                  const sio_adapter_opts_t *opts, sio_adapter_ack_t *ack);
+int sio__redis_server_count(void *self, void (*cb)(int status, size_t count, void *arg),
+                            void *arg);
+int sio__redis_sockets_join(void *self, const sio_adapter_opts_t *opts,
+                            const char *const *rooms, size_t nrooms);
+int sio__redis_sockets_leave(void *self, const sio_adapter_opts_t *opts,
+                             const char *const *rooms, size_t nrooms);
+int sio__redis_disconnect_sockets(void *self, const sio_adapter_opts_t *opts, int close);
+/* A message on the request channel / a response channel. */
+void sio__redis_on_request(sio__redis_nsp_t *inst, const char *data, size_t len);
+void sio__redis_on_response(sio__redis_nsp_t *inst, const char *data, size_t len);
+/* Cancels the instance's requests (namespace gone). */
+void sio__redis_cancel_requests(sio__redis_nsp_t *inst);
+/* Checks deadlines (the node's tick). */
+void sio__redis_check_deadlines(sio__redis_node_t *node);
+
+/* ---- redis_json.c: JSON of requests (jansson) ---- */
+/* "[" json "]" of wire arguments as a jansson array, binary placeholders
+ * replaced by Node's Buffer form {"type":"Buffer","data":[...]}. NULL if the
+ * JSON is not valid. New reference. */
+json_t *sio__redis_args_to_jansson(const char *json, size_t len, const sio_buf_t *att,
+                                   size_t natt);
+/* A selection as Node's {"rooms":[...],"except":[...]}. New reference. */
+json_t *sio__redis_opts_to_jansson(const sio_adapter_opts_t *o);
+/* Reads {"rooms":[...],"except":[...]} into o (arrays of borrowed strings,
+ * malloc'd: free with sio__redis_opts_free). 0 or SIO_EPROTO. */
+int sio__redis_opts_from_jansson(const json_t *j, sio_adapter_opts_t *o);
+void sio__redis_opts_free(sio_adapter_opts_t *o);
+/* An array of strings (NULL: empty) as a malloc'd array of borrowed
+ * pointers (free() it). 0, SIO_EPROTO, SIO_ENOMEM. */
+int sio__redis_strings_from(const json_t *a, const char *const **out, size_t *n);
+/* Compact JSON text of v (malloc'd, NUL-terminated; NULL if out of memory). */
+char *sio__redis_dump(const json_t *v, size_t *len);
+/* Elements from..end of a jansson array as wire arguments (comma-separated
+ * JSON, malloc'd, NUL-terminated). */
+char *sio__redis_array_to_args(const json_t *arr, size_t from, size_t *len);
+
+#endif

@@ -1,0 +1,789 @@
+/* Requests between the servers of a cluster (REDIS-WIRE.md §5): what this
+ * server asks (fetch, server-side emit with ack, broadcast with ack, the
+ * server count, room changes), and how it answers the others. Every request
+ * that waits for answers first asks Redis how many servers listen (NUMSUB of
+ * the request channel), and ends at its deadline at the latest. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "redis/redis_adapter.h"
+#include "redis/redis_msgpack.h"
+
+/* ---- pending requests ---- */
+
+static sio__redis_req_t *req_new(sio__redis_nsp_t *inst, int type) {
+  sio__redis_req_t *r = calloc(1, sizeof(*r));
+  if (!r) return NULL;
+  r->inst = inst;
+  r->type = type;
+  sio__redis_random_id(r->id, 11);
+  sio__redis_node_t *node = inst->node;
+  r->next = node->reqs;
+  if (node->reqs) node->reqs->prev = r;
+  node->reqs = r;
+  return r;
+}
+
+static void req_unlink(sio__redis_req_t *r) {
+  sio__redis_node_t *node = r->inst->node;
+  if (r->prev)
+    r->prev->next = r->next;
+  else
+    node->reqs = r->next;
+  if (r->next) r->next->prev = r->prev;
+  r->next = r->prev = NULL;
+}
+
+static void req_free(sio__redis_req_t *r) {
+  free(r->payload);
+  free(r);
+}
+
+static sio__redis_req_t *req_find(sio__redis_nsp_t *inst, const char *id, size_t len) {
+  if (!id) return NULL;
+  for (sio__redis_req_t *r = inst->node->reqs; r; r = r->next)
+    if (r->inst == inst && strlen(r->id) == len && memcmp(r->id, id, len) == 0) return r;
+  return NULL;
+}
+
+/* Completes r (status for fetches and counts), then frees it, or leaves it
+ * for its NUMSUB callback to free. */
+static void req_finish(sio__redis_req_t *r, int status) {
+  req_unlink(r);
+  switch (r->type) {
+    case SIO__RREQ_FETCH:
+      if (status == SIO_ETIMEDOUT)
+        sio_log(
+            SIO_LOG_WARN,
+            "redis: timeout reached while waiting for fetchSockets response (%zu of %zu "
+            "servers answered)",
+            r->answered, r->expected);
+      sio_adapter_fetch_done(r->fetch, status);
+      break;
+    case SIO__RREQ_SS_ACK:
+    case SIO__RREQ_BCAST_ACK:
+      if (!r->servers_done) sio_adapter_ack_servers_done(r->ack);
+      sio_adapter_ack_release(r->ack);
+      break;
+    case SIO__RREQ_COUNT:
+      r->count_cb(status, 1, r->count_arg);
+      break;
+  }
+  r->inst = NULL;
+  if (!r->in_numsub) req_free(r);
+}
+
+static void set_deadline(sio__redis_req_t *r, uint32_t ms) {
+  sio__redis_node_t *node = r->inst->node;
+  r->deadline = uv_now(node->loop) + (ms ? ms : 1);
+  sio__redis_tick_start(node);
+}
+
+void sio__redis_check_deadlines(sio__redis_node_t *node) {
+  uint64_t now = uv_now(node->loop);
+  int again = 1;
+  while (again) {
+    again = 0;
+    for (sio__redis_req_t *r = node->reqs; r; r = r->next) {
+      if (r->deadline && now >= r->deadline) {
+        req_finish(r, SIO_ETIMEDOUT);
+        again = 1; /* callbacks may have changed the list */
+        break;
+      }
+    }
+  }
+  for (sio__redis_req_t *r = node->reqs; r; r = r->next)
+    if (r->deadline) return;
+  sio__redis_tick_stop(node);
+}
+
+static void ss_orphan_all(sio__redis_nsp_t *inst);
+
+void sio__redis_cancel_requests(sio__redis_nsp_t *inst) {
+  ss_orphan_all(inst);
+  int again = 1;
+  while (again) {
+    again = 0;
+    for (sio__redis_req_t *r = inst->node->reqs; r; r = r->next) {
+      if (r->inst == inst) {
+        req_finish(r, SIO_ECANCELED);
+        again = 1;
+        break;
+      }
+    }
+  }
+}
+
+static void publish_payload(sio__redis_req_t *r) {
+  sio__redis_publish(r->inst->node, r->inst->req_channel, r->payload, r->payload_len);
+  free(r->payload);
+  r->payload = NULL;
+}
+
+static void on_numsub(void *arg, int status, long long n) {
+  sio__redis_req_t *r = arg;
+  r->in_numsub = 0;
+  if (!r->inst) { /* finished meanwhile */
+    req_free(r);
+    return;
+  }
+  size_t others = status == 0 && n > 1 ? (size_t)(n - 1) : 0;
+  r->numsub_known = 1;
+  r->expected = others;
+  switch (r->type) {
+    case SIO__RREQ_COUNT:
+      req_unlink(r);
+      r->count_cb(status, status == 0 && n > 1 ? (size_t)n : 1, r->count_arg);
+      req_free(r);
+      return;
+    case SIO__RREQ_FETCH:
+      if (!others) {
+        req_finish(r, 0);
+        return;
+      }
+      publish_payload(r);
+      set_deadline(r, r->inst->node->request_timeout_ms);
+      return;
+    case SIO__RREQ_SS_ACK:
+      sio_adapter_ack_expect(r->ack, others);
+      sio_adapter_ack_servers_done(r->ack);
+      r->servers_done = 1;
+      if (!others) {
+        req_finish(r, 0);
+        return;
+      }
+      publish_payload(r);
+      set_deadline(r, r->inst->node->request_timeout_ms);
+      return;
+    case SIO__RREQ_BCAST_ACK:
+      if (r->answered >= others) {
+        sio_adapter_ack_servers_done(r->ack);
+        r->servers_done = 1;
+      }
+      if (!others) req_finish(r, 0); /* no reply can come */
+      return;
+  }
+}
+
+/* Asks NUMSUB for r; a failure to even ask completes r as if alone. */
+static void ask_numsub(sio__redis_req_t *r) {
+  r->in_numsub = 1;
+  if (sio__redis_conn_numsub(r->inst->node->conn, r->inst->req_channel, on_numsub, r)) {
+    r->in_numsub = 0;
+    on_numsub(r, SIO_ENOTCONN, 1);
+  }
+}
+
+/* The JSON of a request: {"uid", ["requestId",] "type", ...} in Node's key
+ * order; takes the reference to rest (an object whose keys follow). */
+static char *request_json(const sio__redis_nsp_t *inst, const char *rid, int type,
+                          json_t *rest, size_t *len) {
+  json_t *j = json_object();
+  char *out = NULL;
+  if (j && !json_object_set_new(j, "uid", json_string(inst->uid)) &&
+      (!rid || !json_object_set_new(j, "requestId", json_string(rid))) &&
+      !json_object_set_new(j, "type", json_integer(type)) &&
+      (!rest || !json_object_update(j, rest)))
+    out = sio__redis_dump(j, len);
+  json_decref(j);
+  json_decref(rest);
+  return out;
+}
+
+/* ---- this server asks ---- */
+
+int sio__redis_fetch_sockets(void *self, const sio_adapter_opts_t *opts,
+                             sio_adapter_fetch_t *fetch) {
+  sio__redis_nsp_t *inst = self;
+  int rc = sio_adapter_local_fetch(inst->nsp, opts, fetch, NULL, NULL);
+  if (rc < 0) return rc;
+  sio__redis_req_t *r = req_new(inst, SIO__RREQ_FETCH);
+  if (!r) return SIO_ENOMEM;
+  r->fetch = fetch;
+  json_t *o = sio__redis_opts_to_jansson(opts);
+  r->payload =
+      o ? request_json(inst, r->id, 5, json_pack("{s:o}", "opts", o), &r->payload_len)
+        : NULL;
+  if (!r->payload) { /* the others cannot be asked: local sockets only */
+    req_finish(r, 0);
+    return 0;
+  }
+  ask_numsub(r);
+  return 0;
+}
+
+/* {"uid",["requestId",]"type":6,"data":[event,...args]} */
+static char *server_side_json(const sio__redis_nsp_t *inst, const char *rid,
+                              const sio_adapter_packet_t *pkt, size_t *len) {
+  json_t *args = sio__redis_args_to_jansson(pkt->json, pkt->json_len, pkt->attachments,
+                                            pkt->nattachments);
+  if (!args || json_array_insert_new(args, 0, json_string(pkt->event))) {
+    json_decref(args);
+    return NULL;
+  }
+  return request_json(inst, rid, 6, json_pack("{s:o}", "data", args), len);
+}
+
+int sio__redis_server_side_emit(void *self, const sio_adapter_packet_t *pkt) {
+  sio__redis_nsp_t *inst = self;
+  size_t len;
+  char *msg = server_side_json(inst, NULL, pkt, &len);
+  if (!msg) return SIO_EINVAL;
+  int rc = sio__redis_publish(inst->node, inst->req_channel, msg, len);
+  free(msg);
+  return rc;
+}
+
+int sio__redis_server_side_emit_with_ack(void *self, const sio_adapter_packet_t *pkt,
+                                         sio_adapter_ack_t *ack) {
+  sio__redis_nsp_t *inst = self;
+  sio__redis_req_t *r = req_new(inst, SIO__RREQ_SS_ACK);
+  if (!r) return SIO_ENOMEM;
+  if (!(r->payload = server_side_json(inst, r->id, pkt, &r->payload_len))) {
+    req_unlink(r);
+    req_free(r);
+    return SIO_EINVAL;
+  }
+  r->ack = ack;
+  ask_numsub(r);
+  return 0;
+}
+
+int sio__redis_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
+                                  const sio_adapter_opts_t *opts,
+                                  sio_adapter_ack_t *ack) {
+  sio__redis_nsp_t *inst = self;
+  int n = sio_adapter_local_broadcast_with_ack(inst->nsp, pkt, opts, ack, NULL, NULL);
+  if (n < 0) return n;
+  sio__redis_req_t *r = req_new(inst, SIO__RREQ_BCAST_ACK);
+  if (!r) {
+    sio_adapter_ack_servers_done(ack);
+    sio_adapter_ack_release(ack);
+    return n;
+  }
+  r->ack = ack;
+  sio__rmp_event_t ev = {pkt->event, pkt->json, pkt->json_len, pkt->attachments,
+                         pkt->nattachments};
+  sio__rmp_opts_t ro = {opts->rooms,
+                        opts->nrooms,
+                        opts->except,
+                        opts->nexcept,
+                        (opts->flags & SIO_ADAPTER_F_VOLATILE) != 0,
+                        opts->timeout_ms};
+  sio__rmp_buf_t out = {0};
+  if (sio__rmp_encode_broadcast_ack_request(&out, inst->uid, r->id, inst->name, &ev,
+                                            &ro)) {
+    sio__rmp_buf_free(&out);
+    req_finish(r, 0);
+    return n;
+  }
+  sio__redis_publish(inst->node, inst->req_channel, out.data, out.len);
+  sio__rmp_buf_free(&out);
+  set_deadline(r, opts->timeout_ms);
+  ask_numsub(r);
+  return n;
+}
+
+int sio__redis_server_count(void *self, void (*cb)(int status, size_t count, void *arg),
+                            void *arg) {
+  sio__redis_nsp_t *inst = self;
+  sio__redis_req_t *r = req_new(inst, SIO__RREQ_COUNT);
+  if (!r) return SIO_ENOMEM;
+  r->count_cb = cb;
+  r->count_arg = arg;
+  ask_numsub(r);
+  return 0;
+}
+
+/* Room changes and disconnects: applied here at once (so they work while
+ * Redis is down), published for the others; this server ignores its own
+ * when they come back. */
+static int publish_rooms_op(sio__redis_nsp_t *inst, int type,
+                            const sio_adapter_opts_t *opts, const char *const *rooms,
+                            size_t nrooms, int close) {
+  json_t *o = sio__redis_opts_to_jansson(opts);
+  json_t *rest = NULL;
+  if (o && type == 4) {
+    rest = json_pack("{s:o,s:b}", "opts", o, "close", close);
+  } else if (o) {
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < nrooms; i++)
+      json_array_append_new(list, json_string(rooms[i]));
+    rest = list ? json_pack("{s:o,s:o}", "opts", o, "rooms", list) : NULL;
+    if (!list) json_decref(o);
+  }
+  size_t len;
+  char *msg = rest ? request_json(inst, NULL, type, rest, &len) : NULL;
+  if (!msg) return SIO_ENOMEM;
+  int rc = sio__redis_publish(inst->node, inst->req_channel, msg, len);
+  free(msg);
+  return rc;
+}
+
+int sio__redis_sockets_join(void *self, const sio_adapter_opts_t *opts,
+                            const char *const *rooms, size_t nrooms) {
+  sio__redis_nsp_t *inst = self;
+  int n = sio_adapter_local_sockets_join(inst->nsp, opts, rooms, nrooms);
+  publish_rooms_op(inst, 2, opts, rooms, nrooms, 0);
+  return n;
+}
+
+int sio__redis_sockets_leave(void *self, const sio_adapter_opts_t *opts,
+                             const char *const *rooms, size_t nrooms) {
+  sio__redis_nsp_t *inst = self;
+  int n = sio_adapter_local_sockets_leave(inst->nsp, opts, rooms, nrooms);
+  publish_rooms_op(inst, 3, opts, rooms, nrooms, 0);
+  return n;
+}
+
+int sio__redis_disconnect_sockets(void *self, const sio_adapter_opts_t *opts, int close) {
+  sio__redis_nsp_t *inst = self;
+  /* Publish first: the local disconnects run user handlers. */
+  publish_rooms_op(inst, 4, opts, NULL, 0, close);
+  return sio_adapter_local_disconnect_sockets(inst->nsp, opts, close);
+}
+
+/* ---- answering the others ---- */
+
+/* Where this server answers a request: the requester's own channel when the
+ * option says so (and the requester has a uid), else the common one. */
+static void respond(sio__redis_nsp_t *inst, const char *requester_uid, json_t *resp) {
+  size_t len;
+  char *msg = resp ? sio__redis_dump(resp, &len) : NULL;
+  json_decref(resp);
+  if (!msg) return;
+  const char *channel = inst->resp_channel;
+  char *own = NULL;
+  if (inst->node->specific_response_channel && requester_uid) {
+    size_t n = strlen(inst->resp_channel) + strlen(requester_uid) + 2;
+    if ((own = malloc(n))) {
+      memcpy(own, inst->resp_channel, strlen(inst->resp_channel));
+      strcpy(own + strlen(inst->resp_channel), requester_uid);
+      strcat(own, "#");
+      channel = own;
+    }
+  }
+  sio__redis_publish(inst->node, channel, msg, len);
+  free(own);
+  free(msg);
+}
+
+typedef struct {
+  json_t *list;
+  int full; /* fetch: the whole socket; sockets (type 0): ids only */
+} collect_t;
+
+static json_t *raw_json(const char *text) {
+  json_error_t err;
+  return text ? json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err) : NULL;
+}
+
+static void collect_socket(sio_socket_t *sock, void *arg) {
+  collect_t *c = arg;
+  if (!c->full) {
+    json_array_append_new(c->list, json_string(sio_socket_id(sock)));
+    return;
+  }
+  json_t *rooms = json_array();
+  for (size_t i = 0; rooms && i < sio_socket_rooms_count(sock); i++)
+    json_array_append_new(rooms, json_string(sio_socket_room(sock, i)));
+  char *hs = sio_socket_handshake_json(sock);
+  json_t *handshake = raw_json(hs);
+  sio_free(hs);
+  json_t *data = raw_json(sio_socket_shared_data(sock));
+  json_t *s =
+      json_pack("{s:s,s:o,s:o,s:o}", "id", sio_socket_id(sock), "handshake",
+                handshake ? handshake : json_object(), "rooms",
+                rooms ? rooms : json_array(), "data", data ? data : json_object());
+  if (s) json_array_append_new(c->list, s);
+}
+
+static void answer_fetch(sio__redis_nsp_t *inst, const char *uid, const char *rid,
+                         const sio_adapter_opts_t *o, int full) {
+  collect_t c = {json_array(), full};
+  if (!c.list) return;
+  sio_adapter_local_fetch(inst->nsp, o, NULL, collect_socket, &c);
+  respond(inst, uid, json_pack("{s:s,s:o}", "requestId", rid, "sockets", c.list));
+}
+
+static void collect_room(const char *room, size_t members, void *arg) {
+  (void)members;
+  json_array_append_new(arg, json_string(room));
+}
+
+/* A server-side event with ack from another server: the first argument of
+ * our handler's answer goes back as "data" (Node passes one). */
+typedef struct sio__redis_ss_ctx {
+  struct sio__redis_ss_ctx *next, *prev;
+  sio__redis_nsp_t *inst; /* NULL once the namespace is gone */
+  char *rid;
+} ss_ctx_t;
+
+static void ss_unlink(ss_ctx_t *c) {
+  if (!c->inst) return;
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    c->inst->ss_live = c->next;
+  if (c->next) c->next->prev = c->prev;
+}
+
+/* A handler may hold a server-side ack past the namespace: orphan them. */
+static void ss_orphan_all(sio__redis_nsp_t *inst) {
+  for (ss_ctx_t *c = inst->ss_live; c; c = c->next) c->inst = NULL;
+  inst->ss_live = NULL;
+}
+
+static void ss_replied(const sio_args_t *reply, void *arg) {
+  ss_ctx_t *c = arg;
+  if (reply && c->inst) {
+    sio_buf_t json;
+    sio_args_json(reply, &json);
+    size_t natt = sio_args_attachments_count(reply);
+    sio_buf_t *att = natt ? calloc(natt, sizeof(*att)) : NULL;
+    for (size_t i = 0; att && i < natt; i++) sio_args_attachment(reply, i, &att[i]);
+    json_t *args = (natt && !att) ? NULL
+                                  : sio__redis_args_to_jansson((const char *)json.base,
+                                                               json.len, att, natt);
+    free(att);
+    if (args) {
+      json_t *first = json_array_get(args, 0);
+      json_t *resp = json_pack("{s:i,s:s,s:O}", "type", 6, "requestId", c->rid, "data",
+                               first ? first : json_null());
+      /* Always the common channel, as Node does for type 6. */
+      size_t len;
+      char *msg = resp ? sio__redis_dump(resp, &len) : NULL;
+      if (msg) sio__redis_publish(c->inst->node, c->inst->resp_channel, msg, len);
+      free(msg);
+      json_decref(resp);
+      json_decref(args);
+    }
+  }
+  ss_unlink(c);
+  free(c->rid);
+  free(c);
+}
+
+static void on_server_side(sio__redis_nsp_t *inst, const json_t *j, const char *rid) {
+  const json_t *data = json_object_get(j, "data");
+  if (!json_is_array(data) || !json_is_string(json_array_get(data, 0))) {
+    sio__redis_bad_message(inst->node, "serverSideEmit without [event, ...args]");
+    return;
+  }
+  size_t len;
+  char *args = sio__redis_array_to_args(data, 1, &len);
+  if (!args) return;
+  sio_adapter_packet_t pkt = {
+      json_string_value(json_array_get(data, 0)), args, len, NULL, 0, NULL};
+  ss_ctx_t *c = rid ? calloc(1, sizeof(*c)) : NULL;
+  if (c && (c->rid = strdup(rid))) {
+    c->inst = inst;
+    c->next = inst->ss_live;
+    if (inst->ss_live) inst->ss_live->prev = c;
+    inst->ss_live = c;
+    sio_adapter_local_server_side_emit_with_ack(inst->nsp, &pkt, ss_replied, c);
+  } else {
+    free(c);
+    sio_adapter_local_server_side_emit(inst->nsp, &pkt);
+  }
+  free(args);
+}
+
+/* Room changes from others (types 2, 3, 4), new form with opts or the old
+ * one with a single sid (answered with {"requestId"}). */
+static void on_rooms_op(sio__redis_nsp_t *inst, int type, const json_t *j,
+                        const char *uid, const char *rid) {
+  const json_t *opts = json_object_get(j, "opts");
+  if (!opts) {
+    const char *sid = json_string_value(json_object_get(j, "sid"));
+    sio_socket_t *sock = sid ? sio_namespace_socket(inst->nsp, sid) : NULL;
+    if (!sock) return;
+    const char *room = json_string_value(json_object_get(j, "room"));
+    if (type == 2 && room) sio_socket_join(sock, room);
+    if (type == 3 && room) sio_socket_leave(sock, room);
+    if (rid) respond(inst, uid, json_pack("{s:s}", "requestId", rid));
+    if (type == 4) sio_socket_disconnect(sock, json_is_true(json_object_get(j, "close")));
+    return;
+  }
+  sio_adapter_opts_t o;
+  if (sio__redis_opts_from_jansson(opts, &o)) {
+    sio__redis_bad_message(inst->node, "room request with a bad opts");
+    return;
+  }
+  if (type == 4) {
+    sio_adapter_local_disconnect_sockets(inst->nsp, &o,
+                                         json_is_true(json_object_get(j, "close")));
+  } else {
+    const char *const *rooms;
+    size_t nrooms;
+    if (sio__redis_strings_from(json_object_get(j, "rooms"), &rooms, &nrooms) == 0) {
+      if (type == 2)
+        sio_adapter_local_sockets_join(inst->nsp, &o, rooms, nrooms);
+      else
+        sio_adapter_local_sockets_leave(inst->nsp, &o, rooms, nrooms);
+      free((void *)rooms);
+    } else {
+      sio__redis_bad_message(inst->node, "room request without rooms");
+    }
+  }
+  sio__redis_opts_free(&o);
+}
+
+/* A broadcast with acks from another server (type 7): deliver, tell the
+ * requester how many clients got it (type 8), then forward each client's
+ * answer (type 9). */
+typedef struct {
+  sio__redis_nsp_t *inst;
+  size_t refs; /* one per recipient, plus ours while sending */
+  char uid[32];
+  char rid[32];
+} bcast_ctx_t;
+
+static void bcast_ctx_unref(bcast_ctx_t *c) {
+  if (--c->refs == 0) free(c);
+}
+
+static void bcast_replied(const sio_argv_t *reply, void *arg) {
+  bcast_ctx_t *c = arg;
+  if (reply) {
+    sio_buf_t raw = {(const uint8_t *)"null", 4};
+    if (sio_argv_count(reply)) sio_argv_raw(reply, 0, &raw);
+    size_t natt = sio_argv_attachments_count(reply);
+    sio_buf_t *att = natt ? calloc(natt, sizeof(*att)) : NULL;
+    for (size_t i = 0; att && i < natt; i++) sio_argv_attachment(reply, i, &att[i]);
+    sio__rmp_buf_t out = {0};
+    if ((!natt || att) &&
+        sio__rmp_encode_broadcast_ack_reply(&out, c->rid, (const char *)raw.base, raw.len,
+                                            att, natt) == 0) {
+      sio__redis_nsp_t *inst = c->inst;
+      const char *channel = inst->resp_channel;
+      char own[512];
+      if (inst->node->specific_response_channel && c->uid[0] &&
+          strlen(inst->resp_channel) + strlen(c->uid) + 2 <= sizeof(own)) {
+        strcpy(own, inst->resp_channel);
+        strcat(own, c->uid);
+        strcat(own, "#");
+        channel = own;
+      }
+      sio__redis_publish(inst->node, channel, out.data, out.len);
+    }
+    sio__rmp_buf_free(&out);
+    free(att);
+  }
+  bcast_ctx_unref(c);
+}
+
+static void on_broadcast_ack_request(sio__redis_nsp_t *inst, const char *data,
+                                     size_t len) {
+  msgpack_unpacked up;
+  if (sio__rmp_unpack(data, len, &up)) {
+    sio__redis_bad_message(inst->node, "request is neither JSON nor MessagePack");
+    return;
+  }
+  sio__rmp_broadcast_t b;
+  sio__rmp_str_t rid;
+  if (sio__rmp_decode_broadcast_ack_request(&up.data, &b, &rid, SIO__REDIS_MAX_ATT)) {
+    msgpack_unpacked_destroy(&up);
+    sio__redis_bad_message(inst->node,
+                           "broadcast-with-ack request without packet or opts");
+    return;
+  }
+  size_t nl = strlen(inst->name);
+  int other_nsp = b.nsp.s && !(b.nsp.len == nl && memcmp(b.nsp.s, inst->name, nl) == 0);
+  if (sio__redis_has_nul(&b.event, 1) || sio__redis_has_nul(b.rooms, b.nrooms) ||
+      sio__redis_has_nul(b.except, b.nexcept)) {
+    sio__redis_bad_message(inst->node, "broadcast-with-ack request with a NUL in a name");
+    other_nsp = 1; /* nothing to deliver */
+  }
+  bcast_ctx_t *c = NULL;
+  if (!req_find(inst, rid.s, rid.len) && !other_nsp && rid.len < sizeof(c->rid) &&
+      b.uid.len < sizeof(c->uid) && (c = calloc(1, sizeof(*c)))) {
+    c->inst = inst;
+    c->refs = 1;
+    memcpy(c->rid, rid.s, rid.len);
+    memcpy(c->uid, b.uid.s, b.uid.len);
+    char *event = malloc(b.event.len + 1);
+    char **rooms = sio__redis_cstrings(b.rooms, b.nrooms);
+    char **except = sio__redis_cstrings(b.except, b.nexcept);
+    int n = 0;
+    if (event && rooms && except) {
+      memcpy(event, b.event.s, b.event.len);
+      event[b.event.len] = '\0';
+      sio_adapter_packet_t pkt = {
+          event, b.json.data ? b.json.data : "", b.json.len, b.att, b.natt, NULL};
+      sio_adapter_opts_t o = {(const char *const *)rooms,  b.nrooms,
+                              (const char *const *)except, b.nexcept,
+                              SIO_ADAPTER_F_LOCAL,         0};
+      n = sio_adapter_local_broadcast_with_ack(inst->nsp, &pkt, &o, NULL, bcast_replied,
+                                               c);
+      if (n < 0) n = 0;
+      c->refs += (size_t)n;
+    }
+    free(event);
+    free(rooms);
+    free(except);
+    /* Always answer, even with 0: the requester counts servers. */
+    json_t *resp =
+        json_pack("{s:i,s:s,s:i}", "type", 8, "requestId", c->rid, "clientCount", n);
+    respond(inst, c->uid[0] ? c->uid : NULL, resp);
+    bcast_ctx_unref(c);
+  }
+  sio__rmp_broadcast_free(&b);
+  msgpack_unpacked_destroy(&up);
+}
+
+void sio__redis_on_request(sio__redis_nsp_t *inst, const char *data, size_t len) {
+  if (len && data[0] != '{') {
+    on_broadcast_ack_request(inst, data, len);
+    return;
+  }
+  json_error_t err;
+  json_t *j = json_loadb(data, len, JSON_ALLOW_NUL, &err);
+  if (!json_is_object(j) || !json_is_integer(json_object_get(j, "type"))) {
+    json_decref(j);
+    sio__redis_bad_message(inst->node, "request without a type");
+    return;
+  }
+  int type = (int)json_integer_value(json_object_get(j, "type"));
+  const char *uid = json_string_value(json_object_get(j, "uid"));
+  const char *rid = json_string_value(json_object_get(j, "requestId"));
+  int own = uid && strcmp(uid, inst->uid) == 0;
+  int mine = rid && req_find(inst, rid, strlen(rid));
+  switch (type) {
+    case 0: /* SOCKETS (adapter 7.x) */
+      if (rid && !mine) {
+        sio_adapter_opts_t o;
+        if (sio__redis_opts_from_jansson(j, &o) == 0) {
+          answer_fetch(inst, uid, rid, &o, 0);
+          sio__redis_opts_free(&o);
+        }
+      }
+      break;
+    case 1: /* ALL_ROOMS */
+      if (rid && !mine && !own) {
+        json_t *rooms = json_array();
+        if (rooms) sio_namespace_foreach_room(inst->nsp, collect_room, rooms);
+        respond(inst, uid,
+                rooms ? json_pack("{s:s,s:o}", "requestId", rid, "rooms", rooms) : NULL);
+      }
+      break;
+    case 2:
+    case 3:
+    case 4:
+      if (!own) on_rooms_op(inst, type, j, uid, rid);
+      break;
+    case 5: /* REMOTE_FETCH */
+      if (rid && !mine && !own) {
+        sio_adapter_opts_t o;
+        if (sio__redis_opts_from_jansson(json_object_get(j, "opts"), &o) == 0) {
+          answer_fetch(inst, uid, rid, &o, 1);
+          sio__redis_opts_free(&o);
+        } else {
+          sio__redis_bad_message(inst->node, "fetchSockets request without opts");
+        }
+      }
+      break;
+    case 6: /* SERVER_SIDE_EMIT */
+      if (!own) on_server_side(inst, j, rid);
+      break;
+    default:
+      break; /* unknown types are someone else's business */
+  }
+  json_decref(j);
+}
+
+/* ---- answers to this server's requests ---- */
+
+static void on_fetch_answer(sio__redis_req_t *r, const json_t *j) {
+  const json_t *sockets = json_object_get(j, "sockets");
+  size_t i;
+  const json_t *s;
+  json_array_foreach(sockets, i, s) {
+    const char *id = json_string_value(json_object_get(s, "id"));
+    if (!id) continue;
+    const char *const *rooms;
+    size_t nrooms;
+    if (sio__redis_strings_from(json_object_get(s, "rooms"), &rooms, &nrooms)) {
+      rooms = NULL;
+      nrooms = 0;
+    }
+    const json_t *hs = json_object_get(s, "handshake");
+    const json_t *data = json_object_get(s, "data");
+    char *hs_text = hs ? sio__redis_dump(hs, NULL) : NULL;
+    char *data_text = data ? sio__redis_dump(data, NULL) : NULL;
+    sio_adapter_fetch_add(r->fetch, id, rooms, nrooms, hs_text, data_text);
+    free(hs_text);
+    free(data_text);
+    free((void *)rooms);
+  }
+  if (++r->answered >= r->expected && r->numsub_known) req_finish(r, 0);
+}
+
+static void on_ss_answer(sio__redis_req_t *r, const json_t *j) {
+  const json_t *data = json_object_get(j, "data");
+  size_t len = 4;
+  char *text = data ? sio__redis_dump(data, &len) : NULL;
+  sio_adapter_packet_t pkt = {NULL, text ? text : "null", text ? len : 4, NULL, 0, NULL};
+  sio_adapter_ack_reply(r->ack, &pkt);
+  free(text);
+  if (++r->answered >= r->expected && r->numsub_known) req_finish(r, 0);
+}
+
+static void on_client_count(sio__redis_req_t *r, const json_t *j) {
+  json_int_t n = json_integer_value(json_object_get(j, "clientCount"));
+  sio_adapter_ack_expect(r->ack, n > 0 ? (size_t)n : 0);
+  r->answered++;
+  if (r->numsub_known && !r->servers_done && r->answered >= r->expected) {
+    sio_adapter_ack_servers_done(r->ack);
+    r->servers_done = 1;
+  }
+}
+
+static void on_ack_answer(sio__redis_nsp_t *inst, const char *data, size_t len) {
+  msgpack_unpacked up;
+  if (sio__rmp_unpack(data, len, &up)) {
+    sio__redis_bad_message(inst->node, "response is neither JSON nor MessagePack");
+    return;
+  }
+  sio__rmp_str_t rid;
+  sio__rmp_buf_t json = {0};
+  sio_buf_t *att = NULL;
+  size_t natt = 0;
+  if (sio__rmp_decode_broadcast_ack_reply(&up.data, &rid, &json, &att, &natt,
+                                          SIO__REDIS_MAX_ATT) == 0) {
+    sio__redis_req_t *r = req_find(inst, rid.s, rid.len);
+    if (r && r->type == SIO__RREQ_BCAST_ACK) {
+      sio_adapter_packet_t pkt = {
+          NULL, json.data ? json.data : "null", json.data ? json.len : 4, att, natt,
+          NULL};
+      sio_adapter_ack_reply(r->ack, &pkt);
+    }
+  } else {
+    sio__redis_bad_message(inst->node, "broadcast-ack answer without requestId");
+  }
+  sio__rmp_buf_free(&json);
+  free(att);
+  msgpack_unpacked_destroy(&up);
+}
+
+void sio__redis_on_response(sio__redis_nsp_t *inst, const char *data, size_t len) {
+  if (len && data[0] != '{') {
+    on_ack_answer(inst, data, len);
+    return;
+  }
+  json_error_t err;
+  json_t *j = json_loadb(data, len, JSON_ALLOW_NUL, &err);
+  const char *rid = json_string_value(json_object_get(j, "requestId"));
+  sio__redis_req_t *r = rid ? req_find(inst, rid, strlen(rid)) : NULL;
+  if (!json_is_object(j)) sio__redis_bad_message(inst->node, "response is not an object");
+  if (r) {
+    json_int_t type = json_integer_value(json_object_get(j, "type"));
+    if (r->type == SIO__RREQ_FETCH && json_is_array(json_object_get(j, "sockets")))
+      on_fetch_answer(r, j);
+    else if (r->type == SIO__RREQ_SS_ACK && type == 6)
+      on_ss_answer(r, j);
+    else if (r->type == SIO__RREQ_BCAST_ACK && type == 8)
+      on_client_count(r, j);
+  }
+  json_decref(j);
+}
