@@ -167,6 +167,8 @@ static void on_numsub(void *arg, int status, long long n) {
 
 /* Asks NUMSUB for r; a failure to even ask completes r as if alone. */
 static void ask_numsub(sio__redis_req_t *r) {
+  /* A Redis that accepts but never answers must not hold r forever. */
+  if (!r->deadline) set_deadline(r, r->inst->node->request_timeout_ms);
   r->in_numsub = 1;
   if (sio__redis_conn_numsub(r->inst->node->conn, r->inst->req_channel, on_numsub, r)) {
     r->in_numsub = 0;
@@ -730,8 +732,13 @@ static void on_ss_answer(sio__redis_req_t *r, const json_t *j) {
 }
 
 static void on_client_count(sio__redis_req_t *r, const json_t *j) {
-  json_int_t n = json_integer_value(json_object_get(j, "clientCount"));
-  sio_adapter_ack_expect(r->ack, n > 0 ? (size_t)n : 0);
+  const json_t *count = json_object_get(j, "clientCount");
+  json_int_t n = json_integer_value(count);
+  if (!json_is_integer(count) || n < 0) { /* not an answer: wait for a real one */
+    sio__redis_bad_message(r->inst->node, "broadcast-ack answer without a client count");
+    return;
+  }
+  sio_adapter_ack_expect(r->ack, (size_t)n);
   r->answered++;
   if (r->numsub_known && !r->servers_done && r->answered >= r->expected) {
     sio_adapter_ack_servers_done(r->ack);
