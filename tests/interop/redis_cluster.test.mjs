@@ -12,7 +12,20 @@ import assert from 'node:assert/strict';
 import notepack from 'notepack.io';
 import { startRedis, capture } from './lib/redis.mjs';
 import {
-  clusterIsRef, spawnClusterServer, stopClean, Clients, once, ack, record, waitFor, expectEvents, sleep, WS, POLLING,
+  clusterIsRef,
+  spawnClusterServer,
+  stopClean,
+  Clients,
+  once,
+  ack,
+  record,
+  waitFor,
+  expectEvents,
+  sleep,
+  WS,
+  POLLING,
+  awaitCluster,
+  waitForServerCount,
 } from './lib/cluster.mjs';
 
 const T = { timeout: 20000 };
@@ -30,13 +43,7 @@ before(async () => {
   redis = await startRedis();
   [A, B] = await Promise.all([spawnClusterServer('A', redis.url), spawnClusterServer('B', redis.url)]);
   // Both adapters are subscribed once each sees two servers, in both namespaces.
-  for (const srv of [A, B]) {
-    for (const nsp of ['/', '/chat']) {
-      const s = await clients.connect(srv, nsp, WS);
-      await waitFor(async () => (await ack(s, 'server-count')) === 2, `${srv.name}${nsp}: server-count 2`, 10000, 100);
-    }
-  }
-  clients.closeAll();
+  await awaitCluster(clients, [A, B], 2);
 });
 
 after(async () => {
@@ -354,8 +361,8 @@ for (const mode of MODES) {
       assert.equal(await ack(b1, 'server-count'), 2);
       const C = await spawnClusterServer('C', redis.url);
       try {
-        await waitFor(async () => (await ack(a1, 'server-count')) === 3, 'A counts 3', 10000, 100);
-        await waitFor(async () => (await ack(b1, 'server-count')) === 3, 'B counts 3', 10000, 100);
+        await waitForServerCount(a1, 3, 'A counts 3');
+        await waitForServerCount(b1, 3, 'B counts 3');
         const c1 = await conn(C);
         assert.equal(await ack(c1, 'server-count'), 3);
         // serverSideEmit with acks now waits for B and C
@@ -371,8 +378,8 @@ for (const mode of MODES) {
       } finally {
         await stopClean(C);
       }
-      await waitFor(async () => (await ack(a1, 'server-count')) === 2, 'A counts 2 again', 10000, 100);
-      await waitFor(async () => (await ack(b1, 'server-count')) === 2, 'B counts 2 again', 10000, 100);
+      await waitForServerCount(a1, 2, 'A counts 2 again');
+      await waitForServerCount(b1, 2, 'B counts 2 again');
       // and fetch does not wait for the gone server
       const f = await ack(a1, 'fetch', '');
       assert.deepEqual(f.map((x) => x.id).sort(), [a1.id, b1.id].sort());

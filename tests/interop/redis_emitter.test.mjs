@@ -13,8 +13,20 @@ import { Emitter } from '@socket.io/redis-emitter';
 import { createClient } from 'redis';
 import { startRedis, capture } from './lib/redis.mjs';
 import {
-  clusterIsRef, emitIsRef, spawnClusterServer, stopClean, runEmit, Clients, once, ack, record, waitFor, sleep,
-  WS, POLLING,
+  clusterIsRef,
+  emitIsRef,
+  spawnClusterServer,
+  stopClean,
+  runEmit,
+  Clients,
+  once,
+  ack,
+  record,
+  waitFor,
+  sleep,
+  WS,
+  POLLING,
+  awaitCluster,
 } from './lib/cluster.mjs';
 
 const T = { timeout: 30000 };
@@ -35,13 +47,7 @@ before(async () => {
   nodeRedis.on('error', () => {});
   await nodeRedis.connect();
   // Both servers are subscribed once each counts itself (they do not share a key).
-  for (const srv of [S, K]) {
-    for (const nsp of ['/', '/chat']) {
-      const s = await clients.connect(srv, nsp, WS);
-      await waitFor(async () => (await ack(s, 'server-count')) === 1, `${srv.name}${nsp}: server-count 1`, 10000, 100);
-    }
-  }
-  clients.closeAll();
+  await awaitCluster(clients, [S, K], 1);
 });
 
 after(async () => {

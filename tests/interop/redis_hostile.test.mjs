@@ -14,7 +14,17 @@ import crypto from 'node:crypto';
 import notepack from 'notepack.io';
 import { startRedis, RespConn } from './lib/redis.mjs';
 import {
-  clusterIsRef, spawnClusterServer, stopClean, Clients, ack, ackIn, record, waitFor, sleep, WS,
+  clusterIsRef,
+  spawnClusterServer,
+  stopClean,
+  Clients,
+  ack,
+  ackIn,
+  record,
+  waitFor,
+  sleep,
+  WS,
+  awaitCluster,
 } from './lib/cluster.mjs';
 
 const T = { timeout: 40000 };
@@ -32,13 +42,7 @@ before(async () => {
     spawnClusterServer('B', redis.url, ['--request-timeout', '2000']),
   ]);
   pub = await RespConn.connect(redis.port);
-  for (const srv of [A, B]) {
-    for (const nsp of ['/', '/chat']) {
-      const s = await clients.connect(srv, nsp, WS);
-      await waitFor(async () => (await ack(s, 'server-count')) === 2, `${srv.name}${nsp}: server-count 2`, 10000, 100);
-    }
-  }
-  clients.closeAll();
+  await awaitCluster(clients, [A, B], 2);
 });
 
 after(async () => {

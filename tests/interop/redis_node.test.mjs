@@ -9,8 +9,20 @@ import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis } from './lib/redis.mjs';
 import {
-  clusterIsRef, spawnClusterServer, spawnRefServer, stopClean, Clients, once, ack, record, waitFor, expectEvents,
-  sleep, WS, POLLING,
+  clusterIsRef,
+  spawnClusterServer,
+  spawnRefServer,
+  stopClean,
+  Clients,
+  once,
+  ack,
+  record,
+  waitFor,
+  expectEvents,
+  sleep,
+  WS,
+  POLLING,
+  awaitCluster,
 } from './lib/cluster.mjs';
 
 const T = { timeout: 20000 };
@@ -27,13 +39,7 @@ const clients = new Clients();
 before(async () => {
   redis = await startRedis();
   [C, N] = await Promise.all([spawnClusterServer('C', redis.url), spawnRefServer('N', redis.url)]);
-  for (const srv of [C, N]) {
-    for (const nsp of ['/', '/chat']) {
-      const s = await clients.connect(srv, nsp, WS);
-      await waitFor(async () => (await ack(s, 'server-count')) === 2, `${srv.name}${nsp}: server-count 2`, 10000, 100);
-    }
-  }
-  clients.closeAll();
+  await awaitCluster(clients, [C, N], 2);
 });
 
 after(async () => {

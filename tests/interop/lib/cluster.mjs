@@ -227,3 +227,21 @@ export async function expectEvents(rec, n, what, { ms = 5000, quiet = 200 } = {}
   await sleep(quiet);
   return rec.got;
 }
+
+// Waits until socket s's server counts n servers (NUMSUB of its namespace).
+export function waitForServerCount(s, n, what, ms = 10000, every = 100) {
+  return waitFor(async () => (await ack(s, 'server-count')) === n, what, ms, every);
+}
+
+// Connects a client to each namespace of each server and waits until every
+// one sees n servers, then closes those clients.
+export async function awaitCluster(clients, servers, n, nsps = ['/', '/chat']) {
+  for (const srv of servers) {
+    for (const nsp of nsps) {
+      const s = await clients.connect(srv, nsp, WS);
+      await waitForServerCount(s, n, `${srv.name}${nsp}: server-count ${n}`);
+    }
+  }
+  clients.closeAll();
+}
+
