@@ -6,7 +6,7 @@ PORT ?= 3000
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-asan run install conformance-server bench-server fuzz valgrind clean format format-check
+.PHONY: all deps build test test-asan run install conformance-server bench-server fuzz valgrind valgrind-interop clean format format-check
 
 all: build
 
@@ -46,6 +46,13 @@ fuzz: deps
 # The unit tests under valgrind memcheck (a non-sanitizer build).
 valgrind: build
 	@bash scripts/valgrind.sh $(BUILD)
+
+# One interop test with the servers it starts under valgrind memcheck (slow:
+# not part of `make test`): make valgrind-interop INTEROP=sio_basic
+INTEROP ?= sio_basic
+valgrind-interop: deps build
+	@cd tests/interop && SIO_VALGRIND=1 SIO_BIN_DIR=$(abspath $(BUILD)) \
+	  SIO_SOURCE_DIR=$(CURDIR) node --test --test-reporter=spec $(INTEROP).test.mjs
 
 bench-server: build
 	@$(BUILD)/bench_server --port $(PORT)

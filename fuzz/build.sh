@@ -10,7 +10,8 @@ OUT=${1:-$ROOT/build-fuzz}
 shift || true
 CC=${CC:-clang}
 
-TARGETS=(json sio_packet ws_frame eio_packet base64 utf8 http_util)
+TARGETS=(json sio_packet ws_frame eio_packet base64 utf8 http_util http_request
+         redis_msgpack)
 # Library sources every target links (all pure: no libuv).
 COMMON=(core/alloc.c core/rbuf.c core/error.c core/log.c core/utf8.c core/base64.c
         core/json.c core/json_jansson.c)
@@ -23,6 +24,14 @@ declare -A EXTRA=(
   [base64]=""
   [utf8]=""
   [http_util]="http/http_util.c ws/ws_handshake.c core/rand.c"
+  [http_request]="http/http_parse.c http/http_req.c http/http_util.c"
+  [redis_msgpack]="redis/redis_mp_buf.c redis/redis_mp_unpack.c redis/redis_mp_text.c
+                   redis/redis_mp_to_json.c redis/redis_mp_from_json.c redis/redis_msgpack.c"
+)
+# Extra libraries per target (system ones, so not instrumented).
+declare -A EXTRA_LIBS=(
+  [http_request]="-lhttp_parser"
+  [redis_msgpack]="-lmsgpackc"
 )
 
 ((${#@})) && TARGETS=("$@")
@@ -86,7 +95,9 @@ for t in "${TARGETS[@]}"; do
   [[ -f $exe ]] || relink=1
   for o in "$to" "${objs[@]}"; do [[ $o -nt $exe ]] && relink=1; done
   if ((relink)); then
-    "$CC" "${FLAGS[@]}" -fsanitize=fuzzer "$to" "${objs[@]}" "${LIBS[@]}" -o "$exe"
+    # shellcheck disable=SC2086 # a list of flags
+    "$CC" "${FLAGS[@]}" -fsanitize=fuzzer "$to" "${objs[@]}" "${LIBS[@]}" \
+      ${EXTRA_LIBS[$t]:-} -o "$exe"
   fi
   built+=("$t")
 done

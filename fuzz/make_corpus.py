@@ -135,6 +135,53 @@ HU = [b'\x00\x20' + x for x in [
     b'Thu, 29 Feb 2024 23:59:60 GMT', b'Mon, 31 Feb 2023 00:00:00 GMT', b'photo.PNG',
 ]] + [b'\x03\x04a%2', b'\x01\x00a+b%41', b'\x02\x3f' + b'%41' * 30]
 
+# ---- http_request: byte 0 limits (bits 0-1 header bytes 48/200/1024/16384,
+# 2-3 header lines 1/4/16/100, 4-5 body 0/10/300/100000, 6 "/s" mount with a
+# 5-byte body, 7 refuse "/x"), byte 1 largest chunk, byte 2 chunk seed -------
+HR_BIG, HR_SMALL = 0x3f, 0xd5  # roomy; 200 B / 4 lines / 10 B body + mounts
+def hr(cfg, chunk, seed, *reqs):
+    return bytes([cfg, chunk, seed]) + b''.join(reqs)
+GET = b'GET /index.html?a=1&b=%20x HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\n\r\n'
+POLL = (b'GET /engine.io/?EIO=4&transport=polling&t=N8hyd6w HTTP/1.1\r\n'
+        b'Host: localhost:3000\r\nAccept: */*\r\nOrigin: http://localhost:3000\r\n\r\n')
+POST = (b'POST /engine.io/?EIO=4&transport=polling&sid=lv_VI97HAXpY6yYWAAAC HTTP/1.1\r\n'
+        b'Host: localhost\r\nContent-Type: text/plain;charset=UTF-8\r\n'
+        b'Content-Length: 13\r\n\r\n4hello\x1e4world')
+CHUNKED = (b'POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n'
+           b'5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n')
+UPGRADE = (b'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: localhost\r\n'
+           b'Upgrade: websocket\r\nConnection: Upgrade\r\n'
+           b'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'
+           b'\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58')
+HR = [
+    hr(HR_BIG, 255, 1, GET), hr(HR_BIG, 0, 0, GET), hr(HR_BIG, 7, 3, POLL),
+    hr(HR_BIG, 16, 5, POST), hr(HR_SMALL, 16, 5, POST),
+    hr(HR_BIG, 9, 2, GET, POST, POLL, b'HEAD / HTTP/1.1\r\n\r\n'),  # pipelined
+    hr(HR_BIG, 3, 7, CHUNKED), hr(HR_SMALL, 3, 7, CHUNKED),
+    hr(HR_BIG, 64, 9, b'GET / HTTP/1.1\r\nX-Big: ' + b'a' * 3000 + b'\r\n\r\n'),
+    hr(0x00, 5, 1, b'GET /' + b'p' * 100 + b' HTTP/1.1\r\n\r\n'),
+    hr(0x01, 5, 1, b'GET / HTTP/1.1\r\n' + b''.join(b'H%d: v\r\n' % i for i in range(6)) + b'\r\n'),
+    hr(HR_BIG, 4, 4, b'FOO / HTTP/1.1\r\n\r\n'), hr(HR_BIG, 4, 4, b'get / HTTP/1.1\r\n\r\n'),
+    hr(HR_BIG, 4, 4, b'GET / HTTP/9.9\r\n\r\n'), hr(HR_BIG, 4, 4, b'GET /\x01 HTTP/1.1\r\n\r\n'),
+    hr(HR_BIG, 4, 4, b'GET / HTTP/1.1\r\nBad Header: x\r\n\r\n'),
+    hr(HR_BIG, 32, 8, UPGRADE), hr(HR_BIG, 1, 8, UPGRADE),
+    hr(HR_BIG, 32, 8, b'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nxyz'),
+    hr(HR_BIG, 8, 6, b'POST /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc'),
+    hr(0xff, 8, 6, b'POST /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc'),
+    hr(0xff, 8, 6, b'POST /s/up HTTP/1.1\r\nContent-Length: 6\r\n\r\nabcdef'),
+    hr(0xff, 8, 6, b'POST /s/up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n'),
+    hr(HR_BIG, 8, 6, b'GET / HTTP/1.0\r\n\r\nGET /after HTTP/1.0\r\nConnection: keep-alive\r\n\r\n'),
+    hr(HR_BIG, 8, 6, b'GET / HTTP/1.1\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\n\r\n'),
+    hr(HR_BIG, 8, 6, b'GET http://example.com:8080/p/q?x=1#frag HTTP/1.1\r\n\r\n'),
+    hr(HR_BIG, 8, 6, b'OPTIONS * HTTP/1.1\r\nOrigin: http://a\r\n'
+       b'Access-Control-Request-Method: POST\r\n\r\n'),
+    hr(HR_BIG, 8, 6, b'GET / HTTP/1.1\r\nA:  v \t\r\nB:\r\nC: x\r\n  folded\r\n\r\n'),
+    hr(HR_BIG, 8, 6, b'POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc'),
+    hr(HR_BIG, 8, 6, b'POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'),
+    hr(HR_BIG, 8, 6, b'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'),
+    hr(HR_BIG, 8, 6, b'\r\n\r\nGET / HTTP/1.1\r\n\r\n'),
+]
+
 def write(target, seeds):
     d = os.path.join(ROOT, 'corpus', target)
     shutil.rmtree(d, ignore_errors=True)
@@ -153,6 +200,7 @@ def main():
     write('base64', B64)
     write('utf8', U8)
     write('http_util', HU)
+    write('http_request', HR)
 
 
 if __name__ == '__main__':

@@ -5,6 +5,7 @@
 #include <http_parser.h>
 
 #include "core/rbuf.h"
+#include "http/http_parse.h"
 #include "http/http_server.h"
 #include "io/stream.h"
 #include "sio/http.h"
@@ -98,8 +99,7 @@ struct sio__http_conn {
   sio_http_server_t *srv;
   sio__stream_t *stream; /* NULL once taken by an upgrade or closed */
   sio__http_conn_t *next, *prev;
-  http_parser parser;
-  sio_http_req_t *req;    /* being parsed */
+  sio__http_parse_t ps;   /* ps.req: the request being parsed */
   sio_http_req_t *active; /* dispatched and not answered yet */
   /* Bytes read but not parsed (behind a held request): owned copy. */
   uint8_t *in;
@@ -107,9 +107,7 @@ struct sio__http_conn {
   /* While parsing: the unparsed bytes after the current request. */
   const uint8_t *rest;
   size_t rest_len;
-  size_t hdr_bytes;
-  int err_status; /* set by a parser callback that stopped parsing */
-  int busy;       /* depth of parsing/dispatching on the stack */
+  int busy; /* depth of parsing/dispatching on the stack */
   unsigned ending : 1;
   unsigned paused : 1;   /* reading stopped: too much pipelined input */
   unsigned detached : 1; /* stream taken or closed: free when not busy */
@@ -122,12 +120,6 @@ void sio__http_conn_close(sio__http_conn_t *c);
 /* The request was answered (its bytes are queued): continues the connection
  * (next pipelined request, keep-alive) or ends it when close is set. */
 void sio__http_conn_answered(sio__http_conn_t *c, sio_http_req_t *r, int close);
-/* Frees a request and what it holds. */
-void sio__http_req_free(sio_http_req_t *r);
-/* Forgets a request that will not be answered (connection gone, or refused
- * by HTTP itself): runs its abort callback if it has one, else leaves it to
- * its holder (answering it frees it) if it was dispatched, else frees it. */
-void sio__http_req_drop(sio_http_req_t *r, int dispatched);
 
 /* http_server.c */
 void sio__http_server_conn_gone(sio_http_server_t *s, sio__http_conn_t *c);
@@ -161,6 +153,12 @@ void sio__http_cors_preflight(sio_http_req_t *r);
 int sio__http_static_serve(sio_http_req_t *r);
 
 /* http_req.c */
+/* Frees a request and what it holds. */
+void sio__http_req_free(sio_http_req_t *r);
+/* Forgets a request that will not be answered (connection gone, or refused
+ * by HTTP itself): runs its abort callback if it has one, else leaves it to
+ * its holder (answering it frees it) if it was dispatched, else frees it. */
+void sio__http_req_drop(sio_http_req_t *r, int dispatched);
 const char *sio__http_req_header_n(const sio_http_req_t *r, const char *name,
                                    size_t *len);
 

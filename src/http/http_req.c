@@ -1,9 +1,34 @@
-/* Request accessors (all strings borrowed from the request). */
+/* Request accessors (all strings borrowed from the request), and freeing. */
 #include <string.h>
 
 #include "core/alloc.h"
 #include "http/http_internal.h"
 #include "http/http_util.h"
+
+void sio__http_req_free(sio_http_req_t *r) {
+  if (!r) return;
+  sio__free(r->hdr);
+  sio__free(r->headers);
+  sio__free(r->body);
+  sio__free(r);
+}
+
+void sio__http_req_drop(sio_http_req_t *r, int dispatched) {
+  if (!r) return;
+  r->conn = NULL;
+  r->srv = NULL;
+  if (r->abort_cb) {
+    sio__http_abort_cb cb = r->abort_cb;
+    r->abort_cb = NULL;
+    r->aborting = 1;
+    cb(r, r->abort_ud);
+    sio__http_req_free(r);
+    return;
+  }
+  /* Without an abort callback a dispatched request stays its holder's:
+   * answering it frees it. */
+  if (!dispatched) sio__http_req_free(r);
+}
 
 const char *sio__http_req_header_n(const sio_http_req_t *r, const char *name,
                                    size_t *len) {

@@ -27,7 +27,7 @@ int sio__http_respond_ex(sio_http_req_t *r, int status, const char *content_type
                          size_t off, size_t len, int close) {
   if (!r || r->aborting) return SIO_EINVAL;
   sio__http_conn_t *c = r->conn;
-  if (c && c->req == r) return SIO_EINVAL; /* still being read: not yet */
+  if (c && c->ps.req == r) return SIO_EINVAL; /* still being read: not yet */
   if (!c || !c->stream || c->ending || c->active != r) {
     /* The connection went away while the request was held: just forget it. */
     if (c && c->active == r) c->active = NULL;

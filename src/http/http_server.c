@@ -153,7 +153,7 @@ int sio__http_server_mount(sio_http_server_t *s, const char *prefix, size_t max_
  * the application or 404 like any unclaimed request. */
 static void forget_mount(sio_http_server_t *s, const sio__http_mount_t *m) {
   for (sio__http_conn_t *c = s->conns; c; c = c->next) {
-    sio_http_req_t *r = c->req;
+    sio_http_req_t *r = c->ps.req;
     if (!r || r == c->active || r->cb != m->cb || r->cb_ud != m->ud) continue;
     r->cb = NULL;
     r->cb_ud = NULL;

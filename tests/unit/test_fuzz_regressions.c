@@ -27,6 +27,7 @@ static const char *g_input; /* the file being checked, for failure messages */
 
 #include "../../fuzz/fuzz_base64.c"
 #include "../../fuzz/fuzz_eio_packet.c"
+#include "../../fuzz/fuzz_http_request.c"
 #include "../../fuzz/fuzz_http_util.c"
 #include "../../fuzz/fuzz_json.c"
 #include "../../fuzz/fuzz_sio_packet.c"
@@ -130,13 +131,16 @@ static void test_utf8(void **state) {
 static void test_http_util(void **state) {
   run_target("http_util", fuzz_http_util);
 }
+static void test_http_request(void **state) {
+  run_target("http_request", fuzz_http_request);
+}
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_json),      cmocka_unit_test(test_sio_packet),
       cmocka_unit_test(test_ws_frame),  cmocka_unit_test(test_eio_packet),
       cmocka_unit_test(test_base64),    cmocka_unit_test(test_utf8),
-      cmocka_unit_test(test_http_util),
+      cmocka_unit_test(test_http_util), cmocka_unit_test(test_http_request),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
