@@ -108,8 +108,10 @@ static int f_count(void *self, void (*cb)(int, size_t, void *), void *arg) {
 }
 
 static const sio_adapter_ops_t k_ops = {
-    f_create, f_destroy, f_broadcast, f_broadcast_with_ack, f_join, NULL, NULL, f_fetch,
-    f_ss,     NULL,      NULL,        f_ss_ack, f_count};
+    f_create, f_destroy, f_broadcast, f_broadcast_with_ack,
+    f_join,   NULL,      NULL,        f_fetch,
+    f_ss,     NULL,      NULL,        f_ss_ack,
+    f_count};
 
 typedef struct {
   int acked, fetched, ss_seen, closed;
@@ -143,8 +145,7 @@ static void fetch_cb(int status, size_t count, sio_remote_socket_t *const *socks
 }
 
 static void ss_cb(sio_namespace_t *nsp, const char *event, const sio_argv_t *args,
-                  sio_ack_t *ack,
-                  void *arg) {
+                  sio_ack_t *ack, void *arg) {
   (void)nsp;
   res_t *r = arg;
   r->ss_seen++;
@@ -171,7 +172,8 @@ static void ss_answer(sio_namespace_t *nsp, const char *event, const sio_argv_t 
   sio_args_free(a);
 }
 
-static void ss_acked(int status, size_t count, const sio_argv_t *const *replies, void *arg) {
+static void ss_acked(int status, size_t count, const sio_argv_t *const *replies,
+                     void *arg) {
   int *seen = arg;
   (*seen)++;
   assert_int_equal(status, 0);
@@ -210,9 +212,9 @@ static void test_server_side_acks_and_count(void **state) {
   sio_args_t *a = sio_args_new();
   sio_args_add_int(a, 5);
   int seen = 0;
-  assert_int_equal(sio_namespace_server_side_emit_with_ack(root, "ask", a, 100, ss_acked,
-                                                           &seen),
-                   SIO_EINVAL); /* no cluster adapter */
+  assert_int_equal(
+      sio_namespace_server_side_emit_with_ack(root, "ask", a, 100, ss_acked, &seen),
+      SIO_EINVAL); /* no cluster adapter */
   assert_int_equal(sio_server_set_adapter(s, &k_ops, NULL), 0);
   assert_int_equal(sio_namespace_server_count(root, counted, &n), 0);
   assert_int_equal(n, 3);
@@ -223,9 +225,9 @@ static void test_server_side_acks_and_count(void **state) {
   assert_int_equal(
       sio_namespace_server_side_emit_with_ack(root, "ask", a, 5000, ss_acked, &seen), 0);
   assert_int_equal(seen, 1); /* answered inside the call */
-  assert_int_equal(sio_namespace_server_side_emit_with_ack(root, "other", a, 20,
-                                                           ss_unanswered, &seen),
-                   0);
+  assert_int_equal(
+      sio_namespace_server_side_emit_with_ack(root, "other", a, 20, ss_unanswered, &seen),
+      0);
   assert_int_equal(seen, 1);
   while (seen < 2) uv_run(&loop, UV_RUN_ONCE);
   sio_args_free(a);
