@@ -1,5 +1,7 @@
 /* A copy of a session's handshake request (headers, query, URL, time), made
- * once at the handshake in one allocation, for the Socket.IO layer. */
+ * once at the handshake in one exactly-sized allocation, for the Socket.IO
+ * layer. Every session keeps one, so it is packed: lookups scan it (they
+ * are rare: connect handlers and middlewares). */
 #include "eio/eio_handshake.h"
 
 #include <string.h>
@@ -10,74 +12,111 @@
 #include "eio/eio_internal.h"
 #include "http/http_util.h"
 
+/* One block: this header, the URL ("path?query", NUL-terminated; the query
+ * is its tail), the peer's address (NUL-terminated), then each header as its
+ * name length, value length, name and value, each NUL-terminated. A length
+ * below 255 takes one byte (else 255 and 4 bytes): 2 bytes of bookkeeping per
+ * header, where two pointer+length pairs took 32. */
 struct sio__eio_hs {
-  size_t nheaders;
-  sio_buf_t *names, *values; /* into blob */
-  const char *query;
-  size_t query_len;
-  const char *url;
-  size_t url_len;
   uint64_t issued;
+  uint32_t nheaders;
+  uint32_t url_len;
+  uint32_t query_off; /* the query's start in the URL (url_len if none) */
+  uint32_t hdr_off;   /* the first header's offset in text */
+  char text[];
 };
 
-/* Bytes of n items of size each, rounded for the next field's alignment. */
-static size_t aligned(size_t n) {
-  return (n + 15) & ~(size_t)15;
+#define LONG_LEN 255
+
+static size_t len_size(size_t n) {
+  return n < LONG_LEN ? 1 : 5;
+}
+
+static char *put_len(char *t, size_t n) {
+  if (n < LONG_LEN) {
+    *t = (char)n;
+    return t + 1;
+  }
+  uint32_t v = (uint32_t)n;
+  *t = (char)LONG_LEN;
+  memcpy(t + 1, &v, 4);
+  return t + 5;
+}
+
+static const char *get_len(const char *p, size_t *n) {
+  uint8_t b = (uint8_t)*p;
+  if (b < LONG_LEN) {
+    *n = b;
+    return p + 1;
+  }
+  uint32_t v;
+  memcpy(&v, p + 1, 4);
+  *n = v;
+  return p + 5;
+}
+
+/* The header entry at p: its name and value; returns the next entry. */
+static const char *entry(const char *p, sio_buf_t *name, sio_buf_t *value) {
+  p = get_len(p, &name->len);
+  p = get_len(p, &value->len);
+  name->base = (const uint8_t *)p;
+  value->base = (const uint8_t *)p + name->len + 1;
+  return p + name->len + 1 + value->len + 1;
 }
 
 sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req) {
-  size_t nh = 0, text = 0;
+  size_t nh = 0, size = 0;
   sio_buf_t name, value;
   while (sio_http_req_header_at(req, nh, &name, &value) == 0) {
-    text += name.len + value.len + 2;
+    size += len_size(name.len) + len_size(value.len) + name.len + 1 + value.len + 1;
     nh++;
   }
   size_t plen = 0, qlen = 0;
   const char *path = sio_http_req_path(req, &plen);
   const char *query = sio_http_req_query(req, &qlen);
-  text += plen + 1 + qlen + 1 + qlen + 1;
-  size_t size =
-      aligned(sizeof(sio__eio_hs_t)) + aligned(2 * nh * sizeof(sio_buf_t)) + text;
-  sio__eio_hs_t *hs = sio__malloc(size);
+  size_t ulen = plen + (qlen ? 1 + qlen : 0);
+  const char *remote = sio_http_req_remote_addr(req);
+  size_t rlen = remote ? strlen(remote) : 0;
+  size += ulen + 1 + rlen + 1;
+  /* Lengths are 32-bit: a request is far smaller (the HTTP limits). */
+  if (size > UINT32_MAX || nh > UINT32_MAX) return NULL;
+  sio__eio_hs_t *hs = sio__malloc(sizeof(*hs) + size);
   if (!hs) return NULL;
-  uint8_t *p = (uint8_t *)hs + aligned(sizeof(sio__eio_hs_t));
-  hs->nheaders = nh;
-  hs->names = (sio_buf_t *)p;
-  hs->values = hs->names + nh;
-  char *t = (char *)p + aligned(2 * nh * sizeof(sio_buf_t));
+  char *t = hs->text;
+  memcpy(t, path, plen);
+  if (qlen) {
+    t[plen] = '?';
+    memcpy(t + plen + 1, query, qlen);
+  }
+  t[ulen] = '\0';
+  hs->url_len = (uint32_t)ulen;
+  hs->query_off = (uint32_t)(qlen ? plen + 1 : ulen);
+  t += ulen + 1;
+  if (rlen) memcpy(t, remote, rlen);
+  t[rlen] = '\0';
+  t += rlen + 1;
+  hs->hdr_off = (uint32_t)(t - hs->text);
+  hs->nheaders = (uint32_t)nh;
   for (size_t i = 0; i < nh; i++) {
     sio_http_req_header_at(req, i, &name, &value);
+    t = put_len(t, name.len);
+    t = put_len(t, value.len);
     memcpy(t, name.base, name.len);
     t[name.len] = '\0';
-    hs->names[i].base = (const uint8_t *)t;
-    hs->names[i].len = name.len;
     t += name.len + 1;
     memcpy(t, value.base, value.len);
     t[value.len] = '\0';
-    hs->values[i].base = (const uint8_t *)t;
-    hs->values[i].len = value.len;
     t += value.len + 1;
   }
-  memcpy(t, query, qlen);
-  t[qlen] = '\0';
-  hs->query = t;
-  hs->query_len = qlen;
-  t += qlen + 1;
-  memcpy(t, path, plen);
-  size_t ulen = plen;
-  if (qlen) {
-    t[ulen++] = '?';
-    memcpy(t + ulen, query, qlen);
-    ulen += qlen;
-  }
-  t[ulen] = '\0';
-  hs->url = t;
-  hs->url_len = ulen;
   struct timespec ts;
   hs->issued = clock_gettime(CLOCK_REALTIME, &ts) == 0
                    ? (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000
                    : 0;
   return hs;
+}
+
+const char *sio__eio_hs_remote(const sio__eio_hs_t *hs) {
+  return hs->text + hs->url_len + 1;
 }
 
 void sio__eio_hs_free(sio__eio_hs_t *hs) {
@@ -88,11 +127,13 @@ const char *sio__eio_socket_header(const sio_eio_socket_t *sock, const char *nam
                                    size_t *len) {
   const sio__eio_hs_t *hs = sock->hs;
   size_t n = strlen(name);
+  const char *p = hs ? hs->text + hs->hdr_off : NULL;
+  sio_buf_t hn, hv;
   for (size_t i = 0; hs && i < hs->nheaders; i++) {
-    if (hs->names[i].len == n &&
-        strncasecmp((const char *)hs->names[i].base, name, n) == 0) {
-      if (len) *len = hs->values[i].len;
-      return (const char *)hs->values[i].base;
+    p = entry(p, &hn, &hv);
+    if (hn.len == n && strncasecmp((const char *)hn.base, name, n) == 0) {
+      if (len) *len = hv.len;
+      return (const char *)hv.base;
     }
   }
   if (len) *len = 0;
@@ -103,14 +144,15 @@ int sio__eio_socket_header_at(const sio_eio_socket_t *sock, size_t i, sio_buf_t 
                               sio_buf_t *value) {
   const sio__eio_hs_t *hs = sock->hs;
   if (!hs || i >= hs->nheaders) return SIO_ENOENT;
-  *name = hs->names[i];
-  *value = hs->values[i];
+  const char *p = hs->text + hs->hdr_off;
+  for (size_t k = 0; k <= i; k++) p = entry(p, name, value);
   return 0;
 }
 
 const char *sio__eio_socket_query(const sio_eio_socket_t *sock, size_t *len) {
-  if (len) *len = sock->hs ? sock->hs->query_len : 0;
-  return sock->hs ? sock->hs->query : "";
+  const sio__eio_hs_t *hs = sock->hs;
+  if (len) *len = hs ? hs->url_len - hs->query_off : 0;
+  return hs ? hs->text + hs->query_off : "";
 }
 
 int sio__eio_socket_query_get(const sio_eio_socket_t *sock, const char *key, char *out,
@@ -118,7 +160,8 @@ int sio__eio_socket_query_get(const sio_eio_socket_t *sock, const char *key, cha
   const sio__eio_hs_t *hs = sock->hs;
   const char *val;
   size_t vlen;
-  if (!hs || sio__http_query_find(hs->query, hs->query_len, key, &val, &vlen) != 0)
+  if (!hs || sio__http_query_find(hs->text + hs->query_off, hs->url_len - hs->query_off,
+                                  key, &val, &vlen) != 0)
     return SIO_ENOENT;
   if (outlen == 0) return SIO_EINVAL;
   /* Decode into a scratch copy sized for the whole value, so the length
@@ -139,7 +182,7 @@ int sio__eio_socket_query_get(const sio_eio_socket_t *sock, const char *key, cha
 
 const char *sio__eio_socket_url(const sio_eio_socket_t *sock, size_t *len) {
   if (len) *len = sock->hs ? sock->hs->url_len : 0;
-  return sock->hs ? sock->hs->url : "";
+  return sock->hs ? sock->hs->text : "";
 }
 
 uint64_t sio__eio_socket_issued(const sio_eio_socket_t *sock) {

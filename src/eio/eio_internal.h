@@ -57,9 +57,11 @@ struct sio_eio_server {
   sio__eio_msg_t *ping, *noop, *close;
 };
 
-/* The handshake request, copied (eio_handshake.c). */
+/* The handshake request, copied with the peer's address (eio_handshake.c). */
 typedef struct sio__eio_hs sio__eio_hs_t;
 sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req);
+/* The peer's address kept with the handshake ("" if unknown). */
+const char *sio__eio_hs_remote(const sio__eio_hs_t *hs);
 void sio__eio_hs_free(sio__eio_hs_t *hs);
 
 enum { SIO__EIO_OPEN_STATE, SIO__EIO_CLOSING_STATE, SIO__EIO_CLOSED_STATE };
@@ -70,18 +72,20 @@ typedef enum { SIO__EIO_BY_SERVER, SIO__EIO_BY_CLIENT } sio__eio_closer_t;
 
 struct sio_eio_socket {
   sio_eio_server_t *server;
-  char sid[21];
-  char remote[64];
   sio__eio_hs_t *hs;
   void *data;
-  uint32_t refs;      /* the map's reference while not closed, plus callers' */
-  int state;          /* SIO__EIO_*_STATE */
-  unsigned transport; /* SIO_EIO_POLLING or SIO_EIO_WEBSOCKET */
-  int announced;      /* the connection callback ran */
+  uint32_t refs;         /* the map's reference while not closed, plus callers' */
+  uint8_t state;         /* SIO__EIO_*_STATE */
+  uint8_t transport;     /* SIO_EIO_POLLING or SIO_EIO_WEBSOCKET */
+  uint8_t announced;     /* the connection callback ran */
+  uint8_t probe_acked;   /* 3probe was sent: GETs get `6` at once */
+  uint8_t upgraded;      /* came from polling to WebSocket */
+  uint8_t awaiting_pong; /* a ping went out, its pong has not come */
+  char sid[21];
 
   /* Packets waiting for a polling GET (or for the upgrade to finish). */
   sio__eio_msg_t **wbuf;
-  size_t wlen, wcap;
+  uint32_t wlen, wcap;
   size_t wbytes; /* their polling size, against server->max_wbuf */
 
   sio_http_req_t *get;       /* the held GET, or NULL */
@@ -91,14 +95,12 @@ struct sio_eio_socket {
   sio__ws_conn_t *ws; /* the WebSocket transport, once open or upgraded */
 
   sio__ws_conn_t *probe; /* a WebSocket probing for an upgrade, or NULL */
-  int probe_acked;       /* 3probe was sent: GETs get `6` at once */
-  int upgraded;          /* came from polling to WebSocket */
   sio__timer_t *upgrade_timer;
 
-  sio__timer_t *hb_timer;
-  uint64_t ping_due;      /* when the next ping goes out (not awaiting pong) */
-  uint64_t pong_deadline; /* when the session dies (awaiting pong) */
-  int awaiting_pong;
+  sio__timer_t hb; /* the heartbeat (embedded: every session has one) */
+  /* sio__now_ms() of the next heartbeat event: the next ping, or while
+   * awaiting_pong the pong's deadline (when the session dies). */
+  uint64_t hb_due;
 
   sio__eio_bucket_t bucket; /* incoming packets (sio_eio_opts_set_rate_limit) */
 };

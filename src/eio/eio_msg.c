@@ -1,20 +1,28 @@
 #include "eio/eio_msg.h"
 
+#include <string.h>
+
 #include "core/alloc.h"
 #include "ws/ws_frame.h"
 
 sio__eio_msg_t *sio__eio_msg_new(sio__eio_type_t type, int binary, sio__rbuf_t *data,
                                  size_t off, size_t len) {
-  sio__eio_msg_t *m = sio__calloc(1, sizeof(*m));
+  sio__eio_msg_t *m = sio__malloc(sizeof(*m));
   if (!m) return NULL;
-  m->refs = 1;
-  m->type = (uint8_t)type;
-  m->binary = binary ? 1 : 0;
+  *m = (sio__eio_msg_t){.refs = 1, .type = (uint8_t)type, .binary = binary ? 1 : 0};
   if (len && data) {
     m->data = sio__rbuf_ref(data);
     m->off = off;
     m->len = len;
   }
+  return m;
+}
+
+sio__eio_msg_t *sio__eio_msg_new_framable(sio__eio_type_t type, int binary,
+                                          sio__rbuf_t *data, size_t off, size_t len) {
+  sio__eio_msg_t *m = sio__eio_msg_new(type, binary, data, off, len);
+  /* With len 0 the msg holds no data: the frame is built apart. */
+  if (m && m->data && off >= SIO__EIO_WS_HEADROOM) m->headroom = SIO__EIO_WS_HEADROOM;
   return m;
 }
 
@@ -68,15 +76,47 @@ sio__rbuf_t *sio__eio_msg_polling(sio__eio_msg_t *m) {
   return m->polling;
 }
 
-sio__rbuf_t *sio__eio_msg_ws_frame(sio__eio_msg_t *m) {
-  if (m->frame) return m->frame;
-  if (m->binary) {
-    sio_buf_t part = {sio__eio_msg_bytes(m), m->len};
-    m->frame = sio__ws_frame_new(SIO__WS_OP_BINARY, &part, 1, NULL);
-  } else {
-    uint8_t digit = (uint8_t)('0' + m->type);
-    sio_buf_t parts[2] = {{&digit, 1}, {sio__eio_msg_bytes(m), m->len}};
-    m->frame = sio__ws_frame_new(SIO__WS_OP_TEXT, parts, 2, NULL);
+/* Writes the frame header (and type digit) into the headroom in front of
+ * the payload: the frame is then a slice of data. */
+static void frame_in_place(sio__eio_msg_t *m) {
+  uint8_t hdr[14];
+  size_t plen = m->len + (m->binary ? 0 : 1);
+  size_t hn = sio__ws_frame_header(hdr, m->binary ? SIO__WS_OP_BINARY : SIO__WS_OP_TEXT,
+                                   1, plen, NULL);
+  size_t start = m->off + m->len - plen - hn;
+  uint8_t *p = m->data->data + start;
+  memcpy(p, hdr, hn);
+  if (!m->binary) p[hn] = (uint8_t)('0' + m->type);
+  m->frame = sio__rbuf_ref(m->data);
+  m->frame_off = start;
+  m->frame_len = hn + plen;
+}
+
+sio__rbuf_t *sio__eio_msg_ws_slice(sio__eio_msg_t *m, size_t *off, size_t *len) {
+  if (!m->frame) {
+    if (m->headroom) {
+      frame_in_place(m);
+    } else {
+      if (m->binary) {
+        sio_buf_t part = {sio__eio_msg_bytes(m), m->len};
+        m->frame = sio__ws_frame_new(SIO__WS_OP_BINARY, &part, 1, NULL);
+      } else {
+        uint8_t digit = (uint8_t)('0' + m->type);
+        sio_buf_t parts[2] = {{&digit, 1}, {sio__eio_msg_bytes(m), m->len}};
+        m->frame = sio__ws_frame_new(SIO__WS_OP_TEXT, parts, 2, NULL);
+      }
+      if (!m->frame) return NULL;
+      m->frame_off = 0;
+      m->frame_len = m->frame->len;
+    }
   }
+  *off = m->frame_off;
+  *len = m->frame_len;
   return m->frame;
+}
+
+sio__rbuf_t *sio__eio_msg_ws_frame(sio__eio_msg_t *m) {
+  size_t off, len;
+  if (m->headroom) return NULL;
+  return sio__eio_msg_ws_slice(m, &off, &len);
 }

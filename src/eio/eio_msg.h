@@ -13,14 +13,22 @@
 #include "core/rbuf.h"
 #include "eio/eio_packet.h"
 
+/* Scratch bytes in front of a payload that let its WebSocket frame be built
+ * where the payload lies: the longest server frame header (10) and the type
+ * digit. See sio__eio_msg_new_framable. */
+#define SIO__EIO_WS_HEADROOM 11
+
 typedef struct sio__eio_msg {
   uint32_t refs;
   uint8_t type;         /* sio__eio_type_t */
   uint8_t binary;       /* 1: binary message data (type MESSAGE) */
+  uint8_t headroom;     /* data[off - headroom .. off) is the msg's scratch */
   sio__rbuf_t *data;    /* payload after the type digit; NULL when len is 0 */
   size_t off, len;      /* the payload is data->data[off..off+len) */
   sio__rbuf_t *polling; /* cached polling form ("4hello", "bAQID"), or NULL */
-  sio__rbuf_t *frame;   /* cached WebSocket frame, or NULL */
+  sio__rbuf_t *frame;   /* cached WebSocket frame, or NULL: */
+  size_t frame_off;     /* frame->data[frame_off..+frame_len) (in data when */
+  size_t frame_len;     /* built in the headroom, else a buffer of its own) */
 } sio__eio_msg_t;
 
 /* A packet whose payload is data[off..off+len): takes a reference of data
@@ -28,7 +36,14 @@ typedef struct sio__eio_msg {
  * meaningful for SIO__EIO_MESSAGE. refs 1; NULL if out of memory. */
 sio__eio_msg_t *sio__eio_msg_new(sio__eio_type_t type, int binary, sio__rbuf_t *data,
                                  size_t off, size_t len);
-/* Same, copying p[0..len) (borrowed for the call). */
+/* Same, for a payload preceded by SIO__EIO_WS_HEADROOM bytes (off >= that)
+ * that belong to the msg: nobody reads them and no other msg is given them.
+ * The WebSocket frame is then written there, in front of the payload,
+ * instead of into a copy (one allocation and one copy less per message).
+ * Readers of the payload bytes are not disturbed (they do not change). */
+sio__eio_msg_t *sio__eio_msg_new_framable(sio__eio_type_t type, int binary,
+                                          sio__rbuf_t *data, size_t off, size_t len);
+/* Same as sio__eio_msg_new, copying p[0..len) (borrowed for the call). */
 sio__eio_msg_t *sio__eio_msg_copy(sio__eio_type_t type, int binary, const void *p,
                                   size_t len);
 sio__eio_msg_t *sio__eio_msg_ref(sio__eio_msg_t *m);
@@ -48,8 +63,12 @@ void sio__eio_msg_polling_append(sio__eio_msg_t *m, sio__sb_t *sb, int first);
  * NULL if out of memory. */
 sio__rbuf_t *sio__eio_msg_polling(sio__eio_msg_t *m);
 /* The WebSocket frame: a text frame of the type digit + payload, or a binary
- * frame of the bare data for binary messages (cached; borrowed), or NULL if
- * out of memory. */
+ * frame of the bare data for binary messages, as *off and *len bytes of the
+ * returned buffer (cached; borrowed: ref it to keep it), or NULL if out of
+ * memory. */
+sio__rbuf_t *sio__eio_msg_ws_slice(sio__eio_msg_t *m, size_t *off, size_t *len);
+/* The frame when it is a buffer of its own (always, unless the msg was made
+ * with sio__eio_msg_new_framable: then NULL); cached, borrowed. */
 sio__rbuf_t *sio__eio_msg_ws_frame(sio__eio_msg_t *m);
 
 #endif

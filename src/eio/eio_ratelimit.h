@@ -8,7 +8,7 @@
 
 typedef struct {
   uint32_t rate;   /* packets per second; 0: no limit */
-  uint64_t cap;    /* burst, in thousandths of a token */
+  uint32_t burst;  /* tokens the bucket holds at most (never 0 with a rate) */
   uint64_t tokens; /* in thousandths */
   uint64_t last_ms;
 } sio__eio_bucket_t;

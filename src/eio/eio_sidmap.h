@@ -1,16 +1,21 @@
-/* Sessions by sid: a small chained hash map from NUL-terminated keys to
- * pointers. Keys are borrowed (a session's own sid field): an entry's key must
- * stay valid and unchanged until it is removed. */
+/* Sessions by sid: a hash map from NUL-terminated keys to pointers, open
+ * addressing with linear probing (no allocation per entry: 16 bytes a slot,
+ * at most 3/4 of the slots used). Keys are borrowed (a session's own sid
+ * field): an entry's key must stay valid and unchanged until it is
+ * removed. */
 #ifndef SIO_EIO_SIDMAP_H
 #define SIO_EIO_SIDMAP_H
 
 #include <stddef.h>
 
-typedef struct sio__eio_sidmap_entry sio__eio_sidmap_entry_t;
+typedef struct {
+  const char *key; /* NULL: free */
+  void *value;
+} sio__eio_sidmap_slot_t;
 
 typedef struct {
-  sio__eio_sidmap_entry_t **buckets;
-  size_t nbuckets; /* 0 or a power of two */
+  sio__eio_sidmap_slot_t *slots;
+  size_t nslots; /* 0 or a power of two */
   size_t count;
 } sio__eio_sidmap_t;
 

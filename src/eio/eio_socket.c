@@ -16,25 +16,19 @@ static void hb_timer_cb(sio__timer_t *t, void *arg) {
 
 sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
                                       sio_http_req_t *req) {
-  const char *remote = sio_http_req_remote_addr(req);
   sio_eio_socket_t *sock = sio__calloc(1, sizeof(*sock));
   if (!sock) return NULL;
   sock->server = s;
   sock->refs = 1; /* the session's own, dropped when it is destroyed */
   sock->state = SIO__EIO_OPEN_STATE;
-  sock->transport = transport;
+  sock->transport = (uint8_t)transport;
   sio__eio_bucket_init(&sock->bucket, s->opts.rate_limit, s->opts.rate_burst,
                        sio__now_ms(s->loop));
-  if (remote) {
-    size_t n = strlen(remote);
-    if (n >= sizeof(sock->remote)) n = sizeof(sock->remote) - 1;
-    memcpy(sock->remote, remote, n);
-  }
   sock->hs = sio__eio_hs_new(req);
-  sock->hb_timer = sio__timer_new(s->loop, hb_timer_cb, sock);
-  if (!sock->hs || !sock->hb_timer || sio__rand_id(sock->sid) != 0) {
+  int rc = sio__timer_init(&sock->hb, s->loop, hb_timer_cb, sock);
+  if (!sock->hs || rc != 0 || sio__rand_id(sock->sid) != 0) {
     sio__eio_hs_free(sock->hs);
-    sio__timer_free(sock->hb_timer);
+    sio__timer_clear(&sock->hb);
     sio__free(sock);
     return NULL;
   }
@@ -55,7 +49,7 @@ void sio__eio_socket_unref(sio_eio_socket_t *sock) {
   if (--sock->refs) return;
   clear_wbuf(sock);
   sio__free(sock->wbuf);
-  sio__timer_free(sock->hb_timer);
+  sio__timer_clear(&sock->hb);
   sio__timer_free(sock->upgrade_timer);
   sio__timer_free(sock->close_timer);
   sio__eio_hs_free(sock->hs);
@@ -64,11 +58,11 @@ void sio__eio_socket_unref(sio_eio_socket_t *sock) {
 
 /* Arms the heartbeat timer for the session's next deadline; now is
  * sio__now_ms() read by the caller. Invariant: while the timer is active it
- * is armed for the current deadline, so every change of ping_due,
- * pong_deadline or awaiting_pong is followed by hb_arm (or a stop). */
+ * is armed for the current deadline, so every change of hb_due is followed
+ * by hb_arm (or a stop). */
 static void hb_arm(sio_eio_socket_t *sock, uint64_t now) {
-  uint64_t at = sock->awaiting_pong ? sock->pong_deadline : sock->ping_due;
-  sio__timer_start(sock->hb_timer, at > now ? at - now : 0);
+  uint64_t at = sock->hb_due;
+  sio__timer_start(&sock->hb, at > now ? at - now : 0);
 }
 
 int sio__eio_socket_register(sio_eio_socket_t *sock) {
@@ -81,7 +75,7 @@ int sio__eio_socket_register(sio_eio_socket_t *sock) {
     if (rc != SIO_EEXIST || tries == 3 || sio__rand_id(sock->sid) != 0) return rc;
   }
   uint64_t now = sio__now_ms(s->loop);
-  sock->ping_due = now + s->opts.ping_interval;
+  sock->hb_due = now + s->opts.ping_interval;
   hb_arm(sock, now);
   return 0;
 }
@@ -145,7 +139,8 @@ static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
     return SIO_ELIMIT;
   }
   if (sock->wlen == sock->wcap) {
-    size_t ncap = sock->wcap ? sock->wcap * 2 : 8;
+    if (sock->wcap > UINT32_MAX / 2) return SIO_ENOMEM;
+    uint32_t ncap = sock->wcap ? sock->wcap * 2 : 8;
     sio__eio_msg_t **nw = sio__realloc(sock->wbuf, ncap * sizeof(*nw));
     if (!nw) return SIO_ENOMEM;
     sock->wbuf = nw;
@@ -160,9 +155,10 @@ int sio__eio_socket_enqueue(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
   if (sock->state != SIO__EIO_OPEN_STATE) return SIO_ECLOSED;
   if (sock->transport == SIO_EIO_WEBSOCKET) {
     if (!sock->ws) return SIO_ECLOSED;
-    sio__rbuf_t *frame = sio__eio_msg_ws_frame(msg);
+    size_t off, len;
+    sio__rbuf_t *frame = sio__eio_msg_ws_slice(msg, &off, &len);
     if (!frame) return SIO_ENOMEM;
-    return sio__ws_conn_send_frame(sock->ws, frame);
+    return sio__ws_conn_send_slice(sock->ws, frame, off, len);
   }
   int rc = push_wbuf(sock, msg);
   if (rc == 0) sio__eio_socket_flush(sock);
@@ -173,8 +169,9 @@ int sio__eio_socket_enqueue(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
 int sio__eio_socket_drain_to_ws(sio_eio_socket_t *sock) {
   int rc = 0;
   for (size_t i = 0; i < sock->wlen && rc == 0 && sock->ws; i++) {
-    sio__rbuf_t *frame = sio__eio_msg_ws_frame(sock->wbuf[i]);
-    rc = frame ? sio__ws_conn_send_frame(sock->ws, frame) : SIO_ENOMEM;
+    size_t off, len;
+    sio__rbuf_t *frame = sio__eio_msg_ws_slice(sock->wbuf[i], &off, &len);
+    rc = frame ? sio__ws_conn_send_slice(sock->ws, frame, off, len) : SIO_ENOMEM;
   }
   clear_wbuf(sock);
   return rc;
@@ -190,21 +187,21 @@ int sio__eio_socket_heartbeat(sio_eio_socket_t *sock) {
    * old), and the timer restarted only when the deadline moved or it fired
    * (a restart is a heap removal and insertion in libuv). */
   uint64_t now = sio__now_ms(s->loop);
-  int rearm = !sio__timer_is_active(sock->hb_timer);
+  int rearm = !sio__timer_is_active(&sock->hb);
   int alive = 1;
   sio__eio_socket_ref(sock);
-  if (!sock->awaiting_pong && now >= sock->ping_due) {
+  if (!sock->awaiting_pong && now >= sock->hb_due) {
     /* The pong deadline counts from when the ping was due, not from when a
      * late timer sent it: a silent session dies exactly at handshake +
      * pingInterval + pingTimeout. */
     sock->awaiting_pong = 1;
-    sock->pong_deadline = sock->ping_due + s->opts.ping_timeout;
+    sock->hb_due += s->opts.ping_timeout; /* the pong's deadline */
     rearm = 1;
-    if (now < sock->pong_deadline) sio__eio_socket_enqueue(sock, s->ping);
+    if (now < sock->hb_due) sio__eio_socket_enqueue(sock, s->ping);
   }
   if (sock->state != SIO__EIO_OPEN_STATE) {
     alive = sock->state != SIO__EIO_CLOSED_STATE;
-  } else if (sock->awaiting_pong && now >= sock->pong_deadline) {
+  } else if (sock->awaiting_pong && now >= sock->hb_due) {
     sio__eio_socket_destroy(sock, "ping timeout", SIO__EIO_BY_SERVER);
     alive = 0;
   } else if (rearm) {
@@ -216,7 +213,8 @@ int sio__eio_socket_heartbeat(sio_eio_socket_t *sock) {
 
 int sio__eio_socket_on_packet(sio_eio_socket_t *sock, const sio__eio_packet_t *p) {
   sio_eio_server_t *s = sock->server;
-  if (!sio__eio_bucket_take(&sock->bucket, sio__now_ms(s->loop))) {
+  /* The clock is read only when a rate limit is set. */
+  if (sock->bucket.rate && !sio__eio_bucket_take(&sock->bucket, sio__now_ms(s->loop))) {
     /* Past the rate limit: the session goes at once, whatever the packet. */
     SIO_LOGW("eio %s: over the packet rate limit, closing", sock->sid);
     sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
@@ -232,7 +230,7 @@ int sio__eio_socket_on_packet(sio_eio_socket_t *sock, const sio__eio_packet_t *p
       sock->awaiting_pong = 0;
       {
         uint64_t now = sio__now_ms(s->loop);
-        sock->ping_due = now + s->opts.ping_interval;
+        sock->hb_due = now + s->opts.ping_interval;
         hb_arm(sock, now);
       }
       return 0;
@@ -255,7 +253,7 @@ void sio__eio_socket_destroy(sio_eio_socket_t *sock, const char *reason,
   sio_eio_server_t *s = sock->server;
   sock->state = SIO__EIO_CLOSED_STATE;
   sio__eio_socket_ref(sock);
-  sio__timer_stop(sock->hb_timer);
+  sio__timer_stop(&sock->hb);
   if (sock->upgrade_timer) sio__timer_stop(sock->upgrade_timer);
   if (sock->close_timer) sio__timer_stop(sock->close_timer);
   if (sock->probe) sio__eio_ws_abort_probe(sock);
@@ -299,7 +297,7 @@ void sio_eio_socket_close(sio_eio_socket_t *sock) {
     return;
   }
   sock->state = SIO__EIO_CLOSING_STATE;
-  sio__timer_stop(sock->hb_timer);
+  sio__timer_stop(&sock->hb);
   sio__timer_start(sock->close_timer, sock->server->opts.close_timeout);
 }
 
@@ -325,7 +323,7 @@ const char *sio_eio_socket_transport(const sio_eio_socket_t *sock) {
 }
 
 const char *sio_eio_socket_remote_addr(const sio_eio_socket_t *sock) {
-  return sock->remote;
+  return sio__eio_hs_remote(sock->hs);
 }
 sio_eio_server_t *sio_eio_socket_server(const sio_eio_socket_t *sock) {
   return sock->server;

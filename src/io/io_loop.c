@@ -1,10 +1,12 @@
 #include "io/io_loop.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "core/alloc.h"
 #include "core/log.h"
 #include "io/stream_impl.h"
+#include "io/timer_impl.h"
 
 struct sio__io {
   uv_loop_t *loop;
@@ -13,10 +15,17 @@ struct sio__io {
   /* Active while streams wait for service: an active idle handle also makes
    * the loop poll without blocking, so nothing waits behind a sleeping loop. */
   uv_idle_t idle;
+  sio__timers_t timers; /* every sio__timer_t of the loop (timer.c) */
+  int open_handles;     /* idle and the timers' handle, until both closed */
   sio__stream_t *shead, *stail;
   int buf_lent;
-  uint8_t *buf; /* SIO__IO_READ_BUF_SIZE bytes, allocated on first read */
+  uint8_t *buf;  /* SIO__IO_READ_BUF_SIZE bytes, allocated on first read */
+  void *spare_q; /* a write-queue array no stream uses, or NULL */
+  uint32_t spare_cap;
 };
+
+/* Largest write-queue array kept as the spare (in slices, 16 B each). */
+#define SPARE_MAX 256
 
 static uv_once_t g_once = UV_ONCE_INIT;
 static uv_mutex_t g_lock;
@@ -56,6 +65,8 @@ sio__io_t *sio__io_acquire(uv_loop_t *loop) {
     io->refs = 1;
     uv_idle_init(loop, &io->idle);
     io->idle.data = io;
+    sio__timers_init(&io->timers, loop);
+    io->open_handles = 2;
     io->next = g_head;
     g_head = io;
   }
@@ -63,10 +74,45 @@ sio__io_t *sio__io_acquire(uv_loop_t *loop) {
   return io;
 }
 
-static void on_idle_closed(uv_handle_t *h) {
-  sio__io_t *io = h->data;
+static void on_closed(sio__io_t *io) {
+  if (--io->open_handles > 0) return;
   sio__free(io->buf);
+  sio__free(io->spare_q);
   sio__free(io);
+}
+
+static void on_idle_closed(uv_handle_t *h) {
+  on_closed(h->data);
+}
+
+static void on_timers_closed(uv_handle_t *h) {
+  /* The set's handle data is the set, embedded in io. */
+  on_closed((sio__io_t *)(void *)((char *)h->data - offsetof(sio__io_t, timers)));
+}
+
+void *sio__io_take_slices(sio__io_t *io, uint32_t n, uint32_t *cap) {
+  if (!io->spare_q || io->spare_cap < n) return NULL;
+  void *q = io->spare_q;
+  *cap = io->spare_cap;
+  io->spare_q = NULL;
+  io->spare_cap = 0;
+  return q;
+}
+
+void sio__io_give_slices(sio__io_t *io, void *q, uint32_t cap) {
+  if (!io->spare_q && cap <= SPARE_MAX) {
+    io->spare_q = q;
+    io->spare_cap = cap;
+    return;
+  }
+  if (io->spare_q && cap > io->spare_cap && cap <= SPARE_MAX) {
+    /* Keep the larger one: the next burst needs no growth. */
+    sio__free(io->spare_q);
+    io->spare_q = q;
+    io->spare_cap = cap;
+    return;
+  }
+  sio__free(q);
 }
 
 void sio__io_release(sio__io_t *io) {
@@ -81,6 +127,11 @@ void sio__io_release(sio__io_t *io) {
   *pp = io->next;
   uv_mutex_unlock(&g_lock);
   uv_close((uv_handle_t *)&io->idle, on_idle_closed);
+  sio__timers_close(&io->timers, on_timers_closed);
+}
+
+sio__timers_t *sio__io_timers(sio__io_t *io) {
+  return &io->timers;
 }
 
 uv_loop_t *sio__io_loop(const sio__io_t *io) {

@@ -1,11 +1,13 @@
 /* Per-loop I/O state shared by every stream of one uv_loop_t: the one read
- * buffer all reads land in, and the list of streams with work to do before
- * the loop blocks again (coalesced writes, deferred errors and resumes).
+ * buffer all reads land in, the list of streams with work to do before the
+ * loop blocks again (coalesced writes, deferred errors and resumes), a spare
+ * write-queue array, and the loop's timers (timer_impl.h).
  *
  * The loop belongs to the user (its data field too), so the state lives in a
  * small process-wide registry keyed on the loop, reference-counted by the
- * listeners and streams that use it. Looking it up takes a mutex (loops may run
- * on several threads); using it afterwards does not (one loop, one thread). */
+ * listeners, streams and timers that use it. Looking it up takes a mutex
+ * (loops may run on several threads); using it afterwards does not (one
+ * loop, one thread). */
 #ifndef SIO_IO_LOOP_H
 #define SIO_IO_LOOP_H
 
@@ -32,6 +34,15 @@ uv_loop_t *sio__io_loop(const sio__io_t *io);
  * handed out instead and freed by put. */
 void sio__io_read_buf_get(sio__io_t *io, uv_buf_t *buf);
 void sio__io_read_buf_put(sio__io_t *io, const uv_buf_t *buf);
+
+/* Write-queue arrays (sio__slice_t, 16 bytes each) for streams whose queue
+ * outgrew its inline slices: a burst of replies to one read takes the loop's
+ * spare array instead of allocating one, and gives it back when its queue
+ * empties. take returns an array of at least n slices (*cap set), or NULL
+ * (then allocate); give keeps q as the spare when there is none and it is
+ * not too large, else frees it. */
+void *sio__io_take_slices(sio__io_t *io, uint32_t n, uint32_t *cap);
+void sio__io_give_slices(sio__io_t *io, void *q, uint32_t cap);
 
 /* Puts s on the list of streams to service before the loop blocks (see
  * sio__stream_service in stream.c); idempotent. */

@@ -5,6 +5,7 @@
 #include "core/alloc.h"
 #include "core/log.h"
 #include "io/stream_impl.h"
+#include "io/timer_impl.h"
 #include "sio/common.h"
 
 #define DEFAULT_MAX_QUEUE (4u * 1024 * 1024)
@@ -28,29 +29,44 @@ static void start_shutdown(sio__stream_t *s);
 
 /* ---- creation ---- */
 
+/* The peer's address in binary (formatted on demand: 17 bytes a stream,
+ * not a 64-byte string). */
 static void fill_addr(sio__stream_t *s) {
   struct sockaddr_storage ss;
   int n = sizeof(ss);
-  s->addr[0] = '\0';
+  s->addr_family = 0;
   if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &n) != 0) return;
-  if (ss.ss_family == AF_INET)
-    uv_ip4_name((struct sockaddr_in *)&ss, s->addr, sizeof(s->addr));
-  else if (ss.ss_family == AF_INET6)
-    uv_ip6_name((struct sockaddr_in6 *)&ss, s->addr, sizeof(s->addr));
+  if (ss.ss_family == AF_INET) {
+    memcpy(s->addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+    s->addr_family = AF_INET;
+  } else if (ss.ss_family == AF_INET6) {
+    memcpy(s->addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+    s->addr_family = AF_INET6;
+  }
 }
 
-/* A stream with both handles initialised, not connected. */
-static sio__stream_t *stream_new(uv_loop_t *loop) {
+static void on_timer(sio__timer_t *t, void *arg);
+
+/* Callbacks of a stream nobody owns yet. */
+static const sio__stream_cbs_t k_no_cbs;
+
+/* A stream with its handle and timer initialised on io, not connected; it
+ * takes over the caller's reference of io only on success. */
+static sio__stream_t *stream_new(sio__io_t *io) {
   sio__stream_t *s = sio__calloc(1, sizeof(*s));
   if (!s) return NULL;
-  if (uv_tcp_init(loop, &s->tcp) != 0) {
+  if (sio__timer_init_io(&s->timer, io, on_timer, s) != 0) {
+    sio__free(s);
+    return NULL;
+  }
+  if (uv_tcp_init(sio__io_loop(io), &s->tcp) != 0) {
+    sio__timer_clear(&s->timer);
     sio__free(s);
     return NULL;
   }
   s->tcp.data = s;
-  uv_timer_init(loop, &s->timer);
-  s->timer.data = s;
-  s->handles = 2;
+  s->io = io;
+  s->cbs = &k_no_cbs;
   s->max_queue = DEFAULT_MAX_QUEUE;
   s->q = s->qinline;
   s->qcap = SIO__STREAM_QINLINE;
@@ -86,13 +102,12 @@ sio__stream_t *sio__stream_connect(uv_loop_t *loop, const char *ip, int port,
     return NULL;
   connect_req_t *cr = sio__malloc(sizeof(*cr));
   sio__io_t *io = cr ? sio__io_acquire(loop) : NULL;
-  sio__stream_t *s = io ? stream_new(loop) : NULL;
+  sio__stream_t *s = io ? stream_new(io) : NULL;
   if (!s) {
     sio__io_release(io);
     sio__free(cr);
     return NULL;
   }
-  s->io = io;
   cr->cb = cb;
   cr->arg = arg;
   if (uv_tcp_connect(&cr->req, &s->tcp, (const struct sockaddr *)&ss, on_connect) != 0) {
@@ -105,17 +120,16 @@ sio__stream_t *sio__stream_connect(uv_loop_t *loop, const char *ip, int port,
 
 sio__stream_t *sio__stream_accept(sio__io_t *io, uv_stream_t *server) {
   uv_loop_t *loop = sio__io_loop(io);
-  sio__stream_t *s = stream_new(loop);
-  if (!s) return NULL;
-  s->io = io;
-  int r = uv_accept(server, (uv_stream_t *)&s->tcp);
-  if (r == 0) r = sio__io_acquire(loop) ? 0 : SIO_ENOMEM;
-  if (r != 0) {
+  if (!sio__io_acquire(loop)) return NULL;
+  sio__stream_t *s = stream_new(io);
+  if (!s) {
+    sio__io_release(io);
+    return NULL;
+  }
+  if (uv_accept(server, (uv_stream_t *)&s->tcp) != 0) {
     /* Nothing to report to an owner: close quietly. */
-    s->io = NULL;
     s->closing = 1;
     uv_close((uv_handle_t *)&s->tcp, on_handle_closed);
-    uv_close((uv_handle_t *)&s->timer, on_handle_closed);
     return NULL;
   }
   uv_tcp_nodelay(&s->tcp, 1);
@@ -124,7 +138,7 @@ sio__stream_t *sio__stream_accept(sio__io_t *io, uv_stream_t *server) {
 }
 
 void sio__stream_set_cbs(sio__stream_t *s, const sio__stream_cbs_t *cbs, void *arg) {
-  s->cbs = *cbs;
+  s->cbs = cbs;
   s->arg = arg;
 }
 
@@ -134,7 +148,11 @@ void sio__stream_set_close_hook(sio__stream_t *s, void (*fn)(void *arg), void *a
 }
 
 const char *sio__stream_remote_addr(const sio__stream_t *s) {
-  return s->addr;
+  static _Thread_local char text[64];
+  text[0] = '\0';
+  if (s->addr_family && uv_inet_ntop(s->addr_family, s->addr, text, sizeof(text)) != 0)
+    text[0] = '\0';
+  return text;
 }
 
 uv_loop_t *sio__stream_loop(const sio__stream_t *s) {
@@ -164,14 +182,14 @@ void sio__stream_service(sio__stream_t *s) {
   if (s->err) {
     if (!s->err_reported && !s->ending) {
       s->err_reported = 1;
-      s->cbs.on_error(s, s->arg, s->err);
+      s->cbs->on_error(s, s->arg, s->err);
     }
     return;
   }
   if (s->defer && !s->ending) {
     s->defer = 0;
-    if (s->cbs.on_defer) {
-      s->cbs.on_defer(s, s->arg);
+    if (s->cbs->on_defer) {
+      s->cbs->on_defer(s, s->arg);
     }
     if (s->closing || s->err) return;
   }
@@ -188,7 +206,9 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
 static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf) {
   sio__stream_t *s = h->data;
   if (nread > 0 && !s->ending && !s->err) {
-    s->cbs.on_read(s, s->arg, (uint8_t *)buf->base, (size_t)nread);
+    s->in_read = 1;
+    s->cbs->on_read(s, s->arg, (uint8_t *)buf->base, (size_t)nread);
+    s->in_read = 0;
     sio__io_read_buf_put(s->io, buf);
     /* What the callback queued leaves now, in one write. */
     if (s->scheduled) sio__io_unschedule(s->io, s);
@@ -209,7 +229,7 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf) {
     s->eof = 1;
     s->err_reported = 1; /* on_error runs once: this is it */
     uv_read_stop((uv_stream_t *)&s->tcp);
-    s->cbs.on_error(s, s->arg, UV_EOF);
+    s->cbs->on_error(s, s->arg, UV_EOF);
     if (s->scheduled) sio__io_unschedule(s->io, s);
     sio__stream_service(s);
     return;
@@ -237,7 +257,7 @@ void sio__stream_read_stop(sio__stream_t *s) {
 /* ---- writing ---- */
 
 void sio__stream_set_max_queue(sio__stream_t *s, size_t max) {
-  s->max_queue = max;
+  s->max_queue = max > UINT32_MAX ? UINT32_MAX : (uint32_t)max;
 }
 
 size_t sio__stream_queued(const sio__stream_t *s) {
@@ -246,27 +266,30 @@ size_t sio__stream_queued(const sio__stream_t *s) {
   return n;
 }
 
-int sio__stream_write(sio__stream_t *s, sio__rbuf_t *b, size_t off, size_t len) {
-  if (s->closing || s->err || s->ending) return SIO_ECLOSED;
-  if (len == 0) return 0;
-  /* Refused once the queue already holds the cap: one write may overshoot it
-   * (a large file or message on an idle stream goes out), a peer that does
-   * not read is caught at its next write. */
-  if (s->max_queue && sio__stream_queued(s) >= s->max_queue) {
-    SIO_LOGI("stream %s: write queue over %zu bytes, dropping", s->addr, s->max_queue);
-    fail(s, SIO_ELIMIT);
-    return SIO_ELIMIT;
-  }
+/* Appends one slice to the queue. 0, SIO_EMSGSIZE or SIO_ENOMEM. */
+static int push_slice(sio__stream_t *s, sio__rbuf_t *b, size_t off, size_t n) {
+  /* Slices hold 32-bit offsets and lengths (a uv_buf_t takes 32-bit lengths
+   * anyway): bytes past 4 GiB into a buffer cannot be written. */
+  if (off > UINT32_MAX || n > UINT32_MAX - off) return SIO_EMSGSIZE;
   if (s->qhead + s->qlen == s->qcap) {
     if (s->qhead > 0) {
       memmove(s->q, s->q + s->qhead, s->qlen * sizeof(*s->q));
       s->qhead = 0;
     } else {
       /* Past the inline slices: a heap array, kept until the queue empties. */
-      size_t ncap = s->qcap * 2;
+      if (s->qcap > UINT32_MAX / 2) return SIO_ENOMEM;
+      uint32_t ncap = s->qcap * 2;
       sio__slice_t *nq;
       if (s->q == s->qinline) {
-        nq = sio__malloc(ncap * sizeof(*nq));
+        /* The loop's spare array first: a burst of replies to one read
+         * then allocates nothing. */
+        uint32_t scap;
+        nq = sio__io_take_slices(s->io, ncap, &scap);
+        if (nq)
+          ncap = scap;
+        else if (ncap < 8)
+          ncap = 8;
+        if (!nq) nq = sio__malloc(ncap * sizeof(*nq));
         if (nq) memcpy(nq, s->q, s->qlen * sizeof(*nq));
       } else {
         nq = sio__realloc(s->q, ncap * sizeof(*nq));
@@ -278,10 +301,29 @@ int sio__stream_write(sio__stream_t *s, sio__rbuf_t *b, size_t off, size_t len) 
   }
   sio__slice_t *sl = &s->q[s->qhead + s->qlen++];
   sl->buf = sio__rbuf_ref(b);
-  sl->off = off;
-  sl->len = len;
-  s->qbytes += len;
-  sio__io_schedule(s->io, s);
+  sl->off = (uint32_t)off;
+  sl->len = (uint32_t)n;
+  s->qbytes += n;
+  return 0;
+}
+
+int sio__stream_write(sio__stream_t *s, sio__rbuf_t *b, size_t off, size_t len) {
+  if (s->closing || s->err || s->ending) return SIO_ECLOSED;
+  if (len == 0) return 0;
+  /* Refused once the queue already holds the cap: one write may overshoot it
+   * (a large file or message on an idle stream goes out), a peer that does
+   * not read is caught at its next write. */
+  if (s->max_queue && sio__stream_queued(s) >= s->max_queue) {
+    SIO_LOGI("stream %s: write queue over %u bytes, dropping", sio__stream_remote_addr(s),
+             (unsigned)s->max_queue);
+    fail(s, SIO_ELIMIT);
+    return SIO_ELIMIT;
+  }
+  int r = push_slice(s, b, off, len);
+  if (r != 0) return r;
+  /* A reply written from the stream's own read callback leaves when the
+   * callback returns (on_read flushes): no need to schedule the stream. */
+  if (!s->in_read) sio__io_schedule(s->io, s);
   return 0;
 }
 
@@ -317,7 +359,7 @@ static void on_write(uv_write_t *req, int status) {
  * so an idle stream holds no queue memory beyond the inline slices). */
 static void queue_reset(sio__stream_t *s) {
   if (s->q != s->qinline) {
-    sio__free(s->q);
+    sio__io_give_slices(s->io, s->q, s->qcap);
     s->q = s->qinline;
     s->qcap = SIO__STREAM_QINLINE;
   }
@@ -415,27 +457,28 @@ static void flush(sio__stream_t *s) {
 
 /* ---- timer and defer ---- */
 
-static void on_timer(uv_timer_t *t) {
-  sio__stream_t *s = t->data;
+static void on_timer(sio__timer_t *t, void *arg) {
+  (void)t;
+  sio__stream_t *s = arg;
   if (s->closing) return;
   if (s->ending) {
     /* The linger deadline: the peer never finished; close anyway. */
     sio__stream_close(s, 0);
     return;
   }
-  if (s->cbs.on_timer) {
-    s->cbs.on_timer(s, s->arg);
+  if (s->cbs->on_timer) {
+    s->cbs->on_timer(s, s->arg);
   }
 }
 
 void sio__stream_timer_start(sio__stream_t *s, uint64_t ms) {
   if (s->closing || s->ending) return;
-  uv_timer_start(&s->timer, on_timer, ms, 0);
+  sio__timer_start(&s->timer, ms);
 }
 
 void sio__stream_timer_stop(sio__stream_t *s) {
   if (s->closing || s->ending) return;
-  uv_timer_stop(&s->timer);
+  sio__timer_stop(&s->timer);
 }
 
 void sio__stream_defer(sio__stream_t *s) {
@@ -448,10 +491,10 @@ void sio__stream_defer(sio__stream_t *s) {
 
 static void on_handle_closed(uv_handle_t *h) {
   sio__stream_t *s = h->data;
-  if (--s->handles > 0) return;
   release_slices(s->q + s->qhead, s->qlen);
-  if (s->q != s->qinline) sio__free(s->q);
-  if (s->io && s->cbs.on_close) s->cbs.on_close(s, s->arg);
+  if (s->q != s->qinline) sio__io_give_slices(s->io, s->q, s->qcap);
+  if (s->cbs->on_close) s->cbs->on_close(s, s->arg);
+  sio__timer_clear(&s->timer);
   if (s->close_hook) s->close_hook(s->close_hook_arg);
   sio__io_release(s->io);
   sio__free(s);
@@ -465,8 +508,7 @@ void sio__stream_close(sio__stream_t *s, int reset) {
   if (s->closing) return;
   s->closing = 1;
   sio__io_unschedule(s->io, s);
-  uv_timer_stop(&s->timer);
-  uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+  sio__timer_stop(&s->timer);
   /* A reset is refused while a shutdown is pending; a plain close then. */
   if (!reset || s->shut || uv_tcp_close_reset(&s->tcp, on_reset_closed) != 0)
     uv_close((uv_handle_t *)&s->tcp, on_handle_closed);
@@ -508,7 +550,7 @@ void sio__stream_end(sio__stream_t *s, uint64_t linger_ms) {
   s->ending = 1;
   s->defer = 0;
   uv_read_stop((uv_stream_t *)&s->tcp);
-  uv_timer_start(&s->timer, on_timer, linger_ms, 0);
+  sio__timer_start(&s->timer, linger_ms);
   /* From the loop, not from inside the caller: flush, then shut down. */
   sio__io_schedule(s->io, s);
 }

@@ -56,20 +56,22 @@ typedef void (*sio__stream_connect_cb)(sio__stream_t *s, void *arg, int status);
 sio__stream_t *sio__stream_connect(uv_loop_t *loop, const char *ip, int port,
                                    sio__stream_connect_cb cb, void *arg);
 
-/* Sets the owner's callbacks (copied) and their argument. */
+/* Sets the owner's callbacks (borrowed: a static table, which must outlive
+ * the stream) and their argument. */
 void sio__stream_set_cbs(sio__stream_t *s, const sio__stream_cbs_t *cbs, void *arg);
 
 /* Starts / stops delivering reads. Returns 0 or a libuv error. */
 int sio__stream_read_start(sio__stream_t *s);
 void sio__stream_read_stop(sio__stream_t *s);
 
-/* The write-queue cap in bytes (0 = none). Default 4 MiB. */
+/* The write-queue cap in bytes (0 = none; larger than 4 GiB - 1: that).
+ * Default 4 MiB. */
 void sio__stream_set_max_queue(sio__stream_t *s, size_t max);
 
 /* Queues len bytes of b from off; takes its own reference of b (the caller
  * keeps its own). Returns 0, SIO_ELIMIT (the queue was at the cap: the stream
- * is failed and on_error follows), SIO_ENOMEM, or SIO_ECLOSED (closing or
- * failed stream). */
+ * is failed and on_error follows), SIO_ENOMEM, SIO_EMSGSIZE (off + len past
+ * 4 GiB), or SIO_ECLOSED (closing or failed stream). */
 int sio__stream_write(sio__stream_t *s, sio__rbuf_t *b, size_t off, size_t len);
 /* Same with a copy of p. */
 int sio__stream_write_copy(sio__stream_t *s, const void *p, size_t len);
@@ -100,7 +102,9 @@ int sio__stream_is_closing(const sio__stream_t *s);
  * connection counts. One hook per stream; set it again to replace it. */
 void sio__stream_set_close_hook(sio__stream_t *s, void (*fn)(void *arg), void *arg);
 
-/* The peer's address as "ip" (no port); static for the stream's lifetime. */
+/* The peer's address as "ip" (no port; "" if unknown), formatted into a
+ * buffer of 64 bytes per thread: valid until the next call on this thread
+ * (copy it to keep it). */
 const char *sio__stream_remote_addr(const sio__stream_t *s);
 uv_loop_t *sio__stream_loop(const sio__stream_t *s);
 

@@ -4,38 +4,46 @@
 
 #include "io/io_loop.h"
 #include "io/stream.h"
+#include "io/timer.h"
 
+/* A queued piece of a buffer; a write longer than 4 GiB is queued as
+ * several slices. */
 typedef struct {
   sio__rbuf_t *buf;
-  size_t off;
-  size_t len;
+  uint32_t off;
+  uint32_t len;
 } sio__slice_t;
 
-/* Slices a stream's write queue holds without an allocation (24 B each). */
-#define SIO__STREAM_QINLINE 4
+/* Slices a stream's write queue holds without an allocation (16 B each): a
+ * message's frame, or an event and its ack. */
+#define SIO__STREAM_QINLINE 2
 
 struct sio__stream {
   uv_tcp_t tcp;
-  uv_timer_t timer;
+  sio__timer_t timer; /* on the io's timer set, borrowing our io reference */
   sio__io_t *io;
-  sio__stream_cbs_t cbs;
+  const sio__stream_cbs_t *cbs;
   void *arg;
 
   /* Write queue (not yet handed to the kernel or libuv) and the one uv_write
    * in flight. q is qinline unless more than SIO__STREAM_QINLINE slices wait
-   * at once: the usual message (one frame, or an event and its ack) queues
-   * and leaves with no allocation. */
+   * at once: the usual message queues and leaves with no allocation. */
   sio__slice_t *q;
-  size_t qhead, qlen, qcap;
+  uint32_t qhead, qlen, qcap;
+  int err; /* sticky failure */
   sio__slice_t qinline[SIO__STREAM_QINLINE];
   size_t qbytes;
-  size_t max_queue;
   struct sio__wreq *inflight;
 
   /* Membership of the io's service list. */
   struct sio__stream *snext, *sprev;
-  unsigned scheduled : 1;
 
+  /* Owner-independent last call (per-IP accounting); survives handovers. */
+  void (*close_hook)(void *arg);
+  void *close_hook_arg;
+
+  uint32_t max_queue; /* write-queue cap in bytes, 0: none */
+  unsigned scheduled : 1;
   unsigned reading : 1;      /* owner wants reads */
   unsigned closing : 1;      /* uv_close called */
   unsigned ending : 1;       /* graceful close in progress */
@@ -43,13 +51,9 @@ struct sio__stream {
   unsigned defer : 1;        /* on_defer pending */
   unsigned err_reported : 1; /* on_error delivered */
   unsigned eof : 1;          /* the peer sent EOF (reported) */
-  int err;                   /* sticky failure */
-  int handles;               /* libuv handles not closed yet */
-  /* Owner-independent last call (per-IP accounting); survives handovers. */
-  void (*close_hook)(void *arg);
-  void *close_hook_arg;
-  uint64_t linger_ms;
-  char addr[64];
+  unsigned in_read : 1;      /* inside on_read: writes are flushed after it */
+  uint8_t addr_family;       /* 0 (unknown), AF_INET or AF_INET6 */
+  uint8_t addr[16];          /* the peer's address (4 or 16 bytes) */
 };
 
 /* A stream for a connection accepted on server (a listening handle on io's

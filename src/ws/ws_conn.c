@@ -29,7 +29,6 @@ struct sio__ws_conn {
   sio__ws_decoder_t dec;
   sio__ws_conn_cbs_t cbs;
   void *arg;
-  void *data;
   sio__rbuf_t *leftover; /* bytes read with the handshake, not decoded yet */
   uint8_t role;
   uint8_t state;
@@ -78,8 +77,13 @@ int sio__ws_conn_send(sio__ws_conn_t *c, int binary, const void *data, size_t le
 }
 
 int sio__ws_conn_send_frame(sio__ws_conn_t *c, sio__rbuf_t *frame) {
+  return sio__ws_conn_send_slice(c, frame, 0, frame->len);
+}
+
+int sio__ws_conn_send_slice(sio__ws_conn_t *c, sio__rbuf_t *frame, size_t off,
+                            size_t len) {
   if (c->state != ST_OPEN) return SIO_ECLOSED;
-  return sio__stream_write(c->stream, frame, 0, frame->len);
+  return sio__stream_write(c->stream, frame, off, len);
 }
 
 size_t sio__ws_conn_queued(const sio__ws_conn_t *c) {
@@ -93,14 +97,6 @@ const char *sio__ws_conn_remote_addr(const sio__ws_conn_t *c) {
 void sio__ws_conn_set_cbs(sio__ws_conn_t *c, const sio__ws_conn_cbs_t *cbs, void *arg) {
   c->cbs = *cbs;
   c->arg = arg;
-}
-
-void sio__ws_conn_set_data(sio__ws_conn_t *c, void *data) {
-  c->data = data;
-}
-
-void *sio__ws_conn_get_data(const sio__ws_conn_t *c) {
-  return c->data;
 }
 
 /* ---- closing ---- */

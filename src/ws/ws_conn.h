@@ -48,6 +48,9 @@ int sio__ws_conn_send(sio__ws_conn_t *c, int binary, const void *data, size_t le
 /* Queues a frame built by sio__ws_frame_new (server frames are unmasked, so
  * one frame can go to many connections): takes a reference of frame. */
 int sio__ws_conn_send_frame(sio__ws_conn_t *c, sio__rbuf_t *frame);
+/* Same for a frame that is frame->data[off..off+len). */
+int sio__ws_conn_send_slice(sio__ws_conn_t *c, sio__rbuf_t *frame, size_t off,
+                            size_t len);
 /* Starts the closing handshake with code and reason (NULL for none): sends a
  * close frame, waits briefly for the peer's, then closes TCP. on_close runs
  * when the connection is gone. Idempotent. */
@@ -70,8 +73,5 @@ struct sio__stream;
 int sio__ws_conn_start(struct sio__stream *stream, sio__ws_role_t role,
                        const sio__ws_conn_cbs_t *cbs, void *arg, size_t max_message,
                        size_t max_queue, sio__rbuf_t *leftover, sio__ws_conn_t **out);
-/* Data and its accessor for the owner (never touched by the connection). */
-void sio__ws_conn_set_data(sio__ws_conn_t *c, void *data);
-void *sio__ws_conn_get_data(const sio__ws_conn_t *c);
 
 #endif

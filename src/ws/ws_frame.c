@@ -21,10 +21,17 @@ void sio__ws_decoder_init(sio__ws_decoder_t *d, sio__ws_role_t role, size_t max_
   d->max_message = max_message ? max_message : SIZE_MAX;
 }
 
-void sio__ws_decoder_free(sio__ws_decoder_t *d) {
+static void buf_drop(sio__ws_decoder_t *d) {
   sio__free(d->buf);
   d->buf = NULL;
   d->buf_len = d->buf_cap = 0;
+}
+
+void sio__ws_decoder_free(sio__ws_decoder_t *d) {
+  buf_drop(d);
+  sio__free(d->ctl);
+  d->ctl = NULL;
+  d->ctl_len = 0;
 }
 
 size_t sio__ws_decoder_consumed(const sio__ws_decoder_t *d) {
@@ -151,7 +158,7 @@ static int buf_append(sio__ws_decoder_t *d, const uint8_t *p, size_t n) {
 
 static void buf_release(sio__ws_decoder_t *d) {
   d->buf_len = 0;
-  if (d->buf_cap > KEEP_BUF) sio__ws_decoder_free(d);
+  if (d->buf_cap > KEEP_BUF) buf_drop(d);
 }
 
 /* Delivers a complete control frame payload p[0..n). */
@@ -201,6 +208,10 @@ static int finish_frame(sio__ws_decoder_t *d, uint8_t *p, size_t n, int direct,
       n = d->ctl_len;
     }
     int rc = deliver_control(d, p, n, cb, arg);
+    if (!direct) {
+      sio__free(d->ctl);
+      d->ctl = NULL;
+    }
     d->ctl_len = 0;
     return rc;
   }
@@ -259,8 +270,13 @@ int sio__ws_decoder_feed(sio__ws_decoder_t *d, uint8_t *data, size_t len,
       i += n;
       d->remaining -= n;
       if (control) {
+        if (!d->ctl && !(d->ctl = sio__malloc(SIO_WS_MAX_CONTROL))) {
+          rc = fail(d, SIO_ENOMEM, SIO_WS_CLOSE_INTERNAL);
+          goto out;
+        }
+        /* n fits: a control payload is at most 125 bytes (check_first). */
         memcpy(d->ctl + d->ctl_len, p, n);
-        d->ctl_len += n;
+        d->ctl_len = (uint8_t)(d->ctl_len + n);
       } else if ((rc = buf_append(d, p, n))) {
         goto out;
       }

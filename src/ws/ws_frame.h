@@ -87,16 +87,19 @@ typedef struct sio__ws_decoder {
   uint8_t mask[4];
   uint8_t msg_opcode; /* TEXT/BINARY of the open message, 0 if none */
   uint8_t cur_text;   /* the current data message is text */
+  uint8_t ctl_len;    /* bytes of a partial control payload in ctl */
   uint16_t fail_code; /* close code after an error */
   int err;            /* sticky error (negative) or 0 */
+  sio__utf8_t utf8;   /* validator of the open text message */
   uint64_t remaining; /* payload bytes of the current frame not yet seen */
   uint64_t mask_off;  /* payload bytes of the current frame already unmasked */
-  sio__utf8_t utf8;   /* validator of the open text message */
   uint8_t *buf;       /* message reassembly (sio__malloc), NULL until needed */
   size_t buf_len, buf_cap;
-  size_t ctl_len;  /* bytes of a partial control payload in ctl[] */
   size_t consumed; /* input bytes the last feed consumed */
-  uint8_t ctl[SIO_WS_MAX_CONTROL];
+  /* SIO_WS_MAX_CONTROL bytes, allocated only while a control frame's
+   * payload arrives in pieces (rare: every connection would carry 125 idle
+   * bytes otherwise). */
+  uint8_t *ctl;
 } sio__ws_decoder_t;
 
 /* Starts a decoder for role (a server decodes what clients send: masked
@@ -130,7 +133,7 @@ int sio__ws_decoder_feed(sio__ws_decoder_t *d, uint8_t *data, size_t len,
 size_t sio__ws_decoder_consumed(const sio__ws_decoder_t *d);
 /* Bytes the decoder holds now (partial header, control payload and message). */
 size_t sio__ws_decoder_buffered(const sio__ws_decoder_t *d);
-/* Frees its buffer; sio__ws_decoder_init again to reuse. Idempotent. */
+/* Frees its buffers; sio__ws_decoder_init again to reuse. Idempotent. */
 void sio__ws_decoder_free(sio__ws_decoder_t *d);
 
 /* XORs p[0..n) with mask, as if p started at byte offset off of the payload

@@ -55,6 +55,8 @@ struct scenario {
   int send_in_close_rc;
   int eio_closed;
   char transport[16], remote[64], ua[64], eio_q[8], url[128];
+  size_t xlong_len, nheaders;
+  char ws_key[32], last_name[32];
   uint64_t issued;
   void (*client)(scenario_t *sc);
   int finished;
@@ -70,6 +72,16 @@ static void on_connection(sio_eio_socket_t *sock, void *arg) {
   const char *ua = sio__eio_socket_header(sock, "user-agent", &n);
   if (ua) snprintf(sc->ua, sizeof sc->ua, "%.*s", (int)n, ua);
   sio__eio_socket_query_get(sock, "EIO", sc->eio_q, sizeof sc->eio_q);
+  const char *xl = sio__eio_socket_header(sock, "x-long", &n);
+  sc->xlong_len = xl ? n : 0;
+  const char *key = sio__eio_socket_header(sock, "sec-websocket-key", &n);
+  if (key) snprintf(sc->ws_key, sizeof sc->ws_key, "%.*s", (int)n, key);
+  sio_buf_t hn, hv;
+  for (sc->nheaders = 0; sio__eio_socket_header_at(sock, sc->nheaders, &hn, &hv) == 0;)
+    sc->nheaders++;
+  if (sc->nheaders && sio__eio_socket_header_at(sock, sc->nheaders - 1, &hn, &hv) == 0)
+    snprintf(sc->last_name, sizeof sc->last_name, "%.*s", (int)hn.len,
+             (const char *)hn.base);
   const char *url = sio__eio_socket_url(sock, &n);
   snprintf(sc->url, sizeof sc->url, "%.*s", (int)n, url);
   sc->issued = sio__eio_socket_issued(sock);
@@ -437,14 +449,21 @@ static void client_allow_cookie(scenario_t *sc) {
                               "bAQID");
 }
 
-/* A WebSocket-first handshake sets the cookie on its 101, as the reference. */
+/* A WebSocket-first handshake sets the cookie on its 101, as the reference.
+ * A 300-byte header (a long length in the kept handshake) comes before the
+ * key, which must still be found after it. */
 static void client_ws_cookie(scenario_t *sc) {
   int fd = conn_open(sc->port);
   assert_true(fd >= 0);
-  const char *up = "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-                   "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   "Sec-WebSocket-Version: 13\r\n"
-                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+  char up[1024], xlong[301];
+  memset(xlong, 'x', 300);
+  xlong[300] = '\0';
+  snprintf(up, sizeof up,
+           "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+           "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Version: 13\r\nX-Long: %s\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+           xlong);
   assert_int_equal(write(fd, up, strlen(up)), (ssize_t)strlen(up));
   char head[2048];
   size_t hl = 0;
@@ -470,6 +489,11 @@ static void test_ws_cookie(void **state) {
   assert_int_equal(sio_eio_opts_set_cookie(o, "", NULL, 1, "Lax"), 0);
   run_scenario(&sc, o, 0); /* frees o */
   assert_int_equal(sc.nconnected, 1);
+  assert_int_equal(sc.xlong_len, 300);
+  assert_string_equal(sc.ws_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  assert_int_equal(sc.nheaders, 6);
+  assert_string_equal(sc.last_name, "Sec-WebSocket-Key");
+  assert_string_equal(sc.remote, "127.0.0.1");
 }
 
 static void test_allow_request_and_cookie(void **state) {

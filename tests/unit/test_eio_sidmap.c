@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "eio/eio_sidmap.h"
@@ -57,7 +58,47 @@ static void test_put_get_del(void **state) {
   assert_int_equal(m.count, 0);
 }
 
+/* Random puts and deletes against a plain array: open addressing must find
+ * every key after deletions moved its neighbours. */
+static void test_random_churn(void **state) {
+  (void)state;
+  sio__eio_sidmap_t m;
+  sio__eio_sidmap_init(&m);
+  static int present[N];
+  memset(present, 0, sizeof present);
+  for (int i = 0; i < N; i++) snprintf(keys[i], sizeof keys[i], "k%d-%d", i, i * 7919);
+  srand(4242);
+  size_t count = 0;
+  for (int round = 0; round < 20000; round++) {
+    int i = rand() % N;
+    if (present[i]) {
+      assert_ptr_equal(sio__eio_sidmap_del(&m, keys[i]), keys[i]);
+      present[i] = 0;
+      count--;
+    } else {
+      assert_int_equal(sio__eio_sidmap_put(&m, keys[i], keys[i]), 0);
+      present[i] = 1;
+      count++;
+    }
+    if (round % 1000 == 0) {
+      for (int k = 0; k < N; k++) {
+        void *v = sio__eio_sidmap_get(&m, keys[k], strlen(keys[k]));
+        if (present[k])
+          assert_ptr_equal(v, keys[k]);
+        else
+          assert_null(v);
+      }
+    }
+  }
+  assert_int_equal(m.count, count);
+  size_t seen = 0;
+  sio__eio_sidmap_each(&m, count_cb, &seen);
+  assert_int_equal(seen, count);
+  sio__eio_sidmap_free(&m);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_put_get_del)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_put_get_del),
+                                     cmocka_unit_test(test_random_churn)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
