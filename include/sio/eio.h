@@ -91,6 +91,14 @@ SIO_EXTERN void sio_eio_opts_set_close_timeout(sio_eio_opts_t *o, uint32_t ms);
 SIO_EXTERN int sio_eio_opts_set_cookie(sio_eio_opts_t *o, const char *name,
                                        const char *path, int http_only,
                                        const char *same_site);
+/* Sets a cookie naming this server on every handshake response (the polling
+ * answer and the WebSocket 101), for load balancers that keep a client on
+ * one server by cookie (sticky sessions, docs/SCALING.md):
+ * "Set-Cookie: <name>=<value>; Path=/; HttpOnly; SameSite=Lax". name NULL
+ * turns it off. Copied; both must be cookie tokens (no '=' in name): 0,
+ * SIO_EINVAL, SIO_ENOMEM. */
+SIO_EXTERN int sio_eio_opts_set_server_cookie(sio_eio_opts_t *o, const char *name,
+                                              const char *value);
 /* Decides whether a handshake request may open a session: return 1 to
  * accept, 0 to refuse (403 {"code":4,"message":"Forbidden"}; a refused
  * WebSocket handshake gets a 400 with the text "Forbidden"). It runs only for

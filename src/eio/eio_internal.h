@@ -25,6 +25,7 @@ struct sio_eio_opts {
   char *cookie_path;
   char *cookie_same_site; /* NULL: no SameSite */
   int cookie_http_only;
+  char *server_cookie; /* "name=value" naming this server, or NULL */
   sio_eio_allow_request_cb allow_request;
   void *allow_request_data;
 };
@@ -154,7 +155,8 @@ void sio__eio_polling_answer_text(sio_http_req_t *req, const char *text, size_t 
  * packet sent and the connection callback run; on failure sock is freed and
  * the request was answered. */
 void sio__eio_ws_handshake(sio_eio_socket_t *sock, sio_http_req_t *req);
-/* Appends the Set-Cookie line of the session when the cookie option is on. */
+/* Appends the Set-Cookie lines of the handshake: the session's when the
+ * cookie option is on, the server's when the server cookie is set. */
 void sio__eio_cookie_append(const sio_eio_socket_t *sock, sio__sb_t *hdr);
 /* Accepts the upgrade as a probe for the polling session sock. */
 void sio__eio_ws_start_probe(sio_eio_socket_t *sock, sio_http_req_t *req);

@@ -1,4 +1,5 @@
 /* Engine.IO server options: defaults from the reference (engine.io 6). */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -24,7 +25,9 @@ void sio__eio_opts_clear(sio_eio_opts_t *o) {
   sio__free(o->cookie_name);
   sio__free(o->cookie_path);
   sio__free(o->cookie_same_site);
-  o->path = o->cookie_name = o->cookie_path = o->cookie_same_site = NULL;
+  sio__free(o->server_cookie);
+  o->path = o->cookie_name = o->cookie_path = o->cookie_same_site = o->server_cookie =
+      NULL;
 }
 
 static int dup_opt(char **dst, const char *src) {
@@ -37,9 +40,11 @@ static int dup_opt(char **dst, const char *src) {
 int sio__eio_opts_copy(sio_eio_opts_t *dst, const sio_eio_opts_t *src) {
   *dst = *src;
   dst->path = dst->cookie_name = dst->cookie_path = dst->cookie_same_site = NULL;
+  dst->server_cookie = NULL;
   if (dup_opt(&dst->path, src->path) || dup_opt(&dst->cookie_name, src->cookie_name) ||
       dup_opt(&dst->cookie_path, src->cookie_path) ||
-      dup_opt(&dst->cookie_same_site, src->cookie_same_site)) {
+      dup_opt(&dst->cookie_same_site, src->cookie_same_site) ||
+      dup_opt(&dst->server_cookie, src->server_cookie)) {
     sio__eio_opts_clear(dst);
     return SIO_ENOMEM;
   }
@@ -153,6 +158,22 @@ int sio_eio_opts_set_cookie(sio_eio_opts_t *o, const char *name, const char *pat
   o->cookie_path = p;
   o->cookie_same_site = ss;
   o->cookie_http_only = http_only != 0;
+  return 0;
+}
+
+int sio_eio_opts_set_server_cookie(sio_eio_opts_t *o, const char *name,
+                                   const char *value) {
+  if (!o) return SIO_EINVAL;
+  char *c = NULL;
+  if (name) {
+    if (!cookie_token_ok(name) || strchr(name, '=') || !cookie_token_ok(value))
+      return SIO_EINVAL;
+    size_t n = strlen(name) + strlen(value) + 2;
+    if (!(c = sio__malloc(n))) return SIO_ENOMEM;
+    snprintf(c, n, "%s=%s", name, value);
+  }
+  sio__free(o->server_cookie);
+  o->server_cookie = c;
   return 0;
 }
 

@@ -15,6 +15,9 @@
  * handshakes: the polling answer and the WebSocket 101). */
 void sio__eio_cookie_append(const sio_eio_socket_t *sock, sio__sb_t *hdr) {
   const sio_eio_server_t *s = sock->server;
+  if (s->opts.server_cookie)
+    sio__sb_printf(hdr, "Set-Cookie: %s; Path=/; HttpOnly; SameSite=Lax\r\n",
+                   s->opts.server_cookie);
   if (!s->opts.cookie_name) return;
   sio__sb_printf(hdr, "Set-Cookie: %s=%s; Path=%s", s->opts.cookie_name, sock->sid,
                  s->opts.cookie_path);

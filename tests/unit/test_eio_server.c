@@ -429,6 +429,8 @@ static void client_allow_cookie(scenario_t *sc) {
            sid);
   strcat(r.headers, "\r\n");
   assert_non_null(strstr(r.headers, want));
+  assert_non_null(
+      strstr(r.headers, "Set-Cookie: srv=a; Path=/; HttpOnly; SameSite=Lax\r\n"));
   /* the custom path is claimed, the default one is not ours */
   http(sc, "GET", "/engine.io/?EIO=4&transport=polling", NULL, NULL, &r);
   assert_int_equal(r.status, 404);
@@ -478,6 +480,8 @@ static void client_ws_cookie(scenario_t *sc) {
   assert_non_null(strstr(head, "HTTP/1.1 101 Switching Protocols\r\n"));
   assert_non_null(strstr(head, "\r\nSet-Cookie: io="));
   assert_non_null(strstr(head, "; Path=/; HttpOnly; SameSite=Lax\r\n"));
+  assert_non_null(
+      strstr(head, "\r\nSet-Cookie: srv=b; Path=/; HttpOnly; SameSite=Lax\r\n"));
 }
 
 static void test_ws_cookie(void **state) {
@@ -487,6 +491,7 @@ static void test_ws_cookie(void **state) {
   sc.client = client_ws_cookie;
   sio_eio_opts_t *o = sio_eio_opts_new();
   assert_int_equal(sio_eio_opts_set_cookie(o, "", NULL, 1, "Lax"), 0);
+  assert_int_equal(sio_eio_opts_set_server_cookie(o, "srv", "b"), 0);
   run_scenario(&sc, o, 0); /* frees o */
   assert_int_equal(sc.nconnected, 1);
   assert_int_equal(sc.xlong_len, 300);
@@ -505,6 +510,11 @@ static void test_allow_request_and_cookie(void **state) {
   sio_eio_opts_set_allow_request(o, allow_no_deny, NULL);
   assert_int_equal(sio_eio_opts_set_cookie(o, "", NULL, 1, "Lax"), 0);
   assert_int_equal(sio_eio_opts_set_cookie(o, "bad name", NULL, 1, NULL), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_server_cookie(o, "srv", "x;y"), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_server_cookie(o, "s=rv", "a"), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_server_cookie(o, "srv", "old"), 0);
+  assert_int_equal(sio_eio_opts_set_server_cookie(o, NULL, NULL), 0);
+  assert_int_equal(sio_eio_opts_set_server_cookie(o, "srv", "a"), 0);
   assert_int_equal(sio_eio_opts_set_path(o, "/custom"), 0);
   g_path = "/custom/";
   run_scenario(&sc, o, 0);
