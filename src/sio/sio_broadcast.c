@@ -241,8 +241,8 @@ void sio_adapter_ack_reply(sio_adapter_ack_t *ack, const sio_adapter_packet_t *r
     lim.max_attachments = UINT32_MAX;
     lim.max_depth = SIO_JSON_DEPTH_MAX;
     sio__sio_packet_t pkt;
-    if (sio__sio_packet_decode((const char *)out.text->data, out.text->len, &lim, &pkt) ==
-        0) {
+    if (sio__sio_packet_decode((const char *)sio__eio_msg_bytes(out.msgs[0]),
+                               out.msgs[0]->len, &lim, &pkt) == 0) {
       pkt.att = tmp.natt ? tmp.att : NULL;
       ba_store(ack, sio__stored_new(&pkt));
     }

@@ -28,7 +28,9 @@ static int finish(sio__packet_out_t *out, sio__sb_t *sb, const sio_args_t *args)
   }
   out->text = sio__sb_finish(sb);
   if (!out->text) return SIO_ENOMEM;
-  out->msgs[0] = sio__eio_msg_new(SIO__EIO_MESSAGE, 0, out->text, 0, out->text->len);
+  out->msgs[0] =
+      sio__eio_msg_new_framable(SIO__EIO_MESSAGE, 0, out->text, SIO__EIO_WS_HEADROOM,
+                                out->text->len - SIO__EIO_WS_HEADROOM);
   if (!out->msgs[0]) goto oom;
   out->n = 1;
   for (size_t i = 0; i < natt; i++) {
@@ -62,7 +64,10 @@ int sio__packet_encode(sio_server_t *s, sio__packet_out_t *out, const char *nsp,
   size_t tlen = args ? sio__sb_len(&args->sb) : 0;
   if (!text) text = "";
   sio__sb_t sb;
-  sio__sb_init(&sb, 16 + h.nsp_len + tlen + (event ? strlen(event) : 0));
+  sio__sb_init(&sb, SIO__EIO_WS_HEADROOM + 16 + h.nsp_len + tlen +
+                        (event ? strlen(event) : 0));
+  if (sio__sb_reserve(&sb, SIO__EIO_WS_HEADROOM))
+    sio__sb_commit(&sb, SIO__EIO_WS_HEADROOM);
   int rc;
   if (event) {
     h.type = SIO_SIO_EVENT;
@@ -96,7 +101,9 @@ int sio__packet_encode_ctl(sio__packet_out_t *out, int type, const char *nsp,
   h.nsp = nsp_or_null(nsp);
   h.nsp_len = h.nsp ? strlen(h.nsp) : 0;
   sio__sb_t sb;
-  sio__sb_init(&sb, 16 + h.nsp_len + len);
+  sio__sb_init(&sb, SIO__EIO_WS_HEADROOM + 16 + h.nsp_len + len);
+  if (sio__sb_reserve(&sb, SIO__EIO_WS_HEADROOM))
+    sio__sb_commit(&sb, SIO__EIO_WS_HEADROOM);
   int rc = sio__sio_encode(&sb, &h, payload, payload ? len : 0);
   if (rc == 0 && sb.err) rc = sb.err;
   if (rc) {
@@ -139,7 +146,8 @@ void sio__out_argv(const sio__packet_out_t *out,
   sio__sio_limits_init(&lim);
   lim.max_attachments = UINT32_MAX;
   lim.max_depth = SIO_JSON_DEPTH_MAX;
-  if (sio__sio_packet_decode((const char *)out->text->data, out->text->len, &lim, &pkt))
+  if (sio__sio_packet_decode((const char *)sio__eio_msg_bytes(out->msgs[0]),
+                             out->msgs[0]->len, &lim, &pkt))
     return;
   sio__sio_attachment_t inl[4], *att = inl;
   size_t natt = out->n - 1;

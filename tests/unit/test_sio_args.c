@@ -19,7 +19,7 @@
 static char *encode(const char *event, const sio_args_t *a, size_t *natt) {
   sio__packet_out_t out;
   assert_int_equal(sio__packet_encode(NULL, &out, "/", event, -1, a), 0);
-  char *s = strndup((const char *)out.text->data, out.text->len);
+  char *s = strndup((const char *)sio__eio_msg_bytes(out.msgs[0]), out.msgs[0]->len);
   if (natt) *natt = out.n - 1;
   sio__packet_out_free(&out);
   return s;
@@ -112,15 +112,15 @@ static void test_ack_encoding(void **state) {
   sio_args_t *a = sio_args_new();
   sio__packet_out_t out;
   assert_int_equal(sio__packet_encode(NULL, &out, "/admin", NULL, 789, a), 0);
-  assert_int_equal(out.text->len, 13);
-  assert_memory_equal(out.text->data, "3/admin,789[]", 13);
+  assert_int_equal(out.msgs[0]->len, 13);
+  assert_memory_equal(sio__eio_msg_bytes(out.msgs[0]), "3/admin,789[]", 13);
   sio__packet_out_free(&out);
   sio_args_add_binary(a, "z", 1);
   assert_int_equal(sio__packet_encode(NULL, &out, "/", NULL, 15, a), 0);
   assert_int_equal(out.n, 2);
   const char *want = "61-15[{\"_placeholder\":true,\"num\":0}]";
-  assert_int_equal(out.text->len, strlen(want));
-  assert_memory_equal(out.text->data, want, strlen(want));
+  assert_int_equal(out.msgs[0]->len, strlen(want));
+  assert_memory_equal(sio__eio_msg_bytes(out.msgs[0]), want, strlen(want));
   sio__packet_out_free(&out);
   /* Reserved names are refused. */
   assert_int_equal(sio__packet_encode(NULL, &out, "/", "disconnect", -1, NULL),
