@@ -74,15 +74,7 @@ int sio__packet_encode(sio_server_t *s, sio__packet_out_t *out, const char *nsp,
     rc = sio__sio_encode_event(&sb, &h, event, strlen(event), text, tlen);
   } else {
     h.type = SIO_SIO_ACK;
-    sio__sb_t pl;
-    sio__sb_init(&pl, tlen + 2);
-    sio__sb_putc(&pl, '[');
-    sio__sb_append(&pl, text, tlen);
-    sio__sb_putc(&pl, ']');
-    rc = pl.err ? pl.err
-                : sio__sio_encode(&sb, &h, (const char *)sio__sb_data(&pl),
-                                  sio__sb_len(&pl));
-    sio__sb_reset(&pl);
+    rc = sio__sio_encode_ack(&sb, &h, text, tlen);
   }
   if (rc == 0 && sb.err) rc = sb.err;
   if (rc) {

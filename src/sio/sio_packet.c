@@ -294,6 +294,21 @@ static int write_event(sio__sb_t *sb, const sio__sio_header_t *h, const char *na
   return sb->err;
 }
 
+int sio__sio_encode_ack(sio__sb_t *sb, const sio__sio_header_t *h, const char *args,
+                        size_t args_len) {
+  if (!h || (h->type != SIO_SIO_ACK && h->type != SIO_SIO_BINARY_ACK) ||
+      (args_len && !args))
+    return SIO_EINVAL;
+  int type = check_header(h, '[');
+  if (type < 0) return type;
+  if (sb->err) return sb->err;
+  write_header(sb, h, type, args_len + 2);
+  sio__sb_putc(sb, '[');
+  sio__sb_append(sb, args, args_len);
+  sio__sb_putc(sb, ']');
+  return sb->err;
+}
+
 int sio__sio_encode_event(sio__sb_t *sb, const sio__sio_header_t *h, const char *name,
                           size_t name_len, const char *args, size_t args_len) {
   return write_event(sb, h, name, name_len, 0, args, args_len);

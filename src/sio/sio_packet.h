@@ -146,6 +146,11 @@ int sio__sio_encode(sio__sb_t *sb, const sio__sio_header_t *h, const char *paylo
 int sio__sio_encode_event(sio__sb_t *sb, const sio__sio_header_t *h, const char *name,
                           size_t name_len, const char *args, size_t args_len);
 
+/* Writes an ack `[<args>]`, args as for sio__sio_encode_event (possibly
+ * empty); h->type must be 3 or 6. No intermediate copy of the list. */
+int sio__sio_encode_ack(sio__sb_t *sb, const sio__sio_header_t *h, const char *args,
+                        size_t args_len);
+
 /* Same with the name as a JSON token (a quoted string or a number), e.g.
  * pkt->name of a decoded packet, for relaying without re-escaping. */
 int sio__sio_encode_event_raw(sio__sb_t *sb, const sio__sio_header_t *h,
