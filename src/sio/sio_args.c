@@ -16,9 +16,17 @@ sio_args_t *sio_args_new(void) {
   return a;
 }
 
+/* A cleared list keeps a builder this small for its next use (relays clear
+ * and refill one list per message: no free and malloc each time). */
+#define ARGS_KEEP_BYTES 4096
+
 void sio_args_clear(sio_args_t *a) {
   if (!a) return;
-  sio__sb_reset(&a->sb);
+  if (!a->sb.err && a->sb.buf && a->sb.buf->refs == 1 &&
+      a->sb.buf->cap <= ARGS_KEEP_BYTES)
+    a->sb.buf->len = 0;
+  else
+    sio__sb_reset(&a->sb);
   for (size_t i = 0; i < a->natt; i++) sio__rbuf_unref(a->att[i].owner);
   a->natt = 0;
   a->count = 0;
@@ -28,6 +36,7 @@ void sio_args_clear(sio_args_t *a) {
 void sio_args_free(sio_args_t *a) {
   if (!a) return;
   sio_args_clear(a);
+  sio__sb_reset(&a->sb);
   sio__free(a->att);
   sio__free(a);
 }

@@ -8,11 +8,26 @@
 #include "core/json_jansson.h"
 #include "sio/sio_internal.h"
 
+_Static_assert(SIO__SIO_ARGS_INLINE <= SIO__ARGV_INLINE, "recorded args fit inline");
+
 int sio__argv_init(sio_argv_t *av, const sio__sio_packet_t *pkt) {
-  memset(av, 0, sizeof(*av));
+  /* Field by field: the inline array needs no clearing. */
   av->vals = av->inl;
+  av->n = 0;
+  av->all = NULL;
+  av->all_len = 0;
   av->att = pkt->att;
   av->natt = pkt->att ? pkt->h.attachments : 0;
+  av->allocs = NULL;
+  av->nallocs = 0;
+  if (pkt->args_seen && pkt->nargs <= SIO__SIO_ARGS_INLINE) {
+    /* The decoder recorded the arguments while validating. */
+    memcpy(av->inl, pkt->argv, pkt->nargs * sizeof(av->inl[0]));
+    av->n = pkt->nargs;
+    av->all = pkt->nargs ? pkt->args : "";
+    av->all_len = pkt->nargs ? pkt->args_len : 0;
+    return 0;
+  }
   sio__json_iter_t it;
   if (sio__sio_packet_args(pkt, &it)) return SIO_EPROTO;
   size_t cap = SIO__ARGV_INLINE;

@@ -131,6 +131,8 @@ int sio__sio_decoder_feed_text(sio__sio_decoder_t *d, const char *p, size_t n,
     if (pkt.payload.p) pkt.payload.p = rebase(pkt.payload.p, p, n, to);
     if (pkt.name.p) pkt.name.p = rebase(pkt.name.p, p, n, to);
     if (pkt.args) pkt.args = rebase(pkt.args, p, n, to);
+    for (uint32_t i = 0; i < pkt.nargs && i < SIO__SIO_ARGS_INLINE; i++)
+      pkt.argv[i].p = rebase(pkt.argv[i].p, p, n, to);
   }
   pkt.att = sio__calloc(pkt.h.attachments, sizeof(*pkt.att));
   if (!pkt.att) {

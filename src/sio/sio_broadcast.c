@@ -249,6 +249,7 @@ void sio_adapter_ack_reply(sio_adapter_ack_t *ack, const sio_adapter_packet_t *r
     sio__packet_out_free(&out);
   }
   sio_args_clear(&tmp);
+  sio__sb_reset(&tmp.sb); /* clear keeps a small builder */
   sio__free(tmp.att);
 }
 

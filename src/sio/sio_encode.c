@@ -63,15 +63,19 @@ int sio__packet_encode(sio_server_t *s, sio__packet_out_t *out, const char *nsp,
   const char *text = args ? (const char *)sio__sb_data(&args->sb) : NULL;
   size_t tlen = args ? sio__sb_len(&args->sb) : 0;
   if (!text) text = "";
+  size_t elen = event ? strlen(event) : 0;
   sio__sb_t sb;
-  sio__sb_init(&sb, SIO__EIO_WS_HEADROOM + 16 + h.nsp_len + tlen +
-                        (event ? strlen(event) : 0));
+  /* Room for the whole packet at once (the encoder's own reservation: header
+   * at most SIO__SIO_HEADER_ROOM, '[', quoted name, ',', args, ']'), so the
+   * builder never grows unless the name needs escapes. */
+  sio__sb_init(&sb,
+               SIO__EIO_WS_HEADROOM + SIO__SIO_HEADER_ROOM + h.nsp_len + elen + tlen + 5);
   if (sio__sb_reserve(&sb, SIO__EIO_WS_HEADROOM))
     sio__sb_commit(&sb, SIO__EIO_WS_HEADROOM);
   int rc;
   if (event) {
     h.type = SIO_SIO_EVENT;
-    rc = sio__sio_encode_event(&sb, &h, event, strlen(event), text, tlen);
+    rc = sio__sio_encode_event(&sb, &h, event, elen, text, tlen);
   } else {
     h.type = SIO_SIO_ACK;
     rc = sio__sio_encode_ack(&sb, &h, text, tlen);
@@ -93,7 +97,7 @@ int sio__packet_encode_ctl(sio__packet_out_t *out, int type, const char *nsp,
   h.nsp = nsp_or_null(nsp);
   h.nsp_len = h.nsp ? strlen(h.nsp) : 0;
   sio__sb_t sb;
-  sio__sb_init(&sb, SIO__EIO_WS_HEADROOM + 16 + h.nsp_len + len);
+  sio__sb_init(&sb, SIO__EIO_WS_HEADROOM + SIO__SIO_HEADER_ROOM + h.nsp_len + len);
   if (sio__sb_reserve(&sb, SIO__EIO_WS_HEADROOM))
     sio__sb_commit(&sb, SIO__EIO_WS_HEADROOM);
   int rc = sio__sio_encode(&sb, &h, payload, payload ? len : 0);

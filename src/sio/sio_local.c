@@ -89,6 +89,7 @@ static int encode(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt, int64_t
                               pkt->nattachments);
   if (rc == 0) rc = sio__packet_encode(nsp->srv, out, nsp->name, pkt->event, id, &tmp);
   sio_args_clear(&tmp);
+  sio__sb_reset(&tmp.sb); /* clear keeps a small builder */
   sio__free(tmp.att);
   return rc;
 }

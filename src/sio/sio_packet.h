@@ -58,6 +58,13 @@ typedef struct {
 
 /* A decoded packet. All spans borrow the decoded text (see the decode and
  * decoder functions for how long it lives). */
+#define SIO__SIO_ARGS_INLINE 4
+
+/* The encoders reserve this many bytes for a header besides its namespace
+ * (type, a 20-digit count and '-', the namespace's ',', a 20-digit ack id)
+ * plus the body: a builder started with that much room never grows. */
+#define SIO__SIO_HEADER_ROOM 48
+
 typedef struct {
   sio__sio_header_t h;
   /* The JSON payload without surrounding whitespace; type SIO_JSON_NONE when
@@ -66,10 +73,19 @@ typedef struct {
   /* Types 2/5: the event name as a JSON token (a string with its quotes, or a
    * number as spelled), and the text of the remaining elements (everything
    * between the name's comma and the closing bracket, trimmed; "" when there
-   * are no arguments), so `[<name>,<args>]` re-emits the same values. */
+   * are no arguments), so `[<name>,<args>]` re-emits the same values. Set
+   * the same way (all elements) for acks with a payload. */
   sio__json_val_t name;
   const char *args;
   size_t args_len;
+  /* Types 2/3/5/6 with an array payload: the arguments (the elements after
+   * the name for events, all of them for acks) as found while validating, so
+   * the argument view needs no second walk. nargs counts them all; only the
+   * first SIO__SIO_ARGS_INLINE are recorded here. args_seen is 0 for packets
+   * not made by sio__sio_packet_decode (then walk the payload). */
+  sio__json_val_t argv[SIO__SIO_ARGS_INLINE];
+  uint32_t nargs;
+  uint8_t args_seen;
   /* Set only by the reassembling decoder (sio_binary.h) for types 5/6:
    * h.attachments entries, and a reference on the stored text. */
   sio__sio_attachment_t *att;

@@ -15,6 +15,7 @@
 #include "core/rbuf.h"
 #include "sio/common.h"
 #include "sio/sio_binary.h"
+#include "sio/sio_internal.h"
 #include "sio/sio_packet.h"
 
 /* An exact-size heap copy, so ASan catches any read past the end. */
@@ -844,6 +845,254 @@ static void test_decoder_stream(void **state) {
   sio__sio_decoder_reset(&d);
 }
 
+/* ---- one-pass decode vs validate-then-walk ---- */
+
+/* What the decoder did before it recorded the arguments while validating:
+ * sio__json_parse of the payload, then a walk of the array. */
+typedef struct {
+  sio__json_val_t payload, name, argv[SIO__SIO_ARGS_INLINE];
+  uint32_t nargs;
+  const char *args;
+  size_t args_len;
+} ref_t;
+
+static int ref_decode(const char *p, size_t n, unsigned depth, int event, ref_t *r) {
+  memset(r, 0, sizeof(*r));
+  int rc = sio__json_parse(p, n, depth, &r->payload);
+  if (rc) return rc;
+  if (r->payload.type != SIO_JSON_ARRAY) return SIO_EPROTO;
+  sio__json_iter_t it;
+  sio__json_val_t v, last = {NULL, 0, 0, 0};
+  assert_int_equal(sio__json_iter_init(&it, &r->payload), 0);
+  int first = 1;
+  while ((rc = sio__json_iter_next(&it, NULL, &v)) == 1) {
+    if (event && first) {
+      r->name = v;
+    } else {
+      if (r->nargs < SIO__SIO_ARGS_INLINE) r->argv[r->nargs] = v;
+      r->nargs++;
+      last = v;
+    }
+    first = 0;
+  }
+  assert_int_equal(rc, 0);
+  if (event) {
+    if (first) return SIO_EPROTO;
+    if (r->name.type == SIO_JSON_STRING) {
+      char buf[256];
+      size_t len;
+      if (sio__json_string_copy(&r->name, buf, sizeof(buf), &len) == 0 &&
+          sio__sio_name_reserved(buf, len))
+        return SIO_EPROTO;
+    } else if (r->name.type != SIO_JSON_NUMBER) {
+      return SIO_EPROTO;
+    }
+  }
+  if (r->nargs) {
+    r->args = r->argv[0].p;
+    r->args_len = (size_t)(last.p + last.len - r->args);
+  } else {
+    r->args = r->payload.p + r->payload.len - 1; /* the closing bracket */
+  }
+  return 0;
+}
+
+static void same_val(const sio__json_val_t *a, const sio__json_val_t *b) {
+  assert_ptr_equal(a->p, b->p);
+  assert_int_equal(a->len, b->len);
+  assert_int_equal(a->type, b->type);
+  assert_int_equal(a->flags, b->flags);
+}
+
+/* Decodes type + payload (payload an exact-size copy) and compares with the
+ * reference, the recorded argument view with a walked one too. */
+static void check_one_pass(char type, const char *payload, size_t n, unsigned depth) {
+  /* A leading digit would be read as an ack id, a '/' as a namespace. */
+  if (n && ((payload[0] >= '0' && payload[0] <= '9') || payload[0] == '/')) return;
+  char *text = malloc(n + 1);
+  assert_non_null(text);
+  text[0] = type;
+  memcpy(text + 1, payload, n);
+  int event = type == '2';
+  sio__sio_limits_t lim;
+  sio__sio_limits_init(&lim);
+  lim.max_depth = depth;
+  sio__sio_packet_t pkt;
+  ref_t r;
+  int got = sio__sio_packet_decode(text, n + 1, &lim, &pkt);
+  int want = n ? ref_decode(text + 1, n, depth, event, &r) : 0;
+  if (got != want)
+    fail_msg("[%c%.*s] depth %u: decode %d, reference %d", type, (int)n, payload, depth,
+             got, want);
+  if (got == 0 && n) {
+    same_val(&pkt.payload, &r.payload);
+    if (event) same_val(&pkt.name, &r.name);
+    assert_int_equal(pkt.nargs, r.nargs);
+    for (uint32_t i = 0; i < r.nargs && i < SIO__SIO_ARGS_INLINE; i++)
+      same_val(&pkt.argv[i], &r.argv[i]);
+    assert_ptr_equal(pkt.args, r.args);
+    assert_int_equal(pkt.args_len, r.args_len);
+    sio_argv_t a, b;
+    sio__sio_packet_t walked = pkt;
+    walked.args_seen = 0;
+    assert_int_equal(sio__argv_init(&a, &pkt), 0);
+    assert_int_equal(sio__argv_init(&b, &walked), 0);
+    assert_int_equal(a.n, b.n);
+    for (size_t i = 0; i < a.n; i++) same_val(&a.vals[i], &b.vals[i]);
+    assert_int_equal(a.all_len, b.all_len);
+    if (a.n) assert_ptr_equal(a.all, b.all);
+    sio__argv_clear(&a);
+    sio__argv_clear(&b);
+  }
+  free(text);
+}
+
+static void test_one_pass_decode(void **state) {
+  (void)state;
+  static const char *const fixed[] = {"[\"a\"]",
+                                      " [ \"a\" , 1 , \"b\" ] ",
+                                      "[\"a\",1,2,3,4,5,6,7,8,9]",
+                                      "[]",
+                                      "[ ]",
+                                      "[1]",
+                                      "[-0]",
+                                      "[01]",
+                                      "[1.5e3,-2E-2]",
+                                      "[\"a\",-]",
+                                      "[\"a\",1,]",
+                                      "[,1]",
+                                      "[\"a\" 1]",
+                                      "[\"a\",12a]",
+                                      "[\"a\",tru]",
+                                      "[\"a\",true,false,null]",
+                                      "[\"a\\u0041\",\"\\n\"]",
+                                      "[\"connect\"]",
+                                      "[\"con\\u006eect\"]",
+                                      "[\"a\",[1,[2]],{\"k\":[]}]",
+                                      "[\"a\",{ }]",
+                                      "[\"a\",\"\xc3\xa9\",\"\x7f\"]",
+                                      "[\"a\",\"\x01\"]",
+                                      "[\"a\",\"\xc3\"]",
+                                      "[\"a\"",
+                                      "[\"a\",",
+                                      "[\"a\"]x",
+                                      "[\"a\"] \t\r\n",
+                                      "{\"a\":1}",
+                                      "\"a\"",
+                                      "1",
+                                      "[\"a\",\"b]",
+                                      "[[]]",
+                                      "[\"abcdefgh\xffijklmnop\"]",
+                                      "[\"a\",\"abcdefgh\xc3ijklmnop\"]",
+                                      "[\"a\",\"abcdefghijklmno\x80\"]",
+                                      "[\"a\",\"abcdefgh\x01ijklmnop\"]",
+                                      "[\"a\",[[[]]]]",
+                                      "[7,{\"_placeholder\":true,\"num\":0}]"};
+  const unsigned depths[] = {1, 2, 3, 32};
+  for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+    for (size_t d = 0; d < sizeof(depths) / sizeof(depths[0]); d++) {
+      check_one_pass('2', fixed[i], strlen(fixed[i]), depths[d]);
+      check_one_pass('3', fixed[i], strlen(fixed[i]), depths[d]);
+    }
+  /* Strings with one special byte (or escape) at every offset of the words
+   * the quick scan reads 8 at a time. */
+  static const char *const special[] = {"\\n",  "\x01", "\x7f", "\xc3\xa9",
+                                        "\xff", "\"",   "\\"};
+  for (size_t k = 0; k < 20; k++)
+    for (size_t j = 0; j < sizeof(special) / sizeof(special[0]); j++) {
+      char t[64];
+      int len = snprintf(t, sizeof(t), "[\"a\",\"%.*s%sxyzxyzxyzxyz\"]", (int)k,
+                         "abcdefghijklmnopqrstuvwxyz", special[j]);
+      check_one_pass('2', t, (size_t)len, 32);
+    }
+  /* Random texts made of JSON pieces, right and wrong (fixed seed). */
+  static const char *const tok[] = {"[",
+                                    "]",
+                                    "{",
+                                    "}",
+                                    ",",
+                                    ":",
+                                    " ",
+                                    "\t",
+                                    "\"a\"",
+                                    "\"\\u0041\"",
+                                    "\"\xc3\xa9\"",
+                                    "\"\x01\"",
+                                    "\"\\\"",
+                                    "\"",
+                                    "1",
+                                    "-0",
+                                    "01",
+                                    "1.5",
+                                    "1e3",
+                                    "-",
+                                    "0x",
+                                    "true",
+                                    "nul",
+                                    "\"connect\"",
+                                    "12a",
+                                    "\"k\":",
+                                    "null",
+                                    "-12",
+                                    "\"\xff\"",
+                                    "\"abcdefghijklmnopqrstuvwxyz0123456789\"",
+                                    "\"abcdefghij\x7fklmnop\"",
+                                    "\"abcdefghijklmno\\\"pq\"",
+                                    "\"abcdefghijk\x1flmnop\"",
+                                    "\"abcdefgh\xc3\xa9ijklmnopq\"",
+                                    "\"abcdefghijklmnop",
+                                    "\"~~~~~~~~ !!!!!!!!\""};
+  uint32_t seed = 12345;
+  char buf[256];
+  for (int iter = 0; iter < 30000; iter++) {
+    size_t len = 0;
+    seed = seed * 1103515245u + 12345u;
+    int ntok = 1 + (int)((seed >> 16) % 12);
+    buf[len++] = '[';
+    for (int t = 0; t < ntok; t++) {
+      seed = seed * 1103515245u + 12345u;
+      const char *s = tok[(seed >> 16) % (sizeof(tok) / sizeof(tok[0]))];
+      size_t k = strlen(s);
+      if (len + k + 2 > sizeof(buf)) break;
+      memcpy(buf + len, s, k);
+      len += k;
+    }
+    seed = seed * 1103515245u + 12345u;
+    if ((seed >> 16) % 4) buf[len++] = ']';
+    unsigned depth = depths[(seed >> 20) % 4];
+    check_one_pass((seed >> 24) & 1 ? '2' : '3', buf, len, depth);
+  }
+}
+
+/* Event names written by quoting alone (plain ones) or escaped: the same
+ * bytes as the JSON writer's. */
+static void test_encode_names(void **state) {
+  (void)state;
+  static const char *const names[] = {
+      "echo",        "a longer event name with spaces 0123456789",
+      "caf\xc3\xa9", "tab\there",
+      "del\x7f",     "q\"uote",
+      "back\\slash", "",
+      "x~",          "0123456789abcdef\x01"};
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    sio__sio_header_t h;
+    memset(&h, 0, sizeof(h));
+    h.type = SIO_SIO_EVENT;
+    sio__sb_t got, want;
+    sio__sb_init(&got, 0);
+    sio__sb_init(&want, 0);
+    size_t n = strlen(names[i]);
+    assert_int_equal(sio__sio_encode_event(&got, &h, names[i], n, "1", 1), 0);
+    sio__sb_append(&want, "2[", 2);
+    assert_int_equal(sio__json_write_string(&want, names[i], n), 0);
+    sio__sb_append(&want, ",1]", 3);
+    assert_int_equal(sio__sb_len(&got), sio__sb_len(&want));
+    assert_memory_equal(sio__sb_data(&got), sio__sb_data(&want), sio__sb_len(&want));
+    sio__sb_reset(&got);
+    sio__sb_reset(&want);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decode_examples),
@@ -861,6 +1110,8 @@ int main(void) {
       cmocka_unit_test(test_decoder_binary_refs),
       cmocka_unit_test(test_decoder_errors),
       cmocka_unit_test(test_decoder_stream),
+      cmocka_unit_test(test_one_pass_decode),
+      cmocka_unit_test(test_encode_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
