@@ -80,8 +80,11 @@ void sio__sio_decoder_init(sio__sio_decoder_t *d, const sio__sio_limits_t *lim) 
 }
 
 void sio__sio_decoder_reset(sio__sio_decoder_t *d) {
-  if (d->waiting) sio__sio_packet_release(&d->pending);
-  memset(&d->pending, 0, sizeof(d->pending));
+  if (d->pending) {
+    if (d->waiting) sio__sio_packet_release(d->pending);
+    sio__free(d->pending);
+    d->pending = NULL;
+  }
   d->waiting = 0;
   d->received = 0;
   d->bytes = 0;
@@ -135,11 +138,13 @@ int sio__sio_decoder_feed_text(sio__sio_decoder_t *d, const char *p, size_t n,
       pkt.argv[i].p = rebase(pkt.argv[i].p, p, n, to);
   }
   pkt.att = sio__calloc(pkt.h.attachments, sizeof(*pkt.att));
-  if (!pkt.att) {
+  d->pending = pkt.att ? sio__malloc(sizeof(*d->pending)) : NULL;
+  if (!d->pending) {
+    sio__free(pkt.att);
     sio__rbuf_unref(pkt.text);
     return SIO_ENOMEM;
   }
-  d->pending = pkt;
+  *d->pending = pkt;
   d->waiting = 1;
   d->received = 0;
   d->bytes = 0;
@@ -159,7 +164,7 @@ int sio__sio_decoder_feed_binary(sio__sio_decoder_t *d, const uint8_t *p, size_t
     sio__sio_decoder_reset(d);
     return SIO_ELIMIT;
   }
-  a = &d->pending.att[d->received];
+  a = &d->pending->att[d->received];
   if (owner) {
     a->owner = sio__rbuf_ref(owner);
     a->base = p;
@@ -173,11 +178,12 @@ int sio__sio_decoder_feed_binary(sio__sio_decoder_t *d, const uint8_t *p, size_t
   }
   a->len = n;
   d->bytes += n;
-  if (++d->received < d->pending.h.attachments) return 0;
+  if (++d->received < d->pending->h.attachments) return 0;
 
   /* Complete: ownership of text and attachments moves to the caller. */
-  *out = d->pending;
-  memset(&d->pending, 0, sizeof(d->pending));
+  *out = *d->pending;
+  sio__free(d->pending);
+  d->pending = NULL;
   d->waiting = 0;
   d->received = 0;
   d->bytes = 0;

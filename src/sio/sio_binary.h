@@ -44,10 +44,12 @@ void sio__sio_placeholder_write(sio__sb_t *sb, uint32_t num);
  * connection. Not thread-safe; one per connection. */
 typedef struct {
   sio__sio_limits_t lim;
-  sio__sio_packet_t pending; /* the 5/6 packet waiting for its attachments */
-  uint32_t received;         /* attachments of pending received so far */
-  size_t bytes;              /* their total size */
-  uint8_t waiting;           /* 1 while pending is set */
+  sio__sio_packet_t *pending; /* the 5/6 packet waiting for its attachments
+                               * (allocated only then: every connection has
+                               * a decoder, few wait for attachments) */
+  uint32_t received;          /* attachments of pending received so far */
+  size_t bytes;               /* their total size */
+  uint8_t waiting;            /* 1 while pending is set */
 } sio__sio_decoder_t;
 
 /* lim is copied; NULL means the defaults. Never fails. */
