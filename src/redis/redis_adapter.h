@@ -121,6 +121,13 @@ void sio__redis_check_deadlines(sio__redis_node_t *node);
  * JSON is not valid. New reference. */
 json_t *sio__redis_args_to_jansson(const char *json, size_t len, const sio_buf_t *att,
                                    size_t natt);
+/* The wire form of args (NULL: none): JSON text (borrowed) and its
+ * attachments (a malloc'd array of borrowed spans, NULL when none; free()
+ * it). 0 or SIO_ENOMEM. */
+int sio__redis_args_view(const sio_args_t *args, sio_buf_t *json, sio_buf_t **att,
+                         size_t *natt);
+/* The same as a jansson array (binary in Node's Buffer form). NULL on error. */
+json_t *sio__redis_sio_args_to_jansson(const sio_args_t *args);
 /* A selection as Node's {"rooms":[...],"except":[...]}. New reference. */
 json_t *sio__redis_opts_to_jansson(const sio_adapter_opts_t *o);
 /* Reads {"rooms":[...],"except":[...]} into o (arrays of borrowed strings,

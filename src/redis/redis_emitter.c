@@ -109,12 +109,9 @@ static int publish(sio_redis_emitter_t *em, const char *channel, const char *dat
 int sio_redis_emitter_emit(sio_redis_emitter_t *em, const sio_redis_target_t *t,
                            const char *event, const sio_args_t *args) {
   if (!em || !t || !event || reserved(event)) return SIO_EINVAL;
-  sio_buf_t json = {(const uint8_t *)"", 0};
-  if (args) sio_args_json(args, &json);
-  size_t natt = sio_args_attachments_count(args);
-  sio_buf_t *att = natt ? calloc(natt, sizeof(*att)) : NULL;
-  if (natt && !att) return SIO_ENOMEM;
-  for (size_t i = 0; i < natt; i++) sio_args_attachment(args, i, &att[i]);
+  sio_buf_t json, *att;
+  size_t natt;
+  if (sio__redis_args_view(args, &json, &att, &natt)) return SIO_ENOMEM;
   char *nsp = nsp_name(t->nsp);
   sio__rmp_event_t ev = {event, (const char *)json.base, json.len, att, natt};
   sio__rmp_opts_t ro = {t->rooms, t->nrooms, t->except, t->nexcept, t->volatile_, 0};
@@ -181,14 +178,7 @@ int sio_redis_emitter_disconnect_sockets(sio_redis_emitter_t *em,
 int sio_redis_emitter_server_side_emit(sio_redis_emitter_t *em, const char *nsp,
                                        const char *event, const sio_args_t *args) {
   if (!em || !event || reserved(event)) return SIO_EINVAL;
-  sio_buf_t json = {(const uint8_t *)"", 0};
-  if (args) sio_args_json(args, &json);
-  size_t natt = sio_args_attachments_count(args);
-  sio_buf_t *att = natt ? calloc(natt, sizeof(*att)) : NULL;
-  if (natt && !att) return SIO_ENOMEM;
-  for (size_t i = 0; i < natt; i++) sio_args_attachment(args, i, &att[i]);
-  json_t *data = sio__redis_args_to_jansson((const char *)json.base, json.len, att, natt);
-  free(att);
+  json_t *data = sio__redis_sio_args_to_jansson(args);
   if (!data || json_array_insert_new(data, 0, json_string(event))) {
     json_decref(data);
     return SIO_EINVAL;

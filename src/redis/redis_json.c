@@ -179,3 +179,24 @@ char *sio__redis_array_to_args(const json_t *arr, size_t from, size_t *len) {
   if (len) *len = n;
   return out;
 }
+
+int sio__redis_args_view(const sio_args_t *args, sio_buf_t *json, sio_buf_t **att,
+                         size_t *natt) {
+  json->base = (const uint8_t *)"";
+  json->len = 0;
+  if (args) sio_args_json(args, json);
+  *natt = sio_args_attachments_count(args);
+  *att = *natt ? calloc(*natt, sizeof(**att)) : NULL;
+  if (*natt && !*att) return SIO_ENOMEM;
+  for (size_t i = 0; i < *natt; i++) sio_args_attachment(args, i, &(*att)[i]);
+  return 0;
+}
+
+json_t *sio__redis_sio_args_to_jansson(const sio_args_t *args) {
+  sio_buf_t json, *att;
+  size_t natt;
+  if (sio__redis_args_view(args, &json, &att, &natt)) return NULL;
+  json_t *arr = sio__redis_args_to_jansson((const char *)json.base, json.len, att, natt);
+  free(att);
+  return arr;
+}

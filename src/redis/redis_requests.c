@@ -439,15 +439,7 @@ static void ss_orphan_all(sio__redis_nsp_t *inst) {
 static void ss_replied(const sio_args_t *reply, void *arg) {
   ss_ctx_t *c = arg;
   if (reply && c->inst) {
-    sio_buf_t json;
-    sio_args_json(reply, &json);
-    size_t natt = sio_args_attachments_count(reply);
-    sio_buf_t *att = natt ? calloc(natt, sizeof(*att)) : NULL;
-    for (size_t i = 0; att && i < natt; i++) sio_args_attachment(reply, i, &att[i]);
-    json_t *args = (natt && !att) ? NULL
-                                  : sio__redis_args_to_jansson((const char *)json.base,
-                                                               json.len, att, natt);
-    free(att);
+    json_t *args = sio__redis_sio_args_to_jansson(reply);
     if (args) {
       json_t *first = json_array_get(args, 0);
       json_t *resp = json_pack("{s:i,s:s,s:O}", "type", 6, "requestId", c->rid, "data",
