@@ -3,6 +3,7 @@
  * server count, room changes), and how it answers the others. Every request
  * that waits for answers first asks Redis how many servers listen (NUMSUB of
  * the request channel), and ends at its deadline at the latest. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -349,24 +350,22 @@ int sio__redis_disconnect_sockets(void *self, const sio_adapter_opts_t *opts, in
 
 /* Where this server answers a request: the requester's own channel when the
  * option says so (and the requester has a uid), else the common one. */
+static void publish_answer(sio__redis_nsp_t *inst, const char *requester_uid,
+                           const char *data, size_t len) {
+  char *own = NULL;
+  if (inst->node->specific_response_channel && requester_uid && *requester_uid) {
+    size_t n = strlen(inst->resp_channel) + strlen(requester_uid) + 2;
+    if ((own = malloc(n))) snprintf(own, n, "%s%s#", inst->resp_channel, requester_uid);
+  }
+  sio__redis_publish(inst->node, own ? own : inst->resp_channel, data, len);
+  free(own);
+}
+
 static void respond(sio__redis_nsp_t *inst, const char *requester_uid, json_t *resp) {
   size_t len;
   char *msg = resp ? sio__redis_dump(resp, &len) : NULL;
   json_decref(resp);
-  if (!msg) return;
-  const char *channel = inst->resp_channel;
-  char *own = NULL;
-  if (inst->node->specific_response_channel && requester_uid) {
-    size_t n = strlen(inst->resp_channel) + strlen(requester_uid) + 2;
-    if ((own = malloc(n))) {
-      memcpy(own, inst->resp_channel, strlen(inst->resp_channel));
-      strcpy(own + strlen(inst->resp_channel), requester_uid);
-      strcat(own, "#");
-      channel = own;
-    }
-  }
-  sio__redis_publish(inst->node, channel, msg, len);
-  free(own);
+  if (msg) publish_answer(inst, requester_uid, msg, len);
   free(msg);
 }
 
@@ -549,17 +548,7 @@ static void bcast_replied(const sio_argv_t *reply, void *arg) {
     if ((!natt || att) &&
         sio__rmp_encode_broadcast_ack_reply(&out, c->rid, (const char *)raw.base, raw.len,
                                             att, natt) == 0) {
-      sio__redis_nsp_t *inst = c->inst;
-      const char *channel = inst->resp_channel;
-      char own[512];
-      if (inst->node->specific_response_channel && c->uid[0] &&
-          strlen(inst->resp_channel) + strlen(c->uid) + 2 <= sizeof(own)) {
-        strcpy(own, inst->resp_channel);
-        strcat(own, c->uid);
-        strcat(own, "#");
-        channel = own;
-      }
-      sio__redis_publish(inst->node, channel, out.data, out.len);
+      publish_answer(c->inst, c->uid, out.data, out.len);
     }
     sio__rmp_buf_free(&out);
     free(att);
