@@ -27,7 +27,9 @@ typedef struct sio_http_req sio_http_req_t;
 /* A new options object with the defaults below; NULL if out of memory. */
 SIO_EXTERN sio_http_opts_t *sio_http_opts_new(void);
 SIO_EXTERN void sio_http_opts_free(sio_http_opts_t *o);
-/* Header bytes of one request (default 16384); past it: 431 and close. */
+/* Header bytes of one request (default 16384), counted as the request target
+ * plus, per header line, its name, its value and 4 (": " and CRLF); past it:
+ * 431 and close. */
 SIO_EXTERN void sio_http_opts_set_max_header_bytes(sio_http_opts_t *o, size_t n);
 /* Header lines of one request (default 100); past it: 431 and close. */
 SIO_EXTERN void sio_http_opts_set_max_headers(sio_http_opts_t *o, size_t n);
@@ -61,8 +63,10 @@ SIO_EXTERN void sio_http_opts_set_max_connections_per_ip(sio_http_opts_t *o, siz
  * app) and refused past 64 MiB; ETag/Last-Modified give 304s. */
 SIO_EXTERN int sio_http_opts_set_static_root(sio_http_opts_t *o, const char *dir);
 
-/* CORS. Default: no cross-origin access (no Access-Control-* headers, and a
- * WebSocket upgrade whose Origin differs from its Host is refused).
+/* CORS. Default: no cross-origin access (no Access-Control-* headers, and an
+ * Engine.IO request, polling or WebSocket upgrade, whose Origin differs from
+ * its Host is refused with 400, as python-engineio does). The same rule
+ * (list, "*" or callback) decides which Origins Engine.IO accepts.
  * origins: "*" for any origin, or a comma-separated list of exact origins
  * ("http://a.example,https://b.example"); copied. With "*" every response
  * carries Access-Control-Allow-Origin: * (errors and Origin-less requests

@@ -185,9 +185,11 @@ static void on_request(sio_http_req_t *req, void *arg) {
   ri.eio = e;
   ri.is_upgrade = is_upgrade;
   ri.origin_invalid = sio__http_req_origin_invalid(req);
-  /* WebSocket has no CORS: the Origin is checked here (same origin unless
-   * CORS origins are configured on the HTTP server). */
-  ri.origin_refused = is_upgrade && !sio__http_req_origin_allowed(req);
+  /* An Origin the HTTP server's CORS does not allow (same origin only when
+   * none is configured) is refused on every request, as python-engineio
+   * does: WebSocket has no CORS of its own, and a browser would still send a
+   * cross-origin polling request whose answer it cannot read. */
+  ri.origin_refused = !sio__http_req_origin_allowed(req);
   ri.transports = s->opts.transports;
   allow_ctx_t actx = {s, req};
   if (s->opts.allow_request) {

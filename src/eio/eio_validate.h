@@ -26,7 +26,7 @@ typedef struct {
   unsigned session_transport; /* that session's transport (SIO_EIO_* flag) */
   int is_upgrade;             /* the request asks for a WebSocket upgrade */
   int origin_invalid;         /* the Origin header has invalid characters */
-  int origin_refused;         /* an upgrade from an Origin CORS does not allow */
+  int origin_refused;         /* an Origin the HTTP server's CORS does not allow */
   unsigned transports;        /* transports the server enables (SIO_EIO_* flags) */
   /* The application's handshake hook, called only when every earlier check
    * passed on a request without sid: 1 accept, 0 refuse. NULL accepts. */

@@ -1,7 +1,7 @@
 /* Static files below the server's root, for GET and HEAD.
  *
- * Safety: the path is decoded once and refused if it holds a NUL, a
- * backslash or a ".." segment; the file is then resolved with realpath() and
+ * Safety: the path is decoded once and refused (403) if it holds an encoded
+ * NUL, a backslash or a ".." segment; the file is then resolved with realpath() and
  * must still be below the root's own realpath, so a symlink that leads out of
  * the root is not followed out (404). The final open uses O_NOFOLLOW.
  *
@@ -73,6 +73,14 @@ static int read_file(int fd, uint64_t size, sio__rbuf_t **out) {
   return 0;
 }
 
+/* "%00" in the raw path: a NUL that would cut the file name short (the
+ * "secret.txt%00.html" trick). A raw NUL never gets past the parser. */
+static int has_encoded_nul(const char *p, size_t n) {
+  for (size_t i = 0; i + 2 < n; i++)
+    if (p[i] == '%' && p[i + 1] == '0' && p[i + 2] == '0') return 1;
+  return 0;
+}
+
 int sio__http_static_serve(sio_http_req_t *r) {
   sio_http_server_t *s = r->srv;
   if (!s || !s->static_real) return 0;
@@ -80,6 +88,10 @@ int sio__http_static_serve(sio_http_req_t *r) {
   if (!get && !r->head) return 0;
   size_t plen;
   const char *path = sio_http_req_path(r, &plen);
+  if (has_encoded_nul(path, plen)) {
+    respond_text(r, 403); /* an escape attempt, like "..": not a malformed path */
+    return 1;
+  }
   char rel[4096 + 16];
   int n = sio__http_static_path(path, plen, rel, sizeof(rel) - 16);
   if (n == SIO_EINVAL) {

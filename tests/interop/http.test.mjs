@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnServer } from './lib/spawn.mjs';
 import { RawConn, rawRequest } from './lib/rawhttp.mjs';
+import { WsQueue, errorBody } from './lib/eio.mjs';
 
 const H = 'Host: 127.0.0.1\r\n';
 
@@ -48,6 +49,7 @@ function makeTree() {
   fs.writeFileSync(path.join(outside, 'secret.txt'), 'TOP-SECRET');
   fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(root, 'link.txt'));
   fs.symlinkSync(outside, path.join(root, 'linkdir'));
+  fs.symlinkSync(path.join(root, 'notes.txt'), path.join(root, 'inlink.txt')); // stays inside
   return { top, root, files };
 }
 
@@ -286,18 +288,103 @@ describe('http: connections, bodies and limits', () => {
   });
 
   it('never serves anything outside the root', async () => {
-    const attempts = [
-      '/../outside/secret.txt', '/sub/../../outside/secret.txt', '/%2e%2e/outside/secret.txt',
-      '/%2E%2E%2Foutside%2Fsecret.txt', '/sub/%2e%2e/%2e%2e/outside/secret.txt', '/..%5coutside%5csecret.txt',
-      '/%00', '/notes.txt%00.html', '/link.txt', '/linkdir/secret.txt', '/%252e%252e/outside/secret.txt',
-    ];
-    for (const p of attempts) {
+    // ".." in any spelling, a backslash and an encoded NUL: 403; a symlink
+    // leading out, and "%252e%252e" (decoded once: a literal name): 404.
+    const attempts = {
+      '/../outside/secret.txt': 403, '/sub/../../outside/secret.txt': 403, '/%2e%2e/outside/secret.txt': 403,
+      '/%2E%2E%2Foutside%2Fsecret.txt': 403, '/sub/%2e%2e/%2e%2e/outside/secret.txt': 403,
+      '/.%2e/outside/secret.txt': 403, '/%2e./outside/secret.txt': 403, '/%2e%2e': 403,
+      '/..%5coutside%5csecret.txt': 403, '/%00': 403, '/notes.txt%00.html': 403, '/notes.txt%00': 403,
+      '/sub/%00/../../outside/secret.txt': 403,
+      '/link.txt': 404, '/linkdir/secret.txt': 404, '/linkdir/': 404, '/%252e%252e/outside/secret.txt': 404,
+    };
+    for (const [p, status] of Object.entries(attempts)) {
       const res = await rawRequest(srv.port, get(p));
-      assert.ok([400, 403, 404].includes(res.status), `${p}: ${res.status}`);
+      assert.equal(res.status, status, p);
       assert.ok(!res.text.includes('TOP-SECRET'), p);
     }
+    // A raw NUL is not even a valid request line.
     const nul = await rawRequest(srv.port, `GET /a\0b HTTP/1.1\r\n${H}\r\n`);
-    assert.ok([400, 404].includes(nul.status));
+    assert.equal(nul.status, 400);
+    // A symlink that stays inside the root is served.
+    const inside = await rawRequest(srv.port, get('/inlink.txt'));
+    assert.equal(inside.status, 200);
+    assert.equal(inside.text, tree.files['notes.txt']);
+  });
+});
+
+// The limits with no option set: 16384 header bytes (the request target, plus
+// name + value + 4 per line), 100 header lines, 1000000 body bytes.
+describe('http: default limits', () => {
+  let srv;
+  before(async () => {
+    srv = await spawnServer('http_test_server', []);
+  });
+  after(async () => {
+    const st = await srv?.stop();
+    assert.deepEqual(st, { code: 0, signal: null }, srv?.stderr());
+  });
+
+  // A GET of /query?k=ok with `lines` header lines (Host first) counting `bytes` header bytes.
+  function sized(lines, bytes) {
+    const target = '/query?k=ok';
+    const head = [['Host', '127.0.0.1']];
+    for (let i = 1; i < lines - 1; i++) head.push([`X-${i}`, 'v']);
+    let used = target.length;
+    for (const [k, v] of head) used += k.length + v.length + 4;
+    const pad = bytes - used - ('X-Pad'.length + 4);
+    assert.ok(pad >= 0);
+    head.push(['X-Pad', 'p'.repeat(pad)]);
+    return `GET ${target} HTTP/1.1\r\n${head.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+  }
+
+  it('takes 16384 header bytes, answers 431 to 16385 and closes', async () => {
+    const ok = await rawRequest(srv.port, sized(3, 16384));
+    assert.equal(ok.status, 200);
+    assert.equal(ok.text, 'ok');
+    const c = await RawConn.open(srv.port);
+    c.write(sized(3, 16385));
+    const res = await c.readResponse();
+    assert.equal(res.status, 431);
+    assert.equal(res.headers.connection, 'close');
+    await c.waitClosed();
+    c.destroy();
+  });
+
+  it('takes 100 header lines, answers 431 to 101 and closes', async () => {
+    const ok = await rawRequest(srv.port, sized(100, 2000));
+    assert.equal(ok.status, 200);
+    const c = await RawConn.open(srv.port);
+    c.write(sized(101, 2000));
+    const res = await c.readResponse();
+    assert.equal(res.status, 431);
+    assert.equal(res.headers.connection, 'close');
+    await c.waitClosed();
+    c.destroy();
+  });
+
+  it('takes a body of 1000000 bytes, answers 413 to 1000001 and closes', async () => {
+    const body = Buffer.alloc(1000000, 'b');
+    const ok = await fetch(`http://127.0.0.1:${srv.port}/echo`, { method: 'POST', body });
+    assert.equal(ok.status, 200);
+    assert.ok(Buffer.from(await ok.arrayBuffer()).equals(body));
+    const c = await RawConn.open(srv.port);
+    c.write(`POST /echo HTTP/1.1\r\n${H}Content-Length: 1000001\r\n\r\n`);
+    const res = await c.readResponse();
+    assert.equal(res.status, 413);
+    assert.equal(res.headers.connection, 'close');
+    await c.waitClosed();
+    c.destroy();
+    // Chunked: the same limit, counted as the chunks arrive.
+    const k = await RawConn.open(srv.port);
+    const chunk = 'c'.repeat(100000);
+    let req = `POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n`;
+    for (let i = 0; i < 11; i++) req += `${(100000).toString(16)}\r\n${chunk}\r\n`;
+    k.write(req + '0\r\n\r\n');
+    const kr = await k.readResponse();
+    assert.equal(kr.status, 413);
+    await k.waitClosed();
+    k.destroy();
   });
 });
 
@@ -357,7 +444,7 @@ describe('http: timeouts', () => {
 describe('http: CORS "*"', () => {
   let srv;
   before(async () => {
-    srv = await spawnServer('http_test_server', ['--cors', '*', '--max-body', '10']);
+    srv = await spawnServer('http_test_server', ['--cors', '*', '--max-body', '10', '--max-headers', '10', '--request-timeout', '300']);
   });
   after(async () => {
     const st = await srv?.stop();
@@ -385,13 +472,25 @@ describe('http: CORS "*"', () => {
     assert.equal(big.headers['access-control-allow-origin'], '*');
     const noOrigin = await rawRequest(srv.port, get('/missing'));
     assert.equal(noOrigin.headers['access-control-allow-origin'], '*');
+    // The errors HTTP itself makes: 400, 431, 408.
+    const bad = await rawRequest(srv.port, 'GARBAGE\r\n\r\n');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.headers['access-control-allow-origin'], '*');
+    let many = 'Origin: http://a.example\r\n';
+    for (let i = 0; i < 12; i++) many += `X-${i}: ${i}\r\n`;
+    const tooMany = await rawRequest(srv.port, get('/query?k=1', many));
+    assert.equal(tooMany.status, 431);
+    assert.equal(tooMany.headers['access-control-allow-origin'], '*');
+    const slow = await rawRequest(srv.port, `POST /echo HTTP/1.1\r\n${H}Origin: http://a.example\r\nContent-Length: 5\r\n\r\nab`);
+    assert.equal(slow.status, 408);
+    assert.equal(slow.headers['access-control-allow-origin'], '*');
   });
 });
 
 describe('http: CORS list with credentials', () => {
   let srv;
   before(async () => {
-    srv = await spawnServer('http_test_server', ['--cors', 'http://a.example, http://b.example', '--credentials']);
+    srv = await spawnServer('http_test_server', ['--cors', 'http://a.example, http://b.example', '--credentials', '--max-body', '10']);
   });
   after(async () => {
     const st = await srv?.stop();
@@ -415,5 +514,137 @@ describe('http: CORS list with credentials', () => {
     noCors(res);
     const pre = await rawRequest(srv.port, `OPTIONS /echo HTTP/1.1\r\n${H}Origin: http://evil.example\r\n\r\n`);
     assert.equal(pre.headers['access-control-allow-origin'], undefined);
+  });
+
+  it('reflects an allowed Origin on errors too, and nothing for another', async () => {
+    for (const [req, status] of [
+      [get('/missing', 'Origin: http://a.example\r\n'), 404],
+      [`POST /echo HTTP/1.1\r\n${H}Origin: http://a.example\r\nContent-Length: 11\r\n\r\n${'x'.repeat(11)}`, 413],
+    ]) {
+      const res = await rawRequest(srv.port, req);
+      assert.equal(res.status, status);
+      assert.equal(res.headers['access-control-allow-origin'], 'http://a.example');
+      assert.equal(res.headers['access-control-allow-credentials'], 'true');
+      const other = await rawRequest(srv.port, req.replace('http://a.example', 'http://evil.example'));
+      assert.equal(other.status, status);
+      noCors(other);
+    }
+  });
+});
+
+describe('http: CORS callback', () => {
+  let srv;
+  before(async () => {
+    srv = await spawnServer('http_test_server', ['--cors-suffix', '.good.example']);
+  });
+  after(async () => {
+    const st = await srv?.stop();
+    assert.deepEqual(st, { code: 0, signal: null }, srv?.stderr());
+  });
+
+  it('lets the callback decide per Origin, errors and preflights included', async () => {
+    const ok = await rawRequest(srv.port, get('/query?k=1', 'Origin: http://a.good.example\r\n'));
+    assert.equal(ok.headers['access-control-allow-origin'], 'http://a.good.example');
+    assert.match(ok.headers.vary, /Origin/);
+    assert.equal(ok.headers['access-control-allow-credentials'], undefined);
+    const nf = await rawRequest(srv.port, get('/missing', 'Origin: https://b.good.example\r\n'));
+    assert.equal(nf.status, 404);
+    assert.equal(nf.headers['access-control-allow-origin'], 'https://b.good.example');
+    const pre = await rawRequest(srv.port, `OPTIONS /echo HTTP/1.1\r\n${H}Origin: http://a.good.example\r\nAccess-Control-Request-Method: POST\r\n\r\n`);
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers['access-control-allow-origin'], 'http://a.good.example');
+    for (const o of ['http://evil.example', 'http://good.example.evil']) {
+      const res = await rawRequest(srv.port, get('/query?k=1', `Origin: ${o}\r\n`));
+      assert.equal(res.status, 200);
+      noCors(res);
+    }
+  });
+});
+
+// The Origin check of the Engine.IO path (python-engineio's rule): with no CORS
+// configured only the same origin (scheme://Host) is accepted, on polling and
+// on WebSocket upgrades; with CORS configured, the origins it allows.
+describe('http: Origin checks on the Engine.IO path', () => {
+  const servers = {};
+  before(async () => {
+    servers.none = await spawnServer('http_test_server', ['--eio', '--no-app']);
+    servers.list = await spawnServer('http_test_server', ['--eio', '--cors', 'http://a.example']);
+    servers.cb = await spawnServer('http_test_server', ['--eio', '--cors-suffix', '.good.example']);
+  });
+  after(async () => {
+    for (const srv of Object.values(servers)) {
+      const st = await srv.stop();
+      assert.deepEqual(st, { code: 0, signal: null }, srv.stderr());
+    }
+  });
+
+  const pollPath = '/engine.io/?EIO=4&transport=polling';
+  async function poll(port, origin) {
+    const o = origin ? `Origin: ${origin}\r\n` : '';
+    return rawRequest(port, `GET ${pollPath} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${o}\r\n`);
+  }
+  // A WebSocket-first handshake from origin: 'open' (101 and the open packet) or the HTTP status.
+  async function upgrade(port, origin) {
+    const q = new WsQueue(`ws://127.0.0.1:${port}/engine.io/?EIO=4&transport=websocket`, origin ? { origin } : {});
+    try {
+      const e = await q.next((x) => x.type === 'message' || x.type === 'unexpected-response' || x.type === 'close');
+      if (e.type === 'message') {
+        assert.equal(e.data[0], '0', 'the open packet first');
+        return 'open';
+      }
+      if (e.type === 'unexpected-response') {
+        assert.equal(e.body, 'Bad request');
+        return e.status;
+      }
+      return `close ${e.code}`;
+    } finally {
+      q.destroy();
+    }
+  }
+
+  it('no CORS: same origin or no Origin only, on polling and upgrades; nothing else claims a path: 404', async () => {
+    const port = servers.none.port;
+    const same = `http://127.0.0.1:${port}`;
+    // https://Host too: the scheme a TLS proxy in front of the server gives.
+    for (const o of [undefined, same, `https://127.0.0.1:${port}`]) {
+      const r = await poll(port, o);
+      assert.equal(r.status, 200, String(o));
+      assert.equal(r.text[0], '0');
+      noCors(r);
+      assert.equal(await upgrade(port, o), 'open', String(o));
+    }
+    for (const o of ['http://evil.example', `http://127.0.0.1:${port + 1}`, 'http://127.0.0.1', 'null']) {
+      const r = await poll(port, o);
+      assert.equal(r.status, 400, o);
+      assert.equal(r.text, errorBody(3), o);
+      noCors(r);
+      assert.equal(await upgrade(port, o), 400, o);
+    }
+    const nf = await rawRequest(port, get('/elsewhere'));
+    assert.equal(nf.status, 404);
+  });
+
+  it('CORS list: the listed origins only, reflected on polling', async () => {
+    const port = servers.list.port;
+    const ok = await poll(port, 'http://a.example');
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers['access-control-allow-origin'], 'http://a.example');
+    assert.equal(await upgrade(port, 'http://a.example'), 'open');
+    for (const o of ['http://b.example', `http://127.0.0.1:${port}`]) {
+      const r = await poll(port, o);
+      assert.equal(r.status, 400, o);
+      assert.equal(r.text, errorBody(3));
+      assert.equal(await upgrade(port, o), 400, o);
+    }
+  });
+
+  it('CORS callback: decides on polling and upgrades', async () => {
+    const port = servers.cb.port;
+    const ok = await poll(port, 'http://x.good.example');
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers['access-control-allow-origin'], 'http://x.good.example');
+    assert.equal(await upgrade(port, 'http://x.good.example'), 'open');
+    assert.equal((await poll(port, 'http://evil.example')).status, 400);
+    assert.equal(await upgrade(port, 'http://evil.example'), 400);
   });
 });

@@ -186,7 +186,7 @@ describe('limits: Engine.IO packet rate limit', () => {
     res = await fetch(`${base()}&sid=${sid}`);
     assert.equal(await res.text(), '4a\x1e4b\x1e4c');
 
-    const closed = srv.waitForLine(/eio closed reason=(.*)/);
+    const closed = srv.waitForLine(/eio closed sid=\S+ reason=(.*)/);
     const flood = Array.from({ length: 40 }, (_, i) => `4m${i}`).join('\x1e');
     res = await fetch(`${base()}&sid=${sid}`, { method: 'POST', body: flood });
     await res.text();
@@ -201,7 +201,7 @@ describe('limits: Engine.IO packet rate limit', () => {
     const calm = await openWs(url);
     const noisy = await openWs(url);
     await until(() => calm.msgs.length > 0 && noisy.msgs.length > 0);
-    const closed = srv.waitForLine(/eio closed reason=(.*)/);
+    const closed = srv.waitForLine(/eio closed sid=\S+ reason=(.*)/);
     const gone = new Promise((r) => noisy.ws.once('close', r));
     for (let i = 0; i < 40; i++) noisy.ws.send(`4n${i}`);
     assert.equal((await closed)[1], 'transport error');

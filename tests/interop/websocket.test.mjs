@@ -283,14 +283,24 @@ describe('websocket', () => {
     sock.destroy();
   });
 
-  it('echoes a client close and closes TCP', async () => {
-    const ws = await RawWs.open(srv.port);
-    ws.send(frame(8, closePayload(1000, 'done')));
-    const f = await ws.next();
-    assert.equal(f.opcode, 8);
-    assert.equal(f.payload.readUInt16BE(0), 1000);
-    await ws.waitClosed();
-    ws.destroy();
+  it('echoes a client close (1000, 1001) and closes TCP', async () => {
+    for (const code of [1000, 1001]) {
+      const ws = await RawWs.open(srv.port);
+      const gone = srv.waitForLine(new RegExp(`ws closed code=${code} err=0 path=echo`));
+      ws.send(frame(8, closePayload(code, 'done')));
+      const f = await ws.next();
+      assert.equal(f.opcode, 8);
+      assert.equal(f.payload.readUInt16BE(0), code);
+      await ws.waitClosed();
+      await gone;
+      ws.destroy();
+    }
+  });
+
+  it('closes with 1002 on a close frame with an invalid code or a 1-byte payload', async () => {
+    await expectClose(srv.port, [frame(8, closePayload(1005))], 1002);
+    await expectClose(srv.port, [frame(8, closePayload(999))], 1002);
+    await expectClose(srv.port, [frame(8, Buffer.from([3]))], 1002);
   });
 
   it('answers an empty close with an empty close', async () => {
@@ -315,9 +325,37 @@ describe('websocket', () => {
     await expectClose(srv.port, [frame(1, Buffer.from([0x61, 0xff, 0x62]))], 1007);
   });
 
+  it('validates UTF-8 across fragments: a split character is fine, a broken one 1007', async () => {
+    // "€" = e2 82 ac, cut after its first and after its second byte, a ping between.
+    for (const cut of [1, 2]) {
+      const euro = Buffer.from('a€b');
+      const ws = await RawWs.open(srv.port);
+      ws.send(Buffer.concat([
+        frame(1, euro.subarray(0, 1 + cut), { fin: false }),
+        frame(9, 'p'),
+        frame(0, euro.subarray(1 + cut)),
+      ]));
+      assert.equal((await ws.next()).opcode, 10);
+      const m = await ws.next();
+      assert.equal(m.opcode, 1);
+      assert.equal(m.payload.toString(), 'a€b');
+      ws.destroy();
+    }
+    // The continuation brings an ASCII byte where the sequence needs one more.
+    await expectClose(srv.port, [frame(1, Buffer.from([0x61, 0xe2, 0x82]), { fin: false }), frame(0, 'x')], 1007);
+    // Each fragment valid alone until the message ends inside a sequence.
+    await expectClose(srv.port, [frame(1, 'ok', { fin: false }), frame(0, Buffer.from([0xf0, 0x9f, 0x98]))], 1007);
+  });
+
   it('closes with 1009 on a message over the limit', async () => {
     await expectClose(srv.port, [frame(2, Buffer.alloc(MAX_MESSAGE + 1))], 1009);
     await expectClose(srv.port, [frame(1, 'a'.repeat(600), { fin: false }), frame(0, 'b'.repeat(600))], 1009);
+  });
+
+  it('closes with 1009 on a message of exactly the limit plus one, fragmented into one-byte frames', async () => {
+    const frames = [];
+    for (let i = 0; i <= MAX_MESSAGE; i++) frames.push(frame(i === 0 ? 2 : 0, 'z', { fin: i === MAX_MESSAGE }));
+    await expectClose(srv.port, [Buffer.concat(frames)], 1009);
   });
 
   it('drops a client that does not read, while others still echo', async () => {
@@ -336,5 +374,20 @@ describe('websocket', () => {
     const c = closed(other);
     other.close();
     await c;
+  });
+});
+
+describe('websocket: server going away', () => {
+  it('closes open WebSockets with 1001 when the server stops', async () => {
+    const srv = await spawnServer('http_test_server', []);
+    const ws = await openWs(srv.port);
+    ws.send('before');
+    assert.equal((await nextMessage(ws)).data.toString(), 'before');
+    const c = closed(ws);
+    const stopped = srv.stop();
+    const { code, reason } = await c;
+    assert.equal(code, 1001);
+    assert.equal(reason, 'server stopping');
+    assert.deepEqual(await stopped, { code: 0, signal: null }, srv.stderr());
   });
 });

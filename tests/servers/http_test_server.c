@@ -6,6 +6,9 @@
  *                    [--request-timeout MS] [--keepalive-timeout MS]
  *                    [--max-write-queue N] [--ws-max-message N]
  *                    [--max-conns-per-ip N] [--eio-rate-limit RATE,BURST]
+ *                    [--cors-suffix S] [--no-app] [--eio] [--eio-ping MS,MS]
+ *                    [--eio-transports polling|websocket] [--eio-no-upgrades]
+ *                    [--eio-upgrade-timeout MS] [--eio-allow-request]
  *
  * Routes (application handler): /echo answers the body; /hold?ms=N answers
  * "held N" N ms later (pipelining order); /query?k=V answers V decoded.
@@ -16,9 +19,16 @@
  * "early aborted" when one never completes. Prints "listening on 127.0.0.1:PORT", and
  * "ws closed code=C err=NAME path=P" when a WebSocket goes. SIGTERM/SIGINT
  * close everything; the exit status is 0 only if the loop closes cleanly.
- * With --eio-rate-limit, an Engine.IO echo server (tests/interop/limits.test.mjs)
- * is mounted at /engine.io/ with sio_eio_opts_set_rate_limit(RATE, BURST);
- * it prints "eio closed reason=R" when a session goes. */
+ * With --eio or any --eio-* option, an Engine.IO echo server is mounted at
+ * /engine.io/ with the default options but those given: --eio-rate-limit
+ * (sio_eio_opts_set_rate_limit, tests/interop/limits.test.mjs), --eio-ping
+ * INTERVAL,TIMEOUT, --eio-transports, --eio-no-upgrades,
+ * --eio-upgrade-timeout, --eio-allow-request (a hook that refuses handshakes
+ * carrying an X-Deny header). It prints "eio closed sid=S reason=R" when a session goes,
+ * and closes a session from the server (sio_eio_socket_close) when it
+ * receives the text message "close-me". --cors-suffix S allows the origins
+ * that end with S (sio_http_opts_set_cors_callback). --no-app leaves the
+ * server without an application handler (404 for what nothing claims). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,13 +74,29 @@ static sio_eio_server_t *g_eio;
 static void eio_echo(sio_eio_socket_t *sock, int binary, const uint8_t *data, size_t len,
                      void *arg) {
   (void)arg;
+  if (!binary && len == 8 && !memcmp(data, "close-me", 8)) {
+    sio_eio_socket_close(sock);
+    return;
+  }
   sio_eio_socket_send(sock, binary, data, len);
 }
 
-static void eio_closed(sio_eio_socket_t *sock, const char *reason, void *arg) {
-  (void)sock;
+/* --eio-allow-request: a handshake with an X-Deny header is refused. */
+static int eio_allow(sio_http_req_t *req, void *arg) {
   (void)arg;
-  printf("eio closed reason=%s\n", reason);
+  return sio_http_req_header(req, "x-deny", NULL) == NULL;
+}
+
+/* --cors-suffix: origins ending with the suffix are allowed. */
+static int cors_suffix(const char *origin, size_t len, void *arg) {
+  const char *suf = arg;
+  size_t n = strlen(suf);
+  return len >= n && !memcmp(origin + len - n, suf, n);
+}
+
+static void eio_closed(sio_eio_socket_t *sock, const char *reason, void *arg) {
+  (void)arg;
+  printf("eio closed sid=%s reason=%s\n", sio_eio_socket_id(sock), reason);
   fflush(stdout);
 }
 
@@ -299,6 +325,9 @@ int main(int argc, char **argv) {
   sio_http_opts_t *o = sio_http_opts_new();
   int port = 0;
   unsigned long eio_rate = 0, eio_burst = 0;
+  int want_eio = 0, no_app = 0, eio_no_upgrades = 0, eio_allow_hook = 0;
+  unsigned eio_transports = 0;
+  long eio_ping_interval = -1, eio_ping_timeout = -1, eio_upgrade_timeout = -1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--port"))
@@ -326,10 +355,35 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--max-conns-per-ip"))
       sio_http_opts_set_max_connections_per_ip(
           o, strtoull(arg_val(argc, argv, &i), NULL, 10));
+    else if (!strcmp(a, "--cors-suffix"))
+      sio_http_opts_set_cors_callback(o, cors_suffix, (void *)arg_val(argc, argv, &i));
+    else if (!strcmp(a, "--no-app"))
+      no_app = 1;
+    else if (!strcmp(a, "--eio"))
+      want_eio = 1;
     else if (!strcmp(a, "--eio-rate-limit")) {
       char *end;
       eio_rate = strtoul(arg_val(argc, argv, &i), &end, 10);
       if (*end == ',') eio_burst = strtoul(end + 1, NULL, 10);
+      want_eio = 1;
+    } else if (!strcmp(a, "--eio-ping")) {
+      char *end;
+      eio_ping_interval = strtol(arg_val(argc, argv, &i), &end, 10);
+      eio_ping_timeout = *end == ',' ? strtol(end + 1, NULL, 10) : -1;
+      want_eio = 1;
+    } else if (!strcmp(a, "--eio-transports")) {
+      const char *t = arg_val(argc, argv, &i);
+      eio_transports = !strcmp(t, "polling") ? SIO_EIO_POLLING : SIO_EIO_WEBSOCKET;
+      want_eio = 1;
+    } else if (!strcmp(a, "--eio-no-upgrades")) {
+      eio_no_upgrades = 1;
+      want_eio = 1;
+    } else if (!strcmp(a, "--eio-allow-request")) {
+      eio_allow_hook = 1;
+      want_eio = 1;
+    } else if (!strcmp(a, "--eio-upgrade-timeout")) {
+      eio_upgrade_timeout = strtol(arg_val(argc, argv, &i), NULL, 10);
+      want_eio = 1;
     } else {
       fprintf(stderr, "unknown option %s\n", a);
       return 2;
@@ -341,14 +395,24 @@ int main(int argc, char **argv) {
     fprintf(stderr, "server: %s\n", sio_strerror(r));
     return 1;
   }
-  sio_http_server_on_request(g_srv, on_request, NULL);
+  if (!no_app) sio_http_server_on_request(g_srv, on_request, NULL);
   sio__http_server_mount(g_srv, "/ws/", 0, on_ws, NULL);
   sio__http_server_mount(g_srv, "/early/", 0, early_request, NULL);
   sio__http_server_mount_on_headers(g_srv, "/early/", early_headers);
-  if (eio_rate) {
+  if (want_eio) {
     sio_eio_opts_t *eo = sio_eio_opts_new();
     if (!eo) return 1;
-    sio_eio_opts_set_rate_limit(eo, (uint32_t)eio_rate, (uint32_t)eio_burst);
+    if (eio_rate)
+      sio_eio_opts_set_rate_limit(eo, (uint32_t)eio_rate, (uint32_t)eio_burst);
+    if (eio_ping_interval >= 0)
+      sio_eio_opts_set_ping_interval(eo, (uint32_t)eio_ping_interval);
+    if (eio_ping_timeout >= 0)
+      sio_eio_opts_set_ping_timeout(eo, (uint32_t)eio_ping_timeout);
+    if (eio_transports) sio_eio_opts_set_transports(eo, eio_transports);
+    if (eio_no_upgrades) sio_eio_opts_set_allow_upgrades(eo, 0);
+    if (eio_allow_hook) sio_eio_opts_set_allow_request(eo, eio_allow, NULL);
+    if (eio_upgrade_timeout >= 0)
+      sio_eio_opts_set_upgrade_timeout(eo, (uint32_t)eio_upgrade_timeout);
     r = sio_eio_server_new(g_srv, eo, &g_eio);
     sio_eio_opts_free(eo);
     if (r != 0) {

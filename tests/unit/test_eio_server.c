@@ -587,6 +587,19 @@ static void test_opts(void **state) {
   (void)state;
   sio_eio_opts_t *o = sio_eio_opts_new();
   assert_non_null(o);
+  /* The reference's defaults (engine.io 6): no cookie, no allowRequest hook. */
+  assert_string_equal(o->path, "/engine.io/");
+  assert_int_equal(o->transports, SIO_EIO_POLLING | SIO_EIO_WEBSOCKET);
+  assert_int_equal(o->allow_upgrades, 1);
+  assert_null(o->cookie_name);
+  assert_null(o->allow_request);
+  sio_eio_opts_set_allow_upgrades(o, 0);
+  assert_int_equal(o->allow_upgrades, 0);
+  sio_eio_opts_set_upgrade_timeout(o, 123);
+  assert_int_equal(o->upgrade_timeout, 123);
+  sio_eio_opts_free(o);
+  o = sio_eio_opts_new();
+  assert_non_null(o);
   assert_int_equal(sio_eio_opts_set_path(o, "nope"), SIO_EINVAL);
   assert_int_equal(sio_eio_opts_set_path(o, "/a b"), SIO_EINVAL);
   assert_int_equal(sio_eio_opts_set_path(o, "/socket.io"), 0);

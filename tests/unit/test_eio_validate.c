@@ -71,6 +71,18 @@ static void test_origin_then_sid(void **state) {
   ri.has_sid = 1;
   assert_int_equal(sio__eio_validate(&ri), 3);
   ri.origin_invalid = 0;
+  /* An Origin CORS does not allow: code 3 at the same place. */
+  ri.origin_refused = 1;
+  assert_int_equal(sio__eio_validate(&ri), 3);
+  ri.transport = "nope";
+  assert_int_equal(sio__eio_validate(&ri), 0);
+  ri.transport = "polling";
+  ri.has_sid = 0;
+  ri.method = "POST";
+  assert_int_equal(sio__eio_validate(&ri), 3);
+  ri.method = "GET";
+  ri.has_sid = 1;
+  ri.origin_refused = 0;
   assert_int_equal(sio__eio_validate(&ri), 1);
   /* sid checks come before the EIO check */
   ri.eio = "abc";
