@@ -91,12 +91,24 @@ SIO_EXTERN sio_http_opts_t *sio_server_opts_http(sio_server_opts_t *o);
  * ====================================================================== */
 
 /* Creates a server with its own HTTP server on loop (borrowed; it must
- * outlive the server; libsio never runs, stops or closes it). Listen with
- * sio_server_listen(). opts may be NULL for the defaults. Returns 0 and
- * *out, or SIO_ENOMEM / SIO_EINVAL. Not legal inside callbacks of another
- * server's close. */
+ * outlive the server; libsio never runs, stops or closes it), or, with loop
+ * NULL, on a loop of its own that sio_server_run() runs and frees. Listen
+ * with sio_server_listen(). opts may be NULL for the defaults. Returns 0 and
+ * *out, or SIO_ENOMEM / SIO_EINVAL / a libuv error. Not legal inside
+ * callbacks of another server's close. */
 SIO_EXTERN int sio_server_new(uv_loop_t *loop, const sio_server_opts_t *opts,
                               sio_server_t **out);
+/* For a server made with loop NULL only: runs its loop on the calling thread
+ * until the server is closed (sio_server_close() from a handler, a timer, a
+ * signal handle on sio_server_loop(), or sio_server_post() from another
+ * thread), then closes and frees the loop. Returns 0 once the server is
+ * closed (s is freed by then), 1 if uv_stop() on its loop returned earlier
+ * (the server lives on: call again), SIO_EINVAL (not an own-loop server, or
+ * already running), or UV_EBUSY when a handle of yours is still open on the
+ * loop after the close (the loop is then left to you: close your handles,
+ * uv_run and uv_loop_close it, free it with sio_free). A server of its own
+ * loop closed without this call leaks the loop. */
+SIO_EXTERN int sio_server_run(sio_server_t *s);
 /* Creates a server mounted on an existing HTTP server (borrowed; it must
  * outlive this server), so static files and application routes live beside
  * Socket.IO. Close this server before the HTTP server. Returns 0 and *out,
@@ -214,7 +226,8 @@ typedef void (*sio_outgoing_cb)(sio_socket_t *sock, const char *event,
 /* disconnecting (rooms still joined) and disconnect. reason is one of the
  * reference's strings: "client namespace disconnect", "server namespace
  * disconnect", "transport close", "ping timeout", "transport error", "parse
- * error", "server shutting down", "forced close". */
+ * error" (an invalid Engine.IO packet), "forced close" (an invalid
+ * Socket.IO packet closed the connection), "server shutting down". */
 typedef void (*sio_disconnect_cb)(sio_socket_t *sock, const char *reason, void *arg);
 
 /* Namespace-level handlers: registered once, they run for every socket of

@@ -179,10 +179,13 @@ static void dispatch(sio__client_t *c, const sio__sio_packet_t *pkt) {
   if (rc)
     SIO_LOGD("sio: invalid packet (type %d, nsp %.*s): %s", pkt->h.type,
              (int)pkt->h.nsp_len, pkt->h.nsp, sio_err_name(rc));
+  /* The reference answers an invalid Socket.IO packet by closing the
+   * Engine.IO connection, so its sockets see "forced close" ("parse error"
+   * is the Engine.IO decoder's reason). */
   if (rc == SIO_ENOMEM)
     sio__client_fail(c, "transport error");
   else if (rc)
-    sio__client_fail(c, "parse error");
+    sio__client_fail(c, "forced close");
 }
 
 void sio__client_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
@@ -200,7 +203,7 @@ void sio__client_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *da
     sio__sio_packet_release(&pkt);
   } else if (rc < 0) {
     SIO_LOGD("sio: bad packet (%s), closing", sio_err_name(rc));
-    sio__client_fail(c, rc == SIO_ENOMEM ? "transport error" : "parse error");
+    sio__client_fail(c, rc == SIO_ENOMEM ? "transport error" : "forced close");
   }
   sio__client_unref(c);
 }

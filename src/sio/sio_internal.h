@@ -277,6 +277,8 @@ typedef struct sio__post {
 
 struct sio_server {
   uv_loop_t *loop;
+  uv_loop_t *own_loop; /* made by sio_server_new(NULL, ...), freed by sio_server_run */
+  int *run_done;       /* set while sio_server_run runs: told when the server is freed */
   sio_http_server_t *http;
   int own_http;
   sio_eio_server_t *eio;

@@ -150,6 +150,7 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
 }
 
 static void free_now(sio_server_t *s) {
+  if (s->run_done) *s->run_done = 1;
   sio_namespace_t *n = s->all_nsps;
   while (n) {
     sio_namespace_t *nx = n->next_all;
@@ -193,24 +194,65 @@ int sio_server_attach(sio_http_server_t *http, const sio_server_opts_t *opts,
   return 0;
 }
 
+/* Ends a loop the server made for itself: lets the handles being closed
+ * finish, then frees it. */
+static int own_loop_drop(uv_loop_t *loop) {
+  if (!loop) return 0;
+  uv_run(loop, UV_RUN_DEFAULT);
+  int rc = uv_loop_close(loop);
+  if (rc == 0) sio__free(loop); /* else a user's handle is still open on it */
+  return rc;
+}
+
 int sio_server_new(uv_loop_t *loop, const sio_server_opts_t *opts, sio_server_t **out) {
-  if (!loop || !out) return SIO_EINVAL;
+  if (!out) return SIO_EINVAL;
+  uv_loop_t *own = NULL;
+  int rc;
+  if (!loop) {
+    if (!(own = sio__malloc(sizeof(*own)))) return SIO_ENOMEM;
+    if ((rc = uv_loop_init(own))) {
+      sio__free(own);
+      return rc;
+    }
+    loop = own;
+  }
   sio_server_t *s = sio__calloc(1, sizeof(*s));
-  if (!s) return SIO_ENOMEM;
+  if (!s) {
+    own_loop_drop(own);
+    return SIO_ENOMEM;
+  }
   s->loop = loop;
-  int rc = sio_http_server_new(loop, opts ? opts->http : NULL, &s->http);
+  s->own_loop = own;
+  rc = sio_http_server_new(loop, opts ? opts->http : NULL, &s->http);
   if (rc) {
     sio__free(s);
+    own_loop_drop(own);
     return rc;
   }
   s->own_http = 1;
   rc = setup(s, opts);
   if (rc) {
     setup_failed(s);
+    own_loop_drop(own);
     return rc;
   }
   *out = s;
   return 0;
+}
+
+int sio_server_run(sio_server_t *s) {
+  if (!s || !s->own_loop || s->run_done) return SIO_EINVAL;
+  uv_loop_t *loop = s->own_loop;
+  int done = 0;
+  s->run_done = &done;
+  uv_run(loop, UV_RUN_DEFAULT);
+  if (!done) {
+    /* uv_stop(): the server still runs. */
+    s->run_done = NULL;
+    return 1;
+  }
+  /* The server is freed (s is gone); the loop is ours to end. */
+  return own_loop_drop(loop);
 }
 
 int sio_server_listen(sio_server_t *s, const char *host, int port) {

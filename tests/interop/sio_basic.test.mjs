@@ -3,9 +3,14 @@
 // (polling, then upgrade). Covers connect/auth, echo (exact JSON), acks both
 // ways, binary both ways (also inside acks and nested), rooms and broadcast
 // selections, volatile, broadcast acks with a timeout, server-side
-// join/leave/fetch/disconnect, emits from another thread, namespaces
-// (static, dynamic, refused, middleware refusal with data, async middleware),
-// server disconnect, the session store, and the encode-once counters.
+// join/leave/fetch/disconnect (with close), emits from another thread,
+// namespaces (static, dynamic by pattern and by callback with the parent's
+// middlewares, handlers and broadcasts, refused, middleware refusal in order
+// with data, async middleware), server emits with an ack completing exactly
+// once (reply, timeout, late reply, socket gone), disconnect reasons, the
+// catch-all handlers (incoming, outgoing with the arguments), the typed
+// argument accessors, server disconnect, the session store, the encode-once
+// counters, and a server on a loop of its own.
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
@@ -159,6 +164,14 @@ for (const mode of MODES) {
       assert.deepEqual(seen.a, [1, 4, 5]);
       assert.deepEqual(seen.b, [1, 3, 4]);
       assert.deepEqual(seen.c, [2, 3, 4]);
+      // leave all: its own id room too
+      assert.deepEqual(await ack(c, 'leave-all'), []);
+      assert.equal(await ack(a, 'to-room', c.id, 'news', 6), 0);
+      assert.equal(await ack(a, 'to-room', 'r2', 'news', 7), 1); // b only
+      await ack(b, 'rooms');
+      await ack(c, 'rooms');
+      assert.deepEqual(seen.b, [1, 3, 4, 7]);
+      assert.deepEqual(seen.c, [2, 3, 4]);
     });
 
     test('every selection at once: several rooms, several excepts, from a socket', T, async () => {
@@ -270,6 +283,29 @@ for (const mode of MODES) {
       assert.equal(w1.in - w0.in, 4); // 3 echo + whoami (acks are not events)
       assert.equal(w1.out - w0.out, 4); // 3 echo + the broadcast
       assert.equal(w1.last_out, 'bc');
+      assert.equal(w1.last_out_args, '1', 'the outgoing catch-all sees the arguments');
+      s.emit('echo', 'x', { y: [2] });
+      await once(s, 'echo');
+      const w2 = await ack(s, 'whoami');
+      // the whoami ack is not an event: the last outgoing one is the echo
+      assert.equal(w2.last_out, 'echo');
+      assert.equal(w2.last_out_args, '"x",{"y":[2]}');
+    });
+
+    test('typed argument accessors and the jansson value on demand', T, async () => {
+      const [s] = await connect(mode);
+      const r = await ack(s, 'typed', 'h\u00e9', 42, -1.5, 2 ** 64, true, null, { b: 1, a: [2] }, [1, 'x'], Buffer.from([1, 2, 3]));
+      assert.deepEqual(r, [
+        { t: 'string', s: 'h\u00e9' },
+        { t: 'number', i: 42, d: 42 },
+        { t: 'number', i: 'EINVAL', d: -1.5 }, // not an integer
+        { t: 'number', i: 'ELIMIT', d: 2 ** 64 }, // an integer out of int64's range
+        { t: 'bool', b: true },
+        { t: 'null' },
+        { t: 'object', raw: '{"b":1,"a":[2]}', size: 2 },
+        { t: 'array', raw: '[1,"x"]', size: 2 },
+        { t: 'binary', bytes: [1, 2, 3] },
+      ]);
     });
 
     test('a server emit with ack completes once when the socket goes away', T, async () => {
@@ -285,8 +321,49 @@ for (const mode of MODES) {
       const t0 = Date.now();
       while (!done.length && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, 200));
-      assert.equal(done.length, 1, JSON.stringify(done));
-      assert.ok(done[0] !== null && done[0] !== 'ETIMEDOUT', `completion status: ${done[0]}`);
+      assert.deepEqual(done, ['ECANCELED']);
+    });
+
+    test('a server emit with ack completes exactly once: reply, timeout, late reply', T, async () => {
+      const [w] = await connect(mode);
+      await ack(w, 'join', 'watchers');
+      const done = [];
+      w.on('server-ack-done', (e) => done.push(e));
+      const [s] = await connect(mode);
+      // answered before its timeout: the timer must not fire afterwards
+      s.on('question', (a, cb) => cb(a));
+      assert.deepEqual(await ack(s, 'server-ack', 150, 'question', 1), { err: null, reply: [1] });
+      // answered after its timeout: the late reply must not complete it again
+      s.on('late', (cb) => setTimeout(() => cb('late'), 300));
+      assert.deepEqual(await ack(s, 'server-ack', 100, 'late'), { err: 'ETIMEDOUT', reply: [] });
+      await new Promise((r) => setTimeout(r, 500)); // past both the timeout and the late reply
+      await ack(w, 'rooms'); // every completion broadcast was queued before this ack
+      assert.deepEqual(done, [null, 'ETIMEDOUT']);
+      assert.ok(s.connected, 'a late reply is ignored, the connection stays');
+    });
+
+    test('disconnect reasons: transport close, and a server-wide disconnect with close', T, async () => {
+      const [w] = await connect(mode);
+      const [a] = await connect(mode);
+      const aid = a.id;
+      const left = new Promise((res) => w.on('left', (id, reason) => id === aid && res(reason)));
+      a.io.engine.close(); // the whole connection, no DISCONNECT packet
+      assert.equal(await left, 'transport close');
+      // disconnectSockets(true): every namespace of the selected clients goes
+      const [m1] = await connect(mode);
+      const m2 = m1.io.socket('/custom');
+      clients.push(m2);
+      await once(m2, 'auth');
+      await ack(m1, 'join', 'dc');
+      const g1 = once(m1, 'disconnect');
+      const g2 = once(m2, 'disconnect');
+      const closed = once(m1.io, 'close');
+      assert.equal(await ack(w, 'disconnect-sockets', 'dc', true), 'ok');
+      assert.equal((await g1)[0], 'io server disconnect');
+      assert.equal((await g2)[0], 'io server disconnect');
+      await closed; // the Engine.IO connection is closed too
+      assert.ok(w.connected, 'the sockets outside the selection stay');
+      assert.equal(await ack(w, 'disconnect-sockets', 'nobody-here'), 'ok');
     });
 
     test('emits posted from another thread arrive in order', T, async () => {
@@ -327,6 +404,47 @@ for (const mode of MODES) {
       // middlewares run in order, the second sees what the first did
       const [mw] = await connect(mode, '/mw');
       assert.equal(await ack(mw, 'session-get', 'mw'), '12');
+    });
+
+    test('middlewares refuse in order, with data; later ones do not run', T, async () => {
+      const [root] = await connect(mode);
+      const runs0 = await ack(root, 'mw-runs');
+      const e1 = await connectError(mode, '/mw', { auth: { stop: 1 } });
+      assert.equal(e1.message, 'stopped at 1');
+      assert.deepEqual(e1.data, { mw: '1' });
+      assert.equal(await ack(root, 'mw-runs'), runs0, 'the second middleware did not run');
+      const e2 = await connectError(mode, '/mw', { auth: { stop: 2 } });
+      assert.equal(e2.message, 'stopped at 2');
+      assert.deepEqual(e2.data, { mw: '12' }, 'the second ran after the first');
+      assert.equal(await ack(root, 'mw-runs'), runs0 + 1);
+      const [ok] = await connect(mode, '/mw', { auth: { stop: 0 } });
+      assert.equal(await ack(ok, 'session-get', 'mw'), '12');
+    });
+
+    test('dynamic namespaces: middlewares, handlers and broadcasts of the parent', T, async () => {
+      // refused by the parent's middleware, for the child's name
+      const e = await connectError(mode, '/dyn-9', { auth: { deny: true } });
+      assert.equal(e.message, 'denied by the parent');
+      assert.deepEqual(e.data, { nsp: '/dyn-9' });
+      const e2 = await connectError(mode, '/cb-9', { auth: { deny: true } });
+      assert.deepEqual([e2.message, e2.data], ['denied by the parent', { nsp: '/cb-9' }]);
+      // two children of one parent, and "/" beside them
+      const [d1] = await connect(mode, '/dyn-1');
+      const [d2] = await connect(mode, '/dyn-2');
+      const [r] = await connect(mode);
+      const [c1] = await connect(mode, '/cb-1');
+      const seen = { d1: [], d2: [], r: [], c1: [] };
+      for (const [k, x] of Object.entries({ d1, d2, r, c1 })) x.on('pb', (v) => seen[k].push(v));
+      // the parent's handlers: rooms, then a broadcast on the parent
+      assert.deepEqual(await ack(d2, 'join', 'x'), [d2.id, 'x']);
+      assert.equal(await ack(d1, 'parent-broadcast', 'pb', 5), 2);
+      // a broadcast in one child stays in that child
+      assert.equal(await ack(d1, 'broadcast-all', 'pb', 6), 1);
+      await ack(d2, 'rooms');
+      await ack(r, 'rooms');
+      await ack(c1, 'rooms');
+      await new Promise((res) => setTimeout(res, 100));
+      assert.deepEqual(seen, { d1: [5, 6], d2: [5], r: [], c1: [] });
     });
 
     test('server disconnect, reasons seen by others, session store', T, async () => {
@@ -401,4 +519,36 @@ describe('volatile, deterministically', () => {
     while (seen.length < 2 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(seen, [1, 2]);
   });
+});
+
+describe('a server on a loop of its own (sio_server_new(NULL) + sio_server_run)', () => {
+  for (const mode of MODES) {
+    test(`connect, echo, acks, broadcast, clean exit over ${mode.name}`, T, async () => {
+      const own = await spawnServer('sio_test_server', ['--own-loop']);
+      const socks = [];
+      try {
+        const open = () =>
+          new Promise((resolve, reject) => {
+            const s = io(`http://127.0.0.1:${own.port}`, { forceNew: true, reconnection: false, ...mode.opts });
+            socks.push(s);
+            s.once('auth', () => resolve(s));
+            s.once('connect_error', reject);
+          });
+        const [a, b] = [await open(), await open()];
+        a.emit('echo', 'own', { n: [1] }, Buffer.from([5]));
+        assert.deepEqual(await once(a, 'echo'), ['own', { n: [1] }, Buffer.from([5])]);
+        assert.equal(await ack(a, 'echo-ack', 7), 7);
+        const got = once(b, 'news');
+        assert.equal(await ack(a, 'broadcast', 'news', 'hi'), 1);
+        assert.deepEqual(await got, ['hi']);
+        const tick = once(a, 'tick'); // may come in the same payload as the ack
+        assert.equal(await ack(a, 'thread-emit', 'tick', 1), 'started');
+        assert.deepEqual(await tick, [0]);
+      } finally {
+        socks.forEach((s) => s.disconnect());
+        const r = await own.stop();
+        assert.equal(r.code, 0, `own-loop server exit: ${JSON.stringify(r)} stderr: ${own.stderr()}`);
+      }
+    });
+  }
 });

@@ -8,7 +8,7 @@
  *   echo ...args          emits `echo` with the same args (a byte relay)
  *   echo-ack ...args      acknowledges with the same args
  *   make-binary           acks [<01 02 03>, {"nested": <04 05>, "n": 1}]
- *   join room / leave room       acks the socket's rooms
+ *   join room / leave room / leave-all   acks the socket's rooms
  *   rooms                 acks the socket's rooms
  *   to-room room ev ...args      broadcast to room; acks the recipient count
  *   to-room-except room ex ev ...args
@@ -17,6 +17,8 @@
  *                         from this socket, which is excluded); acks count
  *   broadcast ev ...args  to every socket but the sender; acks the count
  *   broadcast-all ev ...args     to every socket
+ *   parent-broadcast ev ...args  (in a dynamic child) to every child namespace
+ *                         of its parent; acks the count
  *   volatile ev ...args   volatile broadcast to every socket but the sender
  *   broadcast-ack ms ev ...args  timeout(ms) broadcast with acks to all but
  *                         the sender; acks {"err":null|"timeout","replies":[...]}
@@ -27,29 +29,43 @@
  *                         the sockets in room (data: the user pointer's seq and
  *                         the session key "user")
  *   sockets-join room new / sockets-leave room old / disconnect-sockets room
- *                         server-wide ops on the sockets in room; acks count
+ *                         [close]  server-wide ops on the sockets in room; acks
+ *                         count (disconnect-sockets acks "ok" first)
  *   thread-emit ev n      a thread posts n emits of ev (i) to the sender;
  *                         acks once the thread is started
  *   disconnect-me [close] the server disconnects the socket
  *   session-set key value / session-get key   (acks the value or null)
  *   handshake             acks {"query":..,"address":..,"ua":..}
  *   stats                 acks {"encodes":n,"deliveries":n,"dropped":n}
- *   whoami                acks {"seq":n,"in":n,"out":n,"last_out":ev}: the
- *                         per-socket user pointer (seq numbers sockets in
- *                         connection order) and the catch-all counters
- *                         (incoming events, outgoing events)
+ *   whoami                acks {"seq":n,"in":n,"out":n,"last_out":ev,
+ *                         "last_out_args":raw}: the per-socket user pointer
+ *                         (seq numbers sockets in connection order) and the
+ *                         catch-all counters (incoming events, outgoing events,
+ *                         the last outgoing event and its arguments' raw JSON)
+ *   typed ...args         acks [{"t":type,"s","i","d","b","bytes","raw","size"}]:
+ *                         each argument read with the typed accessors (i: the
+ *                         int64 or the error name; raw/size: the exact JSON
+ *                         text and the jansson value's size of objects/arrays)
+ *   mw-runs               acks how many times the second "/mw" middleware ran
  *   on disconnecting      broadcasts `leaving` [id, rooms, reason] to room
  *                         "watchers" (the rooms are still joined)
  *   on disconnect         broadcasts `left` [id, reason] to the namespace
  *   server-ack completion also broadcasts `server-ack-done` [err] to
  *                         "watchers" (seen even when the sender is gone)
  * "/cb-<digits>": dynamic namespaces matched by a callback, same events.
+ *   Both dynamic parents have a middleware refusing auth.deny == true with
+ *   "denied by the parent" and data {"nsp": the child's name}.
  * "/mw": two middlewares in order; the first sets session "mw" to "1", the
- *   second appends "2" (session-get mw gives "12"); same events.
+ *   second appends "2" (session-get mw gives "12"); auth.stop == k makes
+ *   middleware k refuse with "stopped at k" and data {"mw": the session value
+ *   so far}; same events.
  * "/private": refused unless auth.token == "secret", with message "not
  *   authorized" and data {"code":42}.
  * "/async": a middleware that accepts after a timer (asynchronous next).
- * "/custom": emits `auth` like "/". Any other name: "Invalid namespace". */
+ * "/custom": emits `auth` like "/". Any other name: "Invalid namespace".
+ * --own-loop: the server runs on a loop of its own (sio_server_new(NULL) and
+ * sio_server_run()). --max-attachments N, --max-json-depth N: the limits of
+ * received packets. */
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
@@ -63,6 +79,7 @@
 
 typedef struct {
   uv_loop_t loop;
+  uv_loop_t *lp; /* &loop, or the server's own loop (--own-loop) */
   sio_server_t *srv;
   uv_signal_t sigint, sigterm;
   int stopping;
@@ -75,9 +92,11 @@ typedef struct {
   int64_t seq;
   int64_t in, out;
   char last_out[64];
+  char last_out_args[64];
 } sock_data_t;
 
 static int64_t g_seq;
+static int64_t g_mw2_runs; /* runs of the second middleware of "/mw" */
 
 /* ---- helpers ---- */
 
@@ -130,12 +149,15 @@ static const char *str_arg(const sio_argv_t *av, size_t i) {
 
 static void on_any_out(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
                        void *arg) {
-  (void)av;
   (void)arg;
   sock_data_t *d = sio_socket_get_data(sock);
   if (!d) return;
   d->out++;
   snprintf(d->last_out, sizeof(d->last_out), "%s", ev);
+  sio_buf_t raw;
+  sio_argv_raw_all(av, &raw);
+  snprintf(d->last_out_args, sizeof(d->last_out_args), "%.*s", (int)raw.len,
+           (const char *)raw.base);
 }
 
 static void on_any_in(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
@@ -209,6 +231,8 @@ static void on_join(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
     sio_socket_join(sock, str_arg(av, 0));
   else if (strcmp(ev, "leave") == 0)
     sio_socket_leave(sock, str_arg(av, 0));
+  else if (strcmp(ev, "leave-all") == 0)
+    sio_socket_leave_all(sock);
   ack_json(ack, rooms_of(sock));
 }
 
@@ -235,6 +259,12 @@ static void on_to_room(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
     first = 1;
   } else if (strcmp(ev, "broadcast-all") == 0) {
     b = sio_namespace_broadcast(sio_socket_namespace(sock));
+    event = str_arg(av, 0);
+    first = 1;
+  } else if (strcmp(ev, "parent-broadcast") == 0) {
+    /* On the dynamic parent: every child namespace of it. */
+    sio_namespace_t *parent = sio_namespace_parent(sio_socket_namespace(sock));
+    b = sio_namespace_broadcast(parent ? parent : sio_socket_namespace(sock));
     event = str_arg(av, 0);
     first = 1;
   } else if (strcmp(ev, "to-rooms") == 0) {
@@ -380,8 +410,10 @@ static void on_server_ops(sio_socket_t *sock, const char *ev, const sio_argv_t *
     n = sio_broadcast_sockets_leave(b, str_arg(av, 1));
   } else {
     /* Answer first: the sender may be among the disconnected. */
+    int close = 0;
+    sio_argv_bool(av, 1, &close);
     ack_json(ack, json_string("ok"));
-    sio_broadcast_disconnect_sockets(b, 0);
+    sio_broadcast_disconnect_sockets(b, close);
     return;
   }
   ack_json(ack, json_integer(n));
@@ -450,6 +482,47 @@ static void on_thread_emit(sio_socket_t *sock, const char *ev, const sio_argv_t 
     free(job);
 }
 
+/* "typed": each argument read through the typed accessors. */
+static json_t *typed_args(const sio_argv_t *av) {
+  static const char *names[] = {"none", "string", "number", "bool",
+                                "null", "object", "array",  "binary"};
+  json_t *r = json_array();
+  for (size_t i = 0; i < sio_argv_count(av); i++) {
+    sio_arg_type_t t = sio_argv_type(av, i);
+    json_t *o = json_pack("{s:s}", "t", names[t]);
+    size_t len = 0;
+    const char *str = sio_argv_string(av, i, &len);
+    if (str) json_object_set_new(o, "s", json_stringn(str, len));
+    int64_t i64;
+    int rc = sio_argv_int64(av, i, &i64);
+    double d;
+    int b;
+    if (t == SIO_ARG_NUMBER) {
+      json_object_set_new(o, "i", rc ? json_string(sio_err_name(rc)) : json_integer(i64));
+      if (sio_argv_double(av, i, &d) == 0) json_object_set_new(o, "d", json_real(d));
+    }
+    if (sio_argv_bool(av, i, &b) == 0) json_object_set_new(o, "b", json_boolean(b));
+    sio_buf_t buf;
+    if (sio_argv_binary(av, i, &buf) == 0) {
+      json_t *bytes = json_array();
+      for (size_t k = 0; k < buf.len; k++)
+        json_array_append_new(bytes, json_integer(buf.base[k]));
+      json_object_set_new(o, "bytes", bytes);
+    }
+    if ((t == SIO_ARG_OBJECT || t == SIO_ARG_ARRAY) && sio_argv_raw(av, i, &buf) == 0) {
+      json_object_set_new(o, "raw", json_stringn((const char *)buf.base, buf.len));
+      json_t *dom = sio_argv_json(av, i); /* the jansson value on demand */
+      json_object_set_new(
+          o, "size",
+          json_integer((json_int_t)(json_is_object(dom) ? json_object_size(dom)
+                                                        : json_array_size(dom))));
+      json_decref(dom);
+    }
+    json_array_append_new(r, o);
+  }
+  return r;
+}
+
 static void on_misc(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
                     sio_ack_t *ack, void *arg) {
   (void)arg;
@@ -478,10 +551,14 @@ static void on_misc(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
                             (json_int_t)sio_socket_issued(sock)));
   } else if (strcmp(ev, "whoami") == 0) {
     sock_data_t *d = sio_socket_get_data(sock);
-    ack_json(ack, d ? json_pack("{s:I,s:I,s:I,s:s}", "seq", (json_int_t)d->seq, "in",
+    ack_json(ack, d ? json_pack("{s:I,s:I,s:I,s:s,s:s}", "seq", (json_int_t)d->seq, "in",
                                 (json_int_t)d->in, "out", (json_int_t)d->out, "last_out",
-                                d->last_out)
+                                d->last_out, "last_out_args", d->last_out_args)
                     : json_null());
+  } else if (strcmp(ev, "mw-runs") == 0) {
+    ack_json(ack, json_integer(g_mw2_runs));
+  } else if (strcmp(ev, "typed") == 0) {
+    ack_json(ack, typed_args(av));
   } else if (strcmp(ev, "stats") == 0) {
     const sio__server_stats_t *st = sio__server_stats(sio_socket_server(sock));
     ack_json(ack,
@@ -519,13 +596,14 @@ static void on_disconnect(sio_socket_t *sock, const char *reason, void *arg) {
 }
 
 static void setup_main(sio_namespace_t *nsp) {
-  static const char *joins[] = {"join", "leave", "rooms"};
-  static const char *bcasts[] = {"to-room",   "to-room-except", "to-rooms",
-                                 "broadcast", "broadcast-all",  "volatile"};
+  static const char *joins[] = {"join", "leave", "leave-all", "rooms"};
+  static const char *bcasts[] = {"to-room",         "to-room-except", "to-rooms",
+                                 "broadcast",       "broadcast-all",  "volatile",
+                                 "parent-broadcast"};
   static const char *ops[] = {"fetch", "sockets-join", "sockets-leave",
                               "disconnect-sockets"};
-  static const char *misc[] = {"disconnect-me", "session-set", "session-get",
-                               "handshake",     "stats",       "whoami"};
+  static const char *misc[] = {"disconnect-me", "session-set", "session-get", "handshake",
+                               "stats",         "whoami",      "mw-runs",     "typed"};
   sio_namespace_on_connection(nsp, on_connection, NULL);
   sio_namespace_on_any(nsp, on_any_in, NULL);
   sio_namespace_on(nsp, "echo", on_echo, NULL);
@@ -559,21 +637,69 @@ static void private_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
   json_decref(auth);
 }
 
-/* "/mw": the second middleware sees what the first one did. */
+/* auth.stop of the socket (0 if absent). */
+static int64_t auth_stop(sio_socket_t *sock) {
+  json_t *auth = sio_socket_auth_json(sock);
+  int64_t v = json_integer_value(json_object_get(auth, "stop"));
+  json_decref(auth);
+  return v;
+}
+
+/* Refuses with "stopped at <k>" and data {"mw": the session value so far}. */
+static void mw_refuse(sio_socket_t *sock, sio_next_t *next, int k) {
+  size_t len = 0;
+  const char *v = sio_socket_session_get(sock, "mw", &len);
+  json_t *data = json_pack("{s:s%}", "mw", v ? v : "", v ? len : (size_t)0);
+  char *text = json_dumps(data, JSON_COMPACT);
+  char msg[32];
+  snprintf(msg, sizeof(msg), "stopped at %d", k);
+  sio_next(next, msg, text);
+  free(text);
+  json_decref(data);
+}
+
+/* "/mw": the second middleware sees what the first one did; auth.stop k
+ * makes middleware k refuse (the second one never runs after the first
+ * refused: g_mw2_runs counts its runs). */
 static void mw_first(sio_socket_t *sock, sio_next_t *next, void *arg) {
   (void)arg;
   sio_socket_session_set(sock, "mw", "1", 1);
-  sio_next(next, NULL, NULL);
+  if (auth_stop(sock) == 1)
+    mw_refuse(sock, next, 1);
+  else
+    sio_next(next, NULL, NULL);
 }
 
 static void mw_second(sio_socket_t *sock, sio_next_t *next, void *arg) {
   (void)arg;
+  g_mw2_runs++;
   size_t len = 0;
   const char *v = sio_socket_session_get(sock, "mw", &len);
   char buf[8];
   int n = snprintf(buf, sizeof(buf), "%.*s2", v ? (int)len : 0, v ? v : "");
   sio_socket_session_set(sock, "mw", buf, (size_t)n);
-  sio_next(next, NULL, NULL);
+  if (auth_stop(sock) == 2)
+    mw_refuse(sock, next, 2);
+  else
+    sio_next(next, NULL, NULL);
+}
+
+/* The dynamic parents' middleware: auth.deny refuses, naming the child. */
+static void parent_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
+  (void)arg;
+  json_t *auth = sio_socket_auth_json(sock);
+  int deny = json_is_true(json_object_get(auth, "deny"));
+  json_decref(auth);
+  if (!deny) {
+    sio_next(next, NULL, NULL);
+    return;
+  }
+  json_t *data =
+      json_pack("{s:s}", "nsp", sio_namespace_name(sio_socket_namespace(sock)));
+  char *text = json_dumps(data, JSON_COMPACT);
+  sio_next(next, "denied by the parent", text);
+  free(text);
+  json_decref(data);
 }
 
 /* "/cb-<digits>" */
@@ -606,7 +732,7 @@ static void async_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
   (void)arg;
   async_mw_t *m = calloc(1, sizeof(*m));
   m->next = next;
-  uv_timer_init(&app.loop, &m->t);
+  uv_timer_init(app.lp, &m->t);
   m->t.data = m;
   uv_timer_start(&m->t, async_mw_fire, 20, 0);
 }
@@ -688,7 +814,8 @@ static void on_signal(uv_signal_t *h, int signum) {
 }
 
 int main(int argc, char **argv) {
-  int port = 0;
+  int port = 0, own_loop = 0;
+  long max_attachments = -1, max_depth = -1;
   uint32_t ping_interval = 25000, ping_timeout = 20000, connect_timeout = 45000;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
@@ -699,33 +826,47 @@ int main(int argc, char **argv) {
       ping_timeout = (uint32_t)atoi(argv[++i]);
     else if (strcmp(argv[i], "--connect-timeout") == 0 && i + 1 < argc)
       connect_timeout = (uint32_t)atoi(argv[++i]);
+    else if (strcmp(argv[i], "--own-loop") == 0)
+      own_loop = 1;
+    else if (strcmp(argv[i], "--max-attachments") == 0 && i + 1 < argc)
+      max_attachments = atol(argv[++i]);
+    else if (strcmp(argv[i], "--max-json-depth") == 0 && i + 1 < argc)
+      max_depth = atol(argv[++i]);
     else if (hostile_parse(argc, argv, &i)) /* hostile-load block */
       continue;
     else {
       fprintf(
           stderr,
           "usage: sio_test_server [--port N] [--ping-interval MS] [--ping-timeout MS] "
-          "[--connect-timeout MS]\n");
+          "[--connect-timeout MS] [--own-loop] [--max-attachments N] "
+          "[--max-json-depth N]\n");
       return 2;
     }
   }
   signal(SIGPIPE, SIG_IGN);
-  if (uv_loop_init(&app.loop)) return 1;
+  if (!own_loop && uv_loop_init(&app.loop)) return 1;
   sio_server_opts_t *o = sio_server_opts_new();
   sio_http_opts_set_cors_origins(sio_server_opts_http(o), "*");
   sio_eio_opts_set_ping_interval(sio_server_opts_eio(o), ping_interval);
   sio_eio_opts_set_ping_timeout(sio_server_opts_eio(o), ping_timeout);
   sio_server_opts_set_connect_timeout(o, connect_timeout);
+  if (max_attachments >= 0)
+    sio_server_opts_set_max_attachments(o, (uint32_t)max_attachments);
+  if (max_depth >= 0) sio_server_opts_set_max_json_depth(o, (uint32_t)max_depth);
   hostile_apply(o); /* hostile-load block */
-  int rc = sio_server_new(&app.loop, o, &app.srv);
+  /* --own-loop: the server makes and runs its loop (sio_server_run). */
+  int rc = sio_server_new(own_loop ? NULL : &app.loop, o, &app.srv);
   sio_server_opts_free(o);
+  if (rc == 0) app.lp = sio_server_loop(app.srv);
   if (rc == 0) rc = sio_server_listen(app.srv, "127.0.0.1", port);
   if (rc) {
     fprintf(stderr, "sio_test_server: %s\n", sio_strerror(rc));
     return 1;
   }
   setup_main(sio_server_of(app.srv, "/"));
-  setup_main(sio_server_of_pattern(app.srv, "/dyn-*"));
+  sio_namespace_t *dyn = sio_server_of_pattern(app.srv, "/dyn-*");
+  sio_namespace_use(dyn, parent_mw, NULL);
+  setup_main(dyn);
   sio_namespace_t *priv = sio_server_of(app.srv, "/private");
   sio_namespace_use(priv, private_mw, NULL);
   setup_main(priv);
@@ -734,21 +875,27 @@ int main(int argc, char **argv) {
   setup_main(async);
   sio_namespace_on_connection(sio_server_of(app.srv, "/custom"), on_connection, NULL);
   sio_namespace_on_disconnect(sio_server_of(app.srv, "/custom"), on_disconnect, NULL);
-  setup_main(sio_server_of_dynamic(app.srv, match_cb, NULL));
+  sio_namespace_t *cbp = sio_server_of_dynamic(app.srv, match_cb, NULL);
+  sio_namespace_use(cbp, parent_mw, NULL);
+  setup_main(cbp);
   sio_namespace_t *mw = sio_server_of(app.srv, "/mw");
   sio_namespace_use(mw, mw_first, NULL);
   sio_namespace_use(mw, mw_second, NULL);
   setup_main(mw);
   sio_namespace_on(sio_server_of(app.srv, "/"), "counts", on_counts, NULL); /* hostile */
 
-  uv_signal_init(&app.loop, &app.sigint);
-  uv_signal_init(&app.loop, &app.sigterm);
+  uv_signal_init(app.lp, &app.sigint);
+  uv_signal_init(app.lp, &app.sigterm);
   uv_signal_start(&app.sigint, on_signal, SIGINT);
   uv_signal_start(&app.sigterm, on_signal, SIGTERM);
   printf("listening on 127.0.0.1:%d\n", sio_server_port(app.srv));
   fflush(stdout);
-  uv_run(&app.loop, UV_RUN_DEFAULT);
-  rc = uv_loop_close(&app.loop);
+  if (own_loop) {
+    rc = sio_server_run(app.srv); /* 0: closed, and its loop closed */
+  } else {
+    uv_run(&app.loop, UV_RUN_DEFAULT);
+    rc = uv_loop_close(&app.loop);
+  }
   if (rc) {
     fprintf(stderr, "sio_test_server: loop not closed cleanly: %s\n", uv_strerror(rc));
     return 1;

@@ -2,8 +2,10 @@
  * idempotent and leaves no handle behind (uv_loop_close() == 0), also with a
  * live session (its socket gets "server shutting down") and when attached to
  * an HTTP server; the thread-safe post runs every accepted function in order
- * and refuses new ones once closing. A blocking HTTP client in a thread plays
- * the Engine.IO polling client. */
+ * and refuses new ones once closing; a server on a loop of its own runs with
+ * sio_server_run() (uv_stop hands control back, the close frees the loop);
+ * the options' defaults are the reference's. A blocking HTTP client in a
+ * thread plays the Engine.IO polling client. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -269,6 +271,68 @@ static void test_close_with_live_session(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* ---- a server on a loop of its own ---- */
+
+static void stop_loop(sio_server_t *s, void *arg) {
+  (void)arg;
+  uv_stop(sio_server_loop(s));
+}
+
+static void test_own_loop(void **state) {
+  (void)state;
+  ctx_t c = {0};
+  assert_int_equal(sio_server_new(NULL, NULL, &c.srv), 0);
+  assert_non_null(sio_server_loop(c.srv));
+  assert_int_equal(sio_server_listen(c.srv, "127.0.0.1", 0), 0);
+  c.port = sio_server_port(c.srv);
+  sio_namespace_t *nsp = sio_server_of(c.srv, "/");
+  sio_namespace_on_connection(nsp, on_conn, &c);
+  sio_namespace_on_disconnect(nsp, on_disc, &c);
+  /* uv_stop() hands control back with the server still alive. */
+  assert_int_equal(sio_server_post(c.srv, stop_loop, NULL), 0);
+  assert_int_equal(sio_server_run(c.srv), 1);
+  assert_int_equal(c.closed, 0);
+  /* A polling client in a thread connects, then posts the close. */
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, client, &c), 0);
+  assert_int_equal(sio_server_run(c.srv), 0); /* closed, freed, loop freed */
+  pthread_join(th, NULL);
+  assert_int_equal(c.connections, 1);
+  assert_non_null(strstr(c.body, "42[\"hello\"]"));
+  assert_string_equal(c.reason, "server shutting down");
+  assert_int_equal(c.closed, 1);
+}
+
+static void test_run_needs_own_loop(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  sio_server_t *s;
+  assert_int_equal(sio_server_new(&loop, NULL, &s), 0);
+  assert_int_equal(sio_server_run(s), SIO_EINVAL);
+  ctx_t c = {0};
+  sio_server_close(s, on_closed, &c);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(c.closed, 1);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  /* An own-loop server closed before it ever ran: the run finishes it. */
+  assert_int_equal(sio_server_new(NULL, NULL, &s), 0);
+  sio_server_close(s, on_closed, &c);
+  assert_int_equal(sio_server_run(s), 0);
+  assert_int_equal(c.closed, 2);
+}
+
+static void test_default_options(void **state) {
+  (void)state;
+  sio_server_opts_t *o = sio_server_opts_new();
+  assert_non_null(o);
+  assert_int_equal(o->connect_timeout, 45000); /* the reference's connectTimeout */
+  assert_int_equal(o->max_attachments, 10);
+  assert_int_equal(o->max_depth, 32);
+  assert_string_equal(o->path, "/socket.io/");
+  sio_server_opts_free(o);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_listen_close),
@@ -276,6 +340,9 @@ int main(void) {
       cmocka_unit_test(test_post_from_thread),
       cmocka_unit_test(test_post_after_close),
       cmocka_unit_test(test_close_with_live_session),
+      cmocka_unit_test(test_own_loop),
+      cmocka_unit_test(test_run_needs_own_loop),
+      cmocka_unit_test(test_default_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,14 +27,19 @@ typedef struct {
 } app_t;
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: conformance_server [--port N]\n"
-          "\n"
-          "Serves the protocol test-suites on 127.0.0.1:N (default 3000; 0 picks a\n"
-          "free port). Prints \"listening on 127.0.0.1:PORT\" once it listens.\n"
-          "  /engine.io/  Engine.IO v4 echo: every message is sent back as it came\n"
-          "               (pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1000000)\n"
-          "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n");
+  fprintf(
+      f,
+      "usage: conformance_server [--port N]\n"
+      "\n"
+      "Serves the protocol test-suites on 127.0.0.1:N (default 3000; 0 picks a\n"
+      "free port). Prints \"listening on 127.0.0.1:PORT\" once it listens.\n"
+      "  /engine.io/  Engine.IO v4 echo: every message is sent back as it came\n"
+      "               (pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1000000)\n"
+      "  /socket.io/  Socket.IO v5 with the same settings and a connect timeout of\n"
+      "               1000 ms: \"/\" and /custom emit `auth` with the CONNECT payload;\n"
+      "               \"/\" answers `message` with `message-back` and acknowledges\n"
+      "               `message-with-ack`; other namespaces: \"Invalid namespace\"\n"
+      "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n");
 }
 
 /* ---- Engine.IO echo ---- */
