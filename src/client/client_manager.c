@@ -32,20 +32,11 @@ int sio__cm_send(sio_client_t *c, const sio__packet_out_t *out) {
 
 /* ---- reconnection ---- */
 
-/* socket.io-client's Backoff: min * 2^attempt, +- randomization, capped. */
+/* The delay before the next attempt (client_opts.c), with a fresh u. */
 static uint64_t backoff_ms(sio_client_t *c) {
-  double ms = c->o.delay;
-  for (uint32_t i = 1; i < c->attempts && ms < c->o.delay_max; i++) ms *= 2;
-  if (c->o.randomization > 0) {
-    uint32_t r = 0;
-    sio__rand_bytes((uint8_t *)&r, sizeof(r));
-    double u = (double)r / 4294967296.0;
-    double dev = u * c->o.randomization * ms;
-    ms = (r & 1) ? ms + dev : ms - dev;
-  }
-  if (ms > c->o.delay_max) ms = c->o.delay_max;
-  if (ms < 0) ms = 0;
-  return (uint64_t)ms;
+  uint32_t r = 0;
+  sio__rand_bytes((uint8_t *)&r, sizeof(r));
+  return sio__client_backoff(&c->o, c->attempts, (double)r / 4294967296.0);
 }
 
 static int anyone_wants(sio_client_t *c) {

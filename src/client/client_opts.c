@@ -1,4 +1,5 @@
 /* Client options: defaults of socket.io-client 4.8 (PROTOCOL.md 1.12). */
+#include <math.h>
 #include <string.h>
 
 #include "client/client_opts.h"
@@ -99,4 +100,16 @@ void sio_client_opts_set_timeout(sio_client_opts_t *o, uint32_t ms) {
 }
 void sio_client_opts_set_max_buffered(sio_client_opts_t *o, uint32_t n) {
   if (o) o->max_buffered = n;
+}
+
+uint64_t sio__client_backoff(const sio_client_opts_t *o, uint32_t attempt, double u) {
+  /* In doubles, as the reference: past about 2^62 the cap decides anyway. */
+  double ms =
+      ldexp((double)o->delay, attempt > 1 ? (int)(attempt < 64 ? attempt - 1 : 63) : 0);
+  if (o->randomization > 0) {
+    double dev = floor(u * o->randomization * ms);
+    ms = ((long long)floor(u * 10) & 1) == 0 ? ms - dev : ms + dev;
+  }
+  if (ms > o->delay_max) ms = o->delay_max;
+  return ms < 0 ? 0 : (uint64_t)ms;
 }

@@ -18,4 +18,11 @@ struct sio_client_opts {
   uint32_t max_buffered;
 };
 
+/* The delay before reconnection attempt `attempt` (1, 2, ...), as
+ * socket.io-client's Backoff computes it: delay * 2^(attempt - 1), moved by
+ * a deviation of floor(u * randomization * that) (subtracted when
+ * floor(u * 10) is even, else added), then capped at delay_max. u is a
+ * random number in [0, 1). Pure: the caller draws u. */
+uint64_t sio__client_backoff(const sio_client_opts_t *o, uint32_t attempt, double u);
+
 #endif

@@ -40,6 +40,7 @@ struct sio__eioc {
   sio__timer_t *later;  /* the deferred close notice */
   sio__timer_t *ptimer; /* bounds the wait for 3probe */
   const char *later_reason;
+  int closed_open; /* the graceful close started on an open session */
   uint64_t seq;
 };
 
@@ -497,9 +498,10 @@ static void on_later(sio__timer_t *t, void *arg) {
   (void)t;
   sio__eioc_t *e = arg;
   const char *reason = e->later_reason;
+  int was_open = e->closed_open;
   teardown(e);
   e->busy++;
-  e->cbs.on_close(e, e->arg, 0, 0, reason);
+  e->cbs.on_close(e, e->arg, was_open, 0, reason);
   e->busy--;
   gone(e);
 }
@@ -507,6 +509,7 @@ static void on_later(sio__timer_t *t, void *arg) {
 void sio__eioc_close(sio__eioc_t *e) {
   if (e->state == E_CLOSED || e->later_reason) return;
   e->later_reason = "io client disconnect";
+  e->closed_open = e->state == E_OPEN;
   sio__timer_stop(e->timer);
   sio__wsopen_cancel(e->opening);
   e->opening = NULL;

@@ -1,5 +1,6 @@
-/* Unit tests of the client API without a server: options, URLs, namespace
- * sockets, the offline emit buffer and its bound, ack callbacks that run
+/* Unit tests of the client API without a server: options and their
+ * defaults, the reconnection backoff, URLs, namespace sockets, the offline
+ * emit buffer, its bound and its absence, ack callbacks that run
  * exactly once (timeout, cancel), reconnection events against a refused
  * port, a close that never reconnects and leaves the loop closable, and
  * the simple client's failed connect. */
@@ -38,9 +39,16 @@ static void test_opts(void **state) {
   (void)state;
   sio_client_opts_t *o = sio_client_opts_new();
   assert_non_null(o);
+  /* socket.io-client 4.8's defaults */
+  assert_int_equal(o->mode, SIO_TRANSPORT_POLLING_UPGRADE);
   assert_int_equal(o->delay, 1000);
   assert_int_equal(o->delay_max, 5000);
+  assert_true(o->randomization == 0.5);
+  assert_int_equal(o->attempts, 0); /* unlimited */
   assert_int_equal(o->reconnection, 1);
+  assert_int_equal(o->timeout, 20000);
+  assert_int_equal(o->max_buffered, 1000);
+  assert_null(o->path); /* "/socket.io/" */
   assert_int_equal(sio_client_opts_set_path(o, "/x"), 0);
   assert_string_equal(o->path, "/x/");
   assert_int_equal(sio_client_opts_set_path(o, "x"), SIO_EINVAL);
@@ -72,6 +80,43 @@ static void test_urls(void **state) {
   }
   uv_run(&loop, UV_RUN_DEFAULT);
   assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+/* The reconnection delays, computed as socket.io-client's Backoff does
+ * (exact values for chosen random draws u, then bounds for many draws). */
+static void test_backoff(void **state) {
+  (void)state;
+  sio_client_opts_t *o = sio_client_opts_new();
+  /* defaults: 1 s doubling, +-50 %, capped at 5 s */
+  assert_int_equal(sio__client_backoff(o, 1, 0.0), 1000);
+  assert_int_equal(sio__client_backoff(o, 1, 0.875),
+                   1000 - 437); /* floor(8.75) even: - */
+  assert_int_equal(sio__client_backoff(o, 1, 0.96875),
+                   1000 + 484); /* floor(9.69) odd: + */
+  assert_int_equal(sio__client_backoff(o, 2, 0.125), 2000 + 125);
+  assert_int_equal(sio__client_backoff(o, 3, 0.25), 4000 - 500);
+  assert_int_equal(sio__client_backoff(o, 3, 0.75), 5000); /* 5500, capped */
+  assert_int_equal(sio__client_backoff(o, 40, 0.875), 5000);
+  assert_int_equal(sio__client_backoff(o, UINT32_MAX, 0.875), 5000);
+  for (uint32_t a = 1; a <= 100; a++) {
+    for (int k = 0; k < 64; k++) {
+      double u = k / 64.0;
+      uint64_t ms = sio__client_backoff(o, a, u);
+      double base = a < 20 ? 1000.0 * (double)(1u << (a - 1)) : 1e12;
+      assert_true(ms <= 5000);
+      assert_true((double)ms >= (base * 0.5 < 5000 ? base * 0.5 : 5000) - 1);
+      if (a == 1) assert_true(ms >= 500 && ms <= 1500);
+    }
+  }
+  /* no randomization: exactly exponential */
+  sio_client_opts_set_randomization(o, 0);
+  uint64_t want[] = {1000, 2000, 4000, 5000, 5000};
+  for (uint32_t a = 1; a <= 5; a++)
+    assert_int_equal(sio__client_backoff(o, a, 0.99), want[a - 1]);
+  sio_client_opts_set_reconnection_delay(o, 100, 250);
+  assert_int_equal(sio__client_backoff(o, 1, 0.5), 100);
+  assert_int_equal(sio__client_backoff(o, 3, 0.5), 250);
+  sio_client_opts_free(o);
 }
 
 typedef struct {
@@ -148,6 +193,33 @@ static void test_sockets_and_buffer(void **state) {
   uv_run(&loop, UV_RUN_DEFAULT);
   assert_int_equal(k.closed, 1);
   assert_int_equal(k.acks, 1);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+/* Buffering off (max 0): emits while not connected fail at once, and an
+ * emit with an ack that failed never runs its callback. */
+static void test_no_buffer(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  char url[64];
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d", dead_port());
+  sio_client_opts_t *o = sio_client_opts_new();
+  sio_client_opts_set_max_buffered(o, 0);
+  sio_client_opts_set_reconnection(o, 0);
+  sio_client_t *c;
+  assert_int_equal(sio_client_new(&loop, url, o, &c), 0);
+  sio_client_opts_free(o);
+  sio_client_socket_t *s = sio_client_socket(c, "/");
+  assert_int_equal(sio_client_socket_connect(s), 0);
+  counts_t k = {0};
+  assert_int_equal(sio_client_socket_emit(s, "x", NULL), SIO_ENOTCONN);
+  assert_int_equal(sio_client_socket_emit_with_ack(s, "x", NULL, 10, on_ack, &k),
+                   SIO_ENOTCONN);
+  sio_client_close(c, on_closed, &k);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(k.acks, 0);
+  assert_int_equal(k.closed, 1);
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
@@ -234,7 +306,9 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_opts),
       cmocka_unit_test(test_urls),
+      cmocka_unit_test(test_backoff),
       cmocka_unit_test(test_sockets_and_buffer),
+      cmocka_unit_test(test_no_buffer),
       cmocka_unit_test(test_ack_timeout_offline),
       cmocka_unit_test(test_reconnect_attempts_then_give_up),
       cmocka_unit_test(test_simple_offline),
