@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# `make install` as a user gets it: installs the build into a scratch prefix,
+# checks headers, shared and static libraries and pkg-config files are there,
+# then builds programs against the installed copy only (pkg-config, shared and
+# static) and runs them: a Socket.IO server that listens and closes, the
+# README's minimal example, and a Redis adapter user.
+# Usage: install.sh BIN_DIR SOURCE_DIR
+set -euo pipefail
+bin=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+prefix=$tmp/prefix
+
+cmake --install "$bin" --prefix "$prefix" >/dev/null
+libdir=$(find "$prefix" -name libsio.pc -printf '%h\n' | head -1)
+libdir=${libdir%/pkgconfig}
+for f in include/sio/common.h include/sio/http.h include/sio/eio.h include/sio/server.h \
+         include/sio/client.h include/sio/adapter.h include/sio/redis.h; do
+  [[ -f $prefix/$f ]] || { echo "missing $f"; exit 1; }
+done
+for f in libsio.so libsio.a libsio-redis.so libsio-redis.a pkgconfig/libsio.pc pkgconfig/libsio-redis.pc; do
+  [[ -e $libdir/$f ]] || { echo "missing $libdir/$f"; exit 1; }
+done
+
+# Only the public sio_ names leave the shared libraries.
+bad=$(nm -D --defined-only "$libdir/libsio.so" "$libdir/libsio-redis.so" |
+      awk 'NF==3 && $2 ~ /[TDBR]/ && $3 !~ /^sio_/ && $3 !~ /^_(init|fini|edata|end|_bss_start)$/ {print $3}')
+[[ -z $bad ]] || { echo "exported non-sio_ symbols: $bad"; exit 1; }
+
+# The sanitizer build's libraries need the sanitizer runtime in programs too.
+extra=()
+grep -q '^SIO_SANITIZE:BOOL=ON' "$bin/CMakeCache.txt" && extra=(-fsanitize=address,undefined)
+
+export PKG_CONFIG_PATH=$libdir/pkgconfig
+cat > "$tmp/listen.c" <<'C'
+#include <sio/server.h>
+#include <stdio.h>
+static int closed;
+static void on_closed(sio_server_t *s, void *arg) { (void)s; (void)arg; closed = 1; }
+int main(void) {
+  uv_loop_t loop;
+  sio_server_t *io;
+  if (uv_loop_init(&loop) != 0 || sio_server_new(&loop, NULL, &io) != 0) return 1;
+  int rc = sio_server_listen(io, "127.0.0.1", 0);
+  if (rc != 0) { fprintf(stderr, "listen: %s\n", sio_strerror(rc)); return 1; }
+  sio_server_close(io, on_closed, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  if (!closed || uv_loop_close(&loop) != 0) return 1;
+  puts("listen-ok");
+  return 0;
+}
+C
+cat > "$tmp/redis.c" <<'C'
+#include <sio/redis.h>
+#include <stdio.h>
+int main(void) {
+  sio_redis_opts_t *o = sio_redis_opts_new();
+  if (!o || sio_redis_opts_set_url(o, "redis://127.0.0.1:1/0") != 0) return 1;
+  if (sio_redis_opts_set_url(o, "ftp://nope") == 0) return 1;
+  sio_redis_opts_free(o);
+  puts("redis-ok");
+  return 0;
+}
+C
+cc=${CC:-cc}
+flags=(-Wall -Wextra -Wno-unused-parameter -Werror "${extra[@]}")
+# shellcheck disable=SC2046
+$cc "${flags[@]}" "$tmp/listen.c" -o "$tmp/listen" $(pkg-config --cflags --libs libsio)
+$cc "${flags[@]}" "$src/examples/minimal/main.c" -o "$tmp/minimal" $(pkg-config --cflags --libs libsio)
+$cc "${flags[@]}" "$tmp/redis.c" -o "$tmp/redis" $(pkg-config --cflags --libs libsio-redis)
+static_libs=$(pkg-config --static --libs libsio | sed -E 's/(^| )-lsio( |$)/ /')
+$cc "${flags[@]}" $(pkg-config --cflags libsio) "$tmp/listen.c" -o "$tmp/listen_static" \
+  "$libdir/libsio.a" $static_libs
+
+# The shared programs must load the installed libraries, not the build's.
+export LD_LIBRARY_PATH=$libdir
+ldd "$tmp/listen" | grep -q "$libdir/libsio.so" || { echo "not linked to the installed libsio"; ldd "$tmp/listen"; exit 1; }
+"$tmp/listen"
+"$tmp/redis"
+ldd "$tmp/listen_static" | grep -q libsio.so && { echo "static program uses libsio.so"; exit 1; }
+unset LD_LIBRARY_PATH
+"$tmp/listen_static"
+echo "install: ok ($prefix: headers, libsio and libsio-redis shared + static, pkg-config)"
