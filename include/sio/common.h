@@ -56,9 +56,10 @@ enum sio_errno {
 #undef SIO__ERR_ENUM
 };
 
-/* A human-readable message for an error code. Static string; never NULL. */
+/* A human-readable message for an error code ("success" for 0). Static
+ * string; never NULL. */
 SIO_EXTERN const char *sio_strerror(int err);
-/* The code's name, e.g. "EPROTO". Static string; never NULL. */
+/* The code's name, e.g. "EPROTO" ("OK" for 0). Static string; never NULL. */
 SIO_EXTERN const char *sio_err_name(int err);
 
 /* The one allocator hook. Call before any other libsio function; all four

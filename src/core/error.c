@@ -7,6 +7,7 @@ const char *sio_version(void) {
 }
 
 const char *sio_strerror(int err) {
+  if (err == 0) return "success";
   switch (err) {
 #define SIO__ERR_TEXT(name, value, text)                                                 \
   case SIO_##name:                                                                       \
@@ -20,6 +21,7 @@ const char *sio_strerror(int err) {
 }
 
 const char *sio_err_name(int err) {
+  if (err == 0) return "OK";
   switch (err) {
 #define SIO__ERR_NAME(name, value, text)                                                 \
   case SIO_##name:                                                                       \

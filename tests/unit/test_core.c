@@ -15,6 +15,8 @@ static void test_errors(void **state) {
   assert_string_equal(sio_err_name(SIO_EPROTO), "EPROTO");
   assert_string_equal(sio_strerror(SIO_ETIMEDOUT), "timed out");
   assert_string_equal(sio_err_name(12345), "UNKNOWN");
+  assert_string_equal(sio_strerror(0), "success");
+  assert_string_equal(sio_err_name(0), "OK");
   assert_string_equal(sio_version(), SIO_VERSION_STRING);
 }
 
