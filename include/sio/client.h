@@ -87,15 +87,44 @@ SIO_EXTERN void sio_client_opts_set_timeout(sio_client_opts_t *o, uint32_t ms);
  * emits then fail with SIO_ENOTCONN). Over the bound: SIO_ELIMIT. */
 SIO_EXTERN void sio_client_opts_set_max_buffered(sio_client_opts_t *o, uint32_t n);
 
+/* TLS, for "https://" and "wss://" URLs (ignored for http:// and ws://).
+ * By default the server's certificate is checked against the system's CA
+ * store and the URL's host name (SNI is sent for names, not IP literals); a
+ * failed check (or any handshake failure) is a connect error with
+ * SIO_ETLS, retried like any failed open when reconnection is on.
+ *
+ * Trust anchors instead of the system store: ca_file (a PEM file of one or
+ * more CA certificates) and/or ca_dir (an OpenSSL hashed directory); either
+ * may be NULL, both NULL restores the system store. Paths are copied; the
+ * files are read by sio_client_new (a file that cannot be loaded makes it
+ * fail with SIO_ETLS). 0 or SIO_ENOMEM / SIO_EINVAL. */
+SIO_EXTERN int sio_client_opts_set_tls_ca(sio_client_opts_t *o, const char *ca_file,
+                                          const char *ca_dir);
+/* on 0 disables every certificate check (expired, self-signed, wrong host
+ * name: all accepted). For tests and development only. Default 1. */
+SIO_EXTERN void sio_client_opts_set_tls_verify(sio_client_opts_t *o, int on);
+/* A client certificate (PEM chain) and its private key (PEM, unencrypted),
+ * for servers that ask for one. Paths copied, files read by sio_client_new
+ * (SIO_ETLS if they cannot be loaded or do not match). Both NULL: none.
+ * 0, SIO_EINVAL (only one given) or SIO_ENOMEM. */
+SIO_EXTERN int sio_client_opts_set_tls_cert(sio_client_opts_t *o, const char *cert_file,
+                                            const char *key_file);
+
 /* ======================================================================
  * The manager: one Engine.IO session
  * ====================================================================== */
 
-/* Creates a client for url ("http://host:port", an optional path is
- * ignored: set it with sio_client_opts_set_path) on loop (borrowed; it
- * must outlive the client). Nothing connects until a socket connects.
- * 0 and *out, SIO_EINVAL (bad URL, https), SIO_ENOENT (host not found),
- * SIO_ENOMEM. opts may be NULL. */
+/* Creates a client for url ("http://host:port", "ws://", or with TLS
+ * "https://" / "wss://"; the port defaults to 80, or 443 with TLS; an
+ * optional path is ignored: set it with sio_client_opts_set_path) on loop
+ * (borrowed; it must outlive the client). Nothing connects until a socket
+ * connects. A host name is not looked up here: it is resolved (without
+ * blocking the loop) at every connection, so a reconnection sees a DNS
+ * change; a failed lookup is a connect error SIO_ENOENT (SIO_CLIENT_ERROR /
+ * RECONNECT_ERROR), retried like any. IP literals and "localhost"
+ * (127.0.0.1) need no lookup. 0 and *out, SIO_EINVAL (bad URL or scheme),
+ * SIO_ETLS (a TLS file of the options could not be loaded), SIO_ENOMEM.
+ * opts may be NULL. */
 SIO_EXTERN int sio_client_new(uv_loop_t *loop, const char *url,
                               const sio_client_opts_t *opts, sio_client_t **out);
 

@@ -48,7 +48,8 @@ SIO_EXTERN const char *sio_version(void);
   XX(EILSEQ, -84, "illegal byte sequence")                                               \
   XX(ECLOSED, -4000, "closed")                                                           \
   XX(EINCOMPLETE, -4001, "incomplete input")                                             \
-  XX(ELIMIT, -4002, "limit exceeded")
+  XX(ELIMIT, -4002, "limit exceeded")                                                    \
+  XX(ETLS, -4003, "TLS handshake or certificate verification failed")
 
 enum sio_errno {
 #define SIO__ERR_ENUM(name, value, text) SIO_##name = (value),

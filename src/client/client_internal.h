@@ -9,22 +9,34 @@
 
 #include "core/rbuf.h"
 #include "eio/eio_packet.h"
+#include "io/stream.h"
 #include "sio/client.h"
 #include "ws/ws_conn.h"
 
 /* Largest HTTP response body / WebSocket message the client accepts. */
 #define SIO__CLIENT_MAX_BODY (64u * 1024 * 1024)
 
+struct sio__tls_ctx;
+
 /* Where to connect, and what goes in every request. */
 typedef struct {
   uv_loop_t *loop;
-  char ip[64];
+  char ip[64];     /* an IP literal, or "" when conn_host is a name */
+  char *conn_host; /* NULL, or the name looked up at every connection */
   int port;
-  char *host;    /* Host header value ("host:port") */
-  char *path;    /* "/socket.io/" */
-  char *query;   /* extra "&k=v..." (percent-encoded), may be "" */
-  char *headers; /* extra "Name: value\r\n" lines, may be "" */
+  struct sio__tls_ctx *tls; /* NULL: plain TCP (io/tls.h) */
+  char *tls_host;           /* the URL's host: SNI and certificate check */
+  char *host;               /* Host header value ("host:port") */
+  char *path;               /* "/socket.io/" */
+  char *query;              /* extra "&k=v..." (percent-encoded), may be "" */
+  char *headers;            /* extra "Name: value\r\n" lines, may be "" */
 } sio__target_t;
+
+/* Opens a connection to t (TLS when t->tls): sio__stream_connect's contract;
+ * with TLS, cb's status 0 means the handshake is done, SIO_ETLS that it
+ * failed (target.c). */
+sio__stream_t *sio__target_connect(const sio__target_t *t, sio__stream_connect_cb cb,
+                                   void *arg);
 
 /* ---- one keep-alive HTTP connection, one request at a time ---- */
 typedef struct sio__hc sio__hc_t;

@@ -5,7 +5,6 @@
  * A close by the user (sio_client_close, or the last socket disconnecting)
  * stops the reconnection timer and never schedules a new one: only a lost
  * session does (STYLE.md 4). */
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "core/alloc.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "io/tls.h"
 
 void sio__cm_emit(sio_client_t *c, sio_client_event_t ev, int value, const char *reason) {
   if (c->ev_cb) c->ev_cb(c, ev, value, reason, c->ev_arg);
@@ -206,13 +206,21 @@ void sio__cm_maybe_close(sio_client_t *c) {
 
 static int parse_url(sio_client_t *c, const char *url) {
   const char *p = url;
-  int port = 80;
-  if (strncasecmp(p, "http://", 7) == 0)
+  int port = 80, tls = 0;
+  if (strncasecmp(p, "http://", 7) == 0) {
     p += 7;
-  else if (strncasecmp(p, "ws://", 5) == 0)
+  } else if (strncasecmp(p, "ws://", 5) == 0) {
     p += 5;
-  else if (strstr(p, "://"))
-    return SIO_EINVAL; /* https, wss: no TLS yet */
+  } else if (strncasecmp(p, "https://", 8) == 0) {
+    p += 8;
+    tls = 1;
+  } else if (strncasecmp(p, "wss://", 6) == 0) {
+    p += 6;
+    tls = 1;
+  } else if (strstr(p, "://")) {
+    return SIO_EINVAL; /* an unknown scheme */
+  }
+  if (tls) port = 443;
   char host[256];
   size_t n = 0;
   if (*p == '[') { /* IPv6 literal */
@@ -245,20 +253,26 @@ static int parse_url(sio_client_t *c, const char *url) {
   } else if (strcasecmp(host, "localhost") == 0) {
     snprintf(c->t.ip, sizeof(c->t.ip), "127.0.0.1");
   } else {
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res) return SIO_ENOENT;
-    int r = uv_ip_name(res->ai_addr, c->t.ip, sizeof(c->t.ip));
-    freeaddrinfo(res);
-    if (r) return SIO_ENOENT;
+    /* A name: looked up (uv_getaddrinfo, off the loop) at every connection,
+     * so a reconnection sees a DNS change. */
+    c->t.ip[0] = 0;
+    c->t.conn_host = sio__strdup(host);
+    if (!c->t.conn_host) return SIO_ENOMEM;
   }
   char hosthdr[300];
   int ipv6 = strchr(host, ':') != NULL;
   snprintf(hosthdr, sizeof(hosthdr), "%s%s%s:%d", ipv6 ? "[" : "", host, ipv6 ? "]" : "",
            port);
   c->t.host = sio__strdup(hosthdr);
-  return c->t.host ? 0 : SIO_ENOMEM;
+  if (tls) c->t.tls_host = sio__strdup(host);
+  return c->t.host && (!tls || c->t.tls_host) ? 0 : SIO_ENOMEM;
+}
+
+/* The TLS context of an https/wss client, from the options' files. */
+static int setup_tls(sio_client_t *c, const sio_client_opts_t *o) {
+  if (!c->t.tls_host) return 0;
+  return sio__tls_ctx_new(o->tls_verify, o->tls_ca_file, o->tls_ca_dir, o->tls_cert_file,
+                          o->tls_key_file, &c->t.tls);
 }
 
 static void client_free(sio_client_t *c) {
@@ -272,6 +286,9 @@ static void client_free(sio_client_t *c) {
   sio__timer_free(c->rtimer);
   sio__timer_free(c->close_timer);
   sio__free(c->t.host);
+  sio__free(c->t.tls_host);
+  sio__free(c->t.conn_host);
+  sio__tls_ctx_free(c->t.tls);
   sio__free(c->t.path);
   sio__free(c->t.query);
   sio__free(c->t.headers);
@@ -306,11 +323,12 @@ int sio_client_new(uv_loop_t *loop, const char *url, const sio_client_opts_t *op
   c->t.headers = sio__strndup(
       (const char *)(o->headers.buf ? o->headers.buf->data : (const uint8_t *)""),
       sio__sb_len(&o->headers));
-  sio_client_opts_free(def);
   sio__sio_decoder_init(&c->dec, NULL);
   c->rtimer = sio__timer_new(loop, on_rtimer, c);
   int rc = (!c->t.path || !c->t.query || !c->t.headers || !c->rtimer) ? SIO_ENOMEM : 0;
   if (rc == 0) rc = parse_url(c, url);
+  if (rc == 0) rc = setup_tls(c, o);
+  sio_client_opts_free(def);
   if (rc) {
     client_free(c);
     return rc;

@@ -15,6 +15,7 @@ sio_client_opts_t *sio_client_opts_new(void) {
   o->randomization = 0.5;
   o->timeout = 20000;
   o->max_buffered = 1000;
+  o->tls_verify = 1;
   sio__sb_init(&o->query, 0);
   sio__sb_init(&o->headers, 0);
   return o;
@@ -23,6 +24,10 @@ sio_client_opts_t *sio_client_opts_new(void) {
 void sio_client_opts_free(sio_client_opts_t *o) {
   if (!o) return;
   sio__free(o->path);
+  sio__free(o->tls_ca_file);
+  sio__free(o->tls_ca_dir);
+  sio__free(o->tls_cert_file);
+  sio__free(o->tls_key_file);
   sio__sb_reset(&o->query);
   sio__sb_reset(&o->headers);
   sio__free(o);
@@ -112,4 +117,37 @@ uint64_t sio__client_backoff(const sio_client_opts_t *o, uint32_t attempt, doubl
   }
   if (ms > o->delay_max) ms = o->delay_max;
   return ms < 0 ? 0 : (uint64_t)ms;
+}
+
+/* Replaces two owned strings with copies of a and b (either may be NULL);
+ * nothing changes on SIO_ENOMEM. */
+static int set_pair(char **pa, char **pb, const char *a, const char *b) {
+  char *ca = a ? sio__strdup(a) : NULL;
+  char *cb = b ? sio__strdup(b) : NULL;
+  if ((a && !ca) || (b && !cb)) {
+    sio__free(ca);
+    sio__free(cb);
+    return SIO_ENOMEM;
+  }
+  sio__free(*pa);
+  sio__free(*pb);
+  *pa = ca;
+  *pb = cb;
+  return 0;
+}
+
+int sio_client_opts_set_tls_ca(sio_client_opts_t *o, const char *ca_file,
+                               const char *ca_dir) {
+  if (!o) return SIO_EINVAL;
+  return set_pair(&o->tls_ca_file, &o->tls_ca_dir, ca_file, ca_dir);
+}
+
+void sio_client_opts_set_tls_verify(sio_client_opts_t *o, int on) {
+  if (o) o->tls_verify = on != 0;
+}
+
+int sio_client_opts_set_tls_cert(sio_client_opts_t *o, const char *cert_file,
+                                 const char *key_file) {
+  if (!o || !cert_file != !key_file) return SIO_EINVAL;
+  return set_pair(&o->tls_cert_file, &o->tls_key_file, cert_file, key_file);
 }

@@ -16,6 +16,9 @@ struct sio_client_opts {
   double randomization;
   uint32_t timeout;
   uint32_t max_buffered;
+  int tls_verify;                     /* default 1 */
+  char *tls_ca_file, *tls_ca_dir;     /* NULL: the system store */
+  char *tls_cert_file, *tls_key_file; /* NULL: no client certificate */
 };
 
 /* The delay before reconnection attempt `attempt` (1, 2, ...), as

@@ -171,7 +171,7 @@ static void on_connect(sio__stream_t *s, void *arg, int status) {
 }
 
 static void start_connect(sio__hc_t *hc) {
-  hc->st = sio__stream_connect(hc->t->loop, hc->t->ip, hc->t->port, on_connect, hc);
+  hc->st = sio__target_connect(hc->t, on_connect, hc);
   if (!hc->st) {
     finish(hc, SIO_ECONNRESET);
     return;
@@ -220,7 +220,7 @@ int sio__hc_request(sio__hc_t *hc, const char *method, const char *target,
   } else {
     drop_stream(hc);
     hc->reused = 0;
-    hc->st = sio__stream_connect(hc->t->loop, hc->t->ip, hc->t->port, on_connect, hc);
+    hc->st = sio__target_connect(hc->t, on_connect, hc);
     if (!hc->st) {
       sio__rbuf_unref(hc->req);
       hc->req = NULL;

@@ -182,7 +182,7 @@ sio__wsopen_t *sio__wsopen_start(const sio__target_t *t, const char *target,
     sio__free(o);
     return NULL;
   }
-  o->st = sio__stream_connect(t->loop, t->ip, t->port, on_connect, o);
+  o->st = sio__target_connect(t, on_connect, o);
   if (!o->st) {
     sio__rbuf_unref(req);
     sio__free(o);

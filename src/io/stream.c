@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "io/stream_impl.h"
 #include "io/timer_impl.h"
+#include "io/tls.h"
 #include "sio/common.h"
 
 #define DEFAULT_MAX_QUEUE (4u * 1024 * 1024)
@@ -118,6 +119,98 @@ sio__stream_t *sio__stream_connect(uv_loop_t *loop, const char *ip, int port,
   return s;
 }
 
+/* A name lookup in flight for a connecting stream. s is NULL once the
+ * stream closed: the lookup then only frees itself. */
+typedef struct sio__resolve {
+  uv_getaddrinfo_t req;
+  sio__stream_t *s;
+  int port;
+  sio__stream_connect_cb cb;
+  void *arg;
+} resolve_req_t;
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
+  resolve_req_t *r = (resolve_req_t *)req;
+  sio__stream_t *s = r->s;
+  sio__stream_connect_cb cb = r->cb;
+  void *arg = r->arg;
+  int port = r->port;
+  sio__free(r);
+  if (!s) {
+    uv_freeaddrinfo(res);
+    return;
+  }
+  s->resolving = NULL;
+  struct sockaddr_storage ss;
+  memset(&ss, 0, sizeof(ss));
+  int ok = 0;
+  for (struct addrinfo *ai = status == 0 ? res : NULL; ai && !ok; ai = ai->ai_next) {
+    if (ai->ai_family == AF_INET) {
+      memcpy(&ss, ai->ai_addr, sizeof(struct sockaddr_in));
+      ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+      ok = 1;
+    } else if (ai->ai_family == AF_INET6) {
+      memcpy(&ss, ai->ai_addr, sizeof(struct sockaddr_in6));
+      ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+      ok = 1;
+    }
+  }
+  uv_freeaddrinfo(res);
+  if (!ok) {
+    SIO_LOGW("stream: name lookup failed: %s",
+             status ? uv_strerror(status) : "no address");
+    cb(s, arg, SIO_ENOENT);
+    return;
+  }
+  connect_req_t *cr = sio__malloc(sizeof(*cr));
+  if (!cr) {
+    cb(s, arg, SIO_ENOMEM);
+    return;
+  }
+  cr->cb = cb;
+  cr->arg = arg;
+  int rc = uv_tcp_connect(&cr->req, &s->tcp, (const struct sockaddr *)&ss, on_connect);
+  if (rc != 0) {
+    sio__free(cr);
+    cb(s, arg, rc);
+  }
+}
+
+static int is_ip_literal(const char *host) {
+  struct sockaddr_in a4;
+  struct sockaddr_in6 a6;
+  return uv_ip4_addr(host, 0, &a4) == 0 || uv_ip6_addr(host, 0, &a6) == 0;
+}
+
+sio__stream_t *sio__stream_connect_host(uv_loop_t *loop, const char *host, int port,
+                                        sio__stream_connect_cb cb, void *arg) {
+  if (!host || port < 0 || port > 65535) return NULL;
+  if (is_ip_literal(host)) return sio__stream_connect(loop, host, port, cb, arg);
+  resolve_req_t *r = sio__malloc(sizeof(*r));
+  sio__io_t *io = r ? sio__io_acquire(loop) : NULL;
+  sio__stream_t *s = io ? stream_new(io) : NULL;
+  if (!s) {
+    sio__io_release(io);
+    sio__free(r);
+    return NULL;
+  }
+  r->s = s;
+  r->port = port;
+  r->cb = cb;
+  r->arg = arg;
+  struct addrinfo hints;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  if (uv_getaddrinfo(loop, &r->req, on_resolved, host, NULL, &hints) != 0) {
+    sio__free(r);
+    sio__stream_close(s, 0);
+    return NULL;
+  }
+  s->resolving = r;
+  return s;
+}
+
 sio__stream_t *sio__stream_accept(sio__io_t *io, uv_stream_t *server) {
   uv_loop_t *loop = sio__io_loop(io);
   if (!sio__io_acquire(loop)) return NULL;
@@ -177,6 +270,17 @@ static void fail(sio__stream_t *s, int err) {
   sio__io_schedule(s->io, s);
 }
 
+void sio__stream_fail(sio__stream_t *s, int err) {
+  fail(s, err);
+}
+
+void sio__stream_fail_quiet(sio__stream_t *s, int err) {
+  if (s->err || s->closing) return;
+  s->err = err;
+  s->err_reported = 1;
+  uv_read_stop((uv_stream_t *)&s->tcp);
+}
+
 void sio__stream_service(sio__stream_t *s) {
   if (s->closing) return;
   if (s->err) {
@@ -207,7 +311,10 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf) {
   sio__stream_t *s = h->data;
   if (nread > 0 && !s->ending && !s->err) {
     s->in_read = 1;
-    s->cbs->on_read(s, s->arg, (uint8_t *)buf->base, (size_t)nread);
+    if (s->tls)
+      sio__tls_feed(s, (uint8_t *)buf->base, (size_t)nread, buf->len);
+    else
+      s->cbs->on_read(s, s->arg, (uint8_t *)buf->base, (size_t)nread);
     s->in_read = 0;
     sio__io_read_buf_put(s->io, buf);
     /* What the callback queued leaves now, in one write. */
@@ -217,6 +324,9 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf) {
   }
   sio__io_read_buf_put(s->io, buf);
   if (nread == 0) return;
+  /* Before the TLS handshake is done, the connect callback hears it. */
+  if (nread < 0 && s->tls && !s->ending && !s->err && sio__tls_read_failed(s, (int)nread))
+    return;
   if (s->ending) {
     /* Discarding while closing gracefully: the peer's EOF ends it. */
     if (nread < 0) sio__stream_close(s, 0);
@@ -319,12 +429,18 @@ int sio__stream_write(sio__stream_t *s, sio__rbuf_t *b, size_t off, size_t len) 
     fail(s, SIO_ELIMIT);
     return SIO_ELIMIT;
   }
-  int r = push_slice(s, b, off, len);
+  int r = s->tls ? sio__tls_write(s, b->data + off, len) : push_slice(s, b, off, len);
   if (r != 0) return r;
   /* A reply written from the stream's own read callback leaves when the
    * callback returns (on_read flushes): no need to schedule the stream. */
   if (!s->in_read) sio__io_schedule(s->io, s);
   return 0;
+}
+
+int sio__stream_push_raw(sio__stream_t *s, sio__rbuf_t *b, size_t off, size_t len) {
+  int r = push_slice(s, b, off, len);
+  if (r == 0 && !s->in_read) sio__io_schedule(s->io, s);
+  return r;
 }
 
 int sio__stream_write_copy(sio__stream_t *s, const void *p, size_t len) {
@@ -496,6 +612,7 @@ static void on_handle_closed(uv_handle_t *h) {
   if (s->cbs->on_close) s->cbs->on_close(s, s->arg);
   sio__timer_clear(&s->timer);
   if (s->close_hook) s->close_hook(s->close_hook_arg);
+  if (s->tls) sio__tls_free(s->tls);
   sio__io_release(s->io);
   sio__free(s);
 }
@@ -507,6 +624,11 @@ static void on_reset_closed(uv_handle_t *h) {
 void sio__stream_close(sio__stream_t *s, int reset) {
   if (s->closing) return;
   s->closing = 1;
+  if (s->resolving) { /* the lookup finishes on its own, without us */
+    s->resolving->s = NULL;
+    uv_cancel((uv_req_t *)&s->resolving->req);
+    s->resolving = NULL;
+  }
   sio__io_unschedule(s->io, s);
   sio__timer_stop(&s->timer);
   /* A reset is refused while a shutdown is pending; a plain close then. */
@@ -547,6 +669,7 @@ void sio__stream_end(sio__stream_t *s, uint64_t linger_ms) {
     sio__stream_close(s, 0);
     return;
   }
+  if (s->tls) sio__tls_close_notify(s);
   s->ending = 1;
   s->defer = 0;
   uv_read_stop((uv_stream_t *)&s->tcp);

@@ -56,6 +56,14 @@ typedef void (*sio__stream_connect_cb)(sio__stream_t *s, void *arg, int status);
 sio__stream_t *sio__stream_connect(uv_loop_t *loop, const char *ip, int port,
                                    sio__stream_connect_cb cb, void *arg);
 
+/* Same for host, an IP literal (connects at once) or a name looked up with
+ * uv_getaddrinfo off the loop's thread, afresh on every call (so a DNS
+ * change is seen by the next connection); the first address found is used.
+ * host is borrowed for the call. A failed lookup reaches cb as SIO_ENOENT
+ * (logged). Closing the stream during the lookup cancels it. */
+sio__stream_t *sio__stream_connect_host(uv_loop_t *loop, const char *host, int port,
+                                        sio__stream_connect_cb cb, void *arg);
+
 /* Sets the owner's callbacks (borrowed: a static table, which must outlive
  * the stream) and their argument. */
 void sio__stream_set_cbs(sio__stream_t *s, const sio__stream_cbs_t *cbs, void *arg);

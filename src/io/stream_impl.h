@@ -42,6 +42,9 @@ struct sio__stream {
   void (*close_hook)(void *arg);
   void *close_hook_arg;
 
+  struct sio__tls *tls;           /* NULL: plain TCP (io/tls.h) */
+  struct sio__resolve *resolving; /* a name lookup before the connect */
+
   uint32_t max_queue; /* write-queue cap in bytes, 0: none */
   unsigned scheduled : 1;
   unsigned reading : 1;      /* owner wants reads */
@@ -61,5 +64,13 @@ struct sio__stream {
 sio__stream_t *sio__stream_accept(sio__io_t *io, uv_stream_t *server);
 /* Delivers a pending error or defer and flushes the write queue. */
 void sio__stream_service(sio__stream_t *s);
+
+/* For the TLS layer (tls.c): queues bytes as they are (ciphertext), without
+ * the cap check; 0, SIO_EMSGSIZE or SIO_ENOMEM. */
+int sio__stream_push_raw(sio__stream_t *s, sio__rbuf_t *b, size_t off, size_t len);
+/* Fails the stream; the owner's on_error follows from the loop. */
+void sio__stream_fail(sio__stream_t *s, int err);
+/* Fails the stream with no on_error (the caller tells the owner itself). */
+void sio__stream_fail_quiet(sio__stream_t *s, int err);
 
 #endif

@@ -66,7 +66,7 @@ static void test_urls(void **state) {
   uv_loop_t loop;
   uv_loop_init(&loop);
   sio_client_t *c = NULL;
-  assert_int_equal(sio_client_new(&loop, "https://127.0.0.1:1", NULL, &c), SIO_EINVAL);
+  assert_int_equal(sio_client_new(&loop, "ftp://127.0.0.1:1", NULL, &c), SIO_EINVAL);
   assert_int_equal(sio_client_new(&loop, "http://127.0.0.1:99999", NULL, &c), SIO_EINVAL);
   assert_int_equal(sio_client_new(&loop, "http://127.0.0.1:12x", NULL, &c), SIO_EINVAL);
   assert_int_equal(sio_client_new(&loop, "http://[::1", NULL, &c), SIO_EINVAL);
@@ -290,7 +290,7 @@ static void test_simple_offline(void **state) {
   sio_client_opts_set_reconnection_delay(o, 10, 20);
   sio_simple_t *sc = (sio_simple_t *)1;
   assert_int_equal(sio_simple_connect(url, "/", NULL, o, 200, &sc), SIO_ETIMEDOUT);
-  assert_int_equal(sio_simple_connect("https://127.0.0.1:1", NULL, NULL, o, 200, &sc),
+  assert_int_equal(sio_simple_connect("ftp://127.0.0.1:1", NULL, NULL, o, 200, &sc),
                    SIO_EINVAL);
   assert_int_equal(sio_simple_connect(url, "nope", NULL, o, 200, &sc), SIO_EINVAL);
   assert_int_equal(sio_simple_connect(NULL, NULL, NULL, o, 200, &sc), SIO_EINVAL);

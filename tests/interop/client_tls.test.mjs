@@ -1,0 +1,148 @@
+// The C client over TLS (https:// and wss://) against an HTTPS socket.io 4.8
+// server (ref/sio_tls_ref_server.mjs), through tests/servers/client_tls_driver.c.
+// A throwaway CA and server certificates are made with the openssl CLI in a
+// temp dir at test time:
+//  - with the CA file: polling, websocket and upgrade (connect, ack, binary
+//    both ways, 500 KB text and binary both ways), by IP and by name;
+//  - a CA that did not sign the certificate, no CA (system store: the test CA
+//    is not in it), a certificate for another host name: the open fails with
+//    SIO_ETLS, the retry too, no crash;
+//  - verification off: connects anyway.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { programPath } from './lib/spawn.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const TRANSPORTS = ['polling', 'websocket', 'upgrade'];
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+function openssl(dir, args) {
+  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function makeCa(dir, name) {
+  openssl(dir, ['req', '-x509', ...EC, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2',
+    '-subj', `/CN=libsio test ${name}`, '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+}
+
+function makeServerCert(dir, name, ca, san) {
+  fs.writeFileSync(path.join(dir, `${name}.ext`),
+    `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`);
+  openssl(dir, ['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`,
+    '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`]);
+}
+
+function startServer(dir, name) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [path.join(here, 'ref', 'sio_tls_ref_server.mjs'),
+      '--cert', path.join(dir, `${name}.pem`), '--key', path.join(dir, `${name}.key`)],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+    const t = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error('TLS ref server did not start')); }, 10000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve({ port: Number(m[1]), stop: async () => { proc.kill('SIGKILL'); return exited; } });
+      }
+    });
+  });
+}
+
+function runDriver(args) {
+  return new Promise((resolve) => {
+    const proc = spawn(programPath('client_tls_driver'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const killer = setTimeout(() => proc.kill('SIGKILL'), 60000);
+    proc.stdout.on('data', (d) => { out += d; });
+    proc.stderr.on('data', (d) => { err += d; if (err.length > 65536) err = err.slice(-32768); });
+    proc.on('exit', (code, signal) => {
+      clearTimeout(killer);
+      const lines = out.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l); } catch { return { raw: l }; } });
+      resolve({ code, signal, lines, stderr: err.slice(-4000) });
+    });
+  });
+}
+
+function assertPass(r, label) {
+  const failed = r.lines.filter((l) => l.check && !l.ok);
+  assert.deepEqual(failed, [], `${label}: failed checks\n${JSON.stringify(r.lines)}\n${r.stderr}`);
+  const result = r.lines.find((l) => l.result);
+  assert.equal(result && result.result, 'pass', `${label}: ${JSON.stringify(r.lines)}\n${r.stderr}`);
+  assert.equal(r.code, 0, `${label}: exit ${r.code} ${r.signal}\n${r.stderr}`);
+}
+
+describe('C client over TLS', () => {
+  let dir;
+  let good;
+  let other;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-tls-'));
+    makeCa(dir, 'ca');
+    makeCa(dir, 'wrongca');
+    makeServerCert(dir, 'server', 'ca', 'DNS:localhost,IP:127.0.0.1');
+    makeServerCert(dir, 'elsewhere', 'ca', 'DNS:elsewhere.invalid');
+    good = await startServer(dir, 'server');
+    other = await startServer(dir, 'elsewhere');
+  });
+  after(async () => {
+    if (good) await good.stop();
+    if (other) await other.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('every transport with the CA file (https://127.0.0.1)', async () => {
+    const ca = path.join(dir, 'ca.pem');
+    const runs = await Promise.all(TRANSPORTS.map((t) =>
+      runDriver(['--url', `https://127.0.0.1:${good.port}`, '--transport', t, '--ca', ca])));
+    runs.forEach((r, i) => assertPass(r, `ip/${TRANSPORTS[i]}`));
+  });
+
+  test('by host name: https://localhost and wss://localhost', async () => {
+    const ca = path.join(dir, 'ca.pem');
+    const runs = await Promise.all([
+      runDriver(['--url', `https://localhost:${good.port}/`, '--transport', 'upgrade', '--ca', ca]),
+      runDriver(['--url', `wss://localhost:${good.port}`, '--transport', 'websocket', '--ca', ca]),
+    ]);
+    assertPass(runs[0], 'https://localhost');
+    assertPass(runs[1], 'wss://localhost');
+  });
+
+  test('a wrong CA, the system store, a host name mismatch: SIO_ETLS, no crash', async () => {
+    const runs = await Promise.all([
+      runDriver(['--url', `https://127.0.0.1:${good.port}`, '--transport', 'polling',
+        '--ca', path.join(dir, 'wrongca.pem'), '--expect', 'tls-error']),
+      runDriver(['--url', `wss://127.0.0.1:${good.port}`, '--transport', 'websocket',
+        '--ca', path.join(dir, 'wrongca.pem'), '--expect', 'tls-error']),
+      runDriver(['--url', `https://127.0.0.1:${good.port}`, '--transport', 'upgrade',
+        '--expect', 'tls-error']),
+      runDriver(['--url', `https://localhost:${other.port}`, '--transport', 'upgrade',
+        '--ca', path.join(dir, 'ca.pem'), '--expect', 'tls-error']),
+      runDriver(['--url', `wss://127.0.0.1:${other.port}`, '--transport', 'websocket',
+        '--ca', path.join(dir, 'ca.pem'), '--expect', 'tls-error']),
+    ]);
+    const labels = ['wrong CA/polling', 'wrong CA/websocket', 'system store', 'name mismatch', 'IP mismatch'];
+    runs.forEach((r, i) => assertPass(r, labels[i]));
+    assert.match(runs[0].stderr, /certificate of 127\.0\.0\.1 rejected/);
+    assert.match(runs[3].stderr, /hostname mismatch/i);
+  });
+
+  test('verification off connects to any certificate', async () => {
+    const runs = await Promise.all([
+      runDriver(['--url', `https://localhost:${other.port}`, '--transport', 'upgrade', '--no-verify']),
+      runDriver(['--url', `wss://127.0.0.1:${good.port}`, '--transport', 'websocket', '--no-verify']),
+    ]);
+    assertPass(runs[0], 'no-verify/mismatch');
+    assertPass(runs[1], 'no-verify/self');
+  });
+});
