@@ -21,6 +21,10 @@
 
 #define CLOSE_WAIT_MS 1000
 #define LINGER_MS 1000
+/* A client that fails the connection on a server's protocol error does not
+ * wait for that server to close TCP first (RFC 6455 7.1.7): the owner hears
+ * of the error about at once, not after a full linger. */
+#define CLIENT_FAIL_LINGER_MS 50
 
 enum { ST_OPEN, ST_CLOSE_SENT, ST_CLOSED };
 
@@ -106,7 +110,8 @@ static void finish(sio__ws_conn_t *c, uint16_t code, int err) {
   c->state = ST_CLOSED;
   if (!c->close_code) c->close_code = code;
   c->close_err = err;
-  sio__stream_end(c->stream, LINGER_MS);
+  int client_failing = err < 0 && c->role == SIO__WS_ROLE_CLIENT;
+  sio__stream_end(c->stream, client_failing ? CLIENT_FAIL_LINGER_MS : LINGER_MS);
 }
 
 void sio__ws_conn_close(sio__ws_conn_t *c, uint16_t code, const char *reason) {

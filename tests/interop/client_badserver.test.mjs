@@ -128,8 +128,8 @@ const CASES = {
   // A WebSocket protocol error stops the reads at once; the session is
   // reported lost when the WebSocket closes (at most 1 s later) or by the
   // heartbeat watchdog, whichever comes first: any reason, then a retry.
-  'ws-bad-frame': [['websocket'], (r) => has(r, 'close') && has(r, 'reconnect_attempt'), 'a reserved WebSocket opcode'],
-  'ws-huge-frame': [['websocket'], (r) => has(r, 'close') && has(r, 'reconnect_attempt'), 'a frame header announcing 2^63 bytes'],
+  'ws-bad-frame': [['websocket'], lostThenRetry('transport error'), 'a reserved WebSocket opcode'],
+  'ws-huge-frame': [['websocket'], lostThenRetry('transport error'), 'a frame header announcing 2^63 bytes'],
   'mid-upgrade': [['upgrade'], (r) => !has(r, 'upgrade') && has(r, 'open') && has(r, 'reconnect_attempt'), 'the upgrade request is cut: the session stays on polling'],
 };
 
