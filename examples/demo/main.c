@@ -21,6 +21,7 @@
 static void usage(FILE *f) {
   fprintf(
       f, "usage: demo [--host H] [--port N] [--static DIR] [--tick MS] [--redis URL]\n"
+         "            [--tls-cert FILE --tls-key FILE]\n"
          "\n"
          "A Socket.IO server with a web page (echo, broadcast, rooms, disconnect and\n"
          "ping latency), the counterpart of Flask-SocketIO's example application.\n"
@@ -30,7 +31,10 @@ static void usage(FILE *f) {
          "                the current directory or the executable's)\n"
          "  --tick MS     period of the server-generated event (default 10000)\n"
          "  --redis URL   share rooms and broadcasts with other servers through Redis\n"
-         "                (e.g. redis://127.0.0.1:6379; see examples/cluster)\n");
+         "                (e.g. redis://127.0.0.1:6379; see examples/cluster)\n"
+         "  --tls-cert FILE, --tls-key FILE\n"
+         "                serve https:// and wss:// with this PEM certificate chain\n"
+         "                and key\n");
 }
 
 int demo_is_dir(const char *p) {
@@ -109,6 +113,7 @@ static int parse_uint(const char *s, long max, long *out) {
 int main(int argc, char **argv) {
   const char *host = "127.0.0.1";
   const char *dir = NULL, *redis = NULL;
+  const char *tls_cert = NULL, *tls_key = NULL;
   long port = 5000, tick_ms = 10000;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -132,10 +137,18 @@ int main(int argc, char **argv) {
       dir = argv[++i];
     } else if (strcmp(a, "--redis") == 0 && has) {
       redis = argv[++i];
+    } else if (strcmp(a, "--tls-cert") == 0 && has) {
+      tls_cert = argv[++i];
+    } else if (strcmp(a, "--tls-key") == 0 && has) {
+      tls_key = argv[++i];
     } else {
       usage(stderr);
       return 2;
     }
+  }
+  if (!tls_cert != !tls_key) {
+    fprintf(stderr, "demo: --tls-cert and --tls-key go together\n");
+    return 2;
   }
   char pathbuf[4096];
   if (!dir) dir = find_public(pathbuf, sizeof pathbuf);
@@ -152,6 +165,7 @@ int main(int argc, char **argv) {
   /* HTTP first (static root + the vendor route), then Socket.IO on it. */
   sio_http_opts_t *ho = sio_http_opts_new();
   int rc = ho ? sio_http_opts_set_static_root(ho, dir) : SIO_ENOMEM;
+  if (rc == 0 && tls_cert) rc = sio_http_opts_set_tls(ho, tls_cert, tls_key);
   if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
   sio_http_opts_free(ho);
   if (rc == 0) rc = sio_server_attach(app.http, NULL, &app.sio);
@@ -187,8 +201,8 @@ int main(int argc, char **argv) {
                       : strcmp(host, "::") == 0    ? "::1"
                                                    : host;
   printf("demo: listening on %s%s%s:%d\n", v6 ? "[" : "", host, v6 ? "]" : "", bound);
-  printf("demo: open http://%s%s%s:%d/ in a browser (Ctrl-C stops)\n", v6 ? "[" : "",
-         shown, v6 ? "]" : "", bound);
+  printf("demo: open %s://%s%s%s:%d/ in a browser (Ctrl-C stops)\n",
+         tls_cert ? "https" : "http", v6 ? "[" : "", shown, v6 ? "]" : "", bound);
   printf("demo: serving the page from %s\n", dir);
   fflush(stdout);
 

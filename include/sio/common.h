@@ -49,7 +49,7 @@ SIO_EXTERN const char *sio_version(void);
   XX(ECLOSED, -4000, "closed")                                                           \
   XX(EINCOMPLETE, -4001, "incomplete input")                                             \
   XX(ELIMIT, -4002, "limit exceeded")                                                    \
-  XX(ETLS, -4003, "TLS handshake or certificate verification failed")
+  XX(ETLS, -4003, "TLS error (handshake, certificate or key)")
 
 enum sio_errno {
 #define SIO__ERR_ENUM(name, value, text) SIO_##name = (value),

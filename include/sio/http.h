@@ -63,6 +63,28 @@ SIO_EXTERN void sio_http_opts_set_max_connections_per_ip(sio_http_opts_t *o, siz
  * app) and refused past 64 MiB; ETag/Last-Modified give 304s. */
 SIO_EXTERN int sio_http_opts_set_static_root(sio_http_opts_t *o, const char *dir);
 
+/* TLS: the server speaks HTTPS (and WSS) on every address it listens on.
+ * cert_chain_file: PEM, the server's certificate followed by its
+ * intermediates; key_file: its PEM private key (unencrypted). Both paths are
+ * copied; the files are read by sio_http_server_new (and sio_server_new),
+ * which fails with SIO_ETLS when one cannot be loaded or the key does not
+ * match the certificate (the reason is logged). TLS 1.2 and later, OpenSSL's
+ * default ciphers, ALPN "http/1.1", no client certificate asked for (see
+ * sio_http_opts_set_tls_client_ca). A connection whose handshake fails (plain
+ * HTTP, garbage, an old version) is closed without an answer and logged at
+ * debug level only; the request timeout also bounds the handshake. Graceful
+ * closes send a close_notify. Both NULL: plain HTTP again (default). Returns
+ * 0, SIO_EINVAL (only one of the two, or an empty path), or SIO_ENOMEM. */
+SIO_EXTERN int sio_http_opts_set_tls(sio_http_opts_t *o, const char *cert_chain_file,
+                                     const char *key_file);
+/* With TLS on: every client must present a certificate signed by one of the
+ * CAs of ca_file (PEM; path copied, read by sio_http_server_new: SIO_ETLS if
+ * it cannot be loaded); a client without one fails its handshake (closed,
+ * logged at debug level). NULL: no client certificate asked for (default).
+ * Ignored without sio_http_opts_set_tls. Returns 0, SIO_EINVAL (empty path)
+ * or SIO_ENOMEM. */
+SIO_EXTERN int sio_http_opts_set_tls_client_ca(sio_http_opts_t *o, const char *ca_file);
+
 /* CORS. Default: no cross-origin access (no Access-Control-* headers, and an
  * Engine.IO request, polling or WebSocket upgrade, whose Origin differs from
  * its Host is refused with 400, as python-engineio does). The same rule
@@ -85,7 +107,8 @@ SIO_EXTERN void sio_http_opts_set_cors_callback(sio_http_opts_t *o, sio_http_cor
 /* ---- server ---- */
 
 /* Creates a server on loop (borrowed; must outlive the server). opts may be
- * NULL for the defaults. Returns 0 and *out, or SIO_ENOMEM / SIO_EINVAL. */
+ * NULL for the defaults. Returns 0 and *out, or SIO_ENOMEM / SIO_EINVAL /
+ * SIO_ETLS (the TLS files could not be loaded). */
 SIO_EXTERN int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
                                    sio_http_server_t **out);
 /* Listens on host:port (port 0 picks a free one; see sio_http_server_port).

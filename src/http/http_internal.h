@@ -23,6 +23,9 @@ struct sio_http_opts {
   int cors_credentials;
   sio_http_cors_cb cors_cb;
   void *cors_ud;
+  char *tls_cert; /* NULL: plain HTTP */
+  char *tls_key;
+  char *tls_client_ca; /* NULL: no client certificate asked for */
 };
 
 typedef struct {
@@ -50,6 +53,7 @@ struct sio_http_server {
   sio__http_conn_t *conns; /* doubly linked */
   size_t nconns;
   struct sio__iplimit *iplimit; /* NULL: no per-IP cap */
+  struct sio__tls_ctx *tls;     /* NULL: plain HTTP */
   void *data;
   /* Closing: the server is freed once every handle reported closed. */
   uv_idle_t close_h; /* only to make the close callback asynchronous */

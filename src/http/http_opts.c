@@ -19,6 +19,9 @@ void sio_http_opts_free(sio_http_opts_t *o) {
   if (!o) return;
   sio__free(o->static_root);
   sio__free(o->cors_origins);
+  sio__free(o->tls_cert);
+  sio__free(o->tls_key);
+  sio__free(o->tls_client_ca);
   sio__free(o);
 }
 
@@ -78,4 +81,30 @@ void sio_http_opts_set_cors_callback(sio_http_opts_t *o, sio_http_cors_cb cb,
                                      void *user_data) {
   o->cors_cb = cb;
   o->cors_ud = user_data;
+}
+
+int sio_http_opts_set_tls(sio_http_opts_t *o, const char *cert_chain_file,
+                          const char *key_file) {
+  if (!o || (!cert_chain_file) != (!key_file)) return SIO_EINVAL;
+  if (cert_chain_file && (!*cert_chain_file || !*key_file)) return SIO_EINVAL;
+  char *cert = NULL, *key = NULL;
+  if (cert_chain_file) {
+    cert = sio__strdup(cert_chain_file);
+    key = sio__strdup(key_file);
+    if (!cert || !key) {
+      sio__free(cert);
+      sio__free(key);
+      return SIO_ENOMEM;
+    }
+  }
+  sio__free(o->tls_cert);
+  sio__free(o->tls_key);
+  o->tls_cert = cert;
+  o->tls_key = key;
+  return 0;
+}
+
+int sio_http_opts_set_tls_client_ca(sio_http_opts_t *o, const char *ca_file) {
+  if (!o || (ca_file && !*ca_file)) return SIO_EINVAL;
+  return set_str(&o->tls_client_ca, ca_file);
 }

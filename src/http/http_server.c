@@ -9,6 +9,7 @@
 #include "http/http_internal.h"
 #include "http/http_iplimit.h"
 #include "io/listener.h"
+#include "io/tls.h"
 
 static void on_accept(sio__listener_t *l, void *arg, sio__stream_t *stream) {
   sio_http_server_t *s = arg;
@@ -26,6 +27,11 @@ static void on_accept(sio__listener_t *l, void *arg, sio__stream_t *stream) {
       sio__stream_close(stream, 0);
       return;
     }
+  }
+  /* The handshake runs under the connection's first request timeout. */
+  if (s->tls && sio__tls_accept(stream, s->tls) != 0) {
+    sio__stream_close(stream, 0);
+    return;
   }
   sio__http_conn_accept(s, stream);
 }
@@ -48,8 +54,17 @@ int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
   s->opts = *opts;
   s->opts.static_root = NULL;
   s->opts.cors_origins = NULL;
+  /* The files are read now: the server keeps only the loaded context. */
+  s->opts.tls_cert = NULL;
+  s->opts.tls_key = NULL;
+  s->opts.tls_client_ca = NULL;
   int err = 0;
-  if (opts->static_root) {
+  if (opts->tls_cert) {
+    err = sio__tls_server_ctx_new(opts->tls_cert, opts->tls_key, opts->tls_client_ca,
+                                  &s->tls);
+    if (err == SIO_EINVAL) err = SIO_ETLS;
+  }
+  if (!err && opts->static_root) {
     s->opts.static_root = sio__strdup(opts->static_root);
     char *real = realpath(opts->static_root, NULL); /* libc malloc: copy it over */
     if (!real) {
@@ -71,6 +86,7 @@ int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
   }
   sio_http_opts_free(def);
   if (err) {
+    sio__tls_ctx_free(s->tls);
     sio__iplimit_release(s->iplimit);
     sio__free(s->opts.static_root);
     sio__free(s->opts.cors_origins);
@@ -208,6 +224,7 @@ static void maybe_finish_close(sio_http_server_t *s) {
   sio__free(s->mounts);
   sio__free(s->listeners);
   sio__iplimit_release(s->iplimit);
+  sio__tls_ctx_free(s->tls);
   sio__free(s->opts.static_root);
   sio__free(s->opts.cors_origins);
   sio__free(s->static_real);

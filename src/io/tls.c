@@ -26,15 +26,24 @@ struct sio__tls {
   unsigned done : 1;
 };
 
-static void log_ssl_errors(const char *what, const char *host) {
+/* A server hears from any client on the net: its failed handshakes (port
+ * scans, plain HTTP to the TLS port) are logged at debug level only. */
+static void log_ssl_errors_at(int debug, const char *what, const char *host) {
   unsigned long e = ERR_get_error();
   char text[256];
   if (e)
     ERR_error_string_n(e, text, sizeof(text));
   else
     snprintf(text, sizeof(text), "no detail");
-  SIO_LOGW("tls: %s%s%s: %s", what, host ? " " : "", host ? host : "", text);
+  if (debug)
+    SIO_LOGD("tls: %s%s%s: %s", what, host ? " " : "", host ? host : "", text);
+  else
+    SIO_LOGW("tls: %s%s%s: %s", what, host ? " " : "", host ? host : "", text);
   ERR_clear_error();
+}
+
+static void log_ssl_errors(const char *what, const char *host) {
+  log_ssl_errors_at(0, what, host);
 }
 
 int sio__tls_ctx_new(int verify, const char *ca_file, const char *ca_dir,
@@ -63,6 +72,70 @@ int sio__tls_ctx_new(int verify, const char *ca_file, const char *ca_dir,
          SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) == 1 &&
          SSL_CTX_check_private_key(ctx) == 1;
     if (!ok) log_ssl_errors("cannot load the client certificate", cert_file);
+  }
+  if (!ok) {
+    SSL_CTX_free(ctx);
+    return SIO_ETLS;
+  }
+  *out = (sio__tls_ctx_t *)(void *)ctx;
+  return 0;
+}
+
+/* ALPN: HTTP/1.1 is all the server speaks; a client that offers only other
+ * protocols (h2 alone) goes on without ALPN rather than failing. */
+static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                       const unsigned char *in, unsigned int inlen, void *arg) {
+  static const unsigned char k_proto[] = "\x08http/1.1";
+  unsigned char *sel = NULL;
+  (void)ssl;
+  (void)arg;
+  if (SSL_select_next_proto(&sel, outlen, k_proto, sizeof(k_proto) - 1, in, inlen) !=
+      OPENSSL_NPN_NEGOTIATED)
+    return SSL_TLSEXT_ERR_NOACK;
+  *out = sel;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+/* Asks every client for a certificate signed by a CA of ca_file (PEM) and
+ * fails the handshake without one. 1 on success. */
+static int require_client_certs(SSL_CTX *ctx, const char *ca_file) {
+  static const unsigned char k_sid_ctx[] = "libsio";
+  if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) return 0;
+  STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca_file);
+  if (!names) return 0;
+  SSL_CTX_set_client_CA_list(ctx, names); /* takes names */
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+  /* A resumed session must have been verified under this context. */
+  return SSL_CTX_set_session_id_context(ctx, k_sid_ctx, sizeof(k_sid_ctx) - 1) == 1;
+}
+
+int sio__tls_server_ctx_new(const char *cert_chain_file, const char *key_file,
+                            const char *client_ca_file, sio__tls_ctx_t **out) {
+  *out = NULL;
+  if (!cert_chain_file || !key_file) return SIO_EINVAL;
+  SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+  if (!ctx) return SIO_ENOMEM;
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+#ifdef SSL_OP_NO_RENEGOTIATION
+  /* Client-initiated renegotiation only costs the server CPU. */
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+#endif
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+  SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
+  int ok = SSL_CTX_use_certificate_chain_file(ctx, cert_chain_file) == 1;
+  if (!ok) log_ssl_errors("cannot load the server certificate chain", cert_chain_file);
+  if (ok) {
+    ok = SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) == 1;
+    if (!ok) log_ssl_errors("cannot load the server key", key_file);
+  }
+  if (ok) {
+    ok = SSL_CTX_check_private_key(ctx) == 1;
+    if (!ok) log_ssl_errors("the key does not match the certificate", key_file);
+  }
+  if (ok && client_ca_file) {
+    ok = require_client_certs(ctx, client_ca_file);
+    if (!ok) log_ssl_errors("cannot load the client CA certificates", client_ca_file);
   }
   if (!ok) {
     SSL_CTX_free(ctx);
@@ -105,6 +178,10 @@ static int drain(sio__stream_t *s) {
 static void handshake_failed(sio__stream_t *s, int err) {
   sio__tls_t *t = s->tls;
   t->done = 1;
+  if (!t->cb) { /* an accepted stream: its owner's on_error tells it */
+    sio__stream_fail(s, err);
+    return;
+  }
   sio__stream_fail_quiet(s, err);
   t->cb(s, t->arg, err);
 }
@@ -130,7 +207,7 @@ static void deliver(sio__stream_t *s, uint8_t *buf, size_t cap) {
     /* WANT_READ: wait for more; ZERO_RETURN (close_notify): the TCP EOF
      * that follows tells the owner. */
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_ZERO_RETURN) return;
-    log_ssl_errors("read failed from", t->host);
+    log_ssl_errors_at(!t->cb, "read failed from", t->host);
     sio__stream_fail(s, SIO_ETLS);
     return;
   }
@@ -147,12 +224,19 @@ static void handshake(sio__stream_t *s, uint8_t *buf, size_t cap) {
   }
   if (r == 1) {
     t->done = 1;
-    t->cb(s, t->arg, 0);
+    if (t->cb) t->cb(s, t->arg, 0);
     /* Application data that came with the last handshake bytes. */
     if (buf) deliver(s, buf, cap);
     return;
   }
   if (e == SSL_ERROR_WANT_READ) return;
+  if (!t->cb) {
+    char who[64];
+    snprintf(who, sizeof(who), "%s", sio__stream_remote_addr(s));
+    log_ssl_errors_at(1, "handshake failed from", who);
+    handshake_failed(s, SIO_ETLS);
+    return;
+  }
   long v = SSL_get_verify_result(t->ssl);
   if (v != X509_V_OK) {
     SIO_LOGW("tls: certificate of %s rejected: %s", t->host,
@@ -183,7 +267,7 @@ void sio__tls_feed(sio__stream_t *s, uint8_t *buf, size_t len, size_t cap) {
 
 int sio__tls_read_failed(sio__stream_t *s, int err) {
   sio__tls_t *t = s->tls;
-  if (t->done) return 0;
+  if (t->done || !t->cb) return 0;
   handshake_failed(s, err == UV_EOF ? SIO_ECONNRESET : err);
   return 1;
 }
@@ -196,7 +280,7 @@ int sio__tls_write(sio__stream_t *s, const uint8_t *p, size_t len) {
     ERR_clear_error();
     int w = SSL_write(t->ssl, p, n);
     if (w <= 0) {
-      log_ssl_errors("write failed to", t->host);
+      log_ssl_errors_at(!t->cb, "write failed to", t->host);
       return SIO_ETLS;
     }
     p += w;
@@ -277,4 +361,23 @@ sio__stream_t *sio__stream_connect_tls(uv_loop_t *loop, const char *addr, int po
   }
   s->tls = t;
   return s;
+}
+
+int sio__tls_accept(sio__stream_t *s, sio__tls_ctx_t *ctx) {
+  sio__tls_t *t = sio__calloc(1, sizeof(*t));
+  if (!t) return SIO_ENOMEM;
+  t->ssl = SSL_new(ctx_of(ctx));
+  t->rbio = t->ssl ? BIO_new(BIO_s_mem()) : NULL;
+  t->wbio = t->rbio ? BIO_new(BIO_s_mem()) : NULL;
+  if (!t->wbio) {
+    BIO_free(t->rbio);
+    ERR_clear_error();
+    sio__tls_free(t);
+    return SIO_ENOMEM;
+  }
+  SSL_set_bio(t->ssl, t->rbio, t->wbio);
+  SSL_set_accept_state(t->ssl);
+  /* The handshake starts with the client's hello, in sio__tls_feed. */
+  s->tls = t;
+  return 0;
 }

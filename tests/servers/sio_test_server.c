@@ -8,6 +8,7 @@
  *   echo ...args          emits `echo` with the same args (a byte relay)
  *   echo-ack ...args      acknowledges with the same args
  *   make-binary           acks [<01 02 03>, {"nested": <04 05>, "n": 1}]
+ *   send-binary n         emits `bin` with n bytes (byte i = i & 255)
  *   join room / leave room / leave-all   acks the socket's rooms
  *   rooms                 acks the socket's rooms
  *   to-room room ev ...args      broadcast to room; acks the recipient count
@@ -65,7 +66,9 @@
  * "/custom": emits `auth` like "/". Any other name: "Invalid namespace".
  * --own-loop: the server runs on a loop of its own (sio_server_new(NULL) and
  * sio_server_run()). --max-attachments N, --max-json-depth N: the limits of
- * received packets. */
+ * received packets. --tls-cert FILE --tls-key FILE: HTTPS/WSS, with
+ * --tls-client-ca FILE client certificates required
+ * (tests/interop/server_tls.test.mjs). */
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
@@ -222,6 +225,25 @@ static void on_make_binary(sio_socket_t *sock, const char *ev, const sio_argv_t 
   sio_args_add_raw_binary(a, nested, sizeof(nested) - 1, &bin, 1);
   sio_ack_send(ack, a);
   sio_args_free(a);
+}
+
+/* send-binary n: emits `bin` with n bytes, byte i = i & 255 (as the Node
+ * reference server of client_tls_driver does; n at most 4 MB). */
+static void on_send_binary(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                           sio_ack_t *ack, void *arg) {
+  (void)ev;
+  (void)ack;
+  (void)arg;
+  int64_t n = 0;
+  if (sio_argv_int64(av, 0, &n) != 0 || n < 0 || n > 4 * 1000 * 1000) return;
+  uint8_t *p = malloc(n ? (size_t)n : 1);
+  if (!p) return;
+  for (int64_t i = 0; i < n; i++) p[i] = (uint8_t)(i & 255);
+  sio_args_t *a = sio_args_new();
+  sio_args_add_binary(a, p, (size_t)n);
+  sio_socket_emit(sock, "bin", a);
+  sio_args_free(a);
+  free(p);
 }
 
 static void on_join(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
@@ -609,6 +631,7 @@ static void setup_main(sio_namespace_t *nsp) {
   sio_namespace_on(nsp, "echo", on_echo, NULL);
   sio_namespace_on(nsp, "echo-ack", on_echo_ack, NULL);
   sio_namespace_on(nsp, "make-binary", on_make_binary, NULL);
+  sio_namespace_on(nsp, "send-binary", on_send_binary, NULL);
   for (size_t i = 0; i < sizeof(joins) / sizeof(*joins); i++)
     sio_namespace_on(nsp, joins[i], on_join, NULL);
   for (size_t i = 0; i < sizeof(bcasts) / sizeof(*bcasts); i++)
@@ -816,6 +839,8 @@ static void on_signal(uv_signal_t *h, int signum) {
 int main(int argc, char **argv) {
   int port = 0, own_loop = 0;
   long max_attachments = -1, max_depth = -1;
+  const char *tls_cert = NULL, *tls_key = NULL; /* --tls-cert FILE --tls-key FILE */
+  const char *tls_client_ca = NULL;             /* --tls-client-ca FILE */
   uint32_t ping_interval = 25000, ping_timeout = 20000, connect_timeout = 45000;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
@@ -832,6 +857,12 @@ int main(int argc, char **argv) {
       max_attachments = atol(argv[++i]);
     else if (strcmp(argv[i], "--max-json-depth") == 0 && i + 1 < argc)
       max_depth = atol(argv[++i]);
+    else if (strcmp(argv[i], "--tls-cert") == 0 && i + 1 < argc)
+      tls_cert = argv[++i];
+    else if (strcmp(argv[i], "--tls-key") == 0 && i + 1 < argc)
+      tls_key = argv[++i];
+    else if (strcmp(argv[i], "--tls-client-ca") == 0 && i + 1 < argc)
+      tls_client_ca = argv[++i];
     else if (hostile_parse(argc, argv, &i)) /* hostile-load block */
       continue;
     else {
@@ -839,7 +870,8 @@ int main(int argc, char **argv) {
           stderr,
           "usage: sio_test_server [--port N] [--ping-interval MS] [--ping-timeout MS] "
           "[--connect-timeout MS] [--own-loop] [--max-attachments N] "
-          "[--max-json-depth N]\n");
+          "[--max-json-depth N] [--tls-cert FILE --tls-key FILE [--tls-client-ca "
+          "FILE]]\n");
       return 2;
     }
   }
@@ -854,6 +886,14 @@ int main(int argc, char **argv) {
     sio_server_opts_set_max_attachments(o, (uint32_t)max_attachments);
   if (max_depth >= 0) sio_server_opts_set_max_json_depth(o, (uint32_t)max_depth);
   hostile_apply(o); /* hostile-load block */
+  if ((tls_cert || tls_key) &&
+      sio_http_opts_set_tls(sio_server_opts_http(o), tls_cert, tls_key) != 0) {
+    fprintf(stderr, "sio_test_server: --tls-cert and --tls-key go together\n");
+    sio_server_opts_free(o);
+    return 2;
+  }
+  if (tls_client_ca)
+    sio_http_opts_set_tls_client_ca(sio_server_opts_http(o), tls_client_ca);
   /* --own-loop: the server makes and runs its loop (sio_server_run). */
   int rc = sio_server_new(own_loop ? NULL : &app.loop, o, &app.srv);
   sio_server_opts_free(o);
