@@ -3,6 +3,10 @@
  * Threads: nothing in libsio is thread-safe unless its comment says so.
  * Errors: functions return 0 (or a non-negative count) on success and a
  * negative SIO_E* code on failure. A call that fails never runs its callback.
+ * Signals: the first server, client or HTTP server sets SIGPIPE to ignored
+ * when its disposition is still the default (sockets are written with
+ * write(2), and a peer that reset its connection would otherwise kill the
+ * process); a handler or SIG_IGN the application set before is left alone.
  */
 #ifndef SIO_COMMON_H
 #define SIO_COMMON_H

@@ -1,5 +1,6 @@
 #include "io/io_loop.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -31,8 +32,20 @@ static uv_once_t g_once = UV_ONCE_INIT;
 static uv_mutex_t g_lock;
 static sio__io_t *g_head;
 
+/* libuv writes to sockets with write(2): a peer that reset the connection
+ * would kill the whole process with SIGPIPE (Node ignores it for its users;
+ * libuv does not). Ignored once per process, unless the application already
+ * chose a disposition of its own. */
+static void ignore_sigpipe(void) {
+  struct sigaction old;
+  if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+      !(old.sa_flags & SA_SIGINFO))
+    signal(SIGPIPE, SIG_IGN);
+}
+
 static void init_lock(void) {
   if (uv_mutex_init(&g_lock) != 0) abort();
+  ignore_sigpipe();
 }
 
 static void on_idle(uv_idle_t *h) {
