@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCa, makeServerCert } from './lib/certs.mjs';
-import { programPath } from './lib/spawn.mjs';
+import { runTlsDriver, assertPass } from './lib/client_run.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TRANSPORTS = ['polling', 'websocket', 'upgrade'];
@@ -38,30 +38,6 @@ function startServer(dir, name) {
       }
     });
   });
-}
-
-function runDriver(args) {
-  return new Promise((resolve) => {
-    const proc = spawn(programPath('client_tls_driver'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const killer = setTimeout(() => proc.kill('SIGKILL'), 60000);
-    proc.stdout.on('data', (d) => { out += d; });
-    proc.stderr.on('data', (d) => { err += d; if (err.length > 65536) err = err.slice(-32768); });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(killer);
-      const lines = out.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l); } catch { return { raw: l }; } });
-      resolve({ code, signal, lines, stderr: err.slice(-4000) });
-    });
-  });
-}
-
-function assertPass(r, label) {
-  const failed = r.lines.filter((l) => l.check && !l.ok);
-  assert.deepEqual(failed, [], `${label}: failed checks\n${JSON.stringify(r.lines)}\n${r.stderr}`);
-  const result = r.lines.find((l) => l.result);
-  assert.equal(result && result.result, 'pass', `${label}: ${JSON.stringify(r.lines)}\n${r.stderr}`);
-  assert.equal(r.code, 0, `${label}: exit ${r.code} ${r.signal}\n${r.stderr}`);
 }
 
 describe('C client over TLS', () => {
@@ -86,15 +62,15 @@ describe('C client over TLS', () => {
   test('every transport with the CA file (https://127.0.0.1)', async () => {
     const ca = path.join(dir, 'ca.pem');
     const runs = await Promise.all(TRANSPORTS.map((t) =>
-      runDriver(['--url', `https://127.0.0.1:${good.port}`, '--transport', t, '--ca', ca])));
+      runTlsDriver(['--url', `https://127.0.0.1:${good.port}`, '--transport', t, '--ca', ca])));
     runs.forEach((r, i) => assertPass(r, `ip/${TRANSPORTS[i]}`));
   });
 
   test('by host name: https://localhost and wss://localhost', async () => {
     const ca = path.join(dir, 'ca.pem');
     const runs = await Promise.all([
-      runDriver(['--url', `https://localhost:${good.port}/`, '--transport', 'upgrade', '--ca', ca]),
-      runDriver(['--url', `wss://localhost:${good.port}`, '--transport', 'websocket', '--ca', ca]),
+      runTlsDriver(['--url', `https://localhost:${good.port}/`, '--transport', 'upgrade', '--ca', ca]),
+      runTlsDriver(['--url', `wss://localhost:${good.port}`, '--transport', 'websocket', '--ca', ca]),
     ]);
     assertPass(runs[0], 'https://localhost');
     assertPass(runs[1], 'wss://localhost');
@@ -102,15 +78,15 @@ describe('C client over TLS', () => {
 
   test('a wrong CA, the system store, a host name mismatch: SIO_ETLS, no crash', async () => {
     const runs = await Promise.all([
-      runDriver(['--url', `https://127.0.0.1:${good.port}`, '--transport', 'polling',
+      runTlsDriver(['--url', `https://127.0.0.1:${good.port}`, '--transport', 'polling',
         '--ca', path.join(dir, 'wrongca.pem'), '--expect', 'tls-error']),
-      runDriver(['--url', `wss://127.0.0.1:${good.port}`, '--transport', 'websocket',
+      runTlsDriver(['--url', `wss://127.0.0.1:${good.port}`, '--transport', 'websocket',
         '--ca', path.join(dir, 'wrongca.pem'), '--expect', 'tls-error']),
-      runDriver(['--url', `https://127.0.0.1:${good.port}`, '--transport', 'upgrade',
+      runTlsDriver(['--url', `https://127.0.0.1:${good.port}`, '--transport', 'upgrade',
         '--expect', 'tls-error']),
-      runDriver(['--url', `https://localhost:${other.port}`, '--transport', 'upgrade',
+      runTlsDriver(['--url', `https://localhost:${other.port}`, '--transport', 'upgrade',
         '--ca', path.join(dir, 'ca.pem'), '--expect', 'tls-error']),
-      runDriver(['--url', `wss://127.0.0.1:${other.port}`, '--transport', 'websocket',
+      runTlsDriver(['--url', `wss://127.0.0.1:${other.port}`, '--transport', 'websocket',
         '--ca', path.join(dir, 'ca.pem'), '--expect', 'tls-error']),
     ]);
     const labels = ['wrong CA/polling', 'wrong CA/websocket', 'system store', 'name mismatch', 'IP mismatch'];
@@ -121,8 +97,8 @@ describe('C client over TLS', () => {
 
   test('verification off connects to any certificate', async () => {
     const runs = await Promise.all([
-      runDriver(['--url', `https://localhost:${other.port}`, '--transport', 'upgrade', '--no-verify']),
-      runDriver(['--url', `wss://127.0.0.1:${good.port}`, '--transport', 'websocket', '--no-verify']),
+      runTlsDriver(['--url', `https://localhost:${other.port}`, '--transport', 'upgrade', '--no-verify']),
+      runTlsDriver(['--url', `wss://127.0.0.1:${good.port}`, '--transport', 'websocket', '--no-verify']),
     ]);
     assertPass(runs[0], 'no-verify/mismatch');
     assertPass(runs[1], 'no-verify/self');

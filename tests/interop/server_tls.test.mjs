@@ -26,6 +26,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { io } from 'socket.io-client';
 import { makeCa, makeServerCert } from './lib/certs.mjs';
+import { runTlsDriver } from './lib/client_run.mjs';
 import { programPath, spawnServer } from './lib/spawn.mjs';
 
 const MODES = [
@@ -66,22 +67,6 @@ async function connect(mode, host = '127.0.0.1') {
 }
 
 const ack = (s, ...args) => s.timeout(5000).emitWithAck(...args);
-
-function runDriver(args) {
-  return new Promise((resolve) => {
-    const proc = spawn(programPath('client_tls_driver'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const killer = setTimeout(() => proc.kill('SIGKILL'), 60000);
-    proc.stdout.on('data', (d) => { out += d; });
-    proc.stderr.on('data', (d) => { err += d; if (err.length > 65536) err = err.slice(-32768); });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(killer);
-      const lines = out.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l); } catch { return { raw: l }; } });
-      resolve({ code, signal, lines, stderr: err.slice(-4000) });
-    });
-  });
-}
 
 // A raw TCP connection: resolves with what the server sent and whether it
 // closed the connection within ms.
@@ -185,7 +170,7 @@ describe('server over TLS', () => {
 
   test('our C client (client_tls_driver) over polling, websocket and upgrade', async () => {
     const runs = await Promise.all(['polling', 'websocket', 'upgrade'].map((t) =>
-      runDriver(['--url', `https://127.0.0.1:${srv.port}`, '--transport', t, '--ca', path.join(dir, 'ca.pem')])));
+      runTlsDriver(['--url', `https://127.0.0.1:${srv.port}`, '--transport', t, '--ca', path.join(dir, 'ca.pem')])));
     runs.forEach((r, i) => {
       // The driver's `make-binary` expects the Node reference server's answer
       // (<04 05 06 07>); sio_test_server's differs (checked above instead).
@@ -199,7 +184,7 @@ describe('server over TLS', () => {
     });
     // A CA that did not sign the server's certificate: SIO_ETLS.
     makeCa(dir, 'wrongca');
-    const bad = await runDriver(['--url', `https://127.0.0.1:${srv.port}`, '--transport', 'polling',
+    const bad = await runTlsDriver(['--url', `https://127.0.0.1:${srv.port}`, '--transport', 'polling',
       '--ca', path.join(dir, 'wrongca.pem'), '--expect', 'tls-error']);
     assert.deepEqual(bad.lines.filter((l) => l.check && !l.ok), [], JSON.stringify(bad.lines));
     assert.ok(bad.lines.some((l) => l.result === 'pass'));

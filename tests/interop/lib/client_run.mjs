@@ -16,10 +16,21 @@ export const TRANSPORTS = ['polling', 'websocket', 'upgrade'];
 // Runs the driver; resolves { code, signal, lines, stderr }. onLine(obj)
 // sees each JSON line as it arrives. extra: more driver arguments.
 export function runDriver(url, transport, scenario, onLine = () => {}, extra = []) {
+  return runJsonLines('client_driver',
+    ['--url', url, '--transport', transport, '--scenario', scenario, ...extra], onLine,
+    `${scenario} ${transport}`);
+}
+
+// The TLS driver (tests/servers/client_tls_driver.c) with its arguments.
+export function runTlsDriver(args) {
+  return runJsonLines('client_tls_driver', args);
+}
+
+// Runs one of our programs that prints a JSON object per line; resolves
+// { code, signal, lines, stderr }. Killed after 45 s (a hang is a failure).
+function runJsonLines(program, args, onLine = () => {}, label = program) {
   return new Promise((resolve) => {
-    const proc = spawn(programPath('client_driver'),
-      ['--url', url, '--transport', transport, '--scenario', scenario, ...extra],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(programPath(program), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     let err = '';
     const lines = [];
@@ -42,7 +53,7 @@ export function runDriver(url, transport, scenario, onLine = () => {}, extra = [
     proc.stderr.on('data', (d) => { err += d; if (err.length > 65536) err = err.slice(-32768); });
     proc.on('exit', (code, signal) => {
       clearTimeout(killer);
-      if (process.env.SIO_TEST_VERBOSE) console.error(scenario, transport, JSON.stringify(lines));
+      if (process.env.SIO_TEST_VERBOSE) console.error(label, JSON.stringify(lines));
       resolve({ code, signal, lines, stderr: err.slice(-4000) });
     });
   });
