@@ -9,6 +9,7 @@
  * client and its socket (after connect() started the thread; before that,
  * connect() sets them up in the caller's thread while nothing runs). Every
  * field marked "mu" is read and written only with the mutex held. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -233,6 +234,46 @@ static void thread_main(void *arg) {
   uv_run(&sc->loop, UV_RUN_DEFAULT);
 }
 
+/* The loop thread takes no asynchronous signal. Above all SIGPIPE: this
+ * thread writes to the sockets, and a write to a connection the server has
+ * closed and then reset raises SIGPIPE, whose default action ends the whole
+ * program without a word. Held back, the write fails with EPIPE instead, a
+ * transport error like any other. The other signals are left to the
+ * application's own threads (its handlers never run on ours). Faults stay
+ * deliverable: blocking them is undefined. */
+static void block_async_signals(sigset_t *old) {
+  static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS};
+  sigset_t set;
+  sigfillset(&set);
+  for (size_t i = 0; i < sizeof(faults) / sizeof(*faults); i++)
+    sigdelset(&set, faults[i]);
+  pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+/* Starts the loop thread: it inherits the mask it is created with. */
+static int start_thread(sio_simple_t *sc) {
+  sigset_t old;
+  block_async_signals(&old);
+  int rc = uv_thread_create(&sc->thread, thread_main, sc);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return rc;
+}
+
+/* No thread could be started: the loop closes in the caller's thread, with
+ * SIGPIPE held back meanwhile and a pending one dropped before the caller's
+ * mask returns. */
+static void run_here(sio_simple_t *sc) {
+  sigset_t pipe, old;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  int was_blocked =
+      pthread_sigmask(SIG_BLOCK, &pipe, &old) == 0 && sigismember(&old, SIGPIPE);
+  thread_main(sc);
+  struct timespec zero = {0, 0};
+  if (!was_blocked) sigtimedwait(&pipe, NULL, &zero); /* one at most: not queued */
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 /* ---- the caller's side ---- */
 
 /* Hands j to the loop thread and waits until it is done; returns its rc. */
@@ -272,7 +313,7 @@ void sio_simple_disconnect(sio_simple_t *sc) {
   if (sc->thread_started)
     uv_thread_join(&sc->thread);
   else
-    thread_main(sc); /* no thread could be started: close in this one */
+    run_here(sc); /* no thread could be started: close in this one */
   if (uv_loop_close(&sc->loop) != 0) SIO_LOGW("simple client: loop not closed cleanly");
   while (sc->head) {
     qnode_t *q = sc->head;
@@ -326,7 +367,7 @@ int sio_simple_connect(const char *url, const char *nsp, const char *auth,
   sc->wake.data = sc;
   int rc = setup(sc, url, nsp, auth, opts);
   if (rc == 0) {
-    sc->thread_started = uv_thread_create(&sc->thread, thread_main, sc) == 0;
+    sc->thread_started = start_thread(sc) == 0;
     if (!sc->thread_started) rc = SIO_ENOMEM;
   }
   if (rc == 0) {

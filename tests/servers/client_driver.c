@@ -13,6 +13,8 @@
  * (echo, echo-ack, make-binary, server-ack, ack-later, handshake, whoami,
  * "/private" with token "secret", "/custom"); its Node counterpart
  * tests/interop/ref/sio_ref_server.mjs does the same. */
+#include <execinfo.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +57,56 @@ static void check(const char *name, int ok, const char *detail) {
   esc[j] = 0;
   line("{\"check\":\"%s\",\"ok\":%s,\"detail\":\"%s\"}", name, ok ? "true" : "false",
        esc);
+}
+
+/* ---- a death says why ----
+ * A driver killed by a signal would leave the test only a truncated list of
+ * lines: print the signal as a last JSON line (stdout) and a backtrace
+ * (stderr), then die of it as before. Only async-signal-safe calls (the
+ * backtrace machinery is loaded at start). SIGPIPE is left alone: libsio
+ * ignores it when it finds it at its default. Under AddressSanitizer its
+ * own report covers the faults. */
+static void put_str(int fd, const char *p) {
+  ssize_t r = write(fd, p, strlen(p));
+  (void)r;
+}
+
+static void on_fatal(int sig) {
+  char num[12];
+  int n = sig, i = (int)sizeof(num) - 1;
+  num[i] = 0;
+  do num[--i] = (char)('0' + n % 10);
+  while ((n /= 10) && i > 0);
+  put_str(1, "{\"event\":\"fatal signal\",\"signo\":");
+  put_str(1, num + i);
+  put_str(1, "}\n");
+  put_str(2, "client_driver: fatal signal ");
+  put_str(2, num + i);
+  put_str(2, "\n");
+  void *bt[64];
+  backtrace_symbols_fd(bt, backtrace(bt, 64), 2);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define DRIVER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DRIVER_ASAN 1
+#endif
+#endif
+
+static void report_fatal_signals(void) {
+  void *bt[1];
+  backtrace(bt, 1); /* loads libgcc now, not inside a handler */
+  int sigs[] = {
+      SIGALRM, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGABRT,
+#ifndef DRIVER_ASAN
+      SIGSEGV, SIGBUS,  SIGFPE, SIGILL,
+#endif
+  };
+  for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++) signal(sigs[i], on_fatal);
 }
 
 static void on_deadline(uv_timer_t *t) {
@@ -1087,6 +1139,7 @@ int main(int argc, char **argv) {
             "basic|reconnect|bad|simple|burst|probe|heartbeat|threads]\n");
     return 2;
   }
+  report_fatal_signals();
   alarm(40); /* a hang ends as a failure, never as a stuck test */
   uv_loop_init(&loop);
   uv_timer_init(&loop, &deadline);

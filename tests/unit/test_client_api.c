@@ -3,18 +3,27 @@
  * emit buffer, its bound and its absence, ack callbacks that run
  * exactly once (timeout, cancel), reconnection events against a refused
  * port, a close that never reconnects and leaves the loop closable, and
- * the simple client's failed connect. */
+ * the simple client's failed connect, and the simple client surviving a
+ * server that closes while its replies are still being written. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "client/client_opts.h"
 #include "sio/client.h"
+#include "ws/ws_handshake.h"
 
 /* A port on 127.0.0.1 where nobody listens (bound, then closed). */
 static int dead_port(void) {
@@ -302,6 +311,161 @@ static void test_simple_offline(void **state) {
   sio_simple_disconnect(NULL);
 }
 
+/* ---- a server gone while the client still answers it ----
+ * A plain-socket Engine.IO server on a thread: the WebSocket handshake, the
+ * open packet, the namespace CONNECT accepted, then far more ping frames
+ * than one read of the client takes (64 KiB), and the socket closed at
+ * once (FIN, then an RST for anything the client still sends). The client
+ * takes them in several reads and answers with pongs in several writes
+ * (one flush a read, at most 64 frames a writev): the write after the RST
+ * must fail with EPIPE, not raise a SIGPIPE that ends the whole process
+ * from the client's own thread (the kind of silent death seen in CI). */
+#define FLOOD_PINGS 40000
+
+typedef struct {
+  int lfd, port, served;
+  uv_sem_t go; /* posted once the client's connect() returned */
+} flood_srv_t;
+
+static int send_all(int fd, const void *p, size_t n) {
+  const char *c = p;
+  while (n > 0) {
+    ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+    if (w <= 0) return -1;
+    c += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static int recv_all(int fd, void *p, size_t n) {
+  char *c = p;
+  while (n > 0) {
+    ssize_t r = recv(fd, c, n, 0);
+    if (r <= 0) return -1;
+    c += r;
+    n -= (size_t)r;
+  }
+  return 0;
+}
+
+/* One unmasked text frame of a short payload (< 126 bytes) into out. */
+static size_t text_frame(uint8_t *out, const char *payload) {
+  size_t n = strlen(payload);
+  out[0] = 0x81;
+  out[1] = (uint8_t)n;
+  memcpy(out + 2, payload, n);
+  return n + 2;
+}
+
+static void flood_main(void *arg) {
+  flood_srv_t *f = arg;
+  struct timeval tv = {5, 0}; /* nothing here waits for ever */
+  setsockopt(f->lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  int fd = accept(f->lfd, NULL, NULL);
+  if (fd < 0) {
+    uv_sem_wait(&f->go);
+    return;
+  }
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  char req[4096];
+  size_t len = 0;
+  while (len + 1 < sizeof(req)) {
+    ssize_t r = recv(fd, req + len, sizeof(req) - 1 - len, 0);
+    if (r <= 0) break;
+    len += (size_t)r;
+    req[len] = 0;
+    if (strstr(req, "\r\n\r\n")) break;
+  }
+  req[len] = 0;
+  char *key = strcasestr(req, "sec-websocket-key:");
+  uint8_t *buf = NULL;
+  if (!key) goto out;
+  key += 18;
+  while (*key == ' ') key++;
+  size_t klen = strcspn(key, "\r\n");
+  char accept_key[29];
+  sio__ws_accept_key(key, klen, accept_key);
+  char head[256];
+  int hn = snprintf(head, sizeof(head),
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+                    accept_key);
+  uint8_t fr[160];
+  size_t fn = text_frame(fr, "0{\"sid\":\"s1\",\"upgrades\":[],\"pingInterval\":25000,"
+                             "\"pingTimeout\":20000,\"maxPayload\":1000000}");
+  if (send_all(fd, head, (size_t)hn) || send_all(fd, fr, fn)) goto out;
+  /* The namespace CONNECT: one small masked frame, read and dropped. */
+  uint8_t h[2], rest[4 + 125];
+  if (recv_all(fd, h, 2) || (h[1] & 0x7f) >= 126 || recv_all(fd, rest, 4 + (h[1] & 0x7f)))
+    goto out;
+  uint8_t ok[32];
+  if (send_all(fd, ok, text_frame(ok, "40{\"sid\":\"n1\"}"))) goto out;
+  /* The flood once connect() is back (the session it ends must not end the
+   * connect wait first). */
+  uv_sem_wait(&f->go);
+  buf = malloc((size_t)FLOOD_PINGS * 3);
+  if (!buf) goto out;
+  size_t n = 0;
+  for (int i = 0; i < FLOOD_PINGS; i++) n += text_frame(buf + n, "2");
+  if (send_all(fd, buf, n)) goto out;
+  f->served = 1;
+out:
+  free(buf);
+  /* At once: the FIN after the pings, then an RST for whatever the client
+   * sends from now on. */
+  shutdown(fd, SHUT_WR);
+  close(fd);
+}
+
+static void test_simple_server_gone_while_answering(void **state) {
+  (void)state;
+  /* SIGPIPE at its default, as an application may have it (libsio ignores it
+   * only when it finds the default at its start): the client's thread must
+   * not take it anyway. */
+  struct sigaction dfl, old;
+  memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  assert_int_equal(sigaction(SIGPIPE, &dfl, &old), 0);
+  flood_srv_t f = {.lfd = socket(AF_INET, SOCK_STREAM, 0)};
+  assert_true(f.lfd >= 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(f.lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+  assert_int_equal(listen(f.lfd, 4), 0);
+  socklen_t al = sizeof(a);
+  getsockname(f.lfd, (struct sockaddr *)&a, &al);
+  f.port = ntohs(a.sin_port);
+  assert_int_equal(uv_sem_init(&f.go, 0), 0);
+  uv_thread_t th;
+  assert_int_equal(uv_thread_create(&th, flood_main, &f), 0);
+
+  char url[64];
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d", f.port);
+  sio_client_opts_t *o = sio_client_opts_new();
+  sio_client_opts_set_transports(o, SIO_TRANSPORT_WEBSOCKET);
+  sio_client_opts_set_reconnection(o, 0);
+  sio_simple_t *sc = NULL;
+  int rc = sio_simple_connect(url, "/", NULL, o, 5000, &sc);
+  sio_client_opts_free(o);
+  uv_sem_post(&f.go);
+  uv_thread_join(&th);
+  uv_sem_destroy(&f.go);
+  close(f.lfd);
+  assert_int_equal(rc, 0);
+  assert_true(f.served);
+  /* Still alive: the client saw the server go (bounded wait). */
+  sio_simple_msg_t *m = NULL;
+  for (int i = 0; i < 100 && sio_simple_connected(sc); i++) {
+    if (sio_simple_receive(sc, 100, &m) == 0) sio_simple_msg_free(m);
+  }
+  assert_int_equal(sio_simple_connected(sc), 0);
+  sio_simple_disconnect(sc);
+  sigaction(SIGPIPE, &old, NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_opts),
@@ -312,6 +476,7 @@ int main(void) {
       cmocka_unit_test(test_ack_timeout_offline),
       cmocka_unit_test(test_reconnect_attempts_then_give_up),
       cmocka_unit_test(test_simple_offline),
+      cmocka_unit_test(test_simple_server_gone_while_answering),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

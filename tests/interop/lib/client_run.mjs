@@ -65,7 +65,7 @@ export function assertPass(r, label) {
   const failed = r.lines.filter((l) => l.check && !l.ok);
   const result = r.lines.find((l) => l.result);
   assert.deepEqual(failed, [], `${label}: failed checks\n${JSON.stringify(r.lines)}\n${r.stderr}`);
-  assert.equal(result && result.result, 'pass', `${label}: ${JSON.stringify(r.lines)}\n${r.stderr}`);
+  assert.equal(result && result.result, 'pass', `${label}: exit ${r.code} ${r.signal}: ${JSON.stringify(r.lines)}\n${r.stderr}`);
   assert.equal(r.code, 0, `${label}: exit ${r.code} ${r.signal}\n${r.stderr}`);
 }
 
