@@ -15,6 +15,11 @@
  * use the client from another thread, run it on its own loop in that thread
  * (or use the blocking simple client at the end of this header).
  *
+ * Signals: a write to a connection the server reset raises SIGPIPE. libsio
+ * sets it to ignored when it is still at its default (sio/common.h); an
+ * application that installs its own SIGPIPE handler must keep it harmless,
+ * as it may run on the thread of the loop the client writes from.
+ *
  * Reentrancy: every function is legal inside every callback of this header.
  * sio_client_close() from a callback takes effect at once; objects stay
  * valid until the callback returns.
@@ -288,7 +293,9 @@ SIO_EXTERN void *sio_client_socket_get_data(const sio_client_socket_t *s);
  * Threads: emit, call, receive, connected, sid and dropped may be called
  * from any threads, also at the same time (a mutex guards the shared
  * state; each event is received by exactly one caller). disconnect must be
- * called exactly once, after every other call on the client returned.
+ * called exactly once, after every other call on the client returned. The
+ * simple client's own thread blocks asynchronous signals (a write to a
+ * reset connection fails there with EPIPE; your handlers never run on it).
  * ====================================================================== */
 
 typedef struct sio_simple sio_simple_t;
