@@ -34,6 +34,7 @@
 
 #include "sio/eio.h"
 #include "sio/server.h"
+#include "test_args.h"
 
 static uv_loop_t loop;
 static sio_server_t *srv;
@@ -46,27 +47,6 @@ static void ack_json(sio_ack_t *ack, json_t *v) {
   if (ack) sio_ack_send(ack, a);
   sio_args_free(a);
   json_decref(v);
-}
-
-/* Arguments from index `from` on (top-level binaries stay binary). */
-static sio_args_t *args_from(const sio_argv_t *av, size_t from) {
-  sio_args_t *a = sio_args_new();
-  if (!a) return NULL;
-  if (from == 0) {
-    sio_args_add_argv(a, av);
-    return a;
-  }
-  for (size_t i = from; i < sio_argv_count(av); i++) {
-    sio_buf_t b;
-    if (sio_argv_type(av, i) == SIO_ARG_BINARY && sio_argv_binary(av, i, &b) == 0) {
-      sio_args_add_binary(a, b.base, b.len);
-    } else {
-      json_t *v = sio_argv_json(av, i);
-      sio_args_add_json(a, v);
-      json_decref(v);
-    }
-  }
-  return a;
 }
 
 static void on_connection(sio_socket_t *sock, void *arg) {

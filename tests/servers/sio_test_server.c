@@ -79,6 +79,7 @@
 
 #include "sio/server.h"
 #include "sio/sio_internal.h" /* the stats counters */
+#include "test_args.h"
 
 typedef struct {
   uv_loop_t loop;
@@ -120,27 +121,6 @@ static json_t *rooms_of(sio_socket_t *sock) {
   for (size_t i = 0; i < sio_socket_rooms_count(sock); i++)
     json_array_append_new(r, json_string(sio_socket_room(sock, i)));
   return r;
-}
-
-/* Args from index `from` on, relayed byte for byte (re-numbered binaries). */
-static sio_args_t *args_from(const sio_argv_t *av, size_t from) {
-  sio_args_t *a = sio_args_new();
-  if (!a) return NULL;
-  if (from == 0) {
-    sio_args_add_argv(a, av);
-    return a;
-  }
-  for (size_t i = from; i < sio_argv_count(av); i++) {
-    sio_buf_t b;
-    if (sio_argv_type(av, i) == SIO_ARG_BINARY && sio_argv_binary(av, i, &b) == 0) {
-      sio_args_add_binary(a, b.base, b.len);
-    } else {
-      json_t *v = sio_argv_json(av, i);
-      sio_args_add_json(a, v);
-      json_decref(v);
-    }
-  }
-  return a;
 }
 
 static const char *str_arg(const sio_argv_t *av, size_t i) {
