@@ -94,6 +94,17 @@ static void on_connect(uv_connect_t *req, int status) {
   cb(s, arg, status);
 }
 
+/* Starts the TCP connect of s with cr (taken: freed here on failure, else
+ * by on_connect). 0 or a libuv error. */
+static int begin_connect(sio__stream_t *s, connect_req_t *cr, const struct sockaddr *sa,
+                         sio__stream_connect_cb cb, void *arg) {
+  cr->cb = cb;
+  cr->arg = arg;
+  int rc = uv_tcp_connect(&cr->req, &s->tcp, sa, on_connect);
+  if (rc != 0) sio__free(cr);
+  return rc;
+}
+
 sio__stream_t *sio__stream_connect(uv_loop_t *loop, const char *ip, int port,
                                    sio__stream_connect_cb cb, void *arg) {
   struct sockaddr_storage ss;
@@ -109,10 +120,7 @@ sio__stream_t *sio__stream_connect(uv_loop_t *loop, const char *ip, int port,
     sio__free(cr);
     return NULL;
   }
-  cr->cb = cb;
-  cr->arg = arg;
-  if (uv_tcp_connect(&cr->req, &s->tcp, (const struct sockaddr *)&ss, on_connect) != 0) {
-    sio__free(cr);
+  if (begin_connect(s, cr, (const struct sockaddr *)&ss, cb, arg) != 0) {
     sio__stream_close(s, 0);
     return NULL;
   }
@@ -163,17 +171,8 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     return;
   }
   connect_req_t *cr = sio__malloc(sizeof(*cr));
-  if (!cr) {
-    cb(s, arg, SIO_ENOMEM);
-    return;
-  }
-  cr->cb = cb;
-  cr->arg = arg;
-  int rc = uv_tcp_connect(&cr->req, &s->tcp, (const struct sockaddr *)&ss, on_connect);
-  if (rc != 0) {
-    sio__free(cr);
-    cb(s, arg, rc);
-  }
+  int rc = cr ? begin_connect(s, cr, (const struct sockaddr *)&ss, cb, arg) : SIO_ENOMEM;
+  if (rc != 0) cb(s, arg, rc);
 }
 
 static int is_ip_literal(const char *host) {
