@@ -74,10 +74,12 @@ $cc "${flags[@]}" $(pkg-config --cflags libsio) "$tmp/listen.c" -o "$tmp/listen_
 
 # The shared programs must load the installed libraries, not the build's.
 export LD_LIBRARY_PATH=$libdir
-ldd "$tmp/listen" | grep -q "$libdir/libsio.so" || { echo "not linked to the installed libsio"; ldd "$tmp/listen"; exit 1; }
+# No grep -q after a pipe: under pipefail, ldd killed by SIGPIPE fails the check.
+deps=$(ldd "$tmp/listen")
+grep -qF "$libdir/libsio.so" <<<"$deps" || { echo "not linked to the installed libsio"; ldd "$tmp/listen"; exit 1; }
 "$tmp/listen"
 "$tmp/redis"
-ldd "$tmp/listen_static" | grep -q libsio.so && { echo "static program uses libsio.so"; exit 1; }
+grep -q libsio.so <<<"$(ldd "$tmp/listen_static")" && { echo "static program uses libsio.so"; exit 1; }
 unset LD_LIBRARY_PATH
 "$tmp/listen_static"
 echo "install: ok ($prefix: headers, libsio and libsio-redis shared + static, pkg-config)"
