@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpora fuzz/corpus/<target>/ from the vectors below (taken
-from the unit tests and PROTOCOL.md's examples). Run it after changing a list:
+from the unit tests and the packet forms of docs/PROTOCOL.md). Run it after changing a list:
   python3 fuzz/make_corpus.py
 Each target's directory is rewritten; file names are the seed's index plus a
 short hash, so the set is reproducible. Keep it small (< 200 files, < 1 MB)."""
@@ -26,8 +26,8 @@ JSON = [
     b'{"_placeholder":true,"num":0}', b'[' * 40 + b']' * 40,
 ]
 
-# ---- sio_packet: PROTOCOL.md 2.2 examples (SIO text, EIO "4" removed), the
-# invalid cases of 2.3, and message streams split at 0x1e ('b' = binary) ----
+# ---- sio_packet: packets of the forms of docs/PROTOCOL.md §2.2 (SIO text, EIO "4"
+# removed), the invalid cases of §2.3, and message streams split at 0x1e ('b' = binary) ----
 PH0 = b'{"_placeholder":true,"num":0}'
 PH1 = b'{"_placeholder":true,"num":1}'
 SIO = [
@@ -98,7 +98,7 @@ WS = [
 ]
 
 # ---- eio_packet: byte 0 = stop after N packets (low 3 bits), then a polling
-# body / WebSocket text / open packet JSON (PROTOCOL.md 1.2-1.4, 2.8) -----
+# body / WebSocket text / open packet JSON (docs/PROTOCOL.md §1.2-1.4) -----
 OPEN = (b'{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,'
         b'"pingTimeout":20000,"maxPayload":1000000}')
 EIO = [b'\x00' + x for x in [

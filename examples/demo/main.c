@@ -2,6 +2,7 @@
  * libsio counterpart of Flask-SocketIO's example application.
  *
  *   demo [--host H] [--port N] [--static DIR] [--tick MS] [--redis URL]
+ *        [--tls-cert FILE --tls-key FILE]
  *
  * One HTTP server carries everything: the page (static files from DIR), the
  * socket.io-client bundle (an application route, see vendor.c) and

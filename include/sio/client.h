@@ -36,8 +36,10 @@
  * timeout) belongs to the client and is cancelled by sio_client_close().
  * A close by the user never triggers a reconnection.
  *
- * Limits: http:// and ws:// URLs only (no TLS); a host name other than an
- * IP literal is resolved with a blocking getaddrinfo() in sio_client_new().
+ * URLs: http://, ws://, and with TLS https://, wss:// (see the TLS options).
+ * A host name other than an IP literal ("localhost" is 127.0.0.1) is looked
+ * up with uv_getaddrinfo(), off the loop, at every connection, so a
+ * reconnection follows a DNS change.
  */
 #ifndef SIO_CLIENT_H
 #define SIO_CLIENT_H

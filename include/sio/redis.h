@@ -56,11 +56,10 @@ SIO_EXTERN void sio_redis_opts_set_specific_response_channel(sio_redis_opts_t *o
  * keeps trying, logging. */
 SIO_EXTERN int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o);
 
-/* The number of servers in the cluster for a namespace (Redis's NUMSUB of
- * its request channel, this server included): cb runs exactly once, later
- * on the loop, with status 0 and the count, or an error (SIO_ENOTCONN while
- * Redis is down, with count 1). Without a cluster adapter cb gets 1 at once.
- * Same as sio_namespace_server_count in sio/adapter.h. */
+/* The number of servers of the cluster: sio_namespace_server_count
+ * (sio/adapter.h). With this adapter it is Redis's NUMSUB of the namespace's
+ * request channel, this server included, or SIO_ENOTCONN and 1 while Redis
+ * is down. */
 
 /* ---- the emitter (for processes that are not servers) ---- */
 

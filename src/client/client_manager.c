@@ -4,7 +4,7 @@
  *
  * A close by the user (sio_client_close, or the last socket disconnecting)
  * stops the reconnection timer and never schedules a new one: only a lost
- * session does (STYLE.md 4). */
+ * session does, so no timer firing later undoes the user's close. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

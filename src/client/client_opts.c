@@ -1,4 +1,4 @@
-/* Client options: defaults of socket.io-client 4.8 (PROTOCOL.md 1.12). */
+/* Client options: defaults of socket.io-client 4.8 (docs/PROTOCOL.md §1.12). */
 #include <math.h>
 #include <string.h>
 

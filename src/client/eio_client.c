@@ -1,4 +1,4 @@
-/* The Engine.IO v4 client session (PROTOCOL.md 1.4-1.8, 2.7): handshake over
+/* The Engine.IO v4 client session (docs/PROTOCOL.md §1.4-1.8): handshake over
  * polling or WebSocket, answers pings, a watchdog of pingInterval +
  * pingTimeout, one GET and one POST in flight with POST bodies kept under
  * maxPayload, and the polling -> WebSocket upgrade with its probe.
@@ -255,7 +255,7 @@ static void on_post(void *arg, int status, uint8_t *body, size_t len) {
 
 static void flush_post(sio__eioc_t *e) {
   if (e->qn == 0 || sio__hc_busy(e->post) || e->paused || e->ws) return;
-  /* Batch under maxPayload (1.11); the first packet always goes. */
+  /* Batch under maxPayload (docs/PROTOCOL.md §1.11); the first packet always goes. */
   size_t total = 1, k = 0;
   for (; k < e->qn; k++) {
     size_t n = e->q[k].data ? e->q[k].data->len : 0;

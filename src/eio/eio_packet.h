@@ -1,4 +1,4 @@
-/* Engine.IO v4 packets and polling payloads (PROTOCOL.md 1.2-1.4). Pure: bytes
+/* Engine.IO v4 packets and polling payloads (docs/PROTOCOL.md §1.2-1.4). Pure: bytes
  * in, values out; decoded packets borrow from the caller's buffer.
  *
  * Choices:

@@ -1,4 +1,4 @@
-/* HTTP long-polling (PROTOCOL.md §1.6): a GET takes the session's buffered
+/* HTTP long-polling (docs/PROTOCOL.md §1.6): a GET takes the session's buffered
  * packets or waits for one; a POST delivers the client's packets. */
 #include <string.h>
 #include <strings.h>

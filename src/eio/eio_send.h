@@ -21,15 +21,10 @@ int sio__eio_socket_send_msg(sio_eio_socket_t *sock, sio__eio_msg_t *msg);
  * one are not queued. */
 int sio__eio_socket_send_msgs(sio_eio_socket_t *sock, sio__eio_msg_t *const *msgs,
                               size_t n);
-/* Bytes waiting to be written: the polling buffer (in polling form), or the
- * WebSocket's write queue. */
-size_t sio__eio_socket_queued(const sio_eio_socket_t *sock);
 /* 1 if a packet sent now would go out at once (a GET is held, or the
  * WebSocket's queue is empty), as the reference's transport.writable, which
  * decides whether a volatile packet is sent or dropped. */
 int sio__eio_socket_writable(const sio_eio_socket_t *sock);
-/* 1 while the session is open (not closing or closed). */
-int sio__eio_socket_is_open(const sio_eio_socket_t *sock);
 /* Closes the session at once, as the server: a held GET gets the close
  * packet, a WebSocket a close frame; buffered packets are dropped. reason
  * (static string) goes to the close callback. Idempotent. */

@@ -362,21 +362,11 @@ int sio__eio_socket_send_msgs(sio_eio_socket_t *sock, sio__eio_msg_t *const *msg
   return rc;
 }
 
-size_t sio__eio_socket_queued(const sio_eio_socket_t *sock) {
-  if (sock->transport == SIO_EIO_WEBSOCKET)
-    return sock->ws ? sio__ws_conn_queued(sock->ws) : 0;
-  return sock->wbytes;
-}
-
 int sio__eio_socket_writable(const sio_eio_socket_t *sock) {
   if (sock->state != SIO__EIO_OPEN_STATE) return 0;
   if (sock->transport == SIO_EIO_WEBSOCKET)
     return sock->ws && sio__ws_conn_queued(sock->ws) == 0;
   return sock->get != NULL;
-}
-
-int sio__eio_socket_is_open(const sio_eio_socket_t *sock) {
-  return sock->state == SIO__EIO_OPEN_STATE;
 }
 
 void sio__eio_socket_abort(sio_eio_socket_t *sock, const char *reason) {

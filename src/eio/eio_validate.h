@@ -1,6 +1,6 @@
 /* Engine.IO request validation, as a pure function of what the request says
  * and what the server knows about its sid, so the reference's check order
- * (PROTOCOL.md §1.9, §4.13) is unit-tested on its own. */
+ * (docs/PROTOCOL.md §1.9) is unit-tested on its own. */
 #ifndef SIO_EIO_VALIDATE_H
 #define SIO_EIO_VALIDATE_H
 

@@ -1,4 +1,4 @@
-/* The WebSocket transport (PROTOCOL.md §1.7) and the polling -> WebSocket
+/* The WebSocket transport (docs/PROTOCOL.md §1.7) and the polling -> WebSocket
  * upgrade probe (§1.8). One Engine.IO packet per WebSocket message. */
 #include <string.h>
 

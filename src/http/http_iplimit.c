@@ -117,8 +117,3 @@ int sio__iplimit_admit(sio__iplimit_t *t, struct sio__stream *stream) {
   sio__stream_set_close_hook(stream, on_stream_closed, e);
   return 0;
 }
-
-size_t sio__iplimit_count(const sio__iplimit_t *t, const char *ip) {
-  ip_entry_t *const *pp = find_slot(t, ip);
-  return *pp ? (*pp)->count : 0;
-}

@@ -21,7 +21,5 @@ void sio__iplimit_release(sio__iplimit_t *t);
  * the cap) or SIO_ENOMEM; on error nothing is counted and the caller closes
  * the stream. */
 int sio__iplimit_admit(sio__iplimit_t *t, struct sio__stream *stream);
-/* Open connections counted for ip (NUL-terminated), for tests. */
-size_t sio__iplimit_count(const sio__iplimit_t *t, const char *ip);
 
 #endif

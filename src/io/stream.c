@@ -247,10 +247,6 @@ const char *sio__stream_remote_addr(const sio__stream_t *s) {
   return text;
 }
 
-uv_loop_t *sio__stream_loop(const sio__stream_t *s) {
-  return s->tcp.loop;
-}
-
 int sio__stream_is_closing(const sio__stream_t *s) {
   return s->closing || s->ending || s->err;
 }

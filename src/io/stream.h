@@ -114,6 +114,5 @@ void sio__stream_set_close_hook(sio__stream_t *s, void (*fn)(void *arg), void *a
  * buffer of 64 bytes per thread: valid until the next call on this thread
  * (copy it to keep it). */
 const char *sio__stream_remote_addr(const sio__stream_t *s);
-uv_loop_t *sio__stream_loop(const sio__stream_t *s);
 
 #endif

@@ -1,5 +1,5 @@
 /* The Redis adapter: one Redis connection pair per server, one adapter
- * instance per namespace with its own uid and channels (REDIS-WIRE.md §2),
+ * instance per namespace with its own uid and channels (docs/REDIS-WIRE.md §2),
  * broadcasts published as MessagePack (§4) and delivered locally, messages
  * from the bus dispatched to their namespace. Requests are in
  * redis_requests.c. */

@@ -1,6 +1,6 @@
 /* The Redis adapter's shared state (src/redis/redis_adapter.c: attach,
  * namespaces, broadcasts, dispatch; redis_requests.c: requests to other
- * servers and answers to theirs). Wire format: ../shared/REDIS-WIRE.md,
+ * servers and answers to theirs). Wire format: docs/REDIS-WIRE.md,
  * classic mode of @socket.io/redis-adapter 8.x. */
 #ifndef SIO_REDIS_ADAPTER_H
 #define SIO_REDIS_ADAPTER_H

@@ -1,5 +1,5 @@
 /* The emitter: a process that is not a server publishes what a server's
- * adapter would, in @socket.io/redis-emitter 5.x's format (REDIS-WIRE.md
+ * adapter would, in @socket.io/redis-emitter 5.x's format (docs/REDIS-WIRE.md
  * §6): broadcasts as MessagePack with uid "emitter", room changes and
  * disconnects as JSON requests without uid. It never subscribes. */
 #include <stdlib.h>

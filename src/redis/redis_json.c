@@ -1,4 +1,4 @@
-/* JSON for the adapter's requests and responses (REDIS-WIRE.md §5), with
+/* JSON for the adapter's requests and responses (docs/REDIS-WIRE.md §5), with
  * jansson: selections, arguments (JSON carries no binary: a Buffer becomes
  * Node's {"type":"Buffer","data":[...]}), compact dumps. */
 #include <stdlib.h>

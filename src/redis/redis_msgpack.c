@@ -1,6 +1,6 @@
-/* The msgpack messages of the classic Redis adapter: broadcasts (REDIS-WIRE.md
- * §4, §6), type 7 requests and type 9 responses (§5). Key orders follow the
- * captures, so what we publish is byte for byte what Node publishes. */
+/* The msgpack messages of the classic Redis adapter: broadcasts (docs/REDIS-WIRE.md
+ * §4, §6), type 7 requests and type 9 responses (§5). Key orders follow Node's,
+ * so what we publish is byte for byte what Node publishes. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * Converts between libsio's event arguments (JSON text, values comma-separated
  * without brackets, binary values as {"_placeholder":true,"num":N} standing for
  * attachments[N]) and the MessagePack that @socket.io/redis-adapter 8.x and
- * @socket.io/redis-emitter 5.x exchange (notepack.io 3; /work/shared/REDIS-WIRE.md
+ * @socket.io/redis-emitter 5.x exchange (notepack.io 3; docs/REDIS-WIRE.md
  * §3-§6): broadcasts, type 7 requests (broadcast with ack) and type 9 responses.
  *
  * Numbers: msgpack -> JSON prints integers exactly (also above 2^53, where Node would
@@ -150,7 +150,7 @@ typedef struct {
   uint32_t timeout_ms; /* 0: absent */
 } sio__rmp_opts_t;
 
-/* The broadcast message (REDIS-WIRE.md §4): [uid, {type:2, data:[event, ...args],
+/* The broadcast message (docs/REDIS-WIRE.md §4): [uid, {type:2, data:[event, ...args],
  * nsp}, {rooms, except, flags}], opts in the adapter's key order, or with
  * emitter_order the emitter's (rooms, flags, except). flags holds volatile then
  * timeout, each only when set. Appends to out; on error out keeps its former

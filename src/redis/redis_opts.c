@@ -62,7 +62,7 @@ int sio_redis_opts_set_key(sio_redis_opts_t *o, const char *key) {
   char *copy;
   if (!o || !key) return SIO_EINVAL;
   n = strnlen(key, SIO__REDIS_KEY_MAX + 1);
-  /* '#' separates the key from the namespace on the wire (REDIS-WIRE.md 2). */
+  /* '#' separates the key from the namespace on the wire (docs/REDIS-WIRE.md §2). */
   if (n == 0 || n > SIO__REDIS_KEY_MAX || memchr(key, '#', n)) return SIO_EINVAL;
   if (!(copy = dup_str(key))) return SIO_ENOMEM;
   free(o->key);

@@ -1,4 +1,4 @@
-/* Requests between the servers of a cluster (REDIS-WIRE.md §5): what this
+/* Requests between the servers of a cluster (docs/REDIS-WIRE.md §5): what this
  * server asks (fetch, server-side emit with ack, broadcast with ack, the
  * server count, room changes), and how it answers the others. Every request
  * that waits for answers first asks Redis how many servers listen (NUMSUB of

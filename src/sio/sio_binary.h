@@ -1,6 +1,6 @@
 /* Socket.IO binary attachments: placeholders in the JSON payload and the
  * reassembly of a 5/6 packet from its text and the binary Engine.IO messages
- * that follow it (PROTOCOL.md §2.2, §2.3 item 6). Pure: bytes in, packets out.
+ * that follow it (docs/PROTOCOL.md §2.6). Pure: bytes in, packets out.
  *
  * A placeholder is any JSON object whose "_placeholder" member is true (key
  * order free, other members ignored, the last duplicate key wins, as with
@@ -68,7 +68,7 @@ int sio__sio_decoder_waiting(const sio__sio_decoder_t *d);
  * owner->data[0..owner->len), else SIO_EINVAL) or by copying it.
  * Errors: those of sio__sio_packet_decode, SIO_EPROTO (a text while
  * attachments are expected), SIO_ENOMEM, SIO_EINVAL. After any error the
- * decoder has been reset; the connection should be closed (§2.3). */
+ * decoder has been reset; the connection should be closed (docs/PROTOCOL.md §2.3). */
 int sio__sio_decoder_feed_text(sio__sio_decoder_t *d, const char *p, size_t n,
                                sio__rbuf_t *owner, sio__sio_packet_t *out);
 

@@ -1,4 +1,4 @@
-/* Socket.IO v5 packet decode/encode (see sio_packet.h, PROTOCOL.md §2.2-2.3). */
+/* Socket.IO v5 packet decode/encode (see sio_packet.h, docs/PROTOCOL.md §2.2-2.3). */
 #include "sio/sio_packet.h"
 
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Socket.IO v5 packets (PROTOCOL.md §2.1-2.5): decode one Engine.IO message
+/* Socket.IO v5 packets (docs/PROTOCOL.md §2.1-2.5): decode one Engine.IO message
  * text into a header and JSON spans, and encode packets into a byte builder.
  * Pure: no I/O, no allocation in decode or encode (the builder grows).
  *
@@ -93,7 +93,7 @@ typedef struct {
 } sio__sio_packet_t;
 
 /* Decodes one Socket.IO packet from the text of one Engine.IO message,
- * following PROTOCOL.md §2.3:
+ * following docs/PROTOCOL.md §2.3:
  * - the type digit 0..6; an empty text is invalid (the reference would read
  *   it as a CONNECT to "/");
  * - for 5/6, a decimal count of 1..lim->max_attachments then "-";

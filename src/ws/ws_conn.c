@@ -80,10 +80,6 @@ int sio__ws_conn_send(sio__ws_conn_t *c, int binary, const void *data, size_t le
       c, make_frame(c, binary ? SIO__WS_OP_BINARY : SIO__WS_OP_TEXT, data, len));
 }
 
-int sio__ws_conn_send_frame(sio__ws_conn_t *c, sio__rbuf_t *frame) {
-  return sio__ws_conn_send_slice(c, frame, 0, frame->len);
-}
-
 int sio__ws_conn_send_slice(sio__ws_conn_t *c, sio__rbuf_t *frame, size_t off,
                             size_t len) {
   if (c->state != ST_OPEN) return SIO_ECLOSED;
@@ -92,10 +88,6 @@ int sio__ws_conn_send_slice(sio__ws_conn_t *c, sio__rbuf_t *frame, size_t off,
 
 size_t sio__ws_conn_queued(const sio__ws_conn_t *c) {
   return sio__stream_queued(c->stream);
-}
-
-const char *sio__ws_conn_remote_addr(const sio__ws_conn_t *c) {
-  return sio__stream_remote_addr(c->stream);
 }
 
 void sio__ws_conn_set_cbs(sio__ws_conn_t *c, const sio__ws_conn_cbs_t *cbs, void *arg) {

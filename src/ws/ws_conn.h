@@ -45,10 +45,9 @@ void sio__ws_conn_set_cbs(sio__ws_conn_t *c, const sio__ws_conn_cbs_t *cbs, void
 
 /* Sends one message (text or binary), copying data into a new frame. */
 int sio__ws_conn_send(sio__ws_conn_t *c, int binary, const void *data, size_t len);
-/* Queues a frame built by sio__ws_frame_new (server frames are unmasked, so
- * one frame can go to many connections): takes a reference of frame. */
-int sio__ws_conn_send_frame(sio__ws_conn_t *c, sio__rbuf_t *frame);
-/* Same for a frame that is frame->data[off..off+len). */
+/* Queues the frame frame->data[off..off+len) of a buffer built by
+ * sio__ws_frame_new (server frames are unmasked, so one frame can go to many
+ * connections): takes a reference of frame. */
 int sio__ws_conn_send_slice(sio__ws_conn_t *c, sio__rbuf_t *frame, size_t off,
                             size_t len);
 /* Starts the closing handshake with code and reason (NULL for none): sends a
@@ -57,8 +56,6 @@ int sio__ws_conn_send_slice(sio__ws_conn_t *c, sio__rbuf_t *frame, size_t off,
 void sio__ws_conn_close(sio__ws_conn_t *c, uint16_t code, const char *reason);
 /* Bytes queued and not yet written (for volatile packets and back-pressure). */
 size_t sio__ws_conn_queued(const sio__ws_conn_t *c);
-/* The peer's address as "ip". */
-const char *sio__ws_conn_remote_addr(const sio__ws_conn_t *c);
 
 struct sio__stream;
 /* Turns an open stream whose opening handshake is done into a WebSocket
@@ -68,7 +65,7 @@ struct sio__stream;
  * handshake, taken over (unref'd by the connection) and decoded as frames from
  * the loop, before any later read. max_queue: the write-queue cap (0 = none).
  * A client-role connection masks what sio__ws_conn_send sends;
- * sio__ws_conn_send_frame then needs frames masked by the caller. Returns 0
+ * sio__ws_conn_send_slice then needs frames masked by the caller. Returns 0
  * and *out, or SIO_ENOMEM. */
 int sio__ws_conn_start(struct sio__stream *stream, sio__ws_role_t role,
                        const sio__ws_conn_cbs_t *cbs, void *arg, size_t max_message,

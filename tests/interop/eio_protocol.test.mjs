@@ -1,4 +1,4 @@
-// Raw Engine.IO v4 protocol checks (PROTOCOL.md §1 and §4) against the conformance server:
+// Raw Engine.IO v4 protocol checks (docs/PROTOCOL.md §1) against the conformance server:
 // fetch for polling, `ws` for WebSocket, node:net for raw HTTP. Each test is small and named
 // after what it checks. SIO_EIO_SERVER=ref runs the same tests against the Node reference.
 import { describe, test, before, after, afterEach } from 'node:test';
@@ -92,7 +92,7 @@ describe(`Engine.IO v4 protocol (${serverKind} server)`, () => {
       assert.equal(sids.size, 10);
     });
 
-    // Not `j`: the reference still answers JSONP for it (PROTOCOL.md §1.1 lets v4 ignore it).
+    // Not `j`: the reference still answers JSONP for it (docs/PROTOCOL.md §1.1: libsio ignores it).
     test('unknown query parameters (t, b64, foo) are ignored', T, async () => {
       const r = await request(pollUrl(srv, 't=burst&b64=1&foo=bar'));
       assert.equal(r.status, 200);
@@ -245,7 +245,7 @@ describe(`Engine.IO v4 protocol (${serverKind} server)`, () => {
 
     test('polling: never ponged, the session is gone exactly pingInterval+pingTimeout after the handshake', T, async () => {
       const { sid } = await handshake(srv);
-      // The official suite sleeps exactly this long, then expects 400 (PROTOCOL.md §1.5, §4.1).
+      // The official suite sleeps exactly this long, then expects 400 (docs/PROTOCOL.md §1.5).
       await sleep(PING_INTERVAL + PING_TIMEOUT);
       assertError(await get(srv, sid), 1);
     });

@@ -1,7 +1,7 @@
 // Two sio_cluster_server processes (A and B) on one throwaway redis-server, a
 // socket.io-client 4.8 client or more on each, for "/" over WebSocket and
 // "/chat" over polling: every cross-node feature of the adapter interface
-// (issue #7). Broadcasts to all, to rooms, with exceptions, without the
+// (sio/adapter.h). Broadcasts to all, to rooms, with exceptions, without the
 // sender, local only, volatile, binary; broadcast acks gathered from both
 // nodes and their timeout; socketsJoin/Leave and disconnectSockets; fetch
 // sockets with Node-shaped handshakes and data; serverSideEmit with and

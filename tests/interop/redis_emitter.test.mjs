@@ -4,7 +4,7 @@
 // the same scenario for both: emit to all, to rooms, except, volatile, to
 // "/chat"; socketsJoin/socketsLeave/disconnectSockets; serverSideEmit; a
 // custom key prefix. Then, byte for byte, what redis_emit publishes equals
-// what @socket.io/redis-emitter publishes for the same call (REDIS-WIRE.md §6),
+// what @socket.io/redis-emitter publishes for the same call (docs/REDIS-WIRE.md §6),
 // seen by a raw PSUBSCRIBE.
 // SIO_CLUSTER_SERVER=ref / SIO_REDIS_EMIT=ref use the Node counterparts.
 import { describe, test, before, after, afterEach } from 'node:test';

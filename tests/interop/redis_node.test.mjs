@@ -4,7 +4,7 @@
 // and rooms cross in both directions (binary too), broadcast acks from each
 // side reach the other side's clients, fetchSockets, serverSideEmit (with
 // acks), the server count, and socketsJoin/Leave/disconnectSockets across
-// the two (issue #7). SIO_CLUSTER_SERVER=ref makes "C" a Node server too.
+// the two. SIO_CLUSTER_SERVER=ref makes "C" a Node server too.
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis } from './lib/redis.mjs';

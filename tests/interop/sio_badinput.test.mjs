@@ -1,6 +1,6 @@
 // Bad input at the Socket.IO layer, sent as raw Engine.IO frames over a
 // WebSocket and over polling to tests/servers/sio_test_server.c: every decode
-// error or invalid state closes that connection (PROTOCOL.md §2.3-2.4), an
+// error or invalid state closes that connection (docs/PROTOCOL.md §2.3-2.4), an
 // oversized payload gets 1009 / 413, an unknown namespace gets CONNECT_ERROR
 // and the connection stays, unknown ack ids are ignored, the server's sockets
 // see the reference's disconnect reasons, and a healthy socket.io-client next

@@ -1,4 +1,4 @@
-// Raw Socket.IO v5 protocol checks (PROTOCOL.md §2 and §4 items 7-14), the
+// Raw Socket.IO v5 protocol checks (docs/PROTOCOL.md §2), the
 // socket.io-protocol test-suite's expectations and more, against the
 // conformance server's /socket.io/ endpoint: fetch for polling, `ws` for
 // WebSocket; every reply is compared character for character.
@@ -380,8 +380,8 @@ describe(`Socket.IO v5 protocol (${kind} server)`, () => {
     });
   }
 
-  // Every one of these closes the whole Engine.IO connection (PROTOCOL.md §2.3,
-  // §2.4, §4.14). [what, joined namespaces before, packets]
+  // Every one of these closes the whole Engine.IO connection (docs/PROTOCOL.md §2.3,
+  // §2.4). [what, joined namespaces before, packets]
   const FATAL = [
     ['unknown packet type', [''], ['4abc']],
     ['an empty Socket.IO packet', [''], ['4']],
@@ -496,7 +496,7 @@ describe(`Socket.IO v5 protocol (${kind} server)`, () => {
     assert.equal(await c.next(), '42["message-back","a\\ud83d"]');
   });
 
-  // Deliberate differences (PROTOCOL.md §2.2, §2.3, §4.7; core/json.h): we
+  // Deliberate differences (docs/PROTOCOL.md §2.2, §4; src/core/json.h): we
   // relay values byte for byte where the reference re-prints them, and we
   // reject a bare EVENT without payload.
   test('deliberate differences from the reference, pinned', T, async () => {

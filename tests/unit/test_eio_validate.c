@@ -1,4 +1,4 @@
-/* The Engine.IO request checks, in the reference's order (PROTOCOL.md §1.9). */
+/* The Engine.IO request checks, in the reference's order (docs/PROTOCOL.md §1.9). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

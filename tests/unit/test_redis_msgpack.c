@@ -1,5 +1,5 @@
 /* Unit tests for the MessagePack codec of libsio-redis (src/redis/redis_msgpack.h):
- * the captured messages of REDIS-WIRE.md §4-§6 byte for byte from the JSON side
+ * messages as Node publishes them (docs/REDIS-WIRE.md §4-§6) byte for byte from JSON
  * and back, number/string/container encodings as notepack.io 3 writes them, the
  * JSON that Node would print for what it decodes, Dates, and bad input of every
  * kind (truncated, huge declared sizes, deep nesting, trailing bytes, wrong types,

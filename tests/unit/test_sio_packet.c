@@ -1,5 +1,5 @@
 /* Unit tests for src/sio/sio_packet and sio_binary: every example of
- * PROTOCOL.md §2.2 both ways, every invalid case of §2.3 and §4 (items 8-14),
+ * docs/PROTOCOL.md §2.2 both ways, every invalid case of §2.3,
  * each also fed truncated at every length, placeholders and reassembly. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,7 +47,7 @@ static void assert_span(const char *p, size_t n, const char *want) {
     fail_msg("span [%.*s] != [%s]", (int)n, p ? p : "", want);
 }
 
-/* The SIO text of each example of PROTOCOL.md §2.2 (the EIO "4" removed). */
+/* Packets of each form of docs/PROTOCOL.md §2.2 (SIO text, the EIO "4" removed). */
 static const struct example {
   const char *wire;
   uint8_t type;
@@ -89,11 +89,11 @@ static const struct example {
      "[\"bar\",{\"_placeholder\":true,\"num\":0}]", NULL, NULL},
     {"1", 1, 0, "/", 0, 0, NULL, NULL, NULL},
     {"1/admin,", 1, 0, "/admin", 0, 0, NULL, NULL, NULL},
-    /* §2.3 / §4 item 8: the comma is optional at the end. */
+    /* §2.3: the comma is optional at the end. */
     {"0/custom", 0, 0, "/custom", 0, 0, NULL, NULL, NULL},
     {"1/custom", 1, 0, "/custom", 0, 0, NULL, NULL, NULL},
     {"0/random", 0, 0, "/random", 0, 0, NULL, NULL, NULL},
-    /* §4 item 9: count, namespace, id, JSON. */
+    /* §2.2: count, namespace, id, JSON. */
     {"52-789[\"x\",{\"_placeholder\":true,\"num\":1},{\"num\":0,\"_placeholder\":true}]",
      5, 2, "/", 1, 789,
      "[\"x\",{\"_placeholder\":true,\"num\":1},{\"num\":0,\"_placeholder\":true}]",
@@ -184,7 +184,7 @@ static void test_encode_examples(void **state) {
   }
 }
 
-/* Building the §2.2 examples from scratch. */
+/* Building those packets from scratch. */
 static void expect_encode(const sio__sio_header_t *h, const char *payload,
                           const char *want) {
   sio__sb_t sb;
@@ -216,7 +216,7 @@ static void test_encode_build(void **state) {
   h.nsp = NULL;
   h.nsp_len = 0;
   expect_encode(&h, NULL, "1");
-  /* ACK vs BINARY_ACK is chosen by the attachment count (§4 item 10). */
+  /* ACK vs BINARY_ACK is chosen by the attachment count (§2.2). */
   h.type = SIO_SIO_ACK;
   h.has_ack = 1;
   h.ack_id = 789;
@@ -342,7 +342,7 @@ static void test_encode_invalid(void **state) {
   sio__sb_reset(&sb);
 }
 
-/* §2.3, §4 items 8-14: each must fail, with the given code. */
+/* §2.3: each must fail, with the given code. */
 static const struct invalid {
   const char *wire;
   int rc;
@@ -371,7 +371,7 @@ static const struct invalid {
     {"2[[\"a\"]]", SIO_EPROTO},
     {"2{}", SIO_EPROTO},
     {"2\"a\"", SIO_EPROTO},
-    {"2", SIO_EPROTO}, /* bare EVENT: rejected (allowed by §2.3) */
+    {"2", SIO_EPROTO}, /* bare EVENT: rejected (the reference accepts it, §4) */
     {"212", SIO_EPROTO},
     {"2/admin,", SIO_EPROTO},
     {"2[\"connect\"]", SIO_EPROTO}, /* reserved names */
@@ -549,7 +549,7 @@ static void test_event_name_and_args(void **state) {
   assert_false(sio__sio_name_reserved("connec", 6));
 }
 
-/* Relaying `[name,<args>]` reproduces the values exactly (§4 item 7). */
+/* Relaying `[name,<args>]` reproduces the values exactly (§2.2). */
 static void test_relay_roundtrip(void **state) {
   static const char *wires[] = {
       "2[\"message\",1,\"2\",{\"3\":[true]}]",
@@ -682,7 +682,7 @@ static void test_decoder_plain(void **state) {
   assert_null(pkt.text);
   sio__sio_packet_release(&pkt);
   assert_false(sio__sio_decoder_waiting(&d));
-  /* A stray binary message is an error (§2.3 item 6). */
+  /* A stray binary message is an error (§2.6). */
   assert_int_equal(sio__sio_decoder_feed_binary(&d, (const uint8_t *)"\1", 1, NULL, &pkt),
                    SIO_EPROTO);
   /* Decode errors come through. */

@@ -18,7 +18,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const isRef = process.env.SIO_EIO_SERVER === 'ref';
 export const serverKind = isRef ? 'ref' : 'ours';
 
-// The conformance server's fixed settings (PROTOCOL.md §1.5, §1.11).
+// The conformance server's fixed settings (tools/conformance_server).
 export const PING_INTERVAL = 300;
 export const PING_TIMEOUT = 200;
 export const MAX_PAYLOAD = 1000000;
