@@ -5,7 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
-#include "eio/eio_internal.h"
+#include "eio/eio_opts.h"
 #include "http/http_server.h"
 #include "sio/sio_internal.h"
 
