@@ -59,8 +59,8 @@ static int load_from(demo_app_t *app, const char *dir) {
   return app->vendor[0].data != NULL;
 }
 
-static void on_request(sio_http_req_t *req, void *user_data) {
-  demo_app_t *app = user_data;
+static void on_request(sio_http_req_t *req, void *arg) {
+  demo_app_t *app = arg;
   size_t plen;
   const char *path = sio_http_req_path(req, &plen);
   const char *method = sio_http_req_method(req);

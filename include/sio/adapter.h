@@ -73,6 +73,12 @@ typedef struct sio_adapter_ack sio_adapter_ack_t;
 typedef struct sio_adapter_fetch sio_adapter_fetch_t;
 
 typedef struct {
+  /* sizeof(sio_adapter_ops_t) as the adapter was compiled: set it to
+   * SIO_ADAPTER_OPS_SIZE. Operations are only ever appended, so an adapter
+   * built against an older libsio keeps working (the operations it does not
+   * know of count as NULL); one built against a newer libsio than the
+   * running one is refused by sio_server_set_adapter. */
+  size_t size;
   /* Makes the adapter instance of a namespace (each namespace has its own,
    * as in Node), or NULL on failure (the namespace then stays local). arg is
    * the one given to sio_server_set_adapter. */
@@ -127,10 +133,14 @@ typedef struct {
                       void *cb_arg);
 } sio_adapter_ops_t;
 
+#define SIO_ADAPTER_OPS_SIZE sizeof(sio_adapter_ops_t)
+
 /* Installs a cluster adapter for every namespace of the server, existing and
- * future: ops is borrowed (static storage, typically) and must outlive the
- * server. Call before clients connect. 0, SIO_EINVAL, SIO_ENOMEM (create
- * failed for an existing namespace). */
+ * future: ops is copied (only its first ops->size bytes are read). Call
+ * before clients connect. 0, SIO_EINVAL (no create operation, an adapter
+ * already installed, or ops->size smaller than the first version of this
+ * struct or larger than this libsio knows), SIO_ENOMEM (create failed for
+ * an existing namespace). */
 SIO_EXTERN int sio_server_set_adapter(sio_server_t *s, const sio_adapter_ops_t *ops,
                                       void *arg);
 /* The adapter instance of a namespace, or NULL (in-memory only). */
@@ -222,36 +232,6 @@ SIO_EXTERN int sio_adapter_fetch_add(sio_adapter_fetch_t *req, const char *id,
 /* Completes the fetch (status 0 or SIO_ETIMEDOUT with what was added):
  * the user's callback runs now. The adapter must not touch req afterwards. */
 SIO_EXTERN void sio_adapter_fetch_done(sio_adapter_fetch_t *req, int status);
-
-/* ---- server-side events (between servers of a cluster) ---- */
-
-/* A handler for events other servers send with sio_namespace_server_side_emit.
- * ack is non-NULL when the sender waits for an answer: answer with
- * sio_ack_send (at most once; held acks as for client events). Everything is
- * borrowed for the call. */
-typedef void (*sio_server_side_cb)(sio_namespace_t *nsp, const char *event,
-                                   const sio_argv_t *args, sio_ack_t *ack, void *arg);
-SIO_EXTERN int sio_namespace_on_server_side(sio_namespace_t *nsp, sio_server_side_cb cb,
-                                            void *arg);
-/* Sends event to the other servers of the cluster. SIO_EINVAL without a
- * cluster adapter (the in-memory adapter has no other server), as Node. */
-SIO_EXTERN int sio_namespace_server_side_emit(sio_namespace_t *nsp, const char *event,
-                                              const sio_args_t *args);
-/* The same, gathering each other server's answer (Node's
- * serverSideEmit(ev, ...args, cb)): cb runs exactly once, with status 0 when
- * every other server answered, or SIO_ETIMEDOUT after timeout_ms with the
- * answers received; each reply holds the one value a server answered with.
- * SIO_EINVAL without a cluster adapter or a timeout. */
-SIO_EXTERN int
-sio_namespace_server_side_emit_with_ack(sio_namespace_t *nsp, const char *event,
-                                        const sio_args_t *args, uint32_t timeout_ms,
-                                        sio_broadcast_ack_cb cb, void *arg);
-/* The number of servers of the cluster for nsp, this one included: cb runs
- * exactly once with status 0 and the count (at once, with 1, without a
- * cluster adapter), or an error and 1 (Redis down: SIO_ENOTCONN). */
-typedef void (*sio_server_count_cb)(int status, size_t count, void *arg);
-SIO_EXTERN int sio_namespace_server_count(sio_namespace_t *nsp, sio_server_count_cb cb,
-                                          void *arg);
 
 #ifdef __cplusplus
 }

@@ -235,17 +235,18 @@ SIO_EXTERN void sio_client_socket_on_disconnect(sio_client_socket_t *s,
  * acknowledgement: answer it with sio_client_ack_send() inside the call,
  * or keep it with sio_client_ack_hold(). Everything is borrowed for the
  * call. Catch-all handlers run before the named ones. */
-typedef void (*sio_client_event_handler)(sio_client_socket_t *s, const char *event,
-                                         const sio_argv_t *args, sio_client_ack_t *ack,
-                                         void *arg);
+typedef void (*sio_client_socket_event_cb)(sio_client_socket_t *s, const char *event,
+                                           const sio_argv_t *args, sio_client_ack_t *ack,
+                                           void *arg);
 /* Adds a handler of event (copied). 0, SIO_ENOMEM, SIO_EINVAL. */
 SIO_EXTERN int sio_client_socket_on(sio_client_socket_t *s, const char *event,
-                                    sio_client_event_handler cb, void *arg);
-/* Removes the handlers of event (all when cb is NULL). Returns the count. */
+                                    sio_client_socket_event_cb cb, void *arg);
+/* Removes the handlers of event: all of them when cb is NULL, else those
+ * with this cb and arg (as sio_socket_off). Returns how many were removed. */
 SIO_EXTERN int sio_client_socket_off(sio_client_socket_t *s, const char *event,
-                                     sio_client_event_handler cb);
+                                     sio_client_socket_event_cb cb, void *arg);
 SIO_EXTERN int sio_client_socket_on_any(sio_client_socket_t *s,
-                                        sio_client_event_handler cb, void *arg);
+                                        sio_client_socket_event_cb cb, void *arg);
 
 /* Answers the server's ack (args NULL for none; binary makes it a
  * BINARY_ACK). At most once (SIO_EEXIST after). A held ack is freed by

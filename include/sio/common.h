@@ -87,9 +87,9 @@ typedef enum {
   SIO_LOG_WARN,
   SIO_LOG_ERROR
 } sio_log_level_t;
-typedef void (*sio_log_cb)(sio_log_level_t level, const char *msg, void *user_data);
+typedef void (*sio_log_cb)(sio_log_level_t level, const char *msg, void *arg);
 /* Replaces the handler (NULL restores the default). Not thread-safe. */
-SIO_EXTERN void sio_set_log_handler(sio_log_cb cb, void *user_data);
+SIO_EXTERN void sio_set_log_handler(sio_log_cb cb, void *arg);
 SIO_EXTERN void sio_set_log_level(sio_log_level_t level);
 /* Logs a line through the same handler and level (for add-on libraries such
  * as libsio-redis, and applications that want one log). printf format. */

@@ -106,10 +106,9 @@ SIO_EXTERN int sio_eio_opts_set_server_cookie(sio_eio_opts_t *o, const char *nam
  * it must decide before returning. req and everything read from it are
  * borrowed for the call (headers, query, remote address; see sio/http.h); do
  * not answer it. Default: every handshake is accepted. */
-typedef int (*sio_eio_allow_request_cb)(sio_http_req_t *req, void *user_data);
+typedef int (*sio_eio_allow_request_cb)(sio_http_req_t *req, void *arg);
 SIO_EXTERN void sio_eio_opts_set_allow_request(sio_eio_opts_t *o,
-                                               sio_eio_allow_request_cb cb,
-                                               void *user_data);
+                                               sio_eio_allow_request_cb cb, void *arg);
 
 /* ---- server ---- */
 
@@ -122,11 +121,11 @@ SIO_EXTERN int sio_eio_server_new(sio_http_server_t *http, const sio_eio_opts_t 
 
 /* A new session is open: its open packet has been sent. Sending from here is
  * fine (polling: the packets wait for the client's next GET). */
-typedef void (*sio_eio_connection_cb)(sio_eio_socket_t *sock, void *user_data);
+typedef void (*sio_eio_connection_cb)(sio_eio_socket_t *sock, void *arg);
 /* A message from the client: binary 0 for text (UTF-8 as sent), 1 for binary.
  * data is borrowed for the call only. */
 typedef void (*sio_eio_message_cb)(sio_eio_socket_t *sock, int binary,
-                                   const uint8_t *data, size_t len, void *user_data);
+                                   const uint8_t *data, size_t len, void *arg);
 /* The session is closed; runs exactly once per socket. reason is a static
  * string: "transport close" (the client closed or went away), "ping timeout",
  * "transport error" (a broken or misbehaving transport, a write buffer over
@@ -134,16 +133,15 @@ typedef void (*sio_eio_message_cb)(sio_eio_socket_t *sock, int binary,
  * (sio_eio_socket_close) or "server shutting down" (sio_eio_server_close).
  * Sending from here fails with SIO_ECLOSED. The socket is freed when the
  * callback returns. */
-typedef void (*sio_eio_close_cb)(sio_eio_socket_t *sock, const char *reason,
-                                 void *user_data);
+typedef void (*sio_eio_close_cb)(sio_eio_socket_t *sock, const char *reason, void *arg);
 
-/* Sets (or clears with NULL) the callbacks; user_data is passed to each. */
+/* Sets (or clears with NULL) the callbacks; arg is passed to each. */
 SIO_EXTERN void sio_eio_server_on_connection(sio_eio_server_t *s,
-                                             sio_eio_connection_cb cb, void *user_data);
+                                             sio_eio_connection_cb cb, void *arg);
 SIO_EXTERN void sio_eio_server_on_message(sio_eio_server_t *s, sio_eio_message_cb cb,
-                                          void *user_data);
+                                          void *arg);
 SIO_EXTERN void sio_eio_server_on_close(sio_eio_server_t *s, sio_eio_close_cb cb,
-                                        void *user_data);
+                                        void *arg);
 
 /* Number of open sessions. */
 SIO_EXTERN size_t sio_eio_server_clients_count(const sio_eio_server_t *s);
@@ -155,9 +153,9 @@ SIO_EXTERN sio_eio_socket_t *sio_eio_server_find(sio_eio_server_t *s, const char
  * path, and runs cb (may be NULL) from the loop once that is done; the server
  * is freed when cb returns. Idempotent (later calls do nothing, their cb is
  * not run); safe inside any callback. */
-typedef void (*sio_eio_server_close_cb)(sio_eio_server_t *s, void *user_data);
+typedef void (*sio_eio_server_close_cb)(sio_eio_server_t *s, void *arg);
 SIO_EXTERN void sio_eio_server_close(sio_eio_server_t *s, sio_eio_server_close_cb cb,
-                                     void *user_data);
+                                     void *arg);
 
 /* User data, never touched by libsio. */
 SIO_EXTERN void sio_eio_server_set_data(sio_eio_server_t *s, void *data);

@@ -100,9 +100,9 @@ SIO_EXTERN int sio_http_opts_set_cors_origins(sio_http_opts_t *o, const char *or
 SIO_EXTERN void sio_http_opts_set_cors_credentials(sio_http_opts_t *o, int on);
 /* A callback that decides per origin (1 allow, 0 deny); overrides the list.
  * origin is borrowed for the call. */
-typedef int (*sio_http_cors_cb)(const char *origin, size_t len, void *user_data);
+typedef int (*sio_http_cors_cb)(const char *origin, size_t len, void *arg);
 SIO_EXTERN void sio_http_opts_set_cors_callback(sio_http_opts_t *o, sio_http_cors_cb cb,
-                                                void *user_data);
+                                                void *arg);
 
 /* ---- server ---- */
 
@@ -123,16 +123,16 @@ SIO_EXTERN int sio_http_server_port(const sio_http_server_t *s);
  * and are answered in order. req is valid until it is answered or its abort
  * callback (internal API) has run; a held request without one stays valid
  * after its connection goes, and answering it then only frees it. */
-typedef void (*sio_http_handler_cb)(sio_http_req_t *req, void *user_data);
+typedef void (*sio_http_handler_cb)(sio_http_req_t *req, void *arg);
 /* The application handler: every request no mount, and no static file, claims. */
 SIO_EXTERN void sio_http_server_on_request(sio_http_server_t *s, sio_http_handler_cb cb,
-                                           void *user_data);
+                                           void *arg);
 
 /* Closes listeners and every connection; cb (may be NULL) runs once after every
  * handle is closed. Idempotent; safe inside a callback. */
-typedef void (*sio_http_close_cb)(sio_http_server_t *s, void *user_data);
+typedef void (*sio_http_close_cb)(sio_http_server_t *s, void *arg);
 SIO_EXTERN void sio_http_server_close(sio_http_server_t *s, sio_http_close_cb cb,
-                                      void *user_data);
+                                      void *arg);
 SIO_EXTERN void sio_http_server_set_data(sio_http_server_t *s, void *data);
 SIO_EXTERN void *sio_http_server_get_data(const sio_http_server_t *s);
 

@@ -65,17 +65,20 @@ SIO_EXTERN int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t 
 
 typedef struct sio_redis_emitter sio_redis_emitter_t;
 
-/* A selection, as the emitter's io.of(nsp).to(rooms).except(except):
- * nsp NULL means "/" (a missing leading slash is added); every pointer is
- * borrowed for the call. */
-typedef struct {
-  const char *nsp;
-  const char *const *rooms;
-  size_t nrooms;
-  const char *const *except;
-  size_t nexcept;
-  int volatile_; /* Node's .volatile */
-} sio_redis_target_t;
+/* A selection, as the emitter's io.of(nsp).to(rooms).except(rooms)
+ * .volatile: built by the calls below, read by the emitter functions (which
+ * borrow it for the call only), freed by the caller. */
+typedef struct sio_redis_target sio_redis_target_t;
+/* A selection of every socket of namespace nsp (NULL means "/"; a missing
+ * leading slash is added; copied). NULL if out of memory. */
+SIO_EXTERN sio_redis_target_t *sio_redis_target_new(const char *nsp);
+/* Narrows to the sockets in room (a union over several calls) / leaves out
+ * those in room. The name is copied. 0, SIO_EINVAL, SIO_ENOMEM. */
+SIO_EXTERN int sio_redis_target_to(sio_redis_target_t *t, const char *room);
+SIO_EXTERN int sio_redis_target_except(sio_redis_target_t *t, const char *room);
+/* Node's .volatile: recipients that are not ready to write skip the event. */
+SIO_EXTERN void sio_redis_target_set_volatile(sio_redis_target_t *t, int on);
+SIO_EXTERN void sio_redis_target_free(sio_redis_target_t *t);
 
 /* Connects on loop (o copied). 0, SIO_EINVAL, SIO_ENOMEM; *out owned by the
  * caller until sio_redis_emitter_close. */
@@ -106,9 +109,9 @@ SIO_EXTERN int sio_redis_emitter_server_side_emit(sio_redis_emitter_t *em,
                                                   const char *nsp, const char *event,
                                                   const sio_args_t *args);
 /* Sends what is queued (waiting at most the request timeout for Redis to be
- * reachable; what cannot be sent is logged), closes the connection, frees
- * em, then runs cb (may be NULL) later on the loop. */
-typedef void (*sio_redis_emitter_close_cb)(void *arg);
+ * reachable; what cannot be sent is logged), closes the connection, then
+ * runs cb (may be NULL) later on the loop; em is freed when cb returns. */
+typedef void (*sio_redis_emitter_close_cb)(sio_redis_emitter_t *em, void *arg);
 SIO_EXTERN void sio_redis_emitter_close(sio_redis_emitter_t *em,
                                         sio_redis_emitter_close_cb cb, void *arg);
 

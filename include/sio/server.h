@@ -542,6 +542,77 @@ SIO_EXTERN sio_socket_t *sio_remote_socket_local(const sio_remote_socket_t *rs);
 SIO_EXTERN const char *sio_remote_socket_handshake_json(const sio_remote_socket_t *rs);
 SIO_EXTERN const char *sio_remote_socket_data_json(const sio_remote_socket_t *rs);
 
+/* ======================================================================
+ * Server-side events and the server count (between servers of a cluster;
+ * a cluster adapter such as libsio-redis's carries them)
+ * ====================================================================== */
+
+/* A handler for events other servers send with sio_namespace_server_side_emit.
+ * ack is non-NULL when the sender waits for an answer: answer with
+ * sio_ack_send (at most once; held acks as for client events). Everything is
+ * borrowed for the call. */
+typedef void (*sio_server_side_cb)(sio_namespace_t *nsp, const char *event,
+                                   const sio_argv_t *args, sio_ack_t *ack, void *arg);
+SIO_EXTERN int sio_namespace_on_server_side(sio_namespace_t *nsp, sio_server_side_cb cb,
+                                            void *arg);
+/* Sends event to the other servers of the cluster. SIO_EINVAL without a
+ * cluster adapter (the in-memory adapter has no other server), as Node. */
+SIO_EXTERN int sio_namespace_server_side_emit(sio_namespace_t *nsp, const char *event,
+                                              const sio_args_t *args);
+/* The same, gathering each other server's answer (Node's
+ * serverSideEmit(ev, ...args, cb)): cb runs exactly once, with status 0 when
+ * every other server answered, or SIO_ETIMEDOUT after timeout_ms with the
+ * answers received; each reply holds the one value a server answered with.
+ * SIO_EINVAL without a cluster adapter or a timeout. */
+SIO_EXTERN int
+sio_namespace_server_side_emit_with_ack(sio_namespace_t *nsp, const char *event,
+                                        const sio_args_t *args, uint32_t timeout_ms,
+                                        sio_broadcast_ack_cb cb, void *arg);
+/* The number of servers of the cluster for nsp, this one included: cb runs
+ * exactly once with status 0 and the count (at once, with 1, without a
+ * cluster adapter), or an error and 1 (Redis down: SIO_ENOTCONN). */
+typedef void (*sio_server_count_cb)(int status, size_t count, void *arg);
+SIO_EXTERN int sio_namespace_server_count(sio_namespace_t *nsp, sio_server_count_cb cb,
+                                          void *arg);
+
+/* ======================================================================
+ * Observation hooks (for add-ons that watch a server: admin panels, metrics)
+ * ====================================================================== */
+
+/* A namespace came to exist: made by sio_server_of(), or a dynamic child
+ * created for a connecting client (its parent's handlers are in place, no
+ * socket has joined it yet). nsp is borrowed: valid until the server frees
+ * it (at close, or when an empty dynamic child is cleaned up). Hooks run on
+ * the loop thread in the order they were added, and may register handlers
+ * on nsp. 0, SIO_EINVAL, SIO_ENOMEM. */
+typedef void (*sio_namespace_created_cb)(sio_namespace_t *nsp, void *arg);
+SIO_EXTERN int sio_server_on_namespace_created(sio_server_t *s,
+                                               sio_namespace_created_cb cb, void *arg);
+/* Calls cb for every namespace that exists now (static ones and dynamic
+ * children; not the dynamic parents), e.g. to catch up with the ones made
+ * before a hook was added ("/" always exists). Returns how many. */
+SIO_EXTERN int sio_server_foreach_namespace(sio_server_t *s, sio_namespace_created_cb cb,
+                                            void *arg);
+
+/* Room life in the local (in-memory) room index of a namespace, as Node's
+ * adapter events: a join into a new room reports SIO_ROOM_CREATED then
+ * SIO_ROOM_JOINED; a leave reports SIO_ROOM_LEFT then, if it was the last
+ * member, SIO_ROOM_DELETED. Each socket's own-id room counts like any other. */
+typedef enum {
+  SIO_ROOM_CREATED, /* the room got its first member */
+  SIO_ROOM_DELETED, /* the room lost its last member */
+  SIO_ROOM_JOINED,  /* socket sid joined the room */
+  SIO_ROOM_LEFT     /* socket sid left the room */
+} sio_room_event_t;
+/* room and sid are borrowed for the call (sid is the socket that caused the
+ * change). The hook runs after the change is complete; it may join or leave
+ * rooms itself (those changes report their own events). */
+typedef void (*sio_room_event_cb)(sio_namespace_t *nsp, sio_room_event_t ev,
+                                  const char *room, const char *sid, void *arg);
+/* Adds a hook for the room events of every namespace of the server,
+ * present and future. 0, SIO_EINVAL, SIO_ENOMEM. */
+SIO_EXTERN int sio_server_on_room_event(sio_server_t *s, sio_room_event_cb cb, void *arg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,7 +12,7 @@
 
 typedef struct {
   char *event; /* NULL: catch-all */
-  sio_client_event_handler cb;
+  sio_client_socket_event_cb cb;
   void *arg;
 } sio__chandler_t;
 

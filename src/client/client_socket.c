@@ -229,7 +229,7 @@ int sio_client_socket_emit_with_ack(sio_client_socket_t *s, const char *event,
 /* ---- handlers ---- */
 
 static int add_handler(sio_client_socket_t *s, const char *event,
-                       sio_client_event_handler cb, void *arg) {
+                       sio_client_socket_event_cb cb, void *arg) {
   if (!cb) return SIO_EINVAL;
   if (s->nh == s->hcap) {
     size_t ncap = s->hcap ? s->hcap * 2 : 8;
@@ -248,23 +248,24 @@ static int add_handler(sio_client_socket_t *s, const char *event,
 }
 
 int sio_client_socket_on(sio_client_socket_t *s, const char *event,
-                         sio_client_event_handler cb, void *arg) {
+                         sio_client_socket_event_cb cb, void *arg) {
   if (!event) return SIO_EINVAL;
   return add_handler(s, event, cb, arg);
 }
 
-int sio_client_socket_on_any(sio_client_socket_t *s, sio_client_event_handler cb,
+int sio_client_socket_on_any(sio_client_socket_t *s, sio_client_socket_event_cb cb,
                              void *arg) {
   return add_handler(s, NULL, cb, arg);
 }
 
 int sio_client_socket_off(sio_client_socket_t *s, const char *event,
-                          sio_client_event_handler cb) {
+                          sio_client_socket_event_cb cb, void *arg) {
   int n = 0;
   size_t j = 0;
   for (size_t i = 0; i < s->nh; i++) {
     sio__chandler_t *h = &s->h[i];
-    if (h->event && event && strcmp(h->event, event) == 0 && (!cb || h->cb == cb)) {
+    if (h->event && event && strcmp(h->event, event) == 0 &&
+        (!cb || (h->cb == cb && h->arg == arg))) {
       sio__free(h->event);
       n++;
       continue;

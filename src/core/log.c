@@ -25,9 +25,9 @@ static int current_level(void) {
   return g_level;
 }
 
-void sio_set_log_handler(sio_log_cb cb, void *user_data) {
+void sio_set_log_handler(sio_log_cb cb, void *arg) {
   g_cb = cb;
-  g_cb_data = user_data;
+  g_cb_data = arg;
 }
 
 void sio_set_log_level(sio_log_level_t level) {

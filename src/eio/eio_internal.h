@@ -6,6 +6,7 @@
 #define SIO_EIO_INTERNAL_H
 
 #include "eio/eio_msg.h"
+#include "eio/eio_opts.h"
 #include "eio/eio_packet.h"
 #include "eio/eio_ratelimit.h"
 #include "eio/eio_sidmap.h"
@@ -13,29 +14,6 @@
 #include "io/timer.h"
 #include "sio/eio.h"
 #include "ws/ws_conn.h"
-
-struct sio_eio_opts {
-  char *path;
-  unsigned transports;
-  int allow_upgrades;
-  uint32_t ping_interval, ping_timeout, upgrade_timeout, close_timeout;
-  size_t max_http_buffer_size;
-  uint32_t rate_limit, rate_burst; /* packets/s and burst; 0: off */
-  char *cookie_name;               /* NULL: no cookie */
-  char *cookie_path;
-  char *cookie_same_site; /* NULL: no SameSite */
-  int cookie_http_only;
-  char *server_cookie; /* "name=value" naming this server, or NULL */
-  sio_eio_allow_request_cb allow_request;
-  void *allow_request_data;
-};
-
-/* Copies src into dst (strings duplicated). 0 or SIO_ENOMEM (dst then empty). */
-int sio__eio_opts_copy(sio_eio_opts_t *dst, const sio_eio_opts_t *src);
-/* Fills o with the defaults (no allocation but the path). */
-int sio__eio_opts_init(sio_eio_opts_t *o);
-/* Frees the strings of o (not o). */
-void sio__eio_opts_clear(sio_eio_opts_t *o);
 
 struct sio_eio_server {
   sio_http_server_t *http;

@@ -178,7 +178,7 @@ int sio_eio_opts_set_server_cookie(sio_eio_opts_t *o, const char *name,
 }
 
 void sio_eio_opts_set_allow_request(sio_eio_opts_t *o, sio_eio_allow_request_cb cb,
-                                    void *user_data) {
+                                    void *arg) {
   o->allow_request = cb;
-  o->allow_request_data = user_data;
+  o->allow_request_data = arg;
 }

@@ -306,20 +306,19 @@ int sio_eio_server_new(sio_http_server_t *http, const sio_eio_opts_t *opts,
 }
 
 void sio_eio_server_on_connection(sio_eio_server_t *s, sio_eio_connection_cb cb,
-                                  void *user_data) {
+                                  void *arg) {
   s->on_connection = cb;
-  s->on_connection_data = user_data;
+  s->on_connection_data = arg;
 }
 
-void sio_eio_server_on_message(sio_eio_server_t *s, sio_eio_message_cb cb,
-                               void *user_data) {
+void sio_eio_server_on_message(sio_eio_server_t *s, sio_eio_message_cb cb, void *arg) {
   s->on_message = cb;
-  s->on_message_data = user_data;
+  s->on_message_data = arg;
 }
 
-void sio_eio_server_on_close(sio_eio_server_t *s, sio_eio_close_cb cb, void *user_data) {
+void sio_eio_server_on_close(sio_eio_server_t *s, sio_eio_close_cb cb, void *arg) {
   s->on_close = cb;
-  s->on_close_data = user_data;
+  s->on_close_data = arg;
 }
 
 size_t sio_eio_server_clients_count(const sio_eio_server_t *s) {
@@ -346,12 +345,11 @@ static void close_done(sio__timer_t *t, void *arg) {
   server_free(s);
 }
 
-void sio_eio_server_close(sio_eio_server_t *s, sio_eio_server_close_cb cb,
-                          void *user_data) {
+void sio_eio_server_close(sio_eio_server_t *s, sio_eio_server_close_cb cb, void *arg) {
   if (!s || s->closing) return;
   s->closing = 1;
   s->close_cb = cb;
-  s->close_data = user_data;
+  s->close_data = arg;
   sio__http_server_unmount(s->http, s->opts.path);
   /* Close sessions in batches: each close changes the map. */
   for (;;) {
@@ -371,7 +369,7 @@ void sio_eio_server_close(sio_eio_server_t *s, sio_eio_server_close_cb cb,
     sio__timer_start(s->close_timer, 0);
   } else {
     /* No memory for a timer: finish now rather than never. */
-    if (cb) cb(s, user_data);
+    if (cb) cb(s, arg);
     s->close_cb = NULL;
     server_free(s);
   }

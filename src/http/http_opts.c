@@ -77,10 +77,9 @@ void sio_http_opts_set_cors_credentials(sio_http_opts_t *o, int on) {
   o->cors_credentials = on != 0;
 }
 
-void sio_http_opts_set_cors_callback(sio_http_opts_t *o, sio_http_cors_cb cb,
-                                     void *user_data) {
+void sio_http_opts_set_cors_callback(sio_http_opts_t *o, sio_http_cors_cb cb, void *arg) {
   o->cors_cb = cb;
-  o->cors_ud = user_data;
+  o->cors_ud = arg;
 }
 
 int sio_http_opts_set_tls(sio_http_opts_t *o, const char *cert_chain_file,

@@ -107,10 +107,9 @@ int sio_http_req_is_upgrade(const sio_http_req_t *r) {
   return u && sio__http_list_has_token(u, n, "websocket");
 }
 
-void sio__http_req_set_abort_cb(sio_http_req_t *r, sio__http_abort_cb cb,
-                                void *user_data) {
+void sio__http_req_set_abort_cb(sio_http_req_t *r, sio__http_abort_cb cb, void *arg) {
   r->abort_cb = cb;
-  r->abort_ud = user_data;
+  r->abort_ud = arg;
 }
 
 sio_http_server_t *sio__http_req_server(const sio_http_req_t *r) {

@@ -117,10 +117,9 @@ int sio_http_server_port(const sio_http_server_t *s) {
   return sio__listener_port(s->listeners[0]);
 }
 
-void sio_http_server_on_request(sio_http_server_t *s, sio_http_handler_cb cb,
-                                void *user_data) {
+void sio_http_server_on_request(sio_http_server_t *s, sio_http_handler_cb cb, void *arg) {
   s->app_cb = cb;
-  s->app_ud = user_data;
+  s->app_ud = arg;
 }
 
 void sio_http_server_set_data(sio_http_server_t *s, void *data) {
@@ -142,7 +141,7 @@ size_t sio__http_server_max_write_queue(const sio_http_server_t *s) {
 /* ---- mounts ---- */
 
 int sio__http_server_mount(sio_http_server_t *s, const char *prefix, size_t max_body,
-                           sio_http_handler_cb cb, void *user_data) {
+                           sio_http_handler_cb cb, void *arg) {
   if (!prefix || !*prefix || !cb) return SIO_EINVAL;
   size_t len = strlen(prefix);
   for (size_t i = 0; i < s->nmounts; i++)
@@ -157,7 +156,7 @@ int sio__http_server_mount(sio_http_server_t *s, const char *prefix, size_t max_
   size_t at = 0;
   while (at < s->nmounts && s->mounts[at].len >= len) at++;
   memmove(&s->mounts[at + 1], &s->mounts[at], (s->nmounts - at) * sizeof(*nm));
-  s->mounts[at] = (sio__http_mount_t){p, len, max_body, cb, user_data, NULL};
+  s->mounts[at] = (sio__http_mount_t){p, len, max_body, cb, arg, NULL};
   s->nmounts++;
   return 0;
 }
@@ -252,11 +251,11 @@ void sio__http_server_conn_gone(sio_http_server_t *s, sio__http_conn_t *c) {
   if (s->closing) maybe_finish_close(s);
 }
 
-void sio_http_server_close(sio_http_server_t *s, sio_http_close_cb cb, void *user_data) {
+void sio_http_server_close(sio_http_server_t *s, sio_http_close_cb cb, void *arg) {
   if (s->closing) return;
   s->closing = 1;
   s->close_cb = cb;
-  s->close_ud = user_data;
+  s->close_ud = arg;
   /* The idle handle is closed too, so cb always runs from the loop. */
   s->pending_closes = s->nlisteners + 1;
   for (size_t i = 0; i < s->nlisteners; i++)

@@ -14,11 +14,11 @@ struct sio__stream;
  * connection is closed before the handler runs); 0 = the server's.
  * Returns 0, SIO_EEXIST (prefix taken) or SIO_ENOMEM. */
 int sio__http_server_mount(sio_http_server_t *s, const char *prefix, size_t max_body,
-                           sio_http_handler_cb cb, void *user_data);
+                           sio_http_handler_cb cb, void *arg);
 void sio__http_server_unmount(sio_http_server_t *s, const char *prefix);
 
 /* Optional early notice for the mount at prefix: cb (with the mount's
- * user_data) runs as soon as a claimed request's headers are complete and
+ * arg) runs as soon as a claimed request's headers are complete and
  * accepted (within limits), before its body is read (the body is empty then).
  * It may set the abort callback and data of the request, which then also
  * cover a connection that closes (or a body that fails: 413, 408, 400) before
@@ -33,9 +33,8 @@ uv_loop_t *sio__http_server_loop(const sio_http_server_t *s);
 /* Called at most once if the connection of a held (unanswered) request closes
  * or fails before the answer; after it returns the request is gone and must not
  * be answered. Set NULL to clear. */
-typedef void (*sio__http_abort_cb)(sio_http_req_t *r, void *user_data);
-void sio__http_req_set_abort_cb(sio_http_req_t *r, sio__http_abort_cb cb,
-                                void *user_data);
+typedef void (*sio__http_abort_cb)(sio_http_req_t *r, void *arg);
+void sio__http_req_set_abort_cb(sio_http_req_t *r, sio__http_abort_cb cb, void *arg);
 /* A pointer the request carries for its handler (never touched by HTTP). */
 void sio__http_req_set_data(sio_http_req_t *r, void *data);
 void *sio__http_req_get_data(const sio_http_req_t *r);

@@ -307,6 +307,7 @@ static void op_destroy(void *self) {
 }
 
 static const sio_adapter_ops_t k_ops = {
+    .size = SIO_ADAPTER_OPS_SIZE,
     .create = op_create,
     .destroy = op_destroy,
     .broadcast = op_broadcast,

@@ -7,6 +7,7 @@
 
 #include "redis/redis_adapter.h"
 #include "redis/redis_msgpack.h"
+#include "redis/redis_target.h"
 
 struct sio_redis_emitter {
   uv_loop_t *loop;
@@ -114,7 +115,12 @@ int sio_redis_emitter_emit(sio_redis_emitter_t *em, const sio_redis_target_t *t,
   if (sio__redis_args_view(args, &json, &att, &natt)) return SIO_ENOMEM;
   char *nsp = nsp_name(t->nsp);
   sio__rmp_event_t ev = {event, (const char *)json.base, json.len, att, natt};
-  sio__rmp_opts_t ro = {t->rooms, t->nrooms, t->except, t->nexcept, t->volatile_, 0};
+  sio__rmp_opts_t ro = {(const char *const *)t->rooms,
+                        t->nrooms,
+                        (const char *const *)t->except,
+                        t->nexcept,
+                        t->volatile_,
+                        0};
   sio__rmp_buf_t out = {0};
   int rc =
       nsp ? sio__rmp_encode_broadcast(&out, "emitter", nsp, &ev, &ro, 1) : SIO_ENOMEM;
@@ -144,7 +150,12 @@ static int publish_request(sio_redis_emitter_t *em, const char *nsp_in, json_t *
 }
 
 static json_t *target_opts(const sio_redis_target_t *t) {
-  sio_adapter_opts_t o = {t->rooms, t->nrooms, t->except, t->nexcept, 0, 0};
+  sio_adapter_opts_t o = {(const char *const *)t->rooms,
+                          t->nrooms,
+                          (const char *const *)t->except,
+                          t->nexcept,
+                          0,
+                          0};
   return sio__redis_opts_to_jansson(&o);
 }
 
@@ -189,10 +200,8 @@ int sio_redis_emitter_server_side_emit(sio_redis_emitter_t *em, const char *nsp,
 
 static void freed(uv_handle_t *h) {
   sio_redis_emitter_t *em = h->data;
-  sio_redis_emitter_close_cb cb = em->close_cb;
-  void *cb_arg = em->close_arg;
+  if (em->close_cb) em->close_cb(em, em->close_arg);
   free(em);
-  if (cb) cb(cb_arg);
 }
 
 static void flushed(void *arg, int status) {

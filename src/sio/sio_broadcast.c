@@ -3,6 +3,7 @@
  * there is one (which runs the local part itself), else straight to the
  * local operations of sio_local.c. Also: the gathering of broadcast acks
  * and fetch requests, shared with adapters through sio/adapter.h. */
+#include <stddef.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -519,9 +520,21 @@ int sio_broadcast_fetch_sockets(sio_broadcast_t *b, sio_fetch_cb cb, void *arg) 
 
 /* ---- adapters ---- */
 
+/* The size of the first version of sio_adapter_ops_t (up to server_count). */
+#define ADAPTER_OPS_V1_SIZE                                                              \
+  (offsetof(sio_adapter_ops_t, server_count) +                                           \
+   sizeof(((sio_adapter_ops_t *)0)->server_count))
+
 int sio_server_set_adapter(sio_server_t *s, const sio_adapter_ops_t *ops, void *arg) {
-  if (!s || !ops || !ops->create || s->adapter_ops) return SIO_EINVAL;
-  s->adapter_ops = ops;
+  if (!s || !ops || s->adapter_ops) return SIO_EINVAL;
+  if (ops->size < ADAPTER_OPS_V1_SIZE || ops->size > sizeof(*ops) || !ops->create)
+    return SIO_EINVAL;
+  /* A copy zero-filled past what the adapter knows: newer operations read
+   * as NULL for an adapter built against an older header. */
+  memset(&s->adapter_copy, 0, sizeof(s->adapter_copy));
+  memcpy(&s->adapter_copy, ops, ops->size);
+  s->adapter_ops = &s->adapter_copy;
+  ops = s->adapter_ops;
   s->adapter_arg = arg;
   for (sio_namespace_t *n = s->all_nsps; n; n = n->next_all) {
     if (n->is_parent) continue;

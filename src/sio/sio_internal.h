@@ -298,8 +298,10 @@ struct sio_server {
   sio_server_close_cb close_cb;
   void *close_arg;
   sio__server_stats_t stats;
-  const sio_adapter_ops_t *adapter_ops;
+  const sio_adapter_ops_t *adapter_ops; /* NULL, or &adapter_copy */
+  sio_adapter_ops_t adapter_copy;       /* the installed ops, unknown ones NULL */
   void *adapter_arg;
+  sio__cbvec_t observe_nsp, observe_room; /* observation hooks */
   uint64_t mark_gen;
   void *data;
 };
@@ -311,5 +313,10 @@ struct sio_server {
 typedef void (*sio__ss_reply_cb)(const sio_args_t *reply, void *arg);
 sio_ack_t *sio__ack_new_server_side(sio__ss_reply_cb cb, void *arg);
 void sio__ack_handlers_done(sio_ack_t *ack);
+
+/* Observation hooks (sio_observe.c). */
+void sio__observe_namespace(sio_namespace_t *nsp);
+void sio__observe_room(sio_namespace_t *nsp, sio_room_event_t ev, const char *room,
+                       const char *sid);
 
 #endif

@@ -64,6 +64,7 @@ sio_namespace_t *sio_server_of(sio_server_t *s, const char *name) {
   if (!nsp) return NULL;
   if (sio__map_put(&s->nsps, name, len, nsp, NULL))
     return NULL; /* freed with the server */
+  sio__observe_namespace(nsp);
   return nsp;
 }
 
@@ -143,6 +144,7 @@ sio_namespace_t *sio__namespace_lookup(sio_server_t *s, const char *name, size_t
     }
     nsp->parent = parent;
     parent->children[parent->nchildren++] = nsp;
+    sio__observe_namespace(nsp);
   }
   sio__free(copy);
   return nsp;

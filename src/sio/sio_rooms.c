@@ -29,6 +29,7 @@ int sio__rooms_join(sio_socket_t *sock, const char *room, size_t len) {
     sock->rcap = ncap;
   }
   sio__room_t *r = sio__map_get(&nsp->rooms, room, len);
+  int created = !r;
   if (!r) {
     r = sio__calloc(1, sizeof(*r));
     if (!r) return SIO_ENOMEM;
@@ -58,6 +59,10 @@ int sio__rooms_join(sio_socket_t *sock, const char *room, size_t len) {
   sock->rooms[sock->nrooms].idx = r->n;
   r->n++;
   sock->nrooms++;
+  if (nsp->srv->observe_room.n) {
+    if (created) sio__observe_room(nsp, SIO_ROOM_CREATED, r->name, sock->id);
+    sio__observe_room(nsp, SIO_ROOM_JOINED, r->name, sock->id);
+  }
   return 0;
 }
 
@@ -75,13 +80,19 @@ static void leave_at(sio_socket_t *sock, size_t pos) {
   memmove(&sock->rooms[pos], &sock->rooms[pos + 1],
           (sock->nrooms - pos - 1) * sizeof(*sock->rooms));
   sock->nrooms--;
+  sio_namespace_t *nsp = sock->nsp;
+  int observed = nsp->srv->observe_room.n != 0;
+  /* A hook may join r again: it is freed only if still empty after. */
+  if (observed) sio__observe_room(nsp, SIO_ROOM_LEFT, r->name, sock->id);
   if (r->n == 0) {
-    sio_namespace_t *nsp = sock->nsp;
     const sio_adapter_ops_t *ops = nsp->srv->adapter_ops;
     if (nsp->adapter && ops->room_deleted) ops->room_deleted(nsp->adapter, r->name);
+    char *name = observed ? sio__strndup(r->name, r->name_len) : NULL;
     sio__map_del(&nsp->rooms, r->name, r->name_len);
     sio__free(r->m);
     sio__free(r);
+    if (name) sio__observe_room(nsp, SIO_ROOM_DELETED, name, sock->id);
+    sio__free(name);
   }
 }
 

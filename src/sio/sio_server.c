@@ -5,7 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
-#include "eio/eio_internal.h"
+#include "eio/eio_opts.h"
 #include "http/http_server.h"
 #include "sio/sio_internal.h"
 
@@ -159,6 +159,8 @@ static void free_now(sio_server_t *s) {
   }
   sio__map_free(&s->nsps);
   sio__free(s->parents);
+  sio__cbvec_free(&s->observe_nsp);
+  sio__cbvec_free(&s->observe_room);
   sio__free(s);
 }
 

@@ -610,8 +610,8 @@ static int scenario_basic(const char *url, sio_transport_mode_t mode) {
   check("root still works", wait_event(&st, n0, "echo", 3000), NULL);
   check("catch-all saw events", st.any_count >= 4, NULL);
   int named_before = named.calls;
-  check("off removes the named handler", sio_client_socket_off(s, "echo", NULL) == 1,
-        NULL);
+  check("off removes the named handler",
+        sio_client_socket_off(s, "echo", NULL, NULL) == 1, NULL);
   n0 = st.events;
   sio_client_socket_emit(s, "echo", a);
   check("catch-all only after off",

@@ -30,16 +30,16 @@ static sio_args_t *args_of(const char *json_array) {
   return a;
 }
 
-static void closed(void *arg) {
-  (void)arg;
+static void closed(sio_redis_emitter_t *em, void *arg) {
+  (void)em;
+  *(int *)arg = 1;
 }
 
 int main(int argc, char **argv) {
   const char *url = NULL, *key = NULL;
-  const char *rooms[16], *except[16];
-  sio_redis_target_t t = {0};
-  t.rooms = rooms;
-  t.except = except;
+  const char *nsp = NULL, *rooms[16], *except[16];
+  size_t nrooms = 0, nexcept = 0;
+  int volatile_ = 0;
   int i = 1;
   for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
     if (strcmp(argv[i], "--redis") == 0 && i + 1 < argc)
@@ -47,13 +47,13 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
       key = argv[++i];
     else if (strcmp(argv[i], "--nsp") == 0 && i + 1 < argc)
-      t.nsp = argv[++i];
-    else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc && t.nrooms < 16)
-      rooms[t.nrooms++] = argv[++i];
-    else if (strcmp(argv[i], "--except") == 0 && i + 1 < argc && t.nexcept < 16)
-      except[t.nexcept++] = argv[++i];
+      nsp = argv[++i];
+    else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc && nrooms < 16)
+      rooms[nrooms++] = argv[++i];
+    else if (strcmp(argv[i], "--except") == 0 && i + 1 < argc && nexcept < 16)
+      except[nexcept++] = argv[++i];
     else if (strcmp(argv[i], "--volatile") == 0)
-      t.volatile_ = 1;
+      volatile_ = 1;
     else
       break;
   }
@@ -71,32 +71,40 @@ int main(int argc, char **argv) {
   sio_redis_emitter_t *em = NULL;
   if (!rc) rc = sio_redis_emitter_new(&loop, o, &em);
   sio_redis_opts_free(o);
+  sio_redis_target_t *t = sio_redis_target_new(nsp);
+  if (!t) rc = SIO_ENOMEM;
+  for (size_t k = 0; !rc && k < nrooms; k++) rc = sio_redis_target_to(t, rooms[k]);
+  for (size_t k = 0; !rc && k < nexcept; k++) rc = sio_redis_target_except(t, except[k]);
+  sio_redis_target_set_volatile(t, volatile_);
   const char *cmd = argv[i];
   const char *a1 = i + 1 < argc ? argv[i + 1] : NULL;
   const char *a2 = i + 2 < argc ? argv[i + 2] : "[]";
   if (!rc) {
     if (strcmp(cmd, "emit") == 0 && a1) {
       sio_args_t *a = args_of(a2);
-      rc = a ? sio_redis_emitter_emit(em, &t, a1, a) : SIO_EINVAL;
+      rc = a ? sio_redis_emitter_emit(em, t, a1, a) : SIO_EINVAL;
       sio_args_free(a);
     } else if (strcmp(cmd, "server-side") == 0 && a1) {
       sio_args_t *a = args_of(a2);
-      rc = a ? sio_redis_emitter_server_side_emit(em, t.nsp, a1, a) : SIO_EINVAL;
+      rc = a ? sio_redis_emitter_server_side_emit(em, nsp, a1, a) : SIO_EINVAL;
       sio_args_free(a);
     } else if (strcmp(cmd, "join") == 0 && a1) {
-      rc = sio_redis_emitter_sockets_join(em, &t, a1);
+      rc = sio_redis_emitter_sockets_join(em, t, a1);
     } else if (strcmp(cmd, "leave") == 0 && a1) {
-      rc = sio_redis_emitter_sockets_leave(em, &t, a1);
+      rc = sio_redis_emitter_sockets_leave(em, t, a1);
     } else if (strcmp(cmd, "disconnect") == 0) {
-      rc = sio_redis_emitter_disconnect_sockets(em, &t, a1 && strcmp(a1, "close") == 0);
+      rc = sio_redis_emitter_disconnect_sockets(em, t, a1 && strcmp(a1, "close") == 0);
     } else {
       rc = SIO_EINVAL;
     }
   }
-  if (em) sio_redis_emitter_close(em, closed, NULL);
+  sio_redis_target_free(t);
+  int was_closed = 0;
+  if (em) sio_redis_emitter_close(em, closed, &was_closed);
   uv_run(&loop, UV_RUN_DEFAULT);
   int lc = uv_loop_close(&loop);
   if (rc) fprintf(stderr, "redis_emit: %s\n", sio_strerror(rc));
   if (lc) fprintf(stderr, "redis_emit: loop not closed cleanly\n");
-  return rc || lc ? 1 : 0;
+  if (em && !was_closed) fprintf(stderr, "redis_emit: the close callback did not run\n");
+  return rc || lc || (em && !was_closed) ? 1 : 0;
 }

@@ -165,6 +165,11 @@ static void on_connect_error(sio_client_socket_t *s, const char *m, const char *
   k->connect_errors++;
 }
 
+static void ignore_event(sio_client_socket_t *s, const char *event,
+                         const sio_argv_t *args, sio_client_ack_t *ack, void *arg) {
+  (void)s, (void)event, (void)args, (void)ack, (void)arg;
+}
+
 static void test_sockets_and_buffer(void **state) {
   (void)state;
   uv_loop_t loop;
@@ -194,6 +199,13 @@ static void test_sockets_and_buffer(void **state) {
   assert_int_equal(sio_client_socket_emit(s, "z", NULL), SIO_ELIMIT);
   assert_int_equal(sio_client_socket_connected(s), 0);
   assert_null(sio_client_socket_id(s));
+  /* off matches cb and arg together, as the server's sio_socket_off. */
+  int x1, x2;
+  assert_int_equal(sio_client_socket_on(s, "e", ignore_event, &x1), 0);
+  assert_int_equal(sio_client_socket_on(s, "e", ignore_event, &x2), 0);
+  assert_int_equal(sio_client_socket_off(s, "e", ignore_event, &x2), 1);
+  assert_int_equal(sio_client_socket_off(s, "e", ignore_event, &x2), 0);
+  assert_int_equal(sio_client_socket_off(s, "e", NULL, NULL), 1);
   sio_client_close(c, on_closed, &k);
   /* The pending ack is cancelled by the close, exactly once. */
   assert_int_equal(k.acks, 1);

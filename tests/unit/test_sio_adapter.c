@@ -107,11 +107,20 @@ static int f_count(void *self, void (*cb)(int, size_t, void *), void *arg) {
   return 0;
 }
 
-static const sio_adapter_ops_t k_ops = {
-    f_create, f_destroy, f_broadcast, f_broadcast_with_ack,
-    f_join,   NULL,      NULL,        f_fetch,
-    f_ss,     NULL,      NULL,        f_ss_ack,
-    f_count};
+static const sio_adapter_ops_t k_ops = {.size = SIO_ADAPTER_OPS_SIZE,
+                                        f_create,
+                                        f_destroy,
+                                        f_broadcast,
+                                        f_broadcast_with_ack,
+                                        f_join,
+                                        NULL,
+                                        NULL,
+                                        f_fetch,
+                                        f_ss,
+                                        NULL,
+                                        NULL,
+                                        f_ss_ack,
+                                        f_count};
 
 typedef struct {
   int acked, fetched, ss_seen, closed;
@@ -365,12 +374,49 @@ static void test_local_ack_without_recipients(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* The ops struct is versioned by its size: an older adapter's struct (the
+ * first version ends with server_count) is accepted and copied, a size
+ * below that or beyond this libsio's struct is refused. */
+static void test_ops_size(void **state) {
+  (void)state;
+  memset(&g, 0, sizeof(g));
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  sio_server_t *s;
+  assert_int_equal(sio_server_new(&loop, NULL, &s), 0);
+  sio_adapter_ops_t ops = k_ops;
+  size_t v1 = offsetof(sio_adapter_ops_t, server_count) + sizeof(ops.server_count);
+  ops.size = v1 - 1;
+  assert_int_equal(sio_server_set_adapter(s, &ops, NULL), SIO_EINVAL);
+  ops.size = sizeof(ops) + 8;
+  assert_int_equal(sio_server_set_adapter(s, &ops, NULL), SIO_EINVAL);
+  ops.size = sizeof(ops);
+  ops.create = NULL;
+  assert_int_equal(sio_server_set_adapter(s, &ops, NULL), SIO_EINVAL);
+  assert_int_equal(g.creates, 0);
+  ops = k_ops;
+  ops.size = v1;
+  assert_int_equal(sio_server_set_adapter(s, &ops, NULL), 0);
+  assert_int_equal(g.creates, 1);
+  assert_int_equal(sio_server_set_adapter(s, &ops, NULL), SIO_EINVAL); /* once */
+  memset(&ops, 0, sizeof(ops)); /* copied: the caller's struct may go */
+  size_t n = 0;
+  assert_int_equal(sio_namespace_server_count(sio_server_of(s, "/"), counted, &n), 0);
+  assert_int_equal(n, 3);
+  res_t r = {0};
+  sio_server_close(s, closed, &r);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  assert_int_equal(g.destroys, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_routing),
       cmocka_unit_test(test_server_side_acks_and_count),
       cmocka_unit_test(test_close_cancels_broadcast_acks),
       cmocka_unit_test(test_local_ack_without_recipients),
+      cmocka_unit_test(test_ops_size),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

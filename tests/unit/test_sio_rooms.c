@@ -60,6 +60,8 @@ static int teardown(void **state) {
   }
   sio__map_free(&f->srv.nsps);
   free(f->srv.parents);
+  sio__cbvec_free(&f->srv.observe_nsp);
+  sio__cbvec_free(&f->srv.observe_room);
   free(f);
   return 0;
 }
@@ -228,9 +230,91 @@ static void test_map(void **state) {
   sio__map_free(&m);
 }
 
+/* The observation hooks: room events in Node's order, and new namespaces. */
+typedef struct {
+  char log[512];
+  fx_t *f;
+} seen_t;
+
+static void on_room(sio_namespace_t *nsp, sio_room_event_t ev, const char *room,
+                    const char *sid, void *arg) {
+  seen_t *w = arg;
+  static const char *names[] = {"create", "delete", "join", "leave"};
+  size_t n = strlen(w->log);
+  snprintf(w->log + n, sizeof(w->log) - n, "%s:%s:%s:%s ", sio_namespace_name(nsp),
+           names[ev], room, sid);
+}
+
+static void test_room_events(void **state) {
+  fx_t *f = *state;
+  seen_t w = {{0}, f};
+  assert_int_equal(sio_server_on_room_event(&f->srv, NULL, NULL), SIO_EINVAL);
+  assert_int_equal(sio_server_on_room_event(&f->srv, on_room, &w), 0);
+  sio_socket_t *a = mk(f, "A"), *b = mk(f, "B");
+  assert_int_equal(sio_socket_join(a, "r"), 0);
+  assert_int_equal(sio_socket_join(a, "r"), 0); /* already in: no event */
+  assert_int_equal(sio_socket_join(b, "r"), 0);
+  assert_int_equal(sio_socket_leave(a, "r"), 0);
+  assert_int_equal(sio_socket_leave(a, "nope"), 0); /* not in: no event */
+  assert_int_equal(sio_socket_leave(b, "r"), 0);
+  assert_string_equal(w.log, "/:create:A:A /:join:A:A /:create:B:B /:join:B:B "
+                             "/:create:r:A /:join:r:A /:join:r:B /:leave:r:A "
+                             "/:leave:r:B /:delete:r:B ");
+  sio__cbvec_free(&f->srv.observe_room); /* w goes out of scope */
+}
+
+/* A hook that joins the room being left again keeps it alive. */
+static void rejoin(sio_namespace_t *nsp, sio_room_event_t ev, const char *room,
+                   const char *sid, void *arg) {
+  fx_t *f = arg;
+  if (ev == SIO_ROOM_LEFT && strcmp(room, "keep") == 0)
+    assert_int_equal(sio_socket_join(f->socks[1], "keep"), 0);
+}
+
+static void test_room_event_hook_rejoins(void **state) {
+  fx_t *f = *state;
+  sio_socket_t *a = mk(f, "A");
+  mk(f, "B");
+  assert_int_equal(sio_server_on_room_event(&f->srv, rejoin, f), 0);
+  assert_int_equal(sio_socket_join(a, "keep"), 0);
+  assert_int_equal(sio_socket_leave(a, "keep"), 0);
+  assert_false(sio_socket_in_room(a, "keep"));
+  assert_true(sio_socket_in_room(f->socks[1], "keep"));
+  assert_non_null(sio_namespace_socket(f->nsp, "B"));
+  sio__cbvec_free(&f->srv.observe_room); /* teardown's leaves must not rejoin */
+}
+
+static void on_nsp(sio_namespace_t *nsp, void *arg) {
+  seen_t *w = arg;
+  size_t n = strlen(w->log);
+  snprintf(w->log + n, sizeof(w->log) - n, "%s ", sio_namespace_name(nsp));
+}
+
+static void test_namespace_created(void **state) {
+  fx_t *f = *state;
+  seen_t w = {{0}, f};
+  assert_int_equal(sio_server_on_namespace_created(&f->srv, on_nsp, &w), 0);
+  sio_server_of(&f->srv, "/a");
+  sio_server_of(&f->srv, "/a");             /* exists: no event */
+  sio_server_of_pattern(&f->srv, "/dyn-*"); /* a parent is no namespace of its own */
+  sio__namespace_lookup(&f->srv, "/dyn-1", 6);
+  sio__namespace_lookup(&f->srv, "/dyn-1", 6);
+  sio__namespace_lookup(&f->srv, "/none", 5);
+  assert_string_equal(w.log, "/a /dyn-1 ");
+  w.log[0] = 0;
+  assert_int_equal(sio_server_foreach_namespace(&f->srv, on_nsp, &w), 3);
+  assert_non_null(strstr(w.log, "/ "));
+  assert_non_null(strstr(w.log, "/a "));
+  assert_non_null(strstr(w.log, "/dyn-1 "));
+  sio__cbvec_free(&f->srv.observe_nsp);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_join_leave, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_room_events, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_room_event_hook_rejoins, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_namespace_created, setup, teardown),
       cmocka_unit_test_setup_teardown(test_selection, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dynamic_namespaces, setup, teardown),
       cmocka_unit_test(test_map),

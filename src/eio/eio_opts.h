@@ -1,0 +1,34 @@
+/* The Engine.IO server's options as a value: the Socket.IO server copies a
+ * user's options, changes the path and hands the copy to sio_eio_server_new. */
+#ifndef SIO_EIO_OPTS_H
+#define SIO_EIO_OPTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sio/eio.h"
+
+struct sio_eio_opts {
+  char *path;
+  unsigned transports;
+  int allow_upgrades;
+  uint32_t ping_interval, ping_timeout, upgrade_timeout, close_timeout;
+  size_t max_http_buffer_size;
+  uint32_t rate_limit, rate_burst; /* packets/s and burst; 0: off */
+  char *cookie_name;               /* NULL: no cookie */
+  char *cookie_path;
+  char *cookie_same_site; /* NULL: no SameSite */
+  int cookie_http_only;
+  char *server_cookie; /* "name=value" naming this server, or NULL */
+  sio_eio_allow_request_cb allow_request;
+  void *allow_request_data;
+};
+
+/* Copies src into dst (strings duplicated). 0 or SIO_ENOMEM (dst then empty). */
+int sio__eio_opts_copy(sio_eio_opts_t *dst, const sio_eio_opts_t *src);
+/* Fills o with the defaults (no allocation but the path). */
+int sio__eio_opts_init(sio_eio_opts_t *o);
+/* Frees the strings of o (not o). */
+void sio__eio_opts_clear(sio_eio_opts_t *o);
+
+#endif
