@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_adapter.h"
 #include "redis/redis_msgpack.h"
 
@@ -27,7 +28,7 @@ void sio__redis_random_id(char *out, size_t n) {
 
 static char *concat(const char *a, const char *b, const char *c, const char *d) {
   size_t n = strlen(a) + strlen(b) + strlen(c) + strlen(d) + 1;
-  char *s = malloc(n);
+  char *s = sio__malloc(n);
   if (s) snprintf(s, n, "%s%s%s%s", a, b, c, d);
   return s;
 }
@@ -86,7 +87,7 @@ static int publish_broadcast(sio__redis_nsp_t *inst, const sio_adapter_packet_t 
   char *channel = rc ? NULL : bcast_channel(inst, opts);
   if (!rc && !channel) rc = SIO_ENOMEM;
   if (!rc) rc = sio__redis_publish(inst->node, channel, out.data, out.len);
-  free(channel);
+  sio__free(channel);
   sio__rmp_buf_free(&out);
   return rc;
 }
@@ -112,7 +113,7 @@ int sio__redis_has_nul(const sio__rmp_str_t *v, size_t n) {
 char **sio__redis_cstrings(const sio__rmp_str_t *v, size_t n) {
   size_t bytes = n * sizeof(char *);
   for (size_t i = 0; i < n; i++) bytes += v[i].len + 1;
-  char **out = malloc(bytes ? bytes : 1);
+  char **out = sio__malloc(bytes ? bytes : 1);
   if (!out) return NULL;
   char *p = (char *)(out + n);
   for (size_t i = 0; i < n; i++) {
@@ -135,12 +136,12 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
     if (channel[chlen - 1] != '#') return;
     size_t rl = chlen - pl - 1;
     char small[256];
-    char *room = rl < sizeof(small) ? small : malloc(rl + 1);
+    char *room = rl < sizeof(small) ? small : sio__malloc(rl + 1);
     if (!room) return;
     memcpy(room, channel + pl, rl);
     room[rl] = '\0';
     int have = rl == 0 || sio_namespace_has_room(inst->nsp, room);
-    if (room != small) free(room);
+    if (room != small) sio__free(room);
     if (!have) return;
   }
   msgpack_unpacked up;
@@ -166,7 +167,7 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
   size_t nl = strlen(inst->name);
   int other_nsp = b.nsp.s && !(b.nsp.len == nl && memcmp(b.nsp.s, inst->name, nl) == 0);
   if (!own && !other_nsp) {
-    char *event = malloc(b.event.len + 1);
+    char *event = sio__malloc(b.event.len + 1);
     char **rooms = sio__redis_cstrings(b.rooms, b.nrooms);
     char **except = sio__redis_cstrings(b.except, b.nexcept);
     if (event && rooms && except) {
@@ -184,9 +185,9 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
       if (sio_adapter_local_broadcast(inst->nsp, &pkt, &o) == SIO_EINVAL)
         sio__redis_bad_message(inst->node, "broadcast with a reserved or invalid event");
     }
-    free(event);
-    free(rooms);
-    free(except);
+    sio__free(event);
+    sio__free(rooms);
+    sio__free(except);
   }
   sio__rmp_broadcast_free(&b);
   msgpack_unpacked_destroy(&up);
@@ -232,8 +233,8 @@ static void tick_cb(uv_timer_t *t) {
 }
 
 static void node_free(sio__redis_node_t *node) {
-  free(node->key);
-  free(node);
+  sio__free(node->key);
+  sio__free(node);
 }
 
 static void tick_closed(uv_handle_t *h) {
@@ -241,17 +242,17 @@ static void tick_closed(uv_handle_t *h) {
 }
 
 static void inst_free(sio__redis_nsp_t *inst) {
-  free(inst->bcast_prefix);
-  free(inst->bcast_pattern);
-  free(inst->req_channel);
-  free(inst->resp_channel);
-  free(inst->resp_own);
-  free(inst);
+  sio__free(inst->bcast_prefix);
+  sio__free(inst->bcast_pattern);
+  sio__free(inst->req_channel);
+  sio__free(inst->resp_channel);
+  sio__free(inst->resp_own);
+  sio__free(inst);
 }
 
 static void *op_create(sio_namespace_t *nsp, void *arg) {
   sio__redis_node_t *node = arg;
-  sio__redis_nsp_t *inst = calloc(1, sizeof(*inst));
+  sio__redis_nsp_t *inst = sio__calloc(1, sizeof(*inst));
   if (!inst) return NULL;
   inst->node = node;
   inst->nsp = nsp;
@@ -326,14 +327,14 @@ int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
   if (!s) return SIO_EINVAL;
   sio_redis_opts_t *def = NULL;
   if (!o && !(o = def = sio_redis_opts_new())) return SIO_ENOMEM;
-  sio__redis_node_t *node = calloc(1, sizeof(*node));
+  sio__redis_node_t *node = sio__calloc(1, sizeof(*node));
   int rc = node ? 0 : SIO_ENOMEM;
   if (!rc) {
     node->srv = s;
     node->loop = sio_server_loop(s);
     node->request_timeout_ms = o->request_timeout_ms;
     node->specific_response_channel = o->specific_response_channel;
-    if (!(node->key = strdup(o->key ? o->key : "socket.io"))) rc = SIO_ENOMEM;
+    if (!(node->key = sio__strdup(o->key ? o->key : "socket.io"))) rc = SIO_ENOMEM;
   }
   if (!rc)
     rc = sio__redis_conn_new(node->loop, &o->url, "adapter", on_message, on_state, node,

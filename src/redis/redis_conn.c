@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_conn_int.h"
 #include "sio/common.h"
 
@@ -15,8 +16,8 @@
 
 static void conn_free(sio__redis_conn_t *c) {
   sio__redis_url_free(&c->url);
-  free(c->name);
-  free(c);
+  sio__free(c->name);
+  sio__free(c);
 }
 
 static void maybe_free(sio__redis_conn_t *c) {
@@ -53,9 +54,9 @@ int sio__redis_conn_new(uv_loop_t *loop, const sio__redis_url_t *url, const char
   sio__redis_conn_t *c;
   if (out) *out = NULL;
   if (!loop || !url || !out || (!url->path && !url->host)) return SIO_EINVAL;
-  if (!(c = calloc(1, sizeof(*c)))) return SIO_ENOMEM;
+  if (!(c = sio__calloc(1, sizeof(*c)))) return SIO_ENOMEM;
   if (!name) name = "redis";
-  if (sio__redis_url_copy(&c->url, url) != 0 || !(c->name = strdup(name))) {
+  if (sio__redis_url_copy(&c->url, url) != 0 || !(c->name = sio__strdup(name))) {
     conn_free(c);
     return SIO_ENOMEM;
   }
@@ -90,7 +91,7 @@ void sio__redis_conn_close(sio__redis_conn_t *c) {
   sio__redis_pub_free_queue(c);
   while ((s = c->subs) != NULL) {
     c->subs = s->next;
-    free(s);
+    sio__free(s);
   }
   sio__redis_link_shutdown(&c->sub);
   sio__redis_link_shutdown(&c->cmd);
@@ -163,7 +164,7 @@ static int sub_add(sio__redis_conn_t *c, const char *name, int pattern) {
     s->refs++;
     return 0;
   }
-  if (!(s = malloc(sizeof(*s) + len + 1))) return SIO_ENOMEM;
+  if (!(s = sio__malloc(sizeof(*s) + len + 1))) return SIO_ENOMEM;
   s->next = NULL;
   s->pattern = pattern;
   s->refs = 1;
@@ -185,7 +186,7 @@ static int sub_remove(sio__redis_conn_t *c, const char *name, int pattern) {
   if (--s->refs > 0) return 0;
   *pp = s->next;
   sio__redis_link_sub_send(&c->sub, s, 0);
-  free(s);
+  sio__free(s);
   return 0;
 }
 

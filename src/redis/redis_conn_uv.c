@@ -9,6 +9,7 @@
  * in conn->handles, so the conn outlives it. */
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "redis/redis_conn_int.h"
 
 typedef struct {
@@ -22,7 +23,7 @@ typedef struct {
 static void poll_closed(uv_handle_t *h) {
   uvev_t *p = h->data;
   sio__redis_conn_t *c = p->link->conn;
-  free(p);
+  sio__free(p);
   c->handles--;
   sio__redis_conn_ref(c);
   sio__redis_conn_unref(c); /* frees c if this was the last thing */
@@ -83,9 +84,9 @@ static void cleanup(void *data) {
 int sio__redis_uv_attach(sio__redis_link_t *l, redisAsyncContext *ac) {
   sio__redis_conn_t *c = l->conn;
   uvev_t *p;
-  if (ac->ev.data || !(p = calloc(1, sizeof(*p)))) return -1;
+  if (ac->ev.data || !(p = sio__calloc(1, sizeof(*p)))) return -1;
   if (uv_poll_init(c->loop, &p->poll, ac->c.fd) != 0) {
-    free(p);
+    sio__free(p);
     return -1;
   }
   p->poll.data = p;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_adapter.h"
 #include "redis/redis_msgpack.h"
 
@@ -33,7 +34,7 @@ static void on_state(void *arg, int up) {
 }
 
 static void free_on_close(uv_handle_t *h) {
-  free(h->data);
+  sio__free(h->data);
 }
 
 int sio_redis_emitter_new(uv_loop_t *loop, const sio_redis_opts_t *o,
@@ -42,19 +43,19 @@ int sio_redis_emitter_new(uv_loop_t *loop, const sio_redis_opts_t *o,
   *out = NULL;
   sio_redis_opts_t *def = NULL;
   if (!o && !(o = def = sio_redis_opts_new())) return SIO_ENOMEM;
-  sio_redis_emitter_t *em = calloc(1, sizeof(*em));
+  sio_redis_emitter_t *em = sio__calloc(1, sizeof(*em));
   int rc = em ? 0 : SIO_ENOMEM;
   if (!rc) {
     em->loop = loop;
     em->timeout_ms = o->request_timeout_ms ? o->request_timeout_ms : 5000;
     uv_timer_init(loop, &em->wait);
     em->wait.data = em;
-    if (!(em->key = strdup(o->key ? o->key : "socket.io"))) rc = SIO_ENOMEM;
+    if (!(em->key = sio__strdup(o->key ? o->key : "socket.io"))) rc = SIO_ENOMEM;
   }
   if (!rc)
     rc = sio__redis_conn_new(loop, &o->url, "emitter", on_msg, on_state, em, &em->conn);
   if (rc && em) {
-    free(em->key);
+    sio__free(em->key);
     uv_close((uv_handle_t *)&em->wait, free_on_close);
     em = NULL;
   }
@@ -65,10 +66,10 @@ int sio_redis_emitter_new(uv_loop_t *loop, const sio_redis_opts_t *o,
 
 /* "/" for NULL, and the leading slash added when missing (Node's of()). */
 static char *nsp_name(const char *nsp) {
-  if (!nsp || !*nsp) return strdup("/");
-  if (nsp[0] == '/') return strdup(nsp);
+  if (!nsp || !*nsp) return sio__strdup("/");
+  if (nsp[0] == '/') return sio__strdup(nsp);
   size_t n = strlen(nsp);
-  char *s = malloc(n + 2);
+  char *s = sio__malloc(n + 2);
   if (s) {
     s[0] = '/';
     memcpy(s + 1, nsp, n + 1);
@@ -79,7 +80,7 @@ static char *nsp_name(const char *nsp) {
 static char *channel_of(const char *key, const char *mid, const char *nsp,
                         const char *room) {
   size_t n = strlen(key) + strlen(mid) + strlen(nsp) + (room ? strlen(room) + 1 : 0) + 2;
-  char *s = malloc(n);
+  char *s = sio__malloc(n);
   if (!s) return NULL;
   strcpy(s, key);
   strcat(s, mid);
@@ -121,11 +122,11 @@ int sio_redis_emitter_emit(sio_redis_emitter_t *em, const sio_redis_target_t *t,
   if (!rc) {
     char *channel = channel_of(em->key, "#", nsp, t->nrooms == 1 ? t->rooms[0] : NULL);
     rc = publish(em, channel, out.data, out.len);
-    free(channel);
+    sio__free(channel);
   }
   sio__rmp_buf_free(&out);
-  free(att);
-  free(nsp);
+  sio__free(att);
+  sio__free(nsp);
   return rc;
 }
 
@@ -137,9 +138,9 @@ static int publish_request(sio_redis_emitter_t *em, const char *nsp_in, json_t *
   json_decref(j);
   char *channel = nsp ? channel_of(em->key, "-request#", nsp, NULL) : NULL;
   int rc = publish(em, channel, msg, len);
-  free(channel);
-  free(msg);
-  free(nsp);
+  sio__free(channel);
+  sio__free(msg);
+  sio__free(nsp);
   return rc;
 }
 
@@ -191,7 +192,7 @@ static void freed(uv_handle_t *h) {
   sio_redis_emitter_t *em = h->data;
   sio_redis_emitter_close_cb cb = em->close_cb;
   void *cb_arg = em->close_arg;
-  free(em);
+  sio__free(em);
   if (cb) cb(cb_arg);
 }
 
@@ -201,7 +202,7 @@ static void flushed(void *arg, int status) {
     sio_log(SIO_LOG_WARN, "redis: emitter closed before Redis took everything: %s",
             sio_strerror(status));
   sio__redis_conn_close(em->conn);
-  free(em->key);
+  sio__free(em->key);
   uv_timer_stop(&em->wait);
   uv_close((uv_handle_t *)&em->wait, freed);
 }

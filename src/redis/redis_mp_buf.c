@@ -2,11 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_msgpack.h"
 
 void sio__rmp_buf_free(sio__rmp_buf_t *b) {
   if (!b) return;
-  free(b->data);
+  sio__free(b->data);
   memset(b, 0, sizeof(*b));
 }
 
@@ -17,7 +18,7 @@ int sio__rmp_buf_append(sio__rmp_buf_t *b, const void *p, size_t n) {
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->len + n + 1) cap *= 2;
-    char *d = realloc(b->data, cap);
+    char *d = sio__realloc(b->data, cap);
     if (!d) return b->err = SIO_ENOMEM;
     b->data = d;
     b->cap = cap;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_mp_internal.h"
 
 typedef struct {
@@ -217,7 +218,7 @@ static int fj_open(fj_t *s, unsigned depth, size_t *idx) {
   if (s->nrecs == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 16;
     if (cap > SIZE_MAX / sizeof(fj_rec_t)) return SIO_ENOMEM;
-    fj_rec_t *r = realloc(s->recs, cap * sizeof(fj_rec_t));
+    fj_rec_t *r = sio__realloc(s->recs, cap * sizeof(fj_rec_t));
     if (!r) return SIO_ENOMEM;
     s->recs = r;
     s->cap = cap;
@@ -539,7 +540,7 @@ int sio__rmp_pack_json_depth(msgpack_packer *pk, const char *json, size_t len,
       rc = fe_value(&e);
     }
   }
-  free(s.recs);
+  sio__free(s.recs);
   return rc;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_mp_internal.h"
 
 int sio__rmp_write_u64(sio__rmp_buf_t *b, uint64_t v) {
@@ -96,7 +97,7 @@ int sio__rmp_write_double(sio__rmp_buf_t *b, double d) {
 int sio__rmp_parse_double(const char *p, size_t n, double *out) {
   char stack[96];
   size_t cap = n + 32;
-  char *buf = cap <= sizeof(stack) ? stack : malloc(cap);
+  char *buf = cap <= sizeof(stack) ? stack : sio__malloc(cap);
   if (!buf) return SIO_ENOMEM;
   size_t i = 0, o = 0;
   int64_t frac = 0, exp = 0;
@@ -122,7 +123,7 @@ int sio__rmp_parse_double(const char *p, size_t n, double *out) {
   if (o == 0 || (o == 1 && buf[0] == '-')) buf[o++] = '0';
   snprintf(buf + o, cap - o, "e%" PRId64, (eneg ? -exp : exp) - frac);
   *out = strtod(buf, NULL);
-  if (buf != stack) free(buf);
+  if (buf != stack) sio__free(buf);
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_mp_internal.h"
 
 typedef struct {
@@ -84,7 +85,7 @@ static int tj_bin(tj_t *t, const msgpack_object *o) {
   if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
     size_t cap = n ? n * 2 : 4;
     if (cap > SIZE_MAX / sizeof(sio_buf_t)) return SIO_ENOMEM;
-    sio_buf_t *na = realloc(*t->att, cap * sizeof(sio_buf_t));
+    sio_buf_t *na = sio__realloc(*t->att, cap * sizeof(sio_buf_t));
     if (!na) return SIO_ENOMEM;
     *t->att = na;
   }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_mp_internal.h"
 
 #define PK(call)                                                                         \
@@ -163,11 +164,11 @@ static int dec_strs(const msgpack_object *o, sio__rmp_str_t **out, size_t *n) {
   if (o->type != MSGPACK_OBJECT_ARRAY) return SIO_EPROTO;
   uint32_t k = o->via.array.size;
   if (k == 0) return 0;
-  sio__rmp_str_t *v = malloc(k * sizeof(*v));
+  sio__rmp_str_t *v = sio__malloc(k * sizeof(*v));
   if (!v) return SIO_ENOMEM;
   for (uint32_t i = 0; i < k; i++) {
     if (get_str(&o->via.array.ptr[i], &v[i])) {
-      free(v);
+      sio__free(v);
       return SIO_EPROTO;
     }
   }
@@ -269,8 +270,8 @@ int sio__rmp_decode_broadcast_ack_reply(const msgpack_object *root,
 void sio__rmp_broadcast_free(sio__rmp_broadcast_t *b) {
   if (!b) return;
   sio__rmp_buf_free(&b->json);
-  free(b->att);
-  free(b->rooms);
-  free(b->except);
+  sio__free(b->att);
+  sio__free(b->rooms);
+  sio__free(b->except);
   memset(b, 0, sizeof(*b));
 }
