@@ -82,13 +82,14 @@ static int publish_broadcast(sio__redis_nsp_t *inst, const sio_adapter_packet_t 
   sio__rmp_opts_t ro;
   rmp_event_of(pkt, &ev);
   rmp_opts_of(opts, &ro);
-  sio__rmp_buf_t out = {0};
+  sio__sb_t out = {0};
   int rc = sio__rmp_encode_broadcast(&out, inst->uid, inst->name, &ev, &ro, 0);
   char *channel = rc ? NULL : bcast_channel(inst, opts);
   if (!rc && !channel) rc = SIO_ENOMEM;
-  if (!rc) rc = sio__redis_publish(inst->node, channel, out.data, out.len);
+  if (!rc)
+    rc = sio__redis_publish(inst->node, channel, sio__rmp_text(&out), sio__sb_len(&out));
   sio__free(channel);
-  sio__rmp_buf_free(&out);
+  sio__sb_reset(&out);
   return rc;
 }
 
@@ -145,7 +146,7 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
     if (!have) return;
   }
   msgpack_unpacked up;
-  if (sio__rmp_unpack(data, len, &up)) {
+  if (sio__mp_unpack(data, len, &up)) {
     sio__redis_bad_message(inst->node, "broadcast is not MessagePack");
     return;
   }
@@ -174,7 +175,7 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
       memcpy(event, b.event.s, b.event.len);
       event[b.event.len] = '\0';
       sio_adapter_packet_t pkt = {
-          event, b.json.data ? b.json.data : "", b.json.len, b.att, b.natt, NULL};
+          event, sio__rmp_text(&b.json), sio__sb_len(&b.json), b.att, b.natt, NULL};
       sio_adapter_opts_t o = {(const char *const *)rooms,
                               b.nrooms,
                               (const char *const *)except,

@@ -116,15 +116,15 @@ int sio_redis_emitter_emit(sio_redis_emitter_t *em, const sio_redis_target_t *t,
   char *nsp = nsp_name(t->nsp);
   sio__rmp_event_t ev = {event, (const char *)json.base, json.len, att, natt};
   sio__rmp_opts_t ro = {t->rooms, t->nrooms, t->except, t->nexcept, t->volatile_, 0};
-  sio__rmp_buf_t out = {0};
+  sio__sb_t out = {0};
   int rc =
       nsp ? sio__rmp_encode_broadcast(&out, "emitter", nsp, &ev, &ro, 1) : SIO_ENOMEM;
   if (!rc) {
     char *channel = channel_of(em->key, "#", nsp, t->nrooms == 1 ? t->rooms[0] : NULL);
-    rc = publish(em, channel, out.data, out.len);
+    rc = publish(em, channel, sio__rmp_text(&out), sio__sb_len(&out));
     sio__free(channel);
   }
-  sio__rmp_buf_free(&out);
+  sio__sb_reset(&out);
   sio__free(att);
   sio__free(nsp);
   return rc;

@@ -274,15 +274,16 @@ int sio__redis_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
                         opts->nexcept,
                         (opts->flags & SIO_ADAPTER_F_VOLATILE) != 0,
                         opts->timeout_ms};
-  sio__rmp_buf_t out = {0};
+  sio__sb_t out = {0};
   if (sio__rmp_encode_broadcast_ack_request(&out, inst->uid, r->id, inst->name, &ev,
                                             &ro)) {
-    sio__rmp_buf_free(&out);
+    sio__sb_reset(&out);
     req_finish(r, 0);
     return n;
   }
-  sio__redis_publish(inst->node, inst->req_channel, out.data, out.len);
-  sio__rmp_buf_free(&out);
+  sio__redis_publish(inst->node, inst->req_channel, sio__rmp_text(&out),
+                     sio__sb_len(&out));
+  sio__sb_reset(&out);
   set_deadline(r, opts->timeout_ms);
   ask_numsub(r);
   return n;
@@ -546,13 +547,13 @@ static void bcast_replied(const sio_argv_t *reply, void *arg) {
     size_t natt = sio_argv_attachments_count(reply);
     sio_buf_t *att = natt ? sio__calloc(natt, sizeof(*att)) : NULL;
     for (size_t i = 0; att && i < natt; i++) sio_argv_attachment(reply, i, &att[i]);
-    sio__rmp_buf_t out = {0};
+    sio__sb_t out = {0};
     if ((!natt || att) &&
         sio__rmp_encode_broadcast_ack_reply(&out, c->rid, (const char *)raw.base, raw.len,
                                             att, natt) == 0) {
-      publish_answer(c->inst, c->uid, out.data, out.len);
+      publish_answer(c->inst, c->uid, sio__rmp_text(&out), sio__sb_len(&out));
     }
-    sio__rmp_buf_free(&out);
+    sio__sb_reset(&out);
     sio__free(att);
   }
   bcast_ctx_unref(c);
@@ -561,7 +562,7 @@ static void bcast_replied(const sio_argv_t *reply, void *arg) {
 static void on_broadcast_ack_request(sio__redis_nsp_t *inst, const char *data,
                                      size_t len) {
   msgpack_unpacked up;
-  if (sio__rmp_unpack(data, len, &up)) {
+  if (sio__mp_unpack(data, len, &up)) {
     sio__redis_bad_message(inst->node, "request is neither JSON nor MessagePack");
     return;
   }
@@ -595,7 +596,7 @@ static void on_broadcast_ack_request(sio__redis_nsp_t *inst, const char *data,
       memcpy(event, b.event.s, b.event.len);
       event[b.event.len] = '\0';
       sio_adapter_packet_t pkt = {
-          event, b.json.data ? b.json.data : "", b.json.len, b.att, b.natt, NULL};
+          event, sio__rmp_text(&b.json), sio__sb_len(&b.json), b.att, b.natt, NULL};
       sio_adapter_opts_t o = {(const char *const *)rooms,  b.nrooms,
                               (const char *const *)except, b.nexcept,
                               SIO_ADAPTER_F_LOCAL,         0};
@@ -731,27 +732,30 @@ static void on_client_count(sio__redis_req_t *r, const json_t *j) {
 
 static void on_ack_answer(sio__redis_nsp_t *inst, const char *data, size_t len) {
   msgpack_unpacked up;
-  if (sio__rmp_unpack(data, len, &up)) {
+  if (sio__mp_unpack(data, len, &up)) {
     sio__redis_bad_message(inst->node, "response is neither JSON nor MessagePack");
     return;
   }
   sio__rmp_str_t rid;
-  sio__rmp_buf_t json = {0};
+  sio__sb_t json = {0};
   sio_buf_t *att = NULL;
   size_t natt = 0;
   if (sio__rmp_decode_broadcast_ack_reply(&up.data, &rid, &json, &att, &natt,
                                           SIO__REDIS_MAX_ATT) == 0) {
     sio__redis_req_t *r = req_find(inst, rid.s, rid.len);
     if (r && r->type == SIO__RREQ_BCAST_ACK) {
-      sio_adapter_packet_t pkt = {
-          NULL, json.data ? json.data : "null", json.data ? json.len : 4, att, natt,
-          NULL};
+      sio_adapter_packet_t pkt = {NULL,
+                                  sio__sb_len(&json) ? sio__rmp_text(&json) : "null",
+                                  sio__sb_len(&json) ? sio__sb_len(&json) : 4,
+                                  att,
+                                  natt,
+                                  NULL};
       sio_adapter_ack_reply(r->ack, &pkt);
     }
   } else {
     sio__redis_bad_message(inst->node, "broadcast-ack answer without requestId");
   }
-  sio__rmp_buf_free(&json);
+  sio__sb_reset(&json);
   sio__free(att);
   msgpack_unpacked_destroy(&up);
 }
