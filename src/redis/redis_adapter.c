@@ -19,7 +19,7 @@ void sio__redis_random_id(char *out, size_t n) {
   unsigned char raw[64];
   if (n == 0) return;
   if (n - 1 > sizeof(raw)) n = sizeof(raw) + 1;
-  if (uv_random(NULL, NULL, raw, n - 1, 0, NULL) != 0) {
+  if (sio__redis_random(raw, n - 1) != 0) {
     for (size_t i = 0; i + 1 < n; i++) raw[i] = (unsigned char)rand();
   }
   for (size_t i = 0; i + 1 < n; i++) out[i] = alphabet[raw[i] & 63];
@@ -35,7 +35,7 @@ static char *concat(const char *a, const char *b, const char *c, const char *d) 
 
 void sio__redis_bad_message(sio__redis_node_t *node, const char *what) {
   node->bad_messages++;
-  uint64_t now = uv_now(node->loop);
+  uint64_t now = sio__redis_now(node->loop);
   if (node->bad_at_log && now - node->bad_logged_at < 10000) return;
   sio_log(SIO_LOG_WARN, "redis: dropped a malformed message (%s); %llu dropped so far",
           what, (unsigned long long)node->bad_messages);
@@ -229,8 +229,8 @@ static void on_state(void *arg, int up) {
 
 /* ---- instances ---- */
 
-static void tick_cb(uv_timer_t *t) {
-  sio__redis_check_deadlines(t->data);
+static void tick_cb(void *node) {
+  sio__redis_check_deadlines(node);
 }
 
 static void node_free(sio__redis_node_t *node) {
@@ -238,8 +238,8 @@ static void node_free(sio__redis_node_t *node) {
   sio__free(node);
 }
 
-static void tick_closed(uv_handle_t *h) {
-  node_free(h->data);
+static void tick_closed(void *node) {
+  node_free(node);
 }
 
 static void inst_free(sio__redis_nsp_t *inst) {
@@ -303,8 +303,7 @@ static void op_destroy(void *self) {
   if (!node->nsps) { /* the server is closing: its last namespace went */
     sio__redis_conn_close(node->conn);
     node->conn = NULL;
-    uv_timer_stop(&node->tick);
-    uv_close((uv_handle_t *)&node->tick, tick_closed);
+    sio__redis_timer_close(node->tick, tick_closed, node);
   }
 }
 
@@ -340,16 +339,15 @@ int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
   if (!rc)
     rc = sio__redis_conn_new(node->loop, &o->url, "adapter", on_message, on_state, node,
                              &node->conn);
+  if (!rc && !(node->tick = sio__redis_timer_new(node->loop, node))) rc = SIO_ENOMEM;
   if (!rc) {
-    uv_timer_init(node->loop, &node->tick);
-    node->tick.data = node;
     rc = sio_server_set_adapter(s, &k_ops, node);
     if (rc) {
       /* create() may have failed for an existing namespace: undo what ran. */
       while (node->nsps) op_destroy(node->nsps);
       if (node->conn) { /* no namespace was made at all */
         sio__redis_conn_close(node->conn);
-        uv_close((uv_handle_t *)&node->tick, tick_closed);
+        sio__redis_timer_close(node->tick, tick_closed, node);
       }
       node = NULL;
     }
@@ -365,13 +363,13 @@ int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
 void sio__redis_tick_start(sio__redis_node_t *node) {
   if (!node->tick_running) {
     node->tick_running = 1;
-    uv_timer_start(&node->tick, tick_cb, 50, 50);
+    sio__redis_timer_start(node->tick, tick_cb, 50, 50);
   }
 }
 
 void sio__redis_tick_stop(sio__redis_node_t *node) {
   if (node->tick_running) {
     node->tick_running = 0;
-    uv_timer_stop(&node->tick);
+    sio__redis_timer_stop(node->tick);
   }
 }

@@ -56,7 +56,7 @@ static void op_deliver(sio__redis_conn_t *c, sio__redis_op_t *op, int status,
 }
 
 static void defer_kick(sio__redis_conn_t *c) {
-  if (!c->closing) uv_timer_start(&c->defer, sio__redis_defer_cb, 0, 0);
+  if (!c->closing) sio__redis_timer_start(c->defer, sio__redis_defer_cb, 0, 0);
 }
 
 static void op_set_ready(sio__redis_conn_t *c, sio__redis_op_t *op, int status) {
@@ -65,8 +65,8 @@ static void op_set_ready(sio__redis_conn_t *c, sio__redis_op_t *op, int status) 
   defer_kick(c);
 }
 
-void sio__redis_defer_cb(uv_timer_t *t) {
-  sio__redis_conn_t *c = t->data;
+void sio__redis_defer_cb(void *conn) {
+  sio__redis_conn_t *c = conn;
   sio__redis_op_t *op;
   sio__redis_conn_ref(c);
   /* Rescan from the head each time: a callback may add or cancel ops. */

@@ -10,12 +10,12 @@
 #include "redis/redis_msgpack.h"
 
 struct sio_redis_emitter {
-  uv_loop_t *loop;
+  sio__redis_loop_t *loop;
   sio__redis_conn_t *conn;
   char *key;
   uint32_t timeout_ms;
   int up, closing;
-  uv_timer_t wait; /* close: how long to wait for Redis */
+  sio__redis_timer_t *wait; /* close: how long to wait for Redis */
   sio_redis_emitter_close_cb close_cb;
   void *close_arg;
 };
@@ -33,8 +33,8 @@ static void on_state(void *arg, int up) {
   if (up && em->closing == 1) flush_now(em); /* close was waiting for Redis */
 }
 
-static void free_on_close(uv_handle_t *h) {
-  sio__free(h->data);
+static void free_on_close(void *em) {
+  sio__free(em);
 }
 
 int sio_redis_emitter_new(uv_loop_t *loop, const sio_redis_opts_t *o,
@@ -48,15 +48,18 @@ int sio_redis_emitter_new(uv_loop_t *loop, const sio_redis_opts_t *o,
   if (!rc) {
     em->loop = loop;
     em->timeout_ms = o->request_timeout_ms ? o->request_timeout_ms : 5000;
-    uv_timer_init(loop, &em->wait);
-    em->wait.data = em;
-    if (!(em->key = sio__strdup(o->key ? o->key : "socket.io"))) rc = SIO_ENOMEM;
+    if (!(em->wait = sio__redis_timer_new(loop, em)) ||
+        !(em->key = sio__strdup(o->key ? o->key : "socket.io")))
+      rc = SIO_ENOMEM;
   }
   if (!rc)
     rc = sio__redis_conn_new(loop, &o->url, "emitter", on_msg, on_state, em, &em->conn);
   if (rc && em) {
     sio__free(em->key);
-    uv_close((uv_handle_t *)&em->wait, free_on_close);
+    if (em->wait)
+      sio__redis_timer_close(em->wait, free_on_close, em);
+    else
+      sio__free(em);
     em = NULL;
   }
   sio_redis_opts_free(def);
@@ -188,8 +191,8 @@ int sio_redis_emitter_server_side_emit(sio_redis_emitter_t *em, const char *nsp,
   return publish_request(em, nsp, j);
 }
 
-static void freed(uv_handle_t *h) {
-  sio_redis_emitter_t *em = h->data;
+static void freed(void *arg) {
+  sio_redis_emitter_t *em = arg;
   sio_redis_emitter_close_cb cb = em->close_cb;
   void *cb_arg = em->close_arg;
   sio__free(em);
@@ -203,18 +206,18 @@ static void flushed(void *arg, int status) {
             sio_strerror(status));
   sio__redis_conn_close(em->conn);
   sio__free(em->key);
-  uv_timer_stop(&em->wait);
-  uv_close((uv_handle_t *)&em->wait, freed);
+  sio__redis_timer_close(em->wait, freed, em);
+  em->wait = NULL;
 }
 
 static void flush_now(sio_redis_emitter_t *em) {
   em->closing = 2;
-  uv_timer_stop(&em->wait);
+  sio__redis_timer_stop(em->wait);
   if (sio__redis_conn_flush(em->conn, flushed, em)) flushed(em, SIO_ECANCELED);
 }
 
-static void gave_up(uv_timer_t *t) {
-  flush_now(t->data); /* still down: flush reports what was lost */
+static void gave_up(void *em) {
+  flush_now(em); /* still down: flush reports what was lost */
 }
 
 void sio_redis_emitter_close(sio_redis_emitter_t *em, sio_redis_emitter_close_cb cb,
@@ -227,6 +230,6 @@ void sio_redis_emitter_close(sio_redis_emitter_t *em, sio_redis_emitter_close_cb
     flush_now(em);
   } else {
     /* Queued publishes go out once Redis is up; wait for it, bounded. */
-    uv_timer_start(&em->wait, gave_up, em->timeout_ms, 0);
+    sio__redis_timer_start(em->wait, gave_up, em->timeout_ms, 0);
   }
 }

@@ -77,12 +77,12 @@ static void req_finish(sio__redis_req_t *r, int status) {
 
 static void set_deadline(sio__redis_req_t *r, uint32_t ms) {
   sio__redis_node_t *node = r->inst->node;
-  r->deadline = uv_now(node->loop) + (ms ? ms : 1);
+  r->deadline = sio__redis_now(node->loop) + (ms ? ms : 1);
   sio__redis_tick_start(node);
 }
 
 void sio__redis_check_deadlines(sio__redis_node_t *node) {
-  uint64_t now = uv_now(node->loop);
+  uint64_t now = sio__redis_now(node->loop);
   int again = 1;
   while (again) {
     again = 0;
