@@ -25,8 +25,8 @@ declare -A EXTRA=(
   [utf8]=""
   [http_util]="http/http_util.c ws/ws_handshake.c core/rand.c"
   [http_request]="http/http_parse.c http/http_req.c http/http_util.c"
-  [redis_msgpack]="redis/redis_mp_buf.c redis/redis_mp_unpack.c redis/redis_mp_text.c
-                   redis/redis_mp_to_json.c redis/redis_mp_from_json.c redis/redis_msgpack.c"
+  [redis_msgpack]="core/msgpack_unpack.c core/msgpack_to_json.c core/msgpack_from_json.c
+                   redis/redis_msgpack.c"
 )
 # Extra libraries per target (system ones, so not instrumented).
 declare -A EXTRA_LIBS=(

@@ -1,13 +1,14 @@
-/* Fuzz target: the MessagePack codec of libsio-redis (src/redis/redis_msgpack.h).
+/* Fuzz target: the msgpack bridge (src/core/msgpack_json.h) and the Redis
+ * adapter's messages built on it (src/redis/redis_msgpack.h).
  *
  * The input is used twice:
- * 1. As one msgpack message: sio__rmp_unpack, then sio__rmp_to_json of the root
+ * 1. As one msgpack message: sio__mp_unpack, then sio__mp_to_json of the root
  *    and the decoders of a broadcast, a type 7 request and a type 9 response.
  *    Attachments must point inside the input. What decodes is encoded again
  *    (the JSON text packed back, or the whole message re-encoded) and decoded
  *    again: the JSON text, attachments, rooms and flags must be the same.
  * 2. As libsio JSON text, a comma-separated argument list with three
- *    attachments: sio__rmp_count_json_list must accept exactly what libsio's
+ *    attachments: sio__mp_count_json_list must accept exactly what libsio's
  *    own parser accepts (as "[" text "]"); what packs must unpack, and its JSON
  *    text must be a fixed point (packing it again gives the same bytes and the
  *    same text). */
@@ -49,8 +50,10 @@ static int rmpf_att_eq(const sio_buf_t *a, size_t na, const sio_buf_t *b, size_t
   return 1;
 }
 
-static int rmpf_json_eq(const sio__rmp_buf_t *a, const sio__rmp_buf_t *b) {
-  return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+static int rmpf_json_eq(const sio__sb_t *a, const sio__sb_t *b) {
+  size_t n = sio__sb_len(a);
+  return n == sio__sb_len(b) &&
+         (n == 0 || memcmp(sio__rmp_text(a), sio__rmp_text(b), n) == 0);
 }
 
 /* Copies of the room names (NULL entries make the whole list unusable). */
@@ -78,7 +81,8 @@ static void rmpf_broadcast_roundtrip(const uint8_t *base, size_t len,
   for (size_t i = 0; i < b->natt; i++)
     FZ_CHECK(rmpf_inside(b->att[i].base, b->att[i].len, base, len));
   size_t count;
-  FZ_CHECK(sio__rmp_count_json_list(b->json.data, b->json.len, &count) == 0);
+  FZ_CHECK(sio__mp_count_json_list(sio__rmp_text(&b->json), sio__sb_len(&b->json),
+                                   SIO__RMP_JSON_MAX_DEPTH, &count) == 0);
 
   int ok = 1;
   char *uid = rmpf_cstr(&b->uid), *event = rmpf_cstr(&b->event);
@@ -89,21 +93,22 @@ static void rmpf_broadcast_roundtrip(const uint8_t *base, size_t len,
   if (!uid || !event || (b->nsp.s && !nsp) || (req_id && !rid)) ok = 0;
   if (b->timeout_ms < 0 || b->timeout_ms > (int64_t)UINT32_MAX) ok = 0;
   if (ok) {
-    sio__rmp_event_t ev = {event, b->json.data, b->json.len, b->att, b->natt};
+    sio__rmp_event_t ev = {event, sio__rmp_text(&b->json), sio__sb_len(&b->json), b->att,
+                           b->natt};
     sio__rmp_opts_t o = {(const char *const *)rooms,
                          b->nrooms,
                          (const char *const *)except,
                          b->nexcept,
                          b->volatile_,
                          (uint32_t)b->timeout_ms};
-    sio__rmp_buf_t out = {0};
+    sio__sb_t out = {0};
     int rc = req_id ? sio__rmp_encode_broadcast_ack_request(&out, uid, rid,
                                                             nsp ? nsp : "/", &ev, &o)
                     : sio__rmp_encode_broadcast(&out, uid, nsp ? nsp : "/", &ev, &o,
                                                 (int)(len & 1));
     FZ_CHECK(rc == 0);
     msgpack_unpacked u;
-    FZ_CHECK(sio__rmp_unpack(out.data, out.len, &u) == 0);
+    FZ_CHECK(sio__mp_unpack(sio__rmp_text(&out), sio__sb_len(&out), &u) == 0);
     sio__rmp_broadcast_t c;
     sio__rmp_str_t rid2;
     rc = req_id ? sio__rmp_decode_broadcast_ack_request(&u.data, &c, &rid2, RMPF_MAX_ATT)
@@ -123,7 +128,7 @@ static void rmpf_broadcast_roundtrip(const uint8_t *base, size_t len,
     if (req_id) FZ_CHECK(rmpf_str_eq(req_id, &rid2));
     sio__rmp_broadcast_free(&c);
     msgpack_unpacked_destroy(&u);
-    sio__rmp_buf_free(&out);
+    sio__sb_reset(&out);
   }
   free(uid);
   free(event);
@@ -135,48 +140,51 @@ static void rmpf_broadcast_roundtrip(const uint8_t *base, size_t len,
 
 /* A JSON text from the decoder packs (as one value, or as a list) and decodes to
  * itself. */
-static void rmpf_json_roundtrip(const sio__rmp_buf_t *json, const sio_buf_t *att,
-                                size_t natt, int list) {
-  sio__rmp_buf_t mp = {0}, back = {0};
+static void rmpf_json_roundtrip(const sio__sb_t *json, const sio_buf_t *att, size_t natt,
+                                int list) {
+  sio__sb_t mp = {0}, back = {0};
   msgpack_packer pk;
-  sio__rmp_packer_init(&pk, &mp);
+  sio__mp_packer_init(&pk, &mp);
   size_t count = 1;
   if (list) {
-    FZ_CHECK(sio__rmp_count_json_list(json->data, json->len, &count) == 0);
+    FZ_CHECK(sio__mp_count_json_list(sio__rmp_text(json), sio__sb_len(json),
+                                     SIO__RMP_JSON_MAX_DEPTH, &count) == 0);
     FZ_CHECK(msgpack_pack_array(&pk, count) == 0);
   }
-  FZ_CHECK(sio__rmp_pack_json_depth(&pk, json->data, json->len, att, natt,
-                                    SIO__RMP_MAX_DEPTH, list) == 0);
+  FZ_CHECK((list ? sio__mp_pack_json_list(&pk, sio__rmp_text(json), sio__sb_len(json),
+                                          att, natt, SIO__MP_MAX_DEPTH)
+                 : sio__mp_pack_json(&pk, sio__rmp_text(json), sio__sb_len(json), att,
+                                     natt, SIO__MP_MAX_DEPTH)) == 0);
   msgpack_unpacked u;
-  FZ_CHECK(sio__rmp_unpack(mp.data, mp.len, &u) == 0);
+  FZ_CHECK(sio__mp_unpack(sio__rmp_text(&mp), sio__sb_len(&mp), &u) == 0);
   sio_buf_t *att2 = NULL;
   size_t natt2 = 0;
-  int rc = list ? sio__rmp_array_to_json(&u.data, 0, &back, &att2, &natt2, natt)
-                : sio__rmp_to_json(&u.data, &back, &att2, &natt2, natt);
+  int rc = list ? sio__mp_array_to_json(&u.data, 0, &back, &att2, &natt2, natt)
+                : sio__mp_to_json(&u.data, &back, &att2, &natt2, natt);
   FZ_CHECK(rc == 0);
   FZ_CHECK(rmpf_json_eq(json, &back));
   FZ_CHECK(rmpf_att_eq(att, natt, att2, natt2));
-  free(att2);
+  sio_free(att2);
   msgpack_unpacked_destroy(&u);
-  sio__rmp_buf_free(&mp);
-  sio__rmp_buf_free(&back);
+  sio__sb_reset(&mp);
+  sio__sb_reset(&back);
 }
 
 static void rmpf_msgpack(const uint8_t *p, size_t n) {
   msgpack_unpacked u;
-  if (sio__rmp_unpack((const char *)p, n, &u)) return;
+  if (sio__mp_unpack((const char *)p, n, &u)) return;
 
   /* The root as one JSON value. */
-  sio__rmp_buf_t json = {0};
+  sio__sb_t json = {0};
   sio_buf_t *att = NULL;
   size_t natt = 0;
-  int rc = sio__rmp_to_json(&u.data, &json, &att, &natt, RMPF_MAX_ATT);
+  int rc = sio__mp_to_json(&u.data, &json, &att, &natt, RMPF_MAX_ATT);
   FZ_CHECK(rc == 0 || rc == SIO_EPROTO || rc == SIO_ELIMIT);
   FZ_CHECK(natt <= RMPF_MAX_ATT);
   for (size_t i = 0; i < natt; i++) FZ_CHECK(rmpf_inside(att[i].base, att[i].len, p, n));
   if (rc == 0) rmpf_json_roundtrip(&json, att, natt, 0);
-  sio__rmp_buf_free(&json);
-  free(att);
+  sio__sb_reset(&json);
+  sio_free(att);
   att = NULL;
   natt = 0;
 
@@ -186,7 +194,8 @@ static void rmpf_msgpack(const uint8_t *p, size_t n) {
     rmpf_broadcast_roundtrip(p, n, &b, NULL);
     sio__rmp_broadcast_free(&b);
   } else {
-    FZ_CHECK(b.json.data == NULL && b.att == NULL && b.rooms == NULL && b.except == NULL);
+    FZ_CHECK(sio__sb_data(&b.json) == NULL && b.att == NULL && b.rooms == NULL &&
+             b.except == NULL);
   }
 
   sio__rmp_str_t rid;
@@ -201,28 +210,28 @@ static void rmpf_msgpack(const uint8_t *p, size_t n) {
     FZ_CHECK(rmpf_inside(rid.s, rid.len, p, n));
     char *ridc = rmpf_cstr(&rid);
     if (ridc) {
-      sio__rmp_buf_t out = {0}, json2 = {0};
+      sio__sb_t out = {0}, json2 = {0};
       sio_buf_t *att2 = NULL;
       size_t natt2 = 0;
       sio__rmp_str_t rid2;
       msgpack_unpacked u2;
-      FZ_CHECK(sio__rmp_encode_broadcast_ack_reply(&out, ridc, json.data, json.len, att,
-                                                   natt) == 0);
-      FZ_CHECK(sio__rmp_unpack(out.data, out.len, &u2) == 0);
+      FZ_CHECK(sio__rmp_encode_broadcast_ack_reply(&out, ridc, sio__rmp_text(&json),
+                                                   sio__sb_len(&json), att, natt) == 0);
+      FZ_CHECK(sio__mp_unpack(sio__rmp_text(&out), sio__sb_len(&out), &u2) == 0);
       FZ_CHECK(sio__rmp_decode_broadcast_ack_reply(&u2.data, &rid2, &json2, &att2, &natt2,
                                                    RMPF_MAX_ATT) == 0);
       FZ_CHECK(rmpf_str_eq(&rid, &rid2));
       FZ_CHECK(rmpf_json_eq(&json, &json2));
       FZ_CHECK(rmpf_att_eq(att, natt, att2, natt2));
-      free(att2);
-      sio__rmp_buf_free(&json2);
-      sio__rmp_buf_free(&out);
+      sio_free(att2);
+      sio__sb_reset(&json2);
+      sio__sb_reset(&out);
       msgpack_unpacked_destroy(&u2);
       free(ridc);
     }
   }
-  sio__rmp_buf_free(&json);
-  free(att);
+  sio__sb_reset(&json);
+  sio_free(att);
   msgpack_unpacked_destroy(&u);
 }
 
@@ -234,7 +243,7 @@ static void rmpf_json(const uint8_t *p, size_t n) {
   /* Same verdict as libsio's parser on the bracketed list (depth: ours counts
    * per argument, the brackets add one). */
   size_t count;
-  int rc = sio__rmp_count_json_list(text, n, &count);
+  int rc = sio__mp_count_json_list(text, n, SIO__RMP_JSON_MAX_DEPTH, &count);
   char *wrapped = malloc(n + 2);
   if (!wrapped) abort();
   wrapped[0] = '[';
@@ -246,51 +255,55 @@ static void rmpf_json(const uint8_t *p, size_t n) {
   FZ_CHECK(rc == 0 || rc == SIO_EPROTO || rc == SIO_ELIMIT);
   if (rc) return;
 
-  sio__rmp_buf_t mp = {0};
+  sio__sb_t mp = {0};
   msgpack_packer pk;
-  sio__rmp_packer_init(&pk, &mp);
+  sio__mp_packer_init(&pk, &mp);
   FZ_CHECK(msgpack_pack_array(&pk, count) == 0);
-  rc = sio__rmp_pack_json_list(&pk, text, n, att, 3);
+  rc = sio__mp_pack_json_list(&pk, text, n, att, 3, SIO__RMP_JSON_MAX_DEPTH);
   /* Only a placeholder with a bad num fails once the syntax is right. */
   FZ_CHECK(rc == 0 || rc == SIO_EPROTO);
   if (rc == 0) {
     msgpack_unpacked u;
-    FZ_CHECK(sio__rmp_unpack(mp.data, mp.len, &u) == 0);
-    sio__rmp_buf_t json = {0};
+    FZ_CHECK(sio__mp_unpack(sio__rmp_text(&mp), sio__sb_len(&mp), &u) == 0);
+    sio__sb_t json = {0};
     sio_buf_t *att1 = NULL;
     size_t natt1 = 0;
-    FZ_CHECK(sio__rmp_array_to_json(&u.data, 0, &json, &att1, &natt1, SIZE_MAX) == 0);
+    FZ_CHECK(sio__mp_array_to_json(&u.data, 0, &json, &att1, &natt1, SIZE_MAX) == 0);
     for (size_t i = 0; i < natt1; i++)
-      FZ_CHECK(rmpf_inside(att1[i].base, att1[i].len, (const uint8_t *)mp.data, mp.len) &&
+      FZ_CHECK(rmpf_inside(att1[i].base, att1[i].len, (const uint8_t *)sio__rmp_text(&mp),
+                           sio__sb_len(&mp)) &&
                (att1[i].len == 0 || att1[i].len == 2 || att1[i].len == 4));
     /* The decoded text is canonical: it packs to bytes that decode to it. */
-    sio__rmp_buf_t mp2 = {0}, mp3 = {0};
+    sio__sb_t mp2 = {0}, mp3 = {0};
     msgpack_packer pk2;
-    sio__rmp_packer_init(&pk2, &mp2);
+    sio__mp_packer_init(&pk2, &mp2);
     FZ_CHECK(msgpack_pack_array(&pk2, count) == 0);
-    FZ_CHECK(sio__rmp_pack_json_list(&pk2, json.data, json.len, att1, natt1) == 0);
+    FZ_CHECK(sio__mp_pack_json_list(&pk2, sio__rmp_text(&json), sio__sb_len(&json), att1,
+                                    natt1, SIO__RMP_JSON_MAX_DEPTH) == 0);
     rmpf_json_roundtrip(&json, att1, natt1, 1);
     /* ...and packing is then stable byte for byte. */
     msgpack_unpacked u2;
-    FZ_CHECK(sio__rmp_unpack(mp2.data, mp2.len, &u2) == 0);
-    sio__rmp_buf_t json2 = {0};
+    FZ_CHECK(sio__mp_unpack(sio__rmp_text(&mp2), sio__sb_len(&mp2), &u2) == 0);
+    sio__sb_t json2 = {0};
     sio_buf_t *att2 = NULL;
     size_t natt2 = 0;
-    FZ_CHECK(sio__rmp_array_to_json(&u2.data, 0, &json2, &att2, &natt2, SIZE_MAX) == 0);
-    sio__rmp_packer_init(&pk2, &mp3);
+    FZ_CHECK(sio__mp_array_to_json(&u2.data, 0, &json2, &att2, &natt2, SIZE_MAX) == 0);
+    sio__mp_packer_init(&pk2, &mp3);
     FZ_CHECK(msgpack_pack_array(&pk2, count) == 0);
-    FZ_CHECK(sio__rmp_pack_json_list(&pk2, json2.data, json2.len, att2, natt2) == 0);
-    FZ_CHECK(mp2.len == mp3.len && memcmp(mp2.data, mp3.data, mp2.len) == 0);
-    free(att2);
-    sio__rmp_buf_free(&json2);
+    FZ_CHECK(sio__mp_pack_json_list(&pk2, sio__rmp_text(&json2), sio__sb_len(&json2),
+                                    att2, natt2, SIO__RMP_JSON_MAX_DEPTH) == 0);
+    FZ_CHECK(sio__sb_len(&mp2) == sio__sb_len(&mp3) &&
+             memcmp(sio__rmp_text(&mp2), sio__rmp_text(&mp3), sio__sb_len(&mp2)) == 0);
+    sio_free(att2);
+    sio__sb_reset(&json2);
     msgpack_unpacked_destroy(&u2);
-    sio__rmp_buf_free(&mp2);
-    sio__rmp_buf_free(&mp3);
-    free(att1);
-    sio__rmp_buf_free(&json);
+    sio__sb_reset(&mp2);
+    sio__sb_reset(&mp3);
+    sio_free(att1);
+    sio__sb_reset(&json);
     msgpack_unpacked_destroy(&u);
   }
-  sio__rmp_buf_free(&mp);
+  sio__sb_reset(&mp);
 }
 
 static int fuzz_redis_msgpack(const uint8_t *data, size_t size) {

@@ -67,16 +67,27 @@ SIO_EXTERN const char *sio_strerror(int err);
 /* The code's name, e.g. "EPROTO" ("OK" for 0). Static string; never NULL. */
 SIO_EXTERN const char *sio_err_name(int err);
 
-/* The one allocator hook. Call before any other libsio function; all four
- * must be given. Returns 0, or SIO_EINVAL if one is NULL. Not thread-safe. */
+/* The one allocator hook, shared by libsio and its add-on libraries
+ * (libsio-redis). Call before any other libsio function; all four must be
+ * given. Returns 0, or SIO_EINVAL if one is NULL. Not thread-safe. */
 typedef void *(*sio_malloc_fn)(size_t size);
 typedef void *(*sio_realloc_fn)(void *ptr, size_t size);
 typedef void *(*sio_calloc_fn)(size_t count, size_t size);
 typedef void (*sio_free_fn)(void *ptr);
-/* Frees memory that a libsio function handed over ("free with sio_free"). */
-SIO_EXTERN void sio_free(void *p);
 SIO_EXTERN int sio_replace_allocator(sio_malloc_fn m, sio_realloc_fn r, sio_calloc_fn c,
                                      sio_free_fn f);
+
+/* The allocator every libsio library allocates with (the installed hook, or
+ * the C library's). Memory from these is the caller's, to be released with
+ * sio_free (or grown with sio_realloc); never mix it with free()/malloc()
+ * while a hook is installed. A size of 0 allocates 1 byte, so NULL always
+ * means out of memory. sio_calloc returns NULL when count * size overflows. */
+SIO_EXTERN void *sio_malloc(size_t size);
+SIO_EXTERN void *sio_realloc(void *ptr, size_t size);
+SIO_EXTERN void *sio_calloc(size_t count, size_t size);
+/* Frees memory that a libsio function handed over ("free with sio_free") or
+ * that sio_malloc/sio_calloc/sio_realloc returned. NULL is ignored. */
+SIO_EXTERN void sio_free(void *p);
 
 /* Logging. The default handler writes lines at or above the level set by the
  * SIO_LOG environment variable (debug, info, warn, error; default warn) to

@@ -8,6 +8,10 @@
  * Threads: like libsio, everything runs on the loop thread of the server
  * (adapter) or of the loop given to the emitter. Redis I/O runs on that loop.
  *
+ * Memory: libsio-redis allocates through libsio's allocator hook
+ * (sio_replace_allocator in sio/common.h). hiredis (0.14 has no allocator
+ * hook) and msgpack-c's decoder allocate with the C library's malloc.
+ *
  * Redis down: local delivery goes on; publishes made while the connection is
  * down wait in a bounded queue (1 MiB) and go out, in order, once it is
  * back; past the bound they are dropped (counted and logged once per

@@ -1,8 +1,7 @@
-#include "core/alloc.h"
-
+/* The allocator hook: every allocation of libsio and libsio-redis goes
+ * through these four (core/alloc.h wraps them for internal callers). */
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "sio/common.h"
 
@@ -21,35 +20,19 @@ int sio_replace_allocator(sio_malloc_fn m, sio_realloc_fn r, sio_calloc_fn c,
   return 0;
 }
 
-void *sio__malloc(size_t size) {
+void *sio_malloc(size_t size) {
   return g_malloc(size ? size : 1);
 }
 
-void *sio__realloc(void *ptr, size_t size) {
+void *sio_realloc(void *ptr, size_t size) {
   return g_realloc(ptr, size ? size : 1);
 }
 
-void *sio__calloc(size_t count, size_t size) {
+void *sio_calloc(size_t count, size_t size) {
   if (size && count > SIZE_MAX / size) return NULL;
   return g_calloc(count ? count : 1, size ? size : 1);
 }
 
-void sio__free(void *ptr) {
+void sio_free(void *ptr) {
   if (ptr) g_free(ptr);
-}
-
-char *sio__strndup(const char *s, size_t n) {
-  char *p = sio__malloc(n + 1);
-  if (!p) return NULL;
-  memcpy(p, s, n);
-  p[n] = '\0';
-  return p;
-}
-
-char *sio__strdup(const char *s) {
-  return sio__strndup(s, strlen(s));
-}
-
-void sio_free(void *p) {
-  sio__free(p);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/utf8.h"
 #include "sio/common.h"
 
 typedef unsigned char uchar;
@@ -20,33 +21,6 @@ static inline int is_ws(uchar c) {
 
 static inline int is_digit(uchar c) {
   return c >= '0' && c <= '9';
-}
-
-/* Length of the valid UTF-8 sequence of 2..4 bytes at q (q[0] >= 0x80), or
- * 0 if it is invalid or cut short by end. Rejects overlong forms, encoded
- * surrogates (U+D800..DFFF) and code points above U+10FFFF. */
-static size_t utf8_seq(const uchar *q, const uchar *end) {
-  uchar c = q[0];
-  size_t avail = (size_t)(end - q);
-  uchar lo = 0x80, hi = 0xBF;
-  if (c < 0xC2) return 0;
-  if (c < 0xE0) return avail >= 2 && (q[1] & 0xC0) == 0x80 ? 2 : 0;
-  if (c < 0xF0) {
-    if (avail < 3) return 0;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-    if (q[1] < lo || q[1] > hi || (q[2] & 0xC0) != 0x80) return 0;
-    return 3;
-  }
-  if (c < 0xF5) {
-    if (avail < 4) return 0;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-    if (q[1] < lo || q[1] > hi || (q[2] & 0xC0) != 0x80 || (q[3] & 0xC0) != 0x80)
-      return 0;
-    return 4;
-  }
-  return 0;
 }
 
 static int hex_val(uchar c) {
@@ -114,7 +88,7 @@ static int scan_string(const uchar **pq, const uchar *e, uint8_t *flags) {
       continue;
     }
     if (c < 0x20) return SIO_EPROTO;
-    size_t k = utf8_seq(q, e);
+    size_t k = sio__utf8_seq(q, (size_t)(e - q), NULL);
     if (!k) return SIO_EPROTO;
     q += k;
   }
@@ -689,11 +663,12 @@ int sio__json_get_bool(const sio__json_val_t *v, int *out) {
 
 /* ---- Writing ------------------------------------------------------------ */
 
-int sio__json_write_string(sio__sb_t *sb, const char *s, size_t n) {
+/* lossy: invalid UTF-8 is written as U+FFFD instead of failing. */
+static int write_string(sio__sb_t *sb, const char *s, size_t n, int lossy) {
   static const char hex[] = "0123456789abcdef";
   if (sb->err) return sb->err;
   size_t start = sio__sb_len(sb);
-  const uchar *q = (const uchar *)s, *e = q + n, *run = q;
+  const uchar *q = (const uchar *)(n ? s : ""), *e = q + n, *run = q;
   sio__sb_putc(sb, '"');
   while (q < e) {
     uchar c = *q;
@@ -702,12 +677,18 @@ int sio__json_write_string(sio__sb_t *sb, const char *s, size_t n) {
       continue;
     }
     if (c >= 0x80) {
-      size_t k = utf8_seq(q, e);
-      if (!k) {
+      size_t skip, k = sio__utf8_seq(q, (size_t)(e - q), &skip);
+      if (k) {
+        q += k;
+        continue;
+      }
+      if (!lossy) {
         if (!sb->err && sb->buf) sb->buf->len = start;
         return SIO_EILSEQ;
       }
-      q += k;
+      sio__sb_append(sb, run, (size_t)(q - run));
+      sio__sb_append(sb, "\xef\xbf\xbd", 3);
+      run = q += skip;
       continue;
     }
     sio__sb_append(sb, run, (size_t)(q - run));
@@ -745,6 +726,14 @@ int sio__json_write_string(sio__sb_t *sb, const char *s, size_t n) {
   sio__sb_append(sb, run, (size_t)(q - run));
   sio__sb_putc(sb, '"');
   return sb->err;
+}
+
+int sio__json_write_string(sio__sb_t *sb, const char *s, size_t n) {
+  return write_string(sb, s, n, 0);
+}
+
+int sio__json_write_string_lossy(sio__sb_t *sb, const char *s, size_t n) {
+  return write_string(sb, s, n, 1);
 }
 
 void sio__json_write_uint64(sio__sb_t *sb, uint64_t v) {

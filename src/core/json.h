@@ -131,6 +131,10 @@ int sio__json_get_bool(const sio__json_val_t *v, int *out);
  * DEL, U+2028/U+2029) as is, as JSON.stringify does. Returns 0, SIO_EILSEQ
  * (s is not valid UTF-8; nothing is appended) or the builder's error. */
 int sio__json_write_string(sio__sb_t *sb, const char *s, size_t n);
+/* The same, but each maximal invalid UTF-8 subpart is written as one U+FFFD
+ * (as a WHATWG decoder, so Node's Buffer#toString, reads it) instead of
+ * failing. s may be NULL when n is 0. Returns 0 or the builder's error. */
+int sio__json_write_string_lossy(sio__sb_t *sb, const char *s, size_t n);
 void sio__json_write_int64(sio__sb_t *sb, int64_t v);
 void sio__json_write_uint64(sio__sb_t *sb, uint64_t v);
 /* Writes the shortest text that reads back as d, spelled as JavaScript's

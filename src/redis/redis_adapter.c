@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_adapter.h"
 #include "redis/redis_msgpack.h"
 
@@ -18,7 +19,7 @@ void sio__redis_random_id(char *out, size_t n) {
   unsigned char raw[64];
   if (n == 0) return;
   if (n - 1 > sizeof(raw)) n = sizeof(raw) + 1;
-  if (uv_random(NULL, NULL, raw, n - 1, 0, NULL) != 0) {
+  if (sio__redis_random(raw, n - 1) != 0) {
     for (size_t i = 0; i + 1 < n; i++) raw[i] = (unsigned char)rand();
   }
   for (size_t i = 0; i + 1 < n; i++) out[i] = alphabet[raw[i] & 63];
@@ -27,14 +28,14 @@ void sio__redis_random_id(char *out, size_t n) {
 
 static char *concat(const char *a, const char *b, const char *c, const char *d) {
   size_t n = strlen(a) + strlen(b) + strlen(c) + strlen(d) + 1;
-  char *s = malloc(n);
+  char *s = sio__malloc(n);
   if (s) snprintf(s, n, "%s%s%s%s", a, b, c, d);
   return s;
 }
 
 void sio__redis_bad_message(sio__redis_node_t *node, const char *what) {
   node->bad_messages++;
-  uint64_t now = uv_now(node->loop);
+  uint64_t now = sio__redis_now(node->loop);
   if (node->bad_at_log && now - node->bad_logged_at < 10000) return;
   sio_log(SIO_LOG_WARN, "redis: dropped a malformed message (%s); %llu dropped so far",
           what, (unsigned long long)node->bad_messages);
@@ -81,13 +82,14 @@ static int publish_broadcast(sio__redis_nsp_t *inst, const sio_adapter_packet_t 
   sio__rmp_opts_t ro;
   rmp_event_of(pkt, &ev);
   rmp_opts_of(opts, &ro);
-  sio__rmp_buf_t out = {0};
+  sio__sb_t out = {0};
   int rc = sio__rmp_encode_broadcast(&out, inst->uid, inst->name, &ev, &ro, 0);
   char *channel = rc ? NULL : bcast_channel(inst, opts);
   if (!rc && !channel) rc = SIO_ENOMEM;
-  if (!rc) rc = sio__redis_publish(inst->node, channel, out.data, out.len);
-  free(channel);
-  sio__rmp_buf_free(&out);
+  if (!rc)
+    rc = sio__redis_publish(inst->node, channel, sio__rmp_text(&out), sio__sb_len(&out));
+  sio__free(channel);
+  sio__sb_reset(&out);
   return rc;
 }
 
@@ -112,7 +114,7 @@ int sio__redis_has_nul(const sio__rmp_str_t *v, size_t n) {
 char **sio__redis_cstrings(const sio__rmp_str_t *v, size_t n) {
   size_t bytes = n * sizeof(char *);
   for (size_t i = 0; i < n; i++) bytes += v[i].len + 1;
-  char **out = malloc(bytes ? bytes : 1);
+  char **out = sio__malloc(bytes ? bytes : 1);
   if (!out) return NULL;
   char *p = (char *)(out + n);
   for (size_t i = 0; i < n; i++) {
@@ -135,16 +137,16 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
     if (channel[chlen - 1] != '#') return;
     size_t rl = chlen - pl - 1;
     char small[256];
-    char *room = rl < sizeof(small) ? small : malloc(rl + 1);
+    char *room = rl < sizeof(small) ? small : sio__malloc(rl + 1);
     if (!room) return;
     memcpy(room, channel + pl, rl);
     room[rl] = '\0';
     int have = rl == 0 || sio_namespace_has_room(inst->nsp, room);
-    if (room != small) free(room);
+    if (room != small) sio__free(room);
     if (!have) return;
   }
   msgpack_unpacked up;
-  if (sio__rmp_unpack(data, len, &up)) {
+  if (sio__mp_unpack(data, len, &up)) {
     sio__redis_bad_message(inst->node, "broadcast is not MessagePack");
     return;
   }
@@ -166,14 +168,14 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
   size_t nl = strlen(inst->name);
   int other_nsp = b.nsp.s && !(b.nsp.len == nl && memcmp(b.nsp.s, inst->name, nl) == 0);
   if (!own && !other_nsp) {
-    char *event = malloc(b.event.len + 1);
+    char *event = sio__malloc(b.event.len + 1);
     char **rooms = sio__redis_cstrings(b.rooms, b.nrooms);
     char **except = sio__redis_cstrings(b.except, b.nexcept);
     if (event && rooms && except) {
       memcpy(event, b.event.s, b.event.len);
       event[b.event.len] = '\0';
       sio_adapter_packet_t pkt = {
-          event, b.json.data ? b.json.data : "", b.json.len, b.att, b.natt, NULL};
+          event, sio__rmp_text(&b.json), sio__sb_len(&b.json), b.att, b.natt, NULL};
       sio_adapter_opts_t o = {(const char *const *)rooms,
                               b.nrooms,
                               (const char *const *)except,
@@ -184,9 +186,9 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
       if (sio_adapter_local_broadcast(inst->nsp, &pkt, &o) == SIO_EINVAL)
         sio__redis_bad_message(inst->node, "broadcast with a reserved or invalid event");
     }
-    free(event);
-    free(rooms);
-    free(except);
+    sio__free(event);
+    sio__free(rooms);
+    sio__free(except);
   }
   sio__rmp_broadcast_free(&b);
   msgpack_unpacked_destroy(&up);
@@ -227,31 +229,31 @@ static void on_state(void *arg, int up) {
 
 /* ---- instances ---- */
 
-static void tick_cb(uv_timer_t *t) {
-  sio__redis_check_deadlines(t->data);
+static void tick_cb(void *node) {
+  sio__redis_check_deadlines(node);
 }
 
 static void node_free(sio__redis_node_t *node) {
-  free(node->key);
-  free(node);
+  sio__free(node->key);
+  sio__free(node);
 }
 
-static void tick_closed(uv_handle_t *h) {
-  node_free(h->data);
+static void tick_closed(void *node) {
+  node_free(node);
 }
 
 static void inst_free(sio__redis_nsp_t *inst) {
-  free(inst->bcast_prefix);
-  free(inst->bcast_pattern);
-  free(inst->req_channel);
-  free(inst->resp_channel);
-  free(inst->resp_own);
-  free(inst);
+  sio__free(inst->bcast_prefix);
+  sio__free(inst->bcast_pattern);
+  sio__free(inst->req_channel);
+  sio__free(inst->resp_channel);
+  sio__free(inst->resp_own);
+  sio__free(inst);
 }
 
 static void *op_create(sio_namespace_t *nsp, void *arg) {
   sio__redis_node_t *node = arg;
-  sio__redis_nsp_t *inst = calloc(1, sizeof(*inst));
+  sio__redis_nsp_t *inst = sio__calloc(1, sizeof(*inst));
   if (!inst) return NULL;
   inst->node = node;
   inst->nsp = nsp;
@@ -301,8 +303,7 @@ static void op_destroy(void *self) {
   if (!node->nsps) { /* the server is closing: its last namespace went */
     sio__redis_conn_close(node->conn);
     node->conn = NULL;
-    uv_timer_stop(&node->tick);
-    uv_close((uv_handle_t *)&node->tick, tick_closed);
+    sio__redis_timer_close(node->tick, tick_closed, node);
   }
 }
 
@@ -327,28 +328,27 @@ int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
   if (!s) return SIO_EINVAL;
   sio_redis_opts_t *def = NULL;
   if (!o && !(o = def = sio_redis_opts_new())) return SIO_ENOMEM;
-  sio__redis_node_t *node = calloc(1, sizeof(*node));
+  sio__redis_node_t *node = sio__calloc(1, sizeof(*node));
   int rc = node ? 0 : SIO_ENOMEM;
   if (!rc) {
     node->srv = s;
     node->loop = sio_server_loop(s);
     node->request_timeout_ms = o->request_timeout_ms;
     node->specific_response_channel = o->specific_response_channel;
-    if (!(node->key = strdup(o->key ? o->key : "socket.io"))) rc = SIO_ENOMEM;
+    if (!(node->key = sio__strdup(o->key ? o->key : "socket.io"))) rc = SIO_ENOMEM;
   }
   if (!rc)
     rc = sio__redis_conn_new(node->loop, &o->url, "adapter", on_message, on_state, node,
                              &node->conn);
+  if (!rc && !(node->tick = sio__redis_timer_new(node->loop, node))) rc = SIO_ENOMEM;
   if (!rc) {
-    uv_timer_init(node->loop, &node->tick);
-    node->tick.data = node;
     rc = sio_server_set_adapter(s, &k_ops, node);
     if (rc) {
       /* create() may have failed for an existing namespace: undo what ran. */
       while (node->nsps) op_destroy(node->nsps);
       if (node->conn) { /* no namespace was made at all */
         sio__redis_conn_close(node->conn);
-        uv_close((uv_handle_t *)&node->tick, tick_closed);
+        sio__redis_timer_close(node->tick, tick_closed, node);
       }
       node = NULL;
     }
@@ -364,13 +364,13 @@ int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
 void sio__redis_tick_start(sio__redis_node_t *node) {
   if (!node->tick_running) {
     node->tick_running = 1;
-    uv_timer_start(&node->tick, tick_cb, 50, 50);
+    sio__redis_timer_start(node->tick, tick_cb, 50, 50);
   }
 }
 
 void sio__redis_tick_stop(sio__redis_node_t *node) {
   if (node->tick_running) {
     node->tick_running = 0;
-    uv_timer_stop(&node->tick);
+    sio__redis_timer_stop(node->tick);
   }
 }

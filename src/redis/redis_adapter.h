@@ -7,9 +7,9 @@
 
 #include <jansson.h>
 #include <stdint.h>
-#include <uv.h>
 
 #include "redis/redis_conn.h"
+#include "redis/redis_loop.h"
 #include "redis/redis_msgpack.h"
 #include "redis/redis_opts.h"
 #include "sio/redis.h"
@@ -24,17 +24,17 @@ typedef struct sio__redis_req sio__redis_req_t;
 /* One per server: the Redis connections and every namespace's instance. */
 struct sio__redis_node {
   sio_server_t *srv;
-  uv_loop_t *loop;
+  sio__redis_loop_t *loop;
   char *key; /* channel prefix */
   uint32_t request_timeout_ms;
   int specific_response_channel;
   sio__redis_conn_t *conn;
-  sio__redis_nsp_t *nsps; /* instances, linked */
-  sio__redis_req_t *reqs; /* pending requests of every instance */
-  uv_timer_t tick;        /* request deadlines */
+  sio__redis_nsp_t *nsps;   /* instances, linked */
+  sio__redis_req_t *reqs;   /* pending requests of every instance */
+  sio__redis_timer_t *tick; /* request deadlines */
   int tick_running;
   uint64_t bad_messages;  /* dropped as malformed */
-  uint64_t bad_logged_at; /* uv_now of the last such log line */
+  uint64_t bad_logged_at; /* loop time of the last such log line */
   uint64_t bad_at_log;    /* bad_messages at that line */
 };
 
@@ -67,7 +67,7 @@ struct sio__redis_req {
   int servers_done;
   size_t expected; /* other servers that should answer */
   size_t answered;
-  uint64_t deadline; /* uv_now ms; 0: none yet */
+  uint64_t deadline; /* loop time, ms; 0: none yet */
   char *payload;     /* published once NUMSUB says others exist */
   size_t payload_len;
   sio_adapter_fetch_t *fetch;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_conn_int.h"
 #include "sio/common.h"
 
@@ -15,8 +16,8 @@
 
 static void conn_free(sio__redis_conn_t *c) {
   sio__redis_url_free(&c->url);
-  free(c->name);
-  free(c);
+  sio__free(c->name);
+  sio__free(c);
 }
 
 static void maybe_free(sio__redis_conn_t *c) {
@@ -32,8 +33,8 @@ void sio__redis_conn_unref(sio__redis_conn_t *c) {
   if (--c->refs == 0) maybe_free(c);
 }
 
-void sio__redis_handle_closed(uv_handle_t *h) {
-  sio__redis_conn_t *c = h->data;
+void sio__redis_handle_closed(void *conn) {
+  sio__redis_conn_t *c = conn;
   c->handles--;
   maybe_free(c);
 }
@@ -47,15 +48,16 @@ static void ignore_sigpipe(void) {
     signal(SIGPIPE, SIG_IGN);
 }
 
-int sio__redis_conn_new(uv_loop_t *loop, const sio__redis_url_t *url, const char *name,
-                        sio__redis_msg_cb on_msg, sio__redis_state_cb on_state, void *arg,
+int sio__redis_conn_new(sio__redis_loop_t *loop, const sio__redis_url_t *url,
+                        const char *name, sio__redis_msg_cb on_msg,
+                        sio__redis_state_cb on_state, void *arg,
                         sio__redis_conn_t **out) {
   sio__redis_conn_t *c;
   if (out) *out = NULL;
   if (!loop || !url || !out || (!url->path && !url->host)) return SIO_EINVAL;
-  if (!(c = calloc(1, sizeof(*c)))) return SIO_ENOMEM;
+  if (!(c = sio__calloc(1, sizeof(*c)))) return SIO_ENOMEM;
   if (!name) name = "redis";
-  if (sio__redis_url_copy(&c->url, url) != 0 || !(c->name = strdup(name))) {
+  if (sio__redis_url_copy(&c->url, url) != 0 || !(c->name = sio__strdup(name))) {
     conn_free(c);
     return SIO_ENOMEM;
   }
@@ -67,14 +69,23 @@ int sio__redis_conn_new(uv_loop_t *loop, const sio__redis_url_t *url, const char
   c->qlimit = SIO__REDIS_QUEUE_DEFAULT;
   c->backoff_min_ms = 100;
   c->backoff_max_ms = 5000;
-  c->rng = uv_hrtime() ^ (uint64_t)(uintptr_t)c;
+  c->rng = sio__redis_hrtime() ^ (uint64_t)(uintptr_t)c;
   if (!c->rng) c->rng = 0x9e3779b97f4a7c15ull;
   sio__redis_url_describe(&c->url, c->addr, sizeof(c->addr));
-  uv_timer_init(loop, &c->defer);
-  c->defer.data = c;
+  sio__redis_timer_t *ts = sio__redis_timer_new(loop, &c->sub);
+  sio__redis_timer_t *tc = sio__redis_timer_new(loop, &c->cmd);
+  c->defer = sio__redis_timer_new(loop, c);
+  if (!ts || !tc || !c->defer) {
+    /* Nothing counts on these yet: the loop frees them once closed. */
+    sio__redis_timer_close(ts, NULL, NULL);
+    sio__redis_timer_close(tc, NULL, NULL);
+    sio__redis_timer_close(c->defer, NULL, NULL);
+    conn_free(c);
+    return SIO_ENOMEM;
+  }
   c->handles = 1;
-  sio__redis_link_init(c, &c->sub, 1);
-  sio__redis_link_init(c, &c->cmd, 0);
+  sio__redis_link_init(c, &c->sub, 1, ts);
+  sio__redis_link_init(c, &c->cmd, 0, tc);
   sio__redis_link_connect(&c->sub);
   sio__redis_link_connect(&c->cmd);
   *out = c;
@@ -90,12 +101,12 @@ void sio__redis_conn_close(sio__redis_conn_t *c) {
   sio__redis_pub_free_queue(c);
   while ((s = c->subs) != NULL) {
     c->subs = s->next;
-    free(s);
+    sio__free(s);
   }
   sio__redis_link_shutdown(&c->sub);
   sio__redis_link_shutdown(&c->cmd);
-  uv_timer_stop(&c->defer);
-  uv_close((uv_handle_t *)&c->defer, sio__redis_handle_closed);
+  sio__redis_timer_close(c->defer, sio__redis_handle_closed, c);
+  c->defer = NULL;
   sio__redis_conn_unref(c);
 }
 
@@ -163,7 +174,7 @@ static int sub_add(sio__redis_conn_t *c, const char *name, int pattern) {
     s->refs++;
     return 0;
   }
-  if (!(s = malloc(sizeof(*s) + len + 1))) return SIO_ENOMEM;
+  if (!(s = sio__malloc(sizeof(*s) + len + 1))) return SIO_ENOMEM;
   s->next = NULL;
   s->pattern = pattern;
   s->refs = 1;
@@ -185,7 +196,7 @@ static int sub_remove(sio__redis_conn_t *c, const char *name, int pattern) {
   if (--s->refs > 0) return 0;
   *pp = s->next;
   sio__redis_link_sub_send(&c->sub, s, 0);
-  free(s);
+  sio__free(s);
   return 0;
 }
 
@@ -212,7 +223,7 @@ int sio__redis_conn_punsubscribe(sio__redis_conn_t *c, const char *pattern) {
 void sio__redis_conn_log_failure(sio__redis_link_t *l, const char *what,
                                  const char *reason) {
   sio__redis_conn_t *c = l->conn;
-  uint64_t now = uv_now(c->loop);
+  uint64_t now = sio__redis_now(c->loop);
   sio_log(SIO_LOG_DEBUG, "redis[%s]: %s: %s", c->name, what, reason);
   if (!c->fail_logged) {
     sio_log(SIO_LOG_WARN, "redis[%s]: %s: %s (retrying with backoff)", c->name, what,

@@ -14,7 +14,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <uv.h>
+
+#include "redis/redis_loop.h"
 
 #include "redis/redis_url.h"
 
@@ -41,9 +42,9 @@ typedef void (*sio__redis_int_cb)(void *arg, int status, long long value);
  * SIG_IGN if it still has the default action (hiredis 0.14 writes with
  * write(2), and a vanished Redis would otherwise kill the process). A host
  * name is resolved with a blocking getaddrinfo at each connect (hiredis). */
-int sio__redis_conn_new(uv_loop_t *loop, const sio__redis_url_t *url, const char *name,
-                        sio__redis_msg_cb on_msg, sio__redis_state_cb on_state, void *arg,
-                        sio__redis_conn_t **out);
+int sio__redis_conn_new(sio__redis_loop_t *loop, const sio__redis_url_t *url,
+                        const char *name, sio__redis_msg_cb on_msg,
+                        sio__redis_state_cb on_state, void *arg, sio__redis_conn_t **out);
 
 /* Subscriptions are remembered (the strings copied), sent at once when the
  * subscriber is connected, and renewed after every reconnect. They are

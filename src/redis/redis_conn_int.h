@@ -43,10 +43,10 @@ typedef struct sio__redis_link {
   int is_sub;
   redisAsyncContext *ac; /* NULL when hiredis no longer has one for us */
   int phase;
-  int freeing;      /* redisAsyncFree called, disconnect callback to come */
-  int hs_step;      /* handshake command whose reply is awaited */
-  uv_timer_t timer; /* backoff, connect timeout, deferred failure */
-  unsigned attempt; /* consecutive failures, for the backoff */
+  int freeing;               /* redisAsyncFree called, disconnect callback to come */
+  int hs_step;               /* handshake command whose reply is awaited */
+  sio__redis_timer_t *timer; /* backoff, connect timeout, deferred failure */
+  unsigned attempt;          /* consecutive failures, for the backoff */
   uint64_t ready_at;
   long confirms;  /* subscribe confirmations still awaited */
   int bad_logged; /* an unexpected reply was logged on this context */
@@ -84,7 +84,7 @@ typedef struct sio__redis_op {
 } sio__redis_op_t;
 
 struct sio__redis_conn {
-  uv_loop_t *loop;
+  sio__redis_loop_t *loop;
   sio__redis_url_t url;
   char *name;
   char addr[192];
@@ -95,8 +95,8 @@ struct sio__redis_conn {
   int up;
   int closing;
   int refs;    /* our frames on the stack that use the conn */
-  int handles; /* uv timers not yet closed */
-  uv_timer_t defer;
+  int handles; /* timers and polls not yet closed */
+  sio__redis_timer_t *defer;
   uint32_t backoff_min_ms, backoff_max_ms;
   uint64_t rng;
   /* logging while down */
@@ -124,10 +124,13 @@ void sio__redis_conn_link_down(sio__redis_link_t *l, int was_ready);
 void sio__redis_conn_log_failure(sio__redis_link_t *l, const char *what,
                                  const char *reason);
 uint32_t sio__redis_conn_backoff(sio__redis_conn_t *c, unsigned attempt);
-void sio__redis_handle_closed(uv_handle_t *h);
+/* A timer or poll handle of conn (void *: a timer closed callback) is closed. */
+void sio__redis_handle_closed(void *conn);
 
 /* redis_conn_link.c */
-void sio__redis_link_init(sio__redis_conn_t *c, sio__redis_link_t *l, int is_sub);
+/* l takes timer (its callbacks get l). */
+void sio__redis_link_init(sio__redis_conn_t *c, sio__redis_link_t *l, int is_sub,
+                          sio__redis_timer_t *timer);
 void sio__redis_link_connect(sio__redis_link_t *l);
 /* Closing: frees the context (callbacks with NULL replies may run now or
  * right after the hiredis callback we are in) and closes the timer. */
@@ -148,6 +151,6 @@ void sio__redis_pub_free_queue(sio__redis_conn_t *c);
 void sio__redis_ops_check_flush(sio__redis_conn_t *c);
 void sio__redis_ops_fail_flush(sio__redis_conn_t *c, int status);
 void sio__redis_ops_cancel_all(sio__redis_conn_t *c);
-void sio__redis_defer_cb(uv_timer_t *t);
+void sio__redis_defer_cb(void *conn);
 
 #endif

@@ -13,7 +13,7 @@
 enum { STEP_AUTH, STEP_SELECT, STEP_PING, STEP_DONE };
 static const char *const k_step_names[] = {"AUTH", "SELECT", "PING"};
 
-static void timer_cb(uv_timer_t *t);
+static void timer_cb(void *link);
 
 static void set_reason(sio__redis_link_t *l, const char *reason) {
   snprintf(l->reason, sizeof(l->reason), "%s",
@@ -25,7 +25,7 @@ static void retry_later(sio__redis_link_t *l) {
   uint32_t delay = sio__redis_conn_backoff(c, l->attempt);
   if (l->attempt < 32) l->attempt++;
   l->phase = SIO__LINK_WAIT;
-  uv_timer_start(&l->timer, timer_cb, delay, 0);
+  sio__redis_timer_start(l->timer, timer_cb, delay, 0);
 }
 
 static void log_connect_failure(sio__redis_link_t *l, const char *reason) {
@@ -34,14 +34,14 @@ static void log_connect_failure(sio__redis_link_t *l, const char *reason) {
   sio__redis_conn_log_failure(l, what, reason);
 }
 
-void sio__redis_link_init(sio__redis_conn_t *c, sio__redis_link_t *l, int is_sub) {
+void sio__redis_link_init(sio__redis_conn_t *c, sio__redis_link_t *l, int is_sub,
+                          sio__redis_timer_t *timer) {
   memset(l, 0, sizeof(*l));
   l->conn = c;
   l->is_sub = is_sub;
   l->role = is_sub ? "subscriber" : "publisher";
   l->phase = SIO__LINK_WAIT;
-  uv_timer_init(c->loop, &l->timer);
-  l->timer.data = l;
+  l->timer = timer;
   c->handles++;
 }
 
@@ -49,8 +49,8 @@ void sio__redis_link_init(sio__redis_conn_t *c, sio__redis_link_t *l, int is_sub
 
 static void become_ready(sio__redis_link_t *l) {
   l->phase = SIO__LINK_READY;
-  l->ready_at = uv_now(l->conn->loop);
-  uv_timer_stop(&l->timer);
+  l->ready_at = sio__redis_now(l->conn->loop);
+  sio__redis_timer_stop(l->timer);
   sio__redis_conn_link_ready(l); /* may run user callbacks, even close */
 }
 
@@ -264,7 +264,7 @@ static void on_disconnect(const redisAsyncContext *cac, int status) {
     sio__redis_conn_log_failure(l, what, reason);
     /* A connection that did not stay up keeps growing the backoff, so a
      * Redis that accepts then drops cannot make us spin. */
-    if (uv_now(c->loop) - l->ready_at >= c->backoff_max_ms) l->attempt = 0;
+    if (sio__redis_now(c->loop) - l->ready_at >= c->backoff_max_ms) l->attempt = 0;
   } else {
     log_connect_failure(l, reason);
   }
@@ -310,7 +310,7 @@ void sio__redis_link_connect(sio__redis_link_t *l) {
   l->bad_logged = 0;
   l->phase = SIO__LINK_CONNECTING;
   l->confirms = 0;
-  uv_timer_start(&l->timer, timer_cb, SIO__REDIS_CONNECT_TIMEOUT_MS, 0);
+  sio__redis_timer_start(l->timer, timer_cb, SIO__REDIS_CONNECT_TIMEOUT_MS, 0);
 }
 
 /* Frees the context from outside any hiredis callback. A connected one
@@ -336,11 +336,11 @@ void sio__redis_link_fail(sio__redis_link_t *l, const char *reason) {
   if (!l->ac || l->freeing || l->phase == SIO__LINK_FAILING || l->conn->closing) return;
   set_reason(l, reason);
   l->phase = SIO__LINK_FAILING;
-  uv_timer_start(&l->timer, timer_cb, 0, 0);
+  sio__redis_timer_start(l->timer, timer_cb, 0, 0);
 }
 
-static void timer_cb(uv_timer_t *t) {
-  sio__redis_link_t *l = t->data;
+static void timer_cb(void *link) {
+  sio__redis_link_t *l = link;
   sio__redis_conn_t *c = l->conn;
   if (c->closing) return;
   sio__redis_conn_ref(c);
@@ -372,9 +372,8 @@ static void timer_cb(uv_timer_t *t) {
 void sio__redis_link_shutdown(sio__redis_link_t *l) {
   sio__redis_conn_t *c = l->conn;
   redisAsyncContext *ac = l->ac;
-  uv_timer_stop(&l->timer);
-  l->timer.data = c; /* sio__redis_handle_closed wants the conn */
-  uv_close((uv_handle_t *)&l->timer, sio__redis_handle_closed);
+  sio__redis_timer_close(l->timer, sio__redis_handle_closed, c);
+  l->timer = NULL;
   l->phase = SIO__LINK_IDLE;
   if (!ac || l->freeing) return; /* on_disconnect is still to come */
   if (ac->c.flags & REDIS_CONNECTED) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_conn_int.h"
 #include "sio/common.h"
 
@@ -47,7 +48,7 @@ static void op_deliver(sio__redis_conn_t *c, sio__redis_op_t *op, int status,
   int is_flush = op->is_flush;
   op_unlink(c, op);
   op->delivered = 1;
-  if (!op->in_hiredis) free(op);
+  if (!op->in_hiredis) sio__free(op);
   if (is_flush)
     fcb(arg, status);
   else
@@ -55,7 +56,7 @@ static void op_deliver(sio__redis_conn_t *c, sio__redis_op_t *op, int status,
 }
 
 static void defer_kick(sio__redis_conn_t *c) {
-  if (!c->closing) uv_timer_start(&c->defer, sio__redis_defer_cb, 0, 0);
+  if (!c->closing) sio__redis_timer_start(c->defer, sio__redis_defer_cb, 0, 0);
 }
 
 static void op_set_ready(sio__redis_conn_t *c, sio__redis_op_t *op, int status) {
@@ -64,8 +65,8 @@ static void op_set_ready(sio__redis_conn_t *c, sio__redis_op_t *op, int status) 
   defer_kick(c);
 }
 
-void sio__redis_defer_cb(uv_timer_t *t) {
-  sio__redis_conn_t *c = t->data;
+void sio__redis_defer_cb(void *conn) {
+  sio__redis_conn_t *c = conn;
   sio__redis_op_t *op;
   sio__redis_conn_ref(c);
   /* Rescan from the head each time: a callback may add or cancel ops. */
@@ -97,7 +98,7 @@ void sio__redis_ops_fail_flush(sio__redis_conn_t *c, int status) {
 }
 
 static sio__redis_op_t *op_new(sio__redis_conn_t *c, void *arg) {
-  sio__redis_op_t *op = calloc(1, sizeof(*op));
+  sio__redis_op_t *op = sio__calloc(1, sizeof(*op));
   if (!op) return NULL;
   op->conn = c;
   op->arg = arg;
@@ -116,7 +117,7 @@ static void numsub_reply_cb(redisAsyncContext *ac, void *r, void *priv) {
   (void)ac;
   op->in_hiredis = 0;
   if (op->delivered) { /* cancelled by close */
-    free(op);
+    sio__free(op);
     return;
   }
   if (!reply) {
@@ -255,7 +256,7 @@ int sio__redis_conn_publish(sio__redis_conn_t *c, const char *channel, const voi
     }
   }
   if (chlen + len > c->qlimit || c->qbytes > c->qlimit - (chlen + len)) return drop(c);
-  if (!(p = malloc(sizeof(*p) + chlen + len))) return SIO_ENOMEM;
+  if (!(p = sio__malloc(sizeof(*p) + chlen + len))) return SIO_ENOMEM;
   p->next = NULL;
   p->chlen = chlen;
   p->len = len;
@@ -281,7 +282,7 @@ void sio__redis_pub_drain(sio__redis_conn_t *c) {
     c->qhead = p->next;
     if (!c->qhead) c->qtail = NULL;
     c->qbytes -= p->chlen + p->len;
-    free(p);
+    sio__free(p);
   }
 }
 
@@ -289,7 +290,7 @@ void sio__redis_pub_free_queue(sio__redis_conn_t *c) {
   sio__redis_pub_t *p;
   while ((p = c->qhead) != NULL) {
     c->qhead = p->next;
-    free(p);
+    sio__free(p);
   }
   c->qtail = NULL;
   c->qbytes = 0;

@@ -8,7 +8,9 @@
  * connect check finds the socket error itself. The poll handle also counts
  * in conn->handles, so the conn outlives it. */
 #include <stdlib.h>
+#include <uv.h>
 
+#include "core/alloc.h"
 #include "redis/redis_conn_int.h"
 
 typedef struct {
@@ -22,7 +24,7 @@ typedef struct {
 static void poll_closed(uv_handle_t *h) {
   uvev_t *p = h->data;
   sio__redis_conn_t *c = p->link->conn;
-  free(p);
+  sio__free(p);
   c->handles--;
   sio__redis_conn_ref(c);
   sio__redis_conn_unref(c); /* frees c if this was the last thing */
@@ -83,9 +85,9 @@ static void cleanup(void *data) {
 int sio__redis_uv_attach(sio__redis_link_t *l, redisAsyncContext *ac) {
   sio__redis_conn_t *c = l->conn;
   uvev_t *p;
-  if (ac->ev.data || !(p = calloc(1, sizeof(*p)))) return -1;
+  if (ac->ev.data || !(p = sio__calloc(1, sizeof(*p)))) return -1;
   if (uv_poll_init(c->loop, &p->poll, ac->c.fd) != 0) {
-    free(p);
+    sio__free(p);
     return -1;
   }
   p->poll.data = p;
@@ -99,4 +101,68 @@ int sio__redis_uv_attach(sio__redis_link_t *l, redisAsyncContext *ac) {
   ac->ev.delWrite = del_write;
   ac->ev.cleanup = cleanup;
   return 0;
+}
+
+/* ---- timers, clock and random bytes (redis_loop.h) ---- */
+
+struct sio__redis_timer {
+  uv_timer_t handle;
+  sio__redis_timer_cb cb;
+  void *data;
+  sio__redis_timer_cb closed;
+  void *closed_arg;
+};
+
+sio__redis_timer_t *sio__redis_timer_new(sio__redis_loop_t *loop, void *data) {
+  sio__redis_timer_t *t = sio__calloc(1, sizeof(*t));
+  if (!t) return NULL;
+  uv_timer_init(loop, &t->handle); /* cannot fail */
+  t->handle.data = t;
+  t->data = data;
+  return t;
+}
+
+static void timer_fired(uv_timer_t *h) {
+  sio__redis_timer_t *t = h->data;
+  t->cb(t->data);
+}
+
+void sio__redis_timer_start(sio__redis_timer_t *t, sio__redis_timer_cb cb, uint64_t ms,
+                            uint64_t repeat) {
+  if (!t) return;
+  t->cb = cb;
+  uv_timer_start(&t->handle, timer_fired, ms, repeat);
+}
+
+void sio__redis_timer_stop(sio__redis_timer_t *t) {
+  if (t) uv_timer_stop(&t->handle);
+}
+
+static void timer_closed(uv_handle_t *h) {
+  sio__redis_timer_t *t = h->data;
+  sio__redis_timer_cb closed = t->closed;
+  void *arg = t->closed_arg;
+  sio__free(t);
+  if (closed) closed(arg);
+}
+
+void sio__redis_timer_close(sio__redis_timer_t *t, sio__redis_timer_cb closed,
+                            void *arg) {
+  if (!t) return;
+  t->closed = closed;
+  t->closed_arg = arg;
+  uv_timer_stop(&t->handle);
+  uv_close((uv_handle_t *)&t->handle, timer_closed);
+}
+
+uint64_t sio__redis_now(sio__redis_loop_t *loop) {
+  return uv_now(loop);
+}
+
+uint64_t sio__redis_hrtime(void) {
+  return uv_hrtime();
+}
+
+int sio__redis_random(void *buf, size_t n) {
+  return uv_random(NULL, NULL, buf, n, 0, NULL) == 0 ? 0 : -1;
 }

@@ -5,17 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_adapter.h"
 #include "redis/redis_msgpack.h"
 #include "redis/redis_target.h"
 
 struct sio_redis_emitter {
-  uv_loop_t *loop;
+  sio__redis_loop_t *loop;
   sio__redis_conn_t *conn;
   char *key;
   uint32_t timeout_ms;
   int up, closing;
-  uv_timer_t wait; /* close: how long to wait for Redis */
+  sio__redis_timer_t *wait; /* close: how long to wait for Redis */
   sio_redis_emitter_close_cb close_cb;
   void *close_arg;
 };
@@ -33,8 +34,8 @@ static void on_state(void *arg, int up) {
   if (up && em->closing == 1) flush_now(em); /* close was waiting for Redis */
 }
 
-static void free_on_close(uv_handle_t *h) {
-  free(h->data);
+static void free_on_close(void *em) {
+  sio__free(em);
 }
 
 int sio_redis_emitter_new(uv_loop_t *loop, const sio_redis_opts_t *o,
@@ -43,20 +44,23 @@ int sio_redis_emitter_new(uv_loop_t *loop, const sio_redis_opts_t *o,
   *out = NULL;
   sio_redis_opts_t *def = NULL;
   if (!o && !(o = def = sio_redis_opts_new())) return SIO_ENOMEM;
-  sio_redis_emitter_t *em = calloc(1, sizeof(*em));
+  sio_redis_emitter_t *em = sio__calloc(1, sizeof(*em));
   int rc = em ? 0 : SIO_ENOMEM;
   if (!rc) {
     em->loop = loop;
     em->timeout_ms = o->request_timeout_ms ? o->request_timeout_ms : 5000;
-    uv_timer_init(loop, &em->wait);
-    em->wait.data = em;
-    if (!(em->key = strdup(o->key ? o->key : "socket.io"))) rc = SIO_ENOMEM;
+    if (!(em->wait = sio__redis_timer_new(loop, em)) ||
+        !(em->key = sio__strdup(o->key ? o->key : "socket.io")))
+      rc = SIO_ENOMEM;
   }
   if (!rc)
     rc = sio__redis_conn_new(loop, &o->url, "emitter", on_msg, on_state, em, &em->conn);
   if (rc && em) {
-    free(em->key);
-    uv_close((uv_handle_t *)&em->wait, free_on_close);
+    sio__free(em->key);
+    if (em->wait)
+      sio__redis_timer_close(em->wait, free_on_close, em);
+    else
+      sio__free(em);
     em = NULL;
   }
   sio_redis_opts_free(def);
@@ -66,10 +70,10 @@ int sio_redis_emitter_new(uv_loop_t *loop, const sio_redis_opts_t *o,
 
 /* "/" for NULL, and the leading slash added when missing (Node's of()). */
 static char *nsp_name(const char *nsp) {
-  if (!nsp || !*nsp) return strdup("/");
-  if (nsp[0] == '/') return strdup(nsp);
+  if (!nsp || !*nsp) return sio__strdup("/");
+  if (nsp[0] == '/') return sio__strdup(nsp);
   size_t n = strlen(nsp);
-  char *s = malloc(n + 2);
+  char *s = sio__malloc(n + 2);
   if (s) {
     s[0] = '/';
     memcpy(s + 1, nsp, n + 1);
@@ -80,7 +84,7 @@ static char *nsp_name(const char *nsp) {
 static char *channel_of(const char *key, const char *mid, const char *nsp,
                         const char *room) {
   size_t n = strlen(key) + strlen(mid) + strlen(nsp) + (room ? strlen(room) + 1 : 0) + 2;
-  char *s = malloc(n);
+  char *s = sio__malloc(n);
   if (!s) return NULL;
   strcpy(s, key);
   strcat(s, mid);
@@ -121,17 +125,17 @@ int sio_redis_emitter_emit(sio_redis_emitter_t *em, const sio_redis_target_t *t,
                         t->nexcept,
                         t->volatile_,
                         0};
-  sio__rmp_buf_t out = {0};
+  sio__sb_t out = {0};
   int rc =
       nsp ? sio__rmp_encode_broadcast(&out, "emitter", nsp, &ev, &ro, 1) : SIO_ENOMEM;
   if (!rc) {
     char *channel = channel_of(em->key, "#", nsp, t->nrooms == 1 ? t->rooms[0] : NULL);
-    rc = publish(em, channel, out.data, out.len);
-    free(channel);
+    rc = publish(em, channel, sio__rmp_text(&out), sio__sb_len(&out));
+    sio__free(channel);
   }
-  sio__rmp_buf_free(&out);
-  free(att);
-  free(nsp);
+  sio__sb_reset(&out);
+  sio__free(att);
+  sio__free(nsp);
   return rc;
 }
 
@@ -143,9 +147,9 @@ static int publish_request(sio_redis_emitter_t *em, const char *nsp_in, json_t *
   json_decref(j);
   char *channel = nsp ? channel_of(em->key, "-request#", nsp, NULL) : NULL;
   int rc = publish(em, channel, msg, len);
-  free(channel);
-  free(msg);
-  free(nsp);
+  sio__free(channel);
+  sio__free(msg);
+  sio__free(nsp);
   return rc;
 }
 
@@ -198,10 +202,10 @@ int sio_redis_emitter_server_side_emit(sio_redis_emitter_t *em, const char *nsp,
   return publish_request(em, nsp, j);
 }
 
-static void freed(uv_handle_t *h) {
-  sio_redis_emitter_t *em = h->data;
+static void freed(void *arg) {
+  sio_redis_emitter_t *em = arg;
   if (em->close_cb) em->close_cb(em, em->close_arg);
-  free(em);
+  sio__free(em);
 }
 
 static void flushed(void *arg, int status) {
@@ -210,19 +214,19 @@ static void flushed(void *arg, int status) {
     sio_log(SIO_LOG_WARN, "redis: emitter closed before Redis took everything: %s",
             sio_strerror(status));
   sio__redis_conn_close(em->conn);
-  free(em->key);
-  uv_timer_stop(&em->wait);
-  uv_close((uv_handle_t *)&em->wait, freed);
+  sio__free(em->key);
+  sio__redis_timer_close(em->wait, freed, em);
+  em->wait = NULL;
 }
 
 static void flush_now(sio_redis_emitter_t *em) {
   em->closing = 2;
-  uv_timer_stop(&em->wait);
+  sio__redis_timer_stop(em->wait);
   if (sio__redis_conn_flush(em->conn, flushed, em)) flushed(em, SIO_ECANCELED);
 }
 
-static void gave_up(uv_timer_t *t) {
-  flush_now(t->data); /* still down: flush reports what was lost */
+static void gave_up(void *em) {
+  flush_now(em); /* still down: flush reports what was lost */
 }
 
 void sio_redis_emitter_close(sio_redis_emitter_t *em, sio_redis_emitter_close_cb cb,
@@ -235,6 +239,6 @@ void sio_redis_emitter_close(sio_redis_emitter_t *em, sio_redis_emitter_close_cb
     flush_now(em);
   } else {
     /* Queued publishes go out once Redis is up; wait for it, bounded. */
-    uv_timer_start(&em->wait, gave_up, em->timeout_ms, 0);
+    sio__redis_timer_start(em->wait, gave_up, em->timeout_ms, 0);
   }
 }

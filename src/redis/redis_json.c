@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_adapter.h"
 
 /* A placeholder {"_placeholder":true,"num":N} with N < natt, or -1. */
@@ -58,14 +59,14 @@ static int replace_placeholders(json_t *v, const sio_buf_t *att, size_t natt, in
 
 json_t *sio__redis_args_to_jansson(const char *json, size_t len, const sio_buf_t *att,
                                    size_t natt) {
-  char *text = malloc(len + 2);
+  char *text = sio__malloc(len + 2);
   if (!text) return NULL;
   text[0] = '[';
   if (len) memcpy(text + 1, json, len);
   text[len + 1] = ']';
   json_error_t err;
   json_t *arr = json_loadb(text, len + 2, JSON_ALLOW_NUL, &err);
-  free(text);
+  sio__free(text);
   if (!json_is_array(arr) || (natt && replace_placeholders(arr, att, natt, 0))) {
     json_decref(arr);
     return NULL;
@@ -100,13 +101,13 @@ int sio__redis_strings_from(const json_t *a, const char *const **out, size_t *n)
   if (!a) return 0; /* missing: empty */
   if (!json_is_array(a)) return SIO_EPROTO;
   size_t cnt = json_array_size(a);
-  const char **v = calloc(cnt ? cnt : 1, sizeof(*v));
+  const char **v = sio__calloc(cnt ? cnt : 1, sizeof(*v));
   if (!v) return SIO_ENOMEM;
   for (size_t i = 0; i < cnt; i++) {
     /* Node also sends numbers for rooms it was given as numbers. */
     const json_t *e = json_array_get(a, i);
     if (!json_is_string(e)) {
-      free(v);
+      sio__free(v);
       return SIO_EPROTO;
     }
     v[i] = json_string_value(e);
@@ -127,8 +128,8 @@ int sio__redis_opts_from_jansson(const json_t *j, sio_adapter_opts_t *o) {
 }
 
 void sio__redis_opts_free(sio_adapter_opts_t *o) {
-  free((void *)o->rooms);
-  free((void *)o->except);
+  sio__free((void *)o->rooms);
+  sio__free((void *)o->except);
   o->rooms = o->except = NULL;
   o->nrooms = o->nexcept = 0;
 }
@@ -137,10 +138,10 @@ char *sio__redis_dump(const json_t *v, size_t *len) {
   const size_t flags = JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17);
   size_t n = json_dumpb(v, NULL, 0, flags);
   if (n == 0) return NULL;
-  char *out = malloc(n + 1); /* ours, whatever allocator jansson uses */
+  char *out = sio__malloc(n + 1); /* ours, whatever allocator jansson uses */
   if (!out) return NULL;
   if (json_dumpb(v, out, n, flags) != n) {
-    free(out);
+    sio__free(out);
     return NULL;
   }
   out[n] = '\0';
@@ -150,22 +151,22 @@ char *sio__redis_dump(const json_t *v, size_t *len) {
 
 char *sio__redis_array_to_args(const json_t *arr, size_t from, size_t *len) {
   size_t cap = 64, n = 0;
-  char *out = malloc(cap);
+  char *out = sio__malloc(cap);
   if (!out) return NULL;
   out[0] = '\0';
   for (size_t i = from; i < json_array_size(arr); i++) {
     size_t el;
     char *e = sio__redis_dump(json_array_get(arr, i), &el);
     if (!e) {
-      free(out);
+      sio__free(out);
       return NULL;
     }
     if (n + el + 2 > cap) {
       while (n + el + 2 > cap) cap *= 2;
-      char *no = realloc(out, cap);
+      char *no = sio__realloc(out, cap);
       if (!no) {
-        free(e);
-        free(out);
+        sio__free(e);
+        sio__free(out);
         return NULL;
       }
       out = no;
@@ -174,7 +175,7 @@ char *sio__redis_array_to_args(const json_t *arr, size_t from, size_t *len) {
     memcpy(out + n, e, el);
     n += el;
     out[n] = '\0';
-    free(e);
+    sio__free(e);
   }
   if (len) *len = n;
   return out;
@@ -186,7 +187,7 @@ int sio__redis_args_view(const sio_args_t *args, sio_buf_t *json, sio_buf_t **at
   json->len = 0;
   if (args) sio_args_json(args, json);
   *natt = sio_args_attachments_count(args);
-  *att = *natt ? calloc(*natt, sizeof(**att)) : NULL;
+  *att = *natt ? sio__calloc(*natt, sizeof(**att)) : NULL;
   if (*natt && !*att) return SIO_ENOMEM;
   for (size_t i = 0; i < *natt; i++) sio_args_attachment(args, i, &(*att)[i]);
   return 0;
@@ -197,6 +198,6 @@ json_t *sio__redis_sio_args_to_jansson(const sio_args_t *args) {
   size_t natt;
   if (sio__redis_args_view(args, &json, &att, &natt)) return NULL;
   json_t *arr = sio__redis_args_to_jansson((const char *)json.base, json.len, att, natt);
-  free(att);
+  sio__free(att);
   return arr;
 }

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "redis/redis_mp_internal.h"
+#include "core/alloc.h"
+#include "redis/redis_msgpack.h"
 
 #define PK(call)                                                                         \
   do {                                                                                   \
@@ -38,7 +39,9 @@ static int pk_packet(msgpack_packer *pk, const char *nsp, const sio__rmp_event_t
   size_t nargs;
   int rc;
   if (ev->natt && !ev->att) return SIO_EINVAL;
-  if ((rc = sio__rmp_count_json_list(ev->json, ev->json_len, &nargs))) return rc;
+  if ((rc = sio__mp_count_json_list(ev->json, ev->json_len, SIO__RMP_JSON_MAX_DEPTH,
+                                    &nargs)))
+    return rc;
   if (nargs >= UINT32_MAX) return SIO_EMSGSIZE;
   PK(msgpack_pack_map(pk, 3));
   if ((rc = pk_str(pk, "type"))) return rc;
@@ -46,8 +49,8 @@ static int pk_packet(msgpack_packer *pk, const char *nsp, const sio__rmp_event_t
   if ((rc = pk_str(pk, "data"))) return rc;
   PK(msgpack_pack_array(pk, nargs + 1));
   if ((rc = pk_str(pk, ev->event))) return rc;
-  if ((rc = sio__rmp_pack_json_depth(pk, ev->json, ev->json_len, ev->att, ev->natt,
-                                     SIO__RMP_JSON_MAX_DEPTH, 1)))
+  if ((rc = sio__mp_pack_json_list(pk, ev->json, ev->json_len, ev->att, ev->natt,
+                                   SIO__RMP_JSON_MAX_DEPTH)))
     return rc;
   if ((rc = pk_str(pk, "nsp"))) return rc;
   return pk_str(pk, nsp);
@@ -81,24 +84,23 @@ static int pk_opts(msgpack_packer *pk, const sio__rmp_opts_t *o, int emitter_ord
 }
 
 /* Runs an encoder on out; on error out gets its former length back. */
-static int finish(sio__rmp_buf_t *out, size_t start, int rc) {
+static int finish(sio__sb_t *out, size_t start, int rc) {
   if (!rc) rc = out->err;
   if (rc) {
-    out->len = start;
-    if (out->data) out->data[start] = '\0';
+    if (out->buf) out->buf->len = start;
     out->err = 0;
   }
   return rc;
 }
 
-int sio__rmp_encode_broadcast(sio__rmp_buf_t *out, const char *uid, const char *nsp,
+int sio__rmp_encode_broadcast(sio__sb_t *out, const char *uid, const char *nsp,
                               const sio__rmp_event_t *ev, const sio__rmp_opts_t *opts,
                               int emitter_order) {
   if (!out || !uid || !nsp || !ev || !ev->event) return SIO_EINVAL;
   if (out->err) return out->err;
-  size_t start = out->len;
+  size_t start = sio__sb_len(out);
   msgpack_packer pk;
-  sio__rmp_packer_init(&pk, out);
+  sio__mp_packer_init(&pk, out);
   int rc = msgpack_pack_array(&pk, 3) ? SIO_ENOMEM : 0;
   if (!rc) rc = pk_str(&pk, uid);
   if (!rc) rc = pk_packet(&pk, nsp, ev);
@@ -106,15 +108,15 @@ int sio__rmp_encode_broadcast(sio__rmp_buf_t *out, const char *uid, const char *
   return finish(out, start, rc);
 }
 
-int sio__rmp_encode_broadcast_ack_request(sio__rmp_buf_t *out, const char *uid,
+int sio__rmp_encode_broadcast_ack_request(sio__sb_t *out, const char *uid,
                                           const char *request_id, const char *nsp,
                                           const sio__rmp_event_t *ev,
                                           const sio__rmp_opts_t *opts) {
   if (!out || !uid || !request_id || !nsp || !ev || !ev->event) return SIO_EINVAL;
   if (out->err) return out->err;
-  size_t start = out->len;
+  size_t start = sio__sb_len(out);
   msgpack_packer pk;
-  sio__rmp_packer_init(&pk, out);
+  sio__mp_packer_init(&pk, out);
   int rc = msgpack_pack_map(&pk, 5) ? SIO_ENOMEM : 0;
   if (!rc && !(rc = pk_str(&pk, "uid"))) rc = pk_str(&pk, uid);
   if (!rc && !(rc = pk_str(&pk, "requestId"))) rc = pk_str(&pk, request_id);
@@ -131,28 +133,28 @@ static int json_blank(const char *json, size_t len) {
   return 1;
 }
 
-int sio__rmp_encode_broadcast_ack_reply(sio__rmp_buf_t *out, const char *request_id,
+int sio__rmp_encode_broadcast_ack_reply(sio__sb_t *out, const char *request_id,
                                         const char *json, size_t len,
                                         const sio_buf_t *att, size_t natt) {
   if (!out || !request_id || (!json && len) || (!att && natt)) return SIO_EINVAL;
   if (out->err) return out->err;
   int has = !json_blank(json, len);
-  size_t start = out->len;
+  size_t start = sio__sb_len(out);
   msgpack_packer pk;
-  sio__rmp_packer_init(&pk, out);
+  sio__mp_packer_init(&pk, out);
   int rc = msgpack_pack_map(&pk, has ? 3 : 2) ? SIO_ENOMEM : 0;
   if (!rc && !(rc = pk_str(&pk, "type")))
     rc = msgpack_pack_uint64(&pk, 9) ? SIO_ENOMEM : 0;
   if (!rc && !(rc = pk_str(&pk, "requestId"))) rc = pk_str(&pk, request_id);
   if (!rc && has && !(rc = pk_str(&pk, "packet")))
-    rc = sio__rmp_pack_json_depth(&pk, json, len, att, natt, SIO__RMP_MAX_DEPTH - 1, 0);
+    rc = sio__mp_pack_json(&pk, json, len, att, natt, SIO__MP_MAX_DEPTH - 1);
   return finish(out, start, rc);
 }
 
 /* ---- decoding ---- */
 
 static int get_str(const msgpack_object *o, sio__rmp_str_t *out) {
-  return sio__rmp_get_str(o, &out->s, &out->len) ? SIO_EPROTO : 0;
+  return sio__mp_get_str(o, &out->s, &out->len) ? SIO_EPROTO : 0;
 }
 
 /* An array of strings; absent or nil means none. */
@@ -163,11 +165,11 @@ static int dec_strs(const msgpack_object *o, sio__rmp_str_t **out, size_t *n) {
   if (o->type != MSGPACK_OBJECT_ARRAY) return SIO_EPROTO;
   uint32_t k = o->via.array.size;
   if (k == 0) return 0;
-  sio__rmp_str_t *v = malloc(k * sizeof(*v));
+  sio__rmp_str_t *v = sio__malloc(k * sizeof(*v));
   if (!v) return SIO_ENOMEM;
   for (uint32_t i = 0; i < k; i++) {
     if (get_str(&o->via.array.ptr[i], &v[i])) {
-      free(v);
+      sio__free(v);
       return SIO_EPROTO;
     }
   }
@@ -180,14 +182,14 @@ static int dec_strs(const msgpack_object *o, sio__rmp_str_t **out, size_t *n) {
 static int dec_packet(const msgpack_object *p, sio__rmp_broadcast_t *out,
                       size_t max_att) {
   if (!p || p->type != MSGPACK_OBJECT_MAP) return SIO_EPROTO;
-  if (sio__rmp_get_int(sio__rmp_map_get(p, "type"), &out->type)) return SIO_EPROTO;
-  const msgpack_object *nsp = sio__rmp_map_get(p, "nsp");
+  if (sio__mp_get_int(sio__mp_map_get(p, "type"), &out->type)) return SIO_EPROTO;
+  const msgpack_object *nsp = sio__mp_map_get(p, "nsp");
   if (nsp && get_str(nsp, &out->nsp)) return SIO_EPROTO;
-  const msgpack_object *data = sio__rmp_map_get(p, "data");
+  const msgpack_object *data = sio__mp_map_get(p, "data");
   if (!data || data->type != MSGPACK_OBJECT_ARRAY || data->via.array.size < 1 ||
       get_str(&data->via.array.ptr[0], &out->event))
     return SIO_EPROTO;
-  int rc = sio__rmp_array_to_json(data, 1, &out->json, &out->att, &out->natt, max_att);
+  int rc = sio__mp_array_to_json(data, 1, &out->json, &out->att, &out->natt, max_att);
   /* A placeholder-looking map, a non-string key... are the peer's fault. */
   return rc == SIO_EINVAL ? SIO_EPROTO : rc;
 }
@@ -196,17 +198,17 @@ static int dec_packet(const msgpack_object *p, sio__rmp_broadcast_t *out,
 static int dec_opts(const msgpack_object *o, sio__rmp_broadcast_t *out) {
   int rc;
   if (!o || o->type != MSGPACK_OBJECT_MAP) return SIO_EPROTO;
-  if ((rc = dec_strs(sio__rmp_map_get(o, "rooms"), &out->rooms, &out->nrooms))) return rc;
-  if ((rc = dec_strs(sio__rmp_map_get(o, "except"), &out->except, &out->nexcept)))
+  if ((rc = dec_strs(sio__mp_map_get(o, "rooms"), &out->rooms, &out->nrooms))) return rc;
+  if ((rc = dec_strs(sio__mp_map_get(o, "except"), &out->except, &out->nexcept)))
     return rc;
-  const msgpack_object *f = sio__rmp_map_get(o, "flags");
+  const msgpack_object *f = sio__mp_map_get(o, "flags");
   if (!f || f->type == MSGPACK_OBJECT_NIL) return 0;
   if (f->type != MSGPACK_OBJECT_MAP) return SIO_EPROTO;
-  const msgpack_object *v = sio__rmp_map_get(f, "volatile");
-  if (v && v->type != MSGPACK_OBJECT_NIL && sio__rmp_get_bool(v, &out->volatile_))
+  const msgpack_object *v = sio__mp_map_get(f, "volatile");
+  if (v && v->type != MSGPACK_OBJECT_NIL && sio__mp_get_bool(v, &out->volatile_))
     return SIO_EPROTO;
-  const msgpack_object *t = sio__rmp_map_get(f, "timeout");
-  if (t && t->type != MSGPACK_OBJECT_NIL && sio__rmp_get_int(t, &out->timeout_ms))
+  const msgpack_object *t = sio__mp_map_get(f, "timeout");
+  if (t && t->type != MSGPACK_OBJECT_NIL && sio__mp_get_int(t, &out->timeout_ms))
     return SIO_EPROTO;
   return 0;
 }
@@ -234,7 +236,7 @@ int sio__rmp_decode_broadcast(const msgpack_object *root, sio__rmp_broadcast_t *
 static int has_type(const msgpack_object *root, int64_t want) {
   int64_t t;
   return root && root->type == MSGPACK_OBJECT_MAP &&
-         sio__rmp_get_int(sio__rmp_map_get(root, "type"), &t) == 0 && t == want;
+         sio__mp_get_int(sio__mp_map_get(root, "type"), &t) == 0 && t == want;
 }
 
 int sio__rmp_decode_broadcast_ack_request(const msgpack_object *root,
@@ -245,32 +247,32 @@ int sio__rmp_decode_broadcast_ack_request(const msgpack_object *root,
   memset(request_id, 0, sizeof(*request_id));
   if (!root) return SIO_EINVAL;
   if (!has_type(root, 7)) return SIO_EPROTO;
-  int rc = get_str(sio__rmp_map_get(root, "uid"), &out->uid);
-  if (!rc) rc = get_str(sio__rmp_map_get(root, "requestId"), request_id);
-  if (!rc) rc = dec_packet(sio__rmp_map_get(root, "packet"), out, max_att);
-  if (!rc) rc = dec_opts(sio__rmp_map_get(root, "opts"), out);
+  int rc = get_str(sio__mp_map_get(root, "uid"), &out->uid);
+  if (!rc) rc = get_str(sio__mp_map_get(root, "requestId"), request_id);
+  if (!rc) rc = dec_packet(sio__mp_map_get(root, "packet"), out, max_att);
+  if (!rc) rc = dec_opts(sio__mp_map_get(root, "opts"), out);
   if (rc) memset(request_id, 0, sizeof(*request_id));
   return dec_done(out, rc);
 }
 
 int sio__rmp_decode_broadcast_ack_reply(const msgpack_object *root,
-                                        sio__rmp_str_t *request_id, sio__rmp_buf_t *json,
+                                        sio__rmp_str_t *request_id, sio__sb_t *json,
                                         sio_buf_t **att, size_t *natt, size_t max_att) {
   if (!root || !request_id || !json || !att || !natt) return SIO_EINVAL;
   memset(request_id, 0, sizeof(*request_id));
   if (!has_type(root, 9)) return SIO_EPROTO;
-  if (get_str(sio__rmp_map_get(root, "requestId"), request_id)) return SIO_EPROTO;
-  const msgpack_object *p = sio__rmp_map_get(root, "packet");
-  int rc = p ? sio__rmp_to_json(p, json, att, natt, max_att) : 0;
+  if (get_str(sio__mp_map_get(root, "requestId"), request_id)) return SIO_EPROTO;
+  const msgpack_object *p = sio__mp_map_get(root, "packet");
+  int rc = p ? sio__mp_to_json(p, json, att, natt, max_att) : 0;
   if (rc) memset(request_id, 0, sizeof(*request_id));
   return rc == SIO_EINVAL ? SIO_EPROTO : rc;
 }
 
 void sio__rmp_broadcast_free(sio__rmp_broadcast_t *b) {
   if (!b) return;
-  sio__rmp_buf_free(&b->json);
-  free(b->att);
-  free(b->rooms);
-  free(b->except);
+  sio__sb_reset(&b->json);
+  sio__free(b->att);
+  sio__free(b->rooms);
+  sio__free(b->except);
   memset(b, 0, sizeof(*b));
 }

@@ -4,19 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+
 #define OPTS_DEFAULT_URL "redis://127.0.0.1:6379/0"
 #define OPTS_DEFAULT_KEY "socket.io"
 #define OPTS_DEFAULT_TIMEOUT_MS 5000
 
 static char *dup_str(const char *s) {
   size_t n = strlen(s);
-  char *out = malloc(n + 1);
+  char *out = sio__malloc(n + 1);
   if (out) memcpy(out, s, n + 1);
   return out;
 }
 
 sio_redis_opts_t *sio_redis_opts_new(void) {
-  sio_redis_opts_t *o = calloc(1, sizeof(*o));
+  sio_redis_opts_t *o = sio__calloc(1, sizeof(*o));
   if (!o) return NULL;
   o->request_timeout_ms = OPTS_DEFAULT_TIMEOUT_MS;
   o->url_text = dup_str(OPTS_DEFAULT_URL);
@@ -33,10 +35,10 @@ void sio_redis_opts_free(sio_redis_opts_t *o) {
   sio__redis_url_free(&o->url);
   if (o->url_text) { /* it may hold a password */
     memset(o->url_text, 0, strlen(o->url_text));
-    free(o->url_text);
+    sio__free(o->url_text);
   }
-  free(o->key);
-  free(o);
+  sio__free(o->key);
+  sio__free(o);
 }
 
 int sio_redis_opts_set_url(sio_redis_opts_t *o, const char *url) {
@@ -51,7 +53,7 @@ int sio_redis_opts_set_url(sio_redis_opts_t *o, const char *url) {
   }
   sio__redis_url_free(&o->url);
   if (o->url_text) memset(o->url_text, 0, strlen(o->url_text));
-  free(o->url_text);
+  sio__free(o->url_text);
   o->url = parsed;
   o->url_text = text;
   return 0;
@@ -65,7 +67,7 @@ int sio_redis_opts_set_key(sio_redis_opts_t *o, const char *key) {
   /* '#' separates the key from the namespace on the wire (docs/REDIS-WIRE.md §2). */
   if (n == 0 || n > SIO__REDIS_KEY_MAX || memchr(key, '#', n)) return SIO_EINVAL;
   if (!(copy = dup_str(key))) return SIO_ENOMEM;
-  free(o->key);
+  sio__free(o->key);
   o->key = copy;
   return 0;
 }
@@ -80,7 +82,7 @@ void sio_redis_opts_set_specific_response_channel(sio_redis_opts_t *o, int on) {
 
 sio_redis_opts_t *sio__redis_opts_dup(const sio_redis_opts_t *o) {
   sio_redis_opts_t *d;
-  if (!o || !(d = calloc(1, sizeof(*d)))) return NULL;
+  if (!o || !(d = sio__calloc(1, sizeof(*d)))) return NULL;
   d->request_timeout_ms = o->request_timeout_ms;
   d->specific_response_channel = o->specific_response_channel;
   d->url_text = dup_str(o->url_text);

@@ -7,13 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_adapter.h"
 #include "redis/redis_msgpack.h"
 
 /* ---- pending requests ---- */
 
 static sio__redis_req_t *req_new(sio__redis_nsp_t *inst, int type) {
-  sio__redis_req_t *r = calloc(1, sizeof(*r));
+  sio__redis_req_t *r = sio__calloc(1, sizeof(*r));
   if (!r) return NULL;
   r->inst = inst;
   r->type = type;
@@ -36,8 +37,8 @@ static void req_unlink(sio__redis_req_t *r) {
 }
 
 static void req_free(sio__redis_req_t *r) {
-  free(r->payload);
-  free(r);
+  sio__free(r->payload);
+  sio__free(r);
 }
 
 static sio__redis_req_t *req_find(sio__redis_nsp_t *inst, const char *id, size_t len) {
@@ -76,12 +77,12 @@ static void req_finish(sio__redis_req_t *r, int status) {
 
 static void set_deadline(sio__redis_req_t *r, uint32_t ms) {
   sio__redis_node_t *node = r->inst->node;
-  r->deadline = uv_now(node->loop) + (ms ? ms : 1);
+  r->deadline = sio__redis_now(node->loop) + (ms ? ms : 1);
   sio__redis_tick_start(node);
 }
 
 void sio__redis_check_deadlines(sio__redis_node_t *node) {
-  uint64_t now = uv_now(node->loop);
+  uint64_t now = sio__redis_now(node->loop);
   int again = 1;
   while (again) {
     again = 0;
@@ -117,7 +118,7 @@ void sio__redis_cancel_requests(sio__redis_nsp_t *inst) {
 
 static void publish_payload(sio__redis_req_t *r) {
   sio__redis_publish(r->inst->node, r->inst->req_channel, r->payload, r->payload_len);
-  free(r->payload);
+  sio__free(r->payload);
   r->payload = NULL;
 }
 
@@ -233,7 +234,7 @@ int sio__redis_server_side_emit(void *self, const sio_adapter_packet_t *pkt) {
   char *msg = server_side_json(inst, NULL, pkt, &len);
   if (!msg) return SIO_EINVAL;
   int rc = sio__redis_publish(inst->node, inst->req_channel, msg, len);
-  free(msg);
+  sio__free(msg);
   return rc;
 }
 
@@ -273,15 +274,16 @@ int sio__redis_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
                         opts->nexcept,
                         (opts->flags & SIO_ADAPTER_F_VOLATILE) != 0,
                         opts->timeout_ms};
-  sio__rmp_buf_t out = {0};
+  sio__sb_t out = {0};
   if (sio__rmp_encode_broadcast_ack_request(&out, inst->uid, r->id, inst->name, &ev,
                                             &ro)) {
-    sio__rmp_buf_free(&out);
+    sio__sb_reset(&out);
     req_finish(r, 0);
     return n;
   }
-  sio__redis_publish(inst->node, inst->req_channel, out.data, out.len);
-  sio__rmp_buf_free(&out);
+  sio__redis_publish(inst->node, inst->req_channel, sio__rmp_text(&out),
+                     sio__sb_len(&out));
+  sio__sb_reset(&out);
   set_deadline(r, opts->timeout_ms);
   ask_numsub(r);
   return n;
@@ -319,7 +321,7 @@ static int publish_rooms_op(sio__redis_nsp_t *inst, int type,
   char *msg = rest ? request_json(inst, NULL, type, rest, &len) : NULL;
   if (!msg) return SIO_ENOMEM;
   int rc = sio__redis_publish(inst->node, inst->req_channel, msg, len);
-  free(msg);
+  sio__free(msg);
   return rc;
 }
 
@@ -355,10 +357,11 @@ static void publish_answer(sio__redis_nsp_t *inst, const char *requester_uid,
   char *own = NULL;
   if (inst->node->specific_response_channel && requester_uid && *requester_uid) {
     size_t n = strlen(inst->resp_channel) + strlen(requester_uid) + 2;
-    if ((own = malloc(n))) snprintf(own, n, "%s%s#", inst->resp_channel, requester_uid);
+    if ((own = sio__malloc(n)))
+      snprintf(own, n, "%s%s#", inst->resp_channel, requester_uid);
   }
   sio__redis_publish(inst->node, own ? own : inst->resp_channel, data, len);
-  free(own);
+  sio__free(own);
 }
 
 static void respond(sio__redis_nsp_t *inst, const char *requester_uid, json_t *resp) {
@@ -366,7 +369,7 @@ static void respond(sio__redis_nsp_t *inst, const char *requester_uid, json_t *r
   char *msg = resp ? sio__redis_dump(resp, &len) : NULL;
   json_decref(resp);
   if (msg) publish_answer(inst, requester_uid, msg, len);
-  free(msg);
+  sio__free(msg);
 }
 
 typedef struct {
@@ -447,14 +450,14 @@ static void ss_replied(const sio_args_t *reply, void *arg) {
       size_t len;
       char *msg = resp ? sio__redis_dump(resp, &len) : NULL;
       if (msg) sio__redis_publish(c->inst->node, c->inst->resp_channel, msg, len);
-      free(msg);
+      sio__free(msg);
       json_decref(resp);
       json_decref(args);
     }
   }
   ss_unlink(c);
-  free(c->rid);
-  free(c);
+  sio__free(c->rid);
+  sio__free(c);
 }
 
 static void on_server_side(sio__redis_nsp_t *inst, const json_t *j, const char *rid) {
@@ -468,18 +471,18 @@ static void on_server_side(sio__redis_nsp_t *inst, const json_t *j, const char *
   if (!args) return;
   sio_adapter_packet_t pkt = {
       json_string_value(json_array_get(data, 0)), args, len, NULL, 0, NULL};
-  ss_ctx_t *c = rid ? calloc(1, sizeof(*c)) : NULL;
-  if (c && (c->rid = strdup(rid))) {
+  ss_ctx_t *c = rid ? sio__calloc(1, sizeof(*c)) : NULL;
+  if (c && (c->rid = sio__strdup(rid))) {
     c->inst = inst;
     c->next = inst->ss_live;
     if (inst->ss_live) inst->ss_live->prev = c;
     inst->ss_live = c;
     sio_adapter_local_server_side_emit_with_ack(inst->nsp, &pkt, ss_replied, c);
   } else {
-    free(c);
+    sio__free(c);
     sio_adapter_local_server_side_emit(inst->nsp, &pkt);
   }
-  free(args);
+  sio__free(args);
 }
 
 /* Room changes from others (types 2, 3, 4), new form with opts or the old
@@ -514,7 +517,7 @@ static void on_rooms_op(sio__redis_nsp_t *inst, int type, const json_t *j,
         sio_adapter_local_sockets_join(inst->nsp, &o, rooms, nrooms);
       else
         sio_adapter_local_sockets_leave(inst->nsp, &o, rooms, nrooms);
-      free((void *)rooms);
+      sio__free((void *)rooms);
     } else {
       sio__redis_bad_message(inst->node, "room request without rooms");
     }
@@ -533,7 +536,7 @@ typedef struct {
 } bcast_ctx_t;
 
 static void bcast_ctx_unref(bcast_ctx_t *c) {
-  if (--c->refs == 0) free(c);
+  if (--c->refs == 0) sio__free(c);
 }
 
 static void bcast_replied(const sio_argv_t *reply, void *arg) {
@@ -542,16 +545,16 @@ static void bcast_replied(const sio_argv_t *reply, void *arg) {
     sio_buf_t raw = {(const uint8_t *)"null", 4};
     if (sio_argv_count(reply)) sio_argv_raw(reply, 0, &raw);
     size_t natt = sio_argv_attachments_count(reply);
-    sio_buf_t *att = natt ? calloc(natt, sizeof(*att)) : NULL;
+    sio_buf_t *att = natt ? sio__calloc(natt, sizeof(*att)) : NULL;
     for (size_t i = 0; att && i < natt; i++) sio_argv_attachment(reply, i, &att[i]);
-    sio__rmp_buf_t out = {0};
+    sio__sb_t out = {0};
     if ((!natt || att) &&
         sio__rmp_encode_broadcast_ack_reply(&out, c->rid, (const char *)raw.base, raw.len,
                                             att, natt) == 0) {
-      publish_answer(c->inst, c->uid, out.data, out.len);
+      publish_answer(c->inst, c->uid, sio__rmp_text(&out), sio__sb_len(&out));
     }
-    sio__rmp_buf_free(&out);
-    free(att);
+    sio__sb_reset(&out);
+    sio__free(att);
   }
   bcast_ctx_unref(c);
 }
@@ -559,7 +562,7 @@ static void bcast_replied(const sio_argv_t *reply, void *arg) {
 static void on_broadcast_ack_request(sio__redis_nsp_t *inst, const char *data,
                                      size_t len) {
   msgpack_unpacked up;
-  if (sio__rmp_unpack(data, len, &up)) {
+  if (sio__mp_unpack(data, len, &up)) {
     sio__redis_bad_message(inst->node, "request is neither JSON nor MessagePack");
     return;
   }
@@ -580,12 +583,12 @@ static void on_broadcast_ack_request(sio__redis_nsp_t *inst, const char *data,
   }
   bcast_ctx_t *c = NULL;
   if (!req_find(inst, rid.s, rid.len) && !other_nsp && rid.len < sizeof(c->rid) &&
-      b.uid.len < sizeof(c->uid) && (c = calloc(1, sizeof(*c)))) {
+      b.uid.len < sizeof(c->uid) && (c = sio__calloc(1, sizeof(*c)))) {
     c->inst = inst;
     c->refs = 1;
     memcpy(c->rid, rid.s, rid.len);
     memcpy(c->uid, b.uid.s, b.uid.len);
-    char *event = malloc(b.event.len + 1);
+    char *event = sio__malloc(b.event.len + 1);
     char **rooms = sio__redis_cstrings(b.rooms, b.nrooms);
     char **except = sio__redis_cstrings(b.except, b.nexcept);
     int n = 0;
@@ -593,7 +596,7 @@ static void on_broadcast_ack_request(sio__redis_nsp_t *inst, const char *data,
       memcpy(event, b.event.s, b.event.len);
       event[b.event.len] = '\0';
       sio_adapter_packet_t pkt = {
-          event, b.json.data ? b.json.data : "", b.json.len, b.att, b.natt, NULL};
+          event, sio__rmp_text(&b.json), sio__sb_len(&b.json), b.att, b.natt, NULL};
       sio_adapter_opts_t o = {(const char *const *)rooms,  b.nrooms,
                               (const char *const *)except, b.nexcept,
                               SIO_ADAPTER_F_LOCAL,         0};
@@ -602,9 +605,9 @@ static void on_broadcast_ack_request(sio__redis_nsp_t *inst, const char *data,
       if (n < 0) n = 0;
       c->refs += (size_t)n;
     }
-    free(event);
-    free(rooms);
-    free(except);
+    sio__free(event);
+    sio__free(rooms);
+    sio__free(except);
     /* Always answer, even with 0: the requester counts servers. */
     json_t *resp =
         json_pack("{s:i,s:s,s:i}", "type", 8, "requestId", c->rid, "clientCount", n);
@@ -695,9 +698,9 @@ static void on_fetch_answer(sio__redis_req_t *r, const json_t *j) {
     char *hs_text = hs ? sio__redis_dump(hs, NULL) : NULL;
     char *data_text = data ? sio__redis_dump(data, NULL) : NULL;
     sio_adapter_fetch_add(r->fetch, id, rooms, nrooms, hs_text, data_text);
-    free(hs_text);
-    free(data_text);
-    free((void *)rooms);
+    sio__free(hs_text);
+    sio__free(data_text);
+    sio__free((void *)rooms);
   }
   if (++r->answered >= r->expected && r->numsub_known) req_finish(r, 0);
 }
@@ -708,7 +711,7 @@ static void on_ss_answer(sio__redis_req_t *r, const json_t *j) {
   char *text = data ? sio__redis_dump(data, &len) : NULL;
   sio_adapter_packet_t pkt = {NULL, text ? text : "null", text ? len : 4, NULL, 0, NULL};
   sio_adapter_ack_reply(r->ack, &pkt);
-  free(text);
+  sio__free(text);
   if (++r->answered >= r->expected && r->numsub_known) req_finish(r, 0);
 }
 
@@ -729,28 +732,31 @@ static void on_client_count(sio__redis_req_t *r, const json_t *j) {
 
 static void on_ack_answer(sio__redis_nsp_t *inst, const char *data, size_t len) {
   msgpack_unpacked up;
-  if (sio__rmp_unpack(data, len, &up)) {
+  if (sio__mp_unpack(data, len, &up)) {
     sio__redis_bad_message(inst->node, "response is neither JSON nor MessagePack");
     return;
   }
   sio__rmp_str_t rid;
-  sio__rmp_buf_t json = {0};
+  sio__sb_t json = {0};
   sio_buf_t *att = NULL;
   size_t natt = 0;
   if (sio__rmp_decode_broadcast_ack_reply(&up.data, &rid, &json, &att, &natt,
                                           SIO__REDIS_MAX_ATT) == 0) {
     sio__redis_req_t *r = req_find(inst, rid.s, rid.len);
     if (r && r->type == SIO__RREQ_BCAST_ACK) {
-      sio_adapter_packet_t pkt = {
-          NULL, json.data ? json.data : "null", json.data ? json.len : 4, att, natt,
-          NULL};
+      sio_adapter_packet_t pkt = {NULL,
+                                  sio__sb_len(&json) ? sio__rmp_text(&json) : "null",
+                                  sio__sb_len(&json) ? sio__sb_len(&json) : 4,
+                                  att,
+                                  natt,
+                                  NULL};
       sio_adapter_ack_reply(r->ack, &pkt);
     }
   } else {
     sio__redis_bad_message(inst->node, "broadcast-ack answer without requestId");
   }
-  sio__rmp_buf_free(&json);
-  free(att);
+  sio__sb_reset(&json);
+  sio__free(att);
   msgpack_unpacked_destroy(&up);
 }
 

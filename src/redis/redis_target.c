@@ -3,13 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "redis/redis_target.h"
 
 sio_redis_target_t *sio_redis_target_new(const char *nsp) {
-  sio_redis_target_t *t = calloc(1, sizeof(*t));
+  sio_redis_target_t *t = sio__calloc(1, sizeof(*t));
   if (!t) return NULL;
-  if (nsp && !(t->nsp = strdup(nsp))) {
-    free(t);
+  if (nsp && !(t->nsp = sio__strdup(nsp))) {
+    sio__free(t);
     return NULL;
   }
   return t;
@@ -19,12 +20,12 @@ static int push(char ***v, size_t *n, size_t *cap, const char *room) {
   if (!room) return SIO_EINVAL;
   if (*n == *cap) {
     size_t ncap = *cap ? *cap * 2 : 4;
-    char **nv = realloc(*v, ncap * sizeof(*nv));
+    char **nv = sio__realloc(*v, ncap * sizeof(*nv));
     if (!nv) return SIO_ENOMEM;
     *v = nv;
     *cap = ncap;
   }
-  if (!((*v)[*n] = strdup(room))) return SIO_ENOMEM;
+  if (!((*v)[*n] = sio__strdup(room))) return SIO_ENOMEM;
   (*n)++;
   return 0;
 }
@@ -43,10 +44,10 @@ void sio_redis_target_set_volatile(sio_redis_target_t *t, int on) {
 
 void sio_redis_target_free(sio_redis_target_t *t) {
   if (!t) return;
-  for (size_t i = 0; i < t->nrooms; i++) free(t->rooms[i]);
-  for (size_t i = 0; i < t->nexcept; i++) free(t->except[i]);
-  free(t->rooms);
-  free(t->except);
-  free(t->nsp);
-  free(t);
+  for (size_t i = 0; i < t->nrooms; i++) sio__free(t->rooms[i]);
+  for (size_t i = 0; i < t->nexcept; i++) sio__free(t->except[i]);
+  sio__free(t->rooms);
+  sio__free(t->except);
+  sio__free(t->nsp);
+  sio__free(t);
 }

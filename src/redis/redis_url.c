@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "sio/common.h"
 
 /* sun_path is 108 bytes on Linux, with its NUL. */
@@ -34,7 +35,7 @@ static int hexval(int ch) {
 /* Percent-decodes s[0..n) into a new string. NULL with *err set on a bad
  * escape, a decoded NUL (EINVAL) or no memory (ENOMEM). */
 static char *pct_decode(const char *s, size_t n, int *err) {
-  char *out = malloc(n + 1);
+  char *out = sio__malloc(n + 1);
   size_t i, o = 0;
   if (!out) {
     *err = SIO_ENOMEM;
@@ -56,13 +57,13 @@ static char *pct_decode(const char *s, size_t n, int *err) {
   out[o] = '\0';
   return out;
 bad:
-  free(out);
+  sio__free(out);
   *err = SIO_EINVAL;
   return NULL;
 }
 
 static char *dup_n(const char *s, size_t n) {
-  char *out = malloc(n + 1);
+  char *out = sio__malloc(n + 1);
   if (!out) return NULL;
   memcpy(out, s, n);
   out[n] = '\0';
@@ -267,12 +268,12 @@ int sio__redis_url_copy(sio__redis_url_t *dst, const sio__redis_url_t *src) {
 
 void sio__redis_url_free(sio__redis_url_t *u) {
   if (!u) return;
-  free(u->host);
-  free(u->path);
-  free(u->user);
+  sio__free(u->host);
+  sio__free(u->path);
+  sio__free(u->user);
   if (u->password) { /* do not leave a secret behind in freed memory */
     memset(u->password, 0, strlen(u->password));
-    free(u->password);
+    sio__free(u->password);
   }
   memset(u, 0, sizeof(*u));
 }

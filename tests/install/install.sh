@@ -26,6 +26,15 @@ done
 bad=$(nm -D --defined-only "$libdir/libsio.so" "$libdir/libsio-redis.so" |
       awk 'NF==3 && $2 ~ /[TDBR]/ && $3 !~ /^sio_/ && $3 !~ /^_(init|fini|edata|end|_bss_start)$/ {print $3}')
 [[ -z $bad ]] || { echo "exported non-sio_ symbols: $bad"; exit 1; }
+# libsio-redis links only the public libsio API: every libsio name it needs
+# is exported by libsio.so, and its static archive neither defines nor needs
+# an internal (sio__) name, so its private core copy cannot clash with libsio.a's.
+exported=$(nm -D --defined-only "$libdir/libsio.so" | awk 'NF==3 {print $3}' | sort -u)
+needed=$(nm -D --undefined-only "$libdir/libsio-redis.so" | awk '$2 ~ /^sio_/ {print $2}' | sort -u)
+bad=$(comm -13 <(echo "$exported") <(echo "$needed"))
+[[ -z $bad ]] || { echo "libsio-redis.so needs non-public libsio symbols: $bad"; exit 1; }
+bad=$(nm -g "$libdir/libsio-redis.a" | awk '$NF ~ /^sio__/ || (NF==3 && $2 ~ /[TDBR]/ && $3 !~ /^sio_redis_/) {print $NF}')
+[[ -z $bad ]] || { echo "libsio-redis.a defines or needs non-public symbols: $bad"; exit 1; }
 
 # The sanitizer build's libraries need the sanitizer runtime in programs too.
 extra=()
@@ -71,6 +80,10 @@ $cc "${flags[@]}" "$tmp/redis.c" -o "$tmp/redis" $(pkg-config --cflags --libs li
 static_libs=$(pkg-config --static --libs libsio | sed -E 's/(^| )-lsio( |$)/ /')
 $cc "${flags[@]}" $(pkg-config --cflags libsio) "$tmp/listen.c" -o "$tmp/listen_static" \
   "$libdir/libsio.a" $static_libs
+# Both static archives in one program: one core each, no duplicate symbols.
+redis_static_libs=$(pkg-config --static --libs libsio-redis | tr ' ' '\n' | grep -Ev '^-lsio(-redis)?$')
+$cc "${flags[@]}" $(pkg-config --cflags libsio-redis) "$tmp/redis.c" -o "$tmp/redis_static" \
+  "$libdir/libsio-redis.a" "$libdir/libsio.a" $redis_static_libs
 
 # The shared programs must load the installed libraries, not the build's.
 export LD_LIBRARY_PATH=$libdir
@@ -82,4 +95,5 @@ grep -qF "$libdir/libsio.so" <<<"$deps" || { echo "not linked to the installed l
 grep -q libsio.so <<<"$(ldd "$tmp/listen_static")" && { echo "static program uses libsio.so"; exit 1; }
 unset LD_LIBRARY_PATH
 "$tmp/listen_static"
+"$tmp/redis_static"
 echo "install: ok ($prefix: headers, libsio and libsio-redis shared + static, pkg-config)"

@@ -1,4 +1,5 @@
-/* Unit tests for the MessagePack codec of libsio-redis (src/redis/redis_msgpack.h):
+/* Unit tests for the msgpack bridge (src/core/msgpack_json.h) and the Redis
+ * adapter's messages built on it (src/redis/redis_msgpack.h):
  * messages as Node publishes them (docs/REDIS-WIRE.md §4-§6) byte for byte from JSON
  * and back, number/string/container encodings as notepack.io 3 writes them, the
  * JSON that Node would print for what it decodes, Dates, and bad input of every
@@ -78,40 +79,39 @@ static void expect_bytes(const void *got, size_t n, const char *hex) {
   free(exp);
 }
 
-static void expect_text(const sio__rmp_buf_t *b, const char *text) {
+static void expect_text(const sio__sb_t *b, const char *text) {
   size_t n = strlen(text);
-  if (b->len != n || (n && memcmp(b->data, text, n) != 0))
-    fail_msg("text differs:\n got  %.*s\n want %s", (int)b->len, b->data ? b->data : "",
+  if (sio__sb_len(b) != n || (n && memcmp(sio__rmp_text(b), text, n) != 0))
+    fail_msg("text differs:\n got  %.*s\n want %s", (int)sio__sb_len(b), sio__rmp_text(b),
              text);
 }
 
 /* One JSON value -> msgpack bytes; rc returned, bytes in *out. */
-static int pack_one(const char *json, const sio_buf_t *att, size_t natt,
-                    sio__rmp_buf_t *out) {
+static int pack_one(const char *json, const sio_buf_t *att, size_t natt, sio__sb_t *out) {
   msgpack_packer pk;
-  sio__rmp_packer_init(&pk, out);
-  return sio__rmp_pack_json(&pk, json, strlen(json), att, natt);
+  sio__mp_packer_init(&pk, out);
+  return sio__mp_pack_json(&pk, json, strlen(json), att, natt, SIO__RMP_JSON_MAX_DEPTH);
 }
 
 static void expect_pack(const char *json, const char *hex) {
-  sio__rmp_buf_t b = {0};
+  sio__sb_t b = {0};
   int rc = pack_one(json, NULL, 0, &b);
   if (rc) fail_msg("pack_json(%s) = %d", json, rc);
-  expect_bytes(b.data, b.len, hex);
-  sio__rmp_buf_free(&b);
+  expect_bytes(sio__rmp_text(&b), sio__sb_len(&b), hex);
+  sio__sb_reset(&b);
 }
 
 /* msgpack hex -> JSON text of the root value (rc returned). */
-static int decode_text(const char *hex, sio__rmp_buf_t *json, size_t max_att) {
+static int decode_text(const char *hex, sio__sb_t *json, size_t max_att) {
   size_t n;
   uint8_t *p = unhex(hex, &n);
   msgpack_unpacked u;
-  int rc = sio__rmp_unpack((const char *)p, n, &u);
+  int rc = sio__mp_unpack((const char *)p, n, &u);
   if (rc == 0) {
     sio_buf_t *att = NULL;
     size_t natt = 0;
-    rc = sio__rmp_to_json(&u.data, json, &att, &natt, max_att);
-    free(att);
+    rc = sio__mp_to_json(&u.data, json, &att, &natt, max_att);
+    sio_free(att);
     msgpack_unpacked_destroy(&u);
   }
   free(p);
@@ -119,17 +119,17 @@ static int decode_text(const char *hex, sio__rmp_buf_t *json, size_t max_att) {
 }
 
 static void expect_json(const char *hex, const char *text) {
-  sio__rmp_buf_t j = {0};
+  sio__sb_t j = {0};
   int rc = decode_text(hex, &j, 16);
   if (rc) fail_msg("decode(%s) = %d", hex, rc);
   expect_text(&j, text);
-  sio__rmp_buf_free(&j);
+  sio__sb_reset(&j);
 }
 
 static int unpack_hex(const char *hex, uint8_t **bytes, msgpack_unpacked *u) {
   size_t n;
   *bytes = unhex(hex, &n);
-  return sio__rmp_unpack((const char *)*bytes, n, u);
+  return sio__mp_unpack((const char *)*bytes, n, u);
 }
 
 static int str_is(const sio__rmp_str_t *s, const char *c) {
@@ -202,10 +202,10 @@ static void encode_bc(const char *uid, const char *event, const char *args,
                       int emitter, const char *hex) {
   sio__rmp_event_t ev = {event, args, strlen(args), att, natt};
   sio__rmp_opts_t o = {rooms, nrooms, except, nexcept, vol, 0};
-  sio__rmp_buf_t out = {0};
+  sio__sb_t out = {0};
   assert_int_equal(sio__rmp_encode_broadcast(&out, uid, "/", &ev, &o, emitter), 0);
-  expect_bytes(out.data, out.len, hex);
-  sio__rmp_buf_free(&out);
+  expect_bytes(sio__rmp_text(&out), sio__sb_len(&out), hex);
+  sio__sb_reset(&out);
 }
 
 static void decode_bc(const char *hex, sio__rmp_broadcast_t *b, uint8_t **bytes,
@@ -322,11 +322,11 @@ static void test_type7(void **state) {
   assert_int_equal(n, 107);
   sio__rmp_event_t ev = {"ackme", "7", 1, NULL, 0};
   sio__rmp_opts_t o = {NULL, 0, NULL, 0, 0, 1000};
-  sio__rmp_buf_t out = {0};
+  sio__sb_t out = {0};
   assert_int_equal(
       sio__rmp_encode_broadcast_ack_request(&out, "5nFcUF", "FGI27K", "/", &ev, &o), 0);
-  expect_bytes(out.data, out.len, EX_TYPE7);
-  sio__rmp_buf_free(&out);
+  expect_bytes(sio__rmp_text(&out), sio__sb_len(&out), EX_TYPE7);
+  sio__sb_reset(&out);
 
   uint8_t *bytes;
   msgpack_unpacked u;
@@ -355,17 +355,17 @@ static void test_type7(void **state) {
 
 static void check_type9(const char *hex, const char *json, const sio_buf_t *att,
                         size_t natt) {
-  sio__rmp_buf_t out = {0};
+  sio__sb_t out = {0};
   assert_int_equal(
       sio__rmp_encode_broadcast_ack_reply(&out, "FGI27K", json, strlen(json), att, natt),
       0);
-  expect_bytes(out.data, out.len, hex);
-  sio__rmp_buf_free(&out);
+  expect_bytes(sio__rmp_text(&out), sio__sb_len(&out), hex);
+  sio__sb_reset(&out);
 
   uint8_t *bytes;
   msgpack_unpacked u;
   sio__rmp_str_t rid;
-  sio__rmp_buf_t j = {0};
+  sio__sb_t j = {0};
   sio_buf_t *a = NULL;
   size_t na = 0;
   assert_int_equal(unpack_hex(hex, &bytes, &u), 0);
@@ -377,8 +377,8 @@ static void check_type9(const char *hex, const char *json, const sio_buf_t *att,
     assert_int_equal(a[i].len, att[i].len);
     assert_memory_equal(a[i].base, att[i].base, a[i].len);
   }
-  free(a);
-  sio__rmp_buf_free(&j);
+  sio_free(a);
+  sio__sb_reset(&j);
   msgpack_unpacked_destroy(&u);
   free(bytes);
 }
@@ -393,11 +393,11 @@ static void test_type9(void **state) {
   /* No ack argument: packet left out, as notepack leaves out undefined. */
   check_type9("82 a4 74797065 09 a9 726571756573744964 a6 46474932374b", "", NULL, 0);
   /* A list is not one value. */
-  sio__rmp_buf_t out = {0};
+  sio__sb_t out = {0};
   assert_int_equal(sio__rmp_encode_broadcast_ack_reply(&out, "x", "1,2", 3, NULL, 0),
                    SIO_EPROTO);
-  assert_int_equal(out.len, 0);
-  sio__rmp_buf_free(&out);
+  assert_int_equal(sio__sb_len(&out), 0);
+  sio__sb_reset(&out);
 }
 
 /* ---- numbers, strings, containers ---- */
@@ -528,14 +528,14 @@ static void test_strings(void **state) {
     memset(s + 1, 'x', lens[i]);
     s[lens[i] + 1] = '"';
     s[lens[i] + 2] = 0;
-    sio__rmp_buf_t b = {0};
+    sio__sb_t b = {0};
     assert_int_equal(pack_one(s, NULL, 0, &b), 0);
     size_t hn;
     uint8_t *h = unhex(heads[i], &hn);
-    assert_int_equal(b.len, hn + lens[i]);
-    assert_memory_equal(b.data, h, hn);
+    assert_int_equal(sio__sb_len(&b), hn + lens[i]);
+    assert_memory_equal(sio__rmp_text(&b), h, hn);
     free(h);
-    sio__rmp_buf_free(&b);
+    sio__sb_reset(&b);
   }
   free(s);
 }
@@ -566,23 +566,23 @@ static void test_containers(void **state) {
   for (size_t i = 0; i < 5; i++) {
     for (int obj = 0; obj < 2; obj++) {
       char *s = make_container(sizes[i], obj);
-      sio__rmp_buf_t b = {0};
+      sio__sb_t b = {0};
       assert_int_equal(pack_one(s, NULL, 0, &b), 0);
       size_t hn;
       uint8_t *h = unhex(obj ? mh[i] : ah[i], &hn);
-      assert_memory_equal(b.data, h, hn);
+      assert_memory_equal(sio__rmp_text(&b), h, hn);
       free(h);
       /* And back to the same text. */
       msgpack_unpacked u;
-      assert_int_equal(sio__rmp_unpack(b.data, b.len, &u), 0);
-      sio__rmp_buf_t j = {0};
+      assert_int_equal(sio__mp_unpack(sio__rmp_text(&b), sio__sb_len(&b), &u), 0);
+      sio__sb_t j = {0};
       sio_buf_t *att = NULL;
       size_t natt = 0;
-      assert_int_equal(sio__rmp_to_json(&u.data, &j, &att, &natt, 0), 0);
+      assert_int_equal(sio__mp_to_json(&u.data, &j, &att, &natt, 0), 0);
       expect_text(&j, s);
-      sio__rmp_buf_free(&j);
+      sio__sb_reset(&j);
       msgpack_unpacked_destroy(&u);
-      sio__rmp_buf_free(&b);
+      sio__sb_reset(&b);
       free(s);
     }
   }
@@ -595,14 +595,14 @@ static void test_containers(void **state) {
   static const char *const bh[] = {"c400", "c4ff", "c50100", "c5ffff", "c600010000"};
   for (size_t i = 0; i < 5; i++) {
     sio_buf_t att = {big, blens[i]};
-    sio__rmp_buf_t b = {0};
+    sio__sb_t b = {0};
     assert_int_equal(pack_one("{\"_placeholder\":true,\"num\":0}", &att, 1, &b), 0);
     size_t hn;
     uint8_t *h = unhex(bh[i], &hn);
-    assert_int_equal(b.len, hn + blens[i]);
-    assert_memory_equal(b.data, h, hn);
+    assert_int_equal(sio__sb_len(&b), hn + blens[i]);
+    assert_memory_equal(sio__rmp_text(&b), h, hn);
     free(h);
-    sio__rmp_buf_free(&b);
+    sio__sb_reset(&b);
   }
 }
 
@@ -630,11 +630,11 @@ static void test_placeholders(void **state) {
        "82 ac 5f706c616365686f6c646572 01 a3 6e756d 00"},
   };
   for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-    sio__rmp_buf_t b = {0};
+    sio__sb_t b = {0};
     int rc = pack_one(t[i][0], att, 2, &b);
     if (rc) fail_msg("%s: %d", t[i][0], rc);
-    expect_bytes(b.data, b.len, t[i][1]);
-    sio__rmp_buf_free(&b);
+    expect_bytes(sio__rmp_text(&b), sio__sb_len(&b), t[i][1]);
+    sio__sb_reset(&b);
   }
   static const char *const bad[] = {
       "{\"_placeholder\":true,\"num\":2}",     "{\"_placeholder\":true,\"num\":-1}",
@@ -643,15 +643,15 @@ static void test_placeholders(void **state) {
       "{\"_placeholder\":true,\"num\":1e10}",  "[1,{\"_placeholder\":true,\"num\":9}]",
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    sio__rmp_buf_t b = {0};
+    sio__sb_t b = {0};
     if (pack_one(bad[i], att, 2, &b) != SIO_EPROTO) fail_msg("accepted %s", bad[i]);
-    sio__rmp_buf_free(&b);
+    sio__sb_reset(&b);
   }
   /* No attachments at all: every placeholder is out of range. */
-  sio__rmp_buf_t b = {0};
+  sio__sb_t b = {0};
   assert_int_equal(pack_one("{\"_placeholder\":true,\"num\":0}", NULL, 0, &b),
                    SIO_EPROTO);
-  sio__rmp_buf_free(&b);
+  sio__sb_reset(&b);
 }
 
 static void test_timestamps(void **state) {
@@ -670,10 +670,10 @@ static void test_timestamps(void **state) {
       {"c7 0c ff 00000000 8000000000000000", "null"},
   };
   for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) expect_json(t[i][0], t[i][1]);
-  sio__rmp_buf_t j = {0};
+  sio__sb_t j = {0};
   assert_int_equal(decode_text("c7 05 ff 0000000000", &j, 4), SIO_EPROTO);
   assert_int_equal(decode_text("d4 ff 00", &j, 4), SIO_EPROTO);
-  sio__rmp_buf_free(&j);
+  sio__sb_reset(&j);
 }
 
 /* ---- bad input ---- */
@@ -685,14 +685,14 @@ static void test_unpack_bounds(void **state) {
   msgpack_unpacked u;
   /* Every strict prefix is truncated; the whole decodes; one more byte trails. */
   for (size_t k = 0; k < n; k++)
-    assert_int_equal(sio__rmp_unpack((const char *)ex, k, &u), SIO_EPROTO);
-  assert_int_equal(sio__rmp_unpack((const char *)ex, n, &u), 0);
+    assert_int_equal(sio__mp_unpack((const char *)ex, k, &u), SIO_EPROTO);
+  assert_int_equal(sio__mp_unpack((const char *)ex, n, &u), 0);
   msgpack_unpacked_destroy(&u);
   uint8_t *more = malloc(n + 1);
   assert_non_null(more);
   memcpy(more, ex, n);
   more[n] = 0;
-  assert_int_equal(sio__rmp_unpack((const char *)more, n + 1, &u), SIO_EPROTO);
+  assert_int_equal(sio__mp_unpack((const char *)more, n + 1, &u), SIO_EPROTO);
   free(more);
   free(ex);
 
@@ -724,8 +724,8 @@ static void test_unpack_bounds(void **state) {
     if (unpack_hex(huge[i], &p, &u) != SIO_EPROTO) fail_msg("accepted %s", huge[i]);
     free(p);
   }
-  assert_int_equal(sio__rmp_unpack(NULL, 0, &u), SIO_EPROTO);
-  assert_int_equal(sio__rmp_unpack("", 0, &u), SIO_EPROTO);
+  assert_int_equal(sio__mp_unpack(NULL, 0, &u), SIO_EPROTO);
+  assert_int_equal(sio__mp_unpack("", 0, &u), SIO_EPROTO);
 
   /* Nesting: 32 containers decode (empty or not), 33 and 100 do not. */
   uint8_t deep[128];
@@ -738,15 +738,15 @@ static void test_unpack_bounds(void **state) {
         deep[k++] = 0x90; /* the innermost one empty */
       else
         deep[k++] = 0x91, deep[k++] = 0xc0;
-      int rc = sio__rmp_unpack((const char *)deep, k, &u);
+      int rc = sio__mp_unpack((const char *)deep, k, &u);
       assert_int_equal(rc, d <= 32 ? 0 : SIO_EPROTO);
       if (rc == 0) {
-        sio__rmp_buf_t j = {0};
+        sio__sb_t j = {0};
         sio_buf_t *att = NULL;
         size_t natt = 0;
-        assert_int_equal(sio__rmp_to_json(&u.data, &j, &att, &natt, 0), 0);
-        assert_int_equal(j.len, 2 * d + (last ? 0 : 4));
-        sio__rmp_buf_free(&j);
+        assert_int_equal(sio__mp_to_json(&u.data, &j, &att, &natt, 0), 0);
+        assert_int_equal(sio__sb_len(&j), 2 * d + (last ? 0 : 4));
+        sio__sb_reset(&j);
         msgpack_unpacked_destroy(&u);
       }
     }
@@ -817,7 +817,7 @@ static void test_broadcast_wrong_types(void **state) {
     int rc = sio__rmp_decode_broadcast(&u.data, &b, 16);
     if (rc != SIO_EPROTO) fail_msg("case %zu: %d, not EPROTO", i, rc);
     /* Left empty: nothing to free. */
-    assert_null(b.json.data);
+    assert_null(sio__sb_data(&b.json));
     assert_null(b.att);
     assert_null(b.rooms);
     assert_null(b.except);
@@ -896,13 +896,13 @@ static void test_requests_wrong_types(void **state) {
     msgpack_unpacked u;
     if (unpack_hex(bad9[i], &p, &u)) fail_msg("case %zu does not unpack", i);
     sio__rmp_str_t rid;
-    sio__rmp_buf_t j = {0};
+    sio__sb_t j = {0};
     sio_buf_t *att = NULL;
     size_t natt = 0;
     int rc = sio__rmp_decode_broadcast_ack_reply(&u.data, &rid, &j, &att, &natt, 16);
     if (rc != SIO_EPROTO) fail_msg("type 9 case %zu: %d", i, rc);
-    free(att);
-    sio__rmp_buf_free(&j);
+    sio_free(att);
+    sio__sb_reset(&j);
     msgpack_unpacked_destroy(&u);
     free(p);
   }
@@ -931,31 +931,31 @@ static void test_max_att(void **state) {
   free(p);
 
   /* Many bins: the attachment array grows (4, 8, 16, ...). */
-  sio__rmp_buf_t m = {0};
+  sio__sb_t m = {0};
   msgpack_packer pk;
-  sio__rmp_packer_init(&pk, &m);
+  sio__mp_packer_init(&pk, &m);
   msgpack_pack_array(&pk, 100);
   for (int i = 0; i < 100; i++) {
     uint8_t c = (uint8_t)i;
     msgpack_pack_bin(&pk, 1);
     msgpack_pack_bin_body(&pk, &c, 1);
   }
-  assert_int_equal(sio__rmp_unpack(m.data, m.len, &u), 0);
-  sio__rmp_buf_t j = {0};
+  assert_int_equal(sio__mp_unpack(sio__rmp_text(&m), sio__sb_len(&m), &u), 0);
+  sio__sb_t j = {0};
   sio_buf_t *att = NULL;
   size_t natt = 0;
-  assert_int_equal(sio__rmp_array_to_json(&u.data, 0, &j, &att, &natt, 100), 0);
+  assert_int_equal(sio__mp_array_to_json(&u.data, 0, &j, &att, &natt, 100), 0);
   assert_int_equal(natt, 100);
   for (int i = 0; i < 100; i++) assert_int_equal(att[i].base[0], i);
-  free(att);
+  sio_free(att);
   att = NULL;
   natt = 0;
-  sio__rmp_buf_free(&j);
-  assert_int_equal(sio__rmp_array_to_json(&u.data, 0, &j, &att, &natt, 99), SIO_ELIMIT);
-  free(att);
-  sio__rmp_buf_free(&j);
+  sio__sb_reset(&j);
+  assert_int_equal(sio__mp_array_to_json(&u.data, 0, &j, &att, &natt, 99), SIO_ELIMIT);
+  sio_free(att);
+  sio__sb_reset(&j);
   msgpack_unpacked_destroy(&u);
-  sio__rmp_buf_free(&m);
+  sio__sb_reset(&m);
 }
 
 static void test_json_errors(void **state) {
@@ -1001,18 +1001,19 @@ static void test_json_errors(void **state) {
     size_t count = 99;
     const char *s = bad_list[i];
     size_t n = strlen(s);
-    if (sio__rmp_count_json_list(s, n, &count) != SIO_EPROTO)
+    if (sio__mp_count_json_list(s, n, SIO__RMP_JSON_MAX_DEPTH, &count) != SIO_EPROTO)
       fail_msg("count accepted <%s>", s);
-    sio__rmp_buf_t b = {0};
+    sio__sb_t b = {0};
     msgpack_packer pk;
-    sio__rmp_packer_init(&pk, &b);
-    if (sio__rmp_pack_json_list(&pk, s, n, NULL, 0) != SIO_EPROTO)
+    sio__mp_packer_init(&pk, &b);
+    if (sio__mp_pack_json_list(&pk, s, n, NULL, 0, SIO__RMP_JSON_MAX_DEPTH) != SIO_EPROTO)
       fail_msg("pack accepted <%s>", s);
-    sio__rmp_buf_free(&b);
+    sio__sb_reset(&b);
   }
   /* A NUL byte after a value. */
   size_t count;
-  assert_int_equal(sio__rmp_count_json_list("1\0", 2, &count), SIO_EPROTO);
+  assert_int_equal(sio__mp_count_json_list("1\0", 2, SIO__RMP_JSON_MAX_DEPTH, &count),
+                   SIO_EPROTO);
 
   static const struct {
     const char *text;
@@ -1022,18 +1023,19 @@ static void test_json_errors(void **state) {
       {"[1,2],{}", 2}, {"null,null,null", 3}, {"\"\\u0000\"", 1}, {"-0.0e-0", 1},
   };
   for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-    assert_int_equal(sio__rmp_count_json_list(good[i].text, strlen(good[i].text), &count),
+    assert_int_equal(sio__mp_count_json_list(good[i].text, strlen(good[i].text),
+                                             SIO__RMP_JSON_MAX_DEPTH, &count),
                      0);
     assert_int_equal(count, good[i].count);
   }
-  assert_int_equal(sio__rmp_count_json_list(NULL, 0, &count), 0);
+  assert_int_equal(sio__mp_count_json_list(NULL, 0, SIO__RMP_JSON_MAX_DEPTH, &count), 0);
   assert_int_equal(count, 0);
 
   /* pack_json wants exactly one value. */
-  sio__rmp_buf_t b = {0};
+  sio__sb_t b = {0};
   assert_int_equal(pack_one("", NULL, 0, &b), SIO_EPROTO);
   assert_int_equal(pack_one("1,2", NULL, 0, &b), SIO_EPROTO);
-  sio__rmp_buf_free(&b);
+  sio__sb_reset(&b);
 
   /* Depth: 29 nested containers pack, 30 do not. */
   char deep[80];
@@ -1041,34 +1043,36 @@ static void test_json_errors(void **state) {
     memset(deep, '[', (size_t)d);
     memset(deep + d, ']', (size_t)d);
     deep[2 * d] = 0;
-    sio__rmp_buf_t o = {0};
+    sio__sb_t o = {0};
     assert_int_equal(pack_one(deep, NULL, 0, &o),
                      d <= SIO__RMP_JSON_MAX_DEPTH ? 0 : SIO_ELIMIT);
-    assert_int_equal(sio__rmp_count_json_list(deep, (size_t)(2 * d), &count),
-                     d <= SIO__RMP_JSON_MAX_DEPTH ? 0 : SIO_ELIMIT);
-    sio__rmp_buf_free(&o);
+    assert_int_equal(
+        sio__mp_count_json_list(deep, (size_t)(2 * d), SIO__RMP_JSON_MAX_DEPTH, &count),
+        d <= SIO__RMP_JSON_MAX_DEPTH ? 0 : SIO_ELIMIT);
+    sio__sb_reset(&o);
   }
   /* ...and a broadcast of the deepest args still decodes (32 levels in all). */
   memset(deep, '[', 29);
   memset(deep + 29, ']', 29);
   sio__rmp_event_t ev = {"e", deep, 58, NULL, 0};
-  sio__rmp_buf_t out = {0};
+  sio__sb_t out = {0};
   assert_int_equal(sio__rmp_encode_broadcast(&out, "u", "/", &ev, NULL, 0), 0);
   msgpack_unpacked u;
-  assert_int_equal(sio__rmp_unpack(out.data, out.len, &u), 0);
+  assert_int_equal(sio__mp_unpack(sio__rmp_text(&out), sio__sb_len(&out), &u), 0);
   sio__rmp_broadcast_t bc;
   assert_int_equal(sio__rmp_decode_broadcast(&u.data, &bc, 0), 0);
-  assert_int_equal(bc.json.len, 58);
-  assert_memory_equal(bc.json.data, deep, 58);
+  assert_int_equal(sio__sb_len(&bc.json), 58);
+  assert_memory_equal(sio__rmp_text(&bc.json), deep, 58);
   sio__rmp_broadcast_free(&bc);
   msgpack_unpacked_destroy(&u);
-  sio__rmp_buf_free(&out);
+  sio__sb_reset(&out);
 }
 
 static void test_encode_errors_keep_output(void **state) {
   (void)state;
-  sio__rmp_buf_t out = {0};
-  assert_int_equal(sio__rmp_buf_append(&out, "xyz", 3), 0);
+  sio__sb_t out = {0};
+  sio__sb_append(&out, "xyz", 3);
+  assert_int_equal(out.err, 0);
   sio__rmp_event_t ev = {"e", "{\"_placeholder\":true,\"num\":0}", 29, NULL, 0};
   assert_int_equal(sio__rmp_encode_broadcast(&out, "u", "/", &ev, NULL, 0), SIO_EPROTO);
   expect_text(&out, "xyz");
@@ -1091,8 +1095,8 @@ static void test_encode_errors_keep_output(void **state) {
   /* Appends after what is there. */
   ev.event = "e";
   assert_int_equal(sio__rmp_encode_broadcast(&out, "u", "/", &ev, NULL, 0), 0);
-  assert_memory_equal(out.data, "xyz\x93\xa1u", 6);
-  sio__rmp_buf_free(&out);
+  assert_memory_equal(sio__rmp_text(&out), "xyz\x93\xa1u", 6);
+  sio__sb_reset(&out);
 }
 
 static void test_lookups(void **state) {
@@ -1109,26 +1113,26 @@ static void test_lookups(void **state) {
   const char *s;
   size_t n;
   int bv;
-  assert_int_equal(sio__rmp_get_int(sio__rmp_map_get(&u.data, "a"), &v), 0);
+  assert_int_equal(sio__mp_get_int(sio__mp_map_get(&u.data, "a"), &v), 0);
   assert_int_equal(v, 2); /* the last "a" */
-  assert_int_equal(sio__rmp_get_int(sio__rmp_map_get(&u.data, "b"), &v), SIO_EINVAL);
-  assert_int_equal(sio__rmp_get_int(sio__rmp_map_get(&u.data, "d"), &v), SIO_EINVAL);
-  assert_int_equal(sio__rmp_get_int(sio__rmp_map_get(&u.data, "e"), &v), SIO_EINVAL);
-  assert_int_equal(sio__rmp_get_int(sio__rmp_map_get(&u.data, "f"), &v), 0);
+  assert_int_equal(sio__mp_get_int(sio__mp_map_get(&u.data, "b"), &v), SIO_EINVAL);
+  assert_int_equal(sio__mp_get_int(sio__mp_map_get(&u.data, "d"), &v), SIO_EINVAL);
+  assert_int_equal(sio__mp_get_int(sio__mp_map_get(&u.data, "e"), &v), SIO_EINVAL);
+  assert_int_equal(sio__mp_get_int(sio__mp_map_get(&u.data, "f"), &v), 0);
   assert_int_equal(v, -5);
-  assert_int_equal(sio__rmp_get_int(sio__rmp_map_get(&u.data, "g"), &v), 0);
+  assert_int_equal(sio__mp_get_int(sio__mp_map_get(&u.data, "g"), &v), 0);
   assert_int_equal(v, 3);
-  assert_int_equal(sio__rmp_get_int(NULL, &v), SIO_EINVAL);
-  assert_int_equal(sio__rmp_get_str(sio__rmp_map_get(&u.data, "b"), &s, &n), 0);
+  assert_int_equal(sio__mp_get_int(NULL, &v), SIO_EINVAL);
+  assert_int_equal(sio__mp_get_str(sio__mp_map_get(&u.data, "b"), &s, &n), 0);
   assert_int_equal(n, 1);
   assert_int_equal(s[0], 'x');
-  assert_int_equal(sio__rmp_get_str(sio__rmp_map_get(&u.data, "a"), &s, &n), SIO_EINVAL);
-  assert_int_equal(sio__rmp_get_bool(sio__rmp_map_get(&u.data, "c"), &bv), 0);
+  assert_int_equal(sio__mp_get_str(sio__mp_map_get(&u.data, "a"), &s, &n), SIO_EINVAL);
+  assert_int_equal(sio__mp_get_bool(sio__mp_map_get(&u.data, "c"), &bv), 0);
   assert_int_equal(bv, 1);
-  assert_int_equal(sio__rmp_get_bool(sio__rmp_map_get(&u.data, "a"), &bv), SIO_EINVAL);
-  assert_null(sio__rmp_map_get(&u.data, "zz"));
-  assert_null(sio__rmp_map_get(&u.data.via.map.ptr[0].val, "a")); /* not a map */
-  assert_null(sio__rmp_map_get(NULL, "a"));
+  assert_int_equal(sio__mp_get_bool(sio__mp_map_get(&u.data, "a"), &bv), SIO_EINVAL);
+  assert_null(sio__mp_map_get(&u.data, "zz"));
+  assert_null(sio__mp_map_get(&u.data.via.map.ptr[0].val, "a")); /* not a map */
+  assert_null(sio__mp_map_get(NULL, "a"));
   msgpack_unpacked_destroy(&u);
   free(p);
   /* float32/64 edge values for get_int. */
@@ -1141,7 +1145,7 @@ static void test_lookups(void **state) {
   };
   for (size_t i = 0; i < 5; i++) {
     assert_int_equal(unpack_hex(ints[i][0], &p, &u), 0);
-    int rc = sio__rmp_get_int(&u.data, &v);
+    int rc = sio__mp_get_int(&u.data, &v);
     assert_int_equal(rc, strcmp(ints[i][1], "ok") == 0 ? 0 : SIO_EINVAL);
     msgpack_unpacked_destroy(&u);
     free(p);

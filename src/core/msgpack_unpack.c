@@ -5,9 +5,9 @@
  * pre-scan below walks the whole message first with a fixed stack and proves
  * every declared size is backed by real bytes: msgpack-c then allocates at most
  * a small multiple of the input size. */
-#include <string.h>
+#include "core/msgpack_json.h"
 
-#include "redis/redis_msgpack.h"
+#include <string.h>
 
 static uint64_t be(const uint8_t *p, unsigned n) {
   uint64_t v = 0;
@@ -129,7 +129,7 @@ static int head(uint8_t b, unsigned *fixed, unsigned *lenbytes, uint64_t *n, int
 
 /* 0 if p[0..len) is exactly one well-formed message within the limits. */
 static int prescan(const uint8_t *p, size_t len) {
-  uint64_t left[SIO__RMP_MAX_DEPTH + 1]; /* items still expected per level */
+  uint64_t left[SIO__MP_MAX_DEPTH + 1]; /* items still expected per level */
   int top = 0;
   size_t off = 0;
   left[0] = 1; /* the root value */
@@ -157,7 +157,7 @@ static int prescan(const uint8_t *p, size_t len) {
     if (kind) {
       /* Every element takes at least one byte. */
       if (n > rest) return SIO_EPROTO;
-      if (top + 1 > SIO__RMP_MAX_DEPTH) return SIO_EPROTO;
+      if (top + 1 > SIO__MP_MAX_DEPTH) return SIO_EPROTO;
       left[++top] = n;
     } else {
       if (n > rest) return SIO_EPROTO;
@@ -167,7 +167,7 @@ static int prescan(const uint8_t *p, size_t len) {
   return off == len ? 0 : SIO_EPROTO;
 }
 
-int sio__rmp_unpack(const char *data, size_t len, msgpack_unpacked *out) {
+int sio__mp_unpack(const char *data, size_t len, msgpack_unpacked *out) {
   if (!out) return SIO_EINVAL;
   msgpack_unpacked_init(out);
   if (!data || len == 0) return SIO_EPROTO;
@@ -183,7 +183,7 @@ int sio__rmp_unpack(const char *data, size_t len, msgpack_unpacked *out) {
   return 0;
 }
 
-const msgpack_object *sio__rmp_map_get(const msgpack_object *map, const char *key) {
+const msgpack_object *sio__mp_map_get(const msgpack_object *map, const char *key) {
   if (!map || !key || map->type != MSGPACK_OBJECT_MAP) return NULL;
   size_t klen = strlen(key);
   const msgpack_object *found = NULL;
@@ -196,7 +196,7 @@ const msgpack_object *sio__rmp_map_get(const msgpack_object *map, const char *ke
   return found;
 }
 
-int sio__rmp_get_int(const msgpack_object *o, int64_t *out) {
+int sio__mp_get_int(const msgpack_object *o, int64_t *out) {
   if (!o || !out) return SIO_EINVAL;
   switch (o->type) {
     case MSGPACK_OBJECT_POSITIVE_INTEGER:
@@ -221,7 +221,7 @@ int sio__rmp_get_int(const msgpack_object *o, int64_t *out) {
   }
 }
 
-int sio__rmp_get_str(const msgpack_object *o, const char **s, size_t *len) {
+int sio__mp_get_str(const msgpack_object *o, const char **s, size_t *len) {
   if (!o || !s || !len || o->type != MSGPACK_OBJECT_STR) return SIO_EINVAL;
   /* msgpack-c leaves an empty string's pointer NULL; an absent nsp is NULL. */
   *s = o->via.str.size ? o->via.str.ptr : "";
@@ -229,7 +229,7 @@ int sio__rmp_get_str(const msgpack_object *o, const char **s, size_t *len) {
   return 0;
 }
 
-int sio__rmp_get_bool(const msgpack_object *o, int *out) {
+int sio__mp_get_bool(const msgpack_object *o, int *out) {
   if (!o || !out || o->type != MSGPACK_OBJECT_BOOLEAN) return SIO_EINVAL;
   *out = o->via.boolean ? 1 : 0;
   return 0;

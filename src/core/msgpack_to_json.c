@@ -1,79 +1,24 @@
 /* Decoded msgpack -> libsio's JSON text (bins become placeholders), printed as
  * Node's JSON.stringify prints what notepack.io decodes. */
+#include "core/msgpack_json.h"
+
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "redis/redis_mp_internal.h"
+#include "core/alloc.h"
+#include "core/json.h"
 
 typedef struct {
-  sio__rmp_buf_t *json;
+  sio__sb_t *json;
   sio_buf_t **att;
   size_t *natt;
   size_t max_att;
 } tj_t;
 
-/* A JSON string of s[0..n): escapes as JSON.stringify writes them; invalid UTF-8
- * (which Node's Buffer decoding would turn into U+FFFD) as U+FFFD. */
-static int tj_string(sio__rmp_buf_t *b, const char *s, size_t n) {
-  static const char hex[] = "0123456789abcdef";
-  const uint8_t *p = (const uint8_t *)s;
-  size_t i = 0, run = 0;
-  if (n == 0) return sio__rmp_buf_append(b, "\"\"", 2); /* msgpack-c gives NULL */
-  sio__rmp_buf_append(b, "\"", 1);
-  while (i < n) {
-    uint8_t c = p[i];
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      i++;
-      continue;
-    }
-    size_t skip;
-    if (c >= 0x80) {
-      size_t k = sio__rmp_utf8_seq(p + i, n - i, &skip);
-      if (k) {
-        i += k;
-        continue;
-      }
-    }
-    sio__rmp_buf_append(b, p + run, i - run);
-    if (c >= 0x80) {
-      sio__rmp_buf_append(b, "\xef\xbf\xbd", 3);
-      i += skip;
-    } else {
-      char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
-      size_t elen = 2;
-      switch (c) {
-        case '"':
-        case '\\':
-          break;
-        case '\b':
-          esc[1] = 'b';
-          break;
-        case '\f':
-          esc[1] = 'f';
-          break;
-        case '\n':
-          esc[1] = 'n';
-          break;
-        case '\r':
-          esc[1] = 'r';
-          break;
-        case '\t':
-          esc[1] = 't';
-          break;
-        default:
-          memcpy(esc + 1, "u00", 3);
-          esc[4] = hex[c >> 4];
-          esc[5] = hex[c & 15];
-          elen = 6;
-      }
-      sio__rmp_buf_append(b, esc, elen);
-      i++;
-    }
-    run = i;
-  }
-  sio__rmp_buf_append(b, p + run, n - run);
-  return sio__rmp_buf_append(b, "\"", 1);
+/* Appends and reports the builder's (sticky) error. */
+static int put(sio__sb_t *b, const char *p, size_t n) {
+  sio__sb_append(b, p, n);
+  return b->err;
 }
 
 /* Appends a bin to the attachments (the array doubles at 4, 8, 16...: its
@@ -84,16 +29,16 @@ static int tj_bin(tj_t *t, const msgpack_object *o) {
   if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
     size_t cap = n ? n * 2 : 4;
     if (cap > SIZE_MAX / sizeof(sio_buf_t)) return SIO_ENOMEM;
-    sio_buf_t *na = realloc(*t->att, cap * sizeof(sio_buf_t));
+    sio_buf_t *na = sio__realloc(*t->att, cap * sizeof(sio_buf_t));
     if (!na) return SIO_ENOMEM;
     *t->att = na;
   }
   (*t->att)[n].base = (const uint8_t *)o->via.bin.ptr;
   (*t->att)[n].len = o->via.bin.size;
   *t->natt = n + 1;
-  sio__rmp_buf_append(t->json, "{\"_placeholder\":true,\"num\":", 27);
-  sio__rmp_write_u64(t->json, n);
-  return sio__rmp_buf_append(t->json, "}", 1);
+  put(t->json, "{\"_placeholder\":true,\"num\":", 27);
+  sio__json_write_uint64(t->json, n);
+  return put(t->json, "}", 1);
 }
 
 static uint64_t tj_be(const uint8_t *p, unsigned n) {
@@ -119,7 +64,7 @@ static void tj_civil(int64_t days, int64_t *y, int *m, int *d) {
 /* ext -1 (the msgpack timestamp) as notepack.io 3 decodes it into a Date
  * (sec * 1000 + nsec / 1e6 ms, cut to whole ms) and JSON.stringify prints it:
  * toISOString, or null past the Date range (+-8.64e15 ms). */
-static int tj_timestamp(sio__rmp_buf_t *b, const msgpack_object *o) {
+static int tj_timestamp(sio__sb_t *b, const msgpack_object *o) {
   const uint8_t *p = (const uint8_t *)o->via.ext.ptr;
   int64_t sec;
   uint64_t nsec;
@@ -142,7 +87,7 @@ static int tj_timestamp(sio__rmp_buf_t *b, const msgpack_object *o) {
       return SIO_EPROTO;
   }
   double t = (double)sec * 1000.0 + (double)nsec / 1e6;
-  if (!(t >= -8.64e15 && t <= 8.64e15)) return sio__rmp_buf_append(b, "null", 4);
+  if (!(t >= -8.64e15 && t <= 8.64e15)) return put(b, "null", 4);
   int64_t ms = (int64_t)t; /* toward zero, as TimeClip */
   int64_t days = ms / 86400000, rem = ms % 86400000;
   if (rem < 0) {
@@ -160,80 +105,82 @@ static int tj_timestamp(sio__rmp_buf_t *b, const msgpack_object *o) {
   int r = (int)rem;
   int n = snprintf(out, sizeof(out), "\"%s-%02d-%02dT%02d:%02d:%02d.%03dZ\"", year, mo, d,
                    r / 3600000, r / 60000 % 60, r / 1000 % 60, r % 1000);
-  return sio__rmp_buf_append(b, out, (size_t)n);
+  return put(b, out, (size_t)n);
 }
 
 /* 1 if libsio would read this map, once in JSON, as a placeholder: its last
  * "_placeholder" member is true. */
 static int tj_looks_like_placeholder(const msgpack_object *o) {
-  const msgpack_object *v = sio__rmp_map_get(o, "_placeholder");
+  const msgpack_object *v = sio__mp_map_get(o, "_placeholder");
   return v && v->type == MSGPACK_OBJECT_BOOLEAN && v->via.boolean;
 }
 
 static int tj_value(tj_t *t, const msgpack_object *o, unsigned depth_left) {
-  sio__rmp_buf_t *b = t->json;
+  sio__sb_t *b = t->json;
   int rc;
   switch (o->type) {
     case MSGPACK_OBJECT_NIL:
-      return sio__rmp_buf_append(b, "null", 4);
+      return put(b, "null", 4);
     case MSGPACK_OBJECT_BOOLEAN:
-      return o->via.boolean ? sio__rmp_buf_append(b, "true", 4)
-                            : sio__rmp_buf_append(b, "false", 5);
+      return o->via.boolean ? put(b, "true", 4) : put(b, "false", 5);
     case MSGPACK_OBJECT_POSITIVE_INTEGER:
-      return sio__rmp_write_u64(b, o->via.u64);
+      sio__json_write_uint64(b, o->via.u64);
+      return b->err;
     case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-      return sio__rmp_write_i64(b, o->via.i64);
+      sio__json_write_int64(b, o->via.i64);
+      return b->err;
     case MSGPACK_OBJECT_FLOAT32:
     case MSGPACK_OBJECT_FLOAT64:
-      return sio__rmp_write_double(b, o->via.f64);
+      sio__json_write_double(b, o->via.f64);
+      return b->err;
     case MSGPACK_OBJECT_STR:
-      return tj_string(b, o->via.str.ptr, o->via.str.size);
+      return sio__json_write_string_lossy(b, o->via.str.ptr, o->via.str.size);
     case MSGPACK_OBJECT_BIN:
       return tj_bin(t, o);
     case MSGPACK_OBJECT_EXT:
       return o->via.ext.type == -1 ? tj_timestamp(b, o) : SIO_EPROTO;
     case MSGPACK_OBJECT_ARRAY:
       if (depth_left == 0) return SIO_ELIMIT;
-      sio__rmp_buf_append(b, "[", 1);
+      put(b, "[", 1);
       for (uint32_t i = 0; i < o->via.array.size; i++) {
-        if (i) sio__rmp_buf_append(b, ",", 1);
+        if (i) put(b, ",", 1);
         if ((rc = tj_value(t, &o->via.array.ptr[i], depth_left - 1))) return rc;
       }
-      return sio__rmp_buf_append(b, "]", 1);
+      return put(b, "]", 1);
     case MSGPACK_OBJECT_MAP:
       if (depth_left == 0) return SIO_ELIMIT;
       if (tj_looks_like_placeholder(o)) return SIO_EPROTO;
-      sio__rmp_buf_append(b, "{", 1);
+      put(b, "{", 1);
       for (uint32_t i = 0; i < o->via.map.size; i++) {
         const msgpack_object_kv *kv = &o->via.map.ptr[i];
         if (kv->key.type != MSGPACK_OBJECT_STR) return SIO_EPROTO;
-        if (i) sio__rmp_buf_append(b, ",", 1);
-        tj_string(b, kv->key.via.str.ptr, kv->key.via.str.size);
-        sio__rmp_buf_append(b, ":", 1);
+        if (i) put(b, ",", 1);
+        sio__json_write_string_lossy(b, kv->key.via.str.ptr, kv->key.via.str.size);
+        put(b, ":", 1);
         if ((rc = tj_value(t, &kv->val, depth_left - 1))) return rc;
       }
-      return sio__rmp_buf_append(b, "}", 1);
+      return put(b, "}", 1);
     default:
       return SIO_EPROTO;
   }
 }
 
-int sio__rmp_to_json(const msgpack_object *o, sio__rmp_buf_t *json, sio_buf_t **att,
-                     size_t *natt, size_t max_att) {
+int sio__mp_to_json(const msgpack_object *o, sio__sb_t *json, sio_buf_t **att,
+                    size_t *natt, size_t max_att) {
   if (!o || !json || !att || !natt) return SIO_EINVAL;
   tj_t t = {json, att, natt, max_att};
-  int rc = tj_value(&t, o, SIO__RMP_MAX_DEPTH);
+  int rc = tj_value(&t, o, SIO__MP_MAX_DEPTH);
   return rc ? rc : json->err;
 }
 
-int sio__rmp_array_to_json(const msgpack_object *o, size_t from, sio__rmp_buf_t *json,
-                           sio_buf_t **att, size_t *natt, size_t max_att) {
+int sio__mp_array_to_json(const msgpack_object *o, size_t from, sio__sb_t *json,
+                          sio_buf_t **att, size_t *natt, size_t max_att) {
   if (!o || !json || !att || !natt) return SIO_EINVAL;
   if (o->type != MSGPACK_OBJECT_ARRAY) return SIO_EPROTO;
   tj_t t = {json, att, natt, max_att};
   for (size_t i = from; i < o->via.array.size; i++) {
-    if (i > from) sio__rmp_buf_append(json, ",", 1);
-    int rc = tj_value(&t, &o->via.array.ptr[i], SIO__RMP_MAX_DEPTH - 1);
+    if (i > from) put(json, ",", 1);
+    int rc = tj_value(&t, &o->via.array.ptr[i], SIO__MP_MAX_DEPTH - 1);
     if (rc) return rc;
   }
   return json->err;
