@@ -66,8 +66,9 @@ static void test_opts_through_hook(void **state) {
 
 static int g_closed;
 
-static void on_closed(void *arg) {
+static void on_closed(sio_redis_emitter_t *em, void *arg) {
   (void)arg;
+  assert_non_null(em);
   g_closed = 1;
 }
 
@@ -89,9 +90,14 @@ static void test_emitter_through_hook(void **state) {
   assert_non_null(args);
   assert_int_equal(sio_args_add_string(args, "hello"), 0);
   assert_int_equal(sio_args_add_binary(args, "\x01\x02\x03", 3), 0);
-  sio_redis_target_t t = {0};
   size_t calls = g_calls;
-  assert_int_equal(sio_redis_emitter_emit(em, &t, "ev", args), 0);
+  sio_redis_target_t *t = sio_redis_target_new("/");
+  assert_non_null(t);
+  assert_int_equal(sio_redis_target_to(t, "room"), 0);
+  assert_true(g_calls > calls); /* the selection too */
+  calls = g_calls;
+  assert_int_equal(sio_redis_emitter_emit(em, t, "ev", args), 0);
+  sio_redis_target_free(t);
   assert_true(g_calls > calls); /* encoder buffer, channel name, queued copy */
   sio_args_free(args);
 
