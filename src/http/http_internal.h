@@ -56,7 +56,7 @@ struct sio_http_server {
   struct sio__tls_ctx *tls;     /* NULL: plain HTTP */
   void *data;
   /* Closing: the server is freed once every handle reported closed. */
-  uv_idle_t close_h; /* only to make the close callback asynchronous */
+  struct sio__soon *close_soon; /* only to make the close callback asynchronous */
   int closing;
   size_t pending_closes;
   sio_http_close_cb close_cb;
