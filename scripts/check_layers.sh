@@ -4,7 +4,8 @@
 # other layers see the loop type alone (uv_loop_t, declared by the io headers
 # or given by the public API). Public headers in include/sio/ may include
 # <uv.h> when they take a uv_loop_t (the user passes one in); they name no
-# other libuv symbol. Comments and string literals are not looked at.
+# other libuv symbol. Comments and string literals are not looked at. The
+# pure codecs (listed below) must not reach libuv or src/io even indirectly.
 #
 #   scripts/check_layers.sh        (from anywhere; exit 1 lists each offence)
 #
@@ -60,3 +61,39 @@ perl -e '
   exit 1
 }
 echo "check_layers: libuv stays in src/io (${#files[@]} files checked)"
+
+# The pure codecs do no I/O: nothing they include, however indirectly, is
+# libuv or a header of src/io (includes are followed through src/ and
+# include/, the build's include paths).
+codecs=(src/http/http_parse.c src/ws/ws_frame.c src/ws/ws_handshake.c
+  src/eio/eio_packet.c)
+perl -e '
+  my $bad = 0;
+  for my $start (@ARGV) {
+    my %seen;
+    my @todo = ($start);
+    while (defined(my $f = shift @todo)) {
+      next if $seen{$f}++;
+      open(my $fh, "<", $f) or die "$f: $!\n";
+      while (my $l = <$fh>) {
+        next unless $l =~ /^\s*#\s*include\s*[<"]([^>"]+)[>"]/;
+        my $name = $1;
+        if ($name eq "uv.h" || $name =~ m{^io/}) {
+          print "$start: includes $name (through $f), not sans-I/O\n";
+          $bad = 1;
+          next;
+        }
+        for my $dir ("src", "include") {
+          my $p = "$dir/$name";
+          if (-f $p) { push @todo, $p; last; }
+        }
+      }
+      close $fh;
+    }
+  }
+  exit $bad;
+' "${codecs[@]}" || {
+  echo "check_layers: a codec reaches I/O (see above)" >&2
+  exit 1
+}
+echo "check_layers: the codecs include no I/O (${#codecs[@]} checked)"
