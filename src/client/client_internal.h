@@ -5,8 +5,6 @@
 #ifndef SIO_CLIENT_INTERNAL_H
 #define SIO_CLIENT_INTERNAL_H
 
-#include <uv.h>
-
 #include "core/rbuf.h"
 #include "eio/eio_packet.h"
 #include "io/stream.h"

@@ -245,15 +245,12 @@ static int parse_url(sio_client_t *c, const char *url) {
   }
   if (*p && *p != '/' && *p != '?') return SIO_EINVAL;
   c->t.port = port;
-  struct sockaddr_in6 a6;
-  struct sockaddr_in a4;
-  if (n < sizeof(c->t.ip) &&
-      (uv_ip4_addr(host, port, &a4) == 0 || uv_ip6_addr(host, port, &a6) == 0)) {
+  if (n < sizeof(c->t.ip) && sio__stream_is_ip_literal(host)) {
     memcpy(c->t.ip, host, n + 1);
   } else if (strcasecmp(host, "localhost") == 0) {
     snprintf(c->t.ip, sizeof(c->t.ip), "127.0.0.1");
   } else {
-    /* A name: looked up (uv_getaddrinfo, off the loop) at every connection,
+    /* A name: looked up (off the loop, see io/stream.h) at every connection,
      * so a reconnection sees a DNS change. */
     c->t.ip[0] = 0;
     c->t.conn_host = sio__strdup(host);

@@ -179,13 +179,21 @@ static int emit(sio_client_socket_t *s, const char *event, const sio_args_t *arg
   }
   if (s->nbuf == s->bufcap) {
     size_t ncap = s->bufcap ? s->bufcap * 2 : 8;
+    /* Inline message pointers point into the array, which may move: marked
+     * (NULL) before, pointed at their new place after. */
+    for (size_t i = 0; i < s->nbuf; i++)
+      if (s->buf[i].msgs == s->buf[i].inl) s->buf[i].msgs = NULL;
     sio__packet_out_t *nb = sio__realloc(s->buf, ncap * sizeof(*nb));
+    if (nb) {
+      s->buf = nb;
+      s->bufcap = ncap;
+    }
+    for (size_t i = 0; i < s->nbuf; i++)
+      if (!s->buf[i].msgs) s->buf[i].msgs = s->buf[i].inl;
     if (!nb) {
       sio__packet_out_free(&out);
       return SIO_ENOMEM;
     }
-    s->buf = nb;
-    s->bufcap = ncap;
   }
   s->buf[s->nbuf] = out;
   /* Inline message pointers must follow the struct to its new place. */

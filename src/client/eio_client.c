@@ -368,8 +368,9 @@ static void ws_on_close(sio__ws_conn_t *c, void *arg, uint16_t code, int err) {
   if (c != e->conn) return;
   e->conn = NULL;
   close_abrupt(e, err ? err : SIO_ECONNRESET,
-               err && err != UV_EOF && err != SIO_ECONNRESET ? "transport error"
-                                                             : "transport close");
+               err && err != SIO__STREAM_EOF && err != SIO_ECONNRESET
+                   ? "transport error"
+                   : "transport close");
   gone(e);
 }
 

@@ -103,7 +103,7 @@ static void on_error(sio__stream_t *s, void *arg, int err) {
     drop_stream(hc);
     return;
   }
-  if (hc->got_bytes && err == UV_EOF) { /* a body delimited by the close */
+  if (hc->got_bytes && err == SIO__STREAM_EOF) { /* a body delimited by the close */
     http_parser_execute(&hc->p, &k_settings, NULL, 0);
     if (hc->done) {
       drop_stream(hc);
@@ -117,7 +117,7 @@ static void on_error(sio__stream_t *s, void *arg, int err) {
     start_connect(hc);
     return;
   }
-  finish(hc, err == UV_EOF ? SIO_ECONNRESET : err);
+  finish(hc, err == SIO__STREAM_EOF ? SIO_ECONNRESET : err);
 }
 
 static void on_timer(sio__stream_t *s, void *arg) {

@@ -1,21 +1,25 @@
 /* The blocking simple client: a private loop on a thread of its own runs
  * the async client, so pings are answered and reconnections happen while
  * the program is busy elsewhere. The blocking calls hand work to that
- * thread (a job list under the mutex, then a uv_async_t wake-up) and wait
- * on the condition variable; received events are queued for receive().
+ * thread (io/post.h) and wait on the condition variable; received events
+ * are queued for receive().
  * See sio/client.h.
  *
  * Which thread touches what: the loop thread alone touches the loop, the
  * client and its socket (after connect() started the thread; before that,
  * connect() sets them up in the caller's thread while nothing runs). Every
  * field marked "mu" is read and written only with the mutex held. */
-#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "client/client_sio.h"
 #include "core/alloc.h"
 #include "core/log.h"
+#include "io/loop_thread.h"
+#include "io/own_loop.h"
+#include "io/post.h"
+#include "io/sync.h"
 
 /* Received events kept for receive(); past it the oldest is dropped. */
 #define SIO__SIMPLE_MAX_QUEUED 1024
@@ -30,7 +34,7 @@ enum { JOB_EMIT, JOB_CALL };
 /* A blocking call's request, on the caller's stack: the caller waits until
  * done, and the loop thread never touches it after setting done. */
 typedef struct job {
-  struct job *next;
+  sio__post_job_t pj; /* first: the posted job is the record */
   sio_simple_t *sc;
   int kind;
   const char *event;
@@ -41,22 +45,20 @@ typedef struct job {
 } job_t;
 
 struct sio_simple {
-  uv_loop_t loop;
-  uv_async_t wake;
-  uv_thread_t thread;
-  int thread_started;
-  uv_mutex_t mu;
-  uv_cond_t cv; /* broadcast on every change of a mu field */
+  uv_loop_t *loop;
+  sio__post_t *wake;          /* jobs for the loop thread */
+  sio__post_job_t stop;       /* posted by disconnect() */
+  sio__loop_thread_t *thread; /* NULL: not started */
+  sio__mutex_t *mu;
+  sio__cond_t *cv; /* broadcast on every change of a mu field */
   sio_client_t *c;
   sio_client_socket_t *s;
-  int closing;             /* loop thread: sio_client_close() called */
-  job_t *jobs, *jobs_tail; /* mu */
-  int stop;                /* mu: disconnect() asked */
-  int connected, refused;  /* mu */
-  char sid[64];            /* mu: the socket id of the last connection */
-  qnode_t *head, *tail;    /* mu */
-  size_t nqueued;          /* mu */
-  uint64_t dropped;        /* mu */
+  int closing;            /* loop thread: sio_client_close() called */
+  int connected, refused; /* mu */
+  char sid[64];           /* mu: the socket id of the last connection */
+  qnode_t *head, *tail;   /* mu */
+  size_t nqueued;         /* mu */
+  uint64_t dropped;       /* mu */
 };
 
 void sio_simple_msg_free(sio_simple_msg_t *m) {
@@ -116,7 +118,7 @@ static void on_any(sio_client_socket_t *s, const char *event, const sio_argv_t *
   }
   q->m = m;
   qnode_t *old = NULL;
-  uv_mutex_lock(&sc->mu);
+  sio__mutex_lock(sc->mu);
   if (sc->tail)
     sc->tail->next = q;
   else
@@ -130,8 +132,8 @@ static void on_any(sio_client_socket_t *s, const char *event, const sio_argv_t *
     if (sc->dropped++ == 0)
       SIO_LOGW("simple client: receive queue full, dropping the oldest events");
   }
-  uv_cond_broadcast(&sc->cv);
-  uv_mutex_unlock(&sc->mu);
+  sio__cond_broadcast(sc->cv);
+  sio__mutex_unlock(sc->mu);
   if (old) {
     sio_simple_msg_free(old->m);
     sio__free(old);
@@ -141,11 +143,11 @@ static void on_any(sio_client_socket_t *s, const char *event, const sio_argv_t *
 static void on_connect(sio_client_socket_t *s, void *arg) {
   sio_simple_t *sc = arg;
   const char *id = sio_client_socket_id(s);
-  uv_mutex_lock(&sc->mu);
+  sio__mutex_lock(sc->mu);
   sc->connected = 1;
   snprintf(sc->sid, sizeof(sc->sid), "%s", id ? id : "");
-  uv_cond_broadcast(&sc->cv);
-  uv_mutex_unlock(&sc->mu);
+  sio__cond_broadcast(sc->cv);
+  sio__mutex_unlock(sc->mu);
 }
 
 static void on_connect_error(sio_client_socket_t *s, const char *message,
@@ -155,28 +157,28 @@ static void on_connect_error(sio_client_socket_t *s, const char *message,
            data ? data : "");
   /* Only a refusal by the server ends connect()'s wait; open failures retry. */
   if (sio_client_socket_connected(s) || sc->s->want != 0) return;
-  uv_mutex_lock(&sc->mu);
+  sio__mutex_lock(sc->mu);
   sc->refused = 1;
-  uv_cond_broadcast(&sc->cv);
-  uv_mutex_unlock(&sc->mu);
+  sio__cond_broadcast(sc->cv);
+  sio__mutex_unlock(sc->mu);
 }
 
 static void on_disconnect(sio_client_socket_t *s, const char *reason, void *arg) {
   (void)s, (void)reason;
   sio_simple_t *sc = arg;
-  uv_mutex_lock(&sc->mu);
+  sio__mutex_lock(sc->mu);
   sc->connected = 0;
-  uv_cond_broadcast(&sc->cv);
-  uv_mutex_unlock(&sc->mu);
+  sio__cond_broadcast(sc->cv);
+  sio__mutex_unlock(sc->mu);
 }
 
 static void job_finish(sio_simple_t *sc, job_t *j, int rc, sio_simple_msg_t *reply) {
-  uv_mutex_lock(&sc->mu);
+  sio__mutex_lock(sc->mu);
   j->rc = rc;
   j->reply = reply;
   j->done = 1;
-  uv_cond_broadcast(&sc->cv);
-  uv_mutex_unlock(&sc->mu);
+  sio__cond_broadcast(sc->cv);
+  sio__mutex_unlock(sc->mu);
 }
 
 static void on_reply(sio_client_socket_t *s, int status, const sio_argv_t *reply,
@@ -193,35 +195,35 @@ static void on_closed(sio_client_t *c, void *arg) {
   sio_simple_t *sc = arg;
   sc->c = NULL;
   sc->s = NULL;
-  /* The last handle of ours: uv_run() returns once the client's are gone. */
-  uv_close((uv_handle_t *)&sc->wake, NULL);
+  /* The last handle of ours: the loop's run returns once the client's are
+   * gone. A job still waiting runs now, without a client (ENOTCONN). */
+  sio__post_close(sc->wake, NULL, NULL);
 }
 
-static void on_wake(uv_async_t *a) {
-  sio_simple_t *sc = a->data;
-  uv_mutex_lock(&sc->mu);
-  job_t *j = sc->jobs;
-  sc->jobs = sc->jobs_tail = NULL;
-  int stop = sc->stop;
-  uv_mutex_unlock(&sc->mu);
-  while (j) {
-    job_t *next = j->next; /* j may be gone once finished */
-    int rc;
-    if (!sc->s) {
-      job_finish(sc, j, SIO_ENOTCONN, NULL);
-    } else if (j->kind == JOB_EMIT) {
-      rc = sio_client_socket_emit(sc->s, j->event, j->args);
-      job_finish(sc, j, rc, NULL);
-    } else {
-      /* The ack callback runs exactly once (reply, its own timeout, or a
-       * cancel by the close): that finishes the job. */
-      rc = sio_client_socket_emit_with_ack(sc->s, j->event, j->args, j->timeout_ms,
-                                           on_reply, j);
-      if (rc) job_finish(sc, j, rc, NULL);
-    }
-    j = next;
+/* A blocking call's job, on the loop thread (status: the post's). */
+static void run_job_here(sio__post_job_t *pj, int status) {
+  job_t *j = (job_t *)pj;
+  sio_simple_t *sc = j->sc;
+  int rc;
+  if (!sc->s || status) {
+    job_finish(sc, j, SIO_ENOTCONN, NULL);
+  } else if (j->kind == JOB_EMIT) {
+    rc = sio_client_socket_emit(sc->s, j->event, j->args);
+    job_finish(sc, j, rc, NULL);
+  } else {
+    /* The ack callback runs exactly once (reply, its own timeout, or a
+     * cancel by the close): that finishes the job. */
+    rc = sio_client_socket_emit_with_ack(sc->s, j->event, j->args, j->timeout_ms,
+                                         on_reply, j);
+    if (rc) job_finish(sc, j, rc, NULL);
   }
-  if (!stop || sc->closing) return;
+}
+
+/* disconnect(), after every job posted before it. */
+static void run_stop(sio__post_job_t *pj, int status) {
+  sio_simple_t *sc = (sio_simple_t *)(void *)((char *)pj - offsetof(sio_simple_t, stop));
+  (void)status;
+  if (sc->closing) return;
   sc->closing = 1;
   if (sc->c)
     sio_client_close(sc->c, on_closed, sc);
@@ -229,107 +231,52 @@ static void on_wake(uv_async_t *a) {
     on_closed(NULL, sc);
 }
 
-static void thread_main(void *arg) {
-  sio_simple_t *sc = arg;
-  uv_run(&sc->loop, UV_RUN_DEFAULT);
-}
-
-/* The loop thread takes no asynchronous signal. Above all SIGPIPE: this
- * thread writes to the sockets, and a write to a connection the server has
- * closed and then reset raises SIGPIPE, whose default action ends the whole
- * program without a word. Held back, the write fails with EPIPE instead, a
- * transport error like any other. The other signals are left to the
- * application's own threads (its handlers never run on ours). Faults stay
- * deliverable: blocking them is undefined. */
-static void block_async_signals(sigset_t *old) {
-  static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS};
-  sigset_t set;
-  sigfillset(&set);
-  for (size_t i = 0; i < sizeof(faults) / sizeof(*faults); i++)
-    sigdelset(&set, faults[i]);
-  pthread_sigmask(SIG_BLOCK, &set, old);
-}
-
-/* Starts the loop thread: it inherits the mask it is created with. */
-static int start_thread(sio_simple_t *sc) {
-  sigset_t old;
-  block_async_signals(&old);
-  int rc = uv_thread_create(&sc->thread, thread_main, sc);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  return rc;
-}
-
-/* No thread could be started: the loop closes in the caller's thread, with
- * SIGPIPE held back meanwhile and a pending one dropped before the caller's
- * mask returns. */
-static void run_here(sio_simple_t *sc) {
-  sigset_t pipe, old;
-  sigemptyset(&pipe);
-  sigaddset(&pipe, SIGPIPE);
-  int was_blocked =
-      pthread_sigmask(SIG_BLOCK, &pipe, &old) == 0 && sigismember(&old, SIGPIPE);
-  thread_main(sc);
-  struct timespec zero = {0, 0};
-  if (!was_blocked) sigtimedwait(&pipe, NULL, &zero); /* one at most: not queued */
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
 /* ---- the caller's side ---- */
 
 /* Hands j to the loop thread and waits until it is done; returns its rc. */
 static int run_job(sio_simple_t *sc, job_t *j) {
-  uv_mutex_lock(&sc->mu);
-  if (sc->jobs_tail)
-    sc->jobs_tail->next = j;
-  else
-    sc->jobs = j;
-  sc->jobs_tail = j;
-  uv_mutex_unlock(&sc->mu);
-  uv_async_send(&sc->wake);
-  uv_mutex_lock(&sc->mu);
-  while (!j->done) uv_cond_wait(&sc->cv, &sc->mu);
-  uv_mutex_unlock(&sc->mu);
+  j->pj.run = run_job_here;
+  if (sio__post_send(sc->wake, &j->pj) != 0) return SIO_ENOTCONN; /* closed */
+  sio__mutex_lock(sc->mu);
+  while (!j->done) sio__cond_wait(sc->cv, sc->mu);
+  sio__mutex_unlock(sc->mu);
   return j->rc;
 }
 
 /* Waits with the mutex held until *flag or *flag2 is set or ms pass. */
 static void wait_locked(sio_simple_t *sc, const int *flag, const int *flag2,
                         uint32_t ms) {
-  uint64_t deadline = uv_hrtime() + (uint64_t)ms * 1000000u;
+  uint64_t deadline = sio__clock_ns() + (uint64_t)ms * 1000000u;
   while (!*flag && !(flag2 && *flag2)) {
-    uint64_t now = uv_hrtime();
-    if (now >= deadline || uv_cond_timedwait(&sc->cv, &sc->mu, deadline - now) != 0) {
-      break;
-    }
+    if (sio__cond_wait_until(sc->cv, sc->mu, deadline) != 0) break;
   }
 }
 
 void sio_simple_disconnect(sio_simple_t *sc) {
   if (!sc) return;
-  uv_mutex_lock(&sc->mu);
-  sc->stop = 1;
-  uv_mutex_unlock(&sc->mu);
-  uv_async_send(&sc->wake);
-  if (sc->thread_started)
-    uv_thread_join(&sc->thread);
+  sc->stop.run = run_stop;
+  sio__post_send(sc->wake, &sc->stop); /* the post is open until stop runs */
+  if (sc->thread)
+    sio__loop_thread_join(sc->thread);
   else
-    run_here(sc); /* no thread could be started: close in this one */
-  if (uv_loop_close(&sc->loop) != 0) SIO_LOGW("simple client: loop not closed cleanly");
+    sio__loop_run_here(sc->loop); /* no thread could be started: close in this one */
+  if (sio__own_loop_free(sc->loop) != 0)
+    SIO_LOGW("simple client: loop not closed cleanly");
   while (sc->head) {
     qnode_t *q = sc->head;
     sc->head = q->next;
     sio_simple_msg_free(q->m);
     sio__free(q);
   }
-  uv_cond_destroy(&sc->cv);
-  uv_mutex_destroy(&sc->mu);
+  sio__cond_free(sc->cv);
+  sio__mutex_free(sc->mu);
   sio__free(sc);
 }
 
 /* Creates the client and starts connecting, before the loop runs. */
 static int setup(sio_simple_t *sc, const char *url, const char *nsp, const char *auth,
                  const sio_client_opts_t *opts) {
-  int rc = sio_client_new(&sc->loop, url, opts, &sc->c);
+  int rc = sio_client_new(sc->loop, url, opts, &sc->c);
   if (rc) return rc;
   sc->s = sio_client_socket(sc->c, nsp ? nsp : "/");
   if (!sc->s) return nsp && nsp[0] != '/' ? SIO_EINVAL : SIO_ENOMEM;
@@ -347,34 +294,31 @@ int sio_simple_connect(const char *url, const char *nsp, const char *auth,
   if (!url || !out) return SIO_EINVAL;
   sio_simple_t *sc = sio__calloc(1, sizeof(*sc));
   if (!sc) return SIO_ENOMEM;
-  if (uv_mutex_init(&sc->mu) != 0) {
+  sc->mu = sio__mutex_new();
+  sc->cv = sio__cond_new();
+  if (!sc->mu || !sc->cv || sio__own_loop_new(&sc->loop) != 0) {
+    sio__cond_free(sc->cv);
+    sio__mutex_free(sc->mu);
     sio__free(sc);
     return SIO_ENOMEM;
   }
-  if (uv_cond_init(&sc->cv) != 0) {
-    uv_mutex_destroy(&sc->mu);
+  if (sio__post_new(sc->loop, &sc->wake) != 0) {
+    sio__own_loop_free(sc->loop); /* no handle was created */
+    sio__cond_free(sc->cv);
+    sio__mutex_free(sc->mu);
     sio__free(sc);
     return SIO_ENOMEM;
   }
-  int lrc = uv_loop_init(&sc->loop);
-  if (lrc != 0 || uv_async_init(&sc->loop, &sc->wake, on_wake) != 0) {
-    if (lrc == 0) uv_loop_close(&sc->loop); /* no handle was created */
-    uv_cond_destroy(&sc->cv);
-    uv_mutex_destroy(&sc->mu);
-    sio__free(sc);
-    return SIO_ENOMEM;
-  }
-  sc->wake.data = sc;
   int rc = setup(sc, url, nsp, auth, opts);
-  if (rc == 0) {
-    sc->thread_started = start_thread(sc) == 0;
-    if (!sc->thread_started) rc = SIO_ENOMEM;
+  if (rc == 0 && sio__loop_thread_start(sc->loop, &sc->thread) != 0) {
+    sc->thread = NULL;
+    rc = SIO_ENOMEM;
   }
   if (rc == 0) {
-    uv_mutex_lock(&sc->mu);
+    sio__mutex_lock(sc->mu);
     wait_locked(sc, &sc->connected, &sc->refused, timeout_ms);
     rc = sc->connected ? 0 : sc->refused ? SIO_ECONNRESET : SIO_ETIMEDOUT;
-    uv_mutex_unlock(&sc->mu);
+    sio__mutex_unlock(sc->mu);
   }
   if (rc) {
     sio_simple_disconnect(sc);
@@ -386,32 +330,29 @@ int sio_simple_connect(const char *url, const char *nsp, const char *auth,
 
 int sio_simple_connected(const sio_simple_t *sc) {
   if (!sc) return 0;
-  sio_simple_t *m = (sio_simple_t *)sc; /* the mutex is not logical state */
-  uv_mutex_lock(&m->mu);
-  int v = m->connected;
-  uv_mutex_unlock(&m->mu);
+  sio__mutex_lock(sc->mu);
+  int v = sc->connected;
+  sio__mutex_unlock(sc->mu);
   return v;
 }
 
 int sio_simple_sid(const sio_simple_t *sc, char *buf, size_t cap) {
   if (!sc || !buf || !cap) return SIO_EINVAL;
-  sio_simple_t *m = (sio_simple_t *)sc;
-  uv_mutex_lock(&m->mu);
-  int rc = m->connected ? 0 : SIO_ENOTCONN;
-  size_t n = rc ? 0 : strlen(m->sid);
+  sio__mutex_lock(sc->mu);
+  int rc = sc->connected ? 0 : SIO_ENOTCONN;
+  size_t n = rc ? 0 : strlen(sc->sid);
   if (n >= cap) rc = SIO_EMSGSIZE, n = 0;
-  memcpy(buf, m->sid, n);
+  memcpy(buf, sc->sid, n);
   buf[n] = 0;
-  uv_mutex_unlock(&m->mu);
+  sio__mutex_unlock(sc->mu);
   return rc;
 }
 
 uint64_t sio_simple_dropped(const sio_simple_t *sc) {
   if (!sc) return 0;
-  sio_simple_t *m = (sio_simple_t *)sc;
-  uv_mutex_lock(&m->mu);
-  uint64_t v = m->dropped;
-  uv_mutex_unlock(&m->mu);
+  sio__mutex_lock(sc->mu);
+  uint64_t v = sc->dropped;
+  sio__mutex_unlock(sc->mu);
   return v;
 }
 
@@ -435,12 +376,10 @@ int sio_simple_call(sio_simple_t *sc, const char *event, const sio_args_t *args,
 int sio_simple_receive(sio_simple_t *sc, uint32_t timeout_ms, sio_simple_msg_t **msg) {
   if (!sc || !msg) return SIO_EINVAL;
   *msg = NULL;
-  uv_mutex_lock(&sc->mu);
-  uint64_t deadline = uv_hrtime() + (uint64_t)timeout_ms * 1000000u;
+  sio__mutex_lock(sc->mu);
+  uint64_t deadline = sio__clock_ns() + (uint64_t)timeout_ms * 1000000u;
   while (!sc->head) {
-    uint64_t now = uv_hrtime();
-    if (now >= deadline || uv_cond_timedwait(&sc->cv, &sc->mu, deadline - now) != 0)
-      break;
+    if (sio__cond_wait_until(sc->cv, sc->mu, deadline) != 0) break;
   }
   qnode_t *q = sc->head;
   if (q) {
@@ -448,7 +387,7 @@ int sio_simple_receive(sio_simple_t *sc, uint32_t timeout_ms, sio_simple_msg_t *
     if (!sc->head) sc->tail = NULL;
     sc->nqueued--;
   }
-  uv_mutex_unlock(&sc->mu);
+  sio__mutex_unlock(sc->mu);
   if (!q) return SIO_ETIMEDOUT;
   *msg = q->m;
   sio__free(q);

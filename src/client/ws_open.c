@@ -126,7 +126,7 @@ static void on_read(sio__stream_t *s, void *arg, uint8_t *data, size_t len) {
 static void on_error(sio__stream_t *s, void *arg, int err) {
   (void)s;
   sio__wsopen_t *o = arg;
-  fail(o, err == UV_EOF ? SIO_ECONNRESET : err);
+  fail(o, err == SIO__STREAM_EOF ? SIO_ECONNRESET : err);
 }
 
 static void on_timer(sio__stream_t *s, void *arg) {

@@ -235,7 +235,7 @@ static void conn_on_error(sio__stream_t *st, void *arg, int err) {
   sio__http_req_drop(sio__http_parse_take(&c->ps), 0);
   c->ending = 1;
   /* At EOF the answers already queued still go out. */
-  if (err == UV_EOF)
+  if (err == SIO__STREAM_EOF)
     sio__stream_end(st, LINGER_MS);
   else
     sio__stream_close(st, 0);

@@ -6,6 +6,7 @@
 
 #include "core/rbuf.h"
 #include "http/http_parse.h"
+#include "http/http_req.h"
 #include "http/http_server.h"
 #include "io/stream.h"
 #include "sio/http.h"
@@ -56,47 +57,11 @@ struct sio_http_server {
   struct sio__tls_ctx *tls;     /* NULL: plain HTTP */
   void *data;
   /* Closing: the server is freed once every handle reported closed. */
-  uv_idle_t close_h; /* only to make the close callback asynchronous */
+  struct sio__soon *close_soon; /* only to make the close callback asynchronous */
   int closing;
   size_t pending_closes;
   sio_http_close_cb close_cb;
   void *close_ud;
-};
-
-typedef struct {
-  uint32_t name_off, name_len;
-  uint32_t val_off, val_len;
-} sio__http_hdr_t;
-
-struct sio_http_req {
-  sio__http_conn_t *conn; /* NULL once the connection is gone */
-  sio_http_server_t *srv; /* NULL once the connection is gone */
-  /* Request line and headers, copied as they arrive: every string is
-   * NUL-terminated in hdr (method and header names/values). */
-  char *hdr;
-  size_t hdr_len, hdr_cap;
-  sio__http_hdr_t *headers;
-  size_t nheaders, headers_cap;
-  int last_was_value; /* parser state: last callback was a header value */
-  uint32_t url_off, url_len;
-  uint32_t path_off, path_len;
-  uint32_t query_off, query_len;
-  const char *method;
-  uint8_t *body;
-  size_t body_len, body_cap;
-  size_t max_body;
-  sio_http_handler_cb cb; /* the mount that claims it, or NULL */
-  void *cb_ud;
-  unsigned keep_alive : 1;
-  unsigned upgrade : 1; /* the parser stopped: the rest is another protocol */
-  unsigned head : 1;
-  unsigned http10 : 1;
-  unsigned complete : 1; /* headers done */
-  unsigned aborting : 1; /* its abort callback is running */
-  sio__http_abort_cb abort_cb;
-  void *abort_ud;
-  void *data;
-  char addr[64];
 };
 
 struct sio__http_conn {
@@ -155,15 +120,5 @@ void sio__http_cors_preflight(sio_http_req_t *r);
 /* http_static.c: answers r from the static root if a file matches (or the
  * path is refused), returns 1; 0 when there is no such file. */
 int sio__http_static_serve(sio_http_req_t *r);
-
-/* http_req.c */
-/* Frees a request and what it holds. */
-void sio__http_req_free(sio_http_req_t *r);
-/* Forgets a request that will not be answered (connection gone, or refused
- * by HTTP itself): runs its abort callback if it has one, else leaves it to
- * its holder (answering it frees it) if it was dispatched, else frees it. */
-void sio__http_req_drop(sio_http_req_t *r, int dispatched);
-const char *sio__http_req_header_n(const sio_http_req_t *r, const char *name,
-                                   size_t *len);
 
 #endif

@@ -3,9 +3,10 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "http/http_internal.h"
 #include "http/http_parse.h"
+#include "http/http_req.h"
 #include "http/http_util.h"
+#include "sio/common.h"
 
 static int grow_hdr(sio_http_req_t *r, size_t more) {
   if (r->hdr_len + more + 1 <= r->hdr_cap) return 0;

@@ -9,6 +9,7 @@
 #include "http/http_internal.h"
 #include "http/http_iplimit.h"
 #include "io/listener.h"
+#include "io/soon.h"
 #include "io/tls.h"
 
 static void on_accept(sio__listener_t *l, void *arg, sio__stream_t *stream) {
@@ -84,6 +85,7 @@ int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
     s->opts.cors_origins = sio__strdup(opts->cors_origins);
     if (!s->opts.cors_origins) err = SIO_ENOMEM;
   }
+  if (!err && !(s->close_soon = sio__soon_new(loop))) err = SIO_ENOMEM;
   sio_http_opts_free(def);
   if (err) {
     sio__tls_ctx_free(s->tls);
@@ -94,8 +96,6 @@ int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
     sio__free(s);
     return err;
   }
-  uv_idle_init(loop, &s->close_h);
-  s->close_h.data = s;
   *out = s;
   return 0;
 }
@@ -236,10 +236,6 @@ static void on_listener_closed(void *arg) {
   maybe_finish_close(s);
 }
 
-static void on_close_h_closed(uv_handle_t *h) {
-  on_listener_closed(h->data);
-}
-
 void sio__http_server_conn_gone(sio_http_server_t *s, sio__http_conn_t *c) {
   if (c->prev)
     c->prev->next = c->next;
@@ -256,12 +252,13 @@ void sio_http_server_close(sio_http_server_t *s, sio_http_close_cb cb, void *arg
   s->closing = 1;
   s->close_cb = cb;
   s->close_ud = arg;
-  /* The idle handle is closed too, so cb always runs from the loop. */
+  /* One more call from the loop, so cb always runs from the loop. */
   s->pending_closes = s->nlisteners + 1;
   for (size_t i = 0; i < s->nlisteners; i++)
     sio__listener_close(s->listeners[i], on_listener_closed, s);
   s->nlisteners = 0;
-  uv_close((uv_handle_t *)&s->close_h, on_close_h_closed);
+  sio__soon_run(s->close_soon, on_listener_closed, s);
+  s->close_soon = NULL;
   /* Each connection leaves the list when its stream reports closed. */
   for (sio__http_conn_t *c = s->conns, *next; c; c = next) {
     next = c->next;

@@ -3,8 +3,6 @@
 #ifndef SIO_IO_LISTENER_H
 #define SIO_IO_LISTENER_H
 
-#include <uv.h>
-
 #include "io/stream.h"
 
 typedef struct sio__listener sio__listener_t;

@@ -9,6 +9,8 @@
 #include "io/tls.h"
 #include "sio/common.h"
 
+_Static_assert(SIO__STREAM_EOF == UV_EOF, "SIO__STREAM_EOF is libuv's UV_EOF");
+
 #define DEFAULT_MAX_QUEUE (4u * 1024 * 1024)
 /* Most slices one uv_write takes (writev's usual IOV_MAX). */
 #define MAX_BATCH 1024
@@ -175,7 +177,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
   if (rc != 0) cb(s, arg, rc);
 }
 
-static int is_ip_literal(const char *host) {
+int sio__stream_is_ip_literal(const char *host) {
   struct sockaddr_in a4;
   struct sockaddr_in6 a6;
   return uv_ip4_addr(host, 0, &a4) == 0 || uv_ip6_addr(host, 0, &a6) == 0;
@@ -184,7 +186,8 @@ static int is_ip_literal(const char *host) {
 sio__stream_t *sio__stream_connect_host(uv_loop_t *loop, const char *host, int port,
                                         sio__stream_connect_cb cb, void *arg) {
   if (!host || port < 0 || port > 65535) return NULL;
-  if (is_ip_literal(host)) return sio__stream_connect(loop, host, port, cb, arg);
+  if (sio__stream_is_ip_literal(host))
+    return sio__stream_connect(loop, host, port, cb, arg);
   resolve_req_t *r = sio__malloc(sizeof(*r));
   sio__io_t *io = r ? sio__io_acquire(loop) : NULL;
   sio__stream_t *s = io ? stream_new(io) : NULL;

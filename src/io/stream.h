@@ -24,17 +24,22 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <uv.h>
 
 #include "core/rbuf.h"
 
+typedef struct uv_loop_s uv_loop_t; /* the loop is all the layers above see */
+
 typedef struct sio__stream sio__stream_t;
+
+/* The error on_error reports when the peer closed its side (libuv's UV_EOF,
+ * checked in stream.c), so owners can tell it from a failure. */
+#define SIO__STREAM_EOF (-4095)
 
 typedef struct {
   /* Bytes arrived; data points into the loop-wide read buffer and is valid
    * (and mutable) only during the call. */
   void (*on_read)(sio__stream_t *s, void *arg, uint8_t *data, size_t len);
-  /* The stream is no longer usable: UV_EOF (the peer closed its side), a
+  /* The stream is no longer usable: SIO__STREAM_EOF (the peer closed its side), a
    * libuv read/write error, or SIO_ELIMIT (write queue over its cap). Runs at
    * most once; the owner then closes the stream. Reading is stopped. */
   void (*on_error)(sio__stream_t *s, void *arg, int err);
@@ -63,6 +68,10 @@ sio__stream_t *sio__stream_connect(uv_loop_t *loop, const char *ip, int port,
  * (logged). Closing the stream during the lookup cancels it. */
 sio__stream_t *sio__stream_connect_host(uv_loop_t *loop, const char *host, int port,
                                         sio__stream_connect_cb cb, void *arg);
+
+/* 1 if host is an IPv4 or IPv6 address literal (no brackets), 0 if not (a
+ * name). */
+int sio__stream_is_ip_literal(const char *host);
 
 /* Sets the owner's callbacks (borrowed: a static table, which must outlive
  * the stream) and their argument. */

@@ -11,7 +11,8 @@
 #define SIO_IO_TIMER_H
 
 #include <stdint.h>
-#include <uv.h>
+
+typedef struct uv_loop_s uv_loop_t; /* the loop is all the layers above see */
 
 typedef struct sio__timer sio__timer_t;
 typedef void (*sio__timer_cb)(sio__timer_t *t, void *arg);

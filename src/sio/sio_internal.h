@@ -6,8 +6,6 @@
 #ifndef SIO_SIO_INTERNAL_H
 #define SIO_SIO_INTERNAL_H
 
-#include <uv.h>
-
 #include "core/rbuf.h"
 #include "eio/eio_msg.h"
 #include "io/timer.h"
@@ -269,12 +267,6 @@ void sio__out_argv(const sio__packet_out_t *out,
                    void (*fn)(const sio_argv_t *av, void *arg), void *arg);
 
 /* ---- the server ---- */
-typedef struct sio__post {
-  struct sio__post *next;
-  sio_post_cb fn;
-  void *arg;
-} sio__post_t;
-
 struct sio_server {
   uv_loop_t *loop;
   uv_loop_t *own_loop; /* made by sio_server_new(NULL, ...), freed by sio_server_run */
@@ -290,10 +282,7 @@ struct sio_server {
   size_t nparents, pcap;
   sio__client_t *clients;
   sio__bcast_ack_t *backs;
-  uv_async_t *async;
-  uv_mutex_t mu;
-  sio__post_t *post_head, *post_tail;
-  int post_closed;
+  struct sio__post *post; /* sio_server_post's way in (io/post.h) */
   int closing;
   sio_server_close_cb close_cb;
   void *close_arg;

@@ -1,12 +1,14 @@
 /* The Socket.IO server object: options, creation on a loop or on an HTTP
- * server, the thread-safe post (uv_async + a locked queue), and the
- * asynchronous close that waits for every handle. */
+ * server, the thread-safe post (io/post.h), and the asynchronous close that
+ * waits for every handle. */
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/log.h"
 #include "eio/eio_opts.h"
 #include "http/http_server.h"
+#include "io/own_loop.h"
+#include "io/post.h"
 #include "sio/sio_internal.h"
 
 /* ---- options ---- */
@@ -66,42 +68,34 @@ void sio_server_opts_set_max_json_depth(sio_server_opts_t *o, uint32_t depth) {
 
 /* ---- post ---- */
 
-static void async_cb(uv_async_t *h) {
-  sio_server_t *s = h->data;
-  uv_mutex_lock(&s->mu);
-  sio__post_t *p = s->post_head;
-  s->post_head = s->post_tail = NULL;
-  uv_mutex_unlock(&s->mu);
-  while (p) {
-    sio__post_t *nx = p->next;
-    p->fn(s, p->arg);
-    sio__free(p);
-    p = nx;
-  }
+/* A job of sio_server_post: the user's callback and argument. */
+typedef struct {
+  sio__post_job_t job; /* first: the job is the record */
+  sio_server_t *s;
+  sio_post_cb fn;
+  void *arg;
+} server_job_t;
+
+/* Jobs still waiting when the server closes run too (status ECANCELED): a
+ * post the server accepted always runs. */
+static void run_server_job(sio__post_job_t *j, int status) {
+  server_job_t *sj = (server_job_t *)j;
+  (void)status;
+  sj->fn(sj->s, sj->arg);
+  sio__free(sj);
 }
 
 int sio_server_post(sio_server_t *s, sio_post_cb fn, void *arg) {
   if (!s || !fn) return SIO_EINVAL;
-  sio__post_t *p = sio__malloc(sizeof(*p));
-  if (!p) return SIO_ENOMEM;
-  p->next = NULL;
-  p->fn = fn;
-  p->arg = arg;
-  uv_mutex_lock(&s->mu);
-  if (s->post_closed) {
-    uv_mutex_unlock(&s->mu);
-    sio__free(p);
-    return SIO_ECLOSED;
-  }
-  if (s->post_tail)
-    s->post_tail->next = p;
-  else
-    s->post_head = p;
-  s->post_tail = p;
-  /* Sent under the lock: the close cannot free the handle in between. */
-  uv_async_send(s->async);
-  uv_mutex_unlock(&s->mu);
-  return 0;
+  server_job_t *sj = sio__malloc(sizeof(*sj));
+  if (!sj) return SIO_ENOMEM;
+  sj->job.run = run_server_job;
+  sj->s = s;
+  sj->fn = fn;
+  sj->arg = arg;
+  int rc = sio__post_send(s->post, &sj->job);
+  if (rc) sio__free(sj);
+  return rc;
 }
 
 /* ---- creation ---- */
@@ -131,20 +125,7 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
   sio_eio_server_on_connection(s->eio, sio__client_on_connection, s);
   sio_eio_server_on_message(s->eio, sio__client_on_message, s);
   sio_eio_server_on_close(s->eio, sio__client_on_close, s);
-  s->async = sio__malloc(sizeof(*s->async));
-  if (!s->async) return SIO_ENOMEM;
-  if ((rc = uv_mutex_init(&s->mu))) {
-    sio__free(s->async);
-    s->async = NULL;
-    return rc;
-  }
-  if ((rc = uv_async_init(s->loop, s->async, async_cb))) {
-    uv_mutex_destroy(&s->mu);
-    sio__free(s->async);
-    s->async = NULL;
-    return rc;
-  }
-  s->async->data = s;
+  if ((rc = sio__post_new(s->loop, &s->post))) return rc;
   /* The main namespace always exists, as in the reference. */
   return sio_server_of(s, "/") ? 0 : SIO_ENOMEM;
 }
@@ -164,18 +145,11 @@ static void free_now(sio_server_t *s) {
   sio__free(s);
 }
 
-static void early_async_closed(uv_handle_t *h) {
-  sio__free(h);
-}
-
 /* Undoes a failed setup synchronously enough for the caller: the eio server
- * and the async handle close in the background. */
+ * and the post close in the background. */
 static void setup_failed(sio_server_t *s) {
   if (s->eio) sio_eio_server_close(s->eio, NULL, NULL);
-  if (s->async) {
-    uv_mutex_destroy(&s->mu);
-    uv_close((uv_handle_t *)s->async, early_async_closed);
-  }
+  if (s->post) sio__post_close(s->post, NULL, NULL);
   if (s->own_http) sio_http_server_close(s->http, NULL, NULL);
   free_now(s);
 }
@@ -196,31 +170,17 @@ int sio_server_attach(sio_http_server_t *http, const sio_server_opts_t *opts,
   return 0;
 }
 
-/* Ends a loop the server made for itself: lets the handles being closed
- * finish, then frees it. */
-static int own_loop_drop(uv_loop_t *loop) {
-  if (!loop) return 0;
-  uv_run(loop, UV_RUN_DEFAULT);
-  int rc = uv_loop_close(loop);
-  if (rc == 0) sio__free(loop); /* else a user's handle is still open on it */
-  return rc;
-}
-
 int sio_server_new(uv_loop_t *loop, const sio_server_opts_t *opts, sio_server_t **out) {
   if (!out) return SIO_EINVAL;
   uv_loop_t *own = NULL;
   int rc;
   if (!loop) {
-    if (!(own = sio__malloc(sizeof(*own)))) return SIO_ENOMEM;
-    if ((rc = uv_loop_init(own))) {
-      sio__free(own);
-      return rc;
-    }
+    if ((rc = sio__own_loop_new(&own))) return rc;
     loop = own;
   }
   sio_server_t *s = sio__calloc(1, sizeof(*s));
   if (!s) {
-    own_loop_drop(own);
+    sio__own_loop_free(own);
     return SIO_ENOMEM;
   }
   s->loop = loop;
@@ -228,14 +188,14 @@ int sio_server_new(uv_loop_t *loop, const sio_server_opts_t *opts, sio_server_t 
   rc = sio_http_server_new(loop, opts ? opts->http : NULL, &s->http);
   if (rc) {
     sio__free(s);
-    own_loop_drop(own);
+    sio__own_loop_free(own);
     return rc;
   }
   s->own_http = 1;
   rc = setup(s, opts);
   if (rc) {
     setup_failed(s);
-    own_loop_drop(own);
+    sio__own_loop_free(own);
     return rc;
   }
   *out = s;
@@ -247,14 +207,14 @@ int sio_server_run(sio_server_t *s) {
   uv_loop_t *loop = s->own_loop;
   int done = 0;
   s->run_done = &done;
-  uv_run(loop, UV_RUN_DEFAULT);
+  sio__own_loop_run(loop);
   if (!done) {
-    /* uv_stop(): the server still runs. */
+    /* Stopped (uv_stop): the server still runs. */
     s->run_done = NULL;
     return 1;
   }
   /* The server is freed (s is gone); the loop is ours to end. */
-  return own_loop_drop(loop);
+  return sio__own_loop_free(loop);
 }
 
 int sio_server_listen(sio_server_t *s, const char *host, int port) {
@@ -286,20 +246,17 @@ const sio__server_stats_t *sio__server_stats(const sio_server_t *s) {
 
 /* ---- close ---- */
 
-static void async_closed(uv_handle_t *h) {
-  sio_server_t *s = h->data;
-  sio__free(h);
-  /* The lock outlives the callback: a thread may still be told ECLOSED
+static void post_closed(void *arg) {
+  sio_server_t *s = arg;
+  /* The post outlives the callback: a thread may still be told ECLOSED
    * until then. */
   if (s->close_cb) s->close_cb(s, s->close_arg);
-  uv_mutex_destroy(&s->mu);
   free_now(s);
 }
 
 static void finish_close(sio_server_t *s) {
-  /* Posts accepted before the close still run, then the handle goes. */
-  async_cb(s->async);
-  uv_close((uv_handle_t *)s->async, async_closed);
+  /* Posts accepted before the close still run, then the post goes. */
+  sio__post_close(s->post, post_closed, s);
 }
 
 static void http_closed(sio_http_server_t *http, void *arg) {
@@ -322,9 +279,7 @@ void sio_server_close(sio_server_t *s, sio_server_close_cb cb, void *arg) {
   s->closing = 1;
   s->close_cb = cb;
   s->close_arg = arg;
-  uv_mutex_lock(&s->mu);
-  s->post_closed = 1;
-  uv_mutex_unlock(&s->mu);
+  sio__post_refuse(s->post);
   /* Broadcast acks still waiting are cancelled now; per-socket acks go with
    * their sockets when the sessions close. */
   while (s->backs) sio__bcast_ack_finish(s->backs, SIO_ECANCELED);

@@ -217,6 +217,39 @@ static void test_sockets_and_buffer(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* More emits buffered than the buffer's first array holds: the array moves,
+ * and every buffered packet (its message pointers inline) moves with it, so
+ * the close frees each one cleanly (a moved packet used to free a pointer into
+ * the old array). */
+static void test_buffer_grows(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  char url[64];
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d", dead_port());
+  sio_client_opts_t *o = sio_client_opts_new();
+  sio_client_opts_set_reconnection(o, 0);
+  sio_client_t *c;
+  assert_int_equal(sio_client_new(&loop, url, o, &c), 0);
+  sio_client_opts_free(o);
+  sio_client_socket_t *s = sio_client_socket(c, "/");
+  assert_non_null(s);
+  assert_int_equal(sio_client_socket_connect(s), 0);
+  sio_args_t *a = sio_args_new();
+  assert_non_null(a);
+  for (int i = 0; i < 40; i++) {
+    sio_args_clear(a);
+    assert_int_equal(sio_args_add_int(a, i), 0);
+    assert_int_equal(sio_client_socket_emit(s, "n", a), 0);
+  }
+  sio_args_free(a);
+  counts_t k = {0};
+  sio_client_close(c, on_closed, &k);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(k.closed, 1);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 /* Buffering off (max 0): emits while not connected fail at once, and an
  * emit with an ack that failed never runs its callback. */
 static void test_no_buffer(void **state) {
@@ -484,6 +517,7 @@ int main(void) {
       cmocka_unit_test(test_urls),
       cmocka_unit_test(test_backoff),
       cmocka_unit_test(test_sockets_and_buffer),
+      cmocka_unit_test(test_buffer_grows),
       cmocka_unit_test(test_no_buffer),
       cmocka_unit_test(test_ack_timeout_offline),
       cmocka_unit_test(test_reconnect_attempts_then_give_up),

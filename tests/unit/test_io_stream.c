@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <uv.h>
 
 #include "core/rbuf.h"
 #include "io/listener.h"

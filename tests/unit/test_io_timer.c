@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <uv.h>
 
 #include "io/timer.h"
 
