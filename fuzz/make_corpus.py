@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora fuzz/corpus/<target>/ from the vectors below (taken
-from the unit tests and PROTOCOL.md's examples). Run it after changing a list:
+"""Writes the seed corpora fuzz/corpus/<target>/ from the protocol vectors the
+unit tests read (tests/vectors/*.txt) and the extra seeds below. Run it after
+changing a vector file or a list:
   python3 fuzz/make_corpus.py
 Each target's directory is rewritten; file names are the seed's index plus a
 short hash, so the set is reproducible. Keep it small (< 200 files, < 1 MB)."""
@@ -10,20 +11,44 @@ import shutil
 import struct
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+VECTORS = os.path.join(ROOT, '..', 'tests', 'vectors')
 
-# ---- json: strict validity, the unit-test table (valid and invalid) ------
-JSON = [
-    b'0', b'-1.5e10', b'1e-400', b'9223372036854775807',
-    b'0.1234567890123456789', b'1e400',
-    b'100000000000000000000', b'01', b'1e+', b'true', b'nulls',
-    b'"abc"', b'"\\"\\\\\\/\\b\\f\\n\\r\\t"', b'"\\u00e9\\u20AC"',
-    b'"\\uD83D\\uDE00"', b'"a\\u0000b"', b'"\\uD800"', b'"\\uDE00\\uD83D"',
-    b'"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"', b'"\xed\xa0\x80"', b'"\xc0\x80"',
-    b'"\xf4\x90\x80\x80"', b'"a\x00b"', b'"\t"',
-    b'[]', b'[1,2,3]', b'{"a":{"b":[1,{"c":null}]}}', b' [ 1 , 2 ] ',
-    b'{"a":1,"a":2}', b'{"\\u0000":1}', b'[1,]', b'{"a":1,}', b'[1\x00]',
-    b'\xef\xbb\xbf{}', b'["a",{"b":true},false,null,1.5]',
+
+def unescape(field):
+    """A field of a vector file as bytes (escapes: tests/vectors/README.md)."""
+    out, i = bytearray(), 0
+    simple = {'s': b' ', 't': b'\t', 'n': b'\n', 'r': b'\r', '\\': b'\\', 'e': b''}
+    while i < len(field):
+        c = field[i]
+        if c != '\\':
+            out += c.encode('latin-1')
+            i += 1
+        elif field[i + 1] == 'x':
+            out.append(int(field[i + 2:i + 4], 16))
+            i += 4
+        else:
+            out += simple[field[i + 1]]
+            i += 2
+    return bytes(out)
+
+
+def vectors(name):
+    """The lines of tests/vectors/<name>, each a list of its fields (bytes)."""
+    with open(os.path.join(VECTORS, name), encoding='latin-1') as f:
+        return [[unescape(x) for x in line.rstrip('\r\n').split(' ') if x] for line in f
+                if line.strip() and not line.lstrip().startswith('#')]
+
+
+def unique(seeds):
+    """seeds without repeats, in their first order."""
+    seen = set()
+    return [s for s in seeds if not (s in seen or seen.add(s))]
+
+# ---- json: the validity table of the unit tests, and deep nesting -------
+JSON = [v[1] for v in vectors('json_validity.txt')] + [
     b'{"_placeholder":true,"num":0}', b'[' * 40 + b']' * 40,
+    b'"\\"\\\\\\/\\b\\f\\n\\r\\t"', b'"\\u00e9\\u20AC"',
+    b'"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"', b'[1\x00]',
 ]
 
 # ---- sio_packet: PROTOCOL.md 2.2 examples (SIO text, EIO "4" removed), the
@@ -98,18 +123,19 @@ WS = [
 ]
 
 # ---- eio_packet: byte 0 = stop after N packets (low 3 bits), then a polling
-# body / WebSocket text / open packet JSON (PROTOCOL.md 1.2-1.4, 2.8) -----
+# body / WebSocket text / open packet JSON: the unit tests' vectors, and more
 OPEN = (b'{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,'
         b'"pingTimeout":20000,"maxPayload":1000000}')
-EIO = [b'\x00' + x for x in [
-    b'4hello\x1e2\x1e4world', b'4hello', b'2probe', b'5',     b'40\x1e42["auth",{}]', b'bAQIDBA==', b'bAQIDBA', b'bAQIDBA=', b'bQUJD=', b'bQQ',
-    b'b', b'b====', b'4\xc3\xa9t\xc3\xa9\x1ebAA==\x1e4', b'4a\x1e', b'\x1e4a',
-    b'', b'abc', b'4\xff', b'bA-_', b'4x\x1ebAQID\x1e6\x1e3probe',
-    OPEN, b'{"sid":"S1","upgrades":[],"pingInterval":1,"pingTimeout":2,"maxPayload":3}',
-    b'{"sid":"","upgrades":[]}', b'{"sid":"a\\u0000b"}', b'{"sid":"x","pingInterval":-1}',
+EIO = [b'\x00' + v[1] for name in ('eio_payloads.txt', 'eio_ws_packets.txt', 'eio_open.txt')
+       for v in vectors(name)] + [b'\x00' + x for x in [
+    b'40\x1e42["auth",{}]', b'bAQIDBA=', b'bQUJD=', b'bQQ', b'b====',
+    b'4\xc3\xa9t\xc3\xa9\x1ebAA==\x1e4', b'bA-_', b'4x\x1ebAQID\x1e6\x1e3probe', OPEN,
+    b'{"sid":"S1","upgrades":[],"pingInterval":1,"pingTimeout":2,"maxPayload":3}',
+    b'4\xff', b'{"sid":"","upgrades":[]}', b'{"sid":"x","pingInterval":-1}',
     b'{"sid":"x","pingInterval":4294967296}', b'{"upgrades":["websocket"],"sid":"x","sid":"y"}',
     b'{"sid":"x","upgrades":"websocket"}',
 ]] + [b'\x02' + b'4a\x1e4b\x1e4c\x1e4d', b'\x01bAA\x1ebAA\x1e', b'\x03' + OPEN]
+EIO = unique(EIO)
 
 # ---- base64: texts to decode (and bytes to encode) -----------------------
 B64 = [b'', b'AQIDBA==', b'AQIDBA=', b'AQIDBA', b'QUJD', b'QUJD=', b'QQ', b'QQ==',
