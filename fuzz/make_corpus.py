@@ -51,24 +51,17 @@ JSON = [v[1] for v in vectors('json_validity.txt')] + [
     b'"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"', b'[1\x00]',
 ]
 
-# ---- sio_packet: PROTOCOL.md 2.2 examples (SIO text, EIO "4" removed), the
-# invalid cases of 2.3, and message streams split at 0x1e ('b' = binary) ----
+# ---- sio_packet: the unit tests' packets, variants of them, and message
+# streams split at 0x1e ('b' = binary) --------------------------------------
 PH0 = b'{"_placeholder":true,"num":0}'
 PH1 = b'{"_placeholder":true,"num":1}'
-SIO = [
-    b'0', b'0{"token":"123"}', b'0/admin,', b'0/admin,{"sid":"oSO0OpakMV_3jnilAAAA"}',
-    b'4{"message":"Not authorized"}',
-    b'4/random,{"message":"Invalid namespace"}', b'4"err"', b'2["foo","bar"]',
-    b'2/admin,["bar"]', b'212["foo"]', b'312["bar"]', b'312[]', b'3/admin,13["bar"]',
-    b'51-["baz",' + PH0 + b']', b'52-/admin,["baz",' + PH0 + b',' + PH1 + b']',
-    b'61-15["bar",' + PH0 + b']', b'1/admin,', b'2[42,{"a":[1,2]}]',
-    b'2 [ "x" , 1 ] ', b'2["connect"]', b'2[]', b'41{}', b'431{}', b'42["x"]junk',
-    b'511-["x"]', b'50-["x"]', b'51-["x",{"_placeholder":true,"num":1}]',
-    b'218446744073709551616["x"]',
+SIO = unique([v[1] for v in vectors('sio_packets.txt')] + [
+    b'4"err"', b'2[42,{"a":[1,2]}]', b'2 [ "x" , 1 ] ', b'41{}', b'431{}', b'42["x"]junk',
+    b'511-["x"]', b'50-["x"]', b'51-["x",' + PH1 + b']', b'218446744073709551616["x"]',
     b'51-["up",' + PH0 + b']\x1eb\x01\x02\x03\x04\x1e2["after"]',
     b'52-/a,1["x",[' + PH1 + b'],{"k":' + PH0 + b'}]\x1ebAB\x1eb\x1e31["ok"]',
     b'61-7[' + PH0 + b']\x1e2["x"]\x1ebzz', b'b\x00\x1e0', b'2["a"]\x1e3[]\x1e0/x,{}',
-]
+])
 
 # ---- ws_frame: byte 0 = role (bit 0: client) and limit (bits 1-2), bytes 1-4
 # chunk sizes, then frames. Server role decodes masked frames. -------------
@@ -142,14 +135,11 @@ B64 = [b'', b'AQIDBA==', b'AQIDBA=', b'AQIDBA', b'QUJD', b'QUJD=', b'QQ', b'QQ==
        b'QUI=', b'Q', b'====', b'A===', b'-_-_', b'QU JD',
        b'/+/+', bytes(range(48)), b'\xff\xfe\x00']
 
-# ---- utf8: bytes 0-1 chunk sizes, then text ------------------------------
-U8 = [b'\x00\x00' + x for x in [
-    b'', b'hello', b'\xc3\xa9', b'\xe2\x82\xac', b'\xf0\x9f\x98\x80', b'\xf4\x8f\xbf\xbf',
-    b'\xc0\x80', b'\xe0\x80\x80',
-    b'\xed\xa0\x80', b'\xed\x9f\xbf', b'\xf0\x80\x80\x80',
-    b'\xf4\x90\x80\x80', b'\xf5\x80\x80\x80', b'\x80', b'\xe2\x82',
+# ---- utf8: bytes 0-1 chunk sizes, then text: the unit tests' texts and more
+U8 = unique([b'\x00\x00' + v[1] for v in vectors('utf8.txt')] + [b'\x00\x00' + x for x in [
+    b'hello', b'\xc3\xa9', b'\xe2\x82\xac', b'\xf0\x9f\x98\x80', b'\xe2\x82',
     b'abcdefgh\xc3\xa9abcdefgh\xe2\x82\xacabcdefghij', b'\xc3x']] + [
-    b'\x03\x05' + b'ab\xf0\x9f\x98\x80cd\xe2\x82\xac' * 3]
+    b'\x03\x05' + b'ab\xf0\x9f\x98\x80cd\xe2\x82\xac' * 3])
 
 # ---- http_util: byte 0 flags (plus, strict), byte 1 small room, then s -----
 HU = [b'\x00\x20' + x for x in [
