@@ -169,7 +169,8 @@ UPGRADE = (b'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: localho
            b'Upgrade: websocket\r\nConnection: Upgrade\r\n'
            b'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'
            b'\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58')
-HR = [
+# The unit tests' requests (tests/vectors/http_requests.txt), then more.
+HR = [hr(HR_BIG, 4, 4, v[1]) for v in vectors('http_requests.txt')] + [
     hr(HR_BIG, 255, 1, GET), hr(HR_BIG, 0, 0, GET), hr(HR_BIG, 7, 3, POLL),
     hr(HR_BIG, 16, 5, POST), hr(HR_SMALL, 16, 5, POST),
     hr(HR_BIG, 9, 2, GET, POST, POLL, b'HEAD / HTTP/1.1\r\n\r\n'),  # pipelined
@@ -197,6 +198,7 @@ HR = [
     hr(HR_BIG, 8, 6, b'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'),
     hr(HR_BIG, 8, 6, b'\r\n\r\nGET / HTTP/1.1\r\n\r\n'),
 ]
+HR = unique(HR)
 
 def write(target, seeds):
     d = os.path.join(ROOT, 'corpus', target)
