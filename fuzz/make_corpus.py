@@ -130,10 +130,11 @@ EIO = [b'\x00' + v[1] for name in ('eio_payloads.txt', 'eio_ws_packets.txt', 'ei
 ]] + [b'\x02' + b'4a\x1e4b\x1e4c\x1e4d', b'\x01bAA\x1ebAA\x1e', b'\x03' + OPEN]
 EIO = unique(EIO)
 
-# ---- base64: texts to decode (and bytes to encode) -----------------------
-B64 = [b'', b'AQIDBA==', b'AQIDBA=', b'AQIDBA', b'QUJD', b'QUJD=', b'QQ', b'QQ==',
-       b'QUI=', b'Q', b'====', b'A===', b'-_-_', b'QU JD',
-       b'/+/+', bytes(range(48)), b'\xff\xfe\x00']
+# ---- base64: texts to decode (and bytes to encode): the unit tests' and more
+B64 = unique([v[2] if v[0] == b'ok' else v[1] for v in vectors('base64.txt')] + [
+    b'', b'AQIDBA==', b'AQIDBA=', b'AQIDBA', b'QUJD', b'QUJD=', b'QQ', b'QQ==',
+    b'QUI=', b'Q', b'====', b'A===', b'-_-_', b'QU JD',
+    b'/+/+', bytes(range(48)), b'\xff\xfe\x00'])
 
 # ---- utf8: bytes 0-1 chunk sizes, then text: the unit tests' texts and more
 U8 = unique([b'\x00\x00' + v[1] for v in vectors('utf8.txt')] + [b'\x00\x00' + x for x in [
