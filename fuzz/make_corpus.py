@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora fuzz/corpus/<target>/ from the vectors below (taken
-from the unit tests and the packet forms of docs/PROTOCOL.md). Run it after changing a list:
+"""Writes the seed corpora fuzz/corpus/<target>/ from the protocol vectors the
+unit tests read (tests/vectors/*.txt) and the extra seeds below. Run it after
+changing a vector file or a list:
   python3 fuzz/make_corpus.py
 Each target's directory is rewritten; file names are the seed's index plus a
 short hash, so the set is reproducible. Keep it small (< 200 files, < 1 MB)."""
@@ -10,40 +11,57 @@ import shutil
 import struct
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+VECTORS = os.path.join(ROOT, '..', 'tests', 'vectors')
 
-# ---- json: strict validity, the unit-test table (valid and invalid) ------
-JSON = [
-    b'0', b'-1.5e10', b'1e-400', b'9223372036854775807',
-    b'0.1234567890123456789', b'1e400',
-    b'100000000000000000000', b'01', b'1e+', b'true', b'nulls',
-    b'"abc"', b'"\\"\\\\\\/\\b\\f\\n\\r\\t"', b'"\\u00e9\\u20AC"',
-    b'"\\uD83D\\uDE00"', b'"a\\u0000b"', b'"\\uD800"', b'"\\uDE00\\uD83D"',
-    b'"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"', b'"\xed\xa0\x80"', b'"\xc0\x80"',
-    b'"\xf4\x90\x80\x80"', b'"a\x00b"', b'"\t"',
-    b'[]', b'[1,2,3]', b'{"a":{"b":[1,{"c":null}]}}', b' [ 1 , 2 ] ',
-    b'{"a":1,"a":2}', b'{"\\u0000":1}', b'[1,]', b'{"a":1,}', b'[1\x00]',
-    b'\xef\xbb\xbf{}', b'["a",{"b":true},false,null,1.5]',
+
+def unescape(field):
+    """A field of a vector file as bytes (escapes: tests/vectors/README.md)."""
+    out, i = bytearray(), 0
+    simple = {'s': b' ', 't': b'\t', 'n': b'\n', 'r': b'\r', '\\': b'\\', 'e': b''}
+    while i < len(field):
+        c = field[i]
+        if c != '\\':
+            out += c.encode('latin-1')
+            i += 1
+        elif field[i + 1] == 'x':
+            out.append(int(field[i + 2:i + 4], 16))
+            i += 4
+        else:
+            out += simple[field[i + 1]]
+            i += 2
+    return bytes(out)
+
+
+def vectors(name):
+    """The lines of tests/vectors/<name>, each a list of its fields (bytes)."""
+    with open(os.path.join(VECTORS, name), encoding='latin-1') as f:
+        return [[unescape(x) for x in line.rstrip('\r\n').split(' ') if x] for line in f
+                if line.strip() and not line.lstrip().startswith('#')]
+
+
+def unique(seeds):
+    """seeds without repeats, in their first order."""
+    seen = set()
+    return [s for s in seeds if not (s in seen or seen.add(s))]
+
+# ---- json: the validity table of the unit tests, and deep nesting -------
+JSON = [v[1] for v in vectors('json_validity.txt')] + [
     b'{"_placeholder":true,"num":0}', b'[' * 40 + b']' * 40,
+    b'"\\"\\\\\\/\\b\\f\\n\\r\\t"', b'"\\u00e9\\u20AC"',
+    b'"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"', b'[1\x00]',
 ]
 
-# ---- sio_packet: packets of the forms of docs/PROTOCOL.md §2.2 (SIO text, EIO "4"
-# removed), the invalid cases of §2.3, and message streams split at 0x1e ('b' = binary) ----
+# ---- sio_packet: the unit tests' packets, variants of them, and message
+# streams split at 0x1e ('b' = binary) --------------------------------------
 PH0 = b'{"_placeholder":true,"num":0}'
 PH1 = b'{"_placeholder":true,"num":1}'
-SIO = [
-    b'0', b'0{"token":"123"}', b'0/admin,', b'0/admin,{"sid":"oSO0OpakMV_3jnilAAAA"}',
-    b'4{"message":"Not authorized"}',
-    b'4/random,{"message":"Invalid namespace"}', b'4"err"', b'2["foo","bar"]',
-    b'2/admin,["bar"]', b'212["foo"]', b'312["bar"]', b'312[]', b'3/admin,13["bar"]',
-    b'51-["baz",' + PH0 + b']', b'52-/admin,["baz",' + PH0 + b',' + PH1 + b']',
-    b'61-15["bar",' + PH0 + b']', b'1/admin,', b'2[42,{"a":[1,2]}]',
-    b'2 [ "x" , 1 ] ', b'2["connect"]', b'2[]', b'41{}', b'431{}', b'42["x"]junk',
-    b'511-["x"]', b'50-["x"]', b'51-["x",{"_placeholder":true,"num":1}]',
-    b'218446744073709551616["x"]',
+SIO = unique([v[1] for v in vectors('sio_packets.txt')] + [
+    b'4"err"', b'2[42,{"a":[1,2]}]', b'2 [ "x" , 1 ] ', b'41{}', b'431{}', b'42["x"]junk',
+    b'511-["x"]', b'50-["x"]', b'51-["x",' + PH1 + b']', b'218446744073709551616["x"]',
     b'51-["up",' + PH0 + b']\x1eb\x01\x02\x03\x04\x1e2["after"]',
     b'52-/a,1["x",[' + PH1 + b'],{"k":' + PH0 + b'}]\x1ebAB\x1eb\x1e31["ok"]',
     b'61-7[' + PH0 + b']\x1e2["x"]\x1ebzz', b'b\x00\x1e0', b'2["a"]\x1e3[]\x1e0/x,{}',
-]
+])
 
 # ---- ws_frame: byte 0 = role (bit 0: client) and limit (bits 1-2), bytes 1-4
 # chunk sizes, then frames. Server role decodes masked frames. -------------
@@ -98,32 +116,31 @@ WS = [
 ]
 
 # ---- eio_packet: byte 0 = stop after N packets (low 3 bits), then a polling
-# body / WebSocket text / open packet JSON (docs/PROTOCOL.md §1.2-1.4) -----
+# body / WebSocket text / open packet JSON: the unit tests' vectors, and more
 OPEN = (b'{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,'
         b'"pingTimeout":20000,"maxPayload":1000000}')
-EIO = [b'\x00' + x for x in [
-    b'4hello\x1e2\x1e4world', b'4hello', b'2probe', b'5',     b'40\x1e42["auth",{}]', b'bAQIDBA==', b'bAQIDBA', b'bAQIDBA=', b'bQUJD=', b'bQQ',
-    b'b', b'b====', b'4\xc3\xa9t\xc3\xa9\x1ebAA==\x1e4', b'4a\x1e', b'\x1e4a',
-    b'', b'abc', b'4\xff', b'bA-_', b'4x\x1ebAQID\x1e6\x1e3probe',
-    OPEN, b'{"sid":"S1","upgrades":[],"pingInterval":1,"pingTimeout":2,"maxPayload":3}',
-    b'{"sid":"","upgrades":[]}', b'{"sid":"a\\u0000b"}', b'{"sid":"x","pingInterval":-1}',
+EIO = [b'\x00' + v[1] for name in ('eio_payloads.txt', 'eio_ws_packets.txt', 'eio_open.txt')
+       for v in vectors(name)] + [b'\x00' + x for x in [
+    b'40\x1e42["auth",{}]', b'bAQIDBA=', b'bQUJD=', b'bQQ', b'b====',
+    b'4\xc3\xa9t\xc3\xa9\x1ebAA==\x1e4', b'bA-_', b'4x\x1ebAQID\x1e6\x1e3probe', OPEN,
+    b'{"sid":"S1","upgrades":[],"pingInterval":1,"pingTimeout":2,"maxPayload":3}',
+    b'4\xff', b'{"sid":"","upgrades":[]}', b'{"sid":"x","pingInterval":-1}',
     b'{"sid":"x","pingInterval":4294967296}', b'{"upgrades":["websocket"],"sid":"x","sid":"y"}',
     b'{"sid":"x","upgrades":"websocket"}',
 ]] + [b'\x02' + b'4a\x1e4b\x1e4c\x1e4d', b'\x01bAA\x1ebAA\x1e', b'\x03' + OPEN]
+EIO = unique(EIO)
 
-# ---- base64: texts to decode (and bytes to encode) -----------------------
-B64 = [b'', b'AQIDBA==', b'AQIDBA=', b'AQIDBA', b'QUJD', b'QUJD=', b'QQ', b'QQ==',
-       b'QUI=', b'Q', b'====', b'A===', b'-_-_', b'QU JD',
-       b'/+/+', bytes(range(48)), b'\xff\xfe\x00']
+# ---- base64: texts to decode (and bytes to encode): the unit tests' and more
+B64 = unique([v[2] if v[0] == b'ok' else v[1] for v in vectors('base64.txt')] + [
+    b'', b'AQIDBA==', b'AQIDBA=', b'AQIDBA', b'QUJD', b'QUJD=', b'QQ', b'QQ==',
+    b'QUI=', b'Q', b'====', b'A===', b'-_-_', b'QU JD',
+    b'/+/+', bytes(range(48)), b'\xff\xfe\x00'])
 
-# ---- utf8: bytes 0-1 chunk sizes, then text ------------------------------
-U8 = [b'\x00\x00' + x for x in [
-    b'', b'hello', b'\xc3\xa9', b'\xe2\x82\xac', b'\xf0\x9f\x98\x80', b'\xf4\x8f\xbf\xbf',
-    b'\xc0\x80', b'\xe0\x80\x80',
-    b'\xed\xa0\x80', b'\xed\x9f\xbf', b'\xf0\x80\x80\x80',
-    b'\xf4\x90\x80\x80', b'\xf5\x80\x80\x80', b'\x80', b'\xe2\x82',
+# ---- utf8: bytes 0-1 chunk sizes, then text: the unit tests' texts and more
+U8 = unique([b'\x00\x00' + v[1] for v in vectors('utf8.txt')] + [b'\x00\x00' + x for x in [
+    b'hello', b'\xc3\xa9', b'\xe2\x82\xac', b'\xf0\x9f\x98\x80', b'\xe2\x82',
     b'abcdefgh\xc3\xa9abcdefgh\xe2\x82\xacabcdefghij', b'\xc3x']] + [
-    b'\x03\x05' + b'ab\xf0\x9f\x98\x80cd\xe2\x82\xac' * 3]
+    b'\x03\x05' + b'ab\xf0\x9f\x98\x80cd\xe2\x82\xac' * 3])
 
 # ---- http_util: byte 0 flags (plus, strict), byte 1 small room, then s -----
 HU = [b'\x00\x20' + x for x in [
@@ -153,7 +170,8 @@ UPGRADE = (b'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: localho
            b'Upgrade: websocket\r\nConnection: Upgrade\r\n'
            b'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'
            b'\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58')
-HR = [
+# The unit tests' requests (tests/vectors/http_requests.txt), then more.
+HR = [hr(HR_BIG, 4, 4, v[1]) for v in vectors('http_requests.txt')] + [
     hr(HR_BIG, 255, 1, GET), hr(HR_BIG, 0, 0, GET), hr(HR_BIG, 7, 3, POLL),
     hr(HR_BIG, 16, 5, POST), hr(HR_SMALL, 16, 5, POST),
     hr(HR_BIG, 9, 2, GET, POST, POLL, b'HEAD / HTTP/1.1\r\n\r\n'),  # pipelined
@@ -181,6 +199,7 @@ HR = [
     hr(HR_BIG, 8, 6, b'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'),
     hr(HR_BIG, 8, 6, b'\r\n\r\nGET / HTTP/1.1\r\n\r\n'),
 ]
+HR = unique(HR)
 
 def write(target, seeds):
     d = os.path.join(ROOT, 'corpus', target)

@@ -24,7 +24,8 @@
  * Usage: client_test_server [--port N] [--path P] [--ping-interval MS]
  *                           [--ping-timeout MS] [--max-payload BYTES]
  * Prints "listening on 127.0.0.1:PORT"; SIGTERM or SIGINT closes it (exit 0
- * only if the loop closed cleanly). */
+ * only if the loop closed cleanly). The handlers it shares with the other
+ * test servers are in tests/servers/shared/test_handlers.c. */
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,61 +35,10 @@
 
 #include "sio/eio.h"
 #include "sio/server.h"
-#include "test_args.h"
+#include "test_handlers.h"
 
 static uv_loop_t loop;
 static sio_server_t *srv;
-static uv_signal_t sigint, sigterm;
-static int stopping;
-
-static void ack_json(sio_ack_t *ack, json_t *v) {
-  sio_args_t *a = sio_args_new();
-  if (a && v) sio_args_add_json(a, v);
-  if (ack) sio_ack_send(ack, a);
-  sio_args_free(a);
-  json_decref(v);
-}
-
-static void on_connection(sio_socket_t *sock, void *arg) {
-  (void)arg;
-  sio_buf_t auth;
-  sio_socket_auth(sock, &auth);
-  sio_args_t *a = sio_args_new();
-  if (a && sio_args_add_raw(a, (const char *)auth.base, auth.len) == 0)
-    sio_socket_emit(sock, "auth", a);
-  sio_args_free(a);
-}
-
-static void on_echo(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
-                    sio_ack_t *ack, void *arg) {
-  (void)ev, (void)ack, (void)arg;
-  sio_args_t *a = args_from(av, 0);
-  sio_socket_emit(sock, "echo", a);
-  sio_args_free(a);
-}
-
-static void on_echo_ack(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
-                        sio_ack_t *ack, void *arg) {
-  (void)sock, (void)ev, (void)arg;
-  if (!ack) return;
-  sio_args_t *a = args_from(av, 0);
-  sio_ack_send(ack, a);
-  sio_args_free(a);
-}
-
-static void on_make_binary(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
-                           sio_ack_t *ack, void *arg) {
-  (void)sock, (void)ev, (void)av, (void)arg;
-  if (!ack) return;
-  static const uint8_t one[] = {1, 2, 3}, two[] = {4, 5};
-  static const char nested[] = "{\"nested\":{\"_placeholder\":true,\"num\":0},\"n\":1}";
-  sio_buf_t bin = {two, sizeof(two)};
-  sio_args_t *a = sio_args_new();
-  sio_args_add_binary(a, one, sizeof(one));
-  sio_args_add_raw_binary(a, nested, sizeof(nested) - 1, &bin, 1);
-  sio_ack_send(ack, a);
-  sio_args_free(a);
-}
 
 /* {"err":null|"timeout","reply":[<the client's reply, binaries kept>]} */
 static void server_ack_done(sio_socket_t *sock, int status, const sio_argv_t *reply,
@@ -190,7 +140,7 @@ static void on_misc(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
 
 static void setup(sio_namespace_t *nsp) {
   static const char *misc[] = {"disconnect-me", "handshake", "whoami"};
-  sio_namespace_on_connection(nsp, on_connection, NULL);
+  sio_namespace_on_connection(nsp, emit_auth, NULL);
   sio_namespace_on(nsp, "echo", on_echo, NULL);
   sio_namespace_on(nsp, "echo-ack", on_echo_ack, NULL);
   sio_namespace_on(nsp, "make-binary", on_make_binary, NULL);
@@ -198,30 +148,6 @@ static void setup(sio_namespace_t *nsp) {
   sio_namespace_on(nsp, "ack-later", on_ack_later, NULL);
   for (size_t i = 0; i < sizeof(misc) / sizeof(*misc); i++)
     sio_namespace_on(nsp, misc[i], on_misc, NULL);
-}
-
-static void private_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
-  (void)arg;
-  json_t *auth = sio_socket_auth_json(sock);
-  const char *tok = json_string_value(json_object_get(auth, "token"));
-  if (tok && strcmp(tok, "secret") == 0)
-    sio_next(next, NULL, NULL);
-  else
-    sio_next(next, "not authorized", "{\"code\":42}");
-  json_decref(auth);
-}
-
-static void on_closed(sio_server_t *s, void *arg) {
-  (void)s, (void)arg;
-  uv_close((uv_handle_t *)&sigint, NULL);
-  uv_close((uv_handle_t *)&sigterm, NULL);
-}
-
-static void on_signal(uv_signal_t *h, int signum) {
-  (void)h, (void)signum;
-  if (stopping) return;
-  stopping = 1;
-  sio_server_close(srv, on_closed, NULL);
 }
 
 int main(int argc, char **argv) {
@@ -269,10 +195,7 @@ int main(int argc, char **argv) {
   sio_namespace_t *priv = sio_server_of(srv, "/private");
   sio_namespace_use(priv, private_mw, NULL);
   setup(priv);
-  uv_signal_init(&loop, &sigint);
-  uv_signal_init(&loop, &sigterm);
-  uv_signal_start(&sigint, on_signal, SIGINT);
-  uv_signal_start(&sigterm, on_signal, SIGTERM);
+  close_on_signals(&loop, srv);
   printf("listening on 127.0.0.1:%d\n", sio_server_port(srv));
   fflush(stdout);
   uv_run(&loop, UV_RUN_DEFAULT);

@@ -24,7 +24,8 @@
  *   server-count                   ack the number of servers
  * Server-side events from other servers are emitted to every local socket
  * of the namespace as `server-side` [ev, ...args], and answered (when asked)
- * with {"from": NAME, "event": ev}. */
+ * with {"from": NAME, "event": ev}. The handlers it shares with the other
+ * test servers are in tests/servers/shared/test_handlers.c. */
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,66 +34,19 @@
 #include <uv.h>
 
 #include "sio/redis.h"
+#include "test_handlers.h"
 
 static struct {
   uv_loop_t loop;
   sio_server_t *srv;
-  uv_signal_t sigint, sigterm;
   const char *name;
 } app;
 
 /* ---- helpers ---- */
 
-static void ack_json(sio_ack_t *ack, json_t *v) {
-  sio_args_t *a = sio_args_new();
-  sio_args_add_json(a, v ? v : json_null());
-  sio_ack_send(ack, a);
-  sio_args_free(a);
-  json_decref(v);
-}
-
-static const char *str_arg(const sio_argv_t *av, size_t i) {
-  size_t len;
-  const char *s =
-      sio_argv_type(av, i) == SIO_ARG_STRING ? sio_argv_string(av, i, &len) : NULL;
-  return s ? s : "";
-}
-
-/* Arguments from index `from` on, as a new args (binary kept, nested too). */
-static sio_args_t *args_from(const sio_argv_t *av, size_t from) {
-  sio_args_t *a = sio_args_new();
-  size_t natt = sio_argv_attachments_count(av);
-  sio_buf_t *att = calloc(natt ? natt : 1, sizeof(*att));
-  for (size_t k = 0; att && k < natt; k++) sio_argv_attachment(av, k, &att[k]);
-  for (size_t i = from; a && att && i < sio_argv_count(av); i++) {
-    sio_buf_t raw;
-    if (sio_argv_raw(av, i, &raw) == 0)
-      sio_args_add_raw_binary(a, (const char *)raw.base, raw.len, att, natt);
-  }
-  free(att);
-  return a;
-}
-
-static json_t *rooms_json(sio_socket_t *sock) {
-  json_t *r = json_array();
-  for (size_t i = 0; i < sio_socket_rooms_count(sock); i++)
-    json_array_append_new(r, json_string(sio_socket_room(sock, i)));
-  return r;
-}
-
 /* The first argument of a reply as JSON (binary as {"binary":[bytes]}). */
 static json_t *first_arg(const sio_argv_t *av) {
-  if (!av || !sio_argv_count(av)) return json_null();
-  if (sio_argv_type(av, 0) == SIO_ARG_BINARY) {
-    sio_buf_t b;
-    sio_argv_binary(av, 0, &b);
-    json_t *bytes = json_array();
-    for (size_t i = 0; i < b.len; i++)
-      json_array_append_new(bytes, json_integer(b.base[i]));
-    return json_pack("{s:o}", "binary", bytes);
-  }
-  json_t *v = sio_argv_json(av, 0);
-  return v ? v : json_null();
+  return av && sio_argv_count(av) ? arg_json(av, 0) : json_null();
 }
 
 static void replies_done(int status, size_t count, const sio_argv_t *const *replies,
@@ -105,37 +59,6 @@ static void replies_done(int status, size_t count, const sio_argv_t *const *repl
 }
 
 /* ---- events ---- */
-
-static void on_rooms(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
-                     sio_ack_t *ack, void *arg) {
-  (void)arg;
-  if (strcmp(ev, "join") == 0) sio_socket_join(sock, str_arg(av, 0));
-  if (strcmp(ev, "leave") == 0) sio_socket_leave(sock, str_arg(av, 0));
-  ack_json(ack, rooms_json(sock));
-}
-
-static void on_to_rooms(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
-                        sio_ack_t *ack, void *arg) {
-  (void)ev, (void)arg;
-  json_t *o = sio_argv_json(av, 0);
-  sio_broadcast_t *b = json_is_true(json_object_get(o, "sender"))
-                           ? sio_socket_broadcast(sock)
-                           : sio_namespace_broadcast(sio_socket_namespace(sock));
-  size_t i;
-  json_t *v;
-  json_array_foreach(json_object_get(o, "to"), i, v) b =
-      sio_broadcast_to(b, json_string_value(v));
-  json_array_foreach(json_object_get(o, "except"), i, v) {
-    b = sio_broadcast_except(b, json_string_value(v));
-  }
-  if (json_is_true(json_object_get(o, "volatile"))) b = sio_broadcast_volatile(b);
-  if (json_is_true(json_object_get(o, "local"))) b = sio_broadcast_local(b);
-  json_decref(o);
-  sio_args_t *a = args_from(av, 2);
-  int n = sio_broadcast_emit(b, str_arg(av, 1), a);
-  sio_args_free(a);
-  ack_json(ack, json_integer(n));
-}
 
 static void on_broadcast_ack(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
                              sio_ack_t *ack, void *arg) {
@@ -181,25 +104,15 @@ static void fetched(int status, size_t count, sio_remote_socket_t *const *socks,
   ack_json(arg, list);
 }
 
-static void on_ops(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
-                   sio_ack_t *ack, void *arg) {
-  (void)arg;
+/* fetch room (the other server-wide operations are on_sockets_op). */
+static void on_fetch(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                     sio_ack_t *ack, void *arg) {
+  (void)ev, (void)arg;
   sio_broadcast_t *b = sio_namespace_broadcast(sio_socket_namespace(sock));
   if (*str_arg(av, 0)) b = sio_broadcast_to(b, str_arg(av, 0));
-  if (strcmp(ev, "fetch") == 0) {
-    sio_ack_hold(ack);
-    int rc = sio_broadcast_fetch_sockets(b, fetched, ack);
-    if (rc < 0) ack_json(ack, json_integer(rc));
-  } else if (strcmp(ev, "sockets-join") == 0) {
-    ack_json(ack, json_integer(sio_broadcast_sockets_join(b, str_arg(av, 1))));
-  } else if (strcmp(ev, "sockets-leave") == 0) {
-    ack_json(ack, json_integer(sio_broadcast_sockets_leave(b, str_arg(av, 1))));
-  } else {
-    int close = 0;
-    sio_argv_bool(av, 1, &close);
-    ack_json(ack, json_string("ok"));
-    sio_broadcast_disconnect_sockets(b, close);
-  }
+  sio_ack_hold(ack);
+  int rc = sio_broadcast_fetch_sockets(b, fetched, ack);
+  if (rc < 0) ack_json(ack, json_integer(rc));
 }
 
 static void on_set_data(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
@@ -262,10 +175,10 @@ static void on_server_side(sio_namespace_t *nsp, const char *event, const sio_ar
 
 static void setup(sio_namespace_t *nsp) {
   static const char *rooms[] = {"join", "leave", "rooms"};
-  static const char *ops[] = {"fetch", "sockets-join", "sockets-leave",
-                              "disconnect-sockets"};
+  static const char *ops[] = {"sockets-join", "sockets-leave", "disconnect-sockets"};
   for (size_t i = 0; i < 3; i++) sio_namespace_on(nsp, rooms[i], on_rooms, NULL);
-  for (size_t i = 0; i < 4; i++) sio_namespace_on(nsp, ops[i], on_ops, NULL);
+  for (size_t i = 0; i < 3; i++) sio_namespace_on(nsp, ops[i], on_sockets_op, NULL);
+  sio_namespace_on(nsp, "fetch", on_fetch, NULL);
   sio_namespace_on(nsp, "to-rooms", on_to_rooms, NULL);
   sio_namespace_on(nsp, "broadcast-ack", on_broadcast_ack, NULL);
   sio_namespace_on(nsp, "set-data", on_set_data, NULL);
@@ -276,19 +189,6 @@ static void setup(sio_namespace_t *nsp) {
 }
 
 /* ---- main ---- */
-
-static void on_closed(sio_server_t *s, void *arg) {
-  (void)s, (void)arg;
-  uv_close((uv_handle_t *)&app.sigint, NULL);
-  uv_close((uv_handle_t *)&app.sigterm, NULL);
-}
-
-static void on_signal(uv_signal_t *h, int signum) {
-  (void)h, (void)signum;
-  uv_signal_stop(&app.sigint);
-  uv_signal_stop(&app.sigterm);
-  sio_server_close(app.srv, on_closed, NULL);
-}
 
 int main(int argc, char **argv) {
   int port = 0;
@@ -333,10 +233,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "sio_cluster_server: %s\n", sio_strerror(rc));
     return 1;
   }
-  uv_signal_init(&app.loop, &app.sigint);
-  uv_signal_init(&app.loop, &app.sigterm);
-  uv_signal_start(&app.sigint, on_signal, SIGINT);
-  uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+  close_on_signals(&app.loop, app.srv);
   printf("listening on 127.0.0.1:%d\n", sio_server_port(app.srv));
   fflush(stdout);
   uv_run(&app.loop, UV_RUN_DEFAULT);

@@ -13,9 +13,10 @@
  *   rooms                 acks the socket's rooms
  *   to-room room ev ...args      broadcast to room; acks the recipient count
  *   to-room-except room ex ev ...args
- *   to-rooms {"to":[..],"except":[..],"sender":bool,"volatile":bool} ev ...args
- *                         a broadcast with every selection at once (sender:
- *                         from this socket, which is excluded); acks count
+ *   to-rooms {"to":[..],"except":[..],"sender":bool,"volatile":bool,"local":bool}
+ *                         ev ...args   a broadcast with every selection at
+ *                         once (sender: from this socket, which is excluded);
+ *                         acks count
  *   broadcast ev ...args  to every socket but the sender; acks the count
  *   broadcast-all ev ...args     to every socket
  *   parent-broadcast ev ...args  (in a dynamic child) to every child namespace
@@ -68,7 +69,10 @@
  * sio_server_run()). --max-attachments N, --max-json-depth N: the limits of
  * received packets. --tls-cert FILE --tls-key FILE: HTTPS/WSS, with
  * --tls-client-ca FILE client certificates required
- * (tests/interop/server_tls.test.mjs). */
+ * (tests/interop/server_tls.test.mjs).
+ * The handlers it shares with the other test servers (echo, rooms, to-rooms,
+ * the server-wide operations, "/private") are in
+ * tests/servers/shared/test_handlers.c. */
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
@@ -79,14 +83,12 @@
 
 #include "sio/server.h"
 #include "sio/sio_internal.h" /* the stats counters */
-#include "test_args.h"
+#include "test_handlers.h"
 
 typedef struct {
   uv_loop_t loop;
   uv_loop_t *lp; /* &loop, or the server's own loop (--own-loop) */
   sio_server_t *srv;
-  uv_signal_t sigint, sigterm;
-  int stopping;
 } app_t;
 
 static app_t app;
@@ -101,32 +103,6 @@ typedef struct {
 
 static int64_t g_seq;
 static int64_t g_mw2_runs; /* runs of the second middleware of "/mw" */
-
-/* ---- helpers ---- */
-
-static void ack_json(sio_ack_t *ack, json_t *v) {
-  if (!ack) {
-    json_decref(v);
-    return;
-  }
-  sio_args_t *a = sio_args_new();
-  if (a && v) sio_args_add_json(a, v);
-  sio_ack_send(ack, a);
-  sio_args_free(a);
-  json_decref(v);
-}
-
-static json_t *rooms_of(sio_socket_t *sock) {
-  json_t *r = json_array();
-  for (size_t i = 0; i < sio_socket_rooms_count(sock); i++)
-    json_array_append_new(r, json_string(sio_socket_room(sock, i)));
-  return r;
-}
-
-static const char *str_arg(const sio_argv_t *av, size_t i) {
-  const char *s = sio_argv_string(av, i, NULL);
-  return s ? s : "";
-}
 
 /* ---- events of "/" ---- */
 
@@ -161,50 +137,7 @@ static void on_connection(sio_socket_t *sock, void *arg) {
     sio_socket_set_data(sock, d);
     sio_socket_on_any_outgoing(sock, on_any_out, NULL);
   }
-  sio_buf_t auth;
-  sio_socket_auth(sock, &auth);
-  sio_args_t *a = sio_args_new();
-  if (a && sio_args_add_raw(a, (const char *)auth.base, auth.len) == 0)
-    sio_socket_emit(sock, "auth", a);
-  sio_args_free(a);
-}
-
-static void on_echo(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
-                    sio_ack_t *ack, void *arg) {
-  (void)ev;
-  (void)ack;
-  (void)arg;
-  sio_args_t *a = args_from(av, 0);
-  sio_socket_emit(sock, "echo", a);
-  sio_args_free(a);
-}
-
-static void on_echo_ack(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
-                        sio_ack_t *ack, void *arg) {
-  (void)sock;
-  (void)ev;
-  (void)arg;
-  if (!ack) return;
-  sio_args_t *a = args_from(av, 0);
-  sio_ack_send(ack, a);
-  sio_args_free(a);
-}
-
-static void on_make_binary(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
-                           sio_ack_t *ack, void *arg) {
-  (void)sock;
-  (void)ev;
-  (void)av;
-  (void)arg;
-  if (!ack) return;
-  static const uint8_t one[] = {1, 2, 3}, two[] = {4, 5};
-  static const char nested[] = "{\"nested\":{\"_placeholder\":true,\"num\":0},\"n\":1}";
-  sio_buf_t bin = {two, sizeof(two)};
-  sio_args_t *a = sio_args_new();
-  sio_args_add_binary(a, one, sizeof(one));
-  sio_args_add_raw_binary(a, nested, sizeof(nested) - 1, &bin, 1);
-  sio_ack_send(ack, a);
-  sio_args_free(a);
+  emit_auth(sock, NULL);
 }
 
 /* send-binary n: emits `bin` with n bytes, byte i = i & 255 (as the Node
@@ -224,18 +157,6 @@ static void on_send_binary(sio_socket_t *sock, const char *ev, const sio_argv_t 
   sio_socket_emit(sock, "bin", a);
   sio_args_free(a);
   free(p);
-}
-
-static void on_join(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
-                    sio_ack_t *ack, void *arg) {
-  (void)arg;
-  if (strcmp(ev, "join") == 0)
-    sio_socket_join(sock, str_arg(av, 0));
-  else if (strcmp(ev, "leave") == 0)
-    sio_socket_leave(sock, str_arg(av, 0));
-  else if (strcmp(ev, "leave-all") == 0)
-    sio_socket_leave_all(sock);
-  ack_json(ack, rooms_of(sock));
 }
 
 static void on_to_room(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
@@ -269,21 +190,6 @@ static void on_to_room(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
     b = sio_namespace_broadcast(parent ? parent : sio_socket_namespace(sock));
     event = str_arg(av, 0);
     first = 1;
-  } else if (strcmp(ev, "to-rooms") == 0) {
-    json_t *sel = sio_argv_json(av, 0);
-    b = json_is_true(json_object_get(sel, "sender"))
-            ? sio_socket_broadcast(sock)
-            : sio_namespace_broadcast(sio_socket_namespace(sock));
-    size_t i;
-    json_t *r;
-    json_array_foreach(json_object_get(sel, "to"), i, r) b =
-        sio_broadcast_to(b, json_string_value(r));
-    json_array_foreach(json_object_get(sel, "except"), i, r) b =
-        sio_broadcast_except(b, json_string_value(r));
-    if (json_is_true(json_object_get(sel, "volatile"))) b = sio_broadcast_volatile(b);
-    json_decref(sel);
-    event = str_arg(av, 1);
-    first = 2;
   } else { /* volatile */
     b = sio_broadcast_volatile(sio_socket_broadcast(sock));
     event = str_arg(av, 0);
@@ -297,18 +203,8 @@ static void on_to_room(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
 
 static json_t *argv_to_json(const sio_argv_t *av) {
   json_t *arr = json_array();
-  for (size_t i = 0; av && i < sio_argv_count(av); i++) {
-    sio_buf_t b;
-    if (sio_argv_type(av, i) == SIO_ARG_BINARY && sio_argv_binary(av, i, &b) == 0) {
-      json_t *bytes = json_array();
-      for (size_t k = 0; k < b.len; k++)
-        json_array_append_new(bytes, json_integer(b.base[k]));
-      json_array_append_new(arr, json_pack("{s:o}", "binary", bytes));
-    } else {
-      json_t *v = sio_argv_json(av, i);
-      json_array_append_new(arr, v ? v : json_null());
-    }
-  }
+  for (size_t i = 0; av && i < sio_argv_count(av); i++)
+    json_array_append_new(arr, arg_json(av, i));
   return arr;
 }
 
@@ -394,31 +290,15 @@ static void fetch_done(int status, size_t count, sio_remote_socket_t *const *soc
   ack_json(arg, r);
 }
 
-static void on_server_ops(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
-                          sio_ack_t *ack, void *arg) {
-  (void)arg;
-  sio_namespace_t *nsp = sio_socket_namespace(sock);
-  sio_broadcast_t *b = sio_namespace_broadcast(nsp);
+/* fetch room (the other server-wide operations are on_sockets_op). */
+static void on_fetch(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                     sio_ack_t *ack, void *arg) {
+  (void)ev, (void)arg;
+  sio_broadcast_t *b = sio_namespace_broadcast(sio_socket_namespace(sock));
   if (*str_arg(av, 0)) b = sio_broadcast_to(b, str_arg(av, 0));
-  int n;
-  if (strcmp(ev, "fetch") == 0) {
-    sio_ack_hold(ack);
-    n = sio_broadcast_fetch_sockets(b, fetch_done, ack);
-    if (n < 0) ack_json(ack, json_integer(n));
-    return;
-  } else if (strcmp(ev, "sockets-join") == 0) {
-    n = sio_broadcast_sockets_join(b, str_arg(av, 1));
-  } else if (strcmp(ev, "sockets-leave") == 0) {
-    n = sio_broadcast_sockets_leave(b, str_arg(av, 1));
-  } else {
-    /* Answer first: the sender may be among the disconnected. */
-    int close = 0;
-    sio_argv_bool(av, 1, &close);
-    ack_json(ack, json_string("ok"));
-    sio_broadcast_disconnect_sockets(b, close);
-    return;
-  }
-  ack_json(ack, json_integer(n));
+  sio_ack_hold(ack);
+  int n = sio_broadcast_fetch_sockets(b, fetch_done, ack);
+  if (n < 0) ack_json(ack, json_integer(n));
 }
 
 /* ---- emits from another thread ---- */
@@ -576,7 +456,7 @@ static sio_broadcast_t *to_watchers(sio_socket_t *sock) {
 
 static void on_disconnecting(sio_socket_t *sock, const char *reason, void *arg) {
   (void)arg;
-  json_t *rooms = rooms_of(sock);
+  json_t *rooms = rooms_json(sock);
   sio_args_t *a = sio_args_new();
   sio_args_add_string(a, sio_socket_id(sock));
   sio_args_add_json(a, rooms);
@@ -599,11 +479,9 @@ static void on_disconnect(sio_socket_t *sock, const char *reason, void *arg) {
 
 static void setup_main(sio_namespace_t *nsp) {
   static const char *joins[] = {"join", "leave", "leave-all", "rooms"};
-  static const char *bcasts[] = {"to-room",         "to-room-except", "to-rooms",
-                                 "broadcast",       "broadcast-all",  "volatile",
-                                 "parent-broadcast"};
-  static const char *ops[] = {"fetch", "sockets-join", "sockets-leave",
-                              "disconnect-sockets"};
+  static const char *bcasts[] = {"to-room",       "to-room-except", "broadcast",
+                                 "broadcast-all", "volatile",       "parent-broadcast"};
+  static const char *ops[] = {"sockets-join", "sockets-leave", "disconnect-sockets"};
   static const char *misc[] = {"disconnect-me", "session-set", "session-get", "handshake",
                                "stats",         "whoami",      "mw-runs",     "typed"};
   sio_namespace_on_connection(nsp, on_connection, NULL);
@@ -613,11 +491,13 @@ static void setup_main(sio_namespace_t *nsp) {
   sio_namespace_on(nsp, "make-binary", on_make_binary, NULL);
   sio_namespace_on(nsp, "send-binary", on_send_binary, NULL);
   for (size_t i = 0; i < sizeof(joins) / sizeof(*joins); i++)
-    sio_namespace_on(nsp, joins[i], on_join, NULL);
+    sio_namespace_on(nsp, joins[i], on_rooms, NULL);
   for (size_t i = 0; i < sizeof(bcasts) / sizeof(*bcasts); i++)
     sio_namespace_on(nsp, bcasts[i], on_to_room, NULL);
   for (size_t i = 0; i < sizeof(ops) / sizeof(*ops); i++)
-    sio_namespace_on(nsp, ops[i], on_server_ops, NULL);
+    sio_namespace_on(nsp, ops[i], on_sockets_op, NULL);
+  sio_namespace_on(nsp, "to-rooms", on_to_rooms, NULL);
+  sio_namespace_on(nsp, "fetch", on_fetch, NULL);
   for (size_t i = 0; i < sizeof(misc) / sizeof(*misc); i++)
     sio_namespace_on(nsp, misc[i], on_misc, NULL);
   sio_namespace_on(nsp, "broadcast-ack", on_broadcast_ack, NULL);
@@ -628,17 +508,6 @@ static void setup_main(sio_namespace_t *nsp) {
 }
 
 /* ---- middlewares ---- */
-
-static void private_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
-  (void)arg;
-  json_t *auth = sio_socket_auth_json(sock);
-  const char *tok = json_string_value(json_object_get(auth, "token"));
-  if (tok && strcmp(tok, "secret") == 0)
-    sio_next(next, NULL, NULL);
-  else
-    sio_next(next, "not authorized", "{\"code\":42}");
-  json_decref(auth);
-}
 
 /* auth.stop of the socket (0 if absent). */
 static int64_t auth_stop(sio_socket_t *sock) {
@@ -801,21 +670,6 @@ static void on_counts(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
 
 /* ---- main ---- */
 
-static void on_closed(sio_server_t *s, void *arg) {
-  (void)s;
-  (void)arg;
-  uv_close((uv_handle_t *)&app.sigint, NULL);
-  uv_close((uv_handle_t *)&app.sigterm, NULL);
-}
-
-static void on_signal(uv_signal_t *h, int signum) {
-  (void)h;
-  (void)signum;
-  if (app.stopping) return;
-  app.stopping = 1;
-  sio_server_close(app.srv, on_closed, NULL);
-}
-
 int main(int argc, char **argv) {
   int port = 0, own_loop = 0;
   long max_attachments = -1, max_depth = -1;
@@ -904,10 +758,7 @@ int main(int argc, char **argv) {
   setup_main(mw);
   sio_namespace_on(sio_server_of(app.srv, "/"), "counts", on_counts, NULL); /* hostile */
 
-  uv_signal_init(app.lp, &app.sigint);
-  uv_signal_init(app.lp, &app.sigterm);
-  uv_signal_start(&app.sigint, on_signal, SIGINT);
-  uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+  close_on_signals(app.lp, app.srv);
   printf("listening on 127.0.0.1:%d\n", sio_server_port(app.srv));
   fflush(stdout);
   if (own_loop) {

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,55 +14,50 @@
 #include "core/base64.h"
 #include "core/rbuf.h"
 #include "sio/common.h"
+#include "support/vectors.h"
 
+/* The vectors: tests/vectors/base64.txt, loaded by main. */
 typedef struct {
   const char *raw;
   size_t raw_len;
   const char *b64;
 } vec_t;
 
-/* RFC 4648 section 10, plus bytes that use '+' and '/'. */
-static const vec_t vectors[] = {
-    {"", 0, ""},
-    {"f", 1, "Zg=="},
-    {"fo", 2, "Zm8="},
-    {"foo", 3, "Zm9v"},
-    {"foob", 4, "Zm9vYg=="},
-    {"fooba", 5, "Zm9vYmE="},
-    {"foobar", 6, "Zm9vYmFy"},
-    {"\x01\x02\x03\x04", 4, "AQIDBA=="},
-    {"\xfb\xff\xbf", 3, "+/+/"},
-    {"\x00\x00\x00", 3, "AAAA"},
-    {"\xff\xff\xff\xff", 4, "/////w=="},
-    {"the sample nonce", 16, "dGhlIHNhbXBsZSBub25jZQ=="},
-};
+static vec_file_t b64_file;
+static vec_t *vectors, *loose_only;
+static const char **strict_bad, **loose_bad;
+static size_t n_vectors, n_loose_only, n_strict_bad, n_loose_bad;
 
-/* Refused by the strict decoder. */
-static const char *const strict_bad[] = {
-    "Zg",                                       /* missing padding */
-    "Zg=",                                      /* partial padding */
-    "Zm8",  "Zm9vYg", "Z",     "Zm9vY", "Z===", /* three '=' */
-    "====", "=Zg=",   "Zg=a",  "Z=g=",  "Zm9v====",
-    "Zh==", /* non-zero trailing bits (canonical is Zg==) */
-    "Zm9=", /* non-zero trailing bits (canonical is Zm8=) */
-    "Z@==", "Zm9v\n", " Zm9v", "Zm-_",  "Zm9v\x80\x80\x80\x80",
-};
-
-/* Refused even by the Node-compatible decoder. */
-static const char *const loose_bad[] = {
-    "Z",    "Zm9vY", "Zm9vY=", "Z===",  "====", "===",      "Zg=a",
-    "Z=g=", "Z@==",  "Zm9v\n", " Zm9v", "Zm-_", "Zm9vZ===",
-};
-
-/* Accepted by the loose decoder only, and what they decode to. */
-static const vec_t loose_only[] = {
-    {"f", 1, "Zg"},        {"f", 1, "Zg="},         {"fo", 2, "Zm8"},
-    {"foob", 4, "Zm9vYg"}, {"fooba", 5, "Zm9vYmE"}, {"f", 1, "Zh=="},
-    {"fo", 2, "Zm9="},     {"foo", 3, "Zm9v="},     {"foo", 3, "Zm9v=="},
-};
+static int load_vectors(void) {
+  if (vec_load("base64.txt", &b64_file)) return -1;
+  size_t n = b64_file.n ? b64_file.n : 1;
+  vectors = calloc(n, sizeof(*vectors));
+  loose_only = calloc(n, sizeof(*loose_only));
+  strict_bad = calloc(n, sizeof(*strict_bad));
+  loose_bad = calloc(n, sizeof(*loose_bad));
+  if (!vectors || !loose_only || !strict_bad || !loose_bad) return -1;
+  for (size_t i = 0; i < b64_file.n; i++) {
+    const vec_line_t *l = &b64_file.lines[i];
+    if (vec_is(l, 0, "ok")) {
+      const vec_field_t *raw = vec_field(l, 1);
+      vectors[n_vectors++] = (vec_t){raw->data, raw->len, vec_str(l, 2)};
+    } else if (vec_is(l, 0, "loose")) {
+      const vec_field_t *raw = vec_field(l, 2);
+      loose_only[n_loose_only++] = (vec_t){raw->data, raw->len, vec_str(l, 1)};
+    } else if (vec_is(l, 0, "strict_bad")) {
+      strict_bad[n_strict_bad++] = vec_str(l, 1);
+    } else if (vec_is(l, 0, "loose_bad")) {
+      loose_bad[n_loose_bad++] = vec_str(l, 1);
+    } else {
+      fprintf(stderr, "base64.txt:%d: ok, loose, strict_bad or loose_bad?\n", l->lineno);
+      return -1;
+    }
+  }
+  return 0;
+}
 
 static void test_vectors(void **state) {
-  for (size_t k = 0; k < sizeof(vectors) / sizeof(vectors[0]); k++) {
+  for (size_t k = 0; k < n_vectors; k++) {
     const vec_t *v = &vectors[k];
     size_t blen = strlen(v->b64);
     char out[64];
@@ -98,15 +94,15 @@ static void test_vectors(void **state) {
 
 static void test_bad_input(void **state) {
   uint8_t out[64];
-  for (size_t k = 0; k < sizeof(strict_bad) / sizeof(strict_bad[0]); k++) {
+  for (size_t k = 0; k < n_strict_bad; k++) {
     size_t n = strlen(strict_bad[k]);
     assert_int_equal(sio__base64_decode(out, strict_bad[k], n), SIO_EINVAL);
   }
-  for (size_t k = 0; k < sizeof(loose_bad) / sizeof(loose_bad[0]); k++) {
+  for (size_t k = 0; k < n_loose_bad; k++) {
     size_t n = strlen(loose_bad[k]);
     assert_int_equal(sio__base64_decode_loose(out, loose_bad[k], n), SIO_EINVAL);
   }
-  for (size_t k = 0; k < sizeof(loose_only) / sizeof(loose_only[0]); k++) {
+  for (size_t k = 0; k < n_loose_only; k++) {
     const vec_t *v = &loose_only[k];
     size_t n = strlen(v->b64);
     assert_int_equal(sio__base64_decode(out, v->b64, n), SIO_EINVAL);
@@ -226,5 +222,12 @@ int main(void) {
       cmocka_unit_test(test_url),        cmocka_unit_test(test_lengths),
       cmocka_unit_test(test_round_trip), cmocka_unit_test(test_exact_bounds),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  if (load_vectors()) return 1;
+  int failed = cmocka_run_group_tests(tests, NULL, NULL);
+  free(vectors);
+  free(loose_only);
+  free(strict_bad);
+  free(loose_bad);
+  vec_free(&b64_file);
+  return failed;
 }

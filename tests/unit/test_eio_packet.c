@@ -1,6 +1,7 @@
 /* Unit tests for eio/eio_packet: WebSocket packets, polling payloads (split,
  * b+base64 in place, stop at the first bad piece), encoding and sizes, the
- * open packet's exact bytes and parsing it back. Vectors are tables. */
+ * open packet's exact bytes and parsing it back. The vectors are in
+ * tests/vectors/eio_*.txt. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,54 +14,32 @@
 #include "core/rbuf.h"
 #include "eio/eio_packet.h"
 #include "sio/common.h"
+#include "support/vectors.h"
 
 #define S(str) str, sizeof(str) - 1
 
 /* ---- WebSocket packets ---------------------------------------------------- */
 
-typedef struct {
-  const char *in;
-  size_t len;
-  int rc;
-  int type;
-  const char *data;
-  size_t dlen;
-} ws_vec_t;
-
-static const ws_vec_t ws_vecs[] = {
-    {S("0{\"sid\":\"x\"}"), 0, SIO__EIO_OPEN, S("{\"sid\":\"x\"}")},
-    {S("1"), 0, SIO__EIO_CLOSE, S("")},
-    {S("2"), 0, SIO__EIO_PING, S("")},
-    {S("2probe"), 0, SIO__EIO_PING, S("probe")},
-    {S("3"), 0, SIO__EIO_PONG, S("")},
-    {S("3probe"), 0, SIO__EIO_PONG, S("probe")},
-    {S("4"), 0, SIO__EIO_MESSAGE, S("")},
-    {S("4hello"), 0, SIO__EIO_MESSAGE, S("hello")},
-    {S("4\xe2\x82\xac\x1e"), 0, SIO__EIO_MESSAGE, S("\xe2\x82\xac\x1e")},
-    {S("5"), 0, SIO__EIO_UPGRADE, S("")},
-    {S("6"), 0, SIO__EIO_NOOP, S("")},
-    {S(""), SIO_EPROTO, 0, S("")},
-    {S("7"), SIO_EPROTO, 0, S("")},
-    {S("/"), SIO_EPROTO, 0, S("")},
-    {S("abc"), SIO_EPROTO, 0, S("")},
-    {S("bAQID"), SIO_EPROTO, 0, S("")},
-    {S(" 4x"), SIO_EPROTO, 0, S("")},
-};
-
+/* tests/vectors/eio_ws_packets.txt: ok <frame> <type> <data> | eproto <frame> */
 static void test_decode_ws_text(void **state) {
-  for (size_t k = 0; k < sizeof(ws_vecs) / sizeof(ws_vecs[0]); k++) {
-    const ws_vec_t *v = &ws_vecs[k];
+  vec_file_t f;
+  assert_int_equal(vec_load("eio_ws_packets.txt", &f), 0);
+  for (size_t k = 0; k < f.n; k++) {
+    const vec_line_t *l = &f.lines[k];
+    const vec_field_t *in = vec_field(l, 1), *data = vec_field(l, 3);
     sio__eio_packet_t p;
     memset(&p, 0xee, sizeof(p));
-    int rc = sio__eio_decode_ws((const uint8_t *)v->in, v->len, 0, &p);
-    assert_int_equal(rc, v->rc);
+    int rc = sio__eio_decode_ws((const uint8_t *)in->data, in->len, 0, &p);
+    if (rc != (vec_is(l, 0, "ok") ? 0 : SIO_EPROTO))
+      fail_msg("eio_ws_packets.txt:%d: rc %d", l->lineno, rc);
     if (rc) continue;
-    assert_int_equal(p.type, v->type);
+    assert_int_equal(p.type, (int)vec_u64(l, 2));
     assert_int_equal(p.binary, 0);
-    assert_int_equal(p.len, v->dlen);
-    assert_ptr_equal(p.data, (const uint8_t *)v->in + 1); /* borrowed, no copy */
-    assert_memory_equal(p.data, v->data, v->dlen);
+    assert_int_equal(p.len, data->len);
+    assert_ptr_equal(p.data, (const uint8_t *)in->data + 1); /* borrowed, no copy */
+    assert_memory_equal(p.data, data->data, data->len);
   }
+  vec_free(&f);
 }
 
 static void test_decode_ws_binary(void **state) {
@@ -106,120 +85,38 @@ static int record(void *arg, const sio__eio_packet_t *p) {
   return r->stop_after && r->n == r->stop_after ? 99 : 0;
 }
 
-typedef struct {
-  const char *body;
-  size_t len;
-  int rc;
-  int n;
-  pk_t want[6];
-} payload_vec_t;
-
-#define T(type, str)                                                                     \
-  { type, 0, str, sizeof(str) - 1 }
-#define BIN(str)                                                                         \
-  { SIO__EIO_MESSAGE, 1, str, sizeof(str) - 1 }
-
-static const payload_vec_t payload_vecs[] = {
-    {S("4hello"), 0, 1, {T(4, "hello")}},
-    {S("4hello\x1e"
-       "2\x1e"
-       "4world"),
-     0,
-     3,
-     {T(4, "hello"), T(2, ""), T(4, "world")}},
-    {S("bAQIDBA=="), 0, 1, {BIN("\x01\x02\x03\x04")}},
-    {S("bAQIDBA"), 0, 1, {BIN("\x01\x02\x03\x04")}}, /* unpadded, as Node accepts */
-    {S("b"), 0, 1, {BIN("")}},
-    {S("4a\x1e"
-       "bAQID\x1e"
-       "4b\x1e"
-       "b/w=="),
-     0,
-     4,
-     {T(4, "a"), BIN("\x01\x02\x03"), T(4, "b"), BIN("\xff")}},
-    {S("0\x1e"
-       "1\x1e"
-       "2\x1e"
-       "3\x1e"
-       "4\x1e"
-       "5\x1e"
-       "6"),
-     0,
-     7,
-     {T(0, ""), T(1, ""), T(2, ""), T(3, ""), T(4, ""), T(5, "")}}, /* 7th checked by n */
-    {S("4caf\xc3\xa9"), 0, 1, {T(4, "caf\xc3\xa9")}},
-    /* Errors: the pieces before the bad one are delivered. */
-    {S(""), SIO_EPROTO, 0, {{0}}},
-    {S("\x1e"), SIO_EPROTO, 0, {{0}}},
-    {S("\x1e"
-       "4a"),
-     SIO_EPROTO,
-     0,
-     {{0}}},
-    {S("4a\x1e"), SIO_EPROTO, 1, {T(4, "a")}},
-    {S("4a\x1e\x1e"
-       "4b"),
-     SIO_EPROTO,
-     1,
-     {T(4, "a")}},
-    {S("4a\x1e"
-       "abc\x1e"
-       "4b"),
-     SIO_EPROTO,
-     1,
-     {T(4, "a")}},
-    {S("4a\x1e"
-       "7\x1e"
-       "4b"),
-     SIO_EPROTO,
-     1,
-     {T(4, "a")}},
-    {S("4a\x1e"
-       "b!!!!\x1e"
-       "4b"),
-     SIO_EPROTO,
-     1,
-     {T(4, "a")}},
-    {S("4a\x1e"
-       "bA\x1e"
-       "4b"),
-     SIO_EPROTO,
-     1,
-     {T(4, "a")}}, /* 1 symbol: not a byte */
-    {S("4a\x1e"
-       "4\xff\x1e"
-       "4b"),
-     SIO_EPROTO,
-     1,
-     {T(4, "a")}}, /* not UTF-8 */
-    {S("4a\x1e"
-       "4\xe2\x82"),
-     SIO_EPROTO,
-     1,
-     {T(4, "a")}}, /* cut UTF-8 */
-    {S("abc"), SIO_EPROTO, 0, {{0}}},
-};
-
+/* tests/vectors/eio_payloads.txt: ok|eproto <body> <n> then n packets, each
+ * <type> <data> (type "b": a binary message). */
 static void test_decode_payload(void **state) {
-  for (size_t k = 0; k < sizeof(payload_vecs) / sizeof(payload_vecs[0]); k++) {
-    const payload_vec_t *v = &payload_vecs[k];
+  vec_file_t f;
+  assert_int_equal(vec_load("eio_payloads.txt", &f), 0);
+  for (size_t k = 0; k < f.n; k++) {
+    const vec_line_t *l = &f.lines[k];
+    const vec_field_t *in = vec_field(l, 1);
+    int want_rc = vec_is(l, 0, "ok") ? 0 : SIO_EPROTO;
+    int want_n = (int)vec_u64(l, 2);
+    assert_int_equal(l->n, 3 + 2 * (size_t)want_n);
     /* An exact-size heap copy: decoding is in place and must stay in bounds. */
-    uint8_t *body = malloc(v->len ? v->len : 1);
+    uint8_t *body = malloc(in->len ? in->len : 1);
     assert_non_null(body);
-    memcpy(body, v->body, v->len);
+    memcpy(body, in->data, in->len);
     rec_t r;
     memset(&r, 0, sizeof(r));
-    int rc = sio__eio_decode_payload(body, v->len, record, &r);
-    assert_int_equal(rc, v->rc);
-    assert_int_equal(r.n, v->n);
-    for (int i = 0; i < v->n && i < 6; i++) {
-      assert_int_equal(r.got[i].type, v->want[i].type);
-      assert_int_equal(r.got[i].binary, v->want[i].binary);
-      assert_int_equal(r.got[i].len, v->want[i].len);
-      assert_memory_equal(r.got[i].data, v->want[i].data, v->want[i].len);
+    int rc = sio__eio_decode_payload(body, in->len, record, &r);
+    if (rc != want_rc || r.n != want_n)
+      fail_msg("eio_payloads.txt:%d: rc %d, %d packets", l->lineno, rc, r.n);
+    for (int i = 0; i < want_n; i++) {
+      int binary = vec_is(l, 3 + 2 * (size_t)i, "b");
+      const vec_field_t *data = vec_field(l, 4 + 2 * (size_t)i);
+      assert_int_equal(r.got[i].binary, binary);
+      assert_int_equal(r.got[i].type,
+                       binary ? SIO__EIO_MESSAGE : (int)vec_u64(l, 3 + 2 * (size_t)i));
+      assert_int_equal(r.got[i].len, data->len);
+      assert_memory_equal(r.got[i].data, data->data, data->len);
     }
     free(body);
   }
+  vec_free(&f);
 }
 
 static void test_decode_payload_stop(void **state) {
@@ -332,70 +229,27 @@ static void test_open_packet_bytes(void **state) {
   sio__sb_reset(&sb);
 }
 
-typedef struct {
-  const char *json;
-  int rc;
-  const char *sid;
-  int upgrade;
-  uint32_t interval, timeout;
-  uint64_t max_payload;
-} open_vec_t;
-
-static const open_vec_t open_vecs[] = {
-    {"{\"sid\":\"abc\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000,"
-     "\"pingTimeout\":20000,\"maxPayload\":1000000}",
-     0, "abc", 1, 25000, 20000, 1000000},
-    {"{\"maxPayload\":5,\"pingTimeout\":4,\"pingInterval\":3,\"upgrades\":[],\"sid\":"
-     "\"z\"}",
-     0, "z", 0, 3, 4, 5},
-    {" { \"sid\" : \"s\" , \"x\" : {\"y\":[1,2]}, "
-     "\"upgrades\":[\"polling\",\"websocket\"] } ",
-     0, "s", 1, 0, 0, 0},
-    {"{\"sid\":\"s\",\"upgrades\":[\"webtransport\"],\"pingInterval\":4294967295}", 0,
-     "s", 0, 4294967295u, 0, 0},
-    {"{\"sid\":\"s\",\"maxPayload\":9007199254740991}", 0, "s", 0, 0, 0,
-     9007199254740991ull},
-    {"{\"sid\":\"a\",\"sid\":\"b\"}", 0, "b", 0, 0, 0,
-     0}, /* last wins, like JSON.parse */
-    {"{\"sid\":\"123456789012345678901234567890123456789012345678901234567890123\"}", 0,
-     "123456789012345678901234567890123456789012345678901234567890123", 0, 0, 0, 0},
-    /* errors */
-    {"{\"sid\":\"1234567890123456789012345678901234567890123456789012345678901234\"}",
-     SIO_EPROTO, "", 0, 0, 0, 0}, /* 64 chars */
-    {"{}", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":\"\"}", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":5}", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":null}", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":\"s\",\"pingInterval\":\"25000\"}", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":\"s\",\"pingInterval\":-1}", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":\"s\",\"pingInterval\":25000.5}", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":\"s\",\"pingInterval\":4294967296}", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":\"s\",\"pingTimeout\":true}", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":\"s\",\"maxPayload\":-5}", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":\"s\",\"upgrades\":\"websocket\"}", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":\"s\",\"upgrades\":[1]}", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":\"s\"", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":\"s\"}x", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"[\"sid\"]", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"\"sid\"", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"", SIO_EPROTO, "", 0, 0, 0, 0},
-    {"{\"sid\":\"a\\u0000b\"}", SIO_EPROTO, "", 0, 0, 0, 0},
-};
-
+/* tests/vectors/eio_open.txt: ok <json> <sid> <upgrade> <pingInterval>
+ * <pingTimeout> <maxPayload> | eproto <json> */
 static void test_parse_open(void **state) {
-  for (size_t k = 0; k < sizeof(open_vecs) / sizeof(open_vecs[0]); k++) {
-    const open_vec_t *v = &open_vecs[k];
+  vec_file_t f;
+  assert_int_equal(vec_load("eio_open.txt", &f), 0);
+  for (size_t k = 0; k < f.n; k++) {
+    const vec_line_t *l = &f.lines[k];
+    const vec_field_t *json = vec_field(l, 1);
     sio__eio_handshake_t hs;
     memset(&hs, 0x5a, sizeof(hs));
-    int rc = sio__eio_parse_open((const uint8_t *)v->json, strlen(v->json), &hs);
-    if (rc != v->rc) fail_msg("vector %zu: rc %d", k, rc);
+    int rc = sio__eio_parse_open((const uint8_t *)json->data, json->len, &hs);
+    if (rc != (vec_is(l, 0, "ok") ? 0 : SIO_EPROTO))
+      fail_msg("eio_open.txt:%d: rc %d", l->lineno, rc);
     if (rc) continue;
-    assert_string_equal(hs.sid, v->sid);
-    assert_int_equal(hs.upgrade_websocket, v->upgrade);
-    assert_int_equal(hs.ping_interval, v->interval);
-    assert_int_equal(hs.ping_timeout, v->timeout);
-    assert_int_equal(hs.max_payload, v->max_payload);
+    assert_string_equal(hs.sid, vec_str(l, 2));
+    assert_int_equal(hs.upgrade_websocket, (int)vec_u64(l, 3));
+    assert_int_equal(hs.ping_interval, vec_u64(l, 4));
+    assert_int_equal(hs.ping_timeout, vec_u64(l, 5));
+    assert_int_equal(hs.max_payload, vec_u64(l, 6));
   }
+  vec_free(&f);
   /* Only len bytes are read. */
   const char *j = "{\"sid\":\"s\"}garbage";
   sio__eio_handshake_t hs;

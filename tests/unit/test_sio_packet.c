@@ -1,6 +1,7 @@
 /* Unit tests for src/sio/sio_packet and sio_binary: every example of
- * docs/PROTOCOL.md §2.2 both ways, every invalid case of §2.3,
- * each also fed truncated at every length, placeholders and reassembly. */
+ * docs/PROTOCOL.md §2.2 both ways (tests/vectors/sio_packets.txt), every
+ * invalid case of §2.3, each also fed truncated at every length, placeholders and
+ * reassembly. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "core/json.h"
 #include "core/rbuf.h"
 #include "sio/common.h"
+#include "support/vectors.h"
 #include "sio/sio_binary.h"
 #include "sio/sio_internal.h"
 #include "sio/sio_packet.h"
@@ -47,8 +49,9 @@ static void assert_span(const char *p, size_t n, const char *want) {
     fail_msg("span [%.*s] != [%s]", (int)n, p ? p : "", want);
 }
 
-/* Packets of each form of docs/PROTOCOL.md §2.2 (SIO text, the EIO "4" removed). */
-static const struct example {
+/* The examples and the invalid packets: tests/vectors/sio_packets.txt,
+ * loaded by main. */
+struct example {
   const char *wire;
   uint8_t type;
   uint32_t attachments;
@@ -58,73 +61,50 @@ static const struct example {
   const char *payload; /* NULL: none */
   const char *name;    /* event name token, or NULL */
   const char *args;    /* events only */
-} examples[] = {
-    {"0", 0, 0, "/", 0, 0, NULL, NULL, NULL},
-    {"0{\"token\":\"123\"}", 0, 0, "/", 0, 0, "{\"token\":\"123\"}", NULL, NULL},
-    {"0{\"sid\":\"wZX3oN0bSVIhsaknAAAI\"}", 0, 0, "/", 0, 0,
-     "{\"sid\":\"wZX3oN0bSVIhsaknAAAI\"}", NULL, NULL},
-    {"0/admin,", 0, 0, "/admin", 0, 0, NULL, NULL, NULL},
-    {"0/admin,{\"sid\":\"oSO0OpakMV_3jnilAAAA\"}", 0, 0, "/admin", 0, 0,
-     "{\"sid\":\"oSO0OpakMV_3jnilAAAA\"}", NULL, NULL},
-    {"4{\"message\":\"Not authorized\"}", 4, 0, "/", 0, 0,
-     "{\"message\":\"Not authorized\"}", NULL, NULL},
-    {"4/random,{\"message\":\"Invalid namespace\"}", 4, 0, "/random", 0, 0,
-     "{\"message\":\"Invalid namespace\"}", NULL, NULL},
-    {"2[\"foo\",\"bar\"]", 2, 0, "/", 0, 0, "[\"foo\",\"bar\"]", "\"foo\"", "\"bar\""},
-    {"2/admin,[\"bar\"]", 2, 0, "/admin", 0, 0, "[\"bar\"]", "\"bar\"", ""},
-    {"212[\"foo\"]", 2, 0, "/", 1, 12, "[\"foo\"]", "\"foo\"", ""},
-    {"312[\"bar\"]", 3, 0, "/", 1, 12, "[\"bar\"]", NULL, NULL},
-    {"312[]", 3, 0, "/", 1, 12, "[]", NULL, NULL},
-    {"3/admin,13[\"bar\"]", 3, 0, "/admin", 1, 13, "[\"bar\"]", NULL, NULL},
-    {"51-[\"baz\",{\"_placeholder\":true,\"num\":0}]", 5, 1, "/", 0, 0,
-     "[\"baz\",{\"_placeholder\":true,\"num\":0}]", "\"baz\"",
-     "{\"_placeholder\":true,\"num\":0}"},
-    {"52-/"
-     "admin,[\"baz\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}"
-     "]",
-     5, 2, "/admin", 0, 0,
-     "[\"baz\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]",
-     "\"baz\"", "{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}"},
-    {"61-15[\"bar\",{\"_placeholder\":true,\"num\":0}]", 6, 1, "/", 1, 15,
-     "[\"bar\",{\"_placeholder\":true,\"num\":0}]", NULL, NULL},
-    {"1", 1, 0, "/", 0, 0, NULL, NULL, NULL},
-    {"1/admin,", 1, 0, "/admin", 0, 0, NULL, NULL, NULL},
-    /* §2.3: the comma is optional at the end. */
-    {"0/custom", 0, 0, "/custom", 0, 0, NULL, NULL, NULL},
-    {"1/custom", 1, 0, "/custom", 0, 0, NULL, NULL, NULL},
-    {"0/random", 0, 0, "/random", 0, 0, NULL, NULL, NULL},
-    /* §2.2: count, namespace, id, JSON. */
-    {"52-789[\"x\",{\"_placeholder\":true,\"num\":1},{\"num\":0,\"_placeholder\":true}]",
-     5, 2, "/", 1, 789,
-     "[\"x\",{\"_placeholder\":true,\"num\":1},{\"num\":0,\"_placeholder\":true}]",
-     "\"x\"", "{\"_placeholder\":true,\"num\":1},{\"num\":0,\"_placeholder\":true}"},
-    {"62-/nsp,789[{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]",
-     6, 2, "/nsp", 1, 789,
-     "[{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]", NULL, NULL},
-    /* The suites' values, and ids echoed verbatim. */
-    {"2[\"message\",1,\"2\",{\"3\":[true]}]", 2, 0, "/", 0, 0,
-     "[\"message\",1,\"2\",{\"3\":[true]}]", "\"message\"", "1,\"2\",{\"3\":[true]}"},
-    {"2456[\"a\"]", 2, 0, "/", 1, 456, "[\"a\"]", "\"a\"", ""},
-    {"2123456789[\"a\"]", 2, 0, "/", 1, 123456789, "[\"a\"]", "\"a\"", ""},
-    {"218446744073709551615[\"a\"]", 2, 0, "/", 1, UINT64_MAX, "[\"a\"]", "\"a\"", ""},
-    {"20[\"a\"]", 2, 0, "/", 1, 0, "[\"a\"]", "\"a\"", ""},
-    /* Number event names, bare ACK, CONNECT_ERROR string. */
-    {"2[1,\"a\"]", 2, 0, "/", 0, 0, "[1,\"a\"]", "1", "\"a\""},
-    {"2[-1.5e3]", 2, 0, "/", 0, 0, "[-1.5e3]", "-1.5e3", ""},
-    {"31", 3, 0, "/", 1, 1, NULL, NULL, NULL},
-    {"61-", 6, 1, "/", 0, 0, NULL, NULL, NULL}, /* bare BINARY_ACK, as the reference */
-    {"4\"error text\"", 4, 0, "/", 0, 0, "\"error text\"", NULL, NULL},
-    /* Whitespace around the JSON is tolerated (JSON.parse does). */
-    {"2 [ \"a\" , 1 , 2 ] ", 2, 0, "/", 0, 0, "[ \"a\" , 1 , 2 ]", "\"a\"", "1 , 2"},
-    /* Escaped names that only look reserved, and "/" spelled out. */
-    {"2[\"connect \"]", 2, 0, "/", 0, 0, "[\"connect \"]", "\"connect \"", ""},
-    {"2[\"Connect\"]", 2, 0, "/", 0, 0, "[\"Connect\"]", "\"Connect\"", ""},
-    {"0/,", 0, 0, "/", 0, 0, NULL, NULL, NULL},
-    {"510-[\"a\",{\"_placeholder\":true,\"num\":9}]", 5, 10, "/", 0, 0,
-     "[\"a\",{\"_placeholder\":true,\"num\":9}]", "\"a\"",
-     "{\"_placeholder\":true,\"num\":9}"},
 };
-#define NEXAMPLES (sizeof(examples) / sizeof(examples[0]))
+struct invalid {
+  const char *wire;
+  int rc;
+};
+static vec_file_t packet_file;
+static struct example *examples;
+static struct invalid *invalids;
+static size_t NEXAMPLES, NINVALID;
+
+/* Field i of l, or NULL for "-". */
+static const char *or_null(const vec_line_t *l, size_t i) {
+  return vec_is(l, i, "-") ? NULL : vec_str(l, i);
+}
+
+static int load_vectors(void) {
+  if (vec_load("sio_packets.txt", &packet_file)) return -1;
+  size_t n = packet_file.n ? packet_file.n : 1;
+  examples = calloc(n, sizeof(*examples));
+  invalids = calloc(n, sizeof(*invalids));
+  if (!examples || !invalids) return -1;
+  for (size_t i = 0; i < packet_file.n; i++) {
+    const vec_line_t *l = &packet_file.lines[i];
+    if (vec_is(l, 0, "ok")) {
+      struct example *x = &examples[NEXAMPLES++];
+      x->wire = vec_str(l, 1);
+      x->type = (uint8_t)vec_u64(l, 2);
+      x->attachments = (uint32_t)vec_u64(l, 3);
+      x->nsp = vec_str(l, 4);
+      x->has_ack = !vec_is(l, 5, "-");
+      x->ack = vec_u64(l, 5);
+      x->payload = or_null(l, 6);
+      x->name = or_null(l, 7);
+      x->args = x->name ? vec_str(l, 8) : NULL;
+    } else if (vec_is(l, 0, "eproto") || vec_is(l, 0, "elimit")) {
+      invalids[NINVALID].wire = vec_str(l, 1);
+      invalids[NINVALID++].rc = vec_is(l, 0, "eproto") ? SIO_EPROTO : SIO_ELIMIT;
+    } else {
+      fprintf(stderr, "sio_packets.txt:%d: ok, eproto or elimit?\n", l->lineno);
+      return -1;
+    }
+  }
+  return 0;
+}
 
 static void test_decode_examples(void **state) {
   for (size_t i = 0; i < NEXAMPLES; i++) {
@@ -184,7 +164,7 @@ static void test_encode_examples(void **state) {
   }
 }
 
-/* Building those packets from scratch. */
+/* Building the §2.2 examples from scratch. */
 static void expect_encode(const sio__sio_header_t *h, const char *payload,
                           const char *want) {
   sio__sb_t sb;
@@ -216,7 +196,7 @@ static void test_encode_build(void **state) {
   h.nsp = NULL;
   h.nsp_len = 0;
   expect_encode(&h, NULL, "1");
-  /* ACK vs BINARY_ACK is chosen by the attachment count (§2.2). */
+  /* ACK vs BINARY_ACK is chosen by the attachment count (§4 item 10). */
   h.type = SIO_SIO_ACK;
   h.has_ack = 1;
   h.ack_id = 789;
@@ -342,87 +322,7 @@ static void test_encode_invalid(void **state) {
   sio__sb_reset(&sb);
 }
 
-/* §2.3: each must fail, with the given code. */
-static const struct invalid {
-  const char *wire;
-  int rc;
-} invalids[] = {
-    {"", SIO_EPROTO},    /* empty SIO text (the reference reads CONNECT) */
-    {"abc", SIO_EPROTO}, /* "4abc": not a type digit */
-    {"7", SIO_EPROTO},   /* unknown type */
-    {"9[\"a\"]", SIO_EPROTO},
-    {"-1", SIO_EPROTO},
-    {" 2[\"a\"]", SIO_EPROTO},
-    {"1{}", SIO_EPROTO}, /* DISCONNECT with payload */
-    {"1/admin,{}", SIO_EPROTO},
-    {"1\"x\"", SIO_EPROTO},
-    {"31{}", SIO_EPROTO}, /* ACK needs an array */
-    {"3\"a\"", SIO_EPROTO},
-    {"3null", SIO_EPROTO},
-    {"2[\"x\"]junk", SIO_EPROTO}, /* trailing garbage */
-    {"2[\"x\"][]", SIO_EPROTO},
-    {"2[\"x\"],", SIO_EPROTO},
-    {"2abc[\"x\"]", SIO_EPROTO}, /* letters where an id would be */
-    {"21a[\"x\"]", SIO_EPROTO},
-    {"2[]", SIO_EPROTO}, /* EVENT without a name */
-    {"2[{}]", SIO_EPROTO},
-    {"2[null]", SIO_EPROTO},
-    {"2[true]", SIO_EPROTO},
-    {"2[[\"a\"]]", SIO_EPROTO},
-    {"2{}", SIO_EPROTO},
-    {"2\"a\"", SIO_EPROTO},
-    {"2", SIO_EPROTO}, /* bare EVENT: rejected (the reference accepts it, §4) */
-    {"212", SIO_EPROTO},
-    {"2/admin,", SIO_EPROTO},
-    {"2[\"connect\"]", SIO_EPROTO}, /* reserved names */
-    {"2[\"connect_error\"]", SIO_EPROTO},
-    {"2[\"disconnect\"]", SIO_EPROTO},
-    {"2[\"disconnecting\"]", SIO_EPROTO},
-    {"2[\"newListener\"]", SIO_EPROTO},
-    {"2[\"removeListener\",1]", SIO_EPROTO},
-    {"2[\"\\u0064isconnect\"]", SIO_EPROTO}, /* escaped, still reserved */
-    {"2/admin,5[\"disconnect\"]", SIO_EPROTO},
-    {"5[\"disconnect\"]", SIO_EPROTO}, /* no count */
-    {"51-[\"disconnect\"]", SIO_EPROTO},
-    {"0[]", SIO_EPROTO}, /* CONNECT: object or nothing */
-    {"0\"a\"", SIO_EPROTO},
-    {"0null", SIO_EPROTO},
-    {"0/admin,[]", SIO_EPROTO},
-    {"0{", SIO_EPROTO},
-    {"4", SIO_EPROTO}, /* CONNECT_ERROR: object or string */
-    {"4[]", SIO_EPROTO},
-    {"4null", SIO_EPROTO},
-    {"41", SIO_EPROTO},
-    {"51-", SIO_EPROTO}, /* attachments */
-    {"50-[\"a\"]", SIO_EPROTO},
-    {"500-[\"a\"]", SIO_EPROTO},
-    {"511-[\"a\"]", SIO_ELIMIT},
-    {"599999999999999999999999-[\"a\"]", SIO_ELIMIT},
-    {"51[\"a\"]", SIO_EPROTO}, /* missing dash */
-    {"5-[\"a\"]", SIO_EPROTO},
-    {"5a-[\"a\"]", SIO_EPROTO},
-    {"5", SIO_EPROTO},
-    {"51", SIO_EPROTO},
-    {"5 1-[\"a\"]", SIO_EPROTO},
-    {"51-[\"a\",{\"_placeholder\":true,\"num\":1}]", SIO_EPROTO}, /* num >= count */
-    {"51-[\"a\",{\"_placeholder\":true,\"num\":-1}]", SIO_EPROTO},
-    {"51-[\"a\",{\"_placeholder\":true,\"num\":0.5}]", SIO_EPROTO},
-    {"51-[\"a\",{\"_placeholder\":true,\"num\":\"0\"}]", SIO_EPROTO},
-    {"51-[\"a\",{\"_placeholder\":true}]", SIO_EPROTO},
-    {"51-[\"a\",{\"_placeholder\":true,\"num\":null}]", SIO_EPROTO},
-    {"51-[\"a\",{\"_placeholder\":true,\"num\":1e400}]", SIO_EPROTO},
-    {"52-[\"a\",{\"x\":[{\"num\":2,\"_placeholder\":true}]}]", SIO_EPROTO},
-    {"61-1[{\"_placeholder\":true,\"num\":1}]", SIO_EPROTO},
-    {"218446744073709551616[\"a\"]", SIO_EPROTO}, /* ack id overflow */
-    {"299999999999999999999999999[\"a\"]", SIO_EPROTO},
-    {"2[\"a\"", SIO_EPROTO}, /* bad JSON */
-    {"2[\"a\",]", SIO_EPROTO},
-    {"2[\"\xff\"]", SIO_EPROTO},
-    {"2[\"a\",01]", SIO_EPROTO},
-    {"0/admin,{\"a\":1,}", SIO_EPROTO},
-};
-#define NINVALID (sizeof(invalids) / sizeof(invalids[0]))
-
+/* Each invalid packet fails with its code. */
 static void test_decode_invalid(void **state) {
   for (size_t i = 0; i < NINVALID; i++) {
     const struct invalid *x = &invalids[i];
@@ -549,7 +449,7 @@ static void test_event_name_and_args(void **state) {
   assert_false(sio__sio_name_reserved("connec", 6));
 }
 
-/* Relaying `[name,<args>]` reproduces the values exactly (§2.2). */
+/* Relaying `[name,<args>]` reproduces the values exactly (§4 item 7). */
 static void test_relay_roundtrip(void **state) {
   static const char *wires[] = {
       "2[\"message\",1,\"2\",{\"3\":[true]}]",
@@ -682,7 +582,7 @@ static void test_decoder_plain(void **state) {
   assert_null(pkt.text);
   sio__sio_packet_release(&pkt);
   assert_false(sio__sio_decoder_waiting(&d));
-  /* A stray binary message is an error (§2.6). */
+  /* A stray binary message is an error (§2.3 item 6). */
   assert_int_equal(sio__sio_decoder_feed_binary(&d, (const uint8_t *)"\1", 1, NULL, &pkt),
                    SIO_EPROTO);
   /* Decode errors come through. */
@@ -1113,5 +1013,10 @@ int main(void) {
       cmocka_unit_test(test_one_pass_decode),
       cmocka_unit_test(test_encode_names),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  if (load_vectors()) return 1;
+  int failed = cmocka_run_group_tests(tests, NULL, NULL);
+  free(examples);
+  free(invalids);
+  vec_free(&packet_file);
+  return failed;
 }

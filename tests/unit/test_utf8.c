@@ -6,45 +6,23 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "core/utf8.h"
 #include "sio/common.h"
+#include "support/vectors.h"
 
+/* The tables: tests/vectors/utf8.txt, loaded by main. */
 typedef struct {
   const char *s;
   size_t n;
 } vec_t;
 #define V(str)                                                                           \
   { str, sizeof(str) - 1 }
-
-static const vec_t valid_vecs[] = {
-    V(""),
-    V("a"),
-    V("hello, world: plain ASCII longer than eight bytes"),
-    V("\x00\x7f"),
-    V("\xc2\x80"),         /* U+0080 smallest 2-byte */
-    V("\xdf\xbf"),         /* U+07FF largest 2-byte */
-    V("\xe0\xa0\x80"),     /* U+0800 smallest 3-byte */
-    V("\xe1\x80\x80"),     /* U+1000 */
-    V("\xec\xbf\xbf"),     /* U+CFFF */
-    V("\xed\x80\x80"),     /* U+D000 */
-    V("\xed\x9f\xbf"),     /* U+D7FF just below surrogates */
-    V("\xee\x80\x80"),     /* U+E000 just above surrogates */
-    V("\xef\xbf\xbf"),     /* U+FFFF */
-    V("\xef\xbb\xbf"),     /* BOM is a valid character */
-    V("\xf0\x90\x80\x80"), /* U+10000 smallest 4-byte */
-    V("\xf1\x80\x80\x80"), /* U+40000 */
-    V("\xf3\xbf\xbf\xbf"), /* U+FFFFF */
-    V("\xf4\x80\x80\x80"), /* U+100000 */
-    V("\xf4\x8f\xbf\xbf"), /* U+10FFFF largest */
-    V("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 ascii after"),
-    V("12345678\xc3\xa9"
-      "12345678\xe2\x82\xac"
-      "1234567\xf0\x9f\x98\x80"),
-};
 
 /* Invalid input and the 0-based index of the first byte a validator must
  * refuse (every byte before it is a valid prefix). */
@@ -53,53 +31,38 @@ typedef struct {
   size_t n;
   size_t bad_at;
 } bad_t;
-#define B(str, at)                                                                       \
-  { str, sizeof(str) - 1, at }
 
-static const bad_t invalid_vecs[] = {
-    B("\x80", 0), /* lone continuation */
-    B("\xbf", 0),
-    B("a\x80", 1),
-    B("\xc0\x80", 0),                 /* overlong NUL: C0 never valid */
-    B("\xc1\xbf", 0),                 /* overlong 2-byte */
-    B("\xe0\x80\x80", 1),             /* overlong 3-byte */
-    B("\xe0\x9f\xbf", 1),             /* overlong U+07FF */
-    B("\xf0\x80\x80\x80", 1),         /* overlong 4-byte */
-    B("\xf0\x8f\xbf\xbf", 1),         /* overlong U+FFFF */
-    B("\xed\xa0\x80", 1),             /* U+D800 high surrogate */
-    B("\xed\xaf\xbf", 1),             /* U+DBFF */
-    B("\xed\xb0\x80", 1),             /* U+DC00 low surrogate */
-    B("\xed\xbf\xbf", 1),             /* U+DFFF */
-    B("\xed\xa0\x80\xed\xb0\x80", 1), /* CESU-8 pair */
-    B("\xf4\x90\x80\x80", 1),         /* U+110000 */
-    B("\xf4\xbf\xbf\xbf", 1),
-    B("\xf5\x80\x80\x80", 0), /* lead above F4 */
-    B("\xf7\xbf\xbf\xbf", 0),
-    B("\xf8\x88\x80\x80\x80", 0), /* 5-byte form */
-    B("\xfc\x84\x80\x80\x80\x80", 0),
-    B("\xfe", 0),
-    B("\xff", 0),
-    B("\xc2\x41", 1), /* missing continuation */
-    B("\xc2\xc2\x80", 1),
-    B("\xe1\x80\x41", 2),
-    B("\xe1\x41\x80", 1),
-    B("\xf1\x80\x80\x41", 3),
-    B("\xf1\x80\x41\x80", 2),
-    B("\xf1\x41\x80\x80", 1),
-    B("\xe2\x82\xac\xac", 3), /* one continuation too many */
-    B("abcdefgh\xff", 8),     /* right after an 8-byte ASCII block */
-    B("abcdefghijklmnop\xc0", 16),
-};
+static vec_file_t utf8_file;
+static vec_t *valid_vecs, *incomplete_vecs;
+static bad_t *invalid_vecs;
+static size_t n_valid, n_invalid, n_incomplete;
 
-/* Valid prefixes that end inside a character. */
-static const vec_t incomplete_vecs[] = {
-    V("\xc2"),        V("\xe0"),         V("\xe0\xa0"),     V("\xed\x9f"),
-    V("\xf0"),        V("\xf0\x90"),     V("\xf0\x90\x80"), V("\xf4\x8f\xbf"),
-    V("abc\xe2\x82"), V("abcdefgh\xf1"),
-};
+static int load_vectors(void) {
+  if (vec_load("utf8.txt", &utf8_file)) return -1;
+  size_t n = utf8_file.n ? utf8_file.n : 1;
+  valid_vecs = calloc(n, sizeof(*valid_vecs));
+  incomplete_vecs = calloc(n, sizeof(*incomplete_vecs));
+  invalid_vecs = calloc(n, sizeof(*invalid_vecs));
+  if (!valid_vecs || !incomplete_vecs || !invalid_vecs) return -1;
+  for (size_t i = 0; i < utf8_file.n; i++) {
+    const vec_line_t *l = &utf8_file.lines[i];
+    const vec_field_t *f = vec_field(l, 1);
+    if (vec_is(l, 0, "valid")) {
+      valid_vecs[n_valid++] = (vec_t){f->data, f->len};
+    } else if (vec_is(l, 0, "incomplete")) {
+      incomplete_vecs[n_incomplete++] = (vec_t){f->data, f->len};
+    } else if (vec_is(l, 0, "invalid")) {
+      invalid_vecs[n_invalid++] = (bad_t){f->data, f->len, (size_t)vec_u64(l, 2)};
+    } else {
+      fprintf(stderr, "utf8.txt:%d: valid, invalid or incomplete?\n", l->lineno);
+      return -1;
+    }
+  }
+  return 0;
+}
 
 static void test_valid_table(void **state) {
-  for (size_t k = 0; k < sizeof(valid_vecs) / sizeof(valid_vecs[0]); k++) {
+  for (size_t k = 0; k < n_valid; k++) {
     const uint8_t *p = (const uint8_t *)valid_vecs[k].s;
     size_t n = valid_vecs[k].n;
     assert_int_equal(sio__utf8_valid(p, n), 1);
@@ -118,7 +81,7 @@ static void test_valid_table(void **state) {
 }
 
 static void test_invalid_table(void **state) {
-  for (size_t k = 0; k < sizeof(invalid_vecs) / sizeof(invalid_vecs[0]); k++) {
+  for (size_t k = 0; k < n_invalid; k++) {
     const uint8_t *p = (const uint8_t *)invalid_vecs[k].s;
     size_t n = invalid_vecs[k].n, bad = invalid_vecs[k].bad_at;
     assert_int_equal(sio__utf8_valid(p, n), 0);
@@ -151,7 +114,7 @@ static void test_invalid_table(void **state) {
 }
 
 static void test_incomplete_table(void **state) {
-  for (size_t k = 0; k < sizeof(incomplete_vecs) / sizeof(incomplete_vecs[0]); k++) {
+  for (size_t k = 0; k < n_incomplete; k++) {
     const uint8_t *p = (const uint8_t *)incomplete_vecs[k].s;
     size_t n = incomplete_vecs[k].n;
     sio__utf8_t v;
@@ -277,5 +240,11 @@ int main(void) {
       cmocka_unit_test(test_fast_path_alignment),
       cmocka_unit_test(test_exhaustive_vs_reference),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  if (load_vectors()) return 1;
+  int failed = cmocka_run_group_tests(tests, NULL, NULL);
+  free(valid_vecs);
+  free(incomplete_vecs);
+  free(invalid_vecs);
+  vec_free(&utf8_file);
+  return failed;
 }
