@@ -6,8 +6,8 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
-#include "io/stream_impl.h"
-#include "io/timer_impl.h"
+#include "io/stream_internal.h"
+#include "io/timer_internal.h"
 
 struct sio__io {
   uv_loop_t *loop;

@@ -1,7 +1,7 @@
 /* Per-loop I/O state shared by every stream of one uv_loop_t: the one read
  * buffer all reads land in, the list of streams with work to do before the
  * loop blocks again (coalesced writes, deferred errors and resumes), a spare
- * write-queue array, and the loop's timers (timer_impl.h).
+ * write-queue array, and the loop's timers (timer_internal.h).
  *
  * The loop belongs to the user (its data field too), so the state lives in a
  * small process-wide registry keyed on the loop, reference-counted by the

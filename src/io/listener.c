@@ -4,7 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
-#include "io/stream_impl.h"
+#include "io/stream_internal.h"
 #include "sio/common.h"
 
 struct sio__listener {

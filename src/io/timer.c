@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "io/timer_impl.h"
+#include "io/timer_internal.h"
 #include "sio/common.h"
 
 #define NOT_ARMED UINT64_MAX

@@ -1,6 +1,6 @@
 /* Timers for the layers above io, so they need not include <uv.h>.
  *
- * Every timer of a loop shares one uv_timer_t (src/io/timer_impl.h): a timer
+ * Every timer of a loop shares one uv_timer_t (src/io/timer_internal.h): a timer
  * is a 40-byte node in the loop's deadline heap, not a libuv handle of its
  * own (152 bytes, a libuv heap node too). A session holds several timers
  * (heartbeat, connect, stream), so this is per-connection memory. Deadlines

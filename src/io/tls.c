@@ -8,7 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
-#include "io/stream_impl.h"
+#include "io/stream_internal.h"
 #include "sio/common.h"
 
 /* sio__tls_ctx_t is an SSL_CTX: its own reference count keeps it alive for

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "redis/redis_conn_int.h"
+#include "redis/redis_conn_internal.h"
 #include "sio/common.h"
 
 /* Names longer than this are refused (Redis would take them, but every

@@ -1,10 +1,10 @@
 /* libsio-redis: one hiredis connection of a conn (subscriber or publisher):
  * connect, AUTH / SELECT, resubscribe, detect loss, back off, reconnect.
- * See redis_conn_int.h for the lifetime rules this file keeps. */
+ * See redis_conn_internal.h for the lifetime rules this file keeps. */
 #include <stdio.h>
 #include <string.h>
 
-#include "redis/redis_conn_int.h"
+#include "redis/redis_conn_internal.h"
 #include "sio/common.h"
 
 /* Handshake steps, in order; each one is skipped when not needed, and PING

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "redis/redis_conn_int.h"
+#include "redis/redis_conn_internal.h"
 #include "sio/common.h"
 
 #define PUB_CHANNEL_MAX 65536

@@ -11,7 +11,7 @@
 #include <uv.h>
 
 #include "core/alloc.h"
-#include "redis/redis_conn_int.h"
+#include "redis/redis_conn_internal.h"
 
 typedef struct {
   uv_poll_t poll;

@@ -1,6 +1,6 @@
 /* The stream's fields, for the files of src/io only (listener, io_loop). */
-#ifndef SIO_IO_STREAM_IMPL_H
-#define SIO_IO_STREAM_IMPL_H
+#ifndef SIO_IO_STREAM_INTERNAL_H
+#define SIO_IO_STREAM_INTERNAL_H
 
 #include "io/io_loop.h"
 #include "io/stream.h"

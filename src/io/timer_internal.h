@@ -1,8 +1,8 @@
 /* The timers of one loop (timer.h), for the files of src/io only: one
  * uv_timer_t armed for the earliest deadline of a binary min-heap of timer
  * nodes. The loop's state (io_loop.c) holds one set. */
-#ifndef SIO_IO_TIMER_IMPL_H
-#define SIO_IO_TIMER_IMPL_H
+#ifndef SIO_IO_TIMER_INTERNAL_H
+#define SIO_IO_TIMER_INTERNAL_H
 
 #include "io/io_loop.h"
 #include "io/timer.h"

@@ -12,8 +12,8 @@
  *   handles (three timers, the poll handle of each context) are closed, and
  *   no call of ours is on the stack (refs).
  */
-#ifndef SIO_REDIS_CONN_INT_H
-#define SIO_REDIS_CONN_INT_H
+#ifndef SIO_REDIS_CONN_INTERNAL_H
+#define SIO_REDIS_CONN_INTERNAL_H
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
