@@ -382,9 +382,10 @@ static void ws_on_message(sio__ws_conn_t *c, void *arg, int binary, uint8_t *dat
       e->paused = 1;
       try_finish_upgrade(e);
       gone(e);
-    } else {
+    } else { /* anything else, also a second message after 3probe */
       SIO_LOGD("eio client: probe failed, staying on polling");
-      drop_conn(&e->probe, 1000);
+      abandon_probe(e);
+      gone(e);
     }
     return;
   }
