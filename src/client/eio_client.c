@@ -6,7 +6,8 @@
  * Against a hostile server: a ping is answered by a pong without data (as
  * the reference client does), so a ping's payload costs us nothing; the
  * packets waiting for the next POST are capped in bytes like the
- * WebSocket's write queue (target's max_write_queue).
+ * WebSocket's write queue (target's max_write_queue); the sid must be safe
+ * to put in a URL as it is.
  *
  * Owner callbacks may free the session (sio__eioc_free) from inside: every
  * call out is bracketed by busy++/-- and followed by a check of `dead`, and
@@ -145,8 +146,23 @@ static int send_pkt(sio__eioc_t *e, sio__eio_type_t type, int binary, const void
 
 static void start_probe(sio__eioc_t *e);
 
+/* The sid goes as it is into every request target: only the characters a
+ * URL carries unescaped (RFC 3986 "unreserved"; ids are base64url or hex
+ * in practice), so a server cannot inject CR/LF, spaces or parameters. */
+static int sid_is_safe(const char *sid) {
+  if (!*sid) return 0;
+  for (const char *p = sid; *p; p++) {
+    char ch = *p;
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+          (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~'))
+      return 0;
+  }
+  return 1;
+}
+
 static void on_opened(sio__eioc_t *e, const uint8_t *json, size_t len) {
-  if (sio__eio_parse_open(json, len, &e->hs) != 0 || e->hs.ping_interval == 0) {
+  if (sio__eio_parse_open(json, len, &e->hs) != 0 || e->hs.ping_interval == 0 ||
+      !sid_is_safe(e->hs.sid)) {
     close_abrupt(e, SIO_EPROTO, "parse error");
     return;
   }
