@@ -248,7 +248,10 @@ SIO_EXTERN void sio_client_socket_on_disconnect(sio_client_socket_t *s,
 /* An event from the server. ack is non-NULL when the server asked for an
  * acknowledgement: answer it with sio_client_ack_send() inside the call,
  * or keep it with sio_client_ack_hold(). Everything is borrowed for the
- * call. Catch-all handlers run before the named ones. */
+ * call. Catch-all handlers run before the named ones. Handlers may add or
+ * remove handlers (themselves too) from inside: every handler present when
+ * an event arrives runs for it, once, and the change counts from the next
+ * event on (an EventEmitter's rule). */
 typedef void (*sio_client_event_handler)(sio_client_socket_t *s, const char *event,
                                          const sio_argv_t *args, sio_client_ack_t *ack,
                                          void *arg);
