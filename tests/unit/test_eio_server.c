@@ -154,8 +154,8 @@ static void cmd_close_last(scenario_t *sc, void *arg) {
   if (sc->last) sio_eio_socket_close(sc->last);
 }
 
-static void cmd_nothing(scenario_t *sc, void *arg) {
-  (void)sc, (void)arg;
+static void cmd_eio_closed(scenario_t *sc, void *arg) {
+  *(int *)arg = sc->eio_closed;
 }
 
 static void cmd_get_held(scenario_t *sc, void *arg) {
@@ -175,10 +175,13 @@ static void loop_thread(void *arg) {
 static void run_client(scenario_t *sc) {
   sc->client(sc);
   run_on_loop(sc, cmd_close_eio, NULL);
-  /* let the eio close callback run, then close HTTP */
-  for (int i = 0; i < 200 && !sc->eio_closed; i++) {
+  /* let the eio close callback run, then close HTTP; the flag is written
+   * on the loop thread, so it is read there too */
+  int closed = 0;
+  run_on_loop(sc, cmd_eio_closed, &closed);
+  for (int i = 0; i < 200 && !closed; i++) {
     usleep(10000);
-    run_on_loop(sc, cmd_nothing, NULL);
+    run_on_loop(sc, cmd_eio_closed, &closed);
   }
   run_on_loop(sc, cmd_close_http, NULL);
 }
