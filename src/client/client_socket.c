@@ -147,9 +147,13 @@ static sio__cack_t *ack_take(sio_client_socket_t *s, uint64_t id) {
 }
 
 void sio__cs_fail_acks(sio_client_socket_t *s, int status) {
-  while (s->acks) {
-    sio__cack_t *a = s->acks;
-    s->acks = a->next;
+  /* Only the acks pending now: a callback may emit with an ack again (then
+   * buffered for the next connection), and that one must wait its reply. */
+  sio__cack_t *list = s->acks;
+  s->acks = NULL;
+  while (list) {
+    sio__cack_t *a = list;
+    list = a->next;
     ack_finish(a, status, NULL);
   }
 }

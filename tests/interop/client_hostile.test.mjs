@@ -3,7 +3,8 @@
 // server that never reads what we emit (WebSocket) or never answers our
 // POSTs (polling), GETs answered with hundreds of pings, a second message
 // on the upgrade probe after "3probe", a sid carrying CR/LF, handlers that
-// change the handler list while an event is dispatched, and a flood of
+// change the handler list while an event is dispatched, an ack callback
+// that emits with an ack while acks are being cancelled, and a flood of
 // large events into the simple client's receive queue.
 //
 // Each case asserts what the client does (the event and reason it ends
@@ -301,6 +302,23 @@ test('handlers added and removed during a dispatch: everyone present at arrival 
     // b: runs for all three, removes c during the 2nd (c still runs for it).
     assert.deepEqual(ev(r, 'handlers').map(({ any, a, b, c }) => ({ any, a, b, c })),
       [{ any: 3, a: 1, b: 3, c: 1 }], show(r));
+  } finally {
+    await s.stop();
+  }
+});
+
+test('an emit with an ack made while the lost session cancels acks: buffered, and its reply arrives after the reconnection', async () => {
+  const s = await sioServer((socket) => {
+    socket.on('first', () => {}); // never answered: the session loss cancels it
+    socket.on('ready', () => socket.conn.close()); // the session goes; the client reconnects
+    socket.on('second', (ack) => ack('ok'));
+  });
+  try {
+    const r = await runDriver(s.port, 'websocket', 'ackcancel');
+    assertClean(r);
+    assert.deepEqual(ev(r, 'acks').map(({ first, second }) => ({ first, second })),
+      [{ first: 'ECANCELED', second: 'ok' }], show(r));
+    assert.equal(ev(r, 'connect').length, 2, show(r));
   } finally {
     await s.stop();
   }

@@ -9,7 +9,7 @@
  * bounded (and alarm() ends a hang).
  *
  *   client_hostile_driver --url URL --transport polling|websocket|upgrade
- *     --scenario idle|emitflood|handlers|probe2|simpleflood
+ *     --scenario idle|emitflood|handlers|probe2|ackcancel|simpleflood
  *     [--max-write-queue BYTES] [--max-receive-queue BYTES]
  *
  * idle:        connect "/" and wait for the session to end;
@@ -18,6 +18,10 @@
  * handlers:    handlers that add and remove handlers while an event is
  *              being dispatched; prints each handler's call count;
  * probe2:      once connected emit "hello" and wait for "welcome";
+ * ackcancel:   emit "first" with an ack and "ready"; when the lost session
+ *              cancels that ack, emit "second" with an ack from inside the
+ *              callback (buffered): its reply must arrive after the
+ *              reconnection (reconnection is on here);
  * simpleflood: the blocking client calls "flood" and then reads its queue.
  */
 #include <signal.h>
@@ -211,6 +215,38 @@ static void probe_on_connect(sio_client_socket_t *s, void *arg) {
   sio_client_socket_emit(s, "hello", NULL);
 }
 
+/* ---- ackcancel ---- */
+
+static int second_done;
+static char first_status[32] = "none", second_status[32] = "none";
+
+static void on_second(sio_client_socket_t *s, int status, const sio_argv_t *reply,
+                      void *arg) {
+  (void)s, (void)reply, (void)arg;
+  snprintf(second_status, sizeof(second_status), "%s",
+           status ? sio_err_name(status) : "ok");
+  second_done = 1;
+}
+static void on_first(sio_client_socket_t *s, int status, const sio_argv_t *reply,
+                     void *arg) {
+  (void)reply, (void)arg;
+  snprintf(first_status, sizeof(first_status), "%s",
+           status ? sio_err_name(status) : "ok");
+  int rc = sio_client_socket_emit_with_ack(s, "second", NULL, 0, on_second, NULL);
+  if (rc) {
+    snprintf(second_status, sizeof(second_status), "emit %s", sio_err_name(rc));
+    second_done = 1;
+  }
+}
+static void ackcancel_on_connect(sio_client_socket_t *s, void *arg) {
+  (void)arg;
+  line("{\"event\":\"connect\"}");
+  static int once;
+  if (once++) return;
+  sio_client_socket_emit_with_ack(s, "first", NULL, 0, on_first, NULL);
+  sio_client_socket_emit(s, "ready", NULL);
+}
+
 /* ---- simpleflood ---- */
 
 static int scenario_simple(const char *url, const sio_client_opts_t *o) {
@@ -267,6 +303,10 @@ int main(int argc, char **argv) {
   uv_idle_init(&loop, &idle);
   uv_timer_init(&loop, &deadline);
   sio_client_opts_t *o = opts_from(mode, max_wq, max_rq);
+  if (strcmp(scenario, "ackcancel") == 0) {
+    sio_client_opts_set_reconnection(o, 1);
+    sio_client_opts_set_reconnection_delay(o, 100, 100);
+  }
   line("{\"event\":\"start\",\"scenario\":\"%s\"}", scenario);
   int rc = 0;
   if (strcmp(scenario, "simpleflood") == 0) {
@@ -279,6 +319,8 @@ int main(int argc, char **argv) {
       sio_client_socket_on_any(sock, h_any, NULL);
       sio_client_socket_on(sock, "e", h_a, NULL);
       sio_client_socket_on(sock, "e", h_b, NULL);
+    } else if (strcmp(scenario, "ackcancel") == 0) {
+      sio_client_socket_on_connect(sock, ackcancel_on_connect, NULL);
     } else if (strcmp(scenario, "probe2") == 0) {
       sio_client_socket_on_connect(sock, probe_on_connect, NULL);
       sio_client_socket_on(sock, "welcome", on_welcome, NULL);
@@ -286,6 +328,10 @@ int main(int argc, char **argv) {
     sio_client_socket_connect(sock);
     if (strcmp(scenario, "probe2") == 0) {
       wait_for(&ended, 20000); /* welcome, or the session ended without it */
+    } else if (strcmp(scenario, "ackcancel") == 0) {
+      wait_for(&second_done, 20000);
+      line("{\"event\":\"acks\",\"first\":\"%s\",\"second\":\"%s\"}", first_status,
+           second_status);
     } else if (strcmp(scenario, "handlers") == 0) {
       wait_for(&handlers_done, 20000);
       line("{\"event\":\"handlers\",\"any\":%d,\"a\":%d,\"b\":%d,\"c\":%d}", calls_any,
