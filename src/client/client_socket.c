@@ -361,7 +361,10 @@ static void dispatch_event(sio_client_socket_t *s, const sio__sio_packet_t *pkt)
     if (!s->h[i].event || strcmp(s->h[i].event, name) == 0) n++;
   run_t inl_run[8];
   run_t *run = n <= 8 ? inl_run : sio__malloc(n * sizeof(*run));
-  if (!run) n = 0;
+  if (!run) {
+    SIO_LOGW("client: out of memory, event dropped");
+    n = 0;
+  }
   /* Catch-alls first, then the named handlers, as the reference does. */
   size_t k = 0;
   for (int pass = 0; pass < 2 && run; pass++) {
