@@ -2,11 +2,12 @@
 # make conformance-server PORT=N, make bench-server PORT=N, make test-asan.
 BUILD ?= build
 BUILD_ASAN ?= build-asan
+BUILD_TSAN ?= build-tsan
 PORT ?= 3000
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-asan run install conformance-server bench-server fuzz valgrind valgrind-interop clean format format-check
+.PHONY: all deps build test test-asan test-tsan run install conformance-server bench-server fuzz valgrind valgrind-interop clean format format-check
 
 all: build
 
@@ -31,6 +32,16 @@ test-asan: deps $(BUILD_ASAN)/CMakeCache.txt
 	@cmake --build $(BUILD_ASAN) -j $(JOBS) >$(BUILD_ASAN)/build.log 2>&1 || { cat $(BUILD_ASAN)/build.log; exit 1; }
 	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# ThreadSanitizer on the tests that use threads (CTest label "threads": the
+# simple client, clients on loops of their own, sio_server_post).
+$(BUILD_TSAN)/CMakeCache.txt:
+	@cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=Debug -DSIO_TSAN=ON $(CMAKE_FLAGS) >/dev/null
+
+test-tsan: deps $(BUILD_TSAN)/CMakeCache.txt
+	@cmake --build $(BUILD_TSAN) -j $(JOBS) >$(BUILD_TSAN)/build.log 2>&1 || { cat $(BUILD_TSAN)/build.log; exit 1; }
+	@cd $(BUILD_TSAN) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j $(JOBS) -L threads
 
 run: deps build
 	@$(BUILD)/demo --port 5000
@@ -67,4 +78,4 @@ format-check: deps
 	@clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	@rm -rf $(BUILD) $(BUILD_ASAN)
+	@rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)

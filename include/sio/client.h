@@ -94,6 +94,22 @@ SIO_EXTERN void sio_client_opts_set_timeout(sio_client_opts_t *o, uint32_t ms);
  * emits then fail with SIO_ENOTCONN). Over the bound: SIO_ELIMIT. */
 SIO_EXTERN void sio_client_opts_set_max_buffered(sio_client_opts_t *o, uint32_t n);
 
+/* Bounds against a server that does not read or floods us (docs/SECURITY.md).
+ * Write queue: bytes waiting to be sent on the WebSocket, and packets waiting
+ * for the next polling POST (counted with their bookkeeping); a send that
+ * finds the queue at the cap fails the session with "transport error",
+ * then the usual reconnection. Default 4 MiB, as the server's
+ * sio_http_opts_set_max_write_queue; 0 is ignored. */
+#define SIO_CLIENT_DEFAULT_MAX_WRITE_QUEUE ((size_t)4 * 1024 * 1024)
+SIO_EXTERN void sio_client_opts_set_max_write_queue(sio_client_opts_t *o, size_t bytes);
+/* The simple client's received events waiting for sio_simple_receive(): at
+ * most this many bytes (arguments and attachments); the oldest are dropped
+ * to make room, an event larger than the whole bound is dropped itself,
+ * and both are counted by sio_simple_dropped(). Default 16 MiB; 0 is
+ * ignored. The async client keeps no such queue. */
+#define SIO_CLIENT_DEFAULT_MAX_RECEIVE_QUEUE ((size_t)16 * 1024 * 1024)
+SIO_EXTERN void sio_client_opts_set_max_receive_queue(sio_client_opts_t *o, size_t bytes);
+
 /* TLS, for "https://" and "wss://" URLs (ignored for http:// and ws://).
  * By default the server's certificate is checked against the system's CA
  * store and the URL's host name (SNI is sent for names, not IP literals); a
@@ -234,7 +250,10 @@ SIO_EXTERN void sio_client_socket_on_disconnect(sio_client_socket_t *s,
 /* An event from the server. ack is non-NULL when the server asked for an
  * acknowledgement: answer it with sio_client_ack_send() inside the call,
  * or keep it with sio_client_ack_hold(). Everything is borrowed for the
- * call. Catch-all handlers run before the named ones. */
+ * call. Catch-all handlers run before the named ones. Handlers may add or
+ * remove handlers (themselves too) from inside: every handler present when
+ * an event arrives runs for it, once, and the change counts from the next
+ * event on (an EventEmitter's rule). */
 typedef void (*sio_client_socket_event_cb)(sio_client_socket_t *s, const char *event,
                                            const sio_argv_t *args, sio_client_ack_t *ack,
                                            void *arg);
@@ -288,10 +307,10 @@ SIO_EXTERN void *sio_client_socket_get_data(const sio_client_socket_t *s);
  * the program stays away. The calls below hand their work to that thread
  * and block until it is done or their time is up.
  *
- * Received events wait in a queue for sio_simple_receive(), at most 1024:
- * past that the OLDEST queued event is dropped (the loop thread never
- * blocks, so the heartbeat keeps going) and counted by
- * sio_simple_dropped().
+ * Received events wait in a queue for sio_simple_receive(), at most 1024
+ * and at most sio_client_opts_set_max_receive_queue() bytes: past that the
+ * OLDEST queued events are dropped (the loop thread never blocks, so the
+ * heartbeat keeps going) and counted by sio_simple_dropped().
  *
  * Threads: emit, call, receive, connected, sid and dropped may be called
  * from any threads, also at the same time (a mutex guards the shared

@@ -28,6 +28,7 @@ typedef struct {
   char *path;               /* "/socket.io/" */
   char *query;              /* extra "&k=v..." (percent-encoded), may be "" */
   char *headers;            /* extra "Name: value\r\n" lines, may be "" */
+  size_t max_write_queue;   /* bytes unsent per WebSocket / polling queue */
 } sio__target_t;
 
 /* Opens a connection to t (TLS when t->tls): sio__stream_connect's contract;

@@ -313,6 +313,9 @@ int sio_client_new(uv_loop_t *loop, const char *url, const sio_client_opts_t *op
   c->o.randomization = o->randomization;
   c->o.timeout = o->timeout;
   c->o.max_buffered = o->max_buffered;
+  c->o.max_write_queue = o->max_write_queue;
+  c->o.max_receive_queue = o->max_receive_queue;
+  c->t.max_write_queue = o->max_write_queue;
   c->t.path = sio__strdup(o->path ? o->path : "/socket.io/");
   c->t.query = sio__strndup(
       (const char *)(o->query.buf ? o->query.buf->data : (const uint8_t *)""),

@@ -15,6 +15,8 @@ sio_client_opts_t *sio_client_opts_new(void) {
   o->randomization = 0.5;
   o->timeout = 20000;
   o->max_buffered = 1000;
+  o->max_write_queue = SIO_CLIENT_DEFAULT_MAX_WRITE_QUEUE;
+  o->max_receive_queue = SIO_CLIENT_DEFAULT_MAX_RECEIVE_QUEUE;
   o->tls_verify = 1;
   sio__sb_init(&o->query, 0);
   sio__sb_init(&o->headers, 0);
@@ -105,6 +107,12 @@ void sio_client_opts_set_timeout(sio_client_opts_t *o, uint32_t ms) {
 }
 void sio_client_opts_set_max_buffered(sio_client_opts_t *o, uint32_t n) {
   if (o) o->max_buffered = n;
+}
+void sio_client_opts_set_max_write_queue(sio_client_opts_t *o, size_t bytes) {
+  if (o && bytes) o->max_write_queue = bytes;
+}
+void sio_client_opts_set_max_receive_queue(sio_client_opts_t *o, size_t bytes) {
+  if (o && bytes) o->max_receive_queue = bytes;
 }
 
 uint64_t sio__client_backoff(const sio_client_opts_t *o, uint32_t attempt, double u) {

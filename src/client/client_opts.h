@@ -16,6 +16,8 @@ struct sio_client_opts {
   double randomization;
   uint32_t timeout;
   uint32_t max_buffered;
+  size_t max_write_queue;             /* WebSocket write queue, polling outgoing queue */
+  size_t max_receive_queue;           /* the simple client's received events */
   int tls_verify;                     /* default 1 */
   char *tls_ca_file, *tls_ca_dir;     /* NULL: the system store */
   char *tls_cert_file, *tls_key_file; /* NULL: no client certificate */

@@ -147,9 +147,13 @@ static sio__cack_t *ack_take(sio_client_socket_t *s, uint64_t id) {
 }
 
 void sio__cs_fail_acks(sio_client_socket_t *s, int status) {
-  while (s->acks) {
-    sio__cack_t *a = s->acks;
-    s->acks = a->next;
+  /* Only the acks pending now: a callback may emit with an ack again (then
+   * buffered for the next connection), and that one must wait its reply. */
+  sio__cack_t *list = s->acks;
+  s->acks = NULL;
+  while (list) {
+    sio__cack_t *a = list;
+    list = a->next;
     ack_finish(a, status, NULL);
   }
 }
@@ -338,6 +342,12 @@ void sio_client_ack_release(sio_client_ack_t *ack) {
 
 /* ---- incoming ---- */
 
+/* A handler to run for one event. */
+typedef struct {
+  sio_client_socket_event_cb cb;
+  void *arg;
+} run_t;
+
 static void dispatch_event(sio_client_socket_t *s, const sio__sio_packet_t *pkt) {
   char inl[128];
   char *name = pkt->name.len + 1 <= sizeof(inl) ? inl : sio__malloc(pkt->name.len + 1);
@@ -351,18 +361,35 @@ static void dispatch_event(sio_client_socket_t *s, const sio__sio_packet_t *pkt)
   sio_client_ack_t ack = {s, pkt->h.ack_id, s->epoch, 0, 0};
   sio_client_ack_t *ap = pkt->h.has_ack ? &ack : NULL;
   uint32_t epoch = s->epoch;
-  /* Catch-alls first, then the named handlers, as the reference does.
-   * A handler may add or remove handlers: index, and re-check the bound. */
-  for (int pass = 0; pass < 2; pass++) {
+  /* The handlers present when the event arrived all run, each once, as an
+   * EventEmitter does: a handler may add or remove handlers (also itself),
+   * which changes the next event only. So they are copied first (cb and
+   * arg: no pointer into s->h survives a call). */
+  size_t n = 0;
+  for (size_t i = 0; i < s->nh; i++)
+    if (!s->h[i].event || strcmp(s->h[i].event, name) == 0) n++;
+  run_t inl_run[8];
+  run_t *run = n <= 8 ? inl_run : sio__malloc(n * sizeof(*run));
+  if (!run) {
+    SIO_LOGW("client: out of memory, event dropped");
+    n = 0;
+  }
+  /* Catch-alls first, then the named handlers, as the reference does. */
+  size_t k = 0;
+  for (int pass = 0; pass < 2 && run; pass++) {
     for (size_t i = 0; i < s->nh; i++) {
-      sio__chandler_t h = s->h[i];
-      if (pass == 0 ? h.event != NULL : (!h.event || strcmp(h.event, name) != 0))
+      const sio__chandler_t *h = &s->h[i];
+      if (pass == 0 ? h->event != NULL : (!h->event || strcmp(h->event, name) != 0))
         continue;
-      h.cb(s, name, &av, ap, h.arg);
-      if (s->state != CS_CONNECTED || s->epoch != epoch || s->c->closing) goto out;
+      run[k].cb = h->cb;
+      run[k++].arg = h->arg;
     }
   }
-out:
+  for (size_t i = 0; i < n; i++) {
+    run[i].cb(s, name, &av, ap, run[i].arg);
+    if (s->state != CS_CONNECTED || s->epoch != epoch || s->c->closing) break;
+  }
+  if (run != inl_run) sio__free(run);
   sio__argv_clear(&av);
   if (name != inl) sio__free(name);
 }

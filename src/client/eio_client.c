@@ -3,6 +3,12 @@
  * pingTimeout, one GET and one POST in flight with POST bodies kept under
  * maxPayload, and the polling -> WebSocket upgrade with its probe.
  *
+ * Against a hostile server: a ping is answered by a pong without data (as
+ * the reference client does), so a ping's payload costs us nothing; the
+ * packets waiting for the next POST are capped in bytes like the
+ * WebSocket's write queue (target's max_write_queue); the sid must be safe
+ * to put in a URL as it is.
+ *
  * Owner callbacks may free the session (sio__eioc_free) from inside: every
  * call out is bracketed by busy++/-- and followed by a check of `dead`, and
  * the memory goes when the outermost frame leaves. */
@@ -36,6 +42,8 @@ struct sio__eioc {
   int paused;             /* 3probe received: polling drains */
   qitem_t *q;
   size_t qn, qcap;
+  size_t qbytes;        /* memory the queue holds, items and data */
+  int overflow;         /* the queue hit its cap: the watchdog fails us */
   sio__timer_t *timer;  /* open timeout, then the heartbeat watchdog */
   sio__timer_t *later;  /* the deferred close notice */
   sio__timer_t *ptimer; /* bounds the wait for 3probe */
@@ -117,7 +125,9 @@ static void make_target(sio__eioc_t *e, char *buf, size_t cap, const char *trans
 static void on_timer(sio__timer_t *t, void *arg) {
   (void)t;
   sio__eioc_t *e = arg;
-  if (e->state == E_OPENING)
+  if (e->overflow)
+    close_abrupt(e, SIO_ELIMIT, "transport error");
+  else if (e->state == E_OPENING)
     close_abrupt(e, SIO_ETIMEDOUT, "timeout");
   else
     close_abrupt(e, SIO_ETIMEDOUT, "ping timeout");
@@ -125,6 +135,7 @@ static void on_timer(sio__timer_t *t, void *arg) {
 }
 
 static void arm_watchdog(sio__eioc_t *e) {
+  if (e->overflow) return; /* the failure is due now */
   sio__timer_start(e->timer, (uint64_t)e->hs.ping_interval + e->hs.ping_timeout);
 }
 
@@ -135,8 +146,23 @@ static int send_pkt(sio__eioc_t *e, sio__eio_type_t type, int binary, const void
 
 static void start_probe(sio__eioc_t *e);
 
+/* The sid goes as it is into every request target: only the characters a
+ * URL carries unescaped (RFC 3986 "unreserved"; ids are base64url or hex
+ * in practice), so a server cannot inject CR/LF, spaces or parameters. */
+static int sid_is_safe(const char *sid) {
+  if (!*sid) return 0;
+  for (const char *p = sid; *p; p++) {
+    char ch = *p;
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+          (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~'))
+      return 0;
+  }
+  return 1;
+}
+
 static void on_opened(sio__eioc_t *e, const uint8_t *json, size_t len) {
-  if (sio__eio_parse_open(json, len, &e->hs) != 0 || e->hs.ping_interval == 0) {
+  if (sio__eio_parse_open(json, len, &e->hs) != 0 || e->hs.ping_interval == 0 ||
+      !sid_is_safe(e->hs.sid)) {
     close_abrupt(e, SIO_EPROTO, "parse error");
     return;
   }
@@ -164,8 +190,10 @@ static int on_packet(sio__eioc_t *e, const sio__eio_packet_t *p) {
   if (e->state != E_OPEN) return 1;
   switch (p->type) {
     case SIO__EIO_PING:
+      /* No echo of the payload: a server's pings carry none, and a peer
+       * that floods large ones and never reads would grow us by as much. */
       arm_watchdog(e);
-      send_pkt(e, SIO__EIO_PONG, 0, p->data, p->len);
+      send_pkt(e, SIO__EIO_PONG, 0, NULL, 0);
       return e->state != E_OPEN;
     case SIO__EIO_MESSAGE:
       e->busy++;
@@ -253,6 +281,11 @@ static void on_post(void *arg, int status, uint8_t *body, size_t len) {
   gone(e);
 }
 
+/* What one queued packet costs in memory (the cap counts this). */
+static size_t qitem_bytes(const qitem_t *it) {
+  return sizeof(*it) + (it->data ? sizeof(*it->data) + it->data->len : 0);
+}
+
 static void flush_post(sio__eioc_t *e) {
   if (e->qn == 0 || sio__hc_busy(e->post) || e->paused || e->ws) return;
   /* Batch under maxPayload (docs/PROTOCOL.md §1.11); the first packet always goes. */
@@ -275,7 +308,10 @@ static void flush_post(sio__eioc_t *e) {
     close_abrupt(e, SIO_ENOMEM, "transport error");
     return;
   }
-  for (size_t i = 0; i < k; i++) sio__rbuf_unref(e->q[i].data);
+  for (size_t i = 0; i < k; i++) {
+    e->qbytes -= qitem_bytes(&e->q[i]);
+    sio__rbuf_unref(e->q[i].data);
+  }
   memmove(e->q, e->q + k, (e->qn - k) * sizeof(*e->q));
   e->qn -= k;
   char target[1024];
@@ -286,8 +322,22 @@ static void flush_post(sio__eioc_t *e) {
   if (rc) close_abrupt(e, rc, "transport error");
 }
 
+/* Fails the session from the loop (the caller may be deep in a send of the
+ * owner's): the watchdog timer fires at once. */
+static void fail_overflow(sio__eioc_t *e) {
+  if (e->overflow || e->later_reason) return; /* closing: the close goes on */
+  SIO_LOGW("eio client: %zu bytes waiting to be sent, over the cap: closing", e->qbytes);
+  e->overflow = 1;
+  sio__timer_start(e->timer, 0);
+}
+
 static int queue_pkt(sio__eioc_t *e, sio__eio_type_t type, int binary, const void *data,
                      size_t len) {
+  if (e->overflow) return SIO_ELIMIT;
+  if (e->t->max_write_queue && e->qbytes >= e->t->max_write_queue) {
+    fail_overflow(e);
+    return SIO_ELIMIT;
+  }
   if (e->qn == e->qcap) {
     size_t ncap = e->qcap ? e->qcap * 2 : 16;
     qitem_t *nq = sio__realloc(e->q, ncap * sizeof(*nq));
@@ -300,6 +350,7 @@ static int queue_pkt(sio__eioc_t *e, sio__eio_type_t type, int binary, const voi
   e->q[e->qn].type = (uint8_t)type;
   e->q[e->qn].binary = (uint8_t)binary;
   e->q[e->qn].data = b;
+  e->qbytes += qitem_bytes(&e->q[e->qn]);
   e->qn++;
   return 0;
 }
@@ -317,6 +368,16 @@ static int ws_send(sio__ws_conn_t *c, sio__eio_type_t type, int binary, const vo
   int rc = sio__ws_conn_send(c, 0, buf, len + 1);
   if (buf != inl) sio__free(buf);
   return rc;
+}
+
+/* The probe is given up (it failed, or misbehaved): polling goes on, and
+ * resumes if it had paused for the upgrade. */
+static void abandon_probe(sio__eioc_t *e) {
+  drop_conn(&e->probe, 1000);
+  if (!e->paused) return;
+  e->paused = 0;
+  poll_get(e);
+  flush_post(e);
 }
 
 static int send_pkt(sio__eioc_t *e, sio__eio_type_t type, int binary, const void *data,
@@ -337,9 +398,10 @@ static void ws_on_message(sio__ws_conn_t *c, void *arg, int binary, uint8_t *dat
       e->paused = 1;
       try_finish_upgrade(e);
       gone(e);
-    } else {
+    } else { /* anything else, also a second message after 3probe */
       SIO_LOGD("eio client: probe failed, staying on polling");
-      drop_conn(&e->probe, 1000);
+      abandon_probe(e);
+      gone(e);
     }
     return;
   }
@@ -356,13 +418,9 @@ static void ws_on_close(sio__ws_conn_t *c, void *arg, uint16_t code, int err) {
   (void)code;
   sio__eioc_t *e = arg;
   if (c == e->probe) {
-    e->probe = NULL;
-    if (e->paused) { /* the probe died while polling drained: resume */
-      e->paused = 0;
-      poll_get(e);
-      flush_post(e);
-      gone(e);
-    }
+    e->probe = NULL; /* it is gone already */
+    abandon_probe(e);
+    gone(e);
     return;
   }
   if (c != e->conn) return;
@@ -425,10 +483,7 @@ static void start_probe(sio__eioc_t *e) {
 static void try_finish_upgrade(sio__eioc_t *e) {
   if (!e->paused || !e->probe || sio__hc_busy(e->get) || sio__hc_busy(e->post)) return;
   if (ws_send(e->probe, SIO__EIO_UPGRADE, 0, NULL, 0) != 0) {
-    drop_conn(&e->probe, 1000);
-    e->paused = 0;
-    poll_get(e);
-    flush_post(e);
+    abandon_probe(e);
     return;
   }
   sio__hc_free(e->get);
@@ -446,6 +501,7 @@ static void try_finish_upgrade(sio__eioc_t *e) {
     sio__rbuf_unref(it->data);
   }
   e->qn = 0;
+  e->qbytes = 0;
   e->busy++;
   if (e->cbs.on_upgrade) e->cbs.on_upgrade(e, e->arg);
   e->busy--;

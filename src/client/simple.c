@@ -21,12 +21,14 @@
 #include "io/post.h"
 #include "io/sync.h"
 
-/* Received events kept for receive(); past it the oldest is dropped. */
+/* Received events kept for receive(); past it the oldest is dropped. The
+ * bytes they hold are bounded too (the options' max_receive_queue). */
 #define SIO__SIMPLE_MAX_QUEUED 1024
 
 typedef struct qnode {
   struct qnode *next;
   sio_simple_msg_t *m;
+  size_t bytes; /* what m holds: arguments and attachments */
 } qnode_t;
 
 enum { JOB_EMIT, JOB_CALL };
@@ -58,6 +60,8 @@ struct sio_simple {
   char sid[64];           /* mu: the socket id of the last connection */
   qnode_t *head, *tail;   /* mu */
   size_t nqueued;         /* mu */
+  size_t qbytes;          /* mu: bytes of the queued events */
+  size_t max_qbytes;      /* set before the thread starts */
   uint64_t dropped;       /* mu */
 };
 
@@ -104,6 +108,32 @@ oom:
 
 /* ---- the loop thread ---- */
 
+static size_t msg_bytes(const sio_simple_msg_t *m) {
+  size_t n = strlen(m->args) + (m->event ? strlen(m->event) : 0);
+  for (size_t i = 0; i < m->nbins; i++) n += m->bins[i].len;
+  return n;
+}
+
+/* Unlinks the oldest queued event (mu held; the queue is not empty). */
+static qnode_t *pop_locked(sio_simple_t *sc) {
+  qnode_t *q = sc->head;
+  sc->head = q->next;
+  if (!sc->head) sc->tail = NULL;
+  sc->nqueued--;
+  sc->qbytes -= q->bytes;
+  q->next = NULL;
+  return q;
+}
+
+static void free_nodes(qnode_t *q) {
+  while (q) {
+    qnode_t *next = q->next;
+    sio_simple_msg_free(q->m);
+    sio__free(q);
+    q = next;
+  }
+}
+
 static void on_any(sio_client_socket_t *s, const char *event, const sio_argv_t *args,
                    sio_client_ack_t *ack, void *arg) {
   (void)s;
@@ -117,27 +147,39 @@ static void on_any(sio_client_socket_t *s, const char *event, const sio_argv_t *
     return;
   }
   q->m = m;
-  qnode_t *old = NULL;
+  q->bytes = msg_bytes(m);
+  qnode_t *gone = NULL, **gone_tail = &gone;
   sio__mutex_lock(sc->mu);
-  if (sc->tail)
-    sc->tail->next = q;
-  else
-    sc->head = q;
-  sc->tail = q;
-  /* Never block the loop (pings must be answered): drop the oldest. */
-  if (++sc->nqueued > SIO__SIMPLE_MAX_QUEUED) {
-    old = sc->head;
-    sc->head = old->next;
-    sc->nqueued--;
-    if (sc->dropped++ == 0)
-      SIO_LOGW("simple client: receive queue full, dropping the oldest events");
+  /* Never block the loop (pings must be answered): drop the oldest until
+   * the new event fits the count and the bytes; one larger than the whole
+   * byte bound is dropped itself. */
+  uint64_t was_dropped = sc->dropped;
+  if (q->bytes > sc->max_qbytes) {
+    *gone_tail = q;
+    sc->dropped++;
+    q = NULL;
   }
+  while (
+      q && sc->head &&
+      (sc->nqueued >= SIO__SIMPLE_MAX_QUEUED || sc->qbytes + q->bytes > sc->max_qbytes)) {
+    *gone_tail = pop_locked(sc);
+    gone_tail = &(*gone_tail)->next;
+    sc->dropped++;
+  }
+  if (q) {
+    if (sc->tail)
+      sc->tail->next = q;
+    else
+      sc->head = q;
+    sc->tail = q;
+    sc->nqueued++;
+    sc->qbytes += q->bytes;
+  }
+  if (was_dropped == 0 && sc->dropped)
+    SIO_LOGW("simple client: receive queue full, dropping the oldest events");
   sio__cond_broadcast(sc->cv);
   sio__mutex_unlock(sc->mu);
-  if (old) {
-    sio_simple_msg_free(old->m);
-    sio__free(old);
-  }
+  free_nodes(gone);
 }
 
 static void on_connect(sio_client_socket_t *s, void *arg) {
@@ -262,12 +304,7 @@ void sio_simple_disconnect(sio_simple_t *sc) {
     sio__loop_run_here(sc->loop); /* no thread could be started: close in this one */
   if (sio__own_loop_free(sc->loop) != 0)
     SIO_LOGW("simple client: loop not closed cleanly");
-  while (sc->head) {
-    qnode_t *q = sc->head;
-    sc->head = q->next;
-    sio_simple_msg_free(q->m);
-    sio__free(q);
-  }
+  free_nodes(sc->head);
   sio__cond_free(sc->cv);
   sio__mutex_free(sc->mu);
   sio__free(sc);
@@ -278,6 +315,7 @@ static int setup(sio_simple_t *sc, const char *url, const char *nsp, const char 
                  const sio_client_opts_t *opts) {
   int rc = sio_client_new(sc->loop, url, opts, &sc->c);
   if (rc) return rc;
+  sc->max_qbytes = sc->c->o.max_receive_queue;
   sc->s = sio_client_socket(sc->c, nsp ? nsp : "/");
   if (!sc->s) return nsp && nsp[0] != '/' ? SIO_EINVAL : SIO_ENOMEM;
   if (auth && (rc = sio_client_socket_set_auth(sc->s, auth)) != 0) return rc;
@@ -381,12 +419,7 @@ int sio_simple_receive(sio_simple_t *sc, uint32_t timeout_ms, sio_simple_msg_t *
   while (!sc->head) {
     if (sio__cond_wait_until(sc->cv, sc->mu, deadline) != 0) break;
   }
-  qnode_t *q = sc->head;
-  if (q) {
-    sc->head = q->next;
-    if (!sc->head) sc->tail = NULL;
-    sc->nqueued--;
-  }
+  qnode_t *q = sc->head ? pop_locked(sc) : NULL;
   sio__mutex_unlock(sc->mu);
   if (!q) return SIO_ETIMEDOUT;
   *msg = q->m;

@@ -25,6 +25,7 @@ struct sio__wsopen {
   sio__wsopen_cb cb;
   void *arg;
   sio__rbuf_t *req;
+  size_t max_queue; /* the WebSocket's write-queue cap */
   char hdr[32];
   size_t hdr_len;
 };
@@ -112,7 +113,7 @@ static void on_read(sio__stream_t *s, void *arg, uint8_t *data, size_t len) {
     void *cbarg = o->arg;
     sio__rbuf_unref(o->req);
     int rc = sio__ws_conn_start(s, SIO__WS_ROLE_CLIENT, &o->cbs, o->cbarg,
-                                SIO__CLIENT_MAX_BODY, 0, left, &conn);
+                                SIO__CLIENT_MAX_BODY, o->max_queue, left, &conn);
     sio__free(o);
     cb(cbarg, rc, rc ? NULL : conn);
     return;
@@ -165,6 +166,7 @@ sio__wsopen_t *sio__wsopen_start(const sio__target_t *t, const char *target,
   o->cbarg = cbarg;
   o->cb = cb;
   o->arg = arg;
+  o->max_queue = t->max_write_queue;
   o->field = HF_NONE;
   http_parser_init(&o->p, HTTP_RESPONSE);
   o->p.data = o;

@@ -57,6 +57,19 @@ static void test_opts(void **state) {
   assert_int_equal(o->reconnection, 1);
   assert_int_equal(o->timeout, 20000);
   assert_int_equal(o->max_buffered, 1000);
+  /* the server's write-queue cap; 0 would mean none, so it is ignored */
+  assert_int_equal(o->max_write_queue, 4 * 1024 * 1024);
+  assert_int_equal(o->max_receive_queue, 16 * 1024 * 1024);
+  sio_client_opts_set_max_write_queue(o, 0);
+  sio_client_opts_set_max_receive_queue(o, 0);
+  assert_int_equal(o->max_write_queue, 4 * 1024 * 1024);
+  assert_int_equal(o->max_receive_queue, 16 * 1024 * 1024);
+  sio_client_opts_set_max_write_queue(o, 65536);
+  sio_client_opts_set_max_receive_queue(o, 1000);
+  assert_int_equal(o->max_write_queue, 65536);
+  assert_int_equal(o->max_receive_queue, 1000);
+  sio_client_opts_set_max_write_queue(o, SIO_CLIENT_DEFAULT_MAX_WRITE_QUEUE);
+  sio_client_opts_set_max_receive_queue(o, SIO_CLIENT_DEFAULT_MAX_RECEIVE_QUEUE);
   assert_null(o->path); /* "/socket.io/" */
   assert_int_equal(sio_client_opts_set_path(o, "/x"), 0);
   assert_string_equal(o->path, "/x/");

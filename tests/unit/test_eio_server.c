@@ -154,8 +154,8 @@ static void cmd_close_last(scenario_t *sc, void *arg) {
   if (sc->last) sio_eio_socket_close(sc->last);
 }
 
-static void cmd_nothing(scenario_t *sc, void *arg) {
-  (void)sc, (void)arg;
+static void cmd_eio_closed(scenario_t *sc, void *arg) {
+  *(int *)arg = sc->eio_closed;
 }
 
 static void cmd_get_held(scenario_t *sc, void *arg) {
@@ -175,12 +175,37 @@ static void loop_thread(void *arg) {
 static void run_client(scenario_t *sc) {
   sc->client(sc);
   run_on_loop(sc, cmd_close_eio, NULL);
-  /* let the eio close callback run, then close HTTP */
-  for (int i = 0; i < 200 && !sc->eio_closed; i++) {
+  /* let the eio close callback run, then close HTTP; the flag is written
+   * on the loop thread, so it is read there too */
+  int closed = 0;
+  run_on_loop(sc, cmd_eio_closed, &closed);
+  for (int i = 0; i < 200 && !closed; i++) {
     usleep(10000);
-    run_on_loop(sc, cmd_nothing, NULL);
+    run_on_loop(sc, cmd_eio_closed, &closed);
   }
   run_on_loop(sc, cmd_close_http, NULL);
+}
+
+/* A failed assertion in run_client leaves the test by longjmp while the
+ * loop thread still runs on the scenario: left alone, it would go on in
+ * the next tests (which could end in a crash inside libuv rather than a
+ * clean failure). The scenarios are static, so they outlive the jump, and
+ * this teardown stops and joins that thread. */
+static scenario_t *g_live;
+static uv_thread_t g_live_thread;
+
+static void cmd_stop(scenario_t *sc, void *arg) {
+  (void)arg;
+  uv_stop(&sc->loop);
+}
+
+static int stop_stale_loop(void **state) {
+  (void)state;
+  if (!g_live) return 0;
+  run_on_loop(g_live, cmd_stop, NULL);
+  uv_thread_join(&g_live_thread);
+  g_live = NULL;
+  return 0;
 }
 
 static int allow_no_deny(sio_http_req_t *req, void *arg) {
@@ -207,10 +232,11 @@ static void run_scenario(scenario_t *sc, sio_eio_opts_t *eo, size_t max_write_qu
   sio_eio_server_on_close(sc->eio, on_close, sc);
   assert_int_equal(sio_http_server_listen(sc->http, "127.0.0.1", 0), 0);
   sc->port = sio_http_server_port(sc->http);
-  uv_thread_t th;
-  assert_int_equal(uv_thread_create(&th, loop_thread, sc), 0);
+  assert_int_equal(uv_thread_create(&g_live_thread, loop_thread, sc), 0);
+  g_live = sc;
   run_client(sc);
-  uv_thread_join(&th);
+  uv_thread_join(&g_live_thread);
+  g_live = NULL;
   if (sc->nclosed) assert_int_equal(sc->send_in_close_rc, SIO_ECLOSED);
   assert_true(sc->finished);
   assert_true(sc->eio_closed);
@@ -344,7 +370,7 @@ static void client_graceful(scenario_t *sc) {
 
 static void test_graceful_close(void **state) {
   (void)state;
-  scenario_t sc;
+  static scenario_t sc; /* not on the stack: see stop_stale_loop */
   memset(&sc, 0, sizeof sc);
   sc.greet = "hello";
   sc.close_on_connect = 1;
@@ -374,7 +400,7 @@ static void client_close_held(scenario_t *sc) {
 
 static void test_close_with_held_get(void **state) {
   (void)state;
-  scenario_t sc;
+  static scenario_t sc; /* not on the stack: see stop_stale_loop */
   memset(&sc, 0, sizeof sc);
   sc.client = client_close_held;
   run_scenario(&sc, sio_eio_opts_new(), 0);
@@ -398,7 +424,7 @@ static void client_close_timeout(scenario_t *sc) {
 
 static void test_close_timeout(void **state) {
   (void)state;
-  scenario_t sc;
+  static scenario_t sc; /* not on the stack: see stop_stale_loop */
   memset(&sc, 0, sizeof sc);
   sc.close_on_connect = 1;
   sc.client = client_close_timeout;
@@ -486,7 +512,7 @@ static void client_ws_cookie(scenario_t *sc) {
 
 static void test_ws_cookie(void **state) {
   (void)state;
-  scenario_t sc;
+  static scenario_t sc; /* not on the stack: see stop_stale_loop */
   memset(&sc, 0, sizeof sc);
   sc.client = client_ws_cookie;
   sio_eio_opts_t *o = sio_eio_opts_new();
@@ -503,7 +529,7 @@ static void test_ws_cookie(void **state) {
 
 static void test_allow_request_and_cookie(void **state) {
   (void)state;
-  scenario_t sc;
+  static scenario_t sc; /* not on the stack: see stop_stale_loop */
   memset(&sc, 0, sizeof sc);
   sc.client = client_allow_cookie;
   sio_eio_opts_t *o = sio_eio_opts_new();
@@ -544,7 +570,7 @@ static void test_write_buffer_cap(void **state) {
   (void)state;
   static char big[701];
   memset(big, 'x', 700);
-  scenario_t sc;
+  static scenario_t sc; /* not on the stack: see stop_stale_loop */
   memset(&sc, 0, sizeof sc);
   sc.greet = big;
   sc.greet_twice = 1;
@@ -575,7 +601,7 @@ static void client_shutdown_held(scenario_t *sc) {
 
 static void test_server_close_with_held_get(void **state) {
   (void)state;
-  scenario_t sc;
+  static scenario_t sc; /* not on the stack: see stop_stale_loop */
   memset(&sc, 0, sizeof sc);
   sc.client = client_shutdown_held;
   run_scenario(&sc, sio_eio_opts_new(), 0);
@@ -625,13 +651,13 @@ static void test_opts(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_opts),
-      cmocka_unit_test(test_graceful_close),
-      cmocka_unit_test(test_close_with_held_get),
-      cmocka_unit_test(test_close_timeout),
-      cmocka_unit_test(test_allow_request_and_cookie),
-      cmocka_unit_test(test_ws_cookie),
-      cmocka_unit_test(test_write_buffer_cap),
-      cmocka_unit_test(test_server_close_with_held_get),
+      cmocka_unit_test_teardown(test_graceful_close, stop_stale_loop),
+      cmocka_unit_test_teardown(test_close_with_held_get, stop_stale_loop),
+      cmocka_unit_test_teardown(test_close_timeout, stop_stale_loop),
+      cmocka_unit_test_teardown(test_allow_request_and_cookie, stop_stale_loop),
+      cmocka_unit_test_teardown(test_ws_cookie, stop_stale_loop),
+      cmocka_unit_test_teardown(test_write_buffer_cap, stop_stale_loop),
+      cmocka_unit_test_teardown(test_server_close_with_held_get, stop_stale_loop),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
