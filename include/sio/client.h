@@ -8,8 +8,9 @@
  * callback on every (re)connection, connect errors with their data, and
  * reconnection with exponential backoff and jitter.
  *
- * Arguments reuse the server's types: build them with sio_args_t and read
- * them with sio_argv_t (sio/server.h).
+ * Arguments are those of the server: build them with sio_args_t and read
+ * them with sio_argv_t (sio/args.h). This header does not bring in the
+ * server's API nor <uv.h>: include <uv.h> to run a loop.
  *
  * Threads: everything runs on the loop's thread; nothing is thread-safe. To
  * use the client from another thread, run it on its own loop in that thread
@@ -42,12 +43,15 @@
 #ifndef SIO_CLIENT_H
 #define SIO_CLIENT_H
 
+#include "sio/args.h"
 #include "sio/common.h"
-#include "sio/server.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* libuv's loop type (the same declaration as <uv.h>'s). */
+typedef struct uv_loop_s uv_loop_t;
 
 typedef struct sio_client sio_client_t;
 typedef struct sio_client_opts sio_client_opts_t;

@@ -7,8 +7,7 @@
 #include "client/client_internal.h"
 #include "client/client_opts.h"
 #include "io/timer.h"
-#include "sio/sio_binary.h"
-#include "sio/sio_internal.h"
+#include "sio/sio_message.h"
 
 typedef struct {
   char *event; /* NULL: catch-all */

@@ -170,7 +170,7 @@ static int emit(sio_client_socket_t *s, const char *event, const sio_args_t *arg
     return SIO_ENOTCONN;
   if (s->state != CS_CONNECTED && s->nbuf >= s->c->o.max_buffered) return SIO_ELIMIT;
   sio__packet_out_t out;
-  int rc = sio__packet_encode(NULL, &out, s->nsp, event, ack_id, args);
+  int rc = sio__packet_encode(&out, s->nsp, event, ack_id, args);
   if (rc) return rc;
   if (s->state == CS_CONNECTED) {
     rc = sio__cm_send(s->c, &out);
@@ -299,7 +299,7 @@ static int ack_send(sio_client_ack_t *ack, const sio_args_t *args) {
   sio_client_socket_t *s = ack->s;
   if (s->state != CS_CONNECTED || s->epoch != ack->epoch) return SIO_ENOTCONN;
   sio__packet_out_t out;
-  int rc = sio__packet_encode(NULL, &out, s->nsp, NULL, (int64_t)ack->id, args);
+  int rc = sio__packet_encode(&out, s->nsp, NULL, (int64_t)ack->id, args);
   if (rc) return rc;
   rc = sio__cm_send(s->c, &out);
   sio__packet_out_free(&out);

@@ -235,7 +235,7 @@ void sio_adapter_ack_reply(sio_adapter_ack_t *ack, const sio_adapter_packet_t *r
   sio__packet_out_t out;
   if (sio__args_set_wire(&tmp, reply->json, reply->json_len, reply->attachments,
                          reply->nattachments) == 0 &&
-      sio__packet_encode(NULL, &out, "/", NULL, 0, &tmp) == 0) {
+      sio__packet_encode(&out, "/", NULL, 0, &tmp) == 0) {
     sio__sio_limits_t lim;
     sio__sio_limits_init(&lim);
     lim.max_attachments = UINT32_MAX;

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "sio/sio_internal.h"
+#include "sio/sio_message.h"
 
 static int out_alloc(sio__packet_out_t *out, size_t n) {
   memset(out, 0, sizeof(*out));
@@ -50,8 +50,8 @@ static const char *nsp_or_null(const char *nsp) {
   return nsp && strcmp(nsp, "/") != 0 ? nsp : NULL;
 }
 
-int sio__packet_encode(sio_server_t *s, sio__packet_out_t *out, const char *nsp,
-                       const char *event, int64_t ack_id, const sio_args_t *args) {
+int sio__packet_encode(sio__packet_out_t *out, const char *nsp, const char *event,
+                       int64_t ack_id, const sio_args_t *args) {
   if (args && args->err) return args->err;
   sio__sio_header_t h;
   memset(&h, 0, sizeof(h));
@@ -85,7 +85,6 @@ int sio__packet_encode(sio_server_t *s, sio__packet_out_t *out, const char *nsp,
     sio__sb_reset(&sb);
     return rc;
   }
-  if (s) s->stats.encodes++;
   return finish(out, &sb, args);
 }
 
@@ -107,32 +106,6 @@ int sio__packet_encode_ctl(sio__packet_out_t *out, int type, const char *nsp,
     return rc;
   }
   return finish(out, &sb, NULL);
-}
-
-/* ---- callback vectors ---- */
-
-int sio__cbvec_add(sio__cbvec_t *cv, const char *event, void (*fn)(void), void *arg) {
-  if (!fn) return SIO_EINVAL;
-  if (cv->n == cv->cap) {
-    size_t ncap = cv->cap ? cv->cap * 2 : 4;
-    sio__cb_t *nv = sio__realloc(cv->v, ncap * sizeof(*nv));
-    if (!nv) return SIO_ENOMEM;
-    cv->v = nv;
-    cv->cap = ncap;
-  }
-  char *ev = NULL;
-  if (event && !(ev = sio__strdup(event))) return SIO_ENOMEM;
-  cv->v[cv->n].event = ev;
-  cv->v[cv->n].fn = fn;
-  cv->v[cv->n].arg = arg;
-  cv->n++;
-  return 0;
-}
-
-void sio__cbvec_free(sio__cbvec_t *cv) {
-  for (size_t i = 0; i < cv->n; i++) sio__free(cv->v[i].event);
-  sio__free(cv->v);
-  memset(cv, 0, sizeof(*cv));
 }
 
 void sio__out_argv(const sio__packet_out_t *out,

@@ -282,6 +282,13 @@ const sio__server_stats_t *sio__server_stats(const sio_server_t *s) {
   return &s->stats;
 }
 
+int sio__server_encode(sio_server_t *s, sio__packet_out_t *out, const char *nsp,
+                       const char *event, int64_t ack_id, const sio_args_t *args) {
+  int rc = sio__packet_encode(out, nsp, event, ack_id, args);
+  if (rc == 0) s->stats.encodes++;
+  return rc;
+}
+
 /* ---- close ---- */
 
 static void async_closed(uv_handle_t *h) {
