@@ -1,7 +1,7 @@
 /* The client's layers: a minimal keep-alive HTTP/1.1 requester for polling
  * (http_client.c), the WebSocket opening handshake (ws_open.c), the
  * Engine.IO client session (eio_client.c), and the Socket.IO manager and
- * sockets (sio_client.c). Everything runs on one loop thread. */
+ * sockets (client_manager.c, client_socket.c). Everything runs on one loop thread. */
 #ifndef SIO_CLIENT_INTERNAL_H
 #define SIO_CLIENT_INTERNAL_H
 

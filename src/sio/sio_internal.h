@@ -1,5 +1,5 @@
 /* The Socket.IO server's shared state, split over sio_server.c (server,
- * Engine.IO glue, post, close), sio_client.c (one Engine.IO session: decode,
+ * Engine.IO glue, post, close), sio_session.c (one Engine.IO session: decode,
  * dispatch, connect flow), sio_namespace.c, sio_socket.c (events, emits,
  * acks, disconnect, session), sio_rooms.c (the in-memory room index),
  * sio_broadcast.c, sio_args.c (builder) and sio_argv.c (received args). */
@@ -72,33 +72,33 @@ int sio__rooms_leave(sio_socket_t *sock, const char *room, size_t len);
 void sio__rooms_leave_all(sio_socket_t *sock);
 void sio__rooms_free(sio_namespace_t *nsp);
 
-/* ---- clients (one per Engine.IO session) ---- */
-typedef struct sio__client {
+/* ---- sessions (one per Engine.IO connection: the reference's Client) ---- */
+typedef struct sio__session {
   sio_server_t *srv;
   sio_eio_socket_t *eio; /* NULL once the session is gone */
   sio__sio_decoder_t dec;
   sio__timer_t *connect_timer;
   sio_socket_t **socks; /* connected and connecting sockets */
   size_t nsocks, cap;
-  struct sio__client *prev, *next;
+  struct sio__session *prev, *next;
   uint32_t refs;
   int failed; /* a protocol error closed it: ignore further input */
   int joined; /* a namespace was joined once: the connect timer is off */
-} sio__client_t;
+} sio__session_t;
 
-void sio__client_ref(sio__client_t *c);
-void sio__client_unref(sio__client_t *c);
+void sio__session_ref(sio__session_t *c);
+void sio__session_unref(sio__session_t *c);
 /* Sends an encoded packet. 0 or an error. */
-int sio__client_send(sio__client_t *c, const sio__packet_out_t *out);
+int sio__session_send(sio__session_t *c, const sio__packet_out_t *out);
 /* Protocol error: every socket goes with reason, the session is closed. */
-void sio__client_fail(sio__client_t *c, const char *reason);
-void sio__client_remove_socket(sio__client_t *c, sio_socket_t *sock);
-/* A socket of the client that is not closing yet, or NULL. */
-sio_socket_t *sio__client_next_open(sio__client_t *c);
-void sio__client_on_connection(sio_eio_socket_t *eio, void *arg);
-void sio__client_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
-                            size_t len, void *arg);
-void sio__client_on_close(sio_eio_socket_t *eio, const char *reason, void *arg);
+void sio__session_fail(sio__session_t *c, const char *reason);
+void sio__session_remove_socket(sio__session_t *c, sio_socket_t *sock);
+/* A socket of the session that is not closing yet, or NULL. */
+sio_socket_t *sio__session_next_open(sio__session_t *c);
+void sio__session_on_connection(sio_eio_socket_t *eio, void *arg);
+void sio__session_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
+                             size_t len, void *arg);
+void sio__session_on_close(sio_eio_socket_t *eio, const char *reason, void *arg);
 
 /* ---- namespaces ---- */
 struct sio_namespace {
@@ -157,7 +157,7 @@ typedef struct {
 struct sio_socket {
   uint32_t refs;
   sio_namespace_t *nsp;
-  sio__client_t *client;
+  sio__session_t *session;
   char id[21];
   int state;
   int closing; /* inside sio__socket_close */
@@ -173,7 +173,7 @@ struct sio_socket {
   uint64_t mark_in, mark_ex; /* broadcast selection marks */
 };
 
-sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__client_t *c, const char *auth,
+sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const char *auth,
                               size_t auth_len);
 /* The socket goes away: disconnecting, rooms left, acks cancelled,
  * disconnect; no packet is sent. */
@@ -225,7 +225,7 @@ struct sio_server {
   sio_namespace_t *all_nsps;
   sio_namespace_t **parents;
   size_t nparents, pcap;
-  sio__client_t *clients;
+  sio__session_t *sessions;
   sio__bcast_ack_t *backs;
   uv_async_t *async;
   uv_mutex_t mu;

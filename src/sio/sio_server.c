@@ -128,9 +128,9 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
   }
   sio_server_opts_free(defaults);
   if (rc) return rc;
-  sio_eio_server_on_connection(s->eio, sio__client_on_connection, s);
-  sio_eio_server_on_message(s->eio, sio__client_on_message, s);
-  sio_eio_server_on_close(s->eio, sio__client_on_close, s);
+  sio_eio_server_on_connection(s->eio, sio__session_on_connection, s);
+  sio_eio_server_on_message(s->eio, sio__session_on_message, s);
+  sio_eio_server_on_close(s->eio, sio__session_on_close, s);
   s->async = sio__malloc(sizeof(*s->async));
   if (!s->async) return SIO_ENOMEM;
   if ((rc = uv_mutex_init(&s->mu))) {
