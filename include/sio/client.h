@@ -45,6 +45,7 @@
 
 #include "sio/args.h"
 #include "sio/common.h"
+#include "sio/parser.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -95,6 +96,11 @@ SIO_EXTERN void sio_client_opts_set_timeout(sio_client_opts_t *o, uint32_t ms);
  * connects: at most n packets (default 1000; 0 disables buffering, such
  * emits then fail with SIO_ENOTCONN). Over the bound: SIO_ELIMIT. */
 SIO_EXTERN void sio_client_opts_set_max_buffered(sio_client_opts_t *o, uint32_t n);
+/* The parser of the session (sio/parser.h; a static object, borrowed for
+ * ever): the server must speak the same. NULL (the default) is
+ * sio_parser_json(). */
+SIO_EXTERN void sio_client_opts_set_parser(sio_client_opts_t *o,
+                                           const sio_parser_t *parser);
 
 /* TLS, for "https://" and "wss://" URLs (ignored for http:// and ws://).
  * By default the server's certificate is checked against the system's CA

@@ -38,6 +38,7 @@
 #include "sio/common.h"
 #include "sio/eio.h"
 #include "sio/http.h"
+#include "sio/parser.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -80,6 +81,11 @@ SIO_EXTERN void sio_server_opts_set_max_attachments(sio_server_opts_t *o, uint32
 /* JSON nesting bound of received packets (default 32); deeper closes the
  * connection. */
 SIO_EXTERN void sio_server_opts_set_max_json_depth(sio_server_opts_t *o, uint32_t depth);
+/* The parser of every connection (sio/parser.h; a static object, borrowed
+ * for ever): clients must speak the same. NULL (the default) is
+ * sio_parser_json(). */
+SIO_EXTERN void sio_server_opts_set_parser(sio_server_opts_t *o,
+                                           const sio_parser_t *parser);
 /* Options of the HTTP server that sio_server_new() creates (static root,
  * CORS, limits: see sio/http.h), borrowed like sio_server_opts_eio(). Not
  * used by sio_server_attach(). */

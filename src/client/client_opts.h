@@ -16,6 +16,7 @@ struct sio_client_opts {
   double randomization;
   uint32_t timeout;
   uint32_t max_buffered;
+  const sio_parser_t *parser;         /* NULL: JSON */
   int tls_verify;                     /* default 1 */
   char *tls_ca_file, *tls_ca_dir;     /* NULL: the system store */
   char *tls_cert_file, *tls_key_file; /* NULL: no client certificate */

@@ -1,8 +1,10 @@
 /* The Socket.IO server's shared state, split over sio_server.c (server,
  * Engine.IO glue, post, close), sio_session.c (one Engine.IO session: decode,
  * dispatch, connect flow), sio_namespace.c, sio_socket.c (events, emits,
- * acks, disconnect, session), sio_rooms.c (the in-memory room index),
- * sio_broadcast.c, sio_args.c (builder) and sio_argv.c (received args). */
+ * acks, disconnect, key-value session), sio_rooms.c (the in-memory room index),
+ * sio_broadcast.c and sio_cbvec.c. The message model (arguments, encoded
+ * packets) is sio_message.h, shared with the client; packets are encoded
+ * and decoded by the server's parser (sio_parser.h). */
 #ifndef SIO_SIO_INTERNAL_H
 #define SIO_SIO_INTERNAL_H
 
@@ -25,10 +27,6 @@ typedef struct {
 
 const sio__server_stats_t *sio__server_stats(const sio_server_t *s);
 
-/* sio__packet_encode for this server: the encode is counted in its stats. */
-int sio__server_encode(sio_server_t *s, sio__packet_out_t *out, const char *nsp,
-                       const char *event, int64_t ack_id, const sio_args_t *args);
-
 /* A growable array of callbacks. */
 typedef struct {
   char *event; /* NULL for catch-alls and lifecycle callbacks */
@@ -50,6 +48,7 @@ struct sio_server_opts {
   uint32_t connect_timeout;
   uint32_t max_attachments;
   uint32_t max_depth;
+  const sio_parser_t *parser;
   sio_eio_opts_t *eio;
   sio_http_opts_t *http;
 };
@@ -76,7 +75,8 @@ void sio__rooms_free(sio_namespace_t *nsp);
 typedef struct sio__session {
   sio_server_t *srv;
   sio_eio_socket_t *eio; /* NULL once the session is gone */
-  sio__sio_decoder_t dec;
+  const sio_parser_t *parser;
+  void *dec; /* the parser's decoder, in the session's allocation */
   sio__timer_t *connect_timer;
   sio_socket_t **socks; /* connected and connecting sockets */
   size_t nsocks, cap;
@@ -221,6 +221,7 @@ struct sio_server {
   sio_eio_server_t *eio;
   uint32_t connect_timeout;
   sio__sio_limits_t lim;
+  const sio_parser_t *parser;
   sio__map_t nsps; /* static namespaces and dynamic children by name */
   sio_namespace_t *all_nsps;
   sio_namespace_t **parents;
@@ -248,5 +249,14 @@ struct sio_server {
 typedef void (*sio__ss_reply_cb)(const sio_args_t *reply, void *arg);
 sio_ack_t *sio__ack_new_server_side(sio__ss_reply_cb cb, void *arg);
 void sio__ack_handlers_done(sio_ack_t *ack);
+
+/* sio__packet_encode with the server's parser, counted in its stats. */
+static inline int sio__server_encode(sio_server_t *s, sio__packet_out_t *out,
+                                     const char *nsp, const char *event, int64_t ack_id,
+                                     const sio_args_t *args) {
+  int rc = sio__packet_encode(s->parser, out, nsp, event, ack_id, args);
+  if (rc == 0) s->stats.encodes++;
+  return rc;
+}
 
 #endif

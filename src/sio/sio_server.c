@@ -63,6 +63,9 @@ void sio_server_opts_set_max_attachments(sio_server_opts_t *o, uint32_t n) {
 void sio_server_opts_set_max_json_depth(sio_server_opts_t *o, uint32_t depth) {
   if (o) o->max_depth = depth ? depth : SIO_JSON_DEPTH_DEFAULT;
 }
+void sio_server_opts_set_parser(sio_server_opts_t *o, const sio_parser_t *parser) {
+  if (o) o->parser = parser;
+}
 
 /* ---- post ---- */
 
@@ -117,6 +120,7 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
   sio__sio_limits_init(&s->lim);
   s->lim.max_attachments = opts->max_attachments;
   s->lim.max_depth = opts->max_depth;
+  s->parser = sio__parser_or_default(opts->parser);
   sio__map_init(&s->nsps);
   /* The Engine.IO options with our path (the user's object is const). */
   sio_eio_opts_t eo;
@@ -280,13 +284,6 @@ void *sio_server_get_data(const sio_server_t *s) {
 }
 const sio__server_stats_t *sio__server_stats(const sio_server_t *s) {
   return &s->stats;
-}
-
-int sio__server_encode(sio_server_t *s, sio__packet_out_t *out, const char *nsp,
-                       const char *event, int64_t ack_id, const sio_args_t *args) {
-  int rc = sio__packet_encode(out, nsp, event, ack_id, args);
-  if (rc == 0) s->stats.encodes++;
-  return rc;
 }
 
 /* ---- close ---- */

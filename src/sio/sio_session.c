@@ -15,7 +15,7 @@ void sio__session_ref(sio__session_t *c) {
 
 void sio__session_unref(sio__session_t *c) {
   if (--c->refs) return;
-  sio__sio_decoder_reset(&c->dec);
+  c->parser->decoder_reset(c->dec);
   sio__timer_free(c->connect_timer);
   sio__free(c->socks);
   sio__free(c);
@@ -37,7 +37,8 @@ static void connect_timeout_cb(sio__timer_t *t, void *arg) {
 
 void sio__session_on_connection(sio_eio_socket_t *eio, void *arg) {
   sio_server_t *s = arg;
-  sio__session_t *c = sio__calloc(1, sizeof(*c));
+  size_t off = sio__parser_dec_offset(sizeof(sio__session_t));
+  sio__session_t *c = sio__calloc(1, off + s->parser->decoder_size);
   if (!c) {
     sio__eio_socket_abort(eio, "transport error");
     return;
@@ -45,7 +46,9 @@ void sio__session_on_connection(sio_eio_socket_t *eio, void *arg) {
   c->srv = s;
   c->eio = eio;
   c->refs = 1; /* the session's, dropped at its close */
-  sio__sio_decoder_init(&c->dec, &s->lim);
+  c->parser = s->parser;
+  c->dec = (char *)c + off;
+  c->parser->decoder_init(c->dec, &s->lim);
   c->connect_timer = sio__timer_new(s->loop, connect_timeout_cb, c);
   if (!c->connect_timer) {
     sio__free(c);
@@ -95,7 +98,7 @@ void sio__session_fail(sio__session_t *c, const char *reason) {
   if (c->failed) return;
   c->failed = 1;
   sio__session_ref(c);
-  sio__sio_decoder_reset(&c->dec);
+  c->parser->decoder_reset(c->dec);
   close_sockets(c, reason);
   if (c->eio) sio__eio_socket_abort(c->eio, reason);
   sio__session_unref(c);
@@ -115,7 +118,7 @@ static int send_ctl(sio__session_t *c, int type, const char *nsp, size_t nsp_len
     n = heap;
   }
   sio__packet_out_t out;
-  int rc = sio__packet_encode_ctl(&out, type, n, payload, len);
+  int rc = sio__packet_encode_ctl(c->parser, &out, type, n, payload, len);
   sio__free(heap);
   if (rc) return rc;
   rc = sio__session_send(c, &out);
@@ -195,9 +198,7 @@ void sio__session_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *d
   if (!c || c->failed) return;
   sio__session_ref(c);
   sio__sio_packet_t pkt;
-  int rc = binary
-               ? sio__sio_decoder_feed_binary(&c->dec, data, len, NULL, &pkt)
-               : sio__sio_decoder_feed_text(&c->dec, (const char *)data, len, NULL, &pkt);
+  int rc = c->parser->decoder_feed(c->dec, binary, data, len, NULL, &pkt);
   if (rc == 1) {
     dispatch(c, &pkt);
     sio__sio_packet_release(&pkt);
