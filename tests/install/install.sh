@@ -14,8 +14,8 @@ prefix=$tmp/prefix
 cmake --install "$bin" --prefix "$prefix" >/dev/null
 libdir=$(find "$prefix" -name libsio.pc -printf '%h\n' | head -1)
 libdir=${libdir%/pkgconfig}
-for f in include/sio/common.h include/sio/args.h include/sio/http.h include/sio/eio.h \
-         include/sio/server.h include/sio/client.h include/sio/adapter.h include/sio/redis.h; do
+for f in include/sio/common.h include/sio/args.h include/sio/parser.h include/sio/http.h \
+         include/sio/eio.h include/sio/server.h include/sio/client.h include/sio/adapter.h include/sio/redis.h; do
   [[ -f $prefix/$f ]] || { echo "missing $f"; exit 1; }
 done
 for f in libsio.so libsio.a libsio-redis.so libsio-redis.a pkgconfig/libsio.pc pkgconfig/libsio-redis.pc; do
