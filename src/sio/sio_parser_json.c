@@ -14,6 +14,13 @@ static const char *nsp_or_null(const char *nsp) {
   return nsp && strcmp(nsp, "/") != 0 ? nsp : NULL;
 }
 
+/* Starts sb with room for hint bytes (more than headroom), the headroom
+ * taken: the builder then holds it at once, or has its error set. */
+static void start(sio__sb_t *sb, size_t hint, size_t headroom) {
+  sio__sb_init(sb, hint);
+  if (sb->buf) sb->buf->len = headroom;
+}
+
 /* EVENT or ACK: the arguments' text goes in as it is, no list is built. */
 static int encode_message(const sio__packet_desc_t *d, sio__sio_header_t *h,
                           size_t headroom, sio__sb_t *sb) {
@@ -21,15 +28,14 @@ static int encode_message(const sio__packet_desc_t *d, sio__sio_header_t *h,
   h->has_ack = d->ack_id >= 0;
   h->ack_id = d->ack_id >= 0 ? (uint64_t)d->ack_id : 0;
   h->attachments = args ? (uint32_t)args->natt : 0;
-  const char *text = args ? (const char *)sio__sb_data(&args->sb) : NULL;
-  size_t tlen = args ? sio__sb_len(&args->sb) : 0;
-  if (!text) text = "";
+  const sio__rbuf_t *ab = args ? args->sb.buf : NULL;
+  const char *text = ab ? (const char *)ab->data : "";
+  size_t tlen = ab ? ab->len : 0;
   size_t elen = d->event ? strlen(d->event) : 0;
   /* Room for the whole packet at once (header at most SIO__SIO_HEADER_ROOM,
    * '[', quoted name, ',', args, ']'), so the builder never grows unless the
    * name needs escapes. */
-  sio__sb_init(sb, headroom + SIO__SIO_HEADER_ROOM + h->nsp_len + elen + tlen + 5);
-  if (headroom && sio__sb_reserve(sb, headroom)) sio__sb_commit(sb, headroom);
+  start(sb, headroom + SIO__SIO_HEADER_ROOM + h->nsp_len + elen + tlen + 5, headroom);
   if (d->type == SIO_SIO_EVENT)
     return sio__sio_encode_event(sb, h, d->event, elen, text, tlen);
   return sio__sio_encode_ack(sb, h, text, tlen);
@@ -49,9 +55,7 @@ static int json_encode(const sio__packet_desc_t *d, size_t headroom,
     rc = encode_message(d, &h, headroom, &out->sb);
   } else {
     size_t len = d->payload ? d->payload_len : 0;
-    sio__sb_init(&out->sb, headroom + SIO__SIO_HEADER_ROOM + h.nsp_len + len);
-    if (headroom && sio__sb_reserve(&out->sb, headroom))
-      sio__sb_commit(&out->sb, headroom);
+    start(&out->sb, headroom + SIO__SIO_HEADER_ROOM + h.nsp_len + len, headroom);
     rc = sio__sio_encode(&out->sb, &h, d->payload, len);
   }
   if (rc == 0 && out->sb.err) rc = out->sb.err;
