@@ -262,6 +262,9 @@ SIO_EXTERN int sio_socket_on_disconnecting(sio_socket_t *sock, sio_disconnect_cb
 SIO_EXTERN int sio_socket_on_disconnect(sio_socket_t *sock, sio_disconnect_cb cb,
                                         void *arg);
 
+/* Arguments, sent (sio_args_t) and received (sio_argv_t), are declared in
+ * sio/args.h, which this header includes: the client shares them. */
+
 /* ======================================================================
  * Sockets
  * ====================================================================== */

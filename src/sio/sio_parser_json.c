@@ -5,7 +5,6 @@
  * reassembling decoder of sio_binary.h. */
 #include <string.h>
 
-#include "core/alloc.h"
 #include "sio/sio_binary.h"
 #include "sio/sio_message.h"
 #include "sio/sio_parser.h"
