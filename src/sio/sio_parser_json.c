@@ -1,8 +1,8 @@
-/* The JSON parser (socket.io-parser's form, PROTOCOL.md §2): a packet is
- * one text message <type>[<count>-][<nsp>,][<ack id>][<JSON>], binary values
- * are placeholders whose bytes follow as binary messages. Encoding writes
- * the whole text into one builder sized up front; decoding is the
- * reassembling decoder of sio_binary.h. */
+/* The JSON parser (socket.io-parser's form, docs/PROTOCOL.md §2.2, §2.6):
+ * a packet is one text message <type>[<count>-][<nsp>,][<ack id>][<JSON>],
+ * binary values are placeholders whose bytes follow as binary messages.
+ * Encoding writes the whole text into one builder sized up front; decoding
+ * is the reassembling decoder of sio_binary.h. */
 #include <string.h>
 
 #include "sio/sio_binary.h"
