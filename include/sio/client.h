@@ -8,8 +8,9 @@
  * callback on every (re)connection, connect errors with their data, and
  * reconnection with exponential backoff and jitter.
  *
- * Arguments reuse the server's types: build them with sio_args_t and read
- * them with sio_argv_t (sio/server.h).
+ * Arguments are those of the server: build them with sio_args_t and read
+ * them with sio_argv_t (sio/args.h). This header does not bring in the
+ * server's API nor <uv.h>: include <uv.h> to run a loop.
  *
  * Threads: everything runs on the loop's thread; nothing is thread-safe. To
  * use the client from another thread, run it on its own loop in that thread
@@ -44,12 +45,16 @@
 #ifndef SIO_CLIENT_H
 #define SIO_CLIENT_H
 
+#include "sio/args.h"
 #include "sio/common.h"
-#include "sio/server.h"
+#include "sio/parser.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* libuv's loop type (the same declaration as <uv.h>'s). */
+typedef struct uv_loop_s uv_loop_t;
 
 typedef struct sio_client sio_client_t;
 typedef struct sio_client_opts sio_client_opts_t;
@@ -93,6 +98,11 @@ SIO_EXTERN void sio_client_opts_set_timeout(sio_client_opts_t *o, uint32_t ms);
  * connects: at most n packets (default 1000; 0 disables buffering, such
  * emits then fail with SIO_ENOTCONN). Over the bound: SIO_ELIMIT. */
 SIO_EXTERN void sio_client_opts_set_max_buffered(sio_client_opts_t *o, uint32_t n);
+/* The parser of the session (sio/parser.h; a static object, borrowed for
+ * ever): the server must speak the same. NULL (the default) is
+ * sio_parser_json(). */
+SIO_EXTERN void sio_client_opts_set_parser(sio_client_opts_t *o,
+                                           const sio_parser_t *parser);
 
 /* Bounds against a server that does not read or floods us (docs/SECURITY.md).
  * Write queue: bytes waiting to be sent on the WebSocket, and packets waiting

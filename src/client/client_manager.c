@@ -20,14 +20,13 @@ void sio__cm_emit(sio_client_t *c, sio_client_event_t ev, int value, const char 
   if (c->ev_cb) c->ev_cb(c, ev, value, reason, c->ev_arg);
 }
 
-int sio__cm_send(sio_client_t *c, const sio__packet_out_t *out) {
+int sio__cm_send(sio_client_t *c, int binary, const uint8_t *msg, size_t len,
+                 const sio__sio_attachment_t *att, size_t natt) {
   if (c->state != CM_OPEN || !c->e) return SIO_ENOTCONN;
-  for (size_t i = 0; i < out->n; i++) {
-    sio__eio_msg_t *m = out->msgs[i];
-    int rc = sio__eioc_send(c->e, m->binary, sio__eio_msg_bytes(m), m->len);
-    if (rc) return rc;
-  }
-  return 0;
+  int rc = sio__eioc_send(c->e, binary, msg, len);
+  for (size_t i = 0; rc == 0 && i < natt; i++)
+    rc = sio__eioc_send(c->e, 1, att[i].base, att[i].len);
+  return rc;
 }
 
 /* ---- reconnection ---- */
@@ -84,7 +83,7 @@ static void e_on_open(sio__eioc_t *e, void *arg) {
   (void)e;
   sio_client_t *c = arg;
   c->state = CM_OPEN;
-  sio__sio_decoder_reset(&c->dec);
+  c->parser->decoder_reset(c->dec);
   uint32_t n = c->reconnecting ? c->attempts : 0;
   c->reconnecting = 0;
   c->attempts = 0;
@@ -116,9 +115,7 @@ static void e_on_message(sio__eioc_t *e, void *arg, int binary, const uint8_t *d
   (void)e;
   sio_client_t *c = arg;
   sio__sio_packet_t pkt;
-  int rc = binary
-               ? sio__sio_decoder_feed_binary(&c->dec, data, len, NULL, &pkt)
-               : sio__sio_decoder_feed_text(&c->dec, (const char *)data, len, NULL, &pkt);
+  int rc = c->parser->decoder_feed(c->dec, binary, data, len, NULL, &pkt);
   if (rc < 0) {
     SIO_LOGW("client: bad packet from the server (%s)", sio_err_name(rc));
     lose_session(c, "parse error");
@@ -144,7 +141,7 @@ static void e_on_close(sio__eioc_t *e, void *arg, int was_open, int err,
   if (c->e == e) c->e = NULL;
   int was_state = c->state;
   c->state = CM_CLOSED;
-  sio__sio_decoder_reset(&c->dec);
+  c->parser->decoder_reset(c->dec);
   if (c->closing) {
     finish_close(c);
     return;
@@ -279,7 +276,7 @@ static void client_free(sio_client_t *c) {
     sio__cs_free(s);
   }
   sio__eioc_free(c->e);
-  sio__sio_decoder_reset(&c->dec);
+  c->parser->decoder_reset(c->dec);
   sio__timer_free(c->rtimer);
   sio__timer_free(c->close_timer);
   sio__free(c->t.host);
@@ -295,8 +292,13 @@ static void client_free(sio_client_t *c) {
 int sio_client_new(uv_loop_t *loop, const char *url, const sio_client_opts_t *opts,
                    sio_client_t **out) {
   if (!loop || !url || !out) return SIO_EINVAL;
-  sio_client_t *c = sio__calloc(1, sizeof(*c));
+  const sio_parser_t *parser = sio__parser_or_default(opts ? opts->parser : NULL);
+  size_t off = sio__parser_dec_offset(sizeof(sio_client_t));
+  sio_client_t *c = sio__calloc(1, off + parser->decoder_size);
   if (!c) return SIO_ENOMEM;
+  c->parser = parser;
+  c->dec = (char *)c + off;
+  c->parser->decoder_init(c->dec, NULL);
   c->loop = loop;
   c->t.loop = loop;
   sio_client_opts_t *def = opts ? NULL : sio_client_opts_new();
@@ -323,7 +325,6 @@ int sio_client_new(uv_loop_t *loop, const char *url, const sio_client_opts_t *op
   c->t.headers = sio__strndup(
       (const char *)(o->headers.buf ? o->headers.buf->data : (const uint8_t *)""),
       sio__sb_len(&o->headers));
-  sio__sio_decoder_init(&c->dec, NULL);
   c->rtimer = sio__timer_new(loop, on_rtimer, c);
   int rc = (!c->t.path || !c->t.query || !c->t.headers || !c->rtimer) ? SIO_ENOMEM : 0;
   if (rc == 0) rc = parse_url(c, url);

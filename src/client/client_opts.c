@@ -115,6 +115,10 @@ void sio_client_opts_set_max_receive_queue(sio_client_opts_t *o, size_t bytes) {
   if (o && bytes) o->max_receive_queue = bytes;
 }
 
+void sio_client_opts_set_parser(sio_client_opts_t *o, const sio_parser_t *parser) {
+  if (o) o->parser = parser;
+}
+
 uint64_t sio__client_backoff(const sio_client_opts_t *o, uint32_t attempt, double u) {
   /* In doubles, as the reference: past about 2^62 the cap decides anyway. */
   double ms =

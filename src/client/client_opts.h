@@ -18,6 +18,7 @@ struct sio_client_opts {
   uint32_t max_buffered;
   size_t max_write_queue;             /* WebSocket write queue, polling outgoing queue */
   size_t max_receive_queue;           /* the simple client's received events */
+  const sio_parser_t *parser;         /* NULL: JSON */
   int tls_verify;                     /* default 1 */
   char *tls_ca_file, *tls_ca_dir;     /* NULL: the system store */
   char *tls_cert_file, *tls_key_file; /* NULL: no client certificate */

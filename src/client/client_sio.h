@@ -7,8 +7,7 @@
 #include "client/client_internal.h"
 #include "client/client_opts.h"
 #include "io/timer.h"
-#include "sio/sio_binary.h"
-#include "sio/sio_internal.h"
+#include "sio/sio_message.h"
 
 typedef struct {
   char *event; /* NULL: catch-all */
@@ -24,6 +23,15 @@ typedef struct sio__cack {
   sio__timer_t *timer;
   sio_client_socket_t *s;
 } sio__cack_t;
+
+/* An emit made while not connected, encoded: its first message and the
+ * attachments that follow it (one reference held on each owner). */
+typedef struct {
+  sio__rbuf_t *msg;
+  uint8_t binary;
+  sio__sio_attachment_t *att;
+  size_t natt;
+} sio__cpending_t;
 
 enum { CS_IDLE, CS_CONNECTING, CS_CONNECTED };
 
@@ -48,7 +56,7 @@ struct sio_client_socket {
   void *on_disconnect_arg;
   sio__cack_t *acks;
   uint64_t next_ack;
-  sio__packet_out_t *buf; /* emits made while not connected */
+  sio__cpending_t *buf; /* emits made while not connected */
   size_t nbuf, bufcap;
   void *data;
 };
@@ -68,7 +76,8 @@ struct sio_client {
   sio_client_opts_t o;
   sio__eioc_t *e;
   int state;
-  sio__sio_decoder_t dec;
+  const sio_parser_t *parser;
+  void *dec; /* the parser's decoder, in the client's allocation */
   sio_client_socket_t *socks;
   sio__timer_t *rtimer; /* reconnection delay */
   uint32_t attempts;    /* reconnection attempts so far */
@@ -88,8 +97,10 @@ void sio__cm_emit(sio_client_t *c, sio_client_event_t ev, int value, const char 
 void sio__cm_ensure_open(sio_client_t *c);
 /* Closes the session gracefully when no socket wants it. */
 void sio__cm_maybe_close(sio_client_t *c);
-/* Sends an encoded packet on the session. */
-int sio__cm_send(sio_client_t *c, const sio__packet_out_t *out);
+/* Sends an encoded packet on the session: msg[0..len) (binary or text),
+ * then each attachment as a binary message. */
+int sio__cm_send(sio_client_t *c, int binary, const uint8_t *msg, size_t len,
+                 const sio__sio_attachment_t *att, size_t natt);
 
 /* Socket side. */
 void sio__cs_send_connect(sio_client_socket_t *s);

@@ -43,9 +43,66 @@ void *sio_client_socket_get_data(const sio_client_socket_t *s) {
   return s->data;
 }
 
+static void pending_free(sio__cpending_t *p) {
+  sio__rbuf_unref(p->msg);
+  for (size_t i = 0; i < p->natt; i++) sio__rbuf_unref(p->att[i].owner);
+  sio__free(p->att);
+}
+
 static void clear_buffer(sio_client_socket_t *s) {
-  for (size_t i = 0; i < s->nbuf; i++) sio__packet_out_free(&s->buf[i]);
+  for (size_t i = 0; i < s->nbuf; i++) pending_free(&s->buf[i]);
   s->nbuf = 0;
+}
+
+/* Encodes a packet of the socket with the client's parser into a plain
+ * builder (the session masks and frames each message itself: no headroom). */
+static int encode(sio_client_socket_t *s, sio__packet_desc_t *d, sio__packet_buf_t *b) {
+  d->nsp = s->nsp;
+  return s->c->parser->encode(d, 0, b);
+}
+
+/* Sends an encoded packet now; the builder is emptied. */
+static int send_now(sio_client_socket_t *s, sio__packet_buf_t *b,
+                    const sio_args_t *args) {
+  int rc = sio__cm_send(s->c, b->binary, sio__sb_data(&b->sb), sio__sb_len(&b->sb),
+                        b->natt ? args->att : NULL, b->natt);
+  sio__sb_reset(&b->sb);
+  return rc;
+}
+
+static int send_pending(sio_client_socket_t *s, const sio__cpending_t *p) {
+  return sio__cm_send(s->c, p->binary, p->msg->data, p->msg->len, p->att, p->natt);
+}
+
+/* Keeps an encoded packet until the socket connects; the builder is
+ * emptied. */
+static int buffer(sio_client_socket_t *s, sio__packet_buf_t *b, const sio_args_t *args) {
+  sio__cpending_t p = {NULL, b->binary, NULL, b->natt};
+  if (p.natt && !(p.att = sio__calloc(p.natt, sizeof(*p.att)))) {
+    sio__sb_reset(&b->sb);
+    return SIO_ENOMEM;
+  }
+  p.msg = sio__sb_finish(&b->sb);
+  if (!p.msg) {
+    sio__free(p.att);
+    return SIO_ENOMEM;
+  }
+  for (size_t i = 0; i < p.natt; i++) {
+    p.att[i] = args->att[i];
+    sio__rbuf_ref(p.att[i].owner);
+  }
+  if (s->nbuf == s->bufcap) {
+    size_t ncap = s->bufcap ? s->bufcap * 2 : 8;
+    sio__cpending_t *nb = sio__realloc(s->buf, ncap * sizeof(*nb));
+    if (!nb) {
+      pending_free(&p);
+      return SIO_ENOMEM;
+    }
+    s->buf = nb;
+    s->bufcap = ncap;
+  }
+  s->buf[s->nbuf++] = p;
+  return 0;
 }
 
 void sio__cs_free(sio_client_socket_t *s) {
@@ -103,13 +160,11 @@ void sio__cs_send_connect(sio_client_socket_t *s) {
     sio_args_free(a);
     return;
   }
-  sio__packet_out_t out;
-  int rc = sio__packet_encode_ctl(&out, SIO_SIO_CONNECT, s->nsp, auth, alen);
+  sio__packet_desc_t d = {SIO_SIO_CONNECT, -1, NULL, NULL, NULL, auth, alen};
+  sio__packet_buf_t b;
+  int rc = encode(s, &d, &b);
+  if (rc == 0) rc = send_now(s, &b, NULL);
   sio_args_free(a);
-  if (rc == 0) {
-    rc = sio__cm_send(s->c, &out);
-    sio__packet_out_free(&out);
-  }
   if (rc == 0) s->state = CS_CONNECTING;
 }
 
@@ -173,37 +228,11 @@ static int emit(sio_client_socket_t *s, const char *event, const sio_args_t *arg
   if (s->state != CS_CONNECTED && (!s->c->o.max_buffered || !s->want))
     return SIO_ENOTCONN;
   if (s->state != CS_CONNECTED && s->nbuf >= s->c->o.max_buffered) return SIO_ELIMIT;
-  sio__packet_out_t out;
-  int rc = sio__packet_encode(NULL, &out, s->nsp, event, ack_id, args);
+  sio__packet_desc_t d = {SIO_SIO_EVENT, ack_id, NULL, event, args, NULL, 0};
+  sio__packet_buf_t b;
+  int rc = encode(s, &d, &b);
   if (rc) return rc;
-  if (s->state == CS_CONNECTED) {
-    rc = sio__cm_send(s->c, &out);
-    sio__packet_out_free(&out);
-    return rc;
-  }
-  if (s->nbuf == s->bufcap) {
-    size_t ncap = s->bufcap ? s->bufcap * 2 : 8;
-    /* Inline message pointers point into the array, which may move: marked
-     * (NULL) before, pointed at their new place after. */
-    for (size_t i = 0; i < s->nbuf; i++)
-      if (s->buf[i].msgs == s->buf[i].inl) s->buf[i].msgs = NULL;
-    sio__packet_out_t *nb = sio__realloc(s->buf, ncap * sizeof(*nb));
-    if (nb) {
-      s->buf = nb;
-      s->bufcap = ncap;
-    }
-    for (size_t i = 0; i < s->nbuf; i++)
-      if (!s->buf[i].msgs) s->buf[i].msgs = s->buf[i].inl;
-    if (!nb) {
-      sio__packet_out_free(&out);
-      return SIO_ENOMEM;
-    }
-  }
-  s->buf[s->nbuf] = out;
-  /* Inline message pointers must follow the struct to its new place. */
-  if (out.msgs == out.inl) s->buf[s->nbuf].msgs = s->buf[s->nbuf].inl;
-  s->nbuf++;
-  return 0;
+  return s->state == CS_CONNECTED ? send_now(s, &b, args) : buffer(s, &b, args);
 }
 
 int sio_client_socket_emit(sio_client_socket_t *s, const char *event,
@@ -311,12 +340,10 @@ static int ack_send(sio_client_ack_t *ack, const sio_args_t *args) {
   ack->done = 1;
   sio_client_socket_t *s = ack->s;
   if (s->state != CS_CONNECTED || s->epoch != ack->epoch) return SIO_ENOTCONN;
-  sio__packet_out_t out;
-  int rc = sio__packet_encode(NULL, &out, s->nsp, NULL, (int64_t)ack->id, args);
-  if (rc) return rc;
-  rc = sio__cm_send(s->c, &out);
-  sio__packet_out_free(&out);
-  return rc;
+  sio__packet_desc_t d = {SIO_SIO_ACK, (int64_t)ack->id, NULL, NULL, args, NULL, 0};
+  sio__packet_buf_t b;
+  int rc = encode(s, &d, &b);
+  return rc ? rc : send_now(s, &b, args);
 }
 
 int sio_client_ack_send(sio_client_ack_t *ack, const sio_args_t *args) {
@@ -411,8 +438,7 @@ static void on_connect_reply(sio_client_socket_t *s, const sio__sio_packet_t *pk
   uint32_t epoch = s->epoch;
   /* Emits made while offline go first, in order. */
   size_t n = s->nbuf;
-  for (size_t i = 0; i < n && s->state == CS_CONNECTED; i++)
-    sio__cm_send(s->c, &s->buf[i]);
+  for (size_t i = 0; i < n && s->state == CS_CONNECTED; i++) send_pending(s, &s->buf[i]);
   clear_buffer(s);
   if (s->on_connect && s->epoch == epoch) s->on_connect(s, s->on_connect_arg);
 }
@@ -502,11 +528,9 @@ void sio_client_socket_disconnect(sio_client_socket_t *s) {
   s->want = 0;
   clear_buffer(s);
   if (was != CS_IDLE && s->c->state == CM_OPEN) {
-    sio__packet_out_t out;
-    if (sio__packet_encode_ctl(&out, SIO_SIO_DISCONNECT, s->nsp, NULL, 0) == 0) {
-      sio__cm_send(s->c, &out);
-      sio__packet_out_free(&out);
-    }
+    sio__packet_desc_t d = {SIO_SIO_DISCONNECT, -1, NULL, NULL, NULL, NULL, 0};
+    sio__packet_buf_t b;
+    if (encode(s, &d, &b) == 0) send_now(s, &b, NULL);
   }
   s->state = CS_IDLE;
   if (was == CS_CONNECTED)

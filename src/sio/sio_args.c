@@ -8,7 +8,7 @@
 #include "core/alloc.h"
 #include "core/json.h"
 #include "core/json_jansson.h"
-#include "sio/sio_internal.h"
+#include "sio/sio_message.h"
 
 sio_args_t *sio_args_new(void) {
   sio_args_t *a = sio__calloc(1, sizeof(*a));

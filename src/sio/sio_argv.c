@@ -6,7 +6,7 @@
 #include "core/alloc.h"
 #include "core/json.h"
 #include "core/json_jansson.h"
-#include "sio/sio_internal.h"
+#include "sio/sio_message.h"
 
 _Static_assert(SIO__SIO_ARGS_INLINE <= SIO__ARGV_INLINE, "recorded args fit inline");
 

@@ -189,3 +189,9 @@ int sio__sio_decoder_feed_binary(sio__sio_decoder_t *d, const uint8_t *p, size_t
   d->bytes = 0;
   return 1;
 }
+
+int sio__sio_decoder_feed(void *d, int binary, const uint8_t *p, size_t n,
+                          sio__rbuf_t *owner, sio__sio_packet_t *out) {
+  return binary ? sio__sio_decoder_feed_binary(d, p, n, owner, out)
+                : sio__sio_decoder_feed_text(d, (const char *)p, n, owner, out);
+}

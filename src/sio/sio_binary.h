@@ -84,4 +84,9 @@ int sio__sio_decoder_feed_text(sio__sio_decoder_t *d, const char *p, size_t n,
 int sio__sio_decoder_feed_binary(sio__sio_decoder_t *d, const uint8_t *p, size_t n,
                                  sio__rbuf_t *owner, sio__sio_packet_t *out);
 
+/* Either of the two by the message's kind, d a sio__sio_decoder_t: the JSON
+ * parser's decoder_feed (sio_parser.h), called directly through it. */
+int sio__sio_decoder_feed(void *d, int binary, const uint8_t *p, size_t n,
+                          sio__rbuf_t *owner, sio__sio_packet_t *out);
+
 #endif

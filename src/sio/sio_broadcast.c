@@ -230,13 +230,14 @@ void sio_adapter_ack_expect(sio_adapter_ack_t *ack, size_t n) {
 
 void sio_adapter_ack_reply(sio_adapter_ack_t *ack, const sio_adapter_packet_t *reply) {
   if (!ack || ack->done || !reply) return;
-  /* Wire arguments -> an ACK packet text -> a stored reply. */
+  /* Wire arguments -> an ACK packet text -> a stored reply (JSON whatever
+   * the server's parser: this packet never leaves the process). */
   sio_args_t tmp;
   memset(&tmp, 0, sizeof(tmp));
   sio__packet_out_t out;
   if (sio__args_set_wire(&tmp, reply->json, reply->json_len, reply->attachments,
                          reply->nattachments) == 0 &&
-      sio__packet_encode(NULL, &out, "/", NULL, 0, &tmp) == 0) {
+      sio__packet_encode(sio_parser_json(), &out, "/", NULL, 0, &tmp) == 0) {
     sio__sio_limits_t lim;
     sio__sio_limits_init(&lim);
     lim.max_attachments = UINT32_MAX;

@@ -5,7 +5,7 @@
 #include "sio/sio_internal.h"
 
 static sio_eio_socket_t *eio_of(const sio_socket_t *sock) {
-  return sock ? sock->client->eio : NULL;
+  return sock ? sock->session->eio : NULL;
 }
 
 const char *sio_socket_header(const sio_socket_t *sock, const char *name, size_t *len) {

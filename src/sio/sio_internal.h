@@ -1,8 +1,10 @@
 /* The Socket.IO server's shared state, split over sio_server.c (server,
- * Engine.IO glue, post, close), sio_client.c (one Engine.IO session: decode,
+ * Engine.IO glue, post, close), sio_session.c (one Engine.IO session: decode,
  * dispatch, connect flow), sio_namespace.c, sio_socket.c (events, emits,
- * acks, disconnect, session), sio_rooms.c (the in-memory room index),
- * sio_broadcast.c, sio_args.c (builder) and sio_argv.c (received args). */
+ * acks, disconnect, key-value session), sio_rooms.c (the in-memory room index),
+ * sio_broadcast.c and sio_cbvec.c. The message model (arguments, encoded
+ * packets) is sio_message.h, shared with the client; packets are encoded
+ * and decoded by the server's parser (sio_parser.h). */
 #ifndef SIO_SIO_INTERNAL_H
 #define SIO_SIO_INTERNAL_H
 
@@ -11,9 +13,8 @@
 #include "io/timer.h"
 #include "sio/adapter.h"
 #include "sio/server.h"
-#include "sio/sio_binary.h"
 #include "sio/sio_map.h"
-#include "sio/sio_packet.h"
+#include "sio/sio_message.h"
 
 /* Counters a test can read to prove that a broadcast encodes once. */
 typedef struct {
@@ -45,70 +46,10 @@ struct sio_server_opts {
   uint32_t connect_timeout;
   uint32_t max_attachments;
   uint32_t max_depth;
+  const sio_parser_t *parser;
   sio_eio_opts_t *eio;
   sio_http_opts_t *http;
 };
-
-/* ---- arguments ---- */
-struct sio_args {
-  sio__sb_t sb; /* the arguments' JSON, comma-separated */
-  size_t count;
-  sio__sio_attachment_t *att; /* owner references */
-  size_t natt, acap;
-  int err;
-};
-
-/* Fills a (cleared first) from wire arguments: json comma-separated, its
- * placeholders index bins (copied). Validated: 0, SIO_EINVAL, SIO_ENOMEM. */
-int sio__args_set_wire(sio_args_t *a, const char *json, size_t len, const sio_buf_t *bins,
-                       size_t n);
-
-/* A read-only view over the arguments of a decoded packet. */
-#define SIO__ARGV_INLINE 8
-struct sio_argv {
-  sio__json_val_t inl[SIO__ARGV_INLINE];
-  sio__json_val_t *vals;
-  size_t n;
-  const char *all;
-  size_t all_len;
-  const sio__sio_attachment_t *att;
-  uint32_t natt;
-  void **allocs; /* unescaped strings handed out, freed with the view */
-  size_t nallocs;
-};
-
-/* Builds a view over pkt (EVENT/ACK, binary or not); spans borrow pkt. 0 or
- * SIO_EPROTO/SIO_ENOMEM. */
-int sio__argv_init(sio_argv_t *av, const sio__sio_packet_t *pkt);
-void sio__argv_clear(sio_argv_t *av);
-
-/* A stored packet (an ack reply kept until a broadcast ack completes). */
-typedef struct {
-  sio__sio_packet_t pkt; /* spans into text; att owned */
-  sio__rbuf_t *text;
-  sio_argv_t av;
-} sio__stored_t;
-/* Copies pkt's payload (attachments referenced). NULL if out of memory. */
-sio__stored_t *sio__stored_new(const sio__sio_packet_t *pkt);
-void sio__stored_free(sio__stored_t *st);
-
-/* ---- an encoded packet, shared by every recipient ---- */
-typedef struct {
-  sio__eio_msg_t **msgs; /* text first, then the attachments */
-  size_t n;
-  sio__eio_msg_t *inl[2];
-  sio__rbuf_t *text; /* the packet text (in msgs[0]) */
-} sio__packet_out_t;
-
-/* Encodes an event (or an ack when event is NULL) for namespace nsp into
- * *out. ack_id < 0: no ack id. 0 or an error (nothing to free then). */
-int sio__packet_encode(sio_server_t *s, sio__packet_out_t *out, const char *nsp,
-                       const char *event, int64_t ack_id, const sio_args_t *args);
-/* A control packet (CONNECT reply, CONNECT_ERROR, DISCONNECT) with a raw
- * payload (may be NULL). */
-int sio__packet_encode_ctl(sio__packet_out_t *out, int type, const char *nsp,
-                           const char *payload, size_t len);
-void sio__packet_out_free(sio__packet_out_t *out);
 
 /* ---- rooms (the in-memory adapter) ---- */
 typedef struct sio__room {
@@ -128,33 +69,34 @@ int sio__rooms_leave(sio_socket_t *sock, const char *room, size_t len);
 void sio__rooms_leave_all(sio_socket_t *sock);
 void sio__rooms_free(sio_namespace_t *nsp);
 
-/* ---- clients (one per Engine.IO session) ---- */
-typedef struct sio__client {
+/* ---- sessions (one per Engine.IO connection: the reference's Client) ---- */
+typedef struct sio__session {
   sio_server_t *srv;
   sio_eio_socket_t *eio; /* NULL once the session is gone */
-  sio__sio_decoder_t dec;
+  const sio_parser_t *parser;
+  void *dec; /* the parser's decoder, in the session's allocation */
   sio__timer_t *connect_timer;
   sio_socket_t **socks; /* connected and connecting sockets */
   size_t nsocks, cap;
-  struct sio__client *prev, *next;
+  struct sio__session *prev, *next;
   uint32_t refs;
   int failed; /* a protocol error closed it: ignore further input */
   int joined; /* a namespace was joined once: the connect timer is off */
-} sio__client_t;
+} sio__session_t;
 
-void sio__client_ref(sio__client_t *c);
-void sio__client_unref(sio__client_t *c);
+void sio__session_ref(sio__session_t *c);
+void sio__session_unref(sio__session_t *c);
 /* Sends an encoded packet. 0 or an error. */
-int sio__client_send(sio__client_t *c, const sio__packet_out_t *out);
+int sio__session_send(sio__session_t *c, const sio__packet_out_t *out);
 /* Protocol error: every socket goes with reason, the session is closed. */
-void sio__client_fail(sio__client_t *c, const char *reason);
-void sio__client_remove_socket(sio__client_t *c, sio_socket_t *sock);
-/* A socket of the client that is not closing yet, or NULL. */
-sio_socket_t *sio__client_next_open(sio__client_t *c);
-void sio__client_on_connection(sio_eio_socket_t *eio, void *arg);
-void sio__client_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
-                            size_t len, void *arg);
-void sio__client_on_close(sio_eio_socket_t *eio, const char *reason, void *arg);
+void sio__session_fail(sio__session_t *c, const char *reason);
+void sio__session_remove_socket(sio__session_t *c, sio_socket_t *sock);
+/* A socket of the session that is not closing yet, or NULL. */
+sio_socket_t *sio__session_next_open(sio__session_t *c);
+void sio__session_on_connection(sio_eio_socket_t *eio, void *arg);
+void sio__session_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
+                             size_t len, void *arg);
+void sio__session_on_close(sio_eio_socket_t *eio, const char *reason, void *arg);
 
 /* ---- namespaces ---- */
 struct sio_namespace {
@@ -213,7 +155,7 @@ typedef struct {
 struct sio_socket {
   uint32_t refs;
   sio_namespace_t *nsp;
-  sio__client_t *client;
+  sio__session_t *session;
   char id[21];
   int state;
   int closing; /* inside sio__socket_close */
@@ -229,7 +171,7 @@ struct sio_socket {
   uint64_t mark_in, mark_ex; /* broadcast selection marks */
 };
 
-sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__client_t *c, const char *auth,
+sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const char *auth,
                               size_t auth_len);
 /* The socket goes away: disconnecting, rooms left, acks cancelled,
  * disconnect; no packet is sent. */
@@ -261,11 +203,6 @@ void sio__bcast_ack_reply(sio__bcast_ack_t *ba, const sio__sio_packet_t *pkt);
 void sio__bcast_ack_finish(sio__bcast_ack_t *ba, int status);
 void sio__bcast_ack_unref(sio__bcast_ack_t *ba);
 
-/* Runs fn over the arguments of an encoded packet (decoded back; used for
- * the outgoing catch-all and server-side events). */
-void sio__out_argv(const sio__packet_out_t *out,
-                   void (*fn)(const sio_argv_t *av, void *arg), void *arg);
-
 /* ---- the server ---- */
 struct sio_server {
   uv_loop_t *loop;
@@ -276,11 +213,12 @@ struct sio_server {
   sio_eio_server_t *eio;
   uint32_t connect_timeout;
   sio__sio_limits_t lim;
+  const sio_parser_t *parser;
   sio__map_t nsps; /* static namespaces and dynamic children by name */
   sio_namespace_t *all_nsps;
   sio_namespace_t **parents;
   size_t nparents, pcap;
-  sio__client_t *clients;
+  sio__session_t *sessions;
   sio__bcast_ack_t *backs;
   struct sio__post *post; /* sio_server_post's way in (io/post.h) */
   int closing;
@@ -307,5 +245,14 @@ void sio__ack_handlers_done(sio_ack_t *ack);
 void sio__observe_namespace(sio_namespace_t *nsp);
 void sio__observe_room(sio_namespace_t *nsp, sio_room_event_t ev, const char *room,
                        const char *sid);
+
+/* sio__packet_encode with the server's parser, counted in its stats. */
+static inline int sio__server_encode(sio_server_t *s, sio__packet_out_t *out,
+                                     const char *nsp, const char *event, int64_t ack_id,
+                                     const sio_args_t *args) {
+  int rc = sio__packet_encode(s->parser, out, nsp, event, ack_id, args);
+  if (rc == 0) s->stats.encodes++;
+  return rc;
+}
 
 #endif

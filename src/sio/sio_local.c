@@ -82,12 +82,12 @@ static int encode(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt, int64_t
   if (!pkt || !pkt->event || sio__sio_name_reserved(pkt->event, strlen(pkt->event)))
     return SIO_EINVAL;
   if (pkt->args)
-    return sio__packet_encode(nsp->srv, out, nsp->name, pkt->event, id, pkt->args);
+    return sio__server_encode(nsp->srv, out, nsp->name, pkt->event, id, pkt->args);
   sio_args_t tmp;
   memset(&tmp, 0, sizeof(tmp));
   int rc = sio__args_set_wire(&tmp, pkt->json, pkt->json_len, pkt->attachments,
                               pkt->nattachments);
-  if (rc == 0) rc = sio__packet_encode(nsp->srv, out, nsp->name, pkt->event, id, &tmp);
+  if (rc == 0) rc = sio__server_encode(nsp->srv, out, nsp->name, pkt->event, id, &tmp);
   sio_args_clear(&tmp);
   sio__sb_reset(&tmp.sb); /* clear keeps a small builder */
   sio__free(tmp.att);
@@ -113,9 +113,9 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
   int count = 0;
   for (size_t i = 0; i < sel.n; i++) {
     sio_socket_t *sock = sel.v[i];
-    if (!sio_socket_connected(sock) || !sock->client->eio) continue;
+    if (!sio_socket_connected(sock) || !sock->session->eio) continue;
     if ((o->flags & SIO_ADAPTER_F_VOLATILE) &&
-        !sio__eio_socket_writable(sock->client->eio)) {
+        !sio__eio_socket_writable(sock->session->eio)) {
       nsp->srv->stats.dropped++;
       continue;
     }

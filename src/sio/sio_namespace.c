@@ -254,12 +254,12 @@ static void refuse(sio_socket_t *sock, const char *message, const char *data) {
     sio__sb_puts(&sb, data);
   }
   sio__sb_putc(&sb, '}');
-  sio__client_t *c = sio_socket_ref(sock)->client;
+  sio__session_t *c = sio_socket_ref(sock)->session;
   if (!sb.err && c->eio) {
     sio__packet_out_t out;
-    if (sio__packet_encode_ctl(&out, SIO_SIO_CONNECT_ERROR, sock->nsp->name,
+    if (sio__packet_encode_ctl(c->parser, &out, SIO_SIO_CONNECT_ERROR, sock->nsp->name,
                                (const char *)sio__sb_data(&sb), sio__sb_len(&sb)) == 0) {
-      sio__client_send(c, &out);
+      sio__session_send(c, &out);
       sio__packet_out_free(&out);
     }
   }
@@ -270,12 +270,12 @@ static void refuse(sio_socket_t *sock, const char *message, const char *data) {
 }
 
 static void connected(sio_socket_t *sock) {
-  sio__client_t *c = sock->client;
+  sio__session_t *c = sock->session;
   sio_namespace_t *nsp = sock->nsp;
   if (sio__namespace_add_socket(nsp, sock) ||
       sio__rooms_join(sock, sock->id, strlen(sock->id))) {
     sio__namespace_del_socket(nsp, sock);
-    sio__client_fail(c, "transport error");
+    sio__session_fail(c, "transport error");
     return;
   }
   sock->state = SIO__SOCK_CONNECTED;
@@ -287,8 +287,9 @@ static void connected(sio_socket_t *sock) {
   char reply[40];
   int n = snprintf(reply, sizeof(reply), "{\"sid\":\"%s\"}", sock->id);
   sio__packet_out_t out;
-  if (sio__packet_encode_ctl(&out, SIO_SIO_CONNECT, nsp->name, reply, (size_t)n) == 0) {
-    sio__client_send(c, &out);
+  if (sio__packet_encode_ctl(c->parser, &out, SIO_SIO_CONNECT, nsp->name, reply,
+                             (size_t)n) == 0) {
+    sio__session_send(c, &out);
     sio__packet_out_free(&out);
   }
   sio_namespace_t *parts[2] = {nsp->parent, nsp};

@@ -65,6 +65,9 @@ void sio_server_opts_set_max_attachments(sio_server_opts_t *o, uint32_t n) {
 void sio_server_opts_set_max_json_depth(sio_server_opts_t *o, uint32_t depth) {
   if (o) o->max_depth = depth ? depth : SIO_JSON_DEPTH_DEFAULT;
 }
+void sio_server_opts_set_parser(sio_server_opts_t *o, const sio_parser_t *parser) {
+  if (o) o->parser = parser;
+}
 
 /* ---- post ---- */
 
@@ -111,6 +114,7 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
   sio__sio_limits_init(&s->lim);
   s->lim.max_attachments = opts->max_attachments;
   s->lim.max_depth = opts->max_depth;
+  s->parser = sio__parser_or_default(opts->parser);
   sio__map_init(&s->nsps);
   /* The Engine.IO options with our path (the user's object is const). */
   sio_eio_opts_t eo;
@@ -122,9 +126,9 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
   }
   sio_server_opts_free(defaults);
   if (rc) return rc;
-  sio_eio_server_on_connection(s->eio, sio__client_on_connection, s);
-  sio_eio_server_on_message(s->eio, sio__client_on_message, s);
-  sio_eio_server_on_close(s->eio, sio__client_on_close, s);
+  sio_eio_server_on_connection(s->eio, sio__session_on_connection, s);
+  sio_eio_server_on_message(s->eio, sio__session_on_message, s);
+  sio_eio_server_on_close(s->eio, sio__session_on_close, s);
   if ((rc = sio__post_new(s->loop, &s->post))) return rc;
   /* The main namespace always exists, as in the reference. */
   return sio_server_of(s, "/") ? 0 : SIO_ENOMEM;

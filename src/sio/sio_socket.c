@@ -13,13 +13,13 @@
 
 #define FN(f) ((void (*)(void))(f))
 
-sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__client_t *c, const char *auth,
+sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const char *auth,
                               size_t auth_len) {
   sio_socket_t *sock = sio__calloc(1, sizeof(*sock));
   if (!sock) return NULL;
   sock->refs = 1;
   sock->nsp = nsp;
-  sock->client = c;
+  sock->session = c;
   sock->state = SIO__SOCK_CONNECTING;
   sock->nsp_idx = (size_t)-1;
   sock->auth = sio__rbuf_from(auth, auth_len);
@@ -28,7 +28,7 @@ sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__client_t *c, const char
     sio__free(sock);
     return NULL;
   }
-  sio__client_ref(c);
+  sio__session_ref(c);
   return sock;
 }
 
@@ -51,7 +51,7 @@ void sio_socket_unref(sio_socket_t *sock) {
   sio__free(sock->kv);
   sio__free(sock->rooms);
   sio__rbuf_unref(sock->auth);
-  sio__client_unref(sock->client);
+  sio__session_unref(sock->session);
   sio__free(sock);
 }
 
@@ -70,10 +70,10 @@ int sio_socket_connected(const sio_socket_t *sock) {
   return sock->state == SIO__SOCK_CONNECTED && !sock->closing;
 }
 sio_eio_socket_t *sio_socket_eio(const sio_socket_t *sock) {
-  return sock->client->eio;
+  return sock->session->eio;
 }
 const char *sio_socket_transport(const sio_socket_t *sock) {
-  return sock->client->eio ? sio_eio_socket_transport(sock->client->eio) : NULL;
+  return sock->session->eio ? sio_eio_socket_transport(sock->session->eio) : NULL;
 }
 void sio_socket_set_data(sio_socket_t *sock, void *data) {
   sock->data = data;
@@ -193,13 +193,13 @@ static void run_any_out(const sio_argv_t *av, void *arg) {
 
 int sio__socket_send(sio_socket_t *sock, const sio__packet_out_t *out,
                      const char *event) {
-  if (sock->state != SIO__SOCK_CONNECTED || !sock->client->eio) return SIO_ENOTCONN;
+  if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio) return SIO_ENOTCONN;
   if (event && sock->any_out.n) {
     any_out_ctx_t c = {sock, event};
     sio__out_argv(out, run_any_out, &c);
   }
-  if (!sock->client->eio) return SIO_ENOTCONN;
-  int rc = sio__client_send(sock->client, out);
+  if (!sock->session->eio) return SIO_ENOTCONN;
+  int rc = sio__session_send(sock->session, out);
   if (rc == 0) sock->nsp->srv->stats.deliveries++;
   return rc;
 }
@@ -213,9 +213,9 @@ int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *arg
   if (!sock) return SIO_EINVAL;
   int rc = check_event(event);
   if (rc) return rc;
-  if (sock->state != SIO__SOCK_CONNECTED || !sock->client->eio) return SIO_ENOTCONN;
+  if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio) return SIO_ENOTCONN;
   sio__packet_out_t out;
-  if ((rc = sio__packet_encode(sock->nsp->srv, &out, sock->nsp->name, event, -1, args)))
+  if ((rc = sio__server_encode(sock->nsp->srv, &out, sock->nsp->name, event, -1, args)))
     return rc;
   sio_socket_ref(sock);
   rc = sio__socket_send(sock, &out, event);
@@ -227,8 +227,8 @@ int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *arg
 int sio_socket_emit_volatile(sio_socket_t *sock, const char *event,
                              const sio_args_t *args) {
   if (!sock) return SIO_EINVAL;
-  if (sock->state == SIO__SOCK_CONNECTED && sock->client->eio &&
-      !sio__eio_socket_writable(sock->client->eio)) {
+  if (sock->state == SIO__SOCK_CONNECTED && sock->session->eio &&
+      !sio__eio_socket_writable(sock->session->eio)) {
     sock->nsp->srv->stats.dropped++;
     return check_event(event);
   }
@@ -280,7 +280,7 @@ int sio_socket_emit_with_ack(sio_socket_t *sock, const char *event,
   if (!sock || !cb) return SIO_EINVAL;
   int rc = check_event(event);
   if (rc) return rc;
-  if (sock->state != SIO__SOCK_CONNECTED || !sock->client->eio) return SIO_ENOTCONN;
+  if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio) return SIO_ENOTCONN;
   /* Everything that can fail is ready before the packet leaves, so an error
    * return means no callback. */
   sio__pending_ack_t *pa = sio__calloc(1, sizeof(*pa));
@@ -295,7 +295,7 @@ int sio_socket_emit_with_ack(sio_socket_t *sock, const char *event,
     return SIO_ENOMEM;
   }
   sio__packet_out_t out;
-  rc = sio__packet_encode(sock->nsp->srv, &out, sock->nsp->name, event, (int64_t)pa->id,
+  rc = sio__server_encode(sock->nsp->srv, &out, sock->nsp->name, event, (int64_t)pa->id,
                           args);
   if (rc) {
     free_ack(pa);
@@ -411,9 +411,9 @@ int sio_ack_send(sio_ack_t *ack, const sio_args_t *args) {
     ack->sent = 1;
     sio_socket_t *sock = ack->sock;
     sio__packet_out_t out;
-    if (sock->state != SIO__SOCK_CONNECTED || !sock->client->eio)
+    if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio)
       rc = SIO_ENOTCONN;
-    else if ((rc = sio__packet_encode(sock->nsp->srv, &out, sock->nsp->name, NULL,
+    else if ((rc = sio__server_encode(sock->nsp->srv, &out, sock->nsp->name, NULL,
                                       (int64_t)ack->id, args)) == 0) {
       rc = sio__socket_send(sock, &out, NULL);
       sio__packet_out_free(&out);
@@ -521,7 +521,7 @@ void sio__socket_close(sio_socket_t *sock, const char *reason) {
   }
   sio__rooms_leave_all(sock);
   if (was_connected) sio__namespace_del_socket(nsp, sock);
-  sio__client_remove_socket(sock->client, sock);
+  sio__session_remove_socket(sock->session, sock);
   sock->state = SIO__SOCK_GONE;
   /* Every ack the server waits for ends now. */
   while (sock->acks) {
@@ -543,19 +543,20 @@ void sio__socket_close(sio_socket_t *sock, const char *reason) {
 /* Sends DISCONNECT for the socket's namespace (the client then knows the
  * server ended it and does not reconnect). */
 static void send_disconnect(sio_socket_t *sock) {
-  sio__client_t *c = sock->client;
+  sio__session_t *c = sock->session;
   if (sock->state != SIO__SOCK_CONNECTED || sock->closing || !c->eio) return;
   sio__packet_out_t out;
-  if (sio__packet_encode_ctl(&out, SIO_SIO_DISCONNECT, sock->nsp->name, NULL, 0) == 0) {
-    sio__client_send(c, &out);
+  if (sio__packet_encode_ctl(c->parser, &out, SIO_SIO_DISCONNECT, sock->nsp->name, NULL,
+                             0) == 0) {
+    sio__session_send(c, &out);
     sio__packet_out_free(&out);
   }
 }
 
 void sio_socket_disconnect(sio_socket_t *sock, int close_connection) {
   if (!sock || sock->closing || sock->state == SIO__SOCK_GONE) return;
-  sio__client_t *c = sock->client;
-  sio__client_ref(c);
+  sio__session_t *c = sock->session;
+  sio__session_ref(c);
   sio_socket_ref(sock);
   if (close_connection && c->eio) {
     /* As the reference: every namespace of the client is disconnected (each
@@ -566,7 +567,7 @@ void sio_socket_disconnect(sio_socket_t *sock, int close_connection) {
     /* A socket already closing (we may be inside its handlers) is skipped:
      * its own close finishes the job. */
     sio_socket_t *other;
-    while ((other = sio__client_next_open(c))) {
+    while ((other = sio__session_next_open(c))) {
       send_disconnect(other);
       sio__socket_close(other, "server namespace disconnect");
     }
@@ -576,7 +577,7 @@ void sio_socket_disconnect(sio_socket_t *sock, int close_connection) {
     sio__socket_close(sock, "server namespace disconnect");
   }
   sio_socket_unref(sock);
-  sio__client_unref(c);
+  sio__session_unref(c);
 }
 
 /* ---- rooms ---- */

@@ -14,8 +14,8 @@ prefix=$tmp/prefix
 cmake --install "$bin" --prefix "$prefix" >/dev/null
 libdir=$(find "$prefix" -name libsio.pc -printf '%h\n' | head -1)
 libdir=${libdir%/pkgconfig}
-for f in include/sio/common.h include/sio/http.h include/sio/eio.h include/sio/server.h \
-         include/sio/client.h include/sio/adapter.h include/sio/redis.h; do
+for f in include/sio/common.h include/sio/args.h include/sio/parser.h include/sio/http.h \
+         include/sio/eio.h include/sio/server.h include/sio/client.h include/sio/adapter.h include/sio/redis.h; do
   [[ -f $prefix/$f ]] || { echo "missing $f"; exit 1; }
 done
 for f in libsio.so libsio.a libsio-redis.so libsio-redis.a pkgconfig/libsio.pc pkgconfig/libsio-redis.pc; do
@@ -59,6 +59,22 @@ int main(void) {
   return 0;
 }
 C
+# A client-only program sees the client and the arguments, not the server
+# API nor <uv.h> (it includes <uv.h> itself to run a loop).
+cat > "$tmp/client_only.c" <<'C'
+#include <sio/client.h>
+#include <stdio.h>
+#if defined(SIO_SERVER_H) || defined(UV_H)
+#error "sio/client.h brings in the server API or <uv.h>"
+#endif
+int main(void) {
+  sio_args_t *a = sio_args_new();
+  if (!a || sio_args_add_int(a, 1) != 0 || sio_args_count(a) != 1) return 1;
+  sio_args_free(a);
+  puts("client-only-ok");
+  return 0;
+}
+C
 cat > "$tmp/redis.c" <<'C'
 #include <sio/redis.h>
 #include <stdio.h>
@@ -76,6 +92,7 @@ flags=(-Wall -Wextra -Wno-unused-parameter -Werror "${extra[@]}")
 # shellcheck disable=SC2046
 $cc "${flags[@]}" "$tmp/listen.c" -o "$tmp/listen" $(pkg-config --cflags --libs libsio)
 $cc "${flags[@]}" "$src/examples/minimal/main.c" -o "$tmp/minimal" $(pkg-config --cflags --libs libsio)
+$cc "${flags[@]}" "$tmp/client_only.c" -o "$tmp/client_only" $(pkg-config --cflags --libs libsio)
 $cc "${flags[@]}" "$tmp/redis.c" -o "$tmp/redis" $(pkg-config --cflags --libs libsio-redis)
 static_libs=$(pkg-config --static --libs libsio | sed -E 's/(^| )-lsio( |$)/ /')
 $cc "${flags[@]}" $(pkg-config --cflags libsio) "$tmp/listen.c" -o "$tmp/listen_static" \
@@ -91,6 +108,7 @@ export LD_LIBRARY_PATH=$libdir
 deps=$(ldd "$tmp/listen")
 grep -qF "$libdir/libsio.so" <<<"$deps" || { echo "not linked to the installed libsio"; ldd "$tmp/listen"; exit 1; }
 "$tmp/listen"
+"$tmp/client_only"
 "$tmp/redis"
 grep -q libsio.so <<<"$(ldd "$tmp/listen_static")" && { echo "static program uses libsio.so"; exit 1; }
 unset LD_LIBRARY_PATH

@@ -18,7 +18,7 @@
 /* Encodes an event with args and returns the packet text (caller frees). */
 static char *encode(const char *event, const sio_args_t *a, size_t *natt) {
   sio__packet_out_t out;
-  assert_int_equal(sio__packet_encode(NULL, &out, "/", event, -1, a), 0);
+  assert_int_equal(sio__packet_encode(sio_parser_json(), &out, "/", event, -1, a), 0);
   char *s = strndup((const char *)sio__eio_msg_bytes(out.msgs[0]), out.msgs[0]->len);
   if (natt) *natt = out.n - 1;
   sio__packet_out_free(&out);
@@ -72,7 +72,8 @@ static void test_builder_errors_are_sticky(void **state) {
   assert_int_equal(sio_args_add_raw(a, "[1,", 3), SIO_EINVAL);
   assert_int_equal(sio_args_add_int(a, 1), 0);
   sio__packet_out_t out;
-  assert_int_equal(sio__packet_encode(NULL, &out, "/", "e", -1, a), SIO_EINVAL);
+  assert_int_equal(sio__packet_encode(sio_parser_json(), &out, "/", "e", -1, a),
+                   SIO_EINVAL);
   sio_args_clear(a);
   assert_int_equal(sio_args_add_stringn(a, "\xff", 1), SIO_EINVAL);
   sio_args_clear(a);
@@ -111,20 +112,22 @@ static void test_ack_encoding(void **state) {
   (void)state;
   sio_args_t *a = sio_args_new();
   sio__packet_out_t out;
-  assert_int_equal(sio__packet_encode(NULL, &out, "/admin", NULL, 789, a), 0);
+  assert_int_equal(sio__packet_encode(sio_parser_json(), &out, "/admin", NULL, 789, a),
+                   0);
   assert_int_equal(out.msgs[0]->len, 13);
   assert_memory_equal(sio__eio_msg_bytes(out.msgs[0]), "3/admin,789[]", 13);
   sio__packet_out_free(&out);
   sio_args_add_binary(a, "z", 1);
-  assert_int_equal(sio__packet_encode(NULL, &out, "/", NULL, 15, a), 0);
+  assert_int_equal(sio__packet_encode(sio_parser_json(), &out, "/", NULL, 15, a), 0);
   assert_int_equal(out.n, 2);
   const char *want = "61-15[{\"_placeholder\":true,\"num\":0}]";
   assert_int_equal(out.msgs[0]->len, strlen(want));
   assert_memory_equal(sio__eio_msg_bytes(out.msgs[0]), want, strlen(want));
   sio__packet_out_free(&out);
   /* Reserved names are refused. */
-  assert_int_equal(sio__packet_encode(NULL, &out, "/", "disconnect", -1, NULL),
-                   SIO_EINVAL);
+  assert_int_equal(
+      sio__packet_encode(sio_parser_json(), &out, "/", "disconnect", -1, NULL),
+      SIO_EINVAL);
   sio_args_free(a);
 }
 

@@ -17,7 +17,7 @@
 
 typedef struct {
   sio_server_t srv;
-  sio__client_t client;
+  sio__session_t session;
   sio_namespace_t *nsp;
   sio_socket_t *socks[8];
   size_t n;
@@ -27,7 +27,7 @@ static sio_socket_t *mk(fx_t *f, const char *id) {
   sio_socket_t *s = calloc(1, sizeof(*s));
   s->refs = 1;
   s->nsp = f->nsp;
-  s->client = &f->client;
+  s->session = &f->session;
   s->state = SIO__SOCK_CONNECTED;
   snprintf(s->id, sizeof(s->id), "%s", id);
   assert_int_equal(sio__namespace_add_socket(f->nsp, s), 0);
@@ -39,7 +39,7 @@ static sio_socket_t *mk(fx_t *f, const char *id) {
 static int setup(void **state) {
   fx_t *f = calloc(1, sizeof(*f));
   sio__map_init(&f->srv.nsps);
-  f->client.refs = 1000;
+  f->session.refs = 1000;
   f->nsp = sio_server_of(&f->srv, "/");
   *state = f;
   return 0;

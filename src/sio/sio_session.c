@@ -9,35 +9,36 @@
 #include "eio/eio_send.h"
 #include "sio/sio_internal.h"
 
-void sio__client_ref(sio__client_t *c) {
+void sio__session_ref(sio__session_t *c) {
   c->refs++;
 }
 
-void sio__client_unref(sio__client_t *c) {
+void sio__session_unref(sio__session_t *c) {
   if (--c->refs) return;
-  sio__sio_decoder_reset(&c->dec);
+  c->parser->decoder_reset(c->dec);
   sio__timer_free(c->connect_timer);
   sio__free(c->socks);
   sio__free(c);
 }
 
-int sio__client_send(sio__client_t *c, const sio__packet_out_t *out) {
+int sio__session_send(sio__session_t *c, const sio__packet_out_t *out) {
   if (!c->eio) return SIO_ENOTCONN;
   return out->n == 1 ? sio__eio_socket_send_msg(c->eio, out->msgs[0])
                      : sio__eio_socket_send_msgs(c->eio, out->msgs, out->n);
 }
 
 static void connect_timeout_cb(sio__timer_t *t, void *arg) {
-  sio__client_t *c = arg;
+  sio__session_t *c = arg;
   (void)t;
   if (c->joined || !c->eio) return;
   SIO_LOGD("sio: no namespace joined in time, closing %s", sio_eio_socket_id(c->eio));
   sio_eio_socket_close(c->eio);
 }
 
-void sio__client_on_connection(sio_eio_socket_t *eio, void *arg) {
+void sio__session_on_connection(sio_eio_socket_t *eio, void *arg) {
   sio_server_t *s = arg;
-  sio__client_t *c = sio__calloc(1, sizeof(*c));
+  size_t off = sio__parser_dec_offset(sizeof(sio__session_t));
+  sio__session_t *c = sio__calloc(1, off + s->parser->decoder_size);
   if (!c) {
     sio__eio_socket_abort(eio, "transport error");
     return;
@@ -45,7 +46,9 @@ void sio__client_on_connection(sio_eio_socket_t *eio, void *arg) {
   c->srv = s;
   c->eio = eio;
   c->refs = 1; /* the session's, dropped at its close */
-  sio__sio_decoder_init(&c->dec, &s->lim);
+  c->parser = s->parser;
+  c->dec = (char *)c + off;
+  c->parser->decoder_init(c->dec, &s->lim);
   c->connect_timer = sio__timer_new(s->loop, connect_timeout_cb, c);
   if (!c->connect_timer) {
     sio__free(c);
@@ -53,13 +56,13 @@ void sio__client_on_connection(sio_eio_socket_t *eio, void *arg) {
     return;
   }
   sio__timer_start(c->connect_timer, s->connect_timeout);
-  c->next = s->clients;
-  if (s->clients) s->clients->prev = c;
-  s->clients = c;
+  c->next = s->sessions;
+  if (s->sessions) s->sessions->prev = c;
+  s->sessions = c;
   sio_eio_socket_set_data(eio, c);
 }
 
-void sio__client_remove_socket(sio__client_t *c, sio_socket_t *sock) {
+void sio__session_remove_socket(sio__session_t *c, sio_socket_t *sock) {
   for (size_t i = 0; i < c->nsocks; i++) {
     if (c->socks[i] == sock) {
       memmove(&c->socks[i], &c->socks[i + 1], (c->nsocks - i - 1) * sizeof(*c->socks));
@@ -69,7 +72,7 @@ void sio__client_remove_socket(sio__client_t *c, sio_socket_t *sock) {
   }
 }
 
-static sio_socket_t *find_socket(sio__client_t *c, const char *nsp, size_t len) {
+static sio_socket_t *find_socket(sio__session_t *c, const char *nsp, size_t len) {
   for (size_t i = 0; i < c->nsocks; i++) {
     sio_namespace_t *n = c->socks[i]->nsp;
     if (n->name_len == len && memcmp(n->name, nsp, len) == 0) return c->socks[i];
@@ -77,31 +80,31 @@ static sio_socket_t *find_socket(sio__client_t *c, const char *nsp, size_t len) 
   return NULL;
 }
 
-/* Closes every socket of the client with reason. A socket already closing
+/* Closes every socket of the session with reason. A socket already closing
  * (we may be inside its handlers) stays in the list until its own close
  * finishes; it is skipped here. */
-static void close_sockets(sio__client_t *c, const char *reason) {
+static void close_sockets(sio__session_t *c, const char *reason) {
   sio_socket_t *victim;
-  while ((victim = sio__client_next_open(c))) sio__socket_close(victim, reason);
+  while ((victim = sio__session_next_open(c))) sio__socket_close(victim, reason);
 }
 
-sio_socket_t *sio__client_next_open(sio__client_t *c) {
+sio_socket_t *sio__session_next_open(sio__session_t *c) {
   for (size_t i = c->nsocks; i-- > 0;)
     if (!c->socks[i]->closing) return c->socks[i];
   return NULL;
 }
 
-void sio__client_fail(sio__client_t *c, const char *reason) {
+void sio__session_fail(sio__session_t *c, const char *reason) {
   if (c->failed) return;
   c->failed = 1;
-  sio__client_ref(c);
-  sio__sio_decoder_reset(&c->dec);
+  sio__session_ref(c);
+  c->parser->decoder_reset(c->dec);
   close_sockets(c, reason);
   if (c->eio) sio__eio_socket_abort(c->eio, reason);
-  sio__client_unref(c);
+  sio__session_unref(c);
 }
 
-static int send_ctl(sio__client_t *c, int type, const char *nsp, size_t nsp_len,
+static int send_ctl(sio__session_t *c, int type, const char *nsp, size_t nsp_len,
                     const char *payload, size_t len) {
   char name[256];
   char *heap = NULL;
@@ -115,17 +118,17 @@ static int send_ctl(sio__client_t *c, int type, const char *nsp, size_t nsp_len,
     n = heap;
   }
   sio__packet_out_t out;
-  int rc = sio__packet_encode_ctl(&out, type, n, payload, len);
+  int rc = sio__packet_encode_ctl(c->parser, &out, type, n, payload, len);
   sio__free(heap);
   if (rc) return rc;
-  rc = sio__client_send(c, &out);
+  rc = sio__session_send(c, &out);
   sio__packet_out_free(&out);
   return rc;
 }
 
 static const char k_invalid_nsp[] = "{\"message\":\"Invalid namespace\"}";
 
-static int on_connect(sio__client_t *c, const sio__sio_packet_t *pkt) {
+static int on_connect(sio__session_t *c, const sio__sio_packet_t *pkt) {
   /* A second CONNECT for a namespace already joined (or joining) is an
    * invalid state: the reference closes the connection. */
   if (find_socket(c, pkt->h.nsp, pkt->h.nsp_len)) return SIO_EPROTO;
@@ -148,7 +151,7 @@ static int on_connect(sio__client_t *c, const sio__sio_packet_t *pkt) {
     c->socks = ns;
     c->cap = ncap;
   }
-  /* The client's list holds the socket's first reference; the socket drops
+  /* The session's list holds the socket's first reference; the socket drops
    * it when it goes (sio__socket_close). */
   sio_socket_t *sock = sio__socket_new(nsp, c, auth, auth_len);
   if (!sock) return SIO_ENOMEM;
@@ -157,7 +160,7 @@ static int on_connect(sio__client_t *c, const sio__sio_packet_t *pkt) {
   return 0;
 }
 
-static void dispatch(sio__client_t *c, const sio__sio_packet_t *pkt) {
+static void dispatch(sio__session_t *c, const sio__sio_packet_t *pkt) {
   int rc = 0;
   switch (pkt->h.type) {
     case SIO_SIO_CONNECT:
@@ -183,34 +186,32 @@ static void dispatch(sio__client_t *c, const sio__sio_packet_t *pkt) {
    * Engine.IO connection, so its sockets see "forced close" ("parse error"
    * is the Engine.IO decoder's reason). */
   if (rc == SIO_ENOMEM)
-    sio__client_fail(c, "transport error");
+    sio__session_fail(c, "transport error");
   else if (rc)
-    sio__client_fail(c, "forced close");
+    sio__session_fail(c, "forced close");
 }
 
-void sio__client_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
-                            size_t len, void *arg) {
+void sio__session_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
+                             size_t len, void *arg) {
   (void)arg;
-  sio__client_t *c = sio_eio_socket_get_data(eio);
+  sio__session_t *c = sio_eio_socket_get_data(eio);
   if (!c || c->failed) return;
-  sio__client_ref(c);
+  sio__session_ref(c);
   sio__sio_packet_t pkt;
-  int rc = binary
-               ? sio__sio_decoder_feed_binary(&c->dec, data, len, NULL, &pkt)
-               : sio__sio_decoder_feed_text(&c->dec, (const char *)data, len, NULL, &pkt);
+  int rc = c->parser->decoder_feed(c->dec, binary, data, len, NULL, &pkt);
   if (rc == 1) {
     dispatch(c, &pkt);
     sio__sio_packet_release(&pkt);
   } else if (rc < 0) {
     SIO_LOGD("sio: bad packet (%s), closing", sio_err_name(rc));
-    sio__client_fail(c, rc == SIO_ENOMEM ? "transport error" : "forced close");
+    sio__session_fail(c, rc == SIO_ENOMEM ? "transport error" : "forced close");
   }
-  sio__client_unref(c);
+  sio__session_unref(c);
 }
 
-void sio__client_on_close(sio_eio_socket_t *eio, const char *reason, void *arg) {
+void sio__session_on_close(sio_eio_socket_t *eio, const char *reason, void *arg) {
   sio_server_t *s = arg;
-  sio__client_t *c = sio_eio_socket_get_data(eio);
+  sio__session_t *c = sio_eio_socket_get_data(eio);
   if (!c) return;
   sio_eio_socket_set_data(eio, NULL);
   c->failed = 1;
@@ -220,8 +221,8 @@ void sio__client_on_close(sio_eio_socket_t *eio, const char *reason, void *arg) 
   if (c->prev)
     c->prev->next = c->next;
   else
-    s->clients = c->next;
+    s->sessions = c->next;
   if (c->next) c->next->prev = c->prev;
   c->prev = c->next = NULL;
-  sio__client_unref(c);
+  sio__session_unref(c);
 }

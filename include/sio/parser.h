@@ -1,0 +1,29 @@
+/* libsio: the Socket.IO parser, the wire form of packets.
+ *
+ * A server (sio_server_opts_set_parser, sio/server.h) and a client
+ * (sio_client_opts_set_parser, sio/client.h) encode and decode packets with
+ * one parser; both ends of a connection must use the same. The default is
+ * the JSON form of the reference implementation (socket.io-parser), the
+ * only one so far. A parser is an immutable static object: it is never
+ * freed and may be shared by any number of servers and clients on any
+ * thread.
+ */
+#ifndef SIO_PARSER_H
+#define SIO_PARSER_H
+
+#include "sio/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sio_parser sio_parser_t;
+
+/* The JSON parser: text packets, binary values as attachments that follow
+ * their packet. Static; never NULL. */
+SIO_EXTERN const sio_parser_t *sio_parser_json(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
