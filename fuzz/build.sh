@@ -24,7 +24,7 @@ declare -A EXTRA=(
   [base64]=""
   [utf8]=""
   [http_util]="http/http_util.c ws/ws_handshake.c core/rand.c"
-  [http_request]="http/http_parse.c http/http_req.c http/http_util.c"
+  [http_request]="http/http_parse.c http/http_strict.c http/http_req.c http/http_util.c"
   [redis_msgpack]="redis/redis_mp_buf.c redis/redis_mp_unpack.c redis/redis_mp_text.c
                    redis/redis_mp_to_json.c redis/redis_mp_from_json.c redis/redis_msgpack.c"
 )

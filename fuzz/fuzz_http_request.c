@@ -2,7 +2,7 @@
  * parser the server's connections use (src/http/http_parse.h: http-parser and
  * our callbacks: request line and header copies, header byte/line limits, the
  * URL split, Content-Length and chunked bodies, keep-alive, pipelining, the
- * 4xx/5xx refusals).
+ * strict framing checks in front of http-parser, the 4xx/5xx refusals).
  *
  * Input: byte 0 = limits: bits 0-1 max_header_bytes (48, 200, 1024, 16384),
  * bits 2-3 max_headers (1, 4, 16, 100), bits 4-5 max_body (0, 10, 300,
@@ -209,7 +209,7 @@ static void hr_feed(hr_run_t *run, sio__http_parse_t *ps, const uint8_t *p, size
       }
       case SIO__HTTP_PARSE_ERROR: {
         FZ_CHECK(ev.status == 400 || ev.status == 413 || ev.status == 431 ||
-                 ev.status == 500 || ev.status == 503);
+                 ev.status == 500 || ev.status == 503 || ev.status == 505);
         FZ_CHECK(ev.reason != NULL);
         if (!run->oom) FZ_CHECK(ev.status != 500);
         run->status = ev.status;

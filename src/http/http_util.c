@@ -293,6 +293,8 @@ const char *sio__http_status_text(int status) {
       return "Bad Gateway";
     case 503:
       return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
     default:
       return "Unknown";
   }
