@@ -279,6 +279,12 @@ describe('http: connections, bodies and limits', () => {
     const redirect = await rawRequest(srv.port, get('/sub'));
     assert.equal(redirect.status, 301);
     assert.equal(redirect.headers.location, '/sub/');
+    // From the normalised path: "//sub/" would send a browser to the host "sub".
+    for (const p of ['//sub', '///sub', '/.//sub', '/%2Fsub', '/%2f/sub']) {
+      const res = await rawRequest(srv.port, get(p));
+      assert.equal(res.status, 301, p);
+      assert.equal(res.headers.location, '/sub/', p);
+    }
   });
 
   it('answers HEAD with the length and no body', async () => {
