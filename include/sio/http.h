@@ -92,11 +92,18 @@ SIO_EXTERN int sio_http_opts_set_tls_client_ca(sio_http_opts_t *o, const char *c
  * origins: "*" for any origin, or a comma-separated list of exact origins
  * ("http://a.example,https://b.example"); copied. With "*" every response
  * carries Access-Control-Allow-Origin: * (errors and Origin-less requests
- * too); with a list, an allowed Origin is reflected with Vary: Origin. With
- * credentials on, the request's Origin is reflected instead of "*", with
- * Access-Control-Allow-Credentials: true. When CORS is configured, OPTIONS
- * requests are preflights answered 204 before any mount or handler. */
+ * too); with a list, an allowed Origin is reflected with Vary: Origin. When
+ * CORS is configured, OPTIONS requests are preflights answered 204 before
+ * any mount or handler. "*" also lets every site open an Engine.IO WebSocket,
+ * and browsers send cookies with WebSocket handshakes whatever CORS says: do
+ * not authenticate by cookie with "*". */
 SIO_EXTERN int sio_http_opts_set_cors_origins(sio_http_opts_t *o, const char *origins);
+/* Credentials (default off): an allowed Origin is reflected with
+ * Access-Control-Allow-Credentials: true, so the browser sends cookies and
+ * lets the page read the answer. Needs an explicit list of origins or a
+ * callback: "*" (alone or in the list) with credentials would hand every
+ * site the user's session, so sio_http_server_new (and sio_server_new) then
+ * fail with SIO_EINVAL and log why. */
 SIO_EXTERN void sio_http_opts_set_cors_credentials(sio_http_opts_t *o, int on);
 /* A callback that decides per origin (1 allow, 0 deny); overrides the list.
  * origin is borrowed for the call. */
@@ -107,8 +114,9 @@ SIO_EXTERN void sio_http_opts_set_cors_callback(sio_http_opts_t *o, sio_http_cor
 /* ---- server ---- */
 
 /* Creates a server on loop (borrowed; must outlive the server). opts may be
- * NULL for the defaults. Returns 0 and *out, or SIO_ENOMEM / SIO_EINVAL /
- * SIO_ETLS (the TLS files could not be loaded). */
+ * NULL for the defaults. Returns 0 and *out, or SIO_ENOMEM / SIO_EINVAL (the
+ * static root is not found, or CORS "*" with credentials) / SIO_ETLS (the
+ * TLS files could not be loaded). */
 SIO_EXTERN int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
                                    sio_http_server_t **out);
 /* Listens on host:port (port 0 picks a free one; see sio_http_server_port).
