@@ -52,10 +52,17 @@ SIO_EXTERN void sio_http_opts_set_max_write_queue(sio_http_opts_t *o, size_t n);
  * misbehaving or hostile, and a silent close costs the least); other
  * addresses and the address's open connections are not touched. A connection
  * counts from its accept until its socket finally closes, including the whole
- * life of a WebSocket it was upgraded to. Addresses are compared as text, so
- * every IPv6 address counts on its own (no /64 grouping), and clients behind
+ * life of a WebSocket it was upgraded to. An IPv4 address counts alone (an
+ * IPv4-mapped IPv6 address as that IPv4 address); IPv6 addresses count
+ * together per prefix (see sio_http_opts_set_ipv6_prefix_len). Clients behind
  * one proxy or NAT share a count. */
 SIO_EXTERN void sio_http_opts_set_max_connections_per_ip(sio_http_opts_t *o, size_t n);
+/* How many leading bits of an IPv6 address make one "IP" for the per-IP cap
+ * (default 64: one host or site usually gets a whole /64, so a cap per single
+ * address would be one per address it cares to use). 128 counts every
+ * address alone; a shorter prefix groups more. Returns 0, or SIO_EINVAL
+ * outside 1..128 (nothing changed). */
+SIO_EXTERN int sio_http_opts_set_ipv6_prefix_len(sio_http_opts_t *o, unsigned bits);
 /* Serves files below dir (copied) for GET/HEAD requests that no mount or route
  * claims; "/" and directories map to index.html. Nothing outside dir is ever
  * served (no "..", no NUL, no backslash, no symlink leading out). Files are

@@ -15,7 +15,8 @@ struct sio_http_opts {
   size_t max_headers;
   size_t max_body;
   size_t max_write_queue;
-  size_t max_conns_per_ip; /* 0: unlimited */
+  size_t max_conns_per_ip;  /* 0: unlimited */
+  unsigned ipv6_prefix_len; /* IPv6 addresses counted together per prefix */
   uint32_t request_timeout;
   uint32_t keepalive_timeout;
   char *static_root;

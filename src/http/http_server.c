@@ -77,7 +77,7 @@ int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
     }
   }
   if (!err && opts->max_conns_per_ip) {
-    s->iplimit = sio__iplimit_new(opts->max_conns_per_ip);
+    s->iplimit = sio__iplimit_new(opts->max_conns_per_ip, opts->ipv6_prefix_len);
     if (!s->iplimit) err = SIO_ENOMEM;
   }
   if (!err && opts->cors_origins) {

@@ -23,6 +23,7 @@ static void expect_defaults(const sio_http_opts_t *o) {
   assert_int_equal(o->keepalive_timeout, 5000);
   assert_int_equal(o->max_write_queue, 4u * 1024 * 1024);
   assert_int_equal(o->max_conns_per_ip, 0);
+  assert_int_equal(o->ipv6_prefix_len, 64);
   /* CORS closed, no static files. */
   assert_null(o->cors_origins);
   assert_null(o->cors_cb);
@@ -62,6 +63,13 @@ static void test_setters(void **state) {
   assert_int_equal(o->keepalive_timeout, 5);
   assert_int_equal(o->max_write_queue, 6);
   assert_int_equal(o->max_conns_per_ip, 7);
+  assert_int_equal(sio_http_opts_set_ipv6_prefix_len(o, 48), 0);
+  assert_int_equal(o->ipv6_prefix_len, 48);
+  assert_int_equal(sio_http_opts_set_ipv6_prefix_len(o, 0), SIO_EINVAL);
+  assert_int_equal(sio_http_opts_set_ipv6_prefix_len(o, 129), SIO_EINVAL);
+  assert_int_equal(o->ipv6_prefix_len, 48);
+  assert_int_equal(sio_http_opts_set_ipv6_prefix_len(o, 128), 0);
+  assert_int_equal(o->ipv6_prefix_len, 128);
   assert_int_equal(sio_http_opts_set_cors_origins(o, "*"), 0);
   assert_string_equal(o->cors_origins, "*");
   assert_int_equal(sio_http_opts_set_cors_origins(o, NULL), 0);
