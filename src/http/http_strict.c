@@ -170,14 +170,28 @@ size_t sio__http_strict_scan(sio__http_strict_t *s, const uint8_t *data, size_t 
         s->state = S_START;
         break;
       case S_REQ:
+        /* Most bytes of a line are plain: skip them in a tight loop. */
+        if (ch > ' ' && ch != 0x7f) {
+          while (i + 1 < len && data[i + 1] > ' ' && data[i + 1] != 0x7f) i++;
+          s->prev = data[i];
+          break;
+        }
         r = req_byte(s, ch);
         break;
       case S_REQ_CR:
         if (ch != LF) r = -1;
         s->state = S_LINE_START;
         break;
-      case S_LINE_START:
       case S_LINE:
+        if (ch >= ' ' && ch != 0x7f && ch != ':') {
+          while (i + 1 < len && data[i + 1] >= ' ' && data[i + 1] != 0x7f &&
+                 data[i + 1] != ':')
+            i++;
+          break;
+        }
+        r = line_byte(s, ch);
+        break;
+      case S_LINE_START:
       case S_LINE_CR:
       case S_END_CR:
         r = line_byte(s, ch);
