@@ -5,10 +5,10 @@
  * 9112 forbids in the places that decide where a request ends: bare LF line
  * ends, obs-fold (a header line starting with SP or HTAB, whose value it
  * glues to the line before: "Transfer-Encoding:\r\n chunked" frames the body
- * as chunked), a CR followed by anything, any two bytes after chunk data
- * taken as its CRLF, control characters in chunk extensions and in the
- * request target. A proxy in front that reads such bytes another way frames
- * the stream differently: request smuggling. This scanner follows the line
+ * as chunked), any byte after the CR that ends the headers taken as its LF,
+ * any two bytes after chunk data taken as its CRLF, control characters in chunk
+ * extensions and in the request target. A proxy in front that reads such bytes another
+ * way frames the stream differently: request smuggling. This scanner follows the line
  * structure of the request line, the header section, the chunked framing
  * and the trailer section, and refuses the first byte that breaks it; a
  * Content-Length body is opaque to it.
