@@ -197,6 +197,26 @@ static int split_url(sio_http_req_t *r) {
   return 0;
 }
 
+/* What http-parser lets by in the fields that say where a request goes and
+ * where it ends: two Host fields (RFC 9112 3.2: 400; a proxy may route by one
+ * and this server see the other), and Transfer-Encoding in an HTTP/1.0
+ * request (RFC 9112 6.1: faulty framing; an HTTP/1.0 proxy does not read it
+ * as chunked). Content-Length and Transfer-Encoding themselves are checked
+ * by http-parser (duplicates, both at once, a coding other than chunked). */
+static int framing_fields_ok(const http_parser *p, const sio_http_req_t *r) {
+  size_t hosts = 0;
+  int te = 0;
+  for (size_t i = 0; i < r->nheaders; i++) {
+    const sio__http_hdr_t *h = &r->headers[i];
+    const char *name = r->hdr + h->name_off;
+    if (sio__http_ieq(name, h->name_len, "host")) hosts++;
+    if (sio__http_ieq(name, h->name_len, "transfer-encoding")) te = 1;
+  }
+  if (hosts > 1) return 0;
+  if (te && p->http_minor == 0) return 0;
+  return 1;
+}
+
 static int on_headers_complete(http_parser *p) {
   sio__http_parse_t *ps = p->data;
   sio_http_req_t *r = ps->req;
@@ -213,6 +233,10 @@ static int on_headers_complete(http_parser *p) {
     while (h->val_len > 0 && (r->hdr[h->val_off + h->val_len - 1] == ' ' ||
                               r->hdr[h->val_off + h->val_len - 1] == '\t'))
       r->hdr[h->val_off + --h->val_len] = '\0';
+  }
+  if (!framing_fields_ok(p, r)) {
+    ps->err_status = 400;
+    return -1;
   }
   if (split_url(r) != 0) {
     ps->err_status = 500;

@@ -403,6 +403,36 @@ static void test_versions(void **state) {
   assert_int_equal(status_of("GET /\r\n\r\n", l, NULL), 400); /* HTTP/0.9 form */
 }
 
+/* Fields that decide routing and framing: one Host at most, and no
+ * Transfer-Encoding in HTTP/1.0 (what http-parser lets by there). */
+static void test_framing_fields(void **state) {
+  (void)state;
+  sio__http_limits_t l = lim(1000, 10, 100);
+  assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: a\r\n\r\n", l, NULL), 0);
+  assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: a\r\nHOST: b\r\n\r\n", l, NULL),
+                   400);
+  assert_int_equal(status_of("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             "0\r\n\r\n",
+                             l, NULL),
+                   400);
+  assert_int_equal(status_of("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             "0\r\n\r\n",
+                             l, NULL),
+                   0);
+  /* (http-parser's own: two lengths, a length and chunked, another coding.) */
+  assert_int_equal(
+      status_of("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n"
+                "\r\na",
+                l, NULL),
+      400);
+  assert_int_equal(status_of("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: "
+                             "chunked\r\n\r\n0\r\n\r\n",
+                             l, NULL),
+                   400);
+  assert_int_equal(
+      status_of("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nabc", l, NULL), 400);
+}
+
 /* The request line is "method SP target SP version": no runs of spaces, no
  * control character (http-parser takes HTAB and FF in the target). */
 static void test_request_line_shape(void **state) {
@@ -433,6 +463,7 @@ int main(void) {
       cmocka_unit_test(test_bare_lf),
       cmocka_unit_test(test_versions),
       cmocka_unit_test(test_request_line_shape),
+      cmocka_unit_test(test_framing_fields),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
