@@ -27,6 +27,7 @@ enum {
 
 #define CR '\r'
 #define LF '\n'
+#define MAX_EMPTY_LINES 2 /* before a request line */
 
 /* A control character (HTAB excluded: it is whitespace where one is allowed). */
 static int is_ctl(uint8_t ch) {
@@ -41,7 +42,7 @@ static int hexval(uint8_t ch) {
 }
 
 void sio__http_strict_reset(sio__http_strict_t *s) {
-  *s = (sio__http_strict_t){S_START, 0, 0, 0, ' ', 0};
+  *s = (sio__http_strict_t){S_START, 0, 0, 0, ' ', 0, 0};
 }
 
 void sio__http_strict_body(sio__http_strict_t *s, int chunked) {
@@ -166,7 +167,9 @@ size_t sio__http_strict_scan(sio__http_strict_t *s, const uint8_t *data, size_t 
         r = req_byte(s, ch);
         break;
       case S_START_CR:
-        if (ch != LF) r = -1;
+        /* A few empty lines are ignored (RFC 9112 2.2); more would let a
+         * client hold an idle connection open by sending just CRLFs. */
+        if (ch != LF || ++s->empty_lines > MAX_EMPTY_LINES) r = -1;
         s->state = S_START;
         break;
       case S_REQ:

@@ -29,6 +29,7 @@ typedef struct {
   uint8_t trailers;    /* the lines are the trailer section */
   uint8_t colon;       /* the current header line has its ':' */
   uint8_t prev;        /* the byte before, in the request line */
+  uint8_t empty_lines; /* empty lines before the request line */
   uint64_t chunk_left; /* the current chunk: its size, then its bytes not yet passed */
 } sio__http_strict_t;
 

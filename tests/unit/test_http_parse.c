@@ -322,6 +322,8 @@ static void test_bad_request_lines(void **state) {
   assert_int_equal(status_of("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", l, NULL), 400);
   assert_int_equal(status_of("GET / HTTP/1.1\r\nHost : x\r\n\r\n", l, NULL), 400);
   assert_int_equal(status_of("\r\n\r\nGET / HTTP/1.1\r\n\r\n", l, NULL), 0);
+  /* More empty lines would hold an idle connection open with CRLFs alone. */
+  assert_int_equal(status_of("\r\n\r\n\r\nGET / HTTP/1.1\r\n\r\n", l, NULL), 400);
 }
 
 /* obs-fold (a header line starting with SP or HTAB): refused, RFC 9112 5.2,
