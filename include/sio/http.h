@@ -2,6 +2,12 @@
  * static files from a root directory, and hands every other request to the
  * application's handler (404 when there is none).
  *
+ * Requests are read strictly (RFC 9112): CRLF line ends only, no folded
+ * header lines, one Host at most, HTTP/1.0 or HTTP/1.1 only; anything else is
+ * answered 400 (505 for another version) and the connection closed, so a
+ * proxy in front cannot be made to frame the stream another way
+ * (docs/SECURITY.md, "HTTP parsing").
+ *
  * Threads: everything runs on the loop's thread; nothing here is thread-safe.
  * Lifetime: close is asynchronous and idempotent; the server's memory stays
  * valid until the close callback returns. The loop is the user's: libsio never
