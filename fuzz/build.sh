@@ -24,7 +24,7 @@ declare -A EXTRA=(
   [base64]=""
   [utf8]=""
   [http_util]="http/http_util.c ws/ws_handshake.c core/rand.c"
-  [http_request]="http/http_parse.c http/http_req.c http/http_util.c"
+  [http_request]="http/http_parse.c http/http_strict.c http/http_req.c http/http_util.c"
   [redis_msgpack]="core/msgpack_unpack.c core/msgpack_to_json.c core/msgpack_from_json.c
                    redis/redis_msgpack.c"
 )

@@ -2,6 +2,12 @@
  * static files from a root directory, and hands every other request to the
  * application's handler (404 when there is none).
  *
+ * Requests are read strictly (RFC 9112): CRLF line ends only, no folded
+ * header lines, one Host at most, HTTP/1.0 or HTTP/1.1 only; anything else is
+ * answered 400 (505 for another version) and the connection closed, so a
+ * proxy in front cannot be made to frame the stream another way
+ * (docs/SECURITY.md, "HTTP parsing").
+ *
  * Threads: everything runs on the loop's thread; nothing here is thread-safe.
  * Lifetime: close is asynchronous and idempotent; the server's memory stays
  * valid until the close callback returns. The loop is the user's: libsio never
@@ -52,10 +58,17 @@ SIO_EXTERN void sio_http_opts_set_max_write_queue(sio_http_opts_t *o, size_t n);
  * misbehaving or hostile, and a silent close costs the least); other
  * addresses and the address's open connections are not touched. A connection
  * counts from its accept until its socket finally closes, including the whole
- * life of a WebSocket it was upgraded to. Addresses are compared as text, so
- * every IPv6 address counts on its own (no /64 grouping), and clients behind
+ * life of a WebSocket it was upgraded to. An IPv4 address counts alone (an
+ * IPv4-mapped IPv6 address as that IPv4 address); IPv6 addresses count
+ * together per prefix (see sio_http_opts_set_ipv6_prefix_len). Clients behind
  * one proxy or NAT share a count. */
 SIO_EXTERN void sio_http_opts_set_max_connections_per_ip(sio_http_opts_t *o, size_t n);
+/* How many leading bits of an IPv6 address make one "IP" for the per-IP cap
+ * (default 64: one host or site usually gets a whole /64, so a cap per single
+ * address would be one per address it cares to use). 128 counts every
+ * address alone; a shorter prefix groups more. Returns 0, or SIO_EINVAL
+ * outside 1..128 (nothing changed). */
+SIO_EXTERN int sio_http_opts_set_ipv6_prefix_len(sio_http_opts_t *o, unsigned bits);
 /* Serves files below dir (copied) for GET/HEAD requests that no mount or route
  * claims; "/" and directories map to index.html. Nothing outside dir is ever
  * served (no "..", no NUL, no backslash, no symlink leading out). Files are
@@ -92,11 +105,18 @@ SIO_EXTERN int sio_http_opts_set_tls_client_ca(sio_http_opts_t *o, const char *c
  * origins: "*" for any origin, or a comma-separated list of exact origins
  * ("http://a.example,https://b.example"); copied. With "*" every response
  * carries Access-Control-Allow-Origin: * (errors and Origin-less requests
- * too); with a list, an allowed Origin is reflected with Vary: Origin. With
- * credentials on, the request's Origin is reflected instead of "*", with
- * Access-Control-Allow-Credentials: true. When CORS is configured, OPTIONS
- * requests are preflights answered 204 before any mount or handler. */
+ * too); with a list, an allowed Origin is reflected with Vary: Origin. When
+ * CORS is configured, OPTIONS requests are preflights answered 204 before
+ * any mount or handler. "*" also lets every site open an Engine.IO WebSocket,
+ * and browsers send cookies with WebSocket handshakes whatever CORS says: do
+ * not authenticate by cookie with "*". */
 SIO_EXTERN int sio_http_opts_set_cors_origins(sio_http_opts_t *o, const char *origins);
+/* Credentials (default off): an allowed Origin is reflected with
+ * Access-Control-Allow-Credentials: true, so the browser sends cookies and
+ * lets the page read the answer. Needs an explicit list of origins or a
+ * callback: "*" (alone or in the list) with credentials would hand every
+ * site the user's session, so sio_http_server_new (and sio_server_new) then
+ * fail with SIO_EINVAL and log why. */
 SIO_EXTERN void sio_http_opts_set_cors_credentials(sio_http_opts_t *o, int on);
 /* A callback that decides per origin (1 allow, 0 deny); overrides the list.
  * origin is borrowed for the call. */
@@ -107,8 +127,9 @@ SIO_EXTERN void sio_http_opts_set_cors_callback(sio_http_opts_t *o, sio_http_cor
 /* ---- server ---- */
 
 /* Creates a server on loop (borrowed; must outlive the server). opts may be
- * NULL for the defaults. Returns 0 and *out, or SIO_ENOMEM / SIO_EINVAL /
- * SIO_ETLS (the TLS files could not be loaded). */
+ * NULL for the defaults. Returns 0 and *out, or SIO_ENOMEM / SIO_EINVAL (the
+ * static root is not found, or CORS "*" with credentials) / SIO_ETLS (the
+ * TLS files could not be loaded). */
 SIO_EXTERN int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
                                    sio_http_server_t **out);
 /* Listens on host:port (port 0 picks a free one; see sio_http_server_port).

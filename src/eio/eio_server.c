@@ -247,7 +247,7 @@ static void on_request(sio_http_req_t *req, void *arg) {
       sio__eio_polling_on_post(sock, req);
     }
   } else {
-    sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
+    refuse(req, 0, SIO__EIO_ERR_BAD_REQUEST); /* validation lets no other method by */
   }
   sio__eio_socket_unref(sock);
 }

@@ -24,6 +24,13 @@ int sio__eio_validate(const sio__eio_reqinfo_t *ri) {
      * request may not. */
     if (!ri->is_upgrade && ri->session_transport != t) return SIO__EIO_ERR_BAD_REQUEST;
     if (!v4) return SIO__EIO_ERR_BAD_REQUEST;
+    if (ri->is_upgrade) return SIO__EIO_OK;
+    /* A plain request is a poll: GET or POST on a polling session. The
+     * reference answers other methods 500, a server error for a client's
+     * mistake; a WebSocket session takes no HTTP request at all. */
+    if (t != SIO_EIO_POLLING) return SIO__EIO_ERR_BAD_REQUEST;
+    if (strcmp(ri->method, "GET") != 0 && strcmp(ri->method, "POST") != 0)
+      return SIO__EIO_ERR_BAD_REQUEST;
     return SIO__EIO_OK;
   }
   if (strcmp(ri->method, "GET") != 0) return SIO__EIO_ERR_BAD_HANDSHAKE_METHOD;

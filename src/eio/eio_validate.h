@@ -40,9 +40,10 @@ unsigned sio__eio_transport_flag(const char *s);
 /* Runs the checks in the reference's order: transport (0), Origin (3; also a
  * refused Origin on an upgrade, which the reference does not check), then
  * with a sid: unknown sid (1), transport mismatch without upgrade (3), EIO
- * mismatch (3); without sid: method (2), websocket without upgrade (3), the
- * allow hook (4), and last the protocol version (5). Returns SIO__EIO_OK or
- * the error code. */
+ * mismatch (3), then without upgrade a method other than GET and POST or a
+ * transport other than polling (3; the reference answers 500); without sid: method (2),
+ * websocket without upgrade (3), the allow hook (4), and last the protocol version (5).
+ * Returns SIO__EIO_OK or the error code. */
 int sio__eio_validate(const sio__eio_reqinfo_t *ri);
 
 /* The exact message of an error code ("Transport unknown", ...). Static. */

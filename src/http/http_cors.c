@@ -1,10 +1,39 @@
 /* CORS as configured on the server: none (default), "*", a list of exact
- * origins, or a callback; credentials reflect the Origin. */
+ * origins, or a callback; with credentials an allowed Origin is reflected,
+ * and "*" is refused when the server is created. */
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/log.h"
 #include "http/http_internal.h"
 #include "http/http_util.h"
+
+/* 1 if the comma-separated list has a "*" element (alone or among others). */
+static int list_has_any(const char *l) {
+  size_t n = strlen(l), i = 0;
+  while (i < n) {
+    size_t st = i;
+    while (i < n && l[i] != ',') i++;
+    size_t end = i++;
+    while (st < end && (l[st] == ' ' || l[st] == '\t')) st++;
+    while (end > st && (l[end - 1] == ' ' || l[end - 1] == '\t')) end--;
+    if (end - st == 1 && l[st] == '*') return 1;
+  }
+  return 0;
+}
+
+int sio__http_cors_check(const sio_http_opts_t *o) {
+  /* "*" with credentials would reflect every Origin with
+   * Access-Control-Allow-Credentials: true: any site could act with the
+   * user's cookies. A callback is an explicit per-origin decision. */
+  if (o->cors_credentials && !o->cors_cb && o->cors_origins &&
+      list_has_any(o->cors_origins)) {
+    SIO_LOGE("http: CORS origins \"*\" with credentials would let every site act with "
+             "the user's cookies; list the allowed origins or use a callback");
+    return SIO_EINVAL;
+  }
+  return 0;
+}
 
 int sio__http_cors_enabled(const sio_http_server_t *s) {
   return s->opts.cors_origins != NULL || s->opts.cors_cb != NULL;
@@ -36,20 +65,15 @@ static int cfg_allows(const sio_http_server_t *s, const char *origin, size_t len
 void sio__http_cors_headers(sio__sb_t *sb, const sio_http_server_t *s,
                             const sio_http_req_t *r) {
   if (!sio__http_cors_enabled(s)) return;
-  size_t olen = 0;
-  const char *origin = r ? sio__http_req_header_n(r, "origin", &olen) : NULL;
-  int any = is_any(s);
-  if (!origin) {
-    /* "*" needs no Origin to match (as the reference does); others do. */
-    if (any && !s->opts.cors_credentials)
-      sio__sb_puts(sb, "Access-Control-Allow-Origin: *\r\n");
-    return;
-  }
-  if (!any && !cfg_allows(s, origin, olen)) return;
-  if (any && !s->opts.cors_credentials) {
+  /* "*" needs no Origin to match (as the reference does), and never comes
+   * with credentials (sio__http_cors_check). */
+  if (is_any(s)) {
     sio__sb_puts(sb, "Access-Control-Allow-Origin: *\r\n");
     return;
   }
+  size_t olen = 0;
+  const char *origin = r ? sio__http_req_header_n(r, "origin", &olen) : NULL;
+  if (!origin || !cfg_allows(s, origin, olen)) return;
   sio__sb_puts(sb, "Access-Control-Allow-Origin: ");
   sio__sb_append(sb, origin, olen);
   sio__sb_puts(sb, "\r\nVary: Origin\r\n");

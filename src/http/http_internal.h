@@ -16,7 +16,8 @@ struct sio_http_opts {
   size_t max_headers;
   size_t max_body;
   size_t max_write_queue;
-  size_t max_conns_per_ip; /* 0: unlimited */
+  size_t max_conns_per_ip;  /* 0: unlimited */
+  unsigned ipv6_prefix_len; /* IPv6 addresses counted together per prefix */
   uint32_t request_timeout;
   uint32_t keepalive_timeout;
   char *static_root;
@@ -110,6 +111,8 @@ int sio__http_respond_ex(sio_http_req_t *r, int status, const char *content_type
                          size_t off, size_t len, int close);
 
 /* http_cors.c */
+/* SIO_EINVAL (logged) for "*" with credentials, else 0. */
+int sio__http_cors_check(const sio_http_opts_t *o);
 int sio__http_cors_enabled(const sio_http_server_t *s);
 /* Appends the CORS headers for a response to r (r may be NULL). */
 void sio__http_cors_headers(sio__sb_t *sb, const sio_http_server_t *s,

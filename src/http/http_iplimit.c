@@ -1,8 +1,10 @@
-/* A chained hash of IP -> open connections, grown as IPs come; an entry
- * leaves with the last connection of its IP, so a flood of distinct addresses
- * costs memory only while their connections are open. */
+/* A chained hash of IP key -> open connections, grown as keys come; an entry
+ * leaves with the last connection of its key, so a flood of distinct
+ * addresses costs memory only while their connections are open. */
 #include "http/http_iplimit.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -13,7 +15,7 @@ typedef struct ip_entry {
   struct ip_entry *next;
   sio__iplimit_t *table;
   size_t count;
-  char ip[64];
+  char ip[64]; /* the key (sio__iplimit_key) */
 } ip_entry_t;
 
 struct sio__iplimit {
@@ -21,6 +23,7 @@ struct sio__iplimit {
   size_t nbuckets; /* a power of two */
   size_t nentries;
   size_t max;
+  unsigned v6_prefix;
   size_t refs; /* the server's, plus one per counted connection */
 };
 
@@ -33,7 +36,28 @@ static size_t hash_ip(const char *ip) {
   return h;
 }
 
-sio__iplimit_t *sio__iplimit_new(size_t max) {
+void sio__iplimit_key(const char *ip, unsigned v6_prefix, char out[64]) {
+  struct in6_addr a;
+  if (inet_pton(AF_INET6, ip, &a) != 1) {
+    snprintf(out, 64, "%s", ip); /* IPv4, or no address: as it is */
+    return;
+  }
+  if (IN6_IS_ADDR_V4MAPPED(&a)) {
+    if (!inet_ntop(AF_INET, &a.s6_addr[12], out, 64)) snprintf(out, 64, "%s", ip);
+    return;
+  }
+  if (v6_prefix < 1 || v6_prefix > 128) v6_prefix = 128;
+  for (unsigned bit = v6_prefix; bit < 128; bit++)
+    a.s6_addr[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+  char text[INET6_ADDRSTRLEN];
+  if (!inet_ntop(AF_INET6, &a, text, sizeof(text))) {
+    snprintf(out, 64, "%s", ip);
+    return;
+  }
+  snprintf(out, 64, "%s/%u", text, v6_prefix);
+}
+
+sio__iplimit_t *sio__iplimit_new(size_t max, unsigned v6_prefix) {
   sio__iplimit_t *t = sio__calloc(1, sizeof(*t));
   if (!t) return NULL;
   t->buckets = sio__calloc(INITIAL_BUCKETS, sizeof(*t->buckets));
@@ -43,6 +67,7 @@ sio__iplimit_t *sio__iplimit_new(size_t max) {
   }
   t->nbuckets = INITIAL_BUCKETS;
   t->max = max;
+  t->v6_prefix = v6_prefix;
   t->refs = 1;
   return t;
 }
@@ -84,8 +109,8 @@ static void maybe_grow(sio__iplimit_t *t) {
   t->nbuckets = n;
 }
 
-static void on_stream_closed(void *arg) {
-  ip_entry_t *e = arg;
+void sio__iplimit_leave(void *token) {
+  ip_entry_t *e = token;
   sio__iplimit_t *t = e->table;
   if (--e->count == 0) {
     ip_entry_t **pp = find_slot(t, e->ip);
@@ -96,24 +121,37 @@ static void on_stream_closed(void *arg) {
   unref(t);
 }
 
-int sio__iplimit_admit(sio__iplimit_t *t, struct sio__stream *stream) {
-  const char *ip = sio__stream_remote_addr(stream);
-  ip_entry_t **pp = find_slot(t, ip);
+int sio__iplimit_enter(sio__iplimit_t *t, const char *ip, void **token) {
+  char key[64];
+  sio__iplimit_key(ip, t->v6_prefix, key);
+  ip_entry_t **pp = find_slot(t, key);
   ip_entry_t *e = *pp;
   if (e && e->count >= t->max) return SIO_ELIMIT;
   if (!e) {
     e = sio__calloc(1, sizeof(*e));
     if (!e) return SIO_ENOMEM;
     e->table = t;
-    size_t n = strlen(ip);
-    if (n >= sizeof(e->ip)) n = sizeof(e->ip) - 1;
-    memcpy(e->ip, ip, n);
+    memcpy(e->ip, key, sizeof(e->ip)); /* NUL-terminated by the key */
     *pp = e;
     t->nentries++;
     maybe_grow(t);
   }
   e->count++;
   t->refs++;
-  sio__stream_set_close_hook(stream, on_stream_closed, e);
+  *token = e;
   return 0;
+}
+
+int sio__iplimit_admit(sio__iplimit_t *t, struct sio__stream *stream) {
+  void *token;
+  int r = sio__iplimit_enter(t, sio__stream_remote_addr(stream), &token);
+  if (r == 0) sio__stream_set_close_hook(stream, sio__iplimit_leave, token);
+  return r;
+}
+
+size_t sio__iplimit_count(const sio__iplimit_t *t, const char *ip) {
+  char key[64];
+  sio__iplimit_key(ip, t->v6_prefix, key);
+  ip_entry_t *const *pp = find_slot(t, key);
+  return *pp ? (*pp)->count : 0;
 }

@@ -1,5 +1,6 @@
 /* Per-IP count of a server's open TCP connections, for the optional cap
- * (sio_http_opts_set_max_connections_per_ip). A connection stays counted until
+ * (sio_http_opts_set_max_connections_per_ip; IPv6 counted by prefix,
+ * sio_http_opts_set_ipv6_prefix_len). A connection stays counted until
  * its stream is finally closed, also after an upgrade handed it to a
  * WebSocket, so the table is reference-counted: the server holds one
  * reference and every counted connection another, and the table outlives a
@@ -12,8 +13,16 @@
 struct sio__stream;
 typedef struct sio__iplimit sio__iplimit_t;
 
-/* A table allowing max connections per IP (max > 0); NULL if out of memory. */
-sio__iplimit_t *sio__iplimit_new(size_t max);
+/* The key an address is counted under, into out: an IPv4 address as it is,
+ * an IPv4-mapped IPv6 address (a dual-stack listener's IPv4 client) as its
+ * IPv4 address, any other IPv6 address as its first v6_prefix bits (1..128)
+ * with the length ("2001:db8:1:2::/64"; one host or network usually holds a
+ * whole /64, so counting single addresses would let it open a cap per
+ * address). Text that is no address is its own key. */
+void sio__iplimit_key(const char *ip, unsigned v6_prefix, char out[64]);
+/* A table allowing max connections per key (max > 0), IPv6 grouped by
+ * v6_prefix bits; NULL if out of memory. */
+sio__iplimit_t *sio__iplimit_new(size_t max, unsigned v6_prefix);
 /* Drops the server's reference; the table goes with its last connection. */
 void sio__iplimit_release(sio__iplimit_t *t);
 /* Counts stream (just accepted) against its peer's IP and arranges for the
@@ -21,5 +30,12 @@ void sio__iplimit_release(sio__iplimit_t *t);
  * the cap) or SIO_ENOMEM; on error nothing is counted and the caller closes
  * the stream. */
 int sio__iplimit_admit(sio__iplimit_t *t, struct sio__stream *stream);
+/* The same for a bare address (what admit does with the stream's): 0 and
+ * *token, to give to sio__iplimit_leave when that connection is gone, or
+ * SIO_ELIMIT / SIO_ENOMEM. */
+int sio__iplimit_enter(sio__iplimit_t *t, const char *ip, void **token);
+void sio__iplimit_leave(void *token);
+/* Open connections counted under ip's key (ip NUL-terminated), for tests. */
+size_t sio__iplimit_count(const sio__iplimit_t *t, const char *ip);
 
 #endif

@@ -10,6 +10,7 @@ sio_http_opts_t *sio_http_opts_new(void) {
   o->max_headers = 100;
   o->max_body = 1000000;
   o->max_write_queue = 4u * 1024 * 1024;
+  o->ipv6_prefix_len = 64;
   o->request_timeout = 10000;
   o->keepalive_timeout = 5000;
   return o;
@@ -51,6 +52,12 @@ void sio_http_opts_set_max_write_queue(sio_http_opts_t *o, size_t n) {
 
 void sio_http_opts_set_max_connections_per_ip(sio_http_opts_t *o, size_t n) {
   o->max_conns_per_ip = n;
+}
+
+int sio_http_opts_set_ipv6_prefix_len(sio_http_opts_t *o, unsigned bits) {
+  if (bits < 1 || bits > 128) return SIO_EINVAL;
+  o->ipv6_prefix_len = bits;
+  return 0;
 }
 
 static int set_str(char **dst, const char *src) {

@@ -136,34 +136,10 @@ static int on_header_field(http_parser *p, const char *at, size_t len) {
   return 0;
 }
 
-/* 1 if no byte is a control character but HTAB (RFC 9110 5.5: a NUL, CR or
- * LF in a value must be refused). http-parser checks every byte of a value
- * but its first, which it lets through (a NUL there cut every C-string use of
- * the value short): this checks them all, as cheaply. */
-static int value_chars_ok(const char *at, size_t len) {
-  for (size_t i = 0; i < len; i++) {
-    unsigned char ch = (unsigned char)at[i];
-    if ((ch < 32 && ch != '\t') || ch == 127) return 0;
-  }
-  return 1;
-}
-
 static int on_header_value(http_parser *p, const char *at, size_t len) {
   sio__http_parse_t *ps = p->data;
   sio_http_req_t *r = ps->req;
-  /* Malformed before too large, as http-parser's own errors come first. */
-  if (!value_chars_ok(at, len)) {
-    ps->err_status = 400;
-    return -1;
-  }
-  /* More of a value whose line had ended: a folded line, which http-parser
-   * (not strict) glues on without a space. RFC 9112 5.2: refuse it. A value
-   * cut by the end of the input is not ended: its piece reaches that end. */
-  if (r->last_was_value == ST_VALUE && ps->value_line_ended) {
-    ps->err_status = 400;
-    return -1;
-  }
-  ps->value_line_ended = at + len < ps->feed_end;
+  /* Control characters and folded lines never get here (http_strict.c). */
   if (count_bytes(ps, len) != 0) return -1;
   if (r->complete) { /* a trailer's: counted, not kept */
     r->last_was_value = ST_VALUE;
@@ -222,9 +198,35 @@ static int split_url(sio_http_req_t *r) {
   return 0;
 }
 
+/* What http-parser lets by in the fields that say where a request goes and
+ * where it ends: two Host fields (RFC 9112 3.2: 400; a proxy may route by one
+ * and this server see the other), and Transfer-Encoding in an HTTP/1.0
+ * request (RFC 9112 6.1: faulty framing; an HTTP/1.0 proxy does not read it
+ * as chunked). Content-Length and Transfer-Encoding themselves are checked
+ * by http-parser (duplicates, both at once, a coding other than chunked). */
+static int framing_fields_ok(const http_parser *p, const sio_http_req_t *r) {
+  size_t hosts = 0;
+  int te = 0;
+  for (size_t i = 0; i < r->nheaders; i++) {
+    const sio__http_hdr_t *h = &r->headers[i];
+    const char *name = r->hdr + h->name_off;
+    if (sio__http_ieq(name, h->name_len, "host")) hosts++;
+    if (sio__http_ieq(name, h->name_len, "transfer-encoding")) te = 1;
+  }
+  if (hosts > 1) return 0;
+  if (te && p->http_minor == 0) return 0;
+  return 1;
+}
+
 static int on_headers_complete(http_parser *p) {
   sio__http_parse_t *ps = p->data;
   sio_http_req_t *r = ps->req;
+  /* http-parser takes any "HTTP/x.y" (and "GET /" as 0.9): a version this
+   * server does not speak is refused before anything acts on the request. */
+  if (p->http_major != 1 || p->http_minor > 1) {
+    ps->err_status = 505;
+    return -1;
+  }
   if (hdr_end(ps) != 0) return -1;
   /* Optional whitespace after a value is not part of it. */
   for (size_t i = 0; i < r->nheaders; i++) {
@@ -232,6 +234,10 @@ static int on_headers_complete(http_parser *p) {
     while (h->val_len > 0 && (r->hdr[h->val_off + h->val_len - 1] == ' ' ||
                               r->hdr[h->val_off + h->val_len - 1] == '\t'))
       r->hdr[h->val_off + --h->val_len] = '\0';
+  }
+  if (!framing_fields_ok(p, r)) {
+    ps->err_status = 400;
+    return -1;
   }
   if (split_url(r) != 0) {
     ps->err_status = 500;
@@ -246,6 +252,7 @@ static int on_headers_complete(http_parser *p) {
   r->max_body = ps->limits.max_body;
   if (ps->cbs->route) ps->cbs->route(ps->ud, r);
   int chunked = (p->flags & F_CHUNKED) != 0;
+  sio__http_strict_body(&ps->strict, chunked);
   uint64_t cl = (p->flags & F_CONTENTLENGTH) ? p->content_length : 0;
   if (!chunked && cl > r->max_body) {
     ps->err_status = 413;
@@ -297,6 +304,7 @@ static int on_message_complete(http_parser *p) {
   ps->done = ps->req;
   ps->req = NULL;
   ps->done->upgrade = p->upgrade;
+  sio__http_strict_reset(&ps->strict);
   /* Stop here: the request is handled before anything behind it is read. */
   http_parser_pause(p, 1);
   return 0;
@@ -320,11 +328,13 @@ void sio__http_parse_init(sio__http_parse_t *ps, const sio__http_limits_t *limit
   ps->limits = *limits;
   ps->cbs = cbs;
   ps->ud = ud;
+  sio__http_strict_reset(&ps->strict);
 }
 
 /* The error that stopped parsing (http-parser's errors are sticky). */
 static size_t fail(sio__http_parse_t *ps, enum http_errno e, size_t used,
                    sio__http_parse_ev_t *ev) {
+  if (e == HPE_STRICT) ps->err_status = 400;
   ev->kind = SIO__HTTP_PARSE_ERROR;
   ev->status = ps->err_status ? ps->err_status : e == HPE_HEADER_OVERFLOW ? 431 : 400;
   ev->reason = http_errno_name(e);
@@ -341,11 +351,15 @@ size_t sio__http_parse_feed(sio__http_parse_t *ps, const uint8_t *data, size_t l
   enum http_errno e = HTTP_PARSER_ERRNO(&ps->parser);
   if (e != HPE_OK) return fail(ps, e, 0, ev);
   size_t off = 0;
-  ps->feed_end = (const char *)data + len;
   /* http-parser takes no bytes as the end of the input: never pass none. */
   while (off < len) {
-    size_t n = http_parser_execute(&ps->parser, &k_settings, (const char *)data + off,
-                                   len - off);
+    /* The parser gets only what the strict scanner let through, up to the
+     * end of a section, where the parser's view of the framing comes back. */
+    int bad;
+    size_t ok = sio__http_strict_scan(&ps->strict, data + off, len - off, &bad);
+    size_t n = 0;
+    if (ok > 0)
+      n = http_parser_execute(&ps->parser, &k_settings, (const char *)data + off, ok);
     off += n;
     e = HTTP_PARSER_ERRNO(&ps->parser);
     if (e == HPE_PAUSED) {
@@ -357,6 +371,11 @@ size_t sio__http_parse_feed(sio__http_parse_t *ps, const uint8_t *data, size_t l
       return off;
     }
     if (e != HPE_OK) return fail(ps, e, off, ev);
+    if (bad) {
+      /* Sticky like http-parser's own errors; the bytes before it were used. */
+      ps->parser.http_errno = HPE_STRICT;
+      return fail(ps, HPE_STRICT, off, ev);
+    }
     if (n == 0) break;
   }
   return off;

@@ -8,14 +8,17 @@
  * request, so the bytes behind it (pipelined requests) wait until the caller
  * has dealt with it and feeds them again. An error is final: the caller
  * answers it and ends the connection. Trailer fields after a chunked body
- * count against the limits but are dropped. Everything is on the caller's
- * thread. */
+ * count against the limits but are dropped. The framing is strict (RFC 9112:
+ * CRLF line ends only, no obs-fold, HTTP/1.0 or HTTP/1.1 only): see
+ * http_strict.h. Everything is on the caller's thread. */
 #ifndef SIO_HTTP_PARSE_H
 #define SIO_HTTP_PARSE_H
 
 #include <http_parser.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "http/http_strict.h"
 
 struct sio_http_req;
 
@@ -49,8 +52,7 @@ typedef struct {
   size_t hdr_bytes;          /* of the request being parsed, trailers included */
   size_t trailers;           /* trailer lines so far (read, counted, not kept) */
   int err_status;            /* set by a callback that stopped parsing */
-  const char *feed_end;      /* the end of the bytes being fed */
-  int value_line_ended;      /* the last value piece ended at its line's end */
+  sio__http_strict_t strict; /* the framing checks ahead of http-parser */
   unsigned upgraded : 1;     /* an upgrade request came out: the rest is not HTTP */
 } sio__http_parse_t;
 
@@ -64,7 +66,7 @@ enum {
 typedef struct {
   int kind;                 /* SIO__HTTP_PARSE_* */
   struct sio_http_req *req; /* REQUEST: the request, now the caller's */
-  int status;               /* ERROR: 400, 413, 431, 500 or accepted's status */
+  int status;               /* ERROR: 400, 413, 431, 500, 505 or accepted's status */
   const char *reason;       /* ERROR: http-parser's error name (static), for logs */
 } sio__http_parse_ev_t;
 

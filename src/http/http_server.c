@@ -59,8 +59,8 @@ int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
   s->opts.tls_cert = NULL;
   s->opts.tls_key = NULL;
   s->opts.tls_client_ca = NULL;
-  int err = 0;
-  if (opts->tls_cert) {
+  int err = sio__http_cors_check(opts);
+  if (!err && opts->tls_cert) {
     err = sio__tls_server_ctx_new(opts->tls_cert, opts->tls_key, opts->tls_client_ca,
                                   &s->tls);
     if (err == SIO_EINVAL) err = SIO_ETLS;
@@ -78,7 +78,7 @@ int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
     }
   }
   if (!err && opts->max_conns_per_ip) {
-    s->iplimit = sio__iplimit_new(opts->max_conns_per_ip);
+    s->iplimit = sio__iplimit_new(opts->max_conns_per_ip, opts->ipv6_prefix_len);
     if (!s->iplimit) err = SIO_ENOMEM;
   }
   if (!err && opts->cors_origins) {

@@ -73,6 +73,33 @@ static int read_file(int fd, uint64_t size, sio__rbuf_t **out) {
   return 0;
 }
 
+/* "/docs" names a directory: sends the client to "/docs/" so relative links
+ * inside its index resolve. The target is built from the normalised path
+ * (rel: decoded, without repeated slashes or "." segments), encoded again,
+ * never from the raw one: "//docs/" would be a network-path reference, read
+ * by a browser as the host "docs", and a decoded CR or LF must not reach a
+ * header. */
+static void redirect_to_dir(sio_http_req_t *r, const char *rel, size_t n) {
+  size_t cap = 3 * n + 1;
+  char *enc = sio__malloc(cap);
+  int el = enc ? sio__http_pct_encode_path(rel, n, enc, cap) : SIO_ENOMEM;
+  if (el < 0) {
+    sio__free(enc);
+    respond_text(r, 500);
+    return;
+  }
+  sio__sb_t sb;
+  sio__sb_init(&sb, (size_t)el + 32);
+  sio__sb_puts(&sb, "Location: /");
+  sio__sb_append(&sb, enc, (size_t)el);
+  sio__sb_puts(&sb, "/\r\n");
+  sio__sb_putc(&sb, '\0');
+  sio__free(enc);
+  sio__rbuf_t *loc = sio__sb_finish(&sb);
+  sio_http_req_respond(r, 301, NULL, loc ? (const char *)loc->data : NULL, NULL, 0);
+  sio__rbuf_unref(loc);
+}
+
 /* "%00" in the raw path: a NUL that would cut the file name short (the
  * "secret.txt%00.html" trick). A raw NUL never gets past the parser. */
 static int has_encoded_nul(const char *p, size_t n) {
@@ -122,17 +149,7 @@ int sio__http_static_serve(sio_http_req_t *r) {
   if (S_ISDIR(st.st_mode)) {
     free(real);
     if (dir_target) return 0;
-    /* "/docs" names a directory: send the client to "/docs/" so relative
-     * links inside its index resolve. */
-    sio__sb_t sb;
-    sio__sb_init(&sb, plen + 32);
-    sio__sb_puts(&sb, "Location: ");
-    sio__sb_append(&sb, path, plen);
-    sio__sb_puts(&sb, "/\r\n");
-    sio__sb_putc(&sb, '\0');
-    sio__rbuf_t *loc = sio__sb_finish(&sb);
-    sio_http_req_respond(r, 301, NULL, loc ? (const char *)loc->data : NULL, NULL, 0);
-    sio__rbuf_unref(loc);
+    redirect_to_dir(r, rel, (size_t)n);
     return 1;
   }
   int fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

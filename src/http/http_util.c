@@ -100,6 +100,33 @@ int sio__http_static_path(const char *raw, size_t len, char *out, size_t outcap)
   return (int)o;
 }
 
+/* RFC 3986 pchar and '/', less '%' (the input is already decoded). */
+static int path_char_ok(unsigned char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+    return 1;
+  return c != 0 && strchr("-._~!$&'()*+,;=:@/", c) != NULL;
+}
+
+int sio__http_pct_encode_path(const char *in, size_t len, char *out, size_t outcap) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t o = 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)in[i];
+    size_t need = path_char_ok(c) ? 1 : 3;
+    if (o + need + 1 > outcap) return SIO_ELIMIT;
+    if (need == 1) {
+      out[o++] = (char)c;
+    } else {
+      out[o++] = '%';
+      out[o++] = hex[c >> 4];
+      out[o++] = hex[c & 15];
+    }
+  }
+  if (outcap == 0) return SIO_ELIMIT;
+  out[o] = '\0';
+  return (int)o;
+}
+
 const char *sio__http_mime_type(const char *name) {
   static const struct {
     const char *ext;
@@ -293,6 +320,8 @@ const char *sio__http_status_text(int status) {
       return "Bad Gateway";
     case 503:
       return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
     default:
       return "Unknown";
   }

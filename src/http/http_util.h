@@ -32,6 +32,13 @@ int sio__http_query_find(const char *q, size_t qlen, const char *key, const char
  * dropped. A trailing slash is kept (the caller serves index.html there). */
 int sio__http_static_path(const char *raw, size_t len, char *out, size_t outcap);
 
+/* Percent-encodes a decoded path in[0..len) for a Location header: every
+ * byte but unreserved characters, sub-delims, ':', '@' and '/' becomes %XX
+ * (so '%', CR, LF, '\\', '?', '#' and non-ASCII bytes are encoded). out gets
+ * room for outcap bytes, NUL-terminated (3 * len + 1 is always enough).
+ * Returns the length, or SIO_ELIMIT. */
+int sio__http_pct_encode_path(const char *in, size_t len, char *out, size_t outcap);
+
 /* The content type for a file name, from its extension (case-insensitive):
  * html, js, mjs, css, json, png, jpg/jpeg, svg, ico, txt, wasm, map, woff2;
  * application/octet-stream otherwise. Static string. */

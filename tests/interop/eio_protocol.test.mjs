@@ -898,6 +898,20 @@ describe('Engine.IO options and close reasons (http_test_server --eio)', { skip:
     assert.deepEqual([wopen.upgrades, wopen.pingInterval, wopen.pingTimeout, wopen.maxPayload], [[], 25000, 20000, 1000000]);
   });
 
+  test('a session answers only GET and POST polls: other methods and a WebSocket session get 400 code 3, the session goes on', T, async () => {
+    // (The reference answers such methods 500: never a server error for a client's mistake.)
+    const { sid } = await handshake(S.def);
+    for (const method of ['PUT', 'DELETE', 'PATCH']) assertError(await request(pollUrl(S.def, `sid=${sid}`), { method, body: '4x' }), 3);
+    assert.equal((await post(S.def, sid, '4still')).text, 'ok');
+    assert.equal((await get(S.def, sid)).text, '4still');
+    const { q, sid: wsid } = await wsHandshake(S.def);
+    track(q);
+    for (const method of ['GET', 'POST', 'PUT']) {
+      const res = await request(`${S.def.base}?EIO=4&transport=websocket&sid=${wsid}`, { method, body: method === 'GET' ? undefined : '4x' });
+      assertError(res, 3);
+    }
+  });
+
   test('transports: polling only offers no upgrade and refuses WebSocket with code 0', T, async () => {
     const { sid, open } = await handshake(S.poll);
     assert.deepEqual(open.upgrades, []);

@@ -174,6 +174,36 @@ describe('http: connections, bodies and limits', () => {
     }
   });
 
+  it('refuses ambiguous framing (obs-fold, bare LF, chunk line ends, other versions), answering nothing behind it', async () => {
+    // A proxy that reads these bytes another way would forward the hidden
+    // request as part of the first one's body: it must never be answered.
+    const hidden = 'GET /query?k=hidden HTTP/1.1\r\n\r\n';
+    const cases = [
+      [`POST /echo HTTP/1.1\r\n${H}Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n${hidden}`, 400],
+      [`POST /echo HTTP/1.1\r\n${H}Content-Length:\r\n\t0\r\n\r\n${hidden}`, 400],
+      [`GET /query?k=a HTTP/1.1\r\nHost:\r\n 127.0.0.1\r\n\r\n${hidden}`, 400],
+      [`GET /query?k=a HTTP/1.1\r\n${H}X: a\r\n b\r\n\r\n${hidden}`, 400],
+      [`GET /query?k=a HTTP/1.1\n${H}\r\n${hidden}`, 400],
+      [`GET /query?k=a HTTP/1.1\r\nHost: 127.0.0.1\n\n${hidden}`, 400],
+      [`POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n1\nx\r\n0\r\n\r\n${hidden}`, 400],
+      [`POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n1\r\nxXX0\r\n\r\n${hidden}`, 400],
+      [`POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n0\r\n\n${hidden}`, 400],
+      [`GET /query?k=a HTTP/2.0\r\n${H}\r\n${hidden}`, 505],
+      [`GET /query?k=a HTTP/1.2\r\n${H}\r\n${hidden}`, 505],
+      [`GET /query?k=a\r\n\r\n${hidden}`, 400],
+    ];
+    for (const [bad, status] of cases) {
+      const c = await RawConn.open(srv.port);
+      c.write(bad);
+      const res = await c.readResponse();
+      assert.equal(res.status, status, JSON.stringify(bad));
+      assert.equal(res.headers.connection, 'close', JSON.stringify(bad));
+      const rest = await c.waitClosed();
+      assert.equal(rest.length, 0, `answered behind ${JSON.stringify(bad)}: ${rest}`);
+      c.destroy();
+    }
+  });
+
   it('closes HTTP/1.0 connections unless keep-alive is asked for', async () => {
     const c = await RawConn.open(srv.port);
     c.write('GET /query?k=ten HTTP/1.0\r\n\r\n');
@@ -249,6 +279,12 @@ describe('http: connections, bodies and limits', () => {
     const redirect = await rawRequest(srv.port, get('/sub'));
     assert.equal(redirect.status, 301);
     assert.equal(redirect.headers.location, '/sub/');
+    // From the normalised path: "//sub/" would send a browser to the host "sub".
+    for (const p of ['//sub', '///sub', '/.//sub', '/%2Fsub', '/%2f/sub']) {
+      const res = await rawRequest(srv.port, get(p));
+      assert.equal(res.status, 301, p);
+      assert.equal(res.headers.location, '/sub/', p);
+    }
   });
 
   it('answers HEAD with the length and no body', async () => {

@@ -118,6 +118,36 @@ static void test_sid_mismatch(void **state) {
   assert_int_equal(allow_calls, 0);
 }
 
+/* A plain request on a session is a poll: GET or POST, on a polling session. */
+static void test_sid_poll_method(void **state) {
+  (void)state;
+  sio__eio_reqinfo_t ri = base();
+  ri.has_sid = 1;
+  ri.session_found = 1;
+  ri.session_transport = SIO_EIO_POLLING;
+  static const char *const bad[] = {"PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    ri.method = bad[i];
+    assert_int_equal(sio__eio_validate(&ri), 3);
+    assert_int_equal(sio__eio_error_status(3), 400);
+  }
+  /* Earlier checks keep their order: an unknown sid is still code 1. */
+  ri.session_found = 0;
+  assert_int_equal(sio__eio_validate(&ri), 1);
+  /* A plain GET or POST naming a WebSocket session and its transport. */
+  ri = base();
+  ri.has_sid = 1;
+  ri.session_found = 1;
+  ri.transport = "websocket";
+  ri.session_transport = SIO_EIO_WEBSOCKET;
+  assert_int_equal(sio__eio_validate(&ri), 3);
+  ri.method = "POST";
+  assert_int_equal(sio__eio_validate(&ri), 3);
+  ri.is_upgrade = 1; /* an upgrade on it is for the server to handle */
+  ri.method = "GET";
+  assert_int_equal(sio__eio_validate(&ri), SIO__EIO_OK);
+}
+
 static void test_handshake_order(void **state) {
   (void)state;
   sio__eio_reqinfo_t ri = base();
@@ -178,7 +208,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_handshake_ok),    cmocka_unit_test(test_transport_first),
       cmocka_unit_test(test_origin_then_sid), cmocka_unit_test(test_sid_mismatch),
-      cmocka_unit_test(test_handshake_order), cmocka_unit_test(test_messages),
+      cmocka_unit_test(test_sid_poll_method), cmocka_unit_test(test_handshake_order),
+      cmocka_unit_test(test_messages),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

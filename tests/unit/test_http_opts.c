@@ -23,6 +23,7 @@ static void expect_defaults(const sio_http_opts_t *o) {
   assert_int_equal(o->keepalive_timeout, 5000);
   assert_int_equal(o->max_write_queue, 4u * 1024 * 1024);
   assert_int_equal(o->max_conns_per_ip, 0);
+  assert_int_equal(o->ipv6_prefix_len, 64);
   /* CORS closed, no static files. */
   assert_null(o->cors_origins);
   assert_null(o->cors_cb);
@@ -62,6 +63,13 @@ static void test_setters(void **state) {
   assert_int_equal(o->keepalive_timeout, 5);
   assert_int_equal(o->max_write_queue, 6);
   assert_int_equal(o->max_conns_per_ip, 7);
+  assert_int_equal(sio_http_opts_set_ipv6_prefix_len(o, 48), 0);
+  assert_int_equal(o->ipv6_prefix_len, 48);
+  assert_int_equal(sio_http_opts_set_ipv6_prefix_len(o, 0), SIO_EINVAL);
+  assert_int_equal(sio_http_opts_set_ipv6_prefix_len(o, 129), SIO_EINVAL);
+  assert_int_equal(o->ipv6_prefix_len, 48);
+  assert_int_equal(sio_http_opts_set_ipv6_prefix_len(o, 128), 0);
+  assert_int_equal(o->ipv6_prefix_len, 128);
   assert_int_equal(sio_http_opts_set_cors_origins(o, "*"), 0);
   assert_string_equal(o->cors_origins, "*");
   assert_int_equal(sio_http_opts_set_cors_origins(o, NULL), 0);
@@ -98,11 +106,54 @@ static void test_server_without_opts(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+static int allow_all(const char *origin, size_t len, void *ud) {
+  (void)origin, (void)len, (void)ud;
+  return 1;
+}
+
+/* Creates and closes a server with o; returns what sio_http_server_new did. */
+static int try_server(const sio_http_opts_t *o) {
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  sio_http_server_t *s = NULL;
+  int rc = sio_http_server_new(&loop, o, &s);
+  if (rc == 0) {
+    sio_http_server_close(s, NULL, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+  } else {
+    assert_null(s);
+  }
+  assert_int_equal(uv_loop_close(&loop), 0);
+  return rc;
+}
+
+/* CORS "*" with credentials would reflect every Origin with
+ * Access-Control-Allow-Credentials: the server refuses to be made so. */
+static void test_cors_any_with_credentials_refused(void **state) {
+  (void)state;
+  sio_http_opts_t *o = sio_http_opts_new();
+  assert_non_null(o);
+  assert_int_equal(sio_http_opts_set_cors_origins(o, "*"), 0);
+  assert_int_equal(try_server(o), 0);
+  sio_http_opts_set_cors_credentials(o, 1);
+  assert_int_equal(try_server(o), SIO_EINVAL);
+  assert_int_equal(sio_http_opts_set_cors_origins(o, "http://a.example, * "), 0);
+  assert_int_equal(try_server(o), SIO_EINVAL);
+  assert_int_equal(sio_http_opts_set_cors_origins(o, "http://a.example,http://*.b"), 0);
+  assert_int_equal(try_server(o), 0);
+  /* A callback decides per origin: the application's explicit choice. */
+  assert_int_equal(sio_http_opts_set_cors_origins(o, "*"), 0);
+  sio_http_opts_set_cors_callback(o, allow_all, NULL);
+  assert_int_equal(try_server(o), 0);
+  sio_http_opts_free(o);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_setters),
       cmocka_unit_test(test_server_without_opts),
+      cmocka_unit_test(test_cors_any_with_credentials_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,6 +67,24 @@ static void expect_path(const char *raw, int want, const char *out_want) {
   if (out_want) assert_string_equal(out, out_want);
 }
 
+static void test_pct_encode_path(void **state) {
+  (void)state;
+  char out[64];
+  assert_int_equal(sio__http_pct_encode_path("a/b-c_d.e~f", 11, out, sizeof out), 11);
+  assert_string_equal(out, "a/b-c_d.e~f");
+  /* Decoded bytes that would change a header or the URL's meaning. */
+  static const char raw[] = "a b%\r\n?#\\\xc3\xa9";
+  assert_int_equal(sio__http_pct_encode_path(raw, sizeof raw - 1, out, sizeof out), 29);
+  assert_string_equal(out, "a%20b%25%0D%0A%3F%23%5C%C3%A9");
+  assert_int_equal(sio__http_pct_encode_path("a\0b", 3, out, sizeof out), 5);
+  assert_string_equal(out, "a%00b");
+  assert_int_equal(sio__http_pct_encode_path("!$&'()*+,;=:@", 13, out, sizeof out), 13);
+  char tiny[4];
+  assert_int_equal(sio__http_pct_encode_path("abc", 3, tiny, sizeof tiny), 3);
+  assert_int_equal(sio__http_pct_encode_path("abcd", 4, tiny, sizeof tiny), SIO_ELIMIT);
+  assert_int_equal(sio__http_pct_encode_path("a ", 2, tiny, sizeof tiny), SIO_ELIMIT);
+}
+
 static void test_static_path(void **state) {
   expect_path("/", 0, "");
   expect_path("/index.html", 10, "index.html");
@@ -165,9 +183,9 @@ static void test_tokens(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pct_decode),  cmocka_unit_test(test_query_find),
-      cmocka_unit_test(test_static_path), cmocka_unit_test(test_mime),
-      cmocka_unit_test(test_dates),       cmocka_unit_test(test_etag),
-      cmocka_unit_test(test_tokens),
+      cmocka_unit_test(test_static_path), cmocka_unit_test(test_pct_encode_path),
+      cmocka_unit_test(test_mime),        cmocka_unit_test(test_dates),
+      cmocka_unit_test(test_etag),        cmocka_unit_test(test_tokens),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
