@@ -10,22 +10,23 @@
 #include <string.h>
 #include <strings.h>
 
-#include "client/client_sio.h"
+#include "client/client_internal.h"
 #include "core/alloc.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "io/tls.h"
 
-void sio__cm_emit(sio_client_t *c, sio_client_event_t ev, int value, const char *reason) {
+void sio__client_manager_emit(sio_client_t *c, sio_client_event_t ev, int value,
+                              const char *reason) {
   if (c->ev_cb) c->ev_cb(c, ev, value, reason, c->ev_arg);
 }
 
-int sio__cm_send(sio_client_t *c, int binary, const uint8_t *msg, size_t len,
-                 const sio__sio_attachment_t *att, size_t natt) {
+int sio__client_manager_send(sio_client_t *c, int binary, const uint8_t *msg, size_t len,
+                             const sio__sio_attachment_t *att, size_t natt) {
   if (c->state != CM_OPEN || !c->e) return SIO_ENOTCONN;
-  int rc = sio__eioc_send(c->e, binary, msg, len);
+  int rc = sio__eio_client_send(c->e, binary, msg, len);
   for (size_t i = 0; rc == 0 && i < natt; i++)
-    rc = sio__eioc_send(c->e, 1, att[i].base, att[i].len);
+    rc = sio__eio_client_send(c->e, 1, att[i].base, att[i].len);
   return rc;
 }
 
@@ -53,7 +54,7 @@ static void on_rtimer(sio__timer_t *t, void *arg) {
     c->reconnecting = 0;
     return;
   }
-  sio__cm_emit(c, SIO_CLIENT_RECONNECT_ATTEMPT, (int)c->attempts, NULL);
+  sio__client_manager_emit(c, SIO_CLIENT_RECONNECT_ATTEMPT, (int)c->attempts, NULL);
   if (c->closing || c->state != CM_CLOSED) return;
   open_session(c);
 }
@@ -66,7 +67,7 @@ static void schedule_reconnect(sio_client_t *c) {
   if (c->o.attempts && c->attempts >= c->o.attempts) {
     c->reconnecting = 0;
     c->attempts = 0;
-    sio__cm_emit(c, SIO_CLIENT_RECONNECT_FAILED, 0, NULL);
+    sio__client_manager_emit(c, SIO_CLIENT_RECONNECT_FAILED, 0, NULL);
     return;
   }
   c->attempts++;
@@ -79,7 +80,7 @@ static void schedule_reconnect(sio_client_t *c) {
 
 /* ---- session callbacks ---- */
 
-static void e_on_open(sio__eioc_t *e, void *arg) {
+static void e_on_open(sio__eio_client_t *e, void *arg) {
   (void)e;
   sio_client_t *c = arg;
   c->state = CM_OPEN;
@@ -87,15 +88,16 @@ static void e_on_open(sio__eioc_t *e, void *arg) {
   uint32_t n = c->reconnecting ? c->attempts : 0;
   c->reconnecting = 0;
   c->attempts = 0;
-  sio__cm_emit(c, SIO_CLIENT_OPEN, 0, NULL);
-  if (n && c->state == CM_OPEN) sio__cm_emit(c, SIO_CLIENT_RECONNECT, (int)n, NULL);
+  sio__client_manager_emit(c, SIO_CLIENT_OPEN, 0, NULL);
+  if (n && c->state == CM_OPEN)
+    sio__client_manager_emit(c, SIO_CLIENT_RECONNECT, (int)n, NULL);
   for (sio_client_socket_t *s = c->socks; s && c->state == CM_OPEN; s = s->next)
-    if (s->want && s->state == CS_IDLE) sio__cs_send_connect(s);
+    if (s->want && s->state == CS_IDLE) sio__client_socket_send_connect(s);
 }
 
-static void e_on_upgrade(sio__eioc_t *e, void *arg) {
+static void e_on_upgrade(sio__eio_client_t *e, void *arg) {
   (void)e;
-  sio__cm_emit(arg, SIO_CLIENT_UPGRADE, 0, "websocket");
+  sio__client_manager_emit(arg, SIO_CLIENT_UPGRADE, 0, "websocket");
 }
 
 static sio_client_socket_t *find_sock(sio_client_t *c, const char *nsp, size_t len) {
@@ -110,7 +112,7 @@ static sio_client_socket_t *find_sock(sio_client_t *c, const char *nsp, size_t l
 
 static void lose_session(sio_client_t *c, const char *reason);
 
-static void e_on_message(sio__eioc_t *e, void *arg, int binary, const uint8_t *data,
+static void e_on_message(sio__eio_client_t *e, void *arg, int binary, const uint8_t *data,
                          size_t len) {
   (void)e;
   sio_client_t *c = arg;
@@ -123,21 +125,22 @@ static void e_on_message(sio__eioc_t *e, void *arg, int binary, const uint8_t *d
   }
   if (rc == 0) return; /* attachments to come */
   sio_client_socket_t *s = find_sock(c, pkt.h.nsp, pkt.h.nsp_len);
-  if (s && !c->closing) sio__cs_on_packet(s, &pkt);
+  if (s && !c->closing) sio__client_socket_on_packet(s, &pkt);
   sio__sio_packet_release(&pkt);
 }
 
-static void e_on_close(sio__eioc_t *e, void *arg, int was_open, int err,
+static void e_on_close(sio__eio_client_t *e, void *arg, int was_open, int err,
                        const char *reason);
 
-static const sio__eioc_cbs_t k_ecbs = {e_on_open, e_on_message, e_on_upgrade, e_on_close};
+static const sio__eio_client_cbs_t k_ecbs = {e_on_open, e_on_message, e_on_upgrade,
+                                             e_on_close};
 
 static void finish_close(sio_client_t *c);
 
-static void e_on_close(sio__eioc_t *e, void *arg, int was_open, int err,
+static void e_on_close(sio__eio_client_t *e, void *arg, int was_open, int err,
                        const char *reason) {
   sio_client_t *c = arg;
-  sio__eioc_free(e);
+  sio__eio_client_free(e);
   if (c->e == e) c->e = NULL;
   int was_state = c->state;
   c->state = CM_CLOSED;
@@ -147,56 +150,56 @@ static void e_on_close(sio__eioc_t *e, void *arg, int was_open, int err,
     return;
   }
   if (err == 0) { /* our own graceful close: no socket wanted the session */
-    if (was_open) sio__cm_emit(c, SIO_CLIENT_CLOSE, 0, reason);
+    if (was_open) sio__client_manager_emit(c, SIO_CLIENT_CLOSE, 0, reason);
     /* A socket connected again while it closed: a new session for it. */
     if (!c->closing && c->state == CM_CLOSED && anyone_wants(c)) open_session(c);
     return;
   }
   if (was_open || was_state == CM_OPEN) {
     for (sio_client_socket_t *s = c->socks; s; s = s->next)
-      sio__cs_session_lost(s, reason);
+      sio__client_socket_session_lost(s, reason);
     if (c->closing) return;
-    sio__cm_emit(c, SIO_CLIENT_CLOSE, err, reason);
+    sio__client_manager_emit(c, SIO_CLIENT_CLOSE, err, reason);
   } else {
-    sio__cm_emit(c, c->reconnecting ? SIO_CLIENT_RECONNECT_ERROR : SIO_CLIENT_ERROR, err,
-                 reason);
+    sio__client_manager_emit(
+        c, c->reconnecting ? SIO_CLIENT_RECONNECT_ERROR : SIO_CLIENT_ERROR, err, reason);
     for (sio_client_socket_t *s = c->socks; s && !c->closing; s = s->next)
-      if (s->want && s->state != CS_CONNECTED) sio__cs_open_failed(s, reason);
+      if (s->want && s->state != CS_CONNECTED) sio__client_socket_open_failed(s, reason);
   }
   if (!c->closing && c->state == CM_CLOSED) schedule_reconnect(c);
 }
 
 /* A protocol error: the session goes, reconnection follows. */
 static void lose_session(sio_client_t *c, const char *reason) {
-  sio__eioc_t *e = c->e;
+  sio__eio_client_t *e = c->e;
   if (!e) return;
   e_on_close(e, c, 1, SIO_EPROTO, reason);
 }
 
 static void open_session(sio_client_t *c) {
   if (c->state != CM_CLOSED || c->closing) return;
-  c->e = sio__eioc_new(&c->t, c->o.mode, c->o.timeout, &k_ecbs, c);
+  c->e = sio__eio_client_new(&c->t, c->o.mode, c->o.timeout, &k_ecbs, c);
   if (!c->e) {
-    sio__cm_emit(c, SIO_CLIENT_ERROR, SIO_ENOMEM, "out of memory");
+    sio__client_manager_emit(c, SIO_CLIENT_ERROR, SIO_ENOMEM, "out of memory");
     schedule_reconnect(c);
     return;
   }
   c->state = CM_OPENING;
-  int rc = sio__eioc_open(c->e);
+  int rc = sio__eio_client_open(c->e);
   if (rc) e_on_close(c->e, c, 0, rc, "transport error");
 }
 
-void sio__cm_ensure_open(sio_client_t *c) {
+void sio__client_manager_ensure_open(sio_client_t *c) {
   if (c->closing || c->state != CM_CLOSED || c->reconnecting) return;
   open_session(c);
 }
 
-void sio__cm_maybe_close(sio_client_t *c) {
+void sio__client_manager_maybe_close(sio_client_t *c) {
   if (anyone_wants(c)) return;
   sio__timer_stop(c->rtimer);
   c->reconnecting = 0;
   c->attempts = 0;
-  if (c->e) sio__eioc_close(c->e);
+  if (c->e) sio__eio_client_close(c->e);
 }
 
 /* ---- create and close ---- */
@@ -273,9 +276,9 @@ static void client_free(sio_client_t *c) {
   while (c->socks) {
     sio_client_socket_t *s = c->socks;
     c->socks = s->next;
-    sio__cs_free(s);
+    sio__client_socket_free(s);
   }
-  sio__eioc_free(c->e);
+  sio__eio_client_free(c->e);
   c->parser->decoder_reset(c->dec);
   sio__timer_free(c->rtimer);
   sio__timer_free(c->close_timer);
@@ -344,11 +347,11 @@ void sio_client_on_event(sio_client_t *c, sio_client_event_cb cb, void *arg) {
 }
 
 const char *sio_client_transport(const sio_client_t *c) {
-  return c->e && c->state == CM_OPEN ? sio__eioc_transport(c->e) : NULL;
+  return c->e && c->state == CM_OPEN ? sio__eio_client_transport(c->e) : NULL;
 }
 
 const char *sio_client_sid(const sio_client_t *c) {
-  return c->e && c->state == CM_OPEN ? sio__eioc_sid(c->e) : NULL;
+  return c->e && c->state == CM_OPEN ? sio__eio_client_sid(c->e) : NULL;
 }
 
 static void on_close_timer(sio__timer_t *t, void *arg) {
@@ -378,7 +381,7 @@ void sio_client_close(sio_client_t *c, sio_client_close_cb cb, void *arg) {
   c->reconnecting = 0;
   for (sio_client_socket_t *s = c->socks; s; s = s->next) sio_client_socket_disconnect(s);
   if (c->e && c->state != CM_CLOSED)
-    sio__eioc_close(c->e); /* e_on_close then finishes */
+    sio__eio_client_close(c->e); /* e_on_close then finishes */
   else
     finish_close(c);
 }

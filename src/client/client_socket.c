@@ -3,7 +3,7 @@
  * callback runs exactly once: the reply, SIO_ETIMEDOUT, or SIO_ECANCELED. */
 #include <string.h>
 
-#include "client/client_sio.h"
+#include "client/client_internal.h"
 #include "core/alloc.h"
 #include "core/log.h"
 
@@ -64,14 +64,16 @@ static int encode(sio_client_socket_t *s, sio__packet_desc_t *d, sio__packet_buf
 /* Sends an encoded packet now; the builder is emptied. */
 static int send_now(sio_client_socket_t *s, sio__packet_buf_t *b,
                     const sio_args_t *args) {
-  int rc = sio__cm_send(s->c, b->binary, sio__sb_data(&b->sb), sio__sb_len(&b->sb),
-                        b->natt ? args->att : NULL, b->natt);
+  int rc =
+      sio__client_manager_send(s->c, b->binary, sio__sb_data(&b->sb), sio__sb_len(&b->sb),
+                               b->natt ? args->att : NULL, b->natt);
   sio__sb_reset(&b->sb);
   return rc;
 }
 
 static int send_pending(sio_client_socket_t *s, const sio__cpending_t *p) {
-  return sio__cm_send(s->c, p->binary, p->msg->data, p->msg->len, p->att, p->natt);
+  return sio__client_manager_send(s->c, p->binary, p->msg->data, p->msg->len, p->att,
+                                  p->natt);
 }
 
 /* Keeps an encoded packet until the socket connects; the builder is
@@ -105,8 +107,8 @@ static int buffer(sio_client_socket_t *s, sio__packet_buf_t *b, const sio_args_t
   return 0;
 }
 
-void sio__cs_free(sio_client_socket_t *s) {
-  sio__cs_fail_acks(s, SIO_ECANCELED);
+void sio__client_socket_free(sio_client_socket_t *s) {
+  sio__client_socket_fail_acks(s, SIO_ECANCELED);
   clear_buffer(s);
   sio__free(s->buf);
   for (size_t i = 0; i < s->nh; i++) sio__free(s->h[i].event);
@@ -140,7 +142,7 @@ void sio_client_socket_set_auth_cb(sio_client_socket_t *s, sio_client_auth_cb cb
   s->auth_arg = arg;
 }
 
-void sio__cs_send_connect(sio_client_socket_t *s) {
+void sio__client_socket_send_connect(sio_client_socket_t *s) {
   sio_args_t *a = NULL;
   const char *auth = s->auth_json;
   size_t alen = auth ? strlen(auth) : 0;
@@ -173,9 +175,9 @@ int sio_client_socket_connect(sio_client_socket_t *s) {
   if (s->want && s->state != CS_IDLE) return 0;
   s->want = 1;
   if (s->c->state == CM_OPEN)
-    sio__cs_send_connect(s);
+    sio__client_socket_send_connect(s);
   else
-    sio__cm_ensure_open(s->c);
+    sio__client_manager_ensure_open(s->c);
   return 0;
 }
 
@@ -201,7 +203,7 @@ static sio__cack_t *ack_take(sio_client_socket_t *s, uint64_t id) {
   return NULL;
 }
 
-void sio__cs_fail_acks(sio_client_socket_t *s, int status) {
+void sio__client_socket_fail_acks(sio_client_socket_t *s, int status) {
   /* Only the acks pending now: a callback may emit with an ack again (then
    * buffered for the next connection), and that one must wait its reply. */
   sio__cack_t *list = s->acks;
@@ -461,17 +463,17 @@ static void on_connect_error(sio_client_socket_t *s, const sio__sio_packet_t *pk
   clear_buffer(s);
   if (s->on_connect_error) s->on_connect_error(s, msg, data, s->on_connect_error_arg);
   sio__free(data);
-  sio__cm_maybe_close(s->c);
+  sio__client_manager_maybe_close(s->c);
 }
 
 static void went_away(sio_client_socket_t *s, const char *reason) {
   s->state = CS_IDLE;
   s->epoch++;
-  sio__cs_fail_acks(s, SIO_ECANCELED);
+  sio__client_socket_fail_acks(s, SIO_ECANCELED);
   if (s->on_disconnect) s->on_disconnect(s, reason, s->on_disconnect_arg);
 }
 
-void sio__cs_on_packet(sio_client_socket_t *s, const sio__sio_packet_t *pkt) {
+void sio__client_socket_on_packet(sio_client_socket_t *s, const sio__sio_packet_t *pkt) {
   switch (pkt->h.type) {
     case SIO_SIO_CONNECT:
       on_connect_reply(s, pkt);
@@ -484,7 +486,7 @@ void sio__cs_on_packet(sio_client_socket_t *s, const sio__sio_packet_t *pkt) {
         s->want = 0; /* the server's decision: no reconnection */
         clear_buffer(s);
         went_away(s, "io server disconnect");
-        sio__cm_maybe_close(s->c);
+        sio__client_manager_maybe_close(s->c);
       }
       break;
     case SIO_SIO_EVENT:
@@ -510,14 +512,14 @@ void sio__cs_on_packet(sio_client_socket_t *s, const sio__sio_packet_t *pkt) {
   }
 }
 
-void sio__cs_session_lost(sio_client_socket_t *s, const char *reason) {
+void sio__client_socket_session_lost(sio_client_socket_t *s, const char *reason) {
   if (s->state == CS_CONNECTED)
     went_away(s, reason);
   else if (s->state == CS_CONNECTING)
     s->state = CS_IDLE;
 }
 
-void sio__cs_open_failed(sio_client_socket_t *s, const char *reason) {
+void sio__client_socket_open_failed(sio_client_socket_t *s, const char *reason) {
   s->state = CS_IDLE;
   if (s->on_connect_error) s->on_connect_error(s, reason, NULL, s->on_connect_error_arg);
 }
@@ -536,6 +538,6 @@ void sio_client_socket_disconnect(sio_client_socket_t *s) {
   if (was == CS_CONNECTED)
     went_away(s, "io client disconnect");
   else
-    sio__cs_fail_acks(s, SIO_ECANCELED);
-  sio__cm_maybe_close(s->c);
+    sio__client_socket_fail_acks(s, SIO_ECANCELED);
+  sio__client_manager_maybe_close(s->c);
 }

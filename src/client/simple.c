@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/client_sio.h"
+#include "client/client_internal.h"
 #include "core/alloc.h"
 #include "core/log.h"
 #include "io/loop_thread.h"

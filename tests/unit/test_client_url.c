@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <uv.h>
 
-#include "client/client_sio.h"
+#include "client/client_internal.h"
 #include "sio/client.h"
 
 typedef struct {

@@ -9,13 +9,16 @@
  * WebSocket's write queue (target's max_write_queue); the sid must be safe
  * to put in a URL as it is.
  *
- * Owner callbacks may free the session (sio__eioc_free) from inside: every
+ * Owner callbacks may free the session (sio__eio_client_free) from inside: every
  * call out is bracketed by busy++/-- and followed by a check of `dead`, and
  * the memory goes when the outermost frame leaves. */
 #include <stdio.h>
 #include <string.h>
 
-#include "client/client_internal.h"
+#include "eio/eio_client.h"
+#include "eio/eio_packet.h"
+#include "http/http_client.h"
+#include "ws/ws_opening.h"
 #include "core/alloc.h"
 #include "core/log.h"
 #include "io/timer.h"
@@ -27,19 +30,19 @@ typedef struct {
   sio__rbuf_t *data; /* NULL when empty */
 } qitem_t;
 
-struct sio__eioc {
-  const sio__target_t *t;
+struct sio__eio_client {
+  const sio__http_target_t *t;
   sio_transport_mode_t mode;
   uint32_t open_timeout;
-  sio__eioc_cbs_t cbs;
+  sio__eio_client_cbs_t cbs;
   void *arg;
   int state, ws, busy, dead;
   sio__eio_handshake_t hs;
-  sio__hc_t *get, *post;
-  sio__ws_conn_t *conn;   /* the WebSocket transport */
-  sio__wsopen_t *opening; /* a WebSocket being opened (first or probe) */
-  sio__ws_conn_t *probe;  /* the upgrade probe */
-  int paused;             /* 3probe received: polling drains */
+  sio__http_client_t *get, *post;
+  sio__ws_conn_t *conn;       /* the WebSocket transport */
+  sio__ws_opening_t *opening; /* a WebSocket being opened (first or probe) */
+  sio__ws_conn_t *probe;      /* the upgrade probe */
+  int paused;                 /* 3probe received: polling drains */
   qitem_t *q;
   size_t qn, qcap;
   size_t qbytes;        /* memory the queue holds, items and data */
@@ -52,19 +55,19 @@ struct sio__eioc {
   uint64_t seq;
 };
 
-static void close_abrupt(sio__eioc_t *e, int err, const char *reason);
-static void poll_get(sio__eioc_t *e);
-static void flush_post(sio__eioc_t *e);
-static void try_finish_upgrade(sio__eioc_t *e);
+static void close_abrupt(sio__eio_client_t *e, int err, const char *reason);
+static void poll_get(sio__eio_client_t *e);
+static void flush_post(sio__eio_client_t *e);
+static void try_finish_upgrade(sio__eio_client_t *e);
 
-static void really_free(sio__eioc_t *e) {
+static void really_free(sio__eio_client_t *e) {
   for (size_t i = 0; i < e->qn; i++) sio__rbuf_unref(e->q[i].data);
   sio__free(e->q);
   sio__free(e);
 }
 
 /* After a call out: 1 if the session was freed meanwhile (do not touch it). */
-static int gone(sio__eioc_t *e) {
+static int gone(sio__eio_client_t *e) {
   if (!e->dead) return 0;
   if (!e->busy) really_free(e);
   return 1;
@@ -86,11 +89,11 @@ static void drop_conn(sio__ws_conn_t **c, uint16_t code) {
 }
 
 /* Stops every I/O; no callback of any of them runs afterwards. */
-static void teardown(sio__eioc_t *e) {
-  sio__hc_free(e->get);
-  sio__hc_free(e->post);
+static void teardown(sio__eio_client_t *e) {
+  sio__http_client_free(e->get);
+  sio__http_client_free(e->post);
   e->get = e->post = NULL;
-  sio__wsopen_cancel(e->opening);
+  sio__ws_opening_cancel(e->opening);
   e->opening = NULL;
   drop_conn(&e->probe, 1000);
   drop_conn(&e->conn, 1000);
@@ -101,7 +104,7 @@ static void teardown(sio__eioc_t *e) {
   e->state = E_CLOSED;
 }
 
-static void close_abrupt(sio__eioc_t *e, int err, const char *reason) {
+static void close_abrupt(sio__eio_client_t *e, int err, const char *reason) {
   if (e->state == E_CLOSED) return;
   int was_open = e->state == E_OPEN;
   SIO_LOGD("eio client: closed (%s)", reason);
@@ -113,7 +116,8 @@ static void close_abrupt(sio__eioc_t *e, int err, const char *reason) {
 
 /* ---- targets ---- */
 
-static void make_target(sio__eioc_t *e, char *buf, size_t cap, const char *transport) {
+static void make_target(sio__eio_client_t *e, char *buf, size_t cap,
+                        const char *transport) {
   int sid = e->state == E_OPEN;
   snprintf(buf, cap, "%s?EIO=4&transport=%s%s%s&t=%llx%s", e->t->path, transport,
            sid ? "&sid=" : "", sid ? e->hs.sid : "", (unsigned long long)++e->seq,
@@ -124,7 +128,7 @@ static void make_target(sio__eioc_t *e, char *buf, size_t cap, const char *trans
 
 static void on_timer(sio__timer_t *t, void *arg) {
   (void)t;
-  sio__eioc_t *e = arg;
+  sio__eio_client_t *e = arg;
   if (e->overflow)
     close_abrupt(e, SIO_ELIMIT, "transport error");
   else if (e->state == E_OPENING)
@@ -134,17 +138,17 @@ static void on_timer(sio__timer_t *t, void *arg) {
   gone(e);
 }
 
-static void arm_watchdog(sio__eioc_t *e) {
+static void arm_watchdog(sio__eio_client_t *e) {
   if (e->overflow) return; /* the failure is due now */
   sio__timer_start(e->timer, (uint64_t)e->hs.ping_interval + e->hs.ping_timeout);
 }
 
 /* ---- incoming packets ---- */
 
-static int send_pkt(sio__eioc_t *e, sio__eio_type_t type, int binary, const void *data,
-                    size_t len);
+static int send_pkt(sio__eio_client_t *e, sio__eio_type_t type, int binary,
+                    const void *data, size_t len);
 
-static void start_probe(sio__eioc_t *e);
+static void start_probe(sio__eio_client_t *e);
 
 /* The sid goes as it is into every request target: only the characters a
  * URL carries unescaped (RFC 3986 "unreserved"; ids are base64url or hex
@@ -160,7 +164,7 @@ static int sid_is_safe(const char *sid) {
   return 1;
 }
 
-static void on_opened(sio__eioc_t *e, const uint8_t *json, size_t len) {
+static void on_opened(sio__eio_client_t *e, const uint8_t *json, size_t len) {
   if (sio__eio_parse_open(json, len, &e->hs) != 0 || e->hs.ping_interval == 0 ||
       !sid_is_safe(e->hs.sid)) {
     close_abrupt(e, SIO_EPROTO, "parse error");
@@ -175,7 +179,7 @@ static void on_opened(sio__eioc_t *e, const uint8_t *json, size_t len) {
 }
 
 /* One packet from the server; returns non-zero when processing must stop. */
-static int on_packet(sio__eioc_t *e, const sio__eio_packet_t *p) {
+static int on_packet(sio__eio_client_t *e, const sio__eio_packet_t *p) {
   if (e->state == E_OPENING) {
     if (p->type != SIO__EIO_OPEN || p->binary) {
       close_abrupt(e, SIO_EPROTO, "parse error");
@@ -219,7 +223,7 @@ static int payload_cb(void *arg, const sio__eio_packet_t *p) {
 /* ---- polling ---- */
 
 static void on_get(void *arg, int status, uint8_t *body, size_t len) {
-  sio__eioc_t *e = arg;
+  sio__eio_client_t *e = arg;
   if (e->later_reason) return; /* closing: nothing more is read */
   if (status != 200) {
     close_abrupt(e, status < 0 ? status : SIO_EPROTO,
@@ -244,15 +248,15 @@ static void on_get(void *arg, int status, uint8_t *body, size_t len) {
   gone(e);
 }
 
-static void poll_get(sio__eioc_t *e) {
-  if (sio__hc_busy(e->get)) return;
+static void poll_get(sio__eio_client_t *e) {
+  if (sio__http_client_busy(e->get)) return;
   char target[1024];
   make_target(e, target, sizeof(target), "polling");
   /* A GET is held up to pingInterval: allow a margin past it. */
   uint64_t to = e->state == E_OPEN
                     ? (uint64_t)e->hs.ping_interval + e->hs.ping_timeout + 1000
                     : e->open_timeout;
-  int rc = sio__hc_request(e->get, "GET", target, NULL, 0, to, on_get, e);
+  int rc = sio__http_client_request(e->get, "GET", target, NULL, 0, to, on_get, e);
   if (rc) close_abrupt(e, rc, "transport error");
 }
 
@@ -260,7 +264,7 @@ static void on_later(sio__timer_t *t, void *arg);
 
 static void on_post(void *arg, int status, uint8_t *body, size_t len) {
   (void)body, (void)len;
-  sio__eioc_t *e = arg;
+  sio__eio_client_t *e = arg;
   if (e->later_reason) { /* closing: send the rest, then report */
     if (status == 200 && e->qn)
       flush_post(e);
@@ -286,8 +290,8 @@ static size_t qitem_bytes(const qitem_t *it) {
   return sizeof(*it) + (it->data ? sizeof(*it->data) + it->data->len : 0);
 }
 
-static void flush_post(sio__eioc_t *e) {
-  if (e->qn == 0 || sio__hc_busy(e->post) || e->paused || e->ws) return;
+static void flush_post(sio__eio_client_t *e) {
+  if (e->qn == 0 || sio__http_client_busy(e->post) || e->paused || e->ws) return;
   /* Batch under maxPayload (docs/PROTOCOL.md §1.11); the first packet always goes. */
   size_t total = 1, k = 0;
   for (; k < e->qn; k++) {
@@ -316,23 +320,23 @@ static void flush_post(sio__eioc_t *e) {
   e->qn -= k;
   char target[1024];
   make_target(e, target, sizeof(target), "polling");
-  int rc = sio__hc_request(e->post, "POST", target, sio__sb_data(&sb), sio__sb_len(&sb),
-                           e->open_timeout, on_post, e);
+  int rc = sio__http_client_request(e->post, "POST", target, sio__sb_data(&sb),
+                                    sio__sb_len(&sb), e->open_timeout, on_post, e);
   sio__sb_reset(&sb);
   if (rc) close_abrupt(e, rc, "transport error");
 }
 
 /* Fails the session from the loop (the caller may be deep in a send of the
  * owner's): the watchdog timer fires at once. */
-static void fail_overflow(sio__eioc_t *e) {
+static void fail_overflow(sio__eio_client_t *e) {
   if (e->overflow || e->later_reason) return; /* closing: the close goes on */
   SIO_LOGW("eio client: %zu bytes waiting to be sent, over the cap: closing", e->qbytes);
   e->overflow = 1;
   sio__timer_start(e->timer, 0);
 }
 
-static int queue_pkt(sio__eioc_t *e, sio__eio_type_t type, int binary, const void *data,
-                     size_t len) {
+static int queue_pkt(sio__eio_client_t *e, sio__eio_type_t type, int binary,
+                     const void *data, size_t len) {
   if (e->overflow) return SIO_ELIMIT;
   if (e->t->max_write_queue && e->qbytes >= e->t->max_write_queue) {
     fail_overflow(e);
@@ -372,7 +376,7 @@ static int ws_send(sio__ws_conn_t *c, sio__eio_type_t type, int binary, const vo
 
 /* The probe is given up (it failed, or misbehaved): polling goes on, and
  * resumes if it had paused for the upgrade. */
-static void abandon_probe(sio__eioc_t *e) {
+static void abandon_probe(sio__eio_client_t *e) {
   drop_conn(&e->probe, 1000);
   if (!e->paused) return;
   e->paused = 0;
@@ -380,8 +384,8 @@ static void abandon_probe(sio__eioc_t *e) {
   flush_post(e);
 }
 
-static int send_pkt(sio__eioc_t *e, sio__eio_type_t type, int binary, const void *data,
-                    size_t len) {
+static int send_pkt(sio__eio_client_t *e, sio__eio_type_t type, int binary,
+                    const void *data, size_t len) {
   if (e->ws) return e->conn ? ws_send(e->conn, type, binary, data, len) : SIO_ENOTCONN;
   int rc = queue_pkt(e, type, binary, data, len);
   if (rc == 0) flush_post(e);
@@ -390,7 +394,7 @@ static int send_pkt(sio__eioc_t *e, sio__eio_type_t type, int binary, const void
 
 static void ws_on_message(sio__ws_conn_t *c, void *arg, int binary, uint8_t *data,
                           size_t len) {
-  sio__eioc_t *e = arg;
+  sio__eio_client_t *e = arg;
   sio__eio_packet_t p;
   if (c == e->probe) {
     if (!binary && len == 6 && memcmp(data, "3probe", 6) == 0 && !e->paused) {
@@ -416,7 +420,7 @@ static void ws_on_message(sio__ws_conn_t *c, void *arg, int binary, uint8_t *dat
 
 static void ws_on_close(sio__ws_conn_t *c, void *arg, uint16_t code, int err) {
   (void)code;
-  sio__eioc_t *e = arg;
+  sio__eio_client_t *e = arg;
   if (c == e->probe) {
     e->probe = NULL; /* it is gone already */
     abandon_probe(e);
@@ -435,7 +439,7 @@ static void ws_on_close(sio__ws_conn_t *c, void *arg, uint16_t code, int err) {
 static const sio__ws_conn_cbs_t k_ws_cbs = {ws_on_message, ws_on_close};
 
 static void on_ws_first(void *arg, int err, sio__ws_conn_t *conn) {
-  sio__eioc_t *e = arg;
+  sio__eio_client_t *e = arg;
   e->opening = NULL;
   if (err) {
     close_abrupt(e, err, "transport error");
@@ -449,7 +453,7 @@ static void on_ws_first(void *arg, int err, sio__ws_conn_t *conn) {
 
 static void on_probe_timeout(sio__timer_t *t, void *arg) {
   (void)t;
-  sio__eioc_t *e = arg;
+  sio__eio_client_t *e = arg;
   /* Once 3probe came, polling drains under its own request timeouts. */
   if (!e->probe || e->paused) return;
   SIO_LOGD("eio client: no answer to the probe, staying on polling");
@@ -457,7 +461,7 @@ static void on_probe_timeout(sio__timer_t *t, void *arg) {
 }
 
 static void on_ws_probe(void *arg, int err, sio__ws_conn_t *conn) {
-  sio__eioc_t *e = arg;
+  sio__eio_client_t *e = arg;
   e->opening = NULL;
   if (err) {
     SIO_LOGD("eio client: upgrade failed (%s), staying on polling", sio_err_name(err));
@@ -473,21 +477,23 @@ static void on_ws_probe(void *arg, int err, sio__ws_conn_t *conn) {
   if (e->ptimer) sio__timer_start(e->ptimer, e->open_timeout);
 }
 
-static void start_probe(sio__eioc_t *e) {
+static void start_probe(sio__eio_client_t *e) {
   char target[1024];
   make_target(e, target, sizeof(target), "websocket");
   e->opening =
-      sio__wsopen_start(e->t, target, e->open_timeout, &k_ws_cbs, e, on_ws_probe, e);
+      sio__ws_opening_start(e->t, target, e->open_timeout, &k_ws_cbs, e, on_ws_probe, e);
 }
 
-static void try_finish_upgrade(sio__eioc_t *e) {
-  if (!e->paused || !e->probe || sio__hc_busy(e->get) || sio__hc_busy(e->post)) return;
+static void try_finish_upgrade(sio__eio_client_t *e) {
+  if (!e->paused || !e->probe || sio__http_client_busy(e->get) ||
+      sio__http_client_busy(e->post))
+    return;
   if (ws_send(e->probe, SIO__EIO_UPGRADE, 0, NULL, 0) != 0) {
     abandon_probe(e);
     return;
   }
-  sio__hc_free(e->get);
-  sio__hc_free(e->post);
+  sio__http_client_free(e->get);
+  sio__http_client_free(e->post);
   e->get = e->post = NULL;
   e->conn = e->probe;
   e->probe = NULL;
@@ -509,9 +515,10 @@ static void try_finish_upgrade(sio__eioc_t *e) {
 
 /* ---- API ---- */
 
-sio__eioc_t *sio__eioc_new(const sio__target_t *t, sio_transport_mode_t mode,
-                           uint32_t open_timeout, const sio__eioc_cbs_t *cbs, void *arg) {
-  sio__eioc_t *e = sio__calloc(1, sizeof(*e));
+sio__eio_client_t *sio__eio_client_new(const sio__http_target_t *t,
+                                       sio_transport_mode_t mode, uint32_t open_timeout,
+                                       const sio__eio_client_cbs_t *cbs, void *arg) {
+  sio__eio_client_t *e = sio__calloc(1, sizeof(*e));
   if (!e) return NULL;
   e->t = t;
   e->mode = mode;
@@ -526,34 +533,35 @@ sio__eioc_t *sio__eioc_new(const sio__target_t *t, sio_transport_mode_t mode,
   return e;
 }
 
-int sio__eioc_open(sio__eioc_t *e) {
+int sio__eio_client_open(sio__eio_client_t *e) {
   if (e->state != E_NEW) return SIO_EINVAL;
   e->state = E_OPENING;
   sio__timer_start(e->timer, e->open_timeout);
   if (e->mode == SIO_TRANSPORT_WEBSOCKET) {
     char target[1024];
     make_target(e, target, sizeof(target), "websocket");
-    e->opening =
-        sio__wsopen_start(e->t, target, e->open_timeout, &k_ws_cbs, e, on_ws_first, e);
+    e->opening = sio__ws_opening_start(e->t, target, e->open_timeout, &k_ws_cbs, e,
+                                       on_ws_first, e);
     if (!e->opening) return SIO_ENOMEM;
     return 0;
   }
-  e->get = sio__hc_new(e->t);
-  e->post = sio__hc_new(e->t);
+  e->get = sio__http_client_new(e->t);
+  e->post = sio__http_client_new(e->t);
   if (!e->get || !e->post) return SIO_ENOMEM;
   char target[1024];
   make_target(e, target, sizeof(target), "polling");
-  return sio__hc_request(e->get, "GET", target, NULL, 0, e->open_timeout, on_get, e);
+  return sio__http_client_request(e->get, "GET", target, NULL, 0, e->open_timeout, on_get,
+                                  e);
 }
 
-int sio__eioc_send(sio__eioc_t *e, int binary, const void *data, size_t len) {
+int sio__eio_client_send(sio__eio_client_t *e, int binary, const void *data, size_t len) {
   if (e->state != E_OPEN || e->later_reason) return SIO_ENOTCONN;
   return send_pkt(e, SIO__EIO_MESSAGE, binary, data, len);
 }
 
 static void on_later(sio__timer_t *t, void *arg) {
   (void)t;
-  sio__eioc_t *e = arg;
+  sio__eio_client_t *e = arg;
   const char *reason = e->later_reason;
   int was_open = e->closed_open;
   teardown(e);
@@ -563,12 +571,12 @@ static void on_later(sio__timer_t *t, void *arg) {
   gone(e);
 }
 
-void sio__eioc_close(sio__eioc_t *e) {
+void sio__eio_client_close(sio__eio_client_t *e) {
   if (e->state == E_CLOSED || e->later_reason) return;
   e->later_reason = "io client disconnect";
   e->closed_open = e->state == E_OPEN;
   sio__timer_stop(e->timer);
-  sio__wsopen_cancel(e->opening);
+  sio__ws_opening_cancel(e->opening);
   e->opening = NULL;
   drop_conn(&e->probe, 1000);
   e->paused = 0;
@@ -590,18 +598,18 @@ void sio__eioc_close(sio__eioc_t *e) {
   sio__timer_start(e->later, 0);
 }
 
-void sio__eioc_free(sio__eioc_t *e) {
+void sio__eio_client_free(sio__eio_client_t *e) {
   if (!e) return;
   teardown(e);
   e->dead = 1;
   if (!e->busy) really_free(e);
 }
 
-const char *sio__eioc_transport(const sio__eioc_t *e) {
+const char *sio__eio_client_transport(const sio__eio_client_t *e) {
   if (e->state != E_OPEN) return NULL;
   return e->ws ? "websocket" : "polling";
 }
 
-const char *sio__eioc_sid(const sio__eioc_t *e) {
+const char *sio__eio_client_sid(const sio__eio_client_t *e) {
   return e->state == E_OPEN ? e->hs.sid : NULL;
 }

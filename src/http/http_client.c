@@ -5,18 +5,18 @@
 #include <http_parser.h>
 #include <string.h>
 
-#include "client/client_internal.h"
+#include "http/http_client.h"
 #include "core/alloc.h"
 #include "io/stream.h"
 
-struct sio__hc {
-  const sio__target_t *t;
+struct sio__http_client {
+  const sio__http_target_t *t;
   sio__stream_t *st;
   int connected, reused, got_bytes, done, busy;
   http_parser p;
   sio__sb_t body;
   sio__rbuf_t *req; /* the request bytes, kept for one resend */
-  sio__hc_cb cb;
+  sio__http_client_cb cb;
   void *arg;
   uint64_t timeout;
 };
@@ -34,7 +34,7 @@ static void noop_s(sio__stream_t *s, void *a) {
 static const sio__stream_cbs_t k_noop = {noop_read, noop_err, noop_s, noop_s, noop_s};
 
 /* Lets go of the stream: it closes on its own, never calling us again. */
-static void drop_stream(sio__hc_t *hc) {
+static void drop_stream(sio__http_client_t *hc) {
   if (!hc->st) return;
   sio__stream_set_cbs(hc->st, &k_noop, NULL);
   sio__stream_close(hc->st, 0);
@@ -42,8 +42,8 @@ static void drop_stream(sio__hc_t *hc) {
   hc->connected = 0;
 }
 
-static void finish(sio__hc_t *hc, int status) {
-  sio__hc_cb cb = hc->cb;
+static void finish(sio__http_client_t *hc, int status) {
+  sio__http_client_cb cb = hc->cb;
   void *arg = hc->arg;
   int keep = status > 0 && http_should_keep_alive(&hc->p);
   sio__rbuf_t *body = status > 0 ? sio__sb_finish(&hc->body) : NULL;
@@ -62,24 +62,24 @@ static void finish(sio__hc_t *hc, int status) {
 }
 
 static int on_body(http_parser *p, const char *at, size_t len) {
-  sio__hc_t *hc = p->data;
+  sio__http_client_t *hc = p->data;
   if (sio__sb_len(&hc->body) + len > SIO__CLIENT_MAX_BODY) return 1;
   sio__sb_append(&hc->body, at, len);
   return 0;
 }
 static int on_complete(http_parser *p) {
-  sio__hc_t *hc = p->data;
+  sio__http_client_t *hc = p->data;
   hc->done = 1;
   return 0;
 }
 static const http_parser_settings k_settings = {.on_body = on_body,
                                                 .on_message_complete = on_complete};
 
-static void start_connect(sio__hc_t *hc);
+static void start_connect(sio__http_client_t *hc);
 
 static void on_read(sio__stream_t *s, void *arg, uint8_t *data, size_t len) {
   (void)s;
-  sio__hc_t *hc = arg;
+  sio__http_client_t *hc = arg;
   if (!hc->busy) { /* bytes nobody asked for */
     drop_stream(hc);
     return;
@@ -98,7 +98,7 @@ static void on_read(sio__stream_t *s, void *arg, uint8_t *data, size_t len) {
 
 static void on_error(sio__stream_t *s, void *arg, int err) {
   (void)s;
-  sio__hc_t *hc = arg;
+  sio__http_client_t *hc = arg;
   if (!hc->busy) {
     drop_stream(hc);
     return;
@@ -122,14 +122,14 @@ static void on_error(sio__stream_t *s, void *arg, int err) {
 
 static void on_timer(sio__stream_t *s, void *arg) {
   (void)s;
-  sio__hc_t *hc = arg;
+  sio__http_client_t *hc = arg;
   drop_stream(hc);
   if (hc->busy) finish(hc, SIO_ETIMEDOUT);
 }
 
 static void on_defer(sio__stream_t *s, void *arg) {
   (void)s;
-  sio__hc_t *hc = arg;
+  sio__http_client_t *hc = arg;
   /* A failure found while starting (connect could not begin). */
   if (hc->busy && !hc->st) finish(hc, SIO_ECONNRESET);
 }
@@ -141,7 +141,7 @@ static void on_close(sio__stream_t *s, void *arg) {
 
 static const sio__stream_cbs_t k_cbs = {on_read, on_error, on_timer, on_defer, on_close};
 
-static void send_req(sio__hc_t *hc) {
+static void send_req(sio__http_client_t *hc) {
   http_parser_init(&hc->p, HTTP_RESPONSE);
   hc->p.data = hc;
   hc->done = 0;
@@ -155,7 +155,7 @@ static void send_req(sio__hc_t *hc) {
 }
 
 static void on_connect(sio__stream_t *s, void *arg, int status) {
-  sio__hc_t *hc = arg;
+  sio__http_client_t *hc = arg;
   if (status != 0) {
     drop_stream(hc);
     finish(hc, status);
@@ -170,8 +170,8 @@ static void on_connect(sio__stream_t *s, void *arg, int status) {
   send_req(hc);
 }
 
-static void start_connect(sio__hc_t *hc) {
-  hc->st = sio__target_connect(hc->t, on_connect, hc);
+static void start_connect(sio__http_client_t *hc) {
+  hc->st = sio__http_target_connect(hc->t, on_connect, hc);
   if (!hc->st) {
     finish(hc, SIO_ECONNRESET);
     return;
@@ -180,19 +180,19 @@ static void start_connect(sio__hc_t *hc) {
   sio__stream_timer_start(hc->st, hc->timeout);
 }
 
-sio__hc_t *sio__hc_new(const sio__target_t *t) {
-  sio__hc_t *hc = sio__calloc(1, sizeof(*hc));
+sio__http_client_t *sio__http_client_new(const sio__http_target_t *t) {
+  sio__http_client_t *hc = sio__calloc(1, sizeof(*hc));
   if (hc) hc->t = t;
   return hc;
 }
 
-int sio__hc_busy(const sio__hc_t *hc) {
+int sio__http_client_busy(const sio__http_client_t *hc) {
   return hc->busy;
 }
 
-int sio__hc_request(sio__hc_t *hc, const char *method, const char *target,
-                    const void *body, size_t len, uint64_t timeout_ms, sio__hc_cb cb,
-                    void *arg) {
+int sio__http_client_request(sio__http_client_t *hc, const char *method,
+                             const char *target, const void *body, size_t len,
+                             uint64_t timeout_ms, sio__http_client_cb cb, void *arg) {
   if (hc->busy) return SIO_EBUSY;
   sio__sb_t sb;
   sio__sb_init(&sb, 256 + len);
@@ -220,7 +220,7 @@ int sio__hc_request(sio__hc_t *hc, const char *method, const char *target,
   } else {
     drop_stream(hc);
     hc->reused = 0;
-    hc->st = sio__target_connect(hc->t, on_connect, hc);
+    hc->st = sio__http_target_connect(hc->t, on_connect, hc);
     if (!hc->st) {
       sio__rbuf_unref(hc->req);
       hc->req = NULL;
@@ -233,7 +233,7 @@ int sio__hc_request(sio__hc_t *hc, const char *method, const char *target,
   return 0;
 }
 
-void sio__hc_free(sio__hc_t *hc) {
+void sio__http_client_free(sio__http_client_t *hc) {
   if (!hc) return;
   drop_stream(hc);
   sio__rbuf_unref(hc->req);

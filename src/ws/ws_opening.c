@@ -6,14 +6,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "client/client_internal.h"
+#include "ws/ws_opening.h"
 #include "core/alloc.h"
 #include "io/stream.h"
 #include "ws/ws_handshake.h"
 
 #define HEAD_MAX 16384
 
-struct sio__wsopen {
+struct sio__ws_opening {
   sio__stream_t *st;
   http_parser p;
   char key[25];
@@ -22,7 +22,7 @@ struct sio__wsopen {
   size_t head_bytes;
   sio__ws_conn_cbs_t cbs;
   void *cbarg;
-  sio__wsopen_cb cb;
+  sio__ws_opening_cb cb;
   void *arg;
   sio__rbuf_t *req;
   size_t max_queue; /* the WebSocket's write-queue cap */
@@ -44,18 +44,18 @@ static void noop_s(sio__stream_t *s, void *a) {
 }
 static const sio__stream_cbs_t k_noop = {noop_read, noop_err, noop_s, noop_s, noop_s};
 
-static void fail(sio__wsopen_t *o, int err) {
+static void fail(sio__ws_opening_t *o, int err) {
   sio__rbuf_unref(o->req);
   sio__stream_set_cbs(o->st, &k_noop, NULL);
   sio__stream_close(o->st, 0);
-  sio__wsopen_cb cb = o->cb;
+  sio__ws_opening_cb cb = o->cb;
   void *arg = o->arg;
   sio__free(o);
   cb(arg, err, NULL);
 }
 
 static int on_field(http_parser *p, const char *at, size_t len) {
-  sio__wsopen_t *o = p->data;
+  sio__ws_opening_t *o = p->data;
   /* Header names may arrive in pieces: keep the first 31 bytes. */
   if (o->field != -1) {
     o->hdr_len = 0;
@@ -70,7 +70,7 @@ static int on_field(http_parser *p, const char *at, size_t len) {
 }
 
 static int on_value(http_parser *p, const char *at, size_t len) {
-  sio__wsopen_t *o = p->data;
+  sio__ws_opening_t *o = p->data;
   if (o->field == -1) {
     o->field = HF_NONE;
     if (strcasecmp(o->hdr, "sec-websocket-accept") == 0) o->field = HF_ACCEPT;
@@ -87,7 +87,7 @@ static int on_value(http_parser *p, const char *at, size_t len) {
 }
 
 static int on_headers(http_parser *p) {
-  sio__wsopen_t *o = p->data;
+  sio__ws_opening_t *o = p->data;
   o->headers_done = 1;
   return 1; /* no body expected */
 }
@@ -97,7 +97,7 @@ static const http_parser_settings k_settings = {.on_header_field = on_field,
                                                 .on_headers_complete = on_headers};
 
 static void on_read(sio__stream_t *s, void *arg, uint8_t *data, size_t len) {
-  sio__wsopen_t *o = arg;
+  sio__ws_opening_t *o = arg;
   size_t n = http_parser_execute(&o->p, &k_settings, (const char *)data, len);
   o->head_bytes += n;
   if (o->headers_done && o->p.upgrade && o->p.status_code == 101 && o->accept_ok &&
@@ -109,7 +109,7 @@ static void on_read(sio__stream_t *s, void *arg, uint8_t *data, size_t len) {
     }
     sio__stream_timer_stop(s);
     sio__ws_conn_t *conn = NULL;
-    sio__wsopen_cb cb = o->cb;
+    sio__ws_opening_cb cb = o->cb;
     void *cbarg = o->arg;
     sio__rbuf_unref(o->req);
     int rc = sio__ws_conn_start(s, SIO__WS_ROLE_CLIENT, &o->cbs, o->cbarg,
@@ -126,7 +126,7 @@ static void on_read(sio__stream_t *s, void *arg, uint8_t *data, size_t len) {
 
 static void on_error(sio__stream_t *s, void *arg, int err) {
   (void)s;
-  sio__wsopen_t *o = arg;
+  sio__ws_opening_t *o = arg;
   fail(o, err == SIO__STREAM_EOF ? SIO_ECONNRESET : err);
 }
 
@@ -136,7 +136,7 @@ static void on_timer(sio__stream_t *s, void *arg) {
 }
 
 static void on_connect(sio__stream_t *s, void *arg, int status) {
-  sio__wsopen_t *o = arg;
+  sio__ws_opening_t *o = arg;
   (void)s;
   if (status) {
     fail(o, status);
@@ -152,10 +152,11 @@ static void on_connect(sio__stream_t *s, void *arg, int status) {
 
 static const sio__stream_cbs_t k_cbs = {on_read, on_error, on_timer, noop_s, noop_s};
 
-sio__wsopen_t *sio__wsopen_start(const sio__target_t *t, const char *target,
-                                 uint64_t timeout_ms, const sio__ws_conn_cbs_t *cbs,
-                                 void *cbarg, sio__wsopen_cb cb, void *arg) {
-  sio__wsopen_t *o = sio__calloc(1, sizeof(*o));
+sio__ws_opening_t *sio__ws_opening_start(const sio__http_target_t *t, const char *target,
+                                         uint64_t timeout_ms,
+                                         const sio__ws_conn_cbs_t *cbs, void *cbarg,
+                                         sio__ws_opening_cb cb, void *arg) {
+  sio__ws_opening_t *o = sio__calloc(1, sizeof(*o));
   if (!o) return NULL;
   if (sio__ws_client_key(o->key) != 0) {
     sio__free(o);
@@ -184,7 +185,7 @@ sio__wsopen_t *sio__wsopen_start(const sio__target_t *t, const char *target,
     sio__free(o);
     return NULL;
   }
-  o->st = sio__target_connect(t, on_connect, o);
+  o->st = sio__http_target_connect(t, on_connect, o);
   if (!o->st) {
     sio__rbuf_unref(req);
     sio__free(o);
@@ -196,7 +197,7 @@ sio__wsopen_t *sio__wsopen_start(const sio__target_t *t, const char *target,
   return o;
 }
 
-void sio__wsopen_cancel(sio__wsopen_t *o) {
+void sio__ws_opening_cancel(sio__ws_opening_t *o) {
   if (!o) return;
   sio__rbuf_unref(o->req);
   sio__stream_set_cbs(o->st, &k_noop, NULL);

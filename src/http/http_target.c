@@ -1,10 +1,10 @@
 /* The one place the client opens a connection: plain TCP or TLS, to an IP
  * literal or a name looked up afresh each time. */
-#include "client/client_internal.h"
+#include "http/http_target.h"
 #include "io/tls.h"
 
-sio__stream_t *sio__target_connect(const sio__target_t *t, sio__stream_connect_cb cb,
-                                   void *arg) {
+sio__stream_t *sio__http_target_connect(const sio__http_target_t *t,
+                                        sio__stream_connect_cb cb, void *arg) {
   const char *addr = t->conn_host ? t->conn_host : t->ip;
   sio__stream_t *st = t->tls ? sio__stream_connect_tls(t->loop, addr, t->port,
                                                        t->tls_host, t->tls, cb, arg)
