@@ -21,23 +21,10 @@ struct sio__http_client {
   uint64_t timeout;
 };
 
-static void noop_read(sio__stream_t *s, void *a, uint8_t *d, size_t n) {
-  (void)s, (void)a, (void)d, (void)n;
-}
-static void noop_err(sio__stream_t *s, void *a, int e) {
-  (void)a, (void)e;
-  sio__stream_close(s, 0);
-}
-static void noop_s(sio__stream_t *s, void *a) {
-  (void)s, (void)a;
-}
-static const sio__stream_cbs_t k_noop = {noop_read, noop_err, noop_s, noop_s, noop_s};
-
 /* Lets go of the stream: it closes on its own, never calling us again. */
 static void drop_stream(sio__http_client_t *hc) {
   if (!hc->st) return;
-  sio__stream_set_cbs(hc->st, &k_noop, NULL);
-  sio__stream_close(hc->st, 0);
+  sio__stream_abandon(hc->st);
   hc->st = NULL;
   hc->connected = 0;
 }

@@ -619,6 +619,24 @@ static void on_reset_closed(uv_handle_t *h) {
   on_handle_closed(h);
 }
 
+static void abandoned_read(sio__stream_t *s, void *a, uint8_t *d, size_t n) {
+  (void)s, (void)a, (void)d, (void)n;
+}
+static void abandoned_err(sio__stream_t *s, void *a, int e) {
+  (void)a, (void)e;
+  sio__stream_close(s, 0);
+}
+static void abandoned_event(sio__stream_t *s, void *a) {
+  (void)s, (void)a;
+}
+static const sio__stream_cbs_t k_abandoned = {
+    abandoned_read, abandoned_err, abandoned_event, abandoned_event, abandoned_event};
+
+void sio__stream_abandon(sio__stream_t *s) {
+  sio__stream_set_cbs(s, &k_abandoned, NULL);
+  sio__stream_close(s, 0);
+}
+
 void sio__stream_close(sio__stream_t *s, int reset) {
   if (s->closing) return;
   s->closing = 1;

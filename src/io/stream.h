@@ -105,6 +105,9 @@ void sio__stream_defer(sio__stream_t *s);
 /* Closes at once; queued bytes are dropped. With reset, the peer gets an RST
  * (used for peers that do not read). Idempotent. */
 void sio__stream_close(sio__stream_t *s, int reset);
+/* Lets go of s: closes it at once and no callback of its owner runs again
+ * (an error or close still in flight goes nowhere). */
+void sio__stream_abandon(sio__stream_t *s);
 /* Closes gracefully: writes what is queued, shuts the sending side down, then
  * reads and discards until the peer closes too or linger_ms passes, so the
  * peer receives the last response before the connection goes (no RST on

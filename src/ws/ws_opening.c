@@ -32,22 +32,9 @@ struct sio__ws_opening {
 
 enum { HF_NONE, HF_ACCEPT, HF_UPGRADE, HF_CONNECTION };
 
-static void noop_read(sio__stream_t *s, void *a, uint8_t *d, size_t n) {
-  (void)s, (void)a, (void)d, (void)n;
-}
-static void noop_err(sio__stream_t *s, void *a, int e) {
-  (void)a, (void)e;
-  sio__stream_close(s, 0);
-}
-static void noop_s(sio__stream_t *s, void *a) {
-  (void)s, (void)a;
-}
-static const sio__stream_cbs_t k_noop = {noop_read, noop_err, noop_s, noop_s, noop_s};
-
 static void fail(sio__ws_opening_t *o, int err) {
   sio__rbuf_unref(o->req);
-  sio__stream_set_cbs(o->st, &k_noop, NULL);
-  sio__stream_close(o->st, 0);
+  sio__stream_abandon(o->st);
   sio__ws_opening_cb cb = o->cb;
   void *arg = o->arg;
   sio__free(o);
@@ -150,7 +137,10 @@ static void on_connect(sio__stream_t *s, void *arg, int status) {
   if (rc) fail(o, SIO_ECONNRESET);
 }
 
-static const sio__stream_cbs_t k_cbs = {on_read, on_error, on_timer, noop_s, noop_s};
+static void no_event(sio__stream_t *s, void *a) {
+  (void)s, (void)a;
+}
+static const sio__stream_cbs_t k_cbs = {on_read, on_error, on_timer, no_event, no_event};
 
 sio__ws_opening_t *sio__ws_opening_start(const sio__http_target_t *t, const char *target,
                                          uint64_t timeout_ms,
@@ -200,7 +190,6 @@ sio__ws_opening_t *sio__ws_opening_start(const sio__http_target_t *t, const char
 void sio__ws_opening_cancel(sio__ws_opening_t *o) {
   if (!o) return;
   sio__rbuf_unref(o->req);
-  sio__stream_set_cbs(o->st, &k_noop, NULL);
-  sio__stream_close(o->st, 0);
+  sio__stream_abandon(o->st);
   sio__free(o);
 }
