@@ -8,6 +8,7 @@ import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket } from 'engine.io-client';
 import WebSocket from 'ws';
+import { io } from 'socket.io-client';
 import { spawnServer } from './lib/spawn.mjs';
 
 const T = { timeout: 15000 };
@@ -163,4 +164,44 @@ describe('Engine.IO application hooks (http_test_server --eio-hooks)', () => {
     assert.equal(res.status, 400);
     assert.deepEqual(await res.json(), { code: 3, message: 'Bad request' });
   });
+});
+
+// The same hooks reached through the Socket.IO server's options (sio_server_opts_eio),
+// with socket.io-client: tests/servers/sio_test_server --eio-hooks.
+describe('Engine.IO hooks through sio_server_opts_eio (sio_test_server --eio-hooks)', () => {
+  let srv;
+  const clients = [];
+  before(async () => {
+    srv = await spawnServer('sio_test_server', ['--eio-hooks']);
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+  after(async () => {
+    const r = await srv?.stop();
+    assert.deepEqual(r, { code: 0, signal: null }, srv?.stderr());
+  });
+
+  for (const transports of [['polling'], ['websocket'], ['polling', 'websocket']]) {
+    test(`${transports.join('+')}: custom engine id; handshake query and header read by a handler; refusal`, T, async () => {
+      const s = io(`http://127.0.0.1:${srv.port}`, { transports, reconnection: false, query: { foo: 'q1' }, extraHeaders: { 'x-test': 'h1' } });
+      clients.push(s);
+      await new Promise((resolve, reject) => {
+        s.once('connect', resolve);
+        s.once('connect_error', reject);
+      });
+      assert.match(s.io.engine.id, /^sio-\d+$/);
+      const h = await s.timeout(5000).emitWithAck('handshake');
+      assert.equal(h.query, 'q1');
+      assert.equal(h.header, 'h1');
+
+      const bad = io(`http://127.0.0.1:${srv.port}`, { transports, reconnection: false, query: { deny: 'no entry' }, forceNew: true });
+      clients.push(bad);
+      const err = await new Promise((resolve, reject) => {
+        bad.once('connect', () => reject(new Error('connected')));
+        bad.once('connect_error', resolve);
+      });
+      assert.ok(err instanceof Error);
+    });
+  }
 });
