@@ -98,7 +98,10 @@ struct sio_eio_allow {
 static void detach(sio_eio_allow_t *p) {
   sio_eio_server_t *s = p->s;
   if (p->req) sio__http_req_set_abort_cb(p->req, NULL, NULL);
-  if (p->timer) sio__timer_stop(p->timer);
+  /* The timer goes now, not with the handle: the loop may be closed before
+   * the application's late answer. */
+  sio__timer_free(p->timer);
+  p->timer = NULL;
   if (s) {
     if (p->prev)
       p->prev->next = p->next;
@@ -188,7 +191,6 @@ void sio__eio_hooks_allow_close_all(sio_eio_server_t *s) {
 }
 
 static void allow_free(sio_eio_allow_t *p) {
-  sio__timer_free(p->timer);
   sio__free(p);
 }
 
