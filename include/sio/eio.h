@@ -143,7 +143,10 @@ SIO_EXTERN void sio_eio_allow_refuse(sio_eio_allow_t *pending, const char *messa
 typedef struct sio_eio_headers sio_eio_headers_t;
 /* Adds "name: value" to the response. name must be an HTTP token (letters,
  * digits and !#$%&'*+-.^_`|~), value must hold no CR, LF, NUL or other
- * control character but tab; both copied. 0, SIO_EINVAL or SIO_ENOMEM. */
+ * control character but tab; both copied. The headers that frame the
+ * message or the connection are libsio's: Content-Length, Transfer-Encoding,
+ * Connection, Upgrade and Sec-WebSocket-Accept are refused. 0, SIO_EINVAL or
+ * SIO_ENOMEM. */
 SIO_EXTERN int sio_eio_headers_add(sio_eio_headers_t *h, const char *name,
                                    const char *value);
 /* A header hook: req is the request being answered (borrowed for the call,

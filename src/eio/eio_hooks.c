@@ -5,6 +5,7 @@
  * out or the server closing all forget them safely. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "core/log.h"
@@ -24,8 +25,17 @@ static int tchar(unsigned char c) {
   return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+/* Headers that frame the message or the connection: ours to write. */
+static int reserved(const char *name) {
+  static const char *const k[] = {"content-length", "transfer-encoding", "connection",
+                                  "upgrade", "sec-websocket-accept"};
+  for (size_t i = 0; i < sizeof k / sizeof *k; i++)
+    if (strcasecmp(name, k[i]) == 0) return 1;
+  return 0;
+}
+
 int sio_eio_headers_add(sio_eio_headers_t *h, const char *name, const char *value) {
-  if (!h || !name || !value || !name[0]) return SIO_EINVAL;
+  if (!h || !name || !value || !name[0] || reserved(name)) return SIO_EINVAL;
   for (const char *p = name; *p; p++)
     if (!tchar((unsigned char)*p)) return SIO_EINVAL;
   for (const char *p = value; *p; p++) {

@@ -164,6 +164,7 @@ static void eio_initial_headers(sio_http_req_t *req, sio_eio_headers_t *h, void 
   /* Refused: the test checks they never reach the wire. */
   sio_eio_headers_add(h, "X-Bad", "a\r\nX-Injected: 1");
   sio_eio_headers_add(h, "Bad Name", "x");
+  sio_eio_headers_add(h, "Content-Length", "0");
 }
 
 static void eio_every_headers(sio_http_req_t *req, sio_eio_headers_t *h, void *arg) {
