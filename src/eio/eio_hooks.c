@@ -97,7 +97,7 @@ int sio__eio_hooks_new_sid(sio_eio_server_t *s, sio_http_req_t *req,
 struct sio_eio_allow {
   sio_eio_server_t *s; /* NULL once the request is gone */
   sio_http_req_t *req; /* NULL once gone (answered, aborted, timed out) */
-  sio__timer_t *timer; /* the wait's bound; freed with the handle */
+  sio__timer_t *timer; /* the wait's bound; freed when the request goes */
   unsigned transport;  /* SIO_EIO_POLLING or SIO_EIO_WEBSOCKET */
   int is_upgrade;
   sio_eio_allow_t *prev, *next; /* the server's waiting list */
@@ -131,6 +131,9 @@ static void refuse_message(sio_http_req_t *req, int is_upgrade, const char *mess
     unsigned char c = (unsigned char)message[n];
     msg[n] = (char)(c < 0x20 || c == 0x7f ? ' ' : c);
   }
+  /* Cut short: never in the middle of a UTF-8 character. */
+  if (message[n])
+    while (n > 0 && ((unsigned char)message[n] & 0xC0) == 0x80) n--;
   msg[n] = '\0';
   if (is_upgrade) {
     sio_http_req_respond(req, 400, "text/html", NULL, msg, n);
