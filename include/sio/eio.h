@@ -110,6 +110,73 @@ typedef int (*sio_eio_allow_request_cb)(sio_http_req_t *req, void *arg);
 SIO_EXTERN void sio_eio_opts_set_allow_request(sio_eio_opts_t *o,
                                                sio_eio_allow_request_cb cb, void *arg);
 
+/* ---- hooks (the reference's allowRequest, generateId and header events) ---- */
+
+/* Asynchronous allowRequest: the application answers later (after a token
+ * check, a database look-up...). cb runs for handshakes (requests without
+ * sid) after the other checks, like the synchronous hook, which runs first
+ * when both are set. req is borrowed for the call only (read its headers,
+ * query and address then; do not answer it). The application answers through
+ * pending, exactly once, with sio_eio_allow_accept or sio_eio_allow_refuse,
+ * from the loop thread, inside cb or any time later; the answer frees
+ * pending. Meanwhile the request waits, at most timeout_ms (0 means 10000):
+ * past it the handshake is refused as "Forbidden". If the client goes away,
+ * the timeout passes or the server closes first, the request is gone and the
+ * later answer is ignored (but must still be given, to free pending).
+ * cb NULL turns it off. The wait timeout is in docs/SECURITY.md. */
+typedef struct sio_eio_allow sio_eio_allow_t;
+typedef void (*sio_eio_allow_request_async_cb)(sio_http_req_t *req,
+                                               sio_eio_allow_t *pending, void *arg);
+SIO_EXTERN void sio_eio_opts_set_allow_request_async(sio_eio_opts_t *o,
+                                                     sio_eio_allow_request_async_cb cb,
+                                                     void *arg, uint32_t timeout_ms);
+/* The handshake goes on (the session opens, on the transport asked for).
+ * Frees pending. */
+SIO_EXTERN void sio_eio_allow_accept(sio_eio_allow_t *pending);
+/* The handshake is refused as the reference refuses it: a polling request gets
+ * 403 {"code":4,"message":<message>}, a WebSocket one 400 with the message as
+ * text. message NULL means "Forbidden"; it is copied (at most 200 bytes are
+ * kept; control characters become spaces). Frees pending. */
+SIO_EXTERN void sio_eio_allow_refuse(sio_eio_allow_t *pending, const char *message);
+
+/* Extra response headers, filled by the header hooks below. */
+typedef struct sio_eio_headers sio_eio_headers_t;
+/* Adds "name: value" to the response. name must be an HTTP token (letters,
+ * digits and !#$%&'*+-.^_`|~), value must hold no CR, LF, NUL or other
+ * control character but tab; both copied. The headers that frame the
+ * message or the connection are libsio's: Content-Length, Transfer-Encoding,
+ * Connection, Upgrade and Sec-WebSocket-Accept are refused. 0, SIO_EINVAL or
+ * SIO_ENOMEM. */
+SIO_EXTERN int sio_eio_headers_add(sio_eio_headers_t *h, const char *name,
+                                   const char *value);
+/* A header hook: req is the request being answered (borrowed for the call,
+ * read-only: do not answer it); h is valid for the call only. */
+typedef void (*sio_eio_headers_cb)(sio_http_req_t *req, sio_eio_headers_t *h, void *arg);
+/* Runs on the handshake response only (the polling open packet's answer or
+ * the WebSocket 101), as the reference's "initial_headers" event. NULL: off. */
+SIO_EXTERN void sio_eio_opts_set_initial_headers(sio_eio_opts_t *o, sio_eio_headers_cb cb,
+                                                 void *arg);
+/* Runs on every 200 answer of a polling request and every WebSocket 101
+ * (after the initial hook on a handshake), as the reference's "headers"
+ * event. Error answers (4xx/5xx) get none. NULL: off. */
+SIO_EXTERN void sio_eio_opts_set_headers(sio_eio_opts_t *o, sio_eio_headers_cb cb,
+                                         void *arg);
+
+/* The longest session id, in bytes. */
+#define SIO_EIO_SID_MAX 63
+/* A session id generator, as the reference's generateId: writes an id of 1
+ * to SIO_EIO_SID_MAX characters among A-Z a-z 0-9 '-' '_' into out (cap is
+ * SIO_EIO_SID_MAX + 1; a NUL is not needed) and returns its length. req is
+ * borrowed for the call. A return outside 1..SIO_EIO_SID_MAX or a character
+ * outside the set refuses the handshake as the reference does when its
+ * generator throws (400 {"code":3,"message":"Bad request"}) and logs a
+ * warning; an id already in use is asked for again, at most 3 times, then
+ * refused the same way. NULL: 20 random URL-safe characters (the default). */
+typedef int (*sio_eio_generate_id_cb)(sio_http_req_t *req, char *out, size_t cap,
+                                      void *arg);
+SIO_EXTERN void sio_eio_opts_set_generate_id(sio_eio_opts_t *o, sio_eio_generate_id_cb cb,
+                                             void *arg);
+
 /* ---- server ---- */
 
 /* Creates an Engine.IO server mounted on http (borrowed; it must outlive the
@@ -178,7 +245,8 @@ SIO_EXTERN int sio_eio_socket_send(sio_eio_socket_t *sock, int binary, const voi
  * this call). Idempotent. */
 SIO_EXTERN void sio_eio_socket_close(sio_eio_socket_t *sock);
 
-/* The session id: 20 URL-safe characters, NUL-terminated; valid as long as the
+/* The session id: 20 URL-safe characters (or the generator's id, see
+ * sio_eio_opts_set_generate_id), NUL-terminated; valid as long as the
  * socket. */
 SIO_EXTERN const char *sio_eio_socket_id(const sio_eio_socket_t *sock);
 /* The current transport: "polling" or "websocket" (static string). */
@@ -186,6 +254,22 @@ SIO_EXTERN const char *sio_eio_socket_transport(const sio_eio_socket_t *sock);
 /* The client's address as "ip" (of the handshake request); valid as long as
  * the socket. */
 SIO_EXTERN const char *sio_eio_socket_remote_addr(const sio_eio_socket_t *sock);
+/* The session's handshake request, kept for the session's life (the
+ * reference's socket.request): a header (case-insensitive name; NULL if
+ * absent, *len its length when len is not NULL), header i (0, or SIO_ENOENT
+ * past the end), the raw query string ("" if none), a percent-decoded query
+ * parameter into out (NUL-terminated, truncated to outlen - 1; returns the
+ * full length, SIO_ENOENT, SIO_EINVAL for outlen 0 or a bad escape,
+ * SIO_ENOMEM), and the request target ("/engine.io/?EIO=4&..."). Pointers
+ * are borrowed and valid as long as the socket. */
+SIO_EXTERN const char *sio_eio_socket_header(const sio_eio_socket_t *sock,
+                                             const char *name, size_t *len);
+SIO_EXTERN int sio_eio_socket_header_at(const sio_eio_socket_t *sock, size_t i,
+                                        sio_buf_t *name, sio_buf_t *value);
+SIO_EXTERN const char *sio_eio_socket_query(const sio_eio_socket_t *sock, size_t *len);
+SIO_EXTERN int sio_eio_socket_query_get(const sio_eio_socket_t *sock, const char *key,
+                                        char *out, size_t outlen);
+SIO_EXTERN const char *sio_eio_socket_url(const sio_eio_socket_t *sock, size_t *len);
 /* The server the socket belongs to. */
 SIO_EXTERN sio_eio_server_t *sio_eio_socket_server(const sio_eio_socket_t *sock);
 /* User data, never touched by libsio. */

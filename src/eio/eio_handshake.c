@@ -188,3 +188,34 @@ const char *sio__eio_socket_url(const sio_eio_socket_t *sock, size_t *len) {
 uint64_t sio__eio_socket_issued(const sio_eio_socket_t *sock) {
   return sock->hs ? sock->hs->issued : 0;
 }
+
+/* ---- the public view (sio/eio.h) ---- */
+
+const char *sio_eio_socket_header(const sio_eio_socket_t *sock, const char *name,
+                                  size_t *len) {
+  if (!sock || !name) {
+    if (len) *len = 0;
+    return NULL;
+  }
+  return sio__eio_socket_header(sock, name, len);
+}
+
+int sio_eio_socket_header_at(const sio_eio_socket_t *sock, size_t i, sio_buf_t *name,
+                             sio_buf_t *value) {
+  if (!sock || !name || !value) return SIO_EINVAL;
+  return sio__eio_socket_header_at(sock, i, name, value);
+}
+
+const char *sio_eio_socket_query(const sio_eio_socket_t *sock, size_t *len) {
+  return sio__eio_socket_query(sock, len);
+}
+
+int sio_eio_socket_query_get(const sio_eio_socket_t *sock, const char *key, char *out,
+                             size_t outlen) {
+  if (!sock || !key || !out) return SIO_EINVAL;
+  return sio__eio_socket_query_get(sock, key, out, outlen);
+}
+
+const char *sio_eio_socket_url(const sio_eio_socket_t *sock, size_t *len) {
+  return sio__eio_socket_url(sock, len);
+}

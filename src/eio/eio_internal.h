@@ -34,6 +34,8 @@ struct sio_eio_server {
   sio__timer_t *close_timer;
   /* Control packets shared by every session (their wire forms cached). */
   sio__eio_msg_t *ping, *noop, *close;
+  /* Handshakes waiting for the asynchronous allowRequest (eio_hooks.c). */
+  struct sio_eio_allow *allow_waiting;
 };
 
 /* The handshake request, copied with the peer's address (eio_handshake.c). */
@@ -60,7 +62,7 @@ struct sio_eio_socket {
   uint8_t probe_acked;   /* 3probe was sent: GETs get `6` at once */
   uint8_t upgraded;      /* came from polling to WebSocket */
   uint8_t awaiting_pong; /* a ping went out, its pong has not come */
-  char sid[21];
+  char sid[SIO_EIO_SID_MAX + 1];
 
   /* Packets waiting for a polling GET (or for the upgrade to finish). */
   sio__eio_msg_t **wbuf;
@@ -84,11 +86,35 @@ struct sio_eio_socket {
   sio__eio_bucket_t bucket; /* incoming packets (sio_eio_opts_set_rate_limit) */
 };
 
+/* ---- eio_server.c ---- */
+/* Opens a session for the handshake request req, which passed every check
+ * (the allow hooks included): answers req either way. */
+void sio__eio_handshake_now(sio_eio_server_t *s, sio_http_req_t *req, unsigned transport,
+                            int is_upgrade);
+
+/* ---- eio_hooks.c ---- */
+/* Appends the application's extra header lines for a response to req:
+ * the initial hook's when initial, then the every-response hook's. */
+void sio__eio_hooks_headers(sio_eio_server_t *s, sio_http_req_t *req, int initial,
+                            sio__sb_t *hdr);
+/* Whether the every-response hook is set. */
+int sio__eio_hooks_have_headers(const sio_eio_server_t *s);
+/* A new session id into out: random, or the application's generator's
+ * (checked, not in use). 0, SIO_EINVAL / SIO_EEXIST (the generator failed:
+ * refuse the handshake) or SIO_ENOMEM. */
+int sio__eio_hooks_new_sid(sio_eio_server_t *s, sio_http_req_t *req,
+                           char out[SIO_EIO_SID_MAX + 1]);
+/* Holds the handshake req and asks the asynchronous allow hook. */
+void sio__eio_hooks_allow_start(sio_eio_server_t *s, sio_http_req_t *req,
+                                unsigned transport, int is_upgrade);
+/* Server shutdown: every waiting handshake gets a 503 and is forgotten. */
+void sio__eio_hooks_allow_close_all(sio_eio_server_t *s);
+
 /* ---- eio_socket.c ---- */
-/* A new session (not registered) for the handshake request req, whose
- * address and headers it copies. NULL if out of memory. */
+/* A new session (not registered) with the id sid for the handshake request
+ * req, whose address and headers it copies. NULL if out of memory. */
 sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
-                                      sio_http_req_t *req);
+                                      sio_http_req_t *req, const char *sid);
 void sio__eio_socket_ref(sio_eio_socket_t *sock);
 void sio__eio_socket_unref(sio_eio_socket_t *sock);
 /* Registers the session (map) and starts its heartbeat. 0 or SIO_ENOMEM. */
@@ -125,7 +151,13 @@ void sio__eio_socket_destroy(sio_eio_socket_t *sock, const char *reason,
 void sio__eio_polling_on_get(sio_eio_socket_t *sock, sio_http_req_t *req);
 void sio__eio_polling_on_post(sio_eio_socket_t *sock, sio_http_req_t *req);
 /* Answers a polling GET with a fixed body ("1", "6", "6\x1e1"). */
-void sio__eio_polling_answer_text(sio_http_req_t *req, const char *text, size_t len);
+/* The header lines of a polling 200 answer to req (no-store and the
+ * application's), built in hdr when needed: valid until sio__sb_reset(hdr),
+ * which the caller runs after answering. */
+const char *sio__eio_polling_headers(sio_eio_server_t *s, sio_http_req_t *req,
+                                     sio__sb_t *hdr);
+void sio__eio_polling_answer_text(sio_eio_server_t *s, sio_http_req_t *req,
+                                  const char *text, size_t len);
 
 /* ---- eio_ws.c ---- */
 /* Accepts the upgrade and makes it the transport of the new session sock

@@ -17,6 +17,7 @@ int sio__eio_opts_init(sio_eio_opts_t *o) {
   o->close_timeout = 30000;
   o->max_http_buffer_size = 1000000;
   o->cookie_http_only = 1;
+  o->allow_timeout = 10000;
   return 0;
 }
 
@@ -181,4 +182,29 @@ void sio_eio_opts_set_allow_request(sio_eio_opts_t *o, sio_eio_allow_request_cb 
                                     void *arg) {
   o->allow_request = cb;
   o->allow_request_data = arg;
+}
+
+void sio_eio_opts_set_allow_request_async(sio_eio_opts_t *o,
+                                          sio_eio_allow_request_async_cb cb, void *arg,
+                                          uint32_t timeout_ms) {
+  o->allow_async = cb;
+  o->allow_async_data = arg;
+  o->allow_timeout = timeout_ms ? timeout_ms : 10000;
+}
+
+void sio_eio_opts_set_initial_headers(sio_eio_opts_t *o, sio_eio_headers_cb cb,
+                                      void *arg) {
+  o->initial_headers = cb;
+  o->initial_headers_data = arg;
+}
+
+void sio_eio_opts_set_headers(sio_eio_opts_t *o, sio_eio_headers_cb cb, void *arg) {
+  o->headers = cb;
+  o->headers_data = arg;
+}
+
+void sio_eio_opts_set_generate_id(sio_eio_opts_t *o, sio_eio_generate_id_cb cb,
+                                  void *arg) {
+  o->generate_id = cb;
+  o->generate_id_data = arg;
 }

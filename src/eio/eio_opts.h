@@ -22,6 +22,13 @@ struct sio_eio_opts {
   char *server_cookie; /* "name=value" naming this server, or NULL */
   sio_eio_allow_request_cb allow_request;
   void *allow_request_data;
+  sio_eio_allow_request_async_cb allow_async;
+  void *allow_async_data;
+  uint32_t allow_timeout; /* ms */
+  sio_eio_headers_cb initial_headers, headers;
+  void *initial_headers_data, *headers_data;
+  sio_eio_generate_id_cb generate_id;
+  void *generate_id_data;
 };
 
 /* Copies src into dst (strings duplicated). 0 or SIO_ENOMEM (dst then empty). */

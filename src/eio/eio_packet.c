@@ -10,13 +10,22 @@
 
 static const uint8_t empty_data[1];
 
-int sio__eio_decode_ws(const uint8_t *data, size_t len, int is_binary,
-                       sio__eio_packet_t *out) {
+int sio__eio_decode_ws(uint8_t *data, size_t len, int is_binary, sio__eio_packet_t *out) {
   if (is_binary) {
     out->type = SIO__EIO_MESSAGE;
     out->binary = 1;
     out->data = len ? data : empty_data;
     out->len = len;
+    return 0;
+  }
+  if (len > 0 && data[0] == 'b') {
+    /* A binary message sent as text (engine.io-client's forceBase64). */
+    long m = sio__base64_decode_loose(data + 1, (const char *)data + 1, len - 1);
+    if (m < 0) return SIO_EPROTO;
+    out->type = SIO__EIO_MESSAGE;
+    out->binary = 1;
+    out->data = data + 1;
+    out->len = (size_t)m;
     return 0;
   }
   if (len == 0 || data[0] < '0' || data[0] > '6') return SIO_EPROTO;

@@ -2,10 +2,10 @@
  * in, values out; decoded packets borrow from the caller's buffer.
  *
  * Choices:
- * - A WebSocket text frame starting with 'b' is refused (SIO_EPROTO). The
- *   reference would base64-decode it, but WebSocket carries binary natively
- *   and no client sends that; decode_ws borrows a const input and cannot
- *   decode in place.
+ * - A WebSocket text frame "b<base64>" is a binary message, as in the
+ *   reference (engine.io-client sends it with forceBase64); it is decoded in
+ *   place with the polling rules below, so bad base64 is SIO_EPROTO where
+ *   the reference would decode what it can of it.
  * - Polling text pieces must be valid UTF-8 (SIO_EPROTO otherwise). The
  *   reference decodes bodies as UTF-8 with replacement characters; we refuse
  *   instead of changing bytes, so text relayed to a WebSocket peer is always
@@ -41,12 +41,13 @@ typedef struct {
 } sio__eio_packet_t;
 
 /* Decodes one packet from a WebSocket message: text "4hello" / "2probe" / "5",
- * or a binary frame (always a binary MESSAGE with the frame's bytes). Empty
- * text or a first char not '0'..'6' gives SIO_EPROTO. out->data borrows from
- * data (never NULL on success, even when len is 0). Returns 0 or SIO_EPROTO.
- * Text is not checked for UTF-8 here: the WebSocket decoder already did. */
-int sio__eio_decode_ws(const uint8_t *data, size_t len, int is_binary,
-                       sio__eio_packet_t *out);
+ * text "b<base64>" (a binary MESSAGE, decoded IN PLACE in data: the frame is
+ * changed), or a binary frame (always a binary MESSAGE with the frame's
+ * bytes). Empty text, a first char not '0'..'6' or 'b', or bad base64 gives
+ * SIO_EPROTO. out->data borrows from data (never NULL on success, even when
+ * len is 0). Returns 0 or SIO_EPROTO. Text is not checked for UTF-8 here: the
+ * WebSocket decoder already did. */
+int sio__eio_decode_ws(uint8_t *data, size_t len, int is_binary, sio__eio_packet_t *out);
 
 /* Called for each packet; non-zero stops. p and p->data are valid only during
  * the call. */

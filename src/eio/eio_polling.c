@@ -5,9 +5,24 @@
 
 #include "eio/eio_internal.h"
 
-void sio__eio_polling_answer_text(sio_http_req_t *req, const char *text, size_t len) {
-  sio_http_req_respond(req, 200, "text/plain; charset=UTF-8",
-                       "Cache-Control: no-store\r\n", text, len);
+static const char k_no_store[] = "Cache-Control: no-store\r\n";
+
+const char *sio__eio_polling_headers(sio_eio_server_t *s, sio_http_req_t *req,
+                                     sio__sb_t *hdr) {
+  sio__sb_init(hdr, 0);
+  if (!sio__eio_hooks_have_headers(s)) return k_no_store;
+  sio__sb_puts(hdr, k_no_store);
+  sio__eio_hooks_headers(s, req, 0, hdr);
+  sio__sb_putc(hdr, '\0');
+  return hdr->err ? k_no_store : (const char *)sio__sb_data(hdr);
+}
+
+void sio__eio_polling_answer_text(sio_eio_server_t *s, sio_http_req_t *req,
+                                  const char *text, size_t len) {
+  sio__sb_t hdr;
+  const char *h = sio__eio_polling_headers(s, req, &hdr);
+  sio_http_req_respond(req, 200, "text/plain; charset=UTF-8", h, text, len);
+  sio__sb_reset(&hdr);
 }
 
 static void bad_request(sio_http_req_t *req) {
@@ -34,7 +49,7 @@ void sio__eio_polling_on_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
     if (sock->wlen) {
       sio__eio_socket_answer_get(sock, req);
     } else {
-      sio__eio_polling_answer_text(req,
+      sio__eio_polling_answer_text(sock->server, req,
                                    "6\x1e"
                                    "1",
                                    3);
@@ -48,7 +63,7 @@ void sio__eio_polling_on_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
   }
   if (sock->probe_acked) {
     /* The client is pausing polling to finish the upgrade: release it now. */
-    sio__eio_polling_answer_text(req, "6", 1);
+    sio__eio_polling_answer_text(sock->server, req, "6", 1);
     return;
   }
   sock->get = req;
@@ -99,7 +114,10 @@ void sio__eio_polling_on_post(sio_eio_socket_t *sock, sio_http_req_t *req) {
     bad_request(req);
     sio__eio_socket_destroy(sock, "parse error", SIO__EIO_BY_SERVER);
   } else {
-    sio_http_req_respond(req, 200, "text/html", "Cache-Control: no-store\r\n", "ok", 2);
+    sio__sb_t hdr;
+    const char *h = sio__eio_polling_headers(sock->server, req, &hdr);
+    sio_http_req_respond(req, 200, "text/html", h, "ok", 2);
+    sio__sb_reset(&hdr);
   }
   sio__eio_socket_unref(sock);
 }

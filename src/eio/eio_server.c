@@ -43,8 +43,8 @@ static void refuse(sio_http_req_t *req, int is_upgrade, int code) {
 
 /* ---- handshake ---- */
 
-static void polling_handshake(sio_eio_server_t *s, sio_http_req_t *req) {
-  sio_eio_socket_t *sock = sio__eio_socket_new(s, SIO_EIO_POLLING, req);
+static void polling_handshake(sio_eio_server_t *s, sio_http_req_t *req, const char *sid) {
+  sio_eio_socket_t *sock = sio__eio_socket_new(s, SIO_EIO_POLLING, req, sid);
   if (!sock) {
     sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
     return;
@@ -58,6 +58,7 @@ static void polling_handshake(sio_eio_server_t *s, sio_http_req_t *req) {
   sio__sb_init(&hdr, 128);
   sio__sb_puts(&hdr, "Cache-Control: no-store\r\n");
   sio__eio_cookie_append(sock, &hdr);
+  sio__eio_hooks_headers(s, req, 1, &hdr);
   sio__sb_putc(&hdr, '\0');
   sio__rbuf_t *b = sio__sb_finish(&body);
   sio__rbuf_t *h = sio__sb_finish(&hdr);
@@ -78,18 +79,30 @@ static void polling_handshake(sio_eio_server_t *s, sio_http_req_t *req) {
   sio__eio_socket_announce(sock);
 }
 
-static void handshake(sio_eio_server_t *s, sio_http_req_t *req, unsigned transport,
-                      int is_upgrade) {
-  if (transport == SIO_EIO_POLLING) {
-    if (is_upgrade) {
-      /* The reference upgrades, then finds polling cannot take a socket. */
-      sio__eio_ws_accept_and_close(s, req);
-      return;
-    }
-    polling_handshake(s, req);
+void sio__eio_handshake_now(sio_eio_server_t *s, sio_http_req_t *req, unsigned transport,
+                            int is_upgrade) {
+  if (transport == SIO_EIO_POLLING && is_upgrade) {
+    /* The reference upgrades, then finds polling cannot take a socket. */
+    sio__eio_ws_accept_and_close(s, req);
     return;
   }
-  sio_eio_socket_t *sock = sio__eio_socket_new(s, SIO_EIO_WEBSOCKET, req);
+  char sid[SIO_EIO_SID_MAX + 1];
+  int rc = sio__eio_hooks_new_sid(s, req, sid);
+  if (rc == SIO_ENOMEM) {
+    sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
+    return;
+  }
+  if (rc != 0) {
+    /* The application's generator failed, as the reference answers a
+     * throwing generateId. */
+    refuse(req, is_upgrade, SIO__EIO_ERR_BAD_REQUEST);
+    return;
+  }
+  if (transport == SIO_EIO_POLLING) {
+    polling_handshake(s, req, sid);
+    return;
+  }
+  sio_eio_socket_t *sock = sio__eio_socket_new(s, SIO_EIO_WEBSOCKET, req, sid);
   if (!sock) {
     sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
     return;
@@ -222,7 +235,10 @@ static void on_request(sio_http_req_t *req, void *arg) {
   }
   unsigned tf = sio__eio_transport_flag(t);
   if (!sock) {
-    handshake(s, req, tf, is_upgrade);
+    if (s->opts.allow_async && !(tf == SIO_EIO_POLLING && is_upgrade))
+      sio__eio_hooks_allow_start(s, req, tf, is_upgrade); /* answers later */
+    else
+      sio__eio_handshake_now(s, req, tf, is_upgrade);
     return;
   }
   sio__eio_socket_ref(sock);
@@ -350,6 +366,7 @@ void sio_eio_server_close(sio_eio_server_t *s, sio_eio_server_close_cb cb, void 
   s->closing = 1;
   s->close_cb = cb;
   s->close_data = arg;
+  sio__eio_hooks_allow_close_all(s);
   sio__http_server_unmount(s->http, s->opts.path);
   /* Close sessions in batches: each close changes the map. */
   for (;;) {

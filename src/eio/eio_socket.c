@@ -15,7 +15,7 @@ static void hb_timer_cb(sio__timer_t *t, void *arg) {
 }
 
 sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
-                                      sio_http_req_t *req) {
+                                      sio_http_req_t *req, const char *sid) {
   sio_eio_socket_t *sock = sio__calloc(1, sizeof(*sock));
   if (!sock) return NULL;
   sock->server = s;
@@ -26,7 +26,11 @@ sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
                        sio__now_ms(s->loop));
   sock->hs = sio__eio_hs_new(req);
   int rc = sio__timer_init(&sock->hb, s->loop, hb_timer_cb, sock);
-  if (!sock->hs || rc != 0 || sio__rand_id(sock->sid) != 0) {
+  size_t n = strlen(sid);
+  if (n > SIO_EIO_SID_MAX) n = SIO_EIO_SID_MAX;
+  memcpy(sock->sid, sid, n);
+  sock->sid[n] = '\0';
+  if (!sock->hs || rc != 0) {
     sio__eio_hs_free(sock->hs);
     sio__timer_clear(&sock->hb);
     sio__free(sock);
@@ -72,7 +76,10 @@ int sio__eio_socket_register(sio_eio_socket_t *sock) {
   for (int tries = 0;; tries++) {
     int rc = sio__eio_sidmap_put(&s->sessions, sock->sid, sock);
     if (rc == 0) break;
-    if (rc != SIO_EEXIST || tries == 3 || sio__rand_id(sock->sid) != 0) return rc;
+    /* A generated id was checked free just before: never retried here. */
+    if (rc != SIO_EEXIST || tries == 3 || s->opts.generate_id ||
+        sio__rand_id(sock->sid) != 0)
+      return rc;
   }
   uint64_t now = sio__now_ms(s->loop);
   sock->hb_due = now + s->opts.ping_interval;
@@ -92,15 +99,17 @@ void sio__eio_socket_announce(sio_eio_socket_t *sock) {
 }
 
 static const char k_text_plain[] = "text/plain; charset=UTF-8";
-static const char k_no_store[] = "Cache-Control: no-store\r\n";
 
 void sio__eio_socket_answer_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
   sio__http_req_set_abort_cb(req, NULL, NULL);
+  sio__sb_t hdr;
+  const char *h = sio__eio_polling_headers(sock->server, req, &hdr);
   if (sock->wlen == 1) {
     /* One packet: its cached polling form is the body, no copy. */
     sio__rbuf_t *b = sio__eio_msg_polling(sock->wbuf[0]);
     if (b) {
-      sio__http_req_respond_rbuf(req, 200, k_text_plain, k_no_store, b, 0, b->len);
+      sio__http_req_respond_rbuf(req, 200, k_text_plain, h, b, 0, b->len);
+      sio__sb_reset(&hdr);
       clear_wbuf(sock);
       return;
     }
@@ -111,12 +120,14 @@ void sio__eio_socket_answer_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
       sio__eio_msg_polling_append(sock->wbuf[i], &sb, i == 0);
     sio__rbuf_t *b = sio__sb_finish(&sb);
     if (b) {
-      sio__http_req_respond_rbuf(req, 200, k_text_plain, k_no_store, b, 0, b->len);
+      sio__http_req_respond_rbuf(req, 200, k_text_plain, h, b, 0, b->len);
+      sio__sb_reset(&hdr);
       sio__rbuf_unref(b);
       clear_wbuf(sock);
       return;
     }
   }
+  sio__sb_reset(&hdr);
   /* Out of memory (or nothing to send): the client sees an error and the
    * packets are lost, so the session cannot go on. */
   sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
@@ -261,7 +272,7 @@ void sio__eio_socket_destroy(sio_eio_socket_t *sock, const char *reason,
     sio_http_req_t *req = sock->get;
     sock->get = NULL;
     sio__http_req_set_abort_cb(req, NULL, NULL);
-    sio__eio_polling_answer_text(req, by == SIO__EIO_BY_CLIENT ? "6" : "1", 1);
+    sio__eio_polling_answer_text(s, req, by == SIO__EIO_BY_CLIENT ? "6" : "1", 1);
   }
   clear_wbuf(sock);
   if (sock->ws) sio__eio_ws_close_transport(sock);

@@ -100,6 +100,7 @@ void sio__eio_ws_handshake(sio_eio_socket_t *sock, sio_http_req_t *req) {
   sio__sb_t hdr;
   sio__sb_init(&hdr, 0);
   sio__eio_cookie_append(sock, &hdr);
+  sio__eio_hooks_headers(s, req, 1, &hdr);
   sio__sb_putc(&hdr, '\0');
   const char *extra = hdr.err ? NULL : (const char *)sio__sb_data(&hdr);
   int rc = sio__ws_accept_ex(req, &k_main, sock, s->opts.max_http_buffer_size, extra, &c);
@@ -155,7 +156,7 @@ static void upgrade(sio_eio_socket_t *sock, sio__ws_conn_t *c) {
     sio_http_req_t *req = sock->get;
     sock->get = NULL;
     sio__http_req_set_abort_cb(req, NULL, NULL);
-    sio__eio_polling_answer_text(req, "6", 1);
+    sio__eio_polling_answer_text(sock->server, req, "6", 1);
   }
   sock->transport = SIO_EIO_WEBSOCKET;
   sock->ws = c;
@@ -182,7 +183,7 @@ static void probe_on_message(sio__ws_conn_t *c, void *arg, int binary, uint8_t *
       sio_http_req_t *req = sock->get;
       sock->get = NULL;
       sio__http_req_set_abort_cb(req, NULL, NULL);
-      sio__eio_polling_answer_text(req, "6", 1);
+      sio__eio_polling_answer_text(sock->server, req, "6", 1);
     }
   } else if (rc == 0 && p.type == SIO__EIO_UPGRADE) {
     upgrade(sock, c);
@@ -208,8 +209,15 @@ void sio__eio_ws_start_probe(sio_eio_socket_t *sock, sio_http_req_t *req) {
     return;
   }
   sio__ws_conn_t *c = NULL;
-  if (sio__ws_accept(req, &k_probe, sock, s->opts.max_http_buffer_size, &c) != 0 || !c)
-    return;
+  sio__sb_t hdr;
+  sio__sb_init(&hdr, 0);
+  sio__eio_hooks_headers(s, req, 0, &hdr);
+  sio__sb_putc(&hdr, '\0');
+  const char *extra = hdr.err ? NULL : (const char *)sio__sb_data(&hdr);
+  int rc =
+      sio__ws_accept_ex(req, &k_probe, sock, s->opts.max_http_buffer_size, extra, &c);
+  sio__sb_reset(&hdr);
+  if (rc != 0 || !c) return;
   sock->probe = c;
   sock->probe_acked = 0;
   sio__timer_start(sock->upgrade_timer, s->opts.upgrade_timeout);

@@ -3,7 +3,8 @@
  * tests/interop/client*.test.mjs. Every wait is bounded.
  *
  *   client_driver --url http://127.0.0.1:PORT --transport polling|websocket|upgrade
- *                 --scenario basic|reconnect|bad|simple|burst|probe|heartbeat|threads
+ *                 --scenario
+ * basic|reconnect|bad|simple|burst|probe|base64|heartbeat|threads
  *                 [--path P]  (the server's custom Engine.IO path)
  *
  * Lines: {"check":"<name>","ok":true|false,...}, {"event":"<name>",...}, and
@@ -27,13 +28,10 @@ static const struct {
   const char *name;
   scenario_fn run;
 } scenarios[] = {
-    {"basic", scenario_basic},
-    {"reconnect", scenario_reconnect},
-    {"bad", scenario_bad},
-    {"burst", scenario_burst},
-    {"simple", scenario_simple},
-    {"probe", scenario_probe},
-    {"heartbeat", scenario_heartbeat},
+    {"basic", scenario_basic},     {"reconnect", scenario_reconnect},
+    {"bad", scenario_bad},         {"burst", scenario_burst},
+    {"simple", scenario_simple},   {"probe", scenario_probe},
+    {"base64", scenario_base64},   {"heartbeat", scenario_heartbeat},
     {"threads", scenario_threads},
 };
 
@@ -65,7 +63,7 @@ int main(int argc, char **argv) {
     fprintf(stderr,
             "usage: client_driver --url URL [--transport polling|websocket|upgrade] "
             "[--path P] [--scenario "
-            "basic|reconnect|bad|simple|burst|probe|heartbeat|threads]\n");
+            "basic|reconnect|bad|simple|burst|probe|base64|heartbeat|threads]\n");
     return 2;
   }
   report_fatal_signals();

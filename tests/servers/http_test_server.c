@@ -9,6 +9,7 @@
  *                    [--cors-suffix S] [--no-app] [--eio] [--eio-ping MS,MS]
  *                    [--eio-transports polling|websocket] [--eio-no-upgrades]
  *                    [--eio-upgrade-timeout MS] [--eio-allow-request]
+ *                    [--eio-hooks]
  *
  * Routes (application handler): /echo answers the body; /hold?ms=N answers
  * "held N" N ms later (pipelining order); /query?k=V answers V decoded.
@@ -28,7 +29,16 @@
  * and closes a session from the server (sio_eio_socket_close) when it
  * receives the text message "close-me". --cors-suffix S allows the origins
  * that end with S (sio_http_opts_set_cors_callback). --no-app leaves the
- * server without an application handler (404 for what nothing claims). */
+ * server without an application handler (404 for what nothing claims).
+ * --eio-hooks sets the application hooks (tests/interop/eio_hooks.test.mjs):
+ * an asynchronous allow_request (wait bound 1000 ms) that answers after the
+ * handshake's query "delay" ms (default 0: inside the hook), refusing with
+ * the query "deny" as message when present, and prints "eio allow
+ * x-token=H token=Q" from the request; an initial_headers hook adding
+ * "X-Initial: yes" and "Set-Cookie: hooked=1; Path=/", a headers hook adding
+ * "X-Every: N" (N counts responses); an id generator giving "custom-N", or
+ * "bad id!" when the query has "badid"; and prints "eio conn sid=S
+ * x-token=H token=Q" from the session's handshake on each connection. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +95,101 @@ static void eio_echo(sio_eio_socket_t *sock, int binary, const uint8_t *data, si
 static int eio_allow(sio_http_req_t *req, void *arg) {
   (void)arg;
   return sio_http_req_header(req, "x-deny", NULL) == NULL;
+}
+
+/* ---- --eio-hooks ---- */
+
+typedef struct allow_wait {
+  uv_timer_t timer;
+  sio_eio_allow_t *pending;
+  char deny[128]; /* "" accepts */
+  struct allow_wait *prev, *next;
+} allow_wait_t;
+
+static allow_wait_t *g_allow_waits;
+static unsigned g_every, g_ids;
+
+static void allow_wait_closed(uv_handle_t *h) {
+  free(h->data);
+}
+
+static void allow_wait_answer(allow_wait_t *w) {
+  if (w->prev)
+    w->prev->next = w->next;
+  else
+    g_allow_waits = w->next;
+  if (w->next) w->next->prev = w->prev;
+  if (w->deny[0])
+    sio_eio_allow_refuse(w->pending, w->deny);
+  else
+    sio_eio_allow_accept(w->pending);
+  uv_close((uv_handle_t *)&w->timer, allow_wait_closed);
+}
+
+static void allow_wait_fire(uv_timer_t *t) {
+  allow_wait_answer(t->data);
+}
+
+static void eio_allow_async(sio_http_req_t *req, sio_eio_allow_t *pending, void *arg) {
+  (void)arg;
+  char delay[16] = "0", token[64] = "";
+  const char *hdr = sio_http_req_header(req, "x-token", NULL);
+  sio_http_req_query_get(req, "delay", delay, sizeof delay);
+  sio_http_req_query_get(req, "token", token, sizeof token);
+  printf("eio allow x-token=%s token=%s\n", hdr ? hdr : "", token);
+  fflush(stdout);
+  allow_wait_t *w = calloc(1, sizeof(*w));
+  if (!w) {
+    sio_eio_allow_refuse(pending, "out of memory");
+    return;
+  }
+  w->pending = pending;
+  sio_http_req_query_get(req, "deny", w->deny, sizeof w->deny);
+  uv_timer_init(g_loop, &w->timer);
+  w->timer.data = w;
+  w->next = g_allow_waits;
+  if (w->next) w->next->prev = w;
+  g_allow_waits = w;
+  uint64_t ms = strtoull(delay, NULL, 10);
+  if (ms == 0)
+    allow_wait_answer(w); /* answered inside the hook */
+  else
+    uv_timer_start(&w->timer, allow_wait_fire, ms, 0);
+}
+
+static void eio_initial_headers(sio_http_req_t *req, sio_eio_headers_t *h, void *arg) {
+  (void)req, (void)arg;
+  sio_eio_headers_add(h, "X-Initial", "yes");
+  sio_eio_headers_add(h, "Set-Cookie", "hooked=1; Path=/");
+  /* Refused: the test checks they never reach the wire. */
+  sio_eio_headers_add(h, "X-Bad", "a\r\nX-Injected: 1");
+  sio_eio_headers_add(h, "Bad Name", "x");
+  sio_eio_headers_add(h, "Content-Length", "0");
+}
+
+static void eio_every_headers(sio_http_req_t *req, sio_eio_headers_t *h, void *arg) {
+  (void)req, (void)arg;
+  char n[16];
+  snprintf(n, sizeof n, "%u", ++g_every);
+  sio_eio_headers_add(h, "X-Every", n);
+}
+
+static int eio_gen_id(sio_http_req_t *req, char *out, size_t cap, void *arg) {
+  (void)arg;
+  char v[8];
+  if (sio_http_req_query_get(req, "badid", v, sizeof v) >= 0)
+    return snprintf(out, cap, "bad id!");
+  return snprintf(out, cap, "custom-%u", ++g_ids);
+}
+
+static void eio_hooks_connected(sio_eio_socket_t *sock, void *arg) {
+  (void)arg;
+  char token[64] = "";
+  const char *hdr = sio_eio_socket_header(sock, "x-token", NULL);
+  sio_eio_socket_query_get(sock, "token", token, sizeof token);
+  printf("eio conn sid=%s x-token=%s token=%s\n", sio_eio_socket_id(sock), hdr ? hdr : "",
+         token);
+  fflush(stdout);
 }
 
 /* --cors-suffix: origins ending with the suffix are allowed. */
@@ -295,6 +400,11 @@ static void stop(uv_signal_t *sig, int signum) {
   g_stopping = 1;
   uv_close((uv_handle_t *)&g_sigterm, NULL);
   uv_close((uv_handle_t *)&g_sigint, NULL);
+  while (g_allow_waits) {
+    uv_timer_stop(&g_allow_waits->timer);
+    snprintf(g_allow_waits->deny, sizeof g_allow_waits->deny, "server stopping");
+    allow_wait_answer(g_allow_waits);
+  }
   while (g_holds) {
     hold_t *h = g_holds;
     hold_unlink(h);
@@ -325,7 +435,7 @@ int main(int argc, char **argv) {
   sio_http_opts_t *o = sio_http_opts_new();
   int port = 0;
   unsigned long eio_rate = 0, eio_burst = 0;
-  int want_eio = 0, no_app = 0, eio_no_upgrades = 0, eio_allow_hook = 0;
+  int want_eio = 0, no_app = 0, eio_no_upgrades = 0, eio_allow_hook = 0, eio_hooks = 0;
   unsigned eio_transports = 0;
   long eio_ping_interval = -1, eio_ping_timeout = -1, eio_upgrade_timeout = -1;
   for (int i = 1; i < argc; i++) {
@@ -381,6 +491,9 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--eio-allow-request")) {
       eio_allow_hook = 1;
       want_eio = 1;
+    } else if (!strcmp(a, "--eio-hooks")) {
+      eio_hooks = 1;
+      want_eio = 1;
     } else if (!strcmp(a, "--eio-upgrade-timeout")) {
       eio_upgrade_timeout = strtol(arg_val(argc, argv, &i), NULL, 10);
       want_eio = 1;
@@ -411,6 +524,12 @@ int main(int argc, char **argv) {
     if (eio_transports) sio_eio_opts_set_transports(eo, eio_transports);
     if (eio_no_upgrades) sio_eio_opts_set_allow_upgrades(eo, 0);
     if (eio_allow_hook) sio_eio_opts_set_allow_request(eo, eio_allow, NULL);
+    if (eio_hooks) {
+      sio_eio_opts_set_allow_request_async(eo, eio_allow_async, NULL, 1000);
+      sio_eio_opts_set_initial_headers(eo, eio_initial_headers, NULL);
+      sio_eio_opts_set_headers(eo, eio_every_headers, NULL);
+      sio_eio_opts_set_generate_id(eo, eio_gen_id, NULL);
+    }
     if (eio_upgrade_timeout >= 0)
       sio_eio_opts_set_upgrade_timeout(eo, (uint32_t)eio_upgrade_timeout);
     r = sio_eio_server_new(g_srv, eo, &g_eio);
@@ -421,6 +540,7 @@ int main(int argc, char **argv) {
     }
     sio_eio_server_on_message(g_eio, eio_echo, NULL);
     sio_eio_server_on_close(g_eio, eio_closed, NULL);
+    if (eio_hooks) sio_eio_server_on_connection(g_eio, eio_hooks_connected, NULL);
   }
   r = sio_http_server_listen(g_srv, "127.0.0.1", port);
   if (r != 0) {

@@ -65,6 +65,9 @@
  *   authorized" and data {"code":42}.
  * "/async": a middleware that accepts after a timer (asynchronous next).
  * "/custom": emits `auth` like "/". Any other name: "Invalid namespace".
+ * --eio-hooks: Engine.IO hooks through sio_server_opts_eio: an asynchronous
+ * allow_request refusing handshakes whose query has "deny" (its value is the
+ * message), and session ids "sio-N".
  * --own-loop: the server runs on a loop of its own (sio_server_new(NULL) and
  * sio_server_run()). --max-attachments N, --max-json-depth N: the limits of
  * received packets. --tls-cert FILE --tls-key FILE: HTTPS/WSS, with
@@ -668,10 +671,33 @@ static void on_counts(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
 }
 /* ---- end of the hostile-load block ---- */
 
+/* ---- --eio-hooks: Engine.IO hooks set through sio_server_opts_eio ---- */
+
+/* Refuses a handshake whose query has "deny" (its value is the message). */
+static void hooks_allow(sio_http_req_t *req, sio_eio_allow_t *pending, void *arg) {
+  (void)arg;
+  char deny[128];
+  if (sio_http_req_query_get(req, "deny", deny, sizeof deny) >= 0)
+    sio_eio_allow_refuse(pending, deny);
+  else
+    sio_eio_allow_accept(pending);
+}
+
+static int hooks_gen_id(sio_http_req_t *req, char *out, size_t cap, void *arg) {
+  (void)req, (void)arg;
+  static unsigned n;
+  return snprintf(out, cap, "sio-%u", ++n);
+}
+
+static void hooks_apply(sio_server_opts_t *o) {
+  sio_eio_opts_set_allow_request_async(sio_server_opts_eio(o), hooks_allow, NULL, 0);
+  sio_eio_opts_set_generate_id(sio_server_opts_eio(o), hooks_gen_id, NULL);
+}
+
 /* ---- main ---- */
 
 int main(int argc, char **argv) {
-  int port = 0, own_loop = 0;
+  int port = 0, own_loop = 0, eio_hooks = 0;
   long max_attachments = -1, max_depth = -1;
   const char *tls_cert = NULL, *tls_key = NULL; /* --tls-cert FILE --tls-key FILE */
   const char *tls_client_ca = NULL;             /* --tls-client-ca FILE */
@@ -697,6 +723,8 @@ int main(int argc, char **argv) {
       tls_key = argv[++i];
     else if (strcmp(argv[i], "--tls-client-ca") == 0 && i + 1 < argc)
       tls_client_ca = argv[++i];
+    else if (strcmp(argv[i], "--eio-hooks") == 0)
+      eio_hooks = 1;
     else if (hostile_parse(argc, argv, &i)) /* hostile-load block */
       continue;
     else {
@@ -705,7 +733,7 @@ int main(int argc, char **argv) {
           "usage: sio_test_server [--port N] [--ping-interval MS] [--ping-timeout MS] "
           "[--connect-timeout MS] [--own-loop] [--max-attachments N] "
           "[--max-json-depth N] [--tls-cert FILE --tls-key FILE [--tls-client-ca "
-          "FILE]]\n");
+          "FILE]] [--eio-hooks]\n");
       return 2;
     }
   }
@@ -720,6 +748,7 @@ int main(int argc, char **argv) {
     sio_server_opts_set_max_attachments(o, (uint32_t)max_attachments);
   if (max_depth >= 0) sio_server_opts_set_max_json_depth(o, (uint32_t)max_depth);
   hostile_apply(o); /* hostile-load block */
+  if (eio_hooks) hooks_apply(o);
   if ((tls_cert || tls_key) &&
       sio_http_opts_set_tls(sio_server_opts_http(o), tls_cert, tls_key) != 0) {
     fprintf(stderr, "sio_test_server: --tls-cert and --tls-key go together\n");

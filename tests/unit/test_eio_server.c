@@ -609,6 +609,56 @@ static void test_server_close_with_held_get(void **state) {
   assert_string_equal(sc.reasons[0], "server shutting down");
 }
 
+/* ---- the asynchronous allow_request across the server's shutdown ---- */
+
+static sio_eio_allow_t *g_pending; /* kept by the hook, answered late */
+
+static void allow_keep(sio_http_req_t *req, sio_eio_allow_t *pending, void *arg) {
+  (void)req, (void)arg;
+  g_pending = pending;
+}
+
+static void cmd_pending(scenario_t *sc, void *arg) {
+  (void)sc;
+  *(int *)arg = g_pending != NULL;
+}
+
+static void client_shutdown_pending(scenario_t *sc) {
+  resp_t r;
+  char url[128];
+  poll_url(url, sizeof url, NULL);
+  int fd = conn_open(sc->port);
+  req_send(fd, "GET", url, NULL, NULL);
+  int waiting = 0;
+  for (int i = 0; i < 500 && !waiting; i++) {
+    run_on_loop(sc, cmd_pending, &waiting);
+    if (!waiting) usleep(2000);
+  }
+  assert_true(waiting);
+  /* The server closes while the application has not answered: the waiting
+   * handshake gets 503 and no session opens. */
+  run_on_loop(sc, cmd_close_eio, NULL);
+  resp_read(fd, &r);
+  assert_int_equal(r.status, 503);
+}
+
+static void test_allow_async_pending_at_shutdown(void **state) {
+  (void)state;
+  scenario_t sc;
+  memset(&sc, 0, sizeof sc);
+  sc.client = client_shutdown_pending;
+  g_pending = NULL;
+  sio_eio_opts_t *o = sio_eio_opts_new();
+  sio_eio_opts_set_allow_request_async(o, allow_keep, NULL, 60000);
+  run_scenario(&sc, o, 0);
+  assert_int_equal(sc.nconnected, 0);
+  /* The answer comes after the server and its loop are gone: ignored, and
+   * it frees the handle (ASan and valgrind check both). */
+  assert_non_null(g_pending);
+  sio_eio_allow_accept(g_pending);
+  g_pending = NULL;
+}
+
 static void test_opts(void **state) {
   (void)state;
   sio_eio_opts_t *o = sio_eio_opts_new();
@@ -619,6 +669,11 @@ static void test_opts(void **state) {
   assert_int_equal(o->allow_upgrades, 1);
   assert_null(o->cookie_name);
   assert_null(o->allow_request);
+  assert_null(o->allow_async);
+  assert_int_equal(o->allow_timeout, 10000);
+  assert_null(o->generate_id);
+  assert_null(o->initial_headers);
+  assert_null(o->headers);
   sio_eio_opts_set_allow_upgrades(o, 0);
   assert_int_equal(o->allow_upgrades, 0);
   sio_eio_opts_set_upgrade_timeout(o, 123);
@@ -658,6 +713,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_ws_cookie, stop_stale_loop),
       cmocka_unit_test_teardown(test_write_buffer_cap, stop_stale_loop),
       cmocka_unit_test_teardown(test_server_close_with_held_get, stop_stale_loop),
+      cmocka_unit_test_teardown(test_allow_async_pending_at_shutdown, stop_stale_loop),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,3 +69,27 @@ int scenario_probe(const char *url, sio_transport_mode_t mode) {
   close_client(c);
   return 0;
 }
+
+/* A server sending binary attachments as "b<base64>" WebSocket text frames
+ * (tests/interop/client_base64.test.mjs): the event "bin" arrives with the
+ * bytes 01 02 03. */
+int scenario_base64(const char *url, sio_transport_mode_t mode) {
+  sio_client_opts_t *o = new_opts(mode);
+  sio_client_opts_set_reconnection(o, 0);
+  sio_client_t *c = new_client(url, o);
+  sio_client_opts_free(o);
+  if (!c) return 1;
+  static sockstate_t st;
+  sio_client_socket_t *s = sio_client_socket(c, "/");
+  watch(s, &st);
+  sio_client_socket_connect(s);
+  check("connect", wait_for(&st.connected, 5000), st.err_msg);
+  check("bin event", wait_event(&st, 0, "bin", 3000), st.disc_reason);
+  check("bin content",
+        st.last_nbins == 1 && st.last_bin_len == 3 &&
+            memcmp(st.last_bin, "\x01\x02\x03", 3) == 0,
+        st.last_args);
+  check("still connected", sio_client_socket_connected(s), st.disc_reason);
+  close_client(c);
+  return 0;
+}
