@@ -77,7 +77,9 @@ typedef struct {
    * as in Node), or NULL on failure (the namespace then stays local). arg is
    * the one given to sio_server_set_adapter. */
   void *(*create)(sio_namespace_t *nsp, void *arg);
-  /* Ends an instance (server close). */
+  /* Ends an instance: at server close, and when an empty dynamic child
+   * namespace is freed (sio_server_opts_set_cleanup_empty_children), which
+   * happens while the server runs: unsubscribe what create subscribed. */
   void (*destroy)(void *self);
 
   /* Broadcast: deliver locally (sio_adapter_local_broadcast) and publish,

@@ -109,32 +109,6 @@ int sio__packet_encode_ctl(sio__packet_out_t *out, int type, const char *nsp,
   return finish(out, &sb, NULL);
 }
 
-/* ---- callback vectors ---- */
-
-int sio__cbvec_add(sio__cbvec_t *cv, const char *event, void (*fn)(void), void *arg) {
-  if (!fn) return SIO_EINVAL;
-  if (cv->n == cv->cap) {
-    size_t ncap = cv->cap ? cv->cap * 2 : 4;
-    sio__cb_t *nv = sio__realloc(cv->v, ncap * sizeof(*nv));
-    if (!nv) return SIO_ENOMEM;
-    cv->v = nv;
-    cv->cap = ncap;
-  }
-  char *ev = NULL;
-  if (event && !(ev = sio__strdup(event))) return SIO_ENOMEM;
-  cv->v[cv->n].event = ev;
-  cv->v[cv->n].fn = fn;
-  cv->v[cv->n].arg = arg;
-  cv->n++;
-  return 0;
-}
-
-void sio__cbvec_free(sio__cbvec_t *cv) {
-  for (size_t i = 0; i < cv->n; i++) sio__free(cv->v[i].event);
-  sio__free(cv->v);
-  memset(cv, 0, sizeof(*cv));
-}
-
 void sio__out_argv(const sio__packet_out_t *out,
                    void (*fn)(const sio_argv_t *av, void *arg), void *arg) {
   sio__sio_packet_t pkt;

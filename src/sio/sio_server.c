@@ -18,6 +18,8 @@ sio_server_opts_t *sio_server_opts_new(void) {
   o->eio = sio_eio_opts_new();
   o->http = sio_http_opts_new();
   o->connect_timeout = 45000;
+  o->max_nsp_name = SIO_NSP_NAME_MAX_DEFAULT;
+  o->cleanup_children = 1;
   o->max_attachments = SIO_SIO_MAX_ATTACHMENTS_DEFAULT;
   o->max_depth = SIO_JSON_DEPTH_DEFAULT;
   if (!o->path || !o->eio || !o->http) {
@@ -62,6 +64,12 @@ void sio_server_opts_set_max_attachments(sio_server_opts_t *o, uint32_t n) {
 }
 void sio_server_opts_set_max_json_depth(sio_server_opts_t *o, uint32_t depth) {
   if (o) o->max_depth = depth ? depth : SIO_JSON_DEPTH_DEFAULT;
+}
+void sio_server_opts_set_cleanup_empty_children(sio_server_opts_t *o, int on) {
+  if (o) o->cleanup_children = on != 0;
+}
+void sio_server_opts_set_max_namespace_name(sio_server_opts_t *o, uint32_t bytes) {
+  if (o) o->max_nsp_name = bytes ? bytes : SIO_NSP_NAME_MAX_DEFAULT;
 }
 
 /* ---- post ---- */
@@ -114,6 +122,8 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
     opts = defaults;
   }
   s->connect_timeout = opts->connect_timeout;
+  s->max_nsp_name = opts->max_nsp_name;
+  s->cleanup_children = opts->cleanup_children;
   sio__sio_limits_init(&s->lim);
   s->lim.max_attachments = opts->max_attachments;
   s->lim.max_depth = opts->max_depth;

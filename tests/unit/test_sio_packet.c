@@ -420,6 +420,11 @@ static const struct invalid {
     {"2[\"\xff\"]", SIO_EPROTO},
     {"2[\"a\",01]", SIO_EPROTO},
     {"0/admin,{\"a\":1,}", SIO_EPROTO},
+    /* A NUL in an event name would cut it into another name once a C string. */
+    {"2[\"disconnect\\u0000\"]", SIO_EPROTO},
+    {"2[\"connect\\u0000x\"]", SIO_EPROTO},
+    {"2[\"a\\n\\u0000\"]", SIO_EPROTO},
+    {"51-[\"newListener\\u0000\",{\"_placeholder\":true,\"num\":0}]", SIO_EPROTO},
 };
 #define NINVALID (sizeof(invalids) / sizeof(invalids[0]))
 
@@ -429,6 +434,9 @@ static void test_decode_invalid(void **state) {
     int rc = decode_rc(x->wire);
     if (rc != x->rc) fail_msg("invalid %zu [%s]: rc %d, want %d", i, x->wire, rc, x->rc);
   }
+  /* An escaped backslash then "u0000" is no NUL; a NUL in an argument is fine. */
+  assert_int_equal(decode_rc("2[\"a\\\\u0000\"]"), 0);
+  assert_int_equal(decode_rc("2[\"a\",\"\\u0000\"]"), 0);
   /* Embedded NUL bytes never end the text early. */
   sio__sio_packet_t pkt;
   char *keep;
