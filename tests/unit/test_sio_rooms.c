@@ -274,6 +274,34 @@ static void test_dynamic_name_bound(void **state) {
   assert_null(sio__namespace_lookup(&f->srv, "/dyn-abcd", 9));
 }
 
+/* The bucket of a name depends on the map's random key: two maps place the
+ * same names differently, so clients cannot pick names that share one. */
+static void test_map_keyed(void **state) {
+  (void)state;
+  sio__map_t a, b;
+  sio__map_init(&a);
+  sio__map_init(&b);
+  char key[16];
+  for (int i = 0; i < 6; i++) {
+    int n = snprintf(key, sizeof(key), "room%d", i);
+    assert_int_equal(sio__map_put(&a, key, (size_t)n, NULL, NULL), 0);
+    assert_int_equal(sio__map_put(&b, key, (size_t)n, NULL, NULL), 0);
+  }
+  assert_int_equal(a.nb, b.nb);
+  int differ = 0;
+  for (size_t i = 0; i < a.nb; i++) {
+    const sio__map_ent_t *x = a.b[i], *y = b.b[i];
+    while (x && y && x->klen == y->klen && memcmp(x->key, y->key, x->klen) == 0) {
+      x = x->next;
+      y = y->next;
+    }
+    differ |= x || y;
+  }
+  assert_true(differ);
+  sio__map_free(&a);
+  sio__map_free(&b);
+}
+
 static void test_map(void **state) {
   (void)state;
   sio__map_t m;
@@ -313,6 +341,7 @@ int main(void) {
       cmocka_unit_test(test_glob),
       cmocka_unit_test_setup_teardown(test_dynamic_name_bound, setup, teardown),
       cmocka_unit_test(test_map),
+      cmocka_unit_test(test_map_keyed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
