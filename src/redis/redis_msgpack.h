@@ -67,6 +67,11 @@ void sio__rmp_packer_init(msgpack_packer *pk, sio__rmp_buf_t *b);
  * (msgpack-c references them): every borrowed pointer taken from *out (also by
  * the functions below) is valid while both data and *out are. */
 int sio__rmp_unpack(const char *data, size_t len, msgpack_unpacked *out);
+/* The same, refusing (SIO_ELIMIT) a message whose bytes plus its unpacked
+ * tree (a msgpack_object per value) would exceed max_cost bytes;
+ * sio__rmp_unpack uses SIO_REDIS_MAX_MESSAGE_DEFAULT. */
+int sio__rmp_unpack_max(const char *data, size_t len, size_t max_cost,
+                        msgpack_unpacked *out);
 
 /* The value of key (a NUL-terminated string) in map, the last one if the key
  * repeats (as JavaScript keeps it), or NULL when map is NULL, not a map, or has
