@@ -201,6 +201,8 @@ struct sio_namespace {
   sio__cbvec_t server_side;
   void *data;
   sio_namespace_t *next_all, *prev_all; /* the server's list of every namespace */
+  sio_namespace_t *next_drop;           /* the server's list of children to free */
+  int drop_pending;                     /* in that list */
 };
 
 /* 1 if name[0..len) matches pattern pat ('*': any run of characters but
@@ -211,10 +213,15 @@ int sio__glob(const char *pat, const char *name, size_t len, uint64_t *steps);
 sio_namespace_t *sio__namespace_new(sio_server_t *s, const char *name, size_t len);
 void sio__namespace_free(sio_namespace_t *nsp);
 /* Holding a namespace: a dynamic child is freed (with its cluster adapter
- * instance) when the last holder lets it go, if the server cleans up empty
- * children. Every socket holds its namespace. */
+ * instance) once the last holder lets it go, if the server cleans up empty
+ * children. Every socket holds its namespace. The free happens on a later
+ * turn of the loop (sio__namespace_sweep, from the server's async handle),
+ * never inside the call that let it go: adapter and handler code up the
+ * stack may still use it. */
 void sio__namespace_ref(sio_namespace_t *nsp);
 void sio__namespace_unref(sio_namespace_t *nsp);
+/* Frees the children waiting in the server's list that are still unused. */
+void sio__namespace_sweep(sio_server_t *s);
 /* The namespace a client may connect to by this name (static, or a dynamic
  * child created now), or NULL. */
 sio_namespace_t *sio__namespace_lookup(sio_server_t *s, const char *name, size_t len);
@@ -320,6 +327,8 @@ struct sio_server {
   sio__sio_limits_t lim;
   sio__map_t nsps; /* static namespaces and dynamic children by name */
   sio_namespace_t *all_nsps;
+  sio_namespace_t *drops; /* empty children to free on the next async turn */
+  int async_closing;      /* the async handle is closing: free_now frees them */
   sio_namespace_t **parents;
   size_t nparents, pcap;
   sio__client_t *clients;

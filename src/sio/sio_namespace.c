@@ -76,8 +76,29 @@ static void child_drop(sio_namespace_t *nsp) {
 }
 
 void sio__namespace_unref(sio_namespace_t *nsp) {
-  if (--nsp->refs || !nsp->parent || !nsp->srv->cleanup_children) return;
-  child_drop(nsp);
+  sio_server_t *s = nsp->srv;
+  if (--nsp->refs || !nsp->parent || !s->cleanup_children || nsp->drop_pending ||
+      s->async_closing)
+    return;
+  if (!s->async) {
+    child_drop(nsp); /* a server without a loop handle (unit fixtures) */
+    return;
+  }
+  nsp->drop_pending = 1;
+  nsp->next_drop = s->drops;
+  s->drops = nsp;
+  uv_async_send(s->async);
+}
+
+void sio__namespace_sweep(sio_server_t *s) {
+  sio_namespace_t *n = s->drops;
+  s->drops = NULL;
+  while (n) {
+    sio_namespace_t *nx = n->next_drop;
+    n->drop_pending = 0;
+    if (!n->refs) child_drop(n); /* else a socket joined it again meanwhile */
+    n = nx;
+  }
 }
 
 /* A namespace name as the encoder accepts it: "/" then no ','. */

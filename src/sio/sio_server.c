@@ -76,6 +76,7 @@ void sio_server_opts_set_max_namespace_name(sio_server_opts_t *o, uint32_t bytes
 
 static void async_cb(uv_async_t *h) {
   sio_server_t *s = h->data;
+  sio__namespace_sweep(s);
   uv_mutex_lock(&s->mu);
   sio__post_t *p = s->post_head;
   s->post_head = s->post_tail = NULL;
@@ -307,6 +308,7 @@ static void async_closed(uv_handle_t *h) {
 static void finish_close(sio_server_t *s) {
   /* Posts accepted before the close still run, then the handle goes. */
   async_cb(s->async);
+  s->async_closing = 1;
   uv_close((uv_handle_t *)s->async, async_closed);
 }
 

@@ -10,7 +10,8 @@
  * - an empty dynamic child namespace is freed with its adapter instance,
  *   and names longer than the bound are refused;
  * - a broadcast over a parent whose outgoing catch-all disconnects every
- *   socket (freeing the children under the loop) completes. */
+ *   socket completes, and the emptied children are freed afterwards, not
+ *   under the running call. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -392,6 +393,10 @@ static void go_4(sio_socket_t *sock, const char *event, const sio_argv_t *av,
   /* The first recipient ends everyone (itself included) before it is sent to. */
   assert_int_equal(sio_broadcast_emit(sio_namespace_broadcast(c->parent), "news", NULL),
                    0);
+  /* The emptied children are freed later, never under a running call (an
+   * adapter up the stack may still use its instance). */
+  assert_int_equal(c->destroys, 0);
+  assert_int_equal(c->parent->nchildren, 3);
 }
 static void conn_4(sio_socket_t *sock, void *arg) {
   assert_int_equal(sio_socket_on_any_outgoing(sock, out_4, arg), 0);
@@ -415,6 +420,8 @@ static void test_broadcast_frees_children(void **state) {
   ctx_t c = {0};
   c.client = client_4;
   assert_int_equal(sio_server_new(&loop, NULL, &c.srv), 0);
+  assert_int_equal(sio_server_set_adapter(c.srv, &fake_ops, &c), 0);
+  c.creates = c.destroys = 0; /* "/" */
   c.parent = sio_server_of_pattern(c.srv, "/room-*");
   assert_int_equal(sio_namespace_on_connection(c.parent, conn_4, &c), 0);
   assert_int_equal(sio_namespace_on(c.parent, "go", go_4, &c), 0);
@@ -424,6 +431,8 @@ static void test_broadcast_frees_children(void **state) {
   assert_int_equal(c.disconnects, 3);
   assert_int_equal(c.children_after, 0);
   assert_int_equal(c.map_after, 1);
+  assert_int_equal(c.creates, 3);
+  assert_int_equal(c.destroys, 4); /* the children, then "/" at the close */
 }
 
 int main(void) {
