@@ -98,6 +98,13 @@ SIO_EXTERN void sio_server_opts_set_cleanup_empty_children(sio_server_opts_t *o,
 #define SIO_NSP_NAME_MAX_DEFAULT 256
 SIO_EXTERN void sio_server_opts_set_max_namespace_name(sio_server_opts_t *o,
                                                        uint32_t bytes);
+/* How many namespaces one Engine.IO session may have joined (or be joining)
+ * at once (default SIO_SESSION_NAMESPACES_MAX_DEFAULT; 0 restores it). One
+ * more gets the CONNECT_ERROR "Too many namespaces". Node has no such bound;
+ * each namespace is a socket, and with dynamic namespaces a child. */
+#define SIO_SESSION_NAMESPACES_MAX_DEFAULT 64
+SIO_EXTERN void sio_server_opts_set_max_session_namespaces(sio_server_opts_t *o,
+                                                           uint32_t n);
 /* Options of the HTTP server that sio_server_new() creates (static root,
  * CORS, limits: see sio/http.h), borrowed like sio_server_opts_eio(). Not
  * used by sio_server_attach(). */

@@ -124,11 +124,18 @@ static int send_ctl(sio__client_t *c, int type, const char *nsp, size_t nsp_len,
 }
 
 static const char k_invalid_nsp[] = "{\"message\":\"Invalid namespace\"}";
+static const char k_too_many[] = "{\"message\":\"Too many namespaces\"}";
 
 static int on_connect(sio__client_t *c, const sio__sio_packet_t *pkt) {
   /* A second CONNECT for a namespace already joined (or joining) is an
    * invalid state: the reference closes the connection. */
   if (find_socket(c, pkt->h.nsp, pkt->h.nsp_len)) return SIO_EPROTO;
+  /* Each namespace joined costs a socket (and may make a dynamic child). */
+  if (c->nsocks >= c->srv->max_session_nsps) {
+    send_ctl(c, SIO_SIO_CONNECT_ERROR, pkt->h.nsp, pkt->h.nsp_len, k_too_many,
+             sizeof(k_too_many) - 1);
+    return 0;
+  }
   if (c->nsocks == c->cap) {
     size_t ncap = c->cap ? c->cap * 2 : 2;
     sio_socket_t **ns = sio__realloc(c->socks, ncap * sizeof(*ns));

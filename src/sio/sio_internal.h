@@ -64,6 +64,7 @@ struct sio_server_opts {
   char *path;
   uint32_t connect_timeout;
   uint32_t max_nsp_name;
+  uint32_t max_session_nsps;
   int cleanup_children;
   uint32_t max_attachments;
   uint32_t max_depth;
@@ -322,8 +323,9 @@ struct sio_server {
   int own_http;
   sio_eio_server_t *eio;
   uint32_t connect_timeout;
-  uint32_t max_nsp_name; /* longest name a dynamic child may have */
-  int cleanup_children;  /* free a dynamic child once it has no socket */
+  uint32_t max_nsp_name;     /* longest name a dynamic child may have */
+  uint32_t max_session_nsps; /* namespaces one session may join at once */
+  int cleanup_children;      /* free a dynamic child once it has no socket */
   sio__sio_limits_t lim;
   sio__map_t nsps; /* static namespaces and dynamic children by name */
   sio_namespace_t *all_nsps;

@@ -19,6 +19,7 @@ sio_server_opts_t *sio_server_opts_new(void) {
   o->http = sio_http_opts_new();
   o->connect_timeout = 45000;
   o->max_nsp_name = SIO_NSP_NAME_MAX_DEFAULT;
+  o->max_session_nsps = SIO_SESSION_NAMESPACES_MAX_DEFAULT;
   o->cleanup_children = 1;
   o->max_attachments = SIO_SIO_MAX_ATTACHMENTS_DEFAULT;
   o->max_depth = SIO_JSON_DEPTH_DEFAULT;
@@ -67,6 +68,9 @@ void sio_server_opts_set_max_json_depth(sio_server_opts_t *o, uint32_t depth) {
 }
 void sio_server_opts_set_cleanup_empty_children(sio_server_opts_t *o, int on) {
   if (o) o->cleanup_children = on != 0;
+}
+void sio_server_opts_set_max_session_namespaces(sio_server_opts_t *o, uint32_t n) {
+  if (o) o->max_session_nsps = n ? n : SIO_SESSION_NAMESPACES_MAX_DEFAULT;
 }
 void sio_server_opts_set_max_namespace_name(sio_server_opts_t *o, uint32_t bytes) {
   if (o) o->max_nsp_name = bytes ? bytes : SIO_NSP_NAME_MAX_DEFAULT;
@@ -124,6 +128,7 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
   }
   s->connect_timeout = opts->connect_timeout;
   s->max_nsp_name = opts->max_nsp_name;
+  s->max_session_nsps = opts->max_session_nsps;
   s->cleanup_children = opts->cleanup_children;
   sio__sio_limits_init(&s->lim);
   s->lim.max_attachments = opts->max_attachments;

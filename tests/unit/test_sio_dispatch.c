@@ -435,12 +435,48 @@ static void test_broadcast_frees_children(void **state) {
   assert_int_equal(c.destroys, 4); /* the children, then "/" at the close */
 }
 
+/* ---- 5: namespaces joined by one session are bounded ---- */
+
+static void client_5(ctx_t *c) {
+  char body[1024];
+  open_session(c);
+  poll_post(c, "40/room-1,\x1e"
+               "40/room-2,");
+  poll_get(c, body, sizeof(body));
+  poll_post(c, "40/room-3,");
+  poll_get(c, c->long_reply, sizeof(c->long_reply));
+  poll_post(c, "41/room-1,\x1e"
+               "40/room-4,"); /* room after one left */
+  poll_get(c, body, sizeof(body));
+  snprintf(c->reason, sizeof(c->reason), "%.40s", body);
+  sio_server_post(c->srv, record_3, c);
+}
+
+static void test_session_namespaces_bounded(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  ctx_t c = {0};
+  c.client = client_5;
+  sio_server_opts_t *o = sio_server_opts_new();
+  sio_server_opts_set_max_session_namespaces(o, 2);
+  assert_int_equal(sio_server_new(&loop, o, &c.srv), 0);
+  sio_server_opts_free(o);
+  c.parent = sio_server_of_pattern(c.srv, "/room-*");
+  run(&c, &loop);
+  assert_non_null(
+      strstr(c.long_reply, "44/room-3,{\"message\":\"Too many namespaces\"}"));
+  assert_non_null(strstr(c.reason, "40/room-4,{\"sid\""));
+  assert_int_equal(c.children_after, 2); /* room-2 and room-4 */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_handlers_change_their_lists),
       cmocka_unit_test(test_nul_in_event_name),
       cmocka_unit_test(test_empty_children_freed),
       cmocka_unit_test(test_broadcast_frees_children),
+      cmocka_unit_test(test_session_namespaces_bounded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
