@@ -4,13 +4,16 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "core/siphash.h"
 #include "sio/common.h"
 
-/* Keyed: the stored sids are random, but lookups use whatever a client
- * sends, and probe sequences must not be predictable either. */
-static size_t hash(const sio__eio_sidmap_t *m, const char *k, size_t n) {
-  return (size_t)sio__siphash13(&m->key, k, n);
+/* FNV-1a: sids are random, so any decent mix spreads them. */
+static size_t hash(const char *k, size_t n) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++) {
+    h ^= (uint8_t)k[i];
+    h *= 1099511628211ull;
+  }
+  return (size_t)(h ^ (h >> 32));
 }
 
 void sio__eio_sidmap_init(sio__eio_sidmap_t *m) {
@@ -25,12 +28,11 @@ void sio__eio_sidmap_free(sio__eio_sidmap_t *m) {
 }
 
 static size_t home(const sio__eio_sidmap_t *m, const char *key) {
-  return hash(m, key, strlen(key)) & (m->nslots - 1);
+  return hash(key, strlen(key)) & (m->nslots - 1);
 }
 
 static int grow(sio__eio_sidmap_t *m) {
   size_t n = m->nslots ? m->nslots * 2 : 16;
-  if (!m->nslots) sio__sipkey_random(&m->key); /* a fresh key per map, on first use */
   if (n > SIZE_MAX / sizeof(sio__eio_sidmap_slot_t)) return SIO_ENOMEM;
   sio__eio_sidmap_slot_t *old = m->slots;
   size_t oldn = m->nslots;
@@ -60,7 +62,7 @@ static int same(const char *k, const char *key, size_t len) {
 static size_t find(const sio__eio_sidmap_t *m, const char *key, size_t len) {
   if (m->nslots == 0) return SIZE_MAX;
   size_t mask = m->nslots - 1;
-  for (size_t j = hash(m, key, len) & mask;; j = (j + 1) & mask) {
+  for (size_t j = hash(key, len) & mask;; j = (j + 1) & mask) {
     const char *k = m->slots[j].key;
     if (!k) return SIZE_MAX;
     if (same(k, key, len)) return j;
@@ -73,7 +75,7 @@ int sio__eio_sidmap_put(sio__eio_sidmap_t *m, const char *key, void *value) {
   /* At most 3/4 full, so probes stay short and a free slot always exists. */
   if ((m->count + 1) * 4 > m->nslots * 3 && grow(m) != 0) return SIO_ENOMEM;
   size_t mask = m->nslots - 1;
-  size_t j = hash(m, key, len) & mask;
+  size_t j = hash(key, len) & mask;
   while (m->slots[j].key) j = (j + 1) & mask;
   m->slots[j].key = key;
   m->slots[j].value = value;

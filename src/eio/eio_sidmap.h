@@ -8,8 +8,6 @@
 
 #include <stddef.h>
 
-#include "core/siphash.h"
-
 typedef struct {
   const char *key; /* NULL: free */
   void *value;
@@ -19,7 +17,6 @@ typedef struct {
   sio__eio_sidmap_slot_t *slots;
   size_t nslots; /* 0 or a power of two */
   size_t count;
-  sio__sipkey_t key; /* SipHash-1-3 key, drawn when the slots are first made */
 } sio__eio_sidmap_t;
 
 void sio__eio_sidmap_init(sio__eio_sidmap_t *m);

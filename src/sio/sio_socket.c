@@ -197,8 +197,7 @@ int sio__socket_send(sio_socket_t *sock, const sio__packet_out_t *out,
     sio_socket_unref(sock);
   }
   /* A catch-all may have disconnected it: nothing goes after its end. */
-  if (sock->state != SIO__SOCK_CONNECTED || sock->closing || !sock->client->eio)
-    return SIO_ENOTCONN;
+  if (sock->state != SIO__SOCK_CONNECTED || !sock->client->eio) return SIO_ENOTCONN;
   int rc = sio__client_send(sock->client, out);
   if (rc == 0) sock->nsp->srv->stats.deliveries++;
   return rc;
