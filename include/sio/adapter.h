@@ -83,7 +83,10 @@ typedef struct {
    * as in Node), or NULL on failure (the namespace then stays local). arg is
    * the one given to sio_server_set_adapter. */
   void *(*create)(sio_namespace_t *nsp, void *arg);
-  /* Ends an instance (server close). */
+  /* Ends an instance: at server close, and when an empty dynamic child
+   * namespace is freed (sio_server_opts_set_cleanup_empty_children), which
+   * happens while the server runs, on a turn of the loop of its own (never
+   * inside a call of the adapter's): unsubscribe what create subscribed. */
   void (*destroy)(void *self);
 
   /* Broadcast: deliver locally (sio_adapter_local_broadcast) and publish,

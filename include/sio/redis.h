@@ -48,6 +48,14 @@ SIO_EXTERN void sio_redis_opts_set_request_timeout(sio_redis_opts_t *o, uint32_t
 /* Answer requests on the requester's own response channel (Node's
  * publishOnSpecificResponseChannel; default 0: the common channel). */
 SIO_EXTERN void sio_redis_opts_set_specific_response_channel(sio_redis_opts_t *o, int on);
+/* What one message received on the adapter's channels may cost: its bytes
+ * plus the tree MessagePack unpacks it into (about 24 bytes a value, so a
+ * message of small values costs up to ~25 times its size). A costlier one is
+ * dropped and logged. Default SIO_REDIS_MAX_MESSAGE_DEFAULT; 0 restores it.
+ * Redis itself cuts a subscriber that falls behind by its
+ * client-output-buffer-limit for pubsub (32 MB by default). */
+#define SIO_REDIS_MAX_MESSAGE_DEFAULT (32u << 20)
+SIO_EXTERN void sio_redis_opts_set_max_message_size(sio_redis_opts_t *o, uint32_t bytes);
 
 /* ---- the adapter ---- */
 

@@ -86,6 +86,30 @@ SIO_EXTERN void sio_server_opts_set_max_json_depth(sio_server_opts_t *o, uint32_
  * sio_parser_json(). */
 SIO_EXTERN void sio_server_opts_set_parser(sio_server_opts_t *o,
                                            const sio_parser_t *parser);
+/* Dynamic child namespaces (sio_server_of_dynamic/_pattern) are made from
+ * names the clients choose, so by default a child is freed, with its cluster
+ * adapter instance (its Redis channels unsubscribed), as soon as it has no
+ * socket left: the number of children then never exceeds the number of
+ * sockets. on = 0 keeps every child until the server closes, as Node does by
+ * default (its cleanupEmptyChildNamespaces is off): only for a small, trusted
+ * set of names, since a client looping over fresh names grows the server
+ * without bound. A freed child's handlers, data and sio_namespace_t go with
+ * it: register per-child state from the parent's connection handler. */
+SIO_EXTERN void sio_server_opts_set_cleanup_empty_children(sio_server_opts_t *o, int on);
+/* Longest name, in bytes, a client may connect a new dynamic child under
+ * (default SIO_NSP_NAME_MAX_DEFAULT; 0 restores it). A longer name gets the
+ * CONNECT_ERROR "Invalid namespace", as a name no parent matches. Names
+ * registered with sio_server_of are not bounded. */
+#define SIO_NSP_NAME_MAX_DEFAULT 256
+SIO_EXTERN void sio_server_opts_set_max_namespace_name(sio_server_opts_t *o,
+                                                       uint32_t bytes);
+/* How many namespaces one Engine.IO session may have joined (or be joining)
+ * at once (default SIO_SESSION_NAMESPACES_MAX_DEFAULT; 0 restores it). One
+ * more gets the CONNECT_ERROR "Too many namespaces". Node has no such bound;
+ * each namespace is a socket, and with dynamic namespaces a child. */
+#define SIO_SESSION_NAMESPACES_MAX_DEFAULT 64
+SIO_EXTERN void sio_server_opts_set_max_session_namespaces(sio_server_opts_t *o,
+                                                           uint32_t n);
 /* Options of the HTTP server that sio_server_new() creates (static root,
  * CORS, limits: see sio/http.h), borrowed like sio_server_opts_eio(). Not
  * used by sio_server_attach(). */
@@ -173,7 +197,9 @@ typedef int (*sio_namespace_match_cb)(const char *name, void *arg);
 SIO_EXTERN sio_namespace_t *
 sio_server_of_dynamic(sio_server_t *s, sio_namespace_match_cb match, void *arg);
 /* The same with a pattern: "*" matches any run of characters but '/'
- * ("/dyn-*" matches "/dyn-1" but not "/dyn-1/x"); copied. */
+ * ("/dyn-*" matches "/dyn-1" but not "/dyn-1/x"); copied. Matching costs
+ * O(pattern length x name length) at worst, without backtracking over the
+ * stars (a hostile name cannot make it exponential). */
 SIO_EXTERN sio_namespace_t *sio_server_of_pattern(sio_server_t *s, const char *pattern);
 
 /* The namespace's name, valid as long as the server. */
@@ -235,11 +261,35 @@ typedef void (*sio_outgoing_cb)(sio_socket_t *sock, const char *event,
  * Socket.IO packet closed the connection), "server shutting down". */
 typedef void (*sio_disconnect_cb)(sio_socket_t *sock, const char *reason, void *arg);
 
+/* Handler lists and their dispatch (every list below: event handlers,
+ * catch-alls in and out, middlewares, connection, disconnecting and
+ * disconnect handlers, server-side handlers). A handler may add or remove
+ * handlers, join or leave rooms and disconnect sockets (its own included)
+ * while it runs:
+ * - a dispatch runs the handlers registered when it began, in order; one
+ *   added meanwhile first runs on the next packet (as Node's EventEmitter);
+ * - one removed meanwhile does not run any more, even in the dispatch under
+ *   way (unlike Node, which still runs it: in C its arg may be freed as soon
+ *   as the removal returns); removing one never makes another be skipped;
+ * - the event name a handler gets is the packet's own copy, valid for the
+ *   whole call even when the handler removes itself (the "once" pattern);
+ * - once the socket is disconnected, no further event handler runs for it.
+ * The reserved names (connect, connect_error, disconnect, disconnecting,
+ * newListener, removeListener) are no events: registering a handler for one
+ * fails with SIO_EINVAL (use the lifecycle functions), and a client packet
+ * naming one, or whose name holds a NUL byte (it would collide with the name
+ * cut at the NUL), is an invalid packet that closes the connection. */
+
 /* Namespace-level handlers: registered once, they run for every socket of
  * the namespace (cheaper than per socket), before the socket's own. event is
- * copied. Several handlers per event run in the order added. */
+ * copied. Several handlers per event run in the order added. 0, SIO_EINVAL
+ * (NULL argument or reserved name) or SIO_ENOMEM. */
 SIO_EXTERN int sio_namespace_on(sio_namespace_t *nsp, const char *event, sio_event_cb cb,
                                 void *arg);
+/* Removes the namespace's handlers of event (all of them when cb is NULL,
+ * else those with this cb and arg). Returns how many were removed. */
+SIO_EXTERN int sio_namespace_off(sio_namespace_t *nsp, const char *event, sio_event_cb cb,
+                                 void *arg);
 SIO_EXTERN int sio_namespace_on_any(sio_namespace_t *nsp, sio_event_cb cb, void *arg);
 SIO_EXTERN int sio_namespace_on_disconnecting(sio_namespace_t *nsp, sio_disconnect_cb cb,
                                               void *arg);
@@ -247,7 +297,8 @@ SIO_EXTERN int sio_namespace_on_disconnect(sio_namespace_t *nsp, sio_disconnect_
                                            void *arg);
 
 /* Per-socket handlers (as Node's socket.on in a connection handler). Catch-all
- * handlers run before the named ones, as in Node. */
+ * handlers run before the named ones, as in Node. sio_socket_on returns as
+ * sio_namespace_on. */
 SIO_EXTERN int sio_socket_on(sio_socket_t *sock, const char *event, sio_event_cb cb,
                              void *arg);
 /* Removes the socket's handlers of event (all of them when cb is NULL, else

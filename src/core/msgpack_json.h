@@ -48,6 +48,13 @@ void sio__mp_packer_init(msgpack_packer *pk, sio__sb_t *sb);
  * (msgpack-c references them): every borrowed pointer taken from *out (also by
  * the functions below) is valid while both data and *out are. */
 int sio__mp_unpack(const char *data, size_t len, msgpack_unpacked *out);
+/* The same with a bound on what the message may cost once unpacked: its bytes
+ * plus one msgpack_object per value (a byte on the wire can become a 24-byte
+ * object). Past max_cost: SIO_ELIMIT, before msgpack-c allocates anything.
+ * sio__mp_unpack uses SIO__MP_MAX_COST_DEFAULT. */
+#define SIO__MP_MAX_COST_DEFAULT (32u * 1024 * 1024)
+int sio__mp_unpack_max(const char *data, size_t len, size_t max_cost,
+                       msgpack_unpacked *out);
 
 /* The value of key (a NUL-terminated string) in map, the last one if the key
  * repeats (as JavaScript keeps it), or NULL when map is NULL, not a map, or has

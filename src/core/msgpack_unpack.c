@@ -127,8 +127,10 @@ static int head(uint8_t b, unsigned *fixed, unsigned *lenbytes, uint64_t *n, int
   }
 }
 
-/* 0 if p[0..len) is exactly one well-formed message within the limits. */
-static int prescan(const uint8_t *p, size_t len) {
+/* 0 if p[0..len) is exactly one well-formed message within the limits;
+ * *objects gets the number of values in it (each costs msgpack-c one
+ * msgpack_object, a map pair two, whatever its size on the wire). */
+static int prescan(const uint8_t *p, size_t len, uint64_t *objects) {
   uint64_t left[SIO__MP_MAX_DEPTH + 1]; /* items still expected per level */
   int top = 0;
   size_t off = 0;
@@ -139,6 +141,7 @@ static int prescan(const uint8_t *p, size_t len) {
       continue;
     }
     left[top]--;
+    (*objects)++;
     if (off >= len) return SIO_EPROTO;
     unsigned fixed, lenbytes;
     uint64_t n;
@@ -168,11 +171,21 @@ static int prescan(const uint8_t *p, size_t len) {
 }
 
 int sio__mp_unpack(const char *data, size_t len, msgpack_unpacked *out) {
+  return sio__mp_unpack_max(data, len, SIO__MP_MAX_COST_DEFAULT, out);
+}
+
+int sio__mp_unpack_max(const char *data, size_t len, size_t max_cost,
+                       msgpack_unpacked *out) {
   if (!out) return SIO_EINVAL;
   msgpack_unpacked_init(out);
   if (!data || len == 0) return SIO_EPROTO;
-  int rc = prescan((const uint8_t *)data, len);
+  if (len > max_cost) return SIO_ELIMIT;
+  uint64_t objects = 0;
+  int rc = prescan((const uint8_t *)data, len, &objects);
   if (rc) return rc;
+  /* A byte on the wire can be a whole msgpack_object (24 bytes) once
+   * unpacked: bound the tree, not only the text. */
+  if (objects > (max_cost - len) / sizeof(msgpack_object)) return SIO_ELIMIT;
   size_t off = 0;
   msgpack_unpack_return r = msgpack_unpack_next(out, data, len, &off);
   if (r != MSGPACK_UNPACK_SUCCESS || off != len) {

@@ -33,6 +33,22 @@ static char *concat(const char *a, const char *b, const char *c, const char *d) 
   return s;
 }
 
+/* s with Redis's glob characters escaped, for a PSUBSCRIBE pattern: a
+ * namespace named "/a*" must not subscribe to the channels of every
+ * namespace starting with "/a". */
+static char *glob_escape(const char *s) {
+  size_t n = strlen(s), extra = 0;
+  for (size_t i = 0; i < n; i++) extra += strchr("*?[]\\", s[i]) != NULL;
+  char *out = malloc(n + extra + 1), *o = out;
+  if (!out) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (strchr("*?[]\\", s[i])) *o++ = '\\';
+    *o++ = s[i];
+  }
+  *o = '\0';
+  return out;
+}
+
 void sio__redis_bad_message(sio__redis_node_t *node, const char *what) {
   node->bad_messages++;
   uint64_t now = sio__redis_now(node->loop);
@@ -132,7 +148,7 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
   /* The receive-side room filter: a room this server does not have means
    * nothing to deliver, so the message is not even decoded. */
   size_t pl = inst->bcast_prefix_len;
-  if (chlen < pl) return;
+  if (chlen < pl || memcmp(channel, inst->bcast_prefix, pl) != 0) return;
   if (chlen > pl) {
     if (channel[chlen - 1] != '#') return;
     size_t rl = chlen - pl - 1;
@@ -146,8 +162,9 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
     if (!have) return;
   }
   msgpack_unpacked up;
-  if (sio__mp_unpack(data, len, &up)) {
-    sio__redis_bad_message(inst->node, "broadcast is not MessagePack");
+  if (sio__mp_unpack_max(data, len, inst->node->max_message, &up)) {
+    sio__redis_bad_message(inst->node,
+                           "broadcast is not MessagePack or over the size bound");
     return;
   }
   sio__rmp_broadcast_t b;
@@ -262,7 +279,10 @@ static void *op_create(sio_namespace_t *nsp, void *arg) {
   sio__redis_random_id(inst->uid, 13);
   const char *k = node->key, *n = inst->name;
   inst->bcast_prefix = concat(k, "#", n, "#");
-  inst->bcast_pattern = concat(k, "#", n, "#*");
+  char *ek = glob_escape(k), *en = glob_escape(n);
+  inst->bcast_pattern = ek && en ? concat(ek, "#", en, "#*") : NULL;
+  free(ek);
+  free(en);
   inst->req_channel = concat(k, "-request#", n, "#");
   inst->resp_channel = concat(k, "-response#", n, "#");
   char own[64];
@@ -335,6 +355,7 @@ int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
     node->loop = sio_server_loop(s);
     node->request_timeout_ms = o->request_timeout_ms;
     node->specific_response_channel = o->specific_response_channel;
+    node->max_message = o->max_message;
     if (!(node->key = sio__strdup(o->key ? o->key : "socket.io"))) rc = SIO_ENOMEM;
   }
   if (!rc)

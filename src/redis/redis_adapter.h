@@ -28,6 +28,7 @@ struct sio__redis_node {
   char *key; /* channel prefix */
   uint32_t request_timeout_ms;
   int specific_response_channel;
+  uint32_t max_message; /* received message cost bound (sio_redis_opts) */
   sio__redis_conn_t *conn;
   sio__redis_nsp_t *nsps;   /* instances, linked */
   sio__redis_req_t *reqs;   /* pending requests of every instance */

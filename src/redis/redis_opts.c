@@ -21,6 +21,7 @@ sio_redis_opts_t *sio_redis_opts_new(void) {
   sio_redis_opts_t *o = sio__calloc(1, sizeof(*o));
   if (!o) return NULL;
   o->request_timeout_ms = OPTS_DEFAULT_TIMEOUT_MS;
+  o->max_message = SIO_REDIS_MAX_MESSAGE_DEFAULT;
   o->url_text = dup_str(OPTS_DEFAULT_URL);
   o->key = dup_str(OPTS_DEFAULT_KEY);
   if (!o->url_text || !o->key || sio__redis_url_parse(o->url_text, &o->url) != 0) {
@@ -76,6 +77,10 @@ void sio_redis_opts_set_request_timeout(sio_redis_opts_t *o, uint32_t ms) {
   if (o) o->request_timeout_ms = ms;
 }
 
+void sio_redis_opts_set_max_message_size(sio_redis_opts_t *o, uint32_t bytes) {
+  if (o) o->max_message = bytes ? bytes : SIO_REDIS_MAX_MESSAGE_DEFAULT;
+}
+
 void sio_redis_opts_set_specific_response_channel(sio_redis_opts_t *o, int on) {
   if (o) o->specific_response_channel = on ? 1 : 0;
 }
@@ -85,6 +90,7 @@ sio_redis_opts_t *sio__redis_opts_dup(const sio_redis_opts_t *o) {
   if (!o || !(d = sio__calloc(1, sizeof(*d)))) return NULL;
   d->request_timeout_ms = o->request_timeout_ms;
   d->specific_response_channel = o->specific_response_channel;
+  d->max_message = o->max_message;
   d->url_text = dup_str(o->url_text);
   d->key = dup_str(o->key);
   if (!d->url_text || !d->key || sio__redis_url_copy(&d->url, &o->url) != 0) {

@@ -16,6 +16,7 @@ struct sio_redis_opts {
   char *key;            /* channel prefix, owned; no '#' */
   uint32_t request_timeout_ms;
   int specific_response_channel;
+  uint32_t max_message; /* bytes + unpacked tree of one received message */
 };
 
 /* A deep copy of o (owned by the caller, free with sio_redis_opts_free);

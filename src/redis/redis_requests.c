@@ -562,8 +562,9 @@ static void bcast_replied(const sio_argv_t *reply, void *arg) {
 static void on_broadcast_ack_request(sio__redis_nsp_t *inst, const char *data,
                                      size_t len) {
   msgpack_unpacked up;
-  if (sio__mp_unpack(data, len, &up)) {
-    sio__redis_bad_message(inst->node, "request is neither JSON nor MessagePack");
+  if (sio__mp_unpack_max(data, len, inst->node->max_message, &up)) {
+    sio__redis_bad_message(
+        inst->node, "request is neither JSON nor MessagePack, or over the size bound");
     return;
   }
   sio__rmp_broadcast_t b;
@@ -732,8 +733,9 @@ static void on_client_count(sio__redis_req_t *r, const json_t *j) {
 
 static void on_ack_answer(sio__redis_nsp_t *inst, const char *data, size_t len) {
   msgpack_unpacked up;
-  if (sio__mp_unpack(data, len, &up)) {
-    sio__redis_bad_message(inst->node, "response is neither JSON nor MessagePack");
+  if (sio__mp_unpack_max(data, len, inst->node->max_message, &up)) {
+    sio__redis_bad_message(
+        inst->node, "response is neither JSON nor MessagePack, or over the size bound");
     return;
   }
   sio__rmp_str_t rid;

@@ -1,4 +1,8 @@
-/* Growable arrays of callbacks (handlers, middlewares, lifecycle hooks). */
+/* Callback lists that user code may change from inside one of their own
+ * callbacks: a dispatch sees the entries present when it began; a removal
+ * during a dispatch only marks the entry (its event name stays valid, the
+ * array does not shift under the running loop) and the list is compacted
+ * when the last dispatch over it ends. */
 #include <string.h>
 
 #include "core/alloc.h"
@@ -18,8 +22,51 @@ int sio__cbvec_add(sio__cbvec_t *cv, const char *event, void (*fn)(void), void *
   cv->v[cv->n].event = ev;
   cv->v[cv->n].fn = fn;
   cv->v[cv->n].arg = arg;
+  cv->v[cv->n].removed = 0;
   cv->n++;
   return 0;
+}
+
+static void compact(sio__cbvec_t *cv) {
+  size_t j = 0;
+  for (size_t i = 0; i < cv->n; i++) {
+    if (cv->v[i].removed)
+      sio__free(cv->v[i].event);
+    else
+      cv->v[j++] = cv->v[i];
+  }
+  cv->n = j;
+  cv->nremoved = 0;
+}
+
+int sio__cbvec_remove(sio__cbvec_t *cv, const char *event, void (*fn)(void), void *arg) {
+  int removed = 0;
+  for (size_t i = 0; i < cv->n; i++) {
+    sio__cb_t *e = &cv->v[i];
+    if (e->removed) continue;
+    if (event && (!e->event || strcmp(e->event, event) != 0)) continue;
+    if (fn && (e->fn != fn || e->arg != arg)) continue;
+    e->removed = 1;
+    cv->nremoved++;
+    removed++;
+  }
+  if (!cv->busy && cv->nremoved) compact(cv);
+  return removed;
+}
+
+size_t sio__cbvec_begin(sio__cbvec_t *cv) {
+  cv->busy++;
+  return cv->n;
+}
+
+int sio__cbvec_get(const sio__cbvec_t *cv, size_t i, sio__cb_t *out) {
+  if (i >= cv->n || cv->v[i].removed) return 0;
+  *out = cv->v[i];
+  return 1;
+}
+
+void sio__cbvec_end(sio__cbvec_t *cv) {
+  if (--cv->busy == 0 && cv->nremoved) compact(cv);
 }
 
 void sio__cbvec_free(sio__cbvec_t *cv) {

@@ -10,6 +10,7 @@
 
 #include "core/rbuf.h"
 #include "eio/eio_msg.h"
+#include "io/post.h"
 #include "io/timer.h"
 #include "sio/adapter.h"
 #include "sio/server.h"
@@ -25,25 +26,46 @@ typedef struct {
 
 const sio__server_stats_t *sio__server_stats(const sio_server_t *s);
 
-/* A growable array of callbacks. */
+/* A growable array of callbacks that its own callbacks may change
+ * (sio_cbvec.c). A dispatch runs the entries present when it began:
+ *   size_t n = sio__cbvec_begin(cv);
+ *   for (size_t i = 0; i < n; i++) if (sio__cbvec_get(cv, i, &cb)) call(cb);
+ *   sio__cbvec_end(cv);
+ * An entry removed meanwhile is skipped from then on (its event string stays
+ * allocated until the last dispatch ends); one added meanwhile waits for the
+ * next dispatch. The owner of the list must outlive the dispatch (hold a
+ * reference). */
 typedef struct {
   char *event; /* NULL for catch-alls and lifecycle callbacks */
   void (*fn)(void);
   void *arg;
+  int removed; /* removed during a dispatch: skipped, freed after it */
 } sio__cb_t;
 
 typedef struct {
   sio__cb_t *v;
   size_t n, cap;
+  uint32_t busy;   /* dispatches running over the list */
+  size_t nremoved; /* entries marked removed, waiting for busy == 0 */
 } sio__cbvec_t;
 
 int sio__cbvec_add(sio__cbvec_t *cv, const char *event, void (*fn)(void), void *arg);
+/* Removes the entries of event (any when NULL) whose fn and arg match (any
+ * when fn is NULL). Returns how many. */
+int sio__cbvec_remove(sio__cbvec_t *cv, const char *event, void (*fn)(void), void *arg);
+size_t sio__cbvec_begin(sio__cbvec_t *cv);
+/* Copies entry i into *out: 1, or 0 when it was removed meanwhile. */
+int sio__cbvec_get(const sio__cbvec_t *cv, size_t i, sio__cb_t *out);
+void sio__cbvec_end(sio__cbvec_t *cv);
 void sio__cbvec_free(sio__cbvec_t *cv);
 
 /* ---- options ---- */
 struct sio_server_opts {
   char *path;
   uint32_t connect_timeout;
+  uint32_t max_nsp_name;
+  uint32_t max_session_nsps;
+  int cleanup_children;
   uint32_t max_attachments;
   uint32_t max_depth;
   const sio_parser_t *parser;
@@ -101,9 +123,11 @@ void sio__session_on_close(sio_eio_socket_t *eio, const char *reason, void *arg)
 /* ---- namespaces ---- */
 struct sio_namespace {
   sio_server_t *srv;
+  uint32_t refs; /* its sockets (alive, any state) and running operations */
   char *name;
   size_t name_len;
   sio_namespace_t *parent; /* dynamic parent of a child */
+  size_t child_idx;        /* a child's position in parent->children */
   int is_parent;           /* a dynamic parent (no sockets of its own) */
   sio_namespace_match_cb match;
   void *match_arg;
@@ -118,11 +142,28 @@ struct sio_namespace {
   void *adapter; /* the cluster adapter's instance, or NULL */
   sio__cbvec_t server_side;
   void *data;
-  sio_namespace_t *next_all; /* the server's list of every namespace */
+  sio_namespace_t *next_all, *prev_all; /* the server's list of every namespace */
+  sio_namespace_t *next_drop;           /* the server's list of children to free */
+  int drop_pending;                     /* in that list */
 };
+
+/* 1 if name[0..len) matches pattern pat ('*': any run of characters but
+ * '/'), else 0; at most (len + 1) x (strlen(pat) + 1) character comparisons
+ * (sio_glob.c), counted into *steps (may be NULL). */
+int sio__glob(const char *pat, const char *name, size_t len, uint64_t *steps);
 
 sio_namespace_t *sio__namespace_new(sio_server_t *s, const char *name, size_t len);
 void sio__namespace_free(sio_namespace_t *nsp);
+/* Holding a namespace: a dynamic child is freed (with its cluster adapter
+ * instance) once the last holder lets it go, if the server cleans up empty
+ * children. Every socket holds its namespace. The free happens on a later
+ * turn of the loop (sio__namespace_sweep, a job of the server's post),
+ * never inside the call that let it go: adapter and handler code up the
+ * stack may still use it. */
+void sio__namespace_ref(sio_namespace_t *nsp);
+void sio__namespace_unref(sio_namespace_t *nsp);
+/* Frees the children waiting in the server's list that are still unused. */
+void sio__namespace_sweep(sio_server_t *s);
 /* The namespace a client may connect to by this name (static, or a dynamic
  * child created now), or NULL. */
 sio_namespace_t *sio__namespace_lookup(sio_server_t *s, const char *name, size_t len);
@@ -212,15 +253,22 @@ struct sio_server {
   int own_http;
   sio_eio_server_t *eio;
   uint32_t connect_timeout;
+  uint32_t max_nsp_name;     /* longest name a dynamic child may have */
+  uint32_t max_session_nsps; /* namespaces one session may join at once */
+  int cleanup_children;      /* free a dynamic child once it has no socket */
   sio__sio_limits_t lim;
   const sio_parser_t *parser;
   sio__map_t nsps; /* static namespaces and dynamic children by name */
   sio_namespace_t *all_nsps;
+  sio_namespace_t *drops; /* empty children to free on a later turn of the loop */
+  sio__post_job_t sweep;  /* the job that frees them, posted once per batch */
+  int sweep_posted;       /* sweep is queued on the post */
+  int sweep_closed;       /* the post is closing: free_now frees them */
   sio_namespace_t **parents;
   size_t nparents, pcap;
   sio__session_t *sessions;
   sio__bcast_ack_t *backs;
-  struct sio__post *post; /* sio_server_post's way in (io/post.h) */
+  sio__post_t *post; /* sio_server_post's way in (io/post.h) */
   int closing;
   sio_server_close_cb close_cb;
   void *close_arg;

@@ -146,15 +146,46 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
   return count;
 }
 
+/* The namespaces a delivery goes to, held: the outgoing catch-alls it runs
+ * may disconnect sockets, which frees empty children and reorders the
+ * parent's list. */
+typedef struct {
+  sio_namespace_t **v, *one;
+  size_t n;
+} held_t;
+
+static int hold(sio_namespace_t *nsp, held_t *h) {
+  h->n = nsp_count(nsp);
+  h->one = nsp;
+  h->v = &h->one;
+  if (nsp->is_parent && h->n) {
+    if (!(h->v = sio__malloc(h->n * sizeof(*h->v)))) return SIO_ENOMEM;
+    memcpy(h->v, nsp->children, h->n * sizeof(*h->v));
+  }
+  for (size_t i = 0; i < h->n; i++) sio__namespace_ref(h->v[i]);
+  return 0;
+}
+
+static void unhold(held_t *h) {
+  for (size_t i = 0; i < h->n; i++) sio__namespace_unref(h->v[i]);
+  if (h->v != &h->one) sio__free(h->v);
+}
+
 int sio_adapter_local_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                                 const sio_adapter_opts_t *opts) {
   if (!nsp || !opts) return SIO_EINVAL;
+  held_t h;
+  if (hold(nsp, &h)) return SIO_ENOMEM;
   int total = 0;
-  for (size_t i = 0; i < nsp_count(nsp); i++) {
-    int rc = deliver(nsp_at(nsp, i), pkt, opts, 0, NULL, NULL, NULL);
-    if (rc < 0) return total ? total : rc;
+  for (size_t i = 0; i < h.n; i++) {
+    int rc = deliver(h.v[i], pkt, opts, 0, NULL, NULL, NULL);
+    if (rc < 0) {
+      if (!total) total = rc;
+      break;
+    }
     total += rc;
   }
+  unhold(&h);
   return total;
 }
 
@@ -164,12 +195,18 @@ int sio_adapter_local_broadcast_with_ack(sio_namespace_t *nsp,
                                          sio_adapter_ack_t *ack,
                                          sio_adapter_reply_cb reply_cb, void *arg) {
   if (!nsp || !opts || (!ack && !reply_cb)) return SIO_EINVAL;
+  held_t h;
+  if (hold(nsp, &h)) return SIO_ENOMEM;
   int total = 0;
-  for (size_t i = 0; i < nsp_count(nsp); i++) {
-    int rc = deliver(nsp_at(nsp, i), pkt, opts, 1, ack, ack ? NULL : reply_cb, arg);
-    if (rc < 0) return total ? total : rc;
+  for (size_t i = 0; i < h.n; i++) {
+    int rc = deliver(h.v[i], pkt, opts, 1, ack, ack ? NULL : reply_cb, arg);
+    if (rc < 0) {
+      unhold(&h);
+      return total ? total : rc;
+    }
     total += rc;
   }
+  unhold(&h);
   if (ack) ack->expected += (size_t)total;
   return total;
 }
@@ -248,9 +285,12 @@ typedef struct {
 static void run_server_side(const sio_argv_t *av, void *arg) {
   ss_ctx_t *c = arg;
   sio_namespace_t *nsp = c->nsp;
-  for (size_t i = 0; i < nsp->server_side.n; i++)
-    ((sio_server_side_cb)nsp->server_side.v[i].fn)(nsp, c->event, av, c->ack,
-                                                   nsp->server_side.v[i].arg);
+  sio__cb_t cb;
+  size_t n = sio__cbvec_begin(&nsp->server_side);
+  for (size_t i = 0; i < n; i++)
+    if (sio__cbvec_get(&nsp->server_side, i, &cb))
+      ((sio_server_side_cb)cb.fn)(nsp, c->event, av, c->ack, cb.arg);
+  sio__cbvec_end(&nsp->server_side);
 }
 
 static void server_side(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,

@@ -6,13 +6,10 @@
 #include "core/alloc.h"
 #include "sio/common.h"
 
-static size_t hash(const char *k, size_t n) {
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < n; i++) {
-    h ^= (uint8_t)k[i];
-    h *= 1099511628211ull;
-  }
-  return (size_t)h;
+/* Keyed: clients choose room and namespace names, and must not be able to
+ * choose names that all share a bucket. */
+static size_t hash(const sio__map_t *m, const char *k, size_t n) {
+  return (size_t)sio__siphash13(&m->key, k, n);
 }
 
 void sio__map_init(sio__map_t *m) {
@@ -34,7 +31,7 @@ void sio__map_free(sio__map_t *m) {
 
 static sio__map_ent_t **find(const sio__map_t *m, const char *key, size_t len) {
   if (!m->nb) return NULL;
-  sio__map_ent_t **pp = &m->b[hash(key, len) & (m->nb - 1)];
+  sio__map_ent_t **pp = &m->b[hash(m, key, len) & (m->nb - 1)];
   for (; *pp; pp = &(*pp)->next)
     if ((*pp)->klen == len && memcmp((*pp)->key, key, len) == 0) return pp;
   return pp;
@@ -47,13 +44,14 @@ void *sio__map_get(const sio__map_t *m, const char *key, size_t len) {
 
 static int grow(sio__map_t *m) {
   size_t nb = m->nb ? m->nb * 2 : 8;
+  if (!m->nb) sio__sipkey_random(&m->key); /* a fresh key per map, on first use */
   sio__map_ent_t **b = sio__calloc(nb, sizeof(*b));
   if (!b) return SIO_ENOMEM;
   for (size_t i = 0; i < m->nb; i++) {
     sio__map_ent_t *e = m->b[i];
     while (e) {
       sio__map_ent_t *nx = e->next;
-      size_t h = hash(e->key, e->klen) & (nb - 1);
+      size_t h = hash(m, e->key, e->klen) & (nb - 1);
       e->next = b[h];
       b[h] = e;
       e = nx;

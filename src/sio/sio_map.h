@@ -1,10 +1,13 @@
-/* A small string -> pointer hash map (separate chaining, FNV-1a), for room
+/* A small string -> pointer hash map (separate chaining, SipHash-1-3 with a
+ * random key per map), for room
  * names, namespace names and event names. Keys are copied; values are
  * borrowed. Single-threaded. */
 #ifndef SIO_SIO_MAP_H
 #define SIO_SIO_MAP_H
 
 #include <stddef.h>
+
+#include "core/siphash.h"
 
 typedef struct sio__map_ent {
   struct sio__map_ent *next;
@@ -16,6 +19,7 @@ typedef struct sio__map_ent {
 typedef struct {
   sio__map_ent_t **b;
   size_t nb, n;
+  sio__sipkey_t key; /* drawn when the first bucket array is made */
 } sio__map_t;
 
 void sio__map_init(sio__map_t *m);

@@ -2,6 +2,7 @@
  * connect under a matching parent, their handlers, and the connect flow of a
  * socket (middlewares in order, then the CONNECT reply, then the connection
  * handlers). */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ sio_namespace_t *sio__namespace_new(sio_server_t *s, const char *name, size_t le
   }
   sio__map_init(&nsp->rooms);
   nsp->next_all = s->all_nsps;
+  if (s->all_nsps) s->all_nsps->prev_all = nsp;
   s->all_nsps = nsp;
   /* A namespace that fails to get its cluster instance stays local. */
   if (s->adapter_ops && name[0] == '/' &&
@@ -47,6 +49,68 @@ void sio__namespace_free(sio_namespace_t *nsp) {
   sio__free(nsp->pattern);
   sio__free(nsp->name);
   sio__free(nsp);
+}
+
+void sio__namespace_ref(sio_namespace_t *nsp) {
+  nsp->refs++;
+}
+
+/* Takes a dynamic child out of the server (its name, its parent's list, the
+ * list of every namespace), then frees it: its adapter instance is
+ * destroyed, which unsubscribes its cluster channels. */
+static void child_drop(sio_namespace_t *nsp) {
+  sio_server_t *s = nsp->srv;
+  sio_namespace_t *parent = nsp->parent;
+  sio__map_del(&s->nsps, nsp->name, nsp->name_len);
+  if (nsp->child_idx < parent->nchildren && parent->children[nsp->child_idx] == nsp) {
+    sio_namespace_t *last = parent->children[--parent->nchildren];
+    parent->children[nsp->child_idx] = last;
+    last->child_idx = nsp->child_idx;
+  }
+  if (nsp->prev_all)
+    nsp->prev_all->next_all = nsp->next_all;
+  else
+    s->all_nsps = nsp->next_all;
+  if (nsp->next_all) nsp->next_all->prev_all = nsp->prev_all;
+  SIO_LOGD("sio: empty dynamic namespace %s freed", nsp->name);
+  sio__namespace_free(nsp);
+}
+
+static void sweep_job(sio__post_job_t *j, int status) {
+  (void)status; /* at the close too: the children go before the server */
+  sio_server_t *s = (sio_server_t *)((char *)j - offsetof(sio_server_t, sweep));
+  s->sweep_posted = 0;
+  sio__namespace_sweep(s);
+}
+
+void sio__namespace_unref(sio_namespace_t *nsp) {
+  sio_server_t *s = nsp->srv;
+  if (--nsp->refs || !nsp->parent || !s->cleanup_children || nsp->drop_pending ||
+      s->sweep_closed)
+    return;
+  if (!s->post) {
+    child_drop(nsp); /* a server without a loop (unit fixtures) */
+    return;
+  }
+  nsp->drop_pending = 1;
+  nsp->next_drop = s->drops;
+  s->drops = nsp;
+  if (!s->sweep_posted) {
+    s->sweep.run = sweep_job;
+    /* Refused only once the server closes: free_now frees the children. */
+    s->sweep_posted = sio__post_send(s->post, &s->sweep) == 0;
+  }
+}
+
+void sio__namespace_sweep(sio_server_t *s) {
+  sio_namespace_t *n = s->drops;
+  s->drops = NULL;
+  while (n) {
+    sio_namespace_t *nx = n->next_drop;
+    n->drop_pending = 0;
+    if (!n->refs) child_drop(n); /* else a socket joined it again meanwhile */
+    n = nx;
+  }
 }
 
 /* A namespace name as the encoder accepts it: "/" then no ','. */
@@ -87,23 +151,9 @@ sio_namespace_t *sio_server_of_dynamic(sio_server_t *s, sio_namespace_match_cb m
   return nsp;
 }
 
-/* '*' matches any run of characters but '/'. */
-static int glob(const char *pat, const char *s) {
-  for (; *pat; pat++, s++) {
-    if (*pat == '*') {
-      for (const char *t = s;; t++) {
-        if (glob(pat + 1, t)) return 1;
-        if (!*t || *t == '/') return 0;
-      }
-    }
-    if (*pat != *s) return 0;
-  }
-  return *s == 0;
-}
-
 static int pattern_match(const char *name, void *arg) {
   sio_namespace_t *nsp = arg;
-  return glob(nsp->pattern, name);
+  return sio__glob(nsp->pattern, name, strlen(name), NULL);
 }
 
 sio_namespace_t *sio_server_of_pattern(sio_server_t *s, const char *pattern) {
@@ -123,7 +173,9 @@ sio_namespace_t *sio_server_of_pattern(sio_server_t *s, const char *pattern) {
 sio_namespace_t *sio__namespace_lookup(sio_server_t *s, const char *name, size_t len) {
   sio_namespace_t *nsp = sio__map_get(&s->nsps, name, len);
   if (nsp) return nsp;
-  if (!s->nparents || !valid_name(name, len)) return NULL;
+  /* A client chooses the names of dynamic children: bounded. */
+  size_t max = s->max_nsp_name ? s->max_nsp_name : SIO_NSP_NAME_MAX_DEFAULT;
+  if (!s->nparents || len > max || !valid_name(name, len)) return NULL;
   char *copy = sio__strndup(name, len);
   if (!copy) return NULL;
   for (size_t i = 0; i < s->nparents && !nsp; i++) {
@@ -143,6 +195,7 @@ sio_namespace_t *sio__namespace_lookup(sio_server_t *s, const char *name, size_t
       break;
     }
     nsp->parent = parent;
+    nsp->child_idx = parent->nchildren;
     parent->children[parent->nchildren++] = nsp;
     sio__observe_namespace(nsp);
   }
@@ -214,7 +267,13 @@ int sio_namespace_on_connection(sio_namespace_t *nsp, sio_connection_cb cb, void
 }
 int sio_namespace_on(sio_namespace_t *nsp, const char *event, sio_event_cb cb,
                      void *arg) {
-  return nsp && event ? sio__cbvec_add(&nsp->on, event, FN(cb), arg) : SIO_EINVAL;
+  if (!nsp || !event || sio__sio_name_reserved(event, strlen(event))) return SIO_EINVAL;
+  return sio__cbvec_add(&nsp->on, event, FN(cb), arg);
+}
+int sio_namespace_off(sio_namespace_t *nsp, const char *event, sio_event_cb cb,
+                      void *arg) {
+  if (!nsp || !event) return SIO_EINVAL;
+  return sio__cbvec_remove(&nsp->on, event, cb ? FN(cb) : NULL, arg);
 }
 int sio_namespace_on_any(sio_namespace_t *nsp, sio_event_cb cb, void *arg) {
   return nsp ? sio__cbvec_add(&nsp->any, NULL, FN(cb), arg) : SIO_EINVAL;
@@ -229,18 +288,26 @@ int sio_namespace_on_disconnect(sio_namespace_t *nsp, sio_disconnect_cb cb, void
 
 /* ---- the connect flow ---- */
 
+/* Where a socket is in its middleware run: list 0 is the parent's, list 1
+ * the namespace's own. Kept per list, so a middleware added to the parent
+ * meanwhile cannot shift the run into running one twice. */
 struct sio_next {
   sio_socket_t *sock;
+  int list;
   size_t idx;
 };
 
-/* Middleware idx of the combined list: the parent's first, then the
- * namespace's own. */
-static const sio__cb_t *mw_at(sio_namespace_t *nsp, size_t idx) {
-  size_t np = nsp->parent ? nsp->parent->mw.n : 0;
-  if (idx < np) return &nsp->parent->mw.v[idx];
-  idx -= np;
-  return idx < nsp->mw.n ? &nsp->mw.v[idx] : NULL;
+/* The middleware at (*list, *idx) or the first after it, or NULL at the end
+ * of both lists; *list and *idx are moved to it. */
+static int mw_find(sio_namespace_t *nsp, int *list, size_t *idx, sio__cb_t *out) {
+  for (; *list < 2; (*list)++, *idx = 0) {
+    sio_namespace_t *owner = *list == 0 ? nsp->parent : nsp;
+    if (owner && *idx < owner->mw.n) {
+      *out = owner->mw.v[*idx];
+      return 1;
+    }
+  }
+  return 0;
 }
 
 static void refuse(sio_socket_t *sock, const char *message, const char *data) {
@@ -295,17 +362,19 @@ static void connected(sio_socket_t *sock) {
   sio_namespace_t *parts[2] = {nsp->parent, nsp};
   for (int p = 0; p < 2; p++) {
     if (!parts[p]) continue;
-    for (size_t i = 0; i < parts[p]->conn.n && sock->state == SIO__SOCK_CONNECTED; i++) {
-      const sio__cb_t *cb = &parts[p]->conn.v[i];
-      ((sio_connection_cb)cb->fn)(sock, cb->arg);
-    }
+    sio__cbvec_t *cv = &parts[p]->conn;
+    sio__cb_t cb;
+    size_t ncb = sio__cbvec_begin(cv);
+    for (size_t i = 0; i < ncb && sock->state == SIO__SOCK_CONNECTED; i++)
+      if (sio__cbvec_get(cv, i, &cb)) ((sio_connection_cb)cb.fn)(sock, cb.arg);
+    sio__cbvec_end(cv);
   }
 }
 
-static void run_mw(sio_socket_t *sock, size_t idx) {
+static void run_mw(sio_socket_t *sock, int list, size_t idx) {
   if (sock->state != SIO__SOCK_CONNECTING) return;
-  const sio__cb_t *cb = mw_at(sock->nsp, idx);
-  if (!cb) {
+  sio__cb_t cb;
+  if (!mw_find(sock->nsp, &list, &idx, &cb)) {
     connected(sock);
     return;
   }
@@ -315,13 +384,15 @@ static void run_mw(sio_socket_t *sock, size_t idx) {
     return;
   }
   next->sock = sio_socket_ref(sock);
+  next->list = list;
   next->idx = idx;
-  ((sio_middleware_cb)cb->fn)(sock, next, cb->arg);
+  ((sio_middleware_cb)cb.fn)(sock, next, cb.arg);
 }
 
 int sio_next(sio_next_t *next, const char *message, const char *data) {
   if (!next) return SIO_EINVAL;
   sio_socket_t *sock = next->sock;
+  int list = next->list;
   size_t idx = next->idx;
   sio__free(next);
   int rc = 0;
@@ -333,7 +404,7 @@ int sio_next(sio_next_t *next, const char *message, const char *data) {
       }
       refuse(sock, message, data);
     } else {
-      run_mw(sock, idx + 1);
+      run_mw(sock, list, idx + 1);
     }
   }
   sio_socket_unref(sock);
@@ -342,6 +413,6 @@ int sio_next(sio_next_t *next, const char *message, const char *data) {
 
 void sio__namespace_connect(sio_socket_t *sock) {
   sio_socket_ref(sock);
-  run_mw(sock, 0);
+  run_mw(sock, 0, 0);
   sio_socket_unref(sock);
 }

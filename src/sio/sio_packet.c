@@ -214,10 +214,27 @@ static int scan_array(const char *p, size_t n, unsigned max_depth, int event,
   return 0;
 }
 
+/* 1 if the JSON string token holds an escaped NUL (\u0000): the name would
+ * be cut there once unescaped into a C string, and so collide with another
+ * name (a reserved one among them). JSON can write NUL no other way. */
+static int name_val_has_nul(const sio__json_val_t *v) {
+  if (!(v->flags & SIO_JSON_F_ESCAPED)) return 0;
+  const char *p = v->p + 1, *end = v->p + v->len - 1;
+  while (p < end && (p = memchr(p, '\\', (size_t)(end - p)))) {
+    if (p + 1 < end && p[1] == 'u') {
+      if (end - p >= 6 && memcmp(p + 2, "0000", 4) == 0) return 1;
+      p += 6;
+    } else {
+      p += 2; /* a two-byte escape, an escaped backslash among them */
+    }
+  }
+  return 0;
+}
+
 /* Checks the name recorded by scan_array. */
 static int check_event_name(const sio__sio_packet_t *out) {
   if (out->name.type == SIO_JSON_STRING)
-    return name_val_reserved(&out->name) ? SIO_EPROTO : 0;
+    return name_val_reserved(&out->name) || name_val_has_nul(&out->name) ? SIO_EPROTO : 0;
   return out->name.type == SIO_JSON_NUMBER ? 0 : SIO_EPROTO; /* NONE: [] */
 }
 

@@ -20,6 +20,9 @@ sio_server_opts_t *sio_server_opts_new(void) {
   o->eio = sio_eio_opts_new();
   o->http = sio_http_opts_new();
   o->connect_timeout = 45000;
+  o->max_nsp_name = SIO_NSP_NAME_MAX_DEFAULT;
+  o->max_session_nsps = SIO_SESSION_NAMESPACES_MAX_DEFAULT;
+  o->cleanup_children = 1;
   o->max_attachments = SIO_SIO_MAX_ATTACHMENTS_DEFAULT;
   o->max_depth = SIO_JSON_DEPTH_DEFAULT;
   if (!o->path || !o->eio || !o->http) {
@@ -68,6 +71,15 @@ void sio_server_opts_set_max_json_depth(sio_server_opts_t *o, uint32_t depth) {
 void sio_server_opts_set_parser(sio_server_opts_t *o, const sio_parser_t *parser) {
   if (o) o->parser = parser;
 }
+void sio_server_opts_set_cleanup_empty_children(sio_server_opts_t *o, int on) {
+  if (o) o->cleanup_children = on != 0;
+}
+void sio_server_opts_set_max_session_namespaces(sio_server_opts_t *o, uint32_t n) {
+  if (o) o->max_session_nsps = n ? n : SIO_SESSION_NAMESPACES_MAX_DEFAULT;
+}
+void sio_server_opts_set_max_namespace_name(sio_server_opts_t *o, uint32_t bytes) {
+  if (o) o->max_nsp_name = bytes ? bytes : SIO_NSP_NAME_MAX_DEFAULT;
+}
 
 /* ---- post ---- */
 
@@ -111,6 +123,9 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
     opts = defaults;
   }
   s->connect_timeout = opts->connect_timeout;
+  s->max_nsp_name = opts->max_nsp_name;
+  s->max_session_nsps = opts->max_session_nsps;
+  s->cleanup_children = opts->cleanup_children;
   sio__sio_limits_init(&s->lim);
   s->lim.max_attachments = opts->max_attachments;
   s->lim.max_depth = opts->max_depth;
@@ -259,7 +274,10 @@ static void post_closed(void *arg) {
 }
 
 static void finish_close(sio_server_t *s) {
-  /* Posts accepted before the close still run, then the post goes. */
+  /* Posts accepted before the close still run (the sweep of empty children
+   * among them), then the post goes; children emptied later are freed with
+   * the server. */
+  s->sweep_closed = 1;
   sio__post_close(s->post, post_closed, s);
 }
 

@@ -127,11 +127,25 @@ static int send_ctl(sio__session_t *c, int type, const char *nsp, size_t nsp_len
 }
 
 static const char k_invalid_nsp[] = "{\"message\":\"Invalid namespace\"}";
+static const char k_too_many[] = "{\"message\":\"Too many namespaces\"}";
 
 static int on_connect(sio__session_t *c, const sio__sio_packet_t *pkt) {
   /* A second CONNECT for a namespace already joined (or joining) is an
    * invalid state: the reference closes the connection. */
   if (find_socket(c, pkt->h.nsp, pkt->h.nsp_len)) return SIO_EPROTO;
+  /* Each namespace joined costs a socket (and may make a dynamic child). */
+  if (c->nsocks >= c->srv->max_session_nsps) {
+    send_ctl(c, SIO_SIO_CONNECT_ERROR, pkt->h.nsp, pkt->h.nsp_len, k_too_many,
+             sizeof(k_too_many) - 1);
+    return 0;
+  }
+  if (c->nsocks == c->cap) {
+    size_t ncap = c->cap ? c->cap * 2 : 2;
+    sio_socket_t **ns = sio__realloc(c->socks, ncap * sizeof(*ns));
+    if (!ns) return SIO_ENOMEM;
+    c->socks = ns;
+    c->cap = ncap;
+  }
   sio_namespace_t *nsp = sio__namespace_lookup(c->srv, pkt->h.nsp, pkt->h.nsp_len);
   if (!nsp) {
     send_ctl(c, SIO_SIO_CONNECT_ERROR, pkt->h.nsp, pkt->h.nsp_len, k_invalid_nsp,
@@ -144,17 +158,15 @@ static int on_connect(sio__session_t *c, const sio__sio_packet_t *pkt) {
     auth = pkt->payload.p;
     auth_len = pkt->payload.len;
   }
-  if (c->nsocks == c->cap) {
-    size_t ncap = c->cap ? c->cap * 2 : 2;
-    sio_socket_t **ns = sio__realloc(c->socks, ncap * sizeof(*ns));
-    if (!ns) return SIO_ENOMEM;
-    c->socks = ns;
-    c->cap = ncap;
-  }
   /* The session's list holds the socket's first reference; the socket drops
    * it when it goes (sio__socket_close). */
   sio_socket_t *sock = sio__socket_new(nsp, c, auth, auth_len);
-  if (!sock) return SIO_ENOMEM;
+  if (!sock) {
+    /* A child made for this socket goes again. */
+    sio__namespace_ref(nsp);
+    sio__namespace_unref(nsp);
+    return SIO_ENOMEM;
+  }
   c->socks[c->nsocks++] = sock;
   sio__namespace_connect(sock);
   return 0;

@@ -29,6 +29,7 @@ sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const cha
     return NULL;
   }
   sio__session_ref(c);
+  sio__namespace_ref(nsp);
   return sock;
 }
 
@@ -52,7 +53,9 @@ void sio_socket_unref(sio_socket_t *sock) {
   sio__free(sock->rooms);
   sio__rbuf_unref(sock->auth);
   sio__session_unref(sock->session);
+  sio_namespace_t *nsp = sock->nsp;
   sio__free(sock);
+  sio__namespace_unref(nsp);
 }
 
 /* ---- accessors ---- */
@@ -145,7 +148,8 @@ const void *sio_socket_session_get(const sio_socket_t *sock, const char *key,
 /* ---- handlers ---- */
 
 int sio_socket_on(sio_socket_t *sock, const char *event, sio_event_cb cb, void *arg) {
-  return sock && event ? sio__cbvec_add(&sock->on, event, FN(cb), arg) : SIO_EINVAL;
+  if (!sock || !event || sio__sio_name_reserved(event, strlen(event))) return SIO_EINVAL;
+  return sio__cbvec_add(&sock->on, event, FN(cb), arg);
 }
 int sio_socket_on_any(sio_socket_t *sock, sio_event_cb cb, void *arg) {
   return sock ? sio__cbvec_add(&sock->any, NULL, FN(cb), arg) : SIO_EINVAL;
@@ -162,19 +166,7 @@ int sio_socket_on_disconnect(sio_socket_t *sock, sio_disconnect_cb cb, void *arg
 
 int sio_socket_off(sio_socket_t *sock, const char *event, sio_event_cb cb, void *arg) {
   if (!sock || !event) return SIO_EINVAL;
-  int removed = 0;
-  size_t j = 0;
-  for (size_t i = 0; i < sock->on.n; i++) {
-    sio__cb_t *e = &sock->on.v[i];
-    if (strcmp(e->event, event) == 0 && (!cb || (e->fn == FN(cb) && e->arg == arg))) {
-      sio__free(e->event);
-      removed++;
-    } else {
-      sock->on.v[j++] = *e;
-    }
-  }
-  sock->on.n = j;
-  return removed;
+  return sio__cbvec_remove(&sock->on, event, cb ? FN(cb) : NULL, arg);
 }
 
 /* ---- sending ---- */
@@ -187,8 +179,12 @@ typedef struct {
 static void run_any_out(const sio_argv_t *av, void *arg) {
   any_out_ctx_t *c = arg;
   sio_socket_t *sock = c->sock;
-  for (size_t i = 0; i < sock->any_out.n; i++)
-    ((sio_outgoing_cb)sock->any_out.v[i].fn)(sock, c->event, av, sock->any_out.v[i].arg);
+  sio__cb_t cb;
+  size_t n = sio__cbvec_begin(&sock->any_out);
+  for (size_t i = 0; i < n; i++)
+    if (sio__cbvec_get(&sock->any_out, i, &cb))
+      ((sio_outgoing_cb)cb.fn)(sock, c->event, av, cb.arg);
+  sio__cbvec_end(&sock->any_out);
 }
 
 int sio__socket_send(sio_socket_t *sock, const sio__packet_out_t *out,
@@ -196,9 +192,12 @@ int sio__socket_send(sio_socket_t *sock, const sio__packet_out_t *out,
   if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio) return SIO_ENOTCONN;
   if (event && sock->any_out.n) {
     any_out_ctx_t c = {sock, event};
+    sio_socket_ref(sock); /* its handlers may disconnect it */
     sio__out_argv(out, run_any_out, &c);
+    sio_socket_unref(sock);
   }
-  if (!sock->session->eio) return SIO_ENOTCONN;
+  /* A catch-all may have disconnected it: nothing goes after its end. */
+  if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio) return SIO_ENOTCONN;
   int rc = sio__session_send(sock->session, out);
   if (rc == 0) sock->nsp->srv->stats.deliveries++;
   return rc;
@@ -425,19 +424,19 @@ int sio_ack_send(sio_ack_t *ack, const sio_args_t *args) {
 
 /* ---- incoming events ---- */
 
-static void run_handlers(sio_socket_t *sock, const sio__cbvec_t *cv, const char *event,
-                         const sio_argv_t *av, sio_ack_t *ack) {
-  for (size_t i = 0; i < cv->n && sio_socket_connected(sock); i++) {
-    const sio__cb_t *cb = &cv->v[i];
-    if (event && (!cb->event || strcmp(cb->event, event) != 0)) continue;
-    ((sio_event_cb)cb->fn)(sock, cb->event ? cb->event : event, av, ack, cb->arg);
+/* The handlers of cv for event (every entry when named is 0: catch-alls).
+ * Each gets the packet's own copy of the name, which outlives the call even
+ * when the handler removes itself. */
+static void run_handlers(sio_socket_t *sock, sio__cbvec_t *cv, int named,
+                         const char *event, const sio_argv_t *av, sio_ack_t *ack) {
+  sio__cb_t cb;
+  size_t n = sio__cbvec_begin(cv);
+  for (size_t i = 0; i < n && sio_socket_connected(sock); i++) {
+    if (!sio__cbvec_get(cv, i, &cb)) continue;
+    if (named && (!cb.event || strcmp(cb.event, event) != 0)) continue;
+    ((sio_event_cb)cb.fn)(sock, event, av, ack, cb.arg);
   }
-}
-
-static void run_any(sio_socket_t *sock, const sio__cbvec_t *cv, const char *event,
-                    const sio_argv_t *av, sio_ack_t *ack) {
-  for (size_t i = 0; i < cv->n && sio_socket_connected(sock); i++)
-    ((sio_event_cb)cv->v[i].fn)(sock, event, av, ack, cv->v[i].arg);
+  sio__cbvec_end(cv);
 }
 
 static int on_event(sio_socket_t *sock, const sio__sio_packet_t *pkt) {
@@ -469,12 +468,12 @@ static int on_event(sio_socket_t *sock, const sio__sio_packet_t *pkt) {
   sio_namespace_t *nsp = sock->nsp;
   /* Catch-alls first, then the named handlers: namespace level (parent,
    * then own), then the socket's. */
-  if (nsp->parent) run_any(sock, &nsp->parent->any, name, &av, ack);
-  run_any(sock, &nsp->any, name, &av, ack);
-  run_any(sock, &sock->any, name, &av, ack);
-  if (nsp->parent) run_handlers(sock, &nsp->parent->on, name, &av, ack);
-  run_handlers(sock, &nsp->on, name, &av, ack);
-  run_handlers(sock, &sock->on, name, &av, ack);
+  if (nsp->parent) run_handlers(sock, &nsp->parent->any, 0, name, &av, ack);
+  run_handlers(sock, &nsp->any, 0, name, &av, ack);
+  run_handlers(sock, &sock->any, 0, name, &av, ack);
+  if (nsp->parent) run_handlers(sock, &nsp->parent->on, 1, name, &av, ack);
+  run_handlers(sock, &nsp->on, 1, name, &av, ack);
+  run_handlers(sock, &sock->on, 1, name, &av, ack);
   if (ack) {
     ack->in_handler = 0;
     ack_maybe_free(ack);
@@ -503,9 +502,12 @@ int sio__socket_on_packet(sio_socket_t *sock, const sio__sio_packet_t *pkt) {
 
 /* ---- disconnect ---- */
 
-static void run_disc(sio_socket_t *sock, const sio__cbvec_t *cv, const char *reason) {
-  for (size_t i = 0; i < cv->n; i++)
-    ((sio_disconnect_cb)cv->v[i].fn)(sock, reason, cv->v[i].arg);
+static void run_disc(sio_socket_t *sock, sio__cbvec_t *cv, const char *reason) {
+  sio__cb_t cb;
+  size_t n = sio__cbvec_begin(cv);
+  for (size_t i = 0; i < n; i++)
+    if (sio__cbvec_get(cv, i, &cb)) ((sio_disconnect_cb)cb.fn)(sock, reason, cb.arg);
+  sio__cbvec_end(cv);
 }
 
 void sio__socket_close(sio_socket_t *sock, const char *reason) {

@@ -8,7 +8,8 @@
  * Prints "listening on 127.0.0.1:PORT"; SIGTERM/SIGINT close it (exit 0
  * only if uv_loop_close() == 0).
  *
- * Namespaces "/" and "/chat", client events (each acks):
+ * Namespaces "/", "/chat" and the dynamic children of "/dyn-*", client
+ * events (each acks):
  *   join room / leave room        ack [rooms]
  *   rooms                          ack [rooms]
  *   to-rooms opts ev ...args       opts {"to","except","sender","volatile",
@@ -225,6 +226,7 @@ int main(int argc, char **argv) {
   if (rc == 0) {
     setup(sio_server_of(app.srv, "/"));
     setup(sio_server_of(app.srv, "/chat"));
+    setup(sio_server_of_pattern(app.srv, "/dyn-*"));
     rc = sio_redis_adapter_attach(app.srv, ro);
   }
   sio_redis_opts_free(ro);

@@ -727,6 +727,18 @@ static void test_unpack_bounds(void **state) {
   assert_int_equal(sio__mp_unpack(NULL, 0, &u), SIO_EPROTO);
   assert_int_equal(sio__mp_unpack("", 0, &u), SIO_EPROTO);
 
+  /* What a message costs: its bytes plus a msgpack_object per value. 1000
+   * nils in an array are 1005 bytes that unpack into 1001 objects. */
+  static uint8_t nils[1003] = {0xdc, 0x03, 0xe8};
+  memset(nils + 3, 0xc0, 1000);
+  size_t cost = 1003 + 1001 * sizeof(msgpack_object);
+  assert_int_equal(sio__mp_unpack_max((const char *)nils, 1003, cost - 1, &u),
+                   SIO_ELIMIT);
+  assert_int_equal(sio__mp_unpack_max((const char *)nils, 1003, 1002, &u), SIO_ELIMIT);
+  assert_int_equal(sio__mp_unpack_max((const char *)nils, 1003, cost, &u), 0);
+  assert_int_equal(u.data.via.array.size, 1000);
+  msgpack_unpacked_destroy(&u);
+
   /* Nesting: 32 containers decode (empty or not), 33 and 100 do not. */
   uint8_t deep[128];
   static const size_t depths[] = {31, 32, 33, 100};

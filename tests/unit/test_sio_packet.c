@@ -329,6 +329,9 @@ static void test_decode_invalid(void **state) {
     int rc = decode_rc(x->wire);
     if (rc != x->rc) fail_msg("invalid %zu [%s]: rc %d, want %d", i, x->wire, rc, x->rc);
   }
+  /* An escaped backslash then "u0000" is no NUL; a NUL in an argument is fine. */
+  assert_int_equal(decode_rc("2[\"a\\\\u0000\"]"), 0);
+  assert_int_equal(decode_rc("2[\"a\",\"\\u0000\"]"), 0);
   /* Embedded NUL bytes never end the text early. */
   sio__sio_packet_t pkt;
   char *keep;

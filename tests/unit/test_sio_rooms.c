@@ -199,6 +199,111 @@ static void test_dynamic_namespaces(void **state) {
   assert_ptr_equal(sio__namespace_lookup(&f->srv, "/", 1), f->nsp);
 }
 
+/* The plain backtracking definition, as the oracle on small inputs. */
+static int glob_oracle(const char *pat, const char *s) {
+  for (; *pat; pat++, s++) {
+    if (*pat == '*') {
+      for (const char *t = s;; t++) {
+        if (glob_oracle(pat + 1, t)) return 1;
+        if (!*t || *t == '/') return 0;
+      }
+    }
+    if (*pat != *s) return 0;
+  }
+  return *s == 0;
+}
+
+static void test_glob(void **state) {
+  (void)state;
+  static const char *const pats[] = {"/",     "/a",      "/*",      "/a*",    "/*a",
+                                     "/a*b",  "/*a*",    "/a*b*c",  "/**",    "/*/*",
+                                     "/a/*b", "/*-*-*",  "/m-*-*",  "/ab*ab", "/*aa*a",
+                                     "/a*/b", "/*/a*/*", "/x*y*/z", "/*ab*"};
+  static const char *const names[] = {
+      "/",     "/a",     "/b",     "/ab",    "/aab",   "/abab",    "/abc",
+      "/a/b",  "/a/xb",  "/ab/b",  "/a-b-c", "/m--",   "/m-1-2-3", "/m-1/2-3",
+      "/aaa",  "/aabaa", "/abxab", "/ab/ab", "/xay/z", "/xy/z",    "/x/y/z",
+      "/a-/b", "/aaaab", "/aba",   "/cab",   "/a/b/c", "/ab/a/x",  "/b/a/"};
+  for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
+    for (size_t j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
+      int want = glob_oracle(pats[i], names[j]);
+      int got = sio__glob(pats[i], names[j], strlen(names[j]), NULL);
+      if (got != want) fail_msg("%s vs %s: %d, want %d", pats[i], names[j], got, want);
+    }
+  /* Adversarial names: the work stays within (name + 1) x (pattern + 1)
+   * comparisons (backtracking at every star needed about n^k for k stars). */
+  char small[2001] = "/m-";
+  memset(small + 3, '-', sizeof(small) - 4);
+  small[sizeof(small) - 2] = '/';
+  uint64_t few = 0;
+  assert_int_equal(sio__glob("/m-*-*x", small, sizeof(small) - 1, &few), 0);
+  assert_true(few <= (uint64_t)sizeof(small) * 8);
+  size_t n = 40000;
+  char *name = malloc(n + 2);
+  name[0] = '/';
+  memset(name + 1, 'a', n);
+  name[n + 1] = 0;
+  static const char *const hostile[] = {"/*a*a*a*a*b", "/m-*-*", "/*aaaaaaaab*",
+                                        "/*a*a*a/"};
+  for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+    uint64_t steps = 0;
+    assert_int_equal(sio__glob(hostile[i], name, n + 1, &steps), 0);
+    assert_true(steps <= (uint64_t)(n + 2) * (strlen(hostile[i]) + 1));
+  }
+  memcpy(name, "/m-", 3);
+  memset(name + 3, '-', n - 2);
+  uint64_t steps = 0;
+  assert_int_equal(sio__glob("/m-*-*", name, n + 1, &steps), 1);
+  assert_true(steps <= (uint64_t)(n + 2) * 7);
+  name[n] = '/';
+  steps = 0;
+  assert_int_equal(sio__glob("/m-*-*x", name, n + 1, &steps), 0);
+  assert_true(steps <= (uint64_t)(n + 2) * 8);
+  free(name);
+}
+
+/* A client chooses the names of dynamic children: their length is bounded. */
+static void test_dynamic_name_bound(void **state) {
+  fx_t *f = *state;
+  assert_non_null(sio_server_of_pattern(&f->srv, "/dyn-*"));
+  char name[SIO_NSP_NAME_MAX_DEFAULT + 2];
+  memcpy(name, "/dyn-", 5);
+  memset(name + 5, 'x', sizeof(name) - 5);
+  assert_non_null(sio__namespace_lookup(&f->srv, name, SIO_NSP_NAME_MAX_DEFAULT));
+  assert_null(sio__namespace_lookup(&f->srv, name, SIO_NSP_NAME_MAX_DEFAULT + 1));
+  f->srv.max_nsp_name = 8;
+  assert_non_null(sio__namespace_lookup(&f->srv, "/dyn-abc", 8));
+  assert_null(sio__namespace_lookup(&f->srv, "/dyn-abcd", 9));
+}
+
+/* The bucket of a name depends on the map's random key: two maps place the
+ * same names differently, so clients cannot pick names that share one. */
+static void test_map_keyed(void **state) {
+  (void)state;
+  sio__map_t a, b;
+  sio__map_init(&a);
+  sio__map_init(&b);
+  char key[16];
+  for (int i = 0; i < 6; i++) {
+    int n = snprintf(key, sizeof(key), "room%d", i);
+    assert_int_equal(sio__map_put(&a, key, (size_t)n, NULL, NULL), 0);
+    assert_int_equal(sio__map_put(&b, key, (size_t)n, NULL, NULL), 0);
+  }
+  assert_int_equal(a.nb, b.nb);
+  int differ = 0;
+  for (size_t i = 0; i < a.nb; i++) {
+    const sio__map_ent_t *x = a.b[i], *y = b.b[i];
+    while (x && y && x->klen == y->klen && memcmp(x->key, y->key, x->klen) == 0) {
+      x = x->next;
+      y = y->next;
+    }
+    differ |= x || y;
+  }
+  assert_true(differ);
+  sio__map_free(&a);
+  sio__map_free(&b);
+}
+
 static void test_map(void **state) {
   (void)state;
   sio__map_t m;
@@ -317,7 +422,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_namespace_created, setup, teardown),
       cmocka_unit_test_setup_teardown(test_selection, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dynamic_namespaces, setup, teardown),
+      cmocka_unit_test(test_glob),
+      cmocka_unit_test_setup_teardown(test_dynamic_name_bound, setup, teardown),
       cmocka_unit_test(test_map),
+      cmocka_unit_test(test_map_keyed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
