@@ -261,9 +261,11 @@ SIO_EXTERN void sio_client_socket_on_disconnect(sio_client_socket_t *s,
  * acknowledgement: answer it with sio_client_ack_send() inside the call,
  * or keep it with sio_client_ack_hold(). Everything is borrowed for the
  * call. Catch-all handlers run before the named ones. Handlers may add or
- * remove handlers (themselves too) from inside: every handler present when
- * an event arrives runs for it, once, and the change counts from the next
- * event on (an EventEmitter's rule). */
+ * remove handlers (themselves too) from inside, with the server's rules
+ * (sio/server.h): the handlers present when an event arrives run for it,
+ * once, in order; one added meanwhile first runs for the next event; one
+ * removed meanwhile does not run any more, even for the event under way
+ * (its arg may be freed as soon as the removal returns). */
 typedef void (*sio_client_socket_event_cb)(sio_client_socket_t *s, const char *event,
                                            const sio_argv_t *args, sio_client_ack_t *ack,
                                            void *arg);

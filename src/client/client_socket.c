@@ -375,7 +375,20 @@ void sio_client_ack_release(sio_client_ack_t *ack) {
 typedef struct {
   sio_client_socket_event_cb cb;
   void *arg;
+  int any; /* a catch-all */
 } run_t;
+
+/* A handler taken for this event is still registered: one removed by an
+ * earlier handler does not run (its arg may be gone). */
+static int still_registered(const sio_client_socket_t *s, const run_t *r,
+                            const char *name) {
+  for (size_t i = 0; i < s->nh; i++) {
+    const sio__chandler_t *h = &s->h[i];
+    if (h->cb != r->cb || h->arg != r->arg) continue;
+    if (r->any ? !h->event : (h->event && strcmp(h->event, name) == 0)) return 1;
+  }
+  return 0;
+}
 
 static void dispatch_event(sio_client_socket_t *s, const sio__sio_packet_t *pkt) {
   char inl[128];
@@ -390,10 +403,10 @@ static void dispatch_event(sio_client_socket_t *s, const sio__sio_packet_t *pkt)
   sio_client_ack_t ack = {s, pkt->h.ack_id, s->epoch, 0, 0};
   sio_client_ack_t *ap = pkt->h.has_ack ? &ack : NULL;
   uint32_t epoch = s->epoch;
-  /* The handlers present when the event arrived all run, each once, as an
-   * EventEmitter does: a handler may add or remove handlers (also itself),
-   * which changes the next event only. So they are copied first (cb and
-   * arg: no pointer into s->h survives a call). */
+  /* The handlers present when the event arrived run, each once: a handler
+   * may add handlers (they wait for the next event) or remove some (they do
+   * not run any more). So they are copied first (no pointer into s->h
+   * survives a call) and each is looked up again before it runs. */
   size_t n = 0;
   for (size_t i = 0; i < s->nh; i++)
     if (!s->h[i].event || strcmp(s->h[i].event, name) == 0) n++;
@@ -411,10 +424,12 @@ static void dispatch_event(sio_client_socket_t *s, const sio__sio_packet_t *pkt)
       if (pass == 0 ? h->event != NULL : (!h->event || strcmp(h->event, name) != 0))
         continue;
       run[k].cb = h->cb;
+      run[k].any = pass == 0;
       run[k++].arg = h->arg;
     }
   }
   for (size_t i = 0; i < n; i++) {
+    if (!still_registered(s, &run[i], name)) continue;
     run[i].cb(s, name, &av, ap, run[i].arg);
     if (s->state != CS_CONNECTED || s->epoch != epoch || s->c->closing) break;
   }

@@ -178,8 +178,8 @@ static void h_a(sio_client_socket_t *s, const char *ev, const sio_argv_t *av,
   sio_client_socket_off(s, "e", h_a, NULL);
   sio_client_socket_on(s, "e", h_c, NULL);
 }
-/* Second event: removes c, which was present when it arrived, so c still
- * runs for it. */
+/* Second event: removes c, which was present when it arrived but comes
+ * after b, so c does not run for it (nor ever again). */
 static void h_b(sio_client_socket_t *s, const char *ev, const sio_argv_t *av,
                 sio_client_ack_t *ack, void *arg) {
   (void)ev, (void)av, (void)ack, (void)arg;
