@@ -557,6 +557,13 @@ SIO_EXTERN int sio_namespace_server_count(sio_namespace_t *nsp, sio_server_count
 typedef void (*sio_namespace_created_cb)(sio_namespace_t *nsp, void *arg);
 SIO_EXTERN int sio_server_on_namespace_created(sio_server_t *s,
                                                sio_namespace_created_cb cb, void *arg);
+/* A dynamic child is about to be freed (it had no socket left: see
+ * sio_server_opts_set_cleanup_empty_children); nsp is valid for the call
+ * only: drop every pointer to it. Not called at server close, where every
+ * namespace goes with the server. 0, SIO_EINVAL, SIO_ENOMEM. */
+typedef void (*sio_namespace_deleted_cb)(sio_namespace_t *nsp, void *arg);
+SIO_EXTERN int sio_server_on_namespace_deleted(sio_server_t *s,
+                                               sio_namespace_deleted_cb cb, void *arg);
 /* Calls cb for every namespace that exists now (static ones and dynamic
  * children; not the dynamic parents), e.g. to catch up with the ones made
  * before a hook was added ("/" always exists). Returns how many. */

@@ -276,7 +276,7 @@ struct sio_server {
   const sio_adapter_ops_t *adapter_ops; /* NULL, or &adapter_copy */
   sio_adapter_ops_t adapter_copy;       /* the installed ops, unknown ones NULL */
   void *adapter_arg;
-  sio__cbvec_t observe_nsp, observe_room; /* observation hooks */
+  sio__cbvec_t observe_nsp, observe_nsp_gone, observe_room; /* observation hooks */
   uint64_t mark_gen;
   void *data;
 };
@@ -291,6 +291,7 @@ void sio__ack_handlers_done(sio_ack_t *ack);
 
 /* Observation hooks (sio_observe.c). */
 void sio__observe_namespace(sio_namespace_t *nsp);
+void sio__observe_namespace_deleted(sio_namespace_t *nsp);
 void sio__observe_room(sio_namespace_t *nsp, sio_room_event_t ev, const char *room,
                        const char *sid);
 

@@ -73,6 +73,7 @@ static void child_drop(sio_namespace_t *nsp) {
     s->all_nsps = nsp->next_all;
   if (nsp->next_all) nsp->next_all->prev_all = nsp->prev_all;
   SIO_LOGD("sio: empty dynamic namespace %s freed", nsp->name);
+  sio__observe_namespace_deleted(nsp);
   sio__namespace_free(nsp);
 }
 

@@ -12,6 +12,11 @@ int sio_server_on_namespace_created(sio_server_t *s, sio_namespace_created_cb cb
   return s && cb ? sio__cbvec_add(&s->observe_nsp, NULL, FN(cb), arg) : SIO_EINVAL;
 }
 
+int sio_server_on_namespace_deleted(sio_server_t *s, sio_namespace_deleted_cb cb,
+                                    void *arg) {
+  return s && cb ? sio__cbvec_add(&s->observe_nsp_gone, NULL, FN(cb), arg) : SIO_EINVAL;
+}
+
 int sio_server_on_room_event(sio_server_t *s, sio_room_event_cb cb, void *arg) {
   return s && cb ? sio__cbvec_add(&s->observe_room, NULL, FN(cb), arg) : SIO_EINVAL;
 }
@@ -35,6 +40,14 @@ void sio__observe_namespace(sio_namespace_t *nsp) {
   for (size_t i = 0, n = cv->n; i < n; i++) {
     sio__cb_t cb = cv->v[i];
     ((sio_namespace_created_cb)cb.fn)(nsp, cb.arg);
+  }
+}
+
+void sio__observe_namespace_deleted(sio_namespace_t *nsp) {
+  const sio__cbvec_t *cv = &nsp->srv->observe_nsp_gone;
+  for (size_t i = 0, n = cv->n; i < n; i++) {
+    sio__cb_t cb = cv->v[i];
+    ((sio_namespace_deleted_cb)cb.fn)(nsp, cb.arg);
   }
 }
 

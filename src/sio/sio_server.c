@@ -160,6 +160,7 @@ static void free_now(sio_server_t *s) {
   sio__map_free(&s->nsps);
   sio__free(s->parents);
   sio__cbvec_free(&s->observe_nsp);
+  sio__cbvec_free(&s->observe_nsp_gone);
   sio__cbvec_free(&s->observe_room);
   sio__free(s);
 }

@@ -411,7 +411,17 @@ static void test_namespace_created(void **state) {
   assert_non_null(strstr(w.log, "/ "));
   assert_non_null(strstr(w.log, "/a "));
   assert_non_null(strstr(w.log, "/dyn-1 "));
+  /* An empty child freed is reported, just before it goes. */
+  w.log[0] = 0;
+  f->srv.cleanup_children = 1;
+  assert_int_equal(sio_server_on_namespace_deleted(&f->srv, on_nsp, &w), 0);
+  sio_namespace_t *c1 = sio__namespace_lookup(&f->srv, "/dyn-1", 6);
+  sio__namespace_ref(c1);
+  sio__namespace_unref(c1);
+  assert_string_equal(w.log, "/dyn-1 ");
+  assert_int_equal(sio_server_foreach_namespace(&f->srv, on_nsp, &w), 2);
   sio__cbvec_free(&f->srv.observe_nsp);
+  sio__cbvec_free(&f->srv.observe_nsp_gone);
 }
 
 int main(void) {
