@@ -74,7 +74,7 @@ SIO_EXTERN int sio_http_opts_set_static_root(sio_http_opts_t *o, const char *dir
  * a tie unless the client lists deflate first; identity when neither is
  * acceptable), with Content-Encoding, its compressed Content-Length and Vary:
  * Accept-Encoding. Smaller bodies are sent as they are. Each compression uses
- * a zlib context of about 270 KiB for that response only (docs/SECURITY.md).
+ * a zlib context of about 260 KiB for that response only (docs/SECURITY.md).
  * Request bodies are never inflated. on: 0 turns it off. */
 SIO_EXTERN void sio_http_opts_set_compression(sio_http_opts_t *o, int on);
 /* The smallest body compressed (default 1024 bytes, as the reference servers). */
