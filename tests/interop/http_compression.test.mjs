@@ -160,6 +160,11 @@ describe('http compression: options (ours)', { skip: isRef }, () => {
     assert.equal(big.headers['content-encoding'], 'gzip');
     checkLength(big);
   });
+
+  it('the servers close cleanly (no leak under a sanitizer or valgrind)', async () => {
+    assert.deepEqual(await off.stop(), { code: 0, signal: null });
+    assert.deepEqual(await low.stop(), { code: 0, signal: null });
+  });
 });
 
 // ---------------------------------------------------------------- static files
@@ -282,5 +287,10 @@ describe('http compression: static files (ours)', { skip: isRef }, () => {
       assert.doesNotMatch(res.headers.etag, /-gzip|-deflate/);
       checkLength(res);
     }
+  });
+
+  it('the servers close cleanly (no leak under a sanitizer or valgrind)', async () => {
+    assert.deepEqual(await srv.stop(), { code: 0, signal: null });
+    assert.deepEqual(await off.stop(), { code: 0, signal: null });
   });
 });
