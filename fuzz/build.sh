@@ -23,11 +23,13 @@ declare -A EXTRA=(
   [eio_packet]="eio/eio_packet.c"
   [base64]=""
   [utf8]=""
-  [http_util]="http/http_util.c http/http_compress.c ws/ws_handshake.c core/rand.c"
+  [http_util]="http/http_util.c ws/ws_handshake.c core/rand.c"
   [http_request]="http/http_parse.c http/http_req.c http/http_util.c"
   [redis_msgpack]="core/msgpack_unpack.c core/msgpack_to_json.c core/msgpack_from_json.c
                    redis/redis_msgpack.c"
 )
+# Accept-Encoding negotiation, checked by the http_util target (zlib below).
+EXTRA[http_util]+=" http/http_compress.c"
 # Extra libraries per target (system ones, so not instrumented).
 declare -A EXTRA_LIBS=(
   [http_request]="-lhttp_parser"
