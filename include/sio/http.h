@@ -64,8 +64,8 @@ SIO_EXTERN void sio_http_opts_set_max_connections_per_ip(sio_http_opts_t *o, siz
  * compression on (sio_http_opts_set_compression) and gzip accepted, a
  * precompressed sibling "NAME.gz" is sent instead of NAME when it exists
  * (Content-Encoding: gzip, NAME's Content-Type); otherwise text-like files
- * over the threshold are compressed on the fly. Each encoding has its own
- * ETag (suffix "-gzip" or "-deflate"). */
+ * (text types, JSON, SVG, wasm) over the threshold are compressed on the
+ * fly. Each encoding has its own ETag (suffix "-gzip" or "-deflate"). */
 SIO_EXTERN int sio_http_opts_set_static_root(sio_http_opts_t *o, const char *dir);
 
 /* HTTP compression of Engine.IO polling responses (GET) and static files, on
