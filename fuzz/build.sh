@@ -28,9 +28,12 @@ declare -A EXTRA=(
   [redis_msgpack]="core/msgpack_unpack.c core/msgpack_to_json.c core/msgpack_from_json.c
                    redis/redis_msgpack.c"
 )
+# Accept-Encoding negotiation, checked by the http_util target (zlib below).
+EXTRA[http_util]+=" http/http_compress.c"
 # Extra libraries per target (system ones, so not instrumented).
 declare -A EXTRA_LIBS=(
   [http_request]="-lhttp_parser"
+  [http_util]="-lz"
   [redis_msgpack]="-lmsgpackc"
 )
 

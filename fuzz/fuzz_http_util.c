@@ -13,9 +13,13 @@
  *   tag itself, sio__http_mime_type, and sio__http_date_parse/format round
  *   trips (also of a time taken from the input);
  * - sio__ws_key_valid vs the reference (22 base64 symbols + "=="), and
- *   sio__http_header_has_token == sio__http_list_has_token. */
+ *   sio__http_header_has_token == sio__http_list_has_token;
+ * - sio__http_accept_encoding on s as an Accept-Encoding value agrees with
+ *   sio__http_accepts: a chosen coding is accepted, identity only when
+ *   neither gzip nor deflate is. */
 #include <time.h>
 
+#include "http/http_compress.h"
 #include "http/http_util.h"
 #include "sio/common.h"
 #include "ws/ws_handshake.h"
@@ -305,6 +309,18 @@ static void hu_check_misc(const uint8_t *s, size_t n) {
   (void)sio__http_status_text((int)(a & 0x3ff));
 }
 
+static void hu_check_accept_encoding(const uint8_t *s, size_t n) {
+  const char *v = (const char *)s;
+  sio__http_enc_t e = sio__http_accept_encoding(v, n);
+  int g = sio__http_accepts(v, n, SIO__HTTP_ENC_GZIP);
+  int d = sio__http_accepts(v, n, SIO__HTTP_ENC_DEFLATE);
+  if (e == SIO__HTTP_ENC_IDENTITY)
+    FZ_CHECK(!g && !d);
+  else
+    FZ_CHECK((e == SIO__HTTP_ENC_GZIP || e == SIO__HTTP_ENC_DEFLATE) &&
+             sio__http_accepts(v, n, e));
+}
+
 static int fuzz_http_util(const uint8_t *data, size_t size) {
   if (size < 2 || size > 1 << 16) return 0;
   int plus = data[0] & 1, strict = (data[0] >> 1) & 1;
@@ -317,6 +333,7 @@ static int fuzz_http_util(const uint8_t *data, size_t size) {
   hu_check_tokens(s, n);
   hu_check_ws(s, n);
   hu_check_misc(s, n);
+  hu_check_accept_encoding(s, n);
   return 0;
 }
 

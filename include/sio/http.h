@@ -73,8 +73,28 @@ SIO_EXTERN int sio_http_opts_set_ipv6_prefix_len(sio_http_opts_t *o, unsigned bi
  * claims; "/" and directories map to index.html. Nothing outside dir is ever
  * served (no "..", no NUL, no backslash, no symlink leading out). Files are
  * read with blocking reads when requested (meant for the small assets of an
- * app) and refused past 64 MiB; ETag/Last-Modified give 304s. */
+ * app) and refused past 64 MiB; ETag/Last-Modified give 304s. With
+ * compression on (sio_http_opts_set_compression) and gzip accepted, a
+ * precompressed sibling "NAME.gz" is sent instead of NAME when it exists
+ * (Content-Encoding: gzip, NAME's Content-Type); otherwise text-like files
+ * (text types, JSON, SVG, wasm) over the threshold are compressed on the
+ * fly. Each encoding has its own ETag (suffix "-gzip" or "-deflate"). */
 SIO_EXTERN int sio_http_opts_set_static_root(sio_http_opts_t *o, const char *dir);
+
+/* HTTP compression of Engine.IO polling responses (GET) and static files, on
+ * by default: a body of at least threshold bytes goes out as gzip or deflate
+ * when the request's Accept-Encoding accepts one (the higher q wins, gzip on
+ * a tie unless the client lists deflate first; identity when neither is
+ * acceptable), with Content-Encoding, its compressed Content-Length and Vary:
+ * Accept-Encoding. Smaller bodies are sent as they are. Each compression uses
+ * a zlib context of about 260 KiB for that response only (docs/SECURITY.md).
+ * Request bodies are never inflated. on: 0 turns it off. */
+SIO_EXTERN void sio_http_opts_set_compression(sio_http_opts_t *o, int on);
+/* The smallest body compressed (default 1024 bytes, as the reference servers). */
+SIO_EXTERN void sio_http_opts_set_compression_threshold(sio_http_opts_t *o, size_t bytes);
+/* zlib's level, 0 (store) to 9 (smallest), -1 zlib's default (6; default).
+ * Returns 0 or SIO_EINVAL (out of range; the option is unchanged). */
+SIO_EXTERN int sio_http_opts_set_compression_level(sio_http_opts_t *o, int level);
 
 /* TLS: the server speaks HTTPS (and WSS) on every address it listens on.
  * cert_chain_file: PEM, the server's certificate followed by its

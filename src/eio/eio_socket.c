@@ -108,7 +108,7 @@ void sio__eio_socket_answer_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
     /* One packet: its cached polling form is the body, no copy. */
     sio__rbuf_t *b = sio__eio_msg_polling(sock->wbuf[0]);
     if (b) {
-      sio__http_req_respond_rbuf(req, 200, k_text_plain, h, b, 0, b->len);
+      sio__http_respond_compressed(req, 200, k_text_plain, h, b, 0, b->len);
       sio__sb_reset(&hdr);
       clear_wbuf(sock);
       return;
@@ -120,7 +120,7 @@ void sio__eio_socket_answer_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
       sio__eio_msg_polling_append(sock->wbuf[i], &sb, i == 0);
     sio__rbuf_t *b = sio__sb_finish(&sb);
     if (b) {
-      sio__http_req_respond_rbuf(req, 200, k_text_plain, h, b, 0, b->len);
+      sio__http_respond_compressed(req, 200, k_text_plain, h, b, 0, b->len);
       sio__sb_reset(&hdr);
       sio__rbuf_unref(b);
       clear_wbuf(sock);

@@ -4,8 +4,10 @@
  * again once on a fresh connection (the server never saw it). */
 #include <http_parser.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/http_client.h"
+#include "http/http_inflate.h"
 #include "core/alloc.h"
 #include "io/stream.h"
 
@@ -19,6 +21,10 @@ struct sio__http_client {
   sio__http_client_cb cb;
   void *arg;
   uint64_t timeout;
+  /* The response's Content-Encoding, from the header callbacks. */
+  char field[24], coding[24];
+  size_t flen, clen;
+  int in_value, coding_too_long;
 };
 
 /* Lets go of the stream: it closes on its own, never calling us again. */
@@ -27,6 +33,21 @@ static void drop_stream(sio__http_client_t *hc) {
   sio__stream_abandon(hc->st);
   hc->st = NULL;
   hc->connected = 0;
+}
+
+/* Replaces a gzip/deflate body by its inflated bytes, bounded like a plain
+ * body; returns the status, or the error that fails the request. */
+static int decode_body(sio__http_client_t *hc, sio__rbuf_t **body) {
+  sio__http_coding_t ce = hc->coding_too_long
+                              ? SIO__HTTP_CE_UNKNOWN
+                              : sio__http_content_encoding(hc->coding, hc->clen);
+  if (ce == SIO__HTTP_CE_NONE) return (int)hc->p.status_code;
+  sio__rbuf_t *plain = NULL;
+  int rc =
+      sio__http_inflate(ce, (*body)->data, (*body)->len, SIO__CLIENT_MAX_BODY, &plain);
+  sio__rbuf_unref(*body);
+  *body = plain;
+  return rc ? rc : (int)hc->p.status_code;
 }
 
 static void finish(sio__http_client_t *hc, int status) {
@@ -38,6 +59,7 @@ static void finish(sio__http_client_t *hc, int status) {
   if (status > 0 && !body) {
     status = SIO_ENOMEM; /* empty bodies still get a buffer from sb_finish */
   }
+  if (status > 0 && (hc->clen || hc->coding_too_long)) status = decode_body(hc, &body);
   sio__rbuf_unref(hc->req);
   hc->req = NULL;
   hc->busy = 0;
@@ -54,12 +76,34 @@ static int on_body(http_parser *p, const char *at, size_t len) {
   sio__sb_append(&hc->body, at, len);
   return 0;
 }
+/* Header names and values may arrive in pieces: only Content-Encoding's
+ * value is kept (a name longer than that one is never it). */
+static int on_header_field(http_parser *p, const char *at, size_t len) {
+  sio__http_client_t *hc = p->data;
+  if (hc->in_value) hc->flen = 0, hc->in_value = 0;
+  size_t room = sizeof(hc->field) - hc->flen;
+  memcpy(hc->field + hc->flen, at, len < room ? len : room);
+  hc->flen += len < room ? len : room;
+  return 0;
+}
+static int on_header_value(http_parser *p, const char *at, size_t len) {
+  sio__http_client_t *hc = p->data;
+  hc->in_value = 1;
+  if (hc->flen != 16 || strncasecmp(hc->field, "content-encoding", 16)) return 0;
+  if (hc->clen + len > sizeof(hc->coding))
+    hc->coding_too_long = 1;
+  else
+    memcpy(hc->coding + hc->clen, at, len), hc->clen += len;
+  return 0;
+}
 static int on_complete(http_parser *p) {
   sio__http_client_t *hc = p->data;
   hc->done = 1;
   return 0;
 }
-static const http_parser_settings k_settings = {.on_body = on_body,
+static const http_parser_settings k_settings = {.on_header_field = on_header_field,
+                                                .on_header_value = on_header_value,
+                                                .on_body = on_body,
                                                 .on_message_complete = on_complete};
 
 static void start_connect(sio__http_client_t *hc);
@@ -133,6 +177,8 @@ static void send_req(sio__http_client_t *hc) {
   hc->p.data = hc;
   hc->done = 0;
   hc->got_bytes = 0;
+  hc->flen = hc->clen = 0;
+  hc->in_value = hc->coding_too_long = 0;
   sio__sb_reset(&hc->body);
   sio__sb_init(&hc->body, 256);
   sio__stream_timer_start(hc->st, hc->timeout);
@@ -185,7 +231,7 @@ int sio__http_client_request(sio__http_client_t *hc, const char *method,
   sio__sb_init(&sb, 256 + len);
   sio__sb_printf(&sb, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: keep-alive\r\n", method,
                  target, hc->t->host);
-  sio__sb_puts(&sb, "Accept: */*\r\n");
+  sio__sb_puts(&sb, "Accept: */*\r\nAccept-Encoding: gzip, deflate\r\n");
   if (body) {
     sio__sb_puts(&sb, "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: ");
     sio__sb_put_u64(&sb, len);

@@ -5,6 +5,7 @@
 #include <http_parser.h>
 
 #include "core/rbuf.h"
+#include "http/http_compress.h"
 #include "http/http_parse.h"
 #include "http/http_req.h"
 #include "http/http_server.h"
@@ -28,6 +29,9 @@ struct sio_http_opts {
   char *tls_cert; /* NULL: plain HTTP */
   char *tls_key;
   char *tls_client_ca; /* NULL: no client certificate asked for */
+  int compression;     /* gzip/deflate of polling responses and static files */
+  size_t compression_threshold;
+  int compression_level; /* zlib's 0-9, -1 its default */
 };
 
 typedef struct {
@@ -109,6 +113,12 @@ void sio__http_build_head(sio__sb_t *sb, sio_http_server_t *srv, const sio_http_
 int sio__http_respond_ex(sio_http_req_t *r, int status, const char *content_type,
                          const char *extra, const void *copy, sio__rbuf_t *body,
                          size_t off, size_t len, int close);
+
+/* http_compress_respond.c: the encoding of a len-byte answer to r under the
+ * server's compression options: identity when off, under the threshold, or
+ * not accepted. *vary is set to 1 when the choice depended on the request's
+ * Accept-Encoding (the answer then needs Vary: Accept-Encoding). */
+sio__http_enc_t sio__http_pick_encoding(const sio_http_req_t *r, size_t len, int *vary);
 
 /* http_cors.c */
 /* SIO_EINVAL (logged) for "*" with credentials, else 0. */

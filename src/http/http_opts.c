@@ -13,6 +13,9 @@ sio_http_opts_t *sio_http_opts_new(void) {
   o->ipv6_prefix_len = 64;
   o->request_timeout = 10000;
   o->keepalive_timeout = 5000;
+  o->compression = 1;
+  o->compression_threshold = 1024;
+  o->compression_level = -1;
   return o;
 }
 
@@ -113,4 +116,18 @@ int sio_http_opts_set_tls(sio_http_opts_t *o, const char *cert_chain_file,
 int sio_http_opts_set_tls_client_ca(sio_http_opts_t *o, const char *ca_file) {
   if (!o || (ca_file && !*ca_file)) return SIO_EINVAL;
   return set_str(&o->tls_client_ca, ca_file);
+}
+
+void sio_http_opts_set_compression(sio_http_opts_t *o, int on) {
+  o->compression = on != 0;
+}
+
+void sio_http_opts_set_compression_threshold(sio_http_opts_t *o, size_t bytes) {
+  o->compression_threshold = bytes;
+}
+
+int sio_http_opts_set_compression_level(sio_http_opts_t *o, int level) {
+  if (level < -1 || level > 9) return SIO_EINVAL;
+  o->compression_level = level;
+  return 0;
 }

@@ -45,6 +45,16 @@ int sio__http_req_respond_rbuf(sio_http_req_t *r, int status, const char *conten
                                const char *extra_headers, sio__rbuf_t *body, size_t off,
                                size_t len);
 
+/* Like sio__http_req_respond_rbuf, but the body goes out gzip- or
+ * deflate-compressed (Content-Encoding, Vary: Accept-Encoding, the compressed
+ * Content-Length) when the server's compression options, len and the
+ * request's Accept-Encoding allow it (sio_http_opts_set_compression). The
+ * compressed copy is freed once written; out of memory while compressing
+ * sends the body as it is. */
+int sio__http_respond_compressed(sio_http_req_t *r, int status, const char *content_type,
+                                 const char *extra_headers, sio__rbuf_t *body, size_t off,
+                                 size_t len);
+
 /* CORS as configured on the server, for a request: 1 if its Origin (if any) is
  * allowed, 0 if it is not. A request without Origin is allowed. The WebSocket
  * upgrade check: when no CORS origins are configured, the Origin must match

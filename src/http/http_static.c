@@ -108,6 +108,137 @@ static int has_encoded_nul(const char *p, size_t n) {
   return 0;
 }
 
+/* Opens real (no symlink as the last component) if it is a regular file;
+ * fills *st. Returns the descriptor or -1. */
+static int open_regular(const char *real, struct stat *st) {
+  int fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -1;
+  if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* The precompressed sibling rel + ".gz" below the root, opened, or -1. */
+static int open_gz_sibling(const sio_http_server_t *s, const char *rel, struct stat *st) {
+  size_t n = strlen(rel);
+  char gz[4096 + 32];
+  if (n + 4 > sizeof(gz)) return -1;
+  memcpy(gz, rel, n);
+  memcpy(gz + n, ".gz", 4);
+  int status;
+  char *real = resolve(s->static_real, gz, &status);
+  if (!real) return -1;
+  int fd = open_regular(real, st);
+  free(real);
+  if (fd >= 0 && (uint64_t)st->st_size > MAX_FILE) {
+    close(fd);
+    fd = -1;
+  }
+  return fd;
+}
+
+/* Types worth compressing on the fly (images and fonts already are). */
+static int compressible(const char *type) {
+  return !strncmp(type, "text/", 5) || !strncmp(type, "application/json", 16) ||
+         !strcmp(type, "image/svg+xml") || !strcmp(type, "application/wasm");
+}
+
+/* The ETag of one encoding: the file's with "-gzip"/"-deflate" before the
+ * closing quote, so caches never mix representations. */
+static void etag_for(const struct stat *st, sio__http_enc_t enc, char out[64]) {
+  uint64_t mtime_ms =
+      (uint64_t)st->st_mtim.tv_sec * 1000 + (uint64_t)st->st_mtim.tv_nsec / 1000000;
+  char base[48];
+  sio__http_etag((uint64_t)st->st_size, mtime_ms, base);
+  if (enc == SIO__HTTP_ENC_IDENTITY) {
+    snprintf(out, 64, "%s", base);
+    return;
+  }
+  size_t bl = strlen(base);
+  snprintf(out, 64, "%.*s-%s\"", (int)(bl - 1), base, sio__http_enc_name(enc));
+}
+
+/* If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). */
+static int not_modified(const sio_http_req_t *r, const char *etag, time_t mtime) {
+  size_t hl;
+  const char *inm = sio_http_req_header(r, "if-none-match", &hl);
+  if (inm) return sio__http_etag_match(inm, hl, etag);
+  const char *ims = sio_http_req_header(r, "if-modified-since", &hl);
+  time_t t;
+  return ims && sio__http_date_parse(ims, hl, &t) == 0 && mtime <= t;
+}
+
+/* Answers r with the open regular file fd (closed here): the precompressed
+ * ".gz" sibling when gzip is accepted, else the file, compressed on the fly
+ * when the options and Accept-Encoding allow it. */
+static void serve_file(sio_http_req_t *r, const char *rel, int fd, struct stat *st) {
+  const sio_http_server_t *s = r->srv;
+  const char *type = sio__http_mime_type(rel);
+  size_t al = 0;
+  const char *ae = sio_http_req_header(r, "accept-encoding", &al);
+  sio__http_enc_t enc = SIO__HTTP_ENC_IDENTITY; /* of the answer */
+  int vary = 0, precompressed = 0;
+  if (s->opts.compression) {
+    struct stat gst;
+    int gfd = open_gz_sibling(s, rel, &gst);
+    if (gfd >= 0) {
+      vary = 1;
+      if (sio__http_accepts(ae, al, SIO__HTTP_ENC_GZIP)) {
+        close(fd);
+        fd = gfd;
+        *st = gst;
+        enc = SIO__HTTP_ENC_GZIP;
+        precompressed = 1;
+      } else {
+        close(gfd);
+      }
+    }
+  }
+  if (!precompressed && compressible(type)) {
+    int v = 0;
+    enc = sio__http_pick_encoding(r, (size_t)st->st_size, &v);
+    vary = vary || v;
+  }
+  /* On the fly, the body is read and compressed first: even a HEAD or a 304
+   * announces the compressed length. */
+  sio__rbuf_t *body = NULL, *z = NULL;
+  int on_the_fly = enc != SIO__HTTP_ENC_IDENTITY && !precompressed;
+  char etag[64], date[30], extra[224];
+  etag_for(st, enc, etag);
+  int nm = not_modified(r, etag, st->st_mtim.tv_sec);
+  if (on_the_fly || (!nm && !r->head)) {
+    int err = read_file(fd, (uint64_t)st->st_size, &body);
+    if (err) {
+      close(fd);
+      respond_text(r, 500);
+      return;
+    }
+  }
+  close(fd);
+  if (on_the_fly && body &&
+      sio__http_compress(enc, s->opts.compression_level, body->data, body->len, &z) !=
+          0) {
+    enc = SIO__HTTP_ENC_IDENTITY; /* out of memory: the plain file serves too */
+    etag_for(st, enc, etag);
+  }
+  sio__http_date_format(st->st_mtim.tv_sec, date);
+  snprintf(extra, sizeof(extra), "ETag: %s\r\nLast-Modified: %s\r\n%s%s%s%s", etag, date,
+           enc != SIO__HTTP_ENC_IDENTITY ? "Content-Encoding: " : "",
+           enc != SIO__HTTP_ENC_IDENTITY ? sio__http_enc_name(enc) : "",
+           enc != SIO__HTTP_ENC_IDENTITY ? "\r\n" : "",
+           vary ? "Vary: Accept-Encoding\r\n" : "");
+  sio__rbuf_t *out = z ? z : body;
+  size_t len = out ? out->len : (size_t)st->st_size;
+  if (nm)
+    sio__http_respond_ex(r, 304, NULL, extra, NULL, NULL, 0, len, 0);
+  else
+    sio__http_respond_ex(r, 200, type, extra, NULL, out, 0, len, 0);
+  sio__rbuf_unref(z);
+  sio__rbuf_unref(body);
+}
+
 int sio__http_static_serve(sio_http_req_t *r) {
   sio_http_server_t *s = r->srv;
   if (!s || !s->static_real) return 0;
@@ -152,53 +283,15 @@ int sio__http_static_serve(sio_http_req_t *r) {
     redirect_to_dir(r, rel, (size_t)n);
     return 1;
   }
-  int fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = open_regular(real, &st);
   free(real);
   if (fd < 0) return 0;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return 0;
-  }
   if ((uint64_t)st.st_size > MAX_FILE) {
     close(fd);
     SIO_LOGW("static file %s: over %u bytes, not served", rel, MAX_FILE);
     respond_text(r, 500);
     return 1;
   }
-  uint64_t size = (uint64_t)st.st_size;
-  uint64_t mtime_ms =
-      (uint64_t)st.st_mtim.tv_sec * 1000 + (uint64_t)st.st_mtim.tv_nsec / 1000000;
-  char etag[48], date[30], extra[160];
-  sio__http_etag(size, mtime_ms, etag);
-  sio__http_date_format(st.st_mtim.tv_sec, date);
-  snprintf(extra, sizeof(extra), "ETag: %s\r\nLast-Modified: %s\r\n", etag, date);
-  /* If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). */
-  size_t hl;
-  const char *inm = sio_http_req_header(r, "if-none-match", &hl);
-  int not_modified = 0;
-  if (inm) {
-    not_modified = sio__http_etag_match(inm, hl, etag);
-  } else {
-    const char *ims = sio_http_req_header(r, "if-modified-since", &hl);
-    time_t t;
-    if (ims && sio__http_date_parse(ims, hl, &t) == 0 && st.st_mtim.tv_sec <= t)
-      not_modified = 1;
-  }
-  const char *type = sio__http_mime_type(rel);
-  if (not_modified || r->head) {
-    close(fd);
-    sio__http_respond_ex(r, not_modified ? 304 : 200, not_modified ? NULL : type, extra,
-                         NULL, NULL, 0, (size_t)size, 0);
-    return 1;
-  }
-  sio__rbuf_t *b = NULL;
-  int err = read_file(fd, size, &b);
-  close(fd);
-  if (err) {
-    respond_text(r, 500);
-    return 1;
-  }
-  sio__http_respond_ex(r, 200, type, extra, NULL, b, 0, b->len, 0);
-  sio__rbuf_unref(b);
+  serve_file(r, rel, fd, &st);
   return 1;
 }

@@ -10,6 +10,7 @@
  *                    [--eio-transports polling|websocket] [--eio-no-upgrades]
  *                    [--eio-upgrade-timeout MS] [--eio-allow-request]
  *                    [--eio-hooks]
+ *                    [--no-compression] [--compression-threshold N]
  *
  * Routes (application handler): /echo answers the body; /hold?ms=N answers
  * "held N" N ms later (pipelining order); /query?k=V answers V decoded.
@@ -469,6 +470,11 @@ int main(int argc, char **argv) {
       sio_http_opts_set_cors_callback(o, cors_suffix, (void *)arg_val(argc, argv, &i));
     else if (!strcmp(a, "--no-app"))
       no_app = 1;
+    else if (!strcmp(a, "--no-compression"))
+      sio_http_opts_set_compression(o, 0);
+    else if (!strcmp(a, "--compression-threshold"))
+      sio_http_opts_set_compression_threshold(
+          o, strtoull(arg_val(argc, argv, &i), NULL, 10));
     else if (!strcmp(a, "--eio"))
       want_eio = 1;
     else if (!strcmp(a, "--eio-rate-limit")) {

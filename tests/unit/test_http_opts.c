@@ -29,6 +29,10 @@ static void expect_defaults(const sio_http_opts_t *o) {
   assert_null(o->cors_cb);
   assert_int_equal(o->cors_credentials, 0);
   assert_null(o->static_root);
+  /* Compression on, over 1024 bytes, at zlib's default level. */
+  assert_int_equal(o->compression, 1);
+  assert_int_equal(o->compression_threshold, 1024);
+  assert_int_equal(o->compression_level, -1);
 }
 
 static void test_defaults(void **state) {
@@ -82,6 +86,14 @@ static void test_setters(void **state) {
   assert_int_equal(sio_http_opts_set_static_root(o, ""), SIO_EINVAL);
   assert_int_equal(sio_http_opts_set_static_root(o, "/tmp"), 0);
   assert_string_equal(o->static_root, "/tmp");
+  sio_http_opts_set_compression(o, 0);
+  assert_int_equal(o->compression, 0);
+  sio_http_opts_set_compression_threshold(o, 8);
+  assert_int_equal(o->compression_threshold, 8);
+  assert_int_equal(sio_http_opts_set_compression_level(o, 9), 0);
+  assert_int_equal(sio_http_opts_set_compression_level(o, 10), SIO_EINVAL);
+  assert_int_equal(sio_http_opts_set_compression_level(o, -2), SIO_EINVAL);
+  assert_int_equal(o->compression_level, 9);
   sio_http_opts_free(o);
 }
 
