@@ -30,7 +30,11 @@
  * A third run, in chunks, fails the k-th allocation (k from byte 2): it must
  * end in a 500 or in the same events as before, without leaks. */
 #include "core/alloc.h"
-#include "http/http_internal.h"
+#include "http/http_parse.h"
+#include "http/http_req.h"
+#include "http/http_server.h"
+#include "http/http_strict.h"
+#include "http/http_util.h"
 #include "http/http_parse.h"
 #include "http/http_util.h"
 #include "sio/common.h"

@@ -12,9 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "http/http_internal.h"
 #include "http/http_parse.h"
+#include "http/http_req.h"
 #include "http/http_strict.h"
+#include "http/http_util.h"
 
 static const char *const k_reqs[] = {
     /* An Engine.IO polling GET as a browser sends it. */

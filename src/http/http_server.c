@@ -138,6 +138,10 @@ size_t sio__http_server_max_write_queue(const sio_http_server_t *s) {
   return s->opts.max_write_queue;
 }
 
+size_t sio__http_server_connections(const sio_http_server_t *s) {
+  return s->nconns;
+}
+
 /* ---- mounts ---- */
 
 int sio__http_server_mount(sio_http_server_t *s, const char *prefix, size_t max_body,

@@ -74,6 +74,8 @@ struct sio__stream *sio__http_req_take_stream(sio_http_req_t *r, sio__rbuf_t **l
 
 /* The server-wide write-queue cap (see sio_http_opts_set_max_write_queue). */
 size_t sio__http_server_max_write_queue(const sio_http_server_t *s);
+/* Open connections (for tests that watch them come back to a baseline). */
+size_t sio__http_server_connections(const sio_http_server_t *s);
 
 /* The server a request arrived on; NULL once its connection is gone. */
 sio_http_server_t *sio__http_req_server(const sio_http_req_t *r);

@@ -16,15 +16,7 @@
 #include "sio/server.h"
 #include "sio/sio_map.h"
 #include "sio/sio_message.h"
-
-/* Counters a test can read to prove that a broadcast encodes once. */
-typedef struct {
-  uint64_t encodes;    /* Socket.IO packets encoded (one per emit/broadcast) */
-  uint64_t deliveries; /* packets queued on a recipient */
-  uint64_t dropped;    /* volatile packets skipped */
-} sio__server_stats_t;
-
-const sio__server_stats_t *sio__server_stats(const sio_server_t *s);
+#include "sio/sio_stats.h"
 
 /* A growable array of callbacks that its own callbacks may change
  * (sio_cbvec.c). A dispatch runs the entries present when it began:

@@ -85,7 +85,7 @@
 #include <uv.h>
 
 #include "sio/server.h"
-#include "sio/sio_internal.h" /* the stats counters */
+#include "sio/sio_stats.h" /* the stats counters */
 #include "test_handlers.h"
 
 typedef struct {
@@ -619,7 +619,7 @@ static void async_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
  * --close-timeout MS     how long a polling session being closed waits for a GET
  * `counts` event: acks {"eio":sessions,"http":connections,"sockets":sockets of
  * "/"} so a test can see sessions and connections go back to a baseline. */
-#include "http/http_internal.h" /* the connection count */
+#include "http/http_server.h" /* the connection count */
 
 static struct {
   long request_timeout, max_write_queue, max_payload, close_timeout; /* -1: default */
@@ -663,11 +663,12 @@ static void on_counts(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
   (void)av;
   (void)arg;
   sio_server_t *s = sio_socket_server(sock);
-  ack_json(ack, json_pack(
-                    "{s:I,s:I,s:I}", "eio",
-                    (json_int_t)sio_eio_server_clients_count(sio_server_eio(s)), "http",
-                    (json_int_t)sio_server_http(s)->nconns, "sockets",
-                    (json_int_t)sio_namespace_sockets_count(sio_socket_namespace(sock))));
+  ack_json(
+      ack,
+      json_pack("{s:I,s:I,s:I}", "eio",
+                (json_int_t)sio_eio_server_clients_count(sio_server_eio(s)), "http",
+                (json_int_t)sio__http_server_connections(sio_server_http(s)), "sockets",
+                (json_int_t)sio_namespace_sockets_count(sio_socket_namespace(sock))));
 }
 /* ---- end of the hostile-load block ---- */
 

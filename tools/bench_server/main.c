@@ -19,7 +19,7 @@
 
 #include "sio/http.h"
 #include "sio/server.h"
-#include "sio/sio_internal.h" /* encode counters, printed at exit */
+#include "sio/sio_stats.h" /* encode counters, printed at exit */
 
 typedef struct {
   uv_loop_t loop;
