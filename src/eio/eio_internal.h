@@ -55,14 +55,6 @@ struct sio_eio_socket {
   sio_eio_server_t *server;
   sio__eio_hs_t *hs;
   void *data;
-  uint32_t refs;         /* the map's reference while not closed, plus callers' */
-  uint8_t state;         /* SIO__EIO_*_STATE */
-  uint8_t transport;     /* SIO_EIO_POLLING or SIO_EIO_WEBSOCKET */
-  uint8_t announced;     /* the connection callback ran */
-  uint8_t probe_acked;   /* 3probe was sent: GETs get `6` at once */
-  uint8_t upgraded;      /* came from polling to WebSocket */
-  uint8_t awaiting_pong; /* a ping went out, its pong has not come */
-  char sid[SIO_EIO_SID_MAX + 1];
 
   /* Packets waiting for a polling GET (or for the upgrade to finish). */
   sio__eio_msg_t **wbuf;
@@ -84,6 +76,16 @@ struct sio_eio_socket {
   uint64_t hb_due;
 
   sio__eio_bucket_t bucket; /* incoming packets (sio_eio_opts_set_rate_limit) */
+  uint32_t refs;            /* the map's reference while not closed, plus callers' */
+  uint8_t state;            /* SIO__EIO_*_STATE */
+  uint8_t transport;        /* SIO_EIO_POLLING or SIO_EIO_WEBSOCKET */
+  uint8_t announced;        /* the connection callback ran */
+  uint8_t probe_acked;      /* 3probe was sent: GETs get `6` at once */
+  uint8_t upgraded;         /* came from polling to WebSocket */
+  uint8_t awaiting_pong;    /* a ping went out, its pong has not come */
+  /* Last, right after the small fields: sized to the id (a custom generator may give up
+   * to SIO_EIO_SID_MAX characters; ours are 20). */
+  char sid[];
 };
 
 /* ---- eio_server.c ---- */

@@ -1,6 +1,7 @@
 /* An Engine.IO session: its packet queue, heartbeat and close, whatever the
  * transport. The transports (eio_polling.c, eio_ws.c) feed it packets and
  * drain its queue. */
+#include <stddef.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -16,7 +17,11 @@ static void hb_timer_cb(sio__timer_t *t, void *arg) {
 
 sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
                                       sio_http_req_t *req, const char *sid) {
-  sio_eio_socket_t *sock = sio__calloc(1, sizeof(*sock));
+  size_t n = strlen(sid);
+  if (n > SIO_EIO_SID_MAX) n = SIO_EIO_SID_MAX;
+  /* Room for a fresh random id too, should registering meet a collision. */
+  sio_eio_socket_t *sock =
+      sio__calloc(1, offsetof(sio_eio_socket_t, sid) + (n > 20 ? n : 20) + 1);
   if (!sock) return NULL;
   sock->server = s;
   sock->refs = 1; /* the session's own, dropped when it is destroyed */
@@ -26,8 +31,6 @@ sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
                        sio__now_ms(s->loop));
   sock->hs = sio__eio_hs_new(req);
   int rc = sio__timer_init(&sock->hb, s->loop, hb_timer_cb, sock);
-  size_t n = strlen(sid);
-  if (n > SIO_EIO_SID_MAX) n = SIO_EIO_SID_MAX;
   memcpy(sock->sid, sid, n);
   sock->sid[n] = '\0';
   if (!sock->hs || rc != 0) {

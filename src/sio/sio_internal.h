@@ -36,9 +36,9 @@ typedef struct {
 
 typedef struct {
   sio__cb_t *v;
-  size_t n, cap;
-  uint32_t busy;   /* dispatches running over the list */
-  size_t nremoved; /* entries marked removed, waiting for busy == 0 */
+  uint32_t n, cap;
+  uint32_t busy;     /* dispatches running over the list */
+  uint32_t nremoved; /* entries marked removed, waiting for busy == 0 */
 } sio__cbvec_t;
 
 int sio__cbvec_add(sio__cbvec_t *cv, const char *event, void (*fn)(void), void *arg);
@@ -87,8 +87,6 @@ void sio__rooms_free(sio_namespace_t *nsp);
 typedef struct sio__session {
   sio_server_t *srv;
   sio_eio_socket_t *eio; /* NULL once the session is gone */
-  const sio_parser_t *parser;
-  void *dec; /* the parser's decoder, in the session's allocation */
   sio__timer_t *connect_timer;
   sio_socket_t **socks; /* connected and connecting sockets */
   size_t nsocks, cap;
@@ -97,6 +95,13 @@ typedef struct sio__session {
   int failed; /* a protocol error closed it: ignore further input */
   int joined; /* a namespace was joined once: the connect timer is off */
 } sio__session_t;
+
+/* The session's decoder lives in the same allocation, after it; the
+ * server's parser owns its layout (no pointer kept: an idle session is
+ * small). */
+static inline void *sio__session_dec(sio__session_t *c) {
+  return (char *)c + sio__parser_dec_offset(sizeof(*c));
+}
 
 void sio__session_ref(sio__session_t *c);
 void sio__session_unref(sio__session_t *c);

@@ -15,7 +15,7 @@ void sio__session_ref(sio__session_t *c) {
 
 void sio__session_unref(sio__session_t *c) {
   if (--c->refs) return;
-  c->parser->decoder_reset(c->dec);
+  c->srv->parser->decoder_reset(sio__session_dec(c));
   sio__timer_free(c->connect_timer);
   sio__free(c->socks);
   sio__free(c);
@@ -46,9 +46,7 @@ void sio__session_on_connection(sio_eio_socket_t *eio, void *arg) {
   c->srv = s;
   c->eio = eio;
   c->refs = 1; /* the session's, dropped at its close */
-  c->parser = s->parser;
-  c->dec = (char *)c + off;
-  c->parser->decoder_init(c->dec, &s->lim);
+  s->parser->decoder_init(sio__session_dec(c), &s->lim);
   c->connect_timer = sio__timer_new(s->loop, connect_timeout_cb, c);
   if (!c->connect_timer) {
     sio__free(c);
@@ -98,7 +96,7 @@ void sio__session_fail(sio__session_t *c, const char *reason) {
   if (c->failed) return;
   c->failed = 1;
   sio__session_ref(c);
-  c->parser->decoder_reset(c->dec);
+  c->srv->parser->decoder_reset(sio__session_dec(c));
   close_sockets(c, reason);
   if (c->eio) sio__eio_socket_abort(c->eio, reason);
   sio__session_unref(c);
@@ -118,7 +116,7 @@ static int send_ctl(sio__session_t *c, int type, const char *nsp, size_t nsp_len
     n = heap;
   }
   sio__packet_out_t out;
-  int rc = sio__packet_encode_ctl(c->parser, &out, type, n, payload, len);
+  int rc = sio__packet_encode_ctl(c->srv->parser, &out, type, n, payload, len);
   sio__free(heap);
   if (rc) return rc;
   rc = sio__session_send(c, &out);
@@ -210,7 +208,8 @@ void sio__session_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *d
   if (!c || c->failed) return;
   sio__session_ref(c);
   sio__sio_packet_t pkt;
-  int rc = c->parser->decoder_feed(c->dec, binary, data, len, NULL, &pkt);
+  int rc =
+      c->srv->parser->decoder_feed(sio__session_dec(c), binary, data, len, NULL, &pkt);
   if (rc == 1) {
     dispatch(c, &pkt);
     sio__sio_packet_release(&pkt);

@@ -548,8 +548,8 @@ static void send_disconnect(sio_socket_t *sock) {
   sio__session_t *c = sock->session;
   if (sock->state != SIO__SOCK_CONNECTED || sock->closing || !c->eio) return;
   sio__packet_out_t out;
-  if (sio__packet_encode_ctl(c->parser, &out, SIO_SIO_DISCONNECT, sock->nsp->name, NULL,
-                             0) == 0) {
+  if (sio__packet_encode_ctl(c->srv->parser, &out, SIO_SIO_DISCONNECT, sock->nsp->name,
+                             NULL, 0) == 0) {
     sio__session_send(c, &out);
     sio__packet_out_free(&out);
   }
