@@ -27,7 +27,7 @@ int sio__cbvec_add(sio__cbvec_t *cv, const char *event, void (*fn)(void), void *
   return 0;
 }
 
-static void compact(sio__cbvec_t *cv) {
+void sio__cbvec_compact(sio__cbvec_t *cv) {
   size_t j = 0;
   for (size_t i = 0; i < cv->n; i++) {
     if (cv->v[i].removed)
@@ -50,23 +50,8 @@ int sio__cbvec_remove(sio__cbvec_t *cv, const char *event, void (*fn)(void), voi
     cv->nremoved++;
     removed++;
   }
-  if (!cv->busy && cv->nremoved) compact(cv);
+  if (!cv->busy && cv->nremoved) sio__cbvec_compact(cv);
   return removed;
-}
-
-size_t sio__cbvec_begin(sio__cbvec_t *cv) {
-  cv->busy++;
-  return cv->n;
-}
-
-int sio__cbvec_get(const sio__cbvec_t *cv, size_t i, sio__cb_t *out) {
-  if (i >= cv->n || cv->v[i].removed) return 0;
-  *out = cv->v[i];
-  return 1;
-}
-
-void sio__cbvec_end(sio__cbvec_t *cv) {
-  if (--cv->busy == 0 && cv->nremoved) compact(cv);
 }
 
 void sio__cbvec_free(sio__cbvec_t *cv) {

@@ -45,10 +45,23 @@ int sio__cbvec_add(sio__cbvec_t *cv, const char *event, void (*fn)(void), void *
 /* Removes the entries of event (any when NULL) whose fn and arg match (any
  * when fn is NULL). Returns how many. */
 int sio__cbvec_remove(sio__cbvec_t *cv, const char *event, void (*fn)(void), void *arg);
-size_t sio__cbvec_begin(sio__cbvec_t *cv);
-/* Copies entry i into *out: 1, or 0 when it was removed meanwhile. */
-int sio__cbvec_get(const sio__cbvec_t *cv, size_t i, sio__cb_t *out);
-void sio__cbvec_end(sio__cbvec_t *cv);
+/* Drops the entries marked removed (when no dispatch runs over cv). */
+void sio__cbvec_compact(sio__cbvec_t *cv);
+/* A dispatch: begin returns how many entries it covers, get reads entry i
+ * (1, or 0 when it was removed meanwhile), end closes it. Inline: they run
+ * for every packet. */
+static inline size_t sio__cbvec_begin(sio__cbvec_t *cv) {
+  cv->busy++;
+  return cv->n;
+}
+static inline int sio__cbvec_get(const sio__cbvec_t *cv, size_t i, sio__cb_t *out) {
+  if (i >= cv->n || cv->v[i].removed) return 0;
+  *out = cv->v[i];
+  return 1;
+}
+static inline void sio__cbvec_end(sio__cbvec_t *cv) {
+  if (--cv->busy == 0 && cv->nremoved) sio__cbvec_compact(cv);
+}
 void sio__cbvec_free(sio__cbvec_t *cv);
 
 /* ---- options ---- */

@@ -429,9 +429,10 @@ int sio_ack_send(sio_ack_t *ack, const sio_args_t *args) {
  * when the handler removes itself. */
 static void run_handlers(sio_socket_t *sock, sio__cbvec_t *cv, int named,
                          const char *event, const sio_argv_t *av, sio_ack_t *ack) {
+  if (!cv->n) return; /* most lists are empty: no dispatch to open */
   sio__cb_t cb;
   size_t n = sio__cbvec_begin(cv);
-  for (size_t i = 0; i < n && sio_socket_connected(sock); i++) {
+  for (size_t i = 0; i < n && sock->state == SIO__SOCK_CONNECTED && !sock->closing; i++) {
     if (!sio__cbvec_get(cv, i, &cb)) continue;
     if (named && (!cb.event || strcmp(cb.event, event) != 0)) continue;
     ((sio_event_cb)cb.fn)(sock, event, av, ack, cb.arg);
