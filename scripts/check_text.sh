@@ -6,8 +6,8 @@
 #    tools, examples or docs that names no file of the repository (looked up
 #    from the repository root and from the citing file's folder; URLs are
 #    not citations);
-#  - a tracker number in place of an explanation ("issue #12", "(#12)",
-#    "see #12").
+#  - a tracker number in place of an explanation ("issue #12", "issue 12",
+#    "(#12)", "see #12").
 # Prints each offending line as file:line: text. Exit status 1 if any.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,7 +72,7 @@ if [[ -n $bad_md ]]; then
 fi
 
 # 3. Tracker numbers instead of words.
-issue_re='\b(issue|issues|bug|PR|pull request)[ ]?#[0-9]+\b|\(#[0-9]+\)|\bsee #[0-9]+\b'
+issue_re='\b(issue|issues|bug|PR|pull request)[ ]?#?[0-9]+\b|\(#[0-9]+\)|\bsee #[0-9]+\b'
 if hits=$(printf '%s\0' "${cfiles[@]}" | grep -zv "^$self\$" |
   xargs -0 grep -nIiE "$issue_re" -- 2>/dev/null); then
   echo "check_text: tracker numbers (say what is meant instead):" >&2

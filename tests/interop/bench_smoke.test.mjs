@@ -1,4 +1,4 @@
-// Smoke test of the benchmark programs (issue 6): bench_server and ws_floor
+// Smoke test of the benchmark programs (bench/, docs/PERFORMANCE.md): bench_server and ws_floor
 // answer, and sio_load runs each mode once briefly against them. Correctness
 // only: messages arrive and nothing fails. No timing is asserted.
 import { test, before, after } from 'node:test';

@@ -1,4 +1,4 @@
-/* bench_server: the libsio side of the benchmarks (issue 6, docs/PERFORMANCE.md).
+/* bench_server: the libsio side of the benchmarks (docs/PERFORMANCE.md).
  *
  *   bench_server [--host H] [--port N] [--static DIR]
  *

@@ -1,4 +1,4 @@
-/* sio_load: a Socket.IO v5 / Engine.IO v4 load generator (issue 6).
+/* sio_load: a Socket.IO v5 / Engine.IO v4 load generator (bench/compare).
  *
  * One libuv loop, one thread. Connections speak just the client side the
  * benchmark needs: websocket straight away (?EIO=4&transport=websocket), or

@@ -1,4 +1,4 @@
-/* ws_floor: the benchmarks' floor (issue 6, docs/PERFORMANCE.md). A minimal
+/* ws_floor: the benchmarks' floor (docs/PERFORMANCE.md). A minimal
  * WebSocket echo server on libuv with no Socket.IO logic: it shows what the
  * machine and sio_load allow, so libsio's cost can be read as "floor + ours".
  *
