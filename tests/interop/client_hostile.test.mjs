@@ -12,11 +12,10 @@
 // never how long it took.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
 import { Server } from 'socket.io';
-import { programPath } from './lib/spawn.mjs';
+import { runJsonLines } from './lib/client_run.mjs';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -28,29 +27,9 @@ const OPEN = (upgrades, extra = {}) => '0' + JSON.stringify({
 
 // Runs the driver; resolves { code, signal, lines, stderr }.
 function runDriver(port, transport, scenario, extra = []) {
-  return new Promise((resolve) => {
-    const proc = spawn(programPath('client_hostile_driver'),
-      ['--url', `http://127.0.0.1:${port}`, '--transport', transport, '--scenario', scenario, ...extra],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    let buf = '';
-    let err = '';
-    const lines = [];
-    const killer = setTimeout(() => proc.kill('SIGKILL'), 90000);
-    proc.stdout.on('data', (d) => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const l = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        try { lines.push(JSON.parse(l)); } catch { lines.push({ raw: l }); }
-      }
-    });
-    proc.stderr.on('data', (d) => { err += d; if (err.length > 65536) err = err.slice(-32768); });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, lines, stderr: err.slice(-4000) });
-    });
-  });
+  return runJsonLines('client_hostile_driver',
+    ['--url', `http://127.0.0.1:${port}`, '--transport', transport, '--scenario', scenario, ...extra],
+    () => {}, 'client_hostile_driver', 90000);
 }
 
 const ev = (r, name) => r.lines.filter((l) => l.event === name);

@@ -27,14 +27,14 @@ export function runTlsDriver(args) {
 }
 
 // Runs one of our programs that prints a JSON object per line; resolves
-// { code, signal, lines, stderr }. Killed after 45 s (a hang is a failure).
-function runJsonLines(program, args, onLine = () => {}, label = program) {
+// { code, signal, lines, stderr }. Killed after killMs (a hang is a failure).
+export function runJsonLines(program, args, onLine = () => {}, label = program, killMs = 45000) {
   return new Promise((resolve) => {
     const proc = spawn(programPath(program), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     let err = '';
     const lines = [];
-    const killer = setTimeout(() => proc.kill('SIGKILL'), 45000);
+    const killer = setTimeout(() => proc.kill('SIGKILL'), killMs);
     proc.stdout.on('data', (d) => {
       buf += d;
       let i;
