@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
       libuv1-dev libhttp-parser-dev libssl-dev libjansson-dev libcmocka-dev
-      libhiredis-dev libmsgpack-dev zlib1g-dev redis-server valgrind
+      libhiredis-dev libmsgpack-dev zlib1g-dev libcrypt-dev redis-server valgrind prometheus
       nodejs npm chromium python3 python3-socketio python3-websocket python3-requests)
 
 missing=()
