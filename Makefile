@@ -1,11 +1,14 @@
 # The front door. Targets stay stable: make, make test, make run, make install,
-# make conformance-server PORT=N, make bench-server PORT=N, make test-asan.
+# make conformance-server PORT=N [FLAGS=...], make bench-server PORT=N
+# [FLAGS=...], make test-asan.
 BUILD ?= build
 BUILD_ASAN ?= build-asan
 BUILD_TSAN ?= build-tsan
 PORT ?= 3000
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# Extra flags for the conformance and bench servers, e.g. FLAGS="--allow-eio3".
+FLAGS ?=
 
 .PHONY: all deps build test test-asan test-tsan run install conformance-server bench-server fuzz valgrind valgrind-interop clean format format-check
 
@@ -47,7 +50,7 @@ run: deps build
 	@$(BUILD)/demo --port 5000
 
 conformance-server: build
-	@$(BUILD)/conformance_server --port $(PORT)
+	@$(BUILD)/conformance_server --port $(PORT) $(FLAGS)
 
 # libFuzzer targets of every codec (clang), each run FUZZ_SECS seconds.
 FUZZ_SECS ?= 10
@@ -66,7 +69,7 @@ valgrind-interop: deps build
 	  SIO_SOURCE_DIR=$(CURDIR) node --test --test-reporter=spec $(INTEROP).test.mjs
 
 bench-server: build
-	@$(BUILD)/bench_server --port $(PORT)
+	@$(BUILD)/bench_server --port $(PORT) $(FLAGS)
 
 install: build
 	@cmake --install $(BUILD)
