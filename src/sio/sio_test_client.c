@@ -198,7 +198,7 @@ static int link_send(void *arg, sio__eio_msg_t *const *msgs, size_t n) {
       rc = on_packet(tc, &pkt);
       sio__sio_packet_release(&pkt);
     }
-    if (rc < 0) return rc == SIO_ENOMEM ? SIO_ENOMEM : SIO_ELIMIT;
+    if (rc < 0) return rc; /* SIO_ELIMIT (the queue is full) closes the connection */
   }
   return 0;
 }
