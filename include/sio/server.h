@@ -327,10 +327,11 @@ SIO_EXTERN sio_namespace_t *sio_socket_namespace(const sio_socket_t *sock);
 SIO_EXTERN sio_server_t *sio_socket_server(const sio_socket_t *sock);
 /* 1 while connected to its namespace. */
 SIO_EXTERN int sio_socket_connected(const sio_socket_t *sock);
-/* "polling" or "websocket" (static), NULL once the connection is gone. */
+/* "polling" or "websocket" (static; "test" for a client of
+ * sio/test_client.h), NULL once the connection is gone. */
 SIO_EXTERN const char *sio_socket_transport(const sio_socket_t *sock);
 /* The Engine.IO session under the socket (shared by the sockets of every
- * namespace the client joined), NULL once gone. */
+ * namespace the client joined), NULL once gone (and for a test client). */
 SIO_EXTERN sio_eio_socket_t *sio_socket_eio(const sio_socket_t *sock);
 /* Keeps the socket's memory alive past its disconnect callback. */
 SIO_EXTERN sio_socket_t *sio_socket_ref(sio_socket_t *sock);

@@ -97,9 +97,37 @@ void sio__rooms_leave_all(sio_socket_t *sock);
 void sio__rooms_free(sio_namespace_t *nsp);
 
 /* ---- sessions (one per Engine.IO connection: the reference's Client) ---- */
+
+/* An in-process link in place of the Engine.IO session (the test client,
+ * sio_test_client.c, include/sio/test_client.h): the one seam between a
+ * session and what carries its packets. Everything above it (decoding,
+ * namespaces, middlewares, rooms, acks) is the same code. */
+typedef struct {
+  const char *transport; /* what sio_socket_transport() says (static) */
+  /* Delivers one packet, msgs[0..n) (its message, then its attachments),
+   * borrowed for the call. 0, SIO_ECLOSED, or SIO_ELIMIT (over the link's
+   * bound: the session then closes with "transport error"). */
+  int (*send)(void *arg, sio__eio_msg_t *const *msgs, size_t n);
+  /* Whether a packet sent now would be taken (volatile packets). */
+  int (*writable)(void *arg);
+  /* The server ends the connection (reason static): the link forgets the
+   * session and sends nothing more. Called once, before the sockets go. */
+  void (*closed)(void *arg, const char *reason);
+  /* The handshake the link stands for (as eio/eio_handshake.h's). */
+  const char *(*header)(void *arg, const char *name, size_t *len);
+  int (*header_at)(void *arg, size_t i, sio_buf_t *name, sio_buf_t *value);
+  const char *(*query)(void *arg, size_t *len);
+  int (*query_get)(void *arg, const char *key, char *out, size_t outlen);
+  const char *(*url)(void *arg, size_t *len);
+  const char *(*address)(void *arg);
+  uint64_t (*issued)(void *arg);
+} sio__link_ops_t;
+
 typedef struct sio__session {
   sio_server_t *srv;
-  sio_eio_socket_t *eio; /* NULL once the session is gone */
+  sio_eio_socket_t *eio;       /* NULL once the session is gone, or for a link */
+  const sio__link_ops_t *link; /* an in-process link instead (NULL once gone) */
+  void *link_arg;
   sio__timer_t *connect_timer;
   sio_socket_t **socks; /* connected and connecting sockets */
   size_t nsocks, cap;
@@ -118,8 +146,30 @@ static inline void *sio__session_dec(sio__session_t *c) {
 
 void sio__session_ref(sio__session_t *c);
 void sio__session_unref(sio__session_t *c);
+/* A new session of s over eio, or over link (with link_arg) when eio is
+ * NULL; in the server's list, holding its own reference (dropped when it
+ * closes). Only Engine.IO sessions have the connect timeout. NULL if out of
+ * memory. */
+sio__session_t *sio__session_new(sio_server_t *s, sio_eio_socket_t *eio,
+                                 const sio__link_ops_t *link, void *link_arg);
+/* 1 while the connection under the session is open. */
+static inline int sio__session_up(const sio__session_t *c) {
+  return c->eio || c->link;
+}
+/* 1 if a packet sent now would go out at once (volatile packets). */
+int sio__session_writable(const sio__session_t *c);
 /* Sends an encoded packet. 0 or an error. */
 int sio__session_send(sio__session_t *c, const sio__packet_out_t *out);
+/* One incoming Engine.IO message (a link feeds its client's packets here). */
+void sio__session_feed(sio__session_t *c, int binary, const uint8_t *data, size_t len);
+/* The server closes the connection: gracefully (queued packets first), or
+ * for a link at once with reason. */
+void sio__session_close(sio__session_t *c, const char *reason);
+/* The connection under the session is gone: every socket goes with reason,
+ * the session leaves the server's list and drops its own reference. */
+void sio__session_closed(sio__session_t *c, const char *reason);
+/* Closes every link session of s with reason (server shutdown). */
+void sio__session_close_links(sio_server_t *s, const char *reason);
 /* Protocol error: every socket goes with reason, the session is closed. */
 void sio__session_fail(sio__session_t *c, const char *reason);
 void sio__session_remove_socket(sio__session_t *c, sio_socket_t *sock);
@@ -262,6 +312,7 @@ struct sio_server {
   sio_http_server_t *http;
   int own_http;
   sio_eio_server_t *eio;
+  char *path; /* the endpoint's path, "/socket.io/" (a test client's URL) */
   uint32_t connect_timeout;
   uint32_t max_nsp_name;     /* longest name a dynamic child may have */
   uint32_t max_session_nsps; /* namespaces one session may join at once */

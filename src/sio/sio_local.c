@@ -113,9 +113,8 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
   int count = 0;
   for (size_t i = 0; i < sel.n; i++) {
     sio_socket_t *sock = sel.v[i];
-    if (!sio_socket_connected(sock) || !sock->session->eio) continue;
-    if ((o->flags & SIO_ADAPTER_F_VOLATILE) &&
-        !sio__eio_socket_writable(sock->session->eio)) {
+    if (!sio_socket_connected(sock) || !sio__session_up(sock->session)) continue;
+    if ((o->flags & SIO_ADAPTER_F_VOLATILE) && !sio__session_writable(sock->session)) {
       nsp->srv->stats.dropped++;
       continue;
     }

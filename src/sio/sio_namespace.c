@@ -323,7 +323,7 @@ static void refuse(sio_socket_t *sock, const char *message, const char *data) {
   }
   sio__sb_putc(&sb, '}');
   sio__session_t *c = sio_socket_ref(sock)->session;
-  if (!sb.err && c->eio) {
+  if (!sb.err && sio__session_up(c)) {
     sio__packet_out_t out;
     if (sio__packet_encode_ctl(c->srv->parser, &out, SIO_SIO_CONNECT_ERROR,
                                sock->nsp->name, (const char *)sio__sb_data(&sb),

@@ -131,6 +131,10 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
   s->lim.max_depth = opts->max_depth;
   s->parser = sio__parser_or_default(opts->parser);
   sio__map_init(&s->nsps);
+  if (!(s->path = sio__strdup(opts->path))) {
+    sio_server_opts_free(defaults);
+    return SIO_ENOMEM;
+  }
   /* The Engine.IO options with our path (the user's object is const). */
   sio_eio_opts_t eo;
   int rc = sio__eio_opts_copy(&eo, opts->eio);
@@ -162,6 +166,7 @@ static void free_now(sio_server_t *s) {
   sio__cbvec_free(&s->observe_nsp);
   sio__cbvec_free(&s->observe_nsp_gone);
   sio__cbvec_free(&s->observe_room);
+  sio__free(s->path);
   sio__free(s);
 }
 
@@ -306,5 +311,7 @@ void sio_server_close(sio_server_t *s, sio_server_close_cb cb, void *arg) {
   /* Broadcast acks still waiting are cancelled now; per-socket acks go with
    * their sockets when the sessions close. */
   while (s->backs) sio__bcast_ack_finish(s->backs, SIO_ECANCELED);
+  /* In-process links (test clients) have no Engine.IO session to close. */
+  sio__session_close_links(s, "server shutting down");
   sio_eio_server_close(s->eio, eio_closed, s);
 }

@@ -22,9 +22,20 @@ void sio__session_unref(sio__session_t *c) {
 }
 
 int sio__session_send(sio__session_t *c, const sio__packet_out_t *out) {
+  if (c->link) {
+    int rc = c->link->send(c->link_arg, out->msgs, out->n);
+    /* As an Engine.IO write buffer over its cap: the connection goes. */
+    if (rc == SIO_ELIMIT) sio__session_close(c, "transport error");
+    return rc;
+  }
   if (!c->eio) return SIO_ENOTCONN;
   return out->n == 1 ? sio__eio_socket_send_msg(c->eio, out->msgs[0])
                      : sio__eio_socket_send_msgs(c->eio, out->msgs, out->n);
+}
+
+int sio__session_writable(const sio__session_t *c) {
+  if (c->link) return c->link->writable(c->link_arg);
+  return c->eio && sio__eio_socket_writable(c->eio);
 }
 
 static void connect_timeout_cb(sio__timer_t *t, void *arg) {
@@ -35,28 +46,37 @@ static void connect_timeout_cb(sio__timer_t *t, void *arg) {
   sio_eio_socket_close(c->eio);
 }
 
-void sio__session_on_connection(sio_eio_socket_t *eio, void *arg) {
-  sio_server_t *s = arg;
+sio__session_t *sio__session_new(sio_server_t *s, sio_eio_socket_t *eio,
+                                 const sio__link_ops_t *link, void *link_arg) {
   size_t off = sio__parser_dec_offset(sizeof(sio__session_t));
   sio__session_t *c = sio__calloc(1, off + s->parser->decoder_size);
+  if (!c) return NULL;
+  c->srv = s;
+  c->eio = eio;
+  c->link = eio ? NULL : link;
+  c->link_arg = link_arg;
+  c->refs = 1; /* the session's, dropped at its close */
+  s->parser->decoder_init(sio__session_dec(c), &s->lim);
+  if (eio) {
+    c->connect_timer = sio__timer_new(s->loop, connect_timeout_cb, c);
+    if (!c->connect_timer) {
+      sio__free(c);
+      return NULL;
+    }
+    sio__timer_start(c->connect_timer, s->connect_timeout);
+  }
+  c->next = s->sessions;
+  if (s->sessions) s->sessions->prev = c;
+  s->sessions = c;
+  return c;
+}
+
+void sio__session_on_connection(sio_eio_socket_t *eio, void *arg) {
+  sio__session_t *c = sio__session_new(arg, eio, NULL, NULL);
   if (!c) {
     sio__eio_socket_abort(eio, "transport error");
     return;
   }
-  c->srv = s;
-  c->eio = eio;
-  c->refs = 1; /* the session's, dropped at its close */
-  s->parser->decoder_init(sio__session_dec(c), &s->lim);
-  c->connect_timer = sio__timer_new(s->loop, connect_timeout_cb, c);
-  if (!c->connect_timer) {
-    sio__free(c);
-    sio__eio_socket_abort(eio, "transport error");
-    return;
-  }
-  sio__timer_start(c->connect_timer, s->connect_timeout);
-  c->next = s->sessions;
-  if (s->sessions) s->sessions->prev = c;
-  s->sessions = c;
   sio_eio_socket_set_data(eio, c);
 }
 
@@ -98,7 +118,10 @@ void sio__session_fail(sio__session_t *c, const char *reason) {
   sio__session_ref(c);
   c->srv->parser->decoder_reset(sio__session_dec(c));
   close_sockets(c, reason);
-  if (c->eio) sio__eio_socket_abort(c->eio, reason);
+  if (c->eio)
+    sio__eio_socket_abort(c->eio, reason);
+  else
+    sio__session_close(c, reason);
   sio__session_unref(c);
 }
 
@@ -201,11 +224,8 @@ static void dispatch(sio__session_t *c, const sio__sio_packet_t *pkt) {
     sio__session_fail(c, "forced close");
 }
 
-void sio__session_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
-                             size_t len, void *arg) {
-  (void)arg;
-  sio__session_t *c = sio_eio_socket_get_data(eio);
-  if (!c || c->failed) return;
+void sio__session_feed(sio__session_t *c, int binary, const uint8_t *data, size_t len) {
+  if (c->failed) return;
   sio__session_ref(c);
   sio__sio_packet_t pkt;
   int rc =
@@ -220,15 +240,35 @@ void sio__session_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *d
   sio__session_unref(c);
 }
 
-void sio__session_on_close(sio_eio_socket_t *eio, const char *reason, void *arg) {
-  sio_server_t *s = arg;
+void sio__session_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
+                             size_t len, void *arg) {
+  (void)arg;
   sio__session_t *c = sio_eio_socket_get_data(eio);
-  if (!c) return;
-  sio_eio_socket_set_data(eio, NULL);
+  if (c) sio__session_feed(c, binary, data, len);
+}
+
+void sio__session_close(sio__session_t *c, const char *reason) {
+  if (c->eio) {
+    sio_eio_socket_close(c->eio);
+    return;
+  }
+  if (!c->link) return;
+  /* The link hears of it first, so nothing more reaches it. */
+  sio__session_ref(c);
+  const sio__link_ops_t *link = c->link;
+  c->link = NULL;
+  link->closed(c->link_arg, reason);
+  sio__session_closed(c, reason);
+  sio__session_unref(c);
+}
+
+void sio__session_closed(sio__session_t *c, const char *reason) {
+  sio_server_t *s = c->srv;
   c->failed = 1;
   sio__timer_stop(c->connect_timer);
   close_sockets(c, reason);
   c->eio = NULL;
+  c->link = NULL;
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -236,4 +276,21 @@ void sio__session_on_close(sio_eio_socket_t *eio, const char *reason, void *arg)
   if (c->next) c->next->prev = c->prev;
   c->prev = c->next = NULL;
   sio__session_unref(c);
+}
+
+void sio__session_on_close(sio_eio_socket_t *eio, const char *reason, void *arg) {
+  (void)arg;
+  sio__session_t *c = sio_eio_socket_get_data(eio);
+  if (!c) return;
+  sio_eio_socket_set_data(eio, NULL);
+  sio__session_closed(c, reason);
+}
+
+void sio__session_close_links(sio_server_t *s, const char *reason) {
+  for (;;) {
+    sio__session_t *c = s->sessions;
+    while (c && !c->link) c = c->next;
+    if (!c) return;
+    sio__session_close(c, reason);
+  }
 }

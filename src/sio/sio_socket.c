@@ -76,7 +76,9 @@ sio_eio_socket_t *sio_socket_eio(const sio_socket_t *sock) {
   return sock->session->eio;
 }
 const char *sio_socket_transport(const sio_socket_t *sock) {
-  return sock->session->eio ? sio_eio_socket_transport(sock->session->eio) : NULL;
+  const sio__session_t *c = sock->session;
+  if (c->link) return c->link->transport;
+  return c->eio ? sio_eio_socket_transport(c->eio) : NULL;
 }
 void sio_socket_set_data(sio_socket_t *sock, void *data) {
   sock->data = data;
@@ -189,7 +191,8 @@ static void run_any_out(const sio_argv_t *av, void *arg) {
 
 int sio__socket_send(sio_socket_t *sock, const sio__packet_out_t *out,
                      const char *event) {
-  if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio) return SIO_ENOTCONN;
+  if (sock->state != SIO__SOCK_CONNECTED || !sio__session_up(sock->session))
+    return SIO_ENOTCONN;
   if (event && sock->any_out.n) {
     any_out_ctx_t c = {sock, event};
     sio_socket_ref(sock); /* its handlers may disconnect it */
@@ -197,7 +200,8 @@ int sio__socket_send(sio_socket_t *sock, const sio__packet_out_t *out,
     sio_socket_unref(sock);
   }
   /* A catch-all may have disconnected it: nothing goes after its end. */
-  if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio) return SIO_ENOTCONN;
+  if (sock->state != SIO__SOCK_CONNECTED || !sio__session_up(sock->session))
+    return SIO_ENOTCONN;
   int rc = sio__session_send(sock->session, out);
   if (rc == 0) sock->nsp->srv->stats.deliveries++;
   return rc;
@@ -212,7 +216,8 @@ int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *arg
   if (!sock) return SIO_EINVAL;
   int rc = check_event(event);
   if (rc) return rc;
-  if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio) return SIO_ENOTCONN;
+  if (sock->state != SIO__SOCK_CONNECTED || !sio__session_up(sock->session))
+    return SIO_ENOTCONN;
   sio__packet_out_t out;
   if ((rc = sio__server_encode(sock->nsp->srv, &out, sock->nsp->name, event, -1, args)))
     return rc;
@@ -226,8 +231,8 @@ int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *arg
 int sio_socket_emit_volatile(sio_socket_t *sock, const char *event,
                              const sio_args_t *args) {
   if (!sock) return SIO_EINVAL;
-  if (sock->state == SIO__SOCK_CONNECTED && sock->session->eio &&
-      !sio__eio_socket_writable(sock->session->eio)) {
+  if (sock->state == SIO__SOCK_CONNECTED && sio__session_up(sock->session) &&
+      !sio__session_writable(sock->session)) {
     sock->nsp->srv->stats.dropped++;
     return check_event(event);
   }
@@ -279,7 +284,8 @@ int sio_socket_emit_with_ack(sio_socket_t *sock, const char *event,
   if (!sock || !cb) return SIO_EINVAL;
   int rc = check_event(event);
   if (rc) return rc;
-  if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio) return SIO_ENOTCONN;
+  if (sock->state != SIO__SOCK_CONNECTED || !sio__session_up(sock->session))
+    return SIO_ENOTCONN;
   /* Everything that can fail is ready before the packet leaves, so an error
    * return means no callback. */
   sio__pending_ack_t *pa = sio__calloc(1, sizeof(*pa));
@@ -410,7 +416,7 @@ int sio_ack_send(sio_ack_t *ack, const sio_args_t *args) {
     ack->sent = 1;
     sio_socket_t *sock = ack->sock;
     sio__packet_out_t out;
-    if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio)
+    if (sock->state != SIO__SOCK_CONNECTED || !sio__session_up(sock->session))
       rc = SIO_ENOTCONN;
     else if ((rc = sio__server_encode(sock->nsp->srv, &out, sock->nsp->name, NULL,
                                       (int64_t)ack->id, args)) == 0) {
@@ -547,7 +553,7 @@ void sio__socket_close(sio_socket_t *sock, const char *reason) {
  * server ended it and does not reconnect). */
 static void send_disconnect(sio_socket_t *sock) {
   sio__session_t *c = sock->session;
-  if (sock->state != SIO__SOCK_CONNECTED || sock->closing || !c->eio) return;
+  if (sock->state != SIO__SOCK_CONNECTED || sock->closing || !sio__session_up(c)) return;
   sio__packet_out_t out;
   if (sio__packet_encode_ctl(c->srv->parser, &out, SIO_SIO_DISCONNECT, sock->nsp->name,
                              NULL, 0) == 0) {
@@ -561,7 +567,7 @@ void sio_socket_disconnect(sio_socket_t *sock, int close_connection) {
   sio__session_t *c = sock->session;
   sio__session_ref(c);
   sio_socket_ref(sock);
-  if (close_connection && c->eio) {
+  if (close_connection && sio__session_up(c)) {
     /* As the reference: every namespace of the client is disconnected (each
      * gets its DISCONNECT packet), then the session closes gracefully, so
      * the packets go out first. */
@@ -574,7 +580,7 @@ void sio_socket_disconnect(sio_socket_t *sock, int close_connection) {
       send_disconnect(other);
       sio__socket_close(other, "server namespace disconnect");
     }
-    if (c->eio) sio_eio_socket_close(c->eio);
+    sio__session_close(c, "forced close");
   } else {
     send_disconnect(sock);
     sio__socket_close(sock, "server namespace disconnect");

@@ -15,7 +15,8 @@ cmake --install "$bin" --prefix "$prefix" >/dev/null
 libdir=$(find "$prefix" -name libsio.pc -printf '%h\n' | head -1)
 libdir=${libdir%/pkgconfig}
 for f in include/sio/common.h include/sio/args.h include/sio/parser.h include/sio/http.h \
-         include/sio/eio.h include/sio/server.h include/sio/client.h include/sio/adapter.h include/sio/redis.h; do
+         include/sio/eio.h include/sio/server.h include/sio/client.h include/sio/adapter.h include/sio/redis.h \
+         include/sio/test_client.h; do
   [[ -f $prefix/$f ]] || { echo "missing $f"; exit 1; }
 done
 for f in libsio.so libsio.a libsio-redis.so libsio-redis.a pkgconfig/libsio.pc pkgconfig/libsio-redis.pc; do
@@ -43,6 +44,7 @@ grep -q '^SIO_SANITIZE:BOOL=ON' "$bin/CMakeCache.txt" && extra=(-fsanitize=addre
 export PKG_CONFIG_PATH=$libdir/pkgconfig
 cat > "$tmp/listen.c" <<'C'
 #include <sio/server.h>
+#include <sio/test_client.h>
 #include <stdio.h>
 static int closed;
 static void on_closed(sio_server_t *s, void *arg) { (void)s; (void)arg; closed = 1; }
@@ -52,6 +54,10 @@ int main(void) {
   if (uv_loop_init(&loop) != 0 || sio_server_new(&loop, NULL, &io) != 0) return 1;
   int rc = sio_server_listen(io, "127.0.0.1", 0);
   if (rc != 0) { fprintf(stderr, "listen: %s\n", sio_strerror(rc)); return 1; }
+  sio_test_client_t *tc; /* the in-process test client is public API too */
+  if (sio_test_client_new(io, NULL, &tc) != 0 || sio_test_client_connect(tc, "/", NULL) != 0)
+    return 1;
+  sio_test_client_free(tc);
   sio_server_close(io, on_closed, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
   if (!closed || uv_loop_close(&loop) != 0) return 1;

@@ -1,5 +1,6 @@
 /* Unit tests for what handlers may do to the server while they run, with a
- * live server and a blocking Engine.IO polling client in a thread:
+ * live server and a blocking Engine.IO polling client in a thread (or, where
+ * the wire form does not matter, the in-process test client):
  * - a handler removing itself (the "once" pattern) reads its event name
  *   safely and the next handler of the event still runs for that packet; a
  *   handler added during a dispatch waits for the next packet, one removed
@@ -29,6 +30,7 @@
 #include <uv.h>
 
 #include "sio/sio_internal.h"
+#include "sio/test_client.h"
 
 typedef struct ctx ctx_t;
 
@@ -211,21 +213,11 @@ static void conn_1(sio_socket_t *sock, void *arg) {
   assert_int_equal(sio_socket_on_disconnect(sock, noop_disc, c), 0);
 }
 
-static void client_1(ctx_t *c) {
-  char body[1024];
-  open_session(c);
-  poll_post(c, "40");
-  poll_get(c, body, sizeof(body));
-  poll_post(c, "42[\"ping\"]\x1e"
-               "42[\"ping\"]");
-}
-
 static void test_handlers_change_their_lists(void **state) {
   (void)state;
   uv_loop_t loop;
   assert_int_equal(uv_loop_init(&loop), 0);
   ctx_t c = {0};
-  c.client = client_1;
   assert_int_equal(sio_server_new(&loop, NULL, &c.srv), 0);
   c.root = sio_server_of(c.srv, "/");
   for (const char *const *r =
@@ -236,7 +228,16 @@ static void test_handlers_change_their_lists(void **state) {
   assert_int_equal(sio_namespace_on(c.root, "ping", nsp_once_h, &c), 0);
   assert_int_equal(sio_namespace_on(c.root, "ping", nsp_after_h, &c), 0);
   assert_int_equal(sio_namespace_on_connection(c.root, conn_1, &c), 0);
-  run(&c, &loop);
+  /* Two packets from an in-process client, each dispatched inside its emit. */
+  sio_test_client_t *tc;
+  assert_int_equal(sio_test_client_new(c.srv, NULL, &tc), 0);
+  assert_int_equal(sio_test_client_connect(tc, "/", NULL), 0);
+  assert_int_equal(sio_test_client_emit(tc, "/", "ping", NULL), 0);
+  assert_int_equal(sio_test_client_emit(tc, "/", "ping", NULL), 0);
+  sio_test_client_free(tc);
+  sio_server_close(c.srv, NULL, NULL);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(uv_loop_close(&loop), 0);
   assert_int_equal(c.once_runs, 1);
   assert_true(c.once_name_ok);
   assert_int_equal(c.after_runs, 2); /* not skipped when once_h went */
