@@ -212,6 +212,8 @@ void sio__eio_ws_start_probe(sio_eio_socket_t *sock, sio_http_req_t *req) {
     return;
   }
   sio__ws_conn_t *c = NULL;
+  /* Read before the accept, which takes the request over. */
+  int b64 = sock->v3 && sio__eio_req_b64(req);
   sio__sb_t hdr;
   sio__sb_init(&hdr, 0);
   sio__eio_hooks_headers(s, req, 0, &hdr);
@@ -223,8 +225,8 @@ void sio__eio_ws_start_probe(sio_eio_socket_t *sock, sio_http_req_t *req) {
   if (rc != 0 || !c) return;
   /* v3: the WebSocket has its own binary form, asked for on its request. */
   if (sock->v3)
-    sock->b64 = (uint8_t)((sock->b64 & ~SIO_EIO_WEBSOCKET) |
-                          (sio__eio_req_b64(req) ? SIO_EIO_WEBSOCKET : 0));
+    sock->b64 =
+        (uint8_t)((sock->b64 & ~SIO_EIO_WEBSOCKET) | (b64 ? SIO_EIO_WEBSOCKET : 0));
   sock->probe = c;
   sock->probe_acked = 0;
   sio__timer_start(sock->upgrade_timer, s->opts.upgrade_timeout);
