@@ -245,3 +245,37 @@ for (const [kind, start] of Object.entries(SERVERS)) {
     });
   });
 }
+
+// The tools keep the reference's default (EIO3 refused) and take --allow-eio3.
+describe('--allow-eio3 on the conformance and bench servers', () => {
+  const v3Open = /^\d+:0\{"sid":"[^"]+","upgrades":\["websocket"\],"pingInterval":\d+,"pingTimeout":\d+,"maxPayload":\d+\}$/;
+  async function handshakeV3(port, path) {
+    const r = await fetch(`http://127.0.0.1:${port}${path}?EIO=3&transport=polling`);
+    return { status: r.status, body: await r.text() };
+  }
+  for (const [program, paths] of [['conformance_server', ['/socket.io/', '/engine.io/']], ['bench_server', ['/socket.io/']]]) {
+    test(`${program}: refused by default, served with the flag`, T, async () => {
+      for (const args of [[], ['--allow-eio3']]) {
+        const srv = await spawnServer(program, args);
+        try {
+          for (const p of paths) {
+            const { status, body } = await handshakeV3(srv.port, p);
+            if (args.length) {
+              assert.equal(status, 200, `${program} ${p}: ${body}`);
+              assert.match(body, v3Open);
+              // The length prefix counts the open packet's characters.
+              const [len, rest] = [Number(body.slice(0, body.indexOf(':'))), body.slice(body.indexOf(':') + 1)];
+              assert.equal(len, rest.length);
+            } else {
+              assert.equal(status, 400);
+              assert.deepEqual(JSON.parse(body), { code: 5, message: 'Unsupported protocol version' });
+            }
+          }
+        } finally {
+          const r = await srv.stop();
+          assert.equal(r.code, 0, `${program} exit: ${JSON.stringify(r)}`);
+        }
+      }
+    });
+  }
+});
