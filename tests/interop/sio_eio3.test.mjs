@@ -204,6 +204,66 @@ for (const [kind, start] of Object.entries(SERVERS)) {
     }
   });
 
+  // The v3 heartbeat on the wire: the client pings and gets a pong, a pong
+  // from the client is an error, a silent client is dropped after
+  // pingInterval + pingTimeout (300 + 200 ms here).
+  describe(`the v3 heartbeat on ${kind}`, () => {
+    let srv;
+    before(async () => {
+      srv = await start(['--allow-eio3']);
+    });
+    after(async () => {
+      const r = await srv.stop();
+      assert.equal(r.code, 0, `server exit: ${JSON.stringify(r)}`);
+    });
+    const url = (q) => `http://127.0.0.1:${srv.port}/socket.io/?EIO=3&transport=polling${q}`;
+    async function open() {
+      const r = await fetch(url(''));
+      const body = await r.text();
+      const m = /^(\d+):0(\{.*\})/.exec(body);
+      assert.ok(m, body);
+      const sid = JSON.parse(m[2]).sid;
+      // The implicit CONNECT to "/" (no sid in it) and the server's `auth`
+      // event wait for the first GET.
+      assert.equal(await (await fetch(url(`&sid=${sid}`))).text(), '2:4013:42["auth",{}]');
+      return sid;
+    }
+    const post = (sid, body) => fetch(url(`&sid=${sid}`), { method: 'POST', body, headers: { 'Content-Type': 'text/plain;charset=UTF-8' } });
+
+    test('a ping gets a pong', T, async () => {
+      const sid = await open();
+      assert.equal((await post(sid, '1:2')).status, 200);
+      assert.equal(await (await fetch(url(`&sid=${sid}`))).text(), '1:3');
+      assert.equal((await post(sid, '6:2probe')).status, 200);
+      assert.equal(await (await fetch(url(`&sid=${sid}`))).text(), '1:3');
+    });
+
+    test('a pong from the client closes the session', T, async () => {
+      const sid = await open();
+      await post(sid, '1:3');
+      const r = await fetch(url(`&sid=${sid}`));
+      assert.equal(r.status, 400);
+    });
+
+    test('a silent client is dropped after pingInterval + pingTimeout', T, async () => {
+      const sid = await open();
+      const t0 = Date.now();
+      const held = await (await fetch(url(`&sid=${sid}`))).text();
+      assert.equal(held, '1:1'); // the held GET gets the close packet
+      assert.ok(Date.now() - t0 >= 300, `closed after ${Date.now() - t0} ms`);
+      assert.equal((await fetch(url(`&sid=${sid}`))).status, 400);
+    });
+
+    test('pings keep a client alive past the timeout', T, async () => {
+      const sid = await open();
+      for (let i = 0; i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        await post(sid, '1:2');
+        assert.equal(await (await fetch(url(`&sid=${sid}`))).text(), '1:3');
+      }
+    });
+  });
+
   describe(`EIO3 not allowed on ${kind}`, () => {
     let srv;
     before(async () => {
