@@ -3,10 +3,11 @@
  * namespace joined without a CONNECT, a namespace's query string in its
  * CONNECT read as the auth object, no sid in the CONNECT reply, and a
  * middleware's refusal sent as the bare error (docs/PROTOCOL.md). */
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
-#include "core/json.h"
 #include "core/utf8.h"
 #include "http/http_util.h"
 #include "sio/sio_internal.h"
@@ -53,47 +54,35 @@ static int next_param(const char *q, size_t n, size_t *pos, size_t *start, size_
   return 1;
 }
 
-/* 1 if a parameter after position from has the decoded key k. */
-static int key_again(const char *q, size_t n, size_t from, const char *k, size_t klen) {
-  size_t s, e;
-  while (next_param(q, n, &from, &s, &e)) {
-    char *k2, *v2;
-    size_t k2len, v2len;
-    if (param(q + s, e - s, &k2, &k2len, &v2, &v2len) != 0) continue;
-    int same = k2len == klen && memcmp(k2, k, klen) == 0;
-    sio__free(k2);
-    if (same) return 1;
-  }
-  return 0;
-}
-
 int sio__v2_connect_target(const char *nsp, size_t len, size_t *name_len,
                            sio__sb_t *auth) {
   const char *qm = memchr(nsp, '?', len);
   *name_len = qm ? (size_t)(qm - nsp) : len;
-  sio__sb_putc(auth, '{');
-  if (qm) {
-    const char *q = qm + 1;
-    size_t n = len - *name_len - 1, pos = 0, s, e;
-    int first = 1;
-    while (next_param(q, n, &pos, &s, &e)) {
-      char *k, *v;
-      size_t klen, vlen;
-      int rc = param(q + s, e - s, &k, &klen, &v, &vlen);
-      if (rc == SIO_ENOMEM) return rc;
-      if (rc != 0) continue; /* not representable: left out */
-      /* A repeated key: the last one wins, as Object.fromEntries does. The
-       * name is bounded (max_nsp_name), so the quadratic scan is too. */
-      if (!key_again(q, n, pos, k, klen)) {
-        if (!first) sio__sb_putc(auth, ',');
-        first = 0;
-        sio__json_write_string(auth, k, klen); /* valid UTF-8: only builder errors */
-        sio__sb_putc(auth, ':');
-        sio__json_write_string(auth, v, vlen);
-      }
-      sio__free(k);
-    }
+  if (!qm) {
+    sio__sb_puts(auth, "{}");
+    return auth->err;
   }
-  sio__sb_putc(auth, '}');
-  return auth->err ? auth->err : 0;
+  /* A hash map: a repeated key replaces the value (the last wins, as with
+   * Object.fromEntries) in linear time, whatever the client sends. */
+  json_t *obj = json_object();
+  if (!obj) return SIO_ENOMEM;
+  const char *q = qm + 1;
+  size_t n = len - *name_len - 1, pos = 0, s, e;
+  int rc = 0;
+  while (rc == 0 && next_param(q, n, &pos, &s, &e)) {
+    char *k, *v;
+    size_t klen, vlen;
+    int prc = param(q + s, e - s, &k, &klen, &v, &vlen);
+    if (prc == SIO_ENOMEM) rc = prc;
+    if (prc != 0) continue; /* not representable as text: left out */
+    json_t *str = json_stringn(v, vlen);
+    if (!str || json_object_setn_new(obj, k, klen, str) != 0) rc = SIO_ENOMEM;
+    sio__free(k);
+  }
+  char *text = rc == 0 ? json_dumps(obj, JSON_COMPACT) : NULL;
+  json_decref(obj);
+  if (rc == 0 && !text) rc = SIO_ENOMEM;
+  if (text) sio__sb_puts(auth, text);
+  free(text);
+  return rc ? rc : auth->err;
 }

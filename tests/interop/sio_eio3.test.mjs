@@ -126,6 +126,11 @@ for (const [kind, start] of Object.entries(SERVERS)) {
           assert.deepEqual(echo, ['hi', { a: [1, 'é😀'] }]);
         });
 
+        test('the query as auth: decoded, the last of a repeated key wins', T, async () => {
+          const [, auth] = await connectV2(mode, '/chat', { query: 'a=1&a=2&b=x%20y+z&c&%C3%A9=%F0%9F%98%80' });
+          assert.deepEqual(auth, { a: '2', b: 'x y z', c: '', 'é': '😀' });
+        });
+
         test('events and acks both ways, text and binary', T, async () => {
           const [s] = await connectV2(mode);
           const reply = await ackV2(s, 'echo-ack', 1, 'two', { three: [3] });
