@@ -83,8 +83,11 @@ struct sio_eio_socket {
   uint8_t probe_acked;      /* 3probe was sent: GETs get `6` at once */
   uint8_t upgraded;         /* came from polling to WebSocket */
   uint8_t awaiting_pong;    /* a ping went out, its pong has not come */
-  uint8_t v3;               /* Engine.IO v3 (EIO=3): eio_v3.h's forms, client pings */
-  uint8_t b64;              /* v3: transports (SIO_EIO_* bits) whose request had b64 */
+  /* One byte for both, so an idle session's allocation stays in its size
+   * class. v3: Engine.IO v3 (EIO=3; eio_v3.h's forms, the client pings);
+   * b64: v3 transports (SIO_EIO_* bits) whose request asked b64=1. */
+  uint8_t v3 : 1;
+  uint8_t b64 : 2;
   /* Last, right after the small fields: sized to the id (a custom generator may give up
    * to SIO_EIO_SID_MAX characters; ours are 20). */
   char sid[];
