@@ -21,7 +21,9 @@ import { spawnServer } from './lib/spawn.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const T = { timeout: 20000 };
-const PING = ['--ping-interval', '300', '--ping-timeout', '200'];
+// Short pings (the v2 client pings every 300 ms), with room for a loaded
+// machine: a v3 session dies after 1300 ms of silence.
+const PING = ['--ping-interval', '300', '--ping-timeout', '1000'];
 const MODES = [
   { name: 'polling', opts: { transports: ['polling'] } },
   { name: 'websocket', opts: { transports: ['websocket'] } },
@@ -200,7 +202,7 @@ for (const [kind, start] of Object.entries(SERVERS)) {
 
         test('the heartbeat keeps a quiet v2 client connected', T, async () => {
           const [s] = await connectV2(mode);
-          await new Promise((r) => setTimeout(r, 1200)); // several ping intervals
+          await new Promise((r) => setTimeout(r, 1500)); // past pingInterval + pingTimeout
           assert.ok(s.connected);
           const reply = await ackV2(s, 'echo-ack', 'still');
           assert.deepEqual(reply, ['still']);
@@ -211,7 +213,7 @@ for (const [kind, start] of Object.entries(SERVERS)) {
 
   // The v3 heartbeat on the wire: the client pings and gets a pong, a pong
   // from the client is an error, a silent client is dropped after
-  // pingInterval + pingTimeout (300 + 200 ms here).
+  // pingInterval + pingTimeout (300 + 1000 ms here).
   describe(`the v3 heartbeat on ${kind}`, () => {
     let srv;
     before(async () => {
@@ -261,8 +263,8 @@ for (const [kind, start] of Object.entries(SERVERS)) {
 
     test('pings keep a client alive past the timeout', T, async () => {
       const sid = await open();
-      for (let i = 0; i < 5; i++) {
-        await new Promise((r) => setTimeout(r, 200));
+      for (let i = 0; i < 4; i++) {
+        await new Promise((r) => setTimeout(r, 500));
         await post(sid, '1:2');
         assert.equal(await (await fetch(url(`&sid=${sid}`))).text(), '1:3');
       }
