@@ -237,6 +237,56 @@ for (const [kind, start] of Object.entries(SERVERS)) {
     }
     const post = (sid, body) => fetch(url(`&sid=${sid}`), { method: 'POST', body, headers: { 'Content-Type': 'text/plain;charset=UTF-8' } });
 
+    // Splits a v3 binary payload into its packets (text as strings, binary
+    // as byte arrays with their type byte).
+    function splitBinary(buf) {
+      const out = [];
+      let i = 0;
+      while (i < buf.length) {
+        const marker = buf[i++];
+        let len = '';
+        while (buf[i] !== 0xff) len += String(buf[i++]);
+        i++;
+        const p = buf.subarray(i, i + Number(len));
+        out.push(marker === 0 ? p.toString('utf8') : [...p]);
+        i += Number(len);
+      }
+      return out;
+    }
+
+    test('binary on the wire: the binary payload format, or b4 with b64=1', T, async () => {
+      const sid = await open();
+      // 421["make-binary"]: the ack carries two buffers.
+      assert.equal((await post(sid, '18:421["make-binary"]')).status, 200);
+      const r = await fetch(url(`&sid=${sid}`));
+      assert.equal(r.headers.get('content-type'), 'application/octet-stream');
+      assert.deepEqual(splitBinary(Buffer.from(await r.arrayBuffer())), [
+        '462-1[{"_placeholder":true,"num":0},{"nested":{"_placeholder":true,"num":1},"n":1}]',
+        [4, 1, 2, 3],
+        [4, 4, 5],
+      ]);
+      // The client's binary POST: an echo of one buffer.
+      const head = '451-["echo",{"_placeholder":true,"num":0}]';
+      const body = Buffer.concat([
+        Buffer.from([0, ...String(head.length).split('').map(Number), 0xff]), Buffer.from(head),
+        Buffer.from([1, 4, 0xff, 4, 9, 8, 7]),
+      ]);
+      const pr = await fetch(url(`&sid=${sid}`), { method: 'POST', body, headers: { 'Content-Type': 'application/octet-stream' } });
+      assert.equal(pr.status, 200);
+      const r2 = await fetch(url(`&sid=${sid}`));
+      assert.deepEqual(splitBinary(Buffer.from(await r2.arrayBuffer())), [head, [4, 9, 8, 7]]);
+
+      // b64=1: text payloads only, binary as b4<base64>.
+      const hs = await (await fetch(url('&b64=1'))).text();
+      const sid2 = JSON.parse(hs.slice(hs.indexOf('{'))).sid;
+      await fetch(url(`&sid=${sid2}`));
+      await post(sid2, '18:421["make-binary"]');
+      const r3 = await fetch(url(`&sid=${sid2}`));
+      assert.match(r3.headers.get('content-type'), /^text\/plain/);
+      const ack = '462-1[{"_placeholder":true,"num":0},{"nested":{"_placeholder":true,"num":1},"n":1}]';
+      assert.equal(await r3.text(), `${ack.length}:${ack}6:b4AQID6:b4BAU=`);
+    });
+
     test('a ping gets a pong', T, async () => {
       const sid = await open();
       assert.equal((await post(sid, '1:2')).status, 200);
