@@ -11,7 +11,7 @@ shift || true
 CC=${CC:-clang}
 
 TARGETS=(json sio_packet ws_frame eio_packet base64 utf8 http_util http_request
-         redis_msgpack)
+         redis_msgpack eio_v3)
 # Library sources every target links (all pure: no libuv).
 COMMON=(core/alloc.c core/rbuf.c core/error.c core/log.c core/utf8.c core/base64.c
         core/json.c core/json_jansson.c)
@@ -21,6 +21,7 @@ declare -A EXTRA=(
   [sio_packet]="sio/sio_packet.c sio/sio_binary.c"
   [ws_frame]="ws/ws_frame.c"
   [eio_packet]="eio/eio_packet.c"
+  [eio_v3]="eio/eio_v3.c"
   [base64]=""
   [utf8]=""
   [http_util]="http/http_util.c ws/ws_handshake.c core/rand.c"

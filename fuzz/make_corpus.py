@@ -201,6 +201,25 @@ HR = [hr(HR_BIG, 4, 4, v[1]) for v in vectors('http_requests.txt')] + [
 ]
 HR = unique(HR)
 
+# ---- eio_v3: byte 0 bit 0 = binary payload format, bits 1..3 = stop after N
+# packets; then a v3 payload (docs/PROTOCOL.md, Engine.IO v3 clients).
+def v3bin(marker, packet):
+    return bytes([marker]) + bytes(int(c) for c in str(len(packet))) + b'\xff' + packet
+V3_TEXT = [
+    b'%d:0' % (len(OPEN) + 1) + OPEN, b'1:2', b'6:4hello', b'0:', b'1:21:6', b'2:4\xc3\xa9', b'3:4\xf0\x9f\x98\x80',
+    b'10:b4AQIDBA==', b'2:b4', b'5:4abc1:1', b'14:42["ev","x"]', b'1:', b'x:4', b'2:4',
+    b'3:4\xf0\x9f\x98', b'2:4\xf0\x9f\x98\x80', b'12345678901:4', b'1:9', b'4:b3AA',
+]
+V3_BIN = [
+    v3bin(0, b'4hello'), v3bin(1, b'\x04\x01\x02\x03'), v3bin(0, b'2') + v3bin(1, b'\x04'),
+    v3bin(0, b'451-["a",{"_placeholder":true,"num":0}]') + v3bin(1, b'\x04\xff\x00'),
+    v3bin(0, b'b4AQID'), v3bin(2, b'4x'), v3bin(1, b'\x02x'), b'\x00\x05\xff4ab',
+    b'\x00\xff', b'\x01\x00\xff', b'\x00' + bytes([1] * 11) + b'\xff',
+]
+EIO3 = unique([b'\x00' + x for x in V3_TEXT] + [b'\x02' + x for x in V3_TEXT[:6]] +
+              [b'\x01' + x for x in V3_BIN] + [b'\x03' + x for x in V3_BIN[:3]])
+
+
 def write(target, seeds):
     d = os.path.join(ROOT, 'corpus', target)
     shutil.rmtree(d, ignore_errors=True)
@@ -220,6 +239,7 @@ def main():
     write('utf8', U8)
     write('http_util', HU)
     write('http_request', HR)
+    write('eio_v3', EIO3)
 
 
 if __name__ == '__main__':

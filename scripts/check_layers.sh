@@ -65,7 +65,7 @@ echo "check_layers: libuv stays in src/io (${#files[@]} files checked)"
 # libuv or a header of src/io (includes are followed through src/ and
 # include/, the build's include paths).
 codecs=(src/http/http_parse.c src/ws/ws_frame.c src/ws/ws_handshake.c
-  src/eio/eio_packet.c)
+  src/eio/eio_packet.c src/eio/eio_v3.c)
 perl -e '
   my $bad = 0;
   for my $start (@ARGV) {

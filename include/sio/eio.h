@@ -177,6 +177,16 @@ typedef int (*sio_eio_generate_id_cb)(sio_http_req_t *req, char *out, size_t cap
 SIO_EXTERN void sio_eio_opts_set_generate_id(sio_eio_opts_t *o, sio_eio_generate_id_cb cb,
                                              void *arg);
 
+/* Whether Engine.IO v3 clients (EIO=3: engine.io-client 3, socket.io-client
+ * 2.x and the firmware clients built on them) may connect, as the reference's
+ * allowEIO3 (default 0). Off, their handshake is refused as the reference
+ * refuses it: a polling request gets 400 {"code":5,"message":"Unsupported
+ * protocol version"}, a WebSocket one is accepted and closed. On, such a
+ * session speaks v3 (its payload format, the client's pings answered with
+ * pongs) beside the v4 sessions; messages are the same to the application.
+ * A handshake whose EIO is anything but 4 counts as v3, as in the reference. */
+SIO_EXTERN void sio_eio_opts_set_allow_eio3(sio_eio_opts_t *o, int on);
+
 /* ---- server ---- */
 
 /* Creates an Engine.IO server mounted on http (borrowed; it must outlive the
@@ -270,6 +280,8 @@ SIO_EXTERN const char *sio_eio_socket_query(const sio_eio_socket_t *sock, size_t
 SIO_EXTERN int sio_eio_socket_query_get(const sio_eio_socket_t *sock, const char *key,
                                         char *out, size_t outlen);
 SIO_EXTERN const char *sio_eio_socket_url(const sio_eio_socket_t *sock, size_t *len);
+/* The session's Engine.IO protocol revision: 3 or 4. */
+SIO_EXTERN int sio_eio_socket_protocol(const sio_eio_socket_t *sock);
 /* The server the socket belongs to. */
 SIO_EXTERN sio_eio_server_t *sio_eio_socket_server(const sio_eio_socket_t *sock);
 /* User data, never touched by libsio. */

@@ -33,7 +33,7 @@ struct sio_eio_server {
   void *close_data;
   sio__timer_t *close_timer;
   /* Control packets shared by every session (their wire forms cached). */
-  sio__eio_msg_t *ping, *noop, *close;
+  sio__eio_msg_t *ping, *pong, *noop, *close;
   /* Handshakes waiting for the asynchronous allowRequest (eio_hooks.c). */
   struct sio_eio_allow *allow_waiting;
 };
@@ -83,6 +83,11 @@ struct sio_eio_socket {
   uint8_t probe_acked;      /* 3probe was sent: GETs get `6` at once */
   uint8_t upgraded;         /* came from polling to WebSocket */
   uint8_t awaiting_pong;    /* a ping went out, its pong has not come */
+  /* One byte for both, so an idle session's allocation stays in its size
+   * class. v3: Engine.IO v3 (EIO=3; eio_v3.h's forms, the client pings);
+   * b64: v3 transports (SIO_EIO_* bits) whose request asked b64=1. */
+  uint8_t v3 : 1;
+  uint8_t b64 : 2;
   /* Last, right after the small fields: sized to the id (a custom generator may give up
    * to SIO_EIO_SID_MAX characters; ours are 20). */
   char sid[];
@@ -160,6 +165,15 @@ const char *sio__eio_polling_headers(sio_eio_server_t *s, sio_http_req_t *req,
                                      sio__sb_t *hdr);
 void sio__eio_polling_answer_text(sio_eio_server_t *s, sio_http_req_t *req,
                                   const char *text, size_t len);
+/* Answers a polling GET of sock with the bodiless packets whose type digits
+ * are types ("6", "1", "61"), in the session's payload format. */
+void sio__eio_polling_answer_ctl(sio_eio_socket_t *sock, sio_http_req_t *req,
+                                 const char *types);
+/* Whether a handshake request asks for Engine.IO v3 (EIO other than "4", as
+ * the reference decides), and whether it asks for base64 binary (a non-empty
+ * b64 parameter). */
+int sio__eio_req_is_v3(sio_http_req_t *req);
+int sio__eio_req_b64(sio_http_req_t *req);
 
 /* ---- eio_ws.c ---- */
 /* Accepts the upgrade and makes it the transport of the new session sock

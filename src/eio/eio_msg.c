@@ -48,6 +48,7 @@ void sio__eio_msg_unref(sio__eio_msg_t *m) {
   sio__rbuf_unref(m->data);
   sio__rbuf_unref(m->polling);
   sio__rbuf_unref(m->frame);
+  sio__rbuf_unref(m->v3_frame);
   sio__free(m);
 }
 

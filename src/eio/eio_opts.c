@@ -208,3 +208,7 @@ void sio_eio_opts_set_generate_id(sio_eio_opts_t *o, sio_eio_generate_id_cb cb,
   o->generate_id = cb;
   o->generate_id_data = arg;
 }
+
+void sio_eio_opts_set_allow_eio3(sio_eio_opts_t *o, int on) {
+  if (o) o->allow_eio3 = on ? 1 : 0;
+}

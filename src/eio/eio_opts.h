@@ -29,6 +29,7 @@ struct sio_eio_opts {
   void *initial_headers_data, *headers_data;
   sio_eio_generate_id_cb generate_id;
   void *generate_id_data;
+  int allow_eio3; /* accept Engine.IO v3 clients (EIO=3) */
 };
 
 /* Copies src into dst (strings duplicated). 0 or SIO_ENOMEM (dst then empty). */

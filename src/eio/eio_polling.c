@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "eio/eio_internal.h"
+#include "eio/eio_v3.h"
 
 static const char k_no_store[] = "Cache-Control: no-store\r\n";
 
@@ -23,6 +24,33 @@ void sio__eio_polling_answer_text(sio_eio_server_t *s, sio_http_req_t *req,
   const char *h = sio__eio_polling_headers(s, req, &hdr);
   sio_http_req_respond(req, 200, "text/plain; charset=UTF-8", h, text, len);
   sio__sb_reset(&hdr);
+}
+
+void sio__eio_polling_answer_ctl(sio_eio_socket_t *sock, sio_http_req_t *req,
+                                 const char *types) {
+  char body[16];
+  size_t n = 0;
+  for (const char *t = types; *t && n + 4 <= sizeof body; t++) {
+    if (sock->v3) {
+      body[n++] = '1';
+      body[n++] = ':';
+    } else if (t != types) {
+      body[n++] = (char)SIO_EIO_SEPARATOR;
+    }
+    body[n++] = *t;
+  }
+  sio__eio_polling_answer_text(sock->server, req, body, n);
+}
+
+int sio__eio_req_is_v3(sio_http_req_t *req) {
+  char v[4];
+  int n = sio_http_req_query_get(req, "EIO", v, sizeof v);
+  return !(n == 1 && v[0] == '4');
+}
+
+int sio__eio_req_b64(sio_http_req_t *req) {
+  char v[2];
+  return sio_http_req_query_get(req, "b64", v, sizeof v) > 0;
 }
 
 static void bad_request(sio_http_req_t *req) {
@@ -49,10 +77,7 @@ void sio__eio_polling_on_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
     if (sock->wlen) {
       sio__eio_socket_answer_get(sock, req);
     } else {
-      sio__eio_polling_answer_text(sock->server, req,
-                                   "6\x1e"
-                                   "1",
-                                   3);
+      sio__eio_polling_answer_ctl(sock, req, "61");
       sio__eio_socket_destroy(sock, "forced close", SIO__EIO_BY_SERVER);
     }
     return;
@@ -63,7 +88,7 @@ void sio__eio_polling_on_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
   }
   if (sock->probe_acked) {
     /* The client is pausing polling to finish the upgrade: release it now. */
-    sio__eio_polling_answer_text(sock->server, req, "6", 1);
+    sio__eio_polling_answer_ctl(sock, req, "6");
     return;
   }
   sock->get = req;
@@ -96,7 +121,8 @@ void sio__eio_polling_on_post(sio_eio_socket_t *sock, sio_http_req_t *req) {
   size_t ctlen = 0;
   const char *ct = sio_http_req_header(req, "Content-Type", &ctlen);
   static const char octet[] = "application/octet-stream";
-  if (ct && ctlen == sizeof(octet) - 1 && strncasecmp(ct, octet, ctlen) == 0) {
+  int binary = ct && ctlen == sizeof(octet) - 1 && strncasecmp(ct, octet, ctlen) == 0;
+  if (binary && !sock->v3) {
     /* v3's binary POST; invalid in v4. */
     bad_request(req);
     sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
@@ -106,7 +132,8 @@ void sio__eio_polling_on_post(sio_eio_socket_t *sock, sio_http_req_t *req) {
   uint8_t *body = sio_http_req_body(req, &len);
   post_ctx_t ctx = {sock, 0};
   sio__eio_socket_ref(sock);
-  int rc = sio__eio_decode_payload(body, len, post_packet, &ctx);
+  int rc = sock->v3 ? sio__eio_v3_decode_payload(body, len, binary, post_packet, &ctx)
+                    : sio__eio_decode_payload(body, len, post_packet, &ctx);
   if (ctx.proto_err) {
     bad_request(req);
     sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);

@@ -52,8 +52,24 @@ static void polling_handshake(sio_eio_server_t *s, sio_http_req_t *req, const ch
   int upgrades = s->opts.allow_upgrades && (s->opts.transports & SIO_EIO_WEBSOCKET);
   sio__sb_t body;
   sio__sb_init(&body, 160);
-  sio__eio_open_packet_append(&body, sock->sid, upgrades, s->opts.ping_interval,
-                              s->opts.ping_timeout, s->opts.max_http_buffer_size);
+  if (sock->v3) {
+    /* v3's text payload: "<length>:" first; the open packet is ASCII (a sid
+     * holds only URL-safe characters), so its length is its byte count. */
+    sio__sb_t open;
+    sio__sb_init(&open, 160);
+    sio__eio_open_packet_append(&open, sock->sid, upgrades, s->opts.ping_interval,
+                                s->opts.ping_timeout, s->opts.max_http_buffer_size);
+    sio__sb_put_u64(&body, sio__sb_len(&open));
+    sio__sb_putc(&body, ':');
+    if (open.err)
+      body.err = open.err;
+    else
+      sio__sb_append(&body, sio__sb_data(&open), sio__sb_len(&open));
+    sio__sb_reset(&open);
+  } else {
+    sio__eio_open_packet_append(&body, sock->sid, upgrades, s->opts.ping_interval,
+                                s->opts.ping_timeout, s->opts.max_http_buffer_size);
+  }
   sio__sb_t hdr;
   sio__sb_init(&hdr, 128);
   sio__sb_puts(&hdr, "Cache-Control: no-store\r\n");
@@ -204,6 +220,7 @@ static void on_request(sio_http_req_t *req, void *arg) {
    * cross-origin polling request whose answer it cannot read. */
   ri.origin_refused = !sio__http_req_origin_allowed(req);
   ri.transports = s->opts.transports;
+  ri.allow_eio3 = s->opts.allow_eio3;
   allow_ctx_t actx = {s, req};
   if (s->opts.allow_request) {
     ri.allow = allow_hook;
@@ -220,6 +237,7 @@ static void on_request(sio_http_req_t *req, void *arg) {
     if (sock) {
       ri.session_found = 1;
       ri.session_transport = sock->transport;
+      ri.session_v3 = sock->v3;
     }
   }
 
@@ -273,6 +291,7 @@ static void on_request(sio_http_req_t *req, void *arg) {
 static void server_free(sio_eio_server_t *s) {
   sio__eio_sidmap_free(&s->sessions);
   sio__eio_msg_unref(s->ping);
+  sio__eio_msg_unref(s->pong);
   sio__eio_msg_unref(s->noop);
   sio__eio_msg_unref(s->close);
   sio__timer_free(s->close_timer);
@@ -301,9 +320,10 @@ int sio_eio_server_new(sio_http_server_t *http, const sio_eio_opts_t *opts,
   s->max_wbuf = sio__http_server_max_write_queue(http);
   if (s->max_wbuf == 0) s->max_wbuf = (size_t)4 << 20;
   s->ping = sio__eio_msg_new(SIO__EIO_PING, 0, NULL, 0, 0);
+  s->pong = sio__eio_msg_new(SIO__EIO_PONG, 0, NULL, 0, 0);
   s->noop = sio__eio_msg_new(SIO__EIO_NOOP, 0, NULL, 0, 0);
   s->close = sio__eio_msg_new(SIO__EIO_CLOSE, 0, NULL, 0, 0);
-  if (!s->ping || !s->noop || !s->close) {
+  if (!s->ping || !s->pong || !s->noop || !s->close) {
     server_free(s);
     return SIO_ENOMEM;
   }

@@ -9,6 +9,7 @@
 #include "core/rand.h"
 #include "eio/eio_internal.h"
 #include "eio/eio_send.h"
+#include "eio/eio_v3_send.h"
 
 static void hb_timer_cb(sio__timer_t *t, void *arg) {
   (void)t;
@@ -27,6 +28,8 @@ sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
   sock->refs = 1; /* the session's own, dropped when it is destroyed */
   sock->state = SIO__EIO_OPEN_STATE;
   sock->transport = (uint8_t)transport;
+  sock->v3 = sio__eio_req_is_v3(req);
+  if (sock->v3 && sio__eio_req_b64(req)) sock->b64 = (uint8_t)transport;
   sio__eio_bucket_init(&sock->bucket, s->opts.rate_limit, s->opts.rate_burst,
                        sio__now_ms(s->loop));
   sock->hs = sio__eio_hs_new(req);
@@ -85,7 +88,15 @@ int sio__eio_socket_register(sio_eio_socket_t *sock) {
       return rc;
   }
   uint64_t now = sio__now_ms(s->loop);
-  sock->hb_due = now + s->opts.ping_interval;
+  if (sock->v3) {
+    /* v3: the client pings; the server only waits for it, and a session
+     * silent for pingInterval + pingTimeout dies. The wait is the same
+     * state as v4's wait for a pong. */
+    sock->awaiting_pong = 1;
+    sock->hb_due = now + s->opts.ping_interval + s->opts.ping_timeout;
+  } else {
+    sock->hb_due = now + s->opts.ping_interval;
+  }
   hb_arm(sock, now);
   return 0;
 }
@@ -107,7 +118,19 @@ void sio__eio_socket_answer_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
   sio__http_req_set_abort_cb(req, NULL, NULL);
   sio__sb_t hdr;
   const char *h = sio__eio_polling_headers(sock->server, req, &hdr);
-  if (sock->wlen == 1) {
+  if (sock->v3 && sock->wlen) {
+    int binary = 0;
+    sio__rbuf_t *b = sio__eio_v3_polling_body(sock->wbuf, sock->wlen,
+                                              sock->b64 & SIO_EIO_POLLING, &binary);
+    if (b) {
+      sio__http_respond_compressed(
+          req, 200, binary ? "application/octet-stream" : k_text_plain, h, b, 0, b->len);
+      sio__sb_reset(&hdr);
+      sio__rbuf_unref(b);
+      clear_wbuf(sock);
+      return;
+    }
+  } else if (sock->wlen == 1) {
     /* One packet: its cached polling form is the body, no copy. */
     sio__rbuf_t *b = sio__eio_msg_polling(sock->wbuf[0]);
     if (b) {
@@ -165,14 +188,28 @@ static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
   return 0;
 }
 
+/* Sends msg as one frame on the session's WebSocket, in the session's
+ * protocol revision. */
+static int ws_send(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
+  size_t off, len;
+  if (sock->v3) {
+    sio__rbuf_t *frame =
+        sio__eio_v3_ws_slice(msg, sock->b64 & SIO_EIO_WEBSOCKET, &off, &len);
+    if (!frame) return SIO_ENOMEM;
+    int rc = sio__ws_conn_send_slice(sock->ws, frame, off, len);
+    sio__rbuf_unref(frame);
+    return rc;
+  }
+  sio__rbuf_t *frame = sio__eio_msg_ws_slice(msg, &off, &len);
+  if (!frame) return SIO_ENOMEM;
+  return sio__ws_conn_send_slice(sock->ws, frame, off, len);
+}
+
 int sio__eio_socket_enqueue(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
   if (sock->state != SIO__EIO_OPEN_STATE) return SIO_ECLOSED;
   if (sock->transport == SIO_EIO_WEBSOCKET) {
     if (!sock->ws) return SIO_ECLOSED;
-    size_t off, len;
-    sio__rbuf_t *frame = sio__eio_msg_ws_slice(msg, &off, &len);
-    if (!frame) return SIO_ENOMEM;
-    return sio__ws_conn_send_slice(sock->ws, frame, off, len);
+    return ws_send(sock, msg);
   }
   int rc = push_wbuf(sock, msg);
   if (rc == 0) sio__eio_socket_flush(sock);
@@ -182,11 +219,8 @@ int sio__eio_socket_enqueue(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
 /* Moves the polling buffer onto the new WebSocket transport, in order. */
 int sio__eio_socket_drain_to_ws(sio_eio_socket_t *sock) {
   int rc = 0;
-  for (size_t i = 0; i < sock->wlen && rc == 0 && sock->ws; i++) {
-    size_t off, len;
-    sio__rbuf_t *frame = sio__eio_msg_ws_slice(sock->wbuf[i], &off, &len);
-    rc = frame ? sio__ws_conn_send_slice(sock->ws, frame, off, len) : SIO_ENOMEM;
-  }
+  for (size_t i = 0; i < sock->wlen && rc == 0 && sock->ws; i++)
+    rc = ws_send(sock, sock->wbuf[i]);
   clear_wbuf(sock);
   return rc;
 }
@@ -238,8 +272,18 @@ int sio__eio_socket_on_packet(sio_eio_socket_t *sock, const sio__eio_packet_t *p
     case SIO__EIO_PING:
       /* v4: the server pings; a client ping (even "probe" on the session's
        * own transport) is an invalid heartbeat direction. */
-      return SIO_EPROTO;
+      if (!sock->v3) return SIO_EPROTO;
+      /* v3: the client's ping, answered with a pong; the session now has
+       * pingInterval + pingTimeout until the next one. */
+      {
+        uint64_t now = sio__now_ms(s->loop);
+        sock->hb_due = now + s->opts.ping_interval + s->opts.ping_timeout;
+        hb_arm(sock, now);
+      }
+      sio__eio_socket_enqueue(sock, s->pong);
+      return 0;
     case SIO__EIO_PONG:
+      if (sock->v3) return SIO_EPROTO; /* v3: the server never pings */
       /* A pong, expected or not, pushes the next ping pingInterval away. */
       sock->awaiting_pong = 0;
       {
@@ -275,7 +319,7 @@ void sio__eio_socket_destroy(sio_eio_socket_t *sock, const char *reason,
     sio_http_req_t *req = sock->get;
     sock->get = NULL;
     sio__http_req_set_abort_cb(req, NULL, NULL);
-    sio__eio_polling_answer_text(s, req, by == SIO__EIO_BY_CLIENT ? "6" : "1", 1);
+    sio__eio_polling_answer_ctl(sock, req, by == SIO__EIO_BY_CLIENT ? "6" : "1");
   }
   clear_wbuf(sock);
   if (sock->ws) sio__eio_ws_close_transport(sock);
@@ -330,6 +374,10 @@ int sio_eio_socket_send(sio_eio_socket_t *sock, int binary, const void *data,
 
 const char *sio_eio_socket_id(const sio_eio_socket_t *sock) {
   return sock->sid;
+}
+
+int sio_eio_socket_protocol(const sio_eio_socket_t *sock) {
+  return sock->v3 ? 3 : 4;
 }
 
 const char *sio_eio_socket_transport(const sio_eio_socket_t *sock) {

@@ -23,7 +23,7 @@ int sio__eio_validate(const sio__eio_reqinfo_t *ri) {
     /* An upgrade may name another transport than the session's; a plain
      * request may not. */
     if (!ri->is_upgrade && ri->session_transport != t) return SIO__EIO_ERR_BAD_REQUEST;
-    if (!v4) return SIO__EIO_ERR_BAD_REQUEST;
+    if (v4 == ri->session_v3) return SIO__EIO_ERR_BAD_REQUEST;
     if (ri->is_upgrade) return SIO__EIO_OK;
     /* A plain request is a poll: GET or POST on a polling session. The
      * reference answers other methods 500, a server error for a client's
@@ -37,7 +37,7 @@ int sio__eio_validate(const sio__eio_reqinfo_t *ri) {
   if (t == SIO_EIO_WEBSOCKET && !ri->is_upgrade) return SIO__EIO_ERR_BAD_REQUEST;
   if (ri->allow != NULL && !ri->allow(ri->allow_ctx)) return SIO__EIO_ERR_FORBIDDEN;
   /* Checked last, during the handshake itself. */
-  if (!v4) return SIO__EIO_ERR_UNSUPPORTED_PROTOCOL;
+  if (!v4 && !ri->allow_eio3) return SIO__EIO_ERR_UNSUPPORTED_PROTOCOL;
   return SIO__EIO_OK;
 }
 

@@ -28,6 +28,8 @@ typedef struct {
   int origin_invalid;         /* the Origin header has invalid characters */
   int origin_refused;         /* an Origin the HTTP server's CORS does not allow */
   unsigned transports;        /* transports the server enables (SIO_EIO_* flags) */
+  int allow_eio3;             /* the server accepts Engine.IO v3 handshakes */
+  int session_v3;             /* session_found and that session speaks v3 */
   /* The application's handshake hook, called only when every earlier check
    * passed on a request without sid: 1 accept, 0 refuse. NULL accepts. */
   int (*allow)(void *ctx);
@@ -42,7 +44,9 @@ unsigned sio__eio_transport_flag(const char *s);
  * with a sid: unknown sid (1), transport mismatch without upgrade (3), EIO
  * mismatch (3), then without upgrade a method other than GET and POST or a
  * transport other than polling (3; the reference answers 500); without sid: method (2),
- * websocket without upgrade (3), the allow hook (4), and last the protocol version (5).
+ * websocket without upgrade (3), the allow hook (4), and last the protocol version (5:
+ * anything but EIO=4, unless allow_eio3). With a sid the EIO must be the session's
+ * (any value but "4" means v3, as in the reference).
  * Returns SIO__EIO_OK or the error code. */
 int sio__eio_validate(const sio__eio_reqinfo_t *ri);
 

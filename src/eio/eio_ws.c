@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 #include "eio/eio_internal.h"
+#include "eio/eio_v3.h"
 
 /* Callbacks for a WebSocket nobody listens to any more (closing). */
 static void detached_message(sio__ws_conn_t *c, void *arg, int binary, uint8_t *data,
@@ -76,7 +77,9 @@ static void main_on_message(sio__ws_conn_t *c, void *arg, int binary, uint8_t *d
   sio__eio_socket_ref(sock);
   if (sio__eio_socket_heartbeat(sock) == 0 && sock->state == SIO__EIO_OPEN_STATE) {
     sio__eio_packet_t p;
-    if (sio__eio_decode_ws(data, len, binary, &p) != 0)
+    int rc = sock->v3 ? sio__eio_v3_decode_ws(data, len, binary, &p)
+                      : sio__eio_decode_ws(data, len, binary, &p);
+    if (rc != 0)
       sio__eio_socket_destroy(sock, "parse error", SIO__EIO_BY_SERVER);
     else if (sio__eio_socket_on_packet(sock, &p) != 0)
       sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
@@ -156,7 +159,7 @@ static void upgrade(sio_eio_socket_t *sock, sio__ws_conn_t *c) {
     sio_http_req_t *req = sock->get;
     sock->get = NULL;
     sio__http_req_set_abort_cb(req, NULL, NULL);
-    sio__eio_polling_answer_text(sock->server, req, "6", 1);
+    sio__eio_polling_answer_ctl(sock, req, "6");
   }
   sock->transport = SIO_EIO_WEBSOCKET;
   sock->ws = c;
@@ -183,7 +186,7 @@ static void probe_on_message(sio__ws_conn_t *c, void *arg, int binary, uint8_t *
       sio_http_req_t *req = sock->get;
       sock->get = NULL;
       sio__http_req_set_abort_cb(req, NULL, NULL);
-      sio__eio_polling_answer_text(sock->server, req, "6", 1);
+      sio__eio_polling_answer_ctl(sock, req, "6");
     }
   } else if (rc == 0 && p.type == SIO__EIO_UPGRADE) {
     upgrade(sock, c);
@@ -209,6 +212,8 @@ void sio__eio_ws_start_probe(sio_eio_socket_t *sock, sio_http_req_t *req) {
     return;
   }
   sio__ws_conn_t *c = NULL;
+  /* Read before the accept, which takes the request over. */
+  int b64 = sock->v3 && sio__eio_req_b64(req);
   sio__sb_t hdr;
   sio__sb_init(&hdr, 0);
   sio__eio_hooks_headers(s, req, 0, &hdr);
@@ -218,6 +223,10 @@ void sio__eio_ws_start_probe(sio_eio_socket_t *sock, sio_http_req_t *req) {
       sio__ws_accept_ex(req, &k_probe, sock, s->opts.max_http_buffer_size, extra, &c);
   sio__sb_reset(&hdr);
   if (rc != 0 || !c) return;
+  /* v3: the WebSocket has its own binary form, asked for on its request. */
+  if (sock->v3)
+    sock->b64 =
+        (uint8_t)((sock->b64 & ~SIO_EIO_WEBSOCKET) | (b64 ? SIO_EIO_WEBSOCKET : 0));
   sock->probe = c;
   sock->probe_acked = 0;
   sio__timer_start(sock->upgrade_timer, s->opts.upgrade_timeout);

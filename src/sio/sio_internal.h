@@ -175,6 +175,15 @@ void sio__session_fail(sio__session_t *c, const char *reason);
 void sio__session_remove_socket(sio__session_t *c, sio_socket_t *sock);
 /* A socket of the session that is not closing yet, or NULL. */
 sio_socket_t *sio__session_next_open(sio__session_t *c);
+/* ---- Socket.IO v2 clients (sio_v2.c) ---- */
+/* 1 if the session's client speaks Socket.IO v2 (an Engine.IO v3 session). */
+int sio__session_is_v2(const sio__session_t *c);
+/* A v2 CONNECT's namespace nsp[0..len) ("/chat?token=abc"): the name's
+ * length (up to '?') in *name_len, and its query as a JSON object of strings
+ * (the last of a repeated key wins; a parameter not valid as UTF-8 text is
+ * left out) appended to auth, as the reference reads it. 0 or SIO_ENOMEM. */
+int sio__v2_connect_target(const char *nsp, size_t len, size_t *name_len,
+                           sio__sb_t *auth);
 void sio__session_on_connection(sio_eio_socket_t *eio, void *arg);
 void sio__session_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
                              size_t len, void *arg);

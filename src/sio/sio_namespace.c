@@ -312,17 +312,25 @@ static int mw_find(sio_namespace_t *nsp, int *list, size_t *idx, sio__cb_t *out)
 }
 
 static void refuse(sio_socket_t *sock, const char *message, const char *data) {
+  sio__session_t *c = sio_socket_ref(sock)->session;
   sio__sb_t sb;
   sio__sb_init(&sb, 64);
-  sio__sb_puts(&sb, "{\"message\":");
-  if (sio__json_write_string(&sb, message, strlen(message)))
-    sio__json_write_string(&sb, "refused", 7);
-  if (data) {
-    sio__sb_puts(&sb, ",\"data\":");
-    sio__sb_puts(&sb, data);
+  if (sio__session_is_v2(c)) {
+    /* v2: the error itself, its data or else its message as a string. */
+    if (data)
+      sio__sb_puts(&sb, data);
+    else if (sio__json_write_string(&sb, message, strlen(message)))
+      sio__json_write_string(&sb, "refused", 7);
+  } else {
+    sio__sb_puts(&sb, "{\"message\":");
+    if (sio__json_write_string(&sb, message, strlen(message)))
+      sio__json_write_string(&sb, "refused", 7);
+    if (data) {
+      sio__sb_puts(&sb, ",\"data\":");
+      sio__sb_puts(&sb, data);
+    }
+    sio__sb_putc(&sb, '}');
   }
-  sio__sb_putc(&sb, '}');
-  sio__session_t *c = sio_socket_ref(sock)->session;
   if (!sb.err && sio__session_up(c)) {
     sio__packet_out_t out;
     if (sio__packet_encode_ctl(c->srv->parser, &out, SIO_SIO_CONNECT_ERROR,
@@ -356,8 +364,10 @@ static void connected(sio_socket_t *sock) {
   char reply[40];
   int n = snprintf(reply, sizeof(reply), "{\"sid\":\"%s\"}", sock->id);
   sio__packet_out_t out;
-  if (sio__packet_encode_ctl(c->srv->parser, &out, SIO_SIO_CONNECT, nsp->name, reply,
-                             (size_t)n) == 0) {
+  /* A v2 client's CONNECT reply carries no sid (it derives its own). */
+  int v2 = sio__session_is_v2(c);
+  if (sio__packet_encode_ctl(c->srv->parser, &out, SIO_SIO_CONNECT, nsp->name,
+                             v2 ? NULL : reply, v2 ? 0 : (size_t)n) == 0) {
     sio__session_send(c, &out);
     sio__packet_out_free(&out);
   }

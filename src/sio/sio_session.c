@@ -38,6 +38,9 @@ int sio__session_writable(const sio__session_t *c) {
   return c->eio && sio__eio_socket_writable(c->eio);
 }
 
+static int connect_to(sio__session_t *c, const char *nsp, size_t nsp_len,
+                      const char *auth, size_t auth_len);
+
 static void connect_timeout_cb(sio__timer_t *t, void *arg) {
   sio__session_t *c = arg;
   (void)t;
@@ -78,6 +81,14 @@ void sio__session_on_connection(sio_eio_socket_t *eio, void *arg) {
     return;
   }
   sio_eio_socket_set_data(eio, c);
+  if (sio__session_is_v2(c)) {
+    /* A v2 client is in the root namespace without asking, as the reference
+     * joins it for them. */
+    sio__session_ref(c);
+    int rc = connect_to(c, "/", 1, "{}", 2);
+    if (rc) sio__session_fail(c, rc == SIO_ENOMEM ? "transport error" : "forced close");
+    sio__session_unref(c);
+  }
 }
 
 void sio__session_remove_socket(sio__session_t *c, sio_socket_t *sock) {
@@ -150,14 +161,16 @@ static int send_ctl(sio__session_t *c, int type, const char *nsp, size_t nsp_len
 static const char k_invalid_nsp[] = "{\"message\":\"Invalid namespace\"}";
 static const char k_too_many[] = "{\"message\":\"Too many namespaces\"}";
 
-static int on_connect(sio__session_t *c, const sio__sio_packet_t *pkt) {
+/* A CONNECT to the namespace nsp[0..nsp_len) with the auth object
+ * auth[0..auth_len). */
+static int connect_to(sio__session_t *c, const char *nsp, size_t nsp_len,
+                      const char *auth, size_t auth_len) {
   /* A second CONNECT for a namespace already joined (or joining) is an
    * invalid state: the reference closes the connection. */
-  if (find_socket(c, pkt->h.nsp, pkt->h.nsp_len)) return SIO_EPROTO;
+  if (find_socket(c, nsp, nsp_len)) return SIO_EPROTO;
   /* Each namespace joined costs a socket (and may make a dynamic child). */
   if (c->nsocks >= c->srv->max_session_nsps) {
-    send_ctl(c, SIO_SIO_CONNECT_ERROR, pkt->h.nsp, pkt->h.nsp_len, k_too_many,
-             sizeof(k_too_many) - 1);
+    send_ctl(c, SIO_SIO_CONNECT_ERROR, nsp, nsp_len, k_too_many, sizeof(k_too_many) - 1);
     return 0;
   }
   if (c->nsocks == c->cap) {
@@ -167,30 +180,42 @@ static int on_connect(sio__session_t *c, const sio__sio_packet_t *pkt) {
     c->socks = ns;
     c->cap = ncap;
   }
-  sio_namespace_t *nsp = sio__namespace_lookup(c->srv, pkt->h.nsp, pkt->h.nsp_len);
-  if (!nsp) {
-    send_ctl(c, SIO_SIO_CONNECT_ERROR, pkt->h.nsp, pkt->h.nsp_len, k_invalid_nsp,
+  sio_namespace_t *ns = sio__namespace_lookup(c->srv, nsp, nsp_len);
+  if (!ns) {
+    send_ctl(c, SIO_SIO_CONNECT_ERROR, nsp, nsp_len, k_invalid_nsp,
              sizeof(k_invalid_nsp) - 1);
     return 0;
   }
-  const char *auth = "{}";
-  size_t auth_len = 2;
-  if (pkt->payload.type == SIO_JSON_OBJECT) {
-    auth = pkt->payload.p;
-    auth_len = pkt->payload.len;
-  }
   /* The session's list holds the socket's first reference; the socket drops
    * it when it goes (sio__socket_close). */
-  sio_socket_t *sock = sio__socket_new(nsp, c, auth, auth_len);
+  sio_socket_t *sock = sio__socket_new(ns, c, auth, auth_len);
   if (!sock) {
     /* A child made for this socket goes again. */
-    sio__namespace_ref(nsp);
-    sio__namespace_unref(nsp);
+    sio__namespace_ref(ns);
+    sio__namespace_unref(ns);
     return SIO_ENOMEM;
   }
   c->socks[c->nsocks++] = sock;
   sio__namespace_connect(sock);
   return 0;
+}
+
+static int on_connect(sio__session_t *c, const sio__sio_packet_t *pkt) {
+  if (sio__session_is_v2(c)) {
+    /* v2: "/chat?token=abc" names /chat; its query is the auth. */
+    size_t name_len;
+    sio__sb_t auth;
+    sio__sb_init(&auth, 32);
+    int rc = sio__v2_connect_target(pkt->h.nsp, pkt->h.nsp_len, &name_len, &auth);
+    if (rc == 0)
+      rc = connect_to(c, pkt->h.nsp, name_len, (const char *)sio__sb_data(&auth),
+                      sio__sb_len(&auth));
+    sio__sb_reset(&auth);
+    return rc;
+  }
+  if (pkt->payload.type == SIO_JSON_OBJECT)
+    return connect_to(c, pkt->h.nsp, pkt->h.nsp_len, pkt->payload.p, pkt->payload.len);
+  return connect_to(c, pkt->h.nsp, pkt->h.nsp_len, "{}", 2);
 }
 
 static void dispatch(sio__session_t *c, const sio__sio_packet_t *pkt) {

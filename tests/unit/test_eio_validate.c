@@ -179,6 +179,38 @@ static void test_handshake_order(void **state) {
   assert_int_equal(sio__eio_validate(&ri), SIO__EIO_OK);
 }
 
+/* allow_eio3: a v3 handshake goes through (any EIO but "4" is v3); a
+ * session's requests must keep its revision. */
+static void test_allow_eio3(void **state) {
+  (void)state;
+  sio__eio_reqinfo_t ri = base();
+  ri.allow_eio3 = 1;
+  ri.eio = "3";
+  assert_int_equal(sio__eio_validate(&ri), SIO__EIO_OK);
+  ri.eio = NULL;
+  assert_int_equal(sio__eio_validate(&ri), SIO__EIO_OK);
+  ri.eio = "4";
+  assert_int_equal(sio__eio_validate(&ri), SIO__EIO_OK);
+  /* Earlier checks come first. */
+  ri.eio = "3";
+  ri.method = "POST";
+  assert_int_equal(sio__eio_validate(&ri), 2);
+  ri.method = "GET";
+  /* A v3 session: its requests say EIO=3; EIO=4 is a mismatch, and the
+   * other way round. */
+  ri.has_sid = 1;
+  ri.session_found = 1;
+  ri.session_transport = SIO_EIO_POLLING;
+  ri.session_v3 = 1;
+  assert_int_equal(sio__eio_validate(&ri), SIO__EIO_OK);
+  ri.eio = "4";
+  assert_int_equal(sio__eio_validate(&ri), 3);
+  ri.session_v3 = 0;
+  assert_int_equal(sio__eio_validate(&ri), SIO__EIO_OK);
+  ri.eio = "3";
+  assert_int_equal(sio__eio_validate(&ri), 3);
+}
+
 static void test_messages(void **state) {
   (void)state;
   char buf[128];
@@ -209,7 +241,7 @@ int main(void) {
       cmocka_unit_test(test_handshake_ok),    cmocka_unit_test(test_transport_first),
       cmocka_unit_test(test_origin_then_sid), cmocka_unit_test(test_sid_mismatch),
       cmocka_unit_test(test_sid_poll_method), cmocka_unit_test(test_handshake_order),
-      cmocka_unit_test(test_messages),
+      cmocka_unit_test(test_allow_eio3),      cmocka_unit_test(test_messages),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@ static const char *g_input; /* the file being checked, for failure messages */
 
 #include "../../fuzz/fuzz_base64.c"
 #include "../../fuzz/fuzz_eio_packet.c"
+#include "../../fuzz/fuzz_eio_v3.c"
 #include "../../fuzz/fuzz_http_request.c"
 #include "../../fuzz/fuzz_http_util.c"
 #include "../../fuzz/fuzz_json.c"
@@ -122,6 +123,9 @@ static void test_ws_frame(void **state) {
 static void test_eio_packet(void **state) {
   run_target("eio_packet", fuzz_eio_packet);
 }
+static void test_eio_v3(void **state) {
+  run_target("eio_v3", fuzz_eio_v3);
+}
 static void test_base64(void **state) {
   run_target("base64", fuzz_base64);
 }
@@ -141,6 +145,7 @@ int main(void) {
       cmocka_unit_test(test_ws_frame),  cmocka_unit_test(test_eio_packet),
       cmocka_unit_test(test_base64),    cmocka_unit_test(test_utf8),
       cmocka_unit_test(test_http_util), cmocka_unit_test(test_http_request),
+      cmocka_unit_test(test_eio_v3),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,12 +24,13 @@ typedef struct {
   uv_signal_t sigint, sigterm;
   int pending; /* endpoint servers still closing */
   int stopping;
+  int allow_eio3; /* --allow-eio3 */
 } app_t;
 
 static void usage(FILE *f) {
   fprintf(
       f,
-      "usage: conformance_server [--port N]\n"
+      "usage: conformance_server [--port N] [--allow-eio3]\n"
       "\n"
       "Serves the protocol test-suites on 127.0.0.1:N (default 3000; 0 picks a\n"
       "free port). Prints \"listening on 127.0.0.1:PORT\" once it listens.\n"
@@ -39,7 +40,9 @@ static void usage(FILE *f) {
       "               1000 ms: \"/\" and /custom emit `auth` with the CONNECT payload;\n"
       "               \"/\" answers `message` with `message-back` and acknowledges\n"
       "               `message-with-ack`; other namespaces: \"Invalid namespace\"\n"
-      "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n");
+      "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n"
+      "  --allow-eio3  also serve Engine.IO v3 / Socket.IO v2 clients on both\n"
+      "               endpoints (refused by default, as by the reference)\n");
 }
 
 /* ---- Engine.IO echo ---- */
@@ -56,6 +59,7 @@ static int setup_eio(app_t *app) {
   sio_eio_opts_set_ping_interval(o, 300);
   sio_eio_opts_set_ping_timeout(o, 200);
   sio_eio_opts_set_max_http_buffer_size(o, 1000000);
+  sio_eio_opts_set_allow_eio3(o, app->allow_eio3);
   int rc = sio_eio_server_new(app->http, o, &app->eio);
   sio_eio_opts_free(o);
   if (rc != 0) return rc;
@@ -104,11 +108,13 @@ static void on_signal(uv_signal_t *h, int signum) {
 }
 
 int main(int argc, char **argv) {
-  int port = 3000;
+  int port = 3000, allow_eio3 = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
       return 0;
+    } else if (strcmp(argv[i], "--allow-eio3") == 0) {
+      allow_eio3 = 1;
     } else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
       char *end;
       long v = strtol(argv[++i], &end, 10);
@@ -126,6 +132,8 @@ int main(int argc, char **argv) {
 
   app_t app;
   memset(&app, 0, sizeof app);
+  app.allow_eio3 = allow_eio3;
+  conformance_socketio_allow_eio3(allow_eio3);
   if (uv_loop_init(&app.loop) != 0) return 1;
   sio_http_opts_t *ho = sio_http_opts_new();
   int rc = ho ? sio_http_opts_set_cors_origins(ho, "*") : SIO_ENOMEM;

@@ -45,6 +45,12 @@ static void on_message_with_ack(sio_socket_t *sock, const char *event,
   sio_args_free(a);
 }
 
+static int g_allow_eio3;
+
+void conformance_socketio_allow_eio3(int on) {
+  g_allow_eio3 = on;
+}
+
 int conformance_socketio_attach(sio_http_server_t *http) {
   sio_server_opts_t *o = sio_server_opts_new();
   if (!o) return SIO_ENOMEM;
@@ -52,6 +58,7 @@ int conformance_socketio_attach(sio_http_server_t *http) {
   sio_eio_opts_set_ping_interval(eo, 300);
   sio_eio_opts_set_ping_timeout(eo, 200);
   sio_eio_opts_set_max_http_buffer_size(eo, 1000000);
+  sio_eio_opts_set_allow_eio3(eo, g_allow_eio3);
   sio_server_opts_set_connect_timeout(o, 1000);
   int rc = sio_server_attach(http, o, &g_server);
   sio_server_opts_free(o);

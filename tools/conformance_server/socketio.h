@@ -14,6 +14,10 @@
  * connect timeout 1000 ms (CORS comes from the HTTP server). 0 or an error. */
 int conformance_socketio_attach(sio_http_server_t *http);
 
+/* Whether the endpoint accepts Engine.IO v3 / Socket.IO v2 clients (default
+ * 0, as the reference); call before conformance_socketio_attach. */
+void conformance_socketio_allow_eio3(int on);
+
 /* Closes the endpoint (every session) and runs done(arg) once it is closed
  * (at once if it was never attached). Call before closing http. */
 void conformance_socketio_close(void (*done)(void *arg), void *arg);
