@@ -1,0 +1,124 @@
+/* libsio-admin: the aggregated-event counters and server_stats, sent to the
+ * admin namespace every interval (through the adapter: every node of a
+ * cluster reports). */
+#include <string.h>
+
+#include "admin/admin_internal.h"
+
+static const char *const type_names[] = {"rawConnection", "rawDisconnection", "packetsIn",
+                                         "packetsOut",    "bytesIn",          "bytesOut"};
+
+void admin_event_push(sio_admin_t *a, admin_ev_type_t type, const char *subtype,
+                      uint64_t count) {
+  int64_t ts = admin_now_ms();
+  ts -= ts % 1000;
+  if (!subtype) subtype = "";
+  /* The entries of the current second are the last ones: search backwards. */
+  for (size_t i = a->nevents; i-- > 0 && a->events[i].ts == ts;) {
+    admin_event_t *e = &a->events[i];
+    if (e->type == type && strncmp(e->subtype, subtype, ADMIN_SUBTYPE_MAX - 1) == 0) {
+      e->count += count;
+      return;
+    }
+  }
+  if (a->nevents >= a->opts.max_event_entries) {
+    a->events_dropped++;
+    return;
+  }
+  admin_event_t *e = &a->events[a->nevents++];
+  e->ts = ts;
+  e->type = type;
+  e->count = count;
+  snprintf(e->subtype, sizeof e->subtype, "%s", subtype);
+}
+
+static json_t *take_events(sio_admin_t *a) {
+  json_t *arr = json_array();
+  for (size_t i = 0; arr && i < a->nevents; i++) {
+    const admin_event_t *e = &a->events[i];
+    json_t *o = json_pack("{s:I, s:s, s:I}", "timestamp", (json_int_t)e->ts, "type",
+                          type_names[e->type], "count", (json_int_t)e->count);
+    if (o && e->subtype[0]) json_object_set_new(o, "subType", json_string(e->subtype));
+    if (o) json_array_append_new(arr, o);
+  }
+  if (a->events_dropped)
+    sio_log(SIO_LOG_WARN, "sio-admin: %llu aggregated events dropped (bound %u entries)",
+            (unsigned long long)a->events_dropped, a->opts.max_event_entries);
+  a->nevents = 0;
+  a->events_dropped = 0;
+  return arr;
+}
+
+static void add_namespace(sio_namespace_t *nsp, void *arg) {
+  json_t *arr = arg;
+  json_array_append_new(arr, json_pack("{s:s, s:I}", "name", sio_namespace_name(nsp),
+                                       "socketsCount",
+                                       (json_int_t)sio_namespace_sockets_count(nsp)));
+}
+
+/* Engine.IO sessions on polling now; a session whose transport changed since
+ * the last look has upgraded: in development mode each of its sockets is
+ * reported with socket_updated. */
+static json_int_t polling_sessions(sio_admin_t *a) {
+  json_int_t polling = 0;
+  for (size_t i = 0; i < a->sessions.cap; i++) {
+    admin_slot_t *s = &a->sessions.v[i];
+    if (!s->key) continue;
+    const char *tr = sio_eio_socket_transport(s->key);
+    if (!tr) continue;
+    if (strcmp(tr, "polling") == 0) polling++;
+    if (s->ptr == tr) continue;
+    s->ptr = (void *)tr; /* a static string */
+    if (!a->opts.development) continue;
+    for (size_t j = 0; j < a->sockets.cap; j++) {
+      admin_slot_t *k = &a->sockets.v[j];
+      if (!k->key || k->ptr != s->key) continue;
+      sio_socket_t *sock = k->key;
+      sio_args_t *args = sio_args_new();
+      json_t *o =
+          json_pack("{s:s, s:s, s:s}", "id", sio_socket_id(sock), "nsp",
+                    sio_namespace_name(sio_socket_namespace(sock)), "transport", tr);
+      if (args && o) sio_args_add_json(args, o);
+      json_decref(o);
+      if (args) admin_broadcast(a, "socket_updated", args);
+    }
+  }
+  return polling;
+}
+
+static void emit_stats(uv_timer_t *t) {
+  sio_admin_t *a = t->data;
+  json_t *nsps = json_array();
+  if (nsps) sio_server_foreach_namespace(a->srv, add_namespace, nsps);
+  double uptime = (double)(uv_hrtime() - a->started) / 1e9;
+  uv_pid_t pid = uv_os_getpid();
+  json_int_t polling = polling_sessions(a);
+  json_t *stats = json_pack(
+      "{s:s, s:s, s:I, s:f, s:I, s:I, s:o, s:o}", "serverId", a->server_id, "hostname",
+      a->hostname, "pid", (json_int_t)pid, "uptime", uptime, "clientsCount",
+      (json_int_t)sio_eio_server_clients_count(sio_server_eio(a->srv)),
+      "pollingClientsCount", polling, "aggregatedEvents", take_events(a), "namespaces",
+      nsps);
+  sio_args_t *args = sio_args_new();
+  if (args && stats) sio_args_add_json(args, stats);
+  json_decref(stats);
+  if (args) admin_broadcast(a, "server_stats", args);
+}
+
+int admin_stats_start(sio_admin_t *a) {
+  a->events = sio_calloc(a->opts.max_event_entries, sizeof(admin_event_t));
+  if (!a->events) return SIO_ENOMEM;
+  size_t n = sizeof a->hostname;
+  if (uv_os_gethostname(a->hostname, &n) != 0)
+    snprintf(a->hostname, sizeof a->hostname, "localhost");
+  snprintf(a->server_id, sizeof a->server_id, "%s",
+           a->opts.server_id ? a->opts.server_id : a->hostname);
+  a->started = uv_hrtime();
+  int rc = uv_timer_init(sio_server_loop(a->srv), &a->timer);
+  if (rc != 0) return rc;
+  a->timer.data = a;
+  uv_timer_start(&a->timer, emit_stats, a->opts.interval_ms, a->opts.interval_ms);
+  /* A process whose only handle is this timer may still exit. */
+  uv_unref((uv_handle_t *)&a->timer);
+  return 0;
+}
