@@ -104,6 +104,13 @@ int demo_admin_setup(demo_app_t *app, const char *user_password, const char *pub
   sio_admin_opts_t *o = rc == 0 ? sio_admin_opts_new() : NULL;
   if (rc == 0 && !o) rc = SIO_ENOMEM;
   if (rc == 0) rc = sio_admin_opts_set_auth(o, user, hash);
+  /* Node's id for a cluster worker, "host#pid": demos on one machine (the
+   * --redis cluster) show as distinct servers. */
+  char host[200], id[256];
+  size_t hlen = sizeof host;
+  if (uv_os_gethostname(host, &hlen) != 0) snprintf(host, sizeof host, "demo");
+  snprintf(id, sizeof id, "%s#%d", host, (int)uv_os_getpid());
+  if (rc == 0) rc = sio_admin_opts_set_server_id(o, id);
   if (rc == 0) rc = sio_admin_attach(app->sio, o, &app->admin);
   sio_admin_opts_free(o);
   memset(hash, 0, sizeof hash);
