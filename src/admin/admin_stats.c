@@ -93,12 +93,14 @@ static void emit_stats(uv_timer_t *t) {
   double uptime = (double)(uv_hrtime() - a->started) / 1e9;
   uv_pid_t pid = uv_os_getpid();
   json_int_t polling = polling_sessions(a);
-  json_t *stats = json_pack(
-      "{s:s, s:s, s:I, s:f, s:I, s:I, s:o, s:o}", "serverId", a->server_id, "hostname",
-      a->hostname, "pid", (json_int_t)pid, "uptime", uptime, "clientsCount",
-      (json_int_t)sio_eio_server_clients_count(sio_server_eio(a->srv)),
-      "pollingClientsCount", polling, "aggregatedEvents", take_events(a), "namespaces",
-      nsps);
+  /* While the server closes, its Engine.IO server may be gone already. */
+  sio_eio_server_t *eio = sio_server_eio(a->srv);
+  json_int_t clients = eio ? (json_int_t)sio_eio_server_clients_count(eio) : 0;
+  json_t *stats =
+      json_pack("{s:s, s:s, s:I, s:f, s:I, s:I, s:o, s:o}", "serverId", a->server_id,
+                "hostname", a->hostname, "pid", (json_int_t)pid, "uptime", uptime,
+                "clientsCount", clients, "pollingClientsCount", polling,
+                "aggregatedEvents", take_events(a), "namespaces", nsps);
   sio_args_t *args = sio_args_new();
   if (args && stats) sio_args_add_json(args, stats);
   json_decref(stats);
