@@ -21,6 +21,15 @@
  *
  * Memory: allocated through libsio's allocator (sio_malloc), except what
  * jansson and libcrypt allocate themselves.
+ *
+ * Where it differs from Node's instrument(), which sees Engine.IO itself:
+ * packetsIn/packetsOut and bytesIn/bytesOut count Socket.IO events and
+ * their payload bytes (not pings or other Engine.IO packets); rawConnection
+ * and rawDisconnection count Engine.IO sessions that joined a namespace; a
+ * transport upgrade (socket_updated) is seen at the next stats tick; uptime
+ * counts from sio_admin_attach; handshake.time is an ISO date and secure is
+ * false; event_received/event_sent of an event with binary arguments carry
+ * its name only.
  */
 #ifndef SIO_ADMIN_H
 #define SIO_ADMIN_H
