@@ -42,13 +42,7 @@ static void release(sio_admin_t *a) {
 }
 
 void admin_maybe_release(sio_admin_t *a) {
-  if (a->freed && a->timer_closed && a->pending_logins == 0) release(a);
-}
-
-static void on_timer_closed(uv_handle_t *h) {
-  sio_admin_t *a = h->data;
-  a->timer_closed = 1;
-  admin_maybe_release(a);
+  if (a->freed && !a->timer && a->pending_logins == 0) release(a);
 }
 
 int sio_admin_attach(sio_server_t *s, const sio_admin_opts_t *o, sio_admin_t **out) {
@@ -56,7 +50,6 @@ int sio_admin_attach(sio_server_t *s, const sio_admin_opts_t *o, sio_admin_t **o
   sio_admin_t *a = sio_calloc(1, sizeof(*a));
   if (!a) return SIO_ENOMEM;
   a->srv = s;
-  a->timer_closed = 1; /* until the timer exists */
   int rc = admin_opts_copy(&a->opts, o);
   if (rc != 0) {
     sio_free(a);
@@ -69,7 +62,6 @@ int sio_admin_attach(sio_server_t *s, const sio_admin_opts_t *o, sio_admin_t **o
   if (rc == 0) rc = sio_namespace_on_connection(a->nsp, on_admin_connection, a);
   if (rc == 0) rc = admin_actions_install(a);
   if (rc == 0) rc = admin_stats_start(a);
-  if (rc == 0) a->timer_closed = 0;
   if (rc != 0) {
     /* Hooks already registered on s keep a: it is released only with s. */
     sio_log(SIO_LOG_ERROR, "sio-admin: cannot attach: %s", sio_strerror(rc));
@@ -82,12 +74,10 @@ int sio_admin_attach(sio_server_t *s, const sio_admin_opts_t *o, sio_admin_t **o
 void sio_admin_free(sio_admin_t *a) {
   if (!a || a->freed) return;
   a->freed = 1;
-  if (!a->timer_closed) {
-    uv_timer_stop(&a->timer);
-    uv_close((uv_handle_t *)&a->timer, on_timer_closed);
-  } else {
+  if (a->timer)
+    admin_timer_close(a);
+  else
     admin_maybe_release(a);
-  }
 }
 
 sio_namespace_t *sio_admin_namespace(const sio_admin_t *a) {

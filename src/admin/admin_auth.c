@@ -12,7 +12,6 @@
 #define REFUSED "invalid credentials"
 
 typedef struct {
-  uv_work_t req;
   sio_admin_t *a;
   sio_socket_t *sock; /* referenced */
   sio_next_t *next;
@@ -48,8 +47,8 @@ static const char *session_new(sio_admin_t *a) {
   return id;
 }
 
-static void check_password(uv_work_t *req) {
-  login_t *l = req->data;
+static void check_password(void *job) {
+  login_t *l = job;
   struct crypt_data *cd = sio_calloc(1, sizeof(*cd)); /* ~32 KB: not on the stack */
   if (!cd) return;
   const char *out = crypt_r(l->password, l->hash, cd);
@@ -65,17 +64,17 @@ static void login_free(login_t *l) {
   sio_free(l);
 }
 
-static void after_check(uv_work_t *req, int status) {
-  login_t *l = req->data;
+static void after_check(void *job, int ran) {
+  login_t *l = job;
   sio_admin_t *a = l->a;
   a->pending_logins--;
-  if (!a->freed && status == 0 && l->ok) {
+  if (!a->freed && ran && l->ok) {
     const char *id = session_new(a);
     if (id) sio_socket_session_set(l->sock, SESSION_KEY, id, strlen(id) + 1);
   }
   /* After sio_admin_free the server may be gone: complete next (a no-op for
    * a socket that is no longer connecting) so its memory is released. */
-  sio_next(l->next, !a->freed && status == 0 && l->ok ? NULL : REFUSED, NULL);
+  sio_next(l->next, !a->freed && ran && l->ok ? NULL : REFUSED, NULL);
   sio_socket_unref(l->sock);
   login_free(l);
   admin_maybe_release(a);
@@ -131,8 +130,7 @@ static void middleware(sio_socket_t *sock, sio_next_t *next, void *arg) {
   l->a = a;
   l->sock = sio_socket_ref(sock);
   l->next = next;
-  l->req.data = l;
-  if (uv_queue_work(sio_server_loop(a->srv), &l->req, check_password, after_check) != 0) {
+  if (admin_queue_work(a, l, check_password, after_check) != 0) {
     sio_socket_unref(l->sock);
     login_free(l);
     sio_next(next, "server error", NULL);

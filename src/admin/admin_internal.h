@@ -5,7 +5,6 @@
 
 #include <jansson.h>
 #include <stdint.h>
-#include <uv.h>
 
 #include "sio/admin.h"
 
@@ -62,14 +61,16 @@ typedef struct {
   uint64_t count;
 } admin_event_t;
 
+typedef struct admin_timer admin_timer_t;
+
 struct sio_admin {
   sio_server_t *srv;
   sio_namespace_t *nsp; /* the admin namespace */
   sio_admin_opts_t opts;
   char hostname[256];
   char server_id[256];
-  uint64_t started; /* uv_hrtime at attach */
-  uv_timer_t timer;
+  uint64_t started;     /* admin_clock_ns at attach */
+  admin_timer_t *timer; /* NULL once closed */
   /* Watched sockets (key socket, ptr its Engine.IO session) and sessions
    * (key session, n its sockets, ptr its last transport name). */
   admin_map_t sockets, sessions;
@@ -79,9 +80,20 @@ struct sio_admin {
   char **session_ids; /* login sessions, a ring of max_sessions */
   size_t session_next;
   uint32_t pending_logins;
-  int freed;        /* sio_admin_free was called */
-  int timer_closed; /* the timer handle's close callback ran */
+  int freed; /* sio_admin_free was called */
 };
+
+/* admin_uv.c: the libuv glue. The timer calls fn every every_ms; closing
+ * it is asynchronous (a->timer is NULL once done, then
+ * admin_maybe_release runs). admin_queue_work runs work(job) on the thread
+ * pool, then done(job, ok) on the loop; 0 or an error (done never runs). */
+int admin_timer_start(sio_admin_t *a, uint32_t every_ms, void (*fn)(sio_admin_t *a));
+void admin_timer_close(sio_admin_t *a);
+int admin_queue_work(sio_admin_t *a, void *job, void (*work)(void *job),
+                     void (*done)(void *job, int ok));
+void admin_hostname(char *out, size_t cap);
+long admin_pid(void);
+uint64_t admin_clock_ns(void);
 
 /* admin_opts.c */
 int admin_opts_copy(sio_admin_opts_t *dst, const sio_admin_opts_t *src);

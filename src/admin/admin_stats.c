@@ -1,6 +1,7 @@
 /* libsio-admin: the aggregated-event counters and server_stats, sent to the
  * admin namespace every interval (through the adapter: every node of a
  * cluster reports). */
+#include <stdio.h>
 #include <string.h>
 
 #include "admin/admin_internal.h"
@@ -86,12 +87,11 @@ static json_int_t polling_sessions(sio_admin_t *a) {
   return polling;
 }
 
-static void emit_stats(uv_timer_t *t) {
-  sio_admin_t *a = t->data;
+static void emit_stats(sio_admin_t *a) {
   json_t *nsps = json_array();
   if (nsps) sio_server_foreach_namespace(a->srv, add_namespace, nsps);
-  double uptime = (double)(uv_hrtime() - a->started) / 1e9;
-  uv_pid_t pid = uv_os_getpid();
+  double uptime = (double)(admin_clock_ns() - a->started) / 1e9;
+  long pid = admin_pid();
   json_int_t polling = polling_sessions(a);
   /* While the server closes, its Engine.IO server may be gone already. */
   sio_eio_server_t *eio = sio_server_eio(a->srv);
@@ -110,17 +110,9 @@ static void emit_stats(uv_timer_t *t) {
 int admin_stats_start(sio_admin_t *a) {
   a->events = sio_calloc(a->opts.max_event_entries, sizeof(admin_event_t));
   if (!a->events) return SIO_ENOMEM;
-  size_t n = sizeof a->hostname;
-  if (uv_os_gethostname(a->hostname, &n) != 0)
-    snprintf(a->hostname, sizeof a->hostname, "localhost");
+  admin_hostname(a->hostname, sizeof a->hostname);
   snprintf(a->server_id, sizeof a->server_id, "%s",
            a->opts.server_id ? a->opts.server_id : a->hostname);
-  a->started = uv_hrtime();
-  int rc = uv_timer_init(sio_server_loop(a->srv), &a->timer);
-  if (rc != 0) return rc;
-  a->timer.data = a;
-  uv_timer_start(&a->timer, emit_stats, a->opts.interval_ms, a->opts.interval_ms);
-  /* A process whose only handle is this timer may still exit. */
-  uv_unref((uv_handle_t *)&a->timer);
-  return 0;
+  a->started = admin_clock_ns();
+  return admin_timer_start(a, a->opts.interval_ms, emit_stats);
 }
