@@ -213,7 +213,11 @@ for (const kind of ['c', 'ref']) {
     });
     after(async () => {
       closeAll();
-      for (const s of [ro, prod]) if (s) await s.stop();
+      for (const s of [ro, prod]) {
+        if (!s) continue;
+        const r = await s.stop();
+        if (kind === 'c') assert.deepEqual(r, { code: 0, signal: null }, 'a clean exit');
+      }
     });
 
     it('read-only: offers no action and ignores one sent anyway', T, async () => {
