@@ -115,6 +115,9 @@ int admin_stats_start(sio_admin_t *a);
 
 /* admin_watch.c: the hooks on every namespace. */
 int admin_watch_install(sio_admin_t *a);
+/* Puts {clientId, transport} in the socket's shared data as "_admin" (what
+ * other nodes read when they fetch it), merged when it is an object. */
+void admin_mark_shared_data(sio_socket_t *sock);
 
 /* admin_actions.c: the UI's actions, and the socket list for a new admin. */
 int admin_actions_install(sio_admin_t *a);

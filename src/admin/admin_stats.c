@@ -75,6 +75,7 @@ static json_int_t polling_sessions(sio_admin_t *a) {
       admin_slot_t *k = &a->sockets.v[j];
       if (!k->key || k->ptr != s->key) continue;
       sio_socket_t *sock = k->key;
+      admin_mark_shared_data(sock);
       sio_args_t *args = sio_args_new();
       json_t *o =
           json_pack("{s:s, s:s, s:s}", "id", sio_socket_id(sock), "nsp",

@@ -82,7 +82,7 @@ static void on_event_out(sio_socket_t *sock, const char *event, const sio_argv_t
 /* Node's admin-ui keeps {clientId, transport} in socket.data._admin, which
  * other nodes read when they fetch the socket: the same here, merged into
  * the shared data when it is an object (or absent). */
-static void mark_shared_data(sio_socket_t *sock) {
+void admin_mark_shared_data(sio_socket_t *sock) {
   const char *cur = sio_socket_shared_data(sock);
   json_t *data = cur ? json_loads(cur, JSON_DECODE_ANY, NULL) : json_object();
   if (!json_is_object(data)) {
@@ -120,7 +120,7 @@ static void on_connection(sio_socket_t *sock, void *arg) {
   if (!is_admin) sio_socket_on_any_outgoing(sock, on_event_out, a);
   if (is_admin) admin_auth_on_connection(a, sock);
   if (!a->opts.development) return;
-  mark_shared_data(sock);
+  admin_mark_shared_data(sock);
   char date[32];
   admin_iso_date(admin_now_ms(), date);
   json_t *ser = admin_serialize_socket(sock);

@@ -184,6 +184,20 @@ for (const kind of ['c', 'ref']) {
       assert.equal(reason, 'client namespace disconnect');
     });
 
+    it('reports an upgrade from polling to WebSocket, and counts polling clients', T, async () => {
+      const a = await admin(srv, { username: USER, password: PASS });
+      await waitEvent(a, (ev) => ev === 'config', 'config');
+      const p = await connected(client(srv, '/', { transports: ['polling'] }));
+      await waitEvent(a, (ev, st) => ev === 'server_stats' && st.pollingClientsCount >= 1, 'a polling client counted');
+      const u = await connected(client(srv, '/'));
+      const [, first] = await waitEvent(a, (ev, s) => ev === 'socket_connected' && s.id === u.id, 'socket_connected');
+      assert.equal(first.transport, 'polling');
+      const [, upd] = await waitEvent(a, (ev, s) => ev === 'socket_updated' && s.id === u.id && s.transport, 'socket_updated');
+      assert.deepEqual(upd, { id: u.id, nsp: '/', transport: 'websocket' });
+      p.disconnect();
+      u.disconnect();
+    });
+
     it("performs the UI's join, leave and _disconnect on a socket", T, async () => {
       const a = await admin(srv, { username: USER, password: PASS });
       await waitEvent(a, (ev) => ev === 'config', 'config');
