@@ -129,6 +129,9 @@ json_t *admin_serialize_remote(const sio_remote_socket_t *rs, const char *nsp);
 /* "2026-01-02T03:04:05.678Z", the JSON spelling of a JavaScript Date. */
 void admin_iso_date(int64_t ms, char out[32]);
 int64_t admin_now_ms(void);
+/* Frees what json_dumps returned, with jansson's allocator (an application
+ * may have replaced it). */
+void admin_json_free(void *p);
 /* The namespace named name that exists now (never creates one), or NULL. */
 sio_namespace_t *admin_find_namespace(sio_server_t *s, const char *name);
 /* Broadcasts event to the admin namespace (through the adapter); args is

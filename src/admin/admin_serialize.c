@@ -6,6 +6,13 @@
 
 #include "admin/admin_internal.h"
 
+void admin_json_free(void *p) {
+  json_malloc_t m;
+  json_free_t f;
+  json_get_alloc_funcs(&m, &f);
+  f(p);
+}
+
 int64_t admin_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);

@@ -30,7 +30,7 @@ static char *event_array(const char *event, const sio_argv_t *av) {
     *p++ = ']';
     *p = '\0';
   }
-  free(quoted); /* jansson's allocator */
+  admin_json_free(quoted);
   return out;
 }
 
@@ -98,7 +98,7 @@ void admin_mark_shared_data(sio_socket_t *sock) {
                                 tr ? tr : ""));
   char *text = json_dumps(data, JSON_COMPACT);
   if (text) sio_socket_set_shared_data(sock, text);
-  free(text); /* jansson's allocator */
+  admin_json_free(text);
   json_decref(data);
 }
 
