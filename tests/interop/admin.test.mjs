@@ -6,7 +6,7 @@
 // fields, all_sockets, socket_connected / room_joined / room_left /
 // event_received / event_sent / socket_disconnected as a scripted client
 // acts, the UI's actions (join, leave, _disconnect), read-only refusing
-// them, production mode; then two C nodes on a throwaway redis-server: both
+// them, production mode; then two nodes on a throwaway redis-server: both
 // servers report to one admin, which lists and drives sockets on either.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -266,47 +266,53 @@ for (const kind of ['c', 'ref']) {
   });
 }
 
-describe('admin UI across a Redis cluster of two C nodes', () => {
-  let redis;
-  let A;
-  let B;
-  before(async () => {
-    redis = await startRedis();
-    [A, B] = await Promise.all(
-      ['A', 'B'].map((n) => start('c', ['--auth', `${USER}:${PASS}`, '--server-id', `node-${n}`, '--redis', redis.url])),
-    );
-  });
-  after(async () => {
-    closeAll();
-    for (const s of [A, B]) if (s) assert.deepEqual(await s.stop(), { code: 0, signal: null });
-    if (redis) await redis.stop();
-  });
+for (const kind of ['c', 'ref']) {
+  describe(`admin UI across a Redis cluster of two nodes: ${kind === 'c' ? 'C' : 'Node reference'}`, () => {
+    let redis;
+    let A;
+    let B;
+    before(async () => {
+      redis = await startRedis();
+      [A, B] = await Promise.all(
+        ['A', 'B'].map((n) => start(kind, ['--auth', `${USER}:${PASS}`, '--server-id', `node-${n}`, '--redis', redis.url])),
+      );
+    });
+    after(async () => {
+      closeAll();
+      for (const s of [A, B]) {
+        if (!s) continue;
+        const r = await s.stop();
+        if (kind === 'c') assert.deepEqual(r, { code: 0, signal: null });
+      }
+      if (redis) await redis.stop();
+    });
 
-  it('one admin sees both servers, lists and disconnects a socket of the other node', T, async () => {
-    const a = await admin(A, { username: USER, password: PASS });
-    await waitFor(() => {
-      const ids = new Set(a.events.filter(([ev]) => ev === 'server_stats').map(([, s]) => s.serverId));
-      return ids.has('node-A') && ids.has('node-B');
-    }, 'server_stats from both nodes', 10000);
-    // B's socket, seen by A's admin (reports and the socket list cross Redis).
-    let c;
-    await waitFor(async () => {
-      c = await connected(client(B, '/', { transports: ['websocket'] }));
-      await sleep(300);
-      if (a.events.some(([ev, s]) => ev === 'socket_connected' && s.id === c.id)) return true;
-      c.disconnect();
-      return false;
-    }, 'socket_connected of B crossing to A', 10000, 0);
-    const b = await admin(A, { username: USER, password: PASS });
-    const [, all] = await waitEvent(b, (ev) => ev === 'all_sockets', 'all_sockets');
-    const listed = all.find((x) => x.id === c.id);
-    assert.ok(listed, 'the socket of B is listed by A');
-    assert.equal(listed.nsp, '/');
-    assert.equal(listed.transport, 'websocket');
-    a.s.emit('join', '/', 'cross', c.id);
-    await waitEvent(a, (ev, nsp, room, id) => ev === 'room_joined' && room === 'cross' && id === c.id, 'room_joined on B');
-    const gone = once(c, 'disconnect', 8000);
-    a.s.emit('_disconnect', '/', false, c.id);
-    assert.equal((await gone)[0], 'io server disconnect');
+    it('one admin sees both servers, lists and disconnects a socket of the other node', T, async () => {
+      const a = await admin(A, { username: USER, password: PASS });
+      await waitFor(() => {
+        const ids = new Set(a.events.filter(([ev]) => ev === 'server_stats').map(([, s]) => s.serverId));
+        return ids.has('node-A') && ids.has('node-B');
+      }, 'server_stats from both nodes', 10000);
+      // B's socket, seen by A's admin (reports and the socket list cross Redis).
+      let c;
+      await waitFor(async () => {
+        c = await connected(client(B, '/', { transports: ['websocket'] }));
+        await sleep(300);
+        if (a.events.some(([ev, s]) => ev === 'socket_connected' && s.id === c.id)) return true;
+        c.disconnect();
+        return false;
+      }, 'socket_connected of B crossing to A', 10000, 0);
+      const b = await admin(A, { username: USER, password: PASS });
+      const [, all] = await waitEvent(b, (ev) => ev === 'all_sockets', 'all_sockets');
+      const listed = all.find((x) => x.id === c.id);
+      assert.ok(listed, 'the socket of B is listed by A');
+      assert.equal(listed.nsp, '/');
+      assert.equal(listed.transport, 'websocket');
+      a.s.emit('join', '/', 'cross', c.id);
+      await waitEvent(a, (ev, nsp, room, id) => ev === 'room_joined' && room === 'cross' && id === c.id, 'room_joined on B');
+      const gone = once(c, 'disconnect', 8000);
+      a.s.emit('_disconnect', '/', false, c.id);
+      assert.equal((await gone)[0], 'io server disconnect');
+    });
   });
-});
+}
