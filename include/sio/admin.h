@@ -99,13 +99,16 @@ SIO_EXTERN void sio_admin_opts_set_max_pending_logins(sio_admin_opts_t *o, uint3
  * the stats timer on the server's loop, and watches every namespace
  * (existing and future). o is copied. Attach it after the cluster adapter
  * (if any) and before clients connect. 0 and *out, SIO_EINVAL (no
- * authentication choice, or bad options), SIO_ENOMEM. */
+ * authentication choice, or bad options; nothing was changed), SIO_ENOMEM
+ * (hooks already registered on s stay, with the state they use, until the
+ * process ends). */
 SIO_EXTERN int sio_admin_attach(sio_server_t *s, const sio_admin_opts_t *o,
                                 sio_admin_t **out);
 /* Stops the instrumentation and frees a. Call it from the close callback of
  * sio_server_close (or after it): the server no longer calls a's hooks by
  * then. Its timer handle is closed on the loop, so let the loop run once
- * more (uv_run) before uv_loop_close. NULL is ignored. */
+ * more (uv_run) before uv_loop_close; a password check still running on
+ * the thread pool keeps a until it ends. Call it once. NULL is ignored. */
 SIO_EXTERN void sio_admin_free(sio_admin_t *a);
 /* The admin namespace. */
 SIO_EXTERN sio_namespace_t *sio_admin_namespace(const sio_admin_t *a);

@@ -57,11 +57,28 @@ static void add_namespace(sio_namespace_t *nsp, void *arg) {
                                        (json_int_t)sio_namespace_sockets_count(nsp)));
 }
 
-/* Engine.IO sessions on polling now; a session whose transport changed since
+#define CHANGED (1ull << 63) /* in a session's socket count: it upgraded */
+
+static void report_update(sio_admin_t *a, sio_socket_t *sock) {
+  const char *tr = sio_socket_transport(sock);
+  if (!tr || !sio_socket_connected(sock)) return;
+  admin_mark_shared_data(sock);
+  sio_args_t *args = sio_args_new();
+  json_t *o = json_pack("{s:s, s:s, s:s}", "id", sio_socket_id(sock), "nsp",
+                        sio_namespace_name(sio_socket_namespace(sock)), "transport", tr);
+  if (args && o) sio_args_add_json(args, o);
+  json_decref(o);
+  if (args) admin_broadcast(a, "socket_updated", args);
+}
+
+/* Engine.IO sessions on polling now. A session whose transport changed since
  * the last look has upgraded: in development mode each of its sockets is
- * reported with socket_updated. */
+ * reported with socket_updated, in one pass over the sockets whatever the
+ * number of upgrades, and after the passes (a report may close a socket,
+ * which changes the maps). */
 static json_int_t polling_sessions(sio_admin_t *a) {
   json_int_t polling = 0;
+  size_t changed = 0;
   for (size_t i = 0; i < a->sessions.cap; i++) {
     admin_slot_t *s = &a->sessions.v[i];
     if (!s->key) continue;
@@ -70,21 +87,26 @@ static json_int_t polling_sessions(sio_admin_t *a) {
     if (strcmp(tr, "polling") == 0) polling++;
     if (s->ptr == tr) continue;
     s->ptr = (void *)tr; /* a static string */
-    if (!a->opts.development) continue;
-    for (size_t j = 0; j < a->sockets.cap; j++) {
-      admin_slot_t *k = &a->sockets.v[j];
-      if (!k->key || k->ptr != s->key) continue;
-      sio_socket_t *sock = k->key;
-      admin_mark_shared_data(sock);
-      sio_args_t *args = sio_args_new();
-      json_t *o =
-          json_pack("{s:s, s:s, s:s}", "id", sio_socket_id(sock), "nsp",
-                    sio_namespace_name(sio_socket_namespace(sock)), "transport", tr);
-      if (args && o) sio_args_add_json(args, o);
-      json_decref(o);
-      if (args) admin_broadcast(a, "socket_updated", args);
-    }
+    s->n |= CHANGED;
+    changed++;
   }
+  if (!changed) return polling;
+  sio_socket_t **v = NULL;
+  size_t nv = 0;
+  if (a->opts.development)
+    v = sio_calloc(a->sockets.len ? a->sockets.len : 1, sizeof(*v));
+  for (size_t j = 0; j < a->sockets.cap; j++) {
+    admin_slot_t *k = &a->sockets.v[j];
+    if (!k->key) continue;
+    admin_slot_t *s = admin_map_get(&a->sessions, k->ptr);
+    if (v && s && (s->n & CHANGED)) v[nv++] = sio_socket_ref(k->key);
+  }
+  for (size_t i = 0; i < a->sessions.cap; i++) a->sessions.v[i].n &= ~CHANGED;
+  for (size_t i = 0; i < nv; i++) {
+    report_update(a, v[i]);
+    sio_socket_unref(v[i]);
+  }
+  sio_free(v);
   return polling;
 }
 
