@@ -5,6 +5,7 @@
  *   events.c  the Socket.IO event handlers (echo, broadcast, rooms, ping...)
  *   ticker.c  a background thread that posts a server event every few seconds
  *   vendor.c  serves socket.io-client's browser bundle from node_modules
+ *   admin.c   --admin: the Admin UI's instrumentation and its page at /admin/
  *
  * Only the public API (include/sio/) is used: this is what an application
  * written against libsio looks like. */
@@ -15,6 +16,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "sio/admin.h"
 #include "sio/redis.h"
 #include "sio/server.h"
 
@@ -38,6 +40,9 @@ typedef struct {
   demo_ticker_t *ticker;
   uint64_t ticks; /* server-generated events sent so far (loop thread only) */
   demo_file_t vendor[2];
+  sio_admin_t *admin; /* --admin: the instrumentation, or NULL */
+  demo_file_t *ui;    /* --admin: the Admin UI's files, served at /admin/ */
+  size_t nui;
 } demo_app_t;
 
 /* events.c: registers every handler on nsp. 0 or a negative SIO_E* code. */
@@ -60,6 +65,21 @@ void demo_ticker_stop(demo_ticker_t *t);
  * then answers 404 and a warning was printed). */
 int demo_vendor_setup(demo_app_t *app, const char *public_dir);
 void demo_vendor_free(demo_app_t *app);
+/* vendor.c: reads path whole (at most 8 MiB) into a malloc'ed buffer. 0, or
+ * -1 when it is missing or too big. */
+int demo_read_file(const char *path, char **out, size_t *len);
+
+/* admin.c: --admin USER:PASSWORD: hashes the password with bcrypt, attaches
+ * the Admin UI instrumentation (libsio-admin) to app->sio and loads the UI's
+ * files from node_modules/@socket.io/admin-ui/ui/dist next to public_dir (or
+ * the example folder). 0 or a negative error (printed). */
+int demo_admin_setup(demo_app_t *app, const char *user_password, const char *public_dir);
+/* Answers GET /admin and /admin/... from the UI's files; 0 when the path is
+ * not the UI's (or --admin is off). */
+int demo_admin_serve(demo_app_t *app, sio_http_req_t *req);
+/* Frees the instrumentation (call in the server's close callback) and the
+ * files. */
+void demo_admin_free(demo_app_t *app);
 
 /* main.c: the directory of this executable (no trailing '/') in buf, or
  * NULL. */

@@ -2,15 +2,16 @@
  * libsio counterpart of Flask-SocketIO's example application.
  *
  *   demo [--host H] [--port N] [--static DIR] [--tick MS] [--redis URL]
- *        [--tls-cert FILE --tls-key FILE]
+ *        [--tls-cert FILE --tls-key FILE] [--admin USER:PASSWORD]
  *
  * One HTTP server carries everything: the page (static files from DIR), the
  * socket.io-client bundle (an application route, see vendor.c) and
  * Socket.IO at /socket.io/ (attached to the same HTTP server). Rooms and
  * broadcasts use the default in-memory adapter, or with --redis the Redis
  * adapter (libsio-redis), so several demos share their clients' broadcasts
- * and rooms (examples/cluster). Ctrl-C (SIGINT) or SIGTERM
- * closes everything and exits 0. */
+ * and rooms (examples/cluster). With --admin the official Socket.IO Admin UI
+ * watches and drives the server (admin.c; its page at /admin/). Ctrl-C
+ * (SIGINT) or SIGTERM closes everything and exits 0. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@
 static void usage(FILE *f) {
   fprintf(
       f, "usage: demo [--host H] [--port N] [--static DIR] [--tick MS] [--redis URL]\n"
-         "            [--tls-cert FILE --tls-key FILE]\n"
+         "            [--tls-cert FILE --tls-key FILE] [--admin USER:PASSWORD]\n"
          "\n"
          "A Socket.IO server with a web page (echo, broadcast, rooms, disconnect and\n"
          "ping latency), the counterpart of Flask-SocketIO's example application.\n"
@@ -35,7 +36,10 @@ static void usage(FILE *f) {
          "                (e.g. redis://127.0.0.1:6379; see examples/cluster)\n"
          "  --tls-cert FILE, --tls-key FILE\n"
          "                serve https:// and wss:// with this PEM certificate chain\n"
-         "                and key\n");
+         "                and key\n"
+         "  --admin USER:PASSWORD\n"
+         "                the Socket.IO Admin UI: its page at /admin/, logging in to\n"
+         "                this server's URL with USER and PASSWORD\n");
 }
 
 int demo_is_dir(const char *p) {
@@ -88,6 +92,7 @@ static void on_http_closed(sio_http_server_t *s, void *arg) {
 
 static void on_sio_closed(sio_server_t *s, void *arg) {
   demo_app_t *app = arg;
+  demo_admin_free(app); /* the server calls its hooks no more */
   sio_http_server_close(app->http, on_http_closed, app);
 }
 
@@ -114,7 +119,7 @@ static int parse_uint(const char *s, long max, long *out) {
 int main(int argc, char **argv) {
   const char *host = "127.0.0.1";
   const char *dir = NULL, *redis = NULL;
-  const char *tls_cert = NULL, *tls_key = NULL;
+  const char *tls_cert = NULL, *tls_key = NULL, *admin = NULL;
   long port = 5000, tick_ms = 10000;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -142,6 +147,8 @@ int main(int argc, char **argv) {
       tls_cert = argv[++i];
     } else if (strcmp(a, "--tls-key") == 0 && has) {
       tls_key = argv[++i];
+    } else if (strcmp(a, "--admin") == 0 && has) {
+      admin = argv[++i];
     } else {
       usage(stderr);
       return 2;
@@ -181,6 +188,7 @@ int main(int argc, char **argv) {
     app.nsp = sio_server_of(app.sio, "/");
     rc = app.nsp ? demo_events_register(&app, app.nsp) : SIO_ENOMEM;
   }
+  if (rc == 0 && admin) rc = demo_admin_setup(&app, admin, dir);
   if (rc == 0) {
     demo_vendor_setup(&app, dir);
     rc = sio_http_server_listen(app.http, host, (int)port);
@@ -205,6 +213,9 @@ int main(int argc, char **argv) {
   printf("demo: open %s://%s%s%s:%d/ in a browser (Ctrl-C stops)\n",
          tls_cert ? "https" : "http", v6 ? "[" : "", shown, v6 ? "]" : "", bound);
   printf("demo: serving the page from %s\n", dir);
+  if (admin)
+    printf("demo: Admin UI at %s://%s%s%s:%d/admin/ (namespace /admin)\n",
+           tls_cert ? "https" : "http", v6 ? "[" : "", shown, v6 ? "]" : "", bound);
   fflush(stdout);
 
   uv_run(&app.loop, UV_RUN_DEFAULT);

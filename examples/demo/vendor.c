@@ -14,8 +14,7 @@
 
 static const char *const bundle_names[2] = {"socket.io.min.js", "socket.io.min.js.map"};
 
-/* Reads path whole into a malloc'ed buffer. 0, or -1 when missing/too big. */
-static int read_file(const char *path, char **out, size_t *len) {
+int demo_read_file(const char *path, char **out, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return -1;
   char *buf = NULL;
@@ -54,7 +53,7 @@ static int load_from(demo_app_t *app, const char *dir) {
     free(app->vendor[i].data);
     app->vendor[i].data = NULL;
     app->vendor[i].len = 0;
-    read_file(path, &app->vendor[i].data, &app->vendor[i].len);
+    demo_read_file(path, &app->vendor[i].data, &app->vendor[i].len);
   }
   return app->vendor[0].data != NULL;
 }
@@ -73,6 +72,7 @@ static void on_request(sio_http_req_t *req, void *arg) {
                          f->data, f->len);
     return;
   }
+  if (get && demo_admin_serve(app, req)) return;
   static const char msg[] = "not found\n";
   sio_http_req_respond(req, 404, "text/plain; charset=utf-8", NULL, msg, sizeof msg - 1);
 }

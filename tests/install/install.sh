@@ -3,7 +3,7 @@
 # checks headers, shared and static libraries and pkg-config files are there,
 # then builds programs against the installed copy only (pkg-config, shared and
 # static) and runs them: a Socket.IO server that listens and closes, the
-# README's minimal example, and a Redis adapter user.
+# README's minimal example, a Redis adapter user and an Admin UI user.
 # Usage: install.sh BIN_DIR SOURCE_DIR
 set -euo pipefail
 bin=$1 src=$2
@@ -16,15 +16,16 @@ libdir=$(find "$prefix" -name libsio.pc -printf '%h\n' | head -1)
 libdir=${libdir%/pkgconfig}
 for f in include/sio/common.h include/sio/args.h include/sio/parser.h include/sio/http.h \
          include/sio/eio.h include/sio/server.h include/sio/client.h include/sio/adapter.h include/sio/redis.h \
-         include/sio/test_client.h; do
+         include/sio/test_client.h include/sio/admin.h; do
   [[ -f $prefix/$f ]] || { echo "missing $f"; exit 1; }
 done
-for f in libsio.so libsio.a libsio-redis.so libsio-redis.a pkgconfig/libsio.pc pkgconfig/libsio-redis.pc; do
+for f in libsio.so libsio.a libsio-redis.so libsio-redis.a pkgconfig/libsio.pc pkgconfig/libsio-redis.pc \
+         libsio-admin.so libsio-admin.a pkgconfig/libsio-admin.pc; do
   [[ -e $libdir/$f ]] || { echo "missing $libdir/$f"; exit 1; }
 done
 
 # Only the public sio_ names leave the shared libraries.
-bad=$(nm -D --defined-only "$libdir/libsio.so" "$libdir/libsio-redis.so" |
+bad=$(nm -D --defined-only "$libdir/libsio.so" "$libdir/libsio-redis.so" "$libdir/libsio-admin.so" |
       awk 'NF==3 && $2 ~ /[TDBR]/ && $3 !~ /^sio_/ && $3 !~ /^_(init|fini|edata|end|_bss_start)$/ {print $3}')
 [[ -z $bad ]] || { echo "exported non-sio_ symbols: $bad"; exit 1; }
 # libsio-redis links only the public libsio API: every libsio name it needs
@@ -36,6 +37,12 @@ bad=$(comm -13 <(echo "$exported") <(echo "$needed"))
 [[ -z $bad ]] || { echo "libsio-redis.so needs non-public libsio symbols: $bad"; exit 1; }
 bad=$(nm -g "$libdir/libsio-redis.a" | awk '$NF ~ /^sio__/ || (NF==3 && $2 ~ /[TDBR]/ && $3 !~ /^sio_redis_/) {print $NF}')
 [[ -z $bad ]] || { echo "libsio-redis.a defines or needs non-public symbols: $bad"; exit 1; }
+# libsio-admin too: the public libsio API only, and only sio_admin_ names defined.
+needed=$(nm -D --undefined-only "$libdir/libsio-admin.so" | awk '$2 ~ /^sio_/ {print $2}' | sort -u)
+bad=$(comm -13 <(echo "$exported") <(echo "$needed"))
+[[ -z $bad ]] || { echo "libsio-admin.so needs non-public libsio symbols: $bad"; exit 1; }
+bad=$(nm -g "$libdir/libsio-admin.a" | awk '$NF ~ /^sio__/ || (NF==3 && $2 ~ /[TDBR]/ && $3 !~ /^sio_admin_/) {print $NF}')
+[[ -z $bad ]] || { echo "libsio-admin.a defines or needs non-public symbols: $bad"; exit 1; }
 
 # The sanitizer build's libraries need the sanitizer runtime in programs too.
 extra=()
@@ -93,6 +100,20 @@ int main(void) {
   return 0;
 }
 C
+cat > "$tmp/admin.c" <<'C'
+#include <sio/admin.h>
+#include <stdio.h>
+int main(void) {
+  char hash[64];
+  sio_admin_opts_t *o = sio_admin_opts_new();
+  if (!o || sio_admin_hash_password("pw", 4, hash, sizeof hash) != 0) return 1;
+  if (sio_admin_opts_set_auth(o, "admin", hash) != 0) return 1;
+  if (sio_admin_opts_set_auth(o, "admin", "not a hash") == 0) return 1;
+  sio_admin_opts_free(o);
+  puts("admin-ok");
+  return 0;
+}
+C
 cc=${CC:-cc}
 flags=(-Wall -Wextra -Wno-unused-parameter -Werror "${extra[@]}")
 # shellcheck disable=SC2046
@@ -100,6 +121,7 @@ $cc "${flags[@]}" "$tmp/listen.c" -o "$tmp/listen" $(pkg-config --cflags --libs 
 $cc "${flags[@]}" "$src/examples/minimal/main.c" -o "$tmp/minimal" $(pkg-config --cflags --libs libsio)
 $cc "${flags[@]}" "$tmp/client_only.c" -o "$tmp/client_only" $(pkg-config --cflags --libs libsio)
 $cc "${flags[@]}" "$tmp/redis.c" -o "$tmp/redis" $(pkg-config --cflags --libs libsio-redis)
+$cc "${flags[@]}" "$tmp/admin.c" -o "$tmp/admin" $(pkg-config --cflags --libs libsio-admin)
 static_libs=$(pkg-config --static --libs libsio | sed -E 's/(^| )-lsio( |$)/ /')
 $cc "${flags[@]}" $(pkg-config --cflags libsio) "$tmp/listen.c" -o "$tmp/listen_static" \
   "$libdir/libsio.a" $static_libs
@@ -107,6 +129,9 @@ $cc "${flags[@]}" $(pkg-config --cflags libsio) "$tmp/listen.c" -o "$tmp/listen_
 redis_static_libs=$(pkg-config --static --libs libsio-redis | tr ' ' '\n' | grep -Ev '^-lsio(-redis)?$')
 $cc "${flags[@]}" $(pkg-config --cflags libsio-redis) "$tmp/redis.c" -o "$tmp/redis_static" \
   "$libdir/libsio-redis.a" "$libdir/libsio.a" $redis_static_libs
+admin_static_libs=$(pkg-config --static --libs libsio-admin | tr ' ' '\n' | grep -Ev '^-lsio(-admin)?$')
+$cc "${flags[@]}" $(pkg-config --cflags libsio-admin) "$tmp/admin.c" -o "$tmp/admin_static" \
+  "$libdir/libsio-admin.a" "$libdir/libsio.a" $admin_static_libs
 
 # The shared programs must load the installed libraries, not the build's.
 export LD_LIBRARY_PATH=$libdir
@@ -116,8 +141,10 @@ grep -qF "$libdir/libsio.so" <<<"$deps" || { echo "not linked to the installed l
 "$tmp/listen"
 "$tmp/client_only"
 "$tmp/redis"
+"$tmp/admin"
 grep -q libsio.so <<<"$(ldd "$tmp/listen_static")" && { echo "static program uses libsio.so"; exit 1; }
 unset LD_LIBRARY_PATH
 "$tmp/listen_static"
 "$tmp/redis_static"
-echo "install: ok ($prefix: headers, libsio and libsio-redis shared + static, pkg-config)"
+"$tmp/admin_static"
+echo "install: ok ($prefix: headers, libsio, libsio-redis and libsio-admin shared + static, pkg-config)"
