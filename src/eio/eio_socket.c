@@ -87,6 +87,7 @@ int sio__eio_socket_register(sio_eio_socket_t *sock) {
   uint64_t now = sio__now_ms(s->loop);
   sock->hb_due = now + s->opts.ping_interval;
   hb_arm(sock, now);
+  s->stats.handshakes[sock->transport == SIO_EIO_WEBSOCKET]++;
   return 0;
 }
 
@@ -149,6 +150,7 @@ static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
   if (sock->wbytes + size > sock->server->max_wbuf) {
     SIO_LOGI("eio %s: write buffer over %zu bytes, closing", sock->sid,
              sock->server->max_wbuf);
+    sock->server->stats.write_limited++;
     sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
     return SIO_ELIMIT;
   }
@@ -162,6 +164,7 @@ static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
   }
   sock->wbuf[sock->wlen++] = sio__eio_msg_ref(msg);
   sock->wbytes += size;
+  sio__eio_stats_hwm(&sock->server->stats.polling_hwm, sock->wbytes);
   return 0;
 }
 
@@ -172,7 +175,11 @@ int sio__eio_socket_enqueue(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
     size_t off, len;
     sio__rbuf_t *frame = sio__eio_msg_ws_slice(msg, &off, &len);
     if (!frame) return SIO_ENOMEM;
-    return sio__ws_conn_send_slice(sock->ws, frame, off, len);
+    int rc = sio__ws_conn_send_slice(sock->ws, frame, off, len);
+    if (rc == 0 && sock->server->stats.watch_ws)
+      sio__eio_stats_hwm(&sock->server->stats.ws_hwm, sio__ws_conn_queued(sock->ws));
+    if (rc == SIO_ELIMIT) sock->server->stats.write_limited++;
+    return rc;
   }
   int rc = push_wbuf(sock, msg);
   if (rc == 0) sio__eio_socket_flush(sock);
@@ -231,6 +238,7 @@ int sio__eio_socket_on_packet(sio_eio_socket_t *sock, const sio__eio_packet_t *p
   if (sock->bucket.rate && !sio__eio_bucket_take(&sock->bucket, sio__now_ms(s->loop))) {
     /* Past the rate limit: the session goes at once, whatever the packet. */
     SIO_LOGW("eio %s: over the packet rate limit, closing", sock->sid);
+    s->stats.rate_limited++;
     sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
     return 0;
   }

@@ -161,6 +161,7 @@ static void upgrade(sio_eio_socket_t *sock, sio__ws_conn_t *c) {
   sock->transport = SIO_EIO_WEBSOCKET;
   sock->ws = c;
   sock->upgraded = 1;
+  sock->server->stats.upgrades++;
   SIO_LOGD("eio %s: upgraded to websocket", sock->sid);
   if (sio__eio_socket_drain_to_ws(sock) == SIO_ENOMEM)
     sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);

@@ -46,12 +46,21 @@ oom:
   return SIO_ENOMEM;
 }
 
+/* What the metrics read of a packet: its wire type (an event or ack with
+ * attachments goes as BINARY_EVENT or BINARY_ACK) and its size. */
+static void count(sio__packet_out_t *out, uint8_t type) {
+  int bin = out->n > 1 && (type == SIO_SIO_EVENT || type == SIO_SIO_ACK);
+  out->type = (uint8_t)(bin ? type + 3 : type);
+  for (size_t i = 0; i < out->n; i++) out->bytes += out->msgs[i]->len;
+}
+
 int sio__packet_encode_desc(const sio_parser_t *p, sio__packet_out_t *out,
                             const sio__packet_desc_t *d) {
   sio__packet_buf_t b;
   int rc = p->encode(d, SIO__EIO_WS_HEADROOM, &b);
   if (rc) return rc;
   if ((rc = finish(out, &b, d->args)) == 0) out->parser = p;
+  if (rc == 0) count(out, d->type);
   return rc;
 }
 

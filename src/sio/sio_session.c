@@ -23,6 +23,7 @@ void sio__session_unref(sio__session_t *c) {
 
 int sio__session_send(sio__session_t *c, const sio__packet_out_t *out) {
   if (!c->eio) return SIO_ENOTCONN;
+  sio__stats_out(&c->srv->stats, out->type, out->bytes);
   return out->n == 1 ? sio__eio_socket_send_msg(c->eio, out->msgs[0])
                      : sio__eio_socket_send_msgs(c->eio, out->msgs, out->n);
 }
@@ -172,6 +173,7 @@ static int on_connect(sio__session_t *c, const sio__sio_packet_t *pkt) {
 
 static void dispatch(sio__session_t *c, const sio__sio_packet_t *pkt) {
   int rc = 0;
+  c->srv->stats.packets_in[pkt->h.type & 7]++;
   switch (pkt->h.type) {
     case SIO_SIO_CONNECT:
       rc = on_connect(c, pkt);
@@ -206,6 +208,7 @@ void sio__session_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *d
   (void)arg;
   sio__session_t *c = sio_eio_socket_get_data(eio);
   if (!c || c->failed) return;
+  c->srv->stats.bytes_in += len;
   sio__session_ref(c);
   sio__sio_packet_t pkt;
   int rc =
