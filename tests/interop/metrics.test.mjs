@@ -1,0 +1,158 @@
+// The metrics endpoint (sio/metrics.h) of the demo started with --metrics:
+// every scrape of /metrics passes Prometheus's own checker (`promtool check
+// metrics`, text on stdin), and its counters move as a socket.io-client 4.8
+// connects over polling, upgrades to WebSocket, emits, joins a room, gets a
+// room broadcast, leaves, asks for an ack and disconnects. Only the path
+// itself answers, and only GET and HEAD. (Node's socket.io has no metrics
+// endpoint: there is no reference to run this against.)
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { io } from 'socket.io-client';
+import { spawnServer } from './lib/spawn.mjs';
+
+const src = process.env.SIO_SOURCE_DIR || path.join(import.meta.dirname, '..', '..');
+const cleanup = [];
+after(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+});
+
+// One scrape: the text, checked by promtool, and its samples by series
+// ('name{labels}' as written) -> number.
+async function scrape(port) {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  assert.equal(check.error, undefined, `promtool: ${check.error}`);
+  assert.equal(check.status, 0, `promtool check metrics:\n${check.stdout}${check.stderr}\n${text}`);
+  const samples = new Map();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return samples;
+}
+
+function get(m, series) {
+  assert.ok(m.has(series), `no series ${series}`);
+  return m.get(series);
+}
+
+// Scrapes until pred(samples) holds (the server's side of a step may land a
+// moment after the client sees its own).
+async function until(port, pred, what) {
+  for (let i = 0; i < 100; i++) {
+    const m = await scrape(port);
+    if (pred(m)) return m;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`metrics never showed: ${what}`);
+}
+
+function response(s, data, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no my_response ${data}`)), ms);
+    s.on('my_response', function on(msg) {
+      if (msg && (data instanceof RegExp ? data.test(msg.data) : msg.data === data)) {
+        clearTimeout(t);
+        s.off('my_response', on);
+        resolve(msg);
+      }
+    });
+  });
+}
+
+const WS = 'sio_sockets_connected{nsp="/",transport="websocket"}';
+const POLL = 'sio_sockets_connected{nsp="/",transport="polling"}';
+const IN_EVENT = 'sio_packets_received_total{type="event"}';
+const OUT_EVENT = 'sio_packets_sent_total{type="event"}';
+
+test('demo --metrics: promtool accepts the text and the counters follow a client',
+  { timeout: 60000 }, async () => {
+    const srv = await spawnServer('demo', ['--metrics', '--tick', '3600000',
+      '--static', path.join(src, 'examples', 'demo', 'public')]);
+    cleanup.push(() => srv.stop());
+    const port = srv.port;
+
+    const m0 = await scrape(port);
+    assert.equal(get(m0, WS), 0);
+    assert.equal(get(m0, POLL), 0);
+    assert.equal(get(m0, 'sio_handshakes_total{transport="polling"}'), 0);
+    assert.equal(get(m0, 'sio_engine_sessions'), 0);
+    assert.ok(get(m0, 'sio_event_loop_lag_seconds') >= 0);
+
+    // Connect over polling, then the upgrade.
+    const s = io(`http://127.0.0.1:${port}`, { reconnection: false });
+    cleanup.push(async () => s.close());
+    const hello = response(s, 'Connected');
+    await new Promise((resolve, reject) => {
+      s.io.engine.once('upgrade', resolve);
+      s.once('connect_error', reject);
+    });
+    await hello;
+    const m1 = await until(port, (m) => get(m, WS) === 1, 'one WebSocket socket');
+    assert.equal(get(m1, POLL), 0);
+    assert.equal(get(m1, 'sio_handshakes_total{transport="polling"}'), 1);
+    assert.equal(get(m1, 'sio_upgrades_total'), 1);
+    assert.equal(get(m1, 'sio_engine_sessions'), 1);
+    assert.equal(get(m1, 'sio_packets_received_total{type="connect"}'), 1);
+    assert.equal(get(m1, 'sio_packets_sent_total{type="connect"}'), 1);
+    assert.ok(get(m1, 'sio_received_bytes_total') > 0);
+
+    // An emit and its answer.
+    const echoed = response(s, 'hi');
+    s.emit('my_event', { data: 'hi' });
+    await echoed;
+    const m2 = await until(port, (m) => get(m, IN_EVENT) > get(m1, IN_EVENT), 'the event in');
+    assert.ok(get(m2, OUT_EVENT) > get(m1, OUT_EVENT));
+    assert.ok(get(m2, 'sio_deliveries_total') > get(m1, 'sio_deliveries_total'));
+    assert.ok(get(m2, 'sio_sent_bytes_total') > get(m1, 'sio_sent_bytes_total'));
+    assert.ok(get(m2, 'sio_received_bytes_total') > get(m1, 'sio_received_bytes_total'));
+
+    // A room joined, a broadcast to it, the room left.
+    const joined = response(s, /^In rooms: .*lobby/);
+    s.emit('join', { room: 'lobby' });
+    await joined;
+    const toRoom = response(s, 'to the lobby');
+    s.emit('my_room_event', { room: 'lobby', data: 'to the lobby' });
+    await toRoom;
+    const m3 = await until(port, (m) => get(m, 'sio_broadcasts_total') > get(m2, 'sio_broadcasts_total'),
+      'the room broadcast');
+    assert.ok(get(m3, 'sio_packets_encoded_total') > get(m2, 'sio_packets_encoded_total'));
+    const left = response(s, /^In rooms: (?!.*lobby)/);
+    s.emit('leave', { room: 'lobby' });
+    await left;
+    const m4 = await until(port, (m) => get(m, IN_EVENT) >= get(m3, IN_EVENT) + 1, 'the leave');
+
+    // An ack the server answers goes out as an ACK packet.
+    await new Promise((resolve) => s.emit('my_ping', resolve));
+    const m5 = await until(port, (m) => get(m, 'sio_packets_sent_total{type="ack"}') >
+      get(m4, 'sio_packets_sent_total{type="ack"}'), 'the ack out');
+    assert.equal(get(m5, 'sio_acks_pending'), 0);
+    assert.equal(get(m5, 'sio_volatile_dropped_total'), 0);
+
+    // The client leaves.
+    s.disconnect();
+    const m6 = await until(port, (m) => get(m, WS) === 0, 'no socket left');
+    assert.equal(get(m6, 'sio_packets_received_total{type="disconnect"}'), 1);
+    await until(port, (m) => get(m, 'sio_engine_sessions') === 0, 'no session left');
+
+    // Only the path itself, and only GET and HEAD.
+    const base = `http://127.0.0.1:${port}`;
+    assert.equal((await fetch(`${base}/metricsx`)).status, 404);
+    assert.equal((await fetch(`${base}/metrics`, { method: 'POST', body: 'x' })).status, 405);
+    const head = await fetch(`${base}/metrics`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), '');
+  });
+
+test('the demo without --metrics serves no /metrics', { timeout: 30000 }, async () => {
+  const srv = await spawnServer('demo', ['--tick', '3600000',
+    '--static', path.join(src, 'examples', 'demo', 'public')]);
+  cleanup.push(() => srv.stop());
+  assert.equal((await fetch(`http://127.0.0.1:${srv.port}/metrics`)).status, 404);
+});
