@@ -4,13 +4,15 @@
 // connects over polling, upgrades to WebSocket, emits, joins a room, gets a
 // room broadcast, leaves, asks for an ack and disconnects. Only the path
 // itself answers, and only GET and HEAD. (Node's socket.io has no metrics
-// endpoint: there is no reference to run this against.)
+// endpoint: there is no reference to run this against.) With --redis the
+// adapter adds its link state and message counts, and they move too.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import { spawnServer } from './lib/spawn.mjs';
+import { startRedis } from './lib/redis.mjs';
 
 const src = process.env.SIO_SOURCE_DIR || path.join(import.meta.dirname, '..', '..');
 const cleanup = [];
@@ -156,3 +158,26 @@ test('the demo without --metrics serves no /metrics', { timeout: 30000 }, async 
   cleanup.push(() => srv.stop());
   assert.equal((await fetch(`http://127.0.0.1:${srv.port}/metrics`)).status, 404);
 });
+
+test('demo --metrics --redis: the Redis link is up and its messages are counted',
+  { timeout: 60000 }, async () => {
+    const redis = await startRedis();
+    cleanup.push(() => redis.stop());
+    const srv = await spawnServer('demo', ['--metrics', '--tick', '3600000', '--redis', redis.url,
+      '--static', path.join(src, 'examples', 'demo', 'public')]);
+    cleanup.push(() => srv.stop());
+    const m0 = await until(srv.port, (m) => get(m, 'sio_redis_up') === 1, 'Redis up');
+    assert.equal(get(m0, 'sio_redis_dropped_total{reason="queue_full"}'), 0);
+    const s = io(`http://127.0.0.1:${srv.port}`, { transports: ['websocket'], reconnection: false });
+    cleanup.push(async () => s.close());
+    await response(s, 'Connected');
+    // A broadcast is published, and comes back on the pattern subscription.
+    const back = response(s, 'to all');
+    s.emit('my_broadcast_event', { data: 'to all' });
+    await back;
+    await until(srv.port, (m) => get(m, 'sio_redis_published_total') > get(m0, 'sio_redis_published_total') &&
+      get(m, 'sio_redis_received_total') > get(m0, 'sio_redis_received_total'), 'a message each way');
+    // Redis gone: the link is down.
+    await redis.kill();
+    await until(srv.port, (m) => get(m, 'sio_redis_up') === 0, 'Redis down');
+  });
