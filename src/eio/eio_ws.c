@@ -90,6 +90,7 @@ static void main_on_close(sio__ws_conn_t *c, void *arg, uint16_t code, int err) 
   if (!sock->ws) ws_first_attach(sock, c);
   if (sock->ws != c) return;
   sock->ws = NULL; /* freed when this returns */
+  if (err == SIO_ELIMIT) sock->server->stats.write_limited++; /* write queue cap */
   sio__eio_socket_destroy(sock, close_reason(err), SIO__EIO_BY_CLIENT);
 }
 

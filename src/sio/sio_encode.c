@@ -33,12 +33,14 @@ static int finish(sio__packet_out_t *out, sio__packet_buf_t *b, const sio_args_t
   sio__rbuf_unref(text); /* the message holds it */
   if (!out->msgs[0]) goto oom;
   out->n = 1;
+  out->bytes = out->msgs[0]->len;
   for (size_t i = 0; i < b->natt; i++) {
     const sio__sio_attachment_t *a = &args->att[i];
     sio__eio_msg_t *m = sio__eio_msg_new(SIO__EIO_MESSAGE, 1, a->owner,
                                          (size_t)(a->base - a->owner->data), a->len);
     if (!m) goto oom;
     out->msgs[out->n++] = m;
+    out->bytes += a->len;
   }
   return 0;
 oom:
@@ -46,12 +48,11 @@ oom:
   return SIO_ENOMEM;
 }
 
-/* What the metrics read of a packet: its wire type (an event or ack with
- * attachments goes as BINARY_EVENT or BINARY_ACK) and its size. */
-static void count(sio__packet_out_t *out, uint8_t type) {
+/* The wire type the metrics count: an event or ack with attachments goes as
+ * BINARY_EVENT or BINARY_ACK. */
+static uint8_t wire_type(const sio__packet_out_t *out, uint8_t type) {
   int bin = out->n > 1 && (type == SIO_SIO_EVENT || type == SIO_SIO_ACK);
-  out->type = (uint8_t)(bin ? type + 3 : type);
-  for (size_t i = 0; i < out->n; i++) out->bytes += out->msgs[i]->len;
+  return (uint8_t)(bin ? type + 3 : type);
 }
 
 int sio__packet_encode_desc(const sio_parser_t *p, sio__packet_out_t *out,
@@ -60,7 +61,7 @@ int sio__packet_encode_desc(const sio_parser_t *p, sio__packet_out_t *out,
   int rc = p->encode(d, SIO__EIO_WS_HEADROOM, &b);
   if (rc) return rc;
   if ((rc = finish(out, &b, d->args)) == 0) out->parser = p;
-  if (rc == 0) count(out, d->type);
+  if (rc == 0) out->type = wire_type(out, d->type);
   return rc;
 }
 
