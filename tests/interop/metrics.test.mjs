@@ -181,3 +181,23 @@ test('demo --metrics --redis: the Redis link is up and its messages are counted'
     await redis.kill();
     await until(srv.port, (m) => get(m, 'sio_redis_up') === 0, 'Redis down');
   });
+
+test('sio_test_server --metrics --rate-limit: a flood closes the session and is counted',
+  { timeout: 30000 }, async () => {
+    const srv = await spawnServer('sio_test_server', ['--metrics', '--rate-limit', '5']);
+    cleanup.push(() => srv.stop());
+    const limit = 'sio_sessions_closed_over_limit_total{limit="rate"}';
+    assert.equal(get(await scrape(srv.port), limit), 0);
+    const s = io(`http://127.0.0.1:${srv.port}`, { transports: ['websocket'], reconnection: false });
+    cleanup.push(async () => s.close());
+    await new Promise((resolve, reject) => {
+      s.once('connect', resolve);
+      s.once('connect_error', reject);
+    });
+    const gone = new Promise((resolve) => s.once('disconnect', resolve));
+    for (let i = 0; i < 50; i++) s.emit('flood', i);
+    await gone;
+    const m = await until(srv.port, (x) => get(x, limit) === 1, 'the rate-limit close');
+    assert.equal(get(m, 'sio_sessions_closed_over_limit_total{limit="write_queue"}'), 0);
+    assert.equal(get(m, WS), 0);
+  });
