@@ -55,6 +55,17 @@ async function until(port, pred, what) {
   assert.fail(`metrics never showed: ${what}`);
 }
 
+// A server for one test, stopped after it: it must exit cleanly (under
+// SIO_VALGRIND, 99 is a memory error).
+async function serve(program, args) {
+  const srv = await spawnServer(program, args);
+  cleanup.push(async () => {
+    const r = await srv.stop();
+    assert.equal(r.code, 0, `${program} exit: ${JSON.stringify(r)}`);
+  });
+  return srv;
+}
+
 function response(s, data, ms = 5000) {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no my_response ${data}`)), ms);
@@ -75,9 +86,8 @@ const OUT_EVENT = 'sio_packets_sent_total{type="event"}';
 
 test('demo --metrics: promtool accepts the text and the counters follow a client',
   { timeout: 60000 }, async () => {
-    const srv = await spawnServer('demo', ['--metrics', '--tick', '3600000',
+    const srv = await serve('demo', ['--metrics', '--tick', '3600000',
       '--static', path.join(src, 'examples', 'demo', 'public')]);
-    cleanup.push(() => srv.stop());
     const port = srv.port;
 
     const m0 = await scrape(port);
@@ -152,10 +162,9 @@ test('demo --metrics: promtool accepts the text and the counters follow a client
     assert.equal(await head.text(), '');
   });
 
-test('the demo without --metrics serves no /metrics', { timeout: 30000 }, async () => {
-  const srv = await spawnServer('demo', ['--tick', '3600000',
+test('the demo without --metrics serves no /metrics', { timeout: 60000 }, async () => {
+  const srv = await serve('demo', ['--tick', '3600000',
     '--static', path.join(src, 'examples', 'demo', 'public')]);
-  cleanup.push(() => srv.stop());
   assert.equal((await fetch(`http://127.0.0.1:${srv.port}/metrics`)).status, 404);
 });
 
@@ -163,9 +172,8 @@ test('demo --metrics --redis: the Redis link is up and its messages are counted'
   { timeout: 60000 }, async () => {
     const redis = await startRedis();
     cleanup.push(() => redis.stop());
-    const srv = await spawnServer('demo', ['--metrics', '--tick', '3600000', '--redis', redis.url,
+    const srv = await serve('demo', ['--metrics', '--tick', '3600000', '--redis', redis.url,
       '--static', path.join(src, 'examples', 'demo', 'public')]);
-    cleanup.push(() => srv.stop());
     const m0 = await until(srv.port, (m) => get(m, 'sio_redis_up') === 1, 'Redis up');
     assert.equal(get(m0, 'sio_redis_dropped_total{reason="queue_full"}'), 0);
     const s = io(`http://127.0.0.1:${srv.port}`, { transports: ['websocket'], reconnection: false });
@@ -183,9 +191,8 @@ test('demo --metrics --redis: the Redis link is up and its messages are counted'
   });
 
 test('sio_test_server --metrics --rate-limit: a flood closes the session and is counted',
-  { timeout: 30000 }, async () => {
-    const srv = await spawnServer('sio_test_server', ['--metrics', '--rate-limit', '5']);
-    cleanup.push(() => srv.stop());
+  { timeout: 60000 }, async () => {
+    const srv = await serve('sio_test_server', ['--metrics', '--rate-limit', '5']);
     const limit = 'sio_sessions_closed_over_limit_total{limit="rate"}';
     assert.equal(get(await scrape(srv.port), limit), 0);
     const s = io(`http://127.0.0.1:${srv.port}`, { transports: ['websocket'], reconnection: false });
