@@ -5,7 +5,10 @@
 // room broadcast, leaves, asks for an ack and disconnects. Only the path
 // itself answers, and only GET and HEAD. (Node's socket.io has no metrics
 // endpoint: there is no reference to run this against.) With --redis the
-// adapter adds its link state and message counts, and they move too.
+// adapter adds its link state and message counts, and they move too. The
+// drops: a flood past the packet rate limit, and a client that never reads
+// (volatile packets skipped, then closed over the write-queue cap, with the
+// queue's high-water mark).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +16,7 @@ import path from 'node:path';
 import { io } from 'socket.io-client';
 import { spawnServer } from './lib/spawn.mjs';
 import { startRedis } from './lib/redis.mjs';
+import { rawTcp, wsUpgradeRequest, wsFrame, sleep } from './lib/hostile.mjs';
 
 const src = process.env.SIO_SOURCE_DIR || path.join(import.meta.dirname, '..', '..');
 const cleanup = [];
@@ -207,4 +211,44 @@ test('sio_test_server --metrics --rate-limit: a flood closes the session and is 
     const m = await until(srv.port, (x) => get(x, limit) === 1, 'the rate-limit close');
     assert.equal(get(m, 'sio_sessions_closed_over_limit_total{limit="write_queue"}'), 0);
     assert.equal(get(m, WS), 0);
+  });
+
+test('sio_test_server --metrics --max-write-queue: a client that never reads',
+  { timeout: 60000 }, async () => {
+    const cap = 65536;
+    const srv = await serve('sio_test_server', ['--metrics', '--max-write-queue', String(cap)]);
+    // A Socket.IO client over a raw WebSocket that stops reading once joined.
+    const slow = await rawTcp(srv.port);
+    cleanup.push(async () => slow.destroy());
+    const seen = async (re) => {
+      for (let i = 0; i < 500 && !re.test(slow.data.toString('latin1')); i++) await sleep(10);
+      assert.match(slow.data.toString('latin1'), re);
+    };
+    slow.write(wsUpgradeRequest(srv.port));
+    await seen(/^HTTP\/1\.1 101 /);
+    slow.write(wsFrame(1, '40'));
+    await seen(/40\{"sid"/);
+    slow.pause();
+    const s = io(`http://127.0.0.1:${srv.port}`, { transports: ['websocket'], reconnection: false });
+    cleanup.push(async () => s.close());
+    await new Promise((resolve, reject) => {
+      s.once('connect', resolve);
+      s.once('connect_error', reject);
+    });
+    const closed = 'sio_sessions_closed_over_limit_total{limit="write_queue"}';
+    const payload = 'b'.repeat(64 * 1024);
+    let m = await scrape(srv.port);
+    assert.equal(get(m, closed), 0);
+    // Broadcasts to it (not to the sender) until its queue overflows; a
+    // volatile one after each finds its queue busy once the kernel's buffers
+    // are full.
+    for (let i = 0; i < 600 && get(m, closed) === 0; i++) {
+      await s.timeout(15000).emitWithAck('broadcast', 'big', payload);
+      await s.timeout(15000).emitWithAck('volatile', 'v', i);
+      if (i % 4 === 3) m = await scrape(srv.port);
+    }
+    m = await until(srv.port, (x) => get(x, closed) === 1, 'the write-queue close');
+    assert.ok(get(m, 'sio_volatile_dropped_total') >= 1, 'no volatile packet dropped');
+    assert.ok(get(m, 'sio_write_queue_high_water_bytes{transport="websocket"}') > 0);
+    assert.equal(get(m, 'sio_sessions_closed_over_limit_total{limit="rate"}'), 0);
   });
