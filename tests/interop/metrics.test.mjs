@@ -8,7 +8,8 @@
 // adapter adds its link state and message counts, and they move too. The
 // drops: a flood past the packet rate limit, and a client that never reads
 // (volatile packets skipped, then closed over the write-queue cap, with the
-// queue's high-water mark).
+// queue's high-water mark). Acks: pending while a client holds its reply,
+// timed out when it never answers.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -251,4 +252,34 @@ test('sio_test_server --metrics --max-write-queue: a client that never reads',
     assert.ok(get(m, 'sio_volatile_dropped_total') >= 1, 'no volatile packet dropped');
     assert.ok(get(m, 'sio_write_queue_high_water_bytes{transport="websocket"}') > 0);
     assert.equal(get(m, 'sio_sessions_closed_over_limit_total{limit="rate"}'), 0);
+  });
+
+test('sio_test_server --metrics: acks pending while the client holds them, timed out when it never answers',
+  { timeout: 60000 }, async () => {
+    const srv = await serve('sio_test_server', ['--metrics']);
+    const s = io(`http://127.0.0.1:${srv.port}`, { transports: ['websocket'], reconnection: false });
+    cleanup.push(async () => s.close());
+    await new Promise((resolve, reject) => {
+      s.once('connect', resolve);
+      s.once('connect_error', reject);
+    });
+    let held;
+    const asked = new Promise((resolve) => s.on('ask', (v, cb) => {
+      held = cb;
+      resolve();
+    }));
+    s.on('ignored', () => {}); // answers nothing
+    // The server waits (a minute at most) for the reply the client holds.
+    const answered = s.timeout(30000).emitWithAck('server-ack', 60000, 'ask', 1);
+    await asked;
+    const m1 = await until(srv.port, (m) => get(m, 'sio_acks_pending') === 1, 'one pending ack');
+    assert.equal(get(m1, 'sio_acks_timed_out_total'), 0);
+    held('ok');
+    assert.equal((await answered).err, null);
+    await until(srv.port, (m) => get(m, 'sio_acks_pending') === 0, 'no pending ack');
+    // One the client never answers times out on the server.
+    const r = await s.timeout(30000).emitWithAck('server-ack', 100, 'ignored', 2);
+    assert.equal(r.err, 'ETIMEDOUT');
+    const m2 = await until(srv.port, (m) => get(m, 'sio_acks_timed_out_total') === 1, 'the timeout');
+    assert.equal(get(m2, 'sio_acks_pending'), 0);
   });
