@@ -2,7 +2,7 @@
  * libsio counterpart of Flask-SocketIO's example application.
  *
  *   demo [--host H] [--port N] [--static DIR] [--tick MS] [--redis URL]
- *        [--tls-cert FILE --tls-key FILE] [--admin USER:PASSWORD]
+ *        [--tls-cert FILE --tls-key FILE] [--admin USER:PASSWORD] [--metrics]
  *
  * One HTTP server carries everything: the page (static files from DIR), the
  * socket.io-client bundle (an application route, see vendor.c) and
@@ -10,8 +10,9 @@
  * broadcasts use the default in-memory adapter, or with --redis the Redis
  * adapter (libsio-redis), so several demos share their clients' broadcasts
  * and rooms (examples/cluster). With --admin the official Socket.IO Admin UI
- * watches and drives the server (admin.c; its page at /admin/). Ctrl-C
- * (SIGINT) or SIGTERM closes everything and exits 0. */
+ * watches and drives the server (admin.c; its page at /admin/). --metrics
+ * serves Prometheus metrics at /metrics (sio/metrics.h). Ctrl-C (SIGINT) or
+ * SIGTERM closes everything and exits 0. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +20,13 @@
 #include <sys/stat.h>
 
 #include "demo.h"
+#include "sio/metrics.h"
 
 static void usage(FILE *f) {
   fprintf(
       f, "usage: demo [--host H] [--port N] [--static DIR] [--tick MS] [--redis URL]\n"
          "            [--tls-cert FILE --tls-key FILE] [--admin USER:PASSWORD]\n"
+         "            [--metrics]\n"
          "\n"
          "A Socket.IO server with a web page (echo, broadcast, rooms, disconnect and\n"
          "ping latency), the counterpart of Flask-SocketIO's example application.\n"
@@ -39,7 +42,9 @@ static void usage(FILE *f) {
          "                and key\n"
          "  --admin USER:PASSWORD\n"
          "                the Socket.IO Admin UI: its page at /admin/, logging in to\n"
-         "                this server's URL with USER and PASSWORD\n");
+         "                this server's URL with USER and PASSWORD\n"
+         "  --metrics     serve the server's metrics (Prometheus text format) at\n"
+         "                /metrics\n");
 }
 
 int demo_is_dir(const char *p) {
@@ -121,6 +126,7 @@ int main(int argc, char **argv) {
   const char *dir = NULL, *redis = NULL;
   const char *tls_cert = NULL, *tls_key = NULL, *admin = NULL;
   long port = 5000, tick_ms = 10000;
+  int metrics = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     int has = i + 1 < argc;
@@ -149,6 +155,8 @@ int main(int argc, char **argv) {
       tls_key = argv[++i];
     } else if (strcmp(a, "--admin") == 0 && has) {
       admin = argv[++i];
+    } else if (strcmp(a, "--metrics") == 0) {
+      metrics = 1;
     } else {
       usage(stderr);
       return 2;
@@ -176,7 +184,11 @@ int main(int argc, char **argv) {
   if (rc == 0 && tls_cert) rc = sio_http_opts_set_tls(ho, tls_cert, tls_key);
   if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
   sio_http_opts_free(ho);
-  if (rc == 0) rc = sio_server_attach(app.http, NULL, &app.sio);
+  sio_server_opts_t *so = rc == 0 ? sio_server_opts_new() : NULL;
+  if (rc == 0 && !so) rc = SIO_ENOMEM;
+  if (rc == 0) sio_server_opts_set_metrics(so, metrics);
+  if (rc == 0) rc = sio_server_attach(app.http, so, &app.sio);
+  sio_server_opts_free(so);
   if (rc == 0 && redis) {
     sio_redis_opts_t *ro = sio_redis_opts_new();
     rc = ro ? sio_redis_opts_set_url(ro, redis) : SIO_ENOMEM;
@@ -216,6 +228,7 @@ int main(int argc, char **argv) {
   if (admin)
     printf("demo: Admin UI at %s://%s%s%s:%d/admin/ (namespace /admin)\n",
            tls_cert ? "https" : "http", v6 ? "[" : "", shown, v6 ? "]" : "", bound);
+  if (metrics) printf("demo: metrics at /metrics\n");
   fflush(stdout);
 
   uv_run(&app.loop, UV_RUN_DEFAULT);

@@ -61,7 +61,10 @@ SIO_EXTERN void sio_redis_opts_set_max_message_size(sio_redis_opts_t *o, uint32_
 
 /* Makes every namespace of s (existing and future) part of the cluster:
  * installs the adapter with sio_server_set_adapter and connects to Redis on
- * the server's loop. o is copied. The adapter lives until the server closes
+ * the server's loop. o is copied. With the server's metrics on (sio/metrics.h)
+ * it adds its own: sio_redis_up, sio_redis_published_total,
+ * sio_redis_received_total, sio_redis_dropped_total{reason} and
+ * sio_redis_queued_bytes. The adapter lives until the server closes
  * (sio_server_close), which also closes its Redis connections. Call before
  * clients connect. 0, SIO_EINVAL (bad options, or an adapter is already set),
  * SIO_ENOMEM. A Redis that is not reachable yet is not an error: the adapter

@@ -10,6 +10,7 @@
 #include "eio/eio_packet.h"
 #include "eio/eio_ratelimit.h"
 #include "eio/eio_sidmap.h"
+#include "eio/eio_stats.h"
 #include "http/http_server.h"
 #include "io/timer.h"
 #include "sio/eio.h"
@@ -36,6 +37,7 @@ struct sio_eio_server {
   sio__eio_msg_t *ping, *pong, *noop, *close;
   /* Handshakes waiting for the asynchronous allowRequest (eio_hooks.c). */
   struct sio_eio_allow *allow_waiting;
+  sio__eio_stats_t stats; /* eio_stats.h */
 };
 
 /* The handshake request, copied with the peer's address (eio_handshake.c). */

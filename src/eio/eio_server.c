@@ -372,6 +372,9 @@ void sio_eio_server_set_data(sio_eio_server_t *s, void *data) {
 void *sio_eio_server_get_data(const sio_eio_server_t *s) {
   return s->data;
 }
+sio__eio_stats_t *sio__eio_server_stats(sio_eio_server_t *s) {
+  return &s->stats;
+}
 
 /* Runs from the loop, after the call stack that closed the server unwound. */
 static void close_done(sio__timer_t *t, void *arg) {

@@ -98,6 +98,7 @@ int sio__eio_socket_register(sio_eio_socket_t *sock) {
     sock->hb_due = now + s->opts.ping_interval;
   }
   hb_arm(sock, now);
+  s->stats.handshakes[sock->transport == SIO_EIO_WEBSOCKET]++;
   return 0;
 }
 
@@ -172,6 +173,7 @@ static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
   if (sock->wbytes + size > sock->server->max_wbuf) {
     SIO_LOGI("eio %s: write buffer over %zu bytes, closing", sock->sid,
              sock->server->max_wbuf);
+    sock->server->stats.write_limited++;
     sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
     return SIO_ELIMIT;
   }
@@ -185,7 +187,17 @@ static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
   }
   sock->wbuf[sock->wlen++] = sio__eio_msg_ref(msg);
   sock->wbytes += size;
+  sio__eio_stats_hwm(&sock->server->stats.polling_hwm, sock->wbytes);
   return 0;
+}
+
+/* A WebSocket send that records the queue's high-water mark (metrics on). */
+static int send_ws_watched(sio_eio_socket_t *sock, sio__rbuf_t *frame, size_t off,
+                           size_t len) {
+  int rc = sio__ws_conn_send_slice(sock->ws, frame, off, len);
+  if (rc == 0)
+    sio__eio_stats_hwm(&sock->server->stats.ws_hwm, sio__ws_conn_queued(sock->ws));
+  return rc;
 }
 
 /* Sends msg as one frame on the session's WebSocket, in the session's
@@ -196,12 +208,16 @@ static int ws_send(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
     sio__rbuf_t *frame =
         sio__eio_v3_ws_slice(msg, sock->b64 & SIO_EIO_WEBSOCKET, &off, &len);
     if (!frame) return SIO_ENOMEM;
-    int rc = sio__ws_conn_send_slice(sock->ws, frame, off, len);
+    int rc = sock->server->stats.watch_ws
+                 ? send_ws_watched(sock, frame, off, len)
+                 : sio__ws_conn_send_slice(sock->ws, frame, off, len);
     sio__rbuf_unref(frame);
     return rc;
   }
   sio__rbuf_t *frame = sio__eio_msg_ws_slice(msg, &off, &len);
   if (!frame) return SIO_ENOMEM;
+  /* Off, one test more and the send stays a tail call. */
+  if (sock->server->stats.watch_ws) return send_ws_watched(sock, frame, off, len);
   return sio__ws_conn_send_slice(sock->ws, frame, off, len);
 }
 
@@ -265,6 +281,7 @@ int sio__eio_socket_on_packet(sio_eio_socket_t *sock, const sio__eio_packet_t *p
   if (sock->bucket.rate && !sio__eio_bucket_take(&sock->bucket, sio__now_ms(s->loop))) {
     /* Past the rate limit: the session goes at once, whatever the packet. */
     SIO_LOGW("eio %s: over the packet rate limit, closing", sock->sid);
+    s->stats.rate_limited++;
     sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
     return 0;
   }

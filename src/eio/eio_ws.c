@@ -93,6 +93,7 @@ static void main_on_close(sio__ws_conn_t *c, void *arg, uint16_t code, int err) 
   if (!sock->ws) ws_first_attach(sock, c);
   if (sock->ws != c) return;
   sock->ws = NULL; /* freed when this returns */
+  if (err == SIO_ELIMIT) sock->server->stats.write_limited++; /* write queue cap */
   sio__eio_socket_destroy(sock, close_reason(err), SIO__EIO_BY_CLIENT);
 }
 
@@ -164,6 +165,7 @@ static void upgrade(sio_eio_socket_t *sock, sio__ws_conn_t *c) {
   sock->transport = SIO_EIO_WEBSOCKET;
   sock->ws = c;
   sock->upgraded = 1;
+  sock->server->stats.upgrades++;
   SIO_LOGD("eio %s: upgraded to websocket", sock->sid);
   if (sio__eio_socket_drain_to_ws(sock) == SIO_ENOMEM)
     sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);

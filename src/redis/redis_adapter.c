@@ -62,6 +62,7 @@ void sio__redis_bad_message(sio__redis_node_t *node, const char *what) {
 int sio__redis_publish(sio__redis_node_t *node, const char *channel, const void *data,
                        size_t len) {
   int rc = sio__redis_conn_publish(node->conn, channel, data, len);
+  if (rc == 0) node->published++;
   if (rc && rc != SIO_ELIMIT) /* the queue limit is logged by the connection */
     sio_log(SIO_LOG_WARN, "redis: publish on %s failed: %s", channel, sio_strerror(rc));
   return rc;
@@ -216,6 +217,7 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
 static void on_message(void *arg, const char *pattern, const char *channel,
                        size_t channel_len, const char *data, size_t len) {
   sio__redis_node_t *node = arg;
+  node->received++;
   for (sio__redis_nsp_t *inst = node->nsps; inst; inst = inst->next) {
     if (pattern) {
       if (strcmp(pattern, inst->bcast_pattern) == 0) {
@@ -321,6 +323,7 @@ static void op_destroy(void *self) {
   }
   inst_free(inst);
   if (!node->nsps) { /* the server is closing: its last namespace went */
+    sio_server_metrics_remove_source(node->srv, sio__redis_metrics, node);
     sio__redis_conn_close(node->conn);
     node->conn = NULL;
     sio__redis_timer_close(node->tick, tick_closed, node);
@@ -374,6 +377,8 @@ int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
       node = NULL;
     }
   }
+  /* Shown with the server's metrics when they are on (else SIO_EINVAL). */
+  if (!rc) sio_server_metrics_add_source(s, sio__redis_metrics, node);
   if (rc && node) {
     if (node->conn) sio__redis_conn_close(node->conn);
     node_free(node);

@@ -12,6 +12,7 @@
 #include "redis/redis_loop.h"
 #include "redis/redis_msgpack.h"
 #include "redis/redis_opts.h"
+#include "sio/metrics.h"
 #include "sio/redis.h"
 
 /* At most this many binary attachments in one message from the bus. */
@@ -37,6 +38,8 @@ struct sio__redis_node {
   uint64_t bad_messages;  /* dropped as malformed */
   uint64_t bad_logged_at; /* loop time of the last such log line */
   uint64_t bad_at_log;    /* bad_messages at that line */
+  uint64_t published;     /* publishes accepted (sent, or queued while down) */
+  uint64_t received;      /* messages received on the adapter's channels */
 };
 
 /* One per namespace (Node: one adapter per namespace, with its own uid). */
@@ -143,5 +146,9 @@ char *sio__redis_dump(const json_t *v, size_t *len);
 /* Elements from..end of a jansson array as wire arguments (comma-separated
  * JSON, malloc'd, NUL-terminated). */
 char *sio__redis_array_to_args(const json_t *arr, size_t from, size_t *len);
+
+/* The adapter's metrics, a source of the server's (sio/metrics.h):
+ * redis_metrics.c. */
+void sio__redis_metrics(sio_metrics_out_t *out, void *node);
 
 #endif

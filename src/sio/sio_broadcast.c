@@ -168,6 +168,7 @@ static void unlink_ba(sio__bcast_ack_t *ba) {
 
 static void ba_timeout_cb(sio__timer_t *t, void *arg) {
   (void)t;
+  ((sio__bcast_ack_t *)arg)->srv->stats.acks_timed_out++;
   sio__bcast_ack_finish(arg, SIO_ETIMEDOUT);
 }
 

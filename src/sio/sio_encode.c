@@ -33,17 +33,26 @@ static int finish(sio__packet_out_t *out, sio__packet_buf_t *b, const sio_args_t
   sio__rbuf_unref(text); /* the message holds it */
   if (!out->msgs[0]) goto oom;
   out->n = 1;
+  out->bytes = out->msgs[0]->len;
   for (size_t i = 0; i < b->natt; i++) {
     const sio__sio_attachment_t *a = &args->att[i];
     sio__eio_msg_t *m = sio__eio_msg_new(SIO__EIO_MESSAGE, 1, a->owner,
                                          (size_t)(a->base - a->owner->data), a->len);
     if (!m) goto oom;
     out->msgs[out->n++] = m;
+    out->bytes += a->len;
   }
   return 0;
 oom:
   sio__packet_out_free(out);
   return SIO_ENOMEM;
+}
+
+/* The wire type the metrics count: an event or ack with attachments goes as
+ * BINARY_EVENT or BINARY_ACK. */
+static uint8_t wire_type(const sio__packet_out_t *out, uint8_t type) {
+  int bin = out->n > 1 && (type == SIO_SIO_EVENT || type == SIO_SIO_ACK);
+  return (uint8_t)(bin ? type + 3 : type);
 }
 
 int sio__packet_encode_desc(const sio_parser_t *p, sio__packet_out_t *out,
@@ -52,6 +61,7 @@ int sio__packet_encode_desc(const sio_parser_t *p, sio__packet_out_t *out,
   int rc = p->encode(d, SIO__EIO_WS_HEADROOM, &b);
   if (rc) return rc;
   if ((rc = finish(out, &b, d->args)) == 0) out->parser = p;
+  if (rc == 0) out->type = wire_type(out, d->type);
   return rc;
 }
 

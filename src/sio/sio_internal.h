@@ -76,6 +76,9 @@ struct sio_server_opts {
   const sio_parser_t *parser;
   sio_eio_opts_t *eio;
   sio_http_opts_t *http;
+  int metrics, metrics_unserved; /* sio/metrics.h */
+  char *metrics_path;
+  uint32_t metrics_max_nsps;
 };
 
 /* ---- rooms (the in-memory adapter) ---- */
@@ -343,6 +346,7 @@ struct sio_server {
   sio_server_close_cb close_cb;
   void *close_arg;
   sio__server_stats_t stats;
+  struct sio__metrics *metrics;         /* NULL unless on (sio_metrics.c) */
   const sio_adapter_ops_t *adapter_ops; /* NULL, or &adapter_copy */
   sio_adapter_ops_t adapter_copy;       /* the installed ops, unknown ones NULL */
   void *adapter_arg;

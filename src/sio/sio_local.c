@@ -173,6 +173,7 @@ static void unhold(held_t *h) {
 int sio_adapter_local_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                                 const sio_adapter_opts_t *opts) {
   if (!nsp || !opts) return SIO_EINVAL;
+  nsp->srv->stats.broadcasts++;
   held_t h;
   if (hold(nsp, &h)) return SIO_ENOMEM;
   int total = 0;
@@ -194,6 +195,7 @@ int sio_adapter_local_broadcast_with_ack(sio_namespace_t *nsp,
                                          sio_adapter_ack_t *ack,
                                          sio_adapter_reply_cb reply_cb, void *arg) {
   if (!nsp || !opts || (!ack && !reply_cb)) return SIO_EINVAL;
+  nsp->srv->stats.broadcasts++;
   held_t h;
   if (hold(nsp, &h)) return SIO_ENOMEM;
   int total = 0;

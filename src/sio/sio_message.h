@@ -63,6 +63,8 @@ typedef struct {
   size_t n;
   sio__eio_msg_t *inl[2];
   const sio_parser_t *parser; /* the one that encoded it */
+  uint8_t type;               /* its Socket.IO type (binary ones with attachments) */
+  size_t bytes;               /* payload bytes of every message, for the metrics */
 } sio__packet_out_t;
 
 /* Encodes d with parser p into Engine.IO messages whose first one has the

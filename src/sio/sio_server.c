@@ -10,6 +10,7 @@
 #include "io/own_loop.h"
 #include "io/post.h"
 #include "sio/sio_internal.h"
+#include "sio/sio_metrics.h"
 
 /* ---- options ---- */
 
@@ -35,6 +36,7 @@ sio_server_opts_t *sio_server_opts_new(void) {
 void sio_server_opts_free(sio_server_opts_t *o) {
   if (!o) return;
   sio__free(o->path);
+  sio__free(o->metrics_path);
   sio_eio_opts_free(o->eio);
   sio_http_opts_free(o->http);
   sio__free(o);
@@ -149,6 +151,7 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
   sio_eio_server_on_message(s->eio, sio__session_on_message, s);
   sio_eio_server_on_close(s->eio, sio__session_on_close, s);
   if ((rc = sio__post_new(s->loop, &s->post))) return rc;
+  if ((rc = sio__metrics_start(s, opts))) return rc;
   /* The main namespace always exists, as in the reference. */
   return sio_server_of(s, "/") ? 0 : SIO_ENOMEM;
 }
@@ -167,12 +170,14 @@ static void free_now(sio_server_t *s) {
   sio__cbvec_free(&s->observe_nsp_gone);
   sio__cbvec_free(&s->observe_room);
   sio__free(s->path);
+  sio__metrics_free(s);
   sio__free(s);
 }
 
 /* Undoes a failed setup synchronously enough for the caller: the eio server
  * and the post close in the background. */
 static void setup_failed(sio_server_t *s) {
+  sio__metrics_stop(s);
   if (s->eio) sio_eio_server_close(s->eio, NULL, NULL);
   if (s->post) sio__post_close(s->post, NULL, NULL);
   if (s->own_http) sio_http_server_close(s->http, NULL, NULL);
@@ -308,6 +313,7 @@ void sio_server_close(sio_server_t *s, sio_server_close_cb cb, void *arg) {
   s->close_cb = cb;
   s->close_arg = arg;
   sio__post_refuse(s->post);
+  sio__metrics_stop(s);
   /* Broadcast acks still waiting are cancelled now; per-socket acks go with
    * their sockets when the sessions close. */
   while (s->backs) sio__bcast_ack_finish(s->backs, SIO_ECANCELED);

@@ -29,6 +29,7 @@ int sio__session_send(sio__session_t *c, const sio__packet_out_t *out) {
     return rc;
   }
   if (!c->eio) return SIO_ENOTCONN;
+  sio__stats_out(&c->srv->stats, out->type, out->bytes);
   return out->n == 1 ? sio__eio_socket_send_msg(c->eio, out->msgs[0])
                      : sio__eio_socket_send_msgs(c->eio, out->msgs, out->n);
 }
@@ -220,6 +221,7 @@ static int on_connect(sio__session_t *c, const sio__sio_packet_t *pkt) {
 
 static void dispatch(sio__session_t *c, const sio__sio_packet_t *pkt) {
   int rc = 0;
+  c->srv->stats.packets_in[pkt->h.type & 7]++;
   switch (pkt->h.type) {
     case SIO_SIO_CONNECT:
       rc = on_connect(c, pkt);
@@ -251,6 +253,7 @@ static void dispatch(sio__session_t *c, const sio__sio_packet_t *pkt) {
 
 void sio__session_feed(sio__session_t *c, int binary, const uint8_t *data, size_t len) {
   if (c->failed) return;
+  c->srv->stats.bytes_in += len;
   sio__session_ref(c);
   sio__sio_packet_t pkt;
   int rc =

@@ -263,6 +263,7 @@ static void ack_timeout_cb(sio__timer_t *t, void *arg) {
   sio_socket_t *sock = sio_socket_ref(pa->sock);
   (void)t;
   unlink_ack(sock, pa);
+  sock->nsp->srv->stats.acks_timed_out++;
   if (pa->cb) pa->cb(sock, SIO_ETIMEDOUT, NULL, pa->arg);
   free_ack(pa);
   sio_socket_unref(sock);

@@ -695,6 +695,28 @@ static void hooks_apply(sio_server_opts_t *o) {
   sio_eio_opts_set_generate_id(sio_server_opts_eio(o), hooks_gen_id, NULL);
 }
 
+/* ---- --metrics, --rate-limit N (tests/interop/metrics.test.mjs) ---- */
+#include "sio/metrics.h"
+
+static struct {
+  int on;
+  long rate; /* packets per second and burst; -1: none */
+} metrics = {0, -1};
+
+static int metrics_parse(int argc, char **argv, int *i) {
+  if (strcmp(argv[*i], "--metrics") == 0) return metrics.on = 1;
+  if (strcmp(argv[*i], "--rate-limit") != 0 || *i + 1 >= argc) return 0;
+  metrics.rate = atol(argv[++*i]);
+  return 1;
+}
+
+static void metrics_apply(sio_server_opts_t *o) {
+  sio_server_opts_set_metrics(o, metrics.on);
+  if (metrics.rate > 0)
+    sio_eio_opts_set_rate_limit(sio_server_opts_eio(o), (uint32_t)metrics.rate,
+                                (uint32_t)metrics.rate);
+}
+
 /* ---- main ---- */
 
 int main(int argc, char **argv) {
@@ -728,13 +750,15 @@ int main(int argc, char **argv) {
       eio_hooks = 1;
     else if (hostile_parse(argc, argv, &i)) /* hostile-load block */
       continue;
+    else if (metrics_parse(argc, argv, &i))
+      continue;
     else {
       fprintf(
           stderr,
           "usage: sio_test_server [--port N] [--ping-interval MS] [--ping-timeout MS] "
           "[--connect-timeout MS] [--own-loop] [--max-attachments N] "
           "[--max-json-depth N] [--tls-cert FILE --tls-key FILE [--tls-client-ca "
-          "FILE]] [--eio-hooks]\n");
+          "FILE]] [--eio-hooks] [--metrics] [--rate-limit N]\n");
       return 2;
     }
   }
@@ -749,6 +773,7 @@ int main(int argc, char **argv) {
     sio_server_opts_set_max_attachments(o, (uint32_t)max_attachments);
   if (max_depth >= 0) sio_server_opts_set_max_json_depth(o, (uint32_t)max_depth);
   hostile_apply(o); /* hostile-load block */
+  metrics_apply(o);
   if (eio_hooks) hooks_apply(o);
   if ((tls_cert || tls_key) &&
       sio_http_opts_set_tls(sio_server_opts_http(o), tls_cert, tls_key) != 0) {

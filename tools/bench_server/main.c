@@ -1,6 +1,6 @@
 /* bench_server: the libsio side of the benchmarks (docs/PERFORMANCE.md).
  *
- *   bench_server [--host H] [--port N] [--static DIR]
+ *   bench_server [--host H] [--port N] [--static DIR] [--allow-eio3] [--metrics]
  *
  * Default options (websocket and polling). Event `echo` emits `echo` back to
  * the sender with the same arguments, relayed byte for byte (no re-encoding),
@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "sio/http.h"
+#include "sio/metrics.h"
 #include "sio/server.h"
 #include "sio/sio_stats.h" /* encode counters, printed at exit */
 
@@ -34,13 +35,16 @@ typedef struct {
 static void usage(FILE *f) {
   fprintf(f,
           "usage: bench_server [--host H] [--port N] [--static DIR] [--allow-eio3]\n"
+          "                    [--metrics]\n"
           "\n"
           "The libsio benchmark server: `echo` is emitted back (and acked) with the\n"
           "same arguments, `bcast` is broadcast to the namespace (and acked).\n"
           "Prints \"listening on HOST:PORT\" once it listens (default 127.0.0.1:3000;\n"
           "port 0 picks a free one). Static files from DIR (default\n"
           "examples/demo/public) at /. --allow-eio3 also serves Engine.IO v3 /\n"
-          "Socket.IO v2 clients (refused by default, as by the reference).\n");
+          "Socket.IO v2 clients (refused by default, as by the reference).\n"
+          "--metrics serves the Prometheus metrics at /metrics (sio/metrics.h), to\n"
+          "measure what they cost.\n");
 }
 
 static int is_dir(const char *p) {
@@ -121,6 +125,7 @@ int main(int argc, char **argv) {
   const char *dir = NULL;
   long port = 3000;
   int allow_eio3 = 0;
+  int metrics = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     int has = i + 1 < argc;
@@ -140,6 +145,8 @@ int main(int argc, char **argv) {
       dir = argv[++i];
     } else if (strcmp(a, "--allow-eio3") == 0) {
       allow_eio3 = 1;
+    } else if (strcmp(a, "--metrics") == 0) {
+      metrics = 1;
     } else {
       usage(stderr);
       return 2;
@@ -159,6 +166,7 @@ int main(int argc, char **argv) {
   int rc = (o && app.args) ? 0 : SIO_ENOMEM;
   if (rc == 0 && dir) rc = sio_http_opts_set_static_root(sio_server_opts_http(o), dir);
   if (rc == 0) sio_eio_opts_set_allow_eio3(sio_server_opts_eio(o), allow_eio3);
+  if (rc == 0) sio_server_opts_set_metrics(o, metrics);
   if (rc == 0) rc = sio_server_new(&app.loop, o, &app.sio);
   sio_server_opts_free(o);
   sio_namespace_t *nsp = rc == 0 ? sio_server_of(app.sio, "/") : NULL;
