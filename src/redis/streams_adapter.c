@@ -230,8 +230,8 @@ static int op_broadcast(void *self, const sio_adapter_packet_t *pkt,
   json_t *data = json_object();
   json_t *ev = sio__rs_event_array(pkt->event, pkt->json, pkt->json_len);
   json_t *o = sio__rs_opts_json(opts);
-  json_t *packet =
-      ev ? json_pack("{s:i,s:O,s:s}", "type", 2, "data", ev, "nsp", inst->name) : NULL;
+  /* Node publishes the packet before its nsp is set: {type, data}. */
+  json_t *packet = ev ? json_pack("{s:i,s:O}", "type", 2, "data", ev) : NULL;
   if (data && packet && o && !json_object_set(data, "packet", packet) &&
       !json_object_set(data, "opts", o))
     sio__rs_xadd(inst, SIO__RS_BROADCAST, data, pkt->attachments, pkt->nattachments);

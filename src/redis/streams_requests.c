@@ -279,10 +279,9 @@ int sio__rs_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
   json_t *ev = sio__rs_event_array(pkt->event, pkt->json, pkt->json_len);
   json_t *o = sio__rs_opts_json(opts);
   /* Node's key order: {packet, requestId, opts}. */
-  json_t *data = ev && o
-                     ? json_pack("{s:{s:i,s:O,s:s},s:s,s:O}", "packet", "type", 2, "data",
-                                 ev, "nsp", inst->name, "requestId", r->id, "opts", o)
-                     : NULL;
+  json_t *data = ev && o ? json_pack("{s:{s:i,s:O},s:s,s:O}", "packet", "type", 2, "data",
+                                     ev, "requestId", r->id, "opts", o)
+                         : NULL;
   int rc = data ? encode_payload(r, SIO__RS_BROADCAST, data, pkt->attachments,
                                  pkt->nattachments)
                 : SIO_ENOMEM;

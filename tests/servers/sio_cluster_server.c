@@ -4,7 +4,9 @@
  * Node servers are interchangeable in a test.
  *
  *   sio_cluster_server --port N --redis URL --name NAME [--key PREFIX]
- *                      [--request-timeout MS]
+ *                      [--request-timeout MS] [--streams]
+ * --streams: the Redis Streams adapter (sio/redis_streams.h) instead of the
+ * classic one (tests/interop/redis_streams.test.mjs).
  * Prints "listening on 127.0.0.1:PORT"; SIGTERM/SIGINT close it (exit 0
  * only if uv_loop_close() == 0).
  *
@@ -35,6 +37,7 @@
 #include <uv.h>
 
 #include "sio/redis.h"
+#include "sio/redis_streams.h"
 #include "test_handlers.h"
 
 static struct {
@@ -195,6 +198,7 @@ int main(int argc, char **argv) {
   int port = 0;
   const char *url = NULL, *key = NULL;
   uint32_t request_timeout = 0;
+  int streams = 0;
   app.name = "C";
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
@@ -207,9 +211,11 @@ int main(int argc, char **argv) {
       key = argv[++i];
     else if (strcmp(argv[i], "--request-timeout") == 0 && i + 1 < argc)
       request_timeout = (uint32_t)atoi(argv[++i]);
+    else if (strcmp(argv[i], "--streams") == 0)
+      streams = 1;
     else {
       fprintf(stderr, "usage: sio_cluster_server [--port N] --redis URL [--name NAME] "
-                      "[--key PREFIX] [--request-timeout MS]\n");
+                      "[--key PREFIX] [--request-timeout MS] [--streams]\n");
       return 2;
     }
   }
@@ -227,7 +233,8 @@ int main(int argc, char **argv) {
     setup(sio_server_of(app.srv, "/"));
     setup(sio_server_of(app.srv, "/chat"));
     setup(sio_server_of_pattern(app.srv, "/dyn-*"));
-    rc = sio_redis_adapter_attach(app.srv, ro);
+    rc = streams ? sio_redis_streams_attach(app.srv, ro, NULL)
+                 : sio_redis_adapter_attach(app.srv, ro);
   }
   sio_redis_opts_free(ro);
   if (rc == 0) rc = sio_server_listen(app.srv, "127.0.0.1", port);

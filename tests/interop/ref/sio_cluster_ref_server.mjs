@@ -5,7 +5,9 @@
 // SIO_CLUSTER_SERVER=ref to check the tests themselves).
 //
 // Usage: node ref/sio_cluster_ref_server.mjs --port 0 --redis redis://127.0.0.1:P
-//          --name NAME [--key PREFIX] [--request-timeout MS]
+//          --name NAME [--key PREFIX] [--request-timeout MS] [--streams]
+// --streams: @socket.io/redis-streams-adapter 0.3 (one node-redis client,
+// channel prefix --key) instead of the classic adapter.
 // Prints `listening on 127.0.0.1:PORT`. Namespaces "/" and "/chat"; every
 // client event acknowledges:
 //   join room / leave room        -> [rooms of the socket] (events `join`, `leave`)
@@ -28,6 +30,7 @@
 import http from 'node:http';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 
 function arg(name, def) {
@@ -39,6 +42,7 @@ const redisUrl = arg('--redis', 'redis://127.0.0.1:6379');
 const NAME = arg('--name', 'node');
 const key = arg('--key', 'socket.io');
 const requestsTimeout = Number(arg('--request-timeout', 5000));
+const streams = process.argv.includes('--streams');
 
 const pub = createClient({ url: redisUrl });
 const sub = pub.duplicate();
@@ -54,7 +58,11 @@ process.on('uncaughtException', (e) => console.error(`redis: uncaught exception 
 
 const httpServer = http.createServer();
 const io = new Server(httpServer, { cors: { origin: '*' } });
-io.adapter(createAdapter(pub, sub, { key, requestsTimeout }));
+io.adapter(
+  streams
+    ? createStreamsAdapter(pub, { channelPrefix: key })
+    : createAdapter(pub, sub, { key, requestsTimeout }),
+);
 
 // The local recipients of a selection (what the broadcast reaches here).
 function localCount(nsp, to, except, senderId) {

@@ -1,0 +1,356 @@
+// The Redis Streams adapter (sio/redis_streams.h) on one throwaway
+// redis-server: two C servers (A and B, sio_cluster_server --streams) and one
+// Node server (N: socket.io 4.8 + @socket.io/redis-streams-adapter 0.3,
+// ref/sio_cluster_ref_server.mjs --streams) in one cluster, with
+// socket.io-client 4.8 clients. Between A and B, and between A and N:
+// broadcasts (to all, rooms, except, binary), room changes, broadcast acks,
+// fetchSockets, serverSideEmit with and without acks, the server count. The
+// wire: the XADD of a C server (seen with MONITOR) has the fields and trimming
+// of Node's, and its pub/sub requests decode as Node's do. Then Redis is
+// killed and restarted (with its append-only file, so it keeps its data):
+// what a C server wrote while Redis was away, and what was appended to the
+// stream before its reader came back, reaches the other servers' clients
+// exactly once and in order.
+import { describe, test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { decode } from '@msgpack/msgpack';
+import { startRedis, capture, RespConn } from './lib/redis.mjs';
+import {
+  spawnClusterServer,
+  spawnRefServer,
+  stopClean,
+  Clients,
+  once,
+  ack,
+  record,
+  waitFor,
+  expectEvents,
+  sleep,
+  WS,
+  POLLING,
+  awaitCluster,
+} from './lib/cluster.mjs';
+
+const T = { timeout: 30000 };
+const STREAMS = ['--streams'];
+
+let redis;
+let A;
+let B;
+let N;
+const clients = new Clients();
+
+before(async () => {
+  redis = await startRedis({ persist: true });
+  [A, B, N] = await Promise.all([
+    spawnClusterServer('A', redis.url, STREAMS),
+    spawnClusterServer('B', redis.url, STREAMS),
+    spawnRefServer('N', redis.url, STREAMS),
+  ]);
+  await awaitCluster(clients, [A, B, N], 3);
+});
+
+after(async () => {
+  clients.closeAll();
+  const stops = [];
+  for (const s of [A, B]) if (s) stops.push(stopClean(s));
+  if (N) stops.push(N.stop());
+  try {
+    await Promise.all(stops);
+  } finally {
+    if (redis) await redis.stop();
+  }
+});
+
+afterEach(async () => {
+  clients.closeAll();
+  await sleep(150);
+});
+
+// MONITOR on its own connection: every command Redis runs, as an array of
+// argument strings (Redis prints them quoted, with \", \\, \n, \r, \t, \a,
+// \b and \xHH escapes).
+async function monitor(port) {
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise((res, rej) => {
+    sock.once('connect', res);
+    sock.once('error', rej);
+  });
+  const cmds = [];
+  let buf = '';
+  sock.on('data', (d) => {
+    buf += d.toString('latin1');
+    let i;
+    while ((i = buf.indexOf('\r\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const q = line.indexOf('"');
+      if (line[0] === '+' && q > 0) cmds.push(parseMonitorArgs(line.slice(q)));
+    }
+  });
+  sock.write('MONITOR\r\n');
+  await sleep(100);
+  return { cmds, close: () => sock.destroy() };
+}
+
+function parseMonitorArgs(s) {
+  const out = [];
+  let i = 0;
+  while (i < s.length) {
+    if (s[i] !== '"') {
+      i++;
+      continue;
+    }
+    i++;
+    const bytes = [];
+    while (i < s.length && s[i] !== '"') {
+      if (s[i] === '\\') {
+        const c = s[i + 1];
+        const map = { n: 10, r: 13, t: 9, a: 7, b: 8, '"': 34, '\\': 92 };
+        if (c === 'x') {
+          bytes.push(parseInt(s.slice(i + 2, i + 4), 16));
+          i += 4;
+        } else {
+          bytes.push(map[c] ?? c.charCodeAt(0));
+          i += 2;
+        }
+      } else {
+        bytes.push(s.charCodeAt(i));
+        i++;
+      }
+    }
+    i++;
+    out.push(Buffer.from(bytes).toString());
+  }
+  return out;
+}
+
+const PAIRS = [
+  { label: 'two C servers', peer: () => B },
+  { label: 'a C server and a Node server', peer: () => N },
+];
+
+for (const pair of PAIRS) {
+  describe(`streams adapter, ${pair.label}`, () => {
+    test('the server count is 3 on both', T, async () => {
+      const a = await clients.connect(A, '/', WS);
+      const p = await clients.connect(pair.peer(), '/', WS);
+      assert.equal(await ack(a, 'server-count'), 3);
+      assert.equal(await ack(p, 'server-count'), 3);
+    });
+
+    test('broadcasts to all cross both ways with exact values, binary included', T, async () => {
+      const P = pair.peer();
+      const a = await clients.connect(A, '/', WS);
+      const p = await clients.connect(P, '/', POLLING);
+      const other = await clients.connect(P, '/chat', WS);
+      const ra = record(a, 'news');
+      const rp = record(p, 'news');
+      const ro = record(other, 'news');
+      await ack(a, 'to-rooms', {}, 'news', 'from-a', { n: 1, s: 'é', list: [1.5, null, true] });
+      await ack(p, 'to-rooms', {}, 'news', 'from-p', Buffer.from([1, 2, 255]));
+      const gotP = await expectEvents(rp, 2, 'peer client');
+      const gotA = await expectEvents(ra, 2, 'A client');
+      const fromA = { n: 1, s: 'é', list: [1.5, null, true] };
+      assert.deepEqual(gotP.find((x) => x[0] === 'from-a'), ['from-a', fromA]);
+      assert.deepEqual(gotA.find((x) => x[0] === 'from-a'), ['from-a', fromA]);
+      const bin = gotA.find((x) => x[0] === 'from-p');
+      assert.ok(bin, 'A got the binary broadcast');
+      assert.deepEqual([...Buffer.from(bin[1])], [1, 2, 255]);
+      assert.equal(ro.got.length, 0, 'another namespace gets nothing');
+    });
+
+    test('rooms and except are honoured across servers', T, async () => {
+      const P = pair.peer();
+      const a1 = await clients.connect(A, '/', WS);
+      const p1 = await clients.connect(P, '/', WS);
+      const p2 = await clients.connect(P, '/', WS);
+      await ack(p1, 'join', 'red');
+      await ack(p2, 'join', 'red');
+      await ack(p2, 'join', 'blue');
+      const r1 = record(p1, 'color');
+      const r2 = record(p2, 'color');
+      await ack(a1, 'to-rooms', { to: ['red'], except: ['blue'] }, 'color', 'red-not-blue');
+      await ack(a1, 'to-rooms', { to: ['blue'] }, 'color', 'blue');
+      assert.deepEqual(await expectEvents(r1, 1, 'p1'), [['red-not-blue']]);
+      assert.deepEqual(await expectEvents(r2, 1, 'p2'), [['blue']]);
+    });
+
+    test('socketsJoin from A moves the peer\'s sockets into a room', T, async () => {
+      const P = pair.peer();
+      const a = await clients.connect(A, '/', WS);
+      const p = await clients.connect(P, '/', WS);
+      await ack(p, 'join', 'src');
+      await ack(a, 'sockets-join', 'src', 'dst');
+      await waitFor(async () => (await ack(p, 'rooms')).includes('dst'), 'peer socket joined dst');
+      const rec = record(p, 'in-dst');
+      await ack(a, 'to-rooms', { to: ['dst'] }, 'in-dst', 1);
+      assert.deepEqual(await expectEvents(rec, 1, 'peer in dst'), [[1]]);
+    });
+
+    test('broadcast acks are gathered from both servers', T, async () => {
+      const P = pair.peer();
+      const a1 = await clients.connect(A, '/', WS);
+      const a2 = await clients.connect(A, '/', WS);
+      const p1 = await clients.connect(P, '/', WS);
+      a2.on('ask', (x, cb) => cb({ who: 'a2', x }));
+      p1.on('ask', (x, cb) => cb({ who: 'p1', x }));
+      const r = await ack(a1, 'broadcast-ack', 2000, 'ask', 7);
+      assert.equal(r.err, null, JSON.stringify(r));
+      const mine = r.replies.filter((x) => x && x.who).sort((x, y) => (x.who < y.who ? -1 : 1));
+      assert.deepEqual(mine, [{ who: 'a2', x: 7 }, { who: 'p1', x: 7 }]);
+      // And from the peer's side.
+      a1.on('ask', (x, cb) => cb({ who: 'a1', x }));
+      const back = await ack(p1, 'broadcast-ack', 2000, 'ask', 8);
+      assert.equal(back.err, null, JSON.stringify(back));
+      const theirs = back.replies.filter((x) => x && x.who).sort((x, y) => (x.who < y.who ? -1 : 1));
+      assert.deepEqual(theirs, [{ who: 'a1', x: 8 }, { who: 'a2', x: 8 }]);
+    });
+
+    test('fetchSockets sees the sockets of the other server', T, async () => {
+      const P = pair.peer();
+      const a = await clients.connect(A, '/', WS);
+      const p = await clients.connect(P, '/', WS, { auth: { token: 't1' } });
+      await ack(p, 'join', 'fetch-me');
+      await ack(p, 'set-data', { k: 'v' });
+      const list = await ack(a, 'fetch', 'fetch-me');
+      assert.equal(list.length, 1);
+      assert.equal(list[0].id, p.id);
+      assert.equal(list[0].local, false);
+      assert.deepEqual(list[0].data, { k: 'v' });
+      assert.ok(list[0].rooms.includes('fetch-me'));
+      assert.ok(list[0].handshake && typeof list[0].handshake === 'object');
+      const back = await ack(p, 'fetch', '');
+      assert.ok(back.some((s) => s.id === a.id && s.local === false), JSON.stringify(back));
+    });
+
+    test('serverSideEmit reaches the other servers, and acks come back', T, async () => {
+      const P = pair.peer();
+      const a = await clients.connect(A, '/', WS);
+      const p = await clients.connect(P, '/', WS);
+      const rec = record(p, 'server-side');
+      await ack(a, 'server-side', 'hello', 1, 'two');
+      assert.deepEqual(await expectEvents(rec, 1, 'peer server-side'), [['hello', 1, 'two']]);
+      const r = await ack(a, 'server-side-ack', 3000, 'ping', 5);
+      assert.equal(r.err, null, JSON.stringify(r));
+      assert.deepEqual(r.replies.map((x) => x.from).sort(), [P === B ? 'B' : 'N', P === B ? 'N' : 'B'].sort());
+      const r2 = await ack(p, 'server-side-ack', 3000, 'pong');
+      assert.equal(r2.err, null, JSON.stringify(r2));
+      assert.ok(r2.replies.some((x) => x.from === 'A' && x.event === 'pong'), JSON.stringify(r2));
+    });
+  });
+}
+
+describe('streams adapter wire, as Node writes it', () => {
+  test('a broadcast is one XADD with MAXLEN ~ 10000 and the fields uid, nsp, type, data', T, async () => {
+    const mon = await monitor(redis.port);
+    try {
+      for (const srv of [A, N]) {
+        const s = await clients.connect(srv, '/', WS);
+        await ack(s, 'to-rooms', { to: ['r1'], except: ['r2'] }, 'wire', srv.name, 1);
+        await ack(s, 'to-rooms', {}, 'wire-bin', Buffer.from([9, 8]));
+      }
+      const xadds = await waitFor(
+        () => {
+          const x = mon.cmds.filter((c) => c[0].toUpperCase() === 'XADD');
+          return x.length >= 4 && x;
+        },
+        () => `4 XADDs (seen ${JSON.stringify(mon.cmds.slice(-20))})`,
+      );
+      const shape = (c) => {
+        const [cmd, key, maxlen, approx, n, star, ...fields] = c;
+        return { cmd: cmd.toUpperCase(), key, trim: [maxlen.toUpperCase(), approx, n, star], names: fields.filter((_, i) => i % 2 === 0) };
+      };
+      const want = { cmd: 'XADD', key: 'socket.io', trim: ['MAXLEN', '~', '10000', '*'], names: ['uid', 'nsp', 'type', 'data'] };
+      for (const c of xadds) assert.deepEqual(shape(c), want, JSON.stringify(c));
+      const fields = (c) => Object.fromEntries(c.slice(6).reduce((acc, v, i, arr) => (i % 2 ? acc : [...acc, [v, arr[i + 1]]]), []));
+      const json = xadds.map(fields).filter((f) => f.data.startsWith('{'));
+      assert.equal(json.length, 2);
+      for (const f of json) {
+        assert.equal(f.type, '3');
+        assert.equal(f.nsp, '/');
+        const d = JSON.parse(f.data);
+        assert.deepEqual(Object.keys(d), ['packet', 'opts']);
+        // Node's packet has no nsp yet when the adapter publishes it.
+        assert.deepEqual(Object.keys(d.packet), ['type', 'data']);
+        assert.deepEqual(d.packet.type, 2);
+        assert.equal(d.packet.data[0], 'wire');
+        assert.deepEqual(d.opts.rooms, ['r1']);
+        assert.deepEqual(d.opts.except, ['r2']);
+      }
+      const bins = xadds.map(fields).filter((f) => !f.data.startsWith('{'));
+      assert.equal(bins.length, 2);
+      for (const f of bins) {
+        const d = decode(Buffer.from(f.data, 'base64'));
+        assert.equal(d.packet.data[0], 'wire-bin');
+        assert.deepEqual([...d.packet.data[1]], [9, 8]);
+      }
+    } finally {
+      mon.close();
+    }
+  });
+
+  test('requests go over pub/sub as MessagePack {type, data, uid, nsp}', T, async () => {
+    const cap = await capture(redis.port, 'socket.io#/#*');
+    try {
+      const a = await clients.connect(A, '/', WS);
+      await ack(a, 'server-side', 'wire-ss', 1);
+      const m = await cap.waitFor((x) => x.channel === 'socket.io#/#' && decode(x.payload).type === 9);
+      const d = decode(m.payload);
+      assert.deepEqual(Object.keys(d), ['type', 'data', 'uid', 'nsp']);
+      assert.deepEqual(d.data, { packet: ['wire-ss', 1] });
+      assert.equal(d.nsp, '/');
+    } finally {
+      cap.close();
+    }
+  });
+});
+
+describe('Redis killed and restarted', () => {
+  test('entries written while Redis was away and entries appended before a reader came back arrive once, in order', { timeout: 60000 }, async () => {
+    const a = await clients.connect(A, '/', WS);
+    const b = await clients.connect(B, '/', WS);
+    const n = await clients.connect(N, '/', WS);
+    const rb = record(b, 'seq');
+    const rn = record(n, 'seq');
+    const ra = record(a, 'seq');
+    // Before: delivered as usual.
+    await ack(a, 'to-rooms', {}, 'seq', 'before');
+    await expectEvents(rb, 1, 'B before');
+
+    await redis.kill();
+    // A keeps serving its client and queues its stream entries.
+    for (let i = 0; i < 5; i++) assert.equal(await ack(a, 'to-rooms', {}, 'seq', `away-${i}`), 1);
+    await redis.start();
+    // Appended right away by another writer, likely before B's and A's
+    // readers are back: they resume after the last id they read.
+    const c = await RespConn.connect(redis.port);
+    for (let i = 0; i < 3; i++) {
+      const data = JSON.stringify({ packet: { type: 2, data: ['seq', `raw-${i}`], nsp: '/' }, opts: { rooms: [], except: [], flags: {} } });
+      await c.command('XADD', 'socket.io', 'MAXLEN', '~', '10000', '*', 'uid', 'rawwriter', 'nsp', '/', 'type', '3', 'data', data);
+    }
+    c.close();
+    const want = ['before', ...[0, 1, 2, 3, 4].map((i) => `away-${i}`)];
+    const raw = [0, 1, 2].map((i) => `raw-${i}`);
+    await waitFor(() => rb.got.length >= want.length + raw.length, () => `B got ${JSON.stringify(rb.got)}`, 30000);
+    await sleep(500);
+    const gotB = rb.got.map((x) => x[0]);
+    // Exactly once each; A's own entries in the order A wrote them, and the
+    // other writer's in its order.
+    assert.equal(gotB.length, want.length + raw.length, JSON.stringify(gotB));
+    assert.deepEqual(gotB.filter((x) => !x.startsWith('raw')), want);
+    assert.deepEqual(gotB.filter((x) => x.startsWith('raw')), raw);
+    // A got the other writer's entries too, and its own only once (locally).
+    await waitFor(() => ra.got.length >= want.length + raw.length, () => `A got ${JSON.stringify(ra.got)}`, 30000);
+    assert.deepEqual(ra.got.map((x) => x[0]).filter((x) => x.startsWith('raw')), raw);
+    assert.equal(ra.got.length, want.length + raw.length);
+    // The Node server got what Redis kept after it came back too.
+    await waitFor(() => rn.got.some((x) => x[0] === 'raw-2'), () => `N got ${JSON.stringify(rn.got)}`, 30000);
+    // And the cluster works as before.
+    await waitFor(async () => (await ack(a, 'server-count')) === 3, 'server count 3 again', 20000, 200);
+    const after = record(n, 'after');
+    await ack(b, 'to-rooms', {}, 'after', 1);
+    await expectEvents(after, 1, 'N after restart');
+  });
+});
