@@ -113,10 +113,17 @@ int sio__rs_publish(sio__rs_nsp_t *inst, const char *channel, int type,
 /* ---- the writer: XADD, and the queue while Redis is away ---- */
 
 static void on_xadd(void *arg, int status, const redisReply *reply) {
-  sio__rs_node_t *node = arg;
+  sio__rs_local_t *local = arg;
   if (status == SIO_EPROTO && reply && reply->str)
     sio_log(SIO_LOG_WARN, "redis-streams: XADD failed: %s", reply->str);
-  (void)node;
+  if (!local) return;
+  if (status == SIO_ECANCELED) { /* the server is closing */
+    sio__rs_local_free(local);
+    return;
+  }
+  /* Lost or refused: delivered here all the same, without an offset. */
+  sio__rs_local_run(local,
+                    status == 0 && reply->type == REDIS_REPLY_STRING ? reply->str : NULL);
 }
 
 static int send_entry(sio__rs_node_t *node, const sio__rs_entry_t *e) {
@@ -136,7 +143,7 @@ static int send_entry(sio__rs_node_t *node, const sio__rs_entry_t *e) {
     p += e->lens[i];
   }
   return sio__redis_conn_command(node->conn, 6 + SIO__RS_FIELDS, argv, lens, on_xadd,
-                                 node);
+                                 e->local);
 }
 
 /* Sends what waits, in order, while the connection takes commands. */
@@ -156,6 +163,7 @@ static void free_queue(sio__rs_node_t *node) {
   sio__rs_entry_t *e;
   while ((e = node->qhead) != NULL) {
     node->qhead = e->next;
+    sio__rs_local_free(e->local);
     sio__free(e);
   }
   node->qtail = NULL;
@@ -163,12 +171,13 @@ static void free_queue(sio__rs_node_t *node) {
 }
 
 int sio__rs_xadd(sio__rs_nsp_t *inst, int type, const json_t *data, const sio_buf_t *att,
-                 size_t natt) {
+                 size_t natt, sio__rs_local_t *local) {
   sio__rs_node_t *node = inst->node;
   sio__sb_t d = {0};
   int rc = sio__rs_encode_entry_data(&d, data, att, natt);
   if (rc) {
     sio__sb_reset(&d);
+    if (local) sio__rs_local_run(local, NULL);
     return rc;
   }
   char type_text[8];
@@ -183,9 +192,11 @@ int sio__rs_xadd(sio__rs_nsp_t *inst, int type, const json_t *data, const sio_bu
   sio__rs_entry_t *e = sio__malloc(sizeof(*e) + total);
   if (!e) {
     sio__sb_reset(&d);
+    if (local) sio__rs_local_run(local, NULL);
     return SIO_ENOMEM;
   }
   e->next = NULL;
+  e->local = local;
   e->bytes = total;
   char *p = e->buf;
   for (int i = 0; i < SIO__RS_FIELDS; i++) {
@@ -201,6 +212,7 @@ int sio__rs_xadd(sio__rs_nsp_t *inst, int type, const json_t *data, const sio_bu
   /* Redis is away (or entries wait already: keep the order). */
   if (total > node->qlimit || node->qbytes > node->qlimit - total) {
     sio__free(e);
+    if (local) sio__rs_local_run(local, NULL);
     node->dropped++;
     if (!node->drop_logged) {
       sio_log(SIO_LOG_WARN,
@@ -225,7 +237,11 @@ int sio__rs_xadd(sio__rs_nsp_t *inst, int type, const json_t *data, const sio_bu
 static int op_broadcast(void *self, const sio_adapter_packet_t *pkt,
                         const sio_adapter_opts_t *opts) {
   sio__rs_nsp_t *inst = self;
-  int n = sio_adapter_local_broadcast(inst->nsp, pkt, opts);
+  /* With recovery, the entry id is the packet's offset: this server
+   * delivers once Redis has answered, as Node does. */
+  sio__rs_local_t *later =
+      sio__rs_recoverable(inst, opts) ? sio__rs_local_new(inst, pkt, opts) : NULL;
+  int n = later ? 0 : sio_adapter_local_broadcast(inst->nsp, pkt, opts);
   if (n < 0 || (opts->flags & SIO_ADAPTER_F_LOCAL)) return n;
   json_t *data = json_object();
   json_t *ev = sio__rs_event_array(pkt->event, pkt->json, pkt->json_len);
@@ -234,7 +250,10 @@ static int op_broadcast(void *self, const sio_adapter_packet_t *pkt,
   json_t *packet = ev ? json_pack("{s:i,s:O}", "type", 2, "data", ev) : NULL;
   if (data && packet && o && !json_object_set(data, "packet", packet) &&
       !json_object_set(data, "opts", o))
-    sio__rs_xadd(inst, SIO__RS_BROADCAST, data, pkt->attachments, pkt->nattachments);
+    sio__rs_xadd(inst, SIO__RS_BROADCAST, data, pkt->attachments, pkt->nattachments,
+                 later);
+  else if (later)
+    sio__rs_local_run(later, NULL);
   json_decref(ev);
   json_decref(o);
   json_decref(packet);
@@ -255,7 +274,7 @@ static void publish_rooms_op(sio__rs_nsp_t *inst, int type,
       json_array_append_new(list, json_string(rooms[i]));
     data = list ? json_pack("{s:O,s:o}", "opts", o, "rooms", list) : NULL;
   }
-  if (data) sio__rs_xadd(inst, type, data, NULL, 0);
+  if (data) sio__rs_xadd(inst, type, data, NULL, 0, NULL);
   json_decref(data);
   json_decref(o);
 }
@@ -288,7 +307,7 @@ static int op_disconnect_sockets(void *self, const sio_adapter_opts_t *opts, int
 
 /* ---- applying what others sent ---- */
 
-static void apply_broadcast(sio__rs_nsp_t *inst, sio__rs_msg_t *m) {
+static void apply_broadcast(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *id) {
   const json_t *packet = json_object_get(m->data, "packet");
   const json_t *ev = json_object_get(packet, "data");
   const char *event = json_string_value(json_array_get(ev, 0));
@@ -301,9 +320,7 @@ static void apply_broadcast(sio__rs_nsp_t *inst, sio__rs_msg_t *m) {
   char *args = sio__redis_array_to_args(ev, 1, &len);
   if (args) {
     sio_adapter_packet_t pkt = {event, args, len, m->att, m->natt, NULL};
-    o.flags |= SIO_ADAPTER_F_LOCAL;
-    if (sio_adapter_local_broadcast(inst->nsp, &pkt, &o) == SIO_EINVAL)
-      sio__rs_bad_message(inst->node, "broadcast with a reserved or invalid event");
+    sio__rs_deliver_entry(inst, &pkt, &o, id);
   }
   sio__free(args);
   sio__redis_opts_free(&o);
@@ -335,7 +352,7 @@ static void apply_rooms_op(sio__rs_nsp_t *inst, sio__rs_msg_t *m) {
   sio__redis_opts_free(&o);
 }
 
-void sio__rs_dispatch(sio__rs_nsp_t *inst, sio__rs_msg_t *m) {
+void sio__rs_dispatch(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *id) {
   if (!json_is_object(m->data)) {
     sio__rs_bad_message(inst->node, "message without data");
     return;
@@ -345,7 +362,7 @@ void sio__rs_dispatch(sio__rs_nsp_t *inst, sio__rs_msg_t *m) {
       if (json_object_get(m->data, "requestId"))
         sio__rs_on_request(inst, m);
       else
-        apply_broadcast(inst, m);
+        apply_broadcast(inst, m, id);
       break;
     case SIO__RS_SOCKETS_JOIN:
     case SIO__RS_SOCKETS_LEAVE:
@@ -371,10 +388,10 @@ static sio__rs_nsp_t *find_nsp_n(sio__rs_node_t *node, const char *name, size_t 
 }
 
 /* A message of another server for this namespace, or nothing to do. */
-static void deliver(sio__rs_node_t *node, sio__rs_msg_t *m) {
+static void deliver(sio__rs_node_t *node, sio__rs_msg_t *m, const char *id) {
   sio__rs_nsp_t *inst = find_nsp(node, m->nsp);
   if (!inst || strcmp(m->uid, inst->uid) == 0) return;
-  sio__rs_dispatch(inst, m);
+  sio__rs_dispatch(inst, m, id);
 }
 
 static void on_message(void *arg, const char *pattern, const char *channel,
@@ -392,7 +409,7 @@ static void on_message(void *arg, const char *pattern, const char *channel,
         return;
       }
       if (strcmp(m.nsp, inst->name) == 0 && strcmp(m.uid, inst->uid) != 0)
-        sio__rs_dispatch(inst, &m);
+        sio__rs_dispatch(inst, &m, NULL);
       sio__rs_msg_free(&m);
       return;
     }
@@ -418,7 +435,7 @@ static const redisReply *field(const redisReply *fields, const char *name) {
   return NULL;
 }
 
-static void on_entry(sio__rs_node_t *node, const redisReply *fields) {
+static void on_entry(sio__rs_node_t *node, const char *id, const redisReply *fields) {
   const redisReply *uid = field(fields, "uid"), *nsp = field(fields, "nsp"),
                    *type = field(fields, "type"), *data = field(fields, "data");
   if (!nsp) return; /* not an adapter's entry */
@@ -434,7 +451,7 @@ static void on_entry(sio__rs_node_t *node, const redisReply *fields) {
     sio__rs_bad_message(node, "stream entry that does not decode");
     return;
   }
-  deliver(node, &m);
+  deliver(node, &m, id);
   sio__rs_msg_free(&m);
 }
 
@@ -456,7 +473,8 @@ static void on_xread(void *arg, int status, const redisReply *reply) {
         continue;
       memcpy(node->last_id, e->element[0]->str, e->element[0]->len);
       node->last_id[e->element[0]->len] = '\0';
-      if (e->element[1]->type == REDIS_REPLY_ARRAY) on_entry(node, e->element[1]);
+      if (e->element[1]->type == REDIS_REPLY_ARRAY)
+        on_entry(node, node->last_id, e->element[1]);
       if (!node->reader) return; /* the server closed from a handler */
     }
   } else if (status) {
@@ -562,6 +580,10 @@ static void op_destroy(void *self) {
   sio__rs_nsp_t *inst = self;
   sio__rs_node_t *node = inst->node;
   sio__rs_cancel_requests(inst);
+  sio__rs_local_orphan_all(inst);
+#ifdef SIO_OFFSET_MAX
+  sio__rs_cancel_restores(inst);
+#endif
   for (sio__rs_nsp_t **pp = &node->nsps; *pp; pp = &(*pp)->next) {
     if (*pp == inst) {
       *pp = inst->next;
@@ -598,6 +620,10 @@ static const sio_adapter_ops_t k_ops = {
     .room_deleted = NULL,
     .server_side_emit_with_ack = sio__rs_server_side_emit_with_ack,
     .server_count = sio__rs_server_count,
+#ifdef SIO_OFFSET_MAX
+    .persist_session = sio__rs_persist_session,
+    .restore_session = sio__rs_restore_session,
+#endif
 };
 
 static int node_init(sio__rs_node_t *node, sio_server_t *s, const sio_redis_opts_t *r,

@@ -59,12 +59,14 @@ typedef struct sio__rs_node sio__rs_node_t;
 typedef struct sio__rs_nsp sio__rs_nsp_t;
 typedef struct sio__rs_req sio__rs_req_t;
 typedef struct sio__rs_entry sio__rs_entry_t;
+typedef struct sio__rs_local sio__rs_local_t;
 
 /* A stream entry waiting for Redis: its fields uid, nsp, type, data as
  * (name, value) pairs packed in buf. */
 #define SIO__RS_FIELDS 8
 struct sio__rs_entry {
   sio__rs_entry_t *next;
+  sio__rs_local_t *local; /* delivered here once the entry has its id */
   size_t bytes;
   size_t lens[SIO__RS_FIELDS];
   char buf[];
@@ -85,6 +87,7 @@ struct sio__rs_node {
   sio__redis_conn_t *reader; /* XREAD only */
   sio__rs_nsp_t *nsps;
   sio__rs_req_t *reqs;
+  sio__rs_local_t *locals; /* broadcasts waiting for their entry id */
   sio__redis_timer_t *tick;
   int tick_running;
   /* the writer: entries waiting while Redis is away */
@@ -107,6 +110,7 @@ struct sio__rs_nsp {
   char *public_channel;  /* P#N# */
   char *private_channel; /* P#N#uid# */
   struct sio__rs_ss_ctx *ss_live;
+  struct sio__rs_restore *restores; /* recoveries in progress */
 };
 
 /* ---- streams_codec.c ---- */
@@ -148,16 +152,44 @@ int sio__rs_decode_session(const char *b64, size_t len, json_t **out);
 
 /* ---- streams_adapter.c ---- */
 void sio__rs_bad_message(sio__rs_node_t *node, const char *what);
-/* Appends a stream entry (XADD, or the queue while Redis is away). */
+/* Appends a stream entry (XADD, or the queue while Redis is away). local
+ * (NULL: none) is taken: run with the entry id once Redis answers, or
+ * without one if the entry cannot be written. */
 int sio__rs_xadd(sio__rs_nsp_t *inst, int type, const json_t *data, const sio_buf_t *att,
-                 size_t natt);
+                 size_t natt, sio__rs_local_t *local);
 /* PUBLISH on channel (pub/sub form). */
 int sio__rs_publish(sio__rs_nsp_t *inst, const char *channel, int type,
                     const json_t *data, const sio_buf_t *att, size_t natt);
 void sio__rs_tick_start(sio__rs_node_t *node);
 void sio__rs_tick_stop(sio__rs_node_t *node);
-/* Applies a message of another server to the namespace (both paths). */
-void sio__rs_dispatch(sio__rs_nsp_t *inst, sio__rs_msg_t *m);
+/* Applies a message of another server to the namespace: id is the stream
+ * entry's, NULL for pub/sub. */
+void sio__rs_dispatch(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *id);
+
+/* ---- streams_sessions.c ---- */
+/* 1 when a broadcast with these opts gets an offset (recovery on, neither
+ * volatile nor local). */
+int sio__rs_recoverable(const sio__rs_nsp_t *inst, const sio_adapter_opts_t *opts);
+/* A copy of a broadcast, to deliver here later (NULL if out of memory). */
+sio__rs_local_t *sio__rs_local_new(sio__rs_nsp_t *inst, const sio_adapter_packet_t *pkt,
+                                   const sio_adapter_opts_t *opts);
+/* Delivers it here with offset (NULL: without) unless its namespace is
+ * gone, and frees it. */
+void sio__rs_local_run(sio__rs_local_t *l, const char *offset);
+void sio__rs_local_free(sio__rs_local_t *l);
+/* The namespace goes: its waiting broadcasts will not be delivered. */
+void sio__rs_local_orphan_all(sio__rs_nsp_t *inst);
+/* A broadcast read from the stream, delivered here with the entry id as
+ * its offset when it is recoverable. */
+void sio__rs_deliver_entry(sio__rs_nsp_t *inst, const sio_adapter_packet_t *pkt,
+                           const sio_adapter_opts_t *opts, const char *id);
+#ifdef SIO_OFFSET_MAX
+int sio__rs_persist_session(void *self, const sio_adapter_session_t *s);
+int sio__rs_restore_session(void *self, const char *pid, const char *offset,
+                            sio_adapter_restore_t *req);
+/* Completes the namespace's recoveries in progress with no session. */
+void sio__rs_cancel_restores(sio__rs_nsp_t *inst);
+#endif
 
 /* ---- streams_requests.c ---- */
 int sio__rs_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,

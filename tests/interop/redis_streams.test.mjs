@@ -354,3 +354,109 @@ describe('Redis killed and restarted', () => {
     await expectEvents(after, 1, 'N after restart');
   });
 });
+
+// Connection state recovery across servers: a client drops from one server
+// and comes back to another (C or Node), with its pid and last offset, and
+// gets its id, rooms, data and the broadcasts it missed, in order, once.
+// Runs when this libsio has recovery (sio_cluster_server --recovery exits 3
+// otherwise).
+describe('connection state recovery across servers', () => {
+  const REC = ['--streams', '--stream', 'sio-recovery', '--key', 'rec', '--recovery'];
+  let RA;
+  let RB;
+  let RN;
+  let missing = null;
+
+  before(async () => {
+    try {
+      [RA, RB, RN] = await Promise.all([
+        spawnClusterServer('RA', redis.url, REC),
+        spawnClusterServer('RB', redis.url, REC),
+        spawnRefServer('RN', redis.url, REC),
+      ]);
+    } catch (e) {
+      if (!/exited early \(code 3/.test(e.message)) throw e;
+      missing = 'this libsio has no connection state recovery';
+      return;
+    }
+    await awaitCluster(clients, [RA, RB, RN], 3, ['/']);
+  });
+
+  after(async () => {
+    const stops = [];
+    for (const s of [RA, RB]) if (s) stops.push(stopClean(s));
+    for (const s of [RN]) if (s) stops.push(s.stop());
+    await Promise.all(stops);
+  });
+
+  // Connects to srv; with from (a dropped socket), as its recovery.
+  async function connectRecovering(srv, from) {
+    const s = await new Promise((resolve, reject) => {
+      const x = clients.connectLater(srv, '/', WS);
+      if (from) {
+        x._pid = from._pid;
+        x._lastOffset = from._lastOffset;
+      }
+      x.once('connect', () => resolve(x));
+      x.once('connect_error', reject);
+      x.connect();
+    });
+    return s;
+  }
+
+  const CASES = [
+    { label: 'C to C', from: () => RA, to: () => RB },
+    { label: 'C to Node', from: () => RA, to: () => RN },
+    { label: 'Node to C', from: () => RN, to: () => RA },
+  ];
+  for (const c of CASES) {
+    test(`a client dropped from one server is recovered on another, ${c.label}`, T, async (t) => {
+      if (missing) return t.skip(missing);
+      const from = c.from();
+      const to = c.to();
+      const witness = await connectRecovering(to);
+      const s = await connectRecovering(from);
+      assert.ok(s._pid, 'the server gave a pid');
+      await ack(s, 'join', 'room1');
+      await ack(s, 'set-data', { k: 1 });
+      const first = record(s, 'seq');
+      await ack(witness, 'to-rooms', {}, 'seq', 'first');
+      await expectEvents(first, 1, 'the first event (an offset)');
+      assert.equal(typeof s._lastOffset, 'string');
+      const id = s.id;
+      const gone = once(s, 'disconnect');
+      s.io.engine.close(); // transport close: a recoverable reason
+      await gone;
+      await sleep(200); // the session reaches Redis
+      const seen = record(witness, 'seq');
+      await ack(witness, 'to-rooms', { to: ['room1'] }, 'seq', 'm1');
+      await ack(witness, 'to-rooms', {}, 'seq', 'm2');
+      await ack(witness, 'to-rooms', { to: ['elsewhere'] }, 'seq', 'not-me');
+      await ack(witness, 'to-rooms', { except: ['room1'] }, 'seq', 'excepted');
+      await ack(witness, 'to-rooms', { to: ['room1'], volatile: true }, 'seq', 'volatile');
+      await ack(witness, 'to-rooms', { to: ['room1'] }, 'seq', 'm3');
+      await waitFor(() => seen.got.some((x) => x[0] === 'm3'), 'the witness saw m3');
+      const back = await connectRecovering(to, s);
+      const replay = record(back, 'seq');
+      assert.equal(back.recovered, true, 'recovered');
+      assert.equal(back.id, id, 'same id');
+      const got = await expectEvents(replay, 3, 'missed events', { quiet: 500 });
+      assert.deepEqual(got.map((x) => x[0]), ['m1', 'm2', 'm3']);
+      for (const x of got) assert.match(x[1], /^\d+-\d+$/, 'offset is a stream entry id');
+      const rooms = await ack(back, 'rooms');
+      assert.ok(rooms.includes('room1') && rooms.includes(id), JSON.stringify(rooms));
+      const list = await ack(back, 'fetch', 'room1');
+      assert.deepEqual(list.find((x) => x.id === id).data, { k: 1 });
+      // A session is restored once: the same pid again is a new session.
+      const again = await connectRecovering(from, s);
+      assert.equal(again.recovered, false);
+      assert.notEqual(again.id, id);
+    });
+  }
+
+  test('an unknown pid or an offset the stream no longer holds gives a new session', T, async (t) => {
+    if (missing) return t.skip(missing);
+    const s = await connectRecovering(RA, { _pid: 'no-such-pid', _lastOffset: '1-0' });
+    assert.equal(s.recovered, false);
+  });
+});

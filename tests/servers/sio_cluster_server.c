@@ -4,9 +4,12 @@
  * Node servers are interchangeable in a test.
  *
  *   sio_cluster_server --port N --redis URL --name NAME [--key PREFIX]
- *                      [--request-timeout MS] [--streams]
+ *                      [--request-timeout MS] [--streams [--stream NAME]]
+ *                      [--recovery]
  * --streams: the Redis Streams adapter (sio/redis_streams.h) instead of the
- * classic one (tests/interop/redis_streams.test.mjs).
+ * classic one, on stream NAME (default socket.io)
+ * (tests/interop/redis_streams.test.mjs). --recovery: connection state
+ * recovery with Node's defaults, when this libsio has it (else exit 3).
  * Prints "listening on 127.0.0.1:PORT"; SIGTERM/SIGINT close it (exit 0
  * only if uv_loop_close() == 0).
  *
@@ -198,7 +201,8 @@ int main(int argc, char **argv) {
   int port = 0;
   const char *url = NULL, *key = NULL;
   uint32_t request_timeout = 0;
-  int streams = 0;
+  int streams = 0, recovery = 0;
+  const char *stream = NULL;
   app.name = "C";
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
@@ -213,9 +217,14 @@ int main(int argc, char **argv) {
       request_timeout = (uint32_t)atoi(argv[++i]);
     else if (strcmp(argv[i], "--streams") == 0)
       streams = 1;
+    else if (strcmp(argv[i], "--stream") == 0 && i + 1 < argc)
+      stream = argv[++i];
+    else if (strcmp(argv[i], "--recovery") == 0)
+      recovery = 1;
     else {
       fprintf(stderr, "usage: sio_cluster_server [--port N] --redis URL [--name NAME] "
-                      "[--key PREFIX] [--request-timeout MS] [--streams]\n");
+                      "[--key PREFIX] [--request-timeout MS] [--streams [--stream NAME]] "
+                      "[--recovery]\n");
       return 2;
     }
   }
@@ -223,6 +232,14 @@ int main(int argc, char **argv) {
   if (uv_loop_init(&app.loop)) return 1;
   sio_server_opts_t *o = sio_server_opts_new();
   sio_http_opts_set_cors_origins(sio_server_opts_http(o), "*");
+  if (recovery) {
+#ifdef SIO_OFFSET_MAX
+    sio_server_opts_set_recovery(o, 0, 1);
+#else
+    fprintf(stderr, "sio_cluster_server: this libsio has no connection state recovery\n");
+    return 3;
+#endif
+  }
   int rc = sio_server_new(&app.loop, o, &app.srv);
   sio_server_opts_free(o);
   sio_redis_opts_t *ro = sio_redis_opts_new();
@@ -233,8 +250,13 @@ int main(int argc, char **argv) {
     setup(sio_server_of(app.srv, "/"));
     setup(sio_server_of(app.srv, "/chat"));
     setup(sio_server_of_pattern(app.srv, "/dyn-*"));
-    rc = streams ? sio_redis_streams_attach(app.srv, ro, NULL)
-                 : sio_redis_adapter_attach(app.srv, ro);
+    sio_redis_streams_opts_t *so = sio_redis_streams_opts_new();
+    if (!so) rc = SIO_ENOMEM;
+    if (rc == 0 && stream) rc = sio_redis_streams_opts_set_stream(so, stream);
+    if (rc == 0)
+      rc = streams ? sio_redis_streams_attach(app.srv, ro, so)
+                   : sio_redis_adapter_attach(app.srv, ro);
+    sio_redis_streams_opts_free(so);
   }
   sio_redis_opts_free(ro);
   if (rc == 0) rc = sio_server_listen(app.srv, "127.0.0.1", port);
