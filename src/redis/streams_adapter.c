@@ -241,7 +241,7 @@ static int op_broadcast(void *self, const sio_adapter_packet_t *pkt,
    * delivers once Redis has answered, as Node does. */
   sio__rs_local_t *later =
       sio__rs_recoverable(inst, opts) ? sio__rs_local_new(inst, pkt, opts) : NULL;
-  int n = later ? 0 : sio_adapter_local_broadcast(inst->nsp, pkt, opts);
+  int n = later ? 0 : sio__rs_local_plain(inst->nsp, pkt, opts);
   if (n < 0 || (opts->flags & SIO_ADAPTER_F_LOCAL)) return n;
   json_t *data = json_object();
   json_t *ev = sio__rs_event_array(pkt->event, pkt->json, pkt->json_len);

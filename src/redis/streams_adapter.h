@@ -170,6 +170,10 @@ void sio__rs_dispatch(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *id);
 /* 1 when a broadcast with these opts gets an offset (recovery on, neither
  * volatile nor local). */
 int sio__rs_recoverable(const sio__rs_nsp_t *inst, const sio_adapter_opts_t *opts);
+/* Local delivery without an offset (what is not recoverable, or could not
+ * get an entry id). */
+int sio__rs_local_plain(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                        const sio_adapter_opts_t *opts);
 /* A copy of a broadcast, to deliver here later (NULL if out of memory). */
 sio__rs_local_t *sio__rs_local_new(sio__rs_nsp_t *inst, const sio_adapter_packet_t *pkt,
                                    const sio_adapter_opts_t *opts);

@@ -125,7 +125,7 @@ void sio__rs_local_run(sio__rs_local_t *l, const char *offset) {
       sio_adapter_local_broadcast_offset(l->inst->nsp, &pkt, &o, offset);
     else
 #endif
-      sio_adapter_local_broadcast(l->inst->nsp, &pkt, &o);
+      sio__rs_local_plain(l->inst->nsp, &pkt, &o);
   }
   (void)offset;
   sio__rs_local_free(l);
@@ -144,6 +144,17 @@ void sio__rs_local_orphan_all(sio__rs_nsp_t *inst) {
   }
 }
 
+int sio__rs_local_plain(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                        const sio_adapter_opts_t *opts) {
+#ifdef SIO_OFFSET_MAX
+  /* Without an offset: libsio would otherwise give the packet an offset of
+   * its own, which no other server knows. */
+  return sio_adapter_local_broadcast_offset(nsp, pkt, opts, NULL);
+#else
+  return sio_adapter_local_broadcast(nsp, pkt, opts);
+#endif
+}
+
 int sio__rs_recoverable(const sio__rs_nsp_t *inst, const sio_adapter_opts_t *opts) {
 #ifdef SIO_OFFSET_MAX
   return sio_server_recovery_enabled(inst->node->srv, NULL) &&
@@ -157,15 +168,17 @@ int sio__rs_recoverable(const sio__rs_nsp_t *inst, const sio_adapter_opts_t *opt
 
 void sio__rs_deliver_entry(sio__rs_nsp_t *inst, const sio_adapter_packet_t *pkt,
                            const sio_adapter_opts_t *opts, const char *id) {
+  sio_adapter_opts_t o = *opts;
+  o.flags |= SIO_ADAPTER_F_LOCAL; /* it came from the others: never published again */
+  int rc;
 #ifdef SIO_OFFSET_MAX
-  if (id && sio__rs_recoverable(inst, opts) && strlen(id) <= SIO_OFFSET_MAX) {
-    if (sio_adapter_local_broadcast_offset(inst->nsp, pkt, opts, id) == SIO_EINVAL)
-      sio__rs_bad_message(inst->node, "broadcast with a reserved or invalid event");
-    return;
-  }
+  if (id && sio__rs_recoverable(inst, opts) && strlen(id) <= SIO_OFFSET_MAX)
+    rc = sio_adapter_local_broadcast_offset(inst->nsp, pkt, &o, id);
+  else
 #endif
+    rc = sio__rs_local_plain(inst->nsp, pkt, &o);
   (void)id;
-  if (sio_adapter_local_broadcast(inst->nsp, pkt, opts) == SIO_EINVAL)
+  if (rc == SIO_EINVAL)
     sio__rs_bad_message(inst->node, "broadcast with a reserved or invalid event");
 }
 
