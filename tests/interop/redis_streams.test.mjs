@@ -460,6 +460,66 @@ describe('connection state recovery across servers', () => {
     });
   }
 
+  test('sessions are stored and taken as Node does (seen with MONITOR)', T, async (t) => {
+    if (missing) return t.skip(missing);
+    const mon = await monitor(redis.port);
+    try {
+      const witness = await connectRecovering(RB);
+      const dropped = [];
+      for (const srv of [RA, RN]) {
+        const s = await connectRecovering(srv);
+        await ack(s, 'join', `room-${srv.name}`);
+        await ack(s, 'set-data', { who: srv.name });
+        const rec = record(s, 'tick');
+        await ack(witness, 'to-rooms', {}, 'tick', srv.name);
+        await expectEvents(rec, 1, `${srv.name}: an event with an offset`, { quiet: 0 });
+        const d = { srv, s, pid: s._pid, id: s.id }; // the client forgets its id on disconnect
+        const gone = once(s, 'disconnect');
+        s.io.engine.close();
+        await gone;
+        dropped.push(d);
+      }
+      const sets = await waitFor(() => {
+        const x = mon.cmds.filter((c) => c[0].toUpperCase() === 'SET' && c[1].startsWith('sio:session:'));
+        return x.length >= 2 && x;
+      }, () => `two session SETs (seen ${JSON.stringify(mon.cmds.slice(-10))})`);
+      for (const d of dropped) {
+        const set = sets.find((c) => c[1] === `sio:session:${d.pid}`);
+        assert.ok(set, `${d.srv.name} stored its session under sio:session:<pid>`);
+        assert.deepEqual(set.slice(3).map((x) => x.toUpperCase()), ['PX', '120000']);
+        const session = decode(Buffer.from(set[2], 'base64'));
+        assert.deepEqual(Object.keys(session), ['sid', 'pid', 'rooms', 'data']);
+        assert.equal(session.sid, d.id);
+        assert.equal(session.pid, d.pid);
+        assert.deepEqual([...session.rooms].sort(), [d.id, `room-${d.srv.name}`].sort());
+        assert.deepEqual(session.data, { who: d.srv.name });
+      }
+      // Each comes back to the other kind of server.
+      mon.cmds.length = 0;
+      for (const d of dropped) {
+        const back = await connectRecovering(d.srv === RA ? RN : RA, d.s);
+        assert.equal(back.recovered, true, `recovered on ${d.srv === RA ? 'RN' : 'RA'}`);
+        assert.deepEqual((await ack(back, 'rooms')).sort(), [d.id, `room-${d.srv.name}`].sort());
+      }
+      for (const d of dropped) {
+        const key = `sio:session:${d.pid}`;
+        const i = mon.cmds.findIndex((c) => c[0].toUpperCase() === 'GET' && c[1] === key);
+        assert.ok(i > 0, `GET ${key}`);
+        assert.deepEqual(
+          mon.cmds.slice(i - 1, i + 3).map((c) => [c[0].toUpperCase(), c[1]]),
+          [['MULTI', undefined], ['GET', key], ['DEL', key], ['EXEC', undefined]],
+        );
+        const off = d.s._lastOffset;
+        assert.ok(
+          mon.cmds.some((c) => c[0].toUpperCase() === 'XRANGE' && c[1] === 'sio-recovery' && c[2] === off && c[3] === off),
+          `XRANGE sio-recovery ${off} ${off}`,
+        );
+      }
+    } finally {
+      mon.close();
+    }
+  });
+
   test('an unknown pid or an offset the stream no longer holds gives a new session', T, async (t) => {
     if (missing) return t.skip(missing);
     const s = await connectRecovering(RA, { _pid: 'no-such-pid', _lastOffset: '1-0' });
