@@ -320,6 +320,8 @@ describe('Redis killed and restarted', () => {
     await expectEvents(rb, 1, 'B before');
 
     await redis.kill();
+    // Once A knows Redis is gone (nothing is then lost in flight).
+    await waitFor(async () => (await ack(a, 'server-count')) === 1, 'A sees Redis gone', 10000, 50);
     // A keeps serving its client and queues its stream entries.
     for (let i = 0; i < 5; i++) assert.equal(await ack(a, 'to-rooms', {}, 'seq', `away-${i}`), 1);
     await redis.start();
@@ -352,6 +354,41 @@ describe('Redis killed and restarted', () => {
     const after = record(n, 'after');
     await ack(b, 'to-rooms', {}, 'after', 1);
     await expectEvents(after, 1, 'N after restart');
+  });
+});
+
+describe('Redis away: the outage queue is bounded', () => {
+  test('a C server keeps the first entries that fit its queue, drops the rest, and logs it', { timeout: 60000 }, async () => {
+    const Q = await spawnClusterServer('Q', redis.url, ['--streams', '--max-queued', '3000']);
+    try {
+      const q = await clients.connect(Q, '/', WS);
+      const b = await clients.connect(B, '/', WS);
+      await waitFor(async () => (await ack(q, 'server-count')) === 4, 'Q sees 4 servers', 10000, 100);
+      const rec = record(b, 'big');
+      await redis.kill();
+      // Once Q knows Redis is gone (nothing is then lost in flight).
+      await waitFor(async () => (await ack(q, 'server-count')) === 1, 'Q sees Redis gone', 10000, 50);
+      const pad = 'x'.repeat(200);
+      for (let i = 0; i < 40; i++) await ack(q, 'to-rooms', {}, 'big', i, pad);
+      await redis.start();
+      await waitFor(() => rec.got.length > 0, 'B gets what Q kept', 30000);
+      await sleep(1000);
+      const got = rec.got.map((x) => x[0]);
+      // About 3000 / 300 bytes of entries were kept: the first ones, in order.
+      assert.ok(got.length > 0 && got.length < 40, JSON.stringify(got));
+      assert.deepEqual(got, got.map((_, i) => i));
+      assert.match(Q.stderr(), /queue full while Redis is away/);
+      // And the cluster goes on.
+      const after = record(b, 'after');
+      await waitFor(async () => {
+        await ack(q, 'to-rooms', {}, 'after', 1);
+        await sleep(200);
+        return after.got.length > 0;
+      }, 'Q reaches B again', 20000, 100);
+    } finally {
+      clients.closeAll();
+      await stopClean(Q);
+    }
   });
 });
 

@@ -5,10 +5,11 @@
  *
  *   sio_cluster_server --port N --redis URL --name NAME [--key PREFIX]
  *                      [--request-timeout MS] [--streams [--stream NAME]]
- *                      [--recovery]
+ *                      [--max-queued BYTES] [--recovery]
  * --streams: the Redis Streams adapter (sio/redis_streams.h) instead of the
  * classic one, on stream NAME (default socket.io)
- * (tests/interop/redis_streams.test.mjs). --recovery: connection state
+ * (tests/interop/redis_streams.test.mjs); --max-queued bounds its outage
+ * queue. --recovery: connection state
  * recovery with Node's defaults, when this libsio has it (else exit 3).
  * Prints "listening on 127.0.0.1:PORT"; SIGTERM/SIGINT close it (exit 0
  * only if uv_loop_close() == 0).
@@ -203,6 +204,7 @@ int main(int argc, char **argv) {
   uint32_t request_timeout = 0;
   int streams = 0, recovery = 0;
   const char *stream = NULL;
+  long max_queued = -1;
   app.name = "C";
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
@@ -219,12 +221,14 @@ int main(int argc, char **argv) {
       streams = 1;
     else if (strcmp(argv[i], "--stream") == 0 && i + 1 < argc)
       stream = argv[++i];
+    else if (strcmp(argv[i], "--max-queued") == 0 && i + 1 < argc)
+      max_queued = atol(argv[++i]);
     else if (strcmp(argv[i], "--recovery") == 0)
       recovery = 1;
     else {
       fprintf(stderr, "usage: sio_cluster_server [--port N] --redis URL [--name NAME] "
                       "[--key PREFIX] [--request-timeout MS] [--streams [--stream NAME]] "
-                      "[--recovery]\n");
+                      "[--max-queued BYTES] [--recovery]\n");
       return 2;
     }
   }
@@ -253,6 +257,8 @@ int main(int argc, char **argv) {
     sio_redis_streams_opts_t *so = sio_redis_streams_opts_new();
     if (!so) rc = SIO_ENOMEM;
     if (rc == 0 && stream) rc = sio_redis_streams_opts_set_stream(so, stream);
+    if (so && max_queued >= 0)
+      sio_redis_streams_opts_set_max_queued(so, (size_t)max_queued);
     if (rc == 0)
       rc = streams ? sio_redis_streams_attach(app.srv, ro, so)
                    : sio_redis_adapter_attach(app.srv, ro);
