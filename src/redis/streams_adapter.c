@@ -455,6 +455,21 @@ static void on_entry(sio__rs_node_t *node, const char *id, const redisReply *fie
   sio__rs_msg_free(&m);
 }
 
+static void retry_cb(void *node) {
+  read_next(node);
+}
+
+/* Redis answered a read with an error (say the key holds something else):
+ * try again in a second rather than at once, and log it once. */
+static void read_refused(sio__rs_node_t *node, const char *what,
+                         const redisReply *reply) {
+  if (!node->read_failing)
+    sio_log(SIO_LOG_WARN, "redis-streams: %s on %s failed: %s; retrying every second",
+            what, node->stream, reply && reply->str ? reply->str : "error");
+  node->read_failing = 1;
+  sio__redis_timer_start(node->retry, retry_cb, 1000, 0);
+}
+
 static void on_xread(void *arg, int status, const redisReply *reply) {
   sio__rs_node_t *node = arg;
   node->reading = 0;
@@ -478,9 +493,10 @@ static void on_xread(void *arg, int status, const redisReply *reply) {
       if (!node->reader) return; /* the server closed from a handler */
     }
   } else if (status) {
-    sio_log(SIO_LOG_WARN, "redis-streams: XREAD failed: %s",
-            reply && reply->str ? reply->str : sio_strerror(status));
+    read_refused(node, "XREAD", reply);
+    return;
   }
+  node->read_failing = 0;
   read_next(node);
 }
 
@@ -490,7 +506,11 @@ static void on_last_id(void *arg, int status, const redisReply *reply) {
   sio__rs_node_t *node = arg;
   node->reading = 0;
   if (status == SIO_ECANCELED || !node->reader || status == SIO_ENOTCONN) return;
-  if (status == 0 && reply->type == REDIS_REPLY_ARRAY) {
+  if (status) {
+    read_refused(node, "XREVRANGE", reply);
+    return;
+  }
+  if (reply->type == REDIS_REPLY_ARRAY) {
     const redisReply *e = reply->elements ? reply->element[0] : NULL;
     if (e && e->type == REDIS_REPLY_ARRAY && e->elements >= 1 &&
         e->element[0]->type == REDIS_REPLY_STRING &&
@@ -601,6 +621,8 @@ static void op_destroy(void *self) {
     sio__redis_conn_close(reader);
     sio__redis_conn_close(node->conn);
     node->conn = NULL;
+    sio__redis_timer_close(node->retry, NULL, NULL);
+    node->retry = NULL;
     sio__redis_timer_close(node->tick, tick_closed, node);
   }
 }
@@ -646,6 +668,7 @@ static int node_init(sio__rs_node_t *node, sio_server_t *s, const sio_redis_opts
     rc = sio__redis_conn_new(node->loop, &r->url, "streams-reader", NULL, on_reader_state,
                              node, &node->reader);
   if (!rc && !(node->tick = sio__redis_timer_new(node->loop, node))) rc = SIO_ENOMEM;
+  if (!rc && !(node->retry = sio__redis_timer_new(node->loop, node))) rc = SIO_ENOMEM;
   return rc;
 }
 
@@ -670,6 +693,7 @@ int sio_redis_streams_attach(sio_server_t *s, const sio_redis_opts_t *r,
         sio__redis_conn_close(node->reader);
         node->reader = NULL;
         sio__redis_conn_close(node->conn);
+        sio__redis_timer_close(node->retry, NULL, NULL);
         sio__redis_timer_close(node->tick, tick_closed, node);
       }
       node = NULL;
@@ -679,6 +703,7 @@ int sio_redis_streams_attach(sio_server_t *s, const sio_redis_opts_t *r,
     sio__redis_conn_close(node->reader);
     sio__redis_conn_close(node->conn);
     sio__redis_timer_close(node->tick, NULL, NULL);
+    sio__redis_timer_close(node->retry, NULL, NULL);
     node_free(node);
   }
   sio_redis_opts_free(rdef);

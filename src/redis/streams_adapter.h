@@ -98,6 +98,8 @@ struct sio__rs_node {
   /* the reader */
   char last_id[SIO__RS_ID_MAX]; /* "" until known */
   int reading;                  /* an XREAD / XREVRANGE is in flight */
+  int read_failing;             /* Redis refused the last read (logged once) */
+  sio__redis_timer_t *retry;    /* the next read after a refusal */
   uint64_t bad_messages, bad_logged_at, bad_at_log;
 };
 

@@ -407,6 +407,37 @@ describe('Redis away: the outage queue is bounded', () => {
   });
 });
 
+describe('a stream key that Redis refuses to read', () => {
+  test('the reader retries every second instead of at once, then reads when the key is a stream again', { timeout: 60000, skip: clusterIsRef && 'libsio\'s reader' }, async () => {
+    const c = await RespConn.connect(redis.port);
+    await c.command('SET', 'wt-stream', 'not a stream');
+    const opts = ['--streams', '--stream', 'wt-stream', '--key', 'wt'];
+    const [W1, W2] = await Promise.all([spawnClusterServer('W1', redis.url, opts), spawnClusterServer('W2', redis.url, opts)]);
+    try {
+      const mon = await monitor(redis.port);
+      await sleep(2500);
+      mon.close();
+      const reads = mon.cmds.filter((x) => /^(XREAD|XREVRANGE)$/i.test(x[0]) && x.includes('wt-stream'));
+      // Two servers, one read a second each: a handful, not thousands.
+      assert.ok(reads.length >= 2 && reads.length <= 12, `${reads.length} reads in 2.5 s`);
+      assert.match(W1.stderr(), /XREVRANGE on wt-stream failed: WRONGTYPE.*retrying every second/);
+      await c.command('DEL', 'wt-stream');
+      const w1 = await clients.connect(W1, '/', WS);
+      const w2 = await clients.connect(W2, '/', WS);
+      const rec = record(w1, 'wt');
+      await waitFor(async () => {
+        await ack(w2, 'to-rooms', {}, 'wt', 1);
+        await sleep(200);
+        return rec.got.length > 0;
+      }, 'W2 reaches W1 once the key is a stream', 20000, 100);
+    } finally {
+      c.close();
+      clients.closeAll();
+      await Promise.all([stopClean(W1), stopClean(W2)]);
+    }
+  });
+});
+
 // Connection state recovery across servers: a client drops from one server
 // and comes back to another (C or Node), with its pid and last offset, and
 // gets its id, rooms, data and the broadcasts it missed, in order, once.
