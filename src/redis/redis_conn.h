@@ -81,6 +81,21 @@ void sio__redis_conn_set_queue_limit(sio__redis_conn_t *c, size_t bytes);
 int sio__redis_conn_numsub(sio__redis_conn_t *c, const char *channel,
                            sio__redis_int_cb cb, void *arg);
 
+/* Any command on the publisher connection (argv/lens copied by hiredis),
+ * sent at once. cb runs exactly once, later on the loop: status 0 and the
+ * reply; SIO_EPROTO and the reply when Redis answered with an error;
+ * SIO_ENOTCONN and NULL when the connection was lost before the answer;
+ * SIO_ECANCELED and NULL when the conn is closed first (inside
+ * sio__redis_conn_close). The reply is hiredis's, borrowed for the call.
+ * Returns 0 (cb will run), or SIO_ENOTCONN (the publisher connection is not
+ * ready: nothing is queued), SIO_EINVAL, SIO_ENOMEM, SIO_ECLOSED (cb will
+ * not run). Replies come in the order the commands were sent. */
+struct redisReply;
+typedef void (*sio__redis_reply_cb)(void *arg, int status,
+                                    const struct redisReply *reply);
+int sio__redis_conn_command(sio__redis_conn_t *c, int argc, const char **argv,
+                            const size_t *lens, sio__redis_reply_cb cb, void *arg);
+
 /* 1 when both connections are ready (the last state_cb said up), else 0. */
 int sio__redis_conn_is_up(const sio__redis_conn_t *c);
 

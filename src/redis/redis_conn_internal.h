@@ -73,6 +73,7 @@ typedef struct sio__redis_op {
   sio__redis_conn_t *conn;
   int is_flush;
   sio__redis_int_cb icb;
+  sio__redis_reply_cb rcb; /* a generic command (sio__redis_conn_command) */
   void (*fcb)(void *arg, int status);
   void *arg;
   uint64_t seq; /* flush: publishes up to this one must be answered */

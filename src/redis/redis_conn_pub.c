@@ -1,5 +1,6 @@
 /* libsio-redis: what goes through the publisher connection: PUBLISH (sent
- * or queued while down), PUBSUB NUMSUB, flush waiters, and the 0 ms timer
+ * or queued while down), PUBSUB NUMSUB, other commands (the streams
+ * adapter's XADD, XREAD, SET...), flush waiters, and the 0 ms timer
  * that delivers results known at call time "later on the loop". */
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ static void op_append(sio__redis_conn_t *c, sio__redis_op_t *op) {
 static void op_deliver(sio__redis_conn_t *c, sio__redis_op_t *op, int status,
                        long long value) {
   sio__redis_int_cb icb = op->icb;
+  sio__redis_reply_cb rcb = op->rcb;
   void (*fcb)(void *, int) = op->fcb;
   void *arg = op->arg;
   int is_flush = op->is_flush;
@@ -51,6 +53,8 @@ static void op_deliver(sio__redis_conn_t *c, sio__redis_op_t *op, int status,
   if (!op->in_hiredis) sio__free(op);
   if (is_flush)
     fcb(arg, status);
+  else if (rcb)
+    rcb(arg, status, NULL);
   else
     icb(arg, status, value);
 }
@@ -159,6 +163,48 @@ int sio__redis_conn_numsub(sio__redis_conn_t *c, const char *channel,
     }
   }
   op_set_ready(c, op, SIO_ENOTCONN);
+  return 0;
+}
+
+/* ---- any command ---- */
+
+static void command_reply_cb(redisAsyncContext *ac, void *r, void *priv) {
+  sio__redis_op_t *op = priv;
+  sio__redis_conn_t *c = op->conn;
+  redisReply *reply = r;
+  (void)ac;
+  op->in_hiredis = 0;
+  if (op->delivered) { /* cancelled by close */
+    sio__free(op);
+    return;
+  }
+  sio__redis_reply_cb cb = op->rcb;
+  void *arg = op->arg;
+  int status = !reply ? SIO_ENOTCONN : reply->type == REDIS_REPLY_ERROR ? SIO_EPROTO : 0;
+  /* The reply lives only during this hiredis callback: hand it over here. */
+  op_unlink(c, op);
+  op->delivered = 1;
+  sio__free(op);
+  sio__redis_conn_ref(c);
+  cb(arg, status, reply);
+  sio__redis_conn_unref(c);
+}
+
+int sio__redis_conn_command(sio__redis_conn_t *c, int argc, const char **argv,
+                            const size_t *lens, sio__redis_reply_cb cb, void *arg) {
+  sio__redis_op_t *op;
+  if (!c || argc < 1 || !argv || !lens || !cb) return SIO_EINVAL;
+  if (c->closing) return SIO_ECLOSED;
+  if (!cmd_ready(c)) return SIO_ENOTCONN;
+  if (!(op = op_new(c, arg))) return SIO_ENOMEM;
+  op->rcb = cb;
+  if (redisAsyncCommandArgv(c->cmd.ac, command_reply_cb, op, argc, argv, lens) !=
+      REDIS_OK) {
+    op_unlink(c, op);
+    sio__free(op);
+    return SIO_ENOTCONN;
+  }
+  op->in_hiredis = 1;
   return 0;
 }
 

@@ -4,7 +4,13 @@
  * Node servers are interchangeable in a test.
  *
  *   sio_cluster_server --port N --redis URL --name NAME [--key PREFIX]
- *                      [--request-timeout MS]
+ *                      [--request-timeout MS] [--streams [--stream NAME]]
+ *                      [--max-queued BYTES] [--recovery]
+ * --streams: the Redis Streams adapter (sio/redis_streams.h) instead of the
+ * classic one, on stream NAME (default socket.io)
+ * (tests/interop/redis_streams.test.mjs); --max-queued bounds its outage
+ * queue. --recovery: connection state
+ * recovery with Node's defaults, when this libsio has it (else exit 3).
  * Prints "listening on 127.0.0.1:PORT"; SIGTERM/SIGINT close it (exit 0
  * only if uv_loop_close() == 0).
  *
@@ -35,6 +41,7 @@
 #include <uv.h>
 
 #include "sio/redis.h"
+#include "sio/redis_streams.h"
 #include "test_handlers.h"
 
 static struct {
@@ -195,6 +202,9 @@ int main(int argc, char **argv) {
   int port = 0;
   const char *url = NULL, *key = NULL;
   uint32_t request_timeout = 0;
+  int streams = 0, recovery = 0;
+  const char *stream = NULL;
+  long max_queued = -1;
   app.name = "C";
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
@@ -207,9 +217,18 @@ int main(int argc, char **argv) {
       key = argv[++i];
     else if (strcmp(argv[i], "--request-timeout") == 0 && i + 1 < argc)
       request_timeout = (uint32_t)atoi(argv[++i]);
+    else if (strcmp(argv[i], "--streams") == 0)
+      streams = 1;
+    else if (strcmp(argv[i], "--stream") == 0 && i + 1 < argc)
+      stream = argv[++i];
+    else if (strcmp(argv[i], "--max-queued") == 0 && i + 1 < argc)
+      max_queued = atol(argv[++i]);
+    else if (strcmp(argv[i], "--recovery") == 0)
+      recovery = 1;
     else {
       fprintf(stderr, "usage: sio_cluster_server [--port N] --redis URL [--name NAME] "
-                      "[--key PREFIX] [--request-timeout MS]\n");
+                      "[--key PREFIX] [--request-timeout MS] [--streams [--stream NAME]] "
+                      "[--max-queued BYTES] [--recovery]\n");
       return 2;
     }
   }
@@ -217,6 +236,14 @@ int main(int argc, char **argv) {
   if (uv_loop_init(&app.loop)) return 1;
   sio_server_opts_t *o = sio_server_opts_new();
   sio_http_opts_set_cors_origins(sio_server_opts_http(o), "*");
+  if (recovery) {
+#ifdef SIO_OFFSET_MAX
+    sio_server_opts_set_recovery(o, 0, 1);
+#else
+    fprintf(stderr, "sio_cluster_server: this libsio has no connection state recovery\n");
+    return 3;
+#endif
+  }
   int rc = sio_server_new(&app.loop, o, &app.srv);
   sio_server_opts_free(o);
   sio_redis_opts_t *ro = sio_redis_opts_new();
@@ -227,7 +254,15 @@ int main(int argc, char **argv) {
     setup(sio_server_of(app.srv, "/"));
     setup(sio_server_of(app.srv, "/chat"));
     setup(sio_server_of_pattern(app.srv, "/dyn-*"));
-    rc = sio_redis_adapter_attach(app.srv, ro);
+    sio_redis_streams_opts_t *so = sio_redis_streams_opts_new();
+    if (!so) rc = SIO_ENOMEM;
+    if (rc == 0 && stream) rc = sio_redis_streams_opts_set_stream(so, stream);
+    if (so && max_queued >= 0)
+      sio_redis_streams_opts_set_max_queued(so, (size_t)max_queued);
+    if (rc == 0)
+      rc = streams ? sio_redis_streams_attach(app.srv, ro, so)
+                   : sio_redis_adapter_attach(app.srv, ro);
+    sio_redis_streams_opts_free(so);
   }
   sio_redis_opts_free(ro);
   if (rc == 0) rc = sio_server_listen(app.srv, "127.0.0.1", port);

@@ -666,11 +666,94 @@ static void test_close_paths(void **state) {
   kill_redis(pid);
 }
 
+/* any command: the reply in the callback, errors as SIO_EPROTO with the
+ * reply, SIO_ENOTCONN at once while down, SIO_ECANCELED inside close */
+typedef struct {
+  int calls;
+  int status;
+  int type;
+  char str[64];
+  long long integer;
+} cmdres_t;
+
+static void cmd_cb(void *arg, int status, const struct redisReply *reply) {
+  cmdres_t *r = arg;
+  r->calls++;
+  r->status = status;
+  r->type = reply ? reply->type : -1;
+  if (reply && reply->str) snprintf(r->str, sizeof(r->str), "%s", reply->str);
+  if (reply) r->integer = reply->integer;
+}
+
+static void command(peer_t *p, cmdres_t *r, int argc, const char **argv) {
+  size_t lens[8];
+  for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
+  memset(r, 0, sizeof(*r));
+  assert_int_equal(sio__redis_conn_command(p->conn, argc, argv, lens, cmd_cb, r), 0);
+  assert_int_equal(r->calls, 0); /* never inside the call */
+}
+
+static void test_command(void **state) {
+  ctx_t x;
+  peer_t a, dead;
+  char url[64], dead_url[64];
+  pid_t pid;
+  cmdres_t r1, r2, r3, r4;
+  (void)state;
+  SKIP_WITHOUT_REDIS();
+  int port = free_port();
+  pid = start_redis(port, NULL);
+  snprintf(url, sizeof(url), "redis://127.0.0.1:%d", port);
+  snprintf(dead_url, sizeof(dead_url), "redis://127.0.0.1:%d", free_port());
+  ctx_init(&x);
+  peer_open(&x, &a, url, "a");
+  peer_open(&x, &dead, dead_url, "dead");
+  RUN_UNTIL(&x, a.up, WAIT_MS);
+
+  const char *set[] = {"SET", "k", "v1"}, *get[] = {"GET", "k"}, *bad[] = {"INCR", "k"},
+             *xadd[] = {"XADD", "s", "*", "f", "v"};
+  command(&a, &r1, 3, set);
+  command(&a, &r2, 2, get);
+  command(&a, &r3, 2, bad);
+  command(&a, &r4, 5, xadd);
+  RUN_UNTIL(&x, r4.calls == 1, WAIT_MS);
+  /* in order, each once */
+  assert_int_equal(r1.calls, 1);
+  assert_int_equal(r1.status, 0);
+  assert_string_equal(r1.str, "OK");
+  assert_int_equal(r2.status, 0);
+  assert_int_equal(r2.type, REDIS_REPLY_STRING);
+  assert_string_equal(r2.str, "v1");
+  assert_int_equal(r3.status, SIO_EPROTO);
+  assert_int_equal(r3.type, REDIS_REPLY_ERROR);
+  assert_int_equal(r4.status, 0);
+  assert_non_null(strchr(r4.str, '-')); /* an entry id */
+
+  /* down: refused at once, nothing queued */
+  size_t lens[2] = {3, 1};
+  memset(&r1, 0, sizeof(r1));
+  assert_int_equal(sio__redis_conn_command(dead.conn, 2, get, lens, cmd_cb, &r1),
+                   SIO_ENOTCONN);
+  assert_int_equal(sio__redis_conn_command(a.conn, 0, get, lens, cmd_cb, &r1),
+                   SIO_EINVAL);
+
+  /* pending at close: SIO_ECANCELED without a reply, exactly once */
+  command(&a, &r2, 2, get);
+  peer_close(&a);
+  assert_int_equal(r2.calls, 1);
+  assert_int_equal(r2.status, SIO_ECANCELED);
+  assert_int_equal(r2.type, -1);
+  peer_close(&dead);
+  ctx_finish(&x);
+  assert_int_equal(r2.calls, 1);
+  assert_int_equal(r1.calls, 0);
+  kill_redis(pid);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_roundtrip),
-      cmocka_unit_test(test_reconnect),
-      cmocka_unit_test(test_auth_db),
+      cmocka_unit_test(test_command),     cmocka_unit_test(test_roundtrip),
+      cmocka_unit_test(test_reconnect),   cmocka_unit_test(test_auth_db),
       cmocka_unit_test(test_close_paths),
   };
   atexit(kill_all);

@@ -171,6 +171,13 @@ export class Clients {
     return s;
   }
 
+  // A socket to srv's namespace nsp, not connected yet (call connect()).
+  connectLater(srv, nsp = '/', opts = {}) {
+    const s = io(`http://127.0.0.1:${srv.port}${nsp}`, { forceNew: true, reconnection: false, autoConnect: false, ...opts });
+    this.list.push(s);
+    return s;
+  }
+
   closeAll() {
     while (this.list.length) this.list.pop().disconnect();
   }

@@ -5,6 +5,8 @@
 //   redis.url                           // redis://127.0.0.1:PORT
 //   await redis.kill();                 // SIGKILL (or stop(): SIGTERM), waits for the exit
 //   await redis.start();                // again, same port, answers PING
+//   await startRedis({ persist: true }) // append-only file, fsync'd at every
+//                                       // write: a kill/restart keeps the data
 //   const cap = await capture(redis.port, 'socket.io#*');   // raw PSUBSCRIBE
 //   await cap.waitFor((m) => m.channel === 'socket.io#/#'); // m.payload is a Buffer
 //   const c = await RespConn.connect(redis.port); await c.command('PUBLISH', ch, buf);
@@ -56,13 +58,16 @@ export async function waitPing(port, ms = 5000) {
   throw new Error(`redis on 127.0.0.1:${port} does not answer PING within ${ms} ms (${last && last.message})`);
 }
 
-export async function startRedis() {
+export async function startRedis({ persist = false } = {}) {
   if (!fs.existsSync(REDIS_SERVER)) {
     throw new Error(
       `${REDIS_SERVER} not found: the Redis adapter tests need Debian's redis-server. ` +
         'Install it with `sudo apt-get install -y redis-server` (scripts/deps.sh does it in CI).',
     );
   }
+  const dir = persist ? fs.mkdtempSync(`${os.tmpdir()}/sio-redis-`) : os.tmpdir();
+  if (persist) process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const durability = persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const r = {
     port: 0,
     url: '',
@@ -73,8 +78,8 @@ export async function startRedis() {
     async start() {
       const proc = spawn(
         REDIS_SERVER,
-        ['--port', String(r.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-          '--dir', os.tmpdir(), '--daemonize', 'no', '--protected-mode', 'yes'],
+        ['--port', String(r.port), '--bind', '127.0.0.1', '--save', '', ...durability,
+          '--dir', dir, '--daemonize', 'no', '--protected-mode', 'yes'],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       live.add(proc);

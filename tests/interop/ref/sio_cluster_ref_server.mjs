@@ -6,6 +6,10 @@
 //
 // Usage: node ref/sio_cluster_ref_server.mjs --port 0 --redis redis://127.0.0.1:P
 //          --name NAME [--key PREFIX] [--request-timeout MS]
+//          [--streams [--stream NAME]] [--recovery]
+// --streams: @socket.io/redis-streams-adapter 0.3 (one node-redis client,
+// channel prefix --key, stream NAME) instead of the classic adapter.
+// --recovery: connectionStateRecovery with Node's defaults.
 // Prints `listening on 127.0.0.1:PORT`. Namespaces "/" and "/chat"; every
 // client event acknowledges:
 //   join room / leave room        -> [rooms of the socket] (events `join`, `leave`)
@@ -28,6 +32,7 @@
 import http from 'node:http';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 
 function arg(name, def) {
@@ -39,6 +44,9 @@ const redisUrl = arg('--redis', 'redis://127.0.0.1:6379');
 const NAME = arg('--name', 'node');
 const key = arg('--key', 'socket.io');
 const requestsTimeout = Number(arg('--request-timeout', 5000));
+const streams = process.argv.includes('--streams');
+const streamName = arg('--stream', 'socket.io');
+const recovery = process.argv.includes('--recovery');
 
 const pub = createClient({ url: redisUrl });
 const sub = pub.duplicate();
@@ -53,8 +61,15 @@ process.on('unhandledRejection', (e) => console.error(`redis: unhandled rejectio
 process.on('uncaughtException', (e) => console.error(`redis: uncaught exception (malformed message?): ${e && e.message}`));
 
 const httpServer = http.createServer();
-const io = new Server(httpServer, { cors: { origin: '*' } });
-io.adapter(createAdapter(pub, sub, { key, requestsTimeout }));
+const io = new Server(httpServer, {
+  cors: { origin: '*' },
+  ...(recovery ? { connectionStateRecovery: {} } : {}),
+});
+io.adapter(
+  streams
+    ? createStreamsAdapter(pub, { channelPrefix: key, streamName })
+    : createAdapter(pub, sub, { key, requestsTimeout }),
+);
 
 // The local recipients of a selection (what the broadcast reaches here).
 function localCount(nsp, to, except, senderId) {

@@ -1,0 +1,591 @@
+/* Requests of the Redis Streams adapter (docs/REDIS-WIRE.md, "Redis Streams
+ * adapter"): fetch, server-side emit with or without ack, broadcast with
+ * acks and the server count, which go over pub/sub as Node's adapter sends
+ * them (the public channel P#N#, answers on the requester's P#N#uid#), and
+ * the answers this server gives to the others. A request that waits for
+ * answers first asks how many servers listen (NUMSUB of P#N#) and ends at
+ * its deadline at the latest. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "redis/redis_adapter.h"
+#include "redis/streams_adapter.h"
+
+enum { RQ_FETCH, RQ_SS_ACK, RQ_BCAST_ACK, RQ_COUNT };
+
+struct sio__rs_req {
+  sio__rs_req_t *next, *prev;
+  sio__rs_nsp_t *inst; /* NULL once finished (freed when NUMSUB returns) */
+  int kind;
+  char id[17];
+  int in_numsub;
+  int numsub_known;
+  int servers_done;
+  size_t expected; /* other servers that should answer */
+  size_t answered;
+  uint64_t deadline; /* loop time, ms; 0: none */
+  sio__sb_t payload; /* published once NUMSUB says others exist */
+  sio_adapter_fetch_t *fetch;
+  sio_adapter_ack_t *ack;
+  void (*count_cb)(int status, size_t count, void *arg);
+  void *count_arg;
+};
+
+/* ---- pending requests ---- */
+
+static sio__rs_req_t *req_new(sio__rs_nsp_t *inst, int kind) {
+  sio__rs_req_t *r = sio__calloc(1, sizeof(*r));
+  if (!r) return NULL;
+  r->inst = inst;
+  r->kind = kind;
+  sio__redis_random_id(r->id, sizeof(r->id));
+  sio__rs_node_t *node = inst->node;
+  r->next = node->reqs;
+  if (node->reqs) node->reqs->prev = r;
+  node->reqs = r;
+  return r;
+}
+
+static void req_unlink(sio__rs_req_t *r) {
+  sio__rs_node_t *node = r->inst->node;
+  if (r->prev)
+    r->prev->next = r->next;
+  else
+    node->reqs = r->next;
+  if (r->next) r->next->prev = r->prev;
+  r->next = r->prev = NULL;
+}
+
+static void req_free(sio__rs_req_t *r) {
+  sio__sb_reset(&r->payload);
+  sio__free(r);
+}
+
+static sio__rs_req_t *req_find(sio__rs_nsp_t *inst, const char *id) {
+  if (!id) return NULL;
+  for (sio__rs_req_t *r = inst->node->reqs; r; r = r->next)
+    if (r->inst == inst && strcmp(r->id, id) == 0) return r;
+  return NULL;
+}
+
+static void req_finish(sio__rs_req_t *r, int status) {
+  req_unlink(r);
+  switch (r->kind) {
+    case RQ_FETCH:
+      if (status == SIO_ETIMEDOUT)
+        sio_log(SIO_LOG_WARN,
+                "redis-streams: fetchSockets timed out (%zu of %zu servers answered)",
+                r->answered, r->expected);
+      sio_adapter_fetch_done(r->fetch, status);
+      break;
+    case RQ_SS_ACK:
+    case RQ_BCAST_ACK:
+      if (!r->servers_done) sio_adapter_ack_servers_done(r->ack);
+      sio_adapter_ack_release(r->ack);
+      break;
+    case RQ_COUNT:
+      r->count_cb(status, 1, r->count_arg);
+      break;
+  }
+  r->inst = NULL;
+  if (!r->in_numsub) req_free(r);
+}
+
+static void set_deadline(sio__rs_req_t *r, uint32_t ms) {
+  sio__rs_node_t *node = r->inst->node;
+  r->deadline = sio__redis_now(node->loop) + (ms ? ms : 1);
+  sio__rs_tick_start(node);
+}
+
+void sio__rs_check_deadlines(sio__rs_node_t *node) {
+  uint64_t now = sio__redis_now(node->loop);
+  int again = 1;
+  while (again) {
+    again = 0;
+    for (sio__rs_req_t *r = node->reqs; r; r = r->next) {
+      if (r->deadline && now >= r->deadline) {
+        req_finish(r, SIO_ETIMEDOUT);
+        again = 1; /* callbacks may have changed the list */
+        break;
+      }
+    }
+  }
+  for (sio__rs_req_t *r = node->reqs; r; r = r->next)
+    if (r->deadline) return;
+  sio__rs_tick_stop(node);
+}
+
+static void ss_orphan_all(sio__rs_nsp_t *inst);
+
+void sio__rs_cancel_requests(sio__rs_nsp_t *inst) {
+  ss_orphan_all(inst);
+  int again = 1;
+  while (again) {
+    again = 0;
+    for (sio__rs_req_t *r = inst->node->reqs; r; r = r->next) {
+      if (r->inst == inst) {
+        req_finish(r, SIO_ECANCELED);
+        again = 1;
+        break;
+      }
+    }
+  }
+}
+
+static void publish_payload(sio__rs_req_t *r) {
+  sio__redis_conn_publish(r->inst->node->conn, r->inst->public_channel,
+                          sio__rmp_text(&r->payload), sio__sb_len(&r->payload));
+  sio__sb_reset(&r->payload);
+}
+
+static void on_numsub(void *arg, int status, long long n) {
+  sio__rs_req_t *r = arg;
+  r->in_numsub = 0;
+  if (!r->inst) { /* finished meanwhile */
+    req_free(r);
+    return;
+  }
+  size_t others = status == 0 && n > 1 ? (size_t)(n - 1) : 0;
+  r->numsub_known = 1;
+  r->expected = others;
+  switch (r->kind) {
+    case RQ_COUNT:
+      req_unlink(r);
+      r->count_cb(status, others + 1, r->count_arg);
+      req_free(r);
+      return;
+    case RQ_FETCH:
+      if (!others) {
+        req_finish(r, 0);
+        return;
+      }
+      publish_payload(r);
+      set_deadline(r, r->inst->node->request_timeout_ms);
+      return;
+    case RQ_SS_ACK:
+      sio_adapter_ack_expect(r->ack, others);
+      sio_adapter_ack_servers_done(r->ack);
+      r->servers_done = 1;
+      if (!others) {
+        req_finish(r, 0);
+        return;
+      }
+      publish_payload(r);
+      set_deadline(r, r->inst->node->request_timeout_ms);
+      return;
+    case RQ_BCAST_ACK:
+      if (r->answered >= others) {
+        sio_adapter_ack_servers_done(r->ack);
+        r->servers_done = 1;
+      }
+      if (!others) req_finish(r, 0); /* no reply can come */
+      return;
+  }
+}
+
+static void ask_numsub(sio__rs_req_t *r) {
+  /* A Redis that accepts but never answers must not hold r forever. */
+  if (!r->deadline) set_deadline(r, r->inst->node->request_timeout_ms);
+  r->in_numsub = 1;
+  if (sio__redis_conn_numsub(r->inst->node->conn, r->inst->public_channel, on_numsub,
+                             r)) {
+    r->in_numsub = 0;
+    on_numsub(r, SIO_ENOTCONN, 1);
+  }
+}
+
+/* The pub/sub form of a request into r->payload. 0 or an error. */
+static int encode_payload(sio__rs_req_t *r, int type, const json_t *data,
+                          const sio_buf_t *att, size_t natt) {
+  return sio__rs_encode_pubsub(&r->payload, type, data, att, natt, r->inst->uid,
+                               r->inst->name);
+}
+
+/* ---- this server asks ---- */
+
+int sio__rs_fetch_sockets(void *self, const sio_adapter_opts_t *opts,
+                          sio_adapter_fetch_t *fetch) {
+  sio__rs_nsp_t *inst = self;
+  int rc = sio_adapter_local_fetch(inst->nsp, opts, fetch, NULL, NULL);
+  if (rc < 0) return rc;
+  sio__rs_req_t *r = req_new(inst, RQ_FETCH);
+  if (!r) return SIO_ENOMEM;
+  r->fetch = fetch;
+  json_t *o = sio__rs_opts_json(opts);
+  json_t *data = o ? json_pack("{s:o,s:s}", "opts", o, "requestId", r->id) : NULL;
+  if ((opts->flags & SIO_ADAPTER_F_LOCAL) || !data ||
+      encode_payload(r, SIO__RS_FETCH_SOCKETS, data, NULL, 0)) {
+    json_decref(data);
+    req_finish(r, 0); /* local sockets only */
+    return 0;
+  }
+  json_decref(data);
+  ask_numsub(r);
+  return 0;
+}
+
+static json_t *ss_data(const sio_adapter_packet_t *pkt, const char *rid) {
+  json_t *packet = sio__rs_event_array(pkt->event, pkt->json, pkt->json_len);
+  if (!packet) return NULL;
+  /* Node's key order: {requestId, packet} with an ack, {packet} without. */
+  return rid ? json_pack("{s:s,s:o}", "requestId", rid, "packet", packet)
+             : json_pack("{s:o}", "packet", packet);
+}
+
+int sio__rs_server_side_emit(void *self, const sio_adapter_packet_t *pkt) {
+  sio__rs_nsp_t *inst = self;
+  json_t *data = ss_data(pkt, NULL);
+  if (!data) return SIO_EINVAL;
+  int rc = sio__rs_publish(inst, inst->public_channel, SIO__RS_SERVER_SIDE_EMIT, data,
+                           pkt->attachments, pkt->nattachments);
+  json_decref(data);
+  return rc;
+}
+
+int sio__rs_server_side_emit_with_ack(void *self, const sio_adapter_packet_t *pkt,
+                                      sio_adapter_ack_t *ack) {
+  sio__rs_nsp_t *inst = self;
+  sio__rs_req_t *r = req_new(inst, RQ_SS_ACK);
+  if (!r) return SIO_ENOMEM;
+  json_t *data = ss_data(pkt, r->id);
+  if (!data || encode_payload(r, SIO__RS_SERVER_SIDE_EMIT, data, pkt->attachments,
+                              pkt->nattachments)) {
+    json_decref(data);
+    req_unlink(r);
+    req_free(r);
+    return SIO_EINVAL;
+  }
+  json_decref(data);
+  r->ack = ack;
+  ask_numsub(r);
+  return 0;
+}
+
+int sio__rs_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
+                               const sio_adapter_opts_t *opts, sio_adapter_ack_t *ack) {
+  sio__rs_nsp_t *inst = self;
+  int n = sio_adapter_local_broadcast_with_ack(inst->nsp, pkt, opts, ack, NULL, NULL);
+  if (n < 0) return n;
+  sio__rs_req_t *r =
+      (opts->flags & SIO_ADAPTER_F_LOCAL) ? NULL : req_new(inst, RQ_BCAST_ACK);
+  if (!r) {
+    sio_adapter_ack_servers_done(ack);
+    sio_adapter_ack_release(ack);
+    return n;
+  }
+  r->ack = ack;
+  json_t *ev = sio__rs_event_array(pkt->event, pkt->json, pkt->json_len);
+  json_t *o = sio__rs_opts_json(opts);
+  /* Node's key order: {packet, requestId, opts}. */
+  json_t *data = ev && o ? json_pack("{s:{s:i,s:O},s:s,s:O}", "packet", "type", 2, "data",
+                                     ev, "requestId", r->id, "opts", o)
+                         : NULL;
+  int rc = data ? encode_payload(r, SIO__RS_BROADCAST, data, pkt->attachments,
+                                 pkt->nattachments)
+                : SIO_ENOMEM;
+  json_decref(ev);
+  json_decref(o);
+  json_decref(data);
+  if (rc) {
+    req_finish(r, 0);
+    return n;
+  }
+  publish_payload(r);
+  set_deadline(r, opts->timeout_ms);
+  ask_numsub(r);
+  return n;
+}
+
+int sio__rs_server_count(void *self, void (*cb)(int status, size_t count, void *arg),
+                         void *arg) {
+  sio__rs_nsp_t *inst = self;
+  sio__rs_req_t *r = req_new(inst, RQ_COUNT);
+  if (!r) return SIO_ENOMEM;
+  r->count_cb = cb;
+  r->count_arg = arg;
+  ask_numsub(r);
+  return 0;
+}
+
+/* ---- answering the others ---- */
+
+/* Answers go to the requester's own channel, P#N#<uid>#. */
+static void respond(sio__rs_nsp_t *inst, const char *requester, int type, json_t *data,
+                    const sio_buf_t *att, size_t natt) {
+  char *channel = NULL;
+  if (data && requester) {
+    size_t n = strlen(inst->public_channel) + strlen(requester) + 2;
+    if ((channel = sio__malloc(n)))
+      snprintf(channel, n, "%s%s#", inst->public_channel, requester);
+  }
+  if (channel) sio__rs_publish(inst, channel, type, data, att, natt);
+  sio__free(channel);
+  json_decref(data);
+}
+
+static json_t *raw_json(const char *text, size_t len) {
+  json_error_t err;
+  return text ? json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err) : NULL;
+}
+
+static void collect_socket(sio_socket_t *sock, void *arg) {
+  json_t *list = arg;
+  json_t *rooms = json_array();
+  for (size_t i = 0; rooms && i < sio_socket_rooms_count(sock); i++)
+    json_array_append_new(rooms, json_string(sio_socket_room(sock, i)));
+  char *hs = sio_socket_handshake_json(sock);
+  json_t *handshake = hs ? raw_json(hs, strlen(hs)) : NULL;
+  sio_free(hs);
+  const char *d = sio_socket_shared_data(sock);
+  json_t *data = d ? raw_json(d, strlen(d)) : NULL;
+  json_t *s =
+      json_pack("{s:s,s:o,s:o,s:o}", "id", sio_socket_id(sock), "handshake",
+                handshake ? handshake : json_object(), "rooms",
+                rooms ? rooms : json_array(), "data", data ? data : json_object());
+  if (s) json_array_append_new(list, s);
+}
+
+static void answer_fetch(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *rid) {
+  sio_adapter_opts_t o;
+  if (sio__rs_opts_from(json_object_get(m->data, "opts"), &o)) {
+    sio__rs_bad_message(inst->node, "fetchSockets request without opts");
+    return;
+  }
+  json_t *list = json_array();
+  if (list) sio_adapter_local_fetch(inst->nsp, &o, NULL, collect_socket, list);
+  sio__redis_opts_free(&o);
+  respond(inst, m->uid, SIO__RS_FETCH_SOCKETS_RESPONSE,
+          list ? json_pack("{s:s,s:o}", "requestId", rid, "sockets", list) : NULL, NULL,
+          0);
+}
+
+/* A server-side event with ack from another server: the first argument of
+ * our handler's answer goes back as "packet" (Node passes one). */
+typedef struct sio__rs_ss_ctx {
+  struct sio__rs_ss_ctx *next, *prev;
+  sio__rs_nsp_t *inst; /* NULL once the namespace is gone */
+  char *rid;
+  char *requester;
+} ss_ctx_t;
+
+static void ss_unlink(ss_ctx_t *c) {
+  if (!c->inst) return;
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    c->inst->ss_live = c->next;
+  if (c->next) c->next->prev = c->prev;
+}
+
+static void ss_orphan_all(sio__rs_nsp_t *inst) {
+  for (ss_ctx_t *c = inst->ss_live; c; c = c->next) c->inst = NULL;
+  inst->ss_live = NULL;
+}
+
+/* {requestId, packet: <first of args>} with its attachments. */
+static json_t *reply_data(const char *rid, const char *json, size_t len) {
+  json_t *arr = sio__rs_event_array("", json, len);
+  json_t *first = json_array_get(arr, 1);
+  json_t *d =
+      json_pack("{s:s,s:O}", "requestId", rid, "packet", first ? first : json_null());
+  json_decref(arr);
+  return d;
+}
+
+static void ss_replied(const sio_args_t *reply, void *arg) {
+  ss_ctx_t *c = arg;
+  if (reply && c->inst) {
+    sio_buf_t json;
+    sio_buf_t *att = NULL;
+    size_t natt = 0;
+    if (sio__redis_args_view(reply, &json, &att, &natt) == 0) {
+      respond(c->inst, c->requester, SIO__RS_SERVER_SIDE_EMIT_RESPONSE,
+              reply_data(c->rid, (const char *)json.base, json.len), att, natt);
+      free(att);
+    }
+  }
+  ss_unlink(c);
+  sio__free(c->rid);
+  sio__free(c->requester);
+  sio__free(c);
+}
+
+static void on_server_side(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *rid) {
+  const json_t *packet = json_object_get(m->data, "packet");
+  const char *event = json_string_value(json_array_get(packet, 0));
+  if (!event) {
+    sio__rs_bad_message(inst->node, "serverSideEmit without [event, ...args]");
+    return;
+  }
+  size_t len;
+  char *args = sio__redis_array_to_args(packet, 1, &len);
+  if (!args) return;
+  sio_adapter_packet_t pkt = {event, args, len, m->att, m->natt, NULL};
+  ss_ctx_t *c = rid ? sio__calloc(1, sizeof(*c)) : NULL;
+  if (c && (c->rid = sio__strdup(rid)) && (c->requester = sio__strdup(m->uid))) {
+    c->inst = inst;
+    c->next = inst->ss_live;
+    if (inst->ss_live) inst->ss_live->prev = c;
+    inst->ss_live = c;
+    sio_adapter_local_server_side_emit_with_ack(inst->nsp, &pkt, ss_replied, c);
+  } else {
+    if (c) {
+      sio__free(c->rid);
+      sio__free(c);
+    }
+    if (!rid) sio_adapter_local_server_side_emit(inst->nsp, &pkt);
+  }
+  sio__free(args);
+}
+
+/* A broadcast with acks from another server: deliver, tell the requester
+ * how many clients got it (type 11), then forward each answer (type 12). */
+typedef struct {
+  sio__rs_nsp_t *inst;
+  size_t refs; /* one per recipient, plus ours while sending */
+  char requester[64];
+  char rid[64];
+} bcast_ctx_t;
+
+static void bcast_ctx_unref(bcast_ctx_t *c) {
+  if (--c->refs == 0) sio__free(c);
+}
+
+static void bcast_replied(const sio_argv_t *reply, void *arg) {
+  bcast_ctx_t *c = arg;
+  if (reply) {
+    sio_buf_t raw = {(const uint8_t *)"null", 4};
+    if (sio_argv_count(reply)) sio_argv_raw(reply, 0, &raw);
+    size_t natt = sio_argv_attachments_count(reply);
+    sio_buf_t *att = natt ? sio__calloc(natt, sizeof(*att)) : NULL;
+    for (size_t i = 0; att && i < natt; i++) sio_argv_attachment(reply, i, &att[i]);
+    if (!natt || att)
+      respond(c->inst, c->requester, SIO__RS_BROADCAST_ACK,
+              reply_data(c->rid, (const char *)raw.base, raw.len), att, natt);
+    sio__free(att);
+  }
+  bcast_ctx_unref(c);
+}
+
+static void answer_broadcast_ack(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *rid) {
+  const json_t *ev = json_object_get(json_object_get(m->data, "packet"), "data");
+  const char *event = json_string_value(json_array_get(ev, 0));
+  sio_adapter_opts_t o;
+  if (!event || strlen(rid) >= sizeof(((bcast_ctx_t *)0)->rid) ||
+      strlen(m->uid) >= sizeof(((bcast_ctx_t *)0)->requester) ||
+      sio__rs_opts_from(json_object_get(m->data, "opts"), &o)) {
+    sio__rs_bad_message(inst->node, "broadcast-with-ack request without packet or opts");
+    return;
+  }
+  bcast_ctx_t *c = sio__calloc(1, sizeof(*c));
+  size_t len;
+  char *args = c ? sio__redis_array_to_args(ev, 1, &len) : NULL;
+  if (args) {
+    c->inst = inst;
+    c->refs = 1;
+    strcpy(c->rid, rid);
+    strcpy(c->requester, m->uid);
+    sio_adapter_packet_t pkt = {event, args, len, m->att, m->natt, NULL};
+    o.flags = SIO_ADAPTER_F_LOCAL;
+    int n =
+        sio_adapter_local_broadcast_with_ack(inst->nsp, &pkt, &o, NULL, bcast_replied, c);
+    if (n < 0) n = 0;
+    c->refs += (size_t)n;
+    /* Always answer, even with 0: the requester counts servers. */
+    respond(inst, c->requester, SIO__RS_BROADCAST_CLIENT_COUNT,
+            json_pack("{s:s,s:i}", "requestId", c->rid, "clientCount", n), NULL, 0);
+    bcast_ctx_unref(c);
+  } else {
+    sio__free(c);
+  }
+  sio__free(args);
+  sio__redis_opts_free(&o);
+}
+
+/* ---- answers to this server's requests ---- */
+
+static void on_fetch_answer(sio__rs_req_t *r, const json_t *data) {
+  const json_t *sockets = json_object_get(data, "sockets");
+  size_t i;
+  const json_t *s;
+  json_array_foreach(sockets, i, s) {
+    const char *id = json_string_value(json_object_get(s, "id"));
+    if (!id) continue;
+    const char *const *rooms;
+    size_t nrooms;
+    if (sio__redis_strings_from(json_object_get(s, "rooms"), &rooms, &nrooms)) {
+      rooms = NULL;
+      nrooms = 0;
+    }
+    const json_t *hs = json_object_get(s, "handshake");
+    const json_t *d = json_object_get(s, "data");
+    char *hs_text = hs ? sio__redis_dump(hs, NULL) : NULL;
+    char *data_text = d ? sio__redis_dump(d, NULL) : NULL;
+    sio_adapter_fetch_add(r->fetch, id, rooms, nrooms, hs_text, data_text);
+    sio__free(hs_text);
+    sio__free(data_text);
+    sio__free((void *)rooms);
+  }
+  if (++r->answered >= r->expected && r->numsub_known) req_finish(r, 0);
+}
+
+/* The "packet" value of an answer as a reply of one argument. */
+static void add_reply(sio__rs_req_t *r, sio__rs_msg_t *m) {
+  const json_t *p = json_object_get(m->data, "packet");
+  size_t len = 4;
+  char *text = p ? sio__redis_dump(p, &len) : NULL;
+  sio_adapter_packet_t pkt = {NULL, text ? text : "null", text ? len : 4, m->att, m->natt,
+                              NULL};
+  sio_adapter_ack_reply(r->ack, &pkt);
+  sio__free(text);
+}
+
+static void on_client_count(sio__rs_req_t *r, const json_t *data) {
+  const json_t *count = json_object_get(data, "clientCount");
+  json_int_t n = json_integer_value(count);
+  if (!json_is_integer(count) || n < 0) {
+    sio__rs_bad_message(r->inst->node, "broadcast-ack answer without a client count");
+    return;
+  }
+  sio_adapter_ack_expect(r->ack, (size_t)n);
+  r->answered++;
+  if (r->numsub_known && !r->servers_done && r->answered >= r->expected) {
+    sio_adapter_ack_servers_done(r->ack);
+    r->servers_done = 1;
+  }
+}
+
+void sio__rs_on_request(sio__rs_nsp_t *inst, sio__rs_msg_t *m) {
+  const char *rid = json_string_value(json_object_get(m->data, "requestId"));
+  sio__rs_req_t *r = req_find(inst, rid);
+  switch (m->type) {
+    case SIO__RS_BROADCAST: /* with acks */
+      if (rid && !r) answer_broadcast_ack(inst, m, rid);
+      break;
+    case SIO__RS_FETCH_SOCKETS:
+      if (rid && !r) answer_fetch(inst, m, rid);
+      break;
+    case SIO__RS_SERVER_SIDE_EMIT:
+      if (!r) on_server_side(inst, m, rid);
+      break;
+    case SIO__RS_FETCH_SOCKETS_RESPONSE:
+      if (r && r->kind == RQ_FETCH) on_fetch_answer(r, m->data);
+      break;
+    case SIO__RS_SERVER_SIDE_EMIT_RESPONSE:
+      if (r && r->kind == RQ_SS_ACK) {
+        add_reply(r, m);
+        if (++r->answered >= r->expected && r->numsub_known) req_finish(r, 0);
+      }
+      break;
+    case SIO__RS_BROADCAST_CLIENT_COUNT:
+      if (r && r->kind == RQ_BCAST_ACK) on_client_count(r, m->data);
+      break;
+    case SIO__RS_BROADCAST_ACK:
+      if (r && r->kind == RQ_BCAST_ACK) add_reply(r, m);
+      break;
+    default:
+      break; /* unknown types are someone else's business */
+  }
+}
