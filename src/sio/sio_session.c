@@ -166,7 +166,9 @@ static int on_connect(sio__session_t *c, const sio__sio_packet_t *pkt) {
     return SIO_ENOMEM;
   }
   c->socks[c->nsocks++] = sock;
-  sio__namespace_connect(sock);
+  /* A recovery through a cluster adapter runs the connect flow when the
+   * adapter answers. */
+  if (!sio__recovery_restore(sock)) sio__namespace_connect(sock);
   return 0;
 }
 
