@@ -29,7 +29,7 @@ typedef struct {
 static void usage(FILE *f) {
   fprintf(
       f,
-      "usage: conformance_server [--port N]\n"
+      "usage: conformance_server [--port N] [--recovery] [--recovery-duration MS]\n"
       "\n"
       "Serves the protocol test-suites on 127.0.0.1:N (default 3000; 0 picks a\n"
       "free port). Prints \"listening on 127.0.0.1:PORT\" once it listens.\n"
@@ -38,7 +38,13 @@ static void usage(FILE *f) {
       "  /socket.io/  Socket.IO v5 with the same settings and a connect timeout of\n"
       "               1000 ms: \"/\" and /custom emit `auth` with the CONNECT payload;\n"
       "               \"/\" answers `message` with `message-back` and acknowledges\n"
-      "               `message-with-ack`; other namespaces: \"Invalid namespace\"\n"
+      "               `message-with-ack`; `emit-later` (delay ms, event, ...args)\n"
+      "               emits event with args to the socket after the delay,\n"
+      "               `broadcast-later` to the whole namespace; other\n"
+      "               namespaces: \"Invalid namespace\"\n"
+      "  --recovery   connection state recovery with Node's defaults (120000 ms,\n"
+      "               middlewares skipped); --recovery-duration MS sets the\n"
+      "               maximum disconnection duration (implies --recovery)\n"
       "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n");
 }
 
@@ -105,6 +111,7 @@ static void on_signal(uv_signal_t *h, int signum) {
 
 int main(int argc, char **argv) {
   int port = 3000;
+  uint32_t recovery_ms = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
@@ -117,6 +124,16 @@ int main(int argc, char **argv) {
         return 2;
       }
       port = (int)v;
+    } else if (strcmp(argv[i], "--recovery") == 0) {
+      if (!recovery_ms) recovery_ms = 120000;
+    } else if (strcmp(argv[i], "--recovery-duration") == 0 && i + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++i], &end, 10);
+      if (*end || v <= 0 || v > 86400000) {
+        fprintf(stderr, "conformance_server: bad duration '%s'\n", argv[i]);
+        return 2;
+      }
+      recovery_ms = (uint32_t)v;
     } else {
       usage(stderr);
       return 2;
@@ -132,7 +149,7 @@ int main(int argc, char **argv) {
   if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
   sio_http_opts_free(ho);
   if (rc == 0) rc = setup_eio(&app);
-  if (rc == 0) rc = conformance_socketio_attach(app.http);
+  if (rc == 0) rc = conformance_socketio_attach(app.http, recovery_ms);
   if (rc == 0) rc = sio_http_server_listen(app.http, "127.0.0.1", port);
   if (rc != 0) {
     fprintf(stderr, "conformance_server: %s\n", sio_strerror(rc));
