@@ -8,6 +8,8 @@
 // duration, an unknown private id, a client-side disconnect. Every case also
 // runs against the Node reference (ref/sio_conformance_ref.mjs with
 // connectionStateRecovery), so the test checks the reference's behaviour.
+// Our C client (tests/servers/client_driver/scenario_recovery.c) recovers
+// against both servers too.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import { spawnServer } from './lib/spawn.mjs';
+import { TRANSPORTS, runDriver, assertPass } from './lib/client_run.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const T = { timeout: 20000 };
@@ -110,6 +113,12 @@ for (const server of ['ours', 'ref']) {
         const r = await s.stop();
         if (server === 'ours') assert.equal(r.code, 0, `server exit: ${JSON.stringify(r)} ${s.stderr()}`);
       }
+    });
+
+    test('the C client recovers over every transport', T, async () => {
+      const url = `http://127.0.0.1:${srv.port}`;
+      // One at a time: the broadcasts of one run would reach the others.
+      for (const t of TRANSPORTS) assertPass(await runDriver(url, t, 'recovery'), `${server}/${t}/recovery`);
     });
 
     for (const mode of MODES) {

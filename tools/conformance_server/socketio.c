@@ -161,6 +161,18 @@ static void on_message_with_ack(sio_socket_t *sock, const char *event,
   sio_args_free(a);
 }
 
+/* close-transport: the server closes the Engine.IO session (a recoverable
+ * disconnection: the client reconnects). */
+static void on_close_transport(sio_socket_t *sock, const char *event,
+                               const sio_argv_t *args, sio_ack_t *ack, void *arg) {
+  (void)event;
+  (void)args;
+  (void)ack;
+  (void)arg;
+  sio_eio_socket_t *e = sio_socket_eio(sock);
+  if (e) sio_eio_socket_close(e);
+}
+
 /* join (room): joins it, then acknowledges. */
 static void on_join(sio_socket_t *sock, const char *event, const sio_argv_t *args,
                     sio_ack_t *ack, void *arg) {
@@ -197,6 +209,7 @@ int conformance_socketio_attach(sio_http_server_t *http, uint32_t recovery_ms) {
       (rc = sio_namespace_on(main_nsp, "volatile-later", on_later, &k_kinds[VOLATILE])) ||
       (rc = sio_namespace_on(main_nsp, "ack-later", on_later, &k_kinds[WITH_ACK])) ||
       (rc = sio_namespace_on(main_nsp, "join", on_join, NULL)) ||
+      (rc = sio_namespace_on(main_nsp, "close-transport", on_close_transport, NULL)) ||
       (rc = sio_namespace_on_connection(custom, emit_auth, NULL)))
     return rc;
   return 0;

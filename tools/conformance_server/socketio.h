@@ -15,7 +15,8 @@
  * delay, `broadcast-later` likewise to the whole namespace (and, for the
  * recovery tests: `room-later` (delay, room, event, ...args) to a room,
  * `volatile-later` and `ack-later` to the socket as a volatile packet / with
- * an ack, `join` (room) joins then acknowledges); "/custom" emits
+ * an ack, `join` (room) joins then acknowledges, `close-transport` closes
+ * the Engine.IO session); "/custom" emits
  * `auth` the
  * same way; any other namespace is refused with {"message":"Invalid
  * namespace"}. pingInterval 300, pingTimeout 200, maxPayload 1000000,

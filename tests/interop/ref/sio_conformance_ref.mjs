@@ -11,7 +11,8 @@
 //        the socket after the delay; `broadcast-later` likewise to "/";
 //        `room-later` (delay, room, event, ...args) to a room; `volatile-later`
 //        and `ack-later` to the socket, volatile / with an ack; `join` (room)
-//        joins, then acknowledges
+//        joins, then acknowledges; `close-transport` closes the Engine.IO
+//        session
 // --recovery: connectionStateRecovery with its defaults; --recovery-duration
 // MS sets maxDisconnectionDuration (and implies --recovery).
 // Used by tests/interop/sio_protocol.test.mjs with SIO_SIO_SERVER=ref.
@@ -50,6 +51,7 @@ io.of('/').on('connection', (socket) => {
   socket.on('volatile-later', (delay, ev, ...args) => setTimeout(() => socket.volatile.emit(ev, ...args), delay));
   socket.on('ack-later', (delay, ev, ...args) =>
     setTimeout(() => socket.timeout(1000).emit(ev, ...args, () => {}), delay));
+  socket.on('close-transport', () => socket.conn.close());
   socket.on('join', (room, ack) => {
     socket.join(room);
     if (typeof ack === 'function') ack();
