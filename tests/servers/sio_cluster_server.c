@@ -4,7 +4,7 @@
  * Node servers are interchangeable in a test.
  *
  *   sio_cluster_server --port N --redis URL --name NAME [--key PREFIX]
- *                      [--request-timeout MS]
+ *                      [--request-timeout MS] [--recovery]
  * Prints "listening on 127.0.0.1:PORT"; SIGTERM/SIGINT close it (exit 0
  * only if uv_loop_close() == 0).
  *
@@ -195,6 +195,7 @@ int main(int argc, char **argv) {
   int port = 0;
   const char *url = NULL, *key = NULL;
   uint32_t request_timeout = 0;
+  int recovery = 0;
   app.name = "C";
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
@@ -207,9 +208,11 @@ int main(int argc, char **argv) {
       key = argv[++i];
     else if (strcmp(argv[i], "--request-timeout") == 0 && i + 1 < argc)
       request_timeout = (uint32_t)atoi(argv[++i]);
+    else if (strcmp(argv[i], "--recovery") == 0)
+      recovery = 1; /* connection state recovery, Node's defaults */
     else {
       fprintf(stderr, "usage: sio_cluster_server [--port N] --redis URL [--name NAME] "
-                      "[--key PREFIX] [--request-timeout MS]\n");
+                      "[--key PREFIX] [--request-timeout MS] [--recovery]\n");
       return 2;
     }
   }
@@ -217,6 +220,7 @@ int main(int argc, char **argv) {
   if (uv_loop_init(&app.loop)) return 1;
   sio_server_opts_t *o = sio_server_opts_new();
   sio_http_opts_set_cors_origins(sio_server_opts_http(o), "*");
+  if (recovery) sio_server_opts_set_recovery(o, 0, 1);
   int rc = sio_server_new(&app.loop, o, &app.srv);
   sio_server_opts_free(o);
   sio_redis_opts_t *ro = sio_redis_opts_new();
