@@ -416,7 +416,11 @@ SIO_EXTERN const char *sio_socket_shared_data(const sio_socket_t *sock);
  * borrowed for the call (the packet is encoded at once). 0, SIO_ENOTCONN
  * (disconnected), SIO_EINVAL (reserved or invalid event name), the args'
  * sticky error, SIO_ENOMEM, or an Engine.IO error (the connection may close:
- * SIO_ELIMIT when its write buffer is over its cap). */
+ * SIO_ELIMIT when its write buffer is over its cap). With recovery on
+ * (sio_server_opts_set_recovery), it goes out as a broadcast to the room of
+ * the socket's id, as in Node: it gets an offset and is kept, so an emit to
+ * a socket that went away (still referenced) returns 0 and reaches it if
+ * its session is recovered. */
 SIO_EXTERN int sio_socket_emit(sio_socket_t *sock, const char *event,
                                const sio_args_t *args);
 /* Like sio_socket_emit, skipped (returning 0) when the transport is not

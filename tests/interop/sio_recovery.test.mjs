@@ -5,7 +5,8 @@
 // transport, and comes back: it must be recovered (same id, its rooms) and
 // get the missed events in order, exactly once, but neither the volatile nor
 // the acked one. Negative cases: a session past its maximum disconnection
-// duration, an unknown private id, a client-side disconnect. Every case also
+// duration, an unknown private id, a client-side disconnect, and (ours
+// only) a client whose offset the byte bound pushed out. Every case also
 // runs against the Node reference (ref/sio_conformance_ref.mjs with
 // connectionStateRecovery), so the test checks the reference's behaviour.
 // Our C client (tests/servers/client_driver/scenario_recovery.c) recovers
@@ -22,6 +23,7 @@ import { TRANSPORTS, runDriver, assertPass } from './lib/client_run.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const T = { timeout: 20000 };
 const SHORT_MS = 300; // the maximum disconnection duration of the "short" servers
+const SMALL_BYTES = 4096; // the byte bound of our "small" server
 const MODES = [
   { name: 'polling', opts: { transports: ['polling'] } },
   { name: 'websocket', opts: { transports: ['websocket'] } },
@@ -101,14 +103,16 @@ const names = (s, keep) => s.got.filter(([ev]) => keep.includes(ev));
 
 for (const server of ['ours', 'ref']) {
   describe(`recovery against ${server}`, () => {
-    let srv, short;
+    let srv, short, small;
     before(async () => {
       const start = server === 'ours' ? spawnOurs : spawnRef;
       srv = await start(['--recovery']);
       short = await start(['--recovery-duration', String(SHORT_MS)]);
+      // Our byte bound (Node has none).
+      if (server === 'ours') small = await start(['--recovery-max-bytes', String(SMALL_BYTES)]);
     });
     after(async () => {
-      for (const s of [srv, short]) {
+      for (const s of [srv, short, small]) {
         if (!s) continue;
         const r = await s.stop();
         if (server === 'ours') assert.equal(r.code, 0, `server exit: ${JSON.stringify(r)} ${s.stderr()}`);
@@ -127,6 +131,7 @@ for (const server of ['ours', 'ref']) {
         const other = await connect(srv.port, mode);
         try {
           await s.timeout(5000).emitWithAck('join', 'r1');
+          await s.timeout(5000).emitWithAck('set-data', { user: 'ann', n: [1, 2] });
           const id = s.id;
           s.emit('emit-later', 150, 'e1', 1);
           s.emit('room-later', 200, 'r1', 'e2', 2);
@@ -142,6 +147,7 @@ for (const server of ['ours', 'ref']) {
           await reconnect(s);
           assert.equal(s.recovered, true);
           assert.equal(s.id, id);
+          assert.deepEqual(await s.timeout(5000).emitWithAck('get-data'), { user: 'ann', n: [1, 2] });
           const got = names(s, ['e1', 'e2', 'e3', 'e4', 'vol', 'acked']);
           assert.deepEqual(
             got.map(([ev, first]) => [ev, first]),
@@ -176,6 +182,26 @@ for (const server of ['ours', 'ref']) {
           await reconnect(s);
           assert.equal(s.recovered, false);
           assert.notEqual(s.id, id);
+        } finally {
+          s.disconnect();
+        }
+      });
+
+      test(`${mode.name}: packets pushed out by the byte bound make a new session (ours)`, T, async (t) => {
+        if (!small) return t.skip('the reference has no bound');
+        const s = await connect(small.port, mode);
+        try {
+          const id = s.id;
+          // Each about 1 KB: the later ones push the client's offset out.
+          for (let i = 0; i < 8; i++) s.emit('emit-later', 200, 'big', 'x'.repeat(1000));
+          await s.timeout(5000).emitWithAck('join', 'r1');
+          await drop(s);
+          await sleep(600);
+          s.got = [];
+          await reconnect(s);
+          assert.equal(s.recovered, false);
+          assert.notEqual(s.id, id);
+          assert.deepEqual(names(s, ['big']), []);
         } finally {
           s.disconnect();
         }

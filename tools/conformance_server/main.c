@@ -30,6 +30,7 @@ static void usage(FILE *f) {
   fprintf(
       f,
       "usage: conformance_server [--port N] [--recovery] [--recovery-duration MS]\n"
+      "                          [--recovery-max-bytes N]\n"
       "\n"
       "Serves the protocol test-suites on 127.0.0.1:N (default 3000; 0 picks a\n"
       "free port). Prints \"listening on 127.0.0.1:PORT\" once it listens.\n"
@@ -44,7 +45,8 @@ static void usage(FILE *f) {
       "               namespaces: \"Invalid namespace\"\n"
       "  --recovery   connection state recovery with Node's defaults (120000 ms,\n"
       "               middlewares skipped); --recovery-duration MS sets the\n"
-      "               maximum disconnection duration (implies --recovery)\n"
+      "               maximum disconnection duration, --recovery-max-bytes N the\n"
+      "               bound on what it keeps (both imply --recovery)\n"
       "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n");
 }
 
@@ -112,6 +114,7 @@ static void on_signal(uv_signal_t *h, int signum) {
 int main(int argc, char **argv) {
   int port = 3000;
   uint32_t recovery_ms = 0;
+  size_t recovery_max_bytes = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
@@ -125,6 +128,15 @@ int main(int argc, char **argv) {
       }
       port = (int)v;
     } else if (strcmp(argv[i], "--recovery") == 0) {
+      if (!recovery_ms) recovery_ms = 120000;
+    } else if (strcmp(argv[i], "--recovery-max-bytes") == 0 && i + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++i], &end, 10);
+      if (*end || v <= 0) {
+        fprintf(stderr, "conformance_server: bad byte bound '%s'\n", argv[i]);
+        return 2;
+      }
+      recovery_max_bytes = (size_t)v;
       if (!recovery_ms) recovery_ms = 120000;
     } else if (strcmp(argv[i], "--recovery-duration") == 0 && i + 1 < argc) {
       char *end;
@@ -149,7 +161,8 @@ int main(int argc, char **argv) {
   if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
   sio_http_opts_free(ho);
   if (rc == 0) rc = setup_eio(&app);
-  if (rc == 0) rc = conformance_socketio_attach(app.http, recovery_ms);
+  if (rc == 0)
+    rc = conformance_socketio_attach(app.http, recovery_ms, recovery_max_bytes);
   if (rc == 0) rc = sio_http_server_listen(app.http, "127.0.0.1", port);
   if (rc != 0) {
     fprintf(stderr, "conformance_server: %s\n", sio_strerror(rc));

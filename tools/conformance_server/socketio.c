@@ -173,6 +173,44 @@ static void on_close_transport(sio_socket_t *sock, const char *event,
   if (e) sio_eio_socket_close(e);
 }
 
+/* set-data (value): the socket's shared data (Node's socket.data), then
+ * an ack; get-data: acknowledges with it (null when unset). */
+static void on_set_data(sio_socket_t *sock, const char *event, const sio_argv_t *args,
+                        sio_ack_t *ack, void *arg) {
+  (void)event;
+  (void)arg;
+  sio_buf_t raw;
+  if (sio_argv_raw(args, 0, &raw) == 0) {
+    char *json = malloc(raw.len + 1);
+    if (json) {
+      memcpy(json, raw.base, raw.len);
+      json[raw.len] = 0;
+      sio_socket_set_shared_data(sock, json);
+      free(json);
+    }
+  }
+  if (ack) sio_ack_send(ack, NULL);
+}
+
+static void on_get_data(sio_socket_t *sock, const char *event, const sio_argv_t *args,
+                        sio_ack_t *ack, void *arg) {
+  (void)event;
+  (void)args;
+  (void)arg;
+  const char *data = sio_socket_shared_data(sock);
+  sio_args_t *a = sio_args_new();
+  if (!a || !ack) {
+    sio_args_free(a);
+    return;
+  }
+  if (data)
+    sio_args_add_raw(a, data, strlen(data));
+  else
+    sio_args_add_null(a);
+  sio_ack_send(ack, a);
+  sio_args_free(a);
+}
+
 /* join (room): joins it, then acknowledges. */
 static void on_join(sio_socket_t *sock, const char *event, const sio_argv_t *args,
                     sio_ack_t *ack, void *arg) {
@@ -184,10 +222,12 @@ static void on_join(sio_socket_t *sock, const char *event, const sio_argv_t *arg
   if (ack) sio_ack_send(ack, NULL);
 }
 
-int conformance_socketio_attach(sio_http_server_t *http, uint32_t recovery_ms) {
+int conformance_socketio_attach(sio_http_server_t *http, uint32_t recovery_ms,
+                                size_t recovery_max_bytes) {
   sio_server_opts_t *o = sio_server_opts_new();
   if (!o) return SIO_ENOMEM;
   if (recovery_ms) sio_server_opts_set_recovery(o, recovery_ms, 1);
+  sio_server_opts_set_recovery_max_bytes(o, recovery_max_bytes);
   sio_eio_opts_t *eo = sio_server_opts_eio(o);
   sio_eio_opts_set_ping_interval(eo, 300);
   sio_eio_opts_set_ping_timeout(eo, 200);
@@ -209,6 +249,8 @@ int conformance_socketio_attach(sio_http_server_t *http, uint32_t recovery_ms) {
       (rc = sio_namespace_on(main_nsp, "volatile-later", on_later, &k_kinds[VOLATILE])) ||
       (rc = sio_namespace_on(main_nsp, "ack-later", on_later, &k_kinds[WITH_ACK])) ||
       (rc = sio_namespace_on(main_nsp, "join", on_join, NULL)) ||
+      (rc = sio_namespace_on(main_nsp, "set-data", on_set_data, NULL)) ||
+      (rc = sio_namespace_on(main_nsp, "get-data", on_get_data, NULL)) ||
       (rc = sio_namespace_on(main_nsp, "close-transport", on_close_transport, NULL)) ||
       (rc = sio_namespace_on_connection(custom, emit_auth, NULL)))
     return rc;

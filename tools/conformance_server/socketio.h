@@ -16,14 +16,17 @@
  * recovery tests: `room-later` (delay, room, event, ...args) to a room,
  * `volatile-later` and `ack-later` to the socket as a volatile packet / with
  * an ack, `join` (room) joins then acknowledges, `close-transport` closes
- * the Engine.IO session); "/custom" emits
+ * the Engine.IO session, `set-data` (value) / `get-data` set and read the
+ * shared data); "/custom" emits
  * `auth` the
  * same way; any other namespace is refused with {"message":"Invalid
  * namespace"}. pingInterval 300, pingTimeout 200, maxPayload 1000000,
  * connect timeout 1000 ms (CORS comes from the HTTP server). recovery_ms:
  * connection state recovery with that maximum disconnection duration (0:
- * off). 0 or an error. */
-int conformance_socketio_attach(sio_http_server_t *http, uint32_t recovery_ms);
+ * off); recovery_max_bytes: its byte bound (0: the default). 0 or an
+ * error. */
+int conformance_socketio_attach(sio_http_server_t *http, uint32_t recovery_ms,
+                                size_t recovery_max_bytes);
 
 /* Closes the endpoint (every session) and runs done(arg) once it is closed
  * (at once if it was never attached). Call before closing http. */

@@ -12,7 +12,7 @@
 //        `room-later` (delay, room, event, ...args) to a room; `volatile-later`
 //        and `ack-later` to the socket, volatile / with an ack; `join` (room)
 //        joins, then acknowledges; `close-transport` closes the Engine.IO
-//        session
+//        session; `set-data` (value) sets socket.data, `get-data` acks it
 // --recovery: connectionStateRecovery with its defaults; --recovery-duration
 // MS sets maxDisconnectionDuration (and implies --recovery).
 // Used by tests/interop/sio_protocol.test.mjs with SIO_SIO_SERVER=ref.
@@ -52,6 +52,11 @@ io.of('/').on('connection', (socket) => {
   socket.on('ack-later', (delay, ev, ...args) =>
     setTimeout(() => socket.timeout(1000).emit(ev, ...args, () => {}), delay));
   socket.on('close-transport', () => socket.conn.close());
+  socket.on('set-data', (value, ack) => {
+    socket.data = value;
+    if (typeof ack === 'function') ack();
+  });
+  socket.on('get-data', (ack) => ack(socket.data === undefined ? null : socket.data));
   socket.on('join', (room, ack) => {
     socket.join(room);
     if (typeof ack === 'function') ack();
