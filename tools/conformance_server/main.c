@@ -30,7 +30,7 @@ static void usage(FILE *f) {
   fprintf(
       f,
       "usage: conformance_server [--port N] [--recovery] [--recovery-duration MS]\n"
-      "                          [--recovery-max-bytes N]\n"
+      "                          [--recovery-max-bytes N] [--recovery-adapter]\n"
       "\n"
       "Serves the protocol test-suites on 127.0.0.1:N (default 3000; 0 picks a\n"
       "free port). Prints \"listening on 127.0.0.1:PORT\" once it listens.\n"
@@ -46,7 +46,9 @@ static void usage(FILE *f) {
       "  --recovery   connection state recovery with Node's defaults (120000 ms,\n"
       "               middlewares skipped); --recovery-duration MS sets the\n"
       "               maximum disconnection duration, --recovery-max-bytes N the\n"
-      "               bound on what it keeps (both imply --recovery)\n"
+      "               bound on what it keeps (both imply --recovery);\n"
+      "               --recovery-adapter keeps sessions through a test cluster\n"
+      "               adapter (the adapter interface's recovery operations)\n"
       "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n");
 }
 
@@ -115,6 +117,7 @@ int main(int argc, char **argv) {
   int port = 3000;
   uint32_t recovery_ms = 0;
   size_t recovery_max_bytes = 0;
+  int recovery_adapter = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
@@ -128,6 +131,9 @@ int main(int argc, char **argv) {
       }
       port = (int)v;
     } else if (strcmp(argv[i], "--recovery") == 0) {
+      if (!recovery_ms) recovery_ms = 120000;
+    } else if (strcmp(argv[i], "--recovery-adapter") == 0) {
+      recovery_adapter = 1;
       if (!recovery_ms) recovery_ms = 120000;
     } else if (strcmp(argv[i], "--recovery-max-bytes") == 0 && i + 1 < argc) {
       char *end;
@@ -162,7 +168,8 @@ int main(int argc, char **argv) {
   sio_http_opts_free(ho);
   if (rc == 0) rc = setup_eio(&app);
   if (rc == 0)
-    rc = conformance_socketio_attach(app.http, recovery_ms, recovery_max_bytes);
+    rc = conformance_socketio_attach(app.http, recovery_ms, recovery_max_bytes,
+                                     recovery_adapter);
   if (rc == 0) rc = sio_http_server_listen(app.http, "127.0.0.1", port);
   if (rc != 0) {
     fprintf(stderr, "conformance_server: %s\n", sio_strerror(rc));

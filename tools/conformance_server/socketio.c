@@ -8,6 +8,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "recovery_adapter.h"
 #include "sio/server.h"
 
 static sio_server_t *g_server;
@@ -223,7 +224,7 @@ static void on_join(sio_socket_t *sock, const char *event, const sio_argv_t *arg
 }
 
 int conformance_socketio_attach(sio_http_server_t *http, uint32_t recovery_ms,
-                                size_t recovery_max_bytes) {
+                                size_t recovery_max_bytes, int recovery_adapter) {
   sio_server_opts_t *o = sio_server_opts_new();
   if (!o) return SIO_ENOMEM;
   if (recovery_ms) sio_server_opts_set_recovery(o, recovery_ms, 1);
@@ -236,6 +237,7 @@ int conformance_socketio_attach(sio_http_server_t *http, uint32_t recovery_ms,
   int rc = sio_server_attach(http, o, &g_server);
   sio_server_opts_free(o);
   if (rc) return rc;
+  if (recovery_adapter && (rc = recovery_adapter_install(g_server))) return rc;
   sio_namespace_t *main_nsp = sio_server_of(g_server, "/");
   sio_namespace_t *custom = sio_server_of(g_server, "/custom");
   if (!main_nsp || !custom) return SIO_ENOMEM;

@@ -23,10 +23,12 @@
  * namespace"}. pingInterval 300, pingTimeout 200, maxPayload 1000000,
  * connect timeout 1000 ms (CORS comes from the HTTP server). recovery_ms:
  * connection state recovery with that maximum disconnection duration (0:
- * off); recovery_max_bytes: its byte bound (0: the default). 0 or an
+ * off); recovery_max_bytes: its byte bound (0: the default);
+ * recovery_adapter: sessions kept through a cluster adapter of the
+ * program's own (recovery_adapter.h) instead of libsio's memory. 0 or an
  * error. */
 int conformance_socketio_attach(sio_http_server_t *http, uint32_t recovery_ms,
-                                size_t recovery_max_bytes);
+                                size_t recovery_max_bytes, int recovery_adapter);
 
 /* Closes the endpoint (every session) and runs done(arg) once it is closed
  * (at once if it was never attached). Call before closing http. */
