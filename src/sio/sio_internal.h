@@ -223,11 +223,17 @@ struct sio_socket {
   size_t nkv;
   void *data;
   size_t nsp_idx;
-  uint64_t mark_in, mark_ex;      /* broadcast selection marks */
-  char pid[21];                   /* private session id (recovery on), else "" */
+  uint64_t mark_in, mark_ex; /* broadcast selection marks */
+  struct sio__sock_rec *rec; /* recovery on: its private id and restore state */
+};
+
+/* A socket's recovery state, allocated only when the server keeps sessions
+ * (an idle socket stays small otherwise). */
+typedef struct sio__sock_rec {
+  char pid[21];                   /* private session id */
   int recovered;                  /* a restored session */
   struct sio__restored *restored; /* what the connect reply brings back */
-};
+} sio__sock_rec_t;
 
 sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const char *auth,
                               size_t auth_len);

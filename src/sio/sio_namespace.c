@@ -348,8 +348,8 @@ static void connected(sio_socket_t *sock) {
     sio__session_fail(c, "transport error");
     return;
   }
-  sio__restored_t *r = sock->restored;
-  sock->restored = NULL;
+  sio__restored_t *r = sock->rec ? sock->rec->restored : NULL;
+  if (r) sock->rec->restored = NULL;
   for (size_t i = 0; r && i < r->nrooms; i++)
     if (strcmp(r->rooms[i], sock->id) != 0 &&
         sio__rooms_join(sock, r->rooms[i], strlen(r->rooms[i]))) {
@@ -364,9 +364,9 @@ static void connected(sio_socket_t *sock) {
   sio__timer_free(c->connect_timer);
   c->connect_timer = NULL;
   char reply[80];
-  int n = sock->pid[0] ? snprintf(reply, sizeof(reply), "{\"sid\":\"%s\",\"pid\":\"%s\"}",
-                                  sock->id, sock->pid)
-                       : snprintf(reply, sizeof(reply), "{\"sid\":\"%s\"}", sock->id);
+  int n = sock->rec ? snprintf(reply, sizeof(reply), "{\"sid\":\"%s\",\"pid\":\"%s\"}",
+                               sock->id, sock->rec->pid)
+                    : snprintf(reply, sizeof(reply), "{\"sid\":\"%s\"}", sock->id);
   sio__packet_out_t out;
   if (sio__packet_encode_ctl(c->srv->parser, &out, SIO_SIO_CONNECT, nsp->name, reply,
                              (size_t)n) == 0) {
@@ -391,7 +391,7 @@ static void connected(sio_socket_t *sock) {
 static void run_mw(sio_socket_t *sock, int list, size_t idx) {
   if (sock->state != SIO__SOCK_CONNECTING) return;
   sio__cb_t cb;
-  int skip = sock->recovered && sock->nsp->srv->recovery_skip_mw;
+  int skip = sock->rec && sock->rec->recovered && sock->nsp->srv->recovery_skip_mw;
   if (skip || !mw_find(sock->nsp, &list, &idx, &cb)) {
     connected(sock);
     return;

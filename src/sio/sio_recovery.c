@@ -269,7 +269,7 @@ static void persist_cluster(sio_socket_t *sock, const sio_adapter_ops_t *ops) {
   const char *inl[16], **rooms = inl;
   if (sock->nrooms > 16 && !(rooms = sio__malloc(sock->nrooms * sizeof(*rooms)))) return;
   for (size_t i = 0; i < sock->nrooms; i++) rooms[i] = sock->rooms[i].room->name;
-  sio_adapter_session_t sess = {sock->id, sock->pid, rooms, sock->nrooms,
+  sio_adapter_session_t sess = {sock->id, sock->rec->pid, rooms, sock->nrooms,
                                 sio_socket_shared_data(sock)};
   int rc = ops->persist_session(sock->nsp->adapter, &sess);
   if (rc) SIO_LOGD("sio: session of %s not kept (%s)", sock->id, sio_err_name(rc));
@@ -281,7 +281,7 @@ static saved_t *saved_new(const sio_socket_t *sock) {
   saved_t *sv = sio__calloc(1, sizeof(*sv));
   if (!sv) return NULL;
   memcpy(sv->sid, sock->id, sizeof(sv->sid));
-  memcpy(sv->pid, sock->pid, sizeof(sv->pid));
+  memcpy(sv->pid, sock->rec->pid, sizeof(sv->pid));
   if (sock->nrooms && !(sv->rooms = sio__calloc(sock->nrooms, sizeof(*sv->rooms))))
     goto oom;
   for (; sv->nrooms < sock->nrooms; sv->nrooms++) {
@@ -320,7 +320,7 @@ oom:
 
 void sio__recovery_persist(sio_socket_t *sock, const char *reason) {
   sio_server_t *s = sock->nsp->srv;
-  if (!s->recovery_ms || !sock->pid[0] || !recoverable(reason)) return;
+  if (!s->recovery_ms || !sock->rec || !recoverable(reason)) return;
   const sio_adapter_ops_t *ops = sio__recovery_cluster(sock->nsp);
   if (ops) {
     persist_cluster(sock, ops);
@@ -416,11 +416,11 @@ static int restore_local(sio_socket_t *sock, const char *pid, const char *offset
   r->rooms = sv->rooms;
   r->nrooms = sv->nrooms;
   memcpy(sock->id, sv->sid, sizeof(sock->id));
-  memcpy(sock->pid, sv->pid, sizeof(sock->pid));
+  memcpy(sock->rec->pid, sv->pid, sizeof(sock->rec->pid));
   sock->kv = sv->kv;
   sock->nkv = sv->nkv;
-  sock->restored = r;
-  sock->recovered = 1;
+  sock->rec->restored = r;
+  sock->rec->recovered = 1;
   sio__free(sv);
   return 1;
 }
@@ -450,7 +450,7 @@ static int auth_ids(const sio_socket_t *sock, char *pid, size_t pcap, char *off,
 
 int sio__recovery_restore(sio_socket_t *sock) {
   sio_server_t *s = sock->nsp->srv;
-  if (!s->recovery_ms) return 0;
+  if (!s->recovery_ms || !sock->rec) return 0;
   char pid[64], offset[SIO_OFFSET_MAX + 1];
   if (!auth_ids(sock, pid, sizeof(pid), offset, sizeof(offset))) return 0;
   const sio_adapter_ops_t *ops = sio__recovery_cluster(sock->nsp);
@@ -503,7 +503,7 @@ void sio_adapter_restore_done(sio_adapter_restore_t *req,
   sio__restored_t *r = req->r;
   int ok = session && !req->failed && session->sid && session->pid &&
            strlen(session->sid) < sizeof(sock->id) &&
-           strlen(session->pid) < sizeof(sock->pid) &&
+           strlen(session->pid) < sizeof(sock->rec->pid) &&
            (session->nrooms == 0 || session->rooms);
   if (ok && session->nrooms && !(r->rooms = sio__calloc(session->nrooms, sizeof(char *))))
     ok = 0;
@@ -514,10 +514,10 @@ void sio_adapter_restore_done(sio_adapter_restore_t *req,
   if (sock->state == SIO__SOCK_CONNECTING) {
     if (ok) {
       memcpy(sock->id, session->sid, strlen(session->sid) + 1);
-      memcpy(sock->pid, session->pid, strlen(session->pid) + 1);
+      memcpy(sock->rec->pid, session->pid, strlen(session->pid) + 1);
       if (session->data_json) sio_socket_set_shared_data(sock, session->data_json);
-      sock->restored = r;
-      sock->recovered = 1;
+      sock->rec->restored = r;
+      sock->rec->recovered = 1;
       r = NULL;
     }
     sio__namespace_connect(sock);

@@ -23,9 +23,14 @@ sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const cha
   sock->state = SIO__SOCK_CONNECTING;
   sock->nsp_idx = (size_t)-1;
   sock->auth = sio__rbuf_from(auth, auth_len);
+  if (nsp->srv->recovery_ms && !(sock->rec = sio__calloc(1, sizeof(*sock->rec)))) {
+    sio__free(sock);
+    return NULL;
+  }
   if (!sock->auth || sio__rand_id(sock->id) ||
-      (nsp->srv->recovery_ms && sio__rand_id(sock->pid))) {
+      (sock->rec && sio__rand_id(sock->rec->pid))) {
     sio__rbuf_unref(sock->auth);
+    sio__free(sock->rec);
     sio__free(sock);
     return NULL;
   }
@@ -52,7 +57,8 @@ void sio_socket_unref(sio_socket_t *sock) {
   }
   sio__free(sock->kv);
   sio__free(sock->rooms);
-  sio__restored_free(sock->restored);
+  if (sock->rec) sio__restored_free(sock->rec->restored);
+  sio__free(sock->rec);
   sio__rbuf_unref(sock->auth);
   sio__session_unref(sock->session);
   sio_namespace_t *nsp = sock->nsp;
@@ -75,7 +81,7 @@ int sio_socket_connected(const sio_socket_t *sock) {
   return sock->state == SIO__SOCK_CONNECTED && !sock->closing;
 }
 int sio_socket_recovered(const sio_socket_t *sock) {
-  return sock && sock->recovered;
+  return sock && sock->rec && sock->rec->recovered;
 }
 sio_eio_socket_t *sio_socket_eio(const sio_socket_t *sock) {
   return sock->session->eio;
@@ -231,7 +237,7 @@ int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *arg
   if (!sock) return SIO_EINVAL;
   /* With recovery, a socket that was connected once keeps receiving: its
    * packets wait for its return. */
-  if (sock->pid[0] && sock->state != SIO__SOCK_CONNECTING) {
+  if (sock->rec && sock->state != SIO__SOCK_CONNECTING) {
     int rc = check_event(event);
     return rc ? rc : sio__socket_emit_kept(sock, event, args);
   }
