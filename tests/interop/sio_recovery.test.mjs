@@ -150,6 +150,10 @@ for (const server of ['ours', 'ref', 'adapter']) {
           assert.equal(s.recovered, true);
           assert.equal(s.id, id);
           assert.deepEqual(await s.timeout(5000).emitWithAck('get-data'), { user: 'ann', n: [1, 2] });
+          // The connection handlers ran again (they emit `auth`), after the replay.
+          const all = s.got.map(([ev]) => ev);
+          assert.equal(all.filter((ev) => ev === 'auth').length, 1);
+          assert.ok(all.indexOf('auth') > all.indexOf('e4'), all.join());
           const got = names(s, ['e1', 'e2', 'e3', 'e4', 'vol', 'acked']);
           assert.deepEqual(
             got.map(([ev, first]) => [ev, first]),
