@@ -232,7 +232,11 @@ for (const server of ['ours', 'ref', 'adapter']) {
 
       test(`${mode.name}: after a client-side disconnect nothing is recovered`, T, async () => {
         const s = await connect(srv.port, mode);
+        // Another namespace keeps the Engine.IO session open, so the server
+        // sees the namespace's DISCONNECT and never a transport closing.
+        const keep = s.io.socket('/custom');
         try {
+          await new Promise((r) => (keep.connected ? r() : keep.once('connect', r)));
           const id = s.id;
           s.emit('emit-later', 100, 'e1', 1);
           await s.timeout(5000).emitWithAck('join', 'r1');
@@ -245,6 +249,7 @@ for (const server of ['ours', 'ref', 'adapter']) {
           assert.deepEqual(names(s, ['e1']), []);
         } finally {
           s.disconnect();
+          keep.disconnect();
         }
       });
     }
