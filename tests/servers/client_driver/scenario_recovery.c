@@ -42,6 +42,7 @@ int scenario_recovery(const char *url, sio_transport_mode_t mode) {
   watch_client(c, &m);
   sio_client_socket_t *s = sio_client_socket(c, "/");
   watch(s, &st);
+  sio_client_socket_set_auth(s, "{\"token\":\"t\"}");
   sio_client_socket_connect(s);
   check("connect", wait_for(&st.connected, 5000), NULL);
   check("not recovered at first", !sio_client_socket_recovered(s), NULL);
@@ -69,6 +70,14 @@ int scenario_recovery(const char *url, sio_transport_mode_t mode) {
   check("same id", nid && strcmp(nid, id) == 0, nid);
   emit_later(s, "emit-later", 0, NULL, "done", -1);
   check("done", wait_event(&st, since, "done", 3000) != 0, NULL);
+  /* The server's connection handler echoes the CONNECT payload: the private
+   * id and offset first, then the application's auth. */
+  int auth2 = wait_event(&st, since, "auth", 1000);
+  check("recovery auth",
+        auth2 && strncmp(st.last_args, "{\"pid\":\"", 8) == 0 &&
+            strstr(st.last_args, ",\"offset\":\"") &&
+            strstr(st.last_args, ",\"token\":\"t\"}"),
+        st.last_args);
   int i1 = index_of(&st, since, "e1"), i2 = index_of(&st, since, "e2"),
       i3 = index_of(&st, since, "e3");
   char counts[64];
