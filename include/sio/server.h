@@ -353,10 +353,6 @@ SIO_EXTERN sio_namespace_t *sio_socket_namespace(const sio_socket_t *sock);
 SIO_EXTERN sio_server_t *sio_socket_server(const sio_socket_t *sock);
 /* 1 while connected to its namespace. */
 SIO_EXTERN int sio_socket_connected(const sio_socket_t *sock);
-/* 1 if this socket is a recovered session (sio_server_opts_set_recovery):
- * same id, rooms and session as before its disconnection, the missed events
- * sent again; 0 for a new session. */
-SIO_EXTERN int sio_socket_recovered(const sio_socket_t *sock);
 /* "polling" or "websocket" (static), NULL once the connection is gone. */
 SIO_EXTERN const char *sio_socket_transport(const sio_socket_t *sock);
 /* The Engine.IO session under the socket (shared by the sockets of every
@@ -365,6 +361,10 @@ SIO_EXTERN sio_eio_socket_t *sio_socket_eio(const sio_socket_t *sock);
 /* Keeps the socket's memory alive past its disconnect callback. */
 SIO_EXTERN sio_socket_t *sio_socket_ref(sio_socket_t *sock);
 SIO_EXTERN void sio_socket_unref(sio_socket_t *sock);
+/* 1 if this socket is a recovered session (sio_server_opts_set_recovery):
+ * same id, rooms and session as before its disconnection, the missed events
+ * sent again; 0 for a new session. */
+SIO_EXTERN int sio_socket_recovered(const sio_socket_t *sock);
 
 /* ---- handshake and auth (borrowed; valid as long as the socket) ---- */
 
