@@ -169,9 +169,8 @@ int main(int argc, char **argv) {
   if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
   sio_http_opts_free(ho);
   if (rc == 0) rc = setup_eio(&app);
-  if (rc == 0)
-    rc = conformance_socketio_attach(app.http, recovery_ms, recovery_max_bytes,
-                                     recovery_adapter);
+  conformance_socketio_recovery(recovery_ms, recovery_max_bytes, recovery_adapter);
+  if (rc == 0) rc = conformance_socketio_attach(app.http);
   if (rc == 0) rc = sio_http_server_listen(app.http, "127.0.0.1", port);
   if (rc != 0) {
     fprintf(stderr, "conformance_server: %s\n", sio_strerror(rc));

@@ -31,6 +31,18 @@ typedef struct later {
 
 static later_t *g_laters; /* pending, closed with the server */
 
+/* Connection state recovery (conformance_socketio_recovery). */
+static uint32_t g_recovery_ms;
+static size_t g_recovery_max_bytes;
+static int g_recovery_adapter;
+
+void conformance_socketio_recovery(uint32_t max_disconnection_ms, size_t max_bytes,
+                                   int through_adapter) {
+  g_recovery_ms = max_disconnection_ms;
+  g_recovery_max_bytes = max_bytes;
+  g_recovery_adapter = through_adapter;
+}
+
 static void later_closed(uv_handle_t *h) {
   later_t *l = h->data;
   sio_socket_unref(l->sock);
@@ -128,40 +140,6 @@ static void on_later(sio_socket_t *sock, const char *event, const sio_argv_t *ar
   uv_timer_start(&l->timer, later_fire, (uint64_t)delay, 0);
 }
 
-static void emit_auth(sio_socket_t *sock, void *arg) {
-  (void)arg;
-  sio_buf_t auth;
-  sio_socket_auth(sock, &auth);
-  sio_args_t *a = sio_args_new();
-  if (!a) return;
-  if (sio_args_add_raw(a, (const char *)auth.base, auth.len) == 0)
-    sio_socket_emit(sock, "auth", a);
-  sio_args_free(a);
-}
-
-static void on_message(sio_socket_t *sock, const char *event, const sio_argv_t *args,
-                       sio_ack_t *ack, void *arg) {
-  (void)event;
-  (void)ack;
-  (void)arg;
-  sio_args_t *a = sio_args_new();
-  if (!a) return;
-  if (sio_args_add_argv(a, args) == 0) sio_socket_emit(sock, "message-back", a);
-  sio_args_free(a);
-}
-
-static void on_message_with_ack(sio_socket_t *sock, const char *event,
-                                const sio_argv_t *args, sio_ack_t *ack, void *arg) {
-  (void)sock;
-  (void)event;
-  (void)arg;
-  if (!ack) return;
-  sio_args_t *a = sio_args_new();
-  if (!a) return;
-  if (sio_args_add_argv(a, args) == 0) sio_ack_send(ack, a);
-  sio_args_free(a);
-}
-
 /* close-transport: the server closes the Engine.IO session (a recoverable
  * disconnection: the client reconnects). */
 static void on_close_transport(sio_socket_t *sock, const char *event,
@@ -223,12 +201,45 @@ static void on_join(sio_socket_t *sock, const char *event, const sio_argv_t *arg
   if (ack) sio_ack_send(ack, NULL);
 }
 
-int conformance_socketio_attach(sio_http_server_t *http, uint32_t recovery_ms,
-                                size_t recovery_max_bytes, int recovery_adapter) {
+static void emit_auth(sio_socket_t *sock, void *arg) {
+  (void)arg;
+  sio_buf_t auth;
+  sio_socket_auth(sock, &auth);
+  sio_args_t *a = sio_args_new();
+  if (!a) return;
+  if (sio_args_add_raw(a, (const char *)auth.base, auth.len) == 0)
+    sio_socket_emit(sock, "auth", a);
+  sio_args_free(a);
+}
+
+static void on_message(sio_socket_t *sock, const char *event, const sio_argv_t *args,
+                       sio_ack_t *ack, void *arg) {
+  (void)event;
+  (void)ack;
+  (void)arg;
+  sio_args_t *a = sio_args_new();
+  if (!a) return;
+  if (sio_args_add_argv(a, args) == 0) sio_socket_emit(sock, "message-back", a);
+  sio_args_free(a);
+}
+
+static void on_message_with_ack(sio_socket_t *sock, const char *event,
+                                const sio_argv_t *args, sio_ack_t *ack, void *arg) {
+  (void)sock;
+  (void)event;
+  (void)arg;
+  if (!ack) return;
+  sio_args_t *a = sio_args_new();
+  if (!a) return;
+  if (sio_args_add_argv(a, args) == 0) sio_ack_send(ack, a);
+  sio_args_free(a);
+}
+
+int conformance_socketio_attach(sio_http_server_t *http) {
   sio_server_opts_t *o = sio_server_opts_new();
   if (!o) return SIO_ENOMEM;
-  if (recovery_ms) sio_server_opts_set_recovery(o, recovery_ms, 1);
-  sio_server_opts_set_recovery_max_bytes(o, recovery_max_bytes);
+  if (g_recovery_ms) sio_server_opts_set_recovery(o, g_recovery_ms, 1);
+  sio_server_opts_set_recovery_max_bytes(o, g_recovery_max_bytes);
   sio_eio_opts_t *eo = sio_server_opts_eio(o);
   sio_eio_opts_set_ping_interval(eo, 300);
   sio_eio_opts_set_ping_timeout(eo, 200);
@@ -237,7 +248,7 @@ int conformance_socketio_attach(sio_http_server_t *http, uint32_t recovery_ms,
   int rc = sio_server_attach(http, o, &g_server);
   sio_server_opts_free(o);
   if (rc) return rc;
-  if (recovery_adapter && (rc = recovery_adapter_install(g_server))) return rc;
+  if (g_recovery_adapter && (rc = recovery_adapter_install(g_server))) return rc;
   sio_namespace_t *main_nsp = sio_server_of(g_server, "/");
   sio_namespace_t *custom = sio_server_of(g_server, "/custom");
   if (!main_nsp || !custom) return SIO_ENOMEM;

@@ -21,17 +21,19 @@
  * `auth` the
  * same way; any other namespace is refused with {"message":"Invalid
  * namespace"}. pingInterval 300, pingTimeout 200, maxPayload 1000000,
- * connect timeout 1000 ms (CORS comes from the HTTP server). recovery_ms:
- * connection state recovery with that maximum disconnection duration (0:
- * off); recovery_max_bytes: its byte bound (0: the default);
- * recovery_adapter: sessions kept through a cluster adapter of the
- * program's own (recovery_adapter.h) instead of libsio's memory. 0 or an
- * error. */
-int conformance_socketio_attach(sio_http_server_t *http, uint32_t recovery_ms,
-                                size_t recovery_max_bytes, int recovery_adapter);
+ * connect timeout 1000 ms (CORS comes from the HTTP server). 0 or an error. */
+int conformance_socketio_attach(sio_http_server_t *http);
 
 /* Closes the endpoint (every session) and runs done(arg) once it is closed
  * (at once if it was never attached). Call before closing http. */
 void conformance_socketio_close(void (*done)(void *arg), void *arg);
+
+/* Connection state recovery with that maximum disconnection duration (0:
+ * off, the default), byte bound (0: the default), and, with
+ * through_adapter, sessions kept through a cluster adapter of the program's
+ * own (recovery_adapter.h) instead of libsio's memory; call before
+ * conformance_socketio_attach. */
+void conformance_socketio_recovery(uint32_t max_disconnection_ms, size_t max_bytes,
+                                   int through_adapter);
 
 #endif
