@@ -67,6 +67,21 @@ typedef struct {
   const sio_args_t *args;
 } sio_adapter_packet_t;
 
+/* A socket's state kept for connection state recovery: its id (sid), its
+ * private session id (pid, never shown to other clients), the rooms it was
+ * in (its own id among them), and its shared data (Node's socket.data, as
+ * JSON text; NULL when unset). Borrowed for the call it is given to. */
+typedef struct {
+  const char *sid;
+  const char *pid;
+  const char *const *rooms;
+  size_t nrooms;
+  const char *data_json;
+} sio_adapter_session_t;
+
+/* A recovery in progress (see ops.restore_session). */
+typedef struct sio_adapter_restore sio_adapter_restore_t;
+
 /* A broadcast with acks in progress (see ops.broadcast_with_ack). */
 typedef struct sio_adapter_ack sio_adapter_ack_t;
 /* A fetch in progress (see ops.fetch_sockets). */
@@ -134,6 +149,34 @@ typedef struct {
    * (NULL: 1). */
   int (*server_count)(void *self, void (*cb)(int status, size_t count, void *cb_arg),
                       void *cb_arg);
+
+  /* ---- connection state recovery (sio_server_opts_set_recovery) ----
+   * Optional, both NULL or both set. NULL: libsio keeps sessions and
+   * packets in memory on this server (enough for a client that comes back
+   * to the same server: the classic Redis adapter). Set: the adapter keeps
+   * them where every server can read them (Redis Streams), and then:
+   *  - its broadcast op gives each recoverable packet (a broadcast without
+   *    ack whose opts->flags lacks SIO_ADAPTER_F_VOLATILE, while
+   *    sio_server_recovery_enabled) an offset of its own choosing (a string,
+   *    e.g. the stream entry id) and delivers it locally with
+   *    sio_adapter_local_broadcast_offset, here and on the other servers;
+   *  - an emit to a single socket reaches the adapter as a broadcast to the
+   *    room of its id, so it gets an offset too. */
+  /* A socket went away for a recoverable reason: keep session (copy what
+   * you keep) for the maximum disconnection duration. 0 or an error (the
+   * session is then simply not recoverable). */
+  int (*persist_session)(void *self, const sio_adapter_session_t *session);
+  /* A client asks to recover session pid, having received every packet up
+   * to offset (both NUL-terminated, borrowed for the call). Later or now,
+   * the adapter adds each missed packet in order (sio_adapter_restore_add),
+   * keeping only those whose rooms/except select the session's rooms as
+   * Node's adapter does, then calls sio_adapter_restore_done exactly once:
+   * with the session, or with NULL when the pid is unknown or expired or the
+   * offset no longer kept (the client then gets a new session). A session is
+   * restored at most once: forget it here. Returns 0, or an error (then
+   * req is not used and the client gets a new session). */
+  int (*restore_session)(void *self, const char *pid, const char *offset,
+                         sio_adapter_restore_t *req);
 } sio_adapter_ops_t;
 
 #define SIO_ADAPTER_OPS_SIZE sizeof(sio_adapter_ops_t)
@@ -211,6 +254,19 @@ SIO_EXTERN int sio_namespace_foreach_room(const sio_namespace_t *nsp, sio_room_c
  * room filter). */
 SIO_EXTERN int sio_namespace_has_room(const sio_namespace_t *nsp, const char *room);
 
+/* Connection state recovery: 1 when the server keeps sessions, with its
+ * maximum disconnection duration in *max_ms (may be NULL), else 0. */
+SIO_EXTERN int sio_server_recovery_enabled(const sio_server_t *s, uint32_t *max_ms);
+/* The same as sio_adapter_local_broadcast for a recoverable packet whose
+ * offset the adapter chose (NUL-terminated, at most SIO_OFFSET_MAX bytes):
+ * offset is added as the packet's last argument, the packet is encoded once
+ * and nothing is kept in memory. Without recovery, offset is ignored. */
+#define SIO_OFFSET_MAX 64
+SIO_EXTERN int sio_adapter_local_broadcast_offset(sio_namespace_t *nsp,
+                                                  const sio_adapter_packet_t *pkt,
+                                                  const sio_adapter_opts_t *opts,
+                                                  const char *offset);
+
 /* ---- completing requests ---- */
 
 /* Another server will deliver to n clients (its clientCount). */
@@ -235,6 +291,18 @@ SIO_EXTERN int sio_adapter_fetch_add(sio_adapter_fetch_t *req, const char *id,
 /* Completes the fetch (status 0 or SIO_ETIMEDOUT with what was added):
  * the user's callback runs now. The adapter must not touch req afterwards. */
 SIO_EXTERN void sio_adapter_fetch_done(sio_adapter_fetch_t *req, int status);
+
+/* A missed packet of a recovery, in order: its arguments' JSON end with
+ * its offset, as it was first delivered. Copied. 0, SIO_EINVAL (a reserved
+ * or missing event name) or SIO_ENOMEM (the recovery then fails: the client
+ * gets a new session). */
+SIO_EXTERN int sio_adapter_restore_add(sio_adapter_restore_t *req,
+                                       const sio_adapter_packet_t *pkt);
+/* Completes the recovery: session (borrowed for the call) is what
+ * persist_session was given, or NULL for a new session. The adapter must not
+ * touch req afterwards. */
+SIO_EXTERN void sio_adapter_restore_done(sio_adapter_restore_t *req,
+                                         const sio_adapter_session_t *session);
 
 #ifdef __cplusplus
 }

@@ -96,7 +96,9 @@ SIO_EXTERN void sio_client_opts_set_randomization(sio_client_opts_t *o, double f
 SIO_EXTERN void sio_client_opts_set_timeout(sio_client_opts_t *o, uint32_t ms);
 /* Emits made while a socket is not connected are buffered and sent once it
  * connects: at most n packets (default 1000; 0 disables buffering, such
- * emits then fail with SIO_ENOTCONN). Over the bound: SIO_ELIMIT. */
+ * emits then fail with SIO_ENOTCONN). Over the bound: SIO_ELIMIT. The same
+ * bound holds the events a recovering server sends before its CONNECT
+ * reply (more are dropped). */
 SIO_EXTERN void sio_client_opts_set_max_buffered(sio_client_opts_t *o, uint32_t n);
 /* The parser of the session (sio/parser.h; a static object, borrowed for
  * ever): the server must speak the same. NULL (the default) is
@@ -230,6 +232,15 @@ SIO_EXTERN int sio_client_socket_connect(sio_client_socket_t *s);
 SIO_EXTERN void sio_client_socket_disconnect(sio_client_socket_t *s);
 /* 1 while connected to the namespace. */
 SIO_EXTERN int sio_client_socket_connected(const sio_client_socket_t *s);
+/* 1 while connected through a connection state recovery: the server knew
+ * this socket's previous session (it keeps them when the server enables
+ * recovery: sio_server_opts_set_recovery, Node's connectionStateRecovery),
+ * gave the same id and rooms back and sent the missed events again. The
+ * client keeps the private session id of the CONNECT reply and the offset
+ * of the last event received (its last argument, a string), and sends both
+ * in the CONNECT of every reconnection; the offset stays the last argument
+ * handlers see, as with socket.io-client. */
+SIO_EXTERN int sio_client_socket_recovered(const sio_client_socket_t *s);
 /* The socket id the server gave (valid while connected), else NULL. */
 SIO_EXTERN const char *sio_client_socket_id(const sio_client_socket_t *s);
 

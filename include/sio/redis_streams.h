@@ -16,14 +16,12 @@
  *   does. Speaks with Node servers using the streams adapter only; it does
  *   not understand the classic adapter's channels nor the emitter.
  *
- * Connection state recovery (sio_server_opts_set_recovery, when libsio has
- * it): sessions are kept in Redis as Node's adapter keeps them, so a client
- * that drops from one server is recovered by any other (C or Node). A
- * recoverable broadcast (no ack, not volatile, not local) is delivered on
- * this server once Redis has stored it (its entry id is the offset), so
- * the broadcast call reports 0 local recipients; while Redis is away such
- * broadcasts wait in the queue below, or are delivered without an offset
- * when they do not fit.
+ * Connection state recovery (sio_server_opts_set_recovery): sessions are kept in Redis as
+ * Node's adapter keeps them, so a client that drops from one server is recovered by any
+ * other (C or Node). A recoverable broadcast (no ack, not volatile, not local) is
+ * delivered on this server once Redis has stored it (its entry id is the offset), so the
+ * broadcast call reports 0 local recipients; while Redis is away such broadcasts wait in
+ * the queue below, or are delivered without an offset when they do not fit.
  *
  * Connections: the adapter opens two hiredis connection pairs on the
  * server's loop: one for commands and subscriptions, one whose command

@@ -110,6 +110,32 @@ SIO_EXTERN void sio_server_opts_set_max_namespace_name(sio_server_opts_t *o,
 #define SIO_SESSION_NAMESPACES_MAX_DEFAULT 64
 SIO_EXTERN void sio_server_opts_set_max_session_namespaces(sio_server_opts_t *o,
                                                            uint32_t n);
+/* Connection state recovery (Node's connectionStateRecovery; off by
+ * default): a client whose connection drops for a recoverable reason
+ * (transport close or error, ping timeout, forced close, server shutdown)
+ * and comes back within max_disconnection_ms (0: SIO_RECOVERY_DURATION_DEFAULT)
+ * gets its socket id, rooms and key-value session (sio_socket_session_set,
+ * the shared data included) back, and every event it missed meanwhile,
+ * in order; sio_socket_recovered() then says 1. Not restored: the pointer of
+ * sio_socket_set_data (free what it points to in your disconnect handler as
+ * usual). skip_middlewares: a recovered socket connects without running the
+ * middlewares (Node's default, 1). While on, the CONNECT reply carries a
+ * private session id, and every event sent without ack and not volatile
+ * carries an offset as its last argument (what socket.io-client 4.6+ reads);
+ * the server keeps those packets for the duration, within
+ * sio_server_opts_set_recovery_max_bytes. Returns 0 or SIO_EINVAL. */
+#define SIO_RECOVERY_DURATION_DEFAULT 120000u
+SIO_EXTERN int sio_server_opts_set_recovery(sio_server_opts_t *o,
+                                            uint32_t max_disconnection_ms,
+                                            int skip_middlewares);
+/* Bound on the bytes the server keeps for recovery (kept packets and
+ * sessions, all namespaces; default SIO_RECOVERY_MAX_BYTES_DEFAULT, 0
+ * restores it). Past it the oldest packets go first (a client that missed
+ * one of them gets a new session instead of a partial recovery), and a
+ * session that does not fit is not kept. */
+#define SIO_RECOVERY_MAX_BYTES_DEFAULT (16u * 1024u * 1024u)
+SIO_EXTERN void sio_server_opts_set_recovery_max_bytes(sio_server_opts_t *o,
+                                                       size_t bytes);
 /* Options of the HTTP server that sio_server_new() creates (static root,
  * CORS, limits: see sio/http.h), borrowed like sio_server_opts_eio(). Not
  * used by sio_server_attach(). */
@@ -336,6 +362,10 @@ SIO_EXTERN sio_eio_socket_t *sio_socket_eio(const sio_socket_t *sock);
 /* Keeps the socket's memory alive past its disconnect callback. */
 SIO_EXTERN sio_socket_t *sio_socket_ref(sio_socket_t *sock);
 SIO_EXTERN void sio_socket_unref(sio_socket_t *sock);
+/* 1 if this socket is a recovered session (sio_server_opts_set_recovery):
+ * same id, rooms and session as before its disconnection, the missed events
+ * sent again; 0 for a new session. */
+SIO_EXTERN int sio_socket_recovered(const sio_socket_t *sock);
 
 /* ---- handshake and auth (borrowed; valid as long as the socket) ---- */
 
@@ -387,7 +417,11 @@ SIO_EXTERN const char *sio_socket_shared_data(const sio_socket_t *sock);
  * borrowed for the call (the packet is encoded at once). 0, SIO_ENOTCONN
  * (disconnected), SIO_EINVAL (reserved or invalid event name), the args'
  * sticky error, SIO_ENOMEM, or an Engine.IO error (the connection may close:
- * SIO_ELIMIT when its write buffer is over its cap). */
+ * SIO_ELIMIT when its write buffer is over its cap). With recovery on
+ * (sio_server_opts_set_recovery), it goes out as a broadcast to the room of
+ * the socket's id, as in Node: it gets an offset and is kept, so an emit to
+ * a socket that went away (still referenced) returns 0 and reaches it if
+ * its session is recovered. */
 SIO_EXTERN int sio_socket_emit(sio_socket_t *sock, const char *event,
                                const sio_args_t *args);
 /* Like sio_socket_emit, skipped (returning 0) when the transport is not

@@ -60,6 +60,15 @@ struct sio_client_socket {
   sio__cpending_t *buf; /* emits made while not connected */
   size_t nbuf, bufcap;
   void *data;
+  /* Connection state recovery: the private session id the server gave
+   * ("" when it keeps none), the offset of the last event received, and
+   * the events a recovery brought before its CONNECT reply (the reference
+   * sends them first), dispatched once connected. */
+  char pid[64];
+  char offset[72];
+  int recovered;
+  sio__stored_t **early;
+  size_t nearly, earlycap;
 };
 
 struct sio_client_ack {

@@ -36,6 +36,9 @@ int sio_client_socket_connected(const sio_client_socket_t *s) {
 const char *sio_client_socket_id(const sio_client_socket_t *s) {
   return s->state == CS_CONNECTED ? s->id : NULL;
 }
+int sio_client_socket_recovered(const sio_client_socket_t *s) {
+  return s->state == CS_CONNECTED && s->recovered;
+}
 void sio_client_socket_set_data(sio_client_socket_t *s, void *data) {
   s->data = data;
 }
@@ -107,9 +110,16 @@ static int buffer(sio_client_socket_t *s, sio__packet_buf_t *b, const sio_args_t
   return 0;
 }
 
+static void clear_early(sio_client_socket_t *s) {
+  for (size_t i = 0; i < s->nearly; i++) sio__stored_free(s->early[i]);
+  s->nearly = 0;
+}
+
 void sio__client_socket_free(sio_client_socket_t *s) {
   sio__client_socket_fail_acks(s, SIO_ECANCELED);
   clear_buffer(s);
+  clear_early(s);
+  sio__free(s->early);
   sio__free(s->buf);
   for (size_t i = 0; i < s->nh; i++) sio__free(s->h[i].event);
   sio__free(s->h);
@@ -142,10 +152,35 @@ void sio_client_socket_set_auth_cb(sio_client_socket_t *s, sio_client_auth_cb cb
   s->auth_arg = arg;
 }
 
+/* The CONNECT payload of a recovery: {"pid":..,"offset":..} merged in front
+ * of auth (whose own keys win, as the reference's Object.assign). */
+static void recovery_auth(const sio_client_socket_t *s, sio__sb_t *sb, const char *auth,
+                          size_t alen) {
+  sio__sb_puts(sb, "{\"pid\":");
+  sio__json_write_string(sb, s->pid, strlen(s->pid));
+  if (s->offset[0]) {
+    sio__sb_puts(sb, ",\"offset\":");
+    sio__json_write_string(sb, s->offset, strlen(s->offset));
+  }
+  /* auth is a compact or spaced object: its members follow ours. */
+  size_t i = 1;
+  while (auth && i < alen &&
+         (auth[i] == ' ' || auth[i] == '\t' || auth[i] == '\n' || auth[i] == '\r'))
+    i++;
+  if (auth && alen > 2 && i < alen && auth[i] != '}') {
+    sio__sb_putc(sb, ',');
+    sio__sb_append(sb, auth + i, alen - i);
+  } else {
+    sio__sb_putc(sb, '}');
+  }
+}
+
 void sio__client_socket_send_connect(sio_client_socket_t *s) {
   sio_args_t *a = NULL;
   const char *auth = s->auth_json;
   size_t alen = auth ? strlen(auth) : 0;
+  sio__sb_t rec;
+  sio__sb_init(&rec, 0);
   if (s->auth_cb && (a = sio_args_new())) {
     s->auth_cb(s, a, s->auth_arg);
     const char *t = (const char *)sio__sb_data(&a->sb);
@@ -162,11 +197,20 @@ void sio__client_socket_send_connect(sio_client_socket_t *s) {
     sio_args_free(a);
     return;
   }
+  if (s->pid[0]) {
+    recovery_auth(s, &rec, auth, alen);
+    if (!rec.err) {
+      auth = (const char *)sio__sb_data(&rec);
+      alen = sio__sb_len(&rec);
+    }
+  }
+  clear_early(s);
   sio__packet_desc_t d = {SIO_SIO_CONNECT, -1, NULL, NULL, NULL, auth, alen};
   sio__packet_buf_t b;
   int rc = encode(s, &d, &b);
   if (rc == 0) rc = send_now(s, &b, NULL);
   sio_args_free(a);
+  sio__sb_reset(&rec);
   if (rc == 0) s->state = CS_CONNECTING;
 }
 
@@ -428,6 +472,17 @@ static void dispatch_event(sio_client_socket_t *s, const sio__sio_packet_t *pkt)
       run[k++].arg = h->arg;
     }
   }
+  /* As the reference: a string last argument is the offset of the event,
+   * when the server keeps sessions. */
+  size_t nargs = sio_argv_count(&av);
+  if (s->pid[0] && nargs && sio_argv_type(&av, nargs - 1) == SIO_ARG_STRING) {
+    size_t olen;
+    const char *off = sio_argv_string(&av, nargs - 1, &olen);
+    if (off && olen < sizeof(s->offset) && !memchr(off, 0, olen)) {
+      memcpy(s->offset, off, olen);
+      s->offset[olen] = 0;
+    }
+  }
   for (size_t i = 0; i < n; i++) {
     if (!still_registered(s, &run[i], name)) continue;
     run[i].cb(s, name, &av, ap, run[i].arg);
@@ -438,6 +493,21 @@ static void dispatch_event(sio_client_socket_t *s, const sio__sio_packet_t *pkt)
   if (name != inl) sio__free(name);
 }
 
+/* An event before the CONNECT reply of a recovery, bounded like the
+ * emits buffered offline (sio_client_opts_set_max_buffered). */
+static void keep_early(sio_client_socket_t *s, const sio__sio_packet_t *pkt) {
+  if (s->nearly >= s->c->o.max_buffered) return;
+  if (s->nearly == s->earlycap) {
+    size_t ncap = s->earlycap ? s->earlycap * 2 : 8;
+    sio__stored_t **ne = sio__realloc(s->early, ncap * sizeof(*ne));
+    if (!ne) return;
+    s->early = ne;
+    s->earlycap = ncap;
+  }
+  sio__stored_t *st = sio__stored_new(pkt);
+  if (st) s->early[s->nearly++] = st;
+}
+
 static void on_connect_reply(sio_client_socket_t *s, const sio__sio_packet_t *pkt) {
   sio__json_val_t sid;
   if (s->state != CS_CONNECTING) return;
@@ -446,14 +516,30 @@ static void on_connect_reply(sio_client_socket_t *s, const sio__sio_packet_t *pk
       sio__json_string_copy(&sid, s->id, sizeof(s->id), NULL) != 0) {
     s->state = CS_IDLE;
     s->want = 0;
+    clear_early(s);
     if (s->on_connect_error)
       s->on_connect_error(s, "invalid CONNECT reply", NULL, s->on_connect_error_arg);
     return;
   }
+  /* Recovered when the server kept the private id we sent. */
+  sio__json_val_t pid;
+  char npid[sizeof(s->pid)] = "";
+  if (sio__json_object_get(&pkt->payload, "pid", 3, &pid) != 1 ||
+      sio__json_string_copy(&pid, npid, sizeof(npid), NULL) != 0)
+    npid[0] = 0;
+  s->recovered = npid[0] && strcmp(npid, s->pid) == 0;
+  memcpy(s->pid, npid, sizeof(s->pid));
+  if (!s->recovered) s->offset[0] = 0;
   s->state = CS_CONNECTED;
   s->epoch++;
   uint32_t epoch = s->epoch;
-  /* Emits made while offline go first, in order. */
+  /* The events that came before the reply, then the emits made while
+   * offline, in order (the reference's order). */
+  size_t ne = s->nearly;
+  for (size_t i = 0; i < ne && s->state == CS_CONNECTED && s->epoch == epoch; i++)
+    if (s->recovered) dispatch_event(s, &s->early[i]->pkt);
+  clear_early(s);
+  if (s->state != CS_CONNECTED || s->epoch != epoch) return;
   size_t n = s->nbuf;
   for (size_t i = 0; i < n && s->state == CS_CONNECTED; i++) send_pending(s, &s->buf[i]);
   clear_buffer(s);
@@ -506,7 +592,10 @@ void sio__client_socket_on_packet(sio_client_socket_t *s, const sio__sio_packet_
       break;
     case SIO_SIO_EVENT:
     case SIO_SIO_BINARY_EVENT:
-      if (s->state == CS_CONNECTED) dispatch_event(s, pkt);
+      if (s->state == CS_CONNECTED)
+        dispatch_event(s, pkt);
+      else if (s->state == CS_CONNECTING && s->pid[0])
+        keep_early(s, pkt);
       break;
     case SIO_SIO_ACK:
     case SIO_SIO_BINARY_ACK: {

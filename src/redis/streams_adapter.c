@@ -601,9 +601,7 @@ static void op_destroy(void *self) {
   sio__rs_node_t *node = inst->node;
   sio__rs_cancel_requests(inst);
   sio__rs_local_orphan_all(inst);
-#ifdef SIO_OFFSET_MAX
   sio__rs_cancel_restores(inst);
-#endif
   for (sio__rs_nsp_t **pp = &node->nsps; *pp; pp = &(*pp)->next) {
     if (*pp == inst) {
       *pp = inst->next;
@@ -642,10 +640,8 @@ static const sio_adapter_ops_t k_ops = {
     .room_deleted = NULL,
     .server_side_emit_with_ack = sio__rs_server_side_emit_with_ack,
     .server_count = sio__rs_server_count,
-#ifdef SIO_OFFSET_MAX
     .persist_session = sio__rs_persist_session,
     .restore_session = sio__rs_restore_session,
-#endif
 };
 
 static int node_init(sio__rs_node_t *node, sio_server_t *s, const sio_redis_opts_t *r,

@@ -189,13 +189,11 @@ void sio__rs_local_orphan_all(sio__rs_nsp_t *inst);
  * its offset when it is recoverable. */
 void sio__rs_deliver_entry(sio__rs_nsp_t *inst, const sio_adapter_packet_t *pkt,
                            const sio_adapter_opts_t *opts, const char *id);
-#ifdef SIO_OFFSET_MAX
 int sio__rs_persist_session(void *self, const sio_adapter_session_t *s);
 int sio__rs_restore_session(void *self, const char *pid, const char *offset,
                             sio_adapter_restore_t *req);
 /* Completes the namespace's recoveries in progress with no session. */
 void sio__rs_cancel_restores(sio__rs_nsp_t *inst);
-#endif
 
 /* ---- streams_requests.c ---- */
 int sio__rs_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,

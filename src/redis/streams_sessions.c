@@ -10,9 +10,8 @@
  *   reads the stream after it (XRANGE, 100 entries a call, at most 100
  *   calls as Node) and replays the broadcasts of this namespace that
  *   select the session's rooms.
- * The adapter operations exist when libsio has connection state recovery
- * (sio/adapter.h defines SIO_OFFSET_MAX); without it, a broadcast is
- * delivered at once and no session is kept. */
+ * With recovery off on the server, a broadcast is delivered at once with no
+ * offset and no session is kept. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,11 +119,9 @@ void sio__rs_local_run(sio__rs_local_t *l, const char *offset) {
     sio_adapter_opts_t o = {(const char *const *)l->rooms,  l->nrooms,
                             (const char *const *)l->except, l->nexcept,
                             l->flags | SIO_ADAPTER_F_LOCAL, 0};
-#ifdef SIO_OFFSET_MAX
     if (offset && strlen(offset) <= SIO_OFFSET_MAX)
       sio_adapter_local_broadcast_offset(l->inst->nsp, &pkt, &o, offset);
     else
-#endif
       sio__rs_local_plain(l->inst->nsp, &pkt, &o);
   }
   (void)offset;
@@ -146,24 +143,14 @@ void sio__rs_local_orphan_all(sio__rs_nsp_t *inst) {
 
 int sio__rs_local_plain(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                         const sio_adapter_opts_t *opts) {
-#ifdef SIO_OFFSET_MAX
   /* Without an offset: libsio would otherwise give the packet an offset of
    * its own, which no other server knows. */
   return sio_adapter_local_broadcast_offset(nsp, pkt, opts, NULL);
-#else
-  return sio_adapter_local_broadcast(nsp, pkt, opts);
-#endif
 }
 
 int sio__rs_recoverable(const sio__rs_nsp_t *inst, const sio_adapter_opts_t *opts) {
-#ifdef SIO_OFFSET_MAX
   return sio_server_recovery_enabled(inst->node->srv, NULL) &&
          !(opts->flags & (SIO_ADAPTER_F_VOLATILE | SIO_ADAPTER_F_LOCAL));
-#else
-  (void)inst;
-  (void)opts;
-  return 0;
-#endif
 }
 
 void sio__rs_deliver_entry(sio__rs_nsp_t *inst, const sio_adapter_packet_t *pkt,
@@ -171,11 +158,9 @@ void sio__rs_deliver_entry(sio__rs_nsp_t *inst, const sio_adapter_packet_t *pkt,
   sio_adapter_opts_t o = *opts;
   o.flags |= SIO_ADAPTER_F_LOCAL; /* it came from the others: never published again */
   int rc;
-#ifdef SIO_OFFSET_MAX
   if (id && sio__rs_recoverable(inst, opts) && strlen(id) <= SIO_OFFSET_MAX)
     rc = sio_adapter_local_broadcast_offset(inst->nsp, pkt, &o, id);
   else
-#endif
     rc = sio__rs_local_plain(inst->nsp, pkt, &o);
   (void)id;
   if (rc == SIO_EINVAL)
@@ -183,8 +168,6 @@ void sio__rs_deliver_entry(sio__rs_nsp_t *inst, const sio_adapter_packet_t *pkt,
 }
 
 /* ---- sessions ---- */
-
-#ifdef SIO_OFFSET_MAX
 
 static void ignore_reply(void *arg, int status, const redisReply *reply) {
   (void)arg;
@@ -474,5 +457,3 @@ int sio__rs_restore_session(void *self, const char *pid, const char *offset,
   inst->restores = r;
   return 0;
 }
-
-#endif

@@ -358,3 +358,16 @@ int sio__args_set_wire(sio_args_t *a, const char *json, size_t len, const sio_bu
   a->count = count;
   return 0;
 }
+
+int sio__args_copy(sio_args_t *dst, const sio_args_t *src) {
+  sio_args_clear(dst);
+  if (src->err) return fail(dst, src->err);
+  sio__sb_append(&dst->sb, sio__sb_data(&src->sb), sio__sb_len(&src->sb));
+  if (dst->sb.err) return fail(dst, dst->sb.err);
+  for (size_t i = 0; i < src->natt; i++) {
+    int rc = push_att(dst, src->att[i].owner, src->att[i].base, src->att[i].len);
+    if (rc) return fail(dst, rc);
+  }
+  dst->count = src->count;
+  return 0;
+}

@@ -154,6 +154,23 @@ int sio_broadcast_emit(sio_broadcast_t *b, const char *event, const sio_args_t *
   return rc;
 }
 
+int sio__socket_emit_kept(sio_socket_t *sock, const char *event, const sio_args_t *args) {
+  sio_namespace_t *nsp = sock->nsp;
+  if (nsp->srv->closing) return SIO_ECLOSED;
+  pkt_view_t v;
+  int rc = pkt_view(&v, event, args);
+  if (rc) return rc;
+  /* As the reference: a broadcast to the room of the socket's id, so the
+   * packet gets an offset and is kept even while the socket is away. */
+  const char *rooms[1] = {sock->id};
+  sio_adapter_opts_t o = {rooms, 1, NULL, 0, 0, 0};
+  const sio_adapter_ops_t *ops = sio__recovery_cluster(nsp);
+  rc = ops && ops->broadcast ? ops->broadcast(nsp->adapter, &v.pkt, &o)
+                             : sio_adapter_local_broadcast(nsp, &v.pkt, &o);
+  pkt_view_free(&v);
+  return rc < 0 ? rc : 0;
+}
+
 /* ---- broadcast acks ---- */
 
 static void unlink_ba(sio__bcast_ack_t *ba) {

@@ -79,6 +79,9 @@ struct sio_server_opts {
   int metrics, metrics_unserved; /* sio/metrics.h */
   char *metrics_path;
   uint32_t metrics_max_nsps;
+  uint32_t recovery_ms; /* 0: recovery off */
+  int recovery_skip_mw;
+  size_t recovery_max_bytes;
 };
 
 /* ---- rooms (the in-memory adapter) ---- */
@@ -214,6 +217,7 @@ struct sio_namespace {
   void *adapter; /* the cluster adapter's instance, or NULL */
   sio__cbvec_t server_side;
   void *data;
+  struct sio__store *store; /* kept packets and sessions (recovery), or NULL */
   sio_namespace_t *next_all, *prev_all; /* the server's list of every namespace */
   sio_namespace_t *next_drop;           /* the server's list of children to free */
   int drop_pending;                     /* in that list */
@@ -282,7 +286,16 @@ struct sio_socket {
   void *data;
   size_t nsp_idx;
   uint64_t mark_in, mark_ex; /* broadcast selection marks */
+  struct sio__sock_rec *rec; /* recovery on: its private id and restore state */
 };
+
+/* A socket's recovery state, allocated only when the server keeps sessions
+ * (an idle socket stays small otherwise). */
+typedef struct sio__sock_rec {
+  char pid[21];                   /* private session id */
+  int recovered;                  /* a restored session */
+  struct sio__restored *restored; /* what the connect reply brings back */
+} sio__sock_rec_t;
 
 sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const char *auth,
                               size_t auth_len);
@@ -294,6 +307,9 @@ int sio__socket_on_packet(sio_socket_t *sock, const sio__sio_packet_t *pkt);
 /* Queues an encoded packet on the socket (outgoing catch-all included).
  * event (may be NULL) is for the catch-all. */
 int sio__socket_send(sio_socket_t *sock, const sio__packet_out_t *out, const char *event);
+/* An emit to one socket while recovery is on: through the adapter as a
+ * broadcast to its id's room, kept for it (sio_broadcast.c). 0 or an error. */
+int sio__socket_emit_kept(sio_socket_t *sock, const char *event, const sio_args_t *args);
 /* Registers a pending ack (single or broadcast). */
 sio__pending_ack_t *sio__socket_add_ack(sio_socket_t *sock, uint64_t id);
 
@@ -353,7 +369,43 @@ struct sio_server {
   sio__cbvec_t observe_nsp, observe_nsp_gone, observe_room; /* observation hooks */
   uint64_t mark_gen;
   void *data;
+  uint32_t recovery_ms; /* 0: recovery off */
+  int recovery_skip_mw;
+  size_t recovery_max_bytes;
+  size_t recovery_bytes; /* kept now, all namespaces */
+  char offset_prev[16];  /* the offset generator's last time stamp */
+  uint32_t offset_seed;
 };
+
+/* ---- connection state recovery (sio_recovery.c) ---- */
+
+/* What a recovered socket gets back when it connects: its rooms and the
+ * packets it missed, sent right after the CONNECT reply. */
+typedef struct sio__restored {
+  char **rooms;
+  size_t nrooms;
+  sio__packet_out_t *missed;
+  size_t nmissed, mcap;
+} sio__restored_t;
+
+void sio__restored_free(sio__restored_t *r);
+/* A new offset (Node's yeast form: the time in base 64, a sequence number
+ * after a '.' when the time repeats) into out[SIO_OFFSET_MAX + 1]. */
+void sio__recovery_offset(sio_server_t *s, char *out);
+/* Keeps a recoverable packet of nsp sent with offset to the selection o. */
+void sio__recovery_keep(sio_namespace_t *nsp, const char *offset,
+                        const sio_adapter_opts_t *o, const sio__packet_out_t *out);
+/* A connected socket goes away for reason: its session is kept if the
+ * reason is recoverable. Call before it leaves its rooms. */
+void sio__recovery_persist(sio_socket_t *sock, const char *reason);
+/* A CONNECT with auth: restores the session it names, if any. Returns 1
+ * when a cluster adapter answers later (it then runs the connect flow),
+ * else 0 (the socket is restored or new: the caller runs the flow). */
+int sio__recovery_restore(sio_socket_t *sock);
+/* Frees a namespace's store. */
+void sio__recovery_free(sio_namespace_t *nsp);
+/* The adapter ops that keep sessions for nsp, or NULL (in memory). */
+const sio_adapter_ops_t *sio__recovery_cluster(const sio_namespace_t *nsp);
 
 /* Server-side events with acks (cluster): an ack whose reply goes to cb,
  * called once with the handler's arguments, or with NULL if no handler

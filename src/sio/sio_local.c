@@ -94,22 +94,45 @@ static int encode(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt, int64_t
   return rc;
 }
 
-/* Delivers to one namespace; ba/reply_cb: register the ack id on each. */
+/* Encodes pkt for nsp once, offset added as its last argument. */
+static int encode_offset(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                         const char *offset, sio__packet_out_t *out) {
+  if (!pkt || !pkt->event || sio__sio_name_reserved(pkt->event, strlen(pkt->event)))
+    return SIO_EINVAL;
+  sio_args_t tmp;
+  memset(&tmp, 0, sizeof(tmp));
+  int rc = pkt->args ? sio__args_copy(&tmp, pkt->args)
+                     : sio__args_set_wire(&tmp, pkt->json, pkt->json_len,
+                                          pkt->attachments, pkt->nattachments);
+  if (rc == 0) rc = sio_args_add_string(&tmp, offset);
+  if (rc == 0) rc = sio__server_encode(nsp->srv, out, nsp->name, pkt->event, -1, &tmp);
+  sio_args_clear(&tmp);
+  sio__sb_reset(&tmp.sb);
+  sio__free(tmp.att);
+  return rc;
+}
+
+/* Delivers to one namespace; ba/reply_cb: register the ack id on each. With
+ * an offset (a recoverable packet), the packet is encoded even without
+ * recipients, and kept when keep is set. */
 static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                    const sio_adapter_opts_t *o, int with_ack, sio__bcast_ack_t *ba,
-                   sio_adapter_reply_cb reply_cb, void *arg) {
+                   sio_adapter_reply_cb reply_cb, void *arg, const char *offset,
+                   int keep) {
   sel_t sel = {0};
   int rc = select_one(nsp, o, &sel);
-  if (rc || sel.n == 0) {
+  if (rc || (sel.n == 0 && !keep)) {
     sel_free(&sel);
     return rc;
   }
   int64_t id = with_ack ? (int64_t)nsp->next_ack_id++ : -1;
   sio__packet_out_t out;
-  if ((rc = encode(nsp, pkt, id, &out))) {
+  if ((rc =
+           offset ? encode_offset(nsp, pkt, offset, &out) : encode(nsp, pkt, id, &out))) {
     sel_free(&sel);
     return rc;
   }
+  if (keep) sio__recovery_keep(nsp, offset, o, &out);
   int count = 0;
   for (size_t i = 0; i < sel.n; i++) {
     sio_socket_t *sock = sel.v[i];
@@ -170,15 +193,16 @@ static void unhold(held_t *h) {
   if (h->v != &h->one) sio__free(h->v);
 }
 
-int sio_adapter_local_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
-                                const sio_adapter_opts_t *opts) {
+/* A broadcast, with its offset when it is recoverable (keep: kept here). */
+static int broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                     const sio_adapter_opts_t *opts, const char *offset, int keep) {
   if (!nsp || !opts) return SIO_EINVAL;
   nsp->srv->stats.broadcasts++;
   held_t h;
   if (hold(nsp, &h)) return SIO_ENOMEM;
   int total = 0;
   for (size_t i = 0; i < h.n; i++) {
-    int rc = deliver(h.v[i], pkt, opts, 0, NULL, NULL, NULL);
+    int rc = deliver(h.v[i], pkt, opts, 0, NULL, NULL, NULL, offset, keep);
     if (rc < 0) {
       if (!total) total = rc;
       break;
@@ -187,6 +211,30 @@ int sio_adapter_local_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t
   }
   unhold(&h);
   return total;
+}
+
+/* A broadcast the server keeps for recovery: recovery on, not volatile. */
+static int recoverable(const sio_namespace_t *nsp, const sio_adapter_opts_t *opts) {
+  return nsp && opts && nsp->srv->recovery_ms && !(opts->flags & SIO_ADAPTER_F_VOLATILE);
+}
+
+int sio_adapter_local_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                                const sio_adapter_opts_t *opts) {
+  if (!recoverable(nsp, opts)) return broadcast(nsp, pkt, opts, NULL, 0);
+  /* One offset for the whole broadcast, whatever the children. */
+  char offset[SIO_OFFSET_MAX + 1];
+  sio__recovery_offset(nsp->srv, offset);
+  return broadcast(nsp, pkt, opts, offset, 1);
+}
+
+int sio_adapter_local_broadcast_offset(sio_namespace_t *nsp,
+                                       const sio_adapter_packet_t *pkt,
+                                       const sio_adapter_opts_t *opts,
+                                       const char *offset) {
+  if (offset && strlen(offset) > SIO_OFFSET_MAX) return SIO_EINVAL;
+  if (!offset || !offset[0] || !recoverable(nsp, opts))
+    return broadcast(nsp, pkt, opts, NULL, 0);
+  return broadcast(nsp, pkt, opts, offset, 0);
 }
 
 int sio_adapter_local_broadcast_with_ack(sio_namespace_t *nsp,
@@ -200,7 +248,7 @@ int sio_adapter_local_broadcast_with_ack(sio_namespace_t *nsp,
   if (hold(nsp, &h)) return SIO_ENOMEM;
   int total = 0;
   for (size_t i = 0; i < h.n; i++) {
-    int rc = deliver(h.v[i], pkt, opts, 1, ack, ack ? NULL : reply_cb, arg);
+    int rc = deliver(h.v[i], pkt, opts, 1, ack, ack ? NULL : reply_cb, arg, NULL, 0);
     if (rc < 0) {
       unhold(&h);
       return total ? total : rc;

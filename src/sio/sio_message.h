@@ -28,6 +28,10 @@ struct sio_args {
 int sio__args_set_wire(sio_args_t *a, const char *json, size_t len, const sio_buf_t *bins,
                        size_t n);
 
+/* Fills dst (cleared first) with src's arguments, the attachments shared.
+ * 0 or SIO_ENOMEM. */
+int sio__args_copy(sio_args_t *dst, const sio_args_t *src);
+
 /* ---- received arguments: a read-only view over a decoded packet ---- */
 #define SIO__ARGV_INLINE 8
 struct sio_argv {

@@ -44,6 +44,7 @@ void sio__namespace_free(sio_namespace_t *nsp) {
   sio__cbvec_free(&nsp->disconnect);
   sio__rooms_free(nsp);
   sio__map_free(&nsp->rooms);
+  sio__recovery_free(nsp);
   sio__free(nsp->socks);
   sio__free(nsp->children);
   sio__free(nsp->pattern);
@@ -355,14 +356,25 @@ static void connected(sio_socket_t *sock) {
     sio__session_fail(c, "transport error");
     return;
   }
+  sio__restored_t *r = sock->rec ? sock->rec->restored : NULL;
+  if (r) sock->rec->restored = NULL;
+  for (size_t i = 0; r && i < r->nrooms; i++)
+    if (strcmp(r->rooms[i], sock->id) != 0 &&
+        sio__rooms_join(sock, r->rooms[i], strlen(r->rooms[i]))) {
+      sio__restored_free(r);
+      sio__session_fail(c, "transport error");
+      return;
+    }
   sock->state = SIO__SOCK_CONNECTED;
   c->joined = 1;
   /* Joining disarms the connect timeout for good: free the timer rather than
    * keep it for the life of every idle connection. */
   sio__timer_free(c->connect_timer);
   c->connect_timer = NULL;
-  char reply[40];
-  int n = snprintf(reply, sizeof(reply), "{\"sid\":\"%s\"}", sock->id);
+  char reply[80];
+  int n = sock->rec ? snprintf(reply, sizeof(reply), "{\"sid\":\"%s\",\"pid\":\"%s\"}",
+                               sock->id, sock->rec->pid)
+                    : snprintf(reply, sizeof(reply), "{\"sid\":\"%s\"}", sock->id);
   sio__packet_out_t out;
   /* A v2 client's CONNECT reply carries no sid (it derives its own). */
   int v2 = sio__session_is_v2(c);
@@ -371,6 +383,9 @@ static void connected(sio_socket_t *sock) {
     sio__session_send(c, &out);
     sio__packet_out_free(&out);
   }
+  /* The missed packets, in order, before anything the handlers send. */
+  for (size_t i = 0; r && i < r->nmissed; i++) sio__session_send(c, &r->missed[i]);
+  sio__restored_free(r);
   sio_namespace_t *parts[2] = {nsp->parent, nsp};
   for (int p = 0; p < 2; p++) {
     if (!parts[p]) continue;
@@ -386,7 +401,8 @@ static void connected(sio_socket_t *sock) {
 static void run_mw(sio_socket_t *sock, int list, size_t idx) {
   if (sock->state != SIO__SOCK_CONNECTING) return;
   sio__cb_t cb;
-  if (!mw_find(sock->nsp, &list, &idx, &cb)) {
+  int skip = sock->rec && sock->rec->recovered && sock->nsp->srv->recovery_skip_mw;
+  if (skip || !mw_find(sock->nsp, &list, &idx, &cb)) {
     connected(sock);
     return;
   }

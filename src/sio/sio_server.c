@@ -26,6 +26,7 @@ sio_server_opts_t *sio_server_opts_new(void) {
   o->cleanup_children = 1;
   o->max_attachments = SIO_SIO_MAX_ATTACHMENTS_DEFAULT;
   o->max_depth = SIO_JSON_DEPTH_DEFAULT;
+  o->recovery_max_bytes = SIO_RECOVERY_MAX_BYTES_DEFAULT;
   if (!o->path || !o->eio || !o->http) {
     sio_server_opts_free(o);
     return NULL;
@@ -79,6 +80,17 @@ void sio_server_opts_set_cleanup_empty_children(sio_server_opts_t *o, int on) {
 void sio_server_opts_set_max_session_namespaces(sio_server_opts_t *o, uint32_t n) {
   if (o) o->max_session_nsps = n ? n : SIO_SESSION_NAMESPACES_MAX_DEFAULT;
 }
+int sio_server_opts_set_recovery(sio_server_opts_t *o, uint32_t max_disconnection_ms,
+                                 int skip_middlewares) {
+  if (!o) return SIO_EINVAL;
+  o->recovery_ms =
+      max_disconnection_ms ? max_disconnection_ms : SIO_RECOVERY_DURATION_DEFAULT;
+  o->recovery_skip_mw = skip_middlewares != 0;
+  return 0;
+}
+void sio_server_opts_set_recovery_max_bytes(sio_server_opts_t *o, size_t bytes) {
+  o->recovery_max_bytes = bytes ? bytes : SIO_RECOVERY_MAX_BYTES_DEFAULT;
+}
 void sio_server_opts_set_max_namespace_name(sio_server_opts_t *o, uint32_t bytes) {
   if (o) o->max_nsp_name = bytes ? bytes : SIO_NSP_NAME_MAX_DEFAULT;
 }
@@ -128,6 +140,9 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
   s->max_nsp_name = opts->max_nsp_name;
   s->max_session_nsps = opts->max_session_nsps;
   s->cleanup_children = opts->cleanup_children;
+  s->recovery_ms = opts->recovery_ms;
+  s->recovery_skip_mw = opts->recovery_skip_mw;
+  s->recovery_max_bytes = opts->recovery_max_bytes;
   sio__sio_limits_init(&s->lim);
   s->lim.max_attachments = opts->max_attachments;
   s->lim.max_depth = opts->max_depth;

@@ -197,7 +197,9 @@ static int connect_to(sio__session_t *c, const char *nsp, size_t nsp_len,
     return SIO_ENOMEM;
   }
   c->socks[c->nsocks++] = sock;
-  sio__namespace_connect(sock);
+  /* A recovery through a cluster adapter runs the connect flow when the
+   * adapter answers. */
+  if (!sio__recovery_restore(sock)) sio__namespace_connect(sock);
   return 0;
 }
 

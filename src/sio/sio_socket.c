@@ -23,8 +23,14 @@ sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const cha
   sock->state = SIO__SOCK_CONNECTING;
   sock->nsp_idx = (size_t)-1;
   sock->auth = sio__rbuf_from(auth, auth_len);
-  if (!sock->auth || sio__rand_id(sock->id)) {
+  if (nsp->srv->recovery_ms && !(sock->rec = sio__calloc(1, sizeof(*sock->rec)))) {
+    sio__free(sock);
+    return NULL;
+  }
+  if (!sock->auth || sio__rand_id(sock->id) ||
+      (sock->rec && sio__rand_id(sock->rec->pid))) {
     sio__rbuf_unref(sock->auth);
+    sio__free(sock->rec);
     sio__free(sock);
     return NULL;
   }
@@ -51,6 +57,8 @@ void sio_socket_unref(sio_socket_t *sock) {
   }
   sio__free(sock->kv);
   sio__free(sock->rooms);
+  if (sock->rec) sio__restored_free(sock->rec->restored);
+  sio__free(sock->rec);
   sio__rbuf_unref(sock->auth);
   sio__session_unref(sock->session);
   sio_namespace_t *nsp = sock->nsp;
@@ -71,6 +79,9 @@ sio_server_t *sio_socket_server(const sio_socket_t *sock) {
 }
 int sio_socket_connected(const sio_socket_t *sock) {
   return sock->state == SIO__SOCK_CONNECTED && !sock->closing;
+}
+int sio_socket_recovered(const sio_socket_t *sock) {
+  return sock && sock->rec && sock->rec->recovered;
 }
 sio_eio_socket_t *sio_socket_eio(const sio_socket_t *sock) {
   return sock->session->eio;
@@ -212,8 +223,7 @@ static int check_event(const char *event) {
   return 0;
 }
 
-int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *args) {
-  if (!sock) return SIO_EINVAL;
+static int emit(sio_socket_t *sock, const char *event, const sio_args_t *args) {
   int rc = check_event(event);
   if (rc) return rc;
   if (sock->state != SIO__SOCK_CONNECTED || !sio__session_up(sock->session))
@@ -228,6 +238,17 @@ int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *arg
   return rc;
 }
 
+int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *args) {
+  if (!sock) return SIO_EINVAL;
+  /* With recovery, a socket that was connected once keeps receiving: its
+   * packets wait for its return. */
+  if (sock->rec && sock->state != SIO__SOCK_CONNECTING) {
+    int rc = check_event(event);
+    return rc ? rc : sio__socket_emit_kept(sock, event, args);
+  }
+  return emit(sock, event, args);
+}
+
 int sio_socket_emit_volatile(sio_socket_t *sock, const char *event,
                              const sio_args_t *args) {
   if (!sock) return SIO_EINVAL;
@@ -236,7 +257,7 @@ int sio_socket_emit_volatile(sio_socket_t *sock, const char *event,
     sock->nsp->srv->stats.dropped++;
     return check_event(event);
   }
-  return sio_socket_emit(sock, event, args);
+  return emit(sock, event, args); /* never kept for recovery */
 }
 
 /* ---- acks the server waits for ---- */
@@ -528,6 +549,7 @@ void sio__socket_close(sio_socket_t *sock, const char *reason) {
     if (nsp->parent) run_disc(sock, &nsp->parent->disconnecting, reason);
     run_disc(sock, &nsp->disconnecting, reason);
     run_disc(sock, &sock->disconnecting, reason);
+    sio__recovery_persist(sock, reason);
   }
   sio__rooms_leave_all(sock);
   if (was_connected) sio__namespace_del_socket(nsp, sock);

@@ -11,7 +11,7 @@
 // what a C server wrote while Redis was away, and what was appended to the
 // stream before its reader came back, reaches the other servers' clients
 // exactly once and in order; a C server's outage queue keeps what fits its
-// bound. With a libsio that has connection state recovery: a client dropped
+// bound. Connection state recovery: a client dropped
 // from one server is recovered on another (C to C, C to Node, Node to C),
 // and the session keys are Node's.
 // SIO_CLUSTER_SERVER=ref runs Node servers in place of A and B (and of the
@@ -441,27 +441,18 @@ describe('a stream key that Redis refuses to read', () => {
 // Connection state recovery across servers: a client drops from one server
 // and comes back to another (C or Node), with its pid and last offset, and
 // gets its id, rooms, data and the broadcasts it missed, in order, once.
-// Runs when this libsio has recovery (sio_cluster_server --recovery exits 3
-// otherwise).
 describe('connection state recovery across servers', () => {
   const REC = ['--streams', '--stream', 'sio-recovery', '--key', 'rec', '--recovery'];
   let RA;
   let RB;
   let RN;
-  let missing = null;
 
   before(async () => {
-    try {
-      [RA, RB, RN] = await Promise.all([
-        spawnClusterServer('RA', redis.url, REC),
-        spawnClusterServer('RB', redis.url, REC),
-        spawnRefServer('RN', redis.url, REC),
-      ]);
-    } catch (e) {
-      if (!/exited early \(code 3/.test(e.message)) throw e;
-      missing = 'this libsio has no connection state recovery';
-      return;
-    }
+    [RA, RB, RN] = await Promise.all([
+      spawnClusterServer('RA', redis.url, REC),
+      spawnClusterServer('RB', redis.url, REC),
+      spawnRefServer('RN', redis.url, REC),
+    ]);
     await awaitCluster(clients, [RA, RB, RN], 3, ['/']);
   });
 
@@ -497,7 +488,6 @@ describe('connection state recovery across servers', () => {
   ];
   for (const c of CASES) {
     test(`a client dropped from one server is recovered on another, ${c.label}`, T, async (t) => {
-      if (missing) return t.skip(missing);
       const from = c.from();
       const to = c.to();
       const witness = await connectRecovering(to);
@@ -545,7 +535,6 @@ describe('connection state recovery across servers', () => {
   }
 
   test('sessions are stored and taken as Node does (seen with MONITOR)', T, async (t) => {
-    if (missing) return t.skip(missing);
     const mon = await monitor(redis.port);
     try {
       const witness = await connectRecovering(RB);
@@ -605,7 +594,6 @@ describe('connection state recovery across servers', () => {
   });
 
   test('an unknown pid or an offset the stream no longer holds gives a new session', T, async (t) => {
-    if (missing) return t.skip(missing);
     const s = await connectRecovering(RA, { _pid: 'no-such-pid', _lastOffset: '1-0' });
     assert.equal(s.recovered, false);
   });

@@ -32,7 +32,7 @@ static const struct {
     {"bad", scenario_bad},         {"burst", scenario_burst},
     {"simple", scenario_simple},   {"probe", scenario_probe},
     {"base64", scenario_base64},   {"heartbeat", scenario_heartbeat},
-    {"threads", scenario_threads},
+    {"threads", scenario_threads}, {"recovery", scenario_recovery},
 };
 
 static scenario_fn find_scenario(const char *name) {

@@ -9,8 +9,7 @@
  * --streams: the Redis Streams adapter (sio/redis_streams.h) instead of the
  * classic one, on stream NAME (default socket.io)
  * (tests/interop/redis_streams.test.mjs); --max-queued bounds its outage
- * queue. --recovery: connection state
- * recovery with Node's defaults, when this libsio has it (else exit 3).
+ * queue. --recovery: connection state recovery with Node's defaults.
  * Prints "listening on 127.0.0.1:PORT"; SIGTERM/SIGINT close it (exit 0
  * only if uv_loop_close() == 0).
  *
@@ -236,14 +235,7 @@ int main(int argc, char **argv) {
   if (uv_loop_init(&app.loop)) return 1;
   sio_server_opts_t *o = sio_server_opts_new();
   sio_http_opts_set_cors_origins(sio_server_opts_http(o), "*");
-  if (recovery) {
-#ifdef SIO_OFFSET_MAX
-    sio_server_opts_set_recovery(o, 0, 1);
-#else
-    fprintf(stderr, "sio_cluster_server: this libsio has no connection state recovery\n");
-    return 3;
-#endif
-  }
+  if (recovery) sio_server_opts_set_recovery(o, 0, 1);
   int rc = sio_server_new(&app.loop, o, &app.srv);
   sio_server_opts_free(o);
   sio_redis_opts_t *ro = sio_redis_opts_new();

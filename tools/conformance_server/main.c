@@ -30,7 +30,9 @@ typedef struct {
 static void usage(FILE *f) {
   fprintf(
       f,
-      "usage: conformance_server [--port N] [--allow-eio3]\n"
+      "usage: conformance_server [--port N] [--allow-eio3] [--recovery]\n"
+      "                          [--recovery-duration MS] [--recovery-max-bytes N]\n"
+      "                          [--recovery-adapter]\n"
       "\n"
       "Serves the protocol test-suites on 127.0.0.1:N (default 3000; 0 picks a\n"
       "free port). Prints \"listening on 127.0.0.1:PORT\" once it listens.\n"
@@ -39,10 +41,21 @@ static void usage(FILE *f) {
       "  /socket.io/  Socket.IO v5 with the same settings and a connect timeout of\n"
       "               1000 ms: \"/\" and /custom emit `auth` with the CONNECT payload;\n"
       "               \"/\" answers `message` with `message-back` and acknowledges\n"
-      "               `message-with-ack`; other namespaces: \"Invalid namespace\"\n"
-      "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n"
+      "               `message-with-ack`; `emit-later` (delay ms, event, ...args)\n"
+      "               emits event with args to the socket after the delay,\n"
+      "               `broadcast-later` to the whole namespace (and, for the\n"
+      "               recovery tests, room-later, volatile-later, ack-later, join,\n"
+      "               set-data, get-data, close-transport: see socketio.h); other\n"
+      "               namespaces: \"Invalid namespace\"\n"
+      "  --recovery   connection state recovery with Node's defaults (120000 ms,\n"
+      "               middlewares skipped); --recovery-duration MS sets the\n"
+      "               maximum disconnection duration, --recovery-max-bytes N the\n"
+      "               bound on what it keeps (both imply --recovery);\n"
+      "               --recovery-adapter keeps sessions through a test cluster\n"
+      "               adapter (the adapter interface's recovery operations)\n"
       "  --allow-eio3  also serve Engine.IO v3 / Socket.IO v2 clients on both\n"
-      "               endpoints (refused by default, as by the reference)\n");
+      "               endpoints (refused by default, as by the reference)\n"
+      "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n");
 }
 
 /* ---- Engine.IO echo ---- */
@@ -109,6 +122,9 @@ static void on_signal(uv_signal_t *h, int signum) {
 
 int main(int argc, char **argv) {
   int port = 3000, allow_eio3 = 0;
+  uint32_t recovery_ms = 0;
+  size_t recovery_max_bytes = 0;
+  int recovery_adapter = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
@@ -123,6 +139,28 @@ int main(int argc, char **argv) {
         return 2;
       }
       port = (int)v;
+    } else if (strcmp(argv[i], "--recovery") == 0) {
+      if (!recovery_ms) recovery_ms = 120000;
+    } else if (strcmp(argv[i], "--recovery-adapter") == 0) {
+      recovery_adapter = 1;
+      if (!recovery_ms) recovery_ms = 120000;
+    } else if (strcmp(argv[i], "--recovery-max-bytes") == 0 && i + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++i], &end, 10);
+      if (*end || v <= 0) {
+        fprintf(stderr, "conformance_server: bad byte bound '%s'\n", argv[i]);
+        return 2;
+      }
+      recovery_max_bytes = (size_t)v;
+      if (!recovery_ms) recovery_ms = 120000;
+    } else if (strcmp(argv[i], "--recovery-duration") == 0 && i + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++i], &end, 10);
+      if (*end || v <= 0 || v > 86400000) {
+        fprintf(stderr, "conformance_server: bad duration '%s'\n", argv[i]);
+        return 2;
+      }
+      recovery_ms = (uint32_t)v;
     } else {
       usage(stderr);
       return 2;
@@ -140,6 +178,7 @@ int main(int argc, char **argv) {
   if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
   sio_http_opts_free(ho);
   if (rc == 0) rc = setup_eio(&app);
+  conformance_socketio_recovery(recovery_ms, recovery_max_bytes, recovery_adapter);
   if (rc == 0) rc = conformance_socketio_attach(app.http);
   if (rc == 0) rc = sio_http_server_listen(app.http, "127.0.0.1", port);
   if (rc != 0) {

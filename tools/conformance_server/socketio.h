@@ -3,12 +3,22 @@
 #ifndef CONFORMANCE_SOCKETIO_H
 #define CONFORMANCE_SOCKETIO_H
 
+#include <stdint.h>
+
 #include "sio/http.h"
 
 /* Mounts the endpoint on http (borrowed; it must outlive the endpoint):
  * namespace "/" emits `auth` with the CONNECT payload (or {}) on connection,
  * answers `message` with `message-back` and the same arguments, acknowledges
- * `message-with-ack` with the same arguments; "/custom" emits `auth` the
+ * `message-with-ack` with the same arguments, and answers `emit-later` (delay
+ * ms, event, ...args) by emitting event with args to the socket after the
+ * delay, `broadcast-later` likewise to the whole namespace (and, for the
+ * recovery tests: `room-later` (delay, room, event, ...args) to a room,
+ * `volatile-later` and `ack-later` to the socket as a volatile packet / with
+ * an ack, `join` (room) joins then acknowledges, `close-transport` closes
+ * the Engine.IO session, `set-data` (value) / `get-data` set and read the
+ * shared data); "/custom" emits
+ * `auth` the
  * same way; any other namespace is refused with {"message":"Invalid
  * namespace"}. pingInterval 300, pingTimeout 200, maxPayload 1000000,
  * connect timeout 1000 ms (CORS comes from the HTTP server). 0 or an error. */
@@ -21,5 +31,13 @@ void conformance_socketio_allow_eio3(int on);
 /* Closes the endpoint (every session) and runs done(arg) once it is closed
  * (at once if it was never attached). Call before closing http. */
 void conformance_socketio_close(void (*done)(void *arg), void *arg);
+
+/* Connection state recovery with that maximum disconnection duration (0:
+ * off, the default), byte bound (0: the default), and, with
+ * through_adapter, sessions kept through a cluster adapter of the program's
+ * own (recovery_adapter.h) instead of libsio's memory; call before
+ * conformance_socketio_attach. */
+void conformance_socketio_recovery(uint32_t max_disconnection_ms, size_t max_bytes,
+                                   int through_adapter);
 
 #endif

@@ -21,6 +21,9 @@ int scenario_bad(const char *url, sio_transport_mode_t mode);
 int scenario_burst(const char *url, sio_transport_mode_t mode);
 int scenario_probe(const char *url, sio_transport_mode_t mode);
 int scenario_base64(const char *url, sio_transport_mode_t mode);
+/* scenario_recovery.c: connection state recovery (a conformance server
+ * with --recovery). */
+int scenario_recovery(const char *url, sio_transport_mode_t mode);
 /* scenario_simple.c: the blocking simple client. */
 int scenario_simple(const char *url, sio_transport_mode_t mode);
 /* scenario_threads.c: clients on other threads. */
