@@ -30,6 +30,13 @@ SIO_EXTERN const sio_parser_t *sio_parser_json(void);
  * undefined as null). Static; never NULL. */
 SIO_EXTERN const sio_parser_t *sio_parser_msgpack(void);
 
+/* For a server: JSON and msgpack clients side by side. Each session's
+ * parser is recognised from its first Socket.IO message (binary: msgpack,
+ * text: JSON) and kept for the session's life; a broadcast is encoded once
+ * per parser its recipients use. A client given this parser speaks JSON.
+ * Static; never NULL. */
+SIO_EXTERN const sio_parser_t *sio_parser_auto(void);
+
 #ifdef __cplusplus
 }
 #endif

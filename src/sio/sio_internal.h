@@ -107,6 +107,10 @@ typedef struct sio__session {
   uint32_t refs;
   int failed; /* a protocol error closed it: ignore further input */
   int joined; /* a namespace was joined once: the connect timer is off */
+  /* Auto servers: the session's parser (SIO__PARSER_*), decided by its
+   * first message (parser_set); in the padding, so free. */
+  uint8_t parser_ix;
+  uint8_t parser_set;
 } sio__session_t;
 
 /* The session's decoder lives in the same allocation, after it; the
@@ -268,6 +272,7 @@ struct sio_server {
   int cleanup_children;      /* free a dynamic child once it has no socket */
   sio__sio_limits_t lim;
   const sio_parser_t *parser;
+  int parser_auto; /* parser is sio_parser_auto(): each session has its own */
   sio__map_t nsps; /* static namespaces and dynamic children by name */
   sio_namespace_t *all_nsps;
   sio_namespace_t *drops; /* empty children to free on a later turn of the loop */
@@ -305,13 +310,36 @@ void sio__observe_namespace_deleted(sio_namespace_t *nsp);
 void sio__observe_room(sio_namespace_t *nsp, sio_room_event_t ev, const char *room,
                        const char *sid);
 
-/* sio__packet_encode with the server's parser, counted in its stats. */
+/* The parser the session speaks. */
+static inline const sio_parser_t *sio__session_parser(const sio__session_t *c) {
+  return c->srv->parser_auto ? sio__parser_at(c->parser_ix) : c->srv->parser;
+}
+
+/* sio__packet_encode with the server's parser, counted in its stats. On an
+ * auto server, once per parser in mask (bit 1 << SIO__PARSER_*: the parsers
+ * of the recipients; 0 stands for JSON), chained in out; mask is ignored
+ * otherwise. */
+int sio__server_encode_auto(sio_server_t *s, sio__packet_out_t *out, unsigned mask,
+                            const char *nsp, const char *event, int64_t ack_id,
+                            const sio_args_t *args);
 static inline int sio__server_encode(sio_server_t *s, sio__packet_out_t *out,
-                                     const char *nsp, const char *event, int64_t ack_id,
-                                     const sio_args_t *args) {
+                                     unsigned mask, const char *nsp, const char *event,
+                                     int64_t ack_id, const sio_args_t *args) {
+  if (s->parser_auto)
+    return sio__server_encode_auto(s, out, mask, nsp, event, ack_id, args);
   int rc = sio__packet_encode(s->parser, out, nsp, event, ack_id, args);
   if (rc == 0) s->stats.encodes++;
   return rc;
+}
+/* The mask bit of the session's parser (auto servers). */
+static inline unsigned sio__session_parser_bit(const sio__session_t *c) {
+  return 1u << c->parser_ix;
+}
+/* A control packet in the session's parser. */
+static inline int sio__session_encode_ctl(const sio__session_t *c, sio__packet_out_t *out,
+                                          int type, const char *nsp, const char *payload,
+                                          size_t len) {
+  return sio__packet_encode_ctl(sio__session_parser(c), out, type, nsp, payload, len);
 }
 
 #endif

@@ -76,22 +76,33 @@ static int select_all(sio_namespace_t *nsp, const sio_adapter_opts_t *o, sel_t *
   return rc;
 }
 
-/* Encodes pkt for nsp once. */
+/* Encodes pkt for nsp once (on an auto server once per parser in mask,
+ * see sio__server_encode). */
 static int encode(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt, int64_t id,
-                  sio__packet_out_t *out) {
+                  unsigned mask, sio__packet_out_t *out) {
   if (!pkt || !pkt->event || sio__sio_name_reserved(pkt->event, strlen(pkt->event)))
     return SIO_EINVAL;
   if (pkt->args)
-    return sio__server_encode(nsp->srv, out, nsp->name, pkt->event, id, pkt->args);
+    return sio__server_encode(nsp->srv, out, mask, nsp->name, pkt->event, id, pkt->args);
   sio_args_t tmp;
   memset(&tmp, 0, sizeof(tmp));
   int rc = sio__args_set_wire(&tmp, pkt->json, pkt->json_len, pkt->attachments,
                               pkt->nattachments);
-  if (rc == 0) rc = sio__server_encode(nsp->srv, out, nsp->name, pkt->event, id, &tmp);
+  if (rc == 0)
+    rc = sio__server_encode(nsp->srv, out, mask, nsp->name, pkt->event, id, &tmp);
   sio_args_clear(&tmp);
   sio__sb_reset(&tmp.sb); /* clear keeps a small builder */
   sio__free(tmp.att);
   return rc;
+}
+
+/* The parsers the selected sockets speak (auto servers only; a JSON-only
+ * server does not walk the selection twice). */
+static unsigned parsers_of(const sio_server_t *s, const sel_t *sel) {
+  unsigned mask = 0;
+  for (size_t i = 0; s->parser_auto && i < sel->n; i++)
+    mask |= sio__session_parser_bit(sel->v[i]->session);
+  return mask;
 }
 
 /* Delivers to one namespace; ba/reply_cb: register the ack id on each. */
@@ -106,7 +117,7 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
   }
   int64_t id = with_ack ? (int64_t)nsp->next_ack_id++ : -1;
   sio__packet_out_t out;
-  if ((rc = encode(nsp, pkt, id, &out))) {
+  if ((rc = encode(nsp, pkt, id, parsers_of(nsp->srv, &sel), &out))) {
     sel_free(&sel);
     return rc;
   }
@@ -296,7 +307,7 @@ static void run_server_side(const sio_argv_t *av, void *arg) {
 static void server_side(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                         sio_ack_t *ack) {
   sio__packet_out_t out;
-  if (encode(nsp, pkt, -1, &out)) return;
+  if (encode(nsp, pkt, -1, 0, &out)) return;
   ss_ctx_t c = {nsp, pkt->event, ack};
   sio__out_argv(&out, run_server_side, &c);
   sio__packet_out_free(&out);

@@ -325,9 +325,8 @@ static void refuse(sio_socket_t *sock, const char *message, const char *data) {
   sio__session_t *c = sio_socket_ref(sock)->session;
   if (!sb.err && c->eio) {
     sio__packet_out_t out;
-    if (sio__packet_encode_ctl(c->srv->parser, &out, SIO_SIO_CONNECT_ERROR,
-                               sock->nsp->name, (const char *)sio__sb_data(&sb),
-                               sio__sb_len(&sb)) == 0) {
+    if (sio__session_encode_ctl(c, &out, SIO_SIO_CONNECT_ERROR, sock->nsp->name,
+                                (const char *)sio__sb_data(&sb), sio__sb_len(&sb)) == 0) {
       sio__session_send(c, &out);
       sio__packet_out_free(&out);
     }
@@ -356,8 +355,8 @@ static void connected(sio_socket_t *sock) {
   char reply[40];
   int n = snprintf(reply, sizeof(reply), "{\"sid\":\"%s\"}", sock->id);
   sio__packet_out_t out;
-  if (sio__packet_encode_ctl(c->srv->parser, &out, SIO_SIO_CONNECT, nsp->name, reply,
-                             (size_t)n) == 0) {
+  if (sio__session_encode_ctl(c, &out, SIO_SIO_CONNECT, nsp->name, reply, (size_t)n) ==
+      0) {
     sio__session_send(c, &out);
     sio__packet_out_free(&out);
   }

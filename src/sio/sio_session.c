@@ -15,7 +15,7 @@ void sio__session_ref(sio__session_t *c) {
 
 void sio__session_unref(sio__session_t *c) {
   if (--c->refs) return;
-  c->srv->parser->decoder_reset(sio__session_dec(c));
+  sio__session_parser(c)->decoder_reset(sio__session_dec(c));
   sio__timer_free(c->connect_timer);
   sio__free(c->socks);
   sio__free(c);
@@ -23,6 +23,9 @@ void sio__session_unref(sio__session_t *c) {
 
 int sio__session_send(sio__session_t *c, const sio__packet_out_t *out) {
   if (!c->eio) return SIO_ENOTCONN;
+  /* An auto server's packet in this session's form (encoded for it). */
+  if (c->srv->parser_auto && !(out = sio__packet_out_for(out, sio__session_parser(c))))
+    return SIO_EINVAL;
   return out->n == 1 ? sio__eio_socket_send_msg(c->eio, out->msgs[0])
                      : sio__eio_socket_send_msgs(c->eio, out->msgs, out->n);
 }
@@ -46,7 +49,7 @@ void sio__session_on_connection(sio_eio_socket_t *eio, void *arg) {
   c->srv = s;
   c->eio = eio;
   c->refs = 1; /* the session's, dropped at its close */
-  s->parser->decoder_init(sio__session_dec(c), &s->lim);
+  sio__session_parser(c)->decoder_init(sio__session_dec(c), &s->lim);
   c->connect_timer = sio__timer_new(s->loop, connect_timeout_cb, c);
   if (!c->connect_timer) {
     sio__free(c);
@@ -96,7 +99,7 @@ void sio__session_fail(sio__session_t *c, const char *reason) {
   if (c->failed) return;
   c->failed = 1;
   sio__session_ref(c);
-  c->srv->parser->decoder_reset(sio__session_dec(c));
+  sio__session_parser(c)->decoder_reset(sio__session_dec(c));
   close_sockets(c, reason);
   if (c->eio) sio__eio_socket_abort(c->eio, reason);
   sio__session_unref(c);
@@ -116,7 +119,7 @@ static int send_ctl(sio__session_t *c, int type, const char *nsp, size_t nsp_len
     n = heap;
   }
   sio__packet_out_t out;
-  int rc = sio__packet_encode_ctl(c->srv->parser, &out, type, n, payload, len);
+  int rc = sio__session_encode_ctl(c, &out, type, n, payload, len);
   sio__free(heap);
   if (rc) return rc;
   rc = sio__session_send(c, &out);
@@ -201,15 +204,27 @@ static void dispatch(sio__session_t *c, const sio__sio_packet_t *pkt) {
     sio__session_fail(c, "forced close");
 }
 
+/* The first message tells an auto server's session its parser: a JSON
+ * packet starts with a text message, a msgpack one is binary. The session
+ * was set up with the JSON decoder, empty until now. */
+static void decide_parser(sio__session_t *c, int binary) {
+  c->parser_set = 1;
+  if (!c->srv->parser_auto || !binary) return;
+  sio__session_parser(c)->decoder_reset(sio__session_dec(c));
+  c->parser_ix = SIO__PARSER_MSGPACK;
+  sio__session_parser(c)->decoder_init(sio__session_dec(c), &c->srv->lim);
+}
+
 void sio__session_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
                              size_t len, void *arg) {
   (void)arg;
   sio__session_t *c = sio_eio_socket_get_data(eio);
   if (!c || c->failed) return;
   sio__session_ref(c);
+  if (!c->parser_set) decide_parser(c, binary);
   sio__sio_packet_t pkt;
-  int rc =
-      c->srv->parser->decoder_feed(sio__session_dec(c), binary, data, len, NULL, &pkt);
+  int rc = sio__session_parser(c)->decoder_feed(sio__session_dec(c), binary, data, len,
+                                                NULL, &pkt);
   if (rc == 1) {
     dispatch(c, &pkt);
     sio__sio_packet_release(&pkt);
