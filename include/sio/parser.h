@@ -37,6 +37,11 @@ SIO_EXTERN const sio_parser_t *sio_parser_msgpack(void);
  * Static; never NULL. */
 SIO_EXTERN const sio_parser_t *sio_parser_auto(void);
 
+/* The parser called name ("json", "msgpack" or "auto", as the parsers'
+ * name field spells them), e.g. from a command-line option; NULL for any
+ * other name or NULL. */
+SIO_EXTERN const sio_parser_t *sio_parser_by_name(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,7 +5,10 @@
  * text message; a msgpack one is always binary); sio_session.c does that,
  * and the server encodes a packet once per parser its recipients use
  * (sio_internal.h: sio__server_encode). Used as a client's parser, or
- * called directly, it is the JSON parser. */
+ * called directly, it is the JSON parser. Also: the parsers by name, for
+ * programs that take the choice as an option. */
+#include <string.h>
+
 #include "sio/sio_binary.h"
 #include "sio/sio_parser.h"
 
@@ -40,4 +43,12 @@ const sio_parser_t *sio_parser_auto(void) {
 
 const sio_parser_t *sio__parser_at(unsigned ix) {
   return ix == SIO__PARSER_MSGPACK ? sio_parser_msgpack() : sio_parser_json();
+}
+
+const sio_parser_t *sio_parser_by_name(const char *name) {
+  if (!name) return NULL;
+  if (strcmp(name, "json") == 0) return sio_parser_json();
+  if (strcmp(name, "msgpack") == 0) return sio_parser_msgpack();
+  if (strcmp(name, "auto") == 0) return sio_parser_auto();
+  return NULL;
 }

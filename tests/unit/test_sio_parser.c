@@ -392,6 +392,19 @@ static void test_auto_session_size(void **state) {
   assert_true(sio_parser_auto()->decoder_size >= sio_parser_msgpack()->decoder_size);
 }
 
+/* The names the programs' --parser option takes. */
+static void test_parser_by_name(void **state) {
+  (void)state;
+  assert_ptr_equal(sio_parser_by_name("json"), sio_parser_json());
+  assert_ptr_equal(sio_parser_by_name("msgpack"), sio_parser_msgpack());
+  assert_ptr_equal(sio_parser_by_name("auto"), sio_parser_auto());
+  assert_null(sio_parser_by_name("JSON"));
+  assert_null(sio_parser_by_name(""));
+  assert_null(sio_parser_by_name(NULL));
+  assert_string_equal(sio_parser_msgpack()->name, "msgpack");
+  assert_string_equal(sio_parser_auto()->name, "auto");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parsers_from_options),
@@ -399,6 +412,7 @@ int main(void) {
       cmocka_unit_test(test_json_encode_buffer),
       cmocka_unit_test(test_auto_side_by_side),
       cmocka_unit_test(test_auto_session_size),
+      cmocka_unit_test(test_parser_by_name),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,12 +34,14 @@ typedef struct {
 static void usage(FILE *f) {
   fprintf(f,
           "usage: bench_server [--host H] [--port N] [--static DIR]\n"
+          "                    [--parser json|msgpack|auto]\n"
           "\n"
           "The libsio benchmark server: `echo` is emitted back (and acked) with the\n"
           "same arguments, `bcast` is broadcast to the namespace (and acked).\n"
           "Prints \"listening on HOST:PORT\" once it listens (default 127.0.0.1:3000;\n"
           "port 0 picks a free one). Static files from DIR (default\n"
-          "examples/demo/public) at /.\n");
+          "examples/demo/public) at /. --parser: the Socket.IO parser (default\n"
+          "json; msgpack: socket.io-msgpack-parser's form; auto: both at once).\n");
 }
 
 static int is_dir(const char *p) {
@@ -119,6 +121,7 @@ int main(int argc, char **argv) {
   const char *host = "127.0.0.1";
   const char *dir = NULL;
   long port = 3000;
+  const sio_parser_t *parser = sio_parser_json();
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     int has = i + 1 < argc;
@@ -136,6 +139,11 @@ int main(int argc, char **argv) {
       host = argv[++i];
     } else if (strcmp(a, "--static") == 0 && has) {
       dir = argv[++i];
+    } else if (strcmp(a, "--parser") == 0 && has) {
+      if (!(parser = sio_parser_by_name(argv[++i]))) {
+        fprintf(stderr, "bench_server: unknown parser '%s'\n", argv[i]);
+        return 2;
+      }
     } else {
       usage(stderr);
       return 2;
@@ -154,6 +162,7 @@ int main(int argc, char **argv) {
   sio_server_opts_t *o = sio_server_opts_new();
   int rc = (o && app.args) ? 0 : SIO_ENOMEM;
   if (rc == 0 && dir) rc = sio_http_opts_set_static_root(sio_server_opts_http(o), dir);
+  sio_server_opts_set_parser(o, parser);
   if (rc == 0) rc = sio_server_new(&app.loop, o, &app.sio);
   sio_server_opts_free(o);
   sio_namespace_t *nsp = rc == 0 ? sio_server_of(app.sio, "/") : NULL;

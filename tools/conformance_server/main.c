@@ -15,6 +15,7 @@
 
 #include "sio/eio.h"
 #include "sio/http.h"
+#include "sio/parser.h"
 #include "socketio.h"
 
 typedef struct {
@@ -29,7 +30,7 @@ typedef struct {
 static void usage(FILE *f) {
   fprintf(
       f,
-      "usage: conformance_server [--port N]\n"
+      "usage: conformance_server [--port N] [--parser json|msgpack|auto]\n"
       "\n"
       "Serves the protocol test-suites on 127.0.0.1:N (default 3000; 0 picks a\n"
       "free port). Prints \"listening on 127.0.0.1:PORT\" once it listens.\n"
@@ -39,6 +40,8 @@ static void usage(FILE *f) {
       "               1000 ms: \"/\" and /custom emit `auth` with the CONNECT payload;\n"
       "               \"/\" answers `message` with `message-back` and acknowledges\n"
       "               `message-with-ack`; other namespaces: \"Invalid namespace\"\n"
+      "--parser: the Socket.IO parser (default json, as the reference; msgpack:\n"
+      "socket.io-msgpack-parser's form; auto: JSON and msgpack clients at once).\n"
       "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n");
 }
 
@@ -105,6 +108,7 @@ static void on_signal(uv_signal_t *h, int signum) {
 
 int main(int argc, char **argv) {
   int port = 3000;
+  const sio_parser_t *parser = sio_parser_json();
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
@@ -117,6 +121,11 @@ int main(int argc, char **argv) {
         return 2;
       }
       port = (int)v;
+    } else if (strcmp(argv[i], "--parser") == 0 && i + 1 < argc) {
+      if (!(parser = sio_parser_by_name(argv[++i]))) {
+        fprintf(stderr, "conformance_server: unknown parser '%s'\n", argv[i]);
+        return 2;
+      }
     } else {
       usage(stderr);
       return 2;
@@ -132,7 +141,7 @@ int main(int argc, char **argv) {
   if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
   sio_http_opts_free(ho);
   if (rc == 0) rc = setup_eio(&app);
-  if (rc == 0) rc = conformance_socketio_attach(app.http);
+  if (rc == 0) rc = conformance_socketio_attach(app.http, parser);
   if (rc == 0) rc = sio_http_server_listen(app.http, "127.0.0.1", port);
   if (rc != 0) {
     fprintf(stderr, "conformance_server: %s\n", sio_strerror(rc));

@@ -45,9 +45,10 @@ static void on_message_with_ack(sio_socket_t *sock, const char *event,
   sio_args_free(a);
 }
 
-int conformance_socketio_attach(sio_http_server_t *http) {
+int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *parser) {
   sio_server_opts_t *o = sio_server_opts_new();
   if (!o) return SIO_ENOMEM;
+  sio_server_opts_set_parser(o, parser);
   sio_eio_opts_t *eo = sio_server_opts_eio(o);
   sio_eio_opts_set_ping_interval(eo, 300);
   sio_eio_opts_set_ping_timeout(eo, 200);

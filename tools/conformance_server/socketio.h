@@ -4,6 +4,7 @@
 #define CONFORMANCE_SOCKETIO_H
 
 #include "sio/http.h"
+#include "sio/parser.h"
 
 /* Mounts the endpoint on http (borrowed; it must outlive the endpoint):
  * namespace "/" emits `auth` with the CONNECT payload (or {}) on connection,
@@ -11,8 +12,9 @@
  * `message-with-ack` with the same arguments; "/custom" emits `auth` the
  * same way; any other namespace is refused with {"message":"Invalid
  * namespace"}. pingInterval 300, pingTimeout 200, maxPayload 1000000,
- * connect timeout 1000 ms (CORS comes from the HTTP server). 0 or an error. */
-int conformance_socketio_attach(sio_http_server_t *http);
+ * connect timeout 1000 ms (CORS comes from the HTTP server). parser: the
+ * Socket.IO parser (sio/parser.h; NULL: JSON). 0 or an error. */
+int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *parser);
 
 /* Closes the endpoint (every session) and runs done(arg) once it is closed
  * (at once if it was never attached). Call before closing http. */
