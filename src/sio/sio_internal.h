@@ -122,7 +122,9 @@ static inline void *sio__session_dec(sio__session_t *c) {
 
 void sio__session_ref(sio__session_t *c);
 void sio__session_unref(sio__session_t *c);
-/* Sends an encoded packet. 0 or an error. */
+/* Sends an encoded packet in the session's form (a chained packet from an
+ * auto server's broadcast: the caller picks the form, sio__packet_out_for).
+ * 0 or an error. */
 int sio__session_send(sio__session_t *c, const sio__packet_out_t *out);
 /* Protocol error: every socket goes with reason, the session is closed. */
 void sio__session_fail(sio__session_t *c, const char *reason);
@@ -334,6 +336,17 @@ static inline int sio__server_encode(sio_server_t *s, sio__packet_out_t *out,
 /* The mask bit of the session's parser (auto servers). */
 static inline unsigned sio__session_parser_bit(const sio__session_t *c) {
   return 1u << c->parser_ix;
+}
+/* sio__server_encode for one recipient session c (its parser only; the
+ * bit is not even computed on a server with one parser). */
+static inline int sio__session_encode(sio__session_t *c, sio__packet_out_t *out,
+                                      const char *nsp, const char *event, int64_t ack_id,
+                                      const sio_args_t *args) {
+  sio_server_t *s = c->srv;
+  if (s->parser_auto)
+    return sio__server_encode_auto(s, out, sio__session_parser_bit(c), nsp, event, ack_id,
+                                   args);
+  return sio__server_encode(s, out, 0, nsp, event, ack_id, args);
 }
 /* A control packet in the session's parser. */
 static inline int sio__session_encode_ctl(const sio__session_t *c, sio__packet_out_t *out,

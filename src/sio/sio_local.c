@@ -138,7 +138,11 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
       pa->reply_arg = arg;
       if (ba) ba->refs++;
     }
-    if (sio__socket_send(sock, &out, pkt->event) == 0) {
+    /* Several forms (an auto server's recipients speak several parsers):
+     * this recipient's. */
+    const sio__packet_out_t *form =
+        out.next ? sio__packet_out_for(&out, sio__session_parser(sock->session)) : &out;
+    if (form && sio__socket_send(sock, form, pkt->event) == 0) {
       count++;
     } else if (pa && sock->acks == pa) {
       /* Not sent: nothing to wait for. */

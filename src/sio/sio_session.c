@@ -23,9 +23,6 @@ void sio__session_unref(sio__session_t *c) {
 
 int sio__session_send(sio__session_t *c, const sio__packet_out_t *out) {
   if (!c->eio) return SIO_ENOTCONN;
-  /* An auto server's packet in this session's form (encoded for it). */
-  if (c->srv->parser_auto && !(out = sio__packet_out_for(out, sio__session_parser(c))))
-    return SIO_EINVAL;
   return out->n == 1 ? sio__eio_socket_send_msg(c->eio, out->msgs[0])
                      : sio__eio_socket_send_msgs(c->eio, out->msgs, out->n);
 }
@@ -207,12 +204,14 @@ static void dispatch(sio__session_t *c, const sio__sio_packet_t *pkt) {
 /* The first message tells an auto server's session its parser: a JSON
  * packet starts with a text message, a msgpack one is binary. The session
  * was set up with the JSON decoder, empty until now. */
-static void decide_parser(sio__session_t *c, int binary) {
+static const sio_parser_t *decide_parser(sio__session_t *c, int binary) {
   c->parser_set = 1;
-  if (!c->srv->parser_auto || !binary) return;
-  sio__session_parser(c)->decoder_reset(sio__session_dec(c));
-  c->parser_ix = SIO__PARSER_MSGPACK;
-  sio__session_parser(c)->decoder_init(sio__session_dec(c), &c->srv->lim);
+  if (binary) {
+    sio__session_parser(c)->decoder_reset(sio__session_dec(c));
+    c->parser_ix = SIO__PARSER_MSGPACK;
+    sio__session_parser(c)->decoder_init(sio__session_dec(c), &c->srv->lim);
+  }
+  return sio__session_parser(c);
 }
 
 void sio__session_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *data,
@@ -221,10 +220,10 @@ void sio__session_on_message(sio_eio_socket_t *eio, int binary, const uint8_t *d
   sio__session_t *c = sio_eio_socket_get_data(eio);
   if (!c || c->failed) return;
   sio__session_ref(c);
-  if (!c->parser_set) decide_parser(c, binary);
+  const sio_parser_t *p = sio__session_parser(c);
+  if (c->srv->parser_auto && !c->parser_set) p = decide_parser(c, binary);
   sio__sio_packet_t pkt;
-  int rc = sio__session_parser(c)->decoder_feed(sio__session_dec(c), binary, data, len,
-                                                NULL, &pkt);
+  int rc = p->decoder_feed(sio__session_dec(c), binary, data, len, NULL, &pkt);
   if (rc == 1) {
     dispatch(c, &pkt);
     sio__sio_packet_release(&pkt);

@@ -214,9 +214,7 @@ int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *arg
   if (rc) return rc;
   if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio) return SIO_ENOTCONN;
   sio__packet_out_t out;
-  if ((rc = sio__server_encode(sock->nsp->srv, &out,
-                               sio__session_parser_bit(sock->session), sock->nsp->name,
-                               event, -1, args)))
+  if ((rc = sio__session_encode(sock->session, &out, sock->nsp->name, event, -1, args)))
     return rc;
   sio_socket_ref(sock);
   rc = sio__socket_send(sock, &out, event);
@@ -296,8 +294,8 @@ int sio_socket_emit_with_ack(sio_socket_t *sock, const char *event,
     return SIO_ENOMEM;
   }
   sio__packet_out_t out;
-  rc = sio__server_encode(sock->nsp->srv, &out, sio__session_parser_bit(sock->session),
-                          sock->nsp->name, event, (int64_t)pa->id, args);
+  rc = sio__session_encode(sock->session, &out, sock->nsp->name, event, (int64_t)pa->id,
+                           args);
   if (rc) {
     free_ack(pa);
     return rc;
@@ -414,9 +412,8 @@ int sio_ack_send(sio_ack_t *ack, const sio_args_t *args) {
     sio__packet_out_t out;
     if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio)
       rc = SIO_ENOTCONN;
-    else if ((rc = sio__server_encode(
-                  sock->nsp->srv, &out, sio__session_parser_bit(sock->session),
-                  sock->nsp->name, NULL, (int64_t)ack->id, args)) == 0) {
+    else if ((rc = sio__session_encode(sock->session, &out, sock->nsp->name, NULL,
+                                       (int64_t)ack->id, args)) == 0) {
       rc = sio__socket_send(sock, &out, NULL);
       sio__packet_out_free(&out);
     }
