@@ -15,28 +15,9 @@ static int out_alloc(sio__packet_out_t *out, size_t n) {
 }
 
 void sio__packet_out_free(sio__packet_out_t *out) {
-  sio__packet_out_t *next = out->next;
   for (size_t i = 0; i < out->n; i++) sio__eio_msg_unref(out->msgs[i]);
   if (out->msgs && out->msgs != out->inl) sio__free(out->msgs);
   memset(out, 0, sizeof(*out));
-  if (next) {
-    sio__packet_out_free(next);
-    sio__free(next);
-  }
-}
-
-int sio__packet_out_add(sio__packet_out_t *out, const sio_parser_t *p,
-                        const sio__packet_desc_t *d) {
-  sio__packet_out_t *o = sio__malloc(sizeof(*o));
-  if (!o) return SIO_ENOMEM;
-  int rc = sio__packet_encode_desc(p, o, d);
-  if (rc) {
-    sio__free(o);
-    return rc;
-  }
-  while (out->next) out = out->next;
-  out->next = o;
-  return 0;
 }
 
 static int finish(sio__packet_out_t *out, sio__packet_buf_t *b, const sio_args_t *args) {

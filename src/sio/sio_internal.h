@@ -122,9 +122,7 @@ static inline void *sio__session_dec(sio__session_t *c) {
 
 void sio__session_ref(sio__session_t *c);
 void sio__session_unref(sio__session_t *c);
-/* Sends an encoded packet in the session's form (a chained packet from an
- * auto server's broadcast: the caller picks the form, sio__packet_out_for).
- * 0 or an error. */
+/* Sends an encoded packet (in the session's parser). 0 or an error. */
 int sio__session_send(sio__session_t *c, const sio__packet_out_t *out);
 /* Protocol error: every socket goes with reason, the session is closed. */
 void sio__session_fail(sio__session_t *c, const char *reason);
@@ -317,18 +315,11 @@ static inline const sio_parser_t *sio__session_parser(const sio__session_t *c) {
   return c->srv->parser_auto ? sio__parser_at(c->parser_ix) : c->srv->parser;
 }
 
-/* sio__packet_encode with the server's parser, counted in its stats. On an
- * auto server, once per parser in mask (bit 1 << SIO__PARSER_*: the parsers
- * of the recipients; 0 stands for JSON), chained in out; mask is ignored
- * otherwise. */
-int sio__server_encode_auto(sio_server_t *s, sio__packet_out_t *out, unsigned mask,
-                            const char *nsp, const char *event, int64_t ack_id,
-                            const sio_args_t *args);
+/* sio__packet_encode with the server's parser, counted in its stats (on an
+ * auto server: JSON). */
 static inline int sio__server_encode(sio_server_t *s, sio__packet_out_t *out,
-                                     unsigned mask, const char *nsp, const char *event,
-                                     int64_t ack_id, const sio_args_t *args) {
-  if (s->parser_auto)
-    return sio__server_encode_auto(s, out, mask, nsp, event, ack_id, args);
+                                     const char *nsp, const char *event, int64_t ack_id,
+                                     const sio_args_t *args) {
   int rc = sio__packet_encode(s->parser, out, nsp, event, ack_id, args);
   if (rc == 0) s->stats.encodes++;
   return rc;
@@ -337,16 +328,14 @@ static inline int sio__server_encode(sio_server_t *s, sio__packet_out_t *out,
 static inline unsigned sio__session_parser_bit(const sio__session_t *c) {
   return 1u << c->parser_ix;
 }
-/* sio__server_encode for one recipient session c (its parser only; the
- * bit is not even computed on a server with one parser). */
+/* sio__server_encode for one recipient session c: in its parser. */
 static inline int sio__session_encode(sio__session_t *c, sio__packet_out_t *out,
                                       const char *nsp, const char *event, int64_t ack_id,
                                       const sio_args_t *args) {
   sio_server_t *s = c->srv;
-  if (s->parser_auto)
-    return sio__server_encode_auto(s, out, sio__session_parser_bit(c), nsp, event, ack_id,
-                                   args);
-  return sio__server_encode(s, out, 0, nsp, event, ack_id, args);
+  int rc = sio__packet_encode(sio__session_parser(c), out, nsp, event, ack_id, args);
+  if (rc == 0) s->stats.encodes++;
+  return rc;
 }
 /* A control packet in the session's parser. */
 static inline int sio__session_encode_ctl(const sio__session_t *c, sio__packet_out_t *out,

@@ -76,20 +76,36 @@ static int select_all(sio_namespace_t *nsp, const sio_adapter_opts_t *o, sel_t *
   return rc;
 }
 
-/* Encodes pkt for nsp once (on an auto server once per parser in mask,
- * see sio__server_encode). */
+/* Encodes args once for nsp (mask 0: with the server's parser), or once
+ * per parser in mask (an auto server's recipients: bit 1 << SIO__PARSER_*)
+ * into out[ix]; on error nothing is left to free. */
+static int encode_args(sio_namespace_t *nsp, const char *event, int64_t id,
+                       const sio_args_t *args, unsigned mask, sio__packet_out_t *out) {
+  if (!mask) return sio__server_encode(nsp->srv, out, nsp->name, event, id, args);
+  for (unsigned ix = 0; ix < SIO__PARSER_COUNT; ix++) {
+    if (!(mask & (1u << ix))) continue;
+    int rc = sio__packet_encode(sio__parser_at(ix), &out[ix], nsp->name, event, id, args);
+    if (rc) {
+      while (ix-- > 0)
+        if (mask & (1u << ix)) sio__packet_out_free(&out[ix]);
+      return rc;
+    }
+    nsp->srv->stats.encodes++;
+  }
+  return 0;
+}
+
+/* Encodes pkt for nsp (see encode_args). */
 static int encode(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt, int64_t id,
                   unsigned mask, sio__packet_out_t *out) {
   if (!pkt || !pkt->event || sio__sio_name_reserved(pkt->event, strlen(pkt->event)))
     return SIO_EINVAL;
-  if (pkt->args)
-    return sio__server_encode(nsp->srv, out, mask, nsp->name, pkt->event, id, pkt->args);
+  if (pkt->args) return encode_args(nsp, pkt->event, id, pkt->args, mask, out);
   sio_args_t tmp;
   memset(&tmp, 0, sizeof(tmp));
   int rc = sio__args_set_wire(&tmp, pkt->json, pkt->json_len, pkt->attachments,
                               pkt->nattachments);
-  if (rc == 0)
-    rc = sio__server_encode(nsp->srv, out, mask, nsp->name, pkt->event, id, &tmp);
+  if (rc == 0) rc = encode_args(nsp, pkt->event, id, &tmp, mask, out);
   sio_args_clear(&tmp);
   sio__sb_reset(&tmp.sb); /* clear keeps a small builder */
   sio__free(tmp.att);
@@ -116,8 +132,10 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
     return rc;
   }
   int64_t id = with_ack ? (int64_t)nsp->next_ack_id++ : -1;
-  sio__packet_out_t out;
-  if ((rc = encode(nsp, pkt, id, parsers_of(nsp->srv, &sel), &out))) {
+  /* out[0] alone, or (auto servers) one form per parser in mask. */
+  sio__packet_out_t out[SIO__PARSER_COUNT];
+  unsigned mask = parsers_of(nsp->srv, &sel);
+  if ((rc = encode(nsp, pkt, id, mask, out))) {
     sel_free(&sel);
     return rc;
   }
@@ -138,11 +156,8 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
       pa->reply_arg = arg;
       if (ba) ba->refs++;
     }
-    /* Several forms (an auto server's recipients speak several parsers):
-     * this recipient's. */
-    const sio__packet_out_t *form =
-        out.next ? sio__packet_out_for(&out, sio__session_parser(sock->session)) : &out;
-    if (form && sio__socket_send(sock, form, pkt->event) == 0) {
+    const sio__packet_out_t *form = mask ? &out[sock->session->parser_ix] : out;
+    if (sio__socket_send(sock, form, pkt->event) == 0) {
       count++;
     } else if (pa && sock->acks == pa) {
       /* Not sent: nothing to wait for. */
@@ -156,7 +171,9 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
       count++;
     }
   }
-  sio__packet_out_free(&out);
+  if (!mask) sio__packet_out_free(out);
+  for (unsigned ix = 0; mask && ix < SIO__PARSER_COUNT; ix++)
+    if (mask & (1u << ix)) sio__packet_out_free(&out[ix]);
   sel_free(&sel);
   return count;
 }

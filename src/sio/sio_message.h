@@ -58,14 +58,11 @@ sio__stored_t *sio__stored_new(const sio__sio_packet_t *pkt);
 void sio__stored_free(sio__stored_t *st);
 
 /* ---- an encoded packet, shared by every recipient of a server ---- */
-typedef struct sio__packet_out {
+typedef struct {
   sio__eio_msg_t **msgs; /* the packet's message first, then the attachments */
   size_t n;
   sio__eio_msg_t *inl[2];
   const sio_parser_t *parser; /* the one that encoded it */
-  /* The same packet encoded by another parser (an auto server's recipients
-   * may speak several), allocated, freed with this one; or NULL. */
-  struct sio__packet_out *next;
 } sio__packet_out_t;
 
 /* Encodes d with parser p into Engine.IO messages whose first one has the
@@ -91,16 +88,6 @@ static inline int sio__packet_encode_ctl(const sio_parser_t *p, sio__packet_out_
   return sio__packet_encode_desc(p, out, &d);
 }
 void sio__packet_out_free(sio__packet_out_t *out);
-/* Appends to out's chain the packet d encoded by p. 0 or an error (the
- * chain unchanged). */
-int sio__packet_out_add(sio__packet_out_t *out, const sio_parser_t *p,
-                        const sio__packet_desc_t *d);
-/* The form of out that parser p made, or NULL. */
-static inline const sio__packet_out_t *sio__packet_out_for(const sio__packet_out_t *out,
-                                                           const sio_parser_t *p) {
-  while (out && out->parser != p) out = out->next;
-  return out;
-}
 
 /* Runs fn over the arguments of an encoded packet (decoded back by its
  * parser; used for the outgoing catch-all and server-side events). */

@@ -309,23 +309,3 @@ void sio_server_close(sio_server_t *s, sio_server_close_cb cb, void *arg) {
   while (s->backs) sio__bcast_ack_finish(s->backs, SIO_ECANCELED);
   sio_eio_server_close(s->eio, eio_closed, s);
 }
-
-int sio__server_encode_auto(sio_server_t *s, sio__packet_out_t *out, unsigned mask,
-                            const char *nsp, const char *event, int64_t ack_id,
-                            const sio_args_t *args) {
-  sio__packet_desc_t d = {
-      event ? SIO_SIO_EVENT : SIO_SIO_ACK, ack_id, nsp, event, args, NULL, 0};
-  int first = 1, rc = 0;
-  if (!mask) mask = 1u << SIO__PARSER_JSON;
-  for (unsigned ix = 0; ix < SIO__PARSER_COUNT && rc == 0; ix++) {
-    if (!(mask & (1u << ix))) continue;
-    const sio_parser_t *p = sio__parser_at(ix);
-    rc = first ? sio__packet_encode_desc(p, out, &d) : sio__packet_out_add(out, p, &d);
-    if (rc == 0)
-      s->stats.encodes++;
-    else if (!first)
-      sio__packet_out_free(out);
-    first = 0;
-  }
-  return rc;
-}
