@@ -3,8 +3,9 @@
  * side. A session starts with the JSON decoder and switches to msgpack if
  * its first Socket.IO message is binary (a JSON packet always starts with a
  * text message; a msgpack one is always binary); sio_session.c does that,
- * and the server encodes a packet once per parser its recipients use
- * (sio_internal.h: sio__server_encode). Used as a client's parser, or
+ * a packet for one session is encoded in its parser (sio_internal.h:
+ * sio__session_encode), and a broadcast once per parser its recipients use
+ * (sio_local.c). Used as a client's parser, or
  * called directly, it is the JSON parser. Also: the parsers by name, for
  * programs that take the choice as an option. */
 #include <string.h>
