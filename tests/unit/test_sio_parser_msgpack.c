@@ -150,6 +150,10 @@ static void test_decode_ext(void **state) {
               "c702000908a36e7370a12f",
               "\"1970-01-01T00:00:00.000Z\",null,{\"b\":1},"
               "{\"_placeholder\":true,\"num\":0}");
+  /* {type:2, data:["e", <ext 5: 01 02>, <Date 2^62 ms>], nsp:"/"}: an ext of
+   * another type is [type, <bytes>], a Date past the range null. */
+  expect_args("83a47479706502a46461746193a165d5050102d7004000000000000000a36e7370a12f",
+              "[5,{\"_placeholder\":true,\"num\":0}],null");
   /* CONNECT with data undefined is a CONNECT without data. */
   sio__sio_packet_t pkt;
   assert_int_equal(feed_hex("83a47479706500a464617461d40000a36e7370a22f78", 1, &pkt), 1);
