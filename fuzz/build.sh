@@ -11,7 +11,7 @@ shift || true
 CC=${CC:-clang}
 
 TARGETS=(json sio_packet ws_frame eio_packet base64 utf8 http_util http_request
-         redis_msgpack eio_v3)
+         redis_msgpack eio_v3 sio_msgpack)
 # Library sources every target links (all pure: no libuv).
 COMMON=(core/alloc.c core/rbuf.c core/error.c core/log.c core/utf8.c core/base64.c
         core/json.c core/json_jansson.c)
@@ -28,6 +28,9 @@ declare -A EXTRA=(
   [http_request]="http/http_parse.c http/http_strict.c http/http_req.c http/http_util.c"
   [redis_msgpack]="core/msgpack_unpack.c core/msgpack_to_json.c core/msgpack_from_json.c
                    redis/redis_msgpack.c"
+  [sio_msgpack]="core/msgpack_unpack.c core/msgpack_to_json.c core/msgpack_from_json.c
+                 sio/sio_packet.c sio/sio_binary.c sio/sio_args.c sio/sio_argv.c
+                 sio/sio_parser_msgpack.c"
 )
 # Accept-Encoding negotiation, checked by the http_util target (zlib below).
 EXTRA[http_util]+=" http/http_compress.c"
@@ -36,6 +39,7 @@ declare -A EXTRA_LIBS=(
   [http_request]="-lhttp_parser"
   [http_util]="-lz"
   [redis_msgpack]="-lmsgpackc"
+  [sio_msgpack]="-lmsgpackc"
 )
 
 ((${#@})) && TARGETS=("$@")

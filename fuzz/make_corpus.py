@@ -218,6 +218,24 @@ V3_BIN = [
 ]
 EIO3 = unique([b'\x00' + x for x in V3_TEXT] + [b'\x02' + x for x in V3_TEXT[:6]] +
               [b'\x01' + x for x in V3_BIN] + [b'\x03' + x for x in V3_BIN[:3]])
+# ---- sio_msgpack: packets as socket.io-msgpack-parser 3 writes them (the
+# msgpack parser's unit tests), notepack.io 2's ext forms, and rejections.
+SMP = unique([bytes.fromhex(h) for h in [
+    '84a47479706502a46461746193a2657607c404000102ffa2696403a36e7370a52f63686174',
+    '83a47479706500a46461746181a3736964a3616263a36e7370a12f',
+    '82a47479706501a36e7370a12f',
+    '83a47479706500a464617461d40000a36e7370a22f78',
+    '83a47479706502a46461746195a164d7000000000000000000d4000082a161d40000a16201'
+    'c702000908a36e7370a12f',
+    '84a47479706503a4646174619181a17891c4026162a269640ca36e7370a12f',
+    '83a47479706504a46461746181a76d657373616765a178a36e7370a12f',
+    '83a47479706504a464617461a3626164a36e7370a12f',
+    '84a47479706502a36e7370a12fa46461746191a161a26964cb4000000000000000',
+    '83a47479706502a36e7370a12fa46461746192a16181ac5f706c616365686f6c646572c3',
+    '83a47479706502a36e7370a12fa46461746192a165d50102ff',
+    '82a47479706505a36e7370a12f',
+    '84a47479706502a36e7370a12fa46461746191a161a26964c0',
+]])
 
 
 def write(target, seeds):
@@ -240,6 +258,7 @@ def main():
     write('http_util', HU)
     write('http_request', HR)
     write('eio_v3', EIO3)
+    write('sio_msgpack', SMP)
 
 
 if __name__ == '__main__':

@@ -87,6 +87,19 @@ int sio__mp_get_bool(const msgpack_object *o, int *out);
  * to be discarded. */
 int sio__mp_to_json(const msgpack_object *o, sio__sb_t *json, sio_buf_t **att,
                     size_t *natt, size_t max_att);
+/* The same as the dialect of notepack.io 2 (what socket.io-msgpack-parser 3
+ * speaks) decodes it: ext type 0 of 1 byte sent as fixext 1 is undefined
+ * (null in an array, the member left out in a map, as JSON.stringify does),
+ * of 8 bytes sent as fixext 8 a Date (int64 ms; its ISO-8601 string), any
+ * other ext type 0 an ArrayBuffer (a binary, like bin); an ext of another
+ * type the array [type, <binary>]. dialect SIO__MP_NOTEPACK3 is
+ * sio__mp_to_json. */
+enum { SIO__MP_NOTEPACK3 = 0, SIO__MP_NOTEPACK2 = 1 };
+int sio__mp_to_json_as(const msgpack_object *o, int dialect, sio__sb_t *json,
+                       sio_buf_t **att, size_t *natt, size_t max_att);
+/* 1 if o is undefined in that dialect (notepack.io 2's fixext 1 of type 0;
+ * o must come from sio__mp_unpack), else 0. */
+int sio__mp_is_undefined(const msgpack_object *o, int dialect);
 /* The same for each element of array o from index `from` on (nothing if from
  * is past the end), comma-separated: an event's args out of an array.
  * SIO_EPROTO if o is not an array. */

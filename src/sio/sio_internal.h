@@ -141,6 +141,10 @@ typedef struct sio__session {
   uint32_t refs;
   int failed; /* a protocol error closed it: ignore further input */
   int joined; /* a namespace was joined once: the connect timer is off */
+  /* Auto servers: the session's parser (SIO__PARSER_*), decided by its
+   * first message (parser_set); in the padding, so free. */
+  uint8_t parser_ix;
+  uint8_t parser_set;
 } sio__session_t;
 
 /* The session's decoder lives in the same allocation, after it; the
@@ -164,7 +168,7 @@ static inline int sio__session_up(const sio__session_t *c) {
 }
 /* 1 if a packet sent now would go out at once (volatile packets). */
 int sio__session_writable(const sio__session_t *c);
-/* Sends an encoded packet. 0 or an error. */
+/* Sends an encoded packet (in the session's parser). 0 or an error. */
 int sio__session_send(sio__session_t *c, const sio__packet_out_t *out);
 /* One incoming Engine.IO message (a link feeds its client's packets here). */
 void sio__session_feed(sio__session_t *c, int binary, const uint8_t *data, size_t len);
@@ -347,6 +351,7 @@ struct sio_server {
   int cleanup_children;      /* free a dynamic child once it has no socket */
   sio__sio_limits_t lim;
   const sio_parser_t *parser;
+  int parser_auto; /* parser is sio_parser_auto(): each session has its own */
   sio__map_t nsps; /* static namespaces and dynamic children by name */
   sio_namespace_t *all_nsps;
   sio_namespace_t *drops; /* empty children to free on a later turn of the loop */
@@ -421,13 +426,38 @@ void sio__observe_namespace_deleted(sio_namespace_t *nsp);
 void sio__observe_room(sio_namespace_t *nsp, sio_room_event_t ev, const char *room,
                        const char *sid);
 
-/* sio__packet_encode with the server's parser, counted in its stats. */
+/* The parser the session speaks. */
+static inline const sio_parser_t *sio__session_parser(const sio__session_t *c) {
+  return c->srv->parser_auto ? sio__parser_at(c->parser_ix) : c->srv->parser;
+}
+
+/* sio__packet_encode with the server's parser, counted in its stats (on an
+ * auto server: JSON). */
 static inline int sio__server_encode(sio_server_t *s, sio__packet_out_t *out,
                                      const char *nsp, const char *event, int64_t ack_id,
                                      const sio_args_t *args) {
   int rc = sio__packet_encode(s->parser, out, nsp, event, ack_id, args);
   if (rc == 0) s->stats.encodes++;
   return rc;
+}
+/* The mask bit of the session's parser (auto servers). */
+static inline unsigned sio__session_parser_bit(const sio__session_t *c) {
+  return 1u << c->parser_ix;
+}
+/* sio__server_encode for one recipient session c: in its parser. */
+static inline int sio__session_encode(sio__session_t *c, sio__packet_out_t *out,
+                                      const char *nsp, const char *event, int64_t ack_id,
+                                      const sio_args_t *args) {
+  sio_server_t *s = c->srv;
+  int rc = sio__packet_encode(sio__session_parser(c), out, nsp, event, ack_id, args);
+  if (rc == 0) s->stats.encodes++;
+  return rc;
+}
+/* A control packet in the session's parser. */
+static inline int sio__session_encode_ctl(const sio__session_t *c, sio__packet_out_t *out,
+                                          int type, const char *nsp, const char *payload,
+                                          size_t len) {
+  return sio__packet_encode_ctl(sio__session_parser(c), out, type, nsp, payload, len);
 }
 
 #endif

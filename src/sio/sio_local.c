@@ -76,40 +76,52 @@ static int select_all(sio_namespace_t *nsp, const sio_adapter_opts_t *o, sel_t *
   return rc;
 }
 
-/* Encodes pkt for nsp once. */
+/* Encodes args once for nsp (mask 0: with the server's parser), or once
+ * per parser in mask (an auto server's recipients: bit 1 << SIO__PARSER_*)
+ * into out[ix]; on error nothing is left to free. */
+static int encode_args(sio_namespace_t *nsp, const char *event, int64_t id,
+                       const sio_args_t *args, unsigned mask, sio__packet_out_t *out) {
+  if (!mask) return sio__server_encode(nsp->srv, out, nsp->name, event, id, args);
+  for (unsigned ix = 0; ix < SIO__PARSER_COUNT; ix++) {
+    if (!(mask & (1u << ix))) continue;
+    int rc = sio__packet_encode(sio__parser_at(ix), &out[ix], nsp->name, event, id, args);
+    if (rc) {
+      while (ix-- > 0)
+        if (mask & (1u << ix)) sio__packet_out_free(&out[ix]);
+      return rc;
+    }
+    nsp->srv->stats.encodes++;
+  }
+  return 0;
+}
+
+/* Encodes pkt for nsp (see encode_args); with an offset (a recoverable
+ * packet), the offset is added as its last argument. */
 static int encode(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt, int64_t id,
-                  sio__packet_out_t *out) {
+                  const char *offset, unsigned mask, sio__packet_out_t *out) {
   if (!pkt || !pkt->event || sio__sio_name_reserved(pkt->event, strlen(pkt->event)))
     return SIO_EINVAL;
-  if (pkt->args)
-    return sio__server_encode(nsp->srv, out, nsp->name, pkt->event, id, pkt->args);
+  if (pkt->args && !offset) return encode_args(nsp, pkt->event, id, pkt->args, mask, out);
   sio_args_t tmp;
   memset(&tmp, 0, sizeof(tmp));
-  int rc = sio__args_set_wire(&tmp, pkt->json, pkt->json_len, pkt->attachments,
-                              pkt->nattachments);
-  if (rc == 0) rc = sio__server_encode(nsp->srv, out, nsp->name, pkt->event, id, &tmp);
+  int rc = pkt->args ? sio__args_copy(&tmp, pkt->args)
+                     : sio__args_set_wire(&tmp, pkt->json, pkt->json_len,
+                                          pkt->attachments, pkt->nattachments);
+  if (rc == 0 && offset) rc = sio_args_add_string(&tmp, offset);
+  if (rc == 0) rc = encode_args(nsp, pkt->event, id, &tmp, mask, out);
   sio_args_clear(&tmp);
   sio__sb_reset(&tmp.sb); /* clear keeps a small builder */
   sio__free(tmp.att);
   return rc;
 }
 
-/* Encodes pkt for nsp once, offset added as its last argument. */
-static int encode_offset(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
-                         const char *offset, sio__packet_out_t *out) {
-  if (!pkt || !pkt->event || sio__sio_name_reserved(pkt->event, strlen(pkt->event)))
-    return SIO_EINVAL;
-  sio_args_t tmp;
-  memset(&tmp, 0, sizeof(tmp));
-  int rc = pkt->args ? sio__args_copy(&tmp, pkt->args)
-                     : sio__args_set_wire(&tmp, pkt->json, pkt->json_len,
-                                          pkt->attachments, pkt->nattachments);
-  if (rc == 0) rc = sio_args_add_string(&tmp, offset);
-  if (rc == 0) rc = sio__server_encode(nsp->srv, out, nsp->name, pkt->event, -1, &tmp);
-  sio_args_clear(&tmp);
-  sio__sb_reset(&tmp.sb);
-  sio__free(tmp.att);
-  return rc;
+/* The parsers the selected sockets speak (auto servers only; a JSON-only
+ * server does not walk the selection twice). */
+static unsigned parsers_of(const sio_server_t *s, const sel_t *sel) {
+  unsigned mask = 0;
+  for (size_t i = 0; s->parser_auto && i < sel->n; i++)
+    mask |= sio__session_parser_bit(sel->v[i]->session);
+  return mask;
 }
 
 /* Delivers to one namespace; ba/reply_cb: register the ack id on each. With
@@ -126,13 +138,17 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
     return rc;
   }
   int64_t id = with_ack ? (int64_t)nsp->next_ack_id++ : -1;
-  sio__packet_out_t out;
-  if ((rc =
-           offset ? encode_offset(nsp, pkt, offset, &out) : encode(nsp, pkt, id, &out))) {
+  /* out[0] alone, or (auto servers) one form per parser in mask; what is
+   * kept for recovery is the JSON form there (only JSON sessions of an auto
+   * server are kept, sio_recovery.c). */
+  sio__packet_out_t out[SIO__PARSER_COUNT];
+  unsigned mask = parsers_of(nsp->srv, &sel);
+  if (keep && mask) mask |= 1u << SIO__PARSER_JSON;
+  if ((rc = encode(nsp, pkt, id, offset, mask, out))) {
     sel_free(&sel);
     return rc;
   }
-  if (keep) sio__recovery_keep(nsp, offset, o, &out);
+  if (keep) sio__recovery_keep(nsp, offset, o, mask ? &out[SIO__PARSER_JSON] : out);
   int count = 0;
   for (size_t i = 0; i < sel.n; i++) {
     sio_socket_t *sock = sel.v[i];
@@ -149,7 +165,8 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
       pa->reply_arg = arg;
       if (ba) ba->refs++;
     }
-    if (sio__socket_send(sock, &out, pkt->event) == 0) {
+    const sio__packet_out_t *form = mask ? &out[sock->session->parser_ix] : out;
+    if (sio__socket_send(sock, form, pkt->event) == 0) {
       count++;
     } else if (pa && sock->acks == pa) {
       /* Not sent: nothing to wait for. */
@@ -163,7 +180,9 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
       count++;
     }
   }
-  sio__packet_out_free(&out);
+  if (!mask) sio__packet_out_free(out);
+  for (unsigned ix = 0; mask && ix < SIO__PARSER_COUNT; ix++)
+    if (mask & (1u << ix)) sio__packet_out_free(&out[ix]);
   sel_free(&sel);
   return count;
 }
@@ -345,7 +364,7 @@ static void run_server_side(const sio_argv_t *av, void *arg) {
 static void server_side(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                         sio_ack_t *ack) {
   sio__packet_out_t out;
-  if (encode(nsp, pkt, -1, &out)) return;
+  if (encode(nsp, pkt, -1, NULL, 0, &out)) return;
   ss_ctx_t c = {nsp, pkt->event, ack};
   sio__out_argv(&out, run_server_side, &c);
   sio__packet_out_free(&out);

@@ -334,9 +334,8 @@ static void refuse(sio_socket_t *sock, const char *message, const char *data) {
   }
   if (!sb.err && sio__session_up(c)) {
     sio__packet_out_t out;
-    if (sio__packet_encode_ctl(c->srv->parser, &out, SIO_SIO_CONNECT_ERROR,
-                               sock->nsp->name, (const char *)sio__sb_data(&sb),
-                               sio__sb_len(&sb)) == 0) {
+    if (sio__session_encode_ctl(c, &out, SIO_SIO_CONNECT_ERROR, sock->nsp->name,
+                                (const char *)sio__sb_data(&sb), sio__sb_len(&sb)) == 0) {
       sio__session_send(c, &out);
       sio__packet_out_free(&out);
     }
@@ -378,8 +377,8 @@ static void connected(sio_socket_t *sock) {
   sio__packet_out_t out;
   /* A v2 client's CONNECT reply carries no sid (it derives its own). */
   int v2 = sio__session_is_v2(c);
-  if (sio__packet_encode_ctl(c->srv->parser, &out, SIO_SIO_CONNECT, nsp->name,
-                             v2 ? NULL : reply, v2 ? 0 : (size_t)n) == 0) {
+  if (sio__session_encode_ctl(c, &out, SIO_SIO_CONNECT, nsp->name, v2 ? NULL : reply,
+                              v2 ? 0 : (size_t)n) == 0) {
     sio__session_send(c, &out);
     sio__packet_out_free(&out);
   }

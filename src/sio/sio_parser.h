@@ -77,6 +77,16 @@ struct sio_parser {
                       sio__rbuf_t *owner, sio__sio_packet_t *out);
 };
 
+/* The parsers an auto server (sio_parser_auto) tells apart, by a one-byte
+ * index kept in each session (a pointer would cost an idle session 8 bytes;
+ * the byte fits in its padding). */
+enum { SIO__PARSER_JSON = 0, SIO__PARSER_MSGPACK = 1, SIO__PARSER_COUNT = 2 };
+const sio_parser_t *sio__parser_at(unsigned ix);
+/* 1 for the auto parser's object. */
+static inline int sio__parser_is_auto(const sio_parser_t *p) {
+  return p == sio_parser_auto();
+}
+
 /* The parser a NULL option stands for. */
 static inline const sio_parser_t *sio__parser_or_default(const sio_parser_t *p) {
   return p ? p : sio_parser_json();

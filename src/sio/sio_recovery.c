@@ -321,6 +321,9 @@ oom:
 void sio__recovery_persist(sio_socket_t *sock, const char *reason) {
   sio_server_t *s = sock->nsp->srv;
   if (!s->recovery_ms || !sock->rec || !recoverable(reason)) return;
+  /* An auto server keeps packets in their JSON form (sio_local.c): a
+   * msgpack session could not be replayed them. */
+  if (s->parser_auto && sock->session->parser_ix != SIO__PARSER_JSON) return;
   const sio_adapter_ops_t *ops = sio__recovery_cluster(sock->nsp);
   if (ops) {
     persist_cluster(sock, ops);

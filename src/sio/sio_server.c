@@ -147,6 +147,7 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
   s->lim.max_attachments = opts->max_attachments;
   s->lim.max_depth = opts->max_depth;
   s->parser = sio__parser_or_default(opts->parser);
+  s->parser_auto = sio__parser_is_auto(s->parser);
   sio__map_init(&s->nsps);
   if (!(s->path = sio__strdup(opts->path))) {
     sio_server_opts_free(defaults);

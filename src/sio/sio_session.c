@@ -15,7 +15,7 @@ void sio__session_ref(sio__session_t *c) {
 
 void sio__session_unref(sio__session_t *c) {
   if (--c->refs) return;
-  c->srv->parser->decoder_reset(sio__session_dec(c));
+  sio__session_parser(c)->decoder_reset(sio__session_dec(c));
   sio__timer_free(c->connect_timer);
   sio__free(c->socks);
   sio__free(c);
@@ -60,7 +60,7 @@ sio__session_t *sio__session_new(sio_server_t *s, sio_eio_socket_t *eio,
   c->link = eio ? NULL : link;
   c->link_arg = link_arg;
   c->refs = 1; /* the session's, dropped at its close */
-  s->parser->decoder_init(sio__session_dec(c), &s->lim);
+  sio__session_parser(c)->decoder_init(sio__session_dec(c), &s->lim);
   if (eio) {
     c->connect_timer = sio__timer_new(s->loop, connect_timeout_cb, c);
     if (!c->connect_timer) {
@@ -128,7 +128,7 @@ void sio__session_fail(sio__session_t *c, const char *reason) {
   if (c->failed) return;
   c->failed = 1;
   sio__session_ref(c);
-  c->srv->parser->decoder_reset(sio__session_dec(c));
+  sio__session_parser(c)->decoder_reset(sio__session_dec(c));
   close_sockets(c, reason);
   if (c->eio)
     sio__eio_socket_abort(c->eio, reason);
@@ -151,7 +151,7 @@ static int send_ctl(sio__session_t *c, int type, const char *nsp, size_t nsp_len
     n = heap;
   }
   sio__packet_out_t out;
-  int rc = sio__packet_encode_ctl(c->srv->parser, &out, type, n, payload, len);
+  int rc = sio__session_encode_ctl(c, &out, type, n, payload, len);
   sio__free(heap);
   if (rc) return rc;
   rc = sio__session_send(c, &out);
@@ -253,13 +253,27 @@ static void dispatch(sio__session_t *c, const sio__sio_packet_t *pkt) {
     sio__session_fail(c, "forced close");
 }
 
+/* The first message tells an auto server's session its parser: a JSON
+ * packet starts with a text message, a msgpack one is binary. The session
+ * was set up with the JSON decoder, empty until now. */
+static const sio_parser_t *decide_parser(sio__session_t *c, int binary) {
+  c->parser_set = 1;
+  if (binary) {
+    sio__session_parser(c)->decoder_reset(sio__session_dec(c));
+    c->parser_ix = SIO__PARSER_MSGPACK;
+    sio__session_parser(c)->decoder_init(sio__session_dec(c), &c->srv->lim);
+  }
+  return sio__session_parser(c);
+}
+
 void sio__session_feed(sio__session_t *c, int binary, const uint8_t *data, size_t len) {
   if (c->failed) return;
   c->srv->stats.bytes_in += len;
   sio__session_ref(c);
+  const sio_parser_t *p = sio__session_parser(c);
+  if (c->srv->parser_auto && !c->parser_set) p = decide_parser(c, binary);
   sio__sio_packet_t pkt;
-  int rc =
-      c->srv->parser->decoder_feed(sio__session_dec(c), binary, data, len, NULL, &pkt);
+  int rc = p->decoder_feed(sio__session_dec(c), binary, data, len, NULL, &pkt);
   if (rc == 1) {
     dispatch(c, &pkt);
     sio__sio_packet_release(&pkt);

@@ -229,7 +229,7 @@ static int emit(sio_socket_t *sock, const char *event, const sio_args_t *args) {
   if (sock->state != SIO__SOCK_CONNECTED || !sio__session_up(sock->session))
     return SIO_ENOTCONN;
   sio__packet_out_t out;
-  if ((rc = sio__server_encode(sock->nsp->srv, &out, sock->nsp->name, event, -1, args)))
+  if ((rc = sio__session_encode(sock->session, &out, sock->nsp->name, event, -1, args)))
     return rc;
   sio_socket_ref(sock);
   rc = sio__socket_send(sock, &out, event);
@@ -322,8 +322,8 @@ int sio_socket_emit_with_ack(sio_socket_t *sock, const char *event,
     return SIO_ENOMEM;
   }
   sio__packet_out_t out;
-  rc = sio__server_encode(sock->nsp->srv, &out, sock->nsp->name, event, (int64_t)pa->id,
-                          args);
+  rc = sio__session_encode(sock->session, &out, sock->nsp->name, event, (int64_t)pa->id,
+                           args);
   if (rc) {
     free_ack(pa);
     return rc;
@@ -440,8 +440,8 @@ int sio_ack_send(sio_ack_t *ack, const sio_args_t *args) {
     sio__packet_out_t out;
     if (sock->state != SIO__SOCK_CONNECTED || !sio__session_up(sock->session))
       rc = SIO_ENOTCONN;
-    else if ((rc = sio__server_encode(sock->nsp->srv, &out, sock->nsp->name, NULL,
-                                      (int64_t)ack->id, args)) == 0) {
+    else if ((rc = sio__session_encode(sock->session, &out, sock->nsp->name, NULL,
+                                       (int64_t)ack->id, args)) == 0) {
       rc = sio__socket_send(sock, &out, NULL);
       sio__packet_out_free(&out);
     }
@@ -578,8 +578,8 @@ static void send_disconnect(sio_socket_t *sock) {
   sio__session_t *c = sock->session;
   if (sock->state != SIO__SOCK_CONNECTED || sock->closing || !sio__session_up(c)) return;
   sio__packet_out_t out;
-  if (sio__packet_encode_ctl(c->srv->parser, &out, SIO_SIO_DISCONNECT, sock->nsp->name,
-                             NULL, 0) == 0) {
+  if (sio__session_encode_ctl(c, &out, SIO_SIO_DISCONNECT, sock->nsp->name, NULL, 0) ==
+      0) {
     sio__session_send(c, &out);
     sio__packet_out_free(&out);
   }

@@ -54,6 +54,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--url") == 0) url = argv[i + 1];
     if (strcmp(argv[i], "--scenario") == 0) scenario = argv[i + 1];
     if (strcmp(argv[i], "--path") == 0) driver_path = argv[i + 1];
+    if (strcmp(argv[i], "--parser") == 0) driver_parser = argv[i + 1];
     if (strcmp(argv[i], "--transport") == 0) {
       if (strcmp(argv[i + 1], "polling") == 0) mode = SIO_TRANSPORT_POLLING;
       if (strcmp(argv[i + 1], "websocket") == 0) mode = SIO_TRANSPORT_WEBSOCKET;
@@ -62,7 +63,7 @@ int main(int argc, char **argv) {
   if (!url) {
     fprintf(stderr,
             "usage: client_driver --url URL [--transport polling|websocket|upgrade] "
-            "[--path P] [--scenario "
+            "[--path P] [--parser json|msgpack] [--scenario "
             "basic|reconnect|bad|simple|burst|probe|base64|heartbeat|threads]\n");
     return 2;
   }

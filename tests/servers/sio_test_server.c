@@ -72,7 +72,8 @@
  * sio_server_run()). --max-attachments N, --max-json-depth N: the limits of
  * received packets. --tls-cert FILE --tls-key FILE: HTTPS/WSS, with
  * --tls-client-ca FILE client certificates required
- * (tests/interop/server_tls.test.mjs).
+ * (tests/interop/server_tls.test.mjs). --parser json|msgpack|auto: the
+ * Socket.IO parser (tests/interop/sio_msgpack.test.mjs).
  * The handlers it shares with the other test servers (echo, rooms, to-rooms,
  * the server-wide operations, "/private") are in
  * tests/servers/shared/test_handlers.c. */
@@ -721,6 +722,7 @@ static void metrics_apply(sio_server_opts_t *o) {
 
 int main(int argc, char **argv) {
   int port = 0, own_loop = 0, eio_hooks = 0;
+  const sio_parser_t *parser = sio_parser_json();
   long max_attachments = -1, max_depth = -1;
   const char *tls_cert = NULL, *tls_key = NULL; /* --tls-cert FILE --tls-key FILE */
   const char *tls_client_ca = NULL;             /* --tls-client-ca FILE */
@@ -748,6 +750,9 @@ int main(int argc, char **argv) {
       tls_client_ca = argv[++i];
     else if (strcmp(argv[i], "--eio-hooks") == 0)
       eio_hooks = 1;
+    else if (strcmp(argv[i], "--parser") == 0 && i + 1 < argc &&
+             (parser = sio_parser_by_name(argv[++i])))
+      continue;
     else if (hostile_parse(argc, argv, &i)) /* hostile-load block */
       continue;
     else if (metrics_parse(argc, argv, &i))
@@ -758,7 +763,8 @@ int main(int argc, char **argv) {
           "usage: sio_test_server [--port N] [--ping-interval MS] [--ping-timeout MS] "
           "[--connect-timeout MS] [--own-loop] [--max-attachments N] "
           "[--max-json-depth N] [--tls-cert FILE --tls-key FILE [--tls-client-ca "
-          "FILE]] [--eio-hooks] [--metrics] [--rate-limit N]\n");
+          "FILE]] [--eio-hooks] [--metrics] [--rate-limit N]\n"
+          "       [--parser json|msgpack|auto]\n");
       return 2;
     }
   }
@@ -769,6 +775,7 @@ int main(int argc, char **argv) {
   sio_eio_opts_set_ping_interval(sio_server_opts_eio(o), ping_interval);
   sio_eio_opts_set_ping_timeout(sio_server_opts_eio(o), ping_timeout);
   sio_server_opts_set_connect_timeout(o, connect_timeout);
+  sio_server_opts_set_parser(o, parser);
   if (max_attachments >= 0)
     sio_server_opts_set_max_attachments(o, (uint32_t)max_attachments);
   if (max_depth >= 0) sio_server_opts_set_max_json_depth(o, (uint32_t)max_depth);

@@ -31,6 +31,7 @@ static const char *g_input; /* the file being checked, for failure messages */
 #include "../../fuzz/fuzz_http_request.c"
 #include "../../fuzz/fuzz_http_util.c"
 #include "../../fuzz/fuzz_json.c"
+#include "../../fuzz/fuzz_sio_msgpack.c"
 #include "../../fuzz/fuzz_sio_packet.c"
 #include "../../fuzz/fuzz_utf8.c"
 #include "../../fuzz/fuzz_ws_frame.c"
@@ -114,6 +115,9 @@ static void run_target(const char *target, target_fn fn) {
 static void test_json(void **state) {
   run_target("json", fuzz_json);
 }
+static void test_sio_msgpack(void **state) {
+  run_target("sio_msgpack", fuzz_sio_msgpack);
+}
 static void test_sio_packet(void **state) {
   run_target("sio_packet", fuzz_sio_packet);
 }
@@ -141,11 +145,11 @@ static void test_http_request(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_json),      cmocka_unit_test(test_sio_packet),
-      cmocka_unit_test(test_ws_frame),  cmocka_unit_test(test_eio_packet),
-      cmocka_unit_test(test_base64),    cmocka_unit_test(test_utf8),
-      cmocka_unit_test(test_http_util), cmocka_unit_test(test_http_request),
-      cmocka_unit_test(test_eio_v3),
+      cmocka_unit_test(test_json),         cmocka_unit_test(test_sio_packet),
+      cmocka_unit_test(test_sio_msgpack),  cmocka_unit_test(test_ws_frame),
+      cmocka_unit_test(test_eio_packet),   cmocka_unit_test(test_base64),
+      cmocka_unit_test(test_utf8),         cmocka_unit_test(test_http_util),
+      cmocka_unit_test(test_http_request), cmocka_unit_test(test_eio_v3),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

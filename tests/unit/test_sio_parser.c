@@ -5,7 +5,8 @@
  * The parsers here count the calls and hand them to the JSON parser, so the
  * conversation itself (an emit buffered before the connection, an event
  * with a binary argument and an ack, a broadcast) must come through whole.
- * A broadcast is encoded once, which the server's counters confirm. */
+ * A broadcast is encoded once, which the server's counters confirm; on an
+ * auto server with JSON and msgpack clients, once per parser in use. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -259,11 +260,159 @@ static void test_json_encode_buffer(void **state) {
   sio_args_free(a);
 }
 
+/* ---- an auto server: JSON and msgpack clients side by side ---- */
+
+#define AUTO_CLIENTS 3 /* two JSON, one msgpack */
+
+typedef struct {
+  uv_loop_t loop;
+  sio_server_t *srv;
+  sio_client_t *cli[AUTO_CLIENTS];
+  int connected;
+  int news[AUTO_CLIENTS];  /* "news" (everyone) received intact, per client */
+  int jnews[AUTO_CLIENTS]; /* "jnews" (the JSON room) received, per client */
+  uint64_t enc_all, enc_json, deliveries;
+  int closed, finished;
+} auto_t;
+
+static void auto_server_closed(sio_server_t *s, void *arg) {
+  (void)s;
+  ((auto_t *)arg)->closed++;
+}
+
+static void auto_client_closed(sio_client_t *c, void *arg) {
+  (void)c;
+  ((auto_t *)arg)->closed++;
+}
+
+static void auto_finish(auto_t *v) {
+  for (int i = 0; i < AUTO_CLIENTS; i++)
+    if (!v->news[i] || (i < 2 && !v->jnews[i])) return;
+  if (v->finished++) return;
+  for (int i = 0; i < AUTO_CLIENTS; i++)
+    sio_client_close(v->cli[i], auto_client_closed, v);
+  sio_server_close(v->srv, auto_server_closed, v);
+}
+
+static void auto_on_connection(sio_socket_t *sock, void *arg) {
+  auto_t *v = arg;
+  /* The session knows its parser from the CONNECT it sent. */
+  if (sio__session_parser(sock->session) == sio_parser_json())
+    assert_int_equal(sio_socket_join(sock, "json"), 0);
+  else
+    assert_ptr_equal(sio__session_parser(sock->session), sio_parser_msgpack());
+  if (++v->connected < AUTO_CLIENTS) return;
+  sio_namespace_t *nsp = sio_socket_namespace(sock);
+  sio_args_t *a = sio_args_new();
+  assert_int_equal(sio_args_add_string(a, "hi"), 0);
+  assert_int_equal(sio_args_add_binary(a, k_bin, sizeof(k_bin)), 0);
+  const sio__server_stats_t *st = sio__server_stats(v->srv);
+  uint64_t e0 = st->encodes, d0 = st->deliveries;
+  assert_int_equal(sio_broadcast_emit(sio_namespace_broadcast(nsp), "news", a), 3);
+  v->enc_all = st->encodes - e0;
+  v->deliveries = st->deliveries - d0;
+  e0 = st->encodes;
+  sio_broadcast_t *b = sio_broadcast_to(sio_namespace_broadcast(nsp), "json");
+  assert_int_equal(sio_broadcast_emit(b, "jnews", a), 2);
+  v->enc_json = st->encodes - e0;
+  sio_args_free(a);
+}
+
+typedef struct {
+  auto_t *v;
+  int ix;
+} auto_cli_t;
+
+static void auto_on_news(sio_client_socket_t *s, const char *event,
+                         const sio_argv_t *args, sio_client_ack_t *ack, void *arg) {
+  (void)s, (void)ack;
+  auto_cli_t *c = arg;
+  if (sio_argv_count(args) == 2 && is_hi(args, 0) && has_bin(args, 1)) {
+    if (strcmp(event, "news") == 0)
+      c->v->news[c->ix]++;
+    else
+      c->v->jnews[c->ix]++;
+  }
+  auto_finish(c->v);
+}
+
+static void test_auto_side_by_side(void **state) {
+  (void)state;
+  auto_t v;
+  memset(&v, 0, sizeof(v));
+  assert_int_equal(uv_loop_init(&v.loop), 0);
+  sio_server_opts_t *so = sio_server_opts_new();
+  sio_server_opts_set_parser(so, sio_parser_auto());
+  assert_int_equal(sio_server_new(&v.loop, so, &v.srv), 0);
+  sio_server_opts_free(so);
+  assert_int_equal(sio_server_listen(v.srv, "127.0.0.1", 0), 0);
+  assert_int_equal(
+      sio_namespace_on_connection(sio_server_of(v.srv, "/"), auto_on_connection, &v), 0);
+  char url[64];
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d", sio_server_port(v.srv));
+  auto_cli_t cs[AUTO_CLIENTS];
+  for (int i = 0; i < AUTO_CLIENTS; i++) {
+    cs[i] = (auto_cli_t){&v, i};
+    sio_client_opts_t *co = sio_client_opts_new();
+    /* Client 1 is JSON by the auto parser's client face. */
+    sio_client_opts_set_parser(co, i == 2   ? sio_parser_msgpack()
+                                   : i == 1 ? sio_parser_auto()
+                                            : NULL);
+    sio_client_opts_set_transports(co, i == 0 ? SIO_TRANSPORT_POLLING
+                                              : SIO_TRANSPORT_WEBSOCKET);
+    sio_client_opts_set_reconnection(co, 0);
+    assert_int_equal(sio_client_new(&v.loop, url, co, &v.cli[i]), 0);
+    sio_client_opts_free(co);
+    sio_client_socket_t *s = sio_client_socket(v.cli[i], "/");
+    assert_int_equal(sio_client_socket_on(s, "news", auto_on_news, &cs[i]), 0);
+    assert_int_equal(sio_client_socket_on(s, "jnews", auto_on_news, &cs[i]), 0);
+    assert_int_equal(sio_client_socket_connect(s), 0);
+  }
+  assert_int_equal(uv_run(&v.loop, UV_RUN_DEFAULT), 0);
+  /* Three recipients, two parsers: two encodes; the JSON room: one. */
+  assert_int_equal(v.deliveries, 3);
+  assert_int_equal(v.enc_all, 2);
+  assert_int_equal(v.enc_json, 1);
+  for (int i = 0; i < AUTO_CLIENTS; i++) assert_int_equal(v.news[i], 1);
+  assert_int_equal(v.jnews[0] + v.jnews[1] + v.jnews[2], 2);
+  assert_int_equal(v.jnews[2], 0);
+  assert_int_equal(v.closed, AUTO_CLIENTS + 1);
+  assert_int_equal(uv_loop_close(&v.loop), 0);
+}
+
+/* The session's parser costs an idle session nothing: the index sits in
+ * what was padding after the last int. */
+static void test_auto_session_size(void **state) {
+  (void)state;
+  assert_true(offsetof(sio__session_t, parser_set) <
+              offsetof(sio__session_t, joined) + 8);
+  assert_int_equal(sizeof(sio__session_t) % 8, 0);
+  assert_true(sizeof(sio__session_t) <= 8 * 8 + 16);
+  assert_true(sio_parser_auto()->decoder_size >= sio_parser_json()->decoder_size);
+  assert_true(sio_parser_auto()->decoder_size >= sio_parser_msgpack()->decoder_size);
+}
+
+/* The names the programs' --parser option takes. */
+static void test_parser_by_name(void **state) {
+  (void)state;
+  assert_ptr_equal(sio_parser_by_name("json"), sio_parser_json());
+  assert_ptr_equal(sio_parser_by_name("msgpack"), sio_parser_msgpack());
+  assert_ptr_equal(sio_parser_by_name("auto"), sio_parser_auto());
+  assert_null(sio_parser_by_name("JSON"));
+  assert_null(sio_parser_by_name(""));
+  assert_null(sio_parser_by_name(NULL));
+  assert_string_equal(sio_parser_msgpack()->name, "msgpack");
+  assert_string_equal(sio_parser_auto()->name, "auto");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parsers_from_options),
       cmocka_unit_test(test_default_parser),
       cmocka_unit_test(test_json_encode_buffer),
+      cmocka_unit_test(test_auto_side_by_side),
+      cmocka_unit_test(test_auto_session_size),
+      cmocka_unit_test(test_parser_by_name),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

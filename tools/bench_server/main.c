@@ -35,7 +35,7 @@ typedef struct {
 static void usage(FILE *f) {
   fprintf(f,
           "usage: bench_server [--host H] [--port N] [--static DIR] [--allow-eio3]\n"
-          "                    [--metrics]\n"
+          "                    [--metrics] [--parser json|msgpack|auto]\n"
           "\n"
           "The libsio benchmark server: `echo` is emitted back (and acked) with the\n"
           "same arguments, `bcast` is broadcast to the namespace (and acked).\n"
@@ -44,7 +44,8 @@ static void usage(FILE *f) {
           "examples/demo/public) at /. --allow-eio3 also serves Engine.IO v3 /\n"
           "Socket.IO v2 clients (refused by default, as by the reference).\n"
           "--metrics serves the Prometheus metrics at /metrics (sio/metrics.h), to\n"
-          "measure what they cost.\n");
+          "measure what they cost. --parser: the Socket.IO parser (default json;\n"
+          "msgpack: socket.io-msgpack-parser's form; auto: both at once).\n");
 }
 
 static int is_dir(const char *p) {
@@ -126,6 +127,7 @@ int main(int argc, char **argv) {
   long port = 3000;
   int allow_eio3 = 0;
   int metrics = 0;
+  const sio_parser_t *parser = sio_parser_json();
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     int has = i + 1 < argc;
@@ -147,6 +149,11 @@ int main(int argc, char **argv) {
       allow_eio3 = 1;
     } else if (strcmp(a, "--metrics") == 0) {
       metrics = 1;
+    } else if (strcmp(a, "--parser") == 0 && has) {
+      if (!(parser = sio_parser_by_name(argv[++i]))) {
+        fprintf(stderr, "bench_server: unknown parser '%s'\n", argv[i]);
+        return 2;
+      }
     } else {
       usage(stderr);
       return 2;
@@ -167,6 +174,7 @@ int main(int argc, char **argv) {
   if (rc == 0 && dir) rc = sio_http_opts_set_static_root(sio_server_opts_http(o), dir);
   if (rc == 0) sio_eio_opts_set_allow_eio3(sio_server_opts_eio(o), allow_eio3);
   if (rc == 0) sio_server_opts_set_metrics(o, metrics);
+  sio_server_opts_set_parser(o, parser);
   if (rc == 0) rc = sio_server_new(&app.loop, o, &app.sio);
   sio_server_opts_free(o);
   sio_namespace_t *nsp = rc == 0 ? sio_server_of(app.sio, "/") : NULL;

@@ -15,6 +15,7 @@
 
 #include "sio/eio.h"
 #include "sio/http.h"
+#include "sio/parser.h"
 #include "socketio.h"
 
 typedef struct {
@@ -30,9 +31,9 @@ typedef struct {
 static void usage(FILE *f) {
   fprintf(
       f,
-      "usage: conformance_server [--port N] [--allow-eio3] [--recovery]\n"
-      "                          [--recovery-duration MS] [--recovery-max-bytes N]\n"
-      "                          [--recovery-adapter]\n"
+      "usage: conformance_server [--port N] [--allow-eio3] [--parser json|msgpack|auto]\n"
+      "                          [--recovery] [--recovery-duration MS]\n"
+      "                          [--recovery-max-bytes N] [--recovery-adapter]\n"
       "\n"
       "Serves the protocol test-suites on 127.0.0.1:N (default 3000; 0 picks a\n"
       "free port). Prints \"listening on 127.0.0.1:PORT\" once it listens.\n"
@@ -55,6 +56,9 @@ static void usage(FILE *f) {
       "               adapter (the adapter interface's recovery operations)\n"
       "  --allow-eio3  also serve Engine.IO v3 / Socket.IO v2 clients on both\n"
       "               endpoints (refused by default, as by the reference)\n"
+      "  --parser     the Socket.IO parser (default json, as the reference;\n"
+      "               msgpack: socket.io-msgpack-parser's form; auto: JSON and\n"
+      "               msgpack clients at once)\n"
       "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n");
 }
 
@@ -125,6 +129,7 @@ int main(int argc, char **argv) {
   uint32_t recovery_ms = 0;
   size_t recovery_max_bytes = 0;
   int recovery_adapter = 0;
+  const sio_parser_t *parser = sio_parser_json();
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
@@ -161,6 +166,11 @@ int main(int argc, char **argv) {
         return 2;
       }
       recovery_ms = (uint32_t)v;
+    } else if (strcmp(argv[i], "--parser") == 0 && i + 1 < argc) {
+      if (!(parser = sio_parser_by_name(argv[++i]))) {
+        fprintf(stderr, "conformance_server: unknown parser '%s'\n", argv[i]);
+        return 2;
+      }
     } else {
       usage(stderr);
       return 2;
@@ -179,7 +189,7 @@ int main(int argc, char **argv) {
   sio_http_opts_free(ho);
   if (rc == 0) rc = setup_eio(&app);
   conformance_socketio_recovery(recovery_ms, recovery_max_bytes, recovery_adapter);
-  if (rc == 0) rc = conformance_socketio_attach(app.http);
+  if (rc == 0) rc = conformance_socketio_attach(app.http, parser);
   if (rc == 0) rc = sio_http_server_listen(app.http, "127.0.0.1", port);
   if (rc != 0) {
     fprintf(stderr, "conformance_server: %s\n", sio_strerror(rc));

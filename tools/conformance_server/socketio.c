@@ -241,11 +241,12 @@ void conformance_socketio_allow_eio3(int on) {
   g_allow_eio3 = on;
 }
 
-int conformance_socketio_attach(sio_http_server_t *http) {
+int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *parser) {
   sio_server_opts_t *o = sio_server_opts_new();
   if (!o) return SIO_ENOMEM;
   if (g_recovery_ms) sio_server_opts_set_recovery(o, g_recovery_ms, 1);
   sio_server_opts_set_recovery_max_bytes(o, g_recovery_max_bytes);
+  sio_server_opts_set_parser(o, parser);
   sio_eio_opts_t *eo = sio_server_opts_eio(o);
   sio_eio_opts_set_ping_interval(eo, 300);
   sio_eio_opts_set_ping_timeout(eo, 200);

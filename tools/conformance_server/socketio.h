@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "sio/http.h"
+#include "sio/parser.h"
 
 /* Mounts the endpoint on http (borrowed; it must outlive the endpoint):
  * namespace "/" emits `auth` with the CONNECT payload (or {}) on connection,
@@ -21,8 +22,9 @@
  * `auth` the
  * same way; any other namespace is refused with {"message":"Invalid
  * namespace"}. pingInterval 300, pingTimeout 200, maxPayload 1000000,
- * connect timeout 1000 ms (CORS comes from the HTTP server). 0 or an error. */
-int conformance_socketio_attach(sio_http_server_t *http);
+ * connect timeout 1000 ms (CORS comes from the HTTP server). parser: the
+ * Socket.IO parser (sio/parser.h; NULL: JSON). 0 or an error. */
+int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *parser);
 
 /* Whether the endpoint accepts Engine.IO v3 / Socket.IO v2 clients (default
  * 0, as the reference); call before conformance_socketio_attach. */

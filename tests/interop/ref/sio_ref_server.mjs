@@ -17,8 +17,10 @@
 // data {"code":42}). "/custom": emits `auth` like "/".
 // Usage: node ref/sio_ref_server.mjs [--port N] [--path P] [--ping-interval MS]
 //                                    [--ping-timeout MS] [--max-payload BYTES]
+//                                    [--parser msgpack]
 import http from 'node:http';
 import { Server } from 'socket.io';
+import msgpackParser from 'socket.io-msgpack-parser';
 
 function arg(name, def) {
   const i = process.argv.indexOf(name);
@@ -33,6 +35,7 @@ const io = new Server(httpServer, {
   maxHttpBufferSize: arg('--max-payload', 1e6),
   cors: { origin: '*' },
   ...(pathIdx > 0 ? { path: process.argv[pathIdx + 1] } : {}),
+  ...(process.argv[process.argv.indexOf('--parser') + 1] === 'msgpack' ? { parser: msgpackParser } : {}),
 });
 
 function setup(nsp) {

@@ -11,6 +11,7 @@
 
 uv_loop_t driver_loop;
 const char *driver_path;
+const char *driver_parser;
 int driver_failures;
 int auth_calls;
 
@@ -319,6 +320,7 @@ sio_client_opts_t *new_opts(sio_transport_mode_t mode) {
   sio_client_opts_t *o = sio_client_opts_new();
   sio_client_opts_set_transports(o, mode);
   if (driver_path) sio_client_opts_set_path(o, driver_path);
+  if (driver_parser) sio_client_opts_set_parser(o, sio_parser_by_name(driver_parser));
   return o;
 }
 

@@ -14,6 +14,9 @@
 extern uv_loop_t driver_loop;
 /* The --path given, or NULL for the default Engine.IO path. */
 extern const char *driver_path;
+/* --parser NAME: the client's Socket.IO parser (sio_parser_by_name); NULL:
+ * the default. */
+extern const char *driver_parser;
 /* How many checks failed so far. */
 extern int driver_failures;
 
