@@ -136,13 +136,14 @@ typedef struct sio__session {
   void *link_arg;
   sio__timer_t *connect_timer;
   sio_socket_t **socks; /* connected and connecting sockets */
-  size_t nsocks, cap;
   struct sio__session *prev, *next;
+  /* Counts and flags in 32 and 8 bits: an idle session stays 80 bytes. */
+  uint32_t nsocks, cap; /* nsocks <= the server's max_session_nsps */
   uint32_t refs;
-  int failed; /* a protocol error closed it: ignore further input */
-  int joined; /* a namespace was joined once: the connect timer is off */
+  uint8_t failed; /* a protocol error closed it: ignore further input */
+  uint8_t joined; /* a namespace was joined once: the connect timer is off */
   /* Auto servers: the session's parser (SIO__PARSER_*), decided by its
-   * first message (parser_set); in the padding, so free. */
+   * first message (parser_set). */
   uint8_t parser_ix;
   uint8_t parser_set;
 } sio__session_t;
