@@ -48,6 +48,7 @@ void sio__eio_msg_unref(sio__eio_msg_t *m) {
   sio__rbuf_unref(m->data);
   sio__rbuf_unref(m->polling);
   sio__rbuf_unref(m->frame);
+  sio__rbuf_unref(m->zframe);
   sio__free(m);
 }
 
@@ -113,6 +114,22 @@ sio__rbuf_t *sio__eio_msg_ws_slice(sio__eio_msg_t *m, size_t *off, size_t *len) 
   *off = m->frame_off;
   *len = m->frame_len;
   return m->frame;
+}
+
+sio__rbuf_t *sio__eio_msg_ws_zslice(sio__eio_msg_t *m, const sio__ws_deflate_cfg_t *cfg,
+                                    size_t *off, size_t *len) {
+  if (!m->zframe) {
+    uint8_t digit = (uint8_t)('0' + m->type);
+    sio_buf_t parts[2] = {{&digit, 1}, {sio__eio_msg_bytes(m), m->len}};
+    m->zframe = sio__ws_frame_new_deflated(
+        m->binary ? SIO__WS_OP_BINARY : SIO__WS_OP_TEXT, m->binary ? parts + 1 : parts,
+        m->binary ? 1 : 2, NULL, cfg->level, cfg->mem_level, cfg->own_bits,
+        &m->zframe_off, &m->zframe_len);
+    if (!m->zframe) return NULL;
+  }
+  *off = m->zframe_off;
+  *len = m->zframe_len;
+  return m->zframe;
 }
 
 sio__rbuf_t *sio__eio_msg_ws_frame(sio__eio_msg_t *m) {

@@ -165,12 +165,24 @@ static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
   return 0;
 }
 
+/* The frame msg goes out as on sock's WebSocket: the shared compressed one
+ * when the connection negotiated permessage-deflate, the message reaches
+ * the threshold and its emit did not turn compression off. */
+static sio__rbuf_t *ws_frame_for(sio_eio_socket_t *sock, sio__eio_msg_t *msg, size_t *off,
+                                 size_t *len) {
+  const sio__ws_deflate_cfg_t *cfg = &sock->server->opts.deflate;
+  if (!msg->nocompress && sio__ws_conn_deflate_bits(sock->ws) &&
+      msg->len + !msg->binary >= cfg->threshold)
+    return sio__eio_msg_ws_zslice(msg, cfg, off, len);
+  return sio__eio_msg_ws_slice(msg, off, len);
+}
+
 int sio__eio_socket_enqueue(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
   if (sock->state != SIO__EIO_OPEN_STATE) return SIO_ECLOSED;
   if (sock->transport == SIO_EIO_WEBSOCKET) {
     if (!sock->ws) return SIO_ECLOSED;
     size_t off, len;
-    sio__rbuf_t *frame = sio__eio_msg_ws_slice(msg, &off, &len);
+    sio__rbuf_t *frame = ws_frame_for(sock, msg, &off, &len);
     if (!frame) return SIO_ENOMEM;
     return sio__ws_conn_send_slice(sock->ws, frame, off, len);
   }
@@ -184,7 +196,7 @@ int sio__eio_socket_drain_to_ws(sio_eio_socket_t *sock) {
   int rc = 0;
   for (size_t i = 0; i < sock->wlen && rc == 0 && sock->ws; i++) {
     size_t off, len;
-    sio__rbuf_t *frame = sio__eio_msg_ws_slice(sock->wbuf[i], &off, &len);
+    sio__rbuf_t *frame = ws_frame_for(sock, sock->wbuf[i], &off, &len);
     rc = frame ? sio__ws_conn_send_slice(sock->ws, frame, off, len) : SIO_ENOMEM;
   }
   clear_wbuf(sock);

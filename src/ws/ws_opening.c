@@ -20,7 +20,7 @@ struct sio__ws_opening {
   char expect[29];
   int accept_ok, upgrade_ok, conn_ok, headers_done, field;
   size_t head_bytes;
-  sio__ws_conn_cbs_t cbs;
+  const sio__ws_conn_cbs_t *cbs;
   void *cbarg;
   sio__ws_opening_cb cb;
   void *arg;
@@ -99,7 +99,7 @@ static void on_read(sio__stream_t *s, void *arg, uint8_t *data, size_t len) {
     sio__ws_opening_cb cb = o->cb;
     void *cbarg = o->arg;
     sio__rbuf_unref(o->req);
-    int rc = sio__ws_conn_start(s, SIO__WS_ROLE_CLIENT, &o->cbs, o->cbarg,
+    int rc = sio__ws_conn_start(s, SIO__WS_ROLE_CLIENT, o->cbs, o->cbarg,
                                 SIO__CLIENT_MAX_BODY, o->max_queue, left, &conn);
     sio__free(o);
     cb(cbarg, rc, rc ? NULL : conn);
@@ -153,7 +153,7 @@ sio__ws_opening_t *sio__ws_opening_start(const sio__http_target_t *t, const char
     return NULL;
   }
   sio__ws_accept_key(o->key, 24, o->expect);
-  o->cbs = *cbs;
+  o->cbs = cbs;
   o->cbarg = cbarg;
   o->cb = cb;
   o->arg = arg;
