@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <uv.h>
 
+#include "sio/eio.h"
 #include "sio/http.h"
 #include "sio/server.h"
 #include "sio/sio_stats.h" /* encode counters, printed at exit */
@@ -34,12 +35,15 @@ typedef struct {
 static void usage(FILE *f) {
   fprintf(f,
           "usage: bench_server [--host H] [--port N] [--static DIR]\n"
+          "                    [--per-message-deflate] [--no-http-compression]\n"
           "\n"
           "The libsio benchmark server: `echo` is emitted back (and acked) with the\n"
           "same arguments, `bcast` is broadcast to the namespace (and acked).\n"
           "Prints \"listening on HOST:PORT\" once it listens (default 127.0.0.1:3000;\n"
           "port 0 picks a free one). Static files from DIR (default\n"
-          "examples/demo/public) at /.\n");
+          "examples/demo/public) at /. HTTP compression of polling answers is on\n"
+          "unless --no-http-compression; permessage-deflate is off unless\n"
+          "--per-message-deflate (the reference's defaults).\n");
 }
 
 static int is_dir(const char *p) {
@@ -119,6 +123,7 @@ int main(int argc, char **argv) {
   const char *host = "127.0.0.1";
   const char *dir = NULL;
   long port = 3000;
+  int deflate = 0, http_compression = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     int has = i + 1 < argc;
@@ -136,6 +141,10 @@ int main(int argc, char **argv) {
       host = argv[++i];
     } else if (strcmp(a, "--static") == 0 && has) {
       dir = argv[++i];
+    } else if (strcmp(a, "--per-message-deflate") == 0) {
+      deflate = 1;
+    } else if (strcmp(a, "--no-http-compression") == 0) {
+      http_compression = 0;
     } else {
       usage(stderr);
       return 2;
@@ -154,6 +163,10 @@ int main(int argc, char **argv) {
   sio_server_opts_t *o = sio_server_opts_new();
   int rc = (o && app.args) ? 0 : SIO_ENOMEM;
   if (rc == 0 && dir) rc = sio_http_opts_set_static_root(sio_server_opts_http(o), dir);
+  if (rc == 0) {
+    sio_eio_opts_set_per_message_deflate(sio_server_opts_eio(o), deflate);
+    sio_http_opts_set_compression(sio_server_opts_http(o), http_compression);
+  }
   if (rc == 0) rc = sio_server_new(&app.loop, o, &app.sio);
   sio_server_opts_free(o);
   sio_namespace_t *nsp = rc == 0 ? sio_server_of(app.sio, "/") : NULL;

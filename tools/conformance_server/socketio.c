@@ -45,13 +45,14 @@ static void on_message_with_ack(sio_socket_t *sock, const char *event,
   sio_args_free(a);
 }
 
-int conformance_socketio_attach(sio_http_server_t *http) {
+int conformance_socketio_attach(sio_http_server_t *http, int deflate) {
   sio_server_opts_t *o = sio_server_opts_new();
   if (!o) return SIO_ENOMEM;
   sio_eio_opts_t *eo = sio_server_opts_eio(o);
   sio_eio_opts_set_ping_interval(eo, 300);
   sio_eio_opts_set_ping_timeout(eo, 200);
   sio_eio_opts_set_max_http_buffer_size(eo, 1000000);
+  sio_eio_opts_set_per_message_deflate(eo, deflate);
   sio_server_opts_set_connect_timeout(o, 1000);
   int rc = sio_server_attach(http, o, &g_server);
   sio_server_opts_free(o);

@@ -12,7 +12,8 @@
  * same way; any other namespace is refused with {"message":"Invalid
  * namespace"}. pingInterval 300, pingTimeout 200, maxPayload 1000000,
  * connect timeout 1000 ms (CORS comes from the HTTP server). 0 or an error. */
-int conformance_socketio_attach(sio_http_server_t *http);
+/* deflate: 1 turns permessage-deflate on (as the reference's perMessageDeflate). */
+int conformance_socketio_attach(sio_http_server_t *http, int deflate);
 
 /* Closes the endpoint (every session) and runs done(arg) once it is closed
  * (at once if it was never attached). Call before closing http. */
