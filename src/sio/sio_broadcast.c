@@ -60,6 +60,12 @@ sio_broadcast_t *sio_broadcast_volatile(sio_broadcast_t *b) {
   return b;
 }
 
+sio_broadcast_t *sio_broadcast_compress(sio_broadcast_t *b, int on) {
+  if (b && on) b->flags &= ~SIO_ADAPTER_F_NO_COMPRESS;
+  if (b && !on) b->flags |= SIO_ADAPTER_F_NO_COMPRESS;
+  return b;
+}
+
 sio_broadcast_t *sio_broadcast_local(sio_broadcast_t *b) {
   if (b) b->flags |= SIO_ADAPTER_F_LOCAL;
   return b;

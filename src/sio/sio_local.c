@@ -110,6 +110,7 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
     sel_free(&sel);
     return rc;
   }
+  if (o->flags & SIO_ADAPTER_F_NO_COMPRESS) sio__packet_out_no_compress(&out);
   int count = 0;
   for (size_t i = 0; i < sel.n; i++) {
     sio_socket_t *sock = sel.v[i];

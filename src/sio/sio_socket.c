@@ -209,13 +209,24 @@ static int check_event(const char *event) {
 }
 
 int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *args) {
+  return sio_socket_emit_flags(sock, event, args, 0);
+}
+
+int sio_socket_emit_flags(sio_socket_t *sock, const char *event, const sio_args_t *args,
+                          unsigned flags) {
   if (!sock) return SIO_EINVAL;
+  if ((flags & SIO_EMIT_VOLATILE) && sock->state == SIO__SOCK_CONNECTED &&
+      sock->session->eio && !sio__eio_socket_writable(sock->session->eio)) {
+    sock->nsp->srv->stats.dropped++;
+    return check_event(event);
+  }
   int rc = check_event(event);
   if (rc) return rc;
   if (sock->state != SIO__SOCK_CONNECTED || !sock->session->eio) return SIO_ENOTCONN;
   sio__packet_out_t out;
   if ((rc = sio__server_encode(sock->nsp->srv, &out, sock->nsp->name, event, -1, args)))
     return rc;
+  if (flags & SIO_EMIT_NO_COMPRESS) sio__packet_out_no_compress(&out);
   sio_socket_ref(sock);
   rc = sio__socket_send(sock, &out, event);
   sio_socket_unref(sock);
@@ -225,13 +236,7 @@ int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *arg
 
 int sio_socket_emit_volatile(sio_socket_t *sock, const char *event,
                              const sio_args_t *args) {
-  if (!sock) return SIO_EINVAL;
-  if (sock->state == SIO__SOCK_CONNECTED && sock->session->eio &&
-      !sio__eio_socket_writable(sock->session->eio)) {
-    sock->nsp->srv->stats.dropped++;
-    return check_event(event);
-  }
-  return sio_socket_emit(sock, event, args);
+  return sio_socket_emit_flags(sock, event, args, SIO_EMIT_VOLATILE);
 }
 
 /* ---- acks the server waits for ---- */

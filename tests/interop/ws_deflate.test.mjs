@@ -402,3 +402,51 @@ for (const kind of ['ours', 'ref']) {
     });
   });
 }
+
+// The per-emit flag (Node's socket.compress(false) / io.compress(false)); ours only: the
+// reference's equivalent is the same JavaScript call, exercised by its own suite.
+describe('per-emit compress flag (ours)', () => {
+  let srv;
+  before(async () => {
+    const s = await spawnServer('deflate_test_server');
+    srv = { port: s.port, stop: s.stop };
+  });
+  after(async () => {
+    const r = await srv?.stop();
+    assert.equal(r?.code, 0, 'exits cleanly');
+  });
+
+  it('an emit with SIO_EMIT_NO_COMPRESS goes plain, without it compressed', async () => {
+    const ws = await rawSession(srv.port, OFFER);
+    ws.send(`42["echo-plain",${JSON.stringify(BIG)}]`, { compress: true });
+    const plain = await ws.next();
+    assert.equal(plain.text, `42["echo",${JSON.stringify(BIG)}]`);
+    assert.equal(plain.rsv1, 0);
+    ws.send(`42["echo",${JSON.stringify(BIG)}]`, { compress: true });
+    const z = await ws.next();
+    assert.equal(z.text, `42["echo",${JSON.stringify(BIG)}]`);
+    assert.equal(z.rsv1, 1);
+    ws.end();
+  });
+
+  it('broadcasts: compressed for deflate recipients (the same bytes for all), plain for the others, plain for all with compress off', async () => {
+    const a = await rawSession(srv.port, OFFER);
+    const b = await rawSession(srv.port, OFFER);
+    const c = await rawSession(srv.port, null); // no extension: always plain
+    const want = `42["bcast",${JSON.stringify(BIG)}]`;
+    a.send(`42["bcast",${JSON.stringify(BIG)}]`);
+    const [ma, mb, mc] = [await a.next(), await b.next(), await c.next()];
+    for (const m of [ma, mb, mc]) assert.equal(m.text, want);
+    assert.equal(ma.rsv1, 1);
+    assert.equal(mb.rsv1, 1);
+    assert.equal(ma.wireLen, mb.wireLen);
+    assert.equal(mc.rsv1, 0);
+    a.send(`42["bcast-plain",${JSON.stringify(BIG)}]`);
+    for (const ws of [a, b, c]) {
+      const m = await ws.next();
+      assert.equal(m.text, want);
+      assert.equal(m.rsv1, 0);
+    }
+    for (const ws of [a, b, c]) ws.end();
+  });
+});
