@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { io as ioClient } from 'socket.io-client';
 import { Socket as EioSocket } from 'engine.io-client';
-import { spawnServer } from './lib/spawn.mjs';
+import { spawnServer, programPath } from './lib/spawn.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
@@ -448,5 +448,43 @@ describe('per-emit compress flag (ours)', () => {
       assert.equal(m.rsv1, 0);
     }
     for (const ws of [a, b, c]) ws.end();
+  });
+});
+
+// Our C client (tests/servers/deflate_client.c) against the reference, which says whether
+// the extension is in force: offered when enabled, and large messages both ways.
+describe('our C client negotiates permessage-deflate (against ref)', () => {
+  let srv;
+  before(async () => {
+    srv = await spawnRef([]);
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  function runClient(args) {
+    return new Promise((resolve) => {
+      const p = spawn(programPath('deflate_client'), ['--url', `http://127.0.0.1:${srv.port}`, ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      const t = setTimeout(() => p.kill('SIGKILL'), 20000);
+      p.on('exit', (code) => {
+        clearTimeout(t);
+        resolve({ code, lines: out.trim().split('\n').map((l) => JSON.parse(l)) });
+      });
+    });
+  }
+
+  it('with the option: negotiated, large events round-trip', async () => {
+    const r = await runClient([]);
+    assert.deepEqual(r.lines, [{ ext: [true] }, { echo: 'ok' }, { result: 'pass' }]);
+    assert.equal(r.code, 0);
+  });
+
+  it('without it: not offered', async () => {
+    const r = await runClient(['--no-deflate']);
+    assert.deepEqual(r.lines, [{ ext: [false] }, { echo: 'ok' }, { result: 'pass' }]);
   });
 });

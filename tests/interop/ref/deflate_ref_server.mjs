@@ -2,6 +2,7 @@
 // /socket.io/ with perMessageDeflate (threshold 1024, as engine.io's own
 // default object) and httpCompression on, maxHttpBufferSize 1000000, CORS "*".
 //   "/": `message` -> emits `message-back` with the same args;
+//        `ext` -> acknowledges with whether the WebSocket negotiated permessage-deflate;
 //        `message-with-ack` -> acknowledges with the same args
 // Usage: node ref/deflate_ref_server.mjs [--port N] [--no-deflate]
 import http from 'node:http';
@@ -21,6 +22,8 @@ const io = new Server(httpServer, {
 
 io.of('/').on('connection', (socket) => {
   socket.on('message', (...args) => socket.emit('message-back', ...args));
+  // Whether this connection's WebSocket negotiated permessage-deflate.
+  socket.on('ext', (ack) => ack(socket.conn.transport.socket?.extensions === 'permessage-deflate'));
   socket.on('message-with-ack', (...args) => {
     const ack = args.pop();
     if (typeof ack === 'function') ack(...args);
