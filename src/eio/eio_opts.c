@@ -19,6 +19,9 @@ int sio__eio_opts_init(sio_eio_opts_t *o) {
   o->cookie_http_only = 1;
   o->allow_timeout = 10000;
   sio__ws_deflate_cfg_init(&o->deflate);
+  /* Clients compress with a fresh context: no inflate state (about 40 KB)
+   * stays on a connection between messages. */
+  o->deflate.peer_no_takeover = 1;
   return 0;
 }
 

@@ -191,6 +191,7 @@ static void deliver_inflated(sio__ws_conn_t *c, const sio__ws_msg_t *m) {
     return;
   }
   c->cbs->on_message(c, c->arg, m->opcode == SIO__WS_OP_BINARY, out, n);
+  if (c->z) sio__ws_inflater_release(&c->z->inf); /* the callback may have closed c */
 }
 
 static int on_frame(void *arg, const sio__ws_msg_t *m) {

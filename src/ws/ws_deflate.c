@@ -64,7 +64,11 @@ sio__rbuf_t *sio__ws_frame_new_deflated(sio__ws_opcode_t op, const sio_buf_t *pa
   z.zalloc = z_alloc;
   z.zfree = z_free;
   int w = window_for(total, bits);
-  if (deflateInit2(&z, level, Z_DEFLATED, -w, mem_level, Z_DEFAULT_STRATEGY) != Z_OK)
+  /* The hash table zlib clears at every start is sized by memLevel: a short
+   * message needs no more buckets than its window has positions. */
+  int mem = mem_level < w - 7 ? mem_level : w - 7;
+  if (mem < 1) mem = 1;
+  if (deflateInit2(&z, level, Z_DEFLATED, -w, mem, Z_DEFAULT_STRATEGY) != Z_OK)
     return NULL;
   /* deflateBound plus a sync flush's empty block and its margin. */
   size_t bound = deflateBound(&z, (uLong)total) + 16;
@@ -217,6 +221,13 @@ int sio__ws_inflate(sio__ws_inflater_t *inf, const sio__ws_pmd_t *pmd, const uin
   *out = used ? inf->buf : empty;
   *out_len = used;
   return 0;
+}
+
+void sio__ws_inflater_release(sio__ws_inflater_t *inf) {
+  if (inf->z) return; /* the peer keeps its context: so do we */
+  sio__free(inf->buf);
+  inf->buf = NULL;
+  inf->cap = 0;
 }
 
 size_t sio__ws_inflater_held(const sio__ws_inflater_t *inf) {

@@ -88,6 +88,10 @@ typedef struct {
 int sio__ws_inflate(sio__ws_inflater_t *inf, const sio__ws_pmd_t *pmd, const uint8_t *in,
                     size_t len, size_t max, uint8_t **out, size_t *out_len,
                     uint16_t *close_code);
+/* After a message was used: frees the output buffer unless the peer keeps
+ * its context (then the zlib state stays anyway), so a connection whose
+ * peer resets its context holds nothing between messages. */
+void sio__ws_inflater_release(sio__ws_inflater_t *inf);
 /* Bytes the inflater holds between messages (zlib state and buffer). */
 size_t sio__ws_inflater_held(const sio__ws_inflater_t *inf);
 /* Frees everything. Idempotent. */
