@@ -171,8 +171,8 @@ static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
 static sio__rbuf_t *ws_frame_for(sio_eio_socket_t *sock, sio__eio_msg_t *msg, size_t *off,
                                  size_t *len) {
   const sio__ws_deflate_cfg_t *cfg = &sock->server->opts.deflate;
-  if (!msg->nocompress && sio__ws_conn_deflate_bits(sock->ws) &&
-      msg->len + !msg->binary >= cfg->threshold)
+  if (cfg->enabled && !msg->nocompress && msg->len + !msg->binary >= cfg->threshold &&
+      sio__ws_conn_deflate_bits(sock->ws))
     return sio__eio_msg_ws_zslice(msg, cfg, off, len);
   return sio__eio_msg_ws_slice(msg, off, len);
 }

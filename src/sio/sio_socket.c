@@ -208,12 +208,8 @@ static int check_event(const char *event) {
   return 0;
 }
 
-int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *args) {
-  return sio_socket_emit_flags(sock, event, args, 0);
-}
-
-int sio_socket_emit_flags(sio_socket_t *sock, const char *event, const sio_args_t *args,
-                          unsigned flags) {
+static inline int emit(sio_socket_t *sock, const char *event, const sio_args_t *args,
+                       unsigned flags) {
   if (!sock) return SIO_EINVAL;
   if ((flags & SIO_EMIT_VOLATILE) && sock->state == SIO__SOCK_CONNECTED &&
       sock->session->eio && !sio__eio_socket_writable(sock->session->eio)) {
@@ -234,9 +230,18 @@ int sio_socket_emit_flags(sio_socket_t *sock, const char *event, const sio_args_
   return rc;
 }
 
+int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *args) {
+  return emit(sock, event, args, 0); /* the hot path: the flag tests fold away */
+}
+
+int sio_socket_emit_flags(sio_socket_t *sock, const char *event, const sio_args_t *args,
+                          unsigned flags) {
+  return emit(sock, event, args, flags);
+}
+
 int sio_socket_emit_volatile(sio_socket_t *sock, const char *event,
                              const sio_args_t *args) {
-  return sio_socket_emit_flags(sock, event, args, SIO_EMIT_VOLATILE);
+  return emit(sock, event, args, SIO_EMIT_VOLATILE);
 }
 
 /* ---- acks the server waits for ---- */
