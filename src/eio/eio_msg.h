@@ -21,18 +21,18 @@
 
 typedef struct sio__eio_msg {
   uint32_t refs;
-  uint8_t type;                  /* sio__eio_type_t */
-  uint8_t binary;                /* 1: binary message data (type MESSAGE) */
-  uint8_t headroom;              /* data[off - headroom .. off) is the msg's scratch */
-  uint8_t nocompress;            /* 1: never sent compressed (the per-emit flag) */
-  sio__rbuf_t *data;             /* payload after the type digit; NULL when len is 0 */
-  size_t off, len;               /* the payload is data->data[off..off+len) */
-  sio__rbuf_t *polling;          /* cached polling form ("4hello", "bAQID"), or NULL */
-  sio__rbuf_t *frame;            /* cached WebSocket frame, or NULL: */
-  size_t frame_off;              /* frame->data[frame_off..+frame_len) (in data when */
-  size_t frame_len;              /* built in the headroom, else a buffer of its own) */
-  sio__rbuf_t *zframe;           /* cached permessage-deflate frame, or NULL: */
-  size_t zframe_off, zframe_len; /* zframe->data[zframe_off..+zframe_len) */
+  uint8_t type;         /* sio__eio_type_t */
+  uint8_t binary;       /* 1: binary message data (type MESSAGE) */
+  uint8_t headroom;     /* data[off - headroom .. off) is the msg's scratch */
+  uint8_t nocompress;   /* 1: never sent compressed (the per-emit flag) */
+  sio__rbuf_t *data;    /* payload after the type digit; NULL when len is 0 */
+  size_t off, len;      /* the payload is data->data[off..off+len) */
+  sio__rbuf_t *polling; /* cached polling form ("4hello", "bAQID"), or NULL */
+  sio__rbuf_t *frame;   /* cached WebSocket frame, or NULL: */
+  size_t frame_off;     /* the frame is frame->data[frame_off..): up to the
+                           payload's end when built in the headroom (frame is
+                           data), else to frame->len (a buffer of its own) */
+  sio__rbuf_t *zframe;  /* cached permessage-deflate frame (all of it), or NULL */
 } sio__eio_msg_t;
 
 /* A packet whose payload is data[off..off+len): takes a reference of data
