@@ -357,6 +357,21 @@ for (const kind of ['ours', 'ref']) {
       }
     });
 
+    it('socket.io-client upgrading from polling gets it on the WebSocket', async () => {
+      const socket = ioClient(`http://127.0.0.1:${srv.port}`, { forceNew: true });
+      try {
+        await new Promise((r, j) => socket.once('connect', r).once('connect_error', j));
+        if (socket.io.engine.transport.name !== 'websocket')
+          await new Promise((r) => socket.io.engine.once('upgrade', r));
+        assert.equal(socket.io.engine.transport.ws.extensions, 'permessage-deflate');
+        const back = new Promise((r) => socket.once('message-back', r));
+        socket.emit('message', BIG + 'upgraded');
+        assert.equal(await back, BIG + 'upgraded');
+      } finally {
+        socket.close();
+      }
+    });
+
     it('engine.io-client (websocket) negotiates it and round-trips large packets', async () => {
       const s = new EioSocket(`ws://127.0.0.1:${srv.port}`, { path: '/socket.io/', transports: ['websocket'] });
       try {
