@@ -1,7 +1,9 @@
 // The Node.js reference of the benchmarks: the same behaviour as
 // tools/bench_server (libsio), on socket.io 4.8 with its default options.
 //
-//   node bench/node_server.mjs [--port N]   prints "listening on 127.0.0.1:PORT"
+//   node bench/node_server.mjs [--port N] [--per-message-deflate]
+//   prints "listening on 127.0.0.1:PORT"; --per-message-deflate turns on
+//   engine.io's perMessageDeflate (threshold 1024), as bench_server's flag.
 //
 // `echo` is emitted back to the sender with the same arguments (and acked
 // with them when the client asked); `bcast` is broadcast to the namespace
@@ -17,11 +19,13 @@ const publicDir = path.join(here, '..', 'examples', 'demo', 'public');
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 
 let port = 3000;
+let perMessageDeflate = false;
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--port' && i + 1 < argv.length) port = Number(argv[++i]);
+  else if (argv[i] === '--per-message-deflate') perMessageDeflate = { threshold: 1024 };
   else {
-    console.error('usage: node node_server.mjs [--port N]');
+    console.error('usage: node node_server.mjs [--port N] [--per-message-deflate]');
     process.exit(2);
   }
 }
@@ -46,7 +50,7 @@ const httpServer = http.createServer((req, res) => {
   });
 });
 
-const io = new Server(httpServer, { serveClient: false });
+const io = new Server(httpServer, { serveClient: false, perMessageDeflate });
 let echoes = 0;
 let bcasts = 0;
 io.on('connection', (socket) => {

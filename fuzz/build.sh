@@ -11,7 +11,7 @@ shift || true
 CC=${CC:-clang}
 
 TARGETS=(json sio_packet ws_frame eio_packet base64 utf8 http_util http_request
-         redis_msgpack eio_v3 sio_msgpack)
+         redis_msgpack eio_v3 sio_msgpack ws_deflate)
 # Library sources every target links (all pure: no libuv).
 COMMON=(core/alloc.c core/rbuf.c core/error.c core/log.c core/utf8.c core/base64.c
         core/json.c core/json_jansson.c)
@@ -20,6 +20,7 @@ declare -A EXTRA=(
   [json]=""
   [sio_packet]="sio/sio_packet.c sio/sio_binary.c"
   [ws_frame]="ws/ws_frame.c"
+  [ws_deflate]="ws/ws_frame.c ws/ws_deflate.c"
   [eio_packet]="eio/eio_packet.c"
   [eio_v3]="eio/eio_v3.c"
   [base64]=""
@@ -38,6 +39,7 @@ EXTRA[http_util]+=" http/http_compress.c"
 declare -A EXTRA_LIBS=(
   [http_request]="-lhttp_parser"
   [http_util]="-lz"
+  [ws_deflate]="-lz"
   [redis_msgpack]="-lmsgpackc"
   [sio_msgpack]="-lmsgpackc"
 )

@@ -9,6 +9,7 @@ import hashlib
 import os
 import shutil
 import struct
+import zlib
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 VECTORS = os.path.join(ROOT, '..', 'tests', 'vectors')
@@ -113,6 +114,31 @@ WS = [
     wsc(frame(1, b'0{"sid":"abc"}', mask=None), frame(2, b'\x00\x01', mask=None)),
     wsc(frame(1, b'masked')),
     wsc(frame(2, b'\xff' * 300, mask=None, fin=False), frame(0, b'end', mask=None)),
+]
+
+# ---- ws_deflate: byte 0 = max_message (bits 0-1) and no context takeover
+# (bit 2), bytes 1-2 = plaintext length (LE), the plaintext, then masked
+# frames whose compressed messages have RSV1 set. ---------------------------
+def zraw(data, level=6):
+    z = zlib.compressobj(level, zlib.DEFLATED, -15)
+    out = z.compress(data) + z.flush(zlib.Z_SYNC_FLUSH)
+    assert out.endswith(b'\x00\x00\xff\xff')
+    return out[:-4]
+
+def wd(cfg, plain, *frames):
+    return bytes([cfg]) + struct.pack('<H', len(plain)) + plain + b''.join(frames)
+
+Z_TEXT = zraw(b'42["hello","compressed"]' * 4)
+Z_BOMB = zraw(b'\x00' * 300000, 9)
+WD = [
+    wd(2, b'hello hello hello', frame(1, Z_TEXT, rsv=0x40)),
+    wd(3, b'x' * 2000, frame(2, zraw(bytes(range(256)) * 8), rsv=0x40)),
+    wd(6, b'', frame(1, Z_TEXT[:5], fin=False, rsv=0x40), frame(0, Z_TEXT[5:])),
+    wd(2, b'abc' * 50, frame(2, Z_BOMB, rsv=0x40)),
+    wd(1, b'over the hundred byte limit ' * 5, frame(1, b'plain'), frame(2, Z_TEXT, rsv=0x40)),
+    wd(0, b'', frame(1, b'\xff\xff\xff\xff', rsv=0x40)),
+    wd(3, b'', frame(1, Z_TEXT, rsv=0x40), frame(1, zraw(b'42["again"]'), rsv=0x40)),
+    wd(2, b'', frame(9, b'p', rsv=0x40), frame(0, b'x', rsv=0x40)),
 ]
 
 # ---- eio_packet: byte 0 = stop after N packets (low 3 bits), then a polling
@@ -252,6 +278,7 @@ def main():
     write('json', JSON)
     write('sio_packet', SIO)
     write('ws_frame', WS)
+    write('ws_deflate', WD)
     write('eio_packet', EIO)
     write('base64', B64)
     write('utf8', U8)

@@ -18,7 +18,8 @@ read -r -a TARGETS <"$OUT/targets.txt"
 # JSON, small enough to keep executions fast.
 declare -A MAXLEN=([json]=4096 [sio_packet]=4096 [ws_frame]=8192 [eio_packet]=4096
                    [base64]=2048 [utf8]=2048 [http_util]=2048 [http_request]=4096
-                   [redis_msgpack]=4096 [eio_v3]=4096 [sio_msgpack]=4096)
+                   [redis_msgpack]=4096 [eio_v3]=4096 [sio_msgpack]=4096
+                   [ws_deflate]=8192)
 
 failed=0
 for t in "${TARGETS[@]}"; do

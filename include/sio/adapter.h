@@ -37,8 +37,9 @@ extern "C" {
 #endif
 
 /* Flags of a selection (sio_adapter_opts_t.flags). */
-#define SIO_ADAPTER_F_VOLATILE 1u /* skip recipients that are not writable */
-#define SIO_ADAPTER_F_LOCAL 2u    /* this server only: never publish */
+#define SIO_ADAPTER_F_VOLATILE 1u    /* skip recipients that are not writable */
+#define SIO_ADAPTER_F_LOCAL 2u       /* this server only: never publish */
+#define SIO_ADAPTER_F_NO_COMPRESS 4u /* never permessage-deflate compressed */
 
 /* A selection of sockets, as Node's BroadcastOptions: sockets in any of
  * rooms (every socket when nrooms is 0) minus those in any of except (a

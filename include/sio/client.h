@@ -114,6 +114,13 @@ SIO_EXTERN void sio_client_opts_set_parser(sio_client_opts_t *o,
  * sio_http_opts_set_max_write_queue; 0 is ignored. */
 #define SIO_CLIENT_DEFAULT_MAX_WRITE_QUEUE ((size_t)4 * 1024 * 1024)
 SIO_EXTERN void sio_client_opts_set_max_write_queue(sio_client_opts_t *o, size_t bytes);
+/* Offers permessage-deflate (RFC 7692) on WebSocket transports (default
+ * off; engine.io-client offers it by default). When the server accepts,
+ * messages of 1024 bytes or more are sent compressed, each with a fresh
+ * context, and compressed messages are inflated within the client's maximum
+ * message size: one that would inflate past it fails the connection with
+ * 1009 (then the usual reconnection), whatever its compressed size. */
+SIO_EXTERN void sio_client_opts_set_per_message_deflate(sio_client_opts_t *o, int on);
 /* The simple client's received events waiting for sio_simple_receive(): at
  * most this many bytes (arguments and attachments); the oldest are dropped
  * to make room, an event larger than the whole bound is dropped itself,

@@ -78,6 +78,41 @@ SIO_EXTERN void sio_eio_opts_set_max_http_buffer_size(sio_eio_opts_t *o, size_t 
  * packets. */
 SIO_EXTERN void sio_eio_opts_set_rate_limit(sio_eio_opts_t *o,
                                             uint32_t packets_per_second, uint32_t burst);
+/* permessage-deflate (RFC 7692) on WebSocket transports, off by default as
+ * in the reference (a client's offer then gets no extension). On, a
+ * client's offer is accepted and messages of at least the threshold are sent
+ * compressed. The server never keeps a compressor per connection: each
+ * outgoing message is compressed once, with a fresh context, and the same
+ * frame goes to every deflate recipient of a broadcast (so the answer always
+ * carries server_no_context_takeover). Incoming compressed messages are
+ * inflated within the max_http_buffer_size bound: one that would inflate
+ * past it closes the connection with 1009, and no more than that bound is
+ * ever allocated for it. Memory per connection: see docs/PERFORMANCE.md. */
+SIO_EXTERN void sio_eio_opts_set_per_message_deflate(sio_eio_opts_t *o, int on);
+/* The smallest message compressed (default 1024 bytes, as the reference). */
+SIO_EXTERN void sio_eio_opts_set_deflate_threshold(sio_eio_opts_t *o, size_t bytes);
+/* zlib compression level -1 (zlib's default, 6) .. 9, and memLevel 1..9
+ * (default 8; the compressor's state, alive only while one message is
+ * compressed). SIO_EINVAL out of range. */
+SIO_EXTERN int sio_eio_opts_set_deflate_level(sio_eio_opts_t *o, int level,
+                                              int mem_level);
+/* Windows, as powers of two: server_bits 9..15 (default 15) for what the
+ * server compresses, client_bits 8..15 (default 15) the largest window asked
+ * of clients that let the server choose (client_max_window_bits), which is
+ * also the size of the server's inflate window for them. A client asking the
+ * server for a window below server_bits is sent plain frames. SIO_EINVAL out
+ * of range. */
+SIO_EXTERN int sio_eio_opts_set_deflate_window_bits(sio_eio_opts_t *o, int server_bits,
+                                                    int client_bits);
+/* Asks every client to compress each message with a fresh context
+ * (client_no_context_takeover; default 1, unlike the reference). The server
+ * then frees its inflate state after each message, so a connection holds
+ * none between messages (with 0, each connection that sent one compressed
+ * message keeps about 40 KB: zlib's state and a 32 KB window), at the cost
+ * of a worse ratio for clients that send many similar messages; `ws` and
+ * engine.io-client then also leave messages under their threshold plain. */
+SIO_EXTERN void sio_eio_opts_set_deflate_client_no_context_takeover(sio_eio_opts_t *o,
+                                                                    int on);
 /* How long a graceful close of a polling session waits for the client's next
  * GET to deliver the close (default 30000 ms). */
 SIO_EXTERN void sio_eio_opts_set_close_timeout(sio_eio_opts_t *o, uint32_t ms);

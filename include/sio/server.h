@@ -429,6 +429,17 @@ SIO_EXTERN int sio_socket_emit(sio_socket_t *sock, const char *event,
  * still queued). */
 SIO_EXTERN int sio_socket_emit_volatile(sio_socket_t *sock, const char *event,
                                         const sio_args_t *args);
+/* Flags of sio_socket_emit_flags. */
+#define SIO_EMIT_VOLATILE 1u /* as sio_socket_emit_volatile */
+/* Never compressed (Node's socket.compress(false)): for data that does not
+ * compress, such as images or already-compressed binary. Without it, a
+ * packet is compressed when the connection negotiated permessage-deflate and
+ * the packet reaches the threshold (sio_eio_opts_set_per_message_deflate). */
+#define SIO_EMIT_NO_COMPRESS 2u
+/* sio_socket_emit with flags (an OR of SIO_EMIT_*; 0 is sio_socket_emit).
+ * Same arguments, ownership and returns. */
+SIO_EXTERN int sio_socket_emit_flags(sio_socket_t *sock, const char *event,
+                                     const sio_args_t *args, unsigned flags);
 /* The client's reply, or the end of the wait: status 0 and the reply's
  * arguments, SIO_ETIMEDOUT (no reply within timeout_ms; reply NULL), or
  * SIO_ECANCELED (the socket disconnected or the server closed; reply NULL).
@@ -500,6 +511,11 @@ SIO_EXTERN sio_broadcast_t *sio_broadcast_to(sio_broadcast_t *b, const char *roo
 SIO_EXTERN sio_broadcast_t *sio_broadcast_except(sio_broadcast_t *b, const char *room);
 /* Skip recipients whose transport is not writable right now. */
 SIO_EXTERN sio_broadcast_t *sio_broadcast_volatile(sio_broadcast_t *b);
+/* on 0: the packet is never compressed for any recipient (Node's
+ * io.compress(false)); default 1: compressed for recipients whose connection
+ * negotiated permessage-deflate, once for all of them, when it reaches the
+ * threshold. Local recipients only: a cluster adapter does not carry it. */
+SIO_EXTERN sio_broadcast_t *sio_broadcast_compress(sio_broadcast_t *b, int on);
 /* Only this server's sockets (matters with a cluster adapter). */
 SIO_EXTERN sio_broadcast_t *sio_broadcast_local(sio_broadcast_t *b);
 /* The wait of sio_broadcast_emit_with_ack (required there). */

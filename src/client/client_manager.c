@@ -184,6 +184,7 @@ static void open_session(sio_client_t *c) {
     schedule_reconnect(c);
     return;
   }
+  sio__eio_client_set_deflate(c->e, &c->o.deflate);
   c->state = CM_OPENING;
   int rc = sio__eio_client_open(c->e);
   if (rc) e_on_close(c->e, c, 0, rc, "transport error");
@@ -320,6 +321,7 @@ int sio_client_new(uv_loop_t *loop, const char *url, const sio_client_opts_t *op
   c->o.max_buffered = o->max_buffered;
   c->o.max_write_queue = o->max_write_queue;
   c->o.max_receive_queue = o->max_receive_queue;
+  c->o.deflate = o->deflate;
   c->t.max_write_queue = o->max_write_queue;
   c->t.path = sio__strdup(o->path ? o->path : "/socket.io/");
   c->t.query = sio__strndup(

@@ -18,6 +18,7 @@ sio_client_opts_t *sio_client_opts_new(void) {
   o->max_write_queue = SIO_CLIENT_DEFAULT_MAX_WRITE_QUEUE;
   o->max_receive_queue = SIO_CLIENT_DEFAULT_MAX_RECEIVE_QUEUE;
   o->tls_verify = 1;
+  sio__ws_deflate_cfg_init(&o->deflate);
   sio__sb_init(&o->query, 0);
   sio__sb_init(&o->headers, 0);
   return o;
@@ -162,4 +163,8 @@ int sio_client_opts_set_tls_cert(sio_client_opts_t *o, const char *cert_file,
                                  const char *key_file) {
   if (!o || !cert_file != !key_file) return SIO_EINVAL;
   return set_pair(&o->tls_cert_file, &o->tls_key_file, cert_file, key_file);
+}
+
+void sio_client_opts_set_per_message_deflate(sio_client_opts_t *o, int on) {
+  if (o) o->deflate.enabled = on ? 1 : 0;
 }

@@ -4,6 +4,7 @@
 
 #include "core/rbuf.h"
 #include "sio/client.h"
+#include "ws/ws_deflate.h"
 
 struct sio_client_opts {
   sio_transport_mode_t mode;
@@ -22,6 +23,7 @@ struct sio_client_opts {
   int tls_verify;                     /* default 1 */
   char *tls_ca_file, *tls_ca_dir;     /* NULL: the system store */
   char *tls_cert_file, *tls_key_file; /* NULL: no client certificate */
+  sio__ws_deflate_cfg_t deflate;      /* permessage-deflate (off by default) */
 };
 
 /* The delay before reconnection attempt `attempt` (1, 2, ...), as

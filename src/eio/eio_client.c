@@ -34,6 +34,7 @@ struct sio__eio_client {
   const sio__http_target_t *t;
   sio_transport_mode_t mode;
   uint32_t open_timeout;
+  sio__ws_deflate_cfg_t deflate; /* permessage-deflate offer (off unless set) */
   sio__eio_client_cbs_t cbs;
   void *arg;
   int state, ws, busy, dead;
@@ -480,8 +481,8 @@ static void on_ws_probe(void *arg, int err, sio__ws_conn_t *conn) {
 static void start_probe(sio__eio_client_t *e) {
   char target[1024];
   make_target(e, target, sizeof(target), "websocket");
-  e->opening =
-      sio__ws_opening_start(e->t, target, e->open_timeout, &k_ws_cbs, e, on_ws_probe, e);
+  e->opening = sio__ws_opening_start(e->t, target, e->open_timeout, &k_ws_cbs, e,
+                                     &e->deflate, on_ws_probe, e);
 }
 
 static void try_finish_upgrade(sio__eio_client_t *e) {
@@ -525,12 +526,17 @@ sio__eio_client_t *sio__eio_client_new(const sio__http_target_t *t,
   e->open_timeout = open_timeout ? open_timeout : 20000;
   e->cbs = *cbs;
   e->arg = arg;
+  sio__ws_deflate_cfg_init(&e->deflate);
   e->timer = sio__timer_new(t->loop, on_timer, e);
   if (!e->timer) {
     sio__free(e);
     return NULL;
   }
   return e;
+}
+
+void sio__eio_client_set_deflate(sio__eio_client_t *e, const sio__ws_deflate_cfg_t *cfg) {
+  e->deflate = *cfg;
 }
 
 int sio__eio_client_open(sio__eio_client_t *e) {
@@ -541,7 +547,7 @@ int sio__eio_client_open(sio__eio_client_t *e) {
     char target[1024];
     make_target(e, target, sizeof(target), "websocket");
     e->opening = sio__ws_opening_start(e->t, target, e->open_timeout, &k_ws_cbs, e,
-                                       on_ws_first, e);
+                                       &e->deflate, on_ws_first, e);
     if (!e->opening) return SIO_ENOMEM;
     return 0;
   }

@@ -8,6 +8,7 @@
 
 #include "http/http_target.h"
 #include "sio/client.h" /* sio_transport_mode_t */
+#include "ws/ws_deflate.h"
 
 typedef struct sio__eio_client sio__eio_client_t;
 typedef struct {
@@ -25,6 +26,9 @@ typedef struct {
 sio__eio_client_t *sio__eio_client_new(const sio__http_target_t *t,
                                        sio_transport_mode_t mode, uint32_t open_timeout,
                                        const sio__eio_client_cbs_t *cbs, void *arg);
+/* Offers permessage-deflate on WebSocket transports with cfg (copied);
+ * before sio__eio_client_open. */
+void sio__eio_client_set_deflate(sio__eio_client_t *e, const sio__ws_deflate_cfg_t *cfg);
 int sio__eio_client_open(sio__eio_client_t *e);
 /* Queues one message (text or binary; data copied). SIO_ENOTCONN. */
 int sio__eio_client_send(sio__eio_client_t *e, int binary, const void *data, size_t len);

@@ -49,6 +49,7 @@ void sio__eio_msg_unref(sio__eio_msg_t *m) {
   sio__rbuf_unref(m->polling);
   sio__rbuf_unref(m->frame);
   sio__rbuf_unref(m->v3_frame);
+  sio__rbuf_unref(m->zframe);
   sio__free(m);
 }
 
@@ -90,7 +91,6 @@ static void frame_in_place(sio__eio_msg_t *m) {
   if (!m->binary) p[hn] = (uint8_t)('0' + m->type);
   m->frame = sio__rbuf_ref(m->data);
   m->frame_off = start;
-  m->frame_len = hn + plen;
 }
 
 sio__rbuf_t *sio__eio_msg_ws_slice(sio__eio_msg_t *m, size_t *off, size_t *len) {
@@ -108,12 +108,32 @@ sio__rbuf_t *sio__eio_msg_ws_slice(sio__eio_msg_t *m, size_t *off, size_t *len) 
       }
       if (!m->frame) return NULL;
       m->frame_off = 0;
-      m->frame_len = m->frame->len;
     }
   }
   *off = m->frame_off;
-  *len = m->frame_len;
+  /* In the headroom the frame ends with the payload; else with its buffer. */
+  *len = (m->frame == m->data ? m->off + m->len : m->frame->len) - m->frame_off;
   return m->frame;
+}
+
+sio__rbuf_t *sio__eio_msg_ws_zslice(sio__eio_msg_t *m, const sio__ws_deflate_cfg_t *cfg,
+                                    size_t *off, size_t *len) {
+  if (!m->zframe) {
+    uint8_t digit = (uint8_t)('0' + m->type);
+    sio_buf_t parts[2] = {{&digit, 1}, {sio__eio_msg_bytes(m), m->len}};
+    size_t zoff, zlen;
+    sio__rbuf_t *z = sio__ws_frame_new_deflated(
+        m->binary ? SIO__WS_OP_BINARY : SIO__WS_OP_TEXT, m->binary ? parts + 1 : parts,
+        m->binary ? 1 : 2, NULL, cfg->level, cfg->mem_level, cfg->own_bits, &zoff, &zlen);
+    if (!z) return NULL;
+    /* The frame at the start of its buffer: the msg keeps no offset for it. */
+    memmove(z->data, z->data + zoff, zlen);
+    z->len = zlen;
+    m->zframe = z;
+  }
+  *off = 0;
+  *len = m->zframe->len;
+  return m->zframe;
 }
 
 sio__rbuf_t *sio__eio_msg_ws_frame(sio__eio_msg_t *m) {

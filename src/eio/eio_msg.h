@@ -12,6 +12,7 @@
 
 #include "core/rbuf.h"
 #include "eio/eio_packet.h"
+#include "ws/ws_deflate.h"
 
 /* Scratch bytes in front of a payload that let its WebSocket frame be built
  * where the payload lies: the longest server frame header (10) and the type
@@ -23,12 +24,15 @@ typedef struct sio__eio_msg {
   uint8_t type;          /* sio__eio_type_t */
   uint8_t binary;        /* 1: binary message data (type MESSAGE) */
   uint8_t headroom;      /* data[off - headroom .. off) is the msg's scratch */
+  uint8_t nocompress;    /* 1: never sent compressed (the per-emit flag) */
   sio__rbuf_t *data;     /* payload after the type digit; NULL when len is 0 */
   size_t off, len;       /* the payload is data->data[off..off+len) */
   sio__rbuf_t *polling;  /* cached polling form ("4hello", "bAQID"), or NULL */
   sio__rbuf_t *frame;    /* cached WebSocket frame, or NULL: */
-  size_t frame_off;      /* frame->data[frame_off..+frame_len) (in data when */
-  size_t frame_len;      /* built in the headroom, else a buffer of its own) */
+  size_t frame_off;      /* the frame is frame->data[frame_off..): up to the
+                            payload's end when built in the headroom (frame is
+                            data), else to frame->len (a buffer of its own) */
+  sio__rbuf_t *zframe;   /* cached permessage-deflate frame (all of it), or NULL */
   sio__rbuf_t *v3_frame; /* cached Engine.IO v3 binary frame (eio_v3_send.h) */
 } sio__eio_msg_t;
 
@@ -68,6 +72,12 @@ sio__rbuf_t *sio__eio_msg_polling(sio__eio_msg_t *m);
  * returned buffer (cached; borrowed: ref it to keep it), or NULL if out of
  * memory. */
 sio__rbuf_t *sio__eio_msg_ws_slice(sio__eio_msg_t *m, size_t *off, size_t *len);
+/* The permessage-deflate frame (RSV1, compressed with a fresh context and
+ * cfg's level, memLevel and window) as *off and *len bytes of the returned
+ * buffer: built once and cached, so every deflate recipient of a broadcast
+ * shares it (borrowed: ref it to keep it); NULL if out of memory. */
+sio__rbuf_t *sio__eio_msg_ws_zslice(sio__eio_msg_t *m, const sio__ws_deflate_cfg_t *cfg,
+                                    size_t *off, size_t *len);
 /* The frame when it is a buffer of its own (always, unless the msg was made
  * with sio__eio_msg_new_framable: then NULL); cached, borrowed. */
 sio__rbuf_t *sio__eio_msg_ws_frame(sio__eio_msg_t *m);

@@ -18,6 +18,10 @@ int sio__eio_opts_init(sio_eio_opts_t *o) {
   o->max_http_buffer_size = 1000000;
   o->cookie_http_only = 1;
   o->allow_timeout = 10000;
+  sio__ws_deflate_cfg_init(&o->deflate);
+  /* Clients compress with a fresh context: no inflate state (about 40 KB)
+   * stays on a connection between messages. */
+  o->deflate.peer_no_takeover = 1;
   return 0;
 }
 
@@ -211,4 +215,32 @@ void sio_eio_opts_set_generate_id(sio_eio_opts_t *o, sio_eio_generate_id_cb cb,
 
 void sio_eio_opts_set_allow_eio3(sio_eio_opts_t *o, int on) {
   if (o) o->allow_eio3 = on ? 1 : 0;
+}
+
+void sio_eio_opts_set_per_message_deflate(sio_eio_opts_t *o, int on) {
+  o->deflate.enabled = on ? 1 : 0;
+}
+
+void sio_eio_opts_set_deflate_threshold(sio_eio_opts_t *o, size_t bytes) {
+  o->deflate.threshold = bytes;
+}
+
+int sio_eio_opts_set_deflate_level(sio_eio_opts_t *o, int level, int mem_level) {
+  if (level < -1 || level > 9 || mem_level < 1 || mem_level > 9) return SIO_EINVAL;
+  o->deflate.level = (int8_t)level;
+  o->deflate.mem_level = (uint8_t)mem_level;
+  return 0;
+}
+
+int sio_eio_opts_set_deflate_window_bits(sio_eio_opts_t *o, int server_bits,
+                                         int client_bits) {
+  if (server_bits < 9 || server_bits > 15 || client_bits < 8 || client_bits > 15)
+    return SIO_EINVAL;
+  o->deflate.own_bits = (uint8_t)server_bits;
+  o->deflate.peer_bits = (uint8_t)client_bits;
+  return 0;
+}
+
+void sio_eio_opts_set_deflate_client_no_context_takeover(sio_eio_opts_t *o, int on) {
+  o->deflate.peer_no_takeover = on ? 1 : 0;
 }

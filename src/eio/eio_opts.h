@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "sio/eio.h"
+#include "ws/ws_deflate.h"
 
 struct sio_eio_opts {
   char *path;
@@ -29,7 +30,8 @@ struct sio_eio_opts {
   void *initial_headers_data, *headers_data;
   sio_eio_generate_id_cb generate_id;
   void *generate_id_data;
-  int allow_eio3; /* accept Engine.IO v3 clients (EIO=3) */
+  int allow_eio3;                /* accept Engine.IO v3 clients (EIO=3) */
+  sio__ws_deflate_cfg_t deflate; /* permessage-deflate (off by default) */
 };
 
 /* Copies src into dst (strings duplicated). 0 or SIO_ENOMEM (dst then empty). */

@@ -200,8 +200,20 @@ static int send_ws_watched(sio_eio_socket_t *sock, sio__rbuf_t *frame, size_t of
   return rc;
 }
 
+/* The frame msg goes out as on sock's WebSocket: the shared compressed one
+ * when the connection negotiated permessage-deflate, the message reaches
+ * the threshold and its emit did not turn compression off. */
+static sio__rbuf_t *ws_frame_for(sio_eio_socket_t *sock, sio__eio_msg_t *msg, size_t *off,
+                                 size_t *len) {
+  const sio__ws_deflate_cfg_t *cfg = &sock->server->opts.deflate;
+  if (cfg->enabled && !msg->nocompress && msg->len + !msg->binary >= cfg->threshold &&
+      sio__ws_conn_deflate_bits(sock->ws))
+    return sio__eio_msg_ws_zslice(msg, cfg, off, len);
+  return sio__eio_msg_ws_slice(msg, off, len);
+}
+
 /* Sends msg as one frame on the session's WebSocket, in the session's
- * protocol revision. */
+ * protocol revision (v3 sessions send plain frames). */
 static int ws_send(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
   size_t off, len;
   if (sock->v3) {
@@ -214,7 +226,7 @@ static int ws_send(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
     sio__rbuf_unref(frame);
     return rc;
   }
-  sio__rbuf_t *frame = sio__eio_msg_ws_slice(msg, &off, &len);
+  sio__rbuf_t *frame = ws_frame_for(sock, msg, &off, &len);
   if (!frame) return SIO_ENOMEM;
   /* Off, one test more and the send stays a tail call. */
   if (sock->server->stats.watch_ws) return send_ws_watched(sock, frame, off, len);

@@ -107,7 +107,8 @@ void sio__eio_ws_handshake(sio_eio_socket_t *sock, sio_http_req_t *req) {
   sio__eio_hooks_headers(s, req, 1, &hdr);
   sio__sb_putc(&hdr, '\0');
   const char *extra = hdr.err ? NULL : (const char *)sio__sb_data(&hdr);
-  int rc = sio__ws_accept_ex(req, &k_main, sock, s->opts.max_http_buffer_size, extra, &c);
+  int rc = sio__ws_accept_ex(req, &k_main, sock, s->opts.max_http_buffer_size, extra,
+                             &s->opts.deflate, &c);
   sio__sb_reset(&hdr);
   if (rc == 0 && c && !sock->ws && !sock->announced) ws_first_attach(sock, c);
   if (!sock->announced) {
@@ -221,8 +222,8 @@ void sio__eio_ws_start_probe(sio_eio_socket_t *sock, sio_http_req_t *req) {
   sio__eio_hooks_headers(s, req, 0, &hdr);
   sio__sb_putc(&hdr, '\0');
   const char *extra = hdr.err ? NULL : (const char *)sio__sb_data(&hdr);
-  int rc =
-      sio__ws_accept_ex(req, &k_probe, sock, s->opts.max_http_buffer_size, extra, &c);
+  int rc = sio__ws_accept_ex(req, &k_probe, sock, s->opts.max_http_buffer_size, extra,
+                             &s->opts.deflate, &c);
   sio__sb_reset(&hdr);
   if (rc != 0 || !c) return;
   /* v3: the WebSocket has its own binary form, asked for on its request. */

@@ -60,6 +60,12 @@ sio_broadcast_t *sio_broadcast_volatile(sio_broadcast_t *b) {
   return b;
 }
 
+sio_broadcast_t *sio_broadcast_compress(sio_broadcast_t *b, int on) {
+  if (b && on) b->flags &= ~SIO_ADAPTER_F_NO_COMPRESS;
+  if (b && !on) b->flags |= SIO_ADAPTER_F_NO_COMPRESS;
+  return b;
+}
+
 sio_broadcast_t *sio_broadcast_local(sio_broadcast_t *b) {
   if (b) b->flags |= SIO_ADAPTER_F_LOCAL;
   return b;
@@ -154,7 +160,8 @@ int sio_broadcast_emit(sio_broadcast_t *b, const char *event, const sio_args_t *
   return rc;
 }
 
-int sio__socket_emit_kept(sio_socket_t *sock, const char *event, const sio_args_t *args) {
+int sio__socket_emit_kept(sio_socket_t *sock, const char *event, const sio_args_t *args,
+                          unsigned flags) {
   sio_namespace_t *nsp = sock->nsp;
   if (nsp->srv->closing) return SIO_ECLOSED;
   pkt_view_t v;
@@ -164,6 +171,7 @@ int sio__socket_emit_kept(sio_socket_t *sock, const char *event, const sio_args_
    * packet gets an offset and is kept even while the socket is away. */
   const char *rooms[1] = {sock->id};
   sio_adapter_opts_t o = {rooms, 1, NULL, 0, 0, 0};
+  if (flags & SIO_EMIT_NO_COMPRESS) o.flags |= SIO_ADAPTER_F_NO_COMPRESS;
   const sio_adapter_ops_t *ops = sio__recovery_cluster(nsp);
   rc = ops && ops->broadcast ? ops->broadcast(nsp->adapter, &v.pkt, &o)
                              : sio_adapter_local_broadcast(nsp, &v.pkt, &o);

@@ -20,6 +20,10 @@ void sio__packet_out_free(sio__packet_out_t *out) {
   memset(out, 0, sizeof(*out));
 }
 
+void sio__packet_out_no_compress(sio__packet_out_t *out) {
+  for (size_t i = 0; i < out->n; i++) out->msgs[i]->nocompress = 1;
+}
+
 static int finish(sio__packet_out_t *out, sio__packet_buf_t *b, const sio_args_t *args) {
   int rc = out_alloc(out, 1 + b->natt);
   if (rc) {

@@ -314,7 +314,8 @@ int sio__socket_on_packet(sio_socket_t *sock, const sio__sio_packet_t *pkt);
 int sio__socket_send(sio_socket_t *sock, const sio__packet_out_t *out, const char *event);
 /* An emit to one socket while recovery is on: through the adapter as a
  * broadcast to its id's room, kept for it (sio_broadcast.c). 0 or an error. */
-int sio__socket_emit_kept(sio_socket_t *sock, const char *event, const sio_args_t *args);
+int sio__socket_emit_kept(sio_socket_t *sock, const char *event, const sio_args_t *args,
+                          unsigned flags);
 /* Registers a pending ack (single or broadcast). */
 sio__pending_ack_t *sio__socket_add_ack(sio_socket_t *sock, uint64_t id);
 

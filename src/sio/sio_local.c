@@ -149,6 +149,9 @@ static int deliver(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
     return rc;
   }
   if (keep) sio__recovery_keep(nsp, offset, o, mask ? &out[SIO__PARSER_JSON] : out);
+  if (o->flags & SIO_ADAPTER_F_NO_COMPRESS)
+    for (unsigned ix = 0; ix < (mask ? SIO__PARSER_COUNT : 1u); ix++)
+      if (!mask || (mask & (1u << ix))) sio__packet_out_no_compress(&out[ix]);
   int count = 0;
   for (size_t i = 0; i < sel.n; i++) {
     sio_socket_t *sock = sel.v[i];

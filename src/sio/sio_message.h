@@ -94,6 +94,9 @@ static inline int sio__packet_encode_ctl(const sio_parser_t *p, sio__packet_out_
   return sio__packet_encode_desc(p, out, &d);
 }
 void sio__packet_out_free(sio__packet_out_t *out);
+/* Marks every message of out as never compressed (the per-emit flag); call
+ * before it is queued anywhere. */
+void sio__packet_out_no_compress(sio__packet_out_t *out);
 
 /* Runs fn over the arguments of an encoded packet (decoded back by its
  * parser; used for the outgoing catch-all and server-side events). */

@@ -223,7 +223,21 @@ static int check_event(const char *event) {
   return 0;
 }
 
-static int emit(sio_socket_t *sock, const char *event, const sio_args_t *args) {
+static inline int emit(sio_socket_t *sock, const char *event, const sio_args_t *args,
+                       unsigned flags) {
+  if (!sock) return SIO_EINVAL;
+  if (flags & SIO_EMIT_VOLATILE) {
+    if (sock->state == SIO__SOCK_CONNECTED && sio__session_up(sock->session) &&
+        !sio__session_writable(sock->session)) {
+      sock->nsp->srv->stats.dropped++;
+      return check_event(event);
+    }
+  } else if (sock->rec && sock->state != SIO__SOCK_CONNECTING) {
+    /* With recovery, a socket that was connected once keeps receiving: its
+     * packets wait for its return (volatile ones are never kept). */
+    int rc = check_event(event);
+    return rc ? rc : sio__socket_emit_kept(sock, event, args, flags);
+  }
   int rc = check_event(event);
   if (rc) return rc;
   if (sock->state != SIO__SOCK_CONNECTED || !sio__session_up(sock->session))
@@ -231,6 +245,7 @@ static int emit(sio_socket_t *sock, const char *event, const sio_args_t *args) {
   sio__packet_out_t out;
   if ((rc = sio__session_encode(sock->session, &out, sock->nsp->name, event, -1, args)))
     return rc;
+  if (flags & SIO_EMIT_NO_COMPRESS) sio__packet_out_no_compress(&out);
   sio_socket_ref(sock);
   rc = sio__socket_send(sock, &out, event);
   sio_socket_unref(sock);
@@ -239,25 +254,17 @@ static int emit(sio_socket_t *sock, const char *event, const sio_args_t *args) {
 }
 
 int sio_socket_emit(sio_socket_t *sock, const char *event, const sio_args_t *args) {
-  if (!sock) return SIO_EINVAL;
-  /* With recovery, a socket that was connected once keeps receiving: its
-   * packets wait for its return. */
-  if (sock->rec && sock->state != SIO__SOCK_CONNECTING) {
-    int rc = check_event(event);
-    return rc ? rc : sio__socket_emit_kept(sock, event, args);
-  }
-  return emit(sock, event, args);
+  return emit(sock, event, args, 0); /* the hot path: the flag tests fold away */
+}
+
+int sio_socket_emit_flags(sio_socket_t *sock, const char *event, const sio_args_t *args,
+                          unsigned flags) {
+  return emit(sock, event, args, flags);
 }
 
 int sio_socket_emit_volatile(sio_socket_t *sock, const char *event,
                              const sio_args_t *args) {
-  if (!sock) return SIO_EINVAL;
-  if (sock->state == SIO__SOCK_CONNECTED && sio__session_up(sock->session) &&
-      !sio__session_writable(sock->session)) {
-    sock->nsp->srv->stats.dropped++;
-    return check_event(event);
-  }
-  return emit(sock, event, args); /* never kept for recovery */
+  return emit(sock, event, args, SIO_EMIT_VOLATILE);
 }
 
 /* ---- acks the server waits for ---- */

@@ -17,6 +17,7 @@
 #include "http/http_server.h"
 #include "io/stream.h"
 #include "sio/common.h"
+#include "ws/ws_deflate.h"
 #include "ws/ws_handshake.h"
 
 #define CLOSE_WAIT_MS 1000
@@ -28,12 +29,25 @@
 
 enum { ST_OPEN, ST_CLOSE_SENT, ST_CLOSED };
 
+/* permessage-deflate on one connection, allocated only once negotiated. */
+typedef struct {
+  sio__ws_pmd_t pmd;
+  int8_t level;
+  uint8_t mem_level;
+  size_t threshold;
+  sio__ws_inflater_t inf;
+  /* An inflate failure seen inside the decoder's callback, acted on after. */
+  int fail_err;
+  uint16_t fail_code;
+} zstate_t;
+
 struct sio__ws_conn {
   sio__stream_t *stream;
   sio__ws_decoder_t dec;
-  sio__ws_conn_cbs_t cbs;
+  const sio__ws_conn_cbs_t *cbs; /* borrowed: outlives the connection */
   void *arg;
   sio__rbuf_t *leftover; /* bytes read with the handshake, not decoded yet */
+  zstate_t *z;           /* NULL unless permessage-deflate was negotiated */
   uint8_t role;
   uint8_t state;
   uint16_t close_code; /* sent or received; 0 = none yet */
@@ -76,8 +90,47 @@ static int send_close_frame(sio__ws_conn_t *c, uint16_t code, const char *reason
 
 int sio__ws_conn_send(sio__ws_conn_t *c, int binary, const void *data, size_t len) {
   if (c->state != ST_OPEN) return SIO_ECLOSED;
-  return send_rbuf(
-      c, make_frame(c, binary ? SIO__WS_OP_BINARY : SIO__WS_OP_TEXT, data, len));
+  sio__ws_opcode_t op = binary ? SIO__WS_OP_BINARY : SIO__WS_OP_TEXT;
+  zstate_t *z = c->z;
+  if (z && z->pmd.out_bits && len >= z->threshold) {
+    sio_buf_t part = {(const uint8_t *)data, len};
+    uint8_t mask[4];
+    const uint8_t *m = NULL;
+    if (c->role == SIO__WS_ROLE_CLIENT) {
+      if (sio__rand_bytes(mask, sizeof(mask)) != 0) return SIO_EAGAIN;
+      m = mask;
+    }
+    size_t off, flen;
+    sio__rbuf_t *f = sio__ws_frame_new_deflated(op, &part, 1, m, z->level, z->mem_level,
+                                                z->pmd.out_bits, &off, &flen);
+    if (!f) return SIO_ENOMEM;
+    int r = sio__stream_write(c->stream, f, off, flen);
+    sio__rbuf_unref(f);
+    return r;
+  }
+  return send_rbuf(c, make_frame(c, op, data, len));
+}
+
+int sio__ws_conn_set_deflate(sio__ws_conn_t *c, const sio__ws_pmd_t *pmd,
+                             const sio__ws_deflate_cfg_t *cfg) {
+  if (!pmd->on || c->z) return 0;
+  zstate_t *z = sio__calloc(1, sizeof(*z));
+  if (!z) return SIO_ENOMEM;
+  z->pmd = *pmd;
+  z->level = cfg->level;
+  z->mem_level = cfg->mem_level;
+  z->threshold = cfg->threshold;
+  c->z = z;
+  sio__ws_decoder_allow_rsv1(&c->dec, 1);
+  return 0;
+}
+
+int sio__ws_conn_deflate_bits(const sio__ws_conn_t *c) {
+  return c->z ? c->z->pmd.out_bits : 0;
+}
+
+size_t sio__ws_conn_deflate_held(const sio__ws_conn_t *c) {
+  return c->z ? sizeof(*c->z) + sio__ws_inflater_held(&c->z->inf) : 0;
 }
 
 int sio__ws_conn_send_slice(sio__ws_conn_t *c, sio__rbuf_t *frame, size_t off,
@@ -91,7 +144,7 @@ size_t sio__ws_conn_queued(const sio__ws_conn_t *c) {
 }
 
 void sio__ws_conn_set_cbs(sio__ws_conn_t *c, const sio__ws_conn_cbs_t *cbs, void *arg) {
-  c->cbs = *cbs;
+  c->cbs = cbs;
   c->arg = arg;
 }
 
@@ -119,6 +172,28 @@ void sio__ws_conn_close(sio__ws_conn_t *c, uint16_t code, const char *reason) {
 
 /* ---- receiving ---- */
 
+/* A compressed message: inflated within the decoder's bound (so a small
+ * frame that inflates past it closes with 1009), its text checked. */
+static void deliver_inflated(sio__ws_conn_t *c, const sio__ws_msg_t *m) {
+  zstate_t *z = c->z; /* set: the decoder allows RSV1 only then */
+  uint8_t *out;
+  size_t n;
+  uint16_t code = SIO_WS_CLOSE_INTERNAL;
+  int rc = sio__ws_inflate(&z->inf, &z->pmd, m->data, m->len, c->dec.max_message, &out,
+                           &n, &code);
+  if (rc == 0 && m->opcode == SIO__WS_OP_TEXT && !sio__utf8_valid(out, n)) {
+    rc = SIO_EILSEQ;
+    code = SIO_WS_CLOSE_INVALID_DATA;
+  }
+  if (rc) {
+    z->fail_err = rc;
+    z->fail_code = code;
+    return;
+  }
+  c->cbs->on_message(c, c->arg, m->opcode == SIO__WS_OP_BINARY, out, n);
+  if (c->z) sio__ws_inflater_release(&c->z->inf); /* the callback may have closed c */
+}
+
 static int on_frame(void *arg, const sio__ws_msg_t *m) {
   sio__ws_conn_t *c = arg;
   if (c->state == ST_CLOSED) return 1;
@@ -126,8 +201,13 @@ static int on_frame(void *arg, const sio__ws_msg_t *m) {
     case SIO__WS_OP_TEXT:
     case SIO__WS_OP_BINARY:
       /* After our close frame, data is read and dropped (RFC 6455 5.5.1). */
-      if (c->state == ST_OPEN && c->cbs.on_message)
-        c->cbs.on_message(c, c->arg, m->opcode == SIO__WS_OP_BINARY, m->data, m->len);
+      if (c->state != ST_OPEN || !c->cbs->on_message) break;
+      if (m->compressed) {
+        deliver_inflated(c, m);
+        if (c->z->fail_err) return 1;
+      } else {
+        c->cbs->on_message(c, c->arg, m->opcode == SIO__WS_OP_BINARY, m->data, m->len);
+      }
       break;
     case SIO__WS_OP_PING:
       if (c->state == ST_OPEN)
@@ -153,6 +233,10 @@ static void feed(sio__ws_conn_t *c, uint8_t *data, size_t len) {
   if (c->state == ST_CLOSED || sio__stream_is_closing(c->stream)) return;
   uint16_t code = SIO_WS_CLOSE_PROTOCOL;
   int r = sio__ws_decoder_feed(&c->dec, data, len, on_frame, c, &code);
+  if (c->z && c->z->fail_err && r >= 0) {
+    r = c->z->fail_err;
+    code = c->z->fail_code;
+  }
   if (r < 0 && c->state != ST_CLOSED) {
     SIO_LOGD("ws %s: %s, closing with %u", sio__stream_remote_addr(c->stream),
              sio_strerror(r), code);
@@ -208,9 +292,11 @@ static void ws_on_close(sio__stream_t *st, void *arg) {
   int err = c->close_err;
   if (!c->close_code && !err) err = SIO_ECLOSED;
   c->state = ST_CLOSED;
-  if (c->cbs.on_close) c->cbs.on_close(c, c->arg, code, err);
+  if (c->cbs->on_close) c->cbs->on_close(c, c->arg, code, err);
   sio__rbuf_unref(c->leftover);
   sio__ws_decoder_free(&c->dec);
+  if (c->z) sio__ws_inflater_free(&c->z->inf);
+  sio__free(c->z);
   sio__free(c);
 }
 
@@ -234,7 +320,7 @@ int sio__ws_conn_start(struct sio__stream *stream, sio__ws_role_t role,
   c->stream = stream;
   c->role = (uint8_t)role;
   c->state = ST_OPEN;
-  c->cbs = *cbs;
+  c->cbs = cbs;
   c->arg = arg;
   c->leftover = leftover;
   sio__ws_decoder_init(&c->dec, role, max_message);
@@ -256,12 +342,12 @@ static int refuse(sio_http_req_t *req, int status, const char *why) {
 
 int sio__ws_accept(sio_http_req_t *req, const sio__ws_conn_cbs_t *cbs, void *arg,
                    size_t max_message, sio__ws_conn_t **out) {
-  return sio__ws_accept_ex(req, cbs, arg, max_message, NULL, out);
+  return sio__ws_accept_ex(req, cbs, arg, max_message, NULL, NULL, out);
 }
 
 int sio__ws_accept_ex(sio_http_req_t *req, const sio__ws_conn_cbs_t *cbs, void *arg,
                       size_t max_message, const char *extra_headers,
-                      sio__ws_conn_t **out) {
+                      const sio__ws_deflate_cfg_t *deflate, sio__ws_conn_t **out) {
   size_t n;
   const char *v;
   if (strcmp(sio_http_req_method(req), "GET") != 0 || !sio__http_req_is_http11(req))
@@ -286,24 +372,36 @@ int sio__ws_accept_ex(sio_http_req_t *req, const sio__ws_conn_cbs_t *cbs, void *
   sio_http_server_t *srv = sio__http_req_server(req);
   if (srv) max_queue = sio__http_server_max_write_queue(srv);
   /* Build the answer before the request (and its strings) is finished. */
-  char head[512];
+  sio__ws_pmd_t pmd = {0};
+  char ext[192];
+  if (deflate) {
+    v = sio_http_req_header(req, "sec-websocket-extensions", &n);
+    sio__ws_pmd_negotiate(deflate, v, v ? n : 0, &pmd, ext, sizeof(ext));
+  }
+  char head[768];
   if (!extra_headers) extra_headers = "";
   int hl = snprintf(head, sizeof(head),
                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n",
-                    accept, extra_headers);
+                    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s%s%s%s\r\n",
+                    accept, pmd.on ? "Sec-WebSocket-Extensions: " : "", pmd.on ? ext : "",
+                    pmd.on ? "\r\n" : "", extra_headers);
   if (hl < 0 || (size_t)hl >= sizeof(head))
     return refuse(req, 500, "Response headers too long");
   sio__rbuf_t *leftover = NULL;
   sio__stream_t *st = sio__http_req_take_stream(req, &leftover);
   if (!st) return SIO_ECLOSED;
-  /* No Sec-WebSocket-Extensions: permessage-deflate is declined by omission. */
+  /* Without an accepted offer, permessage-deflate is declined by omission. */
   int r = sio__stream_write_copy(st, head, (size_t)hl);
   if (r != 0) {
     sio__rbuf_unref(leftover);
     sio__stream_close(st, 0);
     return r;
   }
-  return sio__ws_conn_start(st, SIO__WS_ROLE_SERVER, cbs, arg, max_message, max_queue,
-                            leftover, out);
+  r = sio__ws_conn_start(st, SIO__WS_ROLE_SERVER, cbs, arg, max_message, max_queue,
+                         leftover, out);
+  if (r == 0 && pmd.on && sio__ws_conn_set_deflate(*out, &pmd, deflate) != 0) {
+    /* The client was told it may compress: without the state, close. */
+    sio__ws_conn_close(*out, SIO_WS_CLOSE_INTERNAL, NULL);
+  }
+  return r;
 }

@@ -7,10 +7,13 @@
 
 #include "core/rbuf.h"
 #include "sio/http.h"
+#include "ws/ws_deflate.h"
 #include "ws/ws_frame.h"
 
 typedef struct sio__ws_conn sio__ws_conn_t;
 
+/* Callbacks of a connection: every function taking them borrows the struct
+ * for the connection's whole life (make it static const). */
 typedef struct {
   /* A complete text or binary message. data is valid only during the call
    * (mutable in place). The callback may send, close, or change callbacks. */
@@ -34,16 +37,32 @@ typedef struct {
 int sio__ws_accept(sio_http_req_t *req, const sio__ws_conn_cbs_t *cbs, void *arg,
                    size_t max_message, sio__ws_conn_t **out);
 /* Same, adding extra_headers (NULL, or complete lines each ending in "\r\n",
- * borrowed for the call; e.g. a Set-Cookie) to the 101 answer. */
+ * borrowed for the call; e.g. a Set-Cookie) to the 101 answer, and
+ * negotiating permessage-deflate with deflate's settings (NULL or disabled:
+ * never; borrowed for the call). */
 int sio__ws_accept_ex(sio_http_req_t *req, const sio__ws_conn_cbs_t *cbs, void *arg,
                       size_t max_message, const char *extra_headers,
-                      sio__ws_conn_t **out);
+                      const sio__ws_deflate_cfg_t *deflate, sio__ws_conn_t **out);
 
 /* Changes the callbacks and their argument (e.g. when a probe socket becomes
  * a session's transport). */
 void sio__ws_conn_set_cbs(sio__ws_conn_t *c, const sio__ws_conn_cbs_t *cbs, void *arg);
 
-/* Sends one message (text or binary), copying data into a new frame. */
+/* Turns permessage-deflate on with the negotiated pmd (pmd->on 0: nothing)
+ * and cfg's level, memLevel and threshold (borrowed for the call). Call right
+ * after the connection started. 0 or SIO_ENOMEM. */
+int sio__ws_conn_set_deflate(sio__ws_conn_t *c, const sio__ws_pmd_t *pmd,
+                             const sio__ws_deflate_cfg_t *cfg);
+/* The window compressed frames sent on c may use (9..15), or 0 when c takes
+ * only plain frames (no permessage-deflate, or a window too small for the
+ * frames built once for all). */
+int sio__ws_conn_deflate_bits(const sio__ws_conn_t *c);
+/* Bytes c's permessage-deflate state holds now (0 without it). */
+size_t sio__ws_conn_deflate_held(const sio__ws_conn_t *c);
+
+/* Sends one message (text or binary), copying data into a new frame
+ * (compressed when permessage-deflate is on and len is at least the
+ * threshold). */
 int sio__ws_conn_send(sio__ws_conn_t *c, int binary, const void *data, size_t len);
 /* Queues the frame frame->data[off..off+len) of a buffer built by
  * sio__ws_frame_new (server frames are unmasked, so one frame can go to many

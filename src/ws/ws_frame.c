@@ -34,6 +34,10 @@ void sio__ws_decoder_free(sio__ws_decoder_t *d) {
   d->ctl_len = 0;
 }
 
+void sio__ws_decoder_allow_rsv1(sio__ws_decoder_t *d, int on) {
+  d->rsv1_ok = on ? 1 : 0;
+}
+
 size_t sio__ws_decoder_consumed(const sio__ws_decoder_t *d) {
   return d->consumed;
 }
@@ -67,7 +71,10 @@ static int fail(sio__ws_decoder_t *d, int err, uint16_t code) {
  * refused before the rest of its header arrives. */
 static int check_first(sio__ws_decoder_t *d, uint8_t b0, uint8_t b1) {
   unsigned op = b0 & 0x0f;
-  if (b0 & 0x70) return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL); /* RSV1-3 */
+  if (b0 & 0x30) return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL); /* RSV2-3 */
+  /* RSV1: a compressed message, on its first frame only. */
+  if ((b0 & 0x40) && (!d->rsv1_ok || op == SIO__WS_OP_CONT || is_control(op)))
+    return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL);
   if ((op > SIO__WS_OP_BINARY && op < SIO__WS_OP_CLOSE) || op > SIO__WS_OP_PONG)
     return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL); /* reserved opcode */
   int masked = (b1 & 0x80) != 0;
@@ -120,6 +127,7 @@ static int start_frame(sio__ws_decoder_t *d, const uint8_t *h) {
       d->msg_opcode = d->fin ? 0 : d->opcode;
       sio__utf8_init(&d->utf8);
       d->cur_text = d->opcode == SIO__WS_OP_TEXT;
+      d->cur_deflated = (h[0] & 0x40) != 0;
     }
   }
   d->remaining = len;
@@ -133,7 +141,8 @@ static int start_frame(sio__ws_decoder_t *d, const uint8_t *h) {
 static int take_payload(sio__ws_decoder_t *d, uint8_t *p, size_t n) {
   if (d->masked) sio__ws_mask(p, n, d->mask, d->mask_off);
   d->mask_off += n;
-  if (!is_control(d->opcode) && d->cur_text && sio__utf8_feed(&d->utf8, p, n))
+  if (!is_control(d->opcode) && d->cur_text && !d->cur_deflated &&
+      sio__utf8_feed(&d->utf8, p, n))
     return fail(d, SIO_EILSEQ, SIO_WS_CLOSE_INVALID_DATA);
   return 0;
 }
@@ -169,6 +178,7 @@ static int deliver_control(sio__ws_decoder_t *d, uint8_t *p, size_t n, sio__ws_m
   m.data = n ? p : empty_payload;
   m.len = n;
   m.close_code = 0;
+  m.compressed = 0;
   if (d->opcode == SIO__WS_OP_CLOSE) {
     if (n == 1) return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL);
     if (n == 0) {
@@ -187,13 +197,14 @@ static int deliver_control(sio__ws_decoder_t *d, uint8_t *p, size_t n, sio__ws_m
 /* Delivers a complete data message p[0..n). */
 static int deliver_data(sio__ws_decoder_t *d, uint8_t *p, size_t n, int text,
                         sio__ws_msg_cb cb, void *arg) {
-  if (text && !sio__utf8_complete(&d->utf8))
+  if (text && !d->cur_deflated && !sio__utf8_complete(&d->utf8))
     return fail(d, SIO_EILSEQ, SIO_WS_CLOSE_INVALID_DATA); /* cut sequence at FIN */
   sio__ws_msg_t m;
   m.opcode = text ? SIO__WS_OP_TEXT : SIO__WS_OP_BINARY;
   m.data = n ? p : empty_payload;
   m.len = n;
   m.close_code = 0;
+  m.compressed = d->cur_deflated;
   return cb(arg, &m);
 }
 
@@ -295,8 +306,13 @@ out:
 
 size_t sio__ws_frame_header(uint8_t out[14], sio__ws_opcode_t op, int fin, uint64_t len,
                             const uint8_t mask[4]) {
+  return sio__ws_frame_header_ex(out, op, fin, 0, len, mask);
+}
+
+size_t sio__ws_frame_header_ex(uint8_t out[14], sio__ws_opcode_t op, int fin, int rsv1,
+                               uint64_t len, const uint8_t mask[4]) {
   size_t n = 0;
-  out[n++] = (uint8_t)((fin ? 0x80 : 0) | (op & 0x0f));
+  out[n++] = (uint8_t)((fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | (op & 0x0f));
   uint8_t mbit = mask ? 0x80 : 0;
   if (len < 126) {
     out[n++] = (uint8_t)(mbit | len);

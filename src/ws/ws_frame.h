@@ -12,7 +12,11 @@
  *   incomplete sequence at FIN fails too.
  * - A close frame's bad payload (length 1, a code that may not be received,
  *   a reason that is not UTF-8) fails with 1002.
- * - No extensions are negotiated, so any RSV bit fails with 1002.
+ * - RSV1 marks a compressed message (permessage-deflate) when the owner
+ *   allowed it (sio__ws_decoder_allow_rsv1): only on a message's first data
+ *   frame. Every other RSV bit, and RSV1 otherwise, fails with 1002. A
+ *   compressed message is delivered as it came (compressed, its UTF-8 not
+ *   checked): the owner inflates and checks it.
  * - max_message bounds a whole message (all fragments together) and is
  *   checked from each frame header, before any payload is buffered.
  * - Frames after a close frame are still decoded: RFC 6455 says none may
@@ -68,6 +72,7 @@ typedef struct {
   size_t len;
   uint16_t close_code; /* CLOSE only: code received, 1005 if the frame had
                           none; 0 for other opcodes */
+  uint8_t compressed;  /* TEXT/BINARY: RSV1 was set (permessage-deflate) */
 } sio__ws_msg_t;
 
 /* Return 0 to continue, non-zero to stop feeding (that value is returned by
@@ -85,15 +90,17 @@ typedef struct sio__ws_decoder {
   uint8_t opcode;   /* current frame's opcode */
   uint8_t masked;   /* current frame is masked */
   uint8_t mask[4];
-  uint8_t msg_opcode; /* TEXT/BINARY of the open message, 0 if none */
-  uint8_t cur_text;   /* the current data message is text */
-  uint8_t ctl_len;    /* bytes of a partial control payload in ctl */
-  uint16_t fail_code; /* close code after an error */
-  int err;            /* sticky error (negative) or 0 */
-  sio__utf8_t utf8;   /* validator of the open text message */
-  uint64_t remaining; /* payload bytes of the current frame not yet seen */
-  uint64_t mask_off;  /* payload bytes of the current frame already unmasked */
-  uint8_t *buf;       /* message reassembly (sio__malloc), NULL until needed */
+  uint8_t msg_opcode;   /* TEXT/BINARY of the open message, 0 if none */
+  uint8_t cur_text;     /* the current data message is text */
+  uint8_t ctl_len;      /* bytes of a partial control payload in ctl */
+  uint8_t rsv1_ok;      /* permessage-deflate negotiated: RSV1 allowed */
+  uint8_t cur_deflated; /* the current data message has RSV1 */
+  uint16_t fail_code;   /* close code after an error */
+  int err;              /* sticky error (negative) or 0 */
+  sio__utf8_t utf8;     /* validator of the open text message */
+  uint64_t remaining;   /* payload bytes of the current frame not yet seen */
+  uint64_t mask_off;    /* payload bytes of the current frame already unmasked */
+  uint8_t *buf;         /* message reassembly (sio__malloc), NULL until needed */
   size_t buf_len, buf_cap;
   size_t consumed; /* input bytes the last feed consumed */
   /* SIO_WS_MAX_CONTROL bytes, allocated only while a control frame's
@@ -105,6 +112,10 @@ typedef struct sio__ws_decoder {
 /* Starts a decoder for role (a server decodes what clients send: masked
  * frames). max_message: the largest message accepted (0 = no limit). */
 void sio__ws_decoder_init(sio__ws_decoder_t *d, sio__ws_role_t role, size_t max_message);
+
+/* Allows RSV1 on the first frame of data messages (permessage-deflate was
+ * negotiated). */
+void sio__ws_decoder_allow_rsv1(sio__ws_decoder_t *d, int on);
 
 /* Feeds data[0..len), which is modified in place (unmasking) and borrowed for
  * the call only. Calls cb for each complete data message (fragments
@@ -145,6 +156,10 @@ void sio__ws_mask(uint8_t *p, size_t n, const uint8_t mask[4], uint64_t off);
  * key bytes are written (the payload must be masked by the caller). */
 size_t sio__ws_frame_header(uint8_t out[14], sio__ws_opcode_t op, int fin, uint64_t len,
                             const uint8_t mask[4]);
+/* Same, with RSV1 set when rsv1 is non-zero (a compressed message's first
+ * frame). */
+size_t sio__ws_frame_header_ex(uint8_t out[14], sio__ws_opcode_t op, int fin, int rsv1,
+                               uint64_t len, const uint8_t mask[4]);
 
 /* A whole final frame (header + the bytes of parts[0..nparts) concatenated,
  * masked with mask when non-NULL) in one new rbuf (refs 1, caller owns), or

@@ -20,7 +20,7 @@ struct sio__ws_opening {
   char expect[29];
   int accept_ok, upgrade_ok, conn_ok, headers_done, field;
   size_t head_bytes;
-  sio__ws_conn_cbs_t cbs;
+  const sio__ws_conn_cbs_t *cbs;
   void *cbarg;
   sio__ws_opening_cb cb;
   void *arg;
@@ -28,9 +28,13 @@ struct sio__ws_opening {
   size_t max_queue; /* the WebSocket's write-queue cap */
   char hdr[32];
   size_t hdr_len;
+  sio__ws_deflate_cfg_t deflate;
+  char ext[192]; /* the answer's Sec-WebSocket-Extensions (cut: refused) */
+  size_t ext_len;
+  int has_ext;
 };
 
-enum { HF_NONE, HF_ACCEPT, HF_UPGRADE, HF_CONNECTION };
+enum { HF_NONE, HF_ACCEPT, HF_UPGRADE, HF_CONNECTION, HF_EXT };
 
 static void fail(sio__ws_opening_t *o, int err) {
   sio__rbuf_unref(o->req);
@@ -63,6 +67,19 @@ static int on_value(http_parser *p, const char *at, size_t len) {
     if (strcasecmp(o->hdr, "sec-websocket-accept") == 0) o->field = HF_ACCEPT;
     if (strcasecmp(o->hdr, "upgrade") == 0) o->field = HF_UPGRADE;
     if (strcasecmp(o->hdr, "connection") == 0) o->field = HF_CONNECTION;
+    if (strcasecmp(o->hdr, "sec-websocket-extensions") == 0) o->field = HF_EXT;
+  }
+  if (o->field == HF_EXT) {
+    /* Several headers form one list; too long a list is not ours. */
+    size_t add = len + (o->has_ext ? 2 : 0);
+    if (o->ext_len + add >= sizeof(o->ext)) {
+      o->ext_len = sizeof(o->ext); /* marks it unusable */
+    } else {
+      if (o->has_ext) memcpy(o->ext + o->ext_len, ", ", 2), o->ext_len += 2;
+      memcpy(o->ext + o->ext_len, at, len);
+      o->ext_len += len;
+    }
+    o->has_ext = 1;
   }
   /* Values split across reads are rare for a 101; a split value fails. */
   if (o->field == HF_ACCEPT) o->accept_ok = len == 28 && memcmp(at, o->expect, 28) == 0;
@@ -94,13 +111,24 @@ static void on_read(sio__stream_t *s, void *arg, uint8_t *data, size_t len) {
       fail(o, SIO_ENOMEM);
       return;
     }
+    sio__ws_pmd_t pmd;
+    if (o->ext_len >= sizeof(o->ext) ||
+        sio__ws_pmd_accept(&o->deflate, o->has_ext ? o->ext : NULL, o->ext_len, &pmd)) {
+      sio__rbuf_unref(left);
+      fail(o, SIO_EPROTO); /* an extension we did not offer, or a bad answer */
+      return;
+    }
     sio__stream_timer_stop(s);
     sio__ws_conn_t *conn = NULL;
     sio__ws_opening_cb cb = o->cb;
     void *cbarg = o->arg;
     sio__rbuf_unref(o->req);
-    int rc = sio__ws_conn_start(s, SIO__WS_ROLE_CLIENT, &o->cbs, o->cbarg,
+    int rc = sio__ws_conn_start(s, SIO__WS_ROLE_CLIENT, o->cbs, o->cbarg,
                                 SIO__CLIENT_MAX_BODY, o->max_queue, left, &conn);
+    if (rc == 0 && pmd.on && (rc = sio__ws_conn_set_deflate(conn, &pmd, &o->deflate))) {
+      sio__ws_conn_close(conn, SIO_WS_CLOSE_INTERNAL, NULL);
+      conn = NULL;
+    }
     sio__free(o);
     cb(cbarg, rc, rc ? NULL : conn);
     return;
@@ -145,6 +173,7 @@ static const sio__stream_cbs_t k_cbs = {on_read, on_error, on_timer, no_event, n
 sio__ws_opening_t *sio__ws_opening_start(const sio__http_target_t *t, const char *target,
                                          uint64_t timeout_ms,
                                          const sio__ws_conn_cbs_t *cbs, void *cbarg,
+                                         const sio__ws_deflate_cfg_t *deflate,
                                          sio__ws_opening_cb cb, void *arg) {
   sio__ws_opening_t *o = sio__calloc(1, sizeof(*o));
   if (!o) return NULL;
@@ -153,12 +182,16 @@ sio__ws_opening_t *sio__ws_opening_start(const sio__http_target_t *t, const char
     return NULL;
   }
   sio__ws_accept_key(o->key, 24, o->expect);
-  o->cbs = *cbs;
+  o->cbs = cbs;
   o->cbarg = cbarg;
   o->cb = cb;
   o->arg = arg;
   o->max_queue = t->max_write_queue;
   o->field = HF_NONE;
+  if (deflate)
+    o->deflate = *deflate;
+  else
+    sio__ws_deflate_cfg_init(&o->deflate);
   http_parser_init(&o->p, HTTP_RESPONSE);
   o->p.data = o;
   sio__sb_t sb;
@@ -168,6 +201,9 @@ sio__ws_opening_t *sio__ws_opening_start(const sio__http_target_t *t, const char
                  "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
                  "Sec-WebSocket-Key: %s\r\n",
                  target, t->host, o->key);
+  char offer[128];
+  if (sio__ws_pmd_offer(&o->deflate, offer, sizeof(offer)))
+    sio__sb_printf(&sb, "Sec-WebSocket-Extensions: %s\r\n", offer);
   sio__sb_puts(&sb, t->headers);
   sio__sb_puts(&sb, "\r\n");
   sio__rbuf_t *req = sio__sb_finish(&sb);

@@ -699,6 +699,30 @@ static void test_opts(void **state) {
   assert_int_equal(o->upgrade_timeout, 10000);
   assert_int_equal(o->close_timeout, 30000);
   assert_int_equal(o->max_http_buffer_size, 1000000);
+  /* permessage-deflate: off as in the reference, threshold 1024; clients are
+   * asked not to keep their context (no inflate state between messages). */
+  assert_int_equal(o->deflate.enabled, 0);
+  assert_int_equal(o->deflate.threshold, 1024);
+  assert_int_equal(o->deflate.peer_no_takeover, 1);
+  assert_int_equal(o->deflate.own_bits, 15);
+  assert_int_equal(o->deflate.mem_level, 8);
+  sio_eio_opts_set_per_message_deflate(o, 1);
+  assert_int_equal(o->deflate.enabled, 1);
+  sio_eio_opts_set_deflate_threshold(o, 0);
+  assert_int_equal(o->deflate.threshold, 0);
+  assert_int_equal(sio_eio_opts_set_deflate_level(o, -2, 8), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_deflate_level(o, 10, 8), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_deflate_level(o, 1, 0), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_deflate_level(o, 9, 9), 0);
+  assert_int_equal(o->deflate.level, 9);
+  assert_int_equal(sio_eio_opts_set_deflate_window_bits(o, 8, 15), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_deflate_window_bits(o, 15, 7), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_deflate_window_bits(o, 16, 15), SIO_EINVAL);
+  assert_int_equal(sio_eio_opts_set_deflate_window_bits(o, 10, 8), 0);
+  assert_int_equal(o->deflate.own_bits, 10);
+  assert_int_equal(o->deflate.peer_bits, 8);
+  sio_eio_opts_set_deflate_client_no_context_takeover(o, 0);
+  assert_int_equal(o->deflate.peer_no_takeover, 0);
   sio_eio_opts_free(o);
   sio_eio_opts_free(NULL);
 }

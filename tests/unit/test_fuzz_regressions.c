@@ -34,6 +34,7 @@ static const char *g_input; /* the file being checked, for failure messages */
 #include "../../fuzz/fuzz_sio_msgpack.c"
 #include "../../fuzz/fuzz_sio_packet.c"
 #include "../../fuzz/fuzz_utf8.c"
+#include "../../fuzz/fuzz_ws_deflate.c"
 #include "../../fuzz/fuzz_ws_frame.c"
 
 typedef int (*target_fn)(const uint8_t *data, size_t size);
@@ -123,6 +124,7 @@ static void test_sio_packet(void **state) {
 }
 static void test_ws_frame(void **state) {
   run_target("ws_frame", fuzz_ws_frame);
+  run_target("ws_deflate", fuzz_ws_deflate);
 }
 static void test_eio_packet(void **state) {
   run_target("eio_packet", fuzz_eio_packet);

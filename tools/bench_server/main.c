@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <uv.h>
 
+#include "sio/eio.h"
 #include "sio/http.h"
 #include "sio/metrics.h"
 #include "sio/server.h"
@@ -35,7 +36,9 @@ typedef struct {
 static void usage(FILE *f) {
   fprintf(f,
           "usage: bench_server [--host H] [--port N] [--static DIR] [--allow-eio3]\n"
-          "                    [--metrics] [--parser json|msgpack|auto]\n"
+          "                    [--metrics] [--parser json|msgpack|auto] "
+          "[--per-message-deflate]\n"
+          "                    [--no-http-compression]\n"
           "\n"
           "The libsio benchmark server: `echo` is emitted back (and acked) with the\n"
           "same arguments, `bcast` is broadcast to the namespace (and acked).\n"
@@ -45,7 +48,10 @@ static void usage(FILE *f) {
           "Socket.IO v2 clients (refused by default, as by the reference).\n"
           "--metrics serves the Prometheus metrics at /metrics (sio/metrics.h), to\n"
           "measure what they cost. --parser: the Socket.IO parser (default json;\n"
-          "msgpack: socket.io-msgpack-parser's form; auto: both at once).\n");
+          "msgpack: socket.io-msgpack-parser's form; auto: both at once). HTTP "
+          "compression of polling answers is on unless\n"
+          "--no-http-compression; permessage-deflate is off unless\n"
+          "--per-message-deflate (the reference's defaults).\n");
 }
 
 static int is_dir(const char *p) {
@@ -128,6 +134,7 @@ int main(int argc, char **argv) {
   int allow_eio3 = 0;
   int metrics = 0;
   const sio_parser_t *parser = sio_parser_json();
+  int deflate = 0, http_compression = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     int has = i + 1 < argc;
@@ -154,6 +161,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_server: unknown parser '%s'\n", argv[i]);
         return 2;
       }
+    } else if (strcmp(a, "--per-message-deflate") == 0) {
+      deflate = 1;
+    } else if (strcmp(a, "--no-http-compression") == 0) {
+      http_compression = 0;
     } else {
       usage(stderr);
       return 2;
@@ -175,6 +186,10 @@ int main(int argc, char **argv) {
   if (rc == 0) sio_eio_opts_set_allow_eio3(sio_server_opts_eio(o), allow_eio3);
   if (rc == 0) sio_server_opts_set_metrics(o, metrics);
   sio_server_opts_set_parser(o, parser);
+  if (rc == 0) {
+    sio_eio_opts_set_per_message_deflate(sio_server_opts_eio(o), deflate);
+    sio_http_opts_set_compression(sio_server_opts_http(o), http_compression);
+  }
   if (rc == 0) rc = sio_server_new(&app.loop, o, &app.sio);
   sio_server_opts_free(o);
   sio_namespace_t *nsp = rc == 0 ? sio_server_of(app.sio, "/") : NULL;

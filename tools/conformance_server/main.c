@@ -34,6 +34,7 @@ static void usage(FILE *f) {
       "usage: conformance_server [--port N] [--allow-eio3] [--parser json|msgpack|auto]\n"
       "                          [--recovery] [--recovery-duration MS]\n"
       "                          [--recovery-max-bytes N] [--recovery-adapter]\n"
+      "                          [--per-message-deflate] [--no-http-compression]\n"
       "\n"
       "Serves the protocol test-suites on 127.0.0.1:N (default 3000; 0 picks a\n"
       "free port). Prints \"listening on 127.0.0.1:PORT\" once it listens.\n"
@@ -59,7 +60,10 @@ static void usage(FILE *f) {
       "  --parser     the Socket.IO parser (default json, as the reference;\n"
       "               msgpack: socket.io-msgpack-parser's form; auto: JSON and\n"
       "               msgpack clients at once)\n"
-      "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n");
+      "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n"
+      "Defaults as the reference: HTTP compression of polling answers on\n"
+      "(--no-http-compression turns it off), permessage-deflate off\n"
+      "(--per-message-deflate turns it on, threshold 1024 bytes).\n");
 }
 
 /* ---- Engine.IO echo ---- */
@@ -70,9 +74,10 @@ static void eio_on_message(sio_eio_socket_t *sock, int binary, const uint8_t *da
   sio_eio_socket_send(sock, binary, data, len);
 }
 
-static int setup_eio(app_t *app) {
+static int setup_eio(app_t *app, int deflate) {
   sio_eio_opts_t *o = sio_eio_opts_new();
   if (!o) return SIO_ENOMEM;
+  sio_eio_opts_set_per_message_deflate(o, deflate);
   sio_eio_opts_set_ping_interval(o, 300);
   sio_eio_opts_set_ping_timeout(o, 200);
   sio_eio_opts_set_max_http_buffer_size(o, 1000000);
@@ -130,6 +135,7 @@ int main(int argc, char **argv) {
   size_t recovery_max_bytes = 0;
   int recovery_adapter = 0;
   const sio_parser_t *parser = sio_parser_json();
+  int deflate = 0, http_compression = 1;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
@@ -171,6 +177,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "conformance_server: unknown parser '%s'\n", argv[i]);
         return 2;
       }
+    } else if (strcmp(argv[i], "--per-message-deflate") == 0) {
+      deflate = 1;
+    } else if (strcmp(argv[i], "--no-http-compression") == 0) {
+      http_compression = 0;
     } else {
       usage(stderr);
       return 2;
@@ -185,11 +195,12 @@ int main(int argc, char **argv) {
   if (uv_loop_init(&app.loop) != 0) return 1;
   sio_http_opts_t *ho = sio_http_opts_new();
   int rc = ho ? sio_http_opts_set_cors_origins(ho, "*") : SIO_ENOMEM;
+  if (rc == 0) sio_http_opts_set_compression(ho, http_compression);
   if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
   sio_http_opts_free(ho);
-  if (rc == 0) rc = setup_eio(&app);
+  if (rc == 0) rc = setup_eio(&app, deflate);
   conformance_socketio_recovery(recovery_ms, recovery_max_bytes, recovery_adapter);
-  if (rc == 0) rc = conformance_socketio_attach(app.http, parser);
+  if (rc == 0) rc = conformance_socketio_attach(app.http, parser, deflate);
   if (rc == 0) rc = sio_http_server_listen(app.http, "127.0.0.1", port);
   if (rc != 0) {
     fprintf(stderr, "conformance_server: %s\n", sio_strerror(rc));

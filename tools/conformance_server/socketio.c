@@ -241,7 +241,8 @@ void conformance_socketio_allow_eio3(int on) {
   g_allow_eio3 = on;
 }
 
-int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *parser) {
+int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *parser,
+                                int deflate) {
   sio_server_opts_t *o = sio_server_opts_new();
   if (!o) return SIO_ENOMEM;
   if (g_recovery_ms) sio_server_opts_set_recovery(o, g_recovery_ms, 1);
@@ -252,6 +253,7 @@ int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *par
   sio_eio_opts_set_ping_timeout(eo, 200);
   sio_eio_opts_set_max_http_buffer_size(eo, 1000000);
   sio_eio_opts_set_allow_eio3(eo, g_allow_eio3);
+  sio_eio_opts_set_per_message_deflate(eo, deflate);
   sio_server_opts_set_connect_timeout(o, 1000);
   int rc = sio_server_attach(http, o, &g_server);
   sio_server_opts_free(o);

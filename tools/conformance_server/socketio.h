@@ -23,8 +23,11 @@
  * same way; any other namespace is refused with {"message":"Invalid
  * namespace"}. pingInterval 300, pingTimeout 200, maxPayload 1000000,
  * connect timeout 1000 ms (CORS comes from the HTTP server). parser: the
- * Socket.IO parser (sio/parser.h; NULL: JSON). 0 or an error. */
-int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *parser);
+ * Socket.IO parser (sio/parser.h; NULL: JSON); deflate: 1 turns
+ * permessage-deflate on (as the reference's perMessageDeflate). 0 or an
+ * error. */
+int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *parser,
+                                int deflate);
 
 /* Whether the endpoint accepts Engine.IO v3 / Socket.IO v2 clients (default
  * 0, as the reference); call before conformance_socketio_attach. */
