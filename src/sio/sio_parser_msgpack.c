@@ -1,5 +1,5 @@
 /* The msgpack parser (socket.io-msgpack-parser 3's form, docs/PROTOCOL.md
- * §2.10): a packet is one binary message, a msgpack map
+ * §2.11): a packet is one binary message, a msgpack map
  * {type, nsp, data?, id?} as notepack.io 2 writes it, binary values native
  * inside data (no attachment messages).
  *
