@@ -18,6 +18,7 @@
 
 #include "sio/client.h"
 #include "sio/sio_internal.h"
+#include "support/loop_callbacks.h"
 
 /* ---- counting parsers over the JSON one ---- */
 
@@ -92,32 +93,9 @@ static void srv_on_early(sio_socket_t *sock, const char *event, const sio_argv_t
   if (sio_argv_count(args) == 1 && has_bin(args, 0)) v->early++;
 }
 
-static void srv_on_echo(sio_socket_t *sock, const char *event, const sio_argv_t *args,
-                        sio_ack_t *ack, void *arg) {
-  (void)event, (void)arg;
-  sio_args_t *a = sio_args_new();
-  assert_non_null(a);
-  assert_int_equal(sio_args_add_argv(a, args), 0);
-  assert_non_null(ack);
-  assert_int_equal(sio_ack_send(ack, a), 0);
-  sio_broadcast_t *b = sio_namespace_broadcast(sio_socket_namespace(sock));
-  assert_int_equal(sio_broadcast_emit(b, "news", a), 1);
-  sio_args_free(a);
-}
-
 static void srv_on_connection(sio_socket_t *sock, void *arg) {
   assert_int_equal(sio_socket_on(sock, "early", srv_on_early, arg), 0);
-  assert_int_equal(sio_socket_on(sock, "echo", srv_on_echo, arg), 0);
-}
-
-static void on_server_closed(sio_server_t *s, void *arg) {
-  (void)s;
-  ((conv_t *)arg)->closed++;
-}
-
-static void on_client_closed(sio_client_t *c, void *arg) {
-  (void)c;
-  ((conv_t *)arg)->closed++;
+  assert_int_equal(sio_socket_on(sock, "echo", echo_ack_and_news, arg), 0);
 }
 
 static void maybe_finish(conv_t *v) {
@@ -134,8 +112,8 @@ static void maybe_finish(conv_t *v) {
    * binary broadcast. */
   assert_int_equal(g_calls[0].feeds, 5);
   assert_int_equal(g_calls[1].feeds, 5);
-  sio_client_close(v->cli, on_client_closed, v);
-  sio_server_close(v->srv, on_server_closed, v);
+  sio_client_close(v->cli, count_client_closed, &v->closed);
+  sio_server_close(v->srv, count_server_closed, &v->closed);
 }
 
 static void cli_on_ack(sio_client_socket_t *s, int status, const sio_argv_t *reply,
@@ -275,23 +253,13 @@ typedef struct {
   int closed, finished;
 } auto_t;
 
-static void auto_server_closed(sio_server_t *s, void *arg) {
-  (void)s;
-  ((auto_t *)arg)->closed++;
-}
-
-static void auto_client_closed(sio_client_t *c, void *arg) {
-  (void)c;
-  ((auto_t *)arg)->closed++;
-}
-
 static void auto_finish(auto_t *v) {
   for (int i = 0; i < AUTO_CLIENTS; i++)
     if (!v->news[i] || (i < 2 && !v->jnews[i])) return;
   if (v->finished++) return;
   for (int i = 0; i < AUTO_CLIENTS; i++)
-    sio_client_close(v->cli[i], auto_client_closed, v);
-  sio_server_close(v->srv, auto_server_closed, v);
+    sio_client_close(v->cli[i], count_client_closed, &v->closed);
+  sio_server_close(v->srv, count_server_closed, &v->closed);
 }
 
 static void auto_on_connection(sio_socket_t *sock, void *arg) {

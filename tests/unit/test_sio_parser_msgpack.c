@@ -15,6 +15,7 @@
 
 #include "sio/client.h"
 #include "sio/sio_internal.h"
+#include "support/loop_callbacks.h"
 
 static const sio_parser_t *P(void) {
   return sio_parser_msgpack();
@@ -250,29 +251,8 @@ typedef struct {
   int acked, news, closed, finished;
 } conv_t;
 
-static void srv_on_echo(sio_socket_t *sock, const char *event, const sio_argv_t *args,
-                        sio_ack_t *ack, void *arg) {
-  (void)event, (void)arg;
-  sio_args_t *a = sio_args_new();
-  assert_int_equal(sio_args_add_argv(a, args), 0);
-  assert_int_equal(sio_ack_send(ack, a), 0);
-  sio_broadcast_t *b = sio_namespace_broadcast(sio_socket_namespace(sock));
-  assert_int_equal(sio_broadcast_emit(b, "news", a), 1);
-  sio_args_free(a);
-}
-
 static void srv_on_connection(sio_socket_t *sock, void *arg) {
-  assert_int_equal(sio_socket_on(sock, "echo", srv_on_echo, arg), 0);
-}
-
-static void on_server_closed(sio_server_t *s, void *arg) {
-  (void)s;
-  ((conv_t *)arg)->closed++;
-}
-
-static void on_client_closed(sio_client_t *c, void *arg) {
-  (void)c;
-  ((conv_t *)arg)->closed++;
+  assert_int_equal(sio_socket_on(sock, "echo", echo_ack_and_news, arg), 0);
 }
 
 static int args_ok(const sio_argv_t *av) {
@@ -285,8 +265,8 @@ static int args_ok(const sio_argv_t *av) {
 static void maybe_finish(conv_t *v) {
   if (v->finished || !v->acked || !v->news) return;
   v->finished = 1;
-  sio_client_close(v->cli, on_client_closed, v);
-  sio_server_close(v->srv, on_server_closed, v);
+  sio_client_close(v->cli, count_client_closed, &v->closed);
+  sio_server_close(v->srv, count_server_closed, &v->closed);
 }
 
 static void cli_on_ack(sio_client_socket_t *s, int status, const sio_argv_t *reply,
