@@ -28,6 +28,7 @@ import { io } from 'socket.io-client';
 import { makeCa, makeServerCert } from './lib/certs.mjs';
 import { runTlsDriver } from './lib/client_run.mjs';
 import { programPath, spawnServer } from './lib/spawn.mjs';
+import { once } from './lib/events.mjs';
 
 const MODES = [
   { name: 'polling', opts: { transports: ['polling'] } },
@@ -40,16 +41,6 @@ let dir;
 let srv;
 let ca;
 const clients = [];
-
-function once(s, ev, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${ev} within ${ms} ms`)), ms);
-    s.once(ev, (...args) => {
-      clearTimeout(t);
-      resolve(args);
-    });
-  });
-}
 
 async function connect(mode, host = '127.0.0.1') {
   const s = io(`https://${host}:${srv.port}`, { forceNew: true, reconnection: false, ca, ...mode.opts });

@@ -15,6 +15,7 @@ import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
 import { spawnServer } from './lib/spawn.mjs';
+import { once } from './lib/events.mjs';
 
 const T = { timeout: 15000 };
 const MODES = [
@@ -39,16 +40,6 @@ after(async () => {
 afterEach(() => {
   while (clients.length) clients.pop().disconnect();
 });
-
-function once(s, ev, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${ev} within ${ms} ms`)), ms);
-    s.once(ev, (...args) => {
-      clearTimeout(t);
-      resolve(args);
-    });
-  });
-}
 
 // Connects and resolves with [socket, auth] once the server's `auth` event came.
 async function connect(mode, nsp = '/', opts = {}) {

@@ -14,8 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
 import { programPath } from './spawn.mjs';
+import { once } from './events.mjs';
 
-export { sleep };
+export { once, sleep };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REF_SERVER = path.join(here, '..', 'ref', 'sio_cluster_ref_server.mjs');
@@ -181,20 +182,6 @@ export class Clients {
   closeAll() {
     while (this.list.length) this.list.pop().disconnect();
   }
-}
-
-export function once(s, ev, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      s.off(ev, h);
-      reject(new Error(`no ${ev} within ${ms} ms`));
-    }, ms);
-    const h = (...args) => {
-      clearTimeout(t);
-      resolve(args);
-    };
-    s.once(ev, h);
-  });
 }
 
 // An acknowledged emit (5 s, or ms).
