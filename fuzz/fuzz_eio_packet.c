@@ -15,6 +15,7 @@
 #include "sio/common.h"
 
 #include "fuzz_common.h"
+#include "fuzz_eio_checks.h"
 #include "ref_base64.h"
 
 typedef struct {
@@ -30,18 +31,8 @@ static void ep_rec(fz_log_t *l, int type, int binary, const uint8_t *d, size_t n
 
 static int ep_cb(void *arg, const sio__eio_packet_t *p) {
   ep_run_t *r = arg;
-  FZ_CHECK(p->type >= SIO__EIO_OPEN && p->type <= SIO__EIO_NOOP);
-  FZ_CHECK(p->data != NULL);
-  if (r->base) {
-    FZ_CHECK(p->data >= r->base && p->data <= r->base + r->base_len);
-    FZ_CHECK(p->len <= (size_t)(r->base + r->base_len - p->data));
-  }
-  if (p->binary) {
-    FZ_CHECK(p->type == SIO__EIO_MESSAGE);
-  } else {
-    FZ_CHECK(sio__utf8_valid(p->data, p->len));
-    FZ_CHECK(!memchr(p->data, SIO_EIO_SEPARATOR, p->len));
-  }
+  fz_check_eio_packet(p, r->base, r->base_len, 1);
+  if (!p->binary) FZ_CHECK(!memchr(p->data, SIO_EIO_SEPARATOR, p->len));
   ep_rec(&r->log, p->type, p->binary, p->data, p->len);
   r->count++;
   return r->stop_at && r->count == r->stop_at ? 99 : 0;

@@ -15,6 +15,7 @@
 #include "sio/common.h"
 
 #include "fuzz_common.h"
+#include "fuzz_eio_checks.h"
 
 typedef struct {
   fz_log_t log;
@@ -42,18 +43,9 @@ static size_t e3_units(const uint8_t *p, size_t n) {
 
 static int e3_cb(void *arg, const sio__eio_packet_t *p) {
   e3_run_t *r = arg;
-  FZ_CHECK(p->type >= SIO__EIO_OPEN && p->type <= SIO__EIO_NOOP);
-  FZ_CHECK(p->data != NULL || p->len == 0);
-  if (r->base && p->len) {
-    FZ_CHECK(p->data >= r->base && p->data <= r->base + r->base_len);
-    FZ_CHECK(p->len <= (size_t)(r->base + r->base_len - p->data));
-  }
-  if (p->binary) {
-    FZ_CHECK(p->type == SIO__EIO_MESSAGE);
-  } else {
-    FZ_CHECK(sio__utf8_valid(p->data, p->len));
+  fz_check_eio_packet(p, r->base, r->base_len, 0);
+  if (!p->binary)
     FZ_CHECK(sio__eio_v3_utf16_len(p->data, p->len) == e3_units(p->data, p->len));
-  }
   fz_log_rec(&r->log, (uint32_t)p->type | (uint32_t)p->binary << 8, p->data, p->len);
   r->count++;
   return r->stop_at && r->count == r->stop_at ? 99 : 0;
