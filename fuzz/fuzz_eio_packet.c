@@ -82,23 +82,18 @@ static int ep_reference(const uint8_t *s, size_t n, unsigned stop_at, fz_log_t *
 
 /* Walks a log written by ep_rec and appends each packet in polling form. */
 static void ep_encode_log(const fz_log_t *l, sio__sb_t *sb) {
-  size_t off = 0;
+  size_t off = 0, len;
   int first = 1;
-  while (off < l->len) {
-    uint32_t tag;
-    uint64_t len;
-    memcpy(&tag, l->p + off, 4);
-    memcpy(&len, l->p + off + 4, 8);
-    const uint8_t *d = l->p + off + 12;
+  uint32_t tag;
+  const uint8_t *d;
+  while (fz_log_next(l, &off, &tag, &d, &len)) {
     int type = tag & 0xff, binary = (int)(tag >> 8);
     size_t before = sio__sb_len(sb);
-    sio__eio_payload_append(sb, first, (sio__eio_type_t)type, binary, len ? d : NULL,
-                            (size_t)len);
+    sio__eio_payload_append(sb, first, (sio__eio_type_t)type, binary, d, len);
     FZ_CHECK(sb->err == 0);
-    size_t want = sio__eio_payload_size((sio__eio_type_t)type, binary, (size_t)len);
+    size_t want = sio__eio_payload_size((sio__eio_type_t)type, binary, len);
     FZ_CHECK(sio__sb_len(sb) - before == want + !first);
     first = 0;
-    off += 12 + (size_t)len;
   }
 }
 

@@ -53,21 +53,17 @@ static int e3_cb(void *arg, const sio__eio_packet_t *p) {
 
 /* Encodes the packets of a log as one payload in the given format. */
 static void e3_encode_log(const fz_log_t *l, int binary, sio__sb_t *sb) {
-  size_t off = 0;
-  while (off < l->len) {
-    uint32_t tag;
-    uint64_t len;
-    memcpy(&tag, l->p + off, 4);
-    memcpy(&len, l->p + off + 4, 8);
-    const uint8_t *d = l->p + off + 12;
+  size_t off = 0, len;
+  uint32_t tag;
+  const uint8_t *d;
+  while (fz_log_next(l, &off, &tag, &d, &len)) {
     sio__eio_type_t type = (sio__eio_type_t)(tag & 0xff);
     int bin = (int)(tag >> 8);
     if (binary)
-      sio__eio_v3_binary_append(sb, type, bin, len ? d : NULL, (size_t)len);
+      sio__eio_v3_binary_append(sb, type, bin, d, len);
     else
-      sio__eio_v3_text_append(sb, type, bin, len ? d : NULL, (size_t)len);
+      sio__eio_v3_text_append(sb, type, bin, d, len);
     FZ_CHECK(sb->err == 0);
-    off += 12 + (size_t)len;
   }
 }
 
