@@ -16,6 +16,7 @@
 #include "sio/client.h"
 #include "sio/sio_internal.h"
 #include "support/loop_callbacks.h"
+#include "support/loop_peers.h"
 
 static const sio_parser_t *P(void) {
   return sio_parser_msgpack();
@@ -298,21 +299,10 @@ static void run_conversation(int transports) {
   conv_t v;
   memset(&v, 0, sizeof(v));
   assert_int_equal(uv_loop_init(&v.loop), 0);
-  sio_server_opts_t *so = sio_server_opts_new();
-  sio_server_opts_set_parser(so, sio_parser_msgpack());
-  assert_int_equal(sio_server_new(&v.loop, so, &v.srv), 0);
-  sio_server_opts_free(so);
-  assert_int_equal(sio_server_listen(v.srv, "127.0.0.1", 0), 0);
-  assert_int_equal(
-      sio_namespace_on_connection(sio_server_of(v.srv, "/"), srv_on_connection, &v), 0);
   char url[64];
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d", sio_server_port(v.srv));
-  sio_client_opts_t *co = sio_client_opts_new();
-  sio_client_opts_set_parser(co, sio_parser_msgpack());
-  sio_client_opts_set_transports(co, transports);
-  sio_client_opts_set_reconnection(co, 0);
-  assert_int_equal(sio_client_new(&v.loop, url, co, &v.cli), 0);
-  sio_client_opts_free(co);
+  v.srv = loop_server_new(&v.loop, sio_parser_msgpack(), srv_on_connection, &v, url,
+                          sizeof(url));
+  v.cli = loop_client_new(&v.loop, url, sio_parser_msgpack(), transports);
   sio_client_socket_t *s = sio_client_socket(v.cli, "/");
   sio_client_socket_on_connect(s, cli_on_connect, &v);
   assert_int_equal(sio_client_socket_on(s, "news", cli_on_news, &v), 0);
