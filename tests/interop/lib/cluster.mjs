@@ -111,6 +111,28 @@ export function spawnClusterServer(name, redisUrl, extra = []) {
   });
 }
 
+// One cluster server per name (spawnClusterServer), all with the same extra
+// arguments; resolves with them in the order of names.
+export function spawnClusterServers(names, redisUrl, extra = []) {
+  return Promise.all(names.map((n) => spawnClusterServer(n, redisUrl, extra)));
+}
+
+// The after hook of a cluster test: closes the clients, then stops the
+// servers (each of `clean` must exit cleanly, see stopClean; `others`, Node
+// references beside them, are just stopped), then redis, even when a server
+// failed its check. Servers not started (undefined) are passed over.
+export async function stopCluster({ clients, clean = [], others = [], redis }) {
+  clients.closeAll();
+  try {
+    await Promise.all([
+      ...clean.filter(Boolean).map(stopClean),
+      ...others.filter(Boolean).map((s) => s.stop()),
+    ]);
+  } finally {
+    if (redis) await redis.stop();
+  }
+}
+
 // Stops a server and requires a clean exit 0 (under ASan a leak makes it non-zero).
 export async function stopClean(srv) {
   const r = await srv.stop();
