@@ -28,7 +28,7 @@ import { io } from 'socket.io-client';
 import { makeCa, makeServerCert } from './lib/certs.mjs';
 import { runTlsDriver } from './lib/client_run.mjs';
 import { programPath, spawnServer } from './lib/spawn.mjs';
-import { once } from './lib/events.mjs';
+import { connected, once } from './lib/events.mjs';
 
 const MODES = [
   { name: 'polling', opts: { transports: ['polling'] } },
@@ -46,12 +46,7 @@ async function connect(mode, host = '127.0.0.1') {
   const s = io(`https://${host}:${srv.port}`, { forceNew: true, reconnection: false, ca, ...mode.opts });
   clients.push(s);
   const authP = once(s, 'auth');
-  await Promise.race([
-    once(s, 'connect'),
-    once(s, 'connect_error').then(([e]) => {
-      throw e;
-    }),
-  ]);
+  await connected(s);
   if (mode.name === 'upgrade' && s.io.engine.transport.name !== 'websocket') await once(s.io.engine, 'upgrade');
   await authP;
   return s;

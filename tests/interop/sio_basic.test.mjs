@@ -15,7 +15,7 @@ import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
 import { spawnServer } from './lib/spawn.mjs';
-import { once } from './lib/events.mjs';
+import { connected, once } from './lib/events.mjs';
 
 const T = { timeout: 15000 };
 const MODES = [
@@ -46,12 +46,7 @@ async function connect(mode, nsp = '/', opts = {}) {
   const s = io(`http://127.0.0.1:${srv.port}${nsp}`, { forceNew: true, reconnection: false, ...mode.opts, ...opts });
   clients.push(s);
   const authP = once(s, 'auth');
-  await Promise.race([
-    once(s, 'connect'),
-    once(s, 'connect_error').then(([e]) => {
-      throw e;
-    }),
-  ]);
+  await connected(s);
   if (mode.name === 'upgrade') await waitUpgrade(s);
   const [auth] = await authP;
   return [s, auth];

@@ -17,7 +17,7 @@ import { io } from 'socket.io-client';
 import msgpackParser from 'socket.io-msgpack-parser';
 import { spawnServer } from './lib/spawn.mjs';
 import { TRANSPORTS, runDriver, assertPass, spawnRef } from './lib/client_run.mjs';
-import { once } from './lib/events.mjs';
+import { connected, once } from './lib/events.mjs';
 import { spawnNodeRef } from './lib/ref.mjs';
 
 const T = { timeout: 20000 };
@@ -45,10 +45,7 @@ async function connect(port, mode, { json = false, auth } = {}) {
   });
   clients.push(s);
   const authP = once(s, 'auth');
-  await Promise.race([
-    once(s, 'connect'),
-    once(s, 'connect_error').then(([e]) => { throw e; }),
-  ]);
+  await connected(s);
   if (mode.name === 'upgrade' && s.io.engine.transport.name !== 'websocket') await once(s.io.engine, 'upgrade');
   const [a] = await authP;
   return [s, a];
