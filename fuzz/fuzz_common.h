@@ -70,6 +70,21 @@ static inline void fz_log_rec(fz_log_t *l, uint32_t tag, const void *p, size_t n
   fz_log_put(l, p, n);
 }
 
+/* Reads the record at *off of a log written by fz_log_rec and moves *off
+ * past it: 1 with its tag, bytes (NULL when empty, else borrowed from l)
+ * and length, or 0 at the end of the log. */
+static inline int fz_log_next(const fz_log_t *l, size_t *off, uint32_t *tag,
+                              const uint8_t **d, size_t *n) {
+  if (*off >= l->len) return 0;
+  uint64_t len;
+  memcpy(tag, l->p + *off, sizeof(*tag));
+  memcpy(&len, l->p + *off + 4, sizeof(len));
+  *d = len ? l->p + *off + 12 : NULL;
+  *n = (size_t)len;
+  *off += 12 + (size_t)len;
+  return 1;
+}
+
 static inline int fz_log_eq(const fz_log_t *a, const fz_log_t *b) {
   return a->len == b->len && (a->len == 0 || memcmp(a->p, b->p, a->len) == 0);
 }

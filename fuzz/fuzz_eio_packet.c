@@ -15,6 +15,7 @@
 #include "sio/common.h"
 
 #include "fuzz_common.h"
+#include "fuzz_eio_checks.h"
 #include "ref_base64.h"
 
 typedef struct {
@@ -30,18 +31,8 @@ static void ep_rec(fz_log_t *l, int type, int binary, const uint8_t *d, size_t n
 
 static int ep_cb(void *arg, const sio__eio_packet_t *p) {
   ep_run_t *r = arg;
-  FZ_CHECK(p->type >= SIO__EIO_OPEN && p->type <= SIO__EIO_NOOP);
-  FZ_CHECK(p->data != NULL);
-  if (r->base) {
-    FZ_CHECK(p->data >= r->base && p->data <= r->base + r->base_len);
-    FZ_CHECK(p->len <= (size_t)(r->base + r->base_len - p->data));
-  }
-  if (p->binary) {
-    FZ_CHECK(p->type == SIO__EIO_MESSAGE);
-  } else {
-    FZ_CHECK(sio__utf8_valid(p->data, p->len));
-    FZ_CHECK(!memchr(p->data, SIO_EIO_SEPARATOR, p->len));
-  }
+  fz_check_eio_packet(p, r->base, r->base_len, 1);
+  if (!p->binary) FZ_CHECK(!memchr(p->data, SIO_EIO_SEPARATOR, p->len));
   ep_rec(&r->log, p->type, p->binary, p->data, p->len);
   r->count++;
   return r->stop_at && r->count == r->stop_at ? 99 : 0;
@@ -91,23 +82,18 @@ static int ep_reference(const uint8_t *s, size_t n, unsigned stop_at, fz_log_t *
 
 /* Walks a log written by ep_rec and appends each packet in polling form. */
 static void ep_encode_log(const fz_log_t *l, sio__sb_t *sb) {
-  size_t off = 0;
+  size_t off = 0, len;
   int first = 1;
-  while (off < l->len) {
-    uint32_t tag;
-    uint64_t len;
-    memcpy(&tag, l->p + off, 4);
-    memcpy(&len, l->p + off + 4, 8);
-    const uint8_t *d = l->p + off + 12;
+  uint32_t tag;
+  const uint8_t *d;
+  while (fz_log_next(l, &off, &tag, &d, &len)) {
     int type = tag & 0xff, binary = (int)(tag >> 8);
     size_t before = sio__sb_len(sb);
-    sio__eio_payload_append(sb, first, (sio__eio_type_t)type, binary, len ? d : NULL,
-                            (size_t)len);
+    sio__eio_payload_append(sb, first, (sio__eio_type_t)type, binary, d, len);
     FZ_CHECK(sb->err == 0);
-    size_t want = sio__eio_payload_size((sio__eio_type_t)type, binary, (size_t)len);
+    size_t want = sio__eio_payload_size((sio__eio_type_t)type, binary, len);
     FZ_CHECK(sio__sb_len(sb) - before == want + !first);
     first = 0;
-    off += 12 + (size_t)len;
   }
 }
 

@@ -15,6 +15,7 @@
 #include "sio/common.h"
 
 #include "fuzz_common.h"
+#include "fuzz_eio_checks.h"
 
 typedef struct {
   fz_log_t log;
@@ -42,18 +43,9 @@ static size_t e3_units(const uint8_t *p, size_t n) {
 
 static int e3_cb(void *arg, const sio__eio_packet_t *p) {
   e3_run_t *r = arg;
-  FZ_CHECK(p->type >= SIO__EIO_OPEN && p->type <= SIO__EIO_NOOP);
-  FZ_CHECK(p->data != NULL || p->len == 0);
-  if (r->base && p->len) {
-    FZ_CHECK(p->data >= r->base && p->data <= r->base + r->base_len);
-    FZ_CHECK(p->len <= (size_t)(r->base + r->base_len - p->data));
-  }
-  if (p->binary) {
-    FZ_CHECK(p->type == SIO__EIO_MESSAGE);
-  } else {
-    FZ_CHECK(sio__utf8_valid(p->data, p->len));
+  fz_check_eio_packet(p, r->base, r->base_len, 0);
+  if (!p->binary)
     FZ_CHECK(sio__eio_v3_utf16_len(p->data, p->len) == e3_units(p->data, p->len));
-  }
   fz_log_rec(&r->log, (uint32_t)p->type | (uint32_t)p->binary << 8, p->data, p->len);
   r->count++;
   return r->stop_at && r->count == r->stop_at ? 99 : 0;
@@ -61,21 +53,17 @@ static int e3_cb(void *arg, const sio__eio_packet_t *p) {
 
 /* Encodes the packets of a log as one payload in the given format. */
 static void e3_encode_log(const fz_log_t *l, int binary, sio__sb_t *sb) {
-  size_t off = 0;
-  while (off < l->len) {
-    uint32_t tag;
-    uint64_t len;
-    memcpy(&tag, l->p + off, 4);
-    memcpy(&len, l->p + off + 4, 8);
-    const uint8_t *d = l->p + off + 12;
+  size_t off = 0, len;
+  uint32_t tag;
+  const uint8_t *d;
+  while (fz_log_next(l, &off, &tag, &d, &len)) {
     sio__eio_type_t type = (sio__eio_type_t)(tag & 0xff);
     int bin = (int)(tag >> 8);
     if (binary)
-      sio__eio_v3_binary_append(sb, type, bin, len ? d : NULL, (size_t)len);
+      sio__eio_v3_binary_append(sb, type, bin, d, len);
     else
-      sio__eio_v3_text_append(sb, type, bin, len ? d : NULL, (size_t)len);
+      sio__eio_v3_text_append(sb, type, bin, d, len);
     FZ_CHECK(sb->err == 0);
-    off += 12 + (size_t)len;
   }
 }
 

@@ -19,43 +19,22 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { spawnServer } from '../interop/lib/spawn.mjs';
 import { startRedis } from '../interop/lib/redis.mjs';
+import { chromiumSkip, launchChromium } from './lib/chromium.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.SIO_CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(HERE, '..', 'artifacts');
 const WAIT = 30000; // one step's bound (ms): the UI's bundle is 1 MB of script
 const USER = 'operator';
 const PASS = 'correct horse';
 const { io } = createRequire(path.join(HERE, '..', 'interop', 'package.json'))('socket.io-client');
 
-// No browser is a failure (make test installs Debian's chromium), unless
-// SIO_E2E_OPTIONAL=1 says a skip is fine on this machine.
-const absent = !fs.existsSync(CHROMIUM);
-const skip =
-  absent && process.env.SIO_E2E_OPTIONAL === '1'
-    ? `${CHROMIUM} is absent: install Debian's chromium (apt-get install -y chromium) to run this test`
-    : false;
-if (absent && !skip) {
-  it('finds Chromium', () => {
-    assert.fail(`${CHROMIUM} is absent: run make deps (Debian's chromium), or set SIO_E2E_OPTIONAL=1 to skip`);
-  });
-}
+const skip = chromiumSkip();
 
 function demoArgs(extra = []) {
   const args = ['--tick', '3600000', '--admin', `${USER}:${PASS}`, ...extra];
   const src = process.env.SIO_SOURCE_DIR;
   if (src) args.push('--static', path.join(src, 'examples', 'demo', 'public'));
   return args;
-}
-
-async function launch() {
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    timeout: 60000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
 }
 
 // A fresh browser context on the UI (its page links web fonts and icons on
@@ -97,7 +76,7 @@ function connectClient(base) {
   });
 }
 
-describe('e2e: the Admin UI in Chromium against demo --admin', { skip: skip || absent, timeout: 180000 }, () => {
+describe('e2e: the Admin UI in Chromium against demo --admin', { skip, timeout: 180000 }, () => {
   let srv;
   let browser;
   let base;
@@ -108,7 +87,7 @@ describe('e2e: the Admin UI in Chromium against demo --admin', { skip: skip || a
   before(async () => {
     srv = await spawnServer('demo', demoArgs());
     base = `http://127.0.0.1:${srv.port}`;
-    browser = await launch();
+    browser = await launchChromium();
   });
 
   after(async () => {
@@ -186,7 +165,7 @@ describe('e2e: the Admin UI in Chromium against demo --admin', { skip: skip || a
   });
 });
 
-describe('e2e: the Admin UI across two demos on Redis', { skip: skip || absent, timeout: 180000 }, () => {
+describe('e2e: the Admin UI across two demos on Redis', { skip, timeout: 180000 }, () => {
   let redis;
   let demos = [];
   let browser;
@@ -194,7 +173,7 @@ describe('e2e: the Admin UI across two demos on Redis', { skip: skip || absent, 
   before(async () => {
     redis = await startRedis();
     demos = await Promise.all([0, 1].map(() => spawnServer('demo', demoArgs(['--redis', redis.url]))));
-    browser = await launch();
+    browser = await launchChromium();
   });
 
   after(async () => {

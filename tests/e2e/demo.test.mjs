@@ -17,25 +17,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnServer } from '../interop/lib/spawn.mjs';
+import { chromiumSkip, launchChromium } from './lib/chromium.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.SIO_CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(HERE, '..', 'artifacts');
 const WAIT = 15000; // one step's bound (ms)
 const TICK_MS = 1500; // demo --tick: the server-generated event's period
 
-// No browser is a failure (make test installs Debian's chromium), unless
-// SIO_E2E_OPTIONAL=1 says a skip is fine on this machine.
-const absent = !fs.existsSync(CHROMIUM);
-const skip =
-  absent && process.env.SIO_E2E_OPTIONAL === '1'
-    ? `${CHROMIUM} is absent: install Debian's chromium (apt-get install -y chromium) to run this test`
-    : false;
-if (absent && !skip) {
-  it('finds Chromium', () => {
-    assert.fail(`${CHROMIUM} is absent: run make deps (Debian's chromium), or set SIO_E2E_OPTIONAL=1 to skip`);
-  });
-}
+const skip = chromiumSkip();
 
 // The page directory, when the source tree is known (the executable finds
 // it too when the build directory is inside the source tree).
@@ -62,7 +51,7 @@ function waitForState(page, state, timeout = WAIT) {
   return page.waitForFunction((s) => document.body.dataset.state === s, state, { timeout });
 }
 
-describe('e2e: the demo page in Chromium', { skip: skip || absent, timeout: 180000 }, () => {
+describe('e2e: the demo page in Chromium', { skip, timeout: 180000 }, () => {
   let srv;
   let browser;
   let base;
@@ -82,17 +71,9 @@ describe('e2e: the demo page in Chromium', { skip: skip || absent, timeout: 1800
   }
 
   before(async () => {
-    const { chromium } = await import('playwright-core');
     srv = await spawnServer('demo', ['--tick', String(TICK_MS), ...staticArgs()]);
     base = `http://127.0.0.1:${srv.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      timeout: 60000,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

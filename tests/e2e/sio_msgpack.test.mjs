@@ -14,23 +14,14 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { spawnServer } from '../interop/lib/spawn.mjs';
+import { chromiumSkip, launchChromium } from './lib/chromium.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const INTEROP = path.join(HERE, '..', 'interop');
-const CHROMIUM = process.env.SIO_CHROMIUM || '/usr/bin/chromium';
 const WAIT = 15000;
 const BUNDLE = path.join(INTEROP, 'node_modules', 'socket.io-client', 'dist', 'socket.io.msgpack.min.js');
 
-const absent = !fs.existsSync(CHROMIUM);
-const skip =
-  absent && process.env.SIO_E2E_OPTIONAL === '1'
-    ? `${CHROMIUM} is absent: install Debian's chromium (apt-get install -y chromium) to run this test`
-    : false;
-if (absent && !skip) {
-  it('finds Chromium', () => {
-    assert.fail(`${CHROMIUM} is absent: run make deps (Debian's chromium), or set SIO_E2E_OPTIONAL=1 to skip`);
-  });
-}
+const skip = chromiumSkip();
 
 // The page's side of one transport mode: returns what it saw, as JSON
 // (ArrayBuffers as {bin: [bytes]}).
@@ -70,21 +61,15 @@ async function runInPage(page, port, transports) {
   }, { port, transports });
 }
 
-describe('e2e: the msgpack client bundle in Chromium against our auto server', { skip: skip || absent, timeout: 180000 }, () => {
+describe('e2e: the msgpack client bundle in Chromium against our auto server', { skip, timeout: 180000 }, () => {
   let srv;
   let browser;
   let page;
   let jsonClient;
 
   before(async () => {
-    const { chromium } = await import('playwright-core');
     srv = await spawnServer('sio_test_server', ['--parser', 'auto']);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      timeout: 60000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await (await browser.newContext()).newPage();
     page.setDefaultTimeout(WAIT);
     // A page of the server's origin (its 404), with the bundle in it.

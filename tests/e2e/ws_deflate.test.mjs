@@ -8,29 +8,19 @@
 // Needs SIO_BIN_DIR (the build directory); CTest sets it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { spawnServer } from '../interop/lib/spawn.mjs';
+import { chromiumSkip, launchChromium } from './lib/chromium.mjs';
 
-const CHROMIUM = process.env.SIO_CHROMIUM || '/usr/bin/chromium';
-const absent = !fs.existsSync(CHROMIUM);
-const skip = absent && process.env.SIO_E2E_OPTIONAL === '1' ? `${CHROMIUM} is absent` : false;
-if (absent && !skip) {
-  it('finds Chromium', () => assert.fail(`${CHROMIUM} is absent: run make deps`));
-}
+const skip = chromiumSkip();
 const BIG = 'compressible text '.repeat(300);
 
-describe('compression from Chromium', { skip: skip || absent }, () => {
+describe('compression from Chromium', { skip }, () => {
   let srv;
   let browser;
   let page;
   before(async () => {
-    const { chromium } = await import('playwright-core');
     srv = await spawnServer('deflate_test_server');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      timeout: 60000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     // Same origin as the server, so the page may fetch and open sockets freely.
     await page.goto(`http://127.0.0.1:${srv.port}/socket.io/?EIO=4&transport=polling`, { timeout: 15000 });

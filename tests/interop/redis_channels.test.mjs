@@ -11,7 +11,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, RespConn } from './lib/redis.mjs';
 import {
-  clusterIsRef, spawnClusterServer, stopClean, Clients, ack, ackIn, record, waitFor, sleep, WS,
+  clusterIsRef, stopClean, Clients, ack, ackIn, record, waitFor, sleep, WS, spawnClusterServers,
 } from './lib/cluster.mjs';
 
 const T = { timeout: 60000 };
@@ -25,7 +25,7 @@ const clients = new Clients();
 before(async () => {
   redis = await startRedis();
   rc = await RespConn.connect(redis.port);
-  [A, B] = await Promise.all([spawnClusterServer('A', redis.url), spawnClusterServer('B', redis.url)]);
+  [A, B] = await spawnClusterServers(['A', 'B'], redis.url);
 });
 
 after(async () => {

@@ -26,6 +26,8 @@ import {
   POLLING,
   awaitCluster,
   waitForServerCount,
+  spawnClusterServers,
+  stopCluster,
 } from './lib/cluster.mjs';
 
 const T = { timeout: 20000 };
@@ -41,21 +43,12 @@ const clients = new Clients();
 
 before(async () => {
   redis = await startRedis();
-  [A, B] = await Promise.all([spawnClusterServer('A', redis.url), spawnClusterServer('B', redis.url)]);
+  [A, B] = await spawnClusterServers(['A', 'B'], redis.url);
   // Both adapters are subscribed once each sees two servers, in both namespaces.
   await awaitCluster(clients, [A, B], 2);
 });
 
-after(async () => {
-  clients.closeAll();
-  const stops = [];
-  for (const s of [A, B]) if (s) stops.push(stopClean(s));
-  try {
-    await Promise.all(stops);
-  } finally {
-    if (redis) await redis.stop();
-  }
-});
+after(() => stopCluster({ clients, clean: [A, B], redis }));
 
 afterEach(async () => {
   clients.closeAll();

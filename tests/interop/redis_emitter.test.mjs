@@ -16,7 +16,6 @@ import {
   clusterIsRef,
   emitIsRef,
   spawnClusterServer,
-  stopClean,
   runEmit,
   Clients,
   once,
@@ -27,6 +26,7 @@ import {
   WS,
   POLLING,
   awaitCluster,
+  stopCluster,
 } from './lib/cluster.mjs';
 
 const T = { timeout: 30000 };
@@ -51,12 +51,10 @@ before(async () => {
 });
 
 after(async () => {
-  clients.closeAll();
   try {
     if (nodeRedis) await nodeRedis.quit();
-    await Promise.all([S && stopClean(S), K && stopClean(K)]);
   } finally {
-    if (redis) await redis.stop();
+    await stopCluster({ clients, clean: [S, K], redis });
   }
 });
 

@@ -15,8 +15,6 @@ import notepack from 'notepack.io';
 import { startRedis, RespConn } from './lib/redis.mjs';
 import {
   clusterIsRef,
-  spawnClusterServer,
-  stopClean,
   Clients,
   ack,
   ackIn,
@@ -25,6 +23,8 @@ import {
   sleep,
   WS,
   awaitCluster,
+  spawnClusterServers,
+  stopCluster,
 } from './lib/cluster.mjs';
 
 const T = { timeout: 40000 };
@@ -37,22 +37,14 @@ const clients = new Clients();
 
 before(async () => {
   redis = await startRedis();
-  [A, B] = await Promise.all([
-    spawnClusterServer('A', redis.url, ['--request-timeout', '2000']),
-    spawnClusterServer('B', redis.url, ['--request-timeout', '2000']),
-  ]);
+  [A, B] = await spawnClusterServers(['A', 'B'], redis.url, ['--request-timeout', '2000']);
   pub = await RespConn.connect(redis.port);
   await awaitCluster(clients, [A, B], 2);
 });
 
 after(async () => {
-  clients.closeAll();
   if (pub) pub.close();
-  try {
-    await Promise.all([A && stopClean(A), B && stopClean(B)]);
-  } finally {
-    if (redis) await redis.stop();
-  }
+  await stopCluster({ clients, clean: [A, B], redis });
 });
 
 afterEach(async () => {

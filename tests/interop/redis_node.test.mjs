@@ -12,7 +12,6 @@ import {
   clusterIsRef,
   spawnClusterServer,
   spawnRefServer,
-  stopClean,
   Clients,
   once,
   ack,
@@ -23,6 +22,7 @@ import {
   WS,
   POLLING,
   awaitCluster,
+  stopCluster,
 } from './lib/cluster.mjs';
 
 const T = { timeout: 20000 };
@@ -42,14 +42,7 @@ before(async () => {
   await awaitCluster(clients, [C, N], 2);
 });
 
-after(async () => {
-  clients.closeAll();
-  try {
-    await Promise.all([C && stopClean(C), N && N.stop()]);
-  } finally {
-    if (redis) await redis.stop();
-  }
-});
+after(() => stopCluster({ clients, clean: [C], others: [N], redis }));
 
 afterEach(async () => {
   clients.closeAll();

@@ -10,7 +10,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis } from './lib/redis.mjs';
-import { spawnClusterServer, stopClean, Clients, once, ack, waitFor, WS, POLLING, awaitCluster } from './lib/cluster.mjs';
+import {
+  Clients, once, ack, waitFor, WS, POLLING, awaitCluster, spawnClusterServers, stopCluster,
+} from './lib/cluster.mjs';
 
 const T = { timeout: 20000 };
 
@@ -21,21 +23,11 @@ const clients = new Clients();
 
 before(async () => {
   redis = await startRedis();
-  [A, B] = await Promise.all([
-    spawnClusterServer('A', redis.url, ['--recovery']),
-    spawnClusterServer('B', redis.url, ['--recovery']),
-  ]);
+  [A, B] = await spawnClusterServers(['A', 'B'], redis.url, ['--recovery']);
   await awaitCluster(clients, [A, B], 2);
 });
 
-after(async () => {
-  clients.closeAll();
-  try {
-    await Promise.all([A, B].filter(Boolean).map(stopClean));
-  } finally {
-    if (redis) await redis.stop();
-  }
-});
+after(() => stopCluster({ clients, clean: [A, B], redis }));
 
 const got = (s, names) => s.got.filter(([ev]) => names.includes(ev)).map(([ev, n]) => [ev, n]);
 

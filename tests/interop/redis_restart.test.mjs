@@ -10,7 +10,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis } from './lib/redis.mjs';
 import {
-  clusterIsRef, spawnClusterServer, stopClean, Clients, ack, ackIn, record, waitFor, sleep, WS, POLLING,
+  clusterIsRef, stopClean, Clients, ack, ackIn, record, waitFor, sleep, WS, POLLING, spawnClusterServers,
 } from './lib/cluster.mjs';
 
 const T = { timeout: 60000 };
@@ -22,7 +22,7 @@ const clients = new Clients();
 
 before(async () => {
   redis = await startRedis();
-  [A, B] = await Promise.all([spawnClusterServer('A', redis.url), spawnClusterServer('B', redis.url)]);
+  [A, B] = await spawnClusterServers(['A', 'B'], redis.url);
 });
 
 after(async () => {

@@ -36,6 +36,7 @@ import {
   WS,
   POLLING,
   awaitCluster,
+  stopCluster,
 } from './lib/cluster.mjs';
 
 const T = { timeout: 30000 };
@@ -57,17 +58,7 @@ before(async () => {
   await awaitCluster(clients, [A, B, N], 3);
 });
 
-after(async () => {
-  clients.closeAll();
-  const stops = [];
-  for (const s of [A, B]) if (s) stops.push(stopClean(s));
-  if (N) stops.push(N.stop());
-  try {
-    await Promise.all(stops);
-  } finally {
-    if (redis) await redis.stop();
-  }
-});
+after(() => stopCluster({ clients, clean: [A, B], others: [N], redis }));
 
 afterEach(async () => {
   clients.closeAll();

@@ -28,6 +28,7 @@ import { io } from 'socket.io-client';
 import { makeCa, makeServerCert } from './lib/certs.mjs';
 import { runTlsDriver } from './lib/client_run.mjs';
 import { programPath, spawnServer } from './lib/spawn.mjs';
+import { connected, once } from './lib/events.mjs';
 
 const MODES = [
   { name: 'polling', opts: { transports: ['polling'] } },
@@ -41,26 +42,11 @@ let srv;
 let ca;
 const clients = [];
 
-function once(s, ev, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${ev} within ${ms} ms`)), ms);
-    s.once(ev, (...args) => {
-      clearTimeout(t);
-      resolve(args);
-    });
-  });
-}
-
 async function connect(mode, host = '127.0.0.1') {
   const s = io(`https://${host}:${srv.port}`, { forceNew: true, reconnection: false, ca, ...mode.opts });
   clients.push(s);
   const authP = once(s, 'auth');
-  await Promise.race([
-    once(s, 'connect'),
-    once(s, 'connect_error').then(([e]) => {
-      throw e;
-    }),
-  ]);
+  await connected(s);
   if (mode.name === 'upgrade' && s.io.engine.transport.name !== 'websocket') await once(s.io.engine, 'upgrade');
   await authP;
   return s;

@@ -15,6 +15,7 @@ import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
 import { spawnServer } from './lib/spawn.mjs';
+import { connected, once } from './lib/events.mjs';
 
 const T = { timeout: 15000 };
 const MODES = [
@@ -40,27 +41,12 @@ afterEach(() => {
   while (clients.length) clients.pop().disconnect();
 });
 
-function once(s, ev, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${ev} within ${ms} ms`)), ms);
-    s.once(ev, (...args) => {
-      clearTimeout(t);
-      resolve(args);
-    });
-  });
-}
-
 // Connects and resolves with [socket, auth] once the server's `auth` event came.
 async function connect(mode, nsp = '/', opts = {}) {
   const s = io(`http://127.0.0.1:${srv.port}${nsp}`, { forceNew: true, reconnection: false, ...mode.opts, ...opts });
   clients.push(s);
   const authP = once(s, 'auth');
-  await Promise.race([
-    once(s, 'connect'),
-    once(s, 'connect_error').then(([e]) => {
-      throw e;
-    }),
-  ]);
+  await connected(s);
   if (mode.name === 'upgrade') await waitUpgrade(s);
   const [auth] = await authP;
   return [s, auth];

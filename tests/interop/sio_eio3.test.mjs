@@ -11,15 +11,13 @@
 // not allowed, both servers refuse a v3 handshake the same way.
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import ioV2 from 'socket.io-client-v2';
 import { io as ioV4 } from 'socket.io-client';
 import WebSocket from 'ws';
 import { spawnServer } from './lib/spawn.mjs';
+import { once } from './lib/events.mjs';
+import { spawnNodeRef } from './lib/ref.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const T = { timeout: 20000 };
 // Short pings (the v2 client pings every 300 ms), with room for a loaded
 // machine: a v3 session dies after 1300 ms of silence.
@@ -33,39 +31,10 @@ const MODES = [
   { name: 'websocket-b64', opts: { transports: ['websocket'], forceBase64: true } },
 ];
 
-function spawnRef(args) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [path.join(here, 'ref', 'sio_eio3_ref.mjs'), ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const t = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error('ref server did not start')); }, 10000);
-    const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve({ port: Number(m[1]), stop: async () => { proc.kill('SIGKILL'); await exited; return { code: 0 }; } });
-      }
-    });
-    proc.on('error', reject);
-  });
-}
-
 const SERVERS = {
   ours: (args) => spawnServer('sio_eio3_server', [...args, ...PING]),
-  ref: (args) => spawnRef([...args, ...PING]),
+  ref: (args) => spawnNodeRef('sio_eio3_ref.mjs', [...args, ...PING]),
 };
-
-function once(s, ev, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${ev} within ${ms} ms`)), ms);
-    s.once(ev, (...args) => {
-      clearTimeout(t);
-      resolve(args);
-    });
-  });
-}
 
 function ackV2(s, ...args) {
   return new Promise((resolve, reject) => {

@@ -13,15 +13,13 @@
 //    with --parser msgpack).
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import msgpackParser from 'socket.io-msgpack-parser';
 import { spawnServer } from './lib/spawn.mjs';
 import { TRANSPORTS, runDriver, assertPass, spawnRef } from './lib/client_run.mjs';
+import { connected, once } from './lib/events.mjs';
+import { spawnNodeRef } from './lib/ref.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const T = { timeout: 20000 };
 const MODES = [
   { name: 'polling', opts: { transports: ['polling'] } },
@@ -29,46 +27,16 @@ const MODES = [
   { name: 'upgrade', opts: {} },
 ];
 
-// The Node reference with the msgpack parser: { port, stop }.
-function spawnMsgpackRef() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [path.join(here, 'ref', 'sio_msgpack_ref.mjs')],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const t = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error('ref server did not start')); }, 10000);
-    const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve({ port: Number(m[1]), stop: async () => { proc.kill('SIGKILL'); await exited; return { code: 0, signal: null }; } });
-      }
-    });
-    proc.on('error', reject);
-  });
-}
-
 const SERVERS = {
   'ours (msgpack)': () => spawnServer('sio_test_server', ['--parser', 'msgpack']),
   'ours (auto)': () => spawnServer('sio_test_server', ['--parser', 'auto']),
-  'reference (msgpack)': spawnMsgpackRef,
+  'reference (msgpack)': () => spawnNodeRef('sio_msgpack_ref.mjs'),
 };
 
 const clients = [];
 afterEach(() => {
   while (clients.length) clients.pop().disconnect();
 });
-
-function once(s, ev, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${ev} within ${ms} ms`)), ms);
-    s.once(ev, (...args) => {
-      clearTimeout(t);
-      resolve(args);
-    });
-  });
-}
 
 async function connect(port, mode, { json = false, auth } = {}) {
   const s = io(`http://127.0.0.1:${port}`, {
@@ -77,10 +45,7 @@ async function connect(port, mode, { json = false, auth } = {}) {
   });
   clients.push(s);
   const authP = once(s, 'auth');
-  await Promise.race([
-    once(s, 'connect'),
-    once(s, 'connect_error').then(([e]) => { throw e; }),
-  ]);
+  await connected(s);
   if (mode.name === 'upgrade' && s.io.engine.transport.name !== 'websocket') await once(s.io.engine, 'upgrade');
   const [a] = await authP;
   return [s, a];

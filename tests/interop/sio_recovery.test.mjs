@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import { spawnServer } from './lib/spawn.mjs';
 import { TRANSPORTS, runDriver, assertPass } from './lib/client_run.mjs';
+import { once } from './lib/events.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const T = { timeout: 20000 };
@@ -59,16 +60,6 @@ async function spawnOurs(args) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function once(s, ev, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${ev} within ${ms} ms`)), ms);
-    s.once(ev, (...args) => {
-      clearTimeout(t);
-      resolve(args);
-    });
-  });
-}
 
 // A client that records every event it receives, with its arguments.
 async function connect(port, mode) {

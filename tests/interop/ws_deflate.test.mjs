@@ -12,45 +12,23 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { io as ioClient } from 'socket.io-client';
 import { Socket as EioSocket } from 'engine.io-client';
 import { spawnServer, programPath } from './lib/spawn.mjs';
+import { spawnNodeRef } from './lib/ref.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 const BIG = 'compressible text '.repeat(300); // 5400 bytes, over the 1024 threshold
 
 // ---------------------------------------------------------------- servers
 
-function spawnRef(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(HERE, 'ref', 'deflate_ref_server.mjs'), '--port', '0', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('ref server: no listening line')), 10000);
-    child.on('exit', (code) => reject(new Error(`ref server exited (${code})`)));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({
-          port: Number(m[1]),
-          pid: child.pid,
-          async stop() {
-            child.kill('SIGTERM');
-            await new Promise((r) => child.once('exit', r));
-          },
-        });
-      }
-    });
-  });
+// The Node reference with or without permessage-deflate: { port, pid, stop }.
+async function spawnRef(args) {
+  const r = await spawnNodeRef('deflate_ref_server.mjs', ['--port', '0', ...args]);
+  return { ...r, pid: r.proc.pid };
 }
 
 async function startKind(kind, deflate) {

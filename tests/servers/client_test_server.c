@@ -141,9 +141,7 @@ static void on_misc(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
 static void setup(sio_namespace_t *nsp) {
   static const char *misc[] = {"disconnect-me", "handshake", "whoami"};
   sio_namespace_on_connection(nsp, emit_auth, NULL);
-  sio_namespace_on(nsp, "echo", on_echo, NULL);
-  sio_namespace_on(nsp, "echo-ack", on_echo_ack, NULL);
-  sio_namespace_on(nsp, "make-binary", on_make_binary, NULL);
+  on_relay_events(nsp);
   sio_namespace_on(nsp, "server-ack", on_server_ack, NULL);
   sio_namespace_on(nsp, "ack-later", on_ack_later, NULL);
   for (size_t i = 0; i < sizeof(misc) / sizeof(*misc); i++)
@@ -195,14 +193,5 @@ int main(int argc, char **argv) {
   sio_namespace_t *priv = sio_server_of(srv, "/private");
   sio_namespace_use(priv, private_mw, NULL);
   setup(priv);
-  close_on_signals(&loop, srv);
-  printf("listening on 127.0.0.1:%d\n", sio_server_port(srv));
-  fflush(stdout);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  rc = uv_loop_close(&loop);
-  if (rc) {
-    fprintf(stderr, "client_test_server: loop not closed cleanly: %s\n", uv_strerror(rc));
-    return 1;
-  }
-  return 0;
+  return serve_until_signal(&loop, srv, "client_test_server");
 }

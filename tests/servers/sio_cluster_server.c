@@ -262,14 +262,5 @@ int main(int argc, char **argv) {
     fprintf(stderr, "sio_cluster_server: %s\n", sio_strerror(rc));
     return 1;
   }
-  close_on_signals(&app.loop, app.srv);
-  printf("listening on 127.0.0.1:%d\n", sio_server_port(app.srv));
-  fflush(stdout);
-  uv_run(&app.loop, UV_RUN_DEFAULT);
-  rc = uv_loop_close(&app.loop);
-  if (rc) {
-    fprintf(stderr, "sio_cluster_server: loop not closed cleanly: %s\n", uv_strerror(rc));
-    return 1;
-  }
-  return 0;
+  return serve_until_signal(&app.loop, app.srv, "sio_cluster_server");
 }

@@ -47,9 +47,7 @@ static void guarded_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
 
 static void setup(sio_namespace_t *nsp) {
   sio_namespace_on_connection(nsp, emit_auth, NULL);
-  sio_namespace_on(nsp, "echo", on_echo, NULL);
-  sio_namespace_on(nsp, "echo-ack", on_echo_ack, NULL);
-  sio_namespace_on(nsp, "make-binary", on_make_binary, NULL);
+  on_relay_events(nsp);
   sio_namespace_on(nsp, "join", on_rooms, NULL);
   sio_namespace_on(nsp, "to-rooms", on_to_rooms, NULL);
   sio_namespace_on(nsp, "whoami", on_whoami, NULL);
@@ -102,14 +100,5 @@ int main(int argc, char **argv) {
   sio_namespace_t *guarded = sio_server_of(srv, "/guarded");
   sio_namespace_use(guarded, guarded_mw, NULL);
   setup(guarded);
-  close_on_signals(&loop, srv);
-  printf("listening on 127.0.0.1:%d\n", sio_server_port(srv));
-  fflush(stdout);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  rc = uv_loop_close(&loop);
-  if (rc) {
-    fprintf(stderr, "sio_eio3_server: loop not closed cleanly: %s\n", uv_strerror(rc));
-    return 1;
-  }
-  return 0;
+  return serve_until_signal(&loop, srv, "sio_eio3_server");
 }

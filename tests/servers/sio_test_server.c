@@ -490,9 +490,7 @@ static void setup_main(sio_namespace_t *nsp) {
                                "stats",         "whoami",      "mw-runs",     "typed"};
   sio_namespace_on_connection(nsp, on_connection, NULL);
   sio_namespace_on_any(nsp, on_any_in, NULL);
-  sio_namespace_on(nsp, "echo", on_echo, NULL);
-  sio_namespace_on(nsp, "echo-ack", on_echo_ack, NULL);
-  sio_namespace_on(nsp, "make-binary", on_make_binary, NULL);
+  on_relay_events(nsp);
   sio_namespace_on(nsp, "send-binary", on_send_binary, NULL);
   for (size_t i = 0; i < sizeof(joins) / sizeof(*joins); i++)
     sio_namespace_on(nsp, joins[i], on_rooms, NULL);

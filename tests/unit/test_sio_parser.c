@@ -18,6 +18,8 @@
 
 #include "sio/client.h"
 #include "sio/sio_internal.h"
+#include "support/loop_callbacks.h"
+#include "support/loop_peers.h"
 
 /* ---- counting parsers over the JSON one ---- */
 
@@ -92,32 +94,9 @@ static void srv_on_early(sio_socket_t *sock, const char *event, const sio_argv_t
   if (sio_argv_count(args) == 1 && has_bin(args, 0)) v->early++;
 }
 
-static void srv_on_echo(sio_socket_t *sock, const char *event, const sio_argv_t *args,
-                        sio_ack_t *ack, void *arg) {
-  (void)event, (void)arg;
-  sio_args_t *a = sio_args_new();
-  assert_non_null(a);
-  assert_int_equal(sio_args_add_argv(a, args), 0);
-  assert_non_null(ack);
-  assert_int_equal(sio_ack_send(ack, a), 0);
-  sio_broadcast_t *b = sio_namespace_broadcast(sio_socket_namespace(sock));
-  assert_int_equal(sio_broadcast_emit(b, "news", a), 1);
-  sio_args_free(a);
-}
-
 static void srv_on_connection(sio_socket_t *sock, void *arg) {
   assert_int_equal(sio_socket_on(sock, "early", srv_on_early, arg), 0);
-  assert_int_equal(sio_socket_on(sock, "echo", srv_on_echo, arg), 0);
-}
-
-static void on_server_closed(sio_server_t *s, void *arg) {
-  (void)s;
-  ((conv_t *)arg)->closed++;
-}
-
-static void on_client_closed(sio_client_t *c, void *arg) {
-  (void)c;
-  ((conv_t *)arg)->closed++;
+  assert_int_equal(sio_socket_on(sock, "echo", echo_ack_and_news, arg), 0);
 }
 
 static void maybe_finish(conv_t *v) {
@@ -134,8 +113,8 @@ static void maybe_finish(conv_t *v) {
    * binary broadcast. */
   assert_int_equal(g_calls[0].feeds, 5);
   assert_int_equal(g_calls[1].feeds, 5);
-  sio_client_close(v->cli, on_client_closed, v);
-  sio_server_close(v->srv, on_server_closed, v);
+  sio_client_close(v->cli, count_client_closed, &v->closed);
+  sio_server_close(v->srv, count_server_closed, &v->closed);
 }
 
 static void cli_on_ack(sio_client_socket_t *s, int status, const sio_argv_t *reply,
@@ -172,22 +151,10 @@ static void test_parsers_from_options(void **state) {
   memset(&v, 0, sizeof(v));
   assert_int_equal(uv_loop_init(&v.loop), 0);
 
-  sio_server_opts_t *so = sio_server_opts_new();
-  sio_server_opts_set_parser(so, &g_server_parser);
-  assert_int_equal(sio_server_new(&v.loop, so, &v.srv), 0);
-  sio_server_opts_free(so);
-  assert_int_equal(sio_server_listen(v.srv, "127.0.0.1", 0), 0);
-  assert_int_equal(
-      sio_namespace_on_connection(sio_server_of(v.srv, "/"), srv_on_connection, &v), 0);
-
   char url[64];
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d", sio_server_port(v.srv));
-  sio_client_opts_t *co = sio_client_opts_new();
-  sio_client_opts_set_parser(co, &g_client_parser);
-  sio_client_opts_set_transports(co, SIO_TRANSPORT_WEBSOCKET);
-  sio_client_opts_set_reconnection(co, 0);
-  assert_int_equal(sio_client_new(&v.loop, url, co, &v.cli), 0);
-  sio_client_opts_free(co);
+  v.srv =
+      loop_server_new(&v.loop, &g_server_parser, srv_on_connection, &v, url, sizeof(url));
+  v.cli = loop_client_new(&v.loop, url, &g_client_parser, SIO_TRANSPORT_WEBSOCKET);
   assert_int_equal(g_calls[1].inits, 1); /* the client's decoder is set up at once */
 
   sio_client_socket_t *s = sio_client_socket(v.cli, "/");
@@ -275,23 +242,13 @@ typedef struct {
   int closed, finished;
 } auto_t;
 
-static void auto_server_closed(sio_server_t *s, void *arg) {
-  (void)s;
-  ((auto_t *)arg)->closed++;
-}
-
-static void auto_client_closed(sio_client_t *c, void *arg) {
-  (void)c;
-  ((auto_t *)arg)->closed++;
-}
-
 static void auto_finish(auto_t *v) {
   for (int i = 0; i < AUTO_CLIENTS; i++)
     if (!v->news[i] || (i < 2 && !v->jnews[i])) return;
   if (v->finished++) return;
   for (int i = 0; i < AUTO_CLIENTS; i++)
-    sio_client_close(v->cli[i], auto_client_closed, v);
-  sio_server_close(v->srv, auto_server_closed, v);
+    sio_client_close(v->cli[i], count_client_closed, &v->closed);
+  sio_server_close(v->srv, count_server_closed, &v->closed);
 }
 
 static void auto_on_connection(sio_socket_t *sock, void *arg) {
@@ -341,28 +298,18 @@ static void test_auto_side_by_side(void **state) {
   auto_t v;
   memset(&v, 0, sizeof(v));
   assert_int_equal(uv_loop_init(&v.loop), 0);
-  sio_server_opts_t *so = sio_server_opts_new();
-  sio_server_opts_set_parser(so, sio_parser_auto());
-  assert_int_equal(sio_server_new(&v.loop, so, &v.srv), 0);
-  sio_server_opts_free(so);
-  assert_int_equal(sio_server_listen(v.srv, "127.0.0.1", 0), 0);
-  assert_int_equal(
-      sio_namespace_on_connection(sio_server_of(v.srv, "/"), auto_on_connection, &v), 0);
   char url[64];
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d", sio_server_port(v.srv));
+  v.srv = loop_server_new(&v.loop, sio_parser_auto(), auto_on_connection, &v, url,
+                          sizeof(url));
   auto_cli_t cs[AUTO_CLIENTS];
   for (int i = 0; i < AUTO_CLIENTS; i++) {
     cs[i] = (auto_cli_t){&v, i};
-    sio_client_opts_t *co = sio_client_opts_new();
     /* Client 1 is JSON by the auto parser's client face. */
-    sio_client_opts_set_parser(co, i == 2   ? sio_parser_msgpack()
-                                   : i == 1 ? sio_parser_auto()
-                                            : NULL);
-    sio_client_opts_set_transports(co, i == 0 ? SIO_TRANSPORT_POLLING
-                                              : SIO_TRANSPORT_WEBSOCKET);
-    sio_client_opts_set_reconnection(co, 0);
-    assert_int_equal(sio_client_new(&v.loop, url, co, &v.cli[i]), 0);
-    sio_client_opts_free(co);
+    const sio_parser_t *p = i == 2   ? sio_parser_msgpack()
+                            : i == 1 ? sio_parser_auto()
+                                     : NULL;
+    v.cli[i] = loop_client_new(&v.loop, url, p,
+                               i == 0 ? SIO_TRANSPORT_POLLING : SIO_TRANSPORT_WEBSOCKET);
     sio_client_socket_t *s = sio_client_socket(v.cli[i], "/");
     assert_int_equal(sio_client_socket_on(s, "news", auto_on_news, &cs[i]), 0);
     assert_int_equal(sio_client_socket_on(s, "jnews", auto_on_news, &cs[i]), 0);

@@ -15,6 +15,8 @@
 
 #include "sio/client.h"
 #include "sio/sio_internal.h"
+#include "support/loop_callbacks.h"
+#include "support/loop_peers.h"
 
 static const sio_parser_t *P(void) {
   return sio_parser_msgpack();
@@ -250,29 +252,8 @@ typedef struct {
   int acked, news, closed, finished;
 } conv_t;
 
-static void srv_on_echo(sio_socket_t *sock, const char *event, const sio_argv_t *args,
-                        sio_ack_t *ack, void *arg) {
-  (void)event, (void)arg;
-  sio_args_t *a = sio_args_new();
-  assert_int_equal(sio_args_add_argv(a, args), 0);
-  assert_int_equal(sio_ack_send(ack, a), 0);
-  sio_broadcast_t *b = sio_namespace_broadcast(sio_socket_namespace(sock));
-  assert_int_equal(sio_broadcast_emit(b, "news", a), 1);
-  sio_args_free(a);
-}
-
 static void srv_on_connection(sio_socket_t *sock, void *arg) {
-  assert_int_equal(sio_socket_on(sock, "echo", srv_on_echo, arg), 0);
-}
-
-static void on_server_closed(sio_server_t *s, void *arg) {
-  (void)s;
-  ((conv_t *)arg)->closed++;
-}
-
-static void on_client_closed(sio_client_t *c, void *arg) {
-  (void)c;
-  ((conv_t *)arg)->closed++;
+  assert_int_equal(sio_socket_on(sock, "echo", echo_ack_and_news, arg), 0);
 }
 
 static int args_ok(const sio_argv_t *av) {
@@ -285,8 +266,8 @@ static int args_ok(const sio_argv_t *av) {
 static void maybe_finish(conv_t *v) {
   if (v->finished || !v->acked || !v->news) return;
   v->finished = 1;
-  sio_client_close(v->cli, on_client_closed, v);
-  sio_server_close(v->srv, on_server_closed, v);
+  sio_client_close(v->cli, count_client_closed, &v->closed);
+  sio_server_close(v->srv, count_server_closed, &v->closed);
 }
 
 static void cli_on_ack(sio_client_socket_t *s, int status, const sio_argv_t *reply,
@@ -318,21 +299,10 @@ static void run_conversation(int transports) {
   conv_t v;
   memset(&v, 0, sizeof(v));
   assert_int_equal(uv_loop_init(&v.loop), 0);
-  sio_server_opts_t *so = sio_server_opts_new();
-  sio_server_opts_set_parser(so, sio_parser_msgpack());
-  assert_int_equal(sio_server_new(&v.loop, so, &v.srv), 0);
-  sio_server_opts_free(so);
-  assert_int_equal(sio_server_listen(v.srv, "127.0.0.1", 0), 0);
-  assert_int_equal(
-      sio_namespace_on_connection(sio_server_of(v.srv, "/"), srv_on_connection, &v), 0);
   char url[64];
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d", sio_server_port(v.srv));
-  sio_client_opts_t *co = sio_client_opts_new();
-  sio_client_opts_set_parser(co, sio_parser_msgpack());
-  sio_client_opts_set_transports(co, transports);
-  sio_client_opts_set_reconnection(co, 0);
-  assert_int_equal(sio_client_new(&v.loop, url, co, &v.cli), 0);
-  sio_client_opts_free(co);
+  v.srv = loop_server_new(&v.loop, sio_parser_msgpack(), srv_on_connection, &v, url,
+                          sizeof(url));
+  v.cli = loop_client_new(&v.loop, url, sio_parser_msgpack(), transports);
   sio_client_socket_t *s = sio_client_socket(v.cli, "/");
   sio_client_socket_on_connect(s, cli_on_connect, &v);
   assert_int_equal(sio_client_socket_on(s, "news", cli_on_news, &v), 0);

@@ -19,72 +19,34 @@
 #include <cmocka.h>
 
 #include "sio/sio_internal.h"
+#include "support/bare_server.h"
 
-typedef struct {
-  sio_server_t srv;
-  sio__session_t session;
-  sio_namespace_t *nsp;
-  sio_socket_t *socks[8];
-  size_t n;
-} fx_t;
+typedef bare_server_t fx_t;
 
 static sio_socket_t *mk(fx_t *f, const char *id, const char *auth, int state) {
-  sio_socket_t *s = calloc(1, sizeof(*s));
-  s->refs = 1;
-  s->nsp = f->nsp;
-  s->session = &f->session;
-  s->state = state;
+  sio_socket_t *s = bare_socket_new(f, id, state);
   s->rec = calloc(1, sizeof(*s->rec));
   snprintf(s->rec->pid, sizeof(s->rec->pid), "pid-%s", id);
   s->auth = sio__rbuf_from(auth, strlen(auth));
-  snprintf(s->id, sizeof(s->id), "%s", id);
-  if (state == SIO__SOCK_CONNECTED) {
-    assert_int_equal(sio__namespace_add_socket(f->nsp, s), 0);
-    assert_int_equal(sio__rooms_join(s, id, strlen(id)), 0);
-  }
-  f->socks[f->n++] = s;
+  if (state == SIO__SOCK_CONNECTED) bare_socket_add(s);
   return s;
 }
 
 static int setup(void **state) {
-  fx_t *f = calloc(1, sizeof(*f));
-  sio__map_init(&f->srv.nsps);
+  fx_t *f = bare_server_new();
+  assert_non_null(f);
   f->srv.parser = sio_parser_json();
   f->srv.recovery_ms = 60000;
   f->srv.recovery_max_bytes = SIO_RECOVERY_MAX_BYTES_DEFAULT;
-  f->session.refs = 1000;
-  f->nsp = sio_server_of(&f->srv, "/");
   *state = f;
   return 0;
 }
 
 static int teardown(void **state) {
   fx_t *f = *state;
-  for (size_t i = 0; i < f->n; i++) {
-    sio_socket_t *s = f->socks[i];
-    sio__rooms_leave_all(s);
-    for (size_t k = 0; k < s->nkv; k++) {
-      free(s->kv[k].key);
-      free(s->kv[k].val);
-    }
-    free(s->kv);
-    free(s->rooms);
-    sio__restored_free(s->rec->restored);
-    free(s->rec);
-    sio__rbuf_unref(s->auth);
-    free(s);
-  }
-  sio_namespace_t *n = f->srv.all_nsps;
-  while (n) {
-    sio_namespace_t *nx = n->next_all;
-    sio__namespace_free(n);
-    n = nx;
-  }
+  bare_server_release(f);
   assert_int_equal(f->srv.recovery_bytes, 0); /* everything given back */
-  sio__map_free(&f->srv.nsps);
-  sio__cbvec_free(&f->srv.observe_nsp);
-  sio__cbvec_free(&f->srv.observe_room);
-  free(f);
+  bare_server_free(f);
   return 0;
 }
 

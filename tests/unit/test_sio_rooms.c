@@ -14,55 +14,24 @@
 #include <cmocka.h>
 
 #include "sio/sio_internal.h"
+#include "support/bare_server.h"
 
-typedef struct {
-  sio_server_t srv;
-  sio__session_t session;
-  sio_namespace_t *nsp;
-  sio_socket_t *socks[8];
-  size_t n;
-} fx_t;
+typedef bare_server_t fx_t;
 
 static sio_socket_t *mk(fx_t *f, const char *id) {
-  sio_socket_t *s = calloc(1, sizeof(*s));
-  s->refs = 1;
-  s->nsp = f->nsp;
-  s->session = &f->session;
-  s->state = SIO__SOCK_CONNECTED;
-  snprintf(s->id, sizeof(s->id), "%s", id);
-  assert_int_equal(sio__namespace_add_socket(f->nsp, s), 0);
-  assert_int_equal(sio__rooms_join(s, id, strlen(id)), 0);
-  f->socks[f->n++] = s;
+  sio_socket_t *s = bare_socket_new(f, id, SIO__SOCK_CONNECTED);
+  bare_socket_add(s);
   return s;
 }
 
 static int setup(void **state) {
-  fx_t *f = calloc(1, sizeof(*f));
-  sio__map_init(&f->srv.nsps);
-  f->session.refs = 1000;
-  f->nsp = sio_server_of(&f->srv, "/");
-  *state = f;
-  return 0;
+  *state = bare_server_new();
+  return *state ? 0 : -1;
 }
 
 static int teardown(void **state) {
-  fx_t *f = *state;
-  for (size_t i = 0; i < f->n; i++) {
-    sio__rooms_leave_all(f->socks[i]);
-    free(f->socks[i]->rooms);
-    free(f->socks[i]);
-  }
-  sio_namespace_t *n = f->srv.all_nsps;
-  while (n) {
-    sio_namespace_t *nx = n->next_all;
-    sio__namespace_free(n);
-    n = nx;
-  }
-  sio__map_free(&f->srv.nsps);
-  free(f->srv.parents);
-  sio__cbvec_free(&f->srv.observe_nsp);
-  sio__cbvec_free(&f->srv.observe_room);
-  free(f);
+  bare_server_release(*state);
+  bare_server_free(*state);
   return 0;
 }
 

@@ -6,11 +6,8 @@
 // same events.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { programPath, spawnServer } from './spawn.mjs';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { spawnNodeRef } from './ref.mjs';
 export const TRANSPORTS = ['polling', 'websocket', 'upgrade'];
 
 // Runs the driver; resolves { code, signal, lines, stderr }. onLine(obj)
@@ -69,28 +66,9 @@ export function assertPass(r, label) {
   assert.equal(r.code, 0, `${label}: exit ${r.code} ${r.signal}\n${r.stderr}`);
 }
 
-// The Node reference server as a child process: { port, proc, stop }.
+// The Node reference server (ref/sio_ref_server.mjs): { port, proc, stop }.
 export function spawnRef(args = []) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [path.join(here, '..', 'ref', 'sio_ref_server.mjs'), ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const t = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error('ref server did not start')); }, 10000);
-    const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve({
-          port: Number(m[1]),
-          proc,
-          stop: async () => { proc.kill('SIGCONT'); proc.kill('SIGKILL'); return exited; },
-        });
-      }
-    });
-    proc.on('error', reject);
-  });
+  return spawnNodeRef('sio_ref_server.mjs', args);
 }
 
 // Short heartbeats, so every scenario also proves the client answers pings.

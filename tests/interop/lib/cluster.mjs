@@ -14,8 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
 import { programPath } from './spawn.mjs';
+import { once } from './events.mjs';
 
-export { sleep };
+export { once, sleep };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REF_SERVER = path.join(here, '..', 'ref', 'sio_cluster_ref_server.mjs');
@@ -110,6 +111,28 @@ export function spawnClusterServer(name, redisUrl, extra = []) {
   });
 }
 
+// One cluster server per name (spawnClusterServer), all with the same extra
+// arguments; resolves with them in the order of names.
+export function spawnClusterServers(names, redisUrl, extra = []) {
+  return Promise.all(names.map((n) => spawnClusterServer(n, redisUrl, extra)));
+}
+
+// The after hook of a cluster test: closes the clients, then stops the
+// servers (each of `clean` must exit cleanly, see stopClean; `others`, Node
+// references beside them, are just stopped), then redis, even when a server
+// failed its check. Servers not started (undefined) are passed over.
+export async function stopCluster({ clients, clean = [], others = [], redis }) {
+  clients.closeAll();
+  try {
+    await Promise.all([
+      ...clean.filter(Boolean).map(stopClean),
+      ...others.filter(Boolean).map((s) => s.stop()),
+    ]);
+  } finally {
+    if (redis) await redis.stop();
+  }
+}
+
 // Stops a server and requires a clean exit 0 (under ASan a leak makes it non-zero).
 export async function stopClean(srv) {
   const r = await srv.stop();
@@ -181,20 +204,6 @@ export class Clients {
   closeAll() {
     while (this.list.length) this.list.pop().disconnect();
   }
-}
-
-export function once(s, ev, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      s.off(ev, h);
-      reject(new Error(`no ${ev} within ${ms} ms`));
-    }, ms);
-    const h = (...args) => {
-      clearTimeout(t);
-      resolve(args);
-    };
-    s.once(ev, h);
-  });
 }
 
 // An acknowledged emit (5 s, or ms).

@@ -5,11 +5,8 @@
 //                                  [--ping-interval MS] [--ping-timeout MS]
 import http from 'node:http';
 import { Server } from 'socket.io';
+import { arg, onRelayEvents, privateMiddleware } from './common.mjs';
 
-function arg(name, def) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
 const httpServer = http.createServer();
 const io = new Server(httpServer, {
   pingInterval: arg('--ping-interval', 25000),
@@ -20,15 +17,7 @@ const io = new Server(httpServer, {
 
 function setup(nsp) {
   nsp.on('connection', (socket) => {
-    socket.emit('auth', socket.handshake.auth);
-    socket.on('echo', (...args) => socket.emit('echo', ...args));
-    socket.on('echo-ack', (...args) => {
-      const ack = args.pop();
-      if (typeof ack === 'function') ack(...args);
-    });
-    socket.on('make-binary', (ack) => {
-      ack(Buffer.from([1, 2, 3]), { nested: Buffer.from([4, 5]), n: 1 });
-    });
+    onRelayEvents(socket);
     socket.on('join', (room, ack) => {
       socket.join(room);
       if (typeof ack === 'function') ack([...socket.rooms]);
@@ -50,12 +39,7 @@ function setup(nsp) {
 setup(io.of('/'));
 setup(io.of('/chat'));
 const priv = io.of('/private');
-priv.use((socket, next) => {
-  if (socket.handshake.auth && socket.handshake.auth.token === 'secret') return next();
-  const err = new Error('not authorized');
-  err.data = { code: 42 };
-  next(err);
-});
+priv.use(privateMiddleware);
 setup(priv);
 const guarded = io.of('/guarded');
 guarded.use((socket, next) => {

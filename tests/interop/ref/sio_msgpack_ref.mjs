@@ -15,6 +15,7 @@
 import http from 'node:http';
 import { Server } from 'socket.io';
 import msgpackParser from 'socket.io-msgpack-parser';
+import { onRelayEvents } from './common.mjs';
 
 const opt = (name, def) => {
   const i = process.argv.indexOf(name);
@@ -29,10 +30,7 @@ const io = new Server(httpServer, {
 const asJson = (v) => (Buffer.isBuffer(v) ? { binary: [...v] } : v);
 
 io.on('connection', (socket) => {
-  socket.emit('auth', socket.handshake.auth);
-  socket.on('echo', (...args) => socket.emit('echo', ...args));
-  socket.on('echo-ack', (...args) => args.pop()(...args));
-  socket.on('make-binary', (cb) => cb(Buffer.from([1, 2, 3]), { nested: Buffer.from([4, 5]), n: 1 }));
+  onRelayEvents(socket);
   socket.on('join', (room, cb) => {
     socket.join(room);
     cb([...socket.rooms]);

@@ -21,11 +21,8 @@
 import http from 'node:http';
 import { Server } from 'socket.io';
 import msgpackParser from 'socket.io-msgpack-parser';
+import { arg, onRelayEvents, privateMiddleware } from './common.mjs';
 
-function arg(name, def) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
 const port = arg('--port', 0);
 const pathIdx = process.argv.indexOf('--path');
 const httpServer = http.createServer();
@@ -40,15 +37,7 @@ const io = new Server(httpServer, {
 
 function setup(nsp) {
   nsp.on('connection', (socket) => {
-    socket.emit('auth', socket.handshake.auth);
-    socket.on('echo', (...args) => socket.emit('echo', ...args));
-    socket.on('echo-ack', (...args) => {
-      const ack = args.pop();
-      if (typeof ack === 'function') ack(...args);
-    });
-    socket.on('make-binary', (ack) => {
-      ack(Buffer.from([1, 2, 3]), { nested: Buffer.from([4, 5]), n: 1 });
-    });
+    onRelayEvents(socket);
     socket.on('server-ack', (ms, ev, ...rest) => {
       const ack = rest.pop();
       socket.timeout(ms).emit(ev, ...rest, (err, ...reply) => {
@@ -75,12 +64,7 @@ function setup(nsp) {
 setup(io.of('/'));
 setup(io.of('/custom'));
 const priv = io.of('/private');
-priv.use((socket, next) => {
-  if (socket.handshake.auth && socket.handshake.auth.token === 'secret') return next();
-  const err = new Error('not authorized');
-  err.data = { code: 42 };
-  next(err);
-});
+priv.use(privateMiddleware);
 setup(priv);
 
 httpServer.listen(port, '127.0.0.1', () => {

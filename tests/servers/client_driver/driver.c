@@ -334,6 +334,17 @@ sio_client_t *new_client(const char *url, const sio_client_opts_t *o) {
   return c;
 }
 
+sio_client_t *new_watched_client(const char *url, sio_client_opts_t *o, mgrstate_t *m,
+                                 sockstate_t *st, sio_client_socket_t **root) {
+  sio_client_t *c = new_client(url, o);
+  sio_client_opts_free(o);
+  if (!c) return NULL;
+  watch_client(c, m);
+  *root = sio_client_socket(c, "/");
+  watch(*root, st);
+  return c;
+}
+
 static int closed_flag;
 static void on_closed(sio_client_t *c, void *arg) {
   (void)c, (void)arg;

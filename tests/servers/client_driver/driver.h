@@ -104,6 +104,12 @@ sio_client_opts_t *new_opts(sio_transport_mode_t mode);
 /* A new client on driver_loop for url with o (o still owned by the caller);
  * NULL, after a failed "new" check, if it cannot be made. */
 sio_client_t *new_client(const char *url, const sio_client_opts_t *o);
+/* new_client, then o is freed (whether or not the client could be made);
+ * the client's events go to m, its root socket ("/") is returned through
+ * *root and its events go to st. m and st must outlive the client. NULL,
+ * after a failed "new" check, if the client cannot be made. */
+sio_client_t *new_watched_client(const char *url, sio_client_opts_t *o, mgrstate_t *m,
+                                 sockstate_t *st, sio_client_socket_t **root);
 /* Closes c and checks its close callback runs. */
 void close_client(sio_client_t *c);
 

@@ -83,12 +83,9 @@ static int step_connect(basic_t *b) {
   sio_client_opts_set_timeout(o, 3000);
   sio_client_opts_add_query(o, "foo", "bar baz");
   sio_client_opts_add_header(o, "X-Test", "yes");
-  b->c = new_client(b->url, o);
-  sio_client_opts_free(o);
+  b->c = new_watched_client(b->url, o, &b->m, &b->st, &b->root);
   if (!b->c) return 1;
-  watch_client(b->c, &b->m);
-  sio_client_socket_t *s = b->root = sio_client_socket(b->c, "/");
-  watch(s, &b->st);
+  sio_client_socket_t *s = b->root;
   sio_client_socket_on(s, "ping-me", on_ping_me, NULL);
   sio_client_socket_on(s, "hold-me", on_hold_me, NULL);
   b->named = (named_t){&b->st, 0, 0, 0};

@@ -34,14 +34,11 @@ int scenario_recovery(const char *url, sio_transport_mode_t mode) {
   /* Back only after every event below was sent. */
   sio_client_opts_set_reconnection_delay(o, 800, 800);
   sio_client_opts_set_randomization(o, 0);
-  sio_client_t *c = new_client(url, o);
-  sio_client_opts_free(o);
-  if (!c) return 1;
   static mgrstate_t m;
   static sockstate_t st;
-  watch_client(c, &m);
-  sio_client_socket_t *s = sio_client_socket(c, "/");
-  watch(s, &st);
+  sio_client_socket_t *s;
+  sio_client_t *c = new_watched_client(url, o, &m, &st, &s);
+  if (!c) return 1;
   sio_client_socket_set_auth(s, "{\"token\":\"t\"}");
   sio_client_socket_connect(s);
   check("connect", wait_for(&st.connected, 5000), NULL);

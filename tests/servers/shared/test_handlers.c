@@ -1,6 +1,7 @@
 /* The handlers shared by the test servers (see test_handlers.h). */
 #include "test_handlers.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +162,12 @@ void on_sockets_op(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
   }
 }
 
+void on_relay_events(sio_namespace_t *nsp) {
+  sio_namespace_on(nsp, "echo", on_echo, NULL);
+  sio_namespace_on(nsp, "echo-ack", on_echo_ack, NULL);
+  sio_namespace_on(nsp, "make-binary", on_make_binary, NULL);
+}
+
 void private_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
   (void)arg;
   json_t *auth = sio_socket_auth_json(sock);
@@ -200,4 +207,17 @@ int close_on_signals(uv_loop_t *loop, sio_server_t *srv) {
   if (rc == 0) rc = uv_signal_start(&shutdown_state.sigint, on_stop_signal, SIGINT);
   if (rc == 0) rc = uv_signal_start(&shutdown_state.sigterm, on_stop_signal, SIGTERM);
   return rc;
+}
+
+int serve_until_signal(uv_loop_t *loop, sio_server_t *srv, const char *name) {
+  close_on_signals(loop, srv);
+  printf("listening on 127.0.0.1:%d\n", sio_server_port(srv));
+  fflush(stdout);
+  uv_run(loop, UV_RUN_DEFAULT);
+  int rc = uv_loop_close(loop);
+  if (rc) {
+    fprintf(stderr, "%s: loop not closed cleanly: %s\n", name, uv_strerror(rc));
+    return 1;
+  }
+  return 0;
 }

@@ -1,7 +1,7 @@
 /* Event handlers and helpers shared by the test servers
- * (tests/servers/sio_test_server.c, client_test_server.c and
- * sio_cluster_server.c), so each event the interop tests use means the same
- * on every server that answers it. Built as a library of its own, linked to
+ * (tests/servers/sio_test_server.c, client_test_server.c,
+ * sio_cluster_server.c and sio_eio3_server.c), so each event the interop tests use means
+ * the same on every server that answers it. Built as a library of its own, linked to
  * every test program. */
 #ifndef SIO_TEST_HANDLERS_H
 #define SIO_TEST_HANDLERS_H
@@ -56,6 +56,9 @@ void on_to_rooms(sio_socket_t *sock, const char *ev, const sio_argv_t *av, sio_a
  * them), then disconnects them. */
 void on_sockets_op(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
                    sio_ack_t *ack, void *arg);
+/* Registers echo, echo-ack and make-binary (above) on nsp: the relay
+ * events every Socket.IO test server answers the same way. */
+void on_relay_events(sio_namespace_t *nsp);
 /* The middleware of "/private": refused unless auth.token == "secret",
  * with message "not authorized" and data {"code":42}. */
 void private_mw(sio_socket_t *sock, sio_next_t *next, void *arg);
@@ -66,5 +69,10 @@ void private_mw(sio_socket_t *sock, sio_next_t *next, void *arg);
  * srv closed. The signal handles run on loop (srv's loop). 0 or a libuv
  * error. */
 int close_on_signals(uv_loop_t *loop, sio_server_t *srv);
+/* The end of a test server's main, once srv listens on loop: closes srv on
+ * signals, prints "listening on 127.0.0.1:PORT", runs loop until srv closed,
+ * then closes loop. The exit status: 0 only if the loop closed cleanly (else
+ * the reason goes to stderr, after name). */
+int serve_until_signal(uv_loop_t *loop, sio_server_t *srv, const char *name);
 
 #endif
