@@ -161,13 +161,14 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
       rc = sio_eio_server_new(s->http, &eo, &s->eio);
     sio__eio_opts_clear(&eo);
   }
+  /* The metrics read opts, which may be the defaults freed just after. */
+  if (rc == 0) rc = sio__metrics_start(s, opts);
   sio_server_opts_free(defaults);
   if (rc) return rc;
   sio_eio_server_on_connection(s->eio, sio__session_on_connection, s);
   sio_eio_server_on_message(s->eio, sio__session_on_message, s);
   sio_eio_server_on_close(s->eio, sio__session_on_close, s);
   if ((rc = sio__post_new(s->loop, &s->post))) return rc;
-  if ((rc = sio__metrics_start(s, opts))) return rc;
   /* The main namespace always exists, as in the reference. */
   return sio_server_of(s, "/") ? 0 : SIO_ENOMEM;
 }
