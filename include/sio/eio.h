@@ -302,11 +302,11 @@ SIO_EXTERN const char *sio_eio_socket_remote_addr(const sio_eio_socket_t *sock);
 /* The session's handshake request, kept for the session's life (the
  * reference's socket.request): a header (case-insensitive name; NULL if
  * absent, *len its length when len is not NULL), header i (0, or SIO_ENOENT
- * past the end), the raw query string ("" if none), a percent-decoded query
- * parameter into out (NUL-terminated, truncated to outlen - 1; returns the
- * full length, SIO_ENOENT, SIO_EINVAL for outlen 0 or a bad escape,
- * SIO_ENOMEM), and the request target ("/engine.io/?EIO=4&..."). Pointers
- * are borrowed and valid as long as the socket. */
+ * past the end; its name lower-cased, as the reference's request headers), the raw query
+ * string ("" if none), a percent-decoded query parameter into out (NUL-terminated,
+ * truncated to outlen - 1; returns the full length, SIO_ENOENT, SIO_EINVAL for outlen 0
+ * or a bad escape, SIO_ENOMEM), and the request target ("/engine.io/?EIO=4&...").
+ * Pointers are borrowed and valid as long as the socket. */
 SIO_EXTERN const char *sio_eio_socket_header(const sio_eio_socket_t *sock,
                                              const char *name, size_t *len);
 SIO_EXTERN int sio_eio_socket_header_at(const sio_eio_socket_t *sock, size_t i,
