@@ -142,6 +142,17 @@ SIO_EXTERN int sio_eio_opts_set_server_cookie(sio_eio_opts_t *o, const char *nam
  * borrowed for the call (headers, query, remote address; see sio/http.h); do
  * not answer it. Default: every handshake is accepted. */
 typedef int (*sio_eio_allow_request_cb)(sio_http_req_t *req, void *arg);
+/* Which headers of the handshake request a session keeps for its life (what
+ * sio_eio_socket_header and sio_socket_header show to connect handlers and
+ * middlewares): names is a comma-separated list, case-insensitive
+ * ("user-agent, cookie, authorization"); "" keeps none; NULL, the default,
+ * keeps every header, as the reference does. Every kept byte stays with
+ * each idle session (a browser sends 0.5-1 KB of headers). The request is
+ * still read whole while the handshake runs (allow_request hooks see every
+ * header); the admin UI's address and the fetched sockets' "xdomain" read
+ * x-forwarded-for / cf-connecting-ip and origin, if kept. Copies names.
+ * 0, SIO_EINVAL (o NULL) or SIO_ENOMEM. */
+SIO_EXTERN int sio_eio_opts_set_handshake_headers(sio_eio_opts_t *o, const char *names);
 SIO_EXTERN void sio_eio_opts_set_allow_request(sio_eio_opts_t *o,
                                                sio_eio_allow_request_cb cb, void *arg);
 

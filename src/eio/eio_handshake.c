@@ -146,10 +146,25 @@ static const char *entry(const char *p, sio_buf_t *name, sio_buf_t *value) {
   return p + value->len + 1;
 }
 
-sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req) {
+/* Whether name is in keep (NULL: every name; else the normalized list of
+ * sio_eio_opts_set_handshake_headers). */
+static int kept(const char *keep, const sio_buf_t *name) {
+  if (!keep) return 1;
+  for (const char *p = keep; *p;) {
+    const char *comma = strchr(p, ',');
+    size_t n = comma ? (size_t)(comma - p) : strlen(p);
+    if (n == name->len && strncasecmp(p, (const char *)name->base, n) == 0) return 1;
+    if (!comma) break;
+    p = comma + 1;
+  }
+  return 0;
+}
+
+sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep) {
   size_t nh = 0, size = 0;
   sio_buf_t name, value;
-  while (sio_http_req_header_at(req, nh, &name, &value) == 0) {
+  for (size_t i = 0; sio_http_req_header_at(req, i, &name, &value) == 0; i++) {
+    if (!kept(keep, &name)) continue;
     size += entry_size(&name, &value);
     nh++;
   }
@@ -179,10 +194,8 @@ sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req) {
   t += rlen + 1;
   hs->hdr_off = (uint32_t)(t - hs->text);
   hs->nheaders = (uint32_t)nh;
-  for (size_t i = 0; i < nh; i++) {
-    sio_http_req_header_at(req, i, &name, &value);
-    t = put_entry(t, &name, &value);
-  }
+  for (size_t i = 0; sio_http_req_header_at(req, i, &name, &value) == 0; i++)
+    if (kept(keep, &name)) t = put_entry(t, &name, &value);
   struct timespec ts;
   hs->issued = clock_gettime(CLOCK_REALTIME, &ts) == 0
                    ? (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000
