@@ -22,13 +22,18 @@ sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const cha
   sock->session = c;
   sock->state = SIO__SOCK_CONNECTING;
   sock->nsp_idx = (size_t)-1;
-  sock->auth = sio__rbuf_from(auth, auth_len);
-  if (nsp->srv->recovery_ms && !(sock->rec = sio__calloc(1, sizeof(*sock->rec)))) {
+  /* Most clients send no auth: their "{}" takes no buffer (sio__socket_auth). */
+  int empty_auth = auth_len == 2 && memcmp(auth, "{}", 2) == 0;
+  if (!empty_auth && !(sock->auth = sio__rbuf_from(auth, auth_len))) {
     sio__free(sock);
     return NULL;
   }
-  if (!sock->auth || sio__rand_id(sock->id) ||
-      (sock->rec && sio__rand_id(sock->rec->pid))) {
+  if (nsp->srv->recovery_ms && !(sock->rec = sio__calloc(1, sizeof(*sock->rec)))) {
+    sio__rbuf_unref(sock->auth);
+    sio__free(sock);
+    return NULL;
+  }
+  if (sio__rand_id(sock->id) || (sock->rec && sio__rand_id(sock->rec->pid))) {
     sio__rbuf_unref(sock->auth);
     sio__free(sock->rec);
     sio__free(sock);
@@ -101,13 +106,22 @@ void *sio_socket_get_data(const sio_socket_t *sock) {
   return sock->data;
 }
 
+sio_buf_t sio__socket_auth(const sio_socket_t *sock) {
+  sio_buf_t b = {(const uint8_t *)"{}", 2};
+  if (sock->auth) {
+    b.base = sock->auth->data;
+    b.len = sock->auth->len;
+  }
+  return b;
+}
+
 void sio_socket_auth(const sio_socket_t *sock, sio_buf_t *out) {
-  out->base = sock->auth->data;
-  out->len = sock->auth->len;
+  *out = sio__socket_auth(sock);
 }
 
 struct json_t *sio_socket_auth_json(const sio_socket_t *sock) {
-  return sio__json_to_jansson((const char *)sock->auth->data, sock->auth->len);
+  sio_buf_t a = sio__socket_auth(sock);
+  return sio__json_to_jansson((const char *)a.base, a.len);
 }
 
 /* ---- session ---- */
