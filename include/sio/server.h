@@ -375,10 +375,13 @@ SIO_EXTERN void sio_socket_auth(const sio_socket_t *sock, sio_buf_t *out);
 /* The same as a new jansson object the caller owns, or NULL. */
 SIO_EXTERN struct json_t *sio_socket_auth_json(const sio_socket_t *sock);
 /* The handshake request of the Engine.IO session: a header (case-insensitive
- * name; NULL if absent), header i (0, or SIO_ENOENT past the end), the raw
+ * name; NULL if absent), header i (0, or SIO_ENOENT past the end; its name
+ * lower-cased, as in the reference's handshake.headers), the raw
  * query string, a percent-decoded query parameter (its length, or
  * SIO_ENOENT), the request target, the client address, and when the session
- * was created (ms since the Unix epoch). NULL/"" once the connection is gone. */
+ * was created (ms since the Unix epoch). NULL/"" once the connection is gone.
+ * Headers: every one, unless the server keeps fewer (idle memory;
+ * sio_eio_opts_set_handshake_headers on sio_server_opts_eio). */
 SIO_EXTERN const char *sio_socket_header(const sio_socket_t *sock, const char *name,
                                          size_t *len);
 SIO_EXTERN int sio_socket_header_at(const sio_socket_t *sock, size_t i, sio_buf_t *name,

@@ -1,9 +1,11 @@
 /* A copy of a session's handshake request (headers, query, URL, time), made
  * once at the handshake in one exactly-sized allocation, for the Socket.IO
- * layer. Every session keeps one, so it is packed: lookups scan it (they
- * are rare: connect handlers and middlewares). */
+ * layer. Every session keeps one, so it is packed (common header names are
+ * one byte, the rest lower-cased once): lookups scan it (they are rare:
+ * connect handlers and middlewares). */
 #include "eio/eio_handshake.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -12,11 +14,54 @@
 #include "eio/eio_internal.h"
 #include "http/http_util.h"
 
+/* Header names most requests carry, lower-case: a header with one of these
+ * names stores its index instead of the name (one byte where "user-agent"
+ * took twelve). At most 254 names (code 0 is a name spelled out). */
+static const char *const k_names[] = {
+    "host",
+    "connection",
+    "upgrade",
+    "user-agent",
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "cookie",
+    "origin",
+    "referer",
+    "pragma",
+    "cache-control",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-extensions",
+    "sec-websocket-protocol",
+    "sec-fetch-dest",
+    "sec-fetch-mode",
+    "sec-fetch-site",
+    "sec-ch-ua",
+    "sec-ch-ua-mobile",
+    "sec-ch-ua-platform",
+    "authorization",
+    "content-type",
+    "content-length",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "x-real-ip",
+    "forwarded",
+    "dnt",
+    "priority",
+    "te",
+    "if-none-match",
+    "if-modified-since",
+};
+#define NNAMES (sizeof k_names / sizeof k_names[0])
+_Static_assert(NNAMES < 255, "a name's code is one byte");
+
 /* One block: this header, the URL ("path?query", NUL-terminated; the query
- * is its tail), the peer's address (NUL-terminated), then each header as its
- * name length, value length, name and value, each NUL-terminated. A length
- * below 255 takes one byte (else 255 and 4 bytes): 2 bytes of bookkeeping per
- * header, where two pointer+length pairs took 32. */
+ * is its tail), the peer's address (NUL-terminated), then each header as a
+ * name code (1 + its index in k_names, or 0 and the name's length, the name
+ * lower-cased and a NUL), the value's length, the value and a NUL. A length
+ * below 255 takes one byte (else 255 and 4 bytes). */
 struct sio__eio_hs {
   uint64_t issued;
   uint32_t nheaders;
@@ -55,20 +100,72 @@ static const char *get_len(const char *p, size_t *n) {
   return p + 5;
 }
 
-/* The header entry at p: its name and value; returns the next entry. */
-static const char *entry(const char *p, sio_buf_t *name, sio_buf_t *value) {
-  p = get_len(p, &name->len);
-  p = get_len(p, &value->len);
-  name->base = (const uint8_t *)p;
-  value->base = (const uint8_t *)p + name->len + 1;
-  return p + name->len + 1 + value->len + 1;
+/* 1 + the index of name in k_names, or 0 if it has none. */
+static uint8_t name_code(const sio_buf_t *name) {
+  for (size_t k = 0; k < NNAMES; k++)
+    if (sio__http_ieq((const char *)name->base, name->len, k_names[k]))
+      return (uint8_t)(k + 1);
+  return 0;
 }
 
-sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req) {
+/* Bytes one header takes in the block. */
+static size_t entry_size(const sio_buf_t *name, const sio_buf_t *value) {
+  size_t n = 1 + len_size(value->len) + value->len + 1;
+  if (!name_code(name)) n += len_size(name->len) + name->len + 1;
+  return n;
+}
+
+static char *put_entry(char *t, const sio_buf_t *name, const sio_buf_t *value) {
+  uint8_t code = name_code(name);
+  *t++ = (char)code;
+  if (!code) {
+    t = put_len(t, name->len);
+    for (size_t i = 0; i < name->len; i++) t[i] = (char)tolower(name->base[i]);
+    t[name->len] = '\0';
+    t += name->len + 1;
+  }
+  t = put_len(t, value->len);
+  memcpy(t, value->base, value->len);
+  t[value->len] = '\0';
+  return t + value->len + 1;
+}
+
+/* The header entry at p: its name and value; returns the next entry. */
+static const char *entry(const char *p, sio_buf_t *name, sio_buf_t *value) {
+  uint8_t code = (uint8_t)*p++;
+  if (code) {
+    name->base = (const uint8_t *)k_names[code - 1];
+    name->len = strlen(k_names[code - 1]);
+  } else {
+    p = get_len(p, &name->len);
+    name->base = (const uint8_t *)p;
+    p += name->len + 1;
+  }
+  p = get_len(p, &value->len);
+  value->base = (const uint8_t *)p;
+  return p + value->len + 1;
+}
+
+/* Whether name is in keep (NULL: every name; else the normalized list of
+ * sio_eio_opts_set_handshake_headers). */
+static int kept(const char *keep, const sio_buf_t *name) {
+  if (!keep) return 1;
+  for (const char *p = keep; *p;) {
+    const char *comma = strchr(p, ',');
+    size_t n = comma ? (size_t)(comma - p) : strlen(p);
+    if (n == name->len && strncasecmp(p, (const char *)name->base, n) == 0) return 1;
+    if (!comma) break;
+    p = comma + 1;
+  }
+  return 0;
+}
+
+sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep) {
   size_t nh = 0, size = 0;
   sio_buf_t name, value;
-  while (sio_http_req_header_at(req, nh, &name, &value) == 0) {
-    size += len_size(name.len) + len_size(value.len) + name.len + 1 + value.len + 1;
+  for (size_t i = 0; sio_http_req_header_at(req, i, &name, &value) == 0; i++) {
+    if (!kept(keep, &name)) continue;
+    size += entry_size(&name, &value);
     nh++;
   }
   size_t plen = 0, qlen = 0;
@@ -97,17 +194,8 @@ sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req) {
   t += rlen + 1;
   hs->hdr_off = (uint32_t)(t - hs->text);
   hs->nheaders = (uint32_t)nh;
-  for (size_t i = 0; i < nh; i++) {
-    sio_http_req_header_at(req, i, &name, &value);
-    t = put_len(t, name.len);
-    t = put_len(t, value.len);
-    memcpy(t, name.base, name.len);
-    t[name.len] = '\0';
-    t += name.len + 1;
-    memcpy(t, value.base, value.len);
-    t[value.len] = '\0';
-    t += value.len + 1;
-  }
+  for (size_t i = 0; sio_http_req_header_at(req, i, &name, &value) == 0; i++)
+    if (kept(keep, &name)) t = put_entry(t, &name, &value);
   struct timespec ts;
   hs->issued = clock_gettime(CLOCK_REALTIME, &ts) == 0
                    ? (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000

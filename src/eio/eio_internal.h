@@ -42,7 +42,8 @@ struct sio_eio_server {
 
 /* The handshake request, copied with the peer's address (eio_handshake.c). */
 typedef struct sio__eio_hs sio__eio_hs_t;
-sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req);
+/* keep: the headers to keep (sio_eio_opts_t's keep_headers; NULL: all). */
+sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep);
 /* The peer's address kept with the handshake ("" if unknown). */
 const char *sio__eio_hs_remote(const sio__eio_hs_t *hs);
 void sio__eio_hs_free(sio__eio_hs_t *hs);

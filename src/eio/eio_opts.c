@@ -1,4 +1,5 @@
 /* Engine.IO server options: defaults from the reference (engine.io 6). */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,8 +32,10 @@ void sio__eio_opts_clear(sio_eio_opts_t *o) {
   sio__free(o->cookie_path);
   sio__free(o->cookie_same_site);
   sio__free(o->server_cookie);
+  sio__free(o->keep_headers);
   o->path = o->cookie_name = o->cookie_path = o->cookie_same_site = o->server_cookie =
       NULL;
+  o->keep_headers = NULL;
 }
 
 static int dup_opt(char **dst, const char *src) {
@@ -45,8 +48,9 @@ static int dup_opt(char **dst, const char *src) {
 int sio__eio_opts_copy(sio_eio_opts_t *dst, const sio_eio_opts_t *src) {
   *dst = *src;
   dst->path = dst->cookie_name = dst->cookie_path = dst->cookie_same_site = NULL;
-  dst->server_cookie = NULL;
+  dst->server_cookie = dst->keep_headers = NULL;
   if (dup_opt(&dst->path, src->path) || dup_opt(&dst->cookie_name, src->cookie_name) ||
+      dup_opt(&dst->keep_headers, src->keep_headers) ||
       dup_opt(&dst->cookie_path, src->cookie_path) ||
       dup_opt(&dst->cookie_same_site, src->cookie_same_site) ||
       dup_opt(&dst->server_cookie, src->server_cookie)) {
@@ -179,6 +183,27 @@ int sio_eio_opts_set_server_cookie(sio_eio_opts_t *o, const char *name,
   }
   sio__free(o->server_cookie);
   o->server_cookie = c;
+  return 0;
+}
+
+int sio_eio_opts_set_handshake_headers(sio_eio_opts_t *o, const char *names) {
+  if (!o) return SIO_EINVAL;
+  char *list = NULL;
+  if (names) {
+    /* Normalized once: lower-case, no blanks, no empty elements, so the
+     * handshake compares names with one pass over the list. */
+    if (!(list = sio__malloc(strlen(names) + 1))) return SIO_ENOMEM;
+    size_t n = 0;
+    for (const char *p = names; *p; p++) {
+      if (*p == ' ' || *p == '\t') continue;
+      if (*p == ',' && (n == 0 || list[n - 1] == ',')) continue;
+      list[n++] = (char)tolower((unsigned char)*p);
+    }
+    if (n && list[n - 1] == ',') n--;
+    list[n] = '\0';
+  }
+  sio__free(o->keep_headers);
+  o->keep_headers = list;
   return 0;
 }
 

@@ -21,6 +21,9 @@ struct sio_eio_opts {
   char *cookie_same_site; /* NULL: no SameSite */
   int cookie_http_only;
   char *server_cookie; /* "name=value" naming this server, or NULL */
+  /* Handshake headers a session keeps: lower-case names joined by commas
+   * ("" keeps none); NULL keeps every header (the default). */
+  char *keep_headers;
   sio_eio_allow_request_cb allow_request;
   void *allow_request_data;
   sio_eio_allow_request_async_cb allow_async;

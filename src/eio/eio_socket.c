@@ -32,7 +32,7 @@ sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
   if (sock->v3 && sio__eio_req_b64(req)) sock->b64 = (uint8_t)transport;
   sio__eio_bucket_init(&sock->bucket, s->opts.rate_limit, s->opts.rate_burst,
                        sio__now_ms(s->loop));
-  sock->hs = sio__eio_hs_new(req);
+  sock->hs = sio__eio_hs_new(req, s->opts.keep_headers);
   int rc = sio__timer_init(&sock->hb, s->loop, hb_timer_cb, sock);
   memcpy(sock->sid, sid, n);
   sock->sid[n] = '\0';

@@ -439,7 +439,8 @@ struct sio_adapter_restore {
 static int auth_ids(const sio_socket_t *sock, char *pid, size_t pcap, char *off,
                     size_t ocap) {
   sio__json_val_t obj, v;
-  if (sio__json_parse((const char *)sock->auth->data, sock->auth->len, 0, &obj) ||
+  sio_buf_t auth = sio__socket_auth(sock);
+  if (sio__json_parse((const char *)auth.base, auth.len, 0, &obj) ||
       obj.type != SIO_JSON_OBJECT)
     return 0;
   if (sio__json_object_get(&obj, "pid", 3, &v) != 1 || v.type != SIO_JSON_STRING ||

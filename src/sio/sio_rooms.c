@@ -22,7 +22,8 @@ int sio__rooms_join(sio_socket_t *sock, const char *room, size_t len) {
   if (find(sock, room, len, NULL)) return 0;
   sio_namespace_t *nsp = sock->nsp;
   if (sock->nrooms == sock->rcap) {
-    size_t ncap = sock->rcap ? sock->rcap * 2 : 4;
+    /* One to start: most sockets are in their own id's room only. */
+    size_t ncap = sock->rcap ? sock->rcap * 2 : 1;
     sio__membership_t *nr = sio__realloc(sock->rooms, ncap * sizeof(*nr));
     if (!nr) return SIO_ENOMEM;
     sock->rooms = nr;
@@ -42,7 +43,8 @@ int sio__rooms_join(sio_socket_t *sock, const char *room, size_t len) {
     if (nsp->adapter && ops->room_created) ops->room_created(nsp->adapter, r->name);
   }
   if (r->n == r->cap) {
-    size_t ncap = r->cap ? r->cap * 2 : 4;
+    /* Two to start (malloc's smallest block): most rooms are a socket's own. */
+    size_t ncap = r->cap ? r->cap * 2 : 2;
     sio_socket_t **nm = sio__realloc(r->m, ncap * sizeof(*nm));
     if (!nm) {
       if (!r->n) {

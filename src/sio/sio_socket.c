@@ -22,13 +22,18 @@ sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const cha
   sock->session = c;
   sock->state = SIO__SOCK_CONNECTING;
   sock->nsp_idx = (size_t)-1;
-  sock->auth = sio__rbuf_from(auth, auth_len);
-  if (nsp->srv->recovery_ms && !(sock->rec = sio__calloc(1, sizeof(*sock->rec)))) {
+  /* Most clients send no auth: their "{}" takes no buffer (sio__socket_auth). */
+  int empty_auth = auth_len == 2 && memcmp(auth, "{}", 2) == 0;
+  if (!empty_auth && !(sock->auth = sio__rbuf_from(auth, auth_len))) {
     sio__free(sock);
     return NULL;
   }
-  if (!sock->auth || sio__rand_id(sock->id) ||
-      (sock->rec && sio__rand_id(sock->rec->pid))) {
+  if (nsp->srv->recovery_ms && !(sock->rec = sio__calloc(1, sizeof(*sock->rec)))) {
+    sio__rbuf_unref(sock->auth);
+    sio__free(sock);
+    return NULL;
+  }
+  if (sio__rand_id(sock->id) || (sock->rec && sio__rand_id(sock->rec->pid))) {
     sio__rbuf_unref(sock->auth);
     sio__free(sock->rec);
     sio__free(sock);
@@ -46,11 +51,14 @@ sio_socket_t *sio_socket_ref(sio_socket_t *sock) {
 
 void sio_socket_unref(sio_socket_t *sock) {
   if (!sock || --sock->refs) return;
-  sio__cbvec_free(&sock->on);
-  sio__cbvec_free(&sock->any);
-  sio__cbvec_free(&sock->any_out);
-  sio__cbvec_free(&sock->disconnecting);
-  sio__cbvec_free(&sock->disconnect);
+  if (sock->cbs) {
+    sio__cbvec_free(&sock->cbs->on);
+    sio__cbvec_free(&sock->cbs->any);
+    sio__cbvec_free(&sock->cbs->any_out);
+    sio__cbvec_free(&sock->cbs->disconnecting);
+    sio__cbvec_free(&sock->cbs->disconnect);
+    sio__free(sock->cbs);
+  }
   for (size_t i = 0; i < sock->nkv; i++) {
     sio__free(sock->kv[i].key);
     sio__free(sock->kv[i].val);
@@ -98,13 +106,22 @@ void *sio_socket_get_data(const sio_socket_t *sock) {
   return sock->data;
 }
 
+sio_buf_t sio__socket_auth(const sio_socket_t *sock) {
+  sio_buf_t b = {(const uint8_t *)"{}", 2};
+  if (sock->auth) {
+    b.base = sock->auth->data;
+    b.len = sock->auth->len;
+  }
+  return b;
+}
+
 void sio_socket_auth(const sio_socket_t *sock, sio_buf_t *out) {
-  out->base = sock->auth->data;
-  out->len = sock->auth->len;
+  *out = sio__socket_auth(sock);
 }
 
 struct json_t *sio_socket_auth_json(const sio_socket_t *sock) {
-  return sio__json_to_jansson((const char *)sock->auth->data, sock->auth->len);
+  sio_buf_t a = sio__socket_auth(sock);
+  return sio__json_to_jansson((const char *)a.base, a.len);
 }
 
 /* ---- session ---- */
@@ -160,26 +177,37 @@ const void *sio_socket_session_get(const sio_socket_t *sock, const char *key,
 
 /* ---- handlers ---- */
 
+/* The socket's handler vectors, made by the first handler added; NULL if
+ * out of memory. */
+static sio__sock_cbs_t *own_cbs(sio_socket_t *sock) {
+  if (!sock->cbs) sock->cbs = sio__calloc(1, sizeof(*sock->cbs));
+  return sock->cbs;
+}
+
+#define ADD_CB(sock, vec, event, cb, arg)                                                \
+  (own_cbs(sock) ? sio__cbvec_add(&(sock)->cbs->vec, event, FN(cb), arg) : SIO_ENOMEM)
+
 int sio_socket_on(sio_socket_t *sock, const char *event, sio_event_cb cb, void *arg) {
   if (!sock || !event || sio__sio_name_reserved(event, strlen(event))) return SIO_EINVAL;
-  return sio__cbvec_add(&sock->on, event, FN(cb), arg);
+  return ADD_CB(sock, on, event, cb, arg);
 }
 int sio_socket_on_any(sio_socket_t *sock, sio_event_cb cb, void *arg) {
-  return sock ? sio__cbvec_add(&sock->any, NULL, FN(cb), arg) : SIO_EINVAL;
+  return sock ? ADD_CB(sock, any, NULL, cb, arg) : SIO_EINVAL;
 }
 int sio_socket_on_any_outgoing(sio_socket_t *sock, sio_outgoing_cb cb, void *arg) {
-  return sock ? sio__cbvec_add(&sock->any_out, NULL, FN(cb), arg) : SIO_EINVAL;
+  return sock ? ADD_CB(sock, any_out, NULL, cb, arg) : SIO_EINVAL;
 }
 int sio_socket_on_disconnecting(sio_socket_t *sock, sio_disconnect_cb cb, void *arg) {
-  return sock ? sio__cbvec_add(&sock->disconnecting, NULL, FN(cb), arg) : SIO_EINVAL;
+  return sock ? ADD_CB(sock, disconnecting, NULL, cb, arg) : SIO_EINVAL;
 }
 int sio_socket_on_disconnect(sio_socket_t *sock, sio_disconnect_cb cb, void *arg) {
-  return sock ? sio__cbvec_add(&sock->disconnect, NULL, FN(cb), arg) : SIO_EINVAL;
+  return sock ? ADD_CB(sock, disconnect, NULL, cb, arg) : SIO_EINVAL;
 }
 
 int sio_socket_off(sio_socket_t *sock, const char *event, sio_event_cb cb, void *arg) {
   if (!sock || !event) return SIO_EINVAL;
-  return sio__cbvec_remove(&sock->on, event, cb ? FN(cb) : NULL, arg);
+  if (!sock->cbs) return 0; /* nothing to remove */
+  return sio__cbvec_remove(&sock->cbs->on, event, cb ? FN(cb) : NULL, arg);
 }
 
 /* ---- sending ---- */
@@ -193,18 +221,18 @@ static void run_any_out(const sio_argv_t *av, void *arg) {
   any_out_ctx_t *c = arg;
   sio_socket_t *sock = c->sock;
   sio__cb_t cb;
-  size_t n = sio__cbvec_begin(&sock->any_out);
+  sio__cbvec_t *cv = &sock->cbs->any_out; /* set: checked by the caller */
+  size_t n = sio__cbvec_begin(cv);
   for (size_t i = 0; i < n; i++)
-    if (sio__cbvec_get(&sock->any_out, i, &cb))
-      ((sio_outgoing_cb)cb.fn)(sock, c->event, av, cb.arg);
-  sio__cbvec_end(&sock->any_out);
+    if (sio__cbvec_get(cv, i, &cb)) ((sio_outgoing_cb)cb.fn)(sock, c->event, av, cb.arg);
+  sio__cbvec_end(cv);
 }
 
 int sio__socket_send(sio_socket_t *sock, const sio__packet_out_t *out,
                      const char *event) {
   if (sock->state != SIO__SOCK_CONNECTED || !sio__session_up(sock->session))
     return SIO_ENOTCONN;
-  if (event && sock->any_out.n) {
+  if (event && sock->cbs && sock->cbs->any_out.n) {
     any_out_ctx_t c = {sock, event};
     sio_socket_ref(sock); /* its handlers may disconnect it */
     sio__out_argv(out, run_any_out, &c);
@@ -506,10 +534,11 @@ static int on_event(sio_socket_t *sock, const sio__sio_packet_t *pkt) {
    * then own), then the socket's. */
   if (nsp->parent) run_handlers(sock, &nsp->parent->any, 0, name, &av, ack);
   run_handlers(sock, &nsp->any, 0, name, &av, ack);
-  run_handlers(sock, &sock->any, 0, name, &av, ack);
+  if (sock->cbs) run_handlers(sock, &sock->cbs->any, 0, name, &av, ack);
   if (nsp->parent) run_handlers(sock, &nsp->parent->on, 1, name, &av, ack);
   run_handlers(sock, &nsp->on, 1, name, &av, ack);
-  run_handlers(sock, &sock->on, 1, name, &av, ack);
+  /* Read after the handlers above, which may have added the socket's. */
+  if (sock->cbs) run_handlers(sock, &sock->cbs->on, 1, name, &av, ack);
   if (ack) {
     ack->in_handler = 0;
     ack_maybe_free(ack);
@@ -555,7 +584,7 @@ void sio__socket_close(sio_socket_t *sock, const char *reason) {
   if (was_connected && reason) {
     if (nsp->parent) run_disc(sock, &nsp->parent->disconnecting, reason);
     run_disc(sock, &nsp->disconnecting, reason);
-    run_disc(sock, &sock->disconnecting, reason);
+    if (sock->cbs) run_disc(sock, &sock->cbs->disconnecting, reason);
     sio__recovery_persist(sock, reason);
   }
   sio__rooms_leave_all(sock);
@@ -573,7 +602,7 @@ void sio__socket_close(sio_socket_t *sock, const char *reason) {
   if (was_connected && reason) {
     if (nsp->parent) run_disc(sock, &nsp->parent->disconnect, reason);
     run_disc(sock, &nsp->disconnect, reason);
-    run_disc(sock, &sock->disconnect, reason);
+    if (sock->cbs) run_disc(sock, &sock->cbs->disconnect, reason);
   }
   sio_socket_unref(sock); /* the client's list */
   sio_socket_unref(sock);

@@ -56,7 +56,7 @@ struct scenario {
   int eio_closed;
   char transport[16], remote[64], ua[64], eio_q[8], url[128];
   size_t xlong_len, nheaders;
-  char ws_key[32], last_name[32];
+  char ws_key[32], last_name[32], prev_name[32];
   uint64_t issued;
   void (*client)(scenario_t *sc);
   int finished;
@@ -81,6 +81,10 @@ static void on_connection(sio_eio_socket_t *sock, void *arg) {
     sc->nheaders++;
   if (sc->nheaders && sio__eio_socket_header_at(sock, sc->nheaders - 1, &hn, &hv) == 0)
     snprintf(sc->last_name, sizeof sc->last_name, "%.*s", (int)hn.len,
+             (const char *)hn.base);
+  if (sc->nheaders > 1 &&
+      sio__eio_socket_header_at(sock, sc->nheaders - 2, &hn, &hv) == 0)
+    snprintf(sc->prev_name, sizeof sc->prev_name, "%.*s", (int)hn.len,
              (const char *)hn.base);
   const char *url = sio__eio_socket_url(sock, &n);
   snprintf(sc->url, sizeof sc->url, "%.*s", (int)n, url);
@@ -523,8 +527,48 @@ static void test_ws_cookie(void **state) {
   assert_int_equal(sc.xlong_len, 300);
   assert_string_equal(sc.ws_key, "dGhlIHNhbXBsZSBub25jZQ==");
   assert_int_equal(sc.nheaders, 6);
-  assert_string_equal(sc.last_name, "Sec-WebSocket-Key");
+  /* Names are lower-cased, whether common (stored as a code) or not. */
+  assert_string_equal(sc.last_name, "sec-websocket-key");
+  assert_string_equal(sc.prev_name, "x-long");
   assert_string_equal(sc.remote, "127.0.0.1");
+}
+
+/* A server that keeps only some handshake headers: the others are neither
+ * found by name nor listed, in any case of the names and with blanks and
+ * empty elements in the list; the kept ones keep their order. */
+static void test_keep_headers(void **state) {
+  (void)state;
+  static scenario_t sc; /* not on the stack: see stop_stale_loop */
+  memset(&sc, 0, sizeof sc);
+  sc.client = client_ws_cookie;
+  sio_eio_opts_t *o = sio_eio_opts_new(); /* the client expects the cookies */
+  assert_int_equal(sio_eio_opts_set_cookie(o, "", NULL, 1, "Lax"), 0);
+  assert_int_equal(sio_eio_opts_set_server_cookie(o, "srv", "b"), 0);
+  assert_int_equal(sio_eio_opts_set_handshake_headers(o, " X-LONG,, Sec-WebSocket-Key ,"),
+                   0);
+  run_scenario(&sc, o, 0); /* frees o */
+  assert_int_equal(sc.nconnected, 1);
+  assert_int_equal(sc.nheaders, 2);
+  assert_int_equal(sc.xlong_len, 300);
+  assert_string_equal(sc.ws_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  assert_string_equal(sc.prev_name, "x-long");
+  assert_string_equal(sc.last_name, "sec-websocket-key");
+  assert_string_equal(sc.ua, ""); /* not kept */
+  assert_string_equal(sc.url, "/engine.io/?EIO=4&transport=websocket");
+  assert_string_equal(sc.remote, "127.0.0.1");
+
+  /* "" keeps none. */
+  memset(&sc, 0, sizeof sc);
+  sc.client = client_ws_cookie;
+  o = sio_eio_opts_new();
+  assert_int_equal(sio_eio_opts_set_cookie(o, "", NULL, 1, "Lax"), 0);
+  assert_int_equal(sio_eio_opts_set_server_cookie(o, "srv", "b"), 0);
+  assert_int_equal(sio_eio_opts_set_handshake_headers(o, ""), 0);
+  run_scenario(&sc, o, 0);
+  assert_int_equal(sc.nconnected, 1);
+  assert_int_equal(sc.nheaders, 0);
+  assert_int_equal(sc.xlong_len, 0);
+  assert_string_equal(sc.ws_key, "");
 }
 
 static void test_allow_request_and_cookie(void **state) {
@@ -735,6 +779,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_close_timeout, stop_stale_loop),
       cmocka_unit_test_teardown(test_allow_request_and_cookie, stop_stale_loop),
       cmocka_unit_test_teardown(test_ws_cookie, stop_stale_loop),
+      cmocka_unit_test_teardown(test_keep_headers, stop_stale_loop),
       cmocka_unit_test_teardown(test_write_buffer_cap, stop_stale_loop),
       cmocka_unit_test_teardown(test_server_close_with_held_get, stop_stale_loop),
       cmocka_unit_test_teardown(test_allow_async_pending_at_shutdown, stop_stale_loop),

@@ -38,7 +38,7 @@ static void usage(FILE *f) {
           "usage: bench_server [--host H] [--port N] [--static DIR] [--allow-eio3]\n"
           "                    [--metrics] [--parser json|msgpack|auto] "
           "[--per-message-deflate]\n"
-          "                    [--no-http-compression]\n"
+          "                    [--no-http-compression] [--keep-headers LIST]\n"
           "\n"
           "The libsio benchmark server: `echo` is emitted back (and acked) with the\n"
           "same arguments, `bcast` is broadcast to the namespace (and acked).\n"
@@ -51,7 +51,9 @@ static void usage(FILE *f) {
           "msgpack: socket.io-msgpack-parser's form; auto: both at once). HTTP "
           "compression of polling answers is on unless\n"
           "--no-http-compression; permessage-deflate is off unless\n"
-          "--per-message-deflate (the reference's defaults).\n");
+          "--per-message-deflate (the reference's defaults).\n"
+          "--keep-headers LIST: the handshake headers each session keeps\n"
+          "(comma-separated names; default: all, as the reference).\n");
 }
 
 static int is_dir(const char *p) {
@@ -135,6 +137,7 @@ int main(int argc, char **argv) {
   int metrics = 0;
   const sio_parser_t *parser = sio_parser_json();
   int deflate = 0, http_compression = 1;
+  const char *keep_headers = NULL;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     int has = i + 1 < argc;
@@ -165,6 +168,8 @@ int main(int argc, char **argv) {
       deflate = 1;
     } else if (strcmp(a, "--no-http-compression") == 0) {
       http_compression = 0;
+    } else if (strcmp(a, "--keep-headers") == 0 && has) {
+      keep_headers = argv[++i];
     } else {
       usage(stderr);
       return 2;
@@ -185,6 +190,8 @@ int main(int argc, char **argv) {
   if (rc == 0 && dir) rc = sio_http_opts_set_static_root(sio_server_opts_http(o), dir);
   if (rc == 0) sio_eio_opts_set_allow_eio3(sio_server_opts_eio(o), allow_eio3);
   if (rc == 0) sio_server_opts_set_metrics(o, metrics);
+  if (rc == 0 && keep_headers)
+    rc = sio_eio_opts_set_handshake_headers(sio_server_opts_eio(o), keep_headers);
   sio_server_opts_set_parser(o, parser);
   if (rc == 0) {
     sio_eio_opts_set_per_message_deflate(sio_server_opts_eio(o), deflate);

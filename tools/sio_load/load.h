@@ -74,6 +74,7 @@ struct bench {
   int port;
   uint32_t conns, inflight, parallel, sources, size;
   int acks;
+  int browser_headers; /* websocket: send a browser's usual upgrade headers */
   double duration, warmup, hold, connect_timeout;
   int server_pid;
   const char *path;

@@ -26,6 +26,8 @@ static void usage(FILE *f) {
           "  --inflight W         messages in flight per connection (bcast: broadcasts\n"
           "                       in flight; default 1, at most 64 for bcast)\n"
           "  --acks               echo: ask for an ack and time the ack\n"
+          "  --browser-headers    websocket: send the headers a browser sends with its\n"
+          "                       upgrade (about 600 bytes: User-Agent, Cookie, ...)\n"
           "  --size B             string argument of B bytes per message (default 16)\n"
           "  --warmup S           seconds of load before measuring (default 1)\n"
           "  --duration S         seconds measured (default 5)\n"
@@ -345,6 +347,9 @@ int main(int argc, char **argv) {
       return 0;
     } else if (strcmp(a, "--acks") == 0) {
       b->acks = 1;
+      continue;
+    } else if (strcmp(a, "--browser-headers") == 0) {
+      b->browser_headers = 1;
       continue;
     } else if (!v) {
       bad = 1;

@@ -14,6 +14,22 @@
 #define WS_ACCEPT "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 #define HDR_MAX 4096
 
+/* What a desktop browser adds to its upgrade request (with the lines
+ * above, about 600 bytes of headers), to measure what a session keeps of
+ * its handshake. A server without permessage-deflate ignores the offer; the
+ * Origin line follows them. */
+#define BROWSER_HEADERS                                                                  \
+  "Pragma: no-cache\r\n"                                                                 \
+  "Cache-Control: no-cache\r\n"                                                          \
+  "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like "         \
+  "Gecko) Chrome/131.0.0.0 Safari/537.36\r\n"                                            \
+  "Accept: */*\r\n"                                                                      \
+  "Accept-Encoding: gzip, deflate, br, zstd\r\n"                                         \
+  "Accept-Language: en-US,en;q=0.9,fr;q=0.8\r\n"                                         \
+  "Cookie: _ga=GA1.1.1786532190.1733412871; theme=dark; "                                \
+  "sid=s%3AqG7v2NkT1x0bL9cYwE4rPz8uJ5mHdA3f.Kp2Wn8Rt4Yx6Zb1Vc3Nm5\r\n"                   \
+  "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+
 /* A fixed, non-zero mask so the server does its real unmasking work. */
 static const uint8_t g_mask[4] = {0x37, 0xfa, 0x21, 0x3d};
 
@@ -150,12 +166,19 @@ static void on_connect(uv_connect_t *req, int status) {
     load_on_closed(c, NULL);
     return;
   }
-  char rq[512];
+  /* The page's origin is the server's own (no CORS set up in the server). */
+  char port[32] = "";
+  snprintf(port, sizeof port, "%d\r\n", c->b->port);
+  char rq[1536];
   int n = snprintf(rq, sizeof rq,
                    "GET %s?EIO=4&transport=websocket HTTP/1.1\r\n"
                    "Host: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   "Sec-WebSocket-Key: " WS_KEY "\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                   c->b->path, c->b->host, c->b->port);
+                   "Sec-WebSocket-Key: " WS_KEY
+                   "\r\nSec-WebSocket-Version: 13\r\n%s%s%s%s\r\n",
+                   c->b->path, c->b->host, c->b->port,
+                   c->b->browser_headers ? BROWSER_HEADERS "Origin: http://" : "",
+                   c->b->browser_headers ? c->b->host : "",
+                   c->b->browser_headers ? ":" : "", c->b->browser_headers ? port : "");
   c->state = ST_HTTP;
   int rc = load_write((uv_stream_t *)&c->tcp, rq, (size_t)n);
   if (rc == 0) rc = uv_read_start((uv_stream_t *)&c->tcp, load_alloc, on_read);
