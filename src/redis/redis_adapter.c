@@ -248,10 +248,6 @@ static void on_state(void *arg, int up) {
 
 /* ---- instances ---- */
 
-static void tick_cb(void *node) {
-  sio__redis_check_deadlines(node);
-}
-
 static void node_free(sio__redis_node_t *node) {
   sio__free(node->key);
   sio__free(node);
@@ -326,7 +322,7 @@ static void op_destroy(void *self) {
     sio_server_metrics_remove_source(node->srv, sio__redis_metrics, node);
     sio__redis_conn_close(node->conn);
     node->conn = NULL;
-    sio__redis_timer_close(node->tick, tick_closed, node);
+    sio__redis_timer_close(node->rq.tick, tick_closed, node);
   }
 }
 
@@ -347,6 +343,11 @@ static const sio_adapter_ops_t k_ops = {
     .server_count = sio__redis_server_count,
 };
 
+static int publish_for_requests(void *node, const char *channel, const void *data,
+                                size_t len) {
+  return sio__redis_publish(node, channel, data, len);
+}
+
 int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
   if (!s) return SIO_EINVAL;
   sio_redis_opts_t *def = NULL;
@@ -364,7 +365,9 @@ int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
   if (!rc)
     rc = sio__redis_conn_new(node->loop, &o->url, "adapter", on_message, on_state, node,
                              &node->conn);
-  if (!rc && !(node->tick = sio__redis_timer_new(node->loop, node))) rc = SIO_ENOMEM;
+  if (!rc)
+    rc = sio__rq_table_init(&node->rq, node->loop, &node->conn, publish_for_requests,
+                            node, "redis", 11, node->request_timeout_ms);
   if (!rc) {
     rc = sio_server_set_adapter(s, &k_ops, node);
     if (rc) {
@@ -372,7 +375,7 @@ int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
       while (node->nsps) op_destroy(node->nsps);
       if (node->conn) { /* no namespace was made at all */
         sio__redis_conn_close(node->conn);
-        sio__redis_timer_close(node->tick, tick_closed, node);
+        sio__redis_timer_close(node->rq.tick, tick_closed, node);
       }
       node = NULL;
     }
@@ -385,18 +388,4 @@ int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
   }
   sio_redis_opts_free(def);
   return rc;
-}
-
-void sio__redis_tick_start(sio__redis_node_t *node) {
-  if (!node->tick_running) {
-    node->tick_running = 1;
-    sio__redis_timer_start(node->tick, tick_cb, 50, 50);
-  }
-}
-
-void sio__redis_tick_stop(sio__redis_node_t *node) {
-  if (node->tick_running) {
-    node->tick_running = 0;
-    sio__redis_timer_stop(node->tick);
-  }
 }

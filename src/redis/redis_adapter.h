@@ -12,6 +12,7 @@
 #include "redis/redis_loop.h"
 #include "redis/redis_msgpack.h"
 #include "redis/redis_opts.h"
+#include "redis/redis_reqtable.h"
 #include "sio/metrics.h"
 #include "sio/redis.h"
 
@@ -20,7 +21,6 @@
 
 typedef struct sio__redis_node sio__redis_node_t;
 typedef struct sio__redis_nsp sio__redis_nsp_t;
-typedef struct sio__redis_req sio__redis_req_t;
 
 /* One per server: the Redis connections and every namespace's instance. */
 struct sio__redis_node {
@@ -31,10 +31,8 @@ struct sio__redis_node {
   int specific_response_channel;
   uint32_t max_message; /* received message cost bound (sio_redis_opts) */
   sio__redis_conn_t *conn;
-  sio__redis_nsp_t *nsps;   /* instances, linked */
-  sio__redis_req_t *reqs;   /* pending requests of every instance */
-  sio__redis_timer_t *tick; /* request deadlines */
-  int tick_running;
+  sio__redis_nsp_t *nsps; /* instances, linked */
+  sio__rq_table_t rq;     /* pending requests of every instance */
   uint64_t bad_messages;  /* dropped as malformed */
   uint64_t bad_logged_at; /* loop time of the last such log line */
   uint64_t bad_at_log;    /* bad_messages at that line */
@@ -58,37 +56,12 @@ struct sio__redis_nsp {
   struct sio__redis_ss_ctx *ss_live; /* server-side acks we still owe */
 };
 
-enum { SIO__RREQ_FETCH, SIO__RREQ_SS_ACK, SIO__RREQ_BCAST_ACK, SIO__RREQ_COUNT };
-
-/* A request to the other servers, waiting for NUMSUB and for answers. */
-struct sio__redis_req {
-  sio__redis_req_t *next, *prev;
-  sio__redis_nsp_t *inst; /* NULL once cancelled (freed when NUMSUB returns) */
-  int type;
-  char id[16];
-  int in_numsub; /* a NUMSUB callback will still come */
-  int numsub_known;
-  int servers_done;
-  size_t expected; /* other servers that should answer */
-  size_t answered;
-  uint64_t deadline; /* loop time, ms; 0: none yet */
-  char *payload;     /* published once NUMSUB says others exist */
-  size_t payload_len;
-  sio_adapter_fetch_t *fetch;
-  sio_adapter_ack_t *ack;
-  void (*count_cb)(int status, size_t count, void *arg);
-  void *count_arg;
-};
-
 /* ---- redis_adapter.c ---- */
 /* Publishes on the commander connection; logs (rate-limited) what fails. */
 int sio__redis_publish(sio__redis_node_t *node, const char *channel, const void *data,
                        size_t len);
 /* A malformed message from the bus: counted, logged at most every 10 s. */
 void sio__redis_bad_message(sio__redis_node_t *node, const char *what);
-/* The node's deadline tick (50 ms) runs while requests have deadlines. */
-void sio__redis_tick_start(sio__redis_node_t *node);
-void sio__redis_tick_stop(sio__redis_node_t *node);
 /* Decoded names: 1 if one holds a NUL byte; NUL-terminated copies (one
  * malloc'd block of pointers then bytes; free() it). */
 int sio__redis_has_nul(const sio__rmp_str_t *v, size_t n);
@@ -116,8 +89,6 @@ void sio__redis_on_request(sio__redis_nsp_t *inst, const char *data, size_t len)
 void sio__redis_on_response(sio__redis_nsp_t *inst, const char *data, size_t len);
 /* Cancels the instance's requests (namespace gone). */
 void sio__redis_cancel_requests(sio__redis_nsp_t *inst);
-/* Checks deadlines (the node's tick). */
-void sio__redis_check_deadlines(sio__redis_node_t *node);
 
 /* ---- redis_json.c: JSON of requests (jansson) ---- */
 /* "[" json "]" of wire arguments as a jansson array, binary placeholders

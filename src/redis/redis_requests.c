@@ -11,171 +11,21 @@
 #include "redis/redis_adapter.h"
 #include "redis/redis_msgpack.h"
 
-/* ---- pending requests ---- */
+/* ---- pending requests (redis_reqtable.c) ---- */
 
-static sio__redis_req_t *req_new(sio__redis_nsp_t *inst, int type) {
-  sio__redis_req_t *r = sio__calloc(1, sizeof(*r));
-  if (!r) return NULL;
-  r->inst = inst;
-  r->type = type;
-  sio__redis_random_id(r->id, 11);
-  sio__redis_node_t *node = inst->node;
-  r->next = node->reqs;
-  if (node->reqs) node->reqs->prev = r;
-  node->reqs = r;
-  return r;
+static sio__rq_t *req_new(sio__redis_nsp_t *inst, int type) {
+  return sio__rq_new(&inst->node->rq, inst, inst->req_channel, type);
 }
 
-static void req_unlink(sio__redis_req_t *r) {
-  sio__redis_node_t *node = r->inst->node;
-  if (r->prev)
-    r->prev->next = r->next;
-  else
-    node->reqs = r->next;
-  if (r->next) r->next->prev = r->prev;
-  r->next = r->prev = NULL;
-}
-
-static void req_free(sio__redis_req_t *r) {
-  sio__free(r->payload);
-  sio__free(r);
-}
-
-static sio__redis_req_t *req_find(sio__redis_nsp_t *inst, const char *id, size_t len) {
-  if (!id) return NULL;
-  for (sio__redis_req_t *r = inst->node->reqs; r; r = r->next)
-    if (r->inst == inst && strlen(r->id) == len && memcmp(r->id, id, len) == 0) return r;
-  return NULL;
-}
-
-/* Completes r (status for fetches and counts), then frees it, or leaves it
- * for its NUMSUB callback to free. */
-static void req_finish(sio__redis_req_t *r, int status) {
-  req_unlink(r);
-  switch (r->type) {
-    case SIO__RREQ_FETCH:
-      if (status == SIO_ETIMEDOUT)
-        sio_log(
-            SIO_LOG_WARN,
-            "redis: timeout reached while waiting for fetchSockets response (%zu of %zu "
-            "servers answered)",
-            r->answered, r->expected);
-      sio_adapter_fetch_done(r->fetch, status);
-      break;
-    case SIO__RREQ_SS_ACK:
-    case SIO__RREQ_BCAST_ACK:
-      if (!r->servers_done) sio_adapter_ack_servers_done(r->ack);
-      sio_adapter_ack_release(r->ack);
-      break;
-    case SIO__RREQ_COUNT:
-      r->count_cb(status, 1, r->count_arg);
-      break;
-  }
-  r->inst = NULL;
-  if (!r->in_numsub) req_free(r);
-}
-
-static void set_deadline(sio__redis_req_t *r, uint32_t ms) {
-  sio__redis_node_t *node = r->inst->node;
-  r->deadline = sio__redis_now(node->loop) + (ms ? ms : 1);
-  sio__redis_tick_start(node);
-}
-
-void sio__redis_check_deadlines(sio__redis_node_t *node) {
-  uint64_t now = sio__redis_now(node->loop);
-  int again = 1;
-  while (again) {
-    again = 0;
-    for (sio__redis_req_t *r = node->reqs; r; r = r->next) {
-      if (r->deadline && now >= r->deadline) {
-        req_finish(r, SIO_ETIMEDOUT);
-        again = 1; /* callbacks may have changed the list */
-        break;
-      }
-    }
-  }
-  for (sio__redis_req_t *r = node->reqs; r; r = r->next)
-    if (r->deadline) return;
-  sio__redis_tick_stop(node);
+static sio__rq_t *req_find(sio__redis_nsp_t *inst, const char *id, size_t len) {
+  return sio__rq_find(&inst->node->rq, inst, id, len);
 }
 
 static void ss_orphan_all(sio__redis_nsp_t *inst);
 
 void sio__redis_cancel_requests(sio__redis_nsp_t *inst) {
   ss_orphan_all(inst);
-  int again = 1;
-  while (again) {
-    again = 0;
-    for (sio__redis_req_t *r = inst->node->reqs; r; r = r->next) {
-      if (r->inst == inst) {
-        req_finish(r, SIO_ECANCELED);
-        again = 1;
-        break;
-      }
-    }
-  }
-}
-
-static void publish_payload(sio__redis_req_t *r) {
-  sio__redis_publish(r->inst->node, r->inst->req_channel, r->payload, r->payload_len);
-  sio__free(r->payload);
-  r->payload = NULL;
-}
-
-static void on_numsub(void *arg, int status, long long n) {
-  sio__redis_req_t *r = arg;
-  r->in_numsub = 0;
-  if (!r->inst) { /* finished meanwhile */
-    req_free(r);
-    return;
-  }
-  size_t others = status == 0 && n > 1 ? (size_t)(n - 1) : 0;
-  r->numsub_known = 1;
-  r->expected = others;
-  switch (r->type) {
-    case SIO__RREQ_COUNT:
-      req_unlink(r);
-      r->count_cb(status, status == 0 && n > 1 ? (size_t)n : 1, r->count_arg);
-      req_free(r);
-      return;
-    case SIO__RREQ_FETCH:
-      if (!others) {
-        req_finish(r, 0);
-        return;
-      }
-      publish_payload(r);
-      set_deadline(r, r->inst->node->request_timeout_ms);
-      return;
-    case SIO__RREQ_SS_ACK:
-      sio_adapter_ack_expect(r->ack, others);
-      sio_adapter_ack_servers_done(r->ack);
-      r->servers_done = 1;
-      if (!others) {
-        req_finish(r, 0);
-        return;
-      }
-      publish_payload(r);
-      set_deadline(r, r->inst->node->request_timeout_ms);
-      return;
-    case SIO__RREQ_BCAST_ACK:
-      if (r->answered >= others) {
-        sio_adapter_ack_servers_done(r->ack);
-        r->servers_done = 1;
-      }
-      if (!others) req_finish(r, 0); /* no reply can come */
-      return;
-  }
-}
-
-/* Asks NUMSUB for r; a failure to even ask completes r as if alone. */
-static void ask_numsub(sio__redis_req_t *r) {
-  /* A Redis that accepts but never answers must not hold r forever. */
-  if (!r->deadline) set_deadline(r, r->inst->node->request_timeout_ms);
-  r->in_numsub = 1;
-  if (sio__redis_conn_numsub(r->inst->node->conn, r->inst->req_channel, on_numsub, r)) {
-    r->in_numsub = 0;
-    on_numsub(r, SIO_ENOTCONN, 1);
-  }
+  sio__rq_cancel_owner(&inst->node->rq, inst);
 }
 
 /* The JSON of a request: {"uid", ["requestId",] "type", ...} in Node's key
@@ -194,6 +44,14 @@ static char *request_json(const sio__redis_nsp_t *inst, const char *rid, int typ
   return out;
 }
 
+/* Moves msg (malloc'd JSON text, NULL: none) into r's payload. 0 or an error. */
+static int take_payload(sio__rq_t *r, char *msg, size_t len) {
+  if (!msg) return SIO_ENOMEM;
+  sio__sb_append(&r->payload, msg, len);
+  sio__free(msg);
+  return r->payload.err;
+}
+
 /* ---- this server asks ---- */
 
 int sio__redis_fetch_sockets(void *self, const sio_adapter_opts_t *opts,
@@ -201,18 +59,18 @@ int sio__redis_fetch_sockets(void *self, const sio_adapter_opts_t *opts,
   sio__redis_nsp_t *inst = self;
   int rc = sio_adapter_local_fetch(inst->nsp, opts, fetch, NULL, NULL);
   if (rc < 0) return rc;
-  sio__redis_req_t *r = req_new(inst, SIO__RREQ_FETCH);
+  sio__rq_t *r = req_new(inst, SIO__RQ_FETCH);
   if (!r) return SIO_ENOMEM;
   r->fetch = fetch;
   json_t *o = sio__redis_opts_to_jansson(opts);
-  r->payload =
-      o ? request_json(inst, r->id, 5, json_pack("{s:o}", "opts", o), &r->payload_len)
-        : NULL;
-  if (!r->payload) { /* the others cannot be asked: local sockets only */
-    req_finish(r, 0);
+  size_t len = 0;
+  char *msg =
+      o ? request_json(inst, r->id, 5, json_pack("{s:o}", "opts", o), &len) : NULL;
+  if (take_payload(r, msg, len)) { /* the others cannot be asked: local sockets only */
+    sio__rq_finish(r, 0);
     return 0;
   }
-  ask_numsub(r);
+  sio__rq_ask_numsub(r);
   return 0;
 }
 
@@ -241,15 +99,16 @@ int sio__redis_server_side_emit(void *self, const sio_adapter_packet_t *pkt) {
 int sio__redis_server_side_emit_with_ack(void *self, const sio_adapter_packet_t *pkt,
                                          sio_adapter_ack_t *ack) {
   sio__redis_nsp_t *inst = self;
-  sio__redis_req_t *r = req_new(inst, SIO__RREQ_SS_ACK);
+  sio__rq_t *r = req_new(inst, SIO__RQ_SS_ACK);
   if (!r) return SIO_ENOMEM;
-  if (!(r->payload = server_side_json(inst, r->id, pkt, &r->payload_len))) {
-    req_unlink(r);
-    req_free(r);
+  size_t len = 0;
+  char *msg = server_side_json(inst, r->id, pkt, &len);
+  if (take_payload(r, msg, len)) {
+    sio__rq_discard(r);
     return SIO_EINVAL;
   }
   r->ack = ack;
-  ask_numsub(r);
+  sio__rq_ask_numsub(r);
   return 0;
 }
 
@@ -259,7 +118,7 @@ int sio__redis_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
   sio__redis_nsp_t *inst = self;
   int n = sio_adapter_local_broadcast_with_ack(inst->nsp, pkt, opts, ack, NULL, NULL);
   if (n < 0) return n;
-  sio__redis_req_t *r = req_new(inst, SIO__RREQ_BCAST_ACK);
+  sio__rq_t *r = req_new(inst, SIO__RQ_BCAST_ACK);
   if (!r) {
     sio_adapter_ack_servers_done(ack);
     sio_adapter_ack_release(ack);
@@ -274,29 +133,25 @@ int sio__redis_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
                         opts->nexcept,
                         (opts->flags & SIO_ADAPTER_F_VOLATILE) != 0,
                         opts->timeout_ms};
-  sio__sb_t out = {0};
-  if (sio__rmp_encode_broadcast_ack_request(&out, inst->uid, r->id, inst->name, &ev,
-                                            &ro)) {
-    sio__sb_reset(&out);
-    req_finish(r, 0);
+  if (sio__rmp_encode_broadcast_ack_request(&r->payload, inst->uid, r->id, inst->name,
+                                            &ev, &ro)) {
+    sio__rq_finish(r, 0);
     return n;
   }
-  sio__redis_publish(inst->node, inst->req_channel, sio__rmp_text(&out),
-                     sio__sb_len(&out));
-  sio__sb_reset(&out);
-  set_deadline(r, opts->timeout_ms);
-  ask_numsub(r);
+  sio__rq_publish_payload(r);
+  sio__rq_set_deadline(r, opts->timeout_ms);
+  sio__rq_ask_numsub(r);
   return n;
 }
 
 int sio__redis_server_count(void *self, void (*cb)(int status, size_t count, void *arg),
                             void *arg) {
   sio__redis_nsp_t *inst = self;
-  sio__redis_req_t *r = req_new(inst, SIO__RREQ_COUNT);
+  sio__rq_t *r = req_new(inst, SIO__RQ_COUNT);
   if (!r) return SIO_ENOMEM;
   r->count_cb = cb;
   r->count_arg = arg;
-  ask_numsub(r);
+  sio__rq_ask_numsub(r);
   return 0;
 }
 
@@ -681,7 +536,7 @@ void sio__redis_on_request(sio__redis_nsp_t *inst, const char *data, size_t len)
 
 /* ---- answers to this server's requests ---- */
 
-static void on_fetch_answer(sio__redis_req_t *r, const json_t *j) {
+static void on_fetch_answer(sio__rq_t *r, const json_t *j) {
   const json_t *sockets = json_object_get(j, "sockets");
   size_t i;
   const json_t *s;
@@ -703,32 +558,28 @@ static void on_fetch_answer(sio__redis_req_t *r, const json_t *j) {
     sio__free(data_text);
     sio__free((void *)rooms);
   }
-  if (++r->answered >= r->expected && r->numsub_known) req_finish(r, 0);
+  sio__rq_answered(r);
 }
 
-static void on_ss_answer(sio__redis_req_t *r, const json_t *j) {
+static void on_ss_answer(sio__rq_t *r, const json_t *j) {
   const json_t *data = json_object_get(j, "data");
   size_t len = 4;
   char *text = data ? sio__redis_dump(data, &len) : NULL;
   sio_adapter_packet_t pkt = {NULL, text ? text : "null", text ? len : 4, NULL, 0, NULL};
   sio_adapter_ack_reply(r->ack, &pkt);
   sio__free(text);
-  if (++r->answered >= r->expected && r->numsub_known) req_finish(r, 0);
+  sio__rq_answered(r);
 }
 
-static void on_client_count(sio__redis_req_t *r, const json_t *j) {
+static void on_client_count(sio__rq_t *r, const json_t *j) {
   const json_t *count = json_object_get(j, "clientCount");
   json_int_t n = json_integer_value(count);
   if (!json_is_integer(count) || n < 0) { /* not an answer: wait for a real one */
-    sio__redis_bad_message(r->inst->node, "broadcast-ack answer without a client count");
+    sio__redis_nsp_t *inst = r->owner;
+    sio__redis_bad_message(inst->node, "broadcast-ack answer without a client count");
     return;
   }
-  sio_adapter_ack_expect(r->ack, (size_t)n);
-  r->answered++;
-  if (r->numsub_known && !r->servers_done && r->answered >= r->expected) {
-    sio_adapter_ack_servers_done(r->ack);
-    r->servers_done = 1;
-  }
+  sio__rq_client_count(r, (size_t)n);
 }
 
 static void on_ack_answer(sio__redis_nsp_t *inst, const char *data, size_t len) {
@@ -744,8 +595,8 @@ static void on_ack_answer(sio__redis_nsp_t *inst, const char *data, size_t len) 
   size_t natt = 0;
   if (sio__rmp_decode_broadcast_ack_reply(&up.data, &rid, &json, &att, &natt,
                                           SIO__REDIS_MAX_ATT) == 0) {
-    sio__redis_req_t *r = req_find(inst, rid.s, rid.len);
-    if (r && r->type == SIO__RREQ_BCAST_ACK) {
+    sio__rq_t *r = req_find(inst, rid.s, rid.len);
+    if (r && r->type == SIO__RQ_BCAST_ACK) {
       sio_adapter_packet_t pkt = {NULL,
                                   sio__sb_len(&json) ? sio__rmp_text(&json) : "null",
                                   sio__sb_len(&json) ? sio__sb_len(&json) : 4,
@@ -770,15 +621,15 @@ void sio__redis_on_response(sio__redis_nsp_t *inst, const char *data, size_t len
   json_error_t err;
   json_t *j = json_loadb(data, len, JSON_ALLOW_NUL, &err);
   const char *rid = json_string_value(json_object_get(j, "requestId"));
-  sio__redis_req_t *r = rid ? req_find(inst, rid, strlen(rid)) : NULL;
+  sio__rq_t *r = rid ? req_find(inst, rid, strlen(rid)) : NULL;
   if (!json_is_object(j)) sio__redis_bad_message(inst->node, "response is not an object");
   if (r) {
     json_int_t type = json_integer_value(json_object_get(j, "type"));
-    if (r->type == SIO__RREQ_FETCH && json_is_array(json_object_get(j, "sockets")))
+    if (r->type == SIO__RQ_FETCH && json_is_array(json_object_get(j, "sockets")))
       on_fetch_answer(r, j);
-    else if (r->type == SIO__RREQ_SS_ACK && type == 6)
+    else if (r->type == SIO__RQ_SS_ACK && type == 6)
       on_ss_answer(r, j);
-    else if (r->type == SIO__RREQ_BCAST_ACK && type == 8)
+    else if (r->type == SIO__RQ_BCAST_ACK && type == 8)
       on_client_count(r, j);
   }
   json_decref(j);
