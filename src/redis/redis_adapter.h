@@ -114,6 +114,12 @@ void sio__redis_opts_free(sio_adapter_opts_t *o);
 int sio__redis_strings_from(const json_t *a, const char *const **out, size_t *n);
 /* Compact JSON text of v (malloc'd, NUL-terminated; NULL if out of memory). */
 char *sio__redis_dump(const json_t *v, size_t *len);
+/* A socket as a fetch answer lists it: {"id","handshake","rooms","data"}.
+ * NULL if out of memory. New reference. */
+json_t *sio__redis_socket_json(sio_socket_t *sock);
+/* Adds the sockets of a fetch answer (an array of such objects; others are
+ * passed over) to fetch. */
+void sio__redis_fetch_add_sockets(sio_adapter_fetch_t *fetch, const json_t *sockets);
 /* Elements from..end of a jansson array as wire arguments (comma-separated
  * JSON, malloc'd, NUL-terminated). */
 char *sio__redis_array_to_args(const json_t *arr, size_t from, size_t *len);

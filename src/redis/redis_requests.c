@@ -232,28 +232,9 @@ typedef struct {
   int full; /* fetch: the whole socket; sockets (type 0): ids only */
 } collect_t;
 
-static json_t *raw_json(const char *text) {
-  json_error_t err;
-  return text ? json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err) : NULL;
-}
-
 static void collect_socket(sio_socket_t *sock, void *arg) {
   collect_t *c = arg;
-  if (!c->full) {
-    json_array_append_new(c->list, json_string(sio_socket_id(sock)));
-    return;
-  }
-  json_t *rooms = json_array();
-  for (size_t i = 0; rooms && i < sio_socket_rooms_count(sock); i++)
-    json_array_append_new(rooms, json_string(sio_socket_room(sock, i)));
-  char *hs = sio_socket_handshake_json(sock);
-  json_t *handshake = raw_json(hs);
-  sio_free(hs);
-  json_t *data = raw_json(sio_socket_shared_data(sock));
-  json_t *s =
-      json_pack("{s:s,s:o,s:o,s:o}", "id", sio_socket_id(sock), "handshake",
-                handshake ? handshake : json_object(), "rooms",
-                rooms ? rooms : json_array(), "data", data ? data : json_object());
+  json_t *s = c->full ? sio__redis_socket_json(sock) : json_string(sio_socket_id(sock));
   if (s) json_array_append_new(c->list, s);
 }
 
@@ -537,27 +518,7 @@ void sio__redis_on_request(sio__redis_nsp_t *inst, const char *data, size_t len)
 /* ---- answers to this server's requests ---- */
 
 static void on_fetch_answer(sio__rq_t *r, const json_t *j) {
-  const json_t *sockets = json_object_get(j, "sockets");
-  size_t i;
-  const json_t *s;
-  json_array_foreach(sockets, i, s) {
-    const char *id = json_string_value(json_object_get(s, "id"));
-    if (!id) continue;
-    const char *const *rooms;
-    size_t nrooms;
-    if (sio__redis_strings_from(json_object_get(s, "rooms"), &rooms, &nrooms)) {
-      rooms = NULL;
-      nrooms = 0;
-    }
-    const json_t *hs = json_object_get(s, "handshake");
-    const json_t *data = json_object_get(s, "data");
-    char *hs_text = hs ? sio__redis_dump(hs, NULL) : NULL;
-    char *data_text = data ? sio__redis_dump(data, NULL) : NULL;
-    sio_adapter_fetch_add(r->fetch, id, rooms, nrooms, hs_text, data_text);
-    sio__free(hs_text);
-    sio__free(data_text);
-    sio__free((void *)rooms);
-  }
+  sio__redis_fetch_add_sockets(r->fetch, json_object_get(j, "sockets"));
   sio__rq_answered(r);
 }
 

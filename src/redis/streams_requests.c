@@ -158,26 +158,9 @@ static void respond(sio__rs_nsp_t *inst, const char *requester, int type, json_t
   json_decref(data);
 }
 
-static json_t *raw_json(const char *text, size_t len) {
-  json_error_t err;
-  return text ? json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err) : NULL;
-}
-
 static void collect_socket(sio_socket_t *sock, void *arg) {
-  json_t *list = arg;
-  json_t *rooms = json_array();
-  for (size_t i = 0; rooms && i < sio_socket_rooms_count(sock); i++)
-    json_array_append_new(rooms, json_string(sio_socket_room(sock, i)));
-  char *hs = sio_socket_handshake_json(sock);
-  json_t *handshake = hs ? raw_json(hs, strlen(hs)) : NULL;
-  sio_free(hs);
-  const char *d = sio_socket_shared_data(sock);
-  json_t *data = d ? raw_json(d, strlen(d)) : NULL;
-  json_t *s =
-      json_pack("{s:s,s:o,s:o,s:o}", "id", sio_socket_id(sock), "handshake",
-                handshake ? handshake : json_object(), "rooms",
-                rooms ? rooms : json_array(), "data", data ? data : json_object());
-  if (s) json_array_append_new(list, s);
+  json_t *s = sio__redis_socket_json(sock);
+  if (s) json_array_append_new(arg, s);
 }
 
 static void answer_fetch(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *rid) {
@@ -340,27 +323,7 @@ static void answer_broadcast_ack(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const ch
 /* ---- answers to this server's requests ---- */
 
 static void on_fetch_answer(sio__rq_t *r, const json_t *data) {
-  const json_t *sockets = json_object_get(data, "sockets");
-  size_t i;
-  const json_t *s;
-  json_array_foreach(sockets, i, s) {
-    const char *id = json_string_value(json_object_get(s, "id"));
-    if (!id) continue;
-    const char *const *rooms;
-    size_t nrooms;
-    if (sio__redis_strings_from(json_object_get(s, "rooms"), &rooms, &nrooms)) {
-      rooms = NULL;
-      nrooms = 0;
-    }
-    const json_t *hs = json_object_get(s, "handshake");
-    const json_t *d = json_object_get(s, "data");
-    char *hs_text = hs ? sio__redis_dump(hs, NULL) : NULL;
-    char *data_text = d ? sio__redis_dump(d, NULL) : NULL;
-    sio_adapter_fetch_add(r->fetch, id, rooms, nrooms, hs_text, data_text);
-    sio__free(hs_text);
-    sio__free(data_text);
-    sio__free((void *)rooms);
-  }
+  sio__redis_fetch_add_sockets(r->fetch, json_object_get(data, "sockets"));
   sio__rq_answered(r);
 }
 
