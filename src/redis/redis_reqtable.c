@@ -210,6 +210,22 @@ void sio__rq_ask_numsub(sio__rq_t *r) {
   }
 }
 
+void sio__rq_start_broadcast(sio__rq_t *r, uint32_t timeout_ms) {
+  sio__rq_publish_payload(r);
+  sio__rq_set_deadline(r, timeout_ms);
+  sio__rq_ask_numsub(r);
+}
+
+int sio__rq_server_count(sio__rq_table_t *t, void *owner, const char *channel,
+                         void (*cb)(int status, size_t count, void *arg), void *arg) {
+  sio__rq_t *r = sio__rq_new(t, owner, channel, SIO__RQ_COUNT);
+  if (!r) return SIO_ENOMEM;
+  r->count_cb = cb;
+  r->count_arg = arg;
+  sio__rq_ask_numsub(r);
+  return 0;
+}
+
 void sio__rq_client_count(sio__rq_t *r, size_t n) {
   sio_adapter_ack_expect(r->ack, n);
   r->answered++;

@@ -89,6 +89,13 @@ void sio__rq_set_deadline(sio__rq_t *r, uint32_t ms);
  * count completes, a fetch or a server-side emit publishes its payload, a
  * broadcast (already published) learns how many answers to wait for. */
 void sio__rq_ask_numsub(sio__rq_t *r);
+/* A broadcast with ack whose payload is ready: publishes it at once, then
+ * waits timeout_ms at most for the answers (NUMSUB says how many). */
+void sio__rq_start_broadcast(sio__rq_t *r, uint32_t timeout_ms);
+/* Counts the servers listening on owner's channel: cb(status, count, arg)
+ * once (count 1, this server, when Redis cannot say). 0 or SIO_ENOMEM. */
+int sio__rq_server_count(sio__rq_table_t *t, void *owner, const char *channel,
+                         void (*cb)(int status, size_t count, void *arg), void *arg);
 /* A broadcast-with-ack answer of clientCount n from one more server. */
 void sio__rq_client_count(sio__rq_t *r, size_t n);
 /* Cancels owner's requests (its namespace is gone). */

@@ -125,21 +125,14 @@ int sio__rs_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
     sio__rq_finish(r, 0);
     return n;
   }
-  sio__rq_publish_payload(r);
-  sio__rq_set_deadline(r, opts->timeout_ms);
-  sio__rq_ask_numsub(r);
+  sio__rq_start_broadcast(r, opts->timeout_ms);
   return n;
 }
 
 int sio__rs_server_count(void *self, void (*cb)(int status, size_t count, void *arg),
                          void *arg) {
   sio__rs_nsp_t *inst = self;
-  sio__rq_t *r = req_new(inst, SIO__RQ_COUNT);
-  if (!r) return SIO_ENOMEM;
-  r->count_cb = cb;
-  r->count_arg = arg;
-  sio__rq_ask_numsub(r);
-  return 0;
+  return sio__rq_server_count(&inst->node->rq, inst, inst->public_channel, cb, arg);
 }
 
 /* ---- answering the others ---- */
