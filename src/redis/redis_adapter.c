@@ -77,6 +77,7 @@ static void rmp_opts_of(const sio_adapter_opts_t *o, sio__rmp_opts_t *r) {
   r->except = o->except;
   r->nexcept = o->nexcept;
   r->volatile_ = (o->flags & SIO_ADAPTER_F_VOLATILE) != 0;
+  r->no_compress = (o->flags & SIO_ADAPTER_F_NO_COMPRESS) != 0;
 }
 
 static void rmp_event_of(const sio_adapter_packet_t *pkt, sio__rmp_event_t *ev) {
@@ -199,7 +200,8 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
                               (const char *const *)except,
                               b.nexcept,
                               SIO_ADAPTER_F_LOCAL |
-                                  (b.volatile_ ? SIO_ADAPTER_F_VOLATILE : 0u),
+                                  (b.volatile_ ? SIO_ADAPTER_F_VOLATILE : 0u) |
+                                  (b.no_compress ? SIO_ADAPTER_F_NO_COMPRESS : 0u),
                               0};
       if (sio_adapter_local_broadcast(inst->nsp, &pkt, &o) == SIO_EINVAL)
         sio__redis_bad_message(inst->node, "broadcast with a reserved or invalid event");

@@ -132,7 +132,8 @@ int sio__redis_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
                         opts->except,
                         opts->nexcept,
                         (opts->flags & SIO_ADAPTER_F_VOLATILE) != 0,
-                        opts->timeout_ms};
+                        opts->timeout_ms,
+                        (opts->flags & SIO_ADAPTER_F_NO_COMPRESS) != 0};
   if (sio__rmp_encode_broadcast_ack_request(&r->payload, inst->uid, r->id, inst->name,
                                             &ev, &ro)) {
     sio__rq_finish(r, 0);
@@ -427,9 +428,13 @@ static void on_broadcast_ack_request(sio__redis_nsp_t *inst, const char *data,
       event[b.event.len] = '\0';
       sio_adapter_packet_t pkt = {
           event, sio__rmp_text(&b.json), sio__sb_len(&b.json), b.att, b.natt, NULL};
-      sio_adapter_opts_t o = {(const char *const *)rooms,  b.nrooms,
-                              (const char *const *)except, b.nexcept,
-                              SIO_ADAPTER_F_LOCAL,         0};
+      sio_adapter_opts_t o = {(const char *const *)rooms,
+                              b.nrooms,
+                              (const char *const *)except,
+                              b.nexcept,
+                              SIO_ADAPTER_F_LOCAL |
+                                  (b.no_compress ? SIO_ADAPTER_F_NO_COMPRESS : 0u),
+                              0};
       n = sio_adapter_local_broadcast_with_ack(inst->nsp, &pkt, &o, NULL, bcast_replied,
                                                c);
       if (n < 0) n = 0;

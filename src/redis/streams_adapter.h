@@ -136,10 +136,12 @@ int sio__rs_encode_entry_data(sio__sb_t *out, const json_t *data, const sio_buf_
 /* [event, ...args] of a libsio packet as a jansson array (placeholders kept).
  * New reference or NULL. */
 json_t *sio__rs_event_array(const char *event, const char *json, size_t len);
-/* {"rooms":[...],"except":[...],"flags":{...}} of a selection. */
+/* {"rooms":[...],"except":[...],"flags":{...}} of a selection; flags holds
+ * volatile: true, compress: false and timeout, each only when set. */
 json_t *sio__rs_opts_json(const sio_adapter_opts_t *o);
 /* Reads a selection as sio__redis_opts_from_jansson does, plus
- * flags.volatile (into o->flags). Free with sio__redis_opts_free. */
+ * flags.volatile and flags.compress false (into o->flags). Free with
+ * sio__redis_opts_free. */
 int sio__rs_opts_from(const json_t *j, sio_adapter_opts_t *o);
 /* A session as Node stores it: base64 of MessagePack {sid, pid, rooms,
  * data} (data_json: one JSON value, NULL for null). Appended to out. */

@@ -208,6 +208,9 @@ json_t *sio__rs_opts_json(const sio_adapter_opts_t *o) {
   if ((o->flags & SIO_ADAPTER_F_VOLATILE) &&
       json_object_set_new(flags, "volatile", json_true()))
     goto fail;
+  if ((o->flags & SIO_ADAPTER_F_NO_COMPRESS) &&
+      json_object_set_new(flags, "compress", json_false()))
+    goto fail;
   if (o->timeout_ms && json_object_set_new(flags, "timeout", json_integer(o->timeout_ms)))
     goto fail;
   if (json_object_set_new(j, "flags", flags)) {
@@ -227,6 +230,8 @@ int sio__rs_opts_from(const json_t *j, sio_adapter_opts_t *o) {
   const json_t *flags = json_object_get(j, "flags");
   if (json_is_true(json_object_get(flags, "volatile")))
     o->flags |= SIO_ADAPTER_F_VOLATILE;
+  if (json_is_false(json_object_get(flags, "compress")))
+    o->flags |= SIO_ADAPTER_F_NO_COMPRESS;
   return 0;
 }
 

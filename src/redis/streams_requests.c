@@ -297,7 +297,7 @@ static void answer_broadcast_ack(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const ch
     strcpy(c->rid, rid);
     strcpy(c->requester, m->uid);
     sio_adapter_packet_t pkt = {event, args, len, m->att, m->natt, NULL};
-    o.flags = SIO_ADAPTER_F_LOCAL;
+    o.flags = SIO_ADAPTER_F_LOCAL | (o.flags & SIO_ADAPTER_F_NO_COMPRESS);
     int n =
         sio_adapter_local_broadcast_with_ack(inst->nsp, &pkt, &o, NULL, bcast_replied, c);
     if (n < 0) n = 0;
