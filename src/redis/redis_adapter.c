@@ -88,6 +88,34 @@ static void rmp_event_of(const sio_adapter_packet_t *pkt, sio__rmp_event_t *ev) 
   ev->natt = pkt->nattachments;
 }
 
+int sio__redis_local_of(const sio__rmp_broadcast_t *b, int volatile_,
+                        sio__redis_local_t *out) {
+  char *event = sio__malloc(b->event.len + 1);
+  char **rooms = sio__redis_cstrings(b->rooms, b->nrooms);
+  char **except = sio__redis_cstrings(b->except, b->nexcept);
+  if (event) {
+    memcpy(event, b->event.s, b->event.len);
+    event[b->event.len] = '\0';
+  }
+  out->pkt = (sio_adapter_packet_t){
+      event, sio__rmp_text(&b->json), sio__sb_len(&b->json), b->att, b->natt, NULL};
+  out->opts = (sio_adapter_opts_t){(const char *const *)rooms,
+                                   b->nrooms,
+                                   (const char *const *)except,
+                                   b->nexcept,
+                                   SIO_ADAPTER_F_LOCAL |
+                                       (volatile_ ? SIO_ADAPTER_F_VOLATILE : 0u) |
+                                       (b->no_compress ? SIO_ADAPTER_F_NO_COMPRESS : 0u),
+                                   0};
+  return event && rooms && except ? 0 : SIO_ENOMEM;
+}
+
+void sio__redis_local_free(sio__redis_local_t *l) {
+  sio__free((void *)l->pkt.event);
+  sio__free((void *)l->opts.rooms);
+  sio__free((void *)l->opts.except);
+}
+
 /* The channel of a broadcast: P#N#room# for exactly one room, else P#N#. */
 static char *bcast_channel(const sio__redis_nsp_t *inst, const sio_adapter_opts_t *o) {
   return o->nrooms == 1 ? concat(inst->bcast_prefix, o->rooms[0], "#", "")
@@ -187,28 +215,11 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
   size_t nl = strlen(inst->name);
   int other_nsp = b.nsp.s && !(b.nsp.len == nl && memcmp(b.nsp.s, inst->name, nl) == 0);
   if (!own && !other_nsp) {
-    char *event = sio__malloc(b.event.len + 1);
-    char **rooms = sio__redis_cstrings(b.rooms, b.nrooms);
-    char **except = sio__redis_cstrings(b.except, b.nexcept);
-    if (event && rooms && except) {
-      memcpy(event, b.event.s, b.event.len);
-      event[b.event.len] = '\0';
-      sio_adapter_packet_t pkt = {
-          event, sio__rmp_text(&b.json), sio__sb_len(&b.json), b.att, b.natt, NULL};
-      sio_adapter_opts_t o = {(const char *const *)rooms,
-                              b.nrooms,
-                              (const char *const *)except,
-                              b.nexcept,
-                              SIO_ADAPTER_F_LOCAL |
-                                  (b.volatile_ ? SIO_ADAPTER_F_VOLATILE : 0u) |
-                                  (b.no_compress ? SIO_ADAPTER_F_NO_COMPRESS : 0u),
-                              0};
-      if (sio_adapter_local_broadcast(inst->nsp, &pkt, &o) == SIO_EINVAL)
-        sio__redis_bad_message(inst->node, "broadcast with a reserved or invalid event");
-    }
-    sio__free(event);
-    sio__free(rooms);
-    sio__free(except);
+    sio__redis_local_t l;
+    if (sio__redis_local_of(&b, b.volatile_, &l) == 0 &&
+        sio_adapter_local_broadcast(inst->nsp, &l.pkt, &l.opts) == SIO_EINVAL)
+      sio__redis_bad_message(inst->node, "broadcast with a reserved or invalid event");
+    sio__redis_local_free(&l);
   }
   sio__rmp_broadcast_free(&b);
   msgpack_unpacked_destroy(&up);

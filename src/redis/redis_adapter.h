@@ -66,6 +66,17 @@ void sio__redis_bad_message(sio__redis_node_t *node, const char *what);
  * malloc'd block of pointers then bytes; free() it). */
 int sio__redis_has_nul(const sio__rmp_str_t *v, size_t n);
 char **sio__redis_cstrings(const sio__rmp_str_t *v, size_t n);
+/* A decoded broadcast made ready for local delivery: pkt and opts point at
+ * NUL-terminated copies of its names (and borrow its arguments, so b must
+ * outlive them); opts.flags gets LOCAL, VOLATILE if volatile_ and b's
+ * no_compress. 0 or SIO_ENOMEM; free with sio__redis_local_free either way. */
+typedef struct {
+  sio_adapter_packet_t pkt;
+  sio_adapter_opts_t opts;
+} sio__redis_local_t;
+int sio__redis_local_of(const sio__rmp_broadcast_t *b, int volatile_,
+                        sio__redis_local_t *out);
+void sio__redis_local_free(sio__redis_local_t *l);
 /* Random [A-Za-z0-9_-] characters, NUL-terminated (n includes the NUL). */
 void sio__redis_random_id(char *out, size_t n);
 

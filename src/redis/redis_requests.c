@@ -419,30 +419,15 @@ static void on_broadcast_ack_request(sio__redis_nsp_t *inst, const char *data,
     c->refs = 1;
     memcpy(c->rid, rid.s, rid.len);
     memcpy(c->uid, b.uid.s, b.uid.len);
-    char *event = sio__malloc(b.event.len + 1);
-    char **rooms = sio__redis_cstrings(b.rooms, b.nrooms);
-    char **except = sio__redis_cstrings(b.except, b.nexcept);
+    sio__redis_local_t l;
     int n = 0;
-    if (event && rooms && except) {
-      memcpy(event, b.event.s, b.event.len);
-      event[b.event.len] = '\0';
-      sio_adapter_packet_t pkt = {
-          event, sio__rmp_text(&b.json), sio__sb_len(&b.json), b.att, b.natt, NULL};
-      sio_adapter_opts_t o = {(const char *const *)rooms,
-                              b.nrooms,
-                              (const char *const *)except,
-                              b.nexcept,
-                              SIO_ADAPTER_F_LOCAL |
-                                  (b.no_compress ? SIO_ADAPTER_F_NO_COMPRESS : 0u),
-                              0};
-      n = sio_adapter_local_broadcast_with_ack(inst->nsp, &pkt, &o, NULL, bcast_replied,
-                                               c);
+    if (sio__redis_local_of(&b, 0, &l) == 0) { /* volatile is not applied here */
+      n = sio_adapter_local_broadcast_with_ack(inst->nsp, &l.pkt, &l.opts, NULL,
+                                               bcast_replied, c);
       if (n < 0) n = 0;
       c->refs += (size_t)n;
     }
-    sio__free(event);
-    sio__free(rooms);
-    sio__free(except);
+    sio__redis_local_free(&l);
     /* Always answer, even with 0: the requester counts servers. */
     json_t *resp =
         json_pack("{s:i,s:s,s:i}", "type", 8, "requestId", c->rid, "clientCount", n);
