@@ -112,6 +112,12 @@ json_t *sio__redis_args_to_jansson(const char *json, size_t len, const sio_buf_t
  * it). 0 or SIO_ENOMEM. */
 int sio__redis_args_view(const sio_args_t *args, sio_buf_t *json, sio_buf_t **att,
                          size_t *natt);
+/* A client's answer to a broadcast with ack as it goes back to the
+ * requester: the JSON of its first argument ("null" when none; borrowed)
+ * and the answer's attachments as sio__redis_args_view gives them. 0 or
+ * SIO_ENOMEM. */
+int sio__redis_first_reply(const sio_argv_t *reply, sio_buf_t *first, sio_buf_t **att,
+                           size_t *natt);
 /* The same as a jansson array (binary in Node's Buffer form). NULL on error. */
 json_t *sio__redis_sio_args_to_jansson(const sio_args_t *args);
 /* A selection as Node's {"rooms":[...],"except":[...]}. New reference. */

@@ -193,6 +193,17 @@ int sio__redis_args_view(const sio_args_t *args, sio_buf_t *json, sio_buf_t **at
   return 0;
 }
 
+int sio__redis_first_reply(const sio_argv_t *reply, sio_buf_t *first, sio_buf_t **att,
+                           size_t *natt) {
+  *first = (sio_buf_t){(const uint8_t *)"null", 4};
+  if (sio_argv_count(reply)) sio_argv_raw(reply, 0, first);
+  *natt = sio_argv_attachments_count(reply);
+  *att = *natt ? sio__calloc(*natt, sizeof(**att)) : NULL;
+  if (*natt && !*att) return SIO_ENOMEM;
+  for (size_t i = 0; i < *natt; i++) sio_argv_attachment(reply, i, &(*att)[i]);
+  return 0;
+}
+
 json_t *sio__redis_sio_args_to_jansson(const sio_args_t *args) {
   sio_buf_t json, *att;
   size_t natt;

@@ -265,12 +265,9 @@ static void bcast_ctx_unref(bcast_ctx_t *c) {
 static void bcast_replied(const sio_argv_t *reply, void *arg) {
   bcast_ctx_t *c = arg;
   if (reply) {
-    sio_buf_t raw = {(const uint8_t *)"null", 4};
-    if (sio_argv_count(reply)) sio_argv_raw(reply, 0, &raw);
-    size_t natt = sio_argv_attachments_count(reply);
-    sio_buf_t *att = natt ? sio__calloc(natt, sizeof(*att)) : NULL;
-    for (size_t i = 0; att && i < natt; i++) sio_argv_attachment(reply, i, &att[i]);
-    if (!natt || att)
+    sio_buf_t raw, *att;
+    size_t natt;
+    if (sio__redis_first_reply(reply, &raw, &att, &natt) == 0)
       respond(c->inst, c->requester, SIO__RS_BROADCAST_ACK,
               reply_data(c->rid, (const char *)raw.base, raw.len), att, natt);
     sio__free(att);
