@@ -49,11 +49,11 @@ struct sio__redis_nsp {
   char uid[16];
   char *bcast_prefix; /* P#N#  (channels P#N# and P#N#room#) */
   size_t bcast_prefix_len;
-  char *bcast_pattern;               /* P#N#* */
-  char *req_channel;                 /* P-request#N# */
-  char *resp_channel;                /* P-response#N# */
-  char *resp_own;                    /* P-response#N#uid# */
-  struct sio__redis_ss_ctx *ss_live; /* server-side acks we still owe */
+  char *bcast_pattern;     /* P#N#* */
+  char *req_channel;       /* P-request#N# */
+  char *resp_channel;      /* P-response#N# */
+  char *resp_own;          /* P-response#N#uid# */
+  sio__rq_owed_t *ss_live; /* server-side acks we still owe */
 };
 
 /* ---- redis_adapter.c ---- */

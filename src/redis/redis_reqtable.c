@@ -234,3 +234,41 @@ void sio__rq_client_count(sio__rq_t *r, size_t n) {
     r->servers_done = 1;
   }
 }
+
+sio__rq_owed_t *sio__rq_owe(sio__rq_owed_t **list, void *owner, const char *rid,
+                            const char *requester) {
+  sio__rq_owed_t *c = sio__calloc(1, sizeof(*c));
+  if (!c) return NULL;
+  if (!(c->rid = sio__strdup(rid)) ||
+      (requester && !(c->requester = sio__strdup(requester)))) {
+    sio__rq_owed_free(c);
+    return NULL;
+  }
+  c->owner = owner;
+  c->list = list;
+  c->next = *list;
+  if (*list) (*list)->prev = c;
+  *list = c;
+  return c;
+}
+
+void sio__rq_owed_free(sio__rq_owed_t *c) {
+  if (c->list) {
+    if (c->prev)
+      c->prev->next = c->next;
+    else
+      *c->list = c->next;
+    if (c->next) c->next->prev = c->prev;
+  }
+  sio__free(c->rid);
+  sio__free(c->requester);
+  sio__free(c);
+}
+
+void sio__rq_orphan_owed(sio__rq_owed_t **list) {
+  for (sio__rq_owed_t *c = *list; c; c = c->next) {
+    c->owner = NULL;
+    c->list = NULL;
+  }
+  *list = NULL;
+}

@@ -103,4 +103,24 @@ void sio__rq_cancel_owner(sio__rq_table_t *t, const void *owner);
 /* The tick: ends the requests past their deadline. */
 void sio__rq_check_deadlines(void *table);
 
+/* A server-side ack this server owes another. Its handler may answer after
+ * the namespace is gone, so the namespace's list can orphan it. */
+typedef struct sio__rq_owed sio__rq_owed_t;
+struct sio__rq_owed {
+  sio__rq_owed_t *next, *prev;
+  sio__rq_owed_t **list; /* the namespace's; NULL once orphaned */
+  void *owner;           /* the namespace's instance; NULL once it is gone */
+  char *rid;
+  char *requester; /* NULL when none was given */
+};
+
+/* A new owed ack on *list, with copies of rid and requester (NULL: none).
+ * NULL if out of memory. */
+sio__rq_owed_t *sio__rq_owe(sio__rq_owed_t **list, void *owner, const char *rid,
+                            const char *requester);
+/* Takes c off its list, if still on one, and frees it. */
+void sio__rq_owed_free(sio__rq_owed_t *c);
+/* The namespace is gone: its owed acks stay for their handlers, ownerless. */
+void sio__rq_orphan_owed(sio__rq_owed_t **list);
+
 #endif

@@ -246,31 +246,16 @@ static void collect_room(const char *room, size_t members, void *arg) {
 }
 
 /* A server-side event with ack from another server: the first argument of
- * our handler's answer goes back as "data" (Node passes one). */
-typedef struct sio__redis_ss_ctx {
-  struct sio__redis_ss_ctx *next, *prev;
-  sio__redis_nsp_t *inst; /* NULL once the namespace is gone */
-  char *rid;
-} ss_ctx_t;
-
-static void ss_unlink(ss_ctx_t *c) {
-  if (!c->inst) return;
-  if (c->prev)
-    c->prev->next = c->next;
-  else
-    c->inst->ss_live = c->next;
-  if (c->next) c->next->prev = c->prev;
-}
-
-/* A handler may hold a server-side ack past the namespace: orphan them. */
+ * our handler's answer goes back as "data" (Node passes one). A handler may
+ * hold the ack past the namespace: orphan them. */
 static void ss_orphan_all(sio__redis_nsp_t *inst) {
-  for (ss_ctx_t *c = inst->ss_live; c; c = c->next) c->inst = NULL;
-  inst->ss_live = NULL;
+  sio__rq_orphan_owed(&inst->ss_live);
 }
 
 static void ss_replied(const sio_args_t *reply, void *arg) {
-  ss_ctx_t *c = arg;
-  if (reply && c->inst) {
+  sio__rq_owed_t *c = arg;
+  sio__redis_nsp_t *inst = c->owner;
+  if (reply && inst) {
     json_t *args = sio__redis_sio_args_to_jansson(reply);
     if (args) {
       json_t *first = json_array_get(args, 0);
@@ -279,15 +264,13 @@ static void ss_replied(const sio_args_t *reply, void *arg) {
       /* Always the common channel, as Node does for type 6. */
       size_t len;
       char *msg = resp ? sio__redis_dump(resp, &len) : NULL;
-      if (msg) sio__redis_publish(c->inst->node, c->inst->resp_channel, msg, len);
+      if (msg) sio__redis_publish(inst->node, inst->resp_channel, msg, len);
       sio__free(msg);
       json_decref(resp);
       json_decref(args);
     }
   }
-  ss_unlink(c);
-  sio__free(c->rid);
-  sio__free(c);
+  sio__rq_owed_free(c);
 }
 
 static void on_server_side(sio__redis_nsp_t *inst, const json_t *j, const char *rid) {
@@ -301,17 +284,11 @@ static void on_server_side(sio__redis_nsp_t *inst, const json_t *j, const char *
   if (!args) return;
   sio_adapter_packet_t pkt = {
       json_string_value(json_array_get(data, 0)), args, len, NULL, 0, NULL};
-  ss_ctx_t *c = rid ? sio__calloc(1, sizeof(*c)) : NULL;
-  if (c && (c->rid = sio__strdup(rid))) {
-    c->inst = inst;
-    c->next = inst->ss_live;
-    if (inst->ss_live) inst->ss_live->prev = c;
-    inst->ss_live = c;
+  sio__rq_owed_t *c = rid ? sio__rq_owe(&inst->ss_live, inst, rid, NULL) : NULL;
+  if (c)
     sio_adapter_local_server_side_emit_with_ack(inst->nsp, &pkt, ss_replied, c);
-  } else {
-    sio__free(c);
+  else
     sio_adapter_local_server_side_emit(inst->nsp, &pkt);
-  }
   sio__free(args);
 }
 

@@ -107,9 +107,9 @@ struct sio__rs_nsp {
   sio_namespace_t *nsp;
   const char *name; /* the namespace's, borrowed */
   char uid[17];
-  char *public_channel;  /* P#N# */
-  char *private_channel; /* P#N#uid# */
-  struct sio__rs_ss_ctx *ss_live;
+  char *public_channel;             /* P#N# */
+  char *private_channel;            /* P#N#uid# */
+  sio__rq_owed_t *ss_live;          /* server-side acks we still owe */
   struct sio__rs_restore *restores; /* recoveries in progress */
 };
 

@@ -171,26 +171,10 @@ static void answer_fetch(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *rid)
 }
 
 /* A server-side event with ack from another server: the first argument of
- * our handler's answer goes back as "packet" (Node passes one). */
-typedef struct sio__rs_ss_ctx {
-  struct sio__rs_ss_ctx *next, *prev;
-  sio__rs_nsp_t *inst; /* NULL once the namespace is gone */
-  char *rid;
-  char *requester;
-} ss_ctx_t;
-
-static void ss_unlink(ss_ctx_t *c) {
-  if (!c->inst) return;
-  if (c->prev)
-    c->prev->next = c->next;
-  else
-    c->inst->ss_live = c->next;
-  if (c->next) c->next->prev = c->prev;
-}
-
+ * our handler's answer goes back as "packet" (Node passes one). A handler
+ * may hold the ack past the namespace: orphan them. */
 static void ss_orphan_all(sio__rs_nsp_t *inst) {
-  for (ss_ctx_t *c = inst->ss_live; c; c = c->next) c->inst = NULL;
-  inst->ss_live = NULL;
+  sio__rq_orphan_owed(&inst->ss_live);
 }
 
 /* {requestId, packet: <first of args>} with its attachments. */
@@ -204,21 +188,18 @@ static json_t *reply_data(const char *rid, const char *json, size_t len) {
 }
 
 static void ss_replied(const sio_args_t *reply, void *arg) {
-  ss_ctx_t *c = arg;
-  if (reply && c->inst) {
+  sio__rq_owed_t *c = arg;
+  if (reply && c->owner) {
     sio_buf_t json;
     sio_buf_t *att = NULL;
     size_t natt = 0;
     if (sio__redis_args_view(reply, &json, &att, &natt) == 0) {
-      respond(c->inst, c->requester, SIO__RS_SERVER_SIDE_EMIT_RESPONSE,
+      respond(c->owner, c->requester, SIO__RS_SERVER_SIDE_EMIT_RESPONSE,
               reply_data(c->rid, (const char *)json.base, json.len), att, natt);
       free(att);
     }
   }
-  ss_unlink(c);
-  sio__free(c->rid);
-  sio__free(c->requester);
-  sio__free(c);
+  sio__rq_owed_free(c);
 }
 
 static void on_server_side(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *rid) {
@@ -232,20 +213,11 @@ static void on_server_side(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *ri
   char *args = sio__redis_array_to_args(packet, 1, &len);
   if (!args) return;
   sio_adapter_packet_t pkt = {event, args, len, m->att, m->natt, NULL};
-  ss_ctx_t *c = rid ? sio__calloc(1, sizeof(*c)) : NULL;
-  if (c && (c->rid = sio__strdup(rid)) && (c->requester = sio__strdup(m->uid))) {
-    c->inst = inst;
-    c->next = inst->ss_live;
-    if (inst->ss_live) inst->ss_live->prev = c;
-    inst->ss_live = c;
+  sio__rq_owed_t *c = rid ? sio__rq_owe(&inst->ss_live, inst, rid, m->uid) : NULL;
+  if (c)
     sio_adapter_local_server_side_emit_with_ack(inst->nsp, &pkt, ss_replied, c);
-  } else {
-    if (c) {
-      sio__free(c->rid);
-      sio__free(c);
-    }
-    if (!rid) sio_adapter_local_server_side_emit(inst->nsp, &pkt);
-  }
+  else if (!rid)
+    sio_adapter_local_server_side_emit(inst->nsp, &pkt);
   sio__free(args);
 }
 
