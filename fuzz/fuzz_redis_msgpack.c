@@ -100,7 +100,8 @@ static void rmpf_broadcast_roundtrip(const uint8_t *base, size_t len,
                          (const char *const *)except,
                          b->nexcept,
                          b->volatile_,
-                         (uint32_t)b->timeout_ms};
+                         (uint32_t)b->timeout_ms,
+                         b->no_compress};
     sio__sb_t out = {0};
     int rc = req_id ? sio__rmp_encode_broadcast_ack_request(&out, uid, rid,
                                                             nsp ? nsp : "/", &ev, &o)
@@ -117,7 +118,8 @@ static void rmpf_broadcast_roundtrip(const uint8_t *base, size_t len,
     FZ_CHECK(rmpf_json_eq(&b->json, &c.json));
     FZ_CHECK(rmpf_att_eq(b->att, b->natt, c.att, c.natt));
     FZ_CHECK(rmpf_str_eq(&b->uid, &c.uid) && rmpf_str_eq(&b->event, &c.event));
-    FZ_CHECK(c.type == 2 && c.volatile_ == b->volatile_ && c.timeout_ms == b->timeout_ms);
+    FZ_CHECK(c.type == 2 && c.volatile_ == b->volatile_ &&
+             c.no_compress == b->no_compress && c.timeout_ms == b->timeout_ms);
     FZ_CHECK(c.nsp.s && (b->nsp.s ? rmpf_str_eq(&b->nsp, &c.nsp)
                                   : (c.nsp.len == 1 && c.nsp.s[0] == '/')));
     FZ_CHECK(c.nrooms == b->nrooms && c.nexcept == b->nexcept);

@@ -77,6 +77,7 @@ static void rmp_opts_of(const sio_adapter_opts_t *o, sio__rmp_opts_t *r) {
   r->except = o->except;
   r->nexcept = o->nexcept;
   r->volatile_ = (o->flags & SIO_ADAPTER_F_VOLATILE) != 0;
+  r->no_compress = (o->flags & SIO_ADAPTER_F_NO_COMPRESS) != 0;
 }
 
 static void rmp_event_of(const sio_adapter_packet_t *pkt, sio__rmp_event_t *ev) {
@@ -85,6 +86,34 @@ static void rmp_event_of(const sio_adapter_packet_t *pkt, sio__rmp_event_t *ev) 
   ev->json_len = pkt->json_len;
   ev->att = pkt->attachments;
   ev->natt = pkt->nattachments;
+}
+
+int sio__redis_local_of(const sio__rmp_broadcast_t *b, int volatile_,
+                        sio__redis_local_t *out) {
+  char *event = sio__malloc(b->event.len + 1);
+  char **rooms = sio__redis_cstrings(b->rooms, b->nrooms);
+  char **except = sio__redis_cstrings(b->except, b->nexcept);
+  if (event) {
+    memcpy(event, b->event.s, b->event.len);
+    event[b->event.len] = '\0';
+  }
+  out->pkt = (sio_adapter_packet_t){
+      event, sio__rmp_text(&b->json), sio__sb_len(&b->json), b->att, b->natt, NULL};
+  out->opts = (sio_adapter_opts_t){(const char *const *)rooms,
+                                   b->nrooms,
+                                   (const char *const *)except,
+                                   b->nexcept,
+                                   SIO_ADAPTER_F_LOCAL |
+                                       (volatile_ ? SIO_ADAPTER_F_VOLATILE : 0u) |
+                                       (b->no_compress ? SIO_ADAPTER_F_NO_COMPRESS : 0u),
+                                   0};
+  return event && rooms && except ? 0 : SIO_ENOMEM;
+}
+
+void sio__redis_local_free(sio__redis_local_t *l) {
+  sio__free((void *)l->pkt.event);
+  sio__free((void *)l->opts.rooms);
+  sio__free((void *)l->opts.except);
 }
 
 /* The channel of a broadcast: P#N#room# for exactly one room, else P#N#. */
@@ -186,27 +215,11 @@ static void on_broadcast(sio__redis_nsp_t *inst, const char *channel, size_t chl
   size_t nl = strlen(inst->name);
   int other_nsp = b.nsp.s && !(b.nsp.len == nl && memcmp(b.nsp.s, inst->name, nl) == 0);
   if (!own && !other_nsp) {
-    char *event = sio__malloc(b.event.len + 1);
-    char **rooms = sio__redis_cstrings(b.rooms, b.nrooms);
-    char **except = sio__redis_cstrings(b.except, b.nexcept);
-    if (event && rooms && except) {
-      memcpy(event, b.event.s, b.event.len);
-      event[b.event.len] = '\0';
-      sio_adapter_packet_t pkt = {
-          event, sio__rmp_text(&b.json), sio__sb_len(&b.json), b.att, b.natt, NULL};
-      sio_adapter_opts_t o = {(const char *const *)rooms,
-                              b.nrooms,
-                              (const char *const *)except,
-                              b.nexcept,
-                              SIO_ADAPTER_F_LOCAL |
-                                  (b.volatile_ ? SIO_ADAPTER_F_VOLATILE : 0u),
-                              0};
-      if (sio_adapter_local_broadcast(inst->nsp, &pkt, &o) == SIO_EINVAL)
-        sio__redis_bad_message(inst->node, "broadcast with a reserved or invalid event");
-    }
-    sio__free(event);
-    sio__free(rooms);
-    sio__free(except);
+    sio__redis_local_t l;
+    if (sio__redis_local_of(&b, b.volatile_, &l) == 0 &&
+        sio_adapter_local_broadcast(inst->nsp, &l.pkt, &l.opts) == SIO_EINVAL)
+      sio__redis_bad_message(inst->node, "broadcast with a reserved or invalid event");
+    sio__redis_local_free(&l);
   }
   sio__rmp_broadcast_free(&b);
   msgpack_unpacked_destroy(&up);
@@ -247,10 +260,6 @@ static void on_state(void *arg, int up) {
 }
 
 /* ---- instances ---- */
-
-static void tick_cb(void *node) {
-  sio__redis_check_deadlines(node);
-}
 
 static void node_free(sio__redis_node_t *node) {
   sio__free(node->key);
@@ -326,7 +335,7 @@ static void op_destroy(void *self) {
     sio_server_metrics_remove_source(node->srv, sio__redis_metrics, node);
     sio__redis_conn_close(node->conn);
     node->conn = NULL;
-    sio__redis_timer_close(node->tick, tick_closed, node);
+    sio__redis_timer_close(node->rq.tick, tick_closed, node);
   }
 }
 
@@ -347,6 +356,11 @@ static const sio_adapter_ops_t k_ops = {
     .server_count = sio__redis_server_count,
 };
 
+static int publish_for_requests(void *node, const char *channel, const void *data,
+                                size_t len) {
+  return sio__redis_publish(node, channel, data, len);
+}
+
 int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
   if (!s) return SIO_EINVAL;
   sio_redis_opts_t *def = NULL;
@@ -364,7 +378,9 @@ int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
   if (!rc)
     rc = sio__redis_conn_new(node->loop, &o->url, "adapter", on_message, on_state, node,
                              &node->conn);
-  if (!rc && !(node->tick = sio__redis_timer_new(node->loop, node))) rc = SIO_ENOMEM;
+  if (!rc)
+    rc = sio__rq_table_init(&node->rq, node->loop, &node->conn, publish_for_requests,
+                            node, "redis", 11, node->request_timeout_ms);
   if (!rc) {
     rc = sio_server_set_adapter(s, &k_ops, node);
     if (rc) {
@@ -372,7 +388,7 @@ int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
       while (node->nsps) op_destroy(node->nsps);
       if (node->conn) { /* no namespace was made at all */
         sio__redis_conn_close(node->conn);
-        sio__redis_timer_close(node->tick, tick_closed, node);
+        sio__redis_timer_close(node->rq.tick, tick_closed, node);
       }
       node = NULL;
     }
@@ -385,18 +401,4 @@ int sio_redis_adapter_attach(sio_server_t *s, const sio_redis_opts_t *o) {
   }
   sio_redis_opts_free(def);
   return rc;
-}
-
-void sio__redis_tick_start(sio__redis_node_t *node) {
-  if (!node->tick_running) {
-    node->tick_running = 1;
-    sio__redis_timer_start(node->tick, tick_cb, 50, 50);
-  }
-}
-
-void sio__redis_tick_stop(sio__redis_node_t *node) {
-  if (node->tick_running) {
-    node->tick_running = 0;
-    sio__redis_timer_stop(node->tick);
-  }
 }

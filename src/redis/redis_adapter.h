@@ -12,6 +12,7 @@
 #include "redis/redis_loop.h"
 #include "redis/redis_msgpack.h"
 #include "redis/redis_opts.h"
+#include "redis/redis_reqtable.h"
 #include "sio/metrics.h"
 #include "sio/redis.h"
 
@@ -20,7 +21,6 @@
 
 typedef struct sio__redis_node sio__redis_node_t;
 typedef struct sio__redis_nsp sio__redis_nsp_t;
-typedef struct sio__redis_req sio__redis_req_t;
 
 /* One per server: the Redis connections and every namespace's instance. */
 struct sio__redis_node {
@@ -31,10 +31,8 @@ struct sio__redis_node {
   int specific_response_channel;
   uint32_t max_message; /* received message cost bound (sio_redis_opts) */
   sio__redis_conn_t *conn;
-  sio__redis_nsp_t *nsps;   /* instances, linked */
-  sio__redis_req_t *reqs;   /* pending requests of every instance */
-  sio__redis_timer_t *tick; /* request deadlines */
-  int tick_running;
+  sio__redis_nsp_t *nsps; /* instances, linked */
+  sio__rq_table_t rq;     /* pending requests of every instance */
   uint64_t bad_messages;  /* dropped as malformed */
   uint64_t bad_logged_at; /* loop time of the last such log line */
   uint64_t bad_at_log;    /* bad_messages at that line */
@@ -51,33 +49,11 @@ struct sio__redis_nsp {
   char uid[16];
   char *bcast_prefix; /* P#N#  (channels P#N# and P#N#room#) */
   size_t bcast_prefix_len;
-  char *bcast_pattern;               /* P#N#* */
-  char *req_channel;                 /* P-request#N# */
-  char *resp_channel;                /* P-response#N# */
-  char *resp_own;                    /* P-response#N#uid# */
-  struct sio__redis_ss_ctx *ss_live; /* server-side acks we still owe */
-};
-
-enum { SIO__RREQ_FETCH, SIO__RREQ_SS_ACK, SIO__RREQ_BCAST_ACK, SIO__RREQ_COUNT };
-
-/* A request to the other servers, waiting for NUMSUB and for answers. */
-struct sio__redis_req {
-  sio__redis_req_t *next, *prev;
-  sio__redis_nsp_t *inst; /* NULL once cancelled (freed when NUMSUB returns) */
-  int type;
-  char id[16];
-  int in_numsub; /* a NUMSUB callback will still come */
-  int numsub_known;
-  int servers_done;
-  size_t expected; /* other servers that should answer */
-  size_t answered;
-  uint64_t deadline; /* loop time, ms; 0: none yet */
-  char *payload;     /* published once NUMSUB says others exist */
-  size_t payload_len;
-  sio_adapter_fetch_t *fetch;
-  sio_adapter_ack_t *ack;
-  void (*count_cb)(int status, size_t count, void *arg);
-  void *count_arg;
+  char *bcast_pattern;     /* P#N#* */
+  char *req_channel;       /* P-request#N# */
+  char *resp_channel;      /* P-response#N# */
+  char *resp_own;          /* P-response#N#uid# */
+  sio__rq_owed_t *ss_live; /* server-side acks we still owe */
 };
 
 /* ---- redis_adapter.c ---- */
@@ -86,13 +62,21 @@ int sio__redis_publish(sio__redis_node_t *node, const char *channel, const void 
                        size_t len);
 /* A malformed message from the bus: counted, logged at most every 10 s. */
 void sio__redis_bad_message(sio__redis_node_t *node, const char *what);
-/* The node's deadline tick (50 ms) runs while requests have deadlines. */
-void sio__redis_tick_start(sio__redis_node_t *node);
-void sio__redis_tick_stop(sio__redis_node_t *node);
 /* Decoded names: 1 if one holds a NUL byte; NUL-terminated copies (one
  * malloc'd block of pointers then bytes; free() it). */
 int sio__redis_has_nul(const sio__rmp_str_t *v, size_t n);
 char **sio__redis_cstrings(const sio__rmp_str_t *v, size_t n);
+/* A decoded broadcast made ready for local delivery: pkt and opts point at
+ * NUL-terminated copies of its names (and borrow its arguments, so b must
+ * outlive them); opts.flags gets LOCAL, VOLATILE if volatile_ and b's
+ * no_compress. 0 or SIO_ENOMEM; free with sio__redis_local_free either way. */
+typedef struct {
+  sio_adapter_packet_t pkt;
+  sio_adapter_opts_t opts;
+} sio__redis_local_t;
+int sio__redis_local_of(const sio__rmp_broadcast_t *b, int volatile_,
+                        sio__redis_local_t *out);
+void sio__redis_local_free(sio__redis_local_t *l);
 /* Random [A-Za-z0-9_-] characters, NUL-terminated (n includes the NUL). */
 void sio__redis_random_id(char *out, size_t n);
 
@@ -116,8 +100,6 @@ void sio__redis_on_request(sio__redis_nsp_t *inst, const char *data, size_t len)
 void sio__redis_on_response(sio__redis_nsp_t *inst, const char *data, size_t len);
 /* Cancels the instance's requests (namespace gone). */
 void sio__redis_cancel_requests(sio__redis_nsp_t *inst);
-/* Checks deadlines (the node's tick). */
-void sio__redis_check_deadlines(sio__redis_node_t *node);
 
 /* ---- redis_json.c: JSON of requests (jansson) ---- */
 /* "[" json "]" of wire arguments as a jansson array, binary placeholders
@@ -130,6 +112,12 @@ json_t *sio__redis_args_to_jansson(const char *json, size_t len, const sio_buf_t
  * it). 0 or SIO_ENOMEM. */
 int sio__redis_args_view(const sio_args_t *args, sio_buf_t *json, sio_buf_t **att,
                          size_t *natt);
+/* A client's answer to a broadcast with ack as it goes back to the
+ * requester: the JSON of its first argument ("null" when none; borrowed)
+ * and the answer's attachments as sio__redis_args_view gives them. 0 or
+ * SIO_ENOMEM. */
+int sio__redis_first_reply(const sio_argv_t *reply, sio_buf_t *first, sio_buf_t **att,
+                           size_t *natt);
 /* The same as a jansson array (binary in Node's Buffer form). NULL on error. */
 json_t *sio__redis_sio_args_to_jansson(const sio_args_t *args);
 /* A selection as Node's {"rooms":[...],"except":[...]}. New reference. */
@@ -143,6 +131,12 @@ void sio__redis_opts_free(sio_adapter_opts_t *o);
 int sio__redis_strings_from(const json_t *a, const char *const **out, size_t *n);
 /* Compact JSON text of v (malloc'd, NUL-terminated; NULL if out of memory). */
 char *sio__redis_dump(const json_t *v, size_t *len);
+/* A socket as a fetch answer lists it: {"id","handshake","rooms","data"}.
+ * NULL if out of memory. New reference. */
+json_t *sio__redis_socket_json(sio_socket_t *sock);
+/* Adds the sockets of a fetch answer (an array of such objects; others are
+ * passed over) to fetch. */
+void sio__redis_fetch_add_sockets(sio_adapter_fetch_t *fetch, const json_t *sockets);
 /* Elements from..end of a jansson array as wire arguments (comma-separated
  * JSON, malloc'd, NUL-terminated). */
 char *sio__redis_array_to_args(const json_t *arr, size_t from, size_t *len);

@@ -124,6 +124,7 @@ int sio_redis_emitter_emit(sio_redis_emitter_t *em, const sio_redis_target_t *t,
                         (const char *const *)t->except,
                         t->nexcept,
                         t->volatile_,
+                        0,
                         0};
   sio__sb_t out = {0};
   int rc =

@@ -193,6 +193,17 @@ int sio__redis_args_view(const sio_args_t *args, sio_buf_t *json, sio_buf_t **at
   return 0;
 }
 
+int sio__redis_first_reply(const sio_argv_t *reply, sio_buf_t *first, sio_buf_t **att,
+                           size_t *natt) {
+  *first = (sio_buf_t){(const uint8_t *)"null", 4};
+  if (sio_argv_count(reply)) sio_argv_raw(reply, 0, first);
+  *natt = sio_argv_attachments_count(reply);
+  *att = *natt ? sio__calloc(*natt, sizeof(**att)) : NULL;
+  if (*natt && !*att) return SIO_ENOMEM;
+  for (size_t i = 0; i < *natt; i++) sio_argv_attachment(reply, i, &(*att)[i]);
+  return 0;
+}
+
 json_t *sio__redis_sio_args_to_jansson(const sio_args_t *args) {
   sio_buf_t json, *att;
   size_t natt;
@@ -200,4 +211,46 @@ json_t *sio__redis_sio_args_to_jansson(const sio_args_t *args) {
   json_t *arr = sio__redis_args_to_jansson((const char *)json.base, json.len, att, natt);
   sio__free(att);
   return arr;
+}
+
+/* JSON text of this server (NUL-terminated, NULL: none) as a value. */
+static json_t *own_json(const char *text) {
+  json_error_t err;
+  return text ? json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err) : NULL;
+}
+
+json_t *sio__redis_socket_json(sio_socket_t *sock) {
+  json_t *rooms = json_array();
+  for (size_t i = 0; rooms && i < sio_socket_rooms_count(sock); i++)
+    json_array_append_new(rooms, json_string(sio_socket_room(sock, i)));
+  char *hs = sio_socket_handshake_json(sock);
+  json_t *handshake = own_json(hs);
+  sio_free(hs);
+  json_t *data = own_json(sio_socket_shared_data(sock));
+  return json_pack("{s:s,s:o,s:o,s:o}", "id", sio_socket_id(sock), "handshake",
+                   handshake ? handshake : json_object(), "rooms",
+                   rooms ? rooms : json_array(), "data", data ? data : json_object());
+}
+
+void sio__redis_fetch_add_sockets(sio_adapter_fetch_t *fetch, const json_t *sockets) {
+  size_t i;
+  const json_t *s;
+  json_array_foreach(sockets, i, s) {
+    const char *id = json_string_value(json_object_get(s, "id"));
+    if (!id) continue;
+    const char *const *rooms;
+    size_t nrooms;
+    if (sio__redis_strings_from(json_object_get(s, "rooms"), &rooms, &nrooms)) {
+      rooms = NULL;
+      nrooms = 0;
+    }
+    const json_t *hs = json_object_get(s, "handshake");
+    const json_t *data = json_object_get(s, "data");
+    char *hs_text = hs ? sio__redis_dump(hs, NULL) : NULL;
+    char *data_text = data ? sio__redis_dump(data, NULL) : NULL;
+    sio_adapter_fetch_add(fetch, id, rooms, nrooms, hs_text, data_text);
+    sio__free(hs_text);
+    sio__free(data_text);
+    sio__free((void *)rooms);
+  }
 }

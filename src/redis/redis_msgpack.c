@@ -58,10 +58,15 @@ static int pk_packet(msgpack_packer *pk, const char *nsp, const sio__rmp_event_t
 
 static int pk_flags(msgpack_packer *pk, const sio__rmp_opts_t *o) {
   int rc;
-  PK(msgpack_pack_map(pk, (o->volatile_ ? 1u : 0u) + (o->timeout_ms ? 1u : 0u)));
+  PK(msgpack_pack_map(pk, (o->volatile_ ? 1u : 0u) + (o->no_compress ? 1u : 0u) +
+                              (o->timeout_ms ? 1u : 0u)));
   if (o->volatile_) {
     if ((rc = pk_str(pk, "volatile"))) return rc;
     PK(msgpack_pack_true(pk));
+  }
+  if (o->no_compress) { /* Node's socket.compress(false) */
+    if ((rc = pk_str(pk, "compress"))) return rc;
+    PK(msgpack_pack_false(pk));
   }
   if (o->timeout_ms) {
     if ((rc = pk_str(pk, "timeout"))) return rc;
@@ -194,7 +199,7 @@ static int dec_packet(const msgpack_object *p, sio__rmp_broadcast_t *out,
   return rc == SIO_EINVAL ? SIO_EPROTO : rc;
 }
 
-/* {rooms?, except?, flags?: {volatile?, timeout?}} */
+/* {rooms?, except?, flags?: {volatile?, compress?, timeout?}} */
 static int dec_opts(const msgpack_object *o, sio__rmp_broadcast_t *out) {
   int rc;
   if (!o || o->type != MSGPACK_OBJECT_MAP) return SIO_EPROTO;
@@ -207,6 +212,9 @@ static int dec_opts(const msgpack_object *o, sio__rmp_broadcast_t *out) {
   const msgpack_object *v = sio__mp_map_get(f, "volatile");
   if (v && v->type != MSGPACK_OBJECT_NIL && sio__mp_get_bool(v, &out->volatile_))
     return SIO_EPROTO;
+  /* Only false means anything: true and other values are the default. */
+  const msgpack_object *c = sio__mp_map_get(f, "compress");
+  out->no_compress = c && c->type == MSGPACK_OBJECT_BOOLEAN && !c->via.boolean;
   const msgpack_object *t = sio__mp_map_get(f, "timeout");
   if (t && t->type != MSGPACK_OBJECT_NIL && sio__mp_get_int(t, &out->timeout_ms))
     return SIO_EPROTO;

@@ -46,7 +46,8 @@ typedef struct {
 } sio__rmp_event_t;
 
 /* A selection: NUL-terminated room names (arrays may be NULL when the count is 0).
- * volatile_ adds flags.volatile = true; timeout_ms > 0 adds flags.timeout. */
+ * volatile_ adds flags.volatile = true; no_compress adds flags.compress = false;
+ * timeout_ms > 0 adds flags.timeout. */
 typedef struct {
   const char *const *rooms;
   size_t nrooms;
@@ -54,13 +55,14 @@ typedef struct {
   size_t nexcept;
   int volatile_;
   uint32_t timeout_ms; /* 0: absent */
+  int no_compress;
 } sio__rmp_opts_t;
 
 /* The broadcast message (docs/REDIS-WIRE.md §4): [uid, {type:2, data:[event, ...args],
  * nsp}, {rooms, except, flags}], opts in the adapter's key order, or with
- * emitter_order the emitter's (rooms, flags, except). flags holds volatile then
- * timeout, each only when set. Appends to out; on error out keeps its former
- * length. 0 or an error (SIO_EINVAL for NULL arguments). */
+ * emitter_order the emitter's (rooms, flags, except). flags holds volatile,
+ * compress then timeout, each only when set. Appends to out; on error out keeps its
+ * former length. 0 or an error (SIO_EINVAL for NULL arguments). */
 int sio__rmp_encode_broadcast(sio__sb_t *out, const char *uid, const char *nsp,
                               const sio__rmp_event_t *ev, const sio__rmp_opts_t *opts,
                               int emitter_order);
@@ -85,15 +87,16 @@ typedef struct {
   sio__rmp_str_t *except;
   size_t nexcept;
   int volatile_;      /* flags.volatile */
+  int no_compress;    /* flags.compress is false */
   int64_t timeout_ms; /* flags.timeout if present, else 0 */
 } sio__rmp_broadcast_t;
 
 /* Decodes the root of a broadcast: an array of at least 3 elements [uid (str),
  * packet (map: type int, data array with a str first, nsp str or absent), opts
  * (map: rooms/except arrays of str or absent/nil, flags map or absent/nil with
- * volatile bool and timeout int)]. Anything else is SIO_EPROTO; also SIO_ELIMIT
- * (more than max_att bins), SIO_ENOMEM. On error *out is left empty (nothing to
- * free); on success free it with sio__rmp_broadcast_free. */
+ * volatile bool, compress bool and timeout int)]. Anything else is SIO_EPROTO; also
+ * SIO_ELIMIT (more than max_att bins), SIO_ENOMEM. On error *out is left empty (nothing
+ * to free); on success free it with sio__rmp_broadcast_free. */
 int sio__rmp_decode_broadcast(const msgpack_object *root, sio__rmp_broadcast_t *out,
                               size_t max_att);
 /* Frees what *b owns and zeroes it. NULL-safe. */

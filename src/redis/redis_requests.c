@@ -11,171 +11,21 @@
 #include "redis/redis_adapter.h"
 #include "redis/redis_msgpack.h"
 
-/* ---- pending requests ---- */
+/* ---- pending requests (redis_reqtable.c) ---- */
 
-static sio__redis_req_t *req_new(sio__redis_nsp_t *inst, int type) {
-  sio__redis_req_t *r = sio__calloc(1, sizeof(*r));
-  if (!r) return NULL;
-  r->inst = inst;
-  r->type = type;
-  sio__redis_random_id(r->id, 11);
-  sio__redis_node_t *node = inst->node;
-  r->next = node->reqs;
-  if (node->reqs) node->reqs->prev = r;
-  node->reqs = r;
-  return r;
+static sio__rq_t *req_new(sio__redis_nsp_t *inst, int type) {
+  return sio__rq_new(&inst->node->rq, inst, inst->req_channel, type);
 }
 
-static void req_unlink(sio__redis_req_t *r) {
-  sio__redis_node_t *node = r->inst->node;
-  if (r->prev)
-    r->prev->next = r->next;
-  else
-    node->reqs = r->next;
-  if (r->next) r->next->prev = r->prev;
-  r->next = r->prev = NULL;
-}
-
-static void req_free(sio__redis_req_t *r) {
-  sio__free(r->payload);
-  sio__free(r);
-}
-
-static sio__redis_req_t *req_find(sio__redis_nsp_t *inst, const char *id, size_t len) {
-  if (!id) return NULL;
-  for (sio__redis_req_t *r = inst->node->reqs; r; r = r->next)
-    if (r->inst == inst && strlen(r->id) == len && memcmp(r->id, id, len) == 0) return r;
-  return NULL;
-}
-
-/* Completes r (status for fetches and counts), then frees it, or leaves it
- * for its NUMSUB callback to free. */
-static void req_finish(sio__redis_req_t *r, int status) {
-  req_unlink(r);
-  switch (r->type) {
-    case SIO__RREQ_FETCH:
-      if (status == SIO_ETIMEDOUT)
-        sio_log(
-            SIO_LOG_WARN,
-            "redis: timeout reached while waiting for fetchSockets response (%zu of %zu "
-            "servers answered)",
-            r->answered, r->expected);
-      sio_adapter_fetch_done(r->fetch, status);
-      break;
-    case SIO__RREQ_SS_ACK:
-    case SIO__RREQ_BCAST_ACK:
-      if (!r->servers_done) sio_adapter_ack_servers_done(r->ack);
-      sio_adapter_ack_release(r->ack);
-      break;
-    case SIO__RREQ_COUNT:
-      r->count_cb(status, 1, r->count_arg);
-      break;
-  }
-  r->inst = NULL;
-  if (!r->in_numsub) req_free(r);
-}
-
-static void set_deadline(sio__redis_req_t *r, uint32_t ms) {
-  sio__redis_node_t *node = r->inst->node;
-  r->deadline = sio__redis_now(node->loop) + (ms ? ms : 1);
-  sio__redis_tick_start(node);
-}
-
-void sio__redis_check_deadlines(sio__redis_node_t *node) {
-  uint64_t now = sio__redis_now(node->loop);
-  int again = 1;
-  while (again) {
-    again = 0;
-    for (sio__redis_req_t *r = node->reqs; r; r = r->next) {
-      if (r->deadline && now >= r->deadline) {
-        req_finish(r, SIO_ETIMEDOUT);
-        again = 1; /* callbacks may have changed the list */
-        break;
-      }
-    }
-  }
-  for (sio__redis_req_t *r = node->reqs; r; r = r->next)
-    if (r->deadline) return;
-  sio__redis_tick_stop(node);
+static sio__rq_t *req_find(sio__redis_nsp_t *inst, const char *id, size_t len) {
+  return sio__rq_find(&inst->node->rq, inst, id, len);
 }
 
 static void ss_orphan_all(sio__redis_nsp_t *inst);
 
 void sio__redis_cancel_requests(sio__redis_nsp_t *inst) {
   ss_orphan_all(inst);
-  int again = 1;
-  while (again) {
-    again = 0;
-    for (sio__redis_req_t *r = inst->node->reqs; r; r = r->next) {
-      if (r->inst == inst) {
-        req_finish(r, SIO_ECANCELED);
-        again = 1;
-        break;
-      }
-    }
-  }
-}
-
-static void publish_payload(sio__redis_req_t *r) {
-  sio__redis_publish(r->inst->node, r->inst->req_channel, r->payload, r->payload_len);
-  sio__free(r->payload);
-  r->payload = NULL;
-}
-
-static void on_numsub(void *arg, int status, long long n) {
-  sio__redis_req_t *r = arg;
-  r->in_numsub = 0;
-  if (!r->inst) { /* finished meanwhile */
-    req_free(r);
-    return;
-  }
-  size_t others = status == 0 && n > 1 ? (size_t)(n - 1) : 0;
-  r->numsub_known = 1;
-  r->expected = others;
-  switch (r->type) {
-    case SIO__RREQ_COUNT:
-      req_unlink(r);
-      r->count_cb(status, status == 0 && n > 1 ? (size_t)n : 1, r->count_arg);
-      req_free(r);
-      return;
-    case SIO__RREQ_FETCH:
-      if (!others) {
-        req_finish(r, 0);
-        return;
-      }
-      publish_payload(r);
-      set_deadline(r, r->inst->node->request_timeout_ms);
-      return;
-    case SIO__RREQ_SS_ACK:
-      sio_adapter_ack_expect(r->ack, others);
-      sio_adapter_ack_servers_done(r->ack);
-      r->servers_done = 1;
-      if (!others) {
-        req_finish(r, 0);
-        return;
-      }
-      publish_payload(r);
-      set_deadline(r, r->inst->node->request_timeout_ms);
-      return;
-    case SIO__RREQ_BCAST_ACK:
-      if (r->answered >= others) {
-        sio_adapter_ack_servers_done(r->ack);
-        r->servers_done = 1;
-      }
-      if (!others) req_finish(r, 0); /* no reply can come */
-      return;
-  }
-}
-
-/* Asks NUMSUB for r; a failure to even ask completes r as if alone. */
-static void ask_numsub(sio__redis_req_t *r) {
-  /* A Redis that accepts but never answers must not hold r forever. */
-  if (!r->deadline) set_deadline(r, r->inst->node->request_timeout_ms);
-  r->in_numsub = 1;
-  if (sio__redis_conn_numsub(r->inst->node->conn, r->inst->req_channel, on_numsub, r)) {
-    r->in_numsub = 0;
-    on_numsub(r, SIO_ENOTCONN, 1);
-  }
+  sio__rq_cancel_owner(&inst->node->rq, inst);
 }
 
 /* The JSON of a request: {"uid", ["requestId",] "type", ...} in Node's key
@@ -194,6 +44,14 @@ static char *request_json(const sio__redis_nsp_t *inst, const char *rid, int typ
   return out;
 }
 
+/* Moves msg (malloc'd JSON text, NULL: none) into r's payload. 0 or an error. */
+static int take_payload(sio__rq_t *r, char *msg, size_t len) {
+  if (!msg) return SIO_ENOMEM;
+  sio__sb_append(&r->payload, msg, len);
+  sio__free(msg);
+  return r->payload.err;
+}
+
 /* ---- this server asks ---- */
 
 int sio__redis_fetch_sockets(void *self, const sio_adapter_opts_t *opts,
@@ -201,18 +59,18 @@ int sio__redis_fetch_sockets(void *self, const sio_adapter_opts_t *opts,
   sio__redis_nsp_t *inst = self;
   int rc = sio_adapter_local_fetch(inst->nsp, opts, fetch, NULL, NULL);
   if (rc < 0) return rc;
-  sio__redis_req_t *r = req_new(inst, SIO__RREQ_FETCH);
+  sio__rq_t *r = req_new(inst, SIO__RQ_FETCH);
   if (!r) return SIO_ENOMEM;
   r->fetch = fetch;
   json_t *o = sio__redis_opts_to_jansson(opts);
-  r->payload =
-      o ? request_json(inst, r->id, 5, json_pack("{s:o}", "opts", o), &r->payload_len)
-        : NULL;
-  if (!r->payload) { /* the others cannot be asked: local sockets only */
-    req_finish(r, 0);
+  size_t len = 0;
+  char *msg =
+      o ? request_json(inst, r->id, 5, json_pack("{s:o}", "opts", o), &len) : NULL;
+  if (take_payload(r, msg, len)) { /* the others cannot be asked: local sockets only */
+    sio__rq_finish(r, 0);
     return 0;
   }
-  ask_numsub(r);
+  sio__rq_ask_numsub(r);
   return 0;
 }
 
@@ -241,15 +99,16 @@ int sio__redis_server_side_emit(void *self, const sio_adapter_packet_t *pkt) {
 int sio__redis_server_side_emit_with_ack(void *self, const sio_adapter_packet_t *pkt,
                                          sio_adapter_ack_t *ack) {
   sio__redis_nsp_t *inst = self;
-  sio__redis_req_t *r = req_new(inst, SIO__RREQ_SS_ACK);
+  sio__rq_t *r = req_new(inst, SIO__RQ_SS_ACK);
   if (!r) return SIO_ENOMEM;
-  if (!(r->payload = server_side_json(inst, r->id, pkt, &r->payload_len))) {
-    req_unlink(r);
-    req_free(r);
+  size_t len = 0;
+  char *msg = server_side_json(inst, r->id, pkt, &len);
+  if (take_payload(r, msg, len)) {
+    sio__rq_discard(r);
     return SIO_EINVAL;
   }
   r->ack = ack;
-  ask_numsub(r);
+  sio__rq_ask_numsub(r);
   return 0;
 }
 
@@ -259,7 +118,7 @@ int sio__redis_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
   sio__redis_nsp_t *inst = self;
   int n = sio_adapter_local_broadcast_with_ack(inst->nsp, pkt, opts, ack, NULL, NULL);
   if (n < 0) return n;
-  sio__redis_req_t *r = req_new(inst, SIO__RREQ_BCAST_ACK);
+  sio__rq_t *r = req_new(inst, SIO__RQ_BCAST_ACK);
   if (!r) {
     sio_adapter_ack_servers_done(ack);
     sio_adapter_ack_release(ack);
@@ -273,31 +132,21 @@ int sio__redis_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
                         opts->except,
                         opts->nexcept,
                         (opts->flags & SIO_ADAPTER_F_VOLATILE) != 0,
-                        opts->timeout_ms};
-  sio__sb_t out = {0};
-  if (sio__rmp_encode_broadcast_ack_request(&out, inst->uid, r->id, inst->name, &ev,
-                                            &ro)) {
-    sio__sb_reset(&out);
-    req_finish(r, 0);
+                        opts->timeout_ms,
+                        (opts->flags & SIO_ADAPTER_F_NO_COMPRESS) != 0};
+  if (sio__rmp_encode_broadcast_ack_request(&r->payload, inst->uid, r->id, inst->name,
+                                            &ev, &ro)) {
+    sio__rq_finish(r, 0);
     return n;
   }
-  sio__redis_publish(inst->node, inst->req_channel, sio__rmp_text(&out),
-                     sio__sb_len(&out));
-  sio__sb_reset(&out);
-  set_deadline(r, opts->timeout_ms);
-  ask_numsub(r);
+  sio__rq_start_broadcast(r, opts->timeout_ms);
   return n;
 }
 
 int sio__redis_server_count(void *self, void (*cb)(int status, size_t count, void *arg),
                             void *arg) {
   sio__redis_nsp_t *inst = self;
-  sio__redis_req_t *r = req_new(inst, SIO__RREQ_COUNT);
-  if (!r) return SIO_ENOMEM;
-  r->count_cb = cb;
-  r->count_arg = arg;
-  ask_numsub(r);
-  return 0;
+  return sio__rq_server_count(&inst->node->rq, inst, inst->req_channel, cb, arg);
 }
 
 /* Room changes and disconnects: applied here at once (so they work while
@@ -377,28 +226,9 @@ typedef struct {
   int full; /* fetch: the whole socket; sockets (type 0): ids only */
 } collect_t;
 
-static json_t *raw_json(const char *text) {
-  json_error_t err;
-  return text ? json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err) : NULL;
-}
-
 static void collect_socket(sio_socket_t *sock, void *arg) {
   collect_t *c = arg;
-  if (!c->full) {
-    json_array_append_new(c->list, json_string(sio_socket_id(sock)));
-    return;
-  }
-  json_t *rooms = json_array();
-  for (size_t i = 0; rooms && i < sio_socket_rooms_count(sock); i++)
-    json_array_append_new(rooms, json_string(sio_socket_room(sock, i)));
-  char *hs = sio_socket_handshake_json(sock);
-  json_t *handshake = raw_json(hs);
-  sio_free(hs);
-  json_t *data = raw_json(sio_socket_shared_data(sock));
-  json_t *s =
-      json_pack("{s:s,s:o,s:o,s:o}", "id", sio_socket_id(sock), "handshake",
-                handshake ? handshake : json_object(), "rooms",
-                rooms ? rooms : json_array(), "data", data ? data : json_object());
+  json_t *s = c->full ? sio__redis_socket_json(sock) : json_string(sio_socket_id(sock));
   if (s) json_array_append_new(c->list, s);
 }
 
@@ -416,31 +246,16 @@ static void collect_room(const char *room, size_t members, void *arg) {
 }
 
 /* A server-side event with ack from another server: the first argument of
- * our handler's answer goes back as "data" (Node passes one). */
-typedef struct sio__redis_ss_ctx {
-  struct sio__redis_ss_ctx *next, *prev;
-  sio__redis_nsp_t *inst; /* NULL once the namespace is gone */
-  char *rid;
-} ss_ctx_t;
-
-static void ss_unlink(ss_ctx_t *c) {
-  if (!c->inst) return;
-  if (c->prev)
-    c->prev->next = c->next;
-  else
-    c->inst->ss_live = c->next;
-  if (c->next) c->next->prev = c->prev;
-}
-
-/* A handler may hold a server-side ack past the namespace: orphan them. */
+ * our handler's answer goes back as "data" (Node passes one). A handler may
+ * hold the ack past the namespace: orphan them. */
 static void ss_orphan_all(sio__redis_nsp_t *inst) {
-  for (ss_ctx_t *c = inst->ss_live; c; c = c->next) c->inst = NULL;
-  inst->ss_live = NULL;
+  sio__rq_orphan_owed(&inst->ss_live);
 }
 
 static void ss_replied(const sio_args_t *reply, void *arg) {
-  ss_ctx_t *c = arg;
-  if (reply && c->inst) {
+  sio__rq_owed_t *c = arg;
+  sio__redis_nsp_t *inst = c->owner;
+  if (reply && inst) {
     json_t *args = sio__redis_sio_args_to_jansson(reply);
     if (args) {
       json_t *first = json_array_get(args, 0);
@@ -449,15 +264,13 @@ static void ss_replied(const sio_args_t *reply, void *arg) {
       /* Always the common channel, as Node does for type 6. */
       size_t len;
       char *msg = resp ? sio__redis_dump(resp, &len) : NULL;
-      if (msg) sio__redis_publish(c->inst->node, c->inst->resp_channel, msg, len);
+      if (msg) sio__redis_publish(inst->node, inst->resp_channel, msg, len);
       sio__free(msg);
       json_decref(resp);
       json_decref(args);
     }
   }
-  ss_unlink(c);
-  sio__free(c->rid);
-  sio__free(c);
+  sio__rq_owed_free(c);
 }
 
 static void on_server_side(sio__redis_nsp_t *inst, const json_t *j, const char *rid) {
@@ -471,17 +284,11 @@ static void on_server_side(sio__redis_nsp_t *inst, const json_t *j, const char *
   if (!args) return;
   sio_adapter_packet_t pkt = {
       json_string_value(json_array_get(data, 0)), args, len, NULL, 0, NULL};
-  ss_ctx_t *c = rid ? sio__calloc(1, sizeof(*c)) : NULL;
-  if (c && (c->rid = sio__strdup(rid))) {
-    c->inst = inst;
-    c->next = inst->ss_live;
-    if (inst->ss_live) inst->ss_live->prev = c;
-    inst->ss_live = c;
+  sio__rq_owed_t *c = rid ? sio__rq_owe(&inst->ss_live, inst, rid, NULL) : NULL;
+  if (c)
     sio_adapter_local_server_side_emit_with_ack(inst->nsp, &pkt, ss_replied, c);
-  } else {
-    sio__free(c);
+  else
     sio_adapter_local_server_side_emit(inst->nsp, &pkt);
-  }
   sio__free(args);
 }
 
@@ -542,13 +349,10 @@ static void bcast_ctx_unref(bcast_ctx_t *c) {
 static void bcast_replied(const sio_argv_t *reply, void *arg) {
   bcast_ctx_t *c = arg;
   if (reply) {
-    sio_buf_t raw = {(const uint8_t *)"null", 4};
-    if (sio_argv_count(reply)) sio_argv_raw(reply, 0, &raw);
-    size_t natt = sio_argv_attachments_count(reply);
-    sio_buf_t *att = natt ? sio__calloc(natt, sizeof(*att)) : NULL;
-    for (size_t i = 0; att && i < natt; i++) sio_argv_attachment(reply, i, &att[i]);
+    sio_buf_t raw, *att;
+    size_t natt;
     sio__sb_t out = {0};
-    if ((!natt || att) &&
+    if (sio__redis_first_reply(reply, &raw, &att, &natt) == 0 &&
         sio__rmp_encode_broadcast_ack_reply(&out, c->rid, (const char *)raw.base, raw.len,
                                             att, natt) == 0) {
       publish_answer(c->inst, c->uid, sio__rmp_text(&out), sio__sb_len(&out));
@@ -589,26 +393,15 @@ static void on_broadcast_ack_request(sio__redis_nsp_t *inst, const char *data,
     c->refs = 1;
     memcpy(c->rid, rid.s, rid.len);
     memcpy(c->uid, b.uid.s, b.uid.len);
-    char *event = sio__malloc(b.event.len + 1);
-    char **rooms = sio__redis_cstrings(b.rooms, b.nrooms);
-    char **except = sio__redis_cstrings(b.except, b.nexcept);
+    sio__redis_local_t l;
     int n = 0;
-    if (event && rooms && except) {
-      memcpy(event, b.event.s, b.event.len);
-      event[b.event.len] = '\0';
-      sio_adapter_packet_t pkt = {
-          event, sio__rmp_text(&b.json), sio__sb_len(&b.json), b.att, b.natt, NULL};
-      sio_adapter_opts_t o = {(const char *const *)rooms,  b.nrooms,
-                              (const char *const *)except, b.nexcept,
-                              SIO_ADAPTER_F_LOCAL,         0};
-      n = sio_adapter_local_broadcast_with_ack(inst->nsp, &pkt, &o, NULL, bcast_replied,
-                                               c);
+    if (sio__redis_local_of(&b, 0, &l) == 0) { /* volatile is not applied here */
+      n = sio_adapter_local_broadcast_with_ack(inst->nsp, &l.pkt, &l.opts, NULL,
+                                               bcast_replied, c);
       if (n < 0) n = 0;
       c->refs += (size_t)n;
     }
-    sio__free(event);
-    sio__free(rooms);
-    sio__free(except);
+    sio__redis_local_free(&l);
     /* Always answer, even with 0: the requester counts servers. */
     json_t *resp =
         json_pack("{s:i,s:s,s:i}", "type", 8, "requestId", c->rid, "clientCount", n);
@@ -681,54 +474,30 @@ void sio__redis_on_request(sio__redis_nsp_t *inst, const char *data, size_t len)
 
 /* ---- answers to this server's requests ---- */
 
-static void on_fetch_answer(sio__redis_req_t *r, const json_t *j) {
-  const json_t *sockets = json_object_get(j, "sockets");
-  size_t i;
-  const json_t *s;
-  json_array_foreach(sockets, i, s) {
-    const char *id = json_string_value(json_object_get(s, "id"));
-    if (!id) continue;
-    const char *const *rooms;
-    size_t nrooms;
-    if (sio__redis_strings_from(json_object_get(s, "rooms"), &rooms, &nrooms)) {
-      rooms = NULL;
-      nrooms = 0;
-    }
-    const json_t *hs = json_object_get(s, "handshake");
-    const json_t *data = json_object_get(s, "data");
-    char *hs_text = hs ? sio__redis_dump(hs, NULL) : NULL;
-    char *data_text = data ? sio__redis_dump(data, NULL) : NULL;
-    sio_adapter_fetch_add(r->fetch, id, rooms, nrooms, hs_text, data_text);
-    sio__free(hs_text);
-    sio__free(data_text);
-    sio__free((void *)rooms);
-  }
-  if (++r->answered >= r->expected && r->numsub_known) req_finish(r, 0);
+static void on_fetch_answer(sio__rq_t *r, const json_t *j) {
+  sio__redis_fetch_add_sockets(r->fetch, json_object_get(j, "sockets"));
+  sio__rq_answered(r);
 }
 
-static void on_ss_answer(sio__redis_req_t *r, const json_t *j) {
+static void on_ss_answer(sio__rq_t *r, const json_t *j) {
   const json_t *data = json_object_get(j, "data");
   size_t len = 4;
   char *text = data ? sio__redis_dump(data, &len) : NULL;
   sio_adapter_packet_t pkt = {NULL, text ? text : "null", text ? len : 4, NULL, 0, NULL};
   sio_adapter_ack_reply(r->ack, &pkt);
   sio__free(text);
-  if (++r->answered >= r->expected && r->numsub_known) req_finish(r, 0);
+  sio__rq_answered(r);
 }
 
-static void on_client_count(sio__redis_req_t *r, const json_t *j) {
+static void on_client_count(sio__rq_t *r, const json_t *j) {
   const json_t *count = json_object_get(j, "clientCount");
   json_int_t n = json_integer_value(count);
   if (!json_is_integer(count) || n < 0) { /* not an answer: wait for a real one */
-    sio__redis_bad_message(r->inst->node, "broadcast-ack answer without a client count");
+    sio__redis_nsp_t *inst = r->owner;
+    sio__redis_bad_message(inst->node, "broadcast-ack answer without a client count");
     return;
   }
-  sio_adapter_ack_expect(r->ack, (size_t)n);
-  r->answered++;
-  if (r->numsub_known && !r->servers_done && r->answered >= r->expected) {
-    sio_adapter_ack_servers_done(r->ack);
-    r->servers_done = 1;
-  }
+  sio__rq_client_count(r, (size_t)n);
 }
 
 static void on_ack_answer(sio__redis_nsp_t *inst, const char *data, size_t len) {
@@ -744,8 +513,8 @@ static void on_ack_answer(sio__redis_nsp_t *inst, const char *data, size_t len) 
   size_t natt = 0;
   if (sio__rmp_decode_broadcast_ack_reply(&up.data, &rid, &json, &att, &natt,
                                           SIO__REDIS_MAX_ATT) == 0) {
-    sio__redis_req_t *r = req_find(inst, rid.s, rid.len);
-    if (r && r->type == SIO__RREQ_BCAST_ACK) {
+    sio__rq_t *r = req_find(inst, rid.s, rid.len);
+    if (r && r->type == SIO__RQ_BCAST_ACK) {
       sio_adapter_packet_t pkt = {NULL,
                                   sio__sb_len(&json) ? sio__rmp_text(&json) : "null",
                                   sio__sb_len(&json) ? sio__sb_len(&json) : 4,
@@ -770,15 +539,15 @@ void sio__redis_on_response(sio__redis_nsp_t *inst, const char *data, size_t len
   json_error_t err;
   json_t *j = json_loadb(data, len, JSON_ALLOW_NUL, &err);
   const char *rid = json_string_value(json_object_get(j, "requestId"));
-  sio__redis_req_t *r = rid ? req_find(inst, rid, strlen(rid)) : NULL;
+  sio__rq_t *r = rid ? req_find(inst, rid, strlen(rid)) : NULL;
   if (!json_is_object(j)) sio__redis_bad_message(inst->node, "response is not an object");
   if (r) {
     json_int_t type = json_integer_value(json_object_get(j, "type"));
-    if (r->type == SIO__RREQ_FETCH && json_is_array(json_object_get(j, "sockets")))
+    if (r->type == SIO__RQ_FETCH && json_is_array(json_object_get(j, "sockets")))
       on_fetch_answer(r, j);
-    else if (r->type == SIO__RREQ_SS_ACK && type == 6)
+    else if (r->type == SIO__RQ_SS_ACK && type == 6)
       on_ss_answer(r, j);
-    else if (r->type == SIO__RREQ_BCAST_ACK && type == 8)
+    else if (r->type == SIO__RQ_BCAST_ACK && type == 8)
       on_client_count(r, j);
   }
   json_decref(j);

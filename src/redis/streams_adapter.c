@@ -550,10 +550,6 @@ static void on_reader_state(void *arg, int up) {
 
 /* ---- instances ---- */
 
-static void tick_cb(void *node) {
-  sio__rs_check_deadlines(node);
-}
-
 static void node_free(sio__rs_node_t *node) {
   free_queue(node);
   sio__free(node->prefix);
@@ -621,7 +617,7 @@ static void op_destroy(void *self) {
     node->conn = NULL;
     sio__redis_timer_close(node->retry, NULL, NULL);
     node->retry = NULL;
-    sio__redis_timer_close(node->tick, tick_closed, node);
+    sio__redis_timer_close(node->rq.tick, tick_closed, node);
   }
 }
 
@@ -644,6 +640,13 @@ static const sio_adapter_ops_t k_ops = {
     .restore_session = sio__rs_restore_session,
 };
 
+/* Requests go out as they are, on the commander connection. */
+static int publish_for_requests(void *node, const char *channel, const void *data,
+                                size_t len) {
+  sio__rs_node_t *n = node;
+  return sio__redis_conn_publish(n->conn, channel, data, len);
+}
+
 static int node_init(sio__rs_node_t *node, sio_server_t *s, const sio_redis_opts_t *r,
                      const sio_redis_streams_opts_t *o) {
   node->srv = s;
@@ -663,7 +666,9 @@ static int node_init(sio__rs_node_t *node, sio_server_t *s, const sio_redis_opts
   if (!rc)
     rc = sio__redis_conn_new(node->loop, &r->url, "streams-reader", NULL, on_reader_state,
                              node, &node->reader);
-  if (!rc && !(node->tick = sio__redis_timer_new(node->loop, node))) rc = SIO_ENOMEM;
+  if (!rc)
+    rc = sio__rq_table_init(&node->rq, node->loop, &node->conn, publish_for_requests,
+                            node, "redis-streams", 17, node->request_timeout_ms);
   if (!rc && !(node->retry = sio__redis_timer_new(node->loop, node))) rc = SIO_ENOMEM;
   return rc;
 }
@@ -690,7 +695,7 @@ int sio_redis_streams_attach(sio_server_t *s, const sio_redis_opts_t *r,
         node->reader = NULL;
         sio__redis_conn_close(node->conn);
         sio__redis_timer_close(node->retry, NULL, NULL);
-        sio__redis_timer_close(node->tick, tick_closed, node);
+        sio__redis_timer_close(node->rq.tick, tick_closed, node);
       }
       node = NULL;
     }
@@ -698,25 +703,11 @@ int sio_redis_streams_attach(sio_server_t *s, const sio_redis_opts_t *r,
   if (rc && node) {
     sio__redis_conn_close(node->reader);
     sio__redis_conn_close(node->conn);
-    sio__redis_timer_close(node->tick, NULL, NULL);
+    sio__redis_timer_close(node->rq.tick, NULL, NULL);
     sio__redis_timer_close(node->retry, NULL, NULL);
     node_free(node);
   }
   sio_redis_opts_free(rdef);
   sio_redis_streams_opts_free(odef);
   return rc;
-}
-
-void sio__rs_tick_start(sio__rs_node_t *node) {
-  if (!node->tick_running) {
-    node->tick_running = 1;
-    sio__redis_timer_start(node->tick, tick_cb, 50, 50);
-  }
-}
-
-void sio__rs_tick_stop(sio__rs_node_t *node) {
-  if (node->tick_running) {
-    node->tick_running = 0;
-    sio__redis_timer_stop(node->tick);
-  }
 }

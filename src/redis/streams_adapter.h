@@ -12,6 +12,7 @@
 #include "core/rbuf.h"
 #include "redis/redis_conn.h"
 #include "redis/redis_loop.h"
+#include "redis/redis_reqtable.h"
 #include "sio/redis_streams.h"
 
 /* Node's ClusterAdapter message types. */
@@ -57,7 +58,6 @@ typedef struct {
 
 typedef struct sio__rs_node sio__rs_node_t;
 typedef struct sio__rs_nsp sio__rs_nsp_t;
-typedef struct sio__rs_req sio__rs_req_t;
 typedef struct sio__rs_entry sio__rs_entry_t;
 typedef struct sio__rs_local sio__rs_local_t;
 
@@ -86,10 +86,8 @@ struct sio__rs_node {
   sio__redis_conn_t *conn;   /* commands + subscriptions */
   sio__redis_conn_t *reader; /* XREAD only */
   sio__rs_nsp_t *nsps;
-  sio__rs_req_t *reqs;
+  sio__rq_table_t rq;      /* pending requests of every instance */
   sio__rs_local_t *locals; /* broadcasts waiting for their entry id */
-  sio__redis_timer_t *tick;
-  int tick_running;
   /* the writer: entries waiting while Redis is away */
   sio__rs_entry_t *qhead, *qtail;
   size_t qbytes, qlimit;
@@ -109,9 +107,9 @@ struct sio__rs_nsp {
   sio_namespace_t *nsp;
   const char *name; /* the namespace's, borrowed */
   char uid[17];
-  char *public_channel;  /* P#N# */
-  char *private_channel; /* P#N#uid# */
-  struct sio__rs_ss_ctx *ss_live;
+  char *public_channel;             /* P#N# */
+  char *private_channel;            /* P#N#uid# */
+  sio__rq_owed_t *ss_live;          /* server-side acks we still owe */
   struct sio__rs_restore *restores; /* recoveries in progress */
 };
 
@@ -138,10 +136,12 @@ int sio__rs_encode_entry_data(sio__sb_t *out, const json_t *data, const sio_buf_
 /* [event, ...args] of a libsio packet as a jansson array (placeholders kept).
  * New reference or NULL. */
 json_t *sio__rs_event_array(const char *event, const char *json, size_t len);
-/* {"rooms":[...],"except":[...],"flags":{...}} of a selection. */
+/* {"rooms":[...],"except":[...],"flags":{...}} of a selection; flags holds
+ * volatile: true, compress: false and timeout, each only when set. */
 json_t *sio__rs_opts_json(const sio_adapter_opts_t *o);
 /* Reads a selection as sio__redis_opts_from_jansson does, plus
- * flags.volatile (into o->flags). Free with sio__redis_opts_free. */
+ * flags.volatile and flags.compress false (into o->flags). Free with
+ * sio__redis_opts_free. */
 int sio__rs_opts_from(const json_t *j, sio_adapter_opts_t *o);
 /* A session as Node stores it: base64 of MessagePack {sid, pid, rooms,
  * data} (data_json: one JSON value, NULL for null). Appended to out. */
@@ -162,8 +162,6 @@ int sio__rs_xadd(sio__rs_nsp_t *inst, int type, const json_t *data, const sio_bu
 /* PUBLISH on channel (pub/sub form). */
 int sio__rs_publish(sio__rs_nsp_t *inst, const char *channel, int type,
                     const json_t *data, const sio_buf_t *att, size_t natt);
-void sio__rs_tick_start(sio__rs_node_t *node);
-void sio__rs_tick_stop(sio__rs_node_t *node);
 /* Applies a message of another server to the namespace: id is the stream
  * entry's, NULL for pub/sub. */
 void sio__rs_dispatch(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *id);
@@ -208,6 +206,5 @@ int sio__rs_server_count(void *self, void (*cb)(int status, size_t count, void *
 /* Requests and answers from others (types 3 with requestId, 7 to 12). */
 void sio__rs_on_request(sio__rs_nsp_t *inst, sio__rs_msg_t *m);
 void sio__rs_cancel_requests(sio__rs_nsp_t *inst);
-void sio__rs_check_deadlines(sio__rs_node_t *node);
 
 #endif

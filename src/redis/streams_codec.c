@@ -154,6 +154,18 @@ int sio__rs_encode_pubsub(sio__sb_t *out, int type, const json_t *data,
   return rc;
 }
 
+/* Ends a stream entry field packed into mp (rc: how packing went): its
+ * base64 appended to out, mp freed. 0 or an error. */
+static int append_base64(sio__sb_t *out, sio__sb_t *mp, int rc) {
+  if (!rc && mp->err) rc = SIO_ENOMEM;
+  if (!rc) {
+    sio__base64_append(out, sio__sb_data(mp), sio__sb_len(mp));
+    if (out->err) rc = SIO_ENOMEM;
+  }
+  sio__sb_reset(mp);
+  return rc;
+}
+
 int sio__rs_encode_entry_data(sio__sb_t *out, const json_t *data, const sio_buf_t *att,
                               size_t natt) {
   if (!natt) {
@@ -168,13 +180,7 @@ int sio__rs_encode_entry_data(sio__sb_t *out, const json_t *data, const sio_buf_
   msgpack_packer pk;
   sio__mp_packer_init(&pk, &mp);
   int rc = pack_value(&pk, data, att, natt);
-  if (!rc && (mp).err) rc = SIO_ENOMEM;
-  if (!rc) {
-    sio__base64_append(out, sio__sb_data(&mp), sio__sb_len(&mp));
-    if ((out)->err) rc = SIO_ENOMEM;
-  }
-  sio__sb_reset(&mp);
-  return rc;
+  return append_base64(out, &mp, rc);
 }
 
 json_t *sio__rs_event_array(const char *event, const char *json, size_t len) {
@@ -202,6 +208,9 @@ json_t *sio__rs_opts_json(const sio_adapter_opts_t *o) {
   if ((o->flags & SIO_ADAPTER_F_VOLATILE) &&
       json_object_set_new(flags, "volatile", json_true()))
     goto fail;
+  if ((o->flags & SIO_ADAPTER_F_NO_COMPRESS) &&
+      json_object_set_new(flags, "compress", json_false()))
+    goto fail;
   if (o->timeout_ms && json_object_set_new(flags, "timeout", json_integer(o->timeout_ms)))
     goto fail;
   if (json_object_set_new(j, "flags", flags)) {
@@ -221,6 +230,8 @@ int sio__rs_opts_from(const json_t *j, sio_adapter_opts_t *o) {
   const json_t *flags = json_object_get(j, "flags");
   if (json_is_true(json_object_get(flags, "volatile")))
     o->flags |= SIO_ADAPTER_F_VOLATILE;
+  if (json_is_false(json_object_get(flags, "compress")))
+    o->flags |= SIO_ADAPTER_F_NO_COMPRESS;
   return 0;
 }
 
@@ -245,13 +256,7 @@ int sio__rs_encode_session(sio__sb_t *out, const char *sid, const char *pid,
     rc = sio__mp_pack_json(&pk, data_json, strlen(data_json), NULL, 0, 0);
   else
     msgpack_pack_nil(&pk);
-  if (!rc && (mp).err) rc = SIO_ENOMEM;
-  if (!rc) {
-    sio__base64_append(out, sio__sb_data(&mp), sio__sb_len(&mp));
-    if ((out)->err) rc = SIO_ENOMEM;
-  }
-  sio__sb_reset(&mp);
-  return rc;
+  return append_base64(out, &mp, rc);
 }
 
 int sio__rs_decode_session(const char *b64, size_t len, json_t **out) {

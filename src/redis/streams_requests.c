@@ -13,194 +13,28 @@
 #include "redis/redis_adapter.h"
 #include "redis/streams_adapter.h"
 
-enum { RQ_FETCH, RQ_SS_ACK, RQ_BCAST_ACK, RQ_COUNT };
+/* ---- pending requests (redis_reqtable.c) ---- */
 
-struct sio__rs_req {
-  sio__rs_req_t *next, *prev;
-  sio__rs_nsp_t *inst; /* NULL once finished (freed when NUMSUB returns) */
-  int kind;
-  char id[17];
-  int in_numsub;
-  int numsub_known;
-  int servers_done;
-  size_t expected; /* other servers that should answer */
-  size_t answered;
-  uint64_t deadline; /* loop time, ms; 0: none */
-  sio__sb_t payload; /* published once NUMSUB says others exist */
-  sio_adapter_fetch_t *fetch;
-  sio_adapter_ack_t *ack;
-  void (*count_cb)(int status, size_t count, void *arg);
-  void *count_arg;
-};
-
-/* ---- pending requests ---- */
-
-static sio__rs_req_t *req_new(sio__rs_nsp_t *inst, int kind) {
-  sio__rs_req_t *r = sio__calloc(1, sizeof(*r));
-  if (!r) return NULL;
-  r->inst = inst;
-  r->kind = kind;
-  sio__redis_random_id(r->id, sizeof(r->id));
-  sio__rs_node_t *node = inst->node;
-  r->next = node->reqs;
-  if (node->reqs) node->reqs->prev = r;
-  node->reqs = r;
-  return r;
+static sio__rq_t *req_new(sio__rs_nsp_t *inst, int type) {
+  return sio__rq_new(&inst->node->rq, inst, inst->public_channel, type);
 }
 
-static void req_unlink(sio__rs_req_t *r) {
-  sio__rs_node_t *node = r->inst->node;
-  if (r->prev)
-    r->prev->next = r->next;
-  else
-    node->reqs = r->next;
-  if (r->next) r->next->prev = r->prev;
-  r->next = r->prev = NULL;
-}
-
-static void req_free(sio__rs_req_t *r) {
-  sio__sb_reset(&r->payload);
-  sio__free(r);
-}
-
-static sio__rs_req_t *req_find(sio__rs_nsp_t *inst, const char *id) {
-  if (!id) return NULL;
-  for (sio__rs_req_t *r = inst->node->reqs; r; r = r->next)
-    if (r->inst == inst && strcmp(r->id, id) == 0) return r;
-  return NULL;
-}
-
-static void req_finish(sio__rs_req_t *r, int status) {
-  req_unlink(r);
-  switch (r->kind) {
-    case RQ_FETCH:
-      if (status == SIO_ETIMEDOUT)
-        sio_log(SIO_LOG_WARN,
-                "redis-streams: fetchSockets timed out (%zu of %zu servers answered)",
-                r->answered, r->expected);
-      sio_adapter_fetch_done(r->fetch, status);
-      break;
-    case RQ_SS_ACK:
-    case RQ_BCAST_ACK:
-      if (!r->servers_done) sio_adapter_ack_servers_done(r->ack);
-      sio_adapter_ack_release(r->ack);
-      break;
-    case RQ_COUNT:
-      r->count_cb(status, 1, r->count_arg);
-      break;
-  }
-  r->inst = NULL;
-  if (!r->in_numsub) req_free(r);
-}
-
-static void set_deadline(sio__rs_req_t *r, uint32_t ms) {
-  sio__rs_node_t *node = r->inst->node;
-  r->deadline = sio__redis_now(node->loop) + (ms ? ms : 1);
-  sio__rs_tick_start(node);
-}
-
-void sio__rs_check_deadlines(sio__rs_node_t *node) {
-  uint64_t now = sio__redis_now(node->loop);
-  int again = 1;
-  while (again) {
-    again = 0;
-    for (sio__rs_req_t *r = node->reqs; r; r = r->next) {
-      if (r->deadline && now >= r->deadline) {
-        req_finish(r, SIO_ETIMEDOUT);
-        again = 1; /* callbacks may have changed the list */
-        break;
-      }
-    }
-  }
-  for (sio__rs_req_t *r = node->reqs; r; r = r->next)
-    if (r->deadline) return;
-  sio__rs_tick_stop(node);
+static sio__rq_t *req_find(sio__rs_nsp_t *inst, const char *id) {
+  return sio__rq_find(&inst->node->rq, inst, id, id ? strlen(id) : 0);
 }
 
 static void ss_orphan_all(sio__rs_nsp_t *inst);
 
 void sio__rs_cancel_requests(sio__rs_nsp_t *inst) {
   ss_orphan_all(inst);
-  int again = 1;
-  while (again) {
-    again = 0;
-    for (sio__rs_req_t *r = inst->node->reqs; r; r = r->next) {
-      if (r->inst == inst) {
-        req_finish(r, SIO_ECANCELED);
-        again = 1;
-        break;
-      }
-    }
-  }
-}
-
-static void publish_payload(sio__rs_req_t *r) {
-  sio__redis_conn_publish(r->inst->node->conn, r->inst->public_channel,
-                          sio__rmp_text(&r->payload), sio__sb_len(&r->payload));
-  sio__sb_reset(&r->payload);
-}
-
-static void on_numsub(void *arg, int status, long long n) {
-  sio__rs_req_t *r = arg;
-  r->in_numsub = 0;
-  if (!r->inst) { /* finished meanwhile */
-    req_free(r);
-    return;
-  }
-  size_t others = status == 0 && n > 1 ? (size_t)(n - 1) : 0;
-  r->numsub_known = 1;
-  r->expected = others;
-  switch (r->kind) {
-    case RQ_COUNT:
-      req_unlink(r);
-      r->count_cb(status, others + 1, r->count_arg);
-      req_free(r);
-      return;
-    case RQ_FETCH:
-      if (!others) {
-        req_finish(r, 0);
-        return;
-      }
-      publish_payload(r);
-      set_deadline(r, r->inst->node->request_timeout_ms);
-      return;
-    case RQ_SS_ACK:
-      sio_adapter_ack_expect(r->ack, others);
-      sio_adapter_ack_servers_done(r->ack);
-      r->servers_done = 1;
-      if (!others) {
-        req_finish(r, 0);
-        return;
-      }
-      publish_payload(r);
-      set_deadline(r, r->inst->node->request_timeout_ms);
-      return;
-    case RQ_BCAST_ACK:
-      if (r->answered >= others) {
-        sio_adapter_ack_servers_done(r->ack);
-        r->servers_done = 1;
-      }
-      if (!others) req_finish(r, 0); /* no reply can come */
-      return;
-  }
-}
-
-static void ask_numsub(sio__rs_req_t *r) {
-  /* A Redis that accepts but never answers must not hold r forever. */
-  if (!r->deadline) set_deadline(r, r->inst->node->request_timeout_ms);
-  r->in_numsub = 1;
-  if (sio__redis_conn_numsub(r->inst->node->conn, r->inst->public_channel, on_numsub,
-                             r)) {
-    r->in_numsub = 0;
-    on_numsub(r, SIO_ENOTCONN, 1);
-  }
+  sio__rq_cancel_owner(&inst->node->rq, inst);
 }
 
 /* The pub/sub form of a request into r->payload. 0 or an error. */
-static int encode_payload(sio__rs_req_t *r, int type, const json_t *data,
+static int encode_payload(sio__rq_t *r, int type, const json_t *data,
                           const sio_buf_t *att, size_t natt) {
-  return sio__rs_encode_pubsub(&r->payload, type, data, att, natt, r->inst->uid,
-                               r->inst->name);
+  const sio__rs_nsp_t *inst = r->owner;
+  return sio__rs_encode_pubsub(&r->payload, type, data, att, natt, inst->uid, inst->name);
 }
 
 /* ---- this server asks ---- */
@@ -210,7 +44,7 @@ int sio__rs_fetch_sockets(void *self, const sio_adapter_opts_t *opts,
   sio__rs_nsp_t *inst = self;
   int rc = sio_adapter_local_fetch(inst->nsp, opts, fetch, NULL, NULL);
   if (rc < 0) return rc;
-  sio__rs_req_t *r = req_new(inst, RQ_FETCH);
+  sio__rq_t *r = req_new(inst, SIO__RQ_FETCH);
   if (!r) return SIO_ENOMEM;
   r->fetch = fetch;
   json_t *o = sio__rs_opts_json(opts);
@@ -218,11 +52,11 @@ int sio__rs_fetch_sockets(void *self, const sio_adapter_opts_t *opts,
   if ((opts->flags & SIO_ADAPTER_F_LOCAL) || !data ||
       encode_payload(r, SIO__RS_FETCH_SOCKETS, data, NULL, 0)) {
     json_decref(data);
-    req_finish(r, 0); /* local sockets only */
+    sio__rq_finish(r, 0); /* local sockets only */
     return 0;
   }
   json_decref(data);
-  ask_numsub(r);
+  sio__rq_ask_numsub(r);
   return 0;
 }
 
@@ -247,19 +81,18 @@ int sio__rs_server_side_emit(void *self, const sio_adapter_packet_t *pkt) {
 int sio__rs_server_side_emit_with_ack(void *self, const sio_adapter_packet_t *pkt,
                                       sio_adapter_ack_t *ack) {
   sio__rs_nsp_t *inst = self;
-  sio__rs_req_t *r = req_new(inst, RQ_SS_ACK);
+  sio__rq_t *r = req_new(inst, SIO__RQ_SS_ACK);
   if (!r) return SIO_ENOMEM;
   json_t *data = ss_data(pkt, r->id);
   if (!data || encode_payload(r, SIO__RS_SERVER_SIDE_EMIT, data, pkt->attachments,
                               pkt->nattachments)) {
     json_decref(data);
-    req_unlink(r);
-    req_free(r);
+    sio__rq_discard(r);
     return SIO_EINVAL;
   }
   json_decref(data);
   r->ack = ack;
-  ask_numsub(r);
+  sio__rq_ask_numsub(r);
   return 0;
 }
 
@@ -268,8 +101,8 @@ int sio__rs_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
   sio__rs_nsp_t *inst = self;
   int n = sio_adapter_local_broadcast_with_ack(inst->nsp, pkt, opts, ack, NULL, NULL);
   if (n < 0) return n;
-  sio__rs_req_t *r =
-      (opts->flags & SIO_ADAPTER_F_LOCAL) ? NULL : req_new(inst, RQ_BCAST_ACK);
+  sio__rq_t *r =
+      (opts->flags & SIO_ADAPTER_F_LOCAL) ? NULL : req_new(inst, SIO__RQ_BCAST_ACK);
   if (!r) {
     sio_adapter_ack_servers_done(ack);
     sio_adapter_ack_release(ack);
@@ -289,24 +122,17 @@ int sio__rs_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
   json_decref(o);
   json_decref(data);
   if (rc) {
-    req_finish(r, 0);
+    sio__rq_finish(r, 0);
     return n;
   }
-  publish_payload(r);
-  set_deadline(r, opts->timeout_ms);
-  ask_numsub(r);
+  sio__rq_start_broadcast(r, opts->timeout_ms);
   return n;
 }
 
 int sio__rs_server_count(void *self, void (*cb)(int status, size_t count, void *arg),
                          void *arg) {
   sio__rs_nsp_t *inst = self;
-  sio__rs_req_t *r = req_new(inst, RQ_COUNT);
-  if (!r) return SIO_ENOMEM;
-  r->count_cb = cb;
-  r->count_arg = arg;
-  ask_numsub(r);
-  return 0;
+  return sio__rq_server_count(&inst->node->rq, inst, inst->public_channel, cb, arg);
 }
 
 /* ---- answering the others ---- */
@@ -325,26 +151,9 @@ static void respond(sio__rs_nsp_t *inst, const char *requester, int type, json_t
   json_decref(data);
 }
 
-static json_t *raw_json(const char *text, size_t len) {
-  json_error_t err;
-  return text ? json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err) : NULL;
-}
-
 static void collect_socket(sio_socket_t *sock, void *arg) {
-  json_t *list = arg;
-  json_t *rooms = json_array();
-  for (size_t i = 0; rooms && i < sio_socket_rooms_count(sock); i++)
-    json_array_append_new(rooms, json_string(sio_socket_room(sock, i)));
-  char *hs = sio_socket_handshake_json(sock);
-  json_t *handshake = hs ? raw_json(hs, strlen(hs)) : NULL;
-  sio_free(hs);
-  const char *d = sio_socket_shared_data(sock);
-  json_t *data = d ? raw_json(d, strlen(d)) : NULL;
-  json_t *s =
-      json_pack("{s:s,s:o,s:o,s:o}", "id", sio_socket_id(sock), "handshake",
-                handshake ? handshake : json_object(), "rooms",
-                rooms ? rooms : json_array(), "data", data ? data : json_object());
-  if (s) json_array_append_new(list, s);
+  json_t *s = sio__redis_socket_json(sock);
+  if (s) json_array_append_new(arg, s);
 }
 
 static void answer_fetch(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *rid) {
@@ -362,26 +171,10 @@ static void answer_fetch(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *rid)
 }
 
 /* A server-side event with ack from another server: the first argument of
- * our handler's answer goes back as "packet" (Node passes one). */
-typedef struct sio__rs_ss_ctx {
-  struct sio__rs_ss_ctx *next, *prev;
-  sio__rs_nsp_t *inst; /* NULL once the namespace is gone */
-  char *rid;
-  char *requester;
-} ss_ctx_t;
-
-static void ss_unlink(ss_ctx_t *c) {
-  if (!c->inst) return;
-  if (c->prev)
-    c->prev->next = c->next;
-  else
-    c->inst->ss_live = c->next;
-  if (c->next) c->next->prev = c->prev;
-}
-
+ * our handler's answer goes back as "packet" (Node passes one). A handler
+ * may hold the ack past the namespace: orphan them. */
 static void ss_orphan_all(sio__rs_nsp_t *inst) {
-  for (ss_ctx_t *c = inst->ss_live; c; c = c->next) c->inst = NULL;
-  inst->ss_live = NULL;
+  sio__rq_orphan_owed(&inst->ss_live);
 }
 
 /* {requestId, packet: <first of args>} with its attachments. */
@@ -395,21 +188,18 @@ static json_t *reply_data(const char *rid, const char *json, size_t len) {
 }
 
 static void ss_replied(const sio_args_t *reply, void *arg) {
-  ss_ctx_t *c = arg;
-  if (reply && c->inst) {
+  sio__rq_owed_t *c = arg;
+  if (reply && c->owner) {
     sio_buf_t json;
     sio_buf_t *att = NULL;
     size_t natt = 0;
     if (sio__redis_args_view(reply, &json, &att, &natt) == 0) {
-      respond(c->inst, c->requester, SIO__RS_SERVER_SIDE_EMIT_RESPONSE,
+      respond(c->owner, c->requester, SIO__RS_SERVER_SIDE_EMIT_RESPONSE,
               reply_data(c->rid, (const char *)json.base, json.len), att, natt);
       free(att);
     }
   }
-  ss_unlink(c);
-  sio__free(c->rid);
-  sio__free(c->requester);
-  sio__free(c);
+  sio__rq_owed_free(c);
 }
 
 static void on_server_side(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *rid) {
@@ -423,20 +213,11 @@ static void on_server_side(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *ri
   char *args = sio__redis_array_to_args(packet, 1, &len);
   if (!args) return;
   sio_adapter_packet_t pkt = {event, args, len, m->att, m->natt, NULL};
-  ss_ctx_t *c = rid ? sio__calloc(1, sizeof(*c)) : NULL;
-  if (c && (c->rid = sio__strdup(rid)) && (c->requester = sio__strdup(m->uid))) {
-    c->inst = inst;
-    c->next = inst->ss_live;
-    if (inst->ss_live) inst->ss_live->prev = c;
-    inst->ss_live = c;
+  sio__rq_owed_t *c = rid ? sio__rq_owe(&inst->ss_live, inst, rid, m->uid) : NULL;
+  if (c)
     sio_adapter_local_server_side_emit_with_ack(inst->nsp, &pkt, ss_replied, c);
-  } else {
-    if (c) {
-      sio__free(c->rid);
-      sio__free(c);
-    }
-    if (!rid) sio_adapter_local_server_side_emit(inst->nsp, &pkt);
-  }
+  else if (!rid)
+    sio_adapter_local_server_side_emit(inst->nsp, &pkt);
   sio__free(args);
 }
 
@@ -456,12 +237,9 @@ static void bcast_ctx_unref(bcast_ctx_t *c) {
 static void bcast_replied(const sio_argv_t *reply, void *arg) {
   bcast_ctx_t *c = arg;
   if (reply) {
-    sio_buf_t raw = {(const uint8_t *)"null", 4};
-    if (sio_argv_count(reply)) sio_argv_raw(reply, 0, &raw);
-    size_t natt = sio_argv_attachments_count(reply);
-    sio_buf_t *att = natt ? sio__calloc(natt, sizeof(*att)) : NULL;
-    for (size_t i = 0; att && i < natt; i++) sio_argv_attachment(reply, i, &att[i]);
-    if (!natt || att)
+    sio_buf_t raw, *att;
+    size_t natt;
+    if (sio__redis_first_reply(reply, &raw, &att, &natt) == 0)
       respond(c->inst, c->requester, SIO__RS_BROADCAST_ACK,
               reply_data(c->rid, (const char *)raw.base, raw.len), att, natt);
     sio__free(att);
@@ -488,7 +266,7 @@ static void answer_broadcast_ack(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const ch
     strcpy(c->rid, rid);
     strcpy(c->requester, m->uid);
     sio_adapter_packet_t pkt = {event, args, len, m->att, m->natt, NULL};
-    o.flags = SIO_ADAPTER_F_LOCAL;
+    o.flags = SIO_ADAPTER_F_LOCAL | (o.flags & SIO_ADAPTER_F_NO_COMPRESS);
     int n =
         sio_adapter_local_broadcast_with_ack(inst->nsp, &pkt, &o, NULL, bcast_replied, c);
     if (n < 0) n = 0;
@@ -506,33 +284,13 @@ static void answer_broadcast_ack(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const ch
 
 /* ---- answers to this server's requests ---- */
 
-static void on_fetch_answer(sio__rs_req_t *r, const json_t *data) {
-  const json_t *sockets = json_object_get(data, "sockets");
-  size_t i;
-  const json_t *s;
-  json_array_foreach(sockets, i, s) {
-    const char *id = json_string_value(json_object_get(s, "id"));
-    if (!id) continue;
-    const char *const *rooms;
-    size_t nrooms;
-    if (sio__redis_strings_from(json_object_get(s, "rooms"), &rooms, &nrooms)) {
-      rooms = NULL;
-      nrooms = 0;
-    }
-    const json_t *hs = json_object_get(s, "handshake");
-    const json_t *d = json_object_get(s, "data");
-    char *hs_text = hs ? sio__redis_dump(hs, NULL) : NULL;
-    char *data_text = d ? sio__redis_dump(d, NULL) : NULL;
-    sio_adapter_fetch_add(r->fetch, id, rooms, nrooms, hs_text, data_text);
-    sio__free(hs_text);
-    sio__free(data_text);
-    sio__free((void *)rooms);
-  }
-  if (++r->answered >= r->expected && r->numsub_known) req_finish(r, 0);
+static void on_fetch_answer(sio__rq_t *r, const json_t *data) {
+  sio__redis_fetch_add_sockets(r->fetch, json_object_get(data, "sockets"));
+  sio__rq_answered(r);
 }
 
 /* The "packet" value of an answer as a reply of one argument. */
-static void add_reply(sio__rs_req_t *r, sio__rs_msg_t *m) {
+static void add_reply(sio__rq_t *r, sio__rs_msg_t *m) {
   const json_t *p = json_object_get(m->data, "packet");
   size_t len = 4;
   char *text = p ? sio__redis_dump(p, &len) : NULL;
@@ -542,24 +300,20 @@ static void add_reply(sio__rs_req_t *r, sio__rs_msg_t *m) {
   sio__free(text);
 }
 
-static void on_client_count(sio__rs_req_t *r, const json_t *data) {
+static void on_client_count(sio__rq_t *r, const json_t *data) {
   const json_t *count = json_object_get(data, "clientCount");
   json_int_t n = json_integer_value(count);
   if (!json_is_integer(count) || n < 0) {
-    sio__rs_bad_message(r->inst->node, "broadcast-ack answer without a client count");
+    const sio__rs_nsp_t *inst = r->owner;
+    sio__rs_bad_message(inst->node, "broadcast-ack answer without a client count");
     return;
   }
-  sio_adapter_ack_expect(r->ack, (size_t)n);
-  r->answered++;
-  if (r->numsub_known && !r->servers_done && r->answered >= r->expected) {
-    sio_adapter_ack_servers_done(r->ack);
-    r->servers_done = 1;
-  }
+  sio__rq_client_count(r, (size_t)n);
 }
 
 void sio__rs_on_request(sio__rs_nsp_t *inst, sio__rs_msg_t *m) {
   const char *rid = json_string_value(json_object_get(m->data, "requestId"));
-  sio__rs_req_t *r = req_find(inst, rid);
+  sio__rq_t *r = req_find(inst, rid);
   switch (m->type) {
     case SIO__RS_BROADCAST: /* with acks */
       if (rid && !r) answer_broadcast_ack(inst, m, rid);
@@ -571,19 +325,19 @@ void sio__rs_on_request(sio__rs_nsp_t *inst, sio__rs_msg_t *m) {
       if (!r) on_server_side(inst, m, rid);
       break;
     case SIO__RS_FETCH_SOCKETS_RESPONSE:
-      if (r && r->kind == RQ_FETCH) on_fetch_answer(r, m->data);
+      if (r && r->type == SIO__RQ_FETCH) on_fetch_answer(r, m->data);
       break;
     case SIO__RS_SERVER_SIDE_EMIT_RESPONSE:
-      if (r && r->kind == RQ_SS_ACK) {
+      if (r && r->type == SIO__RQ_SS_ACK) {
         add_reply(r, m);
-        if (++r->answered >= r->expected && r->numsub_known) req_finish(r, 0);
+        sio__rq_answered(r);
       }
       break;
     case SIO__RS_BROADCAST_CLIENT_COUNT:
-      if (r && r->kind == RQ_BCAST_ACK) on_client_count(r, m->data);
+      if (r && r->type == SIO__RQ_BCAST_ACK) on_client_count(r, m->data);
       break;
     case SIO__RS_BROADCAST_ACK:
-      if (r && r->kind == RQ_BCAST_ACK) add_reply(r, m);
+      if (r && r->type == SIO__RQ_BCAST_ACK) add_reply(r, m);
       break;
     default:
       break; /* unknown types are someone else's business */

@@ -166,7 +166,7 @@ static int str_is(const sio__rmp_str_t *s, const char *c) {
 #define EX2_ARGS                                                                         \
   "{\"_placeholder\":true,\"num\":0},{\"nested\":{\"_placeholder\":true,\"num\":1}}"
 
-/* Node's Example 3, with compress (which we never write). */
+/* Node's Example 3: volatile and compress(false). */
 #define EX3_NODE                                                                         \
   "93" UID "83" K_TYPE "02" K_DATA "92 a5 6d756c7469 03" K_NSP "a1 2f"                   \
   "83" K_ROOMS "92 a5 726f6f6d31 a5 726f6f6d32" K_EXCEPT "91 a5 726f6f6d33" K_FLAGS      \
@@ -201,7 +201,7 @@ static void encode_bc(const char *uid, const char *event, const char *args,
                       size_t nrooms, const char *const *except, size_t nexcept, int vol,
                       int emitter, const char *hex) {
   sio__rmp_event_t ev = {event, args, strlen(args), att, natt};
-  sio__rmp_opts_t o = {rooms, nrooms, except, nexcept, vol, 0};
+  sio__rmp_opts_t o = {rooms, nrooms, except, nexcept, vol, 0, 0};
   sio__sb_t out = {0};
   assert_int_equal(sio__rmp_encode_broadcast(&out, uid, "/", &ev, &o, emitter), 0);
   expect_bytes(sio__rmp_text(&out), sio__sb_len(&out), hex);
@@ -285,6 +285,41 @@ static void test_example3_flags(void **state) {
   free(bytes);
 }
 
+/* The per-emit no-compress flag crosses servers as Node's flags.compress =
+ * false: written byte for byte as Node writes Example 3, and read back. */
+static void test_example3_no_compress(void **state) {
+  (void)state;
+  const char *rooms[] = {"room1", "room2"}, *except[] = {"room3"};
+  sio__rmp_event_t ev = {"multi", "3", 1, NULL, 0};
+  sio__rmp_opts_t o = {rooms, 2, except, 1, 1, 0, 1};
+  sio__sb_t out = {0};
+  assert_int_equal(sio__rmp_encode_broadcast(&out, "5nFcUF", "/", &ev, &o, 0), 0);
+  expect_bytes(sio__rmp_text(&out), sio__sb_len(&out), EX3_NODE);
+  sio__sb_reset(&out);
+
+  sio__rmp_broadcast_t b;
+  uint8_t *bytes;
+  msgpack_unpacked u;
+  decode_bc(EX3_NODE, &b, &bytes, &u);
+  assert_int_equal(b.no_compress, 1);
+  sio__rmp_broadcast_free(&b);
+  msgpack_unpacked_destroy(&u);
+  free(bytes);
+  /* No flag, or compress true: compressed as usual. */
+  decode_bc(EX1, &b, &bytes, &u);
+  assert_int_equal(b.no_compress, 0);
+  sio__rmp_broadcast_free(&b);
+  msgpack_unpacked_destroy(&u);
+  free(bytes);
+  decode_bc("93" UID "83" K_TYPE "02" K_DATA "91 a1 65" K_NSP "a1 2f"
+            "83" K_ROOMS "90" K_EXCEPT "90" K_FLAGS "81 a8 636f6d7072657373 c3",
+            &b, &bytes, &u);
+  assert_int_equal(b.no_compress, 0);
+  sio__rmp_broadcast_free(&b);
+  msgpack_unpacked_destroy(&u);
+  free(bytes);
+}
+
 static void test_example4_emitter(void **state) {
   (void)state;
   size_t n;
@@ -321,7 +356,7 @@ static void test_type7(void **state) {
   free(unhex(EX_TYPE7, &n));
   assert_int_equal(n, 107);
   sio__rmp_event_t ev = {"ackme", "7", 1, NULL, 0};
-  sio__rmp_opts_t o = {NULL, 0, NULL, 0, 0, 1000};
+  sio__rmp_opts_t o = {NULL, 0, NULL, 0, 0, 1000, 0};
   sio__sb_t out = {0};
   assert_int_equal(
       sio__rmp_encode_broadcast_ack_request(&out, "5nFcUF", "FGI27K", "/", &ev, &o), 0);
@@ -1094,7 +1129,7 @@ static void test_encode_errors_keep_output(void **state) {
                    SIO_EPROTO);
   expect_text(&out, "xyz");
   const char *rooms[] = {"a", NULL};
-  sio__rmp_opts_t o = {rooms, 2, NULL, 0, 0, 0};
+  sio__rmp_opts_t o = {rooms, 2, NULL, 0, 0, 0, 0};
   ev.json = "1";
   ev.json_len = 1;
   assert_int_equal(sio__rmp_encode_broadcast(&out, "u", "/", &ev, &o, 0), SIO_EINVAL);
@@ -1263,6 +1298,7 @@ int main(void) {
       cmocka_unit_test(test_example1),
       cmocka_unit_test(test_example2_binary),
       cmocka_unit_test(test_example3_flags),
+      cmocka_unit_test(test_example3_no_compress),
       cmocka_unit_test(test_example4_emitter),
       cmocka_unit_test(test_type7),
       cmocka_unit_test(test_type9),

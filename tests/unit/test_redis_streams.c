@@ -206,6 +206,35 @@ static void test_pubsub_refuses(void **state) {
   }
 }
 
+/* The per-emit no-compress flag as Node's flags.compress = false, in the
+ * JSON text of a stream entry, and read back (true means nothing). */
+static void test_opts_no_compress(void **state) {
+  (void)state;
+  sio_adapter_opts_t o = {
+      NULL, 0, NULL, 0, SIO_ADAPTER_F_VOLATILE | SIO_ADAPTER_F_NO_COMPRESS, 0};
+  json_t *opts = sio__rs_opts_json(&o);
+  json_t *data = json_pack("{s:o}", "opts", opts);
+  sio__sb_t sb = {0};
+  assert_int_equal(sio__rs_encode_entry_data(&sb, data, NULL, 0), 0);
+  assert_sb_equals(&sb,
+                   "{\"opts\":{\"rooms\":[],\"except\":[],\"flags\":{\"volatile\":true,"
+                   "\"compress\":false}}}");
+  sio__sb_reset(&sb);
+  json_decref(data);
+
+  sio_adapter_opts_t back;
+  json_t *j = parse("{\"rooms\":[],\"except\":[],\"flags\":{\"compress\":false}}");
+  assert_int_equal(sio__rs_opts_from(j, &back), 0);
+  assert_int_equal(back.flags, SIO_ADAPTER_F_NO_COMPRESS);
+  sio__redis_opts_free(&back);
+  json_decref(j);
+  j = parse("{\"rooms\":[],\"except\":[],\"flags\":{\"compress\":true}}");
+  assert_int_equal(sio__rs_opts_from(j, &back), 0);
+  assert_int_equal(back.flags, 0);
+  sio__redis_opts_free(&back);
+  json_decref(j);
+}
+
 static void test_event_array_and_opts(void **state) {
   (void)state;
   json_t *a = sio__rs_event_array("ev", "1,\"x\"", 5);
@@ -244,6 +273,7 @@ int main(void) {
       cmocka_unit_test(test_pubsub_as_node),
       cmocka_unit_test(test_pubsub_refuses),
       cmocka_unit_test(test_event_array_and_opts),
+      cmocka_unit_test(test_opts_no_compress),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
