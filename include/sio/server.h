@@ -198,6 +198,25 @@ SIO_EXTERN void sio_server_close(sio_server_t *s, sio_server_close_cb cb, void *
 typedef void (*sio_post_cb)(sio_server_t *s, void *arg);
 SIO_EXTERN int sio_server_post(sio_server_t *s, sio_post_cb fn, void *arg);
 
+/* Background services of the server's loop, for add-on libraries (libsio-admin
+ * uses them) and applications that must not include <uv.h>.
+ *
+ * sio_server_every: cb(arg) every every_ms milliseconds on the loop's thread
+ * until sio_interval_close. It does not keep the loop alive by itself. 0 and
+ * *out (yours until sio_interval_close), or SIO_EINVAL / SIO_ENOMEM. */
+typedef struct sio_interval sio_interval_t;
+SIO_EXTERN int sio_server_every(sio_server_t *s, uint32_t every_ms, void (*cb)(void *arg),
+                                void *arg, sio_interval_t **out);
+/* Stops t at once (cb never runs again); its memory goes once its handle is
+ * closed, after which closed(arg) runs on the loop if not NULL. t is invalid
+ * after this call. */
+SIO_EXTERN void sio_interval_close(sio_interval_t *t, void (*closed)(void *arg));
+/* Runs work(arg) on libuv's thread pool (it must not call libsio), then
+ * done(arg, ok) on the loop's thread (ok 0: cancelled). arg stays the
+ * caller's until done. 0, or SIO_EINVAL / SIO_ENOMEM, and then neither runs. */
+SIO_EXTERN int sio_server_queue_work(sio_server_t *s, void (*work)(void *arg),
+                                     void (*done)(void *arg, int ok), void *arg);
+
 /* User data, never touched by libsio. */
 SIO_EXTERN void sio_server_set_data(sio_server_t *s, void *data);
 SIO_EXTERN void *sio_server_get_data(const sio_server_t *s);

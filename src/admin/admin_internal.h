@@ -61,16 +61,15 @@ typedef struct {
   uint64_t count;
 } admin_event_t;
 
-typedef struct admin_timer admin_timer_t;
-
 struct sio_admin {
   sio_server_t *srv;
   sio_namespace_t *nsp; /* the admin namespace */
   sio_admin_opts_t opts;
   char hostname[256];
   char server_id[256];
-  uint64_t started;     /* admin_clock_ns at attach */
-  admin_timer_t *timer; /* NULL once closed */
+  uint64_t started;      /* admin_clock_ns at attach */
+  sio_interval_t *timer; /* the stats tick; NULL once closed */
+  void (*tick)(sio_admin_t *a);
   /* Watched sockets (key socket, ptr its Engine.IO session) and sessions
    * (key session, n its sockets, ptr its last transport name). */
   admin_map_t sockets, sessions;
@@ -83,10 +82,10 @@ struct sio_admin {
   int freed; /* sio_admin_free was called */
 };
 
-/* admin_uv.c: the libuv glue. The timer calls fn every every_ms; closing
- * it is asynchronous (a->timer is NULL once done, then
- * admin_maybe_release runs). admin_queue_work runs work(job) on the thread
- * pool, then done(job, ok) on the loop; 0 or an error (done never runs). */
+/* admin_sys.c: the server's background services. The timer calls fn every every_ms;
+ * closing it is asynchronous (a->timer is NULL once done, then admin_maybe_release runs).
+ * admin_queue_work runs work(job) on the thread pool, then done(job, ok) on the loop; 0
+ * or an error (done never runs). */
 int admin_timer_start(sio_admin_t *a, uint32_t every_ms, void (*fn)(sio_admin_t *a));
 void admin_timer_close(sio_admin_t *a);
 int admin_queue_work(sio_admin_t *a, void *job, void (*work)(void *job),

@@ -333,6 +333,77 @@ static void test_default_options(void **state) {
   sio_server_opts_free(o);
 }
 
+/* ---- background services: a repeating timer, thread-pool work ---- */
+
+typedef struct {
+  sio_server_t *s;
+  sio_interval_t *every;
+  int ticks, interval_closed, worked, done_ok, work_on_other_thread;
+  uv_thread_t loop_thread;
+  uv_timer_t hold;
+} bg_t;
+
+static void bg_interval_closed(void *arg) {
+  ((bg_t *)arg)->interval_closed++;
+}
+
+static void bg_tick(void *arg) {
+  bg_t *b = arg;
+  assert_true(b->ticks < 3); /* closed on its third tick: never a fourth */
+  if (++b->ticks == 3) sio_interval_close(b->every, bg_interval_closed);
+}
+
+static void bg_work(void *arg) {
+  bg_t *b = arg;
+  uv_thread_t self = uv_thread_self();
+  b->work_on_other_thread = !uv_thread_equal(&self, &b->loop_thread);
+  b->worked++;
+}
+
+static void bg_done(void *arg, int ok) {
+  ((bg_t *)arg)->done_ok = ok;
+}
+
+static void bg_hold_over(uv_timer_t *t) {
+  bg_t *b = t->data;
+  uv_close((uv_handle_t *)t, NULL);
+  sio_server_close(b->s, NULL, NULL);
+}
+
+static void test_background_services(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  bg_t b = {0};
+  b.loop_thread = uv_thread_self();
+  assert_int_equal(sio_server_new(&loop, NULL, &b.s), 0);
+  assert_int_equal(sio_server_every(b.s, 0, bg_tick, &b, &b.every), SIO_EINVAL);
+  assert_int_equal(sio_server_every(b.s, 5, bg_tick, &b, &b.every), 0);
+  assert_int_equal(sio_server_queue_work(b.s, bg_work, bg_done, &b), 0);
+  uv_timer_init(&loop, &b.hold); /* runs the loop long enough for three ticks */
+  b.hold.data = &b;
+  uv_timer_start(&b.hold, bg_hold_over, 200, 0);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(b.ticks, 3);
+  assert_int_equal(b.interval_closed, 1);
+  assert_int_equal(b.worked, 1);
+  assert_true(b.work_on_other_thread);
+  assert_int_equal(b.done_ok, 1);
+
+  /* An interval alone does not hold the loop open: the loop ends once the
+   * server is closed, its interval still running. */
+  bg_t c = {0};
+  assert_int_equal(sio_server_new(&loop, NULL, &c.s), 0);
+  assert_int_equal(sio_server_every(c.s, 60000, bg_tick, &c, &c.every), 0);
+  sio_server_close(c.s, NULL, NULL);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  sio_interval_close(c.every, bg_interval_closed);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(c.ticks, 0);
+  assert_int_equal(c.interval_closed, 1);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_listen_close),
@@ -343,6 +414,7 @@ int main(void) {
       cmocka_unit_test(test_own_loop),
       cmocka_unit_test(test_run_needs_own_loop),
       cmocka_unit_test(test_default_options),
+      cmocka_unit_test(test_background_services),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
