@@ -19,7 +19,8 @@ typedef struct dir_entry {
 } dir_entry_t;
 
 typedef struct {
-  sio__post_job_t job; /* stop accepting; posted at most once */
+  sio__post_job_t job;   /* stop accepting; posted at most once */
+  sio__post_job_t drain; /* close the sessions; posted at most once */
   sio__eio_group_t *g;
   sio_eio_server_t *eio;
   sio__post_t *post; /* NULL once its server closed; under g->mu */
@@ -30,6 +31,7 @@ struct sio__eio_group {
   int mode;
   atomic_uint next;    /* the acceptor's round robin */
   atomic_int stopping; /* stop_accepting was called */
+  atomic_int draining; /* drain was called */
   sio__mutex_t *mu;    /* posts, directory */
   dir_entry_t **dir;   /* chained hash of generator ids -> worker */
   size_t dir_buckets;  /* a power of two */
@@ -287,6 +289,32 @@ void sio__eio_group_stop_accepting(sio__eio_group_t *g) {
     if (w->post) sio__post_send(w->post, &w->job);
   }
   sio__mutex_unlock(g->mu);
+}
+
+static void run_drain(sio__post_job_t *j, int status) {
+  worker_t *w = (worker_t *)((char *)j - offsetof(worker_t, drain));
+  if (status != 0) return; /* its server is closing: it closes its sessions */
+  w->eio->draining = 1;
+  sio__eio_server_close_sessions(w->eio, "server shutting down");
+}
+
+void sio__eio_group_drain(sio__eio_group_t *g) {
+  if (atomic_exchange(&g->draining, 1)) return;
+  /* Every worker's listener job is queued before any drain job: a worker
+   * has stopped accepting before it closes its sessions. */
+  sio__eio_group_stop_accepting(g);
+  sio__mutex_lock(g->mu);
+  for (unsigned i = 0; i < g->n; i++) {
+    worker_t *w = &g->w[i];
+    w->drain.run = run_drain;
+    if (w->post) sio__post_send(w->post, &w->drain);
+  }
+  sio__mutex_unlock(g->mu);
+}
+
+void sio__eio_group_set_drain_ms(sio__eio_group_t *g, uint32_t ms) {
+  for (unsigned i = 0; i < g->n; i++)
+    sio__http_server_set_drain_ms(g->w[i].eio->http, ms);
 }
 
 void sio__eio_group_worker_closing(sio_eio_server_t *s) {

@@ -164,3 +164,42 @@ for (const mode of ['reuseport', 'acceptor', 'id-hook']) {
     });
   });
 }
+
+describe(`draining ${WORKERS} workers`, () => {
+  let srv;
+  after(async () => {
+    const r = await srv?.stop();
+    assert.deepEqual(r, { code: 0, signal: null }, srv?.stderr());
+  });
+
+  test('every worker stops accepting and closes its sessions; open connections get 503 for a new session', T, async () => {
+    srv = await spawnServer('eio_group_server', ['--workers', String(WORKERS), '--drain-ms', '300']);
+    const clients = [
+      ...(await Promise.all(Array.from({ length: 4 }, () => open(srv.port, { transports: ['polling'] })))),
+      ...(await Promise.all(Array.from({ length: 4 }, () => open(srv.port, { transports: ['websocket'] })))),
+    ];
+    const keep = new RawHttp(srv.port);
+    await keep.ready;
+    const closed = clients.map((s) => new Promise((r) => s.once('close', (reason) => r(reason))));
+    srv.proc.kill('SIGUSR1');
+    await srv.waitForLine(/drained/);
+    const reasons = await Promise.all(closed);
+    // The server's close packet (polling) or its close frame (websocket).
+    for (const r of reasons) assert.match(r, /transport close|forced close/);
+    keep.write('GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    assert.equal((await keep.response()).status, 503);
+    keep.close();
+    for (let i = 0; i < 6; i++) {
+      await assert.rejects(
+        new Promise((resolve, reject) => {
+          const c = new RawHttp(srv.port);
+          c.ready.then(() => {
+            c.close();
+            resolve();
+          }, reject);
+        }),
+        /ECONNREFUSED/,
+      );
+    }
+  });
+});

@@ -3,14 +3,17 @@
  * and used to measure how the workers share the port.
  *
  *   eio_group_server [--port N] [--workers N] [--acceptor] [--id-hook]
- *                    [--tls CERT,KEY] [--max-conns-per-ip N]
+ *                    [--tls CERT,KEY] [--max-conns-per-ip N] [--drain-ms MS]
  *
  * Each worker runs an HTTP server and an Engine.IO server on a loop of its
  * own (worker 0 on the main thread). A message is echoed, but "who" is
  * answered "worker=I sid=S" by the worker that owns the session. --acceptor:
  * worker 0 accepts and deals connections (else one SO_REUSEPORT socket per
  * worker). --id-hook: sids come from an application generator ("id-N-W",
- * through the group's directory). Prints "listening on 127.0.0.1:PORT". On
+ * through the group's directory). SIGUSR1 drains the group (every worker
+ * stops accepting and closes its sessions) and prints "drained"; --drain-ms
+ * bounds the last writes of the connections at the close. Prints
+ * "listening on 127.0.0.1:PORT". On
  * SIGTERM/SIGINT every worker stops accepting, closes its servers, and the
  * program exits 0 once every loop ended. */
 #include <signal.h>
@@ -42,7 +45,7 @@ typedef struct {
 static worker_t g_w[MAX_WORKERS];
 static unsigned g_n = 2;
 static sio__eio_group_t *g_group;
-static uv_signal_t g_sigterm, g_sigint;
+static uv_signal_t g_sigterm, g_sigint, g_sigusr1;
 static atomic_uint g_ids;
 
 static void on_message(sio_eio_socket_t *sock, int binary, const uint8_t *data,
@@ -89,6 +92,7 @@ static void on_signal(uv_signal_t *h, int signum) {
   (void)h;
   uv_close((uv_handle_t *)&g_sigterm, NULL);
   uv_close((uv_handle_t *)&g_sigint, NULL);
+  uv_close((uv_handle_t *)&g_sigusr1, NULL);
   sio__eio_group_stop_accepting(g_group);
   for (unsigned i = 0; i < g_n; i++) {
     g_w[i].stop.run = run_stop;
@@ -96,15 +100,25 @@ static void on_signal(uv_signal_t *h, int signum) {
   }
 }
 
+static void on_drain_signal(uv_signal_t *h, int signum) {
+  (void)h;
+  (void)signum;
+  sio__eio_group_drain(g_group);
+  printf("drained\n");
+  fflush(stdout);
+}
+
 static void usage(void) {
-  fprintf(stderr, "usage: eio_group_server [--port N] [--workers N] [--acceptor] "
-                  "[--id-hook] [--tls CERT,KEY] [--max-conns-per-ip N]\n");
+  fprintf(stderr,
+          "usage: eio_group_server [--port N] [--workers N] [--acceptor] "
+          "[--id-hook] [--tls CERT,KEY] [--max-conns-per-ip N] [--drain-ms MS]\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
   int port = 0, acceptor = 0, id_hook = 0;
   size_t max_per_ip = 0;
+  uint32_t drain_ms = 0;
   char *tls = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--port") && i + 1 < argc)
@@ -117,6 +131,8 @@ int main(int argc, char **argv) {
       id_hook = 1;
     else if (!strcmp(argv[i], "--tls") && i + 1 < argc)
       tls = argv[++i];
+    else if (!strcmp(argv[i], "--drain-ms") && i + 1 < argc)
+      drain_ms = (uint32_t)atol(argv[++i]);
     else if (!strcmp(argv[i], "--max-conns-per-ip") && i + 1 < argc)
       max_per_ip = (size_t)atol(argv[++i]);
     else
@@ -151,6 +167,7 @@ int main(int argc, char **argv) {
   }
   sio_http_opts_free(ho);
   if (sio__eio_group_new(eios, g_n, &g_group) != 0) return 1;
+  sio__eio_group_set_drain_ms(g_group, drain_ms);
   if (acceptor) sio__eio_group_set_listen_mode(g_group, SIO__EIO_GROUP_ACCEPTOR);
   int rc = sio__eio_group_listen(g_group, "127.0.0.1", port);
   if (rc != 0) {
@@ -161,6 +178,8 @@ int main(int argc, char **argv) {
   uv_signal_init(g_w[0].loop, &g_sigint);
   uv_signal_start(&g_sigterm, on_signal, SIGTERM);
   uv_signal_start(&g_sigint, on_signal, SIGINT);
+  uv_signal_init(g_w[0].loop, &g_sigusr1);
+  uv_signal_start(&g_sigusr1, on_drain_signal, SIGUSR1);
   for (unsigned i = 1; i < g_n; i++) {
     if (sio__loop_thread_start(g_w[i].loop, &g_w[i].thread) != 0) {
       fprintf(stderr, "cannot start worker %u\n", i);
