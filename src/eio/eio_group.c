@@ -29,6 +29,7 @@ typedef struct {
 struct sio__eio_group {
   unsigned n;
   int mode;
+  int generator;       /* the servers take ids from the application's generator */
   atomic_uint next;    /* the acceptor's round robin */
   atomic_int stopping; /* stop_accepting was called */
   atomic_int draining; /* drain was called */
@@ -71,8 +72,10 @@ static dir_entry_t **dir_slot(const sio__eio_group_t *g, const char *sid, size_t
   return pp;
 }
 
+/* Read from the group, not from a server: worker 0's may be gone while
+ * another worker still serves. */
 static int uses_generator(const sio__eio_group_t *g) {
-  return g->w[0].eio->opts.generate_id != NULL;
+  return g->generator;
 }
 
 int sio__eio_group_owner(sio__eio_group_t *g, const char *sid, size_t len) {
@@ -216,6 +219,7 @@ int sio__eio_group_new(sio_eio_server_t **eios, unsigned n, sio__eio_group_t **o
   sio__eio_group_t *g = sio__calloc(1, sizeof(*g) + n * sizeof(worker_t));
   if (!g) return SIO_ENOMEM;
   g->n = n;
+  g->generator = eios[0]->opts.generate_id != NULL;
   g->dir_max = SIO__EIO_GROUP_DIRECTORY_MAX;
   g->dir_buckets = 64;
   g->dir = sio__calloc(g->dir_buckets, sizeof(*g->dir));
