@@ -6,13 +6,19 @@
 // keep-alive connection carrying pipelined requests for sessions of both
 // workers. The server answers "who" with the owner's index and the sid, so every
 // answer says which worker made it. Both ways of sharing the port run, and ids
-// from an application generator (the group's directory). The Node reference has
+// from an application generator (the group's directory), and TLS (its state moves
+// with the connection). The Node reference has
 // no workers: nothing here applies to it.
 import { describe, test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
 import { Socket } from 'engine.io-client';
 import { spawnServer } from './lib/spawn.mjs';
 import { RawHttp } from './lib/eio.mjs';
+import { makeCa, makeServerCert } from './lib/certs.mjs';
 
 const T = { timeout: 20000 };
 const WORKERS = 2;
@@ -203,3 +209,101 @@ describe(`draining ${WORKERS} workers`, () => {
     }
   });
 });
+
+describe(`TLS over ${WORKERS} workers: the TLS state moves with the connection`, () => {
+  let srv, dir, ca;
+  const sockets = [];
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-group-tls-'));
+    makeCa(dir, 'ca');
+    makeServerCert(dir, 'server', 'ca', 'DNS:localhost,IP:127.0.0.1');
+    ca = fs.readFileSync(path.join(dir, 'ca.pem'));
+    srv = await spawnServer('eio_group_server', [
+      '--workers', String(WORKERS),
+      '--tls', `${path.join(dir, 'server.pem')},${path.join(dir, 'server.key')}`,
+    ]);
+  });
+  after(async () => {
+    for (const s of sockets.splice(0)) s.close();
+    const r = await srv?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(r, { code: 0, signal: null }, srv?.stderr());
+  });
+
+  test('polling on new connections and the upgrade, over https', T, async () => {
+    const opts = (o) => ({ ...o, ca, secure: true });
+    const clients = [
+      ...(await Promise.all(Array.from({ length: 4 }, () => openTls(srv.port, opts({ transports: ['polling'] }))))),
+      ...(await Promise.all(Array.from({ length: 4 }, () => openTls(srv.port, opts({}), true)))),
+    ];
+    sockets.push(...clients);
+    for (const s of clients) {
+      assert.equal(await ask(s, 'who'), `worker=${ownerOf(s.id)} sid=${s.id}`);
+      assert.equal(await ask(s, 'over tls'), 'over tls');
+    }
+  });
+
+  test('one keep-alive TLS connection carries pipelined requests for sessions of every worker', T, async () => {
+    const byWorker = new Map();
+    for (let i = 0; i < 200 && byWorker.size < WORKERS; i++) {
+      const body = await tlsExchange(srv.port, ca, 'GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', (t) => t.includes('"maxPayload"'));
+      const sid = JSON.parse(body.slice(body.indexOf('{'), body.lastIndexOf('}') + 1)).sid;
+      byWorker.set(ownerOf(sid), sid);
+    }
+    assert.equal(byWorker.size, WORKERS);
+    let all = '';
+    const want = [];
+    for (const [w, sid] of byWorker) {
+      all += postReq(sid, '4who') + getReq(sid);
+      want.push(`4worker=${w} sid=${sid}`);
+    }
+    const text = await tlsExchange(srv.port, ca, all, (t) => want.every((x) => t.includes(x)));
+    let at = 0;
+    for (const x of want) {
+      const i = text.indexOf(x, at);
+      assert.ok(i >= at, `${x} in order in ${text}`);
+      at = i + x.length;
+    }
+  });
+});
+
+function openTls(port, opts, upgrade = false) {
+  return new Promise((resolve, reject) => {
+    const s = new Socket(`https://127.0.0.1:${port}`, { agent: false, ...opts });
+    const t = setTimeout(() => reject(new Error('not open within 8 s')), 8000);
+    s.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+    s.on(upgrade ? 'upgrade' : 'open', () => {
+      clearTimeout(t);
+      resolve(s);
+    });
+  });
+}
+
+// Writes payload on a new TLS connection and resolves with what came back once
+// done(text) holds.
+function tlsExchange(port, ca, payload, done, ms = 8000) {
+  return new Promise((resolve, reject) => {
+    const sock = tls.connect({ host: '127.0.0.1', port, ca });
+    let text = '';
+    const t = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no full answer: ${text}`));
+    }, ms);
+    sock.on('secureConnect', () => sock.write(payload));
+    sock.on('data', (d) => {
+      text += d.toString('latin1');
+      if (done(text)) {
+        clearTimeout(t);
+        sock.destroy();
+        resolve(text);
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+  });
+}
