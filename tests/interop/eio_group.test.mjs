@@ -174,7 +174,8 @@ for (const mode of ['reuseport', 'acceptor', 'id-hook']) {
 describe(`draining ${WORKERS} workers`, () => {
   let srv;
   after(async () => {
-    const r = await srv?.stop();
+    if (!srv) return; // not run (a name pattern left it out)
+    const r = await srv.stop();
     assert.deepEqual(r, { code: 0, signal: null }, srv?.stderr());
   });
 
