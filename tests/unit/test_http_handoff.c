@@ -118,7 +118,7 @@ static void test_pipelined_request_moves_with_what_follows(void **state) {
       "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
       "GET /after HTTP/1.1\r\nHost: x\r\n\r\n";
   assert_int_equal(send(fd, k_reqs, sizeof k_reqs - 1, 0), (ssize_t)(sizeof k_reqs - 1));
-  char buf[4096];
+  char buf[4096] = {0};
   size_t have = 0;
   for (int i = 0; i < 200000 && !strstr(buf, "handed=0"); i++) {
     pump(&f);
