@@ -35,9 +35,11 @@ typedef struct sio__eio_group sio__eio_group_t;
 /* Links eios[0..n) (n >= 1, at most SIO__EIO_GROUP_MAX; each on its own
  * HTTP server and loop, none listening or serving yet, all with the same
  * options; borrowed: they must outlive the group) into a group; worker i is
- * eios[i]. The servers' HTTP servers share worker 0's per-IP table. Call
- * before any of their loops runs. Returns 0 and *out, SIO_EINVAL or
- * SIO_ENOMEM. */
+ * eios[i]. The servers' HTTP servers share worker 0's per-IP table. Call on
+ * worker 0's loop thread (or before its loop runs), before the loops of
+ * workers 1..n-1 run: it makes a way in (a post) on each loop, which holds
+ * that loop open until its server is closed. Returns 0 and *out, SIO_EINVAL
+ * or SIO_ENOMEM. */
 int sio__eio_group_new(sio_eio_server_t **eios, unsigned n, sio__eio_group_t **out);
 
 /* How the workers share the port. SIO__EIO_GROUP_REUSEPORT (the default):
