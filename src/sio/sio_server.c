@@ -395,8 +395,10 @@ void sio_server_close(sio_server_t *s, sio_server_close_cb cb, void *arg) {
     if (sio__group_send(s->group, 0, &r->job)) sio__free(r);
     return;
   }
-  sio__server_close_here(s, cb, arg);
-  if (s->group) sio__group_close(s);
+  if (s->group)
+    sio__group_close(s, cb, arg);
+  else
+    sio__server_close_here(s, cb, arg);
 }
 
 void sio__server_close_here(sio_server_t *s, sio_server_close_cb cb, void *arg) {
