@@ -322,6 +322,7 @@ uv_loop_t *sio_server_loop(const sio_server_t *s) {
 }
 void sio_server_set_data(sio_server_t *s, void *data) {
   s->data = data;
+  if (s->group) sio__group_mirror_data(s, NULL, data);
 }
 void *sio_server_get_data(const sio_server_t *s) {
   return s->data;

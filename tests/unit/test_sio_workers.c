@@ -149,6 +149,16 @@ static void on_move(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
   if (ack) ack_int(ack, n);
 }
 
+/* late: registered after the workers started; answers 7. */
+static void on_late(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                    sio_ack_t *ack, void *arg) {
+  (void)sock;
+  (void)ev;
+  (void)av;
+  (void)arg;
+  if (ack) ack_int(ack, 7);
+}
+
 /* ---- the clients (the test's thread) ---- */
 
 typedef struct {
@@ -249,6 +259,21 @@ static int replied(void) {
   return g_replied;
 }
 
+static int g_late;
+static int late_all(void) {
+  return g_late == (int)g_ncli;
+}
+static void on_late_reply(sio_client_socket_t *s, int status, const sio_argv_t *reply,
+                          void *arg) {
+  (void)s;
+  (void)arg;
+  int64_t v = 0;
+  assert_int_equal(status, 0);
+  assert_int_equal(sio_argv_int64(reply, 0, &v), 0);
+  assert_int_equal(v, 7);
+  g_late++;
+}
+
 static void on_reply(sio_client_socket_t *s, int status, const sio_argv_t *reply,
                      void *arg) {
   (void)s;
@@ -343,6 +368,15 @@ static void run_workers(unsigned workers) {
     run_until(all_connected);
   }
   assert_true(distinct_workers() >= 2);
+
+  /* A handler registered now, after the start, reaches every worker. */
+  assert_int_equal(sio_namespace_on(nsp, "late", on_late, NULL), 0);
+  g_late = 0;
+  for (size_t i = 0; i < g_ncli; i++)
+    assert_int_equal(
+        sio_client_socket_emit_with_ack(g_cli[i].s, "late", NULL, 0, on_late_reply, NULL),
+        0);
+  run_until(late_all);
 
   /* Rooms and except across workers: the even sockets but c2. */
   call("bcast", "even", "c2", "b1");
