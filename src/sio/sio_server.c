@@ -320,6 +320,12 @@ sio_eio_server_t *sio_server_eio(const sio_server_t *s) {
 uv_loop_t *sio_server_loop(const sio_server_t *s) {
   return s->loop;
 }
+unsigned sio_server_workers(const sio_server_t *s) {
+  return s->group ? s->group->n : 1;
+}
+unsigned sio_server_worker(const sio_server_t *s) {
+  return s->worker;
+}
 void sio_server_set_data(sio_server_t *s, void *data) {
   s->data = data;
   if (s->group) sio__group_mirror_data(s, NULL, data);
