@@ -143,9 +143,11 @@ SIO_EXTERN void sio_server_opts_set_recovery_max_bytes(sio_server_opts_t *o,
  * this option; 0: one per CPU the process may use; at most
  * SIO_WORKERS_MAX). Worker 0 is the server sio_server_new() returns, on its
  * loop; workers 1..n-1 are internal servers on loops and threads of their
- * own, started by sio_server_listen() (or sio_server_run()), each with
- * copies of the namespaces, middlewares, handlers, observers and data
- * pointers registered on the server until then. Every connection belongs
+ * own, started on the loop's first turn after sio_server_listen() (or by
+ * sio_server_run()), each with copies of the namespaces, middlewares,
+ * handlers, observers and data pointers registered on the server until
+ * then; later registrations reach them a moment later. Every connection
+ * belongs
  * to one worker, and its sockets' handlers run on that worker's thread.
  * Broadcasts (with rooms, except, volatile, compress, local and acks),
  * fetch, and joins, leaves and disconnects of a selection reach the

@@ -109,11 +109,25 @@ int sio__group_start(sio_server_t *s) {
   return rc;
 }
 
+static void start_job(sio__post_job_t *pj, int status) {
+  wjob_t *j = (wjob_t *)pj;
+  sio_server_t *s = j->g->w[0].srv;
+  if (status == 0 && s && !j->g->started && sio__group_start(s))
+    SIO_LOGW("sio: a worker did not start");
+  sio__free(j);
+}
+
 int sio__group_listen(sio_server_t *s, const char *host, int port) {
   sio__group_t *g = s->group;
-  if (g->started) return SIO_EBUSY; /* the siblings' loops run: listen once */
+  if (g->started || g->listening) return SIO_EBUSY; /* listen once */
   int rc = sio__eio_group_listen(g->eg, host, port);
-  return rc ? rc : sio__group_start(s);
+  if (rc) return rc;
+  g->listening = 1;
+  /* The siblings start on the next turn of worker 0's loop, so what the
+   * application registers right after listen is copied, not mirrored (the
+   * connections wait in the kernel's backlog meanwhile). */
+  if (send_wjob(g, 0, 0, start_job)) return sio__group_start(s);
+  return 0;
 }
 
 /* ---- close ---- */

@@ -31,6 +31,7 @@ struct sio__group {
   struct sio__eio_group *eg; /* the workers' Engine.IO servers, one port */
   /* Worker 0's thread only: */
   int started;     /* the siblings got their copies and run */
+  int listening;   /* sio__group_listen ran (the start is posted) */
   unsigned closed; /* siblings whose server is freed */
   int own_closed;  /* worker 0's server finished its own close */
   int closing;     /* sio_server_close was called */
@@ -118,6 +119,12 @@ void sio__gnsp_free(sio__gnsp_t *d);
  * a copy of the packet (broadcasts) and of the selection. 0 or an error. */
 int sio__group_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                          const sio_adapter_opts_t *opts);
+/* The same with the bytes already encoded here (see
+ * sio__local_deliver_encoded): their buffers are marked shared and every
+ * other worker gets messages of its own over them. */
+void sio__group_broadcast_encoded(sio_namespace_t *nsp, const char *event,
+                                  const sio_adapter_opts_t *opts,
+                                  const sio__packet_out_t *out, unsigned mask);
 int sio__group_apply(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, int op,
                      const char *const *rooms, size_t nrooms, int close);
 /* Broadcast acks: the other workers' recipients are added to ba as their

@@ -11,7 +11,24 @@
 #include "core/alloc.h"
 #include "sio/sio_group.h"
 
-enum { JOB_BCAST, JOB_BCAST_ACK, JOB_APPLY, JOB_FETCH };
+enum { JOB_BCAST, JOB_BCAST_ACK, JOB_APPLY, JOB_FETCH, JOB_BCAST_ENC };
+
+/* One message of an encoded packet, as another worker rebuilds it: its own
+ * sio__eio_msg_t (their caches are each worker's) over the shared bytes. */
+typedef struct {
+  sio__rbuf_t *data; /* a reference; shared (atomic count) */
+  size_t off, len;
+  uint8_t type, binary, nocompress;
+} gmsg_t;
+
+/* A packet encoded by the emitting worker: each form's messages. */
+typedef struct {
+  gmsg_t *msgs;
+  size_t n;
+  const sio_parser_t *parser;
+  uint8_t type;
+  size_t bytes;
+} gform_t;
 
 typedef struct {
   sio__post_job_t job; /* first: the job is the record */
@@ -22,9 +39,18 @@ typedef struct {
   sio__gnsp_t nsp;
   sio__gsel_t sel;
   sio__gpkt_t pkt;
+  gform_t forms[SIO__PARSER_COUNT]; /* JOB_BCAST_ENC: forms[0], or one per parser */
+  unsigned mask;
 } gjob_t;
 
+static void gform_free(gform_t *f) {
+  for (size_t i = 0; i < f->n; i++) sio__rbuf_unref(f->msgs[i].data);
+  sio__free(f->msgs);
+  memset(f, 0, sizeof(*f));
+}
+
 static void gjob_free(gjob_t *j) {
+  for (unsigned ix = 0; ix < SIO__PARSER_COUNT; ix++) gform_free(&j->forms[ix]);
   sio__gnsp_free(&j->nsp);
   sio__gsel_free(&j->sel);
   sio__gpkt_free(&j->pkt);
@@ -215,6 +241,39 @@ static void ack_reply_cb(const sio_argv_t *reply, void *arg) {
 
 static void answer_fetch(gjob_t *j, sio_namespace_t *nsp);
 
+/* This worker's messages over the emitting worker's bytes, delivered. */
+static void deliver_forms(gjob_t *j, sio_namespace_t *nsp, const sio_adapter_opts_t *o) {
+  sio__packet_out_t out[SIO__PARSER_COUNT];
+  memset(out, 0, sizeof(out));
+  unsigned nforms = j->mask ? SIO__PARSER_COUNT : 1;
+  int rc = 0;
+  for (unsigned ix = 0; rc == 0 && ix < nforms; ix++) {
+    gform_t *f = &j->forms[ix];
+    sio__packet_out_t *po = &out[ix];
+    po->msgs = f->n <= 2 ? po->inl : sio__calloc(f->n, sizeof(*po->msgs));
+    if (!po->msgs) {
+      rc = SIO_ENOMEM;
+      break;
+    }
+    po->parser = f->parser;
+    po->type = f->type;
+    po->bytes = f->bytes;
+    for (size_t i = 0; i < f->n; i++) {
+      gmsg_t *g = &f->msgs[i];
+      sio__eio_msg_t *m = sio__eio_msg_new(g->type, g->binary, g->data, g->off, g->len);
+      if (!m) {
+        rc = SIO_ENOMEM;
+        break;
+      }
+      m->nocompress = g->nocompress;
+      po->msgs[po->n++] = m;
+    }
+  }
+  if (rc == 0) sio__local_deliver_encoded(nsp, j->pkt.event, o, out, j->mask);
+  for (unsigned ix = 0; ix < nforms; ix++)
+    if (out[ix].msgs) sio__packet_out_free(&out[ix]);
+}
+
 static void gjob_run(sio__post_job_t *pj, int status) {
   gjob_t *j = (gjob_t *)pj;
   sio__group_t *g = j->g;
@@ -258,6 +317,9 @@ static void gjob_run(sio__post_job_t *pj, int status) {
     }
     case JOB_FETCH:
       if (status == 0) answer_fetch(j, nsp);
+      break;
+    case JOB_BCAST_ENC:
+      if (nsp) deliver_forms(j, nsp, &o);
       break;
   }
   gjob_free(j);
@@ -329,6 +391,53 @@ int sio__group_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
     gjob_send(j);
   }
   return 0;
+}
+
+/* The form's messages for another worker: the bytes shared, the rest
+ * copied. 0 or SIO_ENOMEM. */
+static int gform_of(gform_t *f, const sio__packet_out_t *po) {
+  memset(f, 0, sizeof(*f));
+  if (!(f->msgs = sio__calloc(po->n, sizeof(*f->msgs)))) return SIO_ENOMEM;
+  f->parser = po->parser;
+  f->type = po->type;
+  f->bytes = po->bytes;
+  for (size_t i = 0; i < po->n; i++, f->n++) {
+    const sio__eio_msg_t *m = po->msgs[i];
+    gmsg_t *g = &f->msgs[i];
+    g->data = m->data ? sio__rbuf_ref(m->data) : NULL;
+    g->off = m->off;
+    g->len = m->len;
+    g->type = m->type;
+    g->binary = m->binary;
+    g->nocompress = m->nocompress;
+  }
+  return 0;
+}
+
+void sio__group_broadcast_encoded(sio_namespace_t *nsp, const char *event,
+                                  const sio_adapter_opts_t *opts,
+                                  const sio__packet_out_t *out, unsigned mask) {
+  sio_server_t *s = nsp->srv;
+  unsigned nforms = mask ? SIO__PARSER_COUNT : 1;
+  /* Shared before another thread can see them: from now on every worker
+   * counts their references atomically. */
+  for (unsigned ix = 0; ix < nforms; ix++)
+    for (size_t i = 0; i < out[ix].n; i++)
+      if (out[ix].msgs[i]->data) sio__rbuf_share(out[ix].msgs[i]->data);
+  for (unsigned i = 0; i < s->group->n; i++) {
+    if (i == s->worker) continue;
+    gjob_t *j = gjob_new(nsp, i, JOB_BCAST_ENC, opts, NULL, 0, NULL);
+    if (!j) return;
+    j->mask = mask;
+    int rc = event && !(j->pkt.event = sio__strdup(event)) ? SIO_ENOMEM : 0;
+    for (unsigned ix = 0; rc == 0 && ix < nforms; ix++)
+      rc = gform_of(&j->forms[ix], &out[ix]);
+    if (rc) {
+      gjob_free(j);
+      return;
+    }
+    gjob_send(j);
+  }
 }
 
 int sio__group_apply(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, int op,

@@ -414,6 +414,12 @@ int sio__local_broadcast_with_ack_here(sio_namespace_t *nsp,
                                        const sio_adapter_packet_t *pkt,
                                        const sio_adapter_opts_t *opts,
                                        sio_adapter_reply_cb reply_cb, void *arg);
+/* Delivers a packet already encoded (out[0] when mask is 0, else out[ix]
+ * for each parser ix in mask: every parser a session may speak) to this
+ * worker's selection of nsp (not a dynamic parent). The count. */
+int sio__local_deliver_encoded(sio_namespace_t *nsp, const char *event,
+                               const sio_adapter_opts_t *o, const sio__packet_out_t *out,
+                               unsigned mask);
 enum { SIO__OP_JOIN, SIO__OP_LEAVE, SIO__OP_DISCONNECT };
 
 /* Workers: a registration on worker 0 after the workers started is

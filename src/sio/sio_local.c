@@ -246,11 +246,63 @@ int sio__local_broadcast_here(sio_namespace_t *nsp, const sio_adapter_packet_t *
   return broadcast(nsp, pkt, opts, NULL, 0);
 }
 
-/* This worker's recipients, then (workers) a copy for every other worker. */
+int sio__local_deliver_encoded(sio_namespace_t *nsp, const char *event,
+                               const sio_adapter_opts_t *o, const sio__packet_out_t *out,
+                               unsigned mask) {
+  sel_t sel = {0};
+  int rc = select_one(nsp, o, &sel);
+  if (rc) {
+    sel_free(&sel);
+    return rc;
+  }
+  nsp->srv->stats.broadcasts++;
+  int count = 0;
+  for (size_t i = 0; i < sel.n; i++) {
+    sio_socket_t *sock = sel.v[i];
+    if (!sio_socket_connected(sock) || !sio__session_up(sock->session)) continue;
+    if ((o->flags & SIO_ADAPTER_F_VOLATILE) && !sio__session_writable(sock->session)) {
+      nsp->srv->stats.dropped++;
+      continue;
+    }
+    const sio__packet_out_t *form = mask ? &out[sock->session->parser_ix] : out;
+    if (sio__socket_send(sock, form, event) == 0) count++;
+  }
+  sel_free(&sel);
+  return count;
+}
+
+/* Workers, a namespace of its own (not a dynamic parent, whose children
+ * differ from worker to worker): encoded once here (once per parser on an
+ * auto server), delivered here, and the same bytes posted to every other
+ * worker. */
+static int broadcast_encoded(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                             const sio_adapter_opts_t *opts) {
+  sio__packet_out_t out[SIO__PARSER_COUNT];
+  unsigned mask = nsp->srv->parser_auto ? (1u << SIO__PARSER_COUNT) - 1 : 0;
+  held_t h;
+  if (hold(nsp, &h)) return SIO_ENOMEM;
+  int rc = encode(nsp, pkt, -1, NULL, mask, out);
+  if (rc == 0) {
+    unsigned forms = mask ? SIO__PARSER_COUNT : 1;
+    if (opts->flags & SIO_ADAPTER_F_NO_COMPRESS)
+      for (unsigned ix = 0; ix < forms; ix++) sio__packet_out_no_compress(&out[ix]);
+    /* Posted first: delivering here may run handlers that change rooms. */
+    sio__group_broadcast_encoded(nsp, pkt->event, opts, out, mask);
+    rc = sio__local_deliver_encoded(nsp, pkt->event, opts, out, mask);
+    for (unsigned ix = 0; ix < forms; ix++) sio__packet_out_free(&out[ix]);
+  }
+  unhold(&h);
+  return rc;
+}
+
+/* This worker's recipients, then (workers) every other worker's. */
 static int broadcast_all(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                          const sio_adapter_opts_t *opts) {
+  if (!nsp->srv->group) return broadcast(nsp, pkt, opts, NULL, 0);
+  if (!nsp->is_parent) return broadcast_encoded(nsp, pkt, opts);
+  /* A dynamic parent: each worker encodes for its own children. */
   int n = broadcast(nsp, pkt, opts, NULL, 0);
-  if (n >= 0 && nsp->srv->group) sio__group_broadcast(nsp, pkt, opts);
+  if (n >= 0) sio__group_broadcast(nsp, pkt, opts);
   return n;
 }
 

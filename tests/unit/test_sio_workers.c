@@ -78,10 +78,15 @@ static void on_bcast(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
   if (arg_str(av, 0, to, sizeof to)) b = sio_broadcast_to(b, to);
   if (arg_str(av, 1, ex, sizeof ex)) b = sio_broadcast_except(b, ex);
   int n = -1;
+  /* A text and a binary argument: the bytes every worker shares. */
+  sio_args_t *a = sio_args_new();
+  sio_args_add_string(a, "payload");
+  sio_args_add_binary(a, "\x01\x02\x03", 3);
   if (arg_str(av, 2, name, sizeof name))
-    n = sio_broadcast_emit(b, name, NULL);
+    n = sio_broadcast_emit(b, name, a);
   else
     sio_broadcast_free(b);
+  sio_args_free(a);
   if (ack) ack_int(ack, n);
 }
 
@@ -179,8 +184,18 @@ static int g_replied;
 static void cli_on(sio_client_socket_t *s, const char *ev, const sio_argv_t *av,
                    sio_client_ack_t *ack, void *arg) {
   (void)s;
-  (void)av;
   cli_t *c = arg;
+  if (strcmp(ev, "b1") == 0 || strcmp(ev, "b2") == 0 || strcmp(ev, "done") == 0) {
+    size_t n = 0;
+    const char *str = sio_argv_string(av, 0, &n);
+    sio_buf_t bin = {0};
+    assert_non_null(str);
+    assert_int_equal(n, 7);
+    assert_memory_equal(str, "payload", 7);
+    assert_int_equal(sio_argv_binary(av, 1, &bin), 0);
+    assert_int_equal(bin.len, 3);
+    assert_memory_equal(bin.base, "\x01\x02\x03", 3);
+  }
   if (strcmp(ev, "b1") == 0) c->b1++;
   if (strcmp(ev, "b2") == 0) c->b2++;
   if (strcmp(ev, "done") == 0) c->done++;
@@ -228,9 +243,10 @@ static void add_client(int port) {
 
 /* Runs the loop until pred() holds; a guard timer fails the test if that
  * never happens (a hang, not a timing assertion). */
+static const char *g_step = "start";
 static void guard_fire(uv_timer_t *t) {
   (void)t;
-  fail_msg("the awaited state never came");
+  fail_msg("the awaited state never came (step: %s)", g_step);
 }
 
 static void run_until(int (*pred)(void)) {
@@ -289,6 +305,7 @@ static void on_reply(sio_client_socket_t *s, int status, const sio_argv_t *reply
 /* Client 0 emits ev with string arguments (NULL: null) and waits for the
  * ack. */
 static void call(const char *ev, const char *a0, const char *a1, const char *a2) {
+  g_step = ev;
   sio_args_t *a = sio_args_new();
   const char *v[3] = {a0, a1, a2};
   for (size_t i = 0; i < 3; i++)
@@ -309,6 +326,7 @@ static void call(const char *ev, const char *a0, const char *a1, const char *a2)
 static void barrier(void) {
   call("bcast", NULL, NULL, "done");
   g_done_wanted++;
+  g_step = "barrier";
   run_until(all_done);
 }
 
@@ -365,17 +383,30 @@ static void run_workers(unsigned workers) {
   /* Clients until at least two workers have some. */
   while (g_ncli < MINCLI || (distinct_workers() < 2 && g_ncli < MAXCLI)) {
     add_client(port);
+    g_step = "connect";
     run_until(all_connected);
   }
   assert_true(distinct_workers() >= 2);
 
   /* A handler registered now, after the start, reaches every worker. */
   assert_int_equal(sio_namespace_on(nsp, "late", on_late, NULL), 0);
+  /* It reaches the others by posted jobs: a broadcast from worker 0 (this
+   * thread) is posted after them, so once every client got it, every
+   * worker has the handler. */
+  sio_args_t *pa = sio_args_new();
+  sio_args_add_string(pa, "payload");
+  sio_args_add_binary(pa, "\x01\x02\x03", 3);
+  assert_true(sio_broadcast_emit(sio_namespace_broadcast(nsp), "done", pa) >= 0);
+  sio_args_free(pa);
+  g_done_wanted++;
+  g_step = "mirrored";
+  run_until(all_done);
   g_late = 0;
   for (size_t i = 0; i < g_ncli; i++)
     assert_int_equal(
         sio_client_socket_emit_with_ack(g_cli[i].s, "late", NULL, 0, on_late_reply, NULL),
         0);
+  g_step = "late";
   run_until(late_all);
 
   /* Rooms and except across workers: the even sockets but c2. */
@@ -421,7 +452,9 @@ static void run_workers(unsigned workers) {
 
   /* The close: every worker's clients are told, then the callback runs. */
   sio_server_close(srv, server_closed, NULL);
+  g_step = "close";
   run_until(closed);
+  g_step = "gone";
   run_until(all_gone);
   for (size_t i = 0; i < g_ncli; i++) sio_client_close(g_cli[i].c, NULL, NULL);
   uv_run(&g_loop, UV_RUN_DEFAULT);
