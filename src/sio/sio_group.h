@@ -7,10 +7,11 @@
  * stopped, so a job may always be sent while any server still runs.
  *
  * Files: sio_group.c (making, starting, listening, closing),
- * sio_group_copy.c (the registrations copied to the siblings),
+ * sio_group_copy.c (the registrations copied to the siblings at the start),
+ * sio_group_mirror.c (registrations made later, repeated on them),
  * sio_group_wire.c (packets and selections copied into jobs),
- * sio_group_ops.c (broadcasts, acks, fetch, join/leave/disconnect across
- * workers). */
+ * sio_group_ops.c (broadcasts with their encoded bytes shared, acks, fetch,
+ * join/leave/disconnect across workers). */
 #ifndef SIO_SIO_GROUP_H
 #define SIO_SIO_GROUP_H
 

@@ -3,8 +3,9 @@
 // they reach every worker by posted jobs), with the official
 // socket.io-client 4.8 over polling, websocket and upgrade: many clients,
 // spread over the workers by the kernel, each connects, gets the `auth` the
-// connection handler emits and its echo (exact values). The same runs against the Node reference
-// (ref/sio_ref_server.mjs, one thread) for the expected answers.
+// connection handler emits and its echo (exact values). The same runs
+// against the Node reference (ref/sio_ref_server.mjs, one thread) for the
+// expected answers.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
