@@ -11,6 +11,7 @@ sio__rbuf_t *sio__rbuf_new(size_t cap) {
   sio__rbuf_t *b = sio__malloc(sizeof(*b) + cap);
   if (!b) return NULL;
   b->refs = 1;
+  b->shared = 0;
   b->len = 0;
   b->cap = cap;
   return b;
@@ -25,12 +26,25 @@ sio__rbuf_t *sio__rbuf_from(const void *p, size_t n) {
 }
 
 sio__rbuf_t *sio__rbuf_ref(sio__rbuf_t *b) {
-  b->refs++;
+  if (__builtin_expect(b->shared, 0))
+    __atomic_fetch_add(&b->refs, 1, __ATOMIC_RELAXED);
+  else
+    b->refs++;
   return b;
 }
 
 void sio__rbuf_unref(sio__rbuf_t *b) {
-  if (b && --b->refs == 0) sio__free(b);
+  if (!b) return;
+  if (__builtin_expect(b->shared, 0)) {
+    /* The last holder frees: acquire what the others wrote before. */
+    if (__atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) sio__free(b);
+    return;
+  }
+  if (--b->refs == 0) sio__free(b);
+}
+
+void sio__rbuf_share(sio__rbuf_t *b) {
+  b->shared = 1;
 }
 
 void sio__sb_init(sio__sb_t *sb, size_t hint) {
@@ -60,6 +74,7 @@ uint8_t *sio__sb_reserve(sio__sb_t *sb, size_t n) {
     }
     if (!sb->buf) {
       nb->refs = 1;
+      nb->shared = 0;
       nb->len = 0;
     }
     nb->cap = ncap;

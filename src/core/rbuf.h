@@ -2,7 +2,10 @@
  * encodes its bytes once into an rbuf and every recipient's write queue holds
  * a reference; the bytes are freed when the last reference goes.
  *
- * Single-threaded: the count is not atomic. An rbuf must not be changed once
+ * Single-threaded by default: the count is not atomic. A buffer that is to
+ * cross threads (a broadcast's bytes posted to another worker) is marked
+ * shared first, by its only thread; from then on every reference is taken
+ * and dropped atomically, by any thread. An rbuf must not be changed once
  * a second reference exists (it may be on a write queue). */
 #ifndef SIO_CORE_RBUF_H
 #define SIO_CORE_RBUF_H
@@ -13,8 +16,9 @@
 
 typedef struct sio__rbuf {
   uint32_t refs;
-  size_t len; /* bytes in use */
-  size_t cap; /* bytes allocated in data[] */
+  uint32_t shared; /* 1: refs is atomic (sio__rbuf_share); in the padding */
+  size_t len;      /* bytes in use */
+  size_t cap;      /* bytes allocated in data[] */
   uint8_t data[];
 } sio__rbuf_t;
 
@@ -26,6 +30,9 @@ sio__rbuf_t *sio__rbuf_from(const void *p, size_t n);
 sio__rbuf_t *sio__rbuf_ref(sio__rbuf_t *b);
 /* Drops a reference; frees at zero. NULL is ignored. */
 void sio__rbuf_unref(sio__rbuf_t *b);
+/* Makes b's count atomic for good, before another thread sees b: only b's
+ * thread may hold references when it is called. Idempotent. */
+void sio__rbuf_share(sio__rbuf_t *b);
 
 /* A byte builder that grows one rbuf, so finishing it hands the bytes over
  * without a copy. Errors are sticky: append freely, check once at finish. */

@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "eio/eio_send.h"
+#include "sio/sio_group.h"
 #include "sio/sio_internal.h"
 
 typedef struct {
@@ -240,9 +241,74 @@ static int recoverable(const sio_namespace_t *nsp, const sio_adapter_opts_t *opt
   return nsp && opts && nsp->srv->recovery_ms && !(opts->flags & SIO_ADAPTER_F_VOLATILE);
 }
 
+int sio__local_broadcast_here(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                              const sio_adapter_opts_t *opts) {
+  return broadcast(nsp, pkt, opts, NULL, 0);
+}
+
+int sio__local_deliver_encoded(sio_namespace_t *nsp, const char *event,
+                               const sio_adapter_opts_t *o, const sio__packet_out_t *out,
+                               unsigned mask) {
+  sel_t sel = {0};
+  int rc = select_one(nsp, o, &sel);
+  if (rc) {
+    sel_free(&sel);
+    return rc;
+  }
+  nsp->srv->stats.broadcasts++;
+  int count = 0;
+  for (size_t i = 0; i < sel.n; i++) {
+    sio_socket_t *sock = sel.v[i];
+    if (!sio_socket_connected(sock) || !sio__session_up(sock->session)) continue;
+    if ((o->flags & SIO_ADAPTER_F_VOLATILE) && !sio__session_writable(sock->session)) {
+      nsp->srv->stats.dropped++;
+      continue;
+    }
+    const sio__packet_out_t *form = mask ? &out[sock->session->parser_ix] : out;
+    if (sio__socket_send(sock, form, event) == 0) count++;
+  }
+  sel_free(&sel);
+  return count;
+}
+
+/* Workers, a namespace of its own (not a dynamic parent, whose children
+ * differ from worker to worker): encoded once here (once per parser on an
+ * auto server), delivered here, and the same bytes posted to every other
+ * worker. */
+static int broadcast_encoded(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                             const sio_adapter_opts_t *opts) {
+  sio__packet_out_t out[SIO__PARSER_COUNT];
+  unsigned mask = nsp->srv->parser_auto ? (1u << SIO__PARSER_COUNT) - 1 : 0;
+  held_t h;
+  if (hold(nsp, &h)) return SIO_ENOMEM;
+  int rc = encode(nsp, pkt, -1, NULL, mask, out);
+  if (rc == 0) {
+    unsigned forms = mask ? SIO__PARSER_COUNT : 1;
+    if (opts->flags & SIO_ADAPTER_F_NO_COMPRESS)
+      for (unsigned ix = 0; ix < forms; ix++) sio__packet_out_no_compress(&out[ix]);
+    /* Posted first: delivering here may run handlers that change rooms. */
+    sio__group_broadcast_encoded(nsp, pkt->event, opts, out, mask);
+    rc = sio__local_deliver_encoded(nsp, pkt->event, opts, out, mask);
+    for (unsigned ix = 0; ix < forms; ix++) sio__packet_out_free(&out[ix]);
+  }
+  unhold(&h);
+  return rc;
+}
+
+/* This worker's recipients, then (workers) every other worker's. */
+static int broadcast_all(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                         const sio_adapter_opts_t *opts) {
+  if (!nsp->srv->group) return broadcast(nsp, pkt, opts, NULL, 0);
+  if (!nsp->is_parent) return broadcast_encoded(nsp, pkt, opts);
+  /* A dynamic parent: each worker encodes for its own children. */
+  int n = broadcast(nsp, pkt, opts, NULL, 0);
+  if (n >= 0) sio__group_broadcast(nsp, pkt, opts);
+  return n;
+}
+
 int sio_adapter_local_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                                 const sio_adapter_opts_t *opts) {
-  if (!recoverable(nsp, opts)) return broadcast(nsp, pkt, opts, NULL, 0);
+  if (!recoverable(nsp, opts)) return nsp ? broadcast_all(nsp, pkt, opts) : SIO_EINVAL;
   /* One offset for the whole broadcast, whatever the children. */
   char offset[SIO_OFFSET_MAX + 1];
   sio__recovery_offset(nsp->srv, offset);
@@ -255,8 +321,19 @@ int sio_adapter_local_broadcast_offset(sio_namespace_t *nsp,
                                        const char *offset) {
   if (offset && strlen(offset) > SIO_OFFSET_MAX) return SIO_EINVAL;
   if (!offset || !offset[0] || !recoverable(nsp, opts))
-    return broadcast(nsp, pkt, opts, NULL, 0);
+    return nsp ? broadcast_all(nsp, pkt, opts) : SIO_EINVAL;
   return broadcast(nsp, pkt, opts, offset, 0);
+}
+
+static int broadcast_with_ack(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                              const sio_adapter_opts_t *opts, sio_adapter_ack_t *ack,
+                              sio_adapter_reply_cb reply_cb, void *arg);
+
+int sio__local_broadcast_with_ack_here(sio_namespace_t *nsp,
+                                       const sio_adapter_packet_t *pkt,
+                                       const sio_adapter_opts_t *opts,
+                                       sio_adapter_reply_cb reply_cb, void *arg) {
+  return broadcast_with_ack(nsp, pkt, opts, NULL, reply_cb, arg);
 }
 
 int sio_adapter_local_broadcast_with_ack(sio_namespace_t *nsp,
@@ -264,6 +341,18 @@ int sio_adapter_local_broadcast_with_ack(sio_namespace_t *nsp,
                                          const sio_adapter_opts_t *opts,
                                          sio_adapter_ack_t *ack,
                                          sio_adapter_reply_cb reply_cb, void *arg) {
+  if (!nsp || !opts || (!ack && !reply_cb)) return SIO_EINVAL;
+  int n = broadcast_with_ack(nsp, pkt, opts, ack, reply_cb, arg);
+  /* Another server's request (reply_cb) stays on this worker: cluster
+   * adapters are refused with workers. */
+  if (n >= 0 && ack && nsp->srv->group)
+    sio__group_broadcast_with_ack(nsp, pkt, opts, ack);
+  return n;
+}
+
+static int broadcast_with_ack(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                              const sio_adapter_opts_t *opts, sio_adapter_ack_t *ack,
+                              sio_adapter_reply_cb reply_cb, void *arg) {
   if (!nsp || !opts || (!ack && !reply_cb)) return SIO_EINVAL;
   nsp->srv->stats.broadcasts++;
   held_t h;
@@ -282,10 +371,31 @@ int sio_adapter_local_broadcast_with_ack(sio_namespace_t *nsp,
   return total;
 }
 
-typedef enum { OP_JOIN, OP_LEAVE, OP_DISCONNECT } op_t;
+typedef enum {
+  OP_JOIN = SIO__OP_JOIN,
+  OP_LEAVE = SIO__OP_LEAVE,
+  OP_DISCONNECT = SIO__OP_DISCONNECT
+} op_t;
 
+static int apply_here(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, op_t op,
+                      const char *const *rooms, size_t nrooms, int close);
+
+int sio__local_apply_here(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, int op,
+                          const char *const *rooms, size_t nrooms, int close) {
+  return apply_here(nsp, opts, (op_t)op, rooms, nrooms, close);
+}
+
+/* This worker's sockets, then (workers) the same on every other worker. */
 static int apply(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, op_t op,
                  const char *const *rooms, size_t nrooms, int close) {
+  int n = apply_here(nsp, opts, op, rooms, nrooms, close);
+  if (n >= 0 && nsp->srv->group)
+    sio__group_apply(nsp, opts, (int)op, rooms, nrooms, close);
+  return n;
+}
+
+static int apply_here(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, op_t op,
+                      const char *const *rooms, size_t nrooms, int close) {
   if (!nsp || !opts || (op != OP_DISCONNECT && nrooms && !rooms)) return SIO_EINVAL;
   sel_t sel = {0};
   int rc = select_all(nsp, opts, &sel);
@@ -395,8 +505,12 @@ void sio_adapter_local_server_side_emit_with_ack(sio_namespace_t *nsp,
 }
 
 int sio_namespace_on_server_side(sio_namespace_t *nsp, sio_server_side_cb cb, void *arg) {
-  return nsp ? sio__cbvec_add(&nsp->server_side, NULL, (void (*)(void))cb, arg)
-             : SIO_EINVAL;
+  if (!nsp) return SIO_EINVAL;
+  int rc = sio__cbvec_add(&nsp->server_side, NULL, (void (*)(void))cb, arg);
+  if (rc == 0 && nsp->srv->group)
+    sio__group_mirror_vec(nsp->srv, nsp, &nsp->server_side, NULL, (void (*)(void))cb, arg,
+                          1);
+  return rc;
 }
 
 int sio_namespace_foreach_room(const sio_namespace_t *nsp, sio_room_cb cb, void *arg) {
