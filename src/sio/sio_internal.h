@@ -135,9 +135,10 @@ typedef struct sio__session {
   const sio__link_ops_t *link; /* an in-process link instead (NULL once gone) */
   void *link_arg;
   sio__timer_t *connect_timer;
-  sio_socket_t **socks; /* connected and connecting sockets */
+  sio_socket_t **socks; /* connected and connecting sockets: &sock1 up to one */
+  sio_socket_t *sock1;  /* the list of one socket (most sessions join one nsp) */
   struct sio__session *prev, *next;
-  /* Counts and flags in 32 and 8 bits: an idle session stays 80 bytes. */
+  /* Counts and flags in 32 and 8 bits: an idle session stays 88 bytes. */
   uint32_t nsocks, cap; /* nsocks <= the server's max_session_nsps */
   uint32_t refs;
   uint8_t failed; /* a protocol error closed it: ignore further input */
@@ -275,23 +276,25 @@ typedef struct {
 } sio__kv_t;
 
 struct sio_socket {
-  uint32_t refs;
+  /* Pointers first, then counts in 32 bits and flags in 8, the id last: an
+   * idle socket's block stays in malloc's 144-byte class. */
   sio_namespace_t *nsp;
   sio__session_t *session;
-  char id[21];
-  int state;
-  int closing;               /* inside sio__socket_close */
   sio__rbuf_t *auth;         /* NULL: the client sent none ("{}") */
   struct sio__sock_cbs *cbs; /* the socket's own handlers; NULL: none yet */
   sio__membership_t *rooms;
-  size_t nrooms, rcap;
   sio__pending_ack_t *acks;
   sio__kv_t *kv;
-  size_t nkv;
   void *data;
-  size_t nsp_idx;
-  uint64_t mark_in, mark_ex; /* broadcast selection marks */
   struct sio__sock_rec *rec; /* recovery on: its private id and restore state */
+  uint64_t mark_in, mark_ex; /* broadcast selection marks */
+  uint32_t refs;
+  uint32_t nrooms, rcap;
+  uint32_t nkv;
+  uint32_t nsp_idx; /* position in nsp->socks; UINT32_MAX: not there */
+  uint8_t state;
+  uint8_t closing; /* inside sio__socket_close */
+  char id[21];
 };
 
 /* A socket's own handlers, allocated with the first one added: most

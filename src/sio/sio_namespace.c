@@ -245,7 +245,7 @@ int sio__namespace_add_socket(sio_namespace_t *nsp, sio_socket_t *sock) {
     nsp->socks = ns;
     nsp->scap = ncap;
   }
-  sock->nsp_idx = nsp->nsocks;
+  sock->nsp_idx = (uint32_t)nsp->nsocks;
   nsp->socks[nsp->nsocks++] = sock;
   return 0;
 }
@@ -254,7 +254,7 @@ void sio__namespace_del_socket(sio_namespace_t *nsp, sio_socket_t *sock) {
   size_t i = sock->nsp_idx;
   if (i >= nsp->nsocks || nsp->socks[i] != sock) return;
   nsp->socks[i] = nsp->socks[--nsp->nsocks];
-  nsp->socks[i]->nsp_idx = i;
+  nsp->socks[i]->nsp_idx = (uint32_t)i;
 }
 
 /* ---- handler registration ---- */

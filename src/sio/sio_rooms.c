@@ -27,7 +27,7 @@ int sio__rooms_join(sio_socket_t *sock, const char *room, size_t len) {
     sio__membership_t *nr = sio__realloc(sock->rooms, ncap * sizeof(*nr));
     if (!nr) return SIO_ENOMEM;
     sock->rooms = nr;
-    sock->rcap = ncap;
+    sock->rcap = (uint32_t)ncap;
   }
   sio__room_t *r = sio__map_get(&nsp->rooms, room, len);
   int created = !r;

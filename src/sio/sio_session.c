@@ -17,7 +17,7 @@ void sio__session_unref(sio__session_t *c) {
   if (--c->refs) return;
   sio__session_parser(c)->decoder_reset(sio__session_dec(c));
   sio__timer_free(c->connect_timer);
-  sio__free(c->socks);
+  if (c->socks != &c->sock1) sio__free(c->socks);
   sio__free(c);
 }
 
@@ -175,11 +175,17 @@ static int connect_to(sio__session_t *c, const char *nsp, size_t nsp_len,
     return 0;
   }
   if (c->nsocks == c->cap) {
-    size_t ncap = c->cap ? c->cap * 2 : 2;
-    sio_socket_t **ns = sio__realloc(c->socks, ncap * sizeof(*ns));
-    if (!ns) return SIO_ENOMEM;
+    /* The first socket goes in the session itself: no block of its own. */
+    size_t ncap = c->cap ? c->cap * 2 : 1;
+    sio_socket_t **ns = &c->sock1;
+    if (ncap > 1) {
+      int inl = c->socks == &c->sock1;
+      ns = sio__realloc(inl ? NULL : c->socks, ncap * sizeof(*ns));
+      if (!ns) return SIO_ENOMEM;
+      if (inl) ns[0] = c->sock1;
+    }
     c->socks = ns;
-    c->cap = ncap;
+    c->cap = (uint32_t)ncap;
   }
   sio_namespace_t *ns = sio__namespace_lookup(c->srv, nsp, nsp_len);
   if (!ns) {

@@ -21,7 +21,7 @@ sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const cha
   sock->nsp = nsp;
   sock->session = c;
   sock->state = SIO__SOCK_CONNECTING;
-  sock->nsp_idx = (size_t)-1;
+  sock->nsp_idx = UINT32_MAX;
   /* Most clients send no auth: their "{}" takes no buffer (sio__socket_auth). */
   int empty_auth = auth_len == 2 && memcmp(auth, "{}", 2) == 0;
   if (!empty_auth && !(sock->auth = sio__rbuf_from(auth, auth_len))) {
