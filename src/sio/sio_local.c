@@ -37,8 +37,11 @@ static void sel_free(sel_t *s) {
 static int select_one(sio_namespace_t *nsp, const sio_adapter_opts_t *o, sel_t *out) {
   uint64_t gen = ++nsp->srv->mark_gen;
   for (size_t i = 0; i < o->nexcept; i++) {
-    sio__room_t *r = sio__map_get(&nsp->rooms, o->except[i], strlen(o->except[i]));
+    size_t len = strlen(o->except[i]);
+    sio__room_t *r = sio__map_get(&nsp->rooms, o->except[i], len);
     for (size_t j = 0; r && j < r->n; j++) r->m[j]->mark_ex = gen;
+    sio_socket_t *own = sio__rooms_own(nsp, o->except[i], len);
+    if (own) own->mark_ex = gen;
   }
   if (!o->nrooms) {
     for (size_t i = 0; i < nsp->nsocks; i++) {
@@ -49,9 +52,13 @@ static int select_one(sio_namespace_t *nsp, const sio_adapter_opts_t *o, sel_t *
     return 0;
   }
   for (size_t i = 0; i < o->nrooms; i++) {
-    sio__room_t *r = sio__map_get(&nsp->rooms, o->rooms[i], strlen(o->rooms[i]));
-    for (size_t j = 0; r && j < r->n; j++) {
-      sio_socket_t *sock = r->m[j];
+    size_t len = strlen(o->rooms[i]);
+    sio__room_t *r = sio__map_get(&nsp->rooms, o->rooms[i], len);
+    size_t n = r ? r->n : 0;
+    /* The members of the entry, then the socket whose own room it is. */
+    sio_socket_t *own = sio__rooms_own(nsp, o->rooms[i], len);
+    for (size_t j = 0; j < n + (own != NULL); j++) {
+      sio_socket_t *sock = j < n ? r->m[j] : own;
       if (sock->mark_ex == gen || sock->mark_in == gen || !sio_socket_connected(sock))
         continue;
       sock->mark_in = gen;
@@ -339,9 +346,11 @@ int sio_adapter_local_fetch(sio_namespace_t *nsp, const sio_adapter_opts_t *opts
 
 int sio_namespace_has_room(const sio_namespace_t *nsp, const char *room) {
   if (!nsp || !room) return 0;
-  for (size_t i = 0; i < nsp_count(nsp); i++)
-    if (sio__map_get(&nsp_at((sio_namespace_t *)nsp, i)->rooms, room, strlen(room)))
-      return 1;
+  size_t len = strlen(room);
+  for (size_t i = 0; i < nsp_count(nsp); i++) {
+    const sio_namespace_t *n = nsp_at((sio_namespace_t *)nsp, i);
+    if (sio__map_get(&n->rooms, room, len) || sio__rooms_own(n, room, len)) return 1;
+  }
   return 0;
 }
 
@@ -406,8 +415,17 @@ int sio_namespace_foreach_room(const sio_namespace_t *nsp, sio_room_cb cb, void 
   int n = 0;
   while ((e = sio__map_next(&nsp->rooms, &it))) {
     const sio__room_t *r = e->val;
-    if (r->n) {
-      cb(e->key, r->n, arg);
+    size_t own = sio__rooms_own(nsp, e->key, r->name_len) != NULL;
+    if (r->n + own) {
+      cb(e->key, r->n + own, arg);
+      n++;
+    }
+  }
+  /* The sockets' own rooms that have no entry. */
+  for (size_t i = 0; i < nsp->nsocks; i++) {
+    const sio_socket_t *sock = nsp->socks[i];
+    if (sock->own_room && !sio__map_get(&nsp->rooms, sock->id, strlen(sock->id))) {
+      cb(sock->id, 1, arg);
       n++;
     }
   }
