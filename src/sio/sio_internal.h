@@ -294,8 +294,8 @@ typedef struct {
 } sio__kv_t;
 
 struct sio_socket {
-  /* Pointers first, then counts in 32 bits and flags in 8, the id last: an
-   * idle socket's block stays in malloc's 144-byte class. */
+  /* Pointers first, then counts in 32 bits and flags in 8, the id last:
+   * 120 bytes, an idle socket's block stays in malloc's 128-byte class. */
   sio_namespace_t *nsp;
   sio__session_t *session;
   sio__rbuf_t *auth;         /* NULL: the client sent none ("{}") */
@@ -305,9 +305,9 @@ struct sio_socket {
   sio__kv_t *kv;
   void *data;
   struct sio__sock_rec *rec; /* recovery on: its private id and restore state */
-  uint64_t mark_in, mark_ex; /* broadcast selection marks */
+  uint32_t mark_in, mark_ex; /* broadcast selection marks (sio_local.c) */
   uint32_t refs;
-  uint32_t nrooms, rcap;
+  uint32_t nrooms; /* rooms holds pow2 >= nrooms + 1 entries (sio_rooms.c) */
   uint32_t nkv;
   uint32_t nsp_idx; /* position in nsp->socks; UINT32_MAX: not there */
   uint8_t state;
@@ -407,7 +407,7 @@ struct sio_server {
   sio_adapter_ops_t adapter_copy;       /* the installed ops, unknown ones NULL */
   void *adapter_arg;
   sio__cbvec_t observe_nsp, observe_nsp_gone, observe_room; /* observation hooks */
-  uint64_t mark_gen;
+  uint32_t mark_gen; /* the last selection's mark; 0 after a wrap */
   void *data;
   uint32_t recovery_ms; /* 0: recovery off */
   int recovery_skip_mw;

@@ -31,11 +31,33 @@ static void sel_free(sel_t *s) {
   memset(s, 0, sizeof(*s));
 }
 
+static void unmark(sio_socket_t *sock) {
+  sock->mark_in = sock->mark_ex = 0;
+}
+
+/* A fresh selection mark. Marks are 32 bits (an idle socket stays in its
+ * malloc size class); when they wrap, every socket a selection can mark
+ * (connected, or a member of a room) is cleared first, so no old mark
+ * equals a new one. */
+static uint32_t next_mark(sio_server_t *s) {
+  if (++s->mark_gen != 0) return s->mark_gen;
+  for (sio_namespace_t *n = s->all_nsps; n; n = n->next_all) {
+    for (size_t i = 0; i < n->nsocks; i++) unmark(n->socks[i]);
+    sio__map_iter_t it = {0, NULL};
+    sio__map_ent_t *e;
+    while ((e = sio__map_next(&n->rooms, &it))) {
+      sio__room_t *r = e->val;
+      for (size_t i = 0; i < r->n; i++) unmark(r->m[i]);
+    }
+  }
+  return s->mark_gen = 1;
+}
+
 /* Appends the selected connected sockets of one (non-parent) namespace,
  * each once. The selection holds references, so delivering may disconnect
  * sockets (a write-buffer overflow) without invalidating it. */
 static int select_one(sio_namespace_t *nsp, const sio_adapter_opts_t *o, sel_t *out) {
-  uint64_t gen = ++nsp->srv->mark_gen;
+  uint32_t gen = next_mark(nsp->srv);
   for (size_t i = 0; i < o->nexcept; i++) {
     size_t len = strlen(o->except[i]);
     sio__room_t *r = sio__map_get(&nsp->rooms, o->except[i], len);

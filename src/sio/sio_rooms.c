@@ -71,12 +71,16 @@ int sio__rooms_join(sio_socket_t *sock, const char *room, size_t len) {
   }
   if (find(sock, room, len, NULL)) return 0;
   sio_namespace_t *nsp = sock->nsp;
-  if (sock->nrooms == sock->rcap) {
-    size_t ncap = sock->rcap ? sock->rcap * 2 : 1;
+  /* No capacity field: the array has 2n entries from when n (a power of
+   * two) were in it, or one from the start, so it is full exactly when n is
+   * 0 or a power of two (it may be larger after leaves: realloc is fine). */
+  uint32_t n = sock->nrooms;
+  if ((n & (n - 1)) == 0) {
+    if (n > UINT32_MAX / 2) return SIO_ENOMEM;
+    size_t ncap = n ? (size_t)n * 2 : 1;
     sio__membership_t *nr = sio__realloc(sock->rooms, ncap * sizeof(*nr));
     if (!nr) return SIO_ENOMEM;
     sock->rooms = nr;
-    sock->rcap = (uint32_t)ncap;
   }
   sio__room_t *r = sio__map_get(&nsp->rooms, room, len);
   /* Another socket's own room of that name exists already. */

@@ -149,6 +149,17 @@ static void test_selection(void **state) {
   char out[16];
   select_ids(f, NULL, 0, NULL, 0, out);
   assert_string_equal(out, "ABCD");
+  /* Marks are 32 bits: when they wrap, a mark left long ago must not
+   * match the first new one. */
+  f->srv.mark_gen = UINT32_MAX;
+  a->mark_ex = 1;
+  c->mark_in = 1;
+  const char *r2[] = {"r2"};
+  select_ids(f, r2, 1, NULL, 0, out);
+  assert_string_equal(out, "BC");
+  assert_int_equal(f->srv.mark_gen, 1);
+  select_ids(f, NULL, 0, NULL, 0, out);
+  assert_string_equal(out, "ABCD");
   const char *r12[] = {"r1", "r2"};
   select_ids(f, r12, 2, NULL, 0, out);
   assert_string_equal(out, "ABC"); /* B once */
