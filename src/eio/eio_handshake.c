@@ -6,6 +6,7 @@
 #include "eio/eio_handshake.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -13,6 +14,9 @@
 #include "core/alloc.h"
 #include "eio/eio_internal.h"
 #include "http/http_util.h"
+
+/* Added to a header's name code when its value is stored as a code. */
+#define VALUE_CODED 0x80
 
 /* Header names most requests carry, lower-case: a header with one of these
  * names stores its index instead of the name (one byte where "user-agent"
@@ -55,21 +59,75 @@ static const char *const k_names[] = {
     "if-modified-since",
 };
 #define NNAMES (sizeof k_names / sizeof k_names[0])
-_Static_assert(NNAMES < 255, "a name's code is one byte");
+_Static_assert(NNAMES < VALUE_CODED, "a name's code is one byte, below the flag");
+
+/* Values most requests carry word for word (an upgrade's, a browser's): a
+ * header with one of these stores its index instead (one byte where
+ * "permessage-deflate; client_max_window_bits" took 44). Matched exactly:
+ * a value is given back as the client sent it. */
+static const char *const k_values[] = {
+    "websocket",
+    "Upgrade",
+    "upgrade",
+    "keep-alive",
+    "Keep-Alive",
+    "close",
+    "13",
+    "no-cache",
+    "*/*",
+    "gzip, deflate, br, zstd",
+    "gzip, deflate, br",
+    "gzip, deflate",
+    "gzip",
+    "permessage-deflate; client_max_window_bits",
+    "permessage-deflate",
+    "cors",
+    "websocket, cors",
+    "same-origin",
+    "same-site",
+    "cross-site",
+    "empty",
+    "?0",
+    "?1",
+    "\"Linux\"",
+    "\"Windows\"",
+    "\"macOS\"",
+    "\"Android\"",
+    "u=1, i",
+    "u=0, i",
+    "1",
+    "trailers",
+    "application/json",
+    "text/plain;charset=UTF-8",
+};
+#define NVALUES (sizeof k_values / sizeof k_values[0])
+_Static_assert(NVALUES < 256, "a value's code is one byte");
 
 /* One block: this header, the URL ("path?query", NUL-terminated; the query
  * is its tail), the peer's address (NUL-terminated), then each header as a
  * name code (1 + its index in k_names, or 0 and the name's length, the name
- * lower-cased and a NUL), the value's length, the value and a NUL. A length
- * below 255 takes one byte (else 255 and 4 bytes). */
+ * lower-cased and a NUL; VALUE_CODED added when the value is one of
+ * k_values), then the value's index in k_values, or the value's length, the
+ * value and a NUL. A length below 255 takes one byte (else 255 and 4 bytes). */
 struct sio__eio_hs {
   uint64_t issued;
   uint32_t nheaders;
   uint32_t url_len;
   uint32_t query_off; /* the query's start in the URL (url_len if none) */
-  uint32_t hdr_off;   /* the first header's offset in text */
-  char text[];
+  char text[];        /* at offset 20: allocated from there (hs_size) */
 };
+
+/* Bytes of a block with n of text: text starts right after the last count,
+ * not at the struct's padded size. */
+static size_t hs_size(size_t n) {
+  return offsetof(sio__eio_hs_t, text) + n;
+}
+
+/* The first header: after the URL and the address. */
+static const char *first_header(const sio__eio_hs_t *hs) {
+  const char *remote = hs->text + hs->url_len + 1;
+  return remote + strlen(remote) + 1;
+}
 
 #define LONG_LEN 255
 
@@ -108,21 +166,36 @@ static uint8_t name_code(const sio_buf_t *name) {
   return 0;
 }
 
+/* The index of value in k_values, or -1. */
+static int value_code(const sio_buf_t *value) {
+  for (size_t k = 0; k < NVALUES; k++)
+    if (strlen(k_values[k]) == value->len &&
+        memcmp(k_values[k], value->base, value->len) == 0)
+      return (int)k;
+  return -1;
+}
+
 /* Bytes one header takes in the block. */
 static size_t entry_size(const sio_buf_t *name, const sio_buf_t *value) {
-  size_t n = 1 + len_size(value->len) + value->len + 1;
+  size_t n = 1;
+  n += value_code(value) >= 0 ? 1 : len_size(value->len) + value->len + 1;
   if (!name_code(name)) n += len_size(name->len) + name->len + 1;
   return n;
 }
 
 static char *put_entry(char *t, const sio_buf_t *name, const sio_buf_t *value) {
   uint8_t code = name_code(name);
-  *t++ = (char)code;
+  int vcode = value_code(value);
+  *t++ = (char)(code | (vcode >= 0 ? VALUE_CODED : 0));
   if (!code) {
     t = put_len(t, name->len);
     for (size_t i = 0; i < name->len; i++) t[i] = (char)tolower(name->base[i]);
     t[name->len] = '\0';
     t += name->len + 1;
+  }
+  if (vcode >= 0) {
+    *t = (char)vcode;
+    return t + 1;
   }
   t = put_len(t, value->len);
   memcpy(t, value->base, value->len);
@@ -133,13 +206,20 @@ static char *put_entry(char *t, const sio_buf_t *name, const sio_buf_t *value) {
 /* The header entry at p: its name and value; returns the next entry. */
 static const char *entry(const char *p, sio_buf_t *name, sio_buf_t *value) {
   uint8_t code = (uint8_t)*p++;
-  if (code) {
-    name->base = (const uint8_t *)k_names[code - 1];
-    name->len = strlen(k_names[code - 1]);
+  uint8_t ncode = code & ~VALUE_CODED;
+  if (ncode) {
+    name->base = (const uint8_t *)k_names[ncode - 1];
+    name->len = strlen(k_names[ncode - 1]);
   } else {
     p = get_len(p, &name->len);
     name->base = (const uint8_t *)p;
     p += name->len + 1;
+  }
+  if (code & VALUE_CODED) {
+    const char *v = k_values[(uint8_t)*p];
+    value->base = (const uint8_t *)v;
+    value->len = strlen(v);
+    return p + 1;
   }
   p = get_len(p, &value->len);
   value->base = (const uint8_t *)p;
@@ -177,7 +257,7 @@ sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep) {
   size += ulen + 1 + rlen + 1;
   /* Lengths are 32-bit: a request is far smaller (the HTTP limits). */
   if (size > UINT32_MAX || nh > UINT32_MAX) return NULL;
-  sio__eio_hs_t *hs = sio__malloc(sizeof(*hs) + size);
+  sio__eio_hs_t *hs = sio__malloc(hs_size(size));
   if (!hs) return NULL;
   char *t = hs->text;
   memcpy(t, path, plen);
@@ -192,7 +272,6 @@ sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep) {
   if (rlen) memcpy(t, remote, rlen);
   t[rlen] = '\0';
   t += rlen + 1;
-  hs->hdr_off = (uint32_t)(t - hs->text);
   hs->nheaders = (uint32_t)nh;
   for (size_t i = 0; sio_http_req_header_at(req, i, &name, &value) == 0; i++)
     if (kept(keep, &name)) t = put_entry(t, &name, &value);
@@ -215,7 +294,7 @@ const char *sio__eio_socket_header(const sio_eio_socket_t *sock, const char *nam
                                    size_t *len) {
   const sio__eio_hs_t *hs = sock->hs;
   size_t n = strlen(name);
-  const char *p = hs ? hs->text + hs->hdr_off : NULL;
+  const char *p = hs ? first_header(hs) : NULL;
   sio_buf_t hn, hv;
   for (size_t i = 0; hs && i < hs->nheaders; i++) {
     p = entry(p, &hn, &hv);
@@ -232,7 +311,7 @@ int sio__eio_socket_header_at(const sio_eio_socket_t *sock, size_t i, sio_buf_t 
                               sio_buf_t *value) {
   const sio__eio_hs_t *hs = sock->hs;
   if (!hs || i >= hs->nheaders) return SIO_ENOENT;
-  const char *p = hs->text + hs->hdr_off;
+  const char *p = first_header(hs);
   for (size_t k = 0; k <= i; k++) p = entry(p, name, value);
   return 0;
 }

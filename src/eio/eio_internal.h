@@ -66,7 +66,6 @@ struct sio_eio_socket {
   /* Packets waiting for a polling GET (or for the upgrade to finish). */
   sio__eio_msg_t **wbuf;
   uint32_t wlen, wcap;
-  size_t wbytes; /* their polling size, against server->max_wbuf */
 
   sio_http_req_t *get;       /* the held GET, or NULL */
   sio_http_req_t *post;      /* the POST whose body is arriving, or NULL */
@@ -84,15 +83,17 @@ struct sio_eio_socket {
 
   sio__eio_bucket_t bucket; /* incoming packets (sio_eio_opts_set_rate_limit) */
   uint32_t refs;            /* the map's reference while not closed, plus callers' */
+  uint32_t wbytes;          /* wbuf's polling size, against server->max_wbuf */
   uint8_t state;            /* SIO__EIO_*_STATE */
   uint8_t transport;        /* SIO_EIO_POLLING or SIO_EIO_WEBSOCKET */
-  uint8_t announced;        /* the connection callback ran */
-  uint8_t probe_acked;      /* 3probe was sent: GETs get `6` at once */
-  uint8_t upgraded;         /* came from polling to WebSocket */
-  uint8_t awaiting_pong;    /* a ping went out, its pong has not come */
-  /* One byte for both, so an idle session's allocation stays in its size
-   * class. v3: Engine.IO v3 (EIO=3; eio_v3.h's forms, the client pings);
-   * b64: v3 transports (SIO_EIO_* bits) whose request asked b64=1. */
+  /* Flags in one byte, so an idle session's allocation (with a 20-character
+   * id) stays in malloc's 192-byte class. v3: Engine.IO v3 (EIO=3;
+   * eio_v3.h's forms, the client pings); b64: v3 transports (SIO_EIO_*
+   * bits) whose request asked b64=1. */
+  uint8_t announced : 1;     /* the connection callback ran */
+  uint8_t probe_acked : 1;   /* 3probe was sent: GETs get `6` at once */
+  uint8_t upgraded : 1;      /* came from polling to WebSocket */
+  uint8_t awaiting_pong : 1; /* a ping went out, its pong has not come */
   uint8_t v3 : 1;
   uint8_t b64 : 2;
   /* Last, right after the small fields: sized to the id (a custom generator may give up

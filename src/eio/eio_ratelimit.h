@@ -6,18 +6,20 @@
 
 #include <stdint.h>
 
+/* A session's bucket; its rate and burst are the server's, passed to each
+ * call (16 bytes a session, not 24). */
 typedef struct {
-  uint32_t rate;   /* packets per second; 0: no limit */
-  uint32_t burst;  /* tokens the bucket holds at most (never 0 with a rate) */
   uint64_t tokens; /* in thousandths */
   uint64_t last_ms;
 } sio__eio_bucket_t;
 
-/* A full bucket at now_ms. rate 0 turns it off; burst 0 means rate (one
- * second's worth). */
+/* A full bucket at now_ms. rate (packets per second) 0 turns it off; burst
+ * (tokens the bucket holds at most) 0 means rate (one second's worth). */
 void sio__eio_bucket_init(sio__eio_bucket_t *b, uint32_t rate, uint32_t burst,
                           uint64_t now_ms);
-/* Takes one token at now_ms: 1 if there was one (or no limit), 0 if empty. */
-int sio__eio_bucket_take(sio__eio_bucket_t *b, uint64_t now_ms);
+/* Takes one token at now_ms with the rate and burst b was made with: 1 if
+ * there was one (or no limit), 0 if empty. */
+int sio__eio_bucket_take(sio__eio_bucket_t *b, uint32_t rate, uint32_t burst,
+                         uint64_t now_ms);
 
 #endif

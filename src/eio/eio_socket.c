@@ -176,7 +176,8 @@ void sio__eio_socket_flush(sio_eio_socket_t *sock) {
 
 static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
   size_t size = sio__eio_msg_polling_len(msg) + 1;
-  if (sock->wbytes + size > sock->server->max_wbuf) {
+  /* wbytes is 32 bits: past 4 GiB counts as over the cap too. */
+  if (sock->wbytes + size > sock->server->max_wbuf || size > UINT32_MAX - sock->wbytes) {
     SIO_LOGI("eio %s: write buffer over %zu bytes, closing", sock->sid,
              sock->server->max_wbuf);
     sock->server->stats.write_limited++;
@@ -192,7 +193,7 @@ static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
     sock->wcap = ncap;
   }
   sock->wbuf[sock->wlen++] = sio__eio_msg_ref(msg);
-  sock->wbytes += size;
+  sock->wbytes += (uint32_t)size;
   sio__eio_stats_hwm(&sock->server->stats.polling_hwm, sock->wbytes);
   return 0;
 }
@@ -296,7 +297,9 @@ int sio__eio_socket_heartbeat(sio_eio_socket_t *sock) {
 int sio__eio_socket_on_packet(sio_eio_socket_t *sock, const sio__eio_packet_t *p) {
   sio_eio_server_t *s = sock->server;
   /* The clock is read only when a rate limit is set. */
-  if (sock->bucket.rate && !sio__eio_bucket_take(&sock->bucket, sio__now_ms(s->loop))) {
+  if (s->opts.rate_limit &&
+      !sio__eio_bucket_take(&sock->bucket, s->opts.rate_limit, s->opts.rate_burst,
+                            sio__now_ms(s->loop))) {
     /* Past the rate limit: the session goes at once, whatever the packet. */
     SIO_LOGW("eio %s: over the packet rate limit, closing", sock->sid);
     s->stats.rate_limited++;

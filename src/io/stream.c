@@ -58,12 +58,7 @@ static const sio__stream_cbs_t k_no_cbs;
 static sio__stream_t *stream_new(sio__io_t *io) {
   sio__stream_t *s = sio__calloc(1, sizeof(*s));
   if (!s) return NULL;
-  if (sio__timer_init_io(&s->timer, io, on_timer, s) != 0) {
-    sio__free(s);
-    return NULL;
-  }
   if (uv_tcp_init(sio__io_loop(io), &s->tcp) != 0) {
-    sio__timer_clear(&s->timer);
     sio__free(s);
     return NULL;
   }
@@ -236,9 +231,29 @@ sio__stream_t *sio__stream_accept(sio__io_t *io, uv_stream_t *server) {
   return s;
 }
 
+static void timer_free(sio__stream_t *s) {
+  if (!s->timer) return;
+  sio__timer_clear(s->timer);
+  sio__free(s->timer);
+  s->timer = NULL;
+}
+
+/* The stream's timer, made on first use; NULL if out of memory. */
+static sio__timer_t *timer_get(sio__stream_t *s) {
+  if (s->timer) return s->timer;
+  sio__timer_t *t = sio__malloc(sizeof(*t));
+  if (t && sio__timer_init_io(t, s->io, on_timer, s) != 0) {
+    sio__free(t);
+    t = NULL;
+  }
+  return s->timer = t;
+}
+
 void sio__stream_set_cbs(sio__stream_t *s, const sio__stream_cbs_t *cbs, void *arg) {
   s->cbs = cbs;
   s->arg = arg;
+  /* The new owner starts its own deadlines when it needs one. */
+  if (s->timer && !sio__timer_is_active(s->timer)) timer_free(s);
 }
 
 void sio__stream_set_close_hook(sio__stream_t *s, void (*fn)(void *arg), void *arg) {
@@ -595,12 +610,16 @@ static void on_timer(sio__timer_t *t, void *arg) {
 
 void sio__stream_timer_start(sio__stream_t *s, uint64_t ms) {
   if (s->closing || s->ending) return;
-  sio__timer_start(&s->timer, ms);
+  sio__timer_t *t = timer_get(s);
+  if (t)
+    sio__timer_start(t, ms);
+  else
+    sio__stream_fail(s, SIO_ENOMEM); /* a deadline we cannot keep: give up */
 }
 
 void sio__stream_timer_stop(sio__stream_t *s) {
   if (s->closing || s->ending) return;
-  sio__timer_stop(&s->timer);
+  sio__timer_stop(s->timer);
 }
 
 void sio__stream_defer(sio__stream_t *s) {
@@ -616,7 +635,7 @@ static void on_handle_closed(uv_handle_t *h) {
   release_slices(s->q + s->qhead, s->qlen);
   if (s->q != s->qinline) sio__io_give_slices(s->io, s->q, s->qcap);
   if (s->cbs->on_close) s->cbs->on_close(s, s->arg);
-  sio__timer_clear(&s->timer);
+  timer_free(s);
   if (s->close_hook) s->close_hook(s->close_hook_arg);
   if (s->tls) sio__tls_free(s->tls);
   sio__io_release(s->io);
@@ -654,7 +673,7 @@ void sio__stream_close(sio__stream_t *s, int reset) {
     s->resolving = NULL;
   }
   sio__io_unschedule(s->io, s);
-  sio__timer_stop(&s->timer);
+  sio__timer_stop(s->timer);
   /* A reset is refused while a shutdown is pending; a plain close then. */
   if (!reset || s->shut || uv_tcp_close_reset(&s->tcp, on_reset_closed) != 0)
     uv_close((uv_handle_t *)&s->tcp, on_handle_closed);
@@ -697,7 +716,12 @@ void sio__stream_end(sio__stream_t *s, uint64_t linger_ms) {
   s->ending = 1;
   s->defer = 0;
   uv_read_stop((uv_stream_t *)&s->tcp);
-  sio__timer_start(&s->timer, linger_ms);
+  sio__timer_t *t = timer_get(s);
+  if (!t) { /* no linger deadline to keep: close now */
+    sio__stream_close(s, 0);
+    return;
+  }
+  sio__timer_start(t, linger_ms);
   /* From the loop, not from inside the caller: flush, then shut down. */
   sio__io_schedule(s->io, s);
 }

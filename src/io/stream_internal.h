@@ -20,7 +20,10 @@ typedef struct {
 
 struct sio__stream {
   uv_tcp_t tcp;
-  sio__timer_t timer; /* on the io's timer set, borrowing our io reference */
+  /* On the io's timer set, borrowing our io reference; made by the first
+   * timer start and let go when a new owner takes the stream with it
+   * stopped: a WebSocket keeps none while idle (40 bytes a connection). */
+  sio__timer_t *timer;
   sio__io_t *io;
   const sio__stream_cbs_t *cbs;
   void *arg;

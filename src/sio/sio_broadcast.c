@@ -481,10 +481,11 @@ static sio_remote_socket_t *rs_new(const char *id, size_t nrooms) {
 }
 
 int sio__fetch_add_local(sio_adapter_fetch_t *req, sio_socket_t *sock) {
-  sio_remote_socket_t *rs = rs_new(sock->id, sock->nrooms);
+  size_t nrooms = sio_socket_rooms_count(sock);
+  sio_remote_socket_t *rs = rs_new(sock->id, nrooms);
   if (!rs) return SIO_ENOMEM;
-  for (size_t i = 0; i < sock->nrooms; i++, rs->nrooms++)
-    if (!(rs->rooms[i] = sio__strdup(sock->rooms[i].room->name))) {
+  for (size_t i = 0; i < nrooms; i++, rs->nrooms++)
+    if (!(rs->rooms[i] = sio__strdup(sio_socket_room(sock, i)))) {
       rs_free(rs);
       return SIO_ENOMEM;
     }

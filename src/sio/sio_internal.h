@@ -16,6 +16,7 @@
 #include "sio/server.h"
 #include "sio/sio_map.h"
 #include "sio/sio_message.h"
+#include "sio/sio_sockidx.h"
 #include "sio/sio_stats.h"
 
 /* A growable array of callbacks that its own callbacks may change
@@ -98,10 +99,14 @@ typedef struct {
   size_t idx; /* position in room->m */
 } sio__membership_t;
 
+/* A socket's own room (named after its id) has no entry in the room map:
+ * the socket's own_room flag says it is in it. These count it in. */
 int sio__rooms_join(sio_socket_t *sock, const char *room, size_t len);
 int sio__rooms_leave(sio_socket_t *sock, const char *room, size_t len);
 void sio__rooms_leave_all(sio_socket_t *sock);
 void sio__rooms_free(sio_namespace_t *nsp);
+/* The connected socket whose own room is room[0..len), or NULL. */
+sio_socket_t *sio__rooms_own(const sio_namespace_t *nsp, const char *room, size_t len);
 
 /* ---- sessions (one per Engine.IO connection: the reference's Client) ---- */
 
@@ -136,7 +141,13 @@ typedef struct sio__session {
   const sio__link_ops_t *link; /* an in-process link instead (NULL once gone) */
   void *link_arg;
   sio__timer_t *connect_timer;
-  sio_socket_t **socks; /* connected and connecting sockets */
+  /* Connected and connecting sockets: in one while cap <= 1 (most sessions
+   * join one namespace: no block of its own), else an array of cap
+   * (sio__session_socks). */
+  union {
+    sio_socket_t *one;
+    sio_socket_t **many;
+  } socks;
   struct sio__session *prev, *next;
   /* Counts and flags in 32 and 8 bits: an idle session stays 80 bytes. */
   uint32_t nsocks, cap; /* nsocks <= the server's max_session_nsps */
@@ -154,6 +165,11 @@ typedef struct sio__session {
  * small). */
 static inline void *sio__session_dec(sio__session_t *c) {
   return (char *)c + sio__parser_dec_offset(sizeof(*c));
+}
+
+/* The session's sockets, nsocks of them. */
+static inline sio_socket_t **sio__session_socks(sio__session_t *c) {
+  return c->cap > 1 ? c->socks.many : &c->socks.one;
 }
 
 void sio__session_ref(sio__session_t *c);
@@ -218,7 +234,10 @@ struct sio_namespace {
   sio__cbvec_t mw, conn, on, any, disconnecting, disconnect;
   sio_socket_t **socks; /* connected sockets */
   size_t nsocks, scap;
-  sio__map_t rooms; /* name -> sio__room_t */
+  sio__sockidx_t ids; /* the connected sockets by id */
+  /* name -> sio__room_t, every room but a socket's own: that one is the
+   * socket's own_room flag, found through ids (sio_rooms.c). */
+  sio__map_t rooms;
   uint64_t next_ack_id;
   void *adapter; /* the cluster adapter's instance, or NULL */
   sio__cbvec_t server_side;
@@ -276,23 +295,26 @@ typedef struct {
 } sio__kv_t;
 
 struct sio_socket {
-  uint32_t refs;
+  /* Pointers first, then counts in 32 bits and flags in 8, the id last:
+   * 120 bytes, an idle socket's block stays in malloc's 128-byte class. */
   sio_namespace_t *nsp;
   sio__session_t *session;
-  char id[21];
-  int state;
-  int closing;               /* inside sio__socket_close */
   sio__rbuf_t *auth;         /* NULL: the client sent none ("{}") */
   struct sio__sock_cbs *cbs; /* the socket's own handlers; NULL: none yet */
   sio__membership_t *rooms;
-  size_t nrooms, rcap;
   sio__pending_ack_t *acks;
   sio__kv_t *kv;
-  size_t nkv;
   void *data;
-  size_t nsp_idx;
-  uint64_t mark_in, mark_ex; /* broadcast selection marks */
   struct sio__sock_rec *rec; /* recovery on: its private id and restore state */
+  uint32_t mark_in, mark_ex; /* broadcast selection marks (sio_local.c) */
+  uint32_t refs;
+  uint32_t nrooms; /* rooms holds pow2 >= nrooms + 1 entries (sio_rooms.c) */
+  uint32_t nkv;
+  uint32_t nsp_idx; /* position in nsp->socks; UINT32_MAX: not there */
+  uint8_t state;
+  uint8_t closing;  /* inside sio__socket_close */
+  uint8_t own_room; /* in the room named after its id (no room entry) */
+  char id[21];
 };
 
 /* A socket's own handlers, allocated with the first one added: most
@@ -390,7 +412,7 @@ struct sio_server {
   sio_adapter_ops_t adapter_copy;       /* the installed ops, unknown ones NULL */
   void *adapter_arg;
   sio__cbvec_t observe_nsp, observe_nsp_gone, observe_room; /* observation hooks */
-  uint64_t mark_gen;
+  uint32_t mark_gen; /* the last selection's mark; 0 after a wrap */
   void *data;
   uint32_t recovery_ms; /* 0: recovery off */
   int recovery_skip_mw;

@@ -32,14 +32,39 @@ static void sel_free(sel_t *s) {
   memset(s, 0, sizeof(*s));
 }
 
+static void unmark(sio_socket_t *sock) {
+  sock->mark_in = sock->mark_ex = 0;
+}
+
+/* A fresh selection mark. Marks are 32 bits (an idle socket stays in its
+ * malloc size class); when they wrap, every socket a selection can mark
+ * (connected, or a member of a room) is cleared first, so no old mark
+ * equals a new one. */
+static uint32_t next_mark(sio_server_t *s) {
+  if (++s->mark_gen != 0) return s->mark_gen;
+  for (sio_namespace_t *n = s->all_nsps; n; n = n->next_all) {
+    for (size_t i = 0; i < n->nsocks; i++) unmark(n->socks[i]);
+    sio__map_iter_t it = {0, NULL};
+    sio__map_ent_t *e;
+    while ((e = sio__map_next(&n->rooms, &it))) {
+      sio__room_t *r = e->val;
+      for (size_t i = 0; i < r->n; i++) unmark(r->m[i]);
+    }
+  }
+  return s->mark_gen = 1;
+}
+
 /* Appends the selected connected sockets of one (non-parent) namespace,
  * each once. The selection holds references, so delivering may disconnect
  * sockets (a write-buffer overflow) without invalidating it. */
 static int select_one(sio_namespace_t *nsp, const sio_adapter_opts_t *o, sel_t *out) {
-  uint64_t gen = ++nsp->srv->mark_gen;
+  uint32_t gen = next_mark(nsp->srv);
   for (size_t i = 0; i < o->nexcept; i++) {
-    sio__room_t *r = sio__map_get(&nsp->rooms, o->except[i], strlen(o->except[i]));
+    size_t len = strlen(o->except[i]);
+    sio__room_t *r = sio__map_get(&nsp->rooms, o->except[i], len);
     for (size_t j = 0; r && j < r->n; j++) r->m[j]->mark_ex = gen;
+    sio_socket_t *own = sio__rooms_own(nsp, o->except[i], len);
+    if (own) own->mark_ex = gen;
   }
   if (!o->nrooms) {
     for (size_t i = 0; i < nsp->nsocks; i++) {
@@ -50,9 +75,13 @@ static int select_one(sio_namespace_t *nsp, const sio_adapter_opts_t *o, sel_t *
     return 0;
   }
   for (size_t i = 0; i < o->nrooms; i++) {
-    sio__room_t *r = sio__map_get(&nsp->rooms, o->rooms[i], strlen(o->rooms[i]));
-    for (size_t j = 0; r && j < r->n; j++) {
-      sio_socket_t *sock = r->m[j];
+    size_t len = strlen(o->rooms[i]);
+    sio__room_t *r = sio__map_get(&nsp->rooms, o->rooms[i], len);
+    size_t n = r ? r->n : 0;
+    /* The members of the entry, then the socket whose own room it is. */
+    sio_socket_t *own = sio__rooms_own(nsp, o->rooms[i], len);
+    for (size_t j = 0; j < n + (own != NULL); j++) {
+      sio_socket_t *sock = j < n ? r->m[j] : own;
       if (sock->mark_ex == gen || sock->mark_in == gen || !sio_socket_connected(sock))
         continue;
       sock->mark_in = gen;
@@ -449,9 +478,11 @@ int sio_adapter_local_fetch(sio_namespace_t *nsp, const sio_adapter_opts_t *opts
 
 int sio_namespace_has_room(const sio_namespace_t *nsp, const char *room) {
   if (!nsp || !room) return 0;
-  for (size_t i = 0; i < nsp_count(nsp); i++)
-    if (sio__map_get(&nsp_at((sio_namespace_t *)nsp, i)->rooms, room, strlen(room)))
-      return 1;
+  size_t len = strlen(room);
+  for (size_t i = 0; i < nsp_count(nsp); i++) {
+    const sio_namespace_t *n = nsp_at((sio_namespace_t *)nsp, i);
+    if (sio__map_get(&n->rooms, room, len) || sio__rooms_own(n, room, len)) return 1;
+  }
   return 0;
 }
 
@@ -520,8 +551,17 @@ int sio_namespace_foreach_room(const sio_namespace_t *nsp, sio_room_cb cb, void 
   int n = 0;
   while ((e = sio__map_next(&nsp->rooms, &it))) {
     const sio__room_t *r = e->val;
-    if (r->n) {
-      cb(e->key, r->n, arg);
+    size_t own = sio__rooms_own(nsp, e->key, r->name_len) != NULL;
+    if (r->n + own) {
+      cb(e->key, r->n + own, arg);
+      n++;
+    }
+  }
+  /* The sockets' own rooms that have no entry. */
+  for (size_t i = 0; i < nsp->nsocks; i++) {
+    const sio_socket_t *sock = nsp->socks[i];
+    if (sock->own_room && !sio__map_get(&nsp->rooms, sock->id, strlen(sock->id))) {
+      cb(sock->id, 1, arg);
       n++;
     }
   }

@@ -22,6 +22,7 @@ sio_namespace_t *sio__namespace_new(sio_server_t *s, const char *name, size_t le
     return NULL;
   }
   sio__map_init(&nsp->rooms);
+  sio__sockidx_init(&nsp->ids);
   nsp->next_all = s->all_nsps;
   if (s->all_nsps) s->all_nsps->prev_all = nsp;
   s->all_nsps = nsp;
@@ -44,6 +45,7 @@ void sio__namespace_free(sio_namespace_t *nsp) {
   sio__cbvec_free(&nsp->disconnect);
   sio__rooms_free(nsp);
   sio__map_free(&nsp->rooms);
+  sio__sockidx_free(&nsp->ids);
   sio__recovery_free(nsp);
   sio__free(nsp->socks);
   sio__free(nsp->children);
@@ -236,11 +238,7 @@ size_t sio_namespace_sockets_count(const sio_namespace_t *nsp) {
 
 sio_socket_t *sio_namespace_socket(const sio_namespace_t *nsp, const char *id) {
   if (!id) return NULL;
-  /* Each socket is alone in the room named after its id. */
-  sio__room_t *r = sio__map_get(&nsp->rooms, id, strlen(id));
-  for (size_t i = 0; r && i < r->n; i++)
-    if (strcmp(r->m[i]->id, id) == 0) return r->m[i];
-  return NULL;
+  return sio__sockidx_get(&nsp->ids, id, strlen(id));
 }
 
 int sio__namespace_add_socket(sio_namespace_t *nsp, sio_socket_t *sock) {
@@ -251,7 +249,8 @@ int sio__namespace_add_socket(sio_namespace_t *nsp, sio_socket_t *sock) {
     nsp->socks = ns;
     nsp->scap = ncap;
   }
-  sock->nsp_idx = nsp->nsocks;
+  if (sio__sockidx_add(&nsp->ids, sock)) return SIO_ENOMEM;
+  sock->nsp_idx = (uint32_t)nsp->nsocks;
   nsp->socks[nsp->nsocks++] = sock;
   return 0;
 }
@@ -259,8 +258,9 @@ int sio__namespace_add_socket(sio_namespace_t *nsp, sio_socket_t *sock) {
 void sio__namespace_del_socket(sio_namespace_t *nsp, sio_socket_t *sock) {
   size_t i = sock->nsp_idx;
   if (i >= nsp->nsocks || nsp->socks[i] != sock) return;
+  sio__sockidx_del(&nsp->ids, sock);
   nsp->socks[i] = nsp->socks[--nsp->nsocks];
-  nsp->socks[i]->nsp_idx = i;
+  nsp->socks[i]->nsp_idx = (uint32_t)i;
 }
 
 /* ---- handler registration ---- */

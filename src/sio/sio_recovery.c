@@ -267,9 +267,10 @@ const sio_adapter_ops_t *sio__recovery_cluster(const sio_namespace_t *nsp) {
 
 static void persist_cluster(sio_socket_t *sock, const sio_adapter_ops_t *ops) {
   const char *inl[16], **rooms = inl;
-  if (sock->nrooms > 16 && !(rooms = sio__malloc(sock->nrooms * sizeof(*rooms)))) return;
-  for (size_t i = 0; i < sock->nrooms; i++) rooms[i] = sock->rooms[i].room->name;
-  sio_adapter_session_t sess = {sock->id, sock->rec->pid, rooms, sock->nrooms,
+  size_t nrooms = sio_socket_rooms_count(sock);
+  if (nrooms > 16 && !(rooms = sio__malloc(nrooms * sizeof(*rooms)))) return;
+  for (size_t i = 0; i < nrooms; i++) rooms[i] = sio_socket_room(sock, i);
+  sio_adapter_session_t sess = {sock->id, sock->rec->pid, rooms, nrooms,
                                 sio_socket_shared_data(sock)};
   int rc = ops->persist_session(sock->nsp->adapter, &sess);
   if (rc) SIO_LOGD("sio: session of %s not kept (%s)", sock->id, sio_err_name(rc));
@@ -282,12 +283,12 @@ static saved_t *saved_new(const sio_socket_t *sock) {
   if (!sv) return NULL;
   memcpy(sv->sid, sock->id, sizeof(sv->sid));
   memcpy(sv->pid, sock->rec->pid, sizeof(sv->pid));
-  if (sock->nrooms && !(sv->rooms = sio__calloc(sock->nrooms, sizeof(*sv->rooms))))
-    goto oom;
-  for (; sv->nrooms < sock->nrooms; sv->nrooms++) {
-    const sio__room_t *r = sock->rooms[sv->nrooms].room;
-    if (!(sv->rooms[sv->nrooms] = sio__strndup(r->name, r->name_len))) goto oom;
-    bytes += r->name_len + 1 + sizeof(char *);
+  size_t nrooms = sio_socket_rooms_count(sock);
+  if (nrooms && !(sv->rooms = sio__calloc(nrooms, sizeof(*sv->rooms)))) goto oom;
+  for (; sv->nrooms < nrooms; sv->nrooms++) {
+    const char *name = sio_socket_room(sock, sv->nrooms);
+    if (!(sv->rooms[sv->nrooms] = sio__strdup(name))) goto oom;
+    bytes += strlen(name) + 1 + sizeof(char *);
   }
   if (sock->nkv && !(sv->kv = sio__calloc(sock->nkv, sizeof(*sv->kv)))) goto oom;
   for (; sv->nkv < sock->nkv; sv->nkv++) {

@@ -17,7 +17,7 @@ void sio__session_unref(sio__session_t *c) {
   if (--c->refs) return;
   sio__session_parser(c)->decoder_reset(sio__session_dec(c));
   sio__timer_free(c->connect_timer);
-  sio__free(c->socks);
+  if (c->cap > 1) sio__free(c->socks.many);
   sio__free(c);
 }
 
@@ -93,9 +93,10 @@ void sio__session_on_connection(sio_eio_socket_t *eio, void *arg) {
 }
 
 void sio__session_remove_socket(sio__session_t *c, sio_socket_t *sock) {
+  sio_socket_t **socks = sio__session_socks(c);
   for (size_t i = 0; i < c->nsocks; i++) {
-    if (c->socks[i] == sock) {
-      memmove(&c->socks[i], &c->socks[i + 1], (c->nsocks - i - 1) * sizeof(*c->socks));
+    if (socks[i] == sock) {
+      memmove(&socks[i], &socks[i + 1], (c->nsocks - i - 1) * sizeof(*socks));
       c->nsocks--;
       return;
     }
@@ -103,9 +104,10 @@ void sio__session_remove_socket(sio__session_t *c, sio_socket_t *sock) {
 }
 
 static sio_socket_t *find_socket(sio__session_t *c, const char *nsp, size_t len) {
+  sio_socket_t **socks = sio__session_socks(c);
   for (size_t i = 0; i < c->nsocks; i++) {
-    sio_namespace_t *n = c->socks[i]->nsp;
-    if (n->name_len == len && memcmp(n->name, nsp, len) == 0) return c->socks[i];
+    sio_namespace_t *n = socks[i]->nsp;
+    if (n->name_len == len && memcmp(n->name, nsp, len) == 0) return socks[i];
   }
   return NULL;
 }
@@ -119,8 +121,9 @@ static void close_sockets(sio__session_t *c, const char *reason) {
 }
 
 sio_socket_t *sio__session_next_open(sio__session_t *c) {
+  sio_socket_t **socks = sio__session_socks(c);
   for (size_t i = c->nsocks; i-- > 0;)
-    if (!c->socks[i]->closing) return c->socks[i];
+    if (!socks[i]->closing) return socks[i];
   return NULL;
 }
 
@@ -174,12 +177,15 @@ static int connect_to(sio__session_t *c, const char *nsp, size_t nsp_len,
     send_ctl(c, SIO_SIO_CONNECT_ERROR, nsp, nsp_len, k_too_many, sizeof(k_too_many) - 1);
     return 0;
   }
-  if (c->nsocks == c->cap) {
-    size_t ncap = c->cap ? c->cap * 2 : 2;
-    sio_socket_t **ns = sio__realloc(c->socks, ncap * sizeof(*ns));
+  if (c->nsocks && c->nsocks == c->cap) {
+    /* Past the one that sits in the session: an array. */
+    size_t ncap = c->cap * 2;
+    int one = c->cap <= 1;
+    sio_socket_t **ns = sio__realloc(one ? NULL : c->socks.many, ncap * sizeof(*ns));
     if (!ns) return SIO_ENOMEM;
-    c->socks = ns;
-    c->cap = ncap;
+    if (one) ns[0] = c->socks.one;
+    c->socks.many = ns;
+    c->cap = (uint32_t)ncap;
   }
   sio_namespace_t *ns = sio__namespace_lookup(c->srv, nsp, nsp_len);
   if (!ns) {
@@ -196,7 +202,8 @@ static int connect_to(sio__session_t *c, const char *nsp, size_t nsp_len,
     sio__namespace_unref(ns);
     return SIO_ENOMEM;
   }
-  c->socks[c->nsocks++] = sock;
+  if (!c->cap) c->cap = 1;
+  sio__session_socks(c)[c->nsocks++] = sock;
   /* A recovery through a cluster adapter runs the connect flow when the
    * adapter answers. */
   if (!sio__recovery_restore(sock)) sio__namespace_connect(sock);

@@ -21,7 +21,7 @@ sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const cha
   sock->nsp = nsp;
   sock->session = c;
   sock->state = SIO__SOCK_CONNECTING;
-  sock->nsp_idx = (size_t)-1;
+  sock->nsp_idx = UINT32_MAX;
   /* Most clients send no auth: their "{}" takes no buffer (sio__socket_auth). */
   int empty_auth = auth_len == 2 && memcmp(auth, "{}", 2) == 0;
   if (!empty_auth && !(sock->auth = sio__rbuf_from(auth, auth_len))) {
@@ -665,15 +665,18 @@ void sio_socket_leave_all(sio_socket_t *sock) {
   if (sock) sio__rooms_leave_all(sock);
 }
 
+/* The own room (sio_rooms.c) comes first: it is joined at the connection. */
 size_t sio_socket_rooms_count(const sio_socket_t *sock) {
-  return sock->nrooms;
+  return sock->own_room + (size_t)sock->nrooms;
 }
 
 const char *sio_socket_room(const sio_socket_t *sock, size_t i) {
+  if (sock->own_room && i-- == 0) return sock->id;
   return i < sock->nrooms ? sock->rooms[i].room->name : NULL;
 }
 
 int sio_socket_in_room(const sio_socket_t *sock, const char *room) {
+  if (sock->own_room && strcmp(sock->id, room) == 0) return 1;
   size_t n = strlen(room);
   for (size_t i = 0; i < sock->nrooms; i++) {
     const sio__room_t *r = sock->rooms[i].room;

@@ -57,6 +57,7 @@ struct scenario {
   char transport[16], remote[64], ua[64], eio_q[8], url[128];
   size_t xlong_len, nheaders;
   char ws_key[32], last_name[32], prev_name[32];
+  char upgrade[16], connection[16], version[8], pragma[16];
   uint64_t issued;
   void (*client)(scenario_t *sc);
   int finished;
@@ -76,6 +77,14 @@ static void on_connection(sio_eio_socket_t *sock, void *arg) {
   sc->xlong_len = xl ? n : 0;
   const char *key = sio__eio_socket_header(sock, "sec-websocket-key", &n);
   if (key) snprintf(sc->ws_key, sizeof sc->ws_key, "%.*s", (int)n, key);
+  const char *v = sio__eio_socket_header(sock, "upgrade", &n);
+  if (v) snprintf(sc->upgrade, sizeof sc->upgrade, "%.*s", (int)n, v);
+  if ((v = sio__eio_socket_header(sock, "connection", &n)))
+    snprintf(sc->connection, sizeof sc->connection, "%.*s", (int)n, v);
+  if ((v = sio__eio_socket_header(sock, "sec-websocket-version", &n)))
+    snprintf(sc->version, sizeof sc->version, "%.*s", (int)n, v);
+  if ((v = sio__eio_socket_header(sock, "pragma", &n)))
+    snprintf(sc->pragma, sizeof sc->pragma, "%.*s", (int)n, v);
   sio_buf_t hn, hv;
   for (sc->nheaders = 0; sio__eio_socket_header_at(sock, sc->nheaders, &hn, &hv) == 0;)
     sc->nheaders++;
@@ -493,7 +502,7 @@ static void client_ws_cookie(scenario_t *sc) {
   snprintf(up, sizeof up,
            "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
            "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-           "Sec-WebSocket-Version: 13\r\nX-Long: %s\r\n"
+           "Sec-WebSocket-Version: 13\r\nPragma: no-cachE\r\nX-Long: %s\r\n"
            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
            xlong);
   assert_int_equal(write(fd, up, strlen(up)), (ssize_t)strlen(up));
@@ -526,7 +535,13 @@ static void test_ws_cookie(void **state) {
   assert_int_equal(sc.nconnected, 1);
   assert_int_equal(sc.xlong_len, 300);
   assert_string_equal(sc.ws_key, "dGhlIHNhbXBsZSBub25jZQ==");
-  assert_int_equal(sc.nheaders, 6);
+  assert_int_equal(sc.nheaders, 7);
+  /* Common values (stored as a code) come back as sent; a value that only
+   * differs from one in case is kept as it is. */
+  assert_string_equal(sc.upgrade, "websocket");
+  assert_string_equal(sc.connection, "Upgrade");
+  assert_string_equal(sc.version, "13");
+  assert_string_equal(sc.pragma, "no-cachE");
   /* Names are lower-cased, whether common (stored as a code) or not. */
   assert_string_equal(sc.last_name, "sec-websocket-key");
   assert_string_equal(sc.prev_name, "x-long");

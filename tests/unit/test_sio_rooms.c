@@ -72,8 +72,45 @@ static void test_join_leave(void **state) {
   assert_string_equal(sio_socket_room(b, 1), "t");
   sio_socket_leave_all(b);
   assert_int_equal(sio_socket_rooms_count(b), 0);
-  assert_null(sio_namespace_socket(f->nsp, "B"));
+  /* Still connected: found by its id outside every room. */
+  assert_ptr_equal(sio_namespace_socket(f->nsp, "B"), b);
   assert_ptr_equal(sio_namespace_socket(f->nsp, "A"), a);
+  assert_null(sio_namespace_socket(f->nsp, "Z"));
+}
+
+/* The index by id finds every socket through additions and removals in any
+ * order (removal moves later entries back into the freed slot). */
+static void test_socket_index(void **state) {
+  (void)state;
+  enum { N = 300 };
+  sio_socket_t *s = calloc(N, sizeof(*s));
+  assert_non_null(s);
+  sio__sockidx_t x;
+  sio__sockidx_init(&x);
+  assert_null(sio__sockidx_get(&x, "s1", 2));
+  for (int i = 0; i < N; i++) {
+    snprintf(s[i].id, sizeof(s[i].id), "s%d", i);
+    assert_int_equal(sio__sockidx_add(&x, &s[i]), 0);
+  }
+  for (int i = 0; i < N; i += 3) sio__sockidx_del(&x, &s[i]);
+  sio__sockidx_del(&x, &s[0]); /* not there: nothing */
+  assert_int_equal(x.n, N - N / 3);
+  for (int i = 0; i < N; i++) {
+    sio_socket_t *got = sio__sockidx_get(&x, s[i].id, strlen(s[i].id));
+    if (i % 3 == 0)
+      assert_null(got);
+    else
+      assert_ptr_equal(got, &s[i]);
+  }
+  assert_null(sio__sockidx_get(&x, "s1x", 3));
+  assert_null(sio__sockidx_get(&x, "s", 1));
+  assert_null(sio__sockidx_get(&x, "a-name-longer-than-any-id", 25));
+  for (int i = 0; i < N; i++)
+    if (i % 3) sio__sockidx_del(&x, &s[i]);
+  assert_int_equal(x.n, 0);
+  for (int i = 0; i < N; i++) assert_null(sio__sockidx_get(&x, s[i].id, strlen(s[i].id)));
+  sio__sockidx_free(&x);
+  free(s);
 }
 
 static void collect(sio_socket_t *sock, void *arg) {
@@ -110,6 +147,17 @@ static void test_selection(void **state) {
   sio_socket_join(c, "r2");
   (void)d;
   char out[16];
+  select_ids(f, NULL, 0, NULL, 0, out);
+  assert_string_equal(out, "ABCD");
+  /* Marks are 32 bits: when they wrap, a mark left long ago must not
+   * match the first new one. */
+  f->srv.mark_gen = UINT32_MAX;
+  a->mark_ex = 1;
+  c->mark_in = 1;
+  const char *r2[] = {"r2"};
+  select_ids(f, r2, 1, NULL, 0, out);
+  assert_string_equal(out, "BC");
+  assert_int_equal(f->srv.mark_gen, 1);
   select_ids(f, NULL, 0, NULL, 0, out);
   assert_string_equal(out, "ABCD");
   const char *r12[] = {"r1", "r2"};
@@ -358,6 +406,65 @@ static void test_room_event_hook_rejoins(void **state) {
   sio__cbvec_free(&f->srv.observe_room); /* teardown's leaves must not rejoin */
 }
 
+static void count_room(const char *room, size_t members, void *arg) {
+  char *out = arg;
+  size_t n = strlen(out);
+  snprintf(out + n, 64 - n, "%s=%zu ", room, members);
+}
+
+/* A socket's own room has no entry in the room map, yet behaves as one:
+ * selected, listed, left and joined again, and shared with another socket
+ * that joins a room of that name. */
+static void test_own_room(void **state) {
+  fx_t *f = *state;
+  seen_t w = {{0}, f};
+  assert_int_equal(sio_server_on_room_event(&f->srv, on_room, &w), 0);
+  sio_socket_t *a = mk(f, "A"), *b = mk(f, "B");
+  assert_null(sio__map_get(&f->nsp->rooms, "A", 1));
+  assert_true(sio_namespace_has_room(f->nsp, "A"));
+  assert_true(sio_socket_in_room(a, "A"));
+  assert_false(sio_socket_in_room(b, "A"));
+  /* b joins the room named after a: both are its members. */
+  assert_int_equal(sio_socket_join(b, "A"), 0);
+  assert_non_null(sio__map_get(&f->nsp->rooms, "A", 1));
+  char out[64];
+  const char *ta[] = {"A"};
+  select_ids(f, ta, 1, NULL, 0, out);
+  assert_string_equal(out, "AB");
+  select_ids(f, NULL, 0, ta, 1, out);
+  assert_string_equal(out, "");
+  out[0] = 0;
+  assert_int_equal(sio_namespace_foreach_room(f->nsp, count_room, out), 2);
+  assert_true(strstr(out, "A=2 ") && strstr(out, "B=1 "));
+  assert_int_equal(sio_socket_leave(b, "A"), 0);
+  assert_null(sio__map_get(&f->nsp->rooms, "A", 1));
+  assert_true(sio_namespace_has_room(f->nsp, "A"));
+  /* a leaves its own room: gone, though a is still connected. */
+  assert_int_equal(sio_socket_leave(a, "A"), 0);
+  assert_false(sio_namespace_has_room(f->nsp, "A"));
+  assert_int_equal(sio_socket_rooms_count(a), 0);
+  assert_null(sio_socket_room(a, 0));
+  assert_ptr_equal(sio_namespace_socket(f->nsp, "A"), a);
+  select_ids(f, ta, 1, NULL, 0, out);
+  assert_string_equal(out, "");
+  out[0] = 0;
+  assert_int_equal(sio_namespace_foreach_room(f->nsp, count_room, out), 1);
+  assert_string_equal(out, "B=1 ");
+  /* ... and joins it again. */
+  assert_int_equal(sio_socket_join(a, "r"), 0);
+  assert_int_equal(sio_socket_join(a, "A"), 0);
+  assert_int_equal(sio_socket_rooms_count(a), 2);
+  assert_string_equal(sio_socket_room(a, 0), "A");
+  assert_string_equal(sio_socket_room(a, 1), "r");
+  select_ids(f, ta, 1, NULL, 0, out);
+  assert_string_equal(out, "A");
+  /* Created and deleted once, whoever holds the room. */
+  assert_string_equal(w.log, "/:create:A:A /:join:A:A /:create:B:B /:join:B:B "
+                             "/:join:A:B /:leave:A:B /:leave:A:A /:delete:A:A "
+                             "/:create:r:A /:join:r:A /:create:A:A /:join:A:A ");
+  sio__cbvec_free(&f->srv.observe_room); /* w goes out of scope */
+}
+
 static void on_nsp(sio_namespace_t *nsp, void *arg) {
   seen_t *w = arg;
   size_t n = strlen(w->log);
@@ -396,6 +503,8 @@ static void test_namespace_created(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_join_leave, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_own_room, setup, teardown),
+      cmocka_unit_test(test_socket_index),
       cmocka_unit_test_setup_teardown(test_room_events, setup, teardown),
       cmocka_unit_test_setup_teardown(test_room_event_hook_rejoins, setup, teardown),
       cmocka_unit_test_setup_teardown(test_namespace_created, setup, teardown),

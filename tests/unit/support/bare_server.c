@@ -41,6 +41,7 @@ void bare_socket_add(sio_socket_t *s) {
 void bare_server_release(bare_server_t *f) {
   for (size_t i = 0; i < f->n; i++) {
     sio__rooms_leave_all(f->socks[i]);
+    sio__namespace_del_socket(f->socks[i]->nsp, f->socks[i]);
     sio_socket_unref(f->socks[i]); /* the last reference: frees all it holds */
   }
   f->n = 0;
