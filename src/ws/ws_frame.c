@@ -77,7 +77,10 @@ static inline uint64_t mask_or(uint8_t *p, size_t n, const uint8_t mask[4],
     memcpy(p + i, &w, 4);
     i += 4;
   }
-  for (; i < n; i++) any |= p[i] ^= m[i & 7];
+  for (; i < n; i++) {
+    p[i] ^= m[i & 7];
+    any |= p[i];
+  }
   return any;
 }
 
