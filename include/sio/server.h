@@ -7,7 +7,9 @@
  * per-socket data and a key-value session, and a thread-safe post.
  *
  * Threads: everything runs on the loop's thread and nothing is thread-safe,
- * except sio_server_post(), which any thread may call.
+ * except sio_server_post(), which any thread may call. A server of several
+ * workers (sio_server_opts_set_workers) has one loop and thread per worker:
+ * see "Workers: the thread rules" below.
  *
  * Reentrancy: every function of this header is legal inside every callback
  * of this header (emit, join, leave, disconnect, broadcast, close the
@@ -182,7 +184,7 @@ SIO_EXTERN int sio_server_new(uv_loop_t *loop, const sio_server_opts_t *opts,
  * loop after the close (the loop is then left to you: close your handles,
  * uv_run and uv_loop_close it, free it with sio_free). A server of its own
  * loop closed without this call leaks the loop. */
-SIO_EXTERN int sio_server_run(sio_server_t *s);
+SIO_EXTERN int sio_server_run(sio_server_t *s); /* starts the workers too */
 /* Creates a server mounted on an existing HTTP server (borrowed; it must
  * outlive this server), so static files and application routes live beside
  * Socket.IO. Close this server before the HTTP server. Returns 0 and *out,
@@ -190,7 +192,9 @@ SIO_EXTERN int sio_server_run(sio_server_t *s);
 SIO_EXTERN int sio_server_attach(sio_http_server_t *http, const sio_server_opts_t *opts,
                                  sio_server_t **out);
 /* Listens on host:port (port 0 picks a free one). Only for servers made by
- * sio_server_new (SIO_EINVAL otherwise). 0 or a libuv error. */
+ * sio_server_new (SIO_EINVAL otherwise). 0 or a libuv error. With workers:
+ * every worker listens on that port and the workers start; once only
+ * (SIO_EBUSY after). */
 SIO_EXTERN int sio_server_listen(sio_server_t *s, const char *host, int port);
 /* The port of the first listener, or a negative error. */
 SIO_EXTERN int sio_server_port(const sio_server_t *s);
@@ -217,6 +221,41 @@ SIO_EXTERN void sio_server_close(sio_server_t *s, sio_server_close_cb cb, void *
 typedef void (*sio_post_cb)(sio_server_t *s, void *arg);
 SIO_EXTERN int sio_server_post(sio_server_t *s, sio_post_cb fn, void *arg);
 
+/* ---- Workers: the thread rules (sio_server_opts_set_workers > 1) ----
+ *
+ * Each worker is a loop on a thread of its own with its own connections,
+ * sockets, rooms, namespaces and timers; nothing is shared between workers
+ * but what the application shares itself.
+ *  - A socket's calls (emit, join, leave, disconnect, data, handlers...)
+ *    are legal on its worker's thread only: inside its handlers, or from
+ *    code run on sio_server_loop(sio_socket_server(sock)) (a timer, a
+ *    sio_server_post to sio_socket_server(sock)). To act on a socket of
+ *    another worker, use a broadcast to the room of its id.
+ *  - Broadcasts and the other selection operations (sio_broadcast_*) are
+ *    legal on any worker's thread, through the namespace the handler got
+ *    (sio_socket_namespace(sock), or sio_server_of(sio_socket_server(sock),
+ *    name)): they reach the sockets of every worker. The count they return
+ *    is the calling worker's own recipients.
+ *  - Worker 0 is the server sio_server_new returned: register namespaces,
+ *    middlewares, handlers and observers on it, on its thread (before
+ *    sio_server_listen, or later: later ones reach the other workers a
+ *    moment later, by posted jobs). Handlers registered from a handler on
+ *    another worker's namespace stay on that worker. Dynamic children are
+ *    each worker's own: sio_namespace_sockets_count and
+ *    sio_namespace_socket see the calling worker's sockets only.
+ *  - sio_server_post(s) runs its function on s's worker: on worker 0 for
+ *    the server the application made. sio_server_close from any worker
+ *    closes the whole server (the callback runs on worker 0's thread).
+ *  - Every callback the application registered (handlers, middlewares,
+ *    match callbacks of dynamic namespaces, observers) runs on every
+ *    worker's thread, at the same time on several: what it touches besides
+ *    the socket and the arguments it got (counters, maps, the data pointers
+ *    of sio_server_set_data and sio_namespace_set_data, which every worker
+ *    shares) needs the application's own lock or atomics, or per-worker
+ *    copies indexed by sio_server_worker(sio_socket_server(sock)).
+ *  - sio_server_loop, sio_server_http and sio_server_eio of a worker's
+ *    server are that worker's own. */
+
 /* Background services of the server's loop, for add-on libraries (libsio-admin
  * uses them) and applications that must not include <uv.h>.
  *
@@ -235,6 +274,14 @@ SIO_EXTERN void sio_interval_close(sio_interval_t *t, void (*closed)(void *arg))
  * caller's until done. 0, or SIO_EINVAL / SIO_ENOMEM, and then neither runs. */
 SIO_EXTERN int sio_server_queue_work(sio_server_t *s, void (*work)(void *arg),
                                      void (*done)(void *arg, int ok), void *arg);
+
+/* The number of workers of s's server (sio_server_opts_set_workers; 1
+ * without), and s's own index among them: 0 for the server sio_server_new
+ * returned, 1..n-1 for the internal servers a handler on another worker
+ * gets from sio_socket_server() or sio_namespace_server(). An index lets
+ * the application keep per-worker state in an array without a lock. */
+SIO_EXTERN unsigned sio_server_workers(const sio_server_t *s);
+SIO_EXTERN unsigned sio_server_worker(const sio_server_t *s);
 
 /* User data, never touched by libsio. */
 SIO_EXTERN void sio_server_set_data(sio_server_t *s, void *data);

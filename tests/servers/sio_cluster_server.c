@@ -198,6 +198,7 @@ static void setup(sio_namespace_t *nsp) {
 /* ---- main ---- */
 
 int main(int argc, char **argv) {
+  unsigned workers = 1; /* --workers N (a cluster adapter is refused then) */
   int port = 0;
   const char *url = NULL, *key = NULL;
   uint32_t request_timeout = 0;
@@ -222,12 +223,14 @@ int main(int argc, char **argv) {
       stream = argv[++i];
     else if (strcmp(argv[i], "--max-queued") == 0 && i + 1 < argc)
       max_queued = atol(argv[++i]);
+    else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
+      workers = (unsigned)atoi(argv[++i]);
     else if (strcmp(argv[i], "--recovery") == 0)
       recovery = 1;
     else {
       fprintf(stderr, "usage: sio_cluster_server [--port N] --redis URL [--name NAME] "
                       "[--key PREFIX] [--request-timeout MS] [--streams [--stream NAME]] "
-                      "[--max-queued BYTES] [--recovery]\n");
+                      "[--max-queued BYTES] [--recovery] [--workers N]\n");
       return 2;
     }
   }
@@ -236,6 +239,7 @@ int main(int argc, char **argv) {
   sio_server_opts_t *o = sio_server_opts_new();
   sio_http_opts_set_cors_origins(sio_server_opts_http(o), "*");
   if (recovery) sio_server_opts_set_recovery(o, 0, 1);
+  sio_server_opts_set_workers(o, workers);
   int rc = sio_server_new(&app.loop, o, &app.srv);
   sio_server_opts_free(o);
   sio_redis_opts_t *ro = sio_redis_opts_new();
