@@ -39,6 +39,8 @@ const METRICS = {
     ['p99 latency (us)', 'p99_us'],
     ['p999 latency (us)', 'p999_us'],
     ['server CPU us/message', 'server_cpu_us_per_msg'],
+    ['server user-space CPU us/message', 'server_user_us_per_msg'],
+    ['server kernel CPU us/message', 'server_sys_us_per_msg'],
     ['generator CPU %', 'gen_cpu_pct'],
     ['errors', 'errors'],
   ],
@@ -49,19 +51,24 @@ const METRICS = {
     ['fan-out p99 (us)', 'p99_us'],
     ['fan-out p999 (us)', 'p999_us'],
     ['server CPU us/delivery', 'server_cpu_us_per_msg'],
+    ['server user-space CPU us/delivery', 'server_user_us_per_msg'],
+    ['server kernel CPU us/delivery', 'server_sys_us_per_msg'],
     ['generator CPU %', 'gen_cpu_pct'],
     ['errors', 'errors'],
   ],
   connect: [
     ['handshakes/s', 'handshakes_per_s'],
     ['server CPU us/handshake', 'server_cpu_us_per_handshake'],
+    ['server user-space CPU us/handshake', 'server_user_us_per_handshake'],
+    ['server kernel CPU us/handshake', 'server_sys_us_per_handshake'],
     ['RSS bytes per idle socket', 'rss_per_conn_bytes'],
     ['connected', 'connected'],
     ['errors', 'errors'],
   ],
 };
 
-// The issue's targets: [scenario prefix, metric field, versus, test, text]
+// The issue's targets: [scenario prefix, metric field, versus, test, text].
+// Versus 'node/' tests Node/libsio (how many times libsio is below Node).
 const TARGETS = [
   ['ws-echo', 'msgs_per_s', 'node', (r) => r >= 4, '>= 4x Node'],
   ['ws-echo', 'capacity', 'node', (r) => r >= 4, '>= 4x Node'],
@@ -72,6 +79,11 @@ const TARGETS = [
   ['connect', 'rss_per_conn_bytes', 'abs', (v) => v <= 2048, '<= 2048 B'],
   ['poll-echo', 'msgs_per_s', 'node', (r) => r >= 3, '>= 3x Node'],
   ['poll-echo', 'capacity', 'node', (r) => r >= 3, '>= 3x Node'],
+  // The library's own cost: user space (on loopback the kernel's TCP work
+  // of both ends dominates the total).
+  ['ws-echo', 'server_user_us_per_msg', 'node/', (r) => r >= 8, 'Node/libsio >= 8'],
+  ['bcast', 'server_user_us_per_msg', 'node/', (r) => r >= 8, 'Node/libsio >= 8'],
+  ['poll-echo', 'server_user_us_per_msg', 'node/', (r) => r >= 8, 'Node/libsio >= 8'],
 ];
 
 const scenarios = [...new Set(runs.map((r) => r.scenario))];
@@ -102,12 +114,37 @@ for (const sc of scenarios) {
     let target = '';
     for (const [pre, f, vs, test, text] of TARGETS) {
       if (!sc.startsWith(pre) || f !== field) continue;
-      const x = vs === 'node' ? rn : vs === 'floor' ? rf : med.libsio;
-      target = x === null ? `${text}: n/a` : `${text}: ${test(x) ? 'met' : '**missed**'}`;
+      const x = vs === 'node' ? rn : vs === 'node/' ? ratio(med.node, med.libsio) : vs === 'floor' ? rf : med.libsio;
+      const shown = vs === 'node/' && x !== null ? ` (${x.toFixed(1)})` : '';
+      target = x === null ? `${text}: n/a` : `${text}${shown}: ${test(x) ? 'met' : '**missed**'}`;
     }
     lines.push(`| ${sc} | ${label} | ${fmt(med.libsio)} | ${fmt(med.node)} | ${fmt(med.floor)} | ` +
       `${rn === null ? '-' : rn.toFixed(2)} | ${rf === null ? '-' : rf.toFixed(2)} | ${target} |`);
   }
+}
+// The server's CPU split per scenario, libsio and Node side by side: user
+// space is the library's (or Node's) own work, the kernel's part is mostly
+// TCP on loopback, which does not depend on the server much.
+const cpuRows = [];
+for (const sc of scenarios) {
+  const one = runs.find((r) => r.scenario === sc && r.r);
+  if (!one) continue;
+  const unit = one.r.mode === 'connect' ? 'handshake' : one.r.mode === 'bcast' ? 'delivery' : 'message';
+  const f = one.r.mode === 'connect' ? 'us_per_handshake' : 'us_per_msg';
+  const med = (srv, kind) =>
+    median(runs.filter((r) => r.scenario === sc && r.server === srv && r.r).map((r) => r.r[`server_${kind}_${f}`]));
+  const lu = med('libsio', 'user');
+  const nu = med('node', 'user');
+  if (lu === null && nu === null) continue;
+  const rn = ratio(nu, lu);
+  cpuRows.push(`| ${sc} | ${unit} | ${fmt(lu)} | ${fmt(med('libsio', 'sys'))} | ${fmt(nu)} | ` +
+    `${fmt(med('node', 'sys'))} | ${rn === null ? '-' : rn.toFixed(1)} |`);
+}
+if (cpuRows.length) {
+  lines.push('', 'Server CPU per unit, user space and kernel (us, medians):', '');
+  lines.push('| scenario | per | libsio user | libsio kernel | Node user | Node kernel | Node/libsio user |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|');
+  lines.push(...cpuRows);
 }
 const table = lines.join('\n');
 

@@ -497,7 +497,9 @@ static void run_handlers(sio_socket_t *sock, sio__cbvec_t *cv, int named,
   size_t n = sio__cbvec_begin(cv);
   for (size_t i = 0; i < n && sock->state == SIO__SOCK_CONNECTED && !sock->closing; i++) {
     if (!sio__cbvec_get(cv, i, &cb)) continue;
-    if (named && (!cb.event || strcmp(cb.event, event) != 0)) continue;
+    /* The first bytes tell most names apart without a call. */
+    if (named && (!cb.event || cb.event[0] != event[0] || strcmp(cb.event, event) != 0))
+      continue;
     ((sio_event_cb)cb.fn)(sock, event, av, ack, cb.arg);
   }
   sio__cbvec_end(cv);

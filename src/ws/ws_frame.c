@@ -46,19 +46,46 @@ size_t sio__ws_decoder_buffered(const sio__ws_decoder_t *d) {
   return d->hdr_len + d->ctl_len + d->buf_len;
 }
 
-void sio__ws_mask(uint8_t *p, size_t n, const uint8_t mask[4], uint64_t off) {
-  uint8_t m[8];
-  for (int k = 0; k < 8; k++) m[k] = mask[(off + (unsigned)k) & 3];
-  uint64_t w8;
-  memcpy(&w8, m, 8); /* the key rotated to start at off, twice: byte order free */
+/* Unmasks p[0..n) (see sio__ws_mask) and returns the OR of the unmasked
+ * bytes, 8 at a time: its high bit says whether any byte is not ASCII, so
+ * text needs no second pass when none is. */
+static inline uint64_t mask_or(uint8_t *p, size_t n, const uint8_t mask[4],
+                               uint64_t off) {
+  /* The key three times over: the 8 bytes from off & 3 on are the key
+   * rotated to start at off, twice (byte order free, no per-byte loop). */
+  uint8_t k3[12];
+  memcpy(k3, mask, 4);
+  memcpy(k3 + 4, mask, 4);
+  memcpy(k3 + 8, mask, 4);
+  const uint8_t *m = k3 + (off & 3);
+  uint64_t w8, any = 0;
+  memcpy(&w8, m, 8);
   size_t i = 0;
   for (; n - i >= 8; i += 8) {
     uint64_t w;
     memcpy(&w, p + i, 8);
     w ^= w8;
+    any |= w;
     memcpy(p + i, &w, 8);
   }
-  for (; i < n; i++) p[i] ^= m[i & 7];
+  if (n - i >= 4) { /* i is a multiple of 8: the key's first 4 bytes */
+    uint32_t w, k;
+    memcpy(&w, p + i, 4);
+    memcpy(&k, m, 4);
+    w ^= k;
+    any |= w;
+    memcpy(p + i, &w, 4);
+    i += 4;
+  }
+  for (; i < n; i++) {
+    p[i] ^= m[i & 7];
+    any |= p[i];
+  }
+  return any;
+}
+
+void sio__ws_mask(uint8_t *p, size_t n, const uint8_t mask[4], uint64_t off) {
+  (void)mask_or(p, n, mask, off);
 }
 
 static int fail(sio__ws_decoder_t *d, int err, uint16_t code) {
@@ -139,9 +166,12 @@ static int start_frame(sio__ws_decoder_t *d, const uint8_t *h) {
 
 /* Unmasks (and for text, validates) payload bytes of the current frame. */
 static int take_payload(sio__ws_decoder_t *d, uint8_t *p, size_t n) {
-  if (d->masked) sio__ws_mask(p, n, d->mask, d->mask_off);
+  int text = !is_control(d->opcode) && d->cur_text && !d->cur_deflated;
+  uint64_t any = 0x80; /* unknown: validate */
+  if (d->masked) any = mask_or(p, n, d->mask, d->mask_off);
   d->mask_off += n;
-  if (!is_control(d->opcode) && d->cur_text && !d->cur_deflated &&
+  /* ASCII bytes after a complete character leave the validator as it was. */
+  if (text && ((any & 0x8080808080808080ull) || !sio__utf8_complete(&d->utf8)) &&
       sio__utf8_feed(&d->utf8, p, n))
     return fail(d, SIO_EILSEQ, SIO_WS_CLOSE_INVALID_DATA);
   return 0;

@@ -897,6 +897,15 @@ static void test_one_pass_decode(void **state) {
       check_one_pass('2', fixed[i], strlen(fixed[i]), depths[d]);
       check_one_pass('3', fixed[i], strlen(fixed[i]), depths[d]);
     }
+  /* Numbers around the 8 digits the quick scan reads at a time, ended by
+   * bytes next to the digits ('/', ':', '?') and others. */
+  static const char *const numbers[] = {
+      "[\"a\",1234567890123]",      "[\"a\",-12345678901234567]", "[\"a\",12345678.5]",
+      "[\"a\",1234567812345678e2]", "[\"a\",12345678a]",          "[\"a\",123456789:]",
+      "[\"a\",1234567:]",           "[\"a\",1234567?1]",          "[\"a\",1234567/8]",
+      "[\"a\",12345678\x7f]",       "[\"a\",1234567\xb9]"};
+  for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+    check_one_pass('2', numbers[i], strlen(numbers[i]), 32);
   /* Strings with one special byte (or escape) at every offset of the words
    * the quick scan reads 8 at a time. */
   static const char *const special[] = {"\\n",  "\x01", "\x7f", "\xc3\xa9",

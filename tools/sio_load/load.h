@@ -116,9 +116,13 @@ void load_error(bench_t *b, const char *what, int code);
 /* ns since the start, the clock of the timestamps in messages. */
 uint64_t load_now(const bench_t *b);
 void load_sample(bench_t *b, uint64_t sent_ns);
-/* Server process figures from /proc: CPU seconds (user+system), RSS in KiB;
- * negative when unknown. */
-double load_server_cpu(int pid);
+/* Server process figures from /proc (every thread of the process): CPU
+ * seconds in user space and in the kernel, RSS in KiB; negative when
+ * unknown. */
+typedef struct {
+  double user, sys;
+} load_cpu_t;
+load_cpu_t load_server_cpu(int pid);
 long load_server_rss_kib(int pid);
 /* Parses a run of decimal digits at p[0..n); returns digits consumed (0 if
  * none). */

@@ -140,10 +140,30 @@ typedef enum { PH_CONNECT, PH_WARMUP, PH_MEASURE, PH_HOLD } phase_t;
 static struct {
   phase_t phase;
   uint64_t phase_t0;
-  double gen_cpu0, srv_cpu0, gen_cpu, srv_cpu;
+  double gen_cpu0, gen_cpu;
+  load_cpu_t srv_cpu0, srv_cpu; /* the server's, at the start; over the window */
   long rss0, rss1;
   uint64_t hist_max;
 } g_run;
+
+/* The server's CPU since srv_cpu0 (negative parts when unknown). */
+static load_cpu_t srv_cpu_since_start(const bench_t *b) {
+  load_cpu_t now = load_server_cpu(b->server_pid), d = {-1, -1};
+  if (now.user >= 0 && g_run.srv_cpu0.user >= 0) {
+    d.user = now.user - g_run.srv_cpu0.user;
+    d.sys = now.sys - g_run.srv_cpu0.sys;
+  }
+  return d;
+}
+
+static double srv_total(void) {
+  return g_run.srv_cpu.user >= 0 ? g_run.srv_cpu.user + g_run.srv_cpu.sys : -1;
+}
+
+/* Microseconds of CPU per unit (message, delivery, handshake); -1 if unknown. */
+static double per_unit(double cpu_s, uint64_t units) {
+  return cpu_s >= 0 && units ? cpu_s * 1e6 / (double)units : -1.0;
+}
 
 static uint64_t percentile(const bench_t *b, double q) {
   if (b->samples == 0) return 0;
@@ -174,24 +194,27 @@ static void report(bench_t *b, double window_s) {
                    ? (long)((double)(g_run.rss1 - g_run.rss0) * 1024.0 / b->ready)
                    : -1;
     printf("\"server_rss_kib_before\":%ld,\"server_rss_kib_after\":%ld,"
-           "\"rss_per_conn_bytes\":%ld,\"server_cpu_us_per_handshake\":%.2f,",
-           g_run.rss0, g_run.rss1, per,
-           (g_run.srv_cpu >= 0 && b->ready) ? g_run.srv_cpu * 1e6 / b->ready : -1.0);
+           "\"rss_per_conn_bytes\":%ld,\"server_cpu_us_per_handshake\":%.2f,"
+           "\"server_user_us_per_handshake\":%.2f,\"server_sys_us_per_handshake\":%.2f,",
+           g_run.rss0, g_run.rss1, per, per_unit(srv_total(), b->ready),
+           per_unit(g_run.srv_cpu.user, b->ready), per_unit(g_run.srv_cpu.sys, b->ready));
   } else {
     uint64_t units = b->mode == MODE_BCAST ? b->deliveries : b->done;
     printf(
         "\"duration_s\":%.3f,\"messages\":%llu,\"msgs_per_s\":%.1f,\"deliveries\":%llu,"
         "\"deliveries_per_s\":%.1f,\"samples\":%llu,\"p50_us\":%llu,\"p99_us\":%llu,"
-        "\"p999_us\":%llu,\"max_us\":%llu,\"server_cpu_us_per_msg\":%.3f,",
+        "\"p999_us\":%llu,\"max_us\":%llu,\"server_cpu_us_per_msg\":%.3f,"
+        "\"server_user_us_per_msg\":%.3f,\"server_sys_us_per_msg\":%.3f,",
         window_s, (unsigned long long)b->done, (double)b->done / window_s,
         (unsigned long long)b->deliveries, (double)b->deliveries / window_s,
         (unsigned long long)b->samples, (unsigned long long)percentile(b, 0.50),
         (unsigned long long)percentile(b, 0.99), (unsigned long long)percentile(b, 0.999),
-        (unsigned long long)percentile(b, 1.0),
-        (g_run.srv_cpu >= 0 && units) ? g_run.srv_cpu * 1e6 / (double)units : -1.0);
+        (unsigned long long)percentile(b, 1.0), per_unit(srv_total(), units),
+        per_unit(g_run.srv_cpu.user, units), per_unit(g_run.srv_cpu.sys, units));
   }
-  printf("\"server_cpu_s\":%.3f,\"gen_cpu_s\":%.3f,\"gen_cpu_pct\":%.1f}\n",
-         g_run.srv_cpu, g_run.gen_cpu,
+  printf("\"server_cpu_s\":%.3f,\"server_user_s\":%.3f,\"server_sys_s\":%.3f,"
+         "\"gen_cpu_s\":%.3f,\"gen_cpu_pct\":%.1f}\n",
+         srv_total(), g_run.srv_cpu.user, g_run.srv_cpu.sys, g_run.gen_cpu,
          window_s > 0 ? 100.0 * g_run.gen_cpu / window_s : 0.0);
   fflush(stdout);
 }
@@ -199,8 +222,7 @@ static void report(bench_t *b, double window_s) {
 static void finish(bench_t *b, double window_s) {
   b->stopping = 1;
   g_run.gen_cpu = cpu_self() - g_run.gen_cpu0;
-  double s = load_server_cpu(b->server_pid);
-  g_run.srv_cpu = (s >= 0 && g_run.srv_cpu0 >= 0) ? s - g_run.srv_cpu0 : -1;
+  g_run.srv_cpu = srv_cpu_since_start(b);
   b->measuring = 0;
   report(b, window_s);
   /* A load generator's sockets need no orderly goodbye: the exit closes them. */
@@ -220,8 +242,7 @@ static void begin_load(bench_t *b) {
   if (b->mode == MODE_CONNECT) {
     /* The handshake window is over: its CPU, then the idle hold. */
     g_run.gen_cpu = cpu_self() - g_run.gen_cpu0;
-    double s = load_server_cpu(b->server_pid);
-    g_run.srv_cpu = (s >= 0 && g_run.srv_cpu0 >= 0) ? s - g_run.srv_cpu0 : -1;
+    g_run.srv_cpu = srv_cpu_since_start(b);
     g_run.phase = PH_HOLD;
     g_run.phase_t0 = load_now(b);
     return;
@@ -450,7 +471,7 @@ int main(int argc, char **argv) {
   g_run.rss0 = load_server_rss_kib(b->server_pid);
   g_run.gen_cpu0 = cpu_self();
   g_run.srv_cpu0 = load_server_cpu(b->server_pid);
-  g_run.srv_cpu = -1;
+  g_run.srv_cpu.user = g_run.srv_cpu.sys = -1;
   b->connect_t0 = load_now(b);
   uv_timer_init(&loop, &b->timer);
   b->timer.data = b;

@@ -90,25 +90,28 @@ void load_sample(bench_t *b, uint64_t sent_ns) {
   b->samples++;
 }
 
-double load_server_cpu(int pid) {
-  if (pid <= 0) return -1;
+load_cpu_t load_server_cpu(int pid) {
+  load_cpu_t unknown = {-1, -1};
+  if (pid <= 0) return unknown;
   char path[64], buf[2048];
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
   FILE *f = fopen(path, "r");
-  if (!f) return -1;
+  if (!f) return unknown;
   size_t n = fread(buf, 1, sizeof buf - 1, f);
   fclose(f);
   buf[n] = '\0';
   /* Fields after the command (which may hold spaces): skip to the last ')'. */
   char *p = strrchr(buf, ')');
-  if (!p) return -1;
+  if (!p) return unknown;
   unsigned long utime = 0, stime = 0;
   /* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
   if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
              &stime) != 2)
-    return -1;
-  long hz = sysconf(_SC_CLK_TCK);
-  return (double)(utime + stime) / (double)(hz > 0 ? hz : 100);
+    return unknown;
+  double hz = (double)sysconf(_SC_CLK_TCK);
+  if (hz <= 0) hz = 100;
+  load_cpu_t cpu = {(double)utime / hz, (double)stime / hz};
+  return cpu;
 }
 
 long load_server_rss_kib(int pid) {
