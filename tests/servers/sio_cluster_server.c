@@ -28,6 +28,9 @@
  *   server-side ev ...args         serverSideEmit; ack "ok"
  *   server-side-ack ms ev ...args  serverSideEmit with ack; ack {"err","replies"}
  *   server-count                   ack the number of servers
+ *   worker                         ack the number of the handler's thread
+ *                                  (tests/interop/workers*.test.mjs)
+ *   echo-ack ...args               ack the same args
  * Server-side events from other servers are emitted to every local socket
  * of the namespace as `server-side` [ev, ...args], and answered (when asked)
  * with {"from": NAME, "event": ev}. The handlers it shares with the other
@@ -192,6 +195,8 @@ static void setup(sio_namespace_t *nsp) {
   sio_namespace_on(nsp, "server-side", on_server_side_emit, NULL);
   sio_namespace_on(nsp, "server-side-ack", on_server_side_emit, NULL);
   sio_namespace_on(nsp, "server-count", on_server_count, NULL);
+  sio_namespace_on(nsp, "worker", on_worker, NULL);
+  sio_namespace_on(nsp, "echo-ack", on_echo_ack, NULL);
   sio_namespace_on_server_side(nsp, on_server_side, NULL);
 }
 

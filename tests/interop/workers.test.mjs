@@ -1,0 +1,301 @@
+// One server over several worker threads (sio_cluster_server --workers W,
+// W = 4 or SIO_TEST_WORKERS) with the official socket.io-client 4.8 and raw
+// HTTP: clients spread over every worker; polling with each request on a new
+// TCP connection, so a session's requests reach workers other than its
+// owner; keep-alive connections (an agent shared by several sessions, and a
+// raw one, pipelined too) carrying requests of sessions owned by different
+// workers; websocket and upgrade; rooms and broadcasts with except, broadcast
+// acks, fetchSockets, socketsJoin/Leave and disconnectSockets of a selection
+// across workers; the server count (one process is one server). Each test
+// also runs against the Node reference (ref/sio_cluster_ref_server.mjs, one
+// thread), so the expected behaviour is the reference's. The servers sit on
+// a throwaway redis-server, each on a key of its own (alone in its cluster);
+// the Redis cases with a Node node are in workers_redis.test.mjs.
+import { describe, test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRedis } from './lib/redis.mjs';
+import {
+  spawnClusterServer,
+  spawnRefServer,
+  Clients,
+  once,
+  ack,
+  record,
+  waitFor,
+  sleep,
+  WS,
+  POLLING,
+  stopCluster,
+} from './lib/cluster.mjs';
+import { RawConn } from './lib/rawhttp.mjs';
+import { WORKERS, workersArgs, spreadClients, countingAgent, RawSession } from './lib/workers.mjs';
+
+const T = { timeout: 60000 };
+const MODES = [
+  { name: 'websocket', opts: WS },
+  { name: 'polling', opts: POLLING },
+  { name: 'upgrade', opts: {} },
+];
+
+let redis;
+const servers = []; // { label, srv, workers }
+const clients = new Clients();
+
+before(async () => {
+  redis = await startRedis();
+  const [C, N] = await Promise.all([
+    spawnClusterServer('C', redis.url, ['--key', 'workers-c', ...workersArgs()]),
+    spawnRefServer('N', redis.url, ['--key', 'workers-n']),
+  ]);
+  servers.push({ label: `C server, ${WORKERS} workers`, srv: C, workers: WORKERS },
+    { label: 'Node reference', srv: N, workers: 1 });
+});
+
+after(() => stopCluster({ clients, clean: [servers[0]?.srv], others: [servers[1]?.srv], redis }));
+
+afterEach(async () => {
+  clients.closeAll();
+  await sleep(100);
+});
+
+// Each emitter broadcasts `end` [its index] to every socket; resolves once
+// every socket got all of them. A socket gets one emitter's broadcasts in
+// order, so by then it has every earlier broadcast of those emitters.
+async function barrier(socks, emitters) {
+  const want = emitters.length;
+  const done = Promise.all(socks.map((s) => new Promise((resolve) => {
+    const seen = new Set();
+    const f = (k) => {
+      seen.add(k);
+      if (seen.size === want) {
+        s.off('end', f);
+        resolve();
+      }
+    };
+    s.on('end', f);
+  })));
+  for (const [k, e] of emitters.entries()) await ack(e, 'to-rooms', {}, 'end', k);
+  await done;
+}
+
+function waitUpgrade(s) {
+  if (s.io.engine.transport.name === 'websocket') return Promise.resolve();
+  return once(s.io.engine, 'upgrade', 10000);
+}
+
+for (const i of [0, 1]) {
+  describe(`workers: ${['C', 'Node'][i]}`, () => {
+    let S;
+    before(() => {
+      S = servers[i];
+    });
+
+    for (const mode of MODES) {
+      test(`${mode.name}: clients on every worker, each answered by its own`, T, async () => {
+        const list = await spreadClients(clients, S.srv, S.workers, { opts: mode.opts, perWorker: 2 });
+        assert.equal(new Set(list.map((x) => x.w)).size, S.workers);
+        if (mode.name === 'upgrade') await Promise.all(list.map((x) => waitUpgrade(x.s)));
+        for (const [k, { s, w }] of list.entries()) {
+          assert.deepEqual(await ack(s, 'echo-ack', [k, 'é', { n: [k] }]), [k, 'é', { n: [k] }]);
+          assert.equal(await ack(s, 'worker'), w, 'a socket stays on its worker');
+          if (mode.name !== 'polling') assert.equal(s.io.engine.transport.name, 'websocket');
+        }
+        // A broadcast from each worker reaches every other client.
+        const socks = list.map((x) => x.s);
+        const recs = socks.map((s) => record(s, 'b'));
+        for (const [k, s] of socks.entries()) assert.equal(typeof (await ack(s, 'to-rooms', { sender: true }, 'b', k)), 'number');
+        await barrier(socks, socks);
+        for (const [k, rec] of recs.entries()) {
+          const got = rec.got.map((a) => a[0]).sort((a, b) => a - b);
+          assert.deepEqual(got, socks.map((_, j) => j).filter((j) => j !== k), `client ${k}`);
+        }
+      });
+    }
+
+    test('polling with every request on a new TCP connection (no keep-alive)', T, async () => {
+      const agent = countingAgent({ keepAlive: false });
+      const list = await spreadClients(clients, S.srv, S.workers, { opts: { ...POLLING, agent } });
+      const socks = list.map((x) => x.s);
+      const before = agent.connections;
+      const recs = socks.map((s) => record(s, 'p'));
+      for (let round = 0; round < 5; round++) {
+        for (const [k, s] of socks.entries()) {
+          assert.deepEqual(await ack(s, 'echo-ack', [round, k]), [round, k]);
+          await ack(s, 'to-rooms', { sender: true }, 'p', k, round);
+        }
+      }
+      await barrier(socks, socks);
+      for (const [k, rec] of recs.entries()) assert.equal(rec.got.length, 5 * (socks.length - 1), `client ${k}`);
+      // Each acked event is at least a POST and a GET, each on a connection of its own.
+      assert.ok(agent.connections - before >= 2 * 10 * socks.length, `${agent.connections - before} connections`);
+      agent.destroy();
+    });
+
+    test('one keep-alive agent shared by many polling sessions', T, async () => {
+      const agent = countingAgent({ keepAlive: true });
+      const list = await spreadClients(clients, S.srv, S.workers, { opts: { ...POLLING, agent }, perWorker: 2 });
+      const socks = list.map((x) => x.s);
+      for (let round = 0; round < 5; round++) {
+        for (const [k, s] of socks.entries()) assert.deepEqual(await ack(s, 'echo-ack', [round, k]), [round, k]);
+      }
+      const recs = socks.map((s) => record(s, 'q'));
+      await ack(socks[socks.length - 1], 'to-rooms', {}, 'q', 'all');
+      await waitFor(() => recs.every((r) => r.got.length === 1), 'every session got the broadcast');
+      assert.ok(agent.connections < agent.requests, `${agent.connections} connections for ${agent.requests} requests`);
+      const shared = [...agent.sessionsOn.values()].filter((sids) => sids.size > 1).length;
+      assert.ok(shared > 0, 'a connection carried requests of several sessions');
+      clients.closeAll();
+      agent.destroy();
+    });
+
+    test('a raw keep-alive connection carries requests of two sessions of different workers, pipelined too', T, async () => {
+      // Sessions made on connections of their own, until two are on different workers.
+      const sessions = [];
+      const workersOf = [];
+      for (let n = 0; n < 30 * S.workers && sessions.length < 2; n++) {
+        const s = await new RawSession(S.srv.port).open(null);
+        const [w] = await s.call(null, 'worker');
+        if (S.workers === 1 || !workersOf.includes(w)) {
+          sessions.push(s);
+          workersOf.push(w);
+        } else {
+          await s.close(null);
+        }
+      }
+      assert.equal(sessions.length, 2, `two sessions on two workers: ${workersOf}`);
+      const [a, b] = sessions;
+      const conn = await RawConn.open(S.srv.port);
+      try {
+        for (let round = 0; round < 4; round++) {
+          assert.deepEqual(await a.call(conn, 'echo-ack', 'a', round), ['a', round]);
+          assert.deepEqual(await b.call(conn, 'echo-ack', 'b', round), ['b', round]);
+          assert.deepEqual(await a.call(conn, 'worker'), [workersOf[0]]);
+          assert.deepEqual(await b.call(conn, 'worker'), [workersOf[1]]);
+        }
+        // Two POSTs (one per session) in one write, then their answers.
+        const body = (id, tag) => `42${id}["echo-ack","${tag}"]`;
+        const req = (s, text) => `POST /socket.io/?EIO=4&transport=polling&sid=${s.sid} HTTP/1.1\r\n` +
+          `Host: 127.0.0.1\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: ${text.length}\r\n\r\n${text}`;
+        conn.write(req(a, body(100, 'pa')) + req(b, body(100, 'pb')));
+        for (const _ of [a, b]) {
+          const res = await conn.readResponse();
+          assert.equal(res.status, 200);
+          assert.equal(res.text, 'ok');
+        }
+        assert.equal(await a.next(conn, (p) => p.startsWith('43100')), '43100["pa"]');
+        assert.equal(await b.next(conn, (p) => p.startsWith('43100')), '43100["pb"]');
+        assert.equal(conn.closed, false, 'the connection stayed open');
+      } finally {
+        conn.destroy();
+      }
+      await a.close(null);
+      await b.close(null);
+    });
+
+    test('rooms and broadcasts with except across workers', T, async () => {
+      const list = await spreadClients(clients, S.srv, S.workers, { opts: WS, perWorker: 2 });
+      const socks = list.map((x) => x.s);
+      // Room "even": clients 0, 2, 4, ...; room "x": clients 0, 3, 6, ...
+      for (const [k, s] of socks.entries()) {
+        if (k % 2 === 0) await ack(s, 'join', 'even');
+        if (k % 3 === 0) await ack(s, 'join', 'x');
+      }
+      const recs = socks.map((s) => record(s, 'r'));
+      const last = socks.length - 1;
+      await ack(socks[last], 'to-rooms', { to: ['even'], except: ['x'] }, 'r', 'even-not-x');
+      await ack(socks[1], 'to-rooms', { except: ['even'] }, 'r', 'not-even');
+      await ack(socks[1], 'to-rooms', { to: ['even', 'x'], sender: true }, 'r', 'even-or-x');
+      await ack(socks[0], 'to-rooms', { except: ['x'], sender: true }, 'r', 'not-x-but-me');
+      await barrier(socks, [socks[last], socks[1], socks[0]]);
+      for (const [k, rec] of recs.entries()) {
+        const even = k % 2 === 0;
+        const x = k % 3 === 0;
+        const want = [];
+        if (even && !x) want.push('even-not-x');
+        if (!even) want.push('not-even');
+        if ((even || x) && k !== 1) want.push('even-or-x');
+        if (!x && k !== 0) want.push('not-x-but-me');
+        const got = rec.got.map((a) => a[0]).sort();
+        assert.deepEqual(got, want.sort(), `client ${k} (worker ${list[k].w})`);
+      }
+    });
+
+    test('broadcast acks across workers: every reply, then a timeout with the others', T, async () => {
+      const list = await spreadClients(clients, S.srv, S.workers, { opts: WS, perWorker: 3 });
+      const socks = list.map((x) => x.s);
+      for (const [k, s] of socks.entries()) {
+        s.on('ask', (q, cb) => {
+          if (q === 'silent' && k === socks.length - 1) return;
+          cb(`${q}-${k}`);
+        });
+      }
+      const r1 = await ack(socks[0], 'broadcast-ack', 5000, 'ask', 'q');
+      assert.equal(r1.err, null);
+      assert.deepEqual(r1.replies.sort(), socks.slice(1).map((_, j) => `q-${j + 1}`).sort());
+      const r2 = await ack(socks[1], 'broadcast-ack', 1000, 'ask', 'silent');
+      assert.equal(r2.err, 'timeout');
+      const want = socks.map((_, k) => k).filter((k) => k !== 1 && k !== socks.length - 1).map((k) => `silent-${k}`);
+      assert.deepEqual(r2.replies.sort(), want.sort());
+    });
+
+    test('fetchSockets across workers, and socketsJoin/Leave of a selection', T, async () => {
+      const list = await spreadClients(clients, S.srv, S.workers, { opts: WS, perWorker: 2 });
+      const socks = list.map((x) => x.s);
+      for (const [k, s] of socks.entries()) {
+        if (k % 2 === 0) await ack(s, 'join', 'even');
+        assert.equal(await ack(s, 'set-data', { k }), 'ok');
+      }
+      const ids = socks.map((s) => s.id);
+      for (const s of socks) {
+        const all = await ack(s, 'fetch', '');
+        assert.deepEqual(all.map((f) => f.id).sort(), [...ids].sort());
+        const even = await ack(s, 'fetch', 'even');
+        assert.deepEqual(even.map((f) => f.id).sort(), ids.filter((_, k) => k % 2 === 0).sort());
+        for (const f of all) {
+          const k = ids.indexOf(f.id);
+          assert.deepEqual([...f.rooms].sort(), (k % 2 === 0 ? [f.id, 'even'] : [f.id]).sort());
+          assert.deepEqual(f.data, { k });
+          assert.equal(f.handshake?.address, '127.0.0.1', JSON.stringify(f));
+          assert.equal(f.handshake.query.EIO, '4');
+          assert.equal(f.handshake.query.transport, 'websocket');
+        }
+      }
+      // From the last worker's client: every "even" socket joins "picked".
+      await ack(socks[socks.length - 1], 'sockets-join', 'even', 'picked');
+      await waitFor(async () => (await ack(socks[0], 'fetch', 'picked')).length === Math.ceil(socks.length / 2),
+        'the "even" sockets in "picked"');
+      for (const [k, s] of socks.entries()) {
+        const rooms = await ack(s, 'rooms');
+        assert.equal(rooms.includes('picked'), k % 2 === 0, `client ${k}: ${rooms}`);
+      }
+      await ack(socks[1], 'sockets-leave', '', 'picked');
+      await waitFor(async () => (await ack(socks[0], 'fetch', 'picked')).length === 0, '"picked" empty');
+      for (const s of socks) assert.equal((await ack(s, 'rooms')).includes('picked'), false);
+    });
+
+    test('disconnectSockets of a selection across workers', T, async () => {
+      const list = await spreadClients(clients, S.srv, S.workers, { opts: WS, perWorker: 2 });
+      const socks = list.map((x) => x.s);
+      for (const [k, s] of socks.entries()) if (k % 2 === 1) await ack(s, 'join', 'odd');
+      const reasons = socks.map(() => null);
+      socks.forEach((s, k) => s.on('disconnect', (r) => (reasons[k] = r)));
+      assert.equal(await ack(socks[0], 'disconnect-sockets', 'odd', false), 'ok');
+      await waitFor(() => socks.every((s, k) => k % 2 === 0 || reasons[k]), 'the "odd" clients disconnected');
+      for (const [k, s] of socks.entries()) {
+        if (k % 2 === 1) {
+          assert.equal(reasons[k], 'io server disconnect', `client ${k}`);
+        } else {
+          assert.equal(s.connected, true, `client ${k}`);
+          assert.deepEqual(await ack(s, 'echo-ack', [k]), [k]);
+        }
+      }
+      const left = await ack(socks[0], 'fetch', '');
+      assert.deepEqual(left.map((f) => f.id).sort(), socks.filter((_, k) => k % 2 === 0).map((s) => s.id).sort());
+    });
+
+    test('the server count: one process is one server, whatever its workers', T, async () => {
+      const list = await spreadClients(clients, S.srv, S.workers, { opts: WS });
+      for (const { s } of list) assert.equal(await ack(s, 'server-count'), 1);
+    });
+  });
+}
