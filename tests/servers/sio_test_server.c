@@ -80,6 +80,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,8 +106,9 @@ typedef struct {
   char last_out_args[64];
 } sock_data_t;
 
-static int64_t g_seq;
-static int64_t g_mw2_runs; /* runs of the second middleware of "/mw" */
+/* Atomic: with --workers N the handlers run on N threads. */
+static atomic_llong g_seq;
+static atomic_llong g_mw2_runs; /* runs of the second middleware of "/mw" */
 
 /* ---- events of "/" ---- */
 
@@ -137,7 +139,7 @@ static void on_connection(sio_socket_t *sock, void *arg) {
   (void)arg;
   sock_data_t *d = calloc(1, sizeof(*d));
   if (d) {
-    d->seq = ++g_seq;
+    d->seq = (int64_t)atomic_fetch_add(&g_seq, 1) + 1;
     sio_socket_set_data(sock, d);
     sio_socket_on_any_outgoing(sock, on_any_out, NULL);
   }
@@ -308,6 +310,7 @@ static void on_fetch(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
 /* ---- emits from another thread ---- */
 
 typedef struct {
+  sio_server_t *srv; /* the socket's server: its worker's, with --workers N */
   char nsp[64];
   char id[21];
   char event[64];
@@ -338,7 +341,7 @@ static void *thread_main(void *arg) {
     if (!it) break;
     it->job = *job;
     it->i = i;
-    if (sio_server_post(app.srv, posted, it) != 0) {
+    if (sio_server_post(job->srv, posted, it) != 0) {
       free(it); /* the server is closing */
       break;
     }
@@ -355,6 +358,7 @@ static void on_thread_emit(sio_socket_t *sock, const char *ev, const sio_argv_t 
   sio_argv_int64(av, 1, &n);
   if (n < 1 || n > 10000) n = 1;
   thread_job_t *job = calloc(1, sizeof(*job));
+  job->srv = sio_socket_server(sock);
   snprintf(job->nsp, sizeof(job->nsp), "%s",
            sio_namespace_name(sio_socket_namespace(sock)));
   snprintf(job->id, sizeof(job->id), "%s", sio_socket_id(sock));
@@ -442,7 +446,7 @@ static void on_misc(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
                                 d->last_out, "last_out_args", d->last_out_args)
                     : json_null());
   } else if (strcmp(ev, "mw-runs") == 0) {
-    ack_json(ack, json_integer(g_mw2_runs));
+    ack_json(ack, json_integer((json_int_t)atomic_load(&g_mw2_runs)));
   } else if (strcmp(ev, "typed") == 0) {
     ack_json(ack, typed_args(av));
   } else if (strcmp(ev, "stats") == 0) {
@@ -546,7 +550,7 @@ static void mw_first(sio_socket_t *sock, sio_next_t *next, void *arg) {
 
 static void mw_second(sio_socket_t *sock, sio_next_t *next, void *arg) {
   (void)arg;
-  g_mw2_runs++;
+  atomic_fetch_add(&g_mw2_runs, 1);
   size_t len = 0;
   const char *v = sio_socket_session_get(sock, "mw", &len);
   char buf[8];
@@ -602,11 +606,10 @@ static void async_mw_fire(uv_timer_t *t) {
 }
 
 static void async_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
-  (void)sock;
   (void)arg;
   async_mw_t *m = calloc(1, sizeof(*m));
   m->next = next;
-  uv_timer_init(app.lp, &m->t);
+  uv_timer_init(sio_server_loop(sio_socket_server(sock)), &m->t); /* its worker's loop */
   m->t.data = m;
   uv_timer_start(&m->t, async_mw_fire, 20, 0);
 }
@@ -685,8 +688,8 @@ static void hooks_allow(sio_http_req_t *req, sio_eio_allow_t *pending, void *arg
 
 static int hooks_gen_id(sio_http_req_t *req, char *out, size_t cap, void *arg) {
   (void)req, (void)arg;
-  static unsigned n;
-  return snprintf(out, cap, "sio-%u", ++n);
+  static atomic_uint n; /* ids made on any worker's thread */
+  return snprintf(out, cap, "sio-%u", atomic_fetch_add(&n, 1) + 1);
 }
 
 static void hooks_apply(sio_server_opts_t *o) {
