@@ -10,7 +10,9 @@
 // also runs against the Node reference (ref/sio_cluster_ref_server.mjs, one
 // thread), so the expected behaviour is the reference's. The servers sit on
 // a throwaway redis-server, each on a key of its own (alone in its cluster);
-// the Redis cases with a Node node are in workers_redis.test.mjs.
+// the Redis cases with a Node node are in workers_redis.test.mjs. The
+// per-IP connection cap, one count across the workers, is ours alone (the
+// reference has none).
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis } from './lib/redis.mjs';
@@ -116,7 +118,7 @@ for (const i of [0, 1]) {
       const agent = countingAgent({ keepAlive: false });
       const list = await spreadClients(clients, S.srv, S.workers, { opts: { ...POLLING, agent } });
       const socks = list.map((x) => x.s);
-      const before = agent.connections;
+      const start = agent.connections;
       const recs = socks.map((s) => record(s, 'p'));
       for (let round = 0; round < 5; round++) {
         for (const [k, s] of socks.entries()) {
@@ -127,7 +129,7 @@ for (const i of [0, 1]) {
       await barrier(socks, socks);
       for (const [k, rec] of recs.entries()) assert.equal(rec.got.length, 5 * (socks.length - 1), `client ${k}`);
       // Each acked event is at least a POST and a GET, each on a connection of its own.
-      assert.ok(agent.connections - before >= 2 * 10 * socks.length, `${agent.connections - before} connections`);
+      assert.ok(agent.connections - start >= 2 * 10 * socks.length, `${agent.connections - start} connections`);
       agent.destroy();
     });
 
@@ -299,3 +301,53 @@ for (const i of [0, 1]) {
     });
   });
 }
+
+describe('workers: the per-IP connection cap', () => {
+  const CAP = 3;
+  let capped;
+  before(async () => {
+    capped = await spawnClusterServer('capped', redis.url,
+      ['--key', 'workers-cap', '--max-conns-per-ip', String(CAP), ...workersArgs()]);
+  });
+  after(async () => {
+    const r = await capped.stop();
+    assert.deepEqual(r, { code: 0, signal: null }, capped.stderr().slice(-4000));
+  });
+
+  // A new connection that gets a polling handshake answered (kept open).
+  async function admitted() {
+    const c = await RawConn.open(capped.port);
+    c.write(`GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    const res = await c.readResponse();
+    assert.equal(res.status, 200);
+    return c;
+  }
+
+  test(`counts the connections of every worker: ${CAP} admitted, then none on any worker`, T, async () => {
+    const held = [];
+    for (let k = 0; k < CAP; k++) held.push(await admitted());
+    // Connections past the cap land on every worker: each is closed without a byte.
+    for (let k = 0; k < 4 * WORKERS; k++) {
+      const c = await RawConn.open(capped.port);
+      const rest = await c.waitClosed();
+      assert.equal(rest.length, 0, `connection ${k} past the cap got bytes`);
+      c.destroy();
+    }
+    // One closes: a new one is admitted (bounded retries, the close is seen asynchronously).
+    held.pop().destroy();
+    let again = null;
+    for (let k = 0; k < 50 && !again; k++) {
+      const c = await RawConn.open(capped.port);
+      c.write(`GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      try {
+        if ((await c.readResponse()).status === 200) again = c;
+      } catch {
+        c.destroy();
+        await sleep(20);
+      }
+    }
+    assert.ok(again, 'a connection admitted once one closed');
+    again.destroy();
+    for (const c of held) c.destroy();
+  });
+});

@@ -5,11 +5,13 @@
  *
  *   sio_cluster_server --port N --redis URL --name NAME [--key PREFIX]
  *                      [--request-timeout MS] [--streams [--stream NAME]]
- *                      [--max-queued BYTES] [--recovery]
+ *                      [--max-queued BYTES] [--recovery] [--max-conns-per-ip N]
  * --streams: the Redis Streams adapter (sio/redis_streams.h) instead of the
  * classic one, on stream NAME (default socket.io)
  * (tests/interop/redis_streams.test.mjs); --max-queued bounds its outage
  * queue. --recovery: connection state recovery with Node's defaults.
+ * --max-conns-per-ip N: the HTTP server's per-IP connection cap
+ * (tests/interop/workers.test.mjs: one count across the workers).
  * Prints "listening on 127.0.0.1:PORT"; SIGTERM/SIGINT close it (exit 0
  * only if uv_loop_close() == 0).
  *
@@ -208,7 +210,7 @@ int main(int argc, char **argv) {
   uint32_t request_timeout = 0;
   int streams = 0, recovery = 0;
   const char *stream = NULL;
-  long max_queued = -1;
+  long max_queued = -1, max_conns_per_ip = -1;
   app.name = "C";
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
@@ -229,10 +231,12 @@ int main(int argc, char **argv) {
       max_queued = atol(argv[++i]);
     else if (strcmp(argv[i], "--recovery") == 0)
       recovery = 1;
+    else if (strcmp(argv[i], "--max-conns-per-ip") == 0 && i + 1 < argc)
+      max_conns_per_ip = atol(argv[++i]);
     else {
       fprintf(stderr, "usage: sio_cluster_server [--port N] --redis URL [--name NAME] "
                       "[--key PREFIX] [--request-timeout MS] [--streams [--stream NAME]] "
-                      "[--max-queued BYTES] [--recovery]\n");
+                      "[--max-queued BYTES] [--recovery] [--max-conns-per-ip N]\n");
       return 2;
     }
   }
@@ -241,6 +245,9 @@ int main(int argc, char **argv) {
   sio_server_opts_t *o = sio_server_opts_new();
   sio_http_opts_set_cors_origins(sio_server_opts_http(o), "*");
   if (recovery) sio_server_opts_set_recovery(o, 0, 1);
+  if (max_conns_per_ip >= 0)
+    sio_http_opts_set_max_connections_per_ip(sio_server_opts_http(o),
+                                             (size_t)max_conns_per_ip);
   int rc = sio_server_new(&app.loop, o, &app.srv);
   sio_server_opts_free(o);
   sio_redis_opts_t *ro = sio_redis_opts_new();
