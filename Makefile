@@ -1,10 +1,13 @@
 # The front door. Targets stay stable: make, make test, make run, make install,
-# make conformance-server PORT=N [FLAGS=...], make bench-server PORT=N
-# [FLAGS=...], make test-asan.
+# make conformance-server PORT=N [WORKERS=N] [FLAGS=...], make bench-server
+# PORT=N [WORKERS=N] [FLAGS=...], make test-asan.
 BUILD ?= build
 BUILD_ASAN ?= build-asan
 BUILD_TSAN ?= build-tsan
 PORT ?= 3000
+# Worker threads of conformance-server and bench-server (--workers; 0: one
+# per core).
+WORKERS ?= 1
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 # Extra flags for the conformance and bench servers, e.g. FLAGS="--allow-eio3".
@@ -50,7 +53,7 @@ run: deps build
 	@$(BUILD)/demo --port 5000
 
 conformance-server: build
-	@$(BUILD)/conformance_server --port $(PORT) $(FLAGS)
+	@$(BUILD)/conformance_server --port $(PORT) --workers $(WORKERS) $(FLAGS)
 
 # libFuzzer targets of every codec (clang), each run FUZZ_SECS seconds.
 FUZZ_SECS ?= 10
@@ -69,7 +72,7 @@ valgrind-interop: deps build
 	  SIO_SOURCE_DIR=$(CURDIR) node --test --test-reporter=spec $(INTEROP).test.mjs
 
 bench-server: build
-	@$(BUILD)/bench_server --port $(PORT) $(FLAGS)
+	@$(BUILD)/bench_server --port $(PORT) --workers $(WORKERS) $(FLAGS)
 
 install: build
 	@cmake --install $(BUILD)

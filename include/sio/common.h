@@ -50,6 +50,7 @@ SIO_EXTERN const char *sio_version(void);
   XX(ECONNRESET, -104, "connection reset by peer")                                       \
   XX(EPIPE, -32, "broken pipe")                                                          \
   XX(EILSEQ, -84, "illegal byte sequence")                                               \
+  XX(ENOTSUP, -95, "operation not supported")                                            \
   XX(ECLOSED, -4000, "closed")                                                           \
   XX(EINCOMPLETE, -4001, "incomplete input")                                             \
   XX(ELIMIT, -4002, "limit exceeded")                                                    \

@@ -136,6 +136,25 @@ SIO_EXTERN int sio_server_opts_set_recovery(sio_server_opts_t *o,
 #define SIO_RECOVERY_MAX_BYTES_DEFAULT (16u * 1024u * 1024u)
 SIO_EXTERN void sio_server_opts_set_recovery_max_bytes(sio_server_opts_t *o,
                                                        size_t bytes);
+/* Workers: the number of loops, each on a thread of its own, that one
+ * server runs on (default 1: everything on the server's loop, as without
+ * this option; 0: one per CPU the process may use; at most
+ * SIO_WORKERS_MAX). Worker 0 is the server sio_server_new() returns, on its
+ * loop; workers 1..n-1 are internal servers on loops and threads of their
+ * own, started by sio_server_listen() (or sio_server_run()), each with
+ * copies of the namespaces, middlewares, handlers, observers and data
+ * pointers registered on the server until then. Every connection belongs
+ * to one worker, and its sockets' handlers run on that worker's thread.
+ * Broadcasts (with rooms, except, volatile, compress, local and acks),
+ * fetch, and joins, leaves and disconnects of a selection reach the
+ * sockets of every worker; sio_namespace_server_count() says 1. Read the
+ * thread rules under "Workers" below before using more than one.
+ * Refused: sio_server_attach() with workers other than 1 (SIO_EINVAL);
+ * with more than one worker, connection state recovery (sio_server_new
+ * returns SIO_ENOTSUP) and a cluster adapter (sio_server_set_adapter
+ * returns SIO_ENOTSUP). 0 or SIO_EINVAL (more than SIO_WORKERS_MAX). */
+#define SIO_WORKERS_MAX 256u
+SIO_EXTERN int sio_server_opts_set_workers(sio_server_opts_t *o, unsigned n);
 /* Options of the HTTP server that sio_server_new() creates (static root,
  * CORS, limits: see sio/http.h), borrowed like sio_server_opts_eio(). Not
  * used by sio_server_attach(). */

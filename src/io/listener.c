@@ -68,6 +68,8 @@ static void on_closed(uv_handle_t *h) {
   sio__free(l);
 }
 
+_Thread_local int sio__listener_reuseport;
+
 int sio__listener_new(uv_loop_t *loop, const char *host, int port, sio__listener_cb cb,
                       void *arg, sio__listener_t **out) {
   if (port < 0 || port > 65535 || !cb) return SIO_EINVAL;
@@ -84,8 +86,14 @@ int sio__listener_new(uv_loop_t *loop, const char *host, int port, sio__listener
   }
   l->cb = cb;
   l->arg = arg;
-  uv_tcp_init(loop, &l->tcp);
+  uv_tcp_init_ex(loop, &l->tcp, ss.ss_family);
   l->tcp.data = l;
+  if (sio__listener_reuseport) {
+    uv_os_fd_t fd;
+    int one = 1;
+    if (uv_fileno((uv_handle_t *)&l->tcp, &fd) == 0)
+      setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  }
   r = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&ss, 0);
   if (r == 0) r = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
   if (r != 0) {

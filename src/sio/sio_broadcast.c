@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "sio/sio_group.h"
 #include "sio/sio_internal.h"
 
 struct sio_broadcast {
@@ -223,8 +224,15 @@ void sio__bcast_ack_finish(sio__bcast_ack_t *ba, int status) {
 }
 
 static void ba_check(sio__bcast_ack_t *ba) {
-  if (!ba->done && ba->servers_done && ba->got >= ba->expected)
+  if (!ba->done && ba->servers_done && !ba->workers_pending && ba->got >= ba->expected)
     sio__bcast_ack_finish(ba, 0);
+}
+
+void sio__bcast_ack_worker_count(sio__bcast_ack_t *ba, size_t n) {
+  if (ba->done) return;
+  ba->expected += n;
+  if (ba->workers_pending) ba->workers_pending--;
+  ba_check(ba);
 }
 
 static void ba_store(sio__bcast_ack_t *ba, sio__stored_t *st) {
@@ -299,6 +307,7 @@ static sio__bcast_ack_t *ba_new(sio_server_t *s, sio_broadcast_ack_cb cb, void *
     return NULL;
   }
   ba->srv = s;
+  ba->seq = ++s->group_seq;
   ba->refs = 1; /* the request's own, dropped when it finishes */
   ba->cb = cb;
   ba->arg = arg;
@@ -532,6 +541,12 @@ int sio_broadcast_fetch_sockets(sio_broadcast_t *b, sio_fetch_cb cb, void *arg) 
     }
   } else {
     rc = sio_adapter_local_fetch(b->nsp, &o, req, NULL, NULL);
+    if (rc >= 0 && b->nsp->srv->group) {
+      /* The other workers answer later; the group completes req. */
+      sio__group_fetch(b->nsp, &o, req);
+      sio_broadcast_free(b);
+      return 0;
+    }
     if (rc < 0) {
       for (size_t i = 0; i < req->n; i++) rs_free(req->v[i]);
       sio__free(req->v);
@@ -554,6 +569,7 @@ int sio_broadcast_fetch_sockets(sio_broadcast_t *b, sio_fetch_cb cb, void *arg) 
 
 int sio_server_set_adapter(sio_server_t *s, const sio_adapter_ops_t *ops, void *arg) {
   if (!s || !ops || s->adapter_ops) return SIO_EINVAL;
+  if (s->group) return SIO_ENOTSUP; /* not composed with workers yet */
   if (ops->size < ADAPTER_OPS_V1_SIZE || ops->size > sizeof(*ops) || !ops->create)
     return SIO_EINVAL;
   /* A copy zero-filled past what the adapter knows: newer operations read

@@ -82,6 +82,7 @@ struct sio_server_opts {
   uint32_t recovery_ms; /* 0: recovery off */
   int recovery_skip_mw;
   size_t recovery_max_bytes;
+  uint32_t workers; /* 1: one loop (default); 0: one per core */
 };
 
 /* ---- rooms (the in-memory adapter) ---- */
@@ -342,12 +343,16 @@ struct sio_adapter_ack {
   void *arg;
   sio__timer_t *timer;
   struct sio_adapter_ack *prev, *next; /* the server's list */
+  uint64_t seq;                        /* workers: how other workers' answers find it */
+  uint32_t workers_pending;            /* workers: other workers yet to give a count */
 };
 typedef struct sio_adapter_ack sio__bcast_ack_t;
 
 void sio__bcast_ack_reply(sio__bcast_ack_t *ba, const sio__sio_packet_t *pkt);
 void sio__bcast_ack_finish(sio__bcast_ack_t *ba, int status);
 void sio__bcast_ack_unref(sio__bcast_ack_t *ba);
+/* Workers: another worker delivered to n recipients (sio_group_ops.c). */
+void sio__bcast_ack_worker_count(sio__bcast_ack_t *ba, size_t n);
 
 /* ---- the server ---- */
 struct sio_server {
@@ -393,7 +398,25 @@ struct sio_server {
   size_t recovery_bytes; /* kept now, all namespaces */
   char offset_prev[16];  /* the offset generator's last time stamp */
   uint32_t offset_seed;
+  /* Workers (sio_group.h): NULL for a server of one loop. */
+  struct sio__group *group;
+  unsigned worker;              /* its index in the group; 0: the user's */
+  uint64_t group_seq;           /* names its requests to other workers */
+  struct sio__gfetch *gfetches; /* its fetches waiting for other workers */
 };
+typedef struct sio__group sio__group_t;
+
+/* The local operations of sio_local.c on this worker alone (the public
+ * sio_adapter_local_* reach every worker of a group). */
+int sio__local_broadcast_here(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                              const sio_adapter_opts_t *opts);
+int sio__local_broadcast_with_ack_here(sio_namespace_t *nsp,
+                                       const sio_adapter_packet_t *pkt,
+                                       const sio_adapter_opts_t *opts,
+                                       sio_adapter_reply_cb reply_cb, void *arg);
+enum { SIO__OP_JOIN, SIO__OP_LEAVE, SIO__OP_DISCONNECT };
+int sio__local_apply_here(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, int op,
+                          const char *const *rooms, size_t nrooms, int close);
 
 /* ---- connection state recovery (sio_recovery.c) ---- */
 

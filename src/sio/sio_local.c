@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "eio/eio_send.h"
+#include "sio/sio_group.h"
 #include "sio/sio_internal.h"
 
 typedef struct {
@@ -240,9 +241,22 @@ static int recoverable(const sio_namespace_t *nsp, const sio_adapter_opts_t *opt
   return nsp && opts && nsp->srv->recovery_ms && !(opts->flags & SIO_ADAPTER_F_VOLATILE);
 }
 
+int sio__local_broadcast_here(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                              const sio_adapter_opts_t *opts) {
+  return broadcast(nsp, pkt, opts, NULL, 0);
+}
+
+/* This worker's recipients, then (workers) a copy for every other worker. */
+static int broadcast_all(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                         const sio_adapter_opts_t *opts) {
+  int n = broadcast(nsp, pkt, opts, NULL, 0);
+  if (n >= 0 && nsp->srv->group) sio__group_broadcast(nsp, pkt, opts);
+  return n;
+}
+
 int sio_adapter_local_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                                 const sio_adapter_opts_t *opts) {
-  if (!recoverable(nsp, opts)) return broadcast(nsp, pkt, opts, NULL, 0);
+  if (!recoverable(nsp, opts)) return nsp ? broadcast_all(nsp, pkt, opts) : SIO_EINVAL;
   /* One offset for the whole broadcast, whatever the children. */
   char offset[SIO_OFFSET_MAX + 1];
   sio__recovery_offset(nsp->srv, offset);
@@ -255,8 +269,19 @@ int sio_adapter_local_broadcast_offset(sio_namespace_t *nsp,
                                        const char *offset) {
   if (offset && strlen(offset) > SIO_OFFSET_MAX) return SIO_EINVAL;
   if (!offset || !offset[0] || !recoverable(nsp, opts))
-    return broadcast(nsp, pkt, opts, NULL, 0);
+    return nsp ? broadcast_all(nsp, pkt, opts) : SIO_EINVAL;
   return broadcast(nsp, pkt, opts, offset, 0);
+}
+
+static int broadcast_with_ack(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                              const sio_adapter_opts_t *opts, sio_adapter_ack_t *ack,
+                              sio_adapter_reply_cb reply_cb, void *arg);
+
+int sio__local_broadcast_with_ack_here(sio_namespace_t *nsp,
+                                       const sio_adapter_packet_t *pkt,
+                                       const sio_adapter_opts_t *opts,
+                                       sio_adapter_reply_cb reply_cb, void *arg) {
+  return broadcast_with_ack(nsp, pkt, opts, NULL, reply_cb, arg);
 }
 
 int sio_adapter_local_broadcast_with_ack(sio_namespace_t *nsp,
@@ -264,6 +289,18 @@ int sio_adapter_local_broadcast_with_ack(sio_namespace_t *nsp,
                                          const sio_adapter_opts_t *opts,
                                          sio_adapter_ack_t *ack,
                                          sio_adapter_reply_cb reply_cb, void *arg) {
+  if (!nsp || !opts || (!ack && !reply_cb)) return SIO_EINVAL;
+  int n = broadcast_with_ack(nsp, pkt, opts, ack, reply_cb, arg);
+  /* Another server's request (reply_cb) stays on this worker: cluster
+   * adapters are refused with workers. */
+  if (n >= 0 && ack && nsp->srv->group)
+    sio__group_broadcast_with_ack(nsp, pkt, opts, ack);
+  return n;
+}
+
+static int broadcast_with_ack(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                              const sio_adapter_opts_t *opts, sio_adapter_ack_t *ack,
+                              sio_adapter_reply_cb reply_cb, void *arg) {
   if (!nsp || !opts || (!ack && !reply_cb)) return SIO_EINVAL;
   nsp->srv->stats.broadcasts++;
   held_t h;
@@ -282,10 +319,31 @@ int sio_adapter_local_broadcast_with_ack(sio_namespace_t *nsp,
   return total;
 }
 
-typedef enum { OP_JOIN, OP_LEAVE, OP_DISCONNECT } op_t;
+typedef enum {
+  OP_JOIN = SIO__OP_JOIN,
+  OP_LEAVE = SIO__OP_LEAVE,
+  OP_DISCONNECT = SIO__OP_DISCONNECT
+} op_t;
 
+static int apply_here(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, op_t op,
+                      const char *const *rooms, size_t nrooms, int close);
+
+int sio__local_apply_here(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, int op,
+                          const char *const *rooms, size_t nrooms, int close) {
+  return apply_here(nsp, opts, (op_t)op, rooms, nrooms, close);
+}
+
+/* This worker's sockets, then (workers) the same on every other worker. */
 static int apply(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, op_t op,
                  const char *const *rooms, size_t nrooms, int close) {
+  int n = apply_here(nsp, opts, op, rooms, nrooms, close);
+  if (n >= 0 && nsp->srv->group)
+    sio__group_apply(nsp, opts, (int)op, rooms, nrooms, close);
+  return n;
+}
+
+static int apply_here(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, op_t op,
+                      const char *const *rooms, size_t nrooms, int close) {
   if (!nsp || !opts || (op != OP_DISCONNECT && nrooms && !rooms)) return SIO_EINVAL;
   sel_t sel = {0};
   int rc = select_all(nsp, opts, &sel);

@@ -7,8 +7,10 @@
 #include "core/log.h"
 #include "eio/eio_opts.h"
 #include "http/http_server.h"
+#include "io/cpus.h"
 #include "io/own_loop.h"
 #include "io/post.h"
+#include "sio/sio_group.h"
 #include "sio/sio_internal.h"
 #include "sio/sio_metrics.h"
 
@@ -27,6 +29,7 @@ sio_server_opts_t *sio_server_opts_new(void) {
   o->max_attachments = SIO_SIO_MAX_ATTACHMENTS_DEFAULT;
   o->max_depth = SIO_JSON_DEPTH_DEFAULT;
   o->recovery_max_bytes = SIO_RECOVERY_MAX_BYTES_DEFAULT;
+  o->workers = 1;
   if (!o->path || !o->eio || !o->http) {
     sio_server_opts_free(o);
     return NULL;
@@ -90,6 +93,11 @@ int sio_server_opts_set_recovery(sio_server_opts_t *o, uint32_t max_disconnectio
 }
 void sio_server_opts_set_recovery_max_bytes(sio_server_opts_t *o, size_t bytes) {
   o->recovery_max_bytes = bytes ? bytes : SIO_RECOVERY_MAX_BYTES_DEFAULT;
+}
+int sio_server_opts_set_workers(sio_server_opts_t *o, unsigned n) {
+  if (!o || n > SIO_WORKERS_MAX) return SIO_EINVAL;
+  o->workers = n;
+  return 0;
 }
 void sio_server_opts_set_max_namespace_name(sio_server_opts_t *o, uint32_t bytes) {
   if (o) o->max_nsp_name = bytes ? bytes : SIO_NSP_NAME_MAX_DEFAULT;
@@ -204,6 +212,8 @@ static void setup_failed(sio_server_t *s) {
 int sio_server_attach(sio_http_server_t *http, const sio_server_opts_t *opts,
                       sio_server_t **out) {
   if (!http || !out) return SIO_EINVAL;
+  /* Workers need an HTTP server per worker: the server's own. */
+  if (opts && opts->workers != 1) return SIO_EINVAL;
   sio_server_t *s = sio__calloc(1, sizeof(*s));
   if (!s) return SIO_ENOMEM;
   s->http = http;
@@ -217,8 +227,31 @@ int sio_server_attach(sio_http_server_t *http, const sio_server_opts_t *opts,
   return 0;
 }
 
+/* The number of workers opts asks for (1 without opts). */
+static unsigned workers_of(const sio_server_opts_t *opts) {
+  if (!opts) return 1;
+  unsigned n = opts->workers ? opts->workers : sio__io_cpu_count();
+  return n > SIO_WORKERS_MAX ? SIO_WORKERS_MAX : n;
+}
+
+static int server_new(uv_loop_t *loop, const sio_server_opts_t *opts, sio_server_t **out,
+                      unsigned workers);
+
+int sio__server_new_worker(uv_loop_t *loop, const sio_server_opts_t *opts,
+                           sio_server_t **out) {
+  return server_new(loop, opts, out, 1);
+}
+
 int sio_server_new(uv_loop_t *loop, const sio_server_opts_t *opts, sio_server_t **out) {
   if (!out) return SIO_EINVAL;
+  unsigned n = workers_of(opts);
+  /* Not yet across workers: the recovery store. */
+  if (n > 1 && opts->recovery_ms) return SIO_ENOTSUP;
+  return server_new(loop, opts, out, n);
+}
+
+static int server_new(uv_loop_t *loop, const sio_server_opts_t *opts, sio_server_t **out,
+                      unsigned workers) {
   uv_loop_t *own = NULL;
   int rc;
   if (!loop) {
@@ -240,6 +273,7 @@ int sio_server_new(uv_loop_t *loop, const sio_server_opts_t *opts, sio_server_t 
   }
   s->own_http = 1;
   rc = setup(s, opts);
+  if (rc == 0 && workers > 1) rc = sio__group_new(s, opts, workers);
   if (rc) {
     setup_failed(s);
     sio__own_loop_free(own);
@@ -252,6 +286,10 @@ int sio_server_new(uv_loop_t *loop, const sio_server_opts_t *opts, sio_server_t 
 int sio_server_run(sio_server_t *s) {
   if (!s || !s->own_loop || s->run_done) return SIO_EINVAL;
   uv_loop_t *loop = s->own_loop;
+  if (s->group) {
+    int rc = sio__group_start(s);
+    if (rc) return rc;
+  }
   int done = 0;
   s->run_done = &done;
   sio__own_loop_run(loop);
@@ -265,7 +303,8 @@ int sio_server_run(sio_server_t *s) {
 }
 
 int sio_server_listen(sio_server_t *s, const char *host, int port) {
-  if (!s || !s->own_http || s->closing) return SIO_EINVAL;
+  if (!s || !s->own_http || s->closing || s->worker) return SIO_EINVAL;
+  if (s->group) return sio__group_listen(s, host, port);
   return sio_http_server_listen(s->http, host, port);
 }
 
@@ -293,12 +332,18 @@ const sio__server_stats_t *sio__server_stats(const sio_server_t *s) {
 
 /* ---- close ---- */
 
-static void post_closed(void *arg) {
-  sio_server_t *s = arg;
+void sio__server_closed_free(sio_server_t *s) {
   /* The post outlives the callback: a thread may still be told ECLOSED
    * until then. */
   if (s->close_cb) s->close_cb(s, s->close_arg);
   free_now(s);
+}
+
+static void post_closed(void *arg) {
+  sio_server_t *s = arg;
+  /* Worker 0 of a group: the group waits for the others first. */
+  if (!s->worker && sio__group_own_closed(s)) return;
+  sio__server_closed_free(s);
 }
 
 static void finish_close(sio_server_t *s) {
@@ -324,7 +369,37 @@ static void eio_closed(sio_eio_server_t *eio, void *arg) {
     finish_close(s);
 }
 
+/* A close asked from a sibling's thread runs on worker 0's. */
+typedef struct {
+  sio__post_job_t job;
+  sio_server_t *s0;
+  sio_server_close_cb cb;
+  void *arg;
+} close_req_t;
+
+static void close_req_run(sio__post_job_t *j, int status) {
+  close_req_t *r = (close_req_t *)j;
+  if (status == 0) sio_server_close(r->s0, r->cb, r->arg);
+  sio__free(r);
+}
+
 void sio_server_close(sio_server_t *s, sio_server_close_cb cb, void *arg) {
+  if (!s || s->closing) return;
+  if (s->worker) {
+    close_req_t *r = sio__malloc(sizeof(*r));
+    if (!r) return;
+    r->job.run = close_req_run;
+    r->s0 = s->group->w[0].srv;
+    r->cb = cb;
+    r->arg = arg;
+    if (sio__group_send(s->group, 0, &r->job)) sio__free(r);
+    return;
+  }
+  sio__server_close_here(s, cb, arg);
+  if (s->group) sio__group_close(s);
+}
+
+void sio__server_close_here(sio_server_t *s, sio_server_close_cb cb, void *arg) {
   if (!s || s->closing) return;
   s->closing = 1;
   s->close_cb = cb;
@@ -334,6 +409,7 @@ void sio_server_close(sio_server_t *s, sio_server_close_cb cb, void *arg) {
   /* Broadcast acks still waiting are cancelled now; per-socket acks go with
    * their sockets when the sessions close. */
   while (s->backs) sio__bcast_ack_finish(s->backs, SIO_ECANCELED);
+  if (s->gfetches) sio__group_fetch_cancel(s);
   /* In-process links (test clients) have no Engine.IO session to close. */
   sio__session_close_links(s, "server shutting down");
   sio_eio_server_close(s->eio, eio_closed, s);

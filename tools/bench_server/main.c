@@ -29,6 +29,7 @@ typedef struct {
   sio_args_t *args; /* reused by every handler: one relay at a time */
   uv_signal_t sigint, sigterm;
   int stopping;
+  unsigned workers; /* --workers */
   uint64_t echoes, bcasts, deliveries;
   uint64_t bcast_encodes; /* encodes made by sio_broadcast_emit calls */
 } app_t;
@@ -39,6 +40,7 @@ static void usage(FILE *f) {
           "                    [--metrics] [--parser json|msgpack|auto] "
           "[--per-message-deflate]\n"
           "                    [--no-http-compression] [--keep-headers LIST]\n"
+          "                    [--workers N]\n"
           "\n"
           "The libsio benchmark server: `echo` is emitted back (and acked) with the\n"
           "same arguments, `bcast` is broadcast to the namespace (and acked).\n"
@@ -53,7 +55,9 @@ static void usage(FILE *f) {
           "--no-http-compression; permessage-deflate is off unless\n"
           "--per-message-deflate (the reference's defaults).\n"
           "--keep-headers LIST: the handshake headers each session keeps\n"
-          "(comma-separated names; default: all, as the reference).\n");
+          "(comma-separated names; default: all, as the reference).\n"
+          "--workers N: the server on N worker threads (0: one per core; default\n"
+          "1); the counters printed at exit then cover worker 0's encodes only.\n");
 }
 
 static int is_dir(const char *p) {
@@ -80,30 +84,52 @@ static const char *find_public(char *buf, size_t len) {
   return NULL;
 }
 
+/* The arguments to send: one builder reused on one loop; with workers, a
+ * builder per call (handlers run on several threads at once). */
+static sio_args_t *args_begin(app_t *app) {
+  if (app->workers == 1) {
+    sio_args_clear(app->args);
+    return app->args;
+  }
+  return sio_args_new();
+}
+static void args_end(app_t *app, sio_args_t *a) {
+  if (a != app->args) sio_args_free(a);
+}
+/* Counters every worker adds to. */
+#define COUNT(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
+#define LOAD(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
 static void on_echo(sio_socket_t *sock, const char *event, const sio_argv_t *argv,
                     sio_ack_t *ack, void *arg) {
   (void)event;
   app_t *app = arg;
-  sio_args_clear(app->args);
-  sio_args_add_argv(app->args, argv);
-  sio_socket_emit(sock, "echo", app->args);
-  if (ack) sio_ack_send(ack, app->args);
-  app->echoes++;
+  sio_args_t *a = args_begin(app);
+  if (!a) return;
+  sio_args_add_argv(a, argv);
+  sio_socket_emit(sock, "echo", a);
+  if (ack) sio_ack_send(ack, a);
+  args_end(app, a);
+  COUNT(app->echoes, 1);
 }
 
 static void on_bcast(sio_socket_t *sock, const char *event, const sio_argv_t *argv,
                      sio_ack_t *ack, void *arg) {
   (void)event;
   app_t *app = arg;
-  sio_args_clear(app->args);
-  sio_args_add_argv(app->args, argv);
-  uint64_t enc0 = sio__server_stats(app->sio)->encodes;
-  int n = sio_broadcast_emit(sio_namespace_broadcast(sio_socket_namespace(sock)), "bcast",
-                             app->args);
-  app->bcast_encodes += sio__server_stats(app->sio)->encodes - enc0;
-  if (n > 0) app->deliveries += (uint64_t)n;
-  if (ack) sio_ack_send(ack, app->args);
-  app->bcasts++;
+  sio_args_t *a = args_begin(app);
+  if (!a) return;
+  sio_args_add_argv(a, argv);
+  /* This worker's own stats (each worker counts its own). */
+  const sio__server_stats_t *st = sio__server_stats(sio_socket_server(sock));
+  uint64_t enc0 = st->encodes;
+  int n =
+      sio_broadcast_emit(sio_namespace_broadcast(sio_socket_namespace(sock)), "bcast", a);
+  COUNT(app->bcast_encodes, st->encodes - enc0);
+  if (n > 0) COUNT(app->deliveries, (uint64_t)n);
+  if (ack) sio_ack_send(ack, a);
+  args_end(app, a);
+  COUNT(app->bcasts, 1);
 }
 
 static void on_closed(sio_server_t *s, void *arg) {
@@ -122,9 +148,10 @@ static void on_signal(uv_signal_t *h, int signum) {
   const sio__server_stats_t *st = sio__server_stats(app->sio);
   printf("bench_server: echoes=%llu bcasts=%llu deliveries=%llu bcast_encodes=%llu "
          "encodes=%llu queued=%llu\n",
-         (unsigned long long)app->echoes, (unsigned long long)app->bcasts,
-         (unsigned long long)app->deliveries, (unsigned long long)app->bcast_encodes,
-         (unsigned long long)st->encodes, (unsigned long long)st->deliveries);
+         (unsigned long long)LOAD(app->echoes), (unsigned long long)LOAD(app->bcasts),
+         (unsigned long long)LOAD(app->deliveries),
+         (unsigned long long)LOAD(app->bcast_encodes), (unsigned long long)st->encodes,
+         (unsigned long long)st->deliveries);
   fflush(stdout);
   sio_server_close(app->sio, on_closed, app);
 }
@@ -138,6 +165,7 @@ int main(int argc, char **argv) {
   const sio_parser_t *parser = sio_parser_json();
   int deflate = 0, http_compression = 1;
   const char *keep_headers = NULL;
+  long workers = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     int has = i + 1 < argc;
@@ -168,6 +196,13 @@ int main(int argc, char **argv) {
       deflate = 1;
     } else if (strcmp(a, "--no-http-compression") == 0) {
       http_compression = 0;
+    } else if (strcmp(a, "--workers") == 0 && has) {
+      char *end;
+      workers = strtol(argv[++i], &end, 10);
+      if (*end || workers < 0 || workers > 256) {
+        fprintf(stderr, "bench_server: bad worker count '%s'\n", argv[i]);
+        return 2;
+      }
     } else if (strcmp(a, "--keep-headers") == 0 && has) {
       keep_headers = argv[++i];
     } else {
@@ -184,6 +219,7 @@ int main(int argc, char **argv) {
   app_t app;
   memset(&app, 0, sizeof app);
   if (uv_loop_init(&app.loop) != 0) return 1;
+  app.workers = (unsigned)workers;
   app.args = sio_args_new();
   sio_server_opts_t *o = sio_server_opts_new();
   int rc = (o && app.args) ? 0 : SIO_ENOMEM;
@@ -193,6 +229,7 @@ int main(int argc, char **argv) {
   if (rc == 0 && keep_headers)
     rc = sio_eio_opts_set_handshake_headers(sio_server_opts_eio(o), keep_headers);
   sio_server_opts_set_parser(o, parser);
+  if (rc == 0) rc = sio_server_opts_set_workers(o, (unsigned)workers);
   if (rc == 0) {
     sio_eio_opts_set_per_message_deflate(sio_server_opts_eio(o), deflate);
     sio_http_opts_set_compression(sio_server_opts_http(o), http_compression);

@@ -35,6 +35,7 @@ static void usage(FILE *f) {
       "                          [--recovery] [--recovery-duration MS]\n"
       "                          [--recovery-max-bytes N] [--recovery-adapter]\n"
       "                          [--per-message-deflate] [--no-http-compression]\n"
+      "                          [--workers N]\n"
       "\n"
       "Serves the protocol test-suites on 127.0.0.1:N (default 3000; 0 picks a\n"
       "free port). Prints \"listening on 127.0.0.1:PORT\" once it listens.\n"
@@ -60,6 +61,9 @@ static void usage(FILE *f) {
       "  --parser     the Socket.IO parser (default json, as the reference;\n"
       "               msgpack: socket.io-msgpack-parser's form; auto: JSON and\n"
       "               msgpack clients at once)\n"
+      "  --workers N  Socket.IO on N worker threads (0: one per core; default 1);\n"
+      "               with N other than 1, /socket.io/ alone is served (no\n"
+      "               /engine.io/ echo, no *-later events, no recovery)\n"
       "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n"
       "Defaults as the reference: HTTP compression of polling answers on\n"
       "(--no-http-compression turns it off), permessage-deflate off\n"
@@ -99,7 +103,11 @@ static void on_http_closed(sio_http_server_t *s, void *arg) {
 }
 
 static void endpoint_closed(app_t *app) {
-  if (--app->pending == 0) sio_http_server_close(app->http, on_http_closed, app);
+  if (--app->pending) return;
+  if (app->http)
+    sio_http_server_close(app->http, on_http_closed, app);
+  else
+    on_http_closed(NULL, app);
 }
 
 static void on_eio_closed(sio_eio_server_t *s, void *arg) {
@@ -136,6 +144,7 @@ int main(int argc, char **argv) {
   int recovery_adapter = 0;
   const sio_parser_t *parser = sio_parser_json();
   int deflate = 0, http_compression = 1;
+  long workers = 1;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
@@ -179,6 +188,13 @@ int main(int argc, char **argv) {
       }
     } else if (strcmp(argv[i], "--per-message-deflate") == 0) {
       deflate = 1;
+    } else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
+      char *end;
+      workers = strtol(argv[++i], &end, 10);
+      if (*end || workers < 0 || workers > 256) {
+        fprintf(stderr, "conformance_server: bad worker count '%s'\n", argv[i]);
+        return 2;
+      }
     } else if (strcmp(argv[i], "--no-http-compression") == 0) {
       http_compression = 0;
     } else {
@@ -193,15 +209,25 @@ int main(int argc, char **argv) {
   app.allow_eio3 = allow_eio3;
   conformance_socketio_allow_eio3(allow_eio3);
   if (uv_loop_init(&app.loop) != 0) return 1;
+  int bound = 0, rc = 0;
+  conformance_socketio_recovery(recovery_ms, recovery_max_bytes, recovery_adapter);
+  if (workers != 1) {
+    /* The Socket.IO server's own HTTP server, one per worker. */
+    bound = rc = conformance_socketio_listen(&app.loop, parser, deflate, http_compression,
+                                             (unsigned)workers, port);
+    if (rc > 0) rc = 0;
+    goto listening;
+  }
   sio_http_opts_t *ho = sio_http_opts_new();
-  int rc = ho ? sio_http_opts_set_cors_origins(ho, "*") : SIO_ENOMEM;
+  rc = ho ? sio_http_opts_set_cors_origins(ho, "*") : SIO_ENOMEM;
   if (rc == 0) sio_http_opts_set_compression(ho, http_compression);
   if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
   sio_http_opts_free(ho);
   if (rc == 0) rc = setup_eio(&app, deflate);
-  conformance_socketio_recovery(recovery_ms, recovery_max_bytes, recovery_adapter);
   if (rc == 0) rc = conformance_socketio_attach(app.http, parser, deflate);
   if (rc == 0) rc = sio_http_server_listen(app.http, "127.0.0.1", port);
+  if (rc == 0) bound = sio_http_server_port(app.http);
+listening:
   if (rc != 0) {
     fprintf(stderr, "conformance_server: %s\n", sio_strerror(rc));
     return 1;
@@ -212,7 +238,7 @@ int main(int argc, char **argv) {
   uv_signal_start(&app.sigint, on_signal, SIGINT);
   uv_signal_start(&app.sigterm, on_signal, SIGTERM);
 
-  printf("listening on 127.0.0.1:%d\n", sio_http_server_port(app.http));
+  printf("listening on 127.0.0.1:%d\n", bound);
   fflush(stdout);
   uv_run(&app.loop, UV_RUN_DEFAULT);
   rc = uv_loop_close(&app.loop);

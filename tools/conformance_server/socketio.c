@@ -241,10 +241,9 @@ void conformance_socketio_allow_eio3(int on) {
   g_allow_eio3 = on;
 }
 
-int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *parser,
-                                int deflate) {
+static sio_server_opts_t *make_opts(const sio_parser_t *parser, int deflate) {
   sio_server_opts_t *o = sio_server_opts_new();
-  if (!o) return SIO_ENOMEM;
+  if (!o) return NULL;
   if (g_recovery_ms) sio_server_opts_set_recovery(o, g_recovery_ms, 1);
   sio_server_opts_set_recovery_max_bytes(o, g_recovery_max_bytes);
   sio_server_opts_set_parser(o, parser);
@@ -255,29 +254,62 @@ int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *par
   sio_eio_opts_set_allow_eio3(eo, g_allow_eio3);
   sio_eio_opts_set_per_message_deflate(eo, deflate);
   sio_server_opts_set_connect_timeout(o, 1000);
-  int rc = sio_server_attach(http, o, &g_server);
-  sio_server_opts_free(o);
-  if (rc) return rc;
-  if (g_recovery_adapter && (rc = recovery_adapter_install(g_server))) return rc;
+  return o;
+}
+
+/* The handlers; with workers, not the *-later ones (their timers and list
+ * live on one loop). */
+static int configure(int workers) {
+  int rc;
   sio_namespace_t *main_nsp = sio_server_of(g_server, "/");
   sio_namespace_t *custom = sio_server_of(g_server, "/custom");
   if (!main_nsp || !custom) return SIO_ENOMEM;
   if ((rc = sio_namespace_on_connection(main_nsp, emit_auth, NULL)) ||
       (rc = sio_namespace_on(main_nsp, "message", on_message, NULL)) ||
       (rc = sio_namespace_on(main_nsp, "message-with-ack", on_message_with_ack, NULL)) ||
-      (rc = sio_namespace_on(main_nsp, "emit-later", on_later, &k_kinds[EMIT])) ||
-      (rc = sio_namespace_on(main_nsp, "broadcast-later", on_later,
-                             &k_kinds[BROADCAST])) ||
-      (rc = sio_namespace_on(main_nsp, "room-later", on_later, &k_kinds[ROOM])) ||
-      (rc = sio_namespace_on(main_nsp, "volatile-later", on_later, &k_kinds[VOLATILE])) ||
-      (rc = sio_namespace_on(main_nsp, "ack-later", on_later, &k_kinds[WITH_ACK])) ||
       (rc = sio_namespace_on(main_nsp, "join", on_join, NULL)) ||
       (rc = sio_namespace_on(main_nsp, "set-data", on_set_data, NULL)) ||
       (rc = sio_namespace_on(main_nsp, "get-data", on_get_data, NULL)) ||
       (rc = sio_namespace_on(main_nsp, "close-transport", on_close_transport, NULL)) ||
       (rc = sio_namespace_on_connection(custom, emit_auth, NULL)))
     return rc;
+  if (workers != 1) return 0;
+  if ((rc = sio_namespace_on(main_nsp, "emit-later", on_later, &k_kinds[EMIT])) ||
+      (rc = sio_namespace_on(main_nsp, "broadcast-later", on_later,
+                             &k_kinds[BROADCAST])) ||
+      (rc = sio_namespace_on(main_nsp, "room-later", on_later, &k_kinds[ROOM])) ||
+      (rc = sio_namespace_on(main_nsp, "volatile-later", on_later, &k_kinds[VOLATILE])) ||
+      (rc = sio_namespace_on(main_nsp, "ack-later", on_later, &k_kinds[WITH_ACK])))
+    return rc;
   return 0;
+}
+
+int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *parser,
+                                int deflate) {
+  sio_server_opts_t *o = make_opts(parser, deflate);
+  if (!o) return SIO_ENOMEM;
+  int rc = sio_server_attach(http, o, &g_server);
+  sio_server_opts_free(o);
+  if (rc) return rc;
+  if (g_recovery_adapter && (rc = recovery_adapter_install(g_server))) return rc;
+  return configure(1);
+}
+
+int conformance_socketio_listen(uv_loop_t *loop, const sio_parser_t *parser, int deflate,
+                                int http_compression, unsigned workers, int port) {
+  sio_server_opts_t *o = make_opts(parser, deflate);
+  if (!o) return SIO_ENOMEM;
+  sio_http_opts_t *ho = sio_server_opts_http(o);
+  int rc = sio_http_opts_set_cors_origins(ho, "*");
+  if (rc == 0) sio_http_opts_set_compression(ho, http_compression);
+  if (rc == 0) rc = sio_server_opts_set_workers(o, workers);
+  if (rc == 0) rc = sio_server_new(loop, o, &g_server);
+  sio_server_opts_free(o);
+  if (rc) return rc;
+  if (g_recovery_adapter && (rc = recovery_adapter_install(g_server))) return rc;
+  if ((rc = configure((int)workers))) return rc;
+  rc = sio_server_listen(g_server, "127.0.0.1", port);
+  return rc ? rc : sio_server_port(g_server);
 }
 
 static void closed(sio_server_t *s, void *arg) {

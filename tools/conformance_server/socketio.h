@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "sio/http.h"
+#include "sio/server.h"
 #include "sio/parser.h"
 
 /* Mounts the endpoint on http (borrowed; it must outlive the endpoint):
@@ -28,6 +29,13 @@
  * error. */
 int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *parser,
                                 int deflate);
+
+/* The endpoint on a server of its own (sio_server_new on loop) with
+ * workers (sio_server_opts_set_workers; other than 1: without the *-later
+ * events), listening on 127.0.0.1:port, CORS for any origin, HTTP
+ * compression as http_compression. Returns the bound port or an error. */
+int conformance_socketio_listen(uv_loop_t *loop, const sio_parser_t *parser, int deflate,
+                                int http_compression, unsigned workers, int port);
 
 /* Whether the endpoint accepts Engine.IO v3 / Socket.IO v2 clients (default
  * 0, as the reference); call before conformance_socketio_attach. */

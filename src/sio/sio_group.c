@@ -1,0 +1,217 @@
+/* The group of workers: making the siblings, starting their threads,
+ * listening on one port, and the close that waits for every worker.
+ *
+ * Close, in two phases (all on worker 0's thread but the siblings' own
+ * closes): worker 0 closes as always and tells every sibling to close on
+ * its thread; a sibling whose server is freed says so. Once worker 0's own
+ * close and every sibling's are done (no server runs, so no job is sent any
+ * more), the siblings' group posts close, their threads end and are joined,
+ * their loops are freed, worker 0's group post closes, and only then the
+ * application's close callback runs. */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/log.h"
+#include "http/http_server.h"
+#include "io/listener.h"
+#include "io/own_loop.h"
+#include "sio/sio_group.h"
+
+/* A job with no payload but its group and worker. */
+typedef struct {
+  sio__post_job_t job;
+  sio__group_t *g;
+  unsigned w;
+} wjob_t;
+
+static int send_wjob(sio__group_t *g, unsigned to, unsigned w, sio__post_run_cb run) {
+  wjob_t *j = sio__malloc(sizeof(*j));
+  if (!j) return SIO_ENOMEM;
+  j->job.run = run;
+  j->g = g;
+  j->w = w;
+  int rc = sio__group_send(g, to, &j->job);
+  if (rc) sio__free(j);
+  return rc;
+}
+
+static void free_group(sio__group_t *g) {
+  sio__free(g->w);
+  sio__free(g);
+}
+
+/* Closes and frees sibling i that never ran: its loop runs here until
+ * every handle is gone. */
+static void drop_unstarted(sio__worker_t *w) {
+  if (w->srv) sio__server_close_here(w->srv, NULL, NULL);
+  if (w->post) sio__post_close(w->post, NULL, NULL);
+  sio__own_loop_free(w->loop);
+}
+
+void sio__group_free_unstarted(sio_server_t *s) {
+  sio__group_t *g = s->group;
+  if (!g) return;
+  for (unsigned i = 1; i < g->n; i++) drop_unstarted(&g->w[i]);
+  if (g->w[0].post) sio__post_close(g->w[0].post, NULL, NULL);
+  s->group = NULL;
+  free_group(g);
+}
+
+int sio__group_new(sio_server_t *s, const sio_server_opts_t *opts, unsigned n) {
+  sio__group_t *g = sio__calloc(1, sizeof(*g));
+  if (!g || !(g->w = sio__calloc(n, sizeof(*g->w)))) {
+    sio__free(g);
+    return SIO_ENOMEM;
+  }
+  g->n = n;
+  g->w[0].srv = s;
+  g->w[0].loop = s->loop;
+  s->group = g;
+  int rc = sio__post_new(s->loop, &g->w[0].post);
+  for (unsigned i = 1; rc == 0 && i < n; i++) {
+    sio__worker_t *w = &g->w[i];
+    if ((rc = sio__own_loop_new(&w->loop))) break;
+    if ((rc = sio__server_new_worker(w->loop, opts, &w->srv)) == 0) {
+      w->srv->group = g;
+      w->srv->worker = i;
+      rc = sio__post_new(w->loop, &w->post);
+    }
+    if (rc) {
+      drop_unstarted(w);
+      memset(w, 0, sizeof(*w));
+    }
+  }
+  if (rc) {
+    for (unsigned i = 1; i < n; i++)
+      if (g->w[i].loop) drop_unstarted(&g->w[i]);
+    if (g->w[0].post) sio__post_close(g->w[0].post, NULL, NULL);
+    s->group = NULL;
+    free_group(g);
+  }
+  return rc;
+}
+
+int sio__group_start(sio_server_t *s) {
+  sio__group_t *g = s->group;
+  if (g->started) return 0;
+  g->started = 1;
+  int rc = 0;
+  for (unsigned i = 1; i < g->n; i++) {
+    int r = sio__group_copy(g->w[i].srv, s);
+    if (r && !rc) rc = r;
+  }
+  /* The thread start publishes everything written above to the sibling. */
+  for (unsigned i = 1; i < g->n; i++) {
+    int r = sio__loop_thread_start(g->w[i].loop, &g->w[i].thread);
+    if (r && !rc) rc = r;
+  }
+  return rc;
+}
+
+int sio__group_listen(sio_server_t *s, const char *host, int port) {
+  sio__group_t *g = s->group;
+  if (g->started) return SIO_EBUSY; /* the siblings' loops run: listen once */
+  /* Every worker's listener on the same port, the kernel spreading the
+   * connections (a WebSocket stays on the worker that accepted it). */
+  sio__listener_reuseport = 1;
+  int rc = sio_http_server_listen(s->http, host, port);
+  if (rc == 0) {
+    int p = sio_http_server_port(s->http);
+    for (unsigned i = 1; rc == 0 && i < g->n; i++)
+      rc = sio_http_server_listen(g->w[i].srv->http, host, p);
+  }
+  sio__listener_reuseport = 0;
+  if (rc) return rc;
+  return sio__group_start(s);
+}
+
+/* ---- close ---- */
+
+static void own_post_closed(void *arg) {
+  sio__group_t *g = arg;
+  sio_server_t *s = g->w[0].srv;
+  s->group = NULL;
+  free_group(g);
+  sio__server_closed_free(s);
+}
+
+static void exit_job(sio__post_job_t *pj, int status) {
+  wjob_t *j = (wjob_t *)pj;
+  (void)status;
+  /* The sibling's last handle: its loop ends, and its thread with it. */
+  sio__post_close(j->g->w[j->w].post, NULL, NULL);
+  sio__free(j);
+}
+
+/* Every server is closed: nothing sends any more. */
+static void phase2(sio__group_t *g) {
+  for (unsigned i = 1; i < g->n; i++) {
+    sio__worker_t *w = &g->w[i];
+    if (w->loop && send_wjob(g, i, i, exit_job))
+      SIO_LOGW("sio: worker %u could not be stopped", i);
+  }
+  for (unsigned i = 1; i < g->n; i++) {
+    sio__worker_t *w = &g->w[i];
+    if (!w->loop) continue;
+    sio__loop_thread_join(w->thread);
+    w->thread = NULL;
+    if (sio__own_loop_free(w->loop)) SIO_LOGW("sio: a worker's loop kept a handle");
+    w->loop = NULL;
+  }
+  sio__post_close(g->w[0].post, own_post_closed, g);
+}
+
+static void maybe_phase2(sio__group_t *g) {
+  if (g->own_closed && g->closed + 1 == g->n) phase2(g);
+}
+
+static void sibling_closed_job(sio__post_job_t *pj, int status) {
+  wjob_t *j = (wjob_t *)pj;
+  (void)status;
+  j->g->closed++;
+  maybe_phase2(j->g);
+  sio__free(j);
+}
+
+/* On the sibling's thread, as its server is about to be freed. */
+static void sibling_closed(sio_server_t *sib, void *arg) {
+  sio__group_t *g = arg;
+  unsigned i = sib->worker;
+  g->w[i].srv = NULL;
+  if (send_wjob(g, 0, i, sibling_closed_job))
+    SIO_LOGW("sio: worker %u could not report its close", i);
+}
+
+static void close_job(sio__post_job_t *pj, int status) {
+  wjob_t *j = (wjob_t *)pj;
+  (void)status;
+  sio_server_t *sib = j->g->w[j->w].srv;
+  if (sib) sio__server_close_here(sib, sibling_closed, j->g);
+  sio__free(j);
+}
+
+void sio__group_close(sio_server_t *s) {
+  sio__group_t *g = s->group;
+  if (!g->started && sio__group_start(s))
+    SIO_LOGW("sio: starting the workers for the close failed");
+  for (unsigned i = 1; i < g->n; i++) {
+    sio__worker_t *w = &g->w[i];
+    if (!w->thread) {
+      /* Its thread never started: close it here, at once. */
+      if (w->srv) sio__server_close_here(w->srv, sibling_closed, g);
+      sio__post_close(w->post, NULL, NULL);
+      sio__own_loop_free(w->loop);
+      w->loop = NULL;
+      continue;
+    }
+    if (send_wjob(g, i, i, close_job)) SIO_LOGW("sio: worker %u missed the close", i);
+  }
+}
+
+int sio__group_own_closed(sio_server_t *s) {
+  sio__group_t *g = s->group;
+  if (!g) return 0;
+  g->own_closed = 1;
+  maybe_phase2(g);
+  return 1;
+}
