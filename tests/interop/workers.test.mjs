@@ -8,16 +8,15 @@
 // acks, fetchSockets, socketsJoin/Leave and disconnectSockets of a selection
 // across workers; the server count (one process is one server). Each test
 // also runs against the Node reference (ref/sio_cluster_ref_server.mjs, one
-// thread), so the expected behaviour is the reference's. The servers sit on
-// a throwaway redis-server, each on a key of its own (alone in its cluster);
-// the Redis cases with a Node node are in workers_redis.test.mjs. The
+// thread), so the expected behaviour is the reference's. The C server has no
+// adapter; the reference sits alone on a throwaway redis-server (its program
+// needs one). The Redis cases with a Node node are in workers_redis.test.mjs. The
 // per-IP connection cap, one count across the workers, is ours alone (the
 // reference has none).
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis } from './lib/redis.mjs';
 import {
-  spawnClusterServer,
   spawnRefServer,
   Clients,
   once,
@@ -30,6 +29,7 @@ import {
   stopCluster,
 } from './lib/cluster.mjs';
 import { RawConn } from './lib/rawhttp.mjs';
+import { spawnServer } from './lib/spawn.mjs';
 import { WORKERS, workersArgs, spreadClients, countingAgent, RawSession } from './lib/workers.mjs';
 
 const T = { timeout: 60000 };
@@ -43,10 +43,17 @@ let redis;
 const servers = []; // { label, srv, workers }
 const clients = new Clients();
 
+// sio_cluster_server without Redis: one server alone.
+async function spawnAlone(name, args) {
+  const srv = await spawnServer('sio_cluster_server', ['--name', name, ...args]);
+  srv.name = name;
+  return srv;
+}
+
 before(async () => {
   redis = await startRedis();
   const [C, N] = await Promise.all([
-    spawnClusterServer('C', redis.url, ['--key', 'workers-c', ...workersArgs()]),
+    spawnAlone('C', workersArgs()),
     spawnRefServer('N', redis.url, ['--key', 'workers-n']),
   ]);
   servers.push({ label: `C server, ${WORKERS} workers`, srv: C, workers: WORKERS },
@@ -306,8 +313,7 @@ describe('workers: the per-IP connection cap', () => {
   const CAP = 3;
   let capped;
   before(async () => {
-    capped = await spawnClusterServer('capped', redis.url,
-      ['--key', 'workers-cap', '--max-conns-per-ip', String(CAP), ...workersArgs()]);
+    capped = await spawnAlone('capped', ['--max-conns-per-ip', String(CAP), ...workersArgs()]);
   });
   after(async () => {
     const r = await capped.stop();

@@ -3,7 +3,7 @@
  * contract as tests/interop/ref/sio_cluster_ref_server.mjs (Node), so C and
  * Node servers are interchangeable in a test.
  *
- *   sio_cluster_server --port N --redis URL --name NAME [--key PREFIX]
+ *   sio_cluster_server --port N [--redis URL] --name NAME [--key PREFIX]
  *                      [--request-timeout MS] [--streams [--stream NAME]]
  *                      [--max-queued BYTES] [--recovery] [--max-conns-per-ip N]
  * --streams: the Redis Streams adapter (sio/redis_streams.h) instead of the
@@ -234,7 +234,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--max-conns-per-ip") == 0 && i + 1 < argc)
       max_conns_per_ip = atol(argv[++i]);
     else {
-      fprintf(stderr, "usage: sio_cluster_server [--port N] --redis URL [--name NAME] "
+      fprintf(stderr, "usage: sio_cluster_server [--port N] [--redis URL] [--name NAME] "
                       "[--key PREFIX] [--request-timeout MS] [--streams [--stream NAME]] "
                       "[--max-queued BYTES] [--recovery] [--max-conns-per-ip N]\n");
       return 2;
@@ -263,7 +263,8 @@ int main(int argc, char **argv) {
     if (rc == 0 && stream) rc = sio_redis_streams_opts_set_stream(so, stream);
     if (so && max_queued >= 0)
       sio_redis_streams_opts_set_max_queued(so, (size_t)max_queued);
-    if (rc == 0)
+    /* Without --redis: no adapter, a server alone (tests/interop/workers.test.mjs). */
+    if (rc == 0 && url)
       rc = streams ? sio_redis_streams_attach(app.srv, ro, so)
                    : sio_redis_adapter_attach(app.srv, ro);
     sio_redis_streams_opts_free(so);
