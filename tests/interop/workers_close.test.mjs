@@ -5,12 +5,14 @@
 // --graceful: io.close() on SIGTERM), a broadcast queued just before the
 // close reaches every client first (in-flight writes are finished), and the
 // process exits cleanly (exit 0: every worker stopped and its loop closed).
-// The reference runs first, and its reasons are the expected ones.
+// The reference runs first, and its reasons are the expected ones. Ours has
+// no adapter; the reference sits on a throwaway redis-server (its program
+// needs one).
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis } from './lib/redis.mjs';
-import { spawnClusterServer, spawnRefServer, Clients, ack, waitFor, WS, POLLING } from './lib/cluster.mjs';
-import { WORKERS, workersArgs, spreadClients } from './lib/workers.mjs';
+import { spawnRefServer, Clients, ack, waitFor, WS, POLLING } from './lib/cluster.mjs';
+import { WORKERS, workersArgs, spawnAlone, spreadClients } from './lib/workers.mjs';
 
 const T = { timeout: 60000 };
 const MODES = [
@@ -62,6 +64,7 @@ async function closeWithClients(srv, workers) {
 
 test('Node reference: closing with clients connected', T, async (t) => {
   const N = await spawnRefServer('N', redis.url, ['--key', 'close-n', '--graceful']);
+  t.after(() => N.stop());
   const r = await closeWithClients(N, 1);
   assert.deepEqual(r.exit, { code: 0, signal: null });
   assert.ok(r.gotBig.every((g) => g.endsWith(':true')), `every client got the broadcast first: ${r.gotBig}`);
@@ -69,9 +72,10 @@ test('Node reference: closing with clients connected', T, async (t) => {
   t.diagnostic(`reasons: ${JSON.stringify(r.reasons)}`);
 });
 
-test(`C server of ${WORKERS} workers: closing with clients on every worker`, T, async () => {
+test(`C server of ${WORKERS} workers: closing with clients on every worker`, T, async (t) => {
   assert.ok(refReasons, 'the reference ran first');
-  const C = await spawnClusterServer('C', redis.url, ['--key', 'close-c', ...workersArgs()]);
+  const C = await spawnAlone('C', workersArgs());
+  t.after(() => C.stop()); // when the test failed before its close
   const r = await closeWithClients(C, WORKERS);
   assert.equal(r.count, MODES.length * WORKERS);
   assert.deepEqual(r.exit, { code: 0, signal: null }, C.stderr().slice(-4000));

@@ -8,7 +8,7 @@
 // a socket's handlers run on the worker that owns it, so the number names
 // the socket's worker.
 import http from 'node:http';
-import { testWorkers } from './spawn.mjs';
+import { spawnServer, testWorkers } from './spawn.mjs';
 import { RawConn } from './rawhttp.mjs';
 import { ack } from './cluster.mjs';
 
@@ -18,6 +18,14 @@ export const WORKERS = process.env.SIO_TEST_WORKERS ? testWorkers() : 4;
 
 // The arguments that give a server program WORKERS workers.
 export const workersArgs = () => (WORKERS > 1 ? ['--workers', String(WORKERS)] : []);
+
+// sio_cluster_server without Redis (no adapter): one server alone, named
+// name, with args (workersArgs() among them for W workers).
+export async function spawnAlone(name, args = []) {
+  const srv = await spawnServer('sio_cluster_server', ['--name', name, ...args]);
+  srv.name = name;
+  return srv;
+}
 
 // Connects clients (clients.connect(srv, nsp, opts)) until each of the
 // `workers` workers of srv holds `perWorker` of them; the extra ones are
