@@ -101,7 +101,9 @@ SIO_EXTERN void sio_admin_opts_set_max_pending_logins(sio_admin_opts_t *o, uint3
  * (if any) and before clients connect. 0 and *out, SIO_EINVAL (no
  * authentication choice, or bad options; nothing was changed), SIO_ENOMEM
  * (hooks already registered on s stay, with the state they use, until the
- * process ends). */
+ * process ends), or SIO_ENOTSUP for a server of several workers
+ * (sio_server_opts_set_workers): the panel would see one worker's sockets
+ * and its hooks would run on every worker's thread. */
 SIO_EXTERN int sio_admin_attach(sio_server_t *s, const sio_admin_opts_t *o,
                                 sio_admin_t **out);
 /* Stops the instrumentation and frees a. Call it from the close callback of

@@ -236,6 +236,14 @@ SIO_EXTERN void sio_interval_close(sio_interval_t *t, void (*closed)(void *arg))
 SIO_EXTERN int sio_server_queue_work(sio_server_t *s, void (*work)(void *arg),
                                      void (*done)(void *arg, int ok), void *arg);
 
+/* The number of workers of s's server (sio_server_opts_set_workers; 1
+ * without), and s's own index among them: 0 for the server sio_server_new
+ * returned, 1..n-1 for the internal servers a handler on another worker
+ * gets from sio_socket_server() or sio_namespace_server(). An index lets
+ * the application keep per-worker state in an array without a lock. */
+SIO_EXTERN unsigned sio_server_workers(const sio_server_t *s);
+SIO_EXTERN unsigned sio_server_worker(const sio_server_t *s);
+
 /* User data, never touched by libsio. */
 SIO_EXTERN void sio_server_set_data(sio_server_t *s, void *data);
 SIO_EXTERN void *sio_server_get_data(const sio_server_t *s);

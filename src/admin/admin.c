@@ -47,6 +47,7 @@ void admin_maybe_release(sio_admin_t *a) {
 
 int sio_admin_attach(sio_server_t *s, const sio_admin_opts_t *o, sio_admin_t **out) {
   if (!s || !o || !out) return SIO_EINVAL;
+  if (sio_server_workers(s) > 1) return SIO_ENOTSUP;
   sio_admin_t *a = sio_calloc(1, sizeof(*a));
   if (!a) return SIO_ENOMEM;
   a->srv = s;

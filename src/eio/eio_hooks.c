@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "eio/eio_group.h"
 #include "eio/eio_internal.h"
 #include "eio/eio_validate.h"
 
@@ -65,9 +66,15 @@ static int sid_char(unsigned char c) {
          c == '-' || c == '_';
 }
 
+int sio__eio_new_random_sid(const sio_eio_server_t *s, char *out) {
+  int rc = sio__rand_id(out);
+  if (rc == 0 && s->group) sio__eio_group_stamp(s->group, s->worker, out);
+  return rc;
+}
+
 int sio__eio_hooks_new_sid(sio_eio_server_t *s, sio_http_req_t *req,
                            char out[SIO_EIO_SID_MAX + 1]) {
-  if (!s->opts.generate_id) return sio__rand_id(out) == 0 ? 0 : SIO_ENOMEM;
+  if (!s->opts.generate_id) return sio__eio_new_random_sid(s, out) == 0 ? 0 : SIO_ENOMEM;
   for (int tries = 0; tries < 3; tries++) {
     char buf[SIO_EIO_SID_MAX + 1];
     int n = s->opts.generate_id(req, buf, sizeof buf, s->opts.generate_id_data);
@@ -83,7 +90,8 @@ int sio__eio_hooks_new_sid(sio_eio_server_t *s, sio_http_req_t *req,
       }
     }
     buf[n] = '\0';
-    if (!sio__eio_sidmap_get(&s->sessions, buf, (size_t)n)) {
+    if (!sio__eio_sidmap_get(&s->sessions, buf, (size_t)n) &&
+        !(s->group && sio__eio_group_taken(s, buf, (size_t)n))) {
       memcpy(out, buf, (size_t)n + 1);
       return 0;
     }

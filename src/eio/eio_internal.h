@@ -38,6 +38,9 @@ struct sio_eio_server {
   /* Handshakes waiting for the asynchronous allowRequest (eio_hooks.c). */
   struct sio_eio_allow *allow_waiting;
   sio__eio_stats_t stats; /* eio_stats.h */
+  /* One of the workers' servers (eio_group.h), or NULL alone. */
+  struct sio__eio_group *group;
+  unsigned worker; /* its index in the group */
 };
 
 /* The handshake request, copied with the peer's address (eio_handshake.c). */
@@ -114,6 +117,9 @@ int sio__eio_hooks_have_headers(const sio_eio_server_t *s);
  * refuse the handshake) or SIO_ENOMEM. */
 int sio__eio_hooks_new_sid(sio_eio_server_t *s, sio_http_req_t *req,
                            char out[SIO_EIO_SID_MAX + 1]);
+/* A new random sid into out (21 bytes), naming its worker in a group. 0 or
+ * SIO_EAGAIN. */
+int sio__eio_new_random_sid(const sio_eio_server_t *s, char *out);
 /* Holds the handshake req and asks the asynchronous allow hook. */
 void sio__eio_hooks_allow_start(sio_eio_server_t *s, sio_http_req_t *req,
                                 unsigned transport, int is_upgrade);

@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
+#include "eio/eio_group.h"
 #include "eio/eio_internal.h"
 #include "eio/eio_validate.h"
 
@@ -231,6 +232,14 @@ static void on_request(sio_http_req_t *req, void *arg) {
   if (id && id[0]) {
     ri.has_sid = 1;
     if (!sid_long) sock = sio__eio_sidmap_get(&s->sessions, id, strlen(id));
+    /* Another worker's session: its owner answers, on the same connection. */
+    if (!sock && !sid_long && s->group && !sio__http_req_was_handed(req)) {
+      int owner = sio__eio_group_owner(s->group, id, strlen(id));
+      if (owner >= 0 && (unsigned)owner != s->worker) {
+        sio__eio_group_handoff(s->group, (unsigned)owner, req);
+        return;
+      }
+    }
     /* Deadlines are checked when a request arrives, not only by timers: a
      * session past its pong deadline is already gone. */
     if (sock && sio__eio_socket_heartbeat(sock) != 0) sock = NULL;
@@ -390,6 +399,7 @@ void sio_eio_server_close(sio_eio_server_t *s, sio_eio_server_close_cb cb, void 
   s->close_cb = cb;
   s->close_data = arg;
   sio__eio_hooks_allow_close_all(s);
+  if (s->group) sio__eio_group_worker_closing(s);
   sio__http_server_unmount(s->http, s->opts.path);
   /* Close sessions in batches: each close changes the map. */
   for (;;) {

@@ -7,6 +7,7 @@
 #include "core/alloc.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "eio/eio_group.h"
 #include "eio/eio_internal.h"
 #include "eio/eio_send.h"
 #include "eio/eio_v3_send.h"
@@ -79,13 +80,18 @@ int sio__eio_socket_register(sio_eio_socket_t *sock) {
   sio_eio_server_t *s = sock->server;
   /* A collision of 120 random bits is not going to happen; still, never let
    * one session shadow another. */
+  int rc;
   for (int tries = 0;; tries++) {
-    int rc = sio__eio_sidmap_put(&s->sessions, sock->sid, sock);
+    rc = sio__eio_sidmap_put(&s->sessions, sock->sid, sock);
     if (rc == 0) break;
     /* A generated id was checked free just before: never retried here. */
     if (rc != SIO_EEXIST || tries == 3 || s->opts.generate_id ||
-        sio__rand_id(sock->sid) != 0)
+        sio__eio_new_random_sid(s, sock->sid) != 0)
       return rc;
+  }
+  if (s->group && (rc = sio__eio_group_enter(s, sock->sid)) != 0) {
+    sio__eio_sidmap_del(&s->sessions, sock->sid);
+    return rc;
   }
   uint64_t now = sio__now_ms(s->loop);
   if (sock->v3) {
@@ -353,6 +359,7 @@ void sio__eio_socket_destroy(sio_eio_socket_t *sock, const char *reason,
   clear_wbuf(sock);
   if (sock->ws) sio__eio_ws_close_transport(sock);
   sio__eio_sidmap_del(&s->sessions, sock->sid);
+  if (s->group) sio__eio_group_leave(s, sock->sid);
   SIO_LOGD("eio %s: closed (%s)", sock->sid, reason);
   if (sock->announced && s->on_close) s->on_close(sock, reason, s->on_close_data);
   sio__eio_socket_unref(sock); /* the session's own reference */

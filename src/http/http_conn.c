@@ -22,6 +22,10 @@
 #define LINGER_MS 2000
 #define SHUTDOWN_LINGER_MS 500
 #define MAX_PIPELINED (64 * 1024)
+/* A hand-off waiting for a write in flight looks again this often, at most
+ * HANDOFF_TRIES times (the peer is not reading: the connection ends). */
+#define HANDOFF_RETRY_MS 2
+#define HANDOFF_TRIES 5000
 
 static const sio__stream_cbs_t k_conn_cbs;
 
@@ -62,6 +66,8 @@ static void on_begin(void *ud, sio_http_req_t *r) {
   sio__http_conn_t *c = ud;
   r->conn = c;
   r->srv = c->srv;
+  r->handed = c->handed;
+  c->handed = 0;
   memcpy(r->addr, sio__stream_remote_addr(c->stream), sizeof(r->addr));
   r->addr[sizeof(r->addr) - 1] = '\0';
   if (c->srv->opts.request_timeout)
@@ -225,6 +231,11 @@ static void conn_on_read(sio__stream_t *st, void *arg, uint8_t *data, size_t len
 static void abort_active(sio__http_conn_t *c) {
   sio_http_req_t *r = c->active;
   c->active = NULL;
+  if (c->handoff_cb) { /* held by HTTP itself while it waits to move */
+    c->handoff_cb = NULL;
+    sio__http_req_free(r);
+    return;
+  }
   sio__http_req_drop(r, 1);
 }
 
@@ -242,8 +253,17 @@ static void conn_on_error(sio__stream_t *st, void *arg, int err) {
   c->busy--;
 }
 
+static void try_handoff(sio__http_conn_t *c);
+
 static void conn_on_timer(sio__stream_t *st, void *arg) {
   sio__http_conn_t *c = arg;
+  if (c->handoff_cb) {
+    c->busy++;
+    try_handoff(c);
+    c->busy--;
+    after(c);
+    return;
+  }
   if (c->active || c->ending) return;
   if (c->ps.req) {
     send_error(c, 408); /* slow request: headers or body late */
@@ -283,11 +303,11 @@ static const sio__stream_cbs_t k_conn_cbs = {
     .on_close = conn_on_close,
 };
 
-void sio__http_conn_accept(sio_http_server_t *s, sio__stream_t *stream) {
+static sio__http_conn_t *conn_new(sio_http_server_t *s, sio__stream_t *stream) {
   sio__http_conn_t *c = sio__calloc(1, sizeof(*c));
   if (!c) {
     sio__stream_close(stream, 0);
-    return;
+    return NULL;
   }
   c->srv = s;
   c->stream = stream;
@@ -302,10 +322,24 @@ void sio__http_conn_accept(sio_http_server_t *s, sio__stream_t *stream) {
   sio__stream_set_max_queue(stream, s->opts.max_write_queue);
   if (sio__stream_read_start(stream) != 0) {
     sio__stream_close(stream, 0);
-    return;
+    return NULL;
   }
   /* A new connection gets request_timeout to send its first request. */
   if (s->opts.request_timeout) sio__stream_timer_start(stream, s->opts.request_timeout);
+  return c;
+}
+
+void sio__http_conn_accept(sio_http_server_t *s, sio__stream_t *stream) {
+  conn_new(s, stream);
+}
+
+void sio__http_conn_adopt(sio_http_server_t *s, sio__stream_t *stream,
+                          const uint8_t *bytes, size_t len) {
+  sio__http_conn_t *c = conn_new(s, stream);
+  if (!c) return;
+  c->handed = 1;
+  /* As if just read; the parser takes const bytes, and keep() copies. */
+  if (len > 0) conn_on_read(stream, c, (uint8_t *)(uintptr_t)bytes, len);
 }
 
 /* Server shutdown: answers already queued (a held GET answered with the
@@ -382,4 +416,57 @@ struct sio__stream *sio__http_req_take_stream(sio_http_req_t *r, sio__rbuf_t **l
   sio__http_req_free(r);
   after(c);
   return st;
+}
+
+/* ---- hand-off: move the connection to another server of the group ---- */
+
+/* The connection is given up as for an upgrade, without closing its stream. */
+static void detach_for_move(sio__http_conn_t *c, sio_http_req_t *r) {
+  c->stream = NULL;
+  c->active = NULL;
+  c->detached = 1;
+  c->rest = NULL;
+  c->rest_len = 0;
+  c->inlen = 0;
+  sio__http_server_conn_gone(c->srv, c);
+  sio__http_req_free(r);
+}
+
+static void try_handoff(sio__http_conn_t *c) {
+  sio_http_req_t *r = c->active;
+  sio__http_handoff_cb cb = c->handoff_cb;
+  void *arg = c->handoff_arg;
+  const uint8_t *p = c->rest ? c->rest : c->in;
+  size_t n = c->rest ? c->rest_len : c->inlen;
+  sio__http_handoff_t *h = c->srv->closing ? NULL : sio__http_handoff_build(r, p, n);
+  int rc = h ? sio__stream_export(c->stream, &h->conn) : SIO_ENOMEM;
+  if (rc == SIO_EAGAIN && c->handoff_tries++ < HANDOFF_TRIES) {
+    sio__free(h);
+    sio__stream_timer_start(c->stream, HANDOFF_RETRY_MS);
+    return;
+  }
+  c->handoff_cb = NULL;
+  if (rc != 0) {
+    sio__free(h);
+    sio__http_respond_ex(r, 503, NULL, NULL, NULL, NULL, 0, 0, 1);
+    return;
+  }
+  detach_for_move(c, r);
+  cb(h, arg);
+}
+
+void sio__http_req_handoff(sio_http_req_t *r, sio__http_handoff_cb cb, void *arg) {
+  sio__http_conn_t *c = r->conn;
+  if (!c || !c->stream || c->ending || c->active != r || c->ps.req == r) {
+    if (!r->aborting) sio_http_req_respond(r, 503, NULL, NULL, NULL, 0);
+    return;
+  }
+  sio__stream_timer_stop(c->stream);
+  c->handoff_cb = cb;
+  c->handoff_arg = arg;
+  c->handoff_tries = 0;
+  c->busy++;
+  try_handoff(c);
+  c->busy--;
+  after(c);
 }

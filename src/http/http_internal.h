@@ -60,6 +60,8 @@ struct sio_http_server {
   size_t nconns;
   struct sio__iplimit *iplimit; /* NULL: no per-IP cap */
   struct sio__tls_ctx *tls;     /* NULL: plain HTTP */
+  sio__http_spread_cb spread;   /* one acceptor for a group: NULL */
+  void *spread_arg;
   void *data;
   /* Closing: the server is freed once every handle reported closed. */
   struct sio__soon *close_soon; /* only to make the close callback asynchronous */
@@ -82,13 +84,27 @@ struct sio__http_conn {
   const uint8_t *rest;
   size_t rest_len;
   int busy; /* depth of parsing/dispatching on the stack */
+  /* A hand-off waiting for a write in flight (sio__http_req_handoff). */
+  sio__http_handoff_cb handoff_cb;
+  void *handoff_arg;
+  uint32_t handoff_tries;
   unsigned ending : 1;
   unsigned paused : 1;   /* reading stopped: too much pipelined input */
   unsigned detached : 1; /* stream taken or closed: free when not busy */
+  unsigned handed : 1;   /* came by hand-off: its first request says so */
 };
 
 /* http_conn.c */
 void sio__http_conn_accept(sio_http_server_t *srv, sio__stream_t *stream);
+/* The same for a connection moved from another server: bytes (len) are
+ * parsed first, as if just read. */
+void sio__http_conn_adopt(sio_http_server_t *srv, sio__stream_t *stream,
+                          const uint8_t *bytes, size_t len);
+
+/* http_handoff.c: r written out again (line, headers, body) followed by
+ * rest, into a new record (job fields zeroed); NULL if out of memory. */
+sio__http_handoff_t *sio__http_handoff_build(const sio_http_req_t *r, const uint8_t *rest,
+                                             size_t rest_len);
 /* Closes the connection at once (server close). */
 void sio__http_conn_close(sio__http_conn_t *c);
 /* The request was answered (its bytes are queued): continues the connection

@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "io/stream.h"
+#include "io/sync.h"
 #include "sio/common.h"
 
 typedef struct ip_entry {
@@ -24,7 +25,10 @@ struct sio__iplimit {
   size_t nentries;
   size_t max;
   unsigned v6_prefix;
-  size_t refs; /* the server's, plus one per counted connection */
+  size_t refs; /* the servers', plus one per counted connection */
+  /* The workers' servers share one table: a lock, taken on the accept path
+   * and when a counted connection closes, never per message. */
+  sio__mutex_t *mu;
 };
 
 #define INITIAL_BUCKETS 64
@@ -61,7 +65,9 @@ sio__iplimit_t *sio__iplimit_new(size_t max, unsigned v6_prefix) {
   sio__iplimit_t *t = sio__calloc(1, sizeof(*t));
   if (!t) return NULL;
   t->buckets = sio__calloc(INITIAL_BUCKETS, sizeof(*t->buckets));
-  if (!t->buckets) {
+  t->mu = t->buckets ? sio__mutex_new() : NULL;
+  if (!t->mu) {
+    sio__free(t->buckets);
     sio__free(t);
     return NULL;
   }
@@ -72,15 +78,28 @@ sio__iplimit_t *sio__iplimit_new(size_t max, unsigned v6_prefix) {
   return t;
 }
 
-static void unref(sio__iplimit_t *t) {
-  if (--t->refs > 0) return;
+/* Drops a reference, the lock held; releases the lock. */
+static void unref_unlock(sio__iplimit_t *t) {
+  size_t left = --t->refs;
+  sio__mutex_unlock(t->mu);
+  if (left > 0) return;
   /* Last reference: every connection is gone, so every entry is too. */
+  sio__mutex_free(t->mu);
   sio__free(t->buckets);
   sio__free(t);
 }
 
 void sio__iplimit_release(sio__iplimit_t *t) {
-  if (t) unref(t);
+  if (!t) return;
+  sio__mutex_lock(t->mu);
+  unref_unlock(t);
+}
+
+sio__iplimit_t *sio__iplimit_share(sio__iplimit_t *t) {
+  sio__mutex_lock(t->mu);
+  t->refs++;
+  sio__mutex_unlock(t->mu);
+  return t;
 }
 
 static ip_entry_t **find_slot(const sio__iplimit_t *t, const char *ip) {
@@ -112,24 +131,32 @@ static void maybe_grow(sio__iplimit_t *t) {
 void sio__iplimit_leave(void *token) {
   ip_entry_t *e = token;
   sio__iplimit_t *t = e->table;
+  sio__mutex_lock(t->mu);
   if (--e->count == 0) {
     ip_entry_t **pp = find_slot(t, e->ip);
     *pp = e->next;
     t->nentries--;
     sio__free(e);
   }
-  unref(t);
+  unref_unlock(t);
 }
 
 int sio__iplimit_enter(sio__iplimit_t *t, const char *ip, void **token) {
   char key[64];
   sio__iplimit_key(ip, t->v6_prefix, key);
+  sio__mutex_lock(t->mu);
   ip_entry_t **pp = find_slot(t, key);
   ip_entry_t *e = *pp;
-  if (e && e->count >= t->max) return SIO_ELIMIT;
+  if (e && e->count >= t->max) {
+    sio__mutex_unlock(t->mu);
+    return SIO_ELIMIT;
+  }
   if (!e) {
     e = sio__calloc(1, sizeof(*e));
-    if (!e) return SIO_ENOMEM;
+    if (!e) {
+      sio__mutex_unlock(t->mu);
+      return SIO_ENOMEM;
+    }
     e->table = t;
     memcpy(e->ip, key, sizeof(e->ip)); /* NUL-terminated by the key */
     *pp = e;
@@ -138,6 +165,7 @@ int sio__iplimit_enter(sio__iplimit_t *t, const char *ip, void **token) {
   }
   e->count++;
   t->refs++;
+  sio__mutex_unlock(t->mu);
   *token = e;
   return 0;
 }
@@ -152,6 +180,9 @@ int sio__iplimit_admit(sio__iplimit_t *t, struct sio__stream *stream) {
 size_t sio__iplimit_count(const sio__iplimit_t *t, const char *ip) {
   char key[64];
   sio__iplimit_key(ip, t->v6_prefix, key);
+  sio__mutex_lock(t->mu);
   ip_entry_t *const *pp = find_slot(t, key);
-  return *pp ? (*pp)->count : 0;
+  size_t n = *pp ? (*pp)->count : 0;
+  sio__mutex_unlock(t->mu);
+  return n;
 }

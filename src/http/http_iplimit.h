@@ -4,7 +4,10 @@
  * its stream is finally closed, also after an upgrade handed it to a
  * WebSocket, so the table is reference-counted: the server holds one
  * reference and every counted connection another, and the table outlives a
- * server closed while upgraded connections are still open. Loop thread only. */
+ * server closed while upgraded connections are still open. Several servers
+ * (one per worker loop) may share one table, so every call is thread-safe
+ * (a mutex, on the accept and close paths only), and a count taken on one
+ * loop may be dropped on another (a connection moved between loops). */
 #ifndef SIO_HTTP_IPLIMIT_H
 #define SIO_HTTP_IPLIMIT_H
 
@@ -23,7 +26,9 @@ void sio__iplimit_key(const char *ip, unsigned v6_prefix, char out[64]);
 /* A table allowing max connections per key (max > 0), IPv6 grouped by
  * v6_prefix bits; NULL if out of memory. */
 sio__iplimit_t *sio__iplimit_new(size_t max, unsigned v6_prefix);
-/* Drops the server's reference; the table goes with its last connection. */
+/* Adds a reference for another server that shares t; returns t. */
+sio__iplimit_t *sio__iplimit_share(sio__iplimit_t *t);
+/* Drops a server's reference; the table goes with its last connection. */
 void sio__iplimit_release(sio__iplimit_t *t);
 /* Counts stream (just accepted) against its peer's IP and arranges for the
  * count to drop when the stream closes. Returns 0, SIO_ELIMIT (that IP is at

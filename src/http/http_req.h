@@ -42,8 +42,9 @@ struct sio_http_req {
   unsigned upgrade : 1; /* the parser stopped: the rest is another protocol */
   unsigned head : 1;
   unsigned http10 : 1;
-  unsigned complete : 1;                          /* headers done */
-  unsigned aborting : 1;                          /* its abort callback is running */
+  unsigned complete : 1; /* headers done */
+  unsigned aborting : 1; /* its abort callback is running */
+  unsigned handed : 1;   /* brought its connection from another server */
   void (*abort_cb)(sio_http_req_t *r, void *arg); /* sio__http_abort_cb */
   void *abort_ud;
   void *data;

@@ -12,6 +12,16 @@
 #include "io/soon.h"
 #include "io/tls.h"
 
+/* A connection this server serves: TLS (if any) then HTTP. */
+static void accept_here(sio_http_server_t *s, sio__stream_t *stream) {
+  /* The handshake runs under the connection's first request timeout. */
+  if (s->tls && sio__tls_accept(stream, s->tls) != 0) {
+    sio__stream_close(stream, 0);
+    return;
+  }
+  sio__http_conn_accept(s, stream);
+}
+
 static void on_accept(sio__listener_t *l, void *arg, sio__stream_t *stream) {
   sio_http_server_t *s = arg;
   if (s->closing) {
@@ -29,12 +39,58 @@ static void on_accept(sio__listener_t *l, void *arg, sio__stream_t *stream) {
       return;
     }
   }
-  /* The handshake runs under the connection's first request timeout. */
-  if (s->tls && sio__tls_accept(stream, s->tls) != 0) {
-    sio__stream_close(stream, 0);
+  if (s->spread && s->spread(s, stream, s->spread_arg)) return;
+  accept_here(s, stream);
+}
+
+void sio__http_server_adopt(sio_http_server_t *s, sio__http_handoff_t *h) {
+  sio__stream_t *st = s->closing ? NULL : sio__stream_adopt(s->loop, h->conn);
+  if (!st) {
+    sio__http_handoff_drop(h);
     return;
   }
-  sio__http_conn_accept(s, stream);
+  h->conn = NULL;
+  if (h->fresh)
+    accept_here(s, st);
+  else
+    sio__http_conn_adopt(s, st, h->bytes, h->len);
+  sio__free(h);
+  /* What TLS decrypted before the move, behind the bytes that came with it
+   * (the stream may have a new owner by now: it gets them). */
+  sio__stream_resume(st);
+}
+
+int sio__http_server_listen_ex(sio_http_server_t *s, const char *host, int port,
+                               int reuseport) {
+  if (s->closing) return SIO_ECLOSED;
+  sio__listener_t **nl = sio__realloc(s->listeners, (s->nlisteners + 1) * sizeof(*nl));
+  if (!nl) return SIO_ENOMEM;
+  s->listeners = nl;
+  sio__listener_t *l;
+  int r = sio__listener_new_ex(s->loop, host, port, reuseport, on_accept, s, &l);
+  if (r != 0) return r;
+  s->listeners[s->nlisteners++] = l;
+  return 0;
+}
+
+void sio__http_server_stop_listening(sio_http_server_t *s) {
+  if (s->closing) return;
+  for (size_t i = 0; i < s->nlisteners; i++)
+    sio__listener_close(s->listeners[i], NULL, NULL);
+  s->nlisteners = 0;
+}
+
+int sio__http_server_share_iplimit(sio_http_server_t *s, const sio_http_server_t *from) {
+  if (!from->iplimit || s->iplimit == from->iplimit) return 0;
+  sio__iplimit_release(s->iplimit);
+  s->iplimit = sio__iplimit_share(from->iplimit);
+  return 0;
+}
+
+void sio__http_server_set_spread(sio_http_server_t *s, sio__http_spread_cb cb,
+                                 void *arg) {
+  s->spread = cb;
+  s->spread_arg = arg;
 }
 
 int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
@@ -101,15 +157,7 @@ int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
 }
 
 int sio_http_server_listen(sio_http_server_t *s, const char *host, int port) {
-  if (s->closing) return SIO_ECLOSED;
-  sio__listener_t **nl = sio__realloc(s->listeners, (s->nlisteners + 1) * sizeof(*nl));
-  if (!nl) return SIO_ENOMEM;
-  s->listeners = nl;
-  sio__listener_t *l;
-  int r = sio__listener_new(s->loop, host, port, on_accept, s, &l);
-  if (r != 0) return r;
-  s->listeners[s->nlisteners++] = l;
-  return 0;
+  return sio__http_server_listen_ex(s, host, port, 0);
 }
 
 int sio_http_server_port(const sio_http_server_t *s) {

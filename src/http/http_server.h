@@ -4,9 +4,11 @@
 #define SIO_HTTP_SERVER_H
 
 #include "core/rbuf.h"
+#include "io/post.h"
 #include "sio/http.h"
 
 struct sio__stream;
+struct sio__stream_export;
 
 /* A mount claims every request whose path starts with prefix (copied; e.g.
  * "/engine.io/"), before static files and the application handler.
@@ -71,6 +73,65 @@ int sio__http_req_origin_invalid(const sio_http_req_t *r);
  * NULL when there are none). Used by sio__ws_accept. NULL on error (the
  * request was answered 500). */
 struct sio__stream *sio__http_req_take_stream(sio_http_req_t *r, sio__rbuf_t **leftover);
+
+/* ---- servers of one group (one per worker loop) ----
+ *
+ * A connection moves from one server to another of the group (on another
+ * loop, another thread) as a hand-off record: the connection itself
+ * (io/stream.h's export) and the bytes the new server parses first, as if
+ * they had just arrived there. The record is plain memory that belongs to
+ * whoever holds it. */
+typedef struct sio__http_handoff {
+  sio__post_job_t job; /* for the mover: a post takes no allocation */
+  void *to;            /* the mover's: where the record goes */
+  struct sio__stream_export *conn;
+  unsigned fresh : 1; /* just accepted, nothing read: the new server accepts it */
+  size_t len;
+  uint8_t bytes[]; /* the request, then what the client sent after it */
+} sio__http_handoff_t;
+
+/* Called with the record of a connection leaving its server; it owns h. */
+typedef void (*sio__http_handoff_cb)(sio__http_handoff_t *h, void *arg);
+
+/* Moves the connection of r (dispatched, not answered) away from HTTP: r is
+ * written out again (request line, headers, body with its Content-Length),
+ * followed by every byte read after it (pipelined requests, WebSocket
+ * frames), and the connection is exported; cb then gets the record, from
+ * inside this call, or later when a write of an earlier answer was still in
+ * flight (the connection holds r meanwhile, and nothing behind it is
+ * parsed). If the connection goes first, r is dropped and cb never runs. On
+ * failure (no memory, server closing) r is answered 503 and the connection
+ * ends. Either way the caller must not touch r after the call. */
+void sio__http_req_handoff(sio_http_req_t *r, sio__http_handoff_cb cb, void *arg);
+/* The server takes the connection of h (from another server of its group)
+ * and parses h's bytes first; h is freed. The first request parsed there
+ * says it came by hand-off (sio__http_req_was_handed). Loop thread of s. A
+ * closing server drops it (the connection is closed). */
+void sio__http_server_adopt(sio_http_server_t *s, sio__http_handoff_t *h);
+/* Frees h and closes its connection. Any thread. NULL is ignored. */
+void sio__http_handoff_drop(sio__http_handoff_t *h);
+/* 1 if r is the request that brought its connection from another server. */
+int sio__http_req_was_handed(const sio_http_req_t *r);
+
+/* Listens like sio_http_server_listen; reuseport 1 sets SO_REUSEPORT, so
+ * the servers of a group can listen on one port (see io/listener.h). */
+int sio__http_server_listen_ex(sio_http_server_t *s, const char *host, int port,
+                               int reuseport);
+/* Closes the listening sockets (connections stay). Loop thread. */
+void sio__http_server_stop_listening(sio_http_server_t *s);
+/* Makes s count connections per IP in from's table (shared by the group),
+ * instead of its own. No-op when from has no per-IP cap. 0. */
+int sio__http_server_share_iplimit(sio_http_server_t *s, const sio_http_server_t *from);
+/* A hook on every accepted connection (after the per-IP count, before TLS):
+ * it returns 1 when it took the stream (to send to another server of the
+ * group as a fresh hand-off: sio__http_handoff_fresh), 0 to keep it here.
+ * NULL clears. */
+typedef int (*sio__http_spread_cb)(sio_http_server_t *s, struct sio__stream *st,
+                                   void *arg);
+void sio__http_server_set_spread(sio_http_server_t *s, sio__http_spread_cb cb, void *arg);
+/* A record for st, just accepted and not read (its stream is exported and
+ * closed); NULL on failure (st is then closed). */
+sio__http_handoff_t *sio__http_handoff_fresh(struct sio__stream *st);
 
 /* The server-wide write-queue cap (see sio_http_opts_set_max_write_queue). */
 size_t sio__http_server_max_write_queue(const sio_http_server_t *s);

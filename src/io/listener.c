@@ -1,6 +1,9 @@
 #include "io/listener.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/log.h"
@@ -68,10 +71,26 @@ static void on_closed(uv_handle_t *h) {
   sio__free(l);
 }
 
-_Thread_local int sio__listener_reuseport;
+/* A socket of ss's family with SO_REUSEPORT, opened as l's handle. */
+static int open_reuseport(sio__listener_t *l, const struct sockaddr_storage *ss) {
+  int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return uv_translate_sys_error(errno);
+  int one = 1;
+  int r = 0;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
+    r = uv_translate_sys_error(errno);
+  if (r == 0) r = uv_tcp_open(&l->tcp, fd);
+  if (r != 0) close(fd);
+  return r;
+}
 
 int sio__listener_new(uv_loop_t *loop, const char *host, int port, sio__listener_cb cb,
                       void *arg, sio__listener_t **out) {
+  return sio__listener_new_ex(loop, host, port, 0, cb, arg, out);
+}
+
+int sio__listener_new_ex(uv_loop_t *loop, const char *host, int port, int reuseport,
+                         sio__listener_cb cb, void *arg, sio__listener_t **out) {
   if (port < 0 || port > 65535 || !cb) return SIO_EINVAL;
   struct sockaddr_storage ss;
   memset(&ss, 0, sizeof(ss));
@@ -86,15 +105,10 @@ int sio__listener_new(uv_loop_t *loop, const char *host, int port, sio__listener
   }
   l->cb = cb;
   l->arg = arg;
-  uv_tcp_init_ex(loop, &l->tcp, ss.ss_family);
+  uv_tcp_init(loop, &l->tcp);
   l->tcp.data = l;
-  if (sio__listener_reuseport) {
-    uv_os_fd_t fd;
-    int one = 1;
-    if (uv_fileno((uv_handle_t *)&l->tcp, &fd) == 0)
-      setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-  }
-  r = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&ss, 0);
+  r = reuseport ? open_reuseport(l, &ss) : 0;
+  if (r == 0) r = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&ss, 0);
   if (r == 0) r = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
   if (r != 0) {
     l->closing = 1;

@@ -16,11 +16,11 @@ typedef void (*sio__listener_cb)(sio__listener_t *l, void *arg, sio__stream_t *s
  * Returns 0 and *out, or a libuv error / SIO_ENOMEM. */
 int sio__listener_new(uv_loop_t *loop, const char *host, int port, sio__listener_cb cb,
                       void *arg, sio__listener_t **out);
-/* Temporary, for the server's workers until the transport's group
- * listens: while set on the calling thread, a new listener binds with
- * SO_REUSEPORT so every worker's listener shares the port. */
-extern _Thread_local int sio__listener_reuseport;
-
+/* The same, with SO_REUSEPORT set before the bind when reuseport is 1: every
+ * listener of the process bound that way to one address shares its port,
+ * and the kernel spreads new connections over them (one per loop). */
+int sio__listener_new_ex(uv_loop_t *loop, const char *host, int port, int reuseport,
+                         sio__listener_cb cb, void *arg, sio__listener_t **out);
 /* The bound port, or a negative error. */
 int sio__listener_port(const sio__listener_t *l);
 /* Stops accepting and closes the socket; cb (may be NULL) runs once closed,

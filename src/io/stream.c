@@ -76,6 +76,10 @@ static sio__stream_t *stream_new(sio__io_t *io) {
   return s;
 }
 
+sio__stream_t *sio__stream_new_io(sio__io_t *io) {
+  return stream_new(io);
+}
+
 typedef struct {
   uv_connect_t req;
   sio__stream_connect_cb cb;
@@ -522,6 +526,10 @@ static int try_write(sio__stream_t *s) {
     if ((size_t)r < total) return 0;
   }
   return 0;
+}
+
+int sio__stream_try_write(sio__stream_t *s) {
+  return try_write(s);
 }
 
 static void flush(sio__stream_t *s) {

@@ -122,6 +122,36 @@ int sio__stream_is_closing(const sio__stream_t *s);
  * connection counts. One hook per stream; set it again to replace it. */
 void sio__stream_set_close_hook(sio__stream_t *s, void (*fn)(void *arg), void *arg);
 
+/* ---- moving a connection to another loop ----
+ *
+ * A stream's connection (its socket, its TLS state, its per-IP count) can
+ * leave its loop and become a new stream on another loop, possibly run by
+ * another thread: export on the old loop's thread, hand the record over
+ * (a post: io/post.h), adopt on the new loop's thread. The record is plain
+ * memory owned by whoever holds it; nothing of it stays on the old loop. */
+typedef struct sio__stream_export sio__stream_export_t;
+
+/* Stops s and takes its connection out of it into *out. The bytes still
+ * queued are tried once at once; what the socket did not take travels with
+ * the record and leaves first on the new stream. On success s is closed (no
+ * callback of its owner runs again, its close hook does not run: the record
+ * carries it) and freed from the loop. Returns 0, SIO_EAGAIN (a write is in
+ * flight: nothing changed, try again after it), SIO_ECLOSED (closing or
+ * failed stream: nothing changed) or SIO_ENOMEM (nothing changed). */
+int sio__stream_export(sio__stream_t *s, sio__stream_export_t **out);
+/* A new stream on loop for the connection of e, whose memory it takes. Set
+ * its callbacks, start reading, then call sio__stream_resume. NULL (out of
+ * memory, or the system refused the socket): e is untouched, still the
+ * caller's. Loop thread. */
+sio__stream_t *sio__stream_adopt(uv_loop_t *loop, sio__stream_export_t *e);
+/* Delivers (through on_read) what a TLS layer had decrypted-ready before the
+ * move; nothing for plain TCP. Call once after adopting, once the bytes that
+ * came with the move were given to the owner. */
+void sio__stream_resume(sio__stream_t *s);
+/* Closes the connection of a record nobody will adopt and frees it (its
+ * close hook runs: any thread). NULL is ignored. */
+void sio__stream_export_drop(sio__stream_export_t *e);
+
 /* The peer's address as "ip" (no port; "" if unknown), formatted into a
  * buffer of 64 bytes per thread: valid until the next call on this thread
  * (copy it to keep it). */

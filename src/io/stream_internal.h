@@ -62,6 +62,13 @@ struct sio__stream {
 /* A stream for a connection accepted on server (a listening handle on io's
  * loop); takes a reference of io. NULL on failure (nothing accepted). */
 sio__stream_t *sio__stream_accept(sio__io_t *io, uv_stream_t *server);
+/* A stream on io's loop, not connected (stream_move.c adopts a socket into
+ * it); takes over the caller's reference of io on success. NULL if out of
+ * memory. */
+sio__stream_t *sio__stream_new_io(sio__io_t *io);
+/* Writes what the queue holds while the socket takes it, with no request
+ * (the queue keeps the rest). 0 or a libuv error. */
+int sio__stream_try_write(sio__stream_t *s);
 /* Delivers a pending error or defer and flushes the write queue. */
 void sio__stream_service(sio__stream_t *s);
 

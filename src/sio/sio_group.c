@@ -12,8 +12,8 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
+#include "eio/eio_group.h"
 #include "http/http_server.h"
-#include "io/listener.h"
 #include "io/own_loop.h"
 #include "sio/sio_group.h"
 
@@ -36,6 +36,7 @@ static int send_wjob(sio__group_t *g, unsigned to, unsigned w, sio__post_run_cb 
 }
 
 static void free_group(sio__group_t *g) {
+  sio__eio_group_free(g->eg);
   sio__free(g->w);
   sio__free(g);
 }
@@ -46,15 +47,6 @@ static void drop_unstarted(sio__worker_t *w) {
   if (w->srv) sio__server_close_here(w->srv, NULL, NULL);
   if (w->post) sio__post_close(w->post, NULL, NULL);
   sio__own_loop_free(w->loop);
-}
-
-void sio__group_free_unstarted(sio_server_t *s) {
-  sio__group_t *g = s->group;
-  if (!g) return;
-  for (unsigned i = 1; i < g->n; i++) drop_unstarted(&g->w[i]);
-  if (g->w[0].post) sio__post_close(g->w[0].post, NULL, NULL);
-  s->group = NULL;
-  free_group(g);
 }
 
 int sio__group_new(sio_server_t *s, const sio_server_opts_t *opts, unsigned n) {
@@ -80,6 +72,15 @@ int sio__group_new(sio_server_t *s, const sio_server_opts_t *opts, unsigned n) {
       drop_unstarted(w);
       memset(w, 0, sizeof(*w));
     }
+  }
+  /* The Engine.IO servers share one port and hand each other the requests
+   * of their sessions (eio/eio_group.h). */
+  if (rc == 0) {
+    sio_eio_server_t **eios = sio__calloc(n, sizeof(*eios));
+    rc = eios ? 0 : SIO_ENOMEM;
+    for (unsigned i = 0; rc == 0 && i < n; i++) eios[i] = g->w[i].srv->eio;
+    if (rc == 0) rc = sio__eio_group_new(eios, n, &g->eg);
+    sio__free(eios);
   }
   if (rc) {
     for (unsigned i = 1; i < n; i++)
@@ -111,18 +112,8 @@ int sio__group_start(sio_server_t *s) {
 int sio__group_listen(sio_server_t *s, const char *host, int port) {
   sio__group_t *g = s->group;
   if (g->started) return SIO_EBUSY; /* the siblings' loops run: listen once */
-  /* Every worker's listener on the same port, the kernel spreading the
-   * connections (a WebSocket stays on the worker that accepted it). */
-  sio__listener_reuseport = 1;
-  int rc = sio_http_server_listen(s->http, host, port);
-  if (rc == 0) {
-    int p = sio_http_server_port(s->http);
-    for (unsigned i = 1; rc == 0 && i < g->n; i++)
-      rc = sio_http_server_listen(g->w[i].srv->http, host, p);
-  }
-  sio__listener_reuseport = 0;
-  if (rc) return rc;
-  return sio__group_start(s);
+  int rc = sio__eio_group_listen(g->eg, host, port);
+  return rc ? rc : sio__group_start(s);
 }
 
 /* ---- close ---- */
@@ -165,10 +156,19 @@ static void maybe_phase2(sio__group_t *g) {
   if (g->own_closed && g->closed + 1 == g->n) phase2(g);
 }
 
+/* Worker 0 closes last: the Engine.IO group reads its server's options
+ * until every other worker's server is gone. */
+static void maybe_close_own(sio__group_t *g) {
+  if (g->closed + 1 < g->n || g->own_closing) return;
+  g->own_closing = 1;
+  sio__server_close_here(g->w[0].srv, g->close_cb, g->close_arg);
+}
+
 static void sibling_closed_job(sio__post_job_t *pj, int status) {
   wjob_t *j = (wjob_t *)pj;
   (void)status;
   j->g->closed++;
+  maybe_close_own(j->g);
   maybe_phase2(j->g);
   sio__free(j);
 }
@@ -190,8 +190,13 @@ static void close_job(sio__post_job_t *pj, int status) {
   sio__free(j);
 }
 
-void sio__group_close(sio_server_t *s) {
+void sio__group_close(sio_server_t *s, sio_server_close_cb cb, void *arg) {
   sio__group_t *g = s->group;
+  if (g->closing) return;
+  g->closing = 1;
+  g->close_cb = cb;
+  g->close_arg = arg;
+  sio__eio_group_stop_accepting(g->eg);
   if (!g->started && sio__group_start(s))
     SIO_LOGW("sio: starting the workers for the close failed");
   for (unsigned i = 1; i < g->n; i++) {
@@ -206,6 +211,7 @@ void sio__group_close(sio_server_t *s) {
     }
     if (send_wjob(g, i, i, close_job)) SIO_LOGW("sio: worker %u missed the close", i);
   }
+  maybe_close_own(g); /* no sibling left to wait for (all thread-less) */
 }
 
 int sio__group_own_closed(sio_server_t *s) {

@@ -28,12 +28,15 @@ typedef struct {
 struct sio__group {
   unsigned n;
   sio__worker_t *w;
+  struct sio__eio_group *eg; /* the workers' Engine.IO servers, one port */
   /* Worker 0's thread only: */
   int started;     /* the siblings got their copies and run */
   unsigned closed; /* siblings whose server is freed */
   int own_closed;  /* worker 0's server finished its own close */
-  unsigned exited; /* siblings whose group post closed (loop ends) */
-  int own_post_closed;
+  int closing;     /* sio_server_close was called */
+  int own_closing; /* worker 0's own close started (after the siblings') */
+  sio_server_close_cb close_cb;
+  void *close_arg;
 };
 
 /* Makes the siblings of s (workers 1..n-1, servers on loops of their own,
@@ -45,8 +48,10 @@ int sio__group_new(sio_server_t *s, const sio_server_opts_t *opts, unsigned n);
 int sio__group_start(sio_server_t *s);
 /* Every worker listens on host:port (the same port). */
 int sio__group_listen(sio_server_t *s, const char *host, int port);
-/* sio_server_close on worker 0: tells every sibling to close. */
-void sio__group_close(sio_server_t *s);
+/* sio_server_close on worker 0: stops accepting everywhere, tells every
+ * sibling to close, and closes worker 0 (with cb) once they all have.
+ * Idempotent. */
+void sio__group_close(sio_server_t *s, sio_server_close_cb cb, void *arg);
 /* Worker 0's own close is done (its post is closed): returns 1 when the
  * group takes over (it calls sio__server_free_done later), 0 when there is
  * no group. */
@@ -58,8 +63,6 @@ int sio__server_new_worker(uv_loop_t *loop, const sio_server_opts_t *opts,
 void sio__server_close_here(sio_server_t *s, sio_server_close_cb cb, void *arg);
 /* Runs the close callback and frees s (sio_server.c). */
 void sio__server_closed_free(sio_server_t *s);
-/* Frees a group that never started, and its siblings (setup failure). */
-void sio__group_free_unstarted(sio_server_t *s);
 
 /* Copies s0's namespaces, handlers and observers onto sib (sio_group_copy.c).
  * 0 or SIO_ENOMEM. */

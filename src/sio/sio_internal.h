@@ -415,6 +415,15 @@ int sio__local_broadcast_with_ack_here(sio_namespace_t *nsp,
                                        const sio_adapter_opts_t *opts,
                                        sio_adapter_reply_cb reply_cb, void *arg);
 enum { SIO__OP_JOIN, SIO__OP_LEAVE, SIO__OP_DISCONNECT };
+
+/* Workers: a registration on worker 0 after the workers started is
+ * repeated on every sibling (sio_group_mirror.c); nothing without workers.
+ * nsp NULL: the server's own lists and data. */
+void sio__group_mirror_nsp(sio_namespace_t *nsp);
+void sio__group_mirror_vec(sio_server_t *s, const sio_namespace_t *nsp,
+                           const sio__cbvec_t *vec, const char *event, void (*fn)(void),
+                           void *arg, int add);
+void sio__group_mirror_data(sio_server_t *s, const sio_namespace_t *nsp, void *data);
 int sio__local_apply_here(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, int op,
                           const char *const *rooms, size_t nrooms, int close);
 

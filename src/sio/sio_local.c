@@ -453,8 +453,12 @@ void sio_adapter_local_server_side_emit_with_ack(sio_namespace_t *nsp,
 }
 
 int sio_namespace_on_server_side(sio_namespace_t *nsp, sio_server_side_cb cb, void *arg) {
-  return nsp ? sio__cbvec_add(&nsp->server_side, NULL, (void (*)(void))cb, arg)
-             : SIO_EINVAL;
+  if (!nsp) return SIO_EINVAL;
+  int rc = sio__cbvec_add(&nsp->server_side, NULL, (void (*)(void))cb, arg);
+  if (rc == 0 && nsp->srv->group)
+    sio__group_mirror_vec(nsp->srv, nsp, &nsp->server_side, NULL, (void (*)(void))cb, arg,
+                          1);
+  return rc;
 }
 
 int sio_namespace_foreach_room(const sio_namespace_t *nsp, sio_room_cb cb, void *arg) {

@@ -131,8 +131,11 @@ sio_namespace_t *sio_server_of(sio_server_t *s, const char *name) {
   if (sio__map_put(&s->nsps, name, len, nsp, NULL))
     return NULL; /* freed with the server */
   sio__observe_namespace(nsp);
+  if (s->group) sio__group_mirror_nsp(nsp);
   return nsp;
 }
+
+static int pattern_match(const char *name, void *arg);
 
 sio_namespace_t *sio_server_of_dynamic(sio_server_t *s, sio_namespace_match_cb match,
                                        void *arg) {
@@ -150,6 +153,7 @@ sio_namespace_t *sio_server_of_dynamic(sio_server_t *s, sio_namespace_match_cb m
   nsp->match = match;
   nsp->match_arg = arg;
   s->parents[s->nparents++] = nsp;
+  if (s->group && match != pattern_match) sio__group_mirror_nsp(nsp);
   return nsp;
 }
 
@@ -169,6 +173,7 @@ sio_namespace_t *sio_server_of_pattern(sio_server_t *s, const char *pattern) {
   }
   nsp->pattern = p;
   nsp->match_arg = nsp;
+  if (s->group) sio__group_mirror_nsp(nsp);
   return nsp;
 }
 
@@ -216,6 +221,7 @@ sio_namespace_t *sio_namespace_parent(const sio_namespace_t *nsp) {
 }
 void sio_namespace_set_data(sio_namespace_t *nsp, void *data) {
   nsp->data = data;
+  if (nsp->srv->group) sio__group_mirror_data(nsp->srv, nsp, data);
 }
 void *sio_namespace_get_data(const sio_namespace_t *nsp) {
   return nsp->data;
@@ -261,31 +267,43 @@ void sio__namespace_del_socket(sio_namespace_t *nsp, sio_socket_t *sock) {
 
 #define FN(f) ((void (*)(void))(f))
 
+/* Adds to one of nsp's lists (and, with workers, to the siblings' copies). */
+static int reg(sio_namespace_t *nsp, sio__cbvec_t *vec, const char *event,
+               void (*fn)(void), void *arg) {
+  if (!nsp) return SIO_EINVAL;
+  int rc = sio__cbvec_add(vec, event, fn, arg);
+  if (rc == 0 && nsp->srv->group)
+    sio__group_mirror_vec(nsp->srv, nsp, vec, event, fn, arg, 1);
+  return rc;
+}
+
 int sio_namespace_use(sio_namespace_t *nsp, sio_middleware_cb fn, void *arg) {
-  return nsp ? sio__cbvec_add(&nsp->mw, NULL, FN(fn), arg) : SIO_EINVAL;
+  return nsp ? reg(nsp, &nsp->mw, NULL, FN(fn), arg) : SIO_EINVAL;
 }
 int sio_namespace_on_connection(sio_namespace_t *nsp, sio_connection_cb cb, void *arg) {
-  return nsp ? sio__cbvec_add(&nsp->conn, NULL, FN(cb), arg) : SIO_EINVAL;
+  return nsp ? reg(nsp, &nsp->conn, NULL, FN(cb), arg) : SIO_EINVAL;
 }
 int sio_namespace_on(sio_namespace_t *nsp, const char *event, sio_event_cb cb,
                      void *arg) {
   if (!nsp || !event || sio__sio_name_reserved(event, strlen(event))) return SIO_EINVAL;
-  return sio__cbvec_add(&nsp->on, event, FN(cb), arg);
+  return reg(nsp, &nsp->on, event, FN(cb), arg);
 }
 int sio_namespace_off(sio_namespace_t *nsp, const char *event, sio_event_cb cb,
                       void *arg) {
   if (!nsp || !event) return SIO_EINVAL;
+  if (nsp->srv->group)
+    sio__group_mirror_vec(nsp->srv, nsp, &nsp->on, event, cb ? FN(cb) : NULL, arg, 0);
   return sio__cbvec_remove(&nsp->on, event, cb ? FN(cb) : NULL, arg);
 }
 int sio_namespace_on_any(sio_namespace_t *nsp, sio_event_cb cb, void *arg) {
-  return nsp ? sio__cbvec_add(&nsp->any, NULL, FN(cb), arg) : SIO_EINVAL;
+  return nsp ? reg(nsp, &nsp->any, NULL, FN(cb), arg) : SIO_EINVAL;
 }
 int sio_namespace_on_disconnecting(sio_namespace_t *nsp, sio_disconnect_cb cb,
                                    void *arg) {
-  return nsp ? sio__cbvec_add(&nsp->disconnecting, NULL, FN(cb), arg) : SIO_EINVAL;
+  return nsp ? reg(nsp, &nsp->disconnecting, NULL, FN(cb), arg) : SIO_EINVAL;
 }
 int sio_namespace_on_disconnect(sio_namespace_t *nsp, sio_disconnect_cb cb, void *arg) {
-  return nsp ? sio__cbvec_add(&nsp->disconnect, NULL, FN(cb), arg) : SIO_EINVAL;
+  return nsp ? reg(nsp, &nsp->disconnect, NULL, FN(cb), arg) : SIO_EINVAL;
 }
 
 /* ---- the connect flow ---- */

@@ -7,18 +7,26 @@
 
 #define FN(f) ((void (*)(void))(f))
 
+/* Adds an observer (and, with workers, to the siblings' copies). */
+static int add(sio_server_t *s, sio__cbvec_t *vec, void (*fn)(void), void *arg) {
+  if (!s || !fn) return SIO_EINVAL;
+  int rc = sio__cbvec_add(vec, NULL, fn, arg);
+  if (rc == 0 && s->group) sio__group_mirror_vec(s, NULL, vec, NULL, fn, arg, 1);
+  return rc;
+}
+
 int sio_server_on_namespace_created(sio_server_t *s, sio_namespace_created_cb cb,
                                     void *arg) {
-  return s && cb ? sio__cbvec_add(&s->observe_nsp, NULL, FN(cb), arg) : SIO_EINVAL;
+  return s ? add(s, &s->observe_nsp, FN(cb), arg) : SIO_EINVAL;
 }
 
 int sio_server_on_namespace_deleted(sio_server_t *s, sio_namespace_deleted_cb cb,
                                     void *arg) {
-  return s && cb ? sio__cbvec_add(&s->observe_nsp_gone, NULL, FN(cb), arg) : SIO_EINVAL;
+  return s ? add(s, &s->observe_nsp_gone, FN(cb), arg) : SIO_EINVAL;
 }
 
 int sio_server_on_room_event(sio_server_t *s, sio_room_event_cb cb, void *arg) {
-  return s && cb ? sio__cbvec_add(&s->observe_room, NULL, FN(cb), arg) : SIO_EINVAL;
+  return s ? add(s, &s->observe_room, FN(cb), arg) : SIO_EINVAL;
 }
 
 int sio_server_foreach_namespace(sio_server_t *s, sio_namespace_created_cb cb,

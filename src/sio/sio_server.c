@@ -320,8 +320,15 @@ sio_eio_server_t *sio_server_eio(const sio_server_t *s) {
 uv_loop_t *sio_server_loop(const sio_server_t *s) {
   return s->loop;
 }
+unsigned sio_server_workers(const sio_server_t *s) {
+  return s->group ? s->group->n : 1;
+}
+unsigned sio_server_worker(const sio_server_t *s) {
+  return s->worker;
+}
 void sio_server_set_data(sio_server_t *s, void *data) {
   s->data = data;
+  if (s->group) sio__group_mirror_data(s, NULL, data);
 }
 void *sio_server_get_data(const sio_server_t *s) {
   return s->data;
@@ -395,8 +402,10 @@ void sio_server_close(sio_server_t *s, sio_server_close_cb cb, void *arg) {
     if (sio__group_send(s->group, 0, &r->job)) sio__free(r);
     return;
   }
-  sio__server_close_here(s, cb, arg);
-  if (s->group) sio__group_close(s);
+  if (s->group)
+    sio__group_close(s, cb, arg);
+  else
+    sio__server_close_here(s, cb, arg);
 }
 
 void sio__server_close_here(sio_server_t *s, sio_server_close_cb cb, void *arg) {

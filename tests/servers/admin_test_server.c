@@ -77,6 +77,7 @@ static void on_signal(uv_signal_t *h, int signum) {
 }
 
 int main(int argc, char **argv) {
+  unsigned workers = 1;
   int port = 0;
   const char *auth = NULL, *server_id = NULL, *redis = NULL;
   int no_auth = 0, readonly = 0, production = 0;
@@ -99,16 +100,23 @@ int main(int argc, char **argv) {
       interval = (uint32_t)atoi(argv[++i]);
     else if (strcmp(argv[i], "--redis") == 0 && has)
       redis = argv[++i];
+    else if (strcmp(argv[i], "--workers") == 0 && has)
+      workers = (unsigned)atoi(argv[++i]);
     else {
       fprintf(stderr, "usage: admin_test_server [--port N] (--auth USER:PASSWORD | "
                       "--no-auth) [--readonly] [--production] [--server-id ID] "
-                      "[--interval MS] [--redis URL]\n");
+                      "[--interval MS] [--redis URL] [--workers N]\n");
       return 2;
     }
   }
   signal(SIGPIPE, SIG_IGN);
   if (uv_loop_init(&app.loop)) return 1;
-  int rc = sio_server_new(&app.loop, NULL, &app.srv);
+  /* --workers N: the admin refuses a server of several workers
+   * (SIO_ENOTSUP), which this program reports. */
+  sio_server_opts_t *so = sio_server_opts_new();
+  int rc = so ? sio_server_opts_set_workers(so, workers) : SIO_ENOMEM;
+  if (rc == 0) rc = sio_server_new(&app.loop, so, &app.srv);
+  sio_server_opts_free(so);
   if (rc == 0 && redis) {
     sio_redis_opts_t *ro = sio_redis_opts_new();
     rc = ro ? sio_redis_opts_set_url(ro, redis) : SIO_ENOMEM;

@@ -5,7 +5,8 @@
  *
  *   sio_cluster_server --port N [--redis URL] --name NAME [--key PREFIX]
  *                      [--request-timeout MS] [--streams [--stream NAME]]
- *                      [--max-queued BYTES] [--recovery] [--max-conns-per-ip N]
+ *                      [--max-queued BYTES] [--recovery] [--workers N]
+ *                      [--max-conns-per-ip N]
  * --streams: the Redis Streams adapter (sio/redis_streams.h) instead of the
  * classic one, on stream NAME (default socket.io)
  * (tests/interop/redis_streams.test.mjs); --max-queued bounds its outage
@@ -205,6 +206,7 @@ static void setup(sio_namespace_t *nsp) {
 /* ---- main ---- */
 
 int main(int argc, char **argv) {
+  unsigned workers = 1; /* --workers N (a cluster adapter is refused then) */
   int port = 0;
   const char *url = NULL, *key = NULL;
   uint32_t request_timeout = 0;
@@ -229,6 +231,8 @@ int main(int argc, char **argv) {
       stream = argv[++i];
     else if (strcmp(argv[i], "--max-queued") == 0 && i + 1 < argc)
       max_queued = atol(argv[++i]);
+    else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
+      workers = (unsigned)atoi(argv[++i]);
     else if (strcmp(argv[i], "--recovery") == 0)
       recovery = 1;
     else if (strcmp(argv[i], "--max-conns-per-ip") == 0 && i + 1 < argc)
@@ -236,7 +240,8 @@ int main(int argc, char **argv) {
     else {
       fprintf(stderr, "usage: sio_cluster_server [--port N] [--redis URL] [--name NAME] "
                       "[--key PREFIX] [--request-timeout MS] [--streams [--stream NAME]] "
-                      "[--max-queued BYTES] [--recovery] [--max-conns-per-ip N]\n");
+                      "[--max-queued BYTES] [--recovery] [--workers N] "
+                      "[--max-conns-per-ip N]\n");
       return 2;
     }
   }
@@ -248,6 +253,7 @@ int main(int argc, char **argv) {
   if (max_conns_per_ip >= 0)
     sio_http_opts_set_max_connections_per_ip(sio_server_opts_http(o),
                                              (size_t)max_conns_per_ip);
+  sio_server_opts_set_workers(o, workers);
   int rc = sio_server_new(&app.loop, o, &app.srv);
   sio_server_opts_free(o);
   sio_redis_opts_t *ro = sio_redis_opts_new();

@@ -68,6 +68,7 @@
  * --eio-hooks: Engine.IO hooks through sio_server_opts_eio: an asynchronous
  * allow_request refusing handshakes whose query has "deny" (its value is the
  * message), and session ids "sio-N".
+ * --workers N: the server on N workers (sio_server_opts_set_workers).
  * --own-loop: the server runs on a loop of its own (sio_server_new(NULL) and
  * sio_server_run()). --max-attachments N, --max-json-depth N: the limits of
  * received packets. --tls-cert FILE --tls-key FILE: HTTPS/WSS, with
@@ -725,6 +726,7 @@ int main(int argc, char **argv) {
   int port = 0, own_loop = 0, eio_hooks = 0;
   const sio_parser_t *parser = sio_parser_json();
   long max_attachments = -1, max_depth = -1;
+  unsigned workers = 1; /* --workers N: sio_server_opts_set_workers */
   const char *tls_cert = NULL, *tls_key = NULL; /* --tls-cert FILE --tls-key FILE */
   const char *tls_client_ca = NULL;             /* --tls-client-ca FILE */
   uint32_t ping_interval = 25000, ping_timeout = 20000, connect_timeout = 45000;
@@ -737,6 +739,8 @@ int main(int argc, char **argv) {
       ping_timeout = (uint32_t)atoi(argv[++i]);
     else if (strcmp(argv[i], "--connect-timeout") == 0 && i + 1 < argc)
       connect_timeout = (uint32_t)atoi(argv[++i]);
+    else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
+      workers = (unsigned)atoi(argv[++i]);
     else if (strcmp(argv[i], "--own-loop") == 0)
       own_loop = 1;
     else if (strcmp(argv[i], "--max-attachments") == 0 && i + 1 < argc)
@@ -765,7 +769,7 @@ int main(int argc, char **argv) {
           "[--connect-timeout MS] [--own-loop] [--max-attachments N] "
           "[--max-json-depth N] [--tls-cert FILE --tls-key FILE [--tls-client-ca "
           "FILE]] [--eio-hooks] [--metrics] [--rate-limit N]\n"
-          "       [--parser json|msgpack|auto]\n");
+          "       [--parser json|msgpack|auto] [--workers N]\n");
       return 2;
     }
   }
@@ -777,6 +781,7 @@ int main(int argc, char **argv) {
   sio_eio_opts_set_ping_timeout(sio_server_opts_eio(o), ping_timeout);
   sio_server_opts_set_connect_timeout(o, connect_timeout);
   sio_server_opts_set_parser(o, parser);
+  sio_server_opts_set_workers(o, workers);
   if (max_attachments >= 0)
     sio_server_opts_set_max_attachments(o, (uint32_t)max_attachments);
   if (max_depth >= 0) sio_server_opts_set_max_json_depth(o, (uint32_t)max_depth);

@@ -1,0 +1,488 @@
+/* One server on several workers (sio_server_opts_set_workers), with real
+ * WebSocket clients on the test's loop (worker 0's): the connections spread
+ * over the workers (the test adds clients until at least two workers have
+ * some), and every operation on a selection reaches the sockets of every
+ * worker: broadcasts with rooms and except, broadcast acks, fetch, joins
+ * of a selection, disconnects of a selection, and the close. Handlers run
+ * on the workers' threads: what they share is under a mutex (label
+ * `threads`: `make test-tsan` runs this file). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <uv.h>
+
+#include "sio/client.h"
+#include "sio/server.h"
+
+#define MAXCLI 32
+#define MINCLI 6
+
+/* ---- what the server's handlers share (any worker's thread) ---- */
+
+static uv_mutex_t g_mu;
+static const sio_server_t *g_worker_of[MAXCLI]; /* g_mu */
+
+static int auth_index(sio_socket_t *sock) {
+  sio_buf_t auth;
+  sio_socket_auth(sock, &auth);
+  int i = -1;
+  char buf[64];
+  size_t n = auth.len < sizeof(buf) - 1 ? auth.len : sizeof(buf) - 1;
+  memcpy(buf, auth.base, n);
+  buf[n] = 0;
+  if (sscanf(buf, "{\"i\":%d}", &i) != 1 || i < 0 || i >= MAXCLI) return -1;
+  return i;
+}
+
+static void on_conn(sio_socket_t *sock, void *arg) {
+  (void)arg;
+  int i = auth_index(sock);
+  if (i < 0) return;
+  char room[16];
+  snprintf(room, sizeof room, "c%d", i);
+  sio_socket_join(sock, room);
+  sio_socket_join(sock, i % 2 ? "odd" : "even");
+  uv_mutex_lock(&g_mu);
+  g_worker_of[i] = sio_socket_server(sock);
+  uv_mutex_unlock(&g_mu);
+}
+
+static char *arg_str(const sio_argv_t *av, size_t i, char *buf, size_t cap) {
+  size_t n;
+  const char *s = sio_argv_string(av, i, &n);
+  if (!s || n >= cap) return NULL;
+  memcpy(buf, s, n);
+  buf[n] = 0;
+  return buf;
+}
+
+static void ack_int(sio_ack_t *ack, int64_t v) {
+  sio_args_t *a = sio_args_new();
+  sio_args_add_int(a, v);
+  sio_ack_send(ack, a);
+  sio_args_free(a);
+}
+
+/* bcast (to|null, except|null, event): the broadcast, acked. */
+static void on_bcast(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                     sio_ack_t *ack, void *arg) {
+  (void)ev;
+  (void)arg;
+  char to[32], ex[32], name[32];
+  sio_broadcast_t *b = sio_namespace_broadcast(sio_socket_namespace(sock));
+  if (arg_str(av, 0, to, sizeof to)) b = sio_broadcast_to(b, to);
+  if (arg_str(av, 1, ex, sizeof ex)) b = sio_broadcast_except(b, ex);
+  int n = -1;
+  if (arg_str(av, 2, name, sizeof name))
+    n = sio_broadcast_emit(b, name, NULL);
+  else
+    sio_broadcast_free(b);
+  if (ack) ack_int(ack, n);
+}
+
+/* ask: a broadcast with acks to every socket; the asker's ack gets
+ * [status, count, sum of the replies]. */
+static void ask_done(int status, size_t count, const sio_argv_t *const *replies,
+                     void *arg) {
+  sio_ack_t *ack = arg;
+  int64_t sum = 0, v;
+  for (size_t i = 0; i < count; i++)
+    if (sio_argv_int64(replies[i], 0, &v) == 0) sum += v;
+  sio_args_t *a = sio_args_new();
+  sio_args_add_int(a, status);
+  sio_args_add_int(a, (int64_t)count);
+  sio_args_add_int(a, sum);
+  sio_ack_send(ack, a);
+  sio_args_free(a);
+}
+
+static void on_ask(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                   sio_ack_t *ack, void *arg) {
+  (void)ev;
+  (void)av;
+  (void)arg;
+  sio_broadcast_t *b =
+      sio_broadcast_timeout(sio_namespace_broadcast(sio_socket_namespace(sock)), 20000);
+  int rc = sio_broadcast_emit_with_ack(b, "q", NULL, ask_done, sio_ack_hold(ack));
+  if (rc < 0) sio_ack_release(ack);
+}
+
+/* fetch (room): [count, of them on this worker]. */
+static void fetch_done(int status, size_t count, sio_remote_socket_t *const *socks,
+                       void *arg) {
+  sio_ack_t *ack = arg;
+  int64_t local = 0;
+  for (size_t i = 0; i < count; i++) local += sio_remote_socket_local(socks[i]) != NULL;
+  sio_args_t *a = sio_args_new();
+  sio_args_add_int(a, status);
+  sio_args_add_int(a, (int64_t)count);
+  sio_args_add_int(a, local);
+  sio_ack_send(ack, a);
+  sio_args_free(a);
+}
+
+static void on_fetch(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                     sio_ack_t *ack, void *arg) {
+  (void)ev;
+  (void)arg;
+  char room[32];
+  sio_broadcast_t *b = sio_namespace_broadcast(sio_socket_namespace(sock));
+  if (arg_str(av, 0, room, sizeof room)) b = sio_broadcast_to(b, room);
+  if (sio_broadcast_fetch_sockets(b, fetch_done, sio_ack_hold(ack)) < 0)
+    sio_ack_release(ack);
+}
+
+/* move: the odd sockets join "moved"; kick: they are disconnected. */
+static void on_move(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                    sio_ack_t *ack, void *arg) {
+  (void)av;
+  (void)arg;
+  sio_broadcast_t *b =
+      sio_broadcast_to(sio_namespace_broadcast(sio_socket_namespace(sock)), "odd");
+  int n = strcmp(ev, "move") == 0 ? sio_broadcast_sockets_join(b, "moved")
+                                  : sio_broadcast_disconnect_sockets(b, 1);
+  if (ack) ack_int(ack, n);
+}
+
+/* late: registered after the workers started; answers 7. */
+static void on_late(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                    sio_ack_t *ack, void *arg) {
+  (void)sock;
+  (void)ev;
+  (void)av;
+  (void)arg;
+  if (ack) ack_int(ack, 7);
+}
+
+/* ---- the clients (the test's thread) ---- */
+
+typedef struct {
+  sio_client_t *c;
+  sio_client_socket_t *s;
+  int idx, connected, gone;
+  int b1, b2, done;
+} cli_t;
+
+static uv_loop_t g_loop;
+static cli_t g_cli[MAXCLI];
+static size_t g_ncli;
+static int g_closed;
+/* The last ack reply a client got: up to 3 integers. */
+static int64_t g_reply[3];
+static int g_replied;
+
+static void cli_on(sio_client_socket_t *s, const char *ev, const sio_argv_t *av,
+                   sio_client_ack_t *ack, void *arg) {
+  (void)s;
+  (void)av;
+  cli_t *c = arg;
+  if (strcmp(ev, "b1") == 0) c->b1++;
+  if (strcmp(ev, "b2") == 0) c->b2++;
+  if (strcmp(ev, "done") == 0) c->done++;
+  if (strcmp(ev, "q") == 0 && ack) {
+    sio_args_t *a = sio_args_new();
+    sio_args_add_int(a, c->idx);
+    sio_client_ack_send(ack, a);
+    sio_args_free(a);
+  }
+}
+
+static void cli_connected(sio_client_socket_t *s, void *arg) {
+  (void)s;
+  ((cli_t *)arg)->connected = 1;
+}
+
+static void cli_gone(sio_client_socket_t *s, const char *reason, void *arg) {
+  (void)s;
+  (void)reason;
+  ((cli_t *)arg)->gone = 1;
+}
+
+static void add_client(int port) {
+  cli_t *c = &g_cli[g_ncli];
+  memset(c, 0, sizeof(*c));
+  c->idx = (int)g_ncli++;
+  char url[64], auth[32];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+  snprintf(auth, sizeof auth, "{\"i\":%d}", c->idx);
+  sio_client_opts_t *o = sio_client_opts_new();
+  sio_client_opts_set_transports(o, SIO_TRANSPORT_WEBSOCKET);
+  sio_client_opts_set_reconnection(o, 0);
+  assert_int_equal(sio_client_new(&g_loop, url, o, &c->c), 0);
+  sio_client_opts_free(o);
+  c->s = sio_client_socket(c->c, "/");
+  assert_non_null(c->s);
+  assert_int_equal(sio_client_socket_set_auth(c->s, auth), 0);
+  sio_client_socket_on_connect(c->s, cli_connected, c);
+  sio_client_socket_on_disconnect(c->s, cli_gone, c);
+  static const char *const evs[] = {"b1", "b2", "done", "q"};
+  for (size_t i = 0; i < 4; i++)
+    assert_int_equal(sio_client_socket_on(c->s, evs[i], cli_on, c), 0);
+  assert_int_equal(sio_client_socket_connect(c->s), 0);
+}
+
+/* Runs the loop until pred() holds; a guard timer fails the test if that
+ * never happens (a hang, not a timing assertion). */
+static void guard_fire(uv_timer_t *t) {
+  (void)t;
+  fail_msg("the awaited state never came");
+}
+
+static void run_until(int (*pred)(void)) {
+  uv_timer_t guard;
+  uv_timer_init(&g_loop, &guard);
+  uv_timer_start(&guard, guard_fire, 30000, 0);
+  while (!pred()) uv_run(&g_loop, UV_RUN_ONCE);
+  uv_close((uv_handle_t *)&guard, NULL);
+  uv_run(&g_loop, UV_RUN_NOWAIT);
+}
+
+static int all_connected(void) {
+  for (size_t i = 0; i < g_ncli; i++)
+    if (!g_cli[i].connected) return 0;
+  return 1;
+}
+
+static int g_done_wanted;
+static int all_done(void) {
+  for (size_t i = 0; i < g_ncli; i++)
+    if (!g_cli[i].gone && g_cli[i].done < g_done_wanted) return 0;
+  return 1;
+}
+
+static int replied(void) {
+  return g_replied;
+}
+
+static int g_late;
+static int late_all(void) {
+  return g_late == (int)g_ncli;
+}
+static void on_late_reply(sio_client_socket_t *s, int status, const sio_argv_t *reply,
+                          void *arg) {
+  (void)s;
+  (void)arg;
+  int64_t v = 0;
+  assert_int_equal(status, 0);
+  assert_int_equal(sio_argv_int64(reply, 0, &v), 0);
+  assert_int_equal(v, 7);
+  g_late++;
+}
+
+static void on_reply(sio_client_socket_t *s, int status, const sio_argv_t *reply,
+                     void *arg) {
+  (void)s;
+  (void)arg;
+  assert_int_equal(status, 0);
+  for (size_t i = 0; i < 3; i++) {
+    g_reply[i] = -1;
+    sio_argv_int64(reply, i, &g_reply[i]);
+  }
+  g_replied = 1;
+}
+
+/* Client 0 emits ev with string arguments (NULL: null) and waits for the
+ * ack. */
+static void call(const char *ev, const char *a0, const char *a1, const char *a2) {
+  sio_args_t *a = sio_args_new();
+  const char *v[3] = {a0, a1, a2};
+  for (size_t i = 0; i < 3; i++)
+    if (v[i])
+      sio_args_add_string(a, v[i]);
+    else
+      sio_args_add_null(a);
+  g_replied = 0;
+  assert_int_equal(sio_client_socket_emit_with_ack(g_cli[0].s, ev, a, 0, on_reply, NULL),
+                   0);
+  sio_args_free(a);
+  run_until(replied);
+}
+
+/* A broadcast to everyone from client 0's worker: once every client got
+ * it, everything that worker sent before it has arrived too (each worker's
+ * jobs to another run in order, each connection's frames too). */
+static void barrier(void) {
+  call("bcast", NULL, NULL, "done");
+  g_done_wanted++;
+  run_until(all_done);
+}
+
+static size_t distinct_workers(void) {
+  const sio_server_t *seen[MAXCLI];
+  size_t n = 0;
+  uv_mutex_lock(&g_mu);
+  for (size_t i = 0; i < g_ncli; i++) {
+    size_t k = 0;
+    while (k < n && seen[k] != g_worker_of[i]) k++;
+    if (k == n && g_worker_of[i]) seen[n++] = g_worker_of[i];
+  }
+  uv_mutex_unlock(&g_mu);
+  return n;
+}
+
+static void server_closed(sio_server_t *s, void *arg) {
+  (void)s;
+  (void)arg;
+  g_closed = 1;
+}
+
+static int closed(void) {
+  return g_closed;
+}
+
+static int all_gone(void) {
+  for (size_t i = 0; i < g_ncli; i++)
+    if (!g_cli[i].gone) return 0;
+  return 1;
+}
+
+static void run_workers(unsigned workers) {
+  memset(g_worker_of, 0, sizeof g_worker_of);
+  g_ncli = 0;
+  g_closed = 0;
+  g_done_wanted = 0;
+  assert_int_equal(uv_loop_init(&g_loop), 0);
+  sio_server_opts_t *o = sio_server_opts_new();
+  assert_int_equal(sio_server_opts_set_workers(o, workers), 0);
+  sio_server_t *srv = NULL;
+  assert_int_equal(sio_server_new(&g_loop, o, &srv), 0);
+  sio_server_opts_free(o);
+  sio_namespace_t *nsp = sio_server_of(srv, "/");
+  assert_int_equal(sio_namespace_on_connection(nsp, on_conn, NULL), 0);
+  assert_int_equal(sio_namespace_on(nsp, "bcast", on_bcast, NULL), 0);
+  assert_int_equal(sio_namespace_on(nsp, "ask", on_ask, NULL), 0);
+  assert_int_equal(sio_namespace_on(nsp, "fetch", on_fetch, NULL), 0);
+  assert_int_equal(sio_namespace_on(nsp, "move", on_move, NULL), 0);
+  assert_int_equal(sio_namespace_on(nsp, "kick", on_move, NULL), 0);
+  assert_int_equal(sio_server_listen(srv, "127.0.0.1", 0), 0);
+  int port = sio_server_port(srv);
+
+  /* Clients until at least two workers have some. */
+  while (g_ncli < MINCLI || (distinct_workers() < 2 && g_ncli < MAXCLI)) {
+    add_client(port);
+    run_until(all_connected);
+  }
+  assert_true(distinct_workers() >= 2);
+
+  /* A handler registered now, after the start, reaches every worker. */
+  assert_int_equal(sio_namespace_on(nsp, "late", on_late, NULL), 0);
+  g_late = 0;
+  for (size_t i = 0; i < g_ncli; i++)
+    assert_int_equal(
+        sio_client_socket_emit_with_ack(g_cli[i].s, "late", NULL, 0, on_late_reply, NULL),
+        0);
+  run_until(late_all);
+
+  /* Rooms and except across workers: the even sockets but c2. */
+  call("bcast", "even", "c2", "b1");
+  barrier();
+  for (size_t i = 0; i < g_ncli; i++)
+    assert_int_equal(g_cli[i].b1, (i % 2 == 0 && i != 2) ? 1 : 0);
+
+  /* Broadcast acks: every socket of every worker answers its index. */
+  call("ask", NULL, NULL, NULL);
+  int64_t sum = 0;
+  for (size_t i = 0; i < g_ncli; i++) sum += (int64_t)i;
+  assert_int_equal(g_reply[0], 0);
+  assert_int_equal(g_reply[1], (int64_t)g_ncli);
+  assert_int_equal(g_reply[2], sum);
+
+  /* Fetch: every odd socket; those of client 0's worker are local. */
+  call("fetch", "odd", NULL, NULL);
+  int64_t odd = 0, local = 0;
+  uv_mutex_lock(&g_mu);
+  for (size_t i = 1; i < g_ncli; i += 2) {
+    odd++;
+    local += g_worker_of[i] == g_worker_of[0];
+  }
+  uv_mutex_unlock(&g_mu);
+  assert_int_equal(g_reply[0], 0);
+  assert_int_equal(g_reply[1], odd);
+  assert_int_equal(g_reply[2], local);
+
+  /* A selection joins a room on every worker. */
+  call("move", NULL, NULL, NULL);
+  call("bcast", "moved", NULL, "b2");
+  barrier();
+  for (size_t i = 0; i < g_ncli; i++) assert_int_equal(g_cli[i].b2, i % 2);
+
+  /* A selection is disconnected on every worker; the others stay. */
+  call("kick", NULL, NULL, NULL);
+  barrier();
+  for (size_t i = 0; i < g_ncli; i++) {
+    if (i % 2) continue;
+    assert_false(g_cli[i].gone);
+  }
+
+  /* The close: every worker's clients are told, then the callback runs. */
+  sio_server_close(srv, server_closed, NULL);
+  run_until(closed);
+  run_until(all_gone);
+  for (size_t i = 0; i < g_ncli; i++) sio_client_close(g_cli[i].c, NULL, NULL);
+  uv_run(&g_loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&g_loop), 0);
+}
+
+static void test_two_workers(void **state) {
+  (void)state;
+  run_workers(2);
+}
+
+static void test_four_workers(void **state) {
+  (void)state;
+  run_workers(4);
+}
+
+/* The option's bounds and refusals. */
+static void test_refusals(void **state) {
+  (void)state;
+  sio_server_opts_t *o = sio_server_opts_new();
+  assert_int_equal(sio_server_opts_set_workers(o, SIO_WORKERS_MAX + 1), SIO_EINVAL);
+  assert_int_equal(sio_server_opts_set_workers(o, 2), 0);
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  sio_http_server_t *http = NULL;
+  assert_int_equal(sio_http_server_new(&loop, NULL, &http), 0);
+  sio_server_t *s = NULL;
+  assert_int_equal(sio_server_attach(http, o, &s), SIO_EINVAL);
+  sio_server_opts_set_recovery(o, 0, 1);
+  assert_int_equal(sio_server_new(&loop, o, &s), SIO_ENOTSUP);
+  sio_server_opts_free(o);
+  sio_http_server_close(http, NULL, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+/* Workers made and closed without ever listening: their threads start for
+ * the close and every loop is freed. */
+static void test_close_unstarted(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  sio_server_opts_t *o = sio_server_opts_new();
+  sio_server_opts_set_workers(o, 3);
+  sio_server_t *s = NULL;
+  assert_int_equal(sio_server_new(&loop, o, &s), 0);
+  sio_server_opts_free(o);
+  sio_server_close(s, NULL, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+int main(void) {
+  uv_mutex_init(&g_mu);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_close_unstarted),
+      cmocka_unit_test(test_two_workers),
+      cmocka_unit_test(test_four_workers),
+  };
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  uv_mutex_destroy(&g_mu);
+  return rc;
+}
