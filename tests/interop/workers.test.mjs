@@ -240,10 +240,18 @@ for (const i of [0, 1]) {
       agent.destroy();
     });
 
-    test('one keep-alive agent shared by many polling sessions', T, async () => {
+    test('one keep-alive agent shared by many polling sessions of different workers', T, async () => {
+      // A session belongs to the worker that accepted its handshake's
+      // connection: handshakes made at once open connections of their own
+      // (spread over the workers); the later requests reuse them, whatever
+      // their session.
       const agent = countingAgent({ keepAlive: true });
-      const list = await spreadClients(clients, S.srv, S.workers, { opts: { ...POLLING, agent }, perWorker: 2 });
-      const socks = list.map((x) => x.s);
+      const socks = await Promise.all(Array.from({ length: 6 * S.workers },
+        () => clients.connect(S.srv, '/', { ...POLLING, agent })));
+      const workerOf = new Map(); // sid -> worker
+      for (const s of socks) workerOf.set(s.io.engine.id, await ack(s, 'worker'));
+      const used = new Set(workerOf.values());
+      if (S.workers > 1) assert.ok(used.size > 1, `sessions on workers ${[...used]}`);
       for (let round = 0; round < 5; round++) {
         for (const [k, s] of socks.entries()) assert.deepEqual(await ack(s, 'echo-ack', [round, k]), [round, k]);
       }
@@ -251,8 +259,10 @@ for (const i of [0, 1]) {
       await ack(socks[socks.length - 1], 'to-rooms', {}, 'q', 'all');
       await waitFor(() => recs.every((r) => r.got.length === 1), 'every session got the broadcast');
       assert.ok(agent.connections < agent.requests, `${agent.connections} connections for ${agent.requests} requests`);
-      const shared = [...agent.sessionsOn.values()].filter((sids) => sids.size > 1).length;
-      assert.ok(shared > 0, 'a connection carried requests of several sessions');
+      // Some connection carried requests of sessions of two workers.
+      const mixed = [...agent.sessionsOn.values()].filter((sids) => new Set([...sids].map((x) => workerOf.get(x))).size > 1);
+      if (S.workers > 1) assert.ok(mixed.length > 0, 'a connection carried requests for sessions of different workers');
+      else assert.ok([...agent.sessionsOn.values()].some((sids) => sids.size > 1), 'a connection carried several sessions');
       clients.closeAll();
       agent.destroy();
     });
