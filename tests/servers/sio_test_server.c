@@ -136,11 +136,24 @@ static void on_any_in(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
   if (d) d->in++;
 }
 
+/* The shared data {"seq","user"}: what fetch reports of a socket on
+ * another worker, whose user pointer and session belong to its thread. */
+static void share_seq_user(sio_socket_t *sock, int64_t seq, const char *user,
+                           size_t len) {
+  json_t *o = json_pack("{s:I,s:o}", "seq", (json_int_t)seq, "user",
+                        user ? json_stringn(user, len) : json_null());
+  char *text = json_dumps(o, JSON_COMPACT);
+  if (text) sio_socket_set_shared_data(sock, text);
+  free(text);
+  json_decref(o);
+}
+
 static void on_connection(sio_socket_t *sock, void *arg) {
   (void)arg;
   sock_data_t *d = calloc(1, sizeof(*d));
   if (d) {
     d->seq = (int64_t)atomic_fetch_add(&g_seq, 1) + 1;
+    share_seq_user(sock, d->seq, NULL, 0);
     sio_socket_set_data(sock, d);
     sio_socket_on_any_outgoing(sock, on_any_out, NULL);
   }
@@ -289,6 +302,24 @@ static void fetch_done(int status, size_t count, sio_remote_socket_t *const *soc
       data = json_pack("{s:I,s:s%}", "seq", (json_int_t)(d ? d->seq : -1), "user",
                        user ? user : "", user ? ulen : (size_t)0);
       if (!user) json_object_set_new(data, "user", json_null());
+    } else { /* on another worker: its handshake and shared data as JSON */
+      json_error_t err;
+      const char *h = sio_remote_socket_handshake_json(socks[i]);
+      const char *dj = sio_remote_socket_data_json(socks[i]);
+      json_t *node = h ? json_loads(h, 0, &err) : NULL;
+      if (node) {
+        json_t *foo = json_object_get(json_object_get(node, "query"), "foo");
+        hs = json_pack("{s:O?,s:O?,s:O?,s:O?}", "address",
+                       json_object_get(node, "address"), "query", foo ? foo : json_null(),
+                       "auth", json_object_get(node, "auth"), "issued",
+                       json_object_get(node, "issued"));
+        json_decref(node);
+      }
+      json_t *shared = dj ? json_loads(dj, JSON_DECODE_ANY, &err) : NULL;
+      if (shared) {
+        json_decref(data);
+        data = shared;
+      }
     }
     json_array_append_new(r, json_pack("{s:s,s:o,s:o,s:o}", "id",
                                        sio_remote_socket_id(socks[i]), "rooms", rooms,
@@ -426,6 +457,8 @@ static void on_misc(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
     size_t len = 0;
     const char *v = sio_argv_string(av, 1, &len); /* null deletes the key */
     sio_socket_session_set(sock, str_arg(av, 0), v, len);
+    sock_data_t *d = sio_socket_get_data(sock);
+    if (d && strcmp(str_arg(av, 0), "user") == 0) share_seq_user(sock, d->seq, v, len);
     ack_json(ack, json_true());
   } else if (strcmp(ev, "session-get") == 0) {
     size_t len = 0;
