@@ -210,6 +210,16 @@ typedef void (*sio_adapter_reply_cb)(const sio_argv_t *reply, void *arg);
 SIO_EXTERN int sio_adapter_local_broadcast_with_ack(
     sio_namespace_t *nsp, const sio_adapter_packet_t *pkt, const sio_adapter_opts_t *opts,
     sio_adapter_ack_t *ack, sio_adapter_reply_cb reply_cb, void *arg);
+/* The same for another server's request, on a server of any number of
+ * workers: reply_cb as above, once per recipient of every worker (possibly
+ * before count_cb); count_cb runs exactly once, with the recipients of
+ * every worker, once they are all counted (possibly before the return).
+ * arg is free to go when count_cb has run and reply_cb has run count times.
+ * 0, or an error (then neither callback runs). */
+typedef void (*sio_adapter_count_cb)(size_t count, void *arg);
+SIO_EXTERN int sio_adapter_local_broadcast_with_ack_async(
+    sio_namespace_t *nsp, const sio_adapter_packet_t *pkt, const sio_adapter_opts_t *opts,
+    sio_adapter_reply_cb reply_cb, sio_adapter_count_cb count_cb, void *arg);
 /* Local room membership changes / disconnects for a selection; return the
  * number of local sockets affected. */
 SIO_EXTERN int sio_adapter_local_sockets_join(sio_namespace_t *nsp,
@@ -228,6 +238,14 @@ SIO_EXTERN int sio_adapter_local_fetch(sio_namespace_t *nsp,
                                        const sio_adapter_opts_t *opts,
                                        sio_adapter_fetch_t *req, sio_adapter_socket_cb cb,
                                        void *arg);
+/* The matching sockets of every worker, for answering another server: cb
+ * runs exactly once (possibly before the return) with status 0 and the
+ * list, borrowed for the call (this worker's sockets have
+ * sio_remote_socket_local set; the other workers' have their handshake and
+ * data as JSON). 0, or an error (then cb does not run). */
+SIO_EXTERN int sio_adapter_local_fetch_async(sio_namespace_t *nsp,
+                                             const sio_adapter_opts_t *opts,
+                                             sio_fetch_cb cb, void *arg);
 /* Runs the namespace's server-side handlers with an event that came from
  * another server. */
 SIO_EXTERN void sio_adapter_local_server_side_emit(sio_namespace_t *nsp,

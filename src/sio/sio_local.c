@@ -376,6 +376,8 @@ int sio_adapter_local_disconnect_sockets(sio_namespace_t *nsp,
 }
 
 int sio__fetch_add_local(sio_adapter_fetch_t *req, sio_socket_t *sock);
+void sio__fetch_workers_start(sio_namespace_t *nsp, const sio_adapter_opts_t *opts,
+                              sio_adapter_fetch_t *req);
 
 int sio_adapter_local_fetch(sio_namespace_t *nsp, const sio_adapter_opts_t *opts,
                             sio_adapter_fetch_t *req, sio_adapter_socket_cb cb,
@@ -392,6 +394,9 @@ int sio_adapter_local_fetch(sio_namespace_t *nsp, const sio_adapter_opts_t *opts
   }
   int n = (int)sel.n;
   sel_free(&sel);
+  /* Workers: the others' sockets are added to req as they answer; req
+   * completes after them (sio_adapter_fetch_done waits). */
+  if (req && rc == 0 && nsp->srv->group) sio__fetch_workers_start(nsp, opts, req);
   return rc ? rc : n;
 }
 
