@@ -25,6 +25,7 @@ enum {
   F_SS,
   F_SS_ACK,
   F_COUNT,
+  F_CHILD, /* a dynamic child made on a sibling: worker 0 makes it too */
   /* worker 0 -> sibling: answers, and the sibling's part of another
    * server's broadcast with acks */
   A_ACK,
@@ -131,7 +132,8 @@ typedef struct sio__gwait {
   struct sio__gwait *next;
   uint64_t seq;
   int kind;
-  sio_adapter_fetch_t *req; /* W_FETCH */
+  sio_adapter_fetch_t *req; /* W_FETCH, with its namespace (held) */
+  sio_namespace_t *nsp;
   sio_server_count_cb count_cb;
   void *arg; /* W_COUNT, W_RACK */
   /* W_RACK: another server's broadcast with acks on worker 0 */
@@ -185,7 +187,10 @@ void sio__gadapter_cancel(sio_server_t *s) {
   while (s->gwaits) {
     gwait_t *w = s->gwaits;
     s->gwaits = w->next;
-    if (w->kind == W_FETCH) sio_adapter_fetch_done(w->req, SIO_ECANCELED);
+    if (w->kind == W_FETCH) {
+      sio_adapter_fetch_done(w->req, SIO_ECANCELED);
+      sio__namespace_unref(w->nsp);
+    }
     if (w->kind == W_COUNT) w->count_cb(SIO_ECANCELED, 0, w->arg);
     if (w->kind == W_RACK) {
       /* Every recipient counted hears of its reply exactly once. */
@@ -250,8 +255,24 @@ int sio__gadapter_fetch(sio_namespace_t *nsp, const sio_adapter_opts_t *opts,
   if (rc) {
     wait_unlink(nsp->srv, w);
     sio__free(w);
+  } else {
+    sio__namespace_ref(w->nsp = nsp);
   }
   return rc;
+}
+
+void sio__gadapter_child(sio_namespace_t *nsp) {
+  msg_t *m;
+  if (forward(nsp, F_CHILD, 0, NULL, NULL, NULL, &m) == 0) msg_send(m);
+}
+
+int sio__fetch_add_local(sio_adapter_fetch_t *req, sio_socket_t *sock);
+
+/* This worker's socket of that id in nsp (its own-id room), or NULL. */
+static sio_socket_t *own_socket(sio_namespace_t *nsp, const char *id) {
+  if (nsp->is_parent) return NULL;
+  sio__room_t *r = sio__map_get(&nsp->rooms, id, strlen(id));
+  return r && r->n == 1 && strcmp(r->m[0]->id, id) == 0 ? r->m[0] : NULL;
 }
 
 int sio__gadapter_server_side_emit(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
@@ -466,13 +487,18 @@ static void run_answer(msg_t *m, sio_server_t *s) {
   if (m->kind == A_COUNT) {
     w->count_cb(m->status, m->count, w->arg);
   } else {
+    /* This worker's own sockets come back as its local ones. */
     for (size_t i = 0; i < m->count; i++) {
       gsk_t *gs = &m->socks[i];
-      if (gs->id)
+      sio_socket_t *own = gs->id ? own_socket(w->nsp, gs->id) : NULL;
+      if (own)
+        sio__fetch_add_local(w->req, own);
+      else if (gs->id)
         sio_adapter_fetch_add(w->req, gs->id, (const char *const *)gs->rooms, gs->nrooms,
                               gs->handshake, gs->data);
     }
     sio_adapter_fetch_done(w->req, m->status);
+    sio__namespace_unref(w->nsp);
   }
   sio__free(w);
 }

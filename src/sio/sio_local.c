@@ -402,6 +402,8 @@ int sio_adapter_local_fetch(sio_namespace_t *nsp, const sio_adapter_opts_t *opts
 
 int sio_namespace_has_room(const sio_namespace_t *nsp, const char *room) {
   if (!nsp || !room) return 0;
+  /* Workers: the room may exist on another worker (unknown here). */
+  if (nsp->srv->group) return 1;
   for (size_t i = 0; i < nsp_count(nsp); i++)
     if (sio__map_get(&nsp_at((sio_namespace_t *)nsp, i)->rooms, room, strlen(room)))
       return 1;

@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "sio/sio_group.h"
 #include "sio/sio_internal.h"
 
 sio_namespace_t *sio__namespace_new(sio_server_t *s, const char *name, size_t len) {
@@ -205,6 +206,7 @@ sio_namespace_t *sio__namespace_lookup(sio_server_t *s, const char *name, size_t
     nsp->child_idx = parent->nchildren;
     parent->children[parent->nchildren++] = nsp;
     sio__observe_namespace(nsp);
+    if (sio__gadapter_forwards(nsp, 0)) sio__gadapter_child(nsp);
   }
   sio__free(copy);
   return nsp;
