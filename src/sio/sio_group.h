@@ -162,8 +162,10 @@ int sio__gadapter_server_side_emit(sio_namespace_t *nsp, const sio_adapter_packe
                                    uint32_t timeout_ms, sio__bcast_ack_t *ba);
 int sio__gadapter_server_count(sio_namespace_t *nsp, sio_server_count_cb cb, void *arg);
 /* A sibling made the dynamic child nsp: worker 0 makes it too, so the
- * adapter has an instance for it. */
+ * adapter has an instance for it, and holds it until the sibling frees
+ * its own (sio__gadapter_child_gone). */
 void sio__gadapter_child(sio_namespace_t *nsp);
+void sio__gadapter_child_gone(sio_namespace_t *nsp);
 /* Completes this worker's requests still waiting (server close). */
 void sio__gadapter_cancel(sio_server_t *s);
 

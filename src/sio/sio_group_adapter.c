@@ -25,7 +25,8 @@ enum {
   F_SS,
   F_SS_ACK,
   F_COUNT,
-  F_CHILD, /* a dynamic child made on a sibling: worker 0 makes it too */
+  F_CHILD,      /* a dynamic child made on a sibling: worker 0 makes and holds it */
+  F_CHILD_GONE, /* the sibling freed it: worker 0 lets its own go */
   /* worker 0 -> sibling: answers, and the sibling's part of another
    * server's broadcast with acks */
   A_ACK,
@@ -266,6 +267,11 @@ void sio__gadapter_child(sio_namespace_t *nsp) {
   if (forward(nsp, F_CHILD, 0, NULL, NULL, NULL, &m) == 0) msg_send(m);
 }
 
+void sio__gadapter_child_gone(sio_namespace_t *nsp) {
+  msg_t *m;
+  if (forward(nsp, F_CHILD_GONE, 0, NULL, NULL, NULL, &m) == 0) msg_send(m);
+}
+
 int sio__fetch_add_local(sio_adapter_fetch_t *req, sio_socket_t *sock);
 
 /* This worker's socket of that id in nsp (its own-id room), or NULL. */
@@ -406,7 +412,13 @@ static sio_namespace_t *nsp_here(const msg_t *m, sio_server_t *s) {
 }
 
 static void run_request(msg_t *m, sio_server_t *s) {
+  if (m->kind == F_CHILD_GONE) {
+    sio_namespace_t *child = s && !s->closing ? sio__gnsp_find(&m->nsp, s) : NULL;
+    if (child && child->parent) sio__namespace_unref(child); /* F_CHILD's */
+    return;
+  }
   sio_namespace_t *nsp = s && !s->closing ? nsp_here(m, s) : NULL;
+  if (nsp && nsp->parent && m->kind == F_CHILD) sio__namespace_ref(nsp); /* held */
   int wants =
       m->kind == F_ACK || m->kind == F_SS_ACK || m->kind == F_FETCH || m->kind == F_COUNT;
   back_t *b = wants ? back_new(m) : NULL;

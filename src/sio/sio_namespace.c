@@ -36,6 +36,7 @@ sio_namespace_t *sio__namespace_new(sio_server_t *s, const char *name, size_t le
 void sio__namespace_free(sio_namespace_t *nsp) {
   if (nsp->adapter && nsp->srv->adapter_ops->destroy)
     nsp->srv->adapter_ops->destroy(nsp->adapter);
+  if (nsp->parent && sio__gadapter_forwards(nsp, 0)) sio__gadapter_child_gone(nsp);
   sio__cbvec_free(&nsp->server_side);
   sio__cbvec_free(&nsp->mw);
   sio__cbvec_free(&nsp->conn);
