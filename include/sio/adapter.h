@@ -18,6 +18,17 @@
  * included. A cluster adapter that runs I/O elsewhere must come back to the
  * loop (sio_server_post) before calling anything here.
  *
+ * Workers (sio_server_opts_set_workers): the process is one node of the
+ * cluster. Install the adapter on the server sio_server_new returned
+ * (worker 0), before sio_server_listen (later: SIO_EINVAL). Its instances
+ * exist for worker 0's namespaces only, and everything here runs on worker
+ * 0's loop thread. The operations of the other workers' sockets come to it
+ * posted, through worker 0's namespace of the same name (a dynamic child
+ * made on another worker is made on worker 0 too). The local functions
+ * below reach the sockets of every worker, except where a function says
+ * otherwise; the replies and sockets of other workers come back later, so
+ * for answering another server use the _async forms.
+ *
  * Lifetimes: every pointer handed to an adapter operation is borrowed for
  * the call only; copy what you keep. Request objects (sio_adapter_ack_t,
  * sio_adapter_fetch_t) stay valid until the adapter completes them, which it
@@ -186,7 +197,8 @@ typedef struct {
  * future: ops is copied (only its first ops->size bytes are read). Call
  * before clients connect. 0, SIO_EINVAL (no create operation, an adapter
  * already installed, or ops->size smaller than the first version of this
- * struct or larger than this libsio knows), SIO_ENOMEM (create failed for
+ * struct or larger than this libsio knows; with workers: s is not worker 0's
+ * server, or the workers already started), SIO_ENOMEM (create failed for
  * an existing namespace). */
 SIO_EXTERN int sio_server_set_adapter(sio_server_t *s, const sio_adapter_ops_t *ops,
                                       void *arg);
@@ -205,11 +217,23 @@ SIO_EXTERN int sio_adapter_local_broadcast(sio_namespace_t *nsp,
  * runs exactly once per recipient counted in the return value, with the
  * reply, or with NULL when the recipient went away without answering; the
  * last call is the moment to free arg). Returns the local recipient count
- * (already added to ack's expected count) or an error. */
+ * (already added to ack's expected count) or an error. With workers, ack
+ * gathers every worker's recipients; reply_cb hears of this worker's only
+ * (use the _async form below). */
 typedef void (*sio_adapter_reply_cb)(const sio_argv_t *reply, void *arg);
 SIO_EXTERN int sio_adapter_local_broadcast_with_ack(
     sio_namespace_t *nsp, const sio_adapter_packet_t *pkt, const sio_adapter_opts_t *opts,
     sio_adapter_ack_t *ack, sio_adapter_reply_cb reply_cb, void *arg);
+/* The same for another server's request, on a server of any number of
+ * workers: reply_cb as above, once per recipient of every worker (possibly
+ * before count_cb); count_cb runs exactly once, with the recipients of
+ * every worker, once they are all counted (possibly before the return).
+ * arg is free to go when count_cb has run and reply_cb has run count times.
+ * 0, or an error (then neither callback runs). */
+typedef void (*sio_adapter_count_cb)(size_t count, void *arg);
+SIO_EXTERN int sio_adapter_local_broadcast_with_ack_async(
+    sio_namespace_t *nsp, const sio_adapter_packet_t *pkt, const sio_adapter_opts_t *opts,
+    sio_adapter_reply_cb reply_cb, sio_adapter_count_cb count_cb, void *arg);
 /* Local room membership changes / disconnects for a selection; return the
  * number of local sockets affected. */
 SIO_EXTERN int sio_adapter_local_sockets_join(sio_namespace_t *nsp,
@@ -222,12 +246,23 @@ SIO_EXTERN int sio_adapter_local_disconnect_sockets(sio_namespace_t *nsp,
                                                     const sio_adapter_opts_t *opts,
                                                     int close);
 /* Adds the matching local sockets to req (req NULL: to cb instead, called
- * once per socket with borrowed values, for answering another server). */
+ * once per socket with borrowed values, for answering another server).
+ * With workers, req also gets the other workers' sockets, later:
+ * sio_adapter_fetch_done then completes it once they are in; cb sees this
+ * worker's sockets only (use sio_adapter_local_fetch_async). */
 typedef void (*sio_adapter_socket_cb)(sio_socket_t *sock, void *arg);
 SIO_EXTERN int sio_adapter_local_fetch(sio_namespace_t *nsp,
                                        const sio_adapter_opts_t *opts,
                                        sio_adapter_fetch_t *req, sio_adapter_socket_cb cb,
                                        void *arg);
+/* The matching sockets of every worker, for answering another server: cb
+ * runs exactly once (possibly before the return) with status 0 and the
+ * list, borrowed for the call (this worker's sockets have
+ * sio_remote_socket_local set; the other workers' have their handshake and
+ * data as JSON). 0, or an error (then cb does not run). */
+SIO_EXTERN int sio_adapter_local_fetch_async(sio_namespace_t *nsp,
+                                             const sio_adapter_opts_t *opts,
+                                             sio_fetch_cb cb, void *arg);
 /* Runs the namespace's server-side handlers with an event that came from
  * another server. */
 SIO_EXTERN void sio_adapter_local_server_side_emit(sio_namespace_t *nsp,
@@ -252,7 +287,7 @@ typedef void (*sio_room_cb)(const char *room, size_t members, void *arg);
 SIO_EXTERN int sio_namespace_foreach_room(const sio_namespace_t *nsp, sio_room_cb cb,
                                           void *arg);
 /* 1 if the namespace has a local room of that name (Redis's receive-side
- * room filter). */
+ * room filter). With workers, always 1 (another worker may have it). */
 SIO_EXTERN int sio_namespace_has_room(const sio_namespace_t *nsp, const char *room);
 
 /* Connection state recovery: 1 when the server keeps sessions, with its

@@ -151,12 +151,15 @@ SIO_EXTERN void sio_server_opts_set_recovery_max_bytes(sio_server_opts_t *o,
  * to one worker, and its sockets' handlers run on that worker's thread.
  * Broadcasts (with rooms, except, volatile, compress, local and acks),
  * fetch, and joins, leaves and disconnects of a selection reach the
- * sockets of every worker; sio_namespace_server_count() says 1. Read the
- * thread rules under "Workers" below before using more than one.
- * Refused: sio_server_attach() with workers other than 1 (SIO_EINVAL);
- * with more than one worker, connection state recovery (sio_server_new
- * returns SIO_ENOTSUP) and a cluster adapter (sio_server_set_adapter
- * returns SIO_ENOTSUP). 0 or SIO_EINVAL (more than SIO_WORKERS_MAX). */
+ * sockets of every worker; sio_namespace_server_count() says 1 (without a
+ * cluster adapter). With a cluster adapter (sio/adapter.h, installed before
+ * sio_server_listen) the process is one node of the cluster, whatever its
+ * workers; the other workers' adapter operations run on worker 0 (their
+ * return counts are then 0). Read the thread rules under "Workers" below
+ * before using more than one. Refused: sio_server_attach() with workers
+ * other than 1 (SIO_EINVAL); with more than one worker, connection state
+ * recovery (sio_server_new returns SIO_ENOTSUP). 0 or SIO_EINVAL (more
+ * than SIO_WORKERS_MAX). */
 #define SIO_WORKERS_MAX 256u
 SIO_EXTERN int sio_server_opts_set_workers(sio_server_opts_t *o, unsigned n);
 /* Options of the HTTP server that sio_server_new() creates (static root,

@@ -134,6 +134,8 @@ char *sio__redis_dump(const json_t *v, size_t *len);
 /* A socket as a fetch answer lists it: {"id","handshake","rooms","data"}.
  * NULL if out of memory. New reference. */
 json_t *sio__redis_socket_json(sio_socket_t *sock);
+/* The same for a socket of a fetch (another worker's: from its JSON). */
+json_t *sio__redis_remote_socket_json(const sio_remote_socket_t *rs);
 /* Adds the sockets of a fetch answer (an array of such objects; others are
  * passed over) to fetch. */
 void sio__redis_fetch_add_sockets(sio_adapter_fetch_t *fetch, const json_t *sockets);

@@ -232,6 +232,19 @@ json_t *sio__redis_socket_json(sio_socket_t *sock) {
                    rooms ? rooms : json_array(), "data", data ? data : json_object());
 }
 
+json_t *sio__redis_remote_socket_json(const sio_remote_socket_t *rs) {
+  if (sio_remote_socket_local(rs))
+    return sio__redis_socket_json(sio_remote_socket_local(rs));
+  json_t *rooms = json_array();
+  for (size_t i = 0; rooms && i < sio_remote_socket_rooms_count(rs); i++)
+    json_array_append_new(rooms, json_string(sio_remote_socket_room(rs, i)));
+  json_t *handshake = own_json(sio_remote_socket_handshake_json(rs));
+  json_t *data = own_json(sio_remote_socket_data_json(rs));
+  return json_pack("{s:s,s:o,s:o,s:o}", "id", sio_remote_socket_id(rs), "handshake",
+                   handshake ? handshake : json_object(), "rooms",
+                   rooms ? rooms : json_array(), "data", data ? data : json_object());
+}
+
 void sio__redis_fetch_add_sockets(sio_adapter_fetch_t *fetch, const json_t *sockets) {
   size_t i;
   const json_t *s;

@@ -221,23 +221,42 @@ static void respond(sio__redis_nsp_t *inst, const char *requester_uid, json_t *r
   sio__free(msg);
 }
 
+/* A fetch answer owed: the sockets of every worker come in later with
+ * workers, when the namespace may be gone (then nothing is answered). */
 typedef struct {
-  json_t *list;
+  sio__rq_owed_t *owed;
   int full; /* fetch: the whole socket; sockets (type 0): ids only */
-} collect_t;
+} fetch_ctx_t;
 
-static void collect_socket(sio_socket_t *sock, void *arg) {
-  collect_t *c = arg;
-  json_t *s = c->full ? sio__redis_socket_json(sock) : json_string(sio_socket_id(sock));
-  if (s) json_array_append_new(c->list, s);
+static void fetched(int status, size_t count, sio_remote_socket_t *const *socks,
+                    void *arg) {
+  fetch_ctx_t *c = arg;
+  sio__redis_nsp_t *inst = c->owed->owner;
+  json_t *list = inst && status == 0 ? json_array() : NULL;
+  for (size_t i = 0; list && i < count; i++) {
+    json_t *s = c->full ? sio__redis_remote_socket_json(socks[i])
+                        : json_string(sio_remote_socket_id(socks[i]));
+    if (s) json_array_append_new(list, s);
+  }
+  if (list)
+    respond(inst, c->owed->requester,
+            json_pack("{s:s,s:o}", "requestId", c->owed->rid, "sockets", list));
+  sio__rq_owed_free(c->owed);
+  sio__free(c);
 }
 
 static void answer_fetch(sio__redis_nsp_t *inst, const char *uid, const char *rid,
                          const sio_adapter_opts_t *o, int full) {
-  collect_t c = {json_array(), full};
-  if (!c.list) return;
-  sio_adapter_local_fetch(inst->nsp, o, NULL, collect_socket, &c);
-  respond(inst, uid, json_pack("{s:s,s:o}", "requestId", rid, "sockets", c.list));
+  fetch_ctx_t *c = sio__calloc(1, sizeof(*c));
+  if (!c || !(c->owed = sio__rq_owe(&inst->ss_live, inst, rid, uid))) {
+    sio__free(c);
+    return;
+  }
+  c->full = full;
+  if (sio_adapter_local_fetch_async(inst->nsp, o, fetched, c)) {
+    sio__rq_owed_free(c->owed);
+    sio__free(c);
+  }
 }
 
 static void collect_room(const char *room, size_t members, void *arg) {
@@ -337,13 +356,27 @@ static void on_rooms_op(sio__redis_nsp_t *inst, int type, const json_t *j,
  * answer (type 9). */
 typedef struct {
   sio__redis_nsp_t *inst;
-  size_t refs; /* one per recipient, plus ours while sending */
+  size_t calls, n; /* recipients heard of, and counted (every worker) */
+  int counted;     /* n is known */
   char uid[32];
   char rid[32];
 } bcast_ctx_t;
 
-static void bcast_ctx_unref(bcast_ctx_t *c) {
-  if (--c->refs == 0) sio__free(c);
+/* Every recipient counted and heard of: the context goes. */
+static void bcast_ctx_check(bcast_ctx_t *c) {
+  if (c->counted && c->calls >= c->n) sio__free(c);
+}
+
+/* Every worker counted: the answer (type 8), always, even with 0: the
+ * requester counts servers. */
+static void bcast_counted(size_t n, void *arg) {
+  bcast_ctx_t *c = arg;
+  json_t *resp =
+      json_pack("{s:i,s:s,s:i}", "type", 8, "requestId", c->rid, "clientCount", (int)n);
+  respond(c->inst, c->uid[0] ? c->uid : NULL, resp);
+  c->n = n;
+  c->counted = 1;
+  bcast_ctx_check(c);
 }
 
 static void bcast_replied(const sio_argv_t *reply, void *arg) {
@@ -360,7 +393,8 @@ static void bcast_replied(const sio_argv_t *reply, void *arg) {
     sio__sb_reset(&out);
     sio__free(att);
   }
-  bcast_ctx_unref(c);
+  c->calls++;
+  bcast_ctx_check(c);
 }
 
 static void on_broadcast_ack_request(sio__redis_nsp_t *inst, const char *data,
@@ -390,23 +424,16 @@ static void on_broadcast_ack_request(sio__redis_nsp_t *inst, const char *data,
   if (!req_find(inst, rid.s, rid.len) && !other_nsp && rid.len < sizeof(c->rid) &&
       b.uid.len < sizeof(c->uid) && (c = sio__calloc(1, sizeof(*c)))) {
     c->inst = inst;
-    c->refs = 1;
     memcpy(c->rid, rid.s, rid.len);
     memcpy(c->uid, b.uid.s, b.uid.len);
     sio__redis_local_t l;
-    int n = 0;
-    if (sio__redis_local_of(&b, 0, &l) == 0) { /* volatile is not applied here */
-      n = sio_adapter_local_broadcast_with_ack(inst->nsp, &l.pkt, &l.opts, NULL,
-                                               bcast_replied, c);
-      if (n < 0) n = 0;
-      c->refs += (size_t)n;
-    }
+    int rc = sio__redis_local_of(&b, 0, &l); /* volatile is not applied here */
+    /* The count goes out once every worker counted (bcast_counted). */
+    if (rc == 0)
+      rc = sio_adapter_local_broadcast_with_ack_async(inst->nsp, &l.pkt, &l.opts,
+                                                      bcast_replied, bcast_counted, c);
     sio__redis_local_free(&l);
-    /* Always answer, even with 0: the requester counts servers. */
-    json_t *resp =
-        json_pack("{s:i,s:s,s:i}", "type", 8, "requestId", c->rid, "clientCount", n);
-    respond(inst, c->uid[0] ? c->uid : NULL, resp);
-    bcast_ctx_unref(c);
+    if (rc) bcast_counted(0, c);
   }
   sio__rmp_broadcast_free(&b);
   msgpack_unpacked_destroy(&up);

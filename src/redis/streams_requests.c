@@ -151,9 +151,21 @@ static void respond(sio__rs_nsp_t *inst, const char *requester, int type, json_t
   json_decref(data);
 }
 
-static void collect_socket(sio_socket_t *sock, void *arg) {
-  json_t *s = sio__redis_socket_json(sock);
-  if (s) json_array_append_new(arg, s);
+/* The sockets of every worker come in later with workers, when the
+ * namespace may be gone (then nothing is answered): an owed answer. */
+static void fetched(int status, size_t count, sio_remote_socket_t *const *socks,
+                    void *arg) {
+  sio__rq_owed_t *c = arg;
+  sio__rs_nsp_t *inst = c->owner;
+  json_t *list = inst && status == 0 ? json_array() : NULL;
+  for (size_t i = 0; list && i < count; i++) {
+    json_t *s = sio__redis_remote_socket_json(socks[i]);
+    if (s) json_array_append_new(list, s);
+  }
+  if (list)
+    respond(inst, c->requester, SIO__RS_FETCH_SOCKETS_RESPONSE,
+            json_pack("{s:s,s:o}", "requestId", c->rid, "sockets", list), NULL, 0);
+  sio__rq_owed_free(c);
 }
 
 static void answer_fetch(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *rid) {
@@ -162,12 +174,9 @@ static void answer_fetch(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *rid)
     sio__rs_bad_message(inst->node, "fetchSockets request without opts");
     return;
   }
-  json_t *list = json_array();
-  if (list) sio_adapter_local_fetch(inst->nsp, &o, NULL, collect_socket, list);
+  sio__rq_owed_t *c = sio__rq_owe(&inst->ss_live, inst, rid, m->uid);
+  if (c && sio_adapter_local_fetch_async(inst->nsp, &o, fetched, c)) sio__rq_owed_free(c);
   sio__redis_opts_free(&o);
-  respond(inst, m->uid, SIO__RS_FETCH_SOCKETS_RESPONSE,
-          list ? json_pack("{s:s,s:o}", "requestId", rid, "sockets", list) : NULL, NULL,
-          0);
 }
 
 /* A server-side event with ack from another server: the first argument of
@@ -225,13 +234,26 @@ static void on_server_side(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *ri
  * how many clients got it (type 11), then forward each answer (type 12). */
 typedef struct {
   sio__rs_nsp_t *inst;
-  size_t refs; /* one per recipient, plus ours while sending */
+  size_t calls, n; /* recipients heard of, and counted (every worker) */
+  int counted;     /* n is known */
   char requester[64];
   char rid[64];
 } bcast_ctx_t;
 
-static void bcast_ctx_unref(bcast_ctx_t *c) {
-  if (--c->refs == 0) sio__free(c);
+/* Every recipient counted and heard of: the context goes. */
+static void bcast_ctx_check(bcast_ctx_t *c) {
+  if (c->counted && c->calls >= c->n) sio__free(c);
+}
+
+/* Every worker counted: the answer, always, even with 0: the requester
+ * counts servers. */
+static void bcast_counted(size_t n, void *arg) {
+  bcast_ctx_t *c = arg;
+  respond(c->inst, c->requester, SIO__RS_BROADCAST_CLIENT_COUNT,
+          json_pack("{s:s,s:i}", "requestId", c->rid, "clientCount", (int)n), NULL, 0);
+  c->n = n;
+  c->counted = 1;
+  bcast_ctx_check(c);
 }
 
 static void bcast_replied(const sio_argv_t *reply, void *arg) {
@@ -244,7 +266,8 @@ static void bcast_replied(const sio_argv_t *reply, void *arg) {
               reply_data(c->rid, (const char *)raw.base, raw.len), att, natt);
     sio__free(att);
   }
-  bcast_ctx_unref(c);
+  c->calls++;
+  bcast_ctx_check(c);
 }
 
 static void answer_broadcast_ack(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const char *rid) {
@@ -262,19 +285,14 @@ static void answer_broadcast_ack(sio__rs_nsp_t *inst, sio__rs_msg_t *m, const ch
   char *args = c ? sio__redis_array_to_args(ev, 1, &len) : NULL;
   if (args) {
     c->inst = inst;
-    c->refs = 1;
     strcpy(c->rid, rid);
     strcpy(c->requester, m->uid);
     sio_adapter_packet_t pkt = {event, args, len, m->att, m->natt, NULL};
     o.flags = SIO_ADAPTER_F_LOCAL | (o.flags & SIO_ADAPTER_F_NO_COMPRESS);
-    int n =
-        sio_adapter_local_broadcast_with_ack(inst->nsp, &pkt, &o, NULL, bcast_replied, c);
-    if (n < 0) n = 0;
-    c->refs += (size_t)n;
-    /* Always answer, even with 0: the requester counts servers. */
-    respond(inst, c->requester, SIO__RS_BROADCAST_CLIENT_COUNT,
-            json_pack("{s:s,s:i}", "requestId", c->rid, "clientCount", n), NULL, 0);
-    bcast_ctx_unref(c);
+    /* The count goes out once every worker counted (bcast_counted). */
+    if (sio_adapter_local_broadcast_with_ack_async(inst->nsp, &pkt, &o, bcast_replied,
+                                                   bcast_counted, c))
+      bcast_counted(0, c);
   } else {
     sio__free(c);
   }

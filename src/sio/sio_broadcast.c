@@ -153,8 +153,11 @@ int sio_broadcast_emit(sio_broadcast_t *b, const char *event, const sio_args_t *
     sio_adapter_opts_t o;
     opts_of(b, &o);
     const sio_adapter_ops_t *ops = cluster(b);
-    rc = ops && ops->broadcast ? ops->broadcast(b->nsp->adapter, &v.pkt, &o)
-                               : sio_adapter_local_broadcast(b->nsp, &v.pkt, &o);
+    if (sio__gadapter_forwards(b->nsp, b->flags))
+      rc = sio__gadapter_broadcast(b->nsp, &v.pkt, &o);
+    else
+      rc = ops && ops->broadcast ? ops->broadcast(b->nsp->adapter, &v.pkt, &o)
+                                 : sio_adapter_local_broadcast(b->nsp, &v.pkt, &o);
     pkt_view_free(&v);
   }
   sio_broadcast_free(b);
@@ -264,8 +267,13 @@ void sio_adapter_ack_expect(sio_adapter_ack_t *ack, size_t n) {
 
 void sio_adapter_ack_reply(sio_adapter_ack_t *ack, const sio_adapter_packet_t *reply) {
   if (!ack || ack->done || !reply) return;
+  ba_store(ack, sio__stored_from_wire(reply));
+}
+
+sio__stored_t *sio__stored_from_wire(const sio_adapter_packet_t *reply) {
   /* Wire arguments -> an ACK packet text -> a stored reply (JSON whatever
    * the server's parser: this packet never leaves the process). */
+  sio__stored_t *st = NULL;
   sio_args_t tmp;
   memset(&tmp, 0, sizeof(tmp));
   sio__packet_out_t out;
@@ -280,13 +288,14 @@ void sio_adapter_ack_reply(sio_adapter_ack_t *ack, const sio_adapter_packet_t *r
     if (sio__sio_packet_decode((const char *)sio__eio_msg_bytes(out.msgs[0]),
                                out.msgs[0]->len, &lim, &pkt) == 0) {
       pkt.att = tmp.natt ? tmp.att : NULL;
-      ba_store(ack, sio__stored_new(&pkt));
+      st = sio__stored_new(&pkt);
     }
     sio__packet_out_free(&out);
   }
   sio_args_clear(&tmp);
   sio__sb_reset(&tmp.sb); /* clear keeps a small builder */
   sio__free(tmp.att);
+  return st;
 }
 
 void sio_adapter_ack_servers_done(sio_adapter_ack_t *ack) {
@@ -336,7 +345,12 @@ int sio_broadcast_emit_with_ack(sio_broadcast_t *b, const char *event,
   opts_of(b, &o);
   const sio_adapter_ops_t *ops = cluster(b);
   ba->refs++; /* ours, during the call */
-  if (ops && ops->broadcast_with_ack) {
+  int forwarded = sio__gadapter_forwards(b->nsp, b->flags);
+  if (forwarded) {
+    /* Worker 0's adapter runs it, with its timeout; rc 0: no recipient of
+     * this worker is known here. */
+    rc = sio__gadapter_broadcast_with_ack(b->nsp, &v.pkt, &o, ba);
+  } else if (ops && ops->broadcast_with_ack) {
     ba->refs++; /* the adapter's, until sio_adapter_ack_release */
     rc = ops->broadcast_with_ack(b->nsp->adapter, &v.pkt, &o, ba);
     if (rc < 0) sio__bcast_ack_unref(ba); /* it took nothing on failure */
@@ -352,7 +366,7 @@ int sio_broadcast_emit_with_ack(sio_broadcast_t *b, const char *event,
     unlink_ba(ba);
     sio__bcast_ack_unref(ba); /* the request's */
   } else if (!ba->done) {
-    sio__timer_start(ba->timer, o.timeout_ms);
+    if (!forwarded) sio__timer_start(ba->timer, o.timeout_ms);
     ba_check(ba);
     if (rc < 0) rc = (int)ba->expected;
   }
@@ -370,7 +384,9 @@ static int rooms_op(sio_broadcast_t *b, const char *room, int join) {
     opts_of(b, &o);
     const sio_adapter_ops_t *ops = cluster(b);
     const char *rooms[1] = {room};
-    if (join)
+    if (sio__gadapter_forwards(b->nsp, b->flags))
+      rc = sio__gadapter_apply(b->nsp, &o, join ? SIO__OP_JOIN : SIO__OP_LEAVE, room, 0);
+    else if (join)
       rc = ops && ops->sockets_join
                ? ops->sockets_join(b->nsp->adapter, &o, rooms, 1)
                : sio_adapter_local_sockets_join(b->nsp, &o, rooms, 1);
@@ -397,9 +413,12 @@ int sio_broadcast_disconnect_sockets(sio_broadcast_t *b, int close_connection) {
     sio_adapter_opts_t o;
     opts_of(b, &o);
     const sio_adapter_ops_t *ops = cluster(b);
-    rc = ops && ops->disconnect_sockets
-             ? ops->disconnect_sockets(b->nsp->adapter, &o, close_connection)
-             : sio_adapter_local_disconnect_sockets(b->nsp, &o, close_connection);
+    if (sio__gadapter_forwards(b->nsp, b->flags))
+      rc = sio__gadapter_apply(b->nsp, &o, SIO__OP_DISCONNECT, NULL, close_connection);
+    else
+      rc = ops && ops->disconnect_sockets
+               ? ops->disconnect_sockets(b->nsp->adapter, &o, close_connection)
+               : sio_adapter_local_disconnect_sockets(b->nsp, &o, close_connection);
   }
   sio_broadcast_free(b);
   return rc;
@@ -421,6 +440,9 @@ struct sio_adapter_fetch {
   sio_remote_socket_t **v;
   size_t n, cap;
   int err;
+  /* Workers: the other workers' answers are still to come (workers), and
+   * the adapter (or the local path) is already done with status. */
+  int workers, done, status;
 };
 
 const char *sio_remote_socket_id(const sio_remote_socket_t *rs) {
@@ -509,13 +531,58 @@ oom:
   return SIO_ENOMEM;
 }
 
-void sio_adapter_fetch_done(sio_adapter_fetch_t *req, int status) {
-  if (!req) return;
+static void fetch_complete(sio_adapter_fetch_t *req, int status) {
   if (status == 0 && req->err) status = req->err;
   req->cb(status, req->n, req->v, req->arg);
   for (size_t i = 0; i < req->n; i++) rs_free(req->v[i]);
   sio__free(req->v);
   sio__free(req);
+}
+
+void sio_adapter_fetch_done(sio_adapter_fetch_t *req, int status) {
+  if (!req) return;
+  if (req->workers) {
+    /* The other workers' sockets are not all in yet. */
+    req->done = 1;
+    if (!req->status) req->status = status;
+    return;
+  }
+  fetch_complete(req, req->status ? req->status : status);
+}
+
+void sio__fetch_workers_done(sio_adapter_fetch_t *req, int status) {
+  req->workers = 0;
+  if (status && !req->status) req->status = status;
+  if (req->done) fetch_complete(req, req->status);
+}
+
+/* Starts the other workers' part of a fetch with req (sio_local.c). */
+void sio__fetch_workers_start(sio_namespace_t *nsp, const sio_adapter_opts_t *opts,
+                              sio_adapter_fetch_t *req) {
+  req->workers = 1;
+  sio__group_fetch(nsp, opts, req);
+}
+
+static void fetch_free(sio_adapter_fetch_t *req) {
+  for (size_t i = 0; i < req->n; i++) rs_free(req->v[i]);
+  sio__free(req->v);
+  sio__free(req);
+}
+
+int sio_adapter_local_fetch_async(sio_namespace_t *nsp, const sio_adapter_opts_t *opts,
+                                  sio_fetch_cb cb, void *arg) {
+  if (!nsp || !opts || !cb) return SIO_EINVAL;
+  sio_adapter_fetch_t *req = sio__calloc(1, sizeof(*req));
+  if (!req) return SIO_ENOMEM;
+  req->cb = cb;
+  req->arg = arg;
+  int rc = sio_adapter_local_fetch(nsp, opts, req, NULL, NULL);
+  if (rc < 0 && !req->workers) {
+    fetch_free(req);
+    return rc;
+  }
+  sio_adapter_fetch_done(req, 0);
+  return 0;
 }
 
 int sio_broadcast_fetch_sockets(sio_broadcast_t *b, sio_fetch_cb cb, void *arg) {
@@ -532,28 +599,26 @@ int sio_broadcast_fetch_sockets(sio_broadcast_t *b, sio_fetch_cb cb, void *arg) 
   sio_adapter_opts_t o;
   opts_of(b, &o);
   const sio_adapter_ops_t *ops = cluster(b);
-  if (ops && ops->fetch_sockets) {
-    /* The adapter completes req (exactly once) unless it fails here. */
+  if (sio__gadapter_forwards(b->nsp, b->flags)) {
+    /* Worker 0's answer completes req; nothing was sent on failure. */
+    rc = sio__gadapter_fetch(b->nsp, &o, req);
+    if (rc < 0) fetch_free(req);
+  } else if (ops && ops->fetch_sockets) {
+    /* The adapter completes req (exactly once) unless it fails here. A
+     * failure after its local fetch leaves the other workers' answers
+     * to come: req completes with them. */
     rc = ops->fetch_sockets(b->nsp->adapter, &o, req);
-    if (rc < 0) {
-      for (size_t i = 0; i < req->n; i++) rs_free(req->v[i]);
-      sio__free(req->v);
-      sio__free(req);
-    }
+    if (rc < 0 && !req->workers)
+      fetch_free(req);
+    else if (rc < 0)
+      sio_adapter_fetch_done(req, rc);
   } else {
+    /* With workers, the other workers answer later: req completes then. */
     rc = sio_adapter_local_fetch(b->nsp, &o, req, NULL, NULL);
-    if (rc >= 0 && b->nsp->srv->group) {
-      /* The other workers answer later; the group completes req. */
-      sio__group_fetch(b->nsp, &o, req);
-      sio_broadcast_free(b);
-      return 0;
-    }
-    if (rc < 0) {
-      for (size_t i = 0; i < req->n; i++) rs_free(req->v[i]);
-      sio__free(req->v);
-      sio__free(req);
+    if (rc < 0 && !req->workers) {
+      fetch_free(req);
     } else {
-      sio_adapter_fetch_done(req, 0);
+      sio_adapter_fetch_done(req, rc < 0 ? rc : 0);
       rc = 0;
     }
   }
@@ -570,7 +635,9 @@ int sio_broadcast_fetch_sockets(sio_broadcast_t *b, sio_fetch_cb cb, void *arg) 
 
 int sio_server_set_adapter(sio_server_t *s, const sio_adapter_ops_t *ops, void *arg) {
   if (!s || !ops || s->adapter_ops) return SIO_EINVAL;
-  if (s->group) return SIO_ENOTSUP; /* not composed with workers yet */
+  /* Workers: worker 0's namespaces alone have instances; the siblings,
+   * which learn of the adapter when they start, forward to them. */
+  if (s->group && (s->worker || s->group->started)) return SIO_EINVAL;
   if (ops->size < ADAPTER_OPS_V1_SIZE || ops->size > sizeof(*ops) || !ops->create)
     return SIO_EINVAL;
   /* A copy zero-filled past what the adapter knows: newer operations read
@@ -584,6 +651,7 @@ int sio_server_set_adapter(sio_server_t *s, const sio_adapter_ops_t *ops, void *
     if (n->is_parent) continue;
     if (!(n->adapter = ops->create(n, arg))) return SIO_ENOMEM;
   }
+  if (s->group) s->group->adapter = 1;
   return 0;
 }
 
@@ -595,11 +663,13 @@ int sio_namespace_server_side_emit(sio_namespace_t *nsp, const char *event,
                                    const sio_args_t *args) {
   if (!nsp) return SIO_EINVAL;
   const sio_adapter_ops_t *ops = nsp->srv->adapter_ops;
-  if (!ops || !ops->server_side_emit || !nsp->adapter) return SIO_EINVAL;
+  int forwarded = sio__gadapter_forwards(nsp, 0);
+  if (!forwarded && (!ops || !ops->server_side_emit || !nsp->adapter)) return SIO_EINVAL;
   pkt_view_t v;
   int rc = pkt_view(&v, event, args);
   if (rc) return rc;
-  rc = ops->server_side_emit(nsp->adapter, &v.pkt);
+  rc = forwarded ? sio__gadapter_server_side_emit(nsp, &v.pkt, 0, NULL)
+                 : ops->server_side_emit(nsp->adapter, &v.pkt);
   pkt_view_free(&v);
   return rc;
 }
@@ -609,7 +679,9 @@ int sio_namespace_server_side_emit_with_ack(sio_namespace_t *nsp, const char *ev
                                             sio_broadcast_ack_cb cb, void *arg) {
   if (!nsp || !cb || !timeout_ms) return SIO_EINVAL;
   const sio_adapter_ops_t *ops = nsp->srv->adapter_ops;
-  if (!ops || !ops->server_side_emit_with_ack || !nsp->adapter) return SIO_EINVAL;
+  int forwarded = sio__gadapter_forwards(nsp, 0);
+  if (!forwarded && (!ops || !ops->server_side_emit_with_ack || !nsp->adapter))
+    return SIO_EINVAL;
   pkt_view_t v;
   int rc = pkt_view(&v, event, args);
   if (rc) return rc;
@@ -619,7 +691,13 @@ int sio_namespace_server_side_emit_with_ack(sio_namespace_t *nsp, const char *ev
     return SIO_ENOMEM;
   }
   ba->refs += 2; /* ours during the call, and the adapter's until release */
-  rc = ops->server_side_emit_with_ack(nsp->adapter, &v.pkt, ba);
+  if (forwarded) {
+    /* Worker 0 runs the timeout; its answer completes ba. */
+    rc = sio__gadapter_server_side_emit(nsp, &v.pkt, timeout_ms, ba);
+    if (rc >= 0) sio__bcast_ack_unref(ba); /* no adapter holds it here */
+  } else {
+    rc = ops->server_side_emit_with_ack(nsp->adapter, &v.pkt, ba);
+  }
   pkt_view_free(&v);
   if (rc < 0) {
     sio__bcast_ack_unref(ba); /* the adapter took nothing */
@@ -627,7 +705,7 @@ int sio_namespace_server_side_emit_with_ack(sio_namespace_t *nsp, const char *ev
     unlink_ba(ba);
     sio__bcast_ack_unref(ba); /* the request's */
   } else if (!ba->done) {
-    sio__timer_start(ba->timer, timeout_ms);
+    if (!forwarded) sio__timer_start(ba->timer, timeout_ms);
     ba_check(ba);
     rc = 0;
   }
@@ -638,6 +716,7 @@ int sio_namespace_server_side_emit_with_ack(sio_namespace_t *nsp, const char *ev
 int sio_namespace_server_count(sio_namespace_t *nsp, sio_server_count_cb cb, void *arg) {
   if (!nsp || !cb) return SIO_EINVAL;
   const sio_adapter_ops_t *ops = nsp->srv->adapter_ops;
+  if (sio__gadapter_forwards(nsp, 0)) return sio__gadapter_server_count(nsp, cb, arg);
   if (!ops || !ops->server_count || !nsp->adapter) {
     cb(0, 1, arg);
     return 0;

@@ -11,13 +11,15 @@
  * sio_group_mirror.c (registrations made later, repeated on them),
  * sio_group_wire.c (packets and selections copied into jobs),
  * sio_group_ops.c (broadcasts with their encoded bytes shared, acks, fetch,
- * join/leave/disconnect across workers). */
+ * join/leave/disconnect across workers), sio_group_adapter.c (a cluster
+ * adapter with workers). */
 #ifndef SIO_SIO_GROUP_H
 #define SIO_SIO_GROUP_H
 
 #include "io/loop_thread.h"
 #include "io/post.h"
 #include "sio/sio_internal.h"
+#include "sio/sio_message.h"
 
 typedef struct {
   sio_server_t *srv; /* its server; NULL once freed (its thread only) */
@@ -37,6 +39,10 @@ struct sio__group {
   int own_closed;  /* worker 0's server finished its own close */
   int closing;     /* sio_server_close was called */
   int own_closing; /* worker 0's own close started (after the siblings') */
+  /* A cluster adapter is installed on worker 0 (set before the siblings'
+   * threads start, read-only afterwards): a sibling forwards its adapter
+   * operations to worker 0 (sio_group_adapter.c). */
+  int adapter;
   sio_server_close_cb close_cb;
   void *close_arg;
 };
@@ -132,10 +138,51 @@ int sio__group_apply(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, int o
  * counts come back; ba->workers_pending counts the workers still to answer. */
 int sio__group_broadcast_with_ack(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                                   const sio_adapter_opts_t *opts, sio__bcast_ack_t *ba);
-/* Fetch: req completes once every worker answered. */
+/* Fetch: the other workers' sockets are added to req as they answer, then
+ * sio__fetch_workers_done(req). */
 int sio__group_fetch(sio_namespace_t *nsp, const sio_adapter_opts_t *opts,
                      sio_adapter_fetch_t *req);
 /* Completes the fetches still waiting with SIO_ECANCELED (server close). */
 void sio__group_fetch_cancel(sio_server_t *s);
+
+/* ---- a cluster adapter with workers (sio_group_adapter.c) ----
+ * Its instances live on worker 0's namespaces only. A sibling hands every
+ * operation a server gives its adapter to worker 0, which runs it through
+ * its own namespace of the same name (and so its adapter); answers come
+ * back to the sibling by sequence number, as in sio_group_ops.c. */
+
+/* 1 when nsp's server is a sibling whose operations go to worker 0's
+ * adapter (flags: the selection's; SIO_ADAPTER_F_LOCAL stays here). */
+int sio__gadapter_forwards(const sio_namespace_t *nsp, unsigned flags);
+/* The forwarded operations; 0 or an error (nothing was sent then). */
+int sio__gadapter_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                            const sio_adapter_opts_t *opts);
+/* ba (not timed here: worker 0 runs the timeout) completes when worker 0
+ * answers, or at this worker's close. */
+int sio__gadapter_broadcast_with_ack(sio_namespace_t *nsp,
+                                     const sio_adapter_packet_t *pkt,
+                                     const sio_adapter_opts_t *opts,
+                                     sio__bcast_ack_t *ba);
+int sio__gadapter_apply(sio_namespace_t *nsp, const sio_adapter_opts_t *opts, int op,
+                        const char *room, int close);
+int sio__gadapter_fetch(sio_namespace_t *nsp, const sio_adapter_opts_t *opts,
+                        sio_adapter_fetch_t *req);
+int sio__gadapter_server_side_emit(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
+                                   uint32_t timeout_ms, sio__bcast_ack_t *ba);
+int sio__gadapter_server_count(sio_namespace_t *nsp, sio_server_count_cb cb, void *arg);
+/* A sibling made the dynamic child nsp: worker 0 makes it too, so the
+ * adapter has an instance for it, and holds it until the sibling frees
+ * its own (sio__gadapter_child_gone). */
+void sio__gadapter_child(sio_namespace_t *nsp);
+void sio__gadapter_child_gone(sio_namespace_t *nsp);
+/* Completes this worker's requests still waiting (server close). */
+void sio__gadapter_cancel(sio_server_t *s);
+
+/* sio_broadcast.c: every worker answered a fetch (status 0 or
+ * SIO_ECANCELED); it completes once its adapter is done too. */
+void sio__fetch_workers_done(sio_adapter_fetch_t *req, int status);
+/* sio_broadcast.c: an ack reply in wire form (an adapter's) as a stored
+ * reply, or NULL (out of memory, or not a valid argument list). */
+sio__stored_t *sio__stored_from_wire(const sio_adapter_packet_t *reply);
 
 #endif

@@ -168,7 +168,7 @@ static gfetch_t *unlink_fetch(sio_server_t *s, uint64_t seq) {
 static void fetch_answered(sio_server_t *s, gfetch_t *f) {
   if (--f->pending) return;
   unlink_fetch(s, f->seq);
-  sio_adapter_fetch_done(f->req, 0);
+  sio__fetch_workers_done(f->req, 0);
   sio__free(f);
 }
 
@@ -472,7 +472,7 @@ int sio__group_fetch(sio_namespace_t *nsp, const sio_adapter_opts_t *opts,
   sio_server_t *s = nsp->srv;
   gfetch_t *f = sio__calloc(1, sizeof(*f));
   if (!f) {
-    sio_adapter_fetch_done(req, SIO_ENOMEM);
+    sio__fetch_workers_done(req, SIO_ENOMEM);
     return SIO_ENOMEM;
   }
   f->seq = ++s->group_seq;
@@ -495,7 +495,7 @@ void sio__group_fetch_cancel(sio_server_t *s) {
   while (s->gfetches) {
     gfetch_t *f = s->gfetches;
     s->gfetches = f->next;
-    sio_adapter_fetch_done(f->req, SIO_ECANCELED);
+    sio__fetch_workers_done(f->req, SIO_ECANCELED);
     sio__free(f);
   }
 }

@@ -425,6 +425,7 @@ struct sio_server {
   unsigned worker;              /* its index in the group; 0: the user's */
   uint64_t group_seq;           /* names its requests to other workers */
   struct sio__gfetch *gfetches; /* its fetches waiting for other workers */
+  struct sio__gwait *gwaits;    /* its adapter requests waiting for worker 0 */
 };
 typedef struct sio__group sio__group_t;
 

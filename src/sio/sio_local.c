@@ -457,6 +457,8 @@ int sio_adapter_local_disconnect_sockets(sio_namespace_t *nsp,
 }
 
 int sio__fetch_add_local(sio_adapter_fetch_t *req, sio_socket_t *sock);
+void sio__fetch_workers_start(sio_namespace_t *nsp, const sio_adapter_opts_t *opts,
+                              sio_adapter_fetch_t *req);
 
 int sio_adapter_local_fetch(sio_namespace_t *nsp, const sio_adapter_opts_t *opts,
                             sio_adapter_fetch_t *req, sio_adapter_socket_cb cb,
@@ -473,11 +475,16 @@ int sio_adapter_local_fetch(sio_namespace_t *nsp, const sio_adapter_opts_t *opts
   }
   int n = (int)sel.n;
   sel_free(&sel);
+  /* Workers: the others' sockets are added to req as they answer; req
+   * completes after them (sio_adapter_fetch_done waits). */
+  if (req && rc == 0 && nsp->srv->group) sio__fetch_workers_start(nsp, opts, req);
   return rc ? rc : n;
 }
 
 int sio_namespace_has_room(const sio_namespace_t *nsp, const char *room) {
   if (!nsp || !room) return 0;
+  /* Workers: the room may exist on another worker (unknown here). */
+  if (nsp->srv->group) return 1;
   size_t len = strlen(room);
   for (size_t i = 0; i < nsp_count(nsp); i++) {
     const sio_namespace_t *n = nsp_at((sio_namespace_t *)nsp, i);

@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "sio/sio_group.h"
 #include "sio/sio_internal.h"
 
 sio_namespace_t *sio__namespace_new(sio_server_t *s, const char *name, size_t len) {
@@ -36,6 +37,7 @@ sio_namespace_t *sio__namespace_new(sio_server_t *s, const char *name, size_t le
 void sio__namespace_free(sio_namespace_t *nsp) {
   if (nsp->adapter && nsp->srv->adapter_ops->destroy)
     nsp->srv->adapter_ops->destroy(nsp->adapter);
+  if (nsp->parent && sio__gadapter_forwards(nsp, 0)) sio__gadapter_child_gone(nsp);
   sio__cbvec_free(&nsp->server_side);
   sio__cbvec_free(&nsp->mw);
   sio__cbvec_free(&nsp->conn);
@@ -207,6 +209,7 @@ sio_namespace_t *sio__namespace_lookup(sio_server_t *s, const char *name, size_t
     nsp->child_idx = parent->nchildren;
     parent->children[parent->nchildren++] = nsp;
     sio__observe_namespace(nsp);
+    if (sio__gadapter_forwards(nsp, 0)) sio__gadapter_child(nsp);
   }
   sio__free(copy);
   return nsp;

@@ -206,7 +206,7 @@ static void setup(sio_namespace_t *nsp) {
 /* ---- main ---- */
 
 int main(int argc, char **argv) {
-  unsigned workers = 1; /* --workers N (a cluster adapter is refused then) */
+  unsigned workers = 1; /* --workers N: one cluster node whatever N */
   int port = 0;
   const char *url = NULL, *key = NULL;
   uint32_t request_timeout = 0;

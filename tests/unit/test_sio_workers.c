@@ -3,9 +3,12 @@
  * over the workers (the test adds clients until at least two workers have
  * some), and every operation on a selection reaches the sockets of every
  * worker: broadcasts with rooms and except, broadcast acks, fetch, joins
- * of a selection, disconnects of a selection, and the close. Handlers run
- * on the workers' threads: what they share is under a mutex (label
- * `threads`: `make test-tsan` runs this file). */
+ * of a selection, disconnects of a selection, and the close. The
+ * requests come from a client of another worker than 0; once more with a
+ * cluster adapter (one that is its own whole cluster), whose operations
+ * all run on worker 0's thread. Handlers run on the workers' threads: what
+ * they share is under a mutex (label `threads`: `make test-tsan` runs this
+ * file). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +20,7 @@
 #include <uv.h>
 
 #include "sio/client.h"
+#include "sio/adapter.h"
 #include "sio/server.h"
 
 #define MAXCLI 32
@@ -176,6 +180,7 @@ typedef struct {
 static uv_loop_t g_loop;
 static cli_t g_cli[MAXCLI];
 static size_t g_ncli;
+static size_t g_caller; /* the client that asks: one of another worker than 0 */
 static int g_closed;
 /* The last ack reply a client got: up to 3 integers. */
 static int64_t g_reply[3];
@@ -302,7 +307,7 @@ static void on_reply(sio_client_socket_t *s, int status, const sio_argv_t *reply
   g_replied = 1;
 }
 
-/* Client 0 emits ev with string arguments (NULL: null) and waits for the
+/* The caller emits ev with string arguments (NULL: null) and waits for the
  * ack. */
 static void call(const char *ev, const char *a0, const char *a1, const char *a2) {
   g_step = ev;
@@ -314,13 +319,13 @@ static void call(const char *ev, const char *a0, const char *a1, const char *a2)
     else
       sio_args_add_null(a);
   g_replied = 0;
-  assert_int_equal(sio_client_socket_emit_with_ack(g_cli[0].s, ev, a, 0, on_reply, NULL),
-                   0);
+  assert_int_equal(
+      sio_client_socket_emit_with_ack(g_cli[g_caller].s, ev, a, 0, on_reply, NULL), 0);
   sio_args_free(a);
   run_until(replied);
 }
 
-/* A broadcast to everyone from client 0's worker: once every client got
+/* A broadcast to everyone from the caller's worker: once every client got
  * it, everything that worker sent before it has arrived too (each worker's
  * jobs to another run in order, each connection's frames too). */
 static void barrier(void) {
@@ -359,7 +364,96 @@ static int all_gone(void) {
   return 1;
 }
 
-static void run_workers(unsigned workers) {
+/* ---- a cluster adapter alone in its cluster: every operation runs the
+ * local one, counted; all of them must run on worker 0's thread (the
+ * test's) ---- */
+
+static uv_thread_t g_main;
+static int g_adapter_ops, g_adapter_off_thread;
+
+static void *ad_create(sio_namespace_t *nsp, void *arg) {
+  (void)arg;
+  return nsp;
+}
+static void ad_destroy(void *self) {
+  (void)self;
+}
+static void ad_count(void) {
+  uv_thread_t self = uv_thread_self();
+  if (!uv_thread_equal(&self, &g_main)) g_adapter_off_thread++;
+  g_adapter_ops++;
+}
+static int ad_broadcast(void *self, const sio_adapter_packet_t *pkt,
+                        const sio_adapter_opts_t *opts) {
+  ad_count();
+  return sio_adapter_local_broadcast(self, pkt, opts);
+}
+static int ad_broadcast_with_ack(void *self, const sio_adapter_packet_t *pkt,
+                                 const sio_adapter_opts_t *opts, sio_adapter_ack_t *ack) {
+  ad_count();
+  int n = sio_adapter_local_broadcast_with_ack(self, pkt, opts, ack, NULL, NULL);
+  sio_adapter_ack_servers_done(ack);
+  sio_adapter_ack_release(ack);
+  return n;
+}
+static int ad_join(void *self, const sio_adapter_opts_t *opts, const char *const *rooms,
+                   size_t nrooms) {
+  ad_count();
+  return sio_adapter_local_sockets_join(self, opts, rooms, nrooms);
+}
+static int ad_leave(void *self, const sio_adapter_opts_t *opts, const char *const *rooms,
+                    size_t nrooms) {
+  ad_count();
+  return sio_adapter_local_sockets_leave(self, opts, rooms, nrooms);
+}
+static int ad_disconnect(void *self, const sio_adapter_opts_t *opts, int close) {
+  ad_count();
+  return sio_adapter_local_disconnect_sockets(self, opts, close);
+}
+static int ad_fetch(void *self, const sio_adapter_opts_t *opts,
+                    sio_adapter_fetch_t *req) {
+  ad_count();
+  int n = sio_adapter_local_fetch(self, opts, req, NULL, NULL);
+  /* The other workers' sockets are still to come: req waits for them. */
+  sio_adapter_fetch_done(req, 0);
+  return n;
+}
+static int ad_server_side_emit(void *self, const sio_adapter_packet_t *pkt) {
+  (void)self;
+  (void)pkt;
+  ad_count();
+  return 0;
+}
+
+static const sio_adapter_ops_t g_adapter = {
+    .size = SIO_ADAPTER_OPS_SIZE,
+    .create = ad_create,
+    .destroy = ad_destroy,
+    .broadcast = ad_broadcast,
+    .broadcast_with_ack = ad_broadcast_with_ack,
+    .sockets_join = ad_join,
+    .sockets_leave = ad_leave,
+    .disconnect_sockets = ad_disconnect,
+    .fetch_sockets = ad_fetch,
+    .server_side_emit = ad_server_side_emit,
+};
+
+static const sio_server_t *g_srv; /* worker 0's */
+
+/* Picks g_caller; 1 when there is one. */
+static int sibling_even(void) {
+  int found = 0;
+  uv_mutex_lock(&g_mu);
+  for (size_t i = 0; !found && i < g_ncli; i += 2)
+    if (g_worker_of[i] != g_srv) {
+      g_caller = i;
+      found = 1;
+    }
+  uv_mutex_unlock(&g_mu);
+  return found;
+}
+
+static void run_workers(unsigned workers, int adapter) {
   memset(g_worker_of, 0, sizeof g_worker_of);
   g_ncli = 0;
   g_closed = 0;
@@ -377,7 +471,12 @@ static void run_workers(unsigned workers) {
   assert_int_equal(sio_namespace_on(nsp, "fetch", on_fetch, NULL), 0);
   assert_int_equal(sio_namespace_on(nsp, "move", on_move, NULL), 0);
   assert_int_equal(sio_namespace_on(nsp, "kick", on_move, NULL), 0);
+  g_main = uv_thread_self();
+  g_adapter_ops = g_adapter_off_thread = 0;
+  if (adapter) assert_int_equal(sio_server_set_adapter(srv, &g_adapter, NULL), 0);
   assert_int_equal(sio_server_listen(srv, "127.0.0.1", 0), 0);
+  /* Too late for an adapter: the workers run. */
+  assert_int_equal(sio_server_set_adapter(srv, &g_adapter, NULL), SIO_EINVAL);
   int port = sio_server_port(srv);
 
   /* Clients until at least two workers have some. */
@@ -387,6 +486,15 @@ static void run_workers(unsigned workers) {
     run_until(all_connected);
   }
   assert_true(distinct_workers() >= 2);
+  /* The caller: an even client (the odd ones are kicked) of another
+   * worker than 0. */
+  g_srv = srv;
+  while (!sibling_even() && g_ncli < MAXCLI) {
+    add_client(port);
+    g_step = "connect";
+    run_until(all_connected);
+  }
+  assert_true(sibling_even());
 
   /* A handler registered now, after the start, reaches every worker. */
   assert_int_equal(sio_namespace_on(nsp, "late", on_late, NULL), 0);
@@ -423,13 +531,13 @@ static void run_workers(unsigned workers) {
   assert_int_equal(g_reply[1], (int64_t)g_ncli);
   assert_int_equal(g_reply[2], sum);
 
-  /* Fetch: every odd socket; those of client 0's worker are local. */
+  /* Fetch: every odd socket; those of the caller's worker are local. */
   call("fetch", "odd", NULL, NULL);
   int64_t odd = 0, local = 0;
   uv_mutex_lock(&g_mu);
   for (size_t i = 1; i < g_ncli; i += 2) {
     odd++;
-    local += g_worker_of[i] == g_worker_of[0];
+    local += g_worker_of[i] == g_worker_of[g_caller];
   }
   uv_mutex_unlock(&g_mu);
   assert_int_equal(g_reply[0], 0);
@@ -450,6 +558,10 @@ static void run_workers(unsigned workers) {
     assert_false(g_cli[i].gone);
   }
 
+  /* With the adapter, each request above went through it, on worker 0. */
+  if (adapter) assert_true(g_adapter_ops >= 6);
+  assert_int_equal(g_adapter_off_thread, 0);
+
   /* The close: every worker's clients are told, then the callback runs. */
   sio_server_close(srv, server_closed, NULL);
   g_step = "close";
@@ -463,12 +575,24 @@ static void run_workers(unsigned workers) {
 
 static void test_two_workers(void **state) {
   (void)state;
-  run_workers(2);
+  run_workers(2, 0);
 }
 
 static void test_four_workers(void **state) {
   (void)state;
-  run_workers(4);
+  run_workers(4, 0);
+}
+
+/* The same through a cluster adapter on worker 0: the other workers' acks,
+ * fetch, joins, disconnects and broadcasts go through it. */
+static void test_two_workers_adapter(void **state) {
+  (void)state;
+  run_workers(2, 1);
+}
+
+static void test_four_workers_adapter(void **state) {
+  (void)state;
+  run_workers(4, 1);
 }
 
 /* The option's bounds and refusals. */
@@ -514,6 +638,8 @@ int main(void) {
       cmocka_unit_test(test_close_unstarted),
       cmocka_unit_test(test_two_workers),
       cmocka_unit_test(test_four_workers),
+      cmocka_unit_test(test_two_workers_adapter),
+      cmocka_unit_test(test_four_workers_adapter),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   uv_mutex_destroy(&g_mu);
