@@ -341,6 +341,39 @@ static int all_gone(void) {
   return 1;
 }
 
+/* ---- sio_server_on_worker: start on the listening thread for every
+ * worker in order, stop on each worker's own thread at the close ---- */
+
+static uv_thread_t g_main_thread;
+static unsigned g_started[8], g_nstarted; /* worker indices, in start order */
+static int g_stop_here[8], g_stopped[8];  /* g_mu: stop ran, on its thread */
+static sio_interval_t *g_tick[8];         /* one per worker, closed by stop */
+
+static void noop_tick(void *arg) {
+  (void)arg;
+}
+
+static void worker_start(sio_server_t *w, void *arg) {
+  assert_ptr_equal(arg, &g_nstarted);
+  uv_thread_t self = uv_thread_self();
+  assert_true(uv_thread_equal(&self, &g_main_thread));
+  unsigned i = sio_server_worker(w);
+  g_started[g_nstarted++] = i;
+  assert_int_equal(sio_server_every(w, 60000, noop_tick, NULL, &g_tick[i]), 0);
+}
+
+static void worker_stop(sio_server_t *w, void *arg) {
+  (void)arg;
+  unsigned i = sio_server_worker(w);
+  uv_thread_t self = uv_thread_self();
+  int here = uv_thread_equal(&self, &g_main_thread) == (i == 0);
+  sio_interval_close(g_tick[i], NULL);
+  uv_mutex_lock(&g_mu);
+  g_stopped[i]++;
+  g_stop_here[i] = here;
+  uv_mutex_unlock(&g_mu);
+}
+
 static void run_workers(unsigned workers) {
   memset(g_worker_of, 0, sizeof g_worker_of);
   g_ncli = 0;
@@ -359,8 +392,15 @@ static void run_workers(unsigned workers) {
   assert_int_equal(sio_namespace_on(nsp, "fetch", on_fetch, NULL), 0);
   assert_int_equal(sio_namespace_on(nsp, "move", on_move, NULL), 0);
   assert_int_equal(sio_namespace_on(nsp, "kick", on_move, NULL), 0);
+  g_main_thread = uv_thread_self();
+  g_nstarted = 0;
+  memset(g_stopped, 0, sizeof g_stopped);
+  assert_int_equal(sio_server_on_worker(srv, worker_start, worker_stop, &g_nstarted), 0);
   assert_int_equal(sio_server_listen(srv, "127.0.0.1", 0), 0);
   int port = sio_server_port(srv);
+  assert_int_equal(g_nstarted, workers);
+  for (unsigned i = 0; i < workers; i++) assert_int_equal(g_started[i], i);
+  assert_int_equal(sio_server_on_worker(srv, worker_start, NULL, NULL), SIO_EBUSY);
 
   /* Clients until at least two workers have some. */
   while (g_ncli < MINCLI || (distinct_workers() < 2 && g_ncli < MAXCLI)) {
@@ -422,6 +462,10 @@ static void run_workers(unsigned workers) {
   /* The close: every worker's clients are told, then the callback runs. */
   sio_server_close(srv, server_closed, NULL);
   run_until(closed);
+  for (unsigned i = 0; i < workers; i++) {
+    assert_int_equal(g_stopped[i], 1); /* the siblings' threads are joined */
+    assert_true(g_stop_here[i]);
+  }
   run_until(all_gone);
   for (size_t i = 0; i < g_ncli; i++) sio_client_close(g_cli[i].c, NULL, NULL);
   uv_run(&g_loop, UV_RUN_DEFAULT);
