@@ -1,28 +1,35 @@
 #include "core/log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static sio_log_cb g_cb;
 static void *g_cb_data;
-static int g_level = -1; /* -1: not read from SIO_LOG yet */
+/* -1: not read from SIO_LOG yet. Atomic: loops on several threads log
+ * (workers); relaxed loads cost what plain ones do. */
+static atomic_int g_level = -1;
 
 static int current_level(void) {
-  if (g_level < 0) {
+  int level = atomic_load_explicit(&g_level, memory_order_relaxed);
+  if (level < 0) {
     const char *env = getenv("SIO_LOG");
-    g_level = SIO_LOG_WARN;
+    level = SIO_LOG_WARN;
     if (env) {
       if (!strcmp(env, "debug"))
-        g_level = SIO_LOG_DEBUG;
+        level = SIO_LOG_DEBUG;
       else if (!strcmp(env, "info"))
-        g_level = SIO_LOG_INFO;
+        level = SIO_LOG_INFO;
       else if (!strcmp(env, "error"))
-        g_level = SIO_LOG_ERROR;
+        level = SIO_LOG_ERROR;
     }
+    int unset = -1; /* a level set meanwhile wins */
+    atomic_compare_exchange_strong(&g_level, &unset, level);
+    level = atomic_load_explicit(&g_level, memory_order_relaxed);
   }
-  return g_level;
+  return level;
 }
 
 void sio_set_log_handler(sio_log_cb cb, void *arg) {
@@ -31,7 +38,7 @@ void sio_set_log_handler(sio_log_cb cb, void *arg) {
 }
 
 void sio_set_log_level(sio_log_level_t level) {
-  g_level = (int)level;
+  atomic_store_explicit(&g_level, (int)level, memory_order_relaxed);
 }
 
 int sio__log_enabled(sio_log_level_t level) {

@@ -19,7 +19,8 @@ typedef struct dir_entry {
 } dir_entry_t;
 
 typedef struct {
-  sio__post_job_t job; /* stop accepting; posted at most once */
+  sio__post_job_t job;   /* stop accepting; posted at most once */
+  sio__post_job_t drain; /* close the sessions; posted at most once */
   sio__eio_group_t *g;
   sio_eio_server_t *eio;
   sio__post_t *post; /* NULL once its server closed; under g->mu */
@@ -28,8 +29,10 @@ typedef struct {
 struct sio__eio_group {
   unsigned n;
   int mode;
+  int generator;       /* the servers take ids from the application's generator */
   atomic_uint next;    /* the acceptor's round robin */
   atomic_int stopping; /* stop_accepting was called */
+  atomic_int draining; /* drain was called */
   sio__mutex_t *mu;    /* posts, directory */
   dir_entry_t **dir;   /* chained hash of generator ids -> worker */
   size_t dir_buckets;  /* a power of two */
@@ -69,8 +72,10 @@ static dir_entry_t **dir_slot(const sio__eio_group_t *g, const char *sid, size_t
   return pp;
 }
 
+/* Read from the group, not from a server: worker 0's may be gone while
+ * another worker still serves. */
 static int uses_generator(const sio__eio_group_t *g) {
-  return g->w[0].eio->opts.generate_id != NULL;
+  return g->generator;
 }
 
 int sio__eio_group_owner(sio__eio_group_t *g, const char *sid, size_t len) {
@@ -214,6 +219,7 @@ int sio__eio_group_new(sio_eio_server_t **eios, unsigned n, sio__eio_group_t **o
   sio__eio_group_t *g = sio__calloc(1, sizeof(*g) + n * sizeof(worker_t));
   if (!g) return SIO_ENOMEM;
   g->n = n;
+  g->generator = eios[0]->opts.generate_id != NULL;
   g->dir_max = SIO__EIO_GROUP_DIRECTORY_MAX;
   g->dir_buckets = 64;
   g->dir = sio__calloc(g->dir_buckets, sizeof(*g->dir));
@@ -287,6 +293,32 @@ void sio__eio_group_stop_accepting(sio__eio_group_t *g) {
     if (w->post) sio__post_send(w->post, &w->job);
   }
   sio__mutex_unlock(g->mu);
+}
+
+static void run_drain(sio__post_job_t *j, int status) {
+  worker_t *w = (worker_t *)((char *)j - offsetof(worker_t, drain));
+  if (status != 0) return; /* its server is closing: it closes its sessions */
+  w->eio->draining = 1;
+  sio__eio_server_close_sessions(w->eio, "server shutting down");
+}
+
+void sio__eio_group_drain(sio__eio_group_t *g) {
+  if (atomic_exchange(&g->draining, 1)) return;
+  /* Every worker's listener job is queued before any drain job: a worker
+   * has stopped accepting before it closes its sessions. */
+  sio__eio_group_stop_accepting(g);
+  sio__mutex_lock(g->mu);
+  for (unsigned i = 0; i < g->n; i++) {
+    worker_t *w = &g->w[i];
+    w->drain.run = run_drain;
+    if (w->post) sio__post_send(w->post, &w->drain);
+  }
+  sio__mutex_unlock(g->mu);
+}
+
+void sio__eio_group_set_drain_ms(sio__eio_group_t *g, uint32_t ms) {
+  for (unsigned i = 0; i < g->n; i++)
+    sio__http_server_set_drain_ms(g->w[i].eio->http, ms);
 }
 
 void sio__eio_group_worker_closing(sio_eio_server_t *s) {

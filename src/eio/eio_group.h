@@ -21,6 +21,7 @@
 #define SIO_EIO_GROUP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sio/eio.h"
 
@@ -62,6 +63,18 @@ int sio__eio_group_port(const sio__eio_group_t *g);
  * connections stay). Any worker's thread, or any thread while the loops
  * run: it posts a job to each worker. Idempotent. */
 void sio__eio_group_stop_accepting(sio__eio_group_t *g);
+
+/* Drains the group: every worker stops accepting (as above), then closes its
+ * sessions ("server shutting down": held GETs get the close packet,
+ * WebSockets a close frame) and refuses new handshakes (503), each on its
+ * own thread. The servers stay open: closing them (sio_eio_server_close,
+ * then the HTTP servers' close) ends the connections, each given the drain
+ * bound to write what is queued. Any thread; idempotent. */
+void sio__eio_group_drain(sio__eio_group_t *g);
+/* The drain bound of every worker's HTTP server (http_server.h's
+ * sio__http_server_set_drain_ms; 0: the default, SIO__HTTP_DRAIN_MS). Before
+ * the loops run. */
+void sio__eio_group_set_drain_ms(sio__eio_group_t *g, uint32_t ms);
 
 /* Frees the group, once every worker's server was closed
  * (sio_eio_server_close, which also closes that worker's way in) and its

@@ -41,6 +41,7 @@ struct sio_eio_server {
   /* One of the workers' servers (eio_group.h), or NULL alone. */
   struct sio__eio_group *group;
   unsigned worker; /* its index in the group */
+  int draining;    /* sessions closed, new handshakes refused (eio_group.h) */
 };
 
 /* The handshake request, copied with the peer's address (eio_handshake.c). */
@@ -104,6 +105,9 @@ struct sio_eio_socket {
  * (the allow hooks included): answers req either way. */
 void sio__eio_handshake_now(sio_eio_server_t *s, sio_http_req_t *req, unsigned transport,
                             int is_upgrade);
+
+/* Closes every session with reason (close callbacks run). */
+void sio__eio_server_close_sessions(sio_eio_server_t *s, const char *reason);
 
 /* ---- eio_hooks.c ---- */
 /* Appends the application's extra header lines for a response to req:

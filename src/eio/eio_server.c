@@ -262,6 +262,10 @@ static void on_request(sio_http_req_t *req, void *arg) {
   }
   unsigned tf = sio__eio_transport_flag(t);
   if (!sock) {
+    if (s->draining) { /* the group is draining (eio_group.h): no new session */
+      sio_http_req_respond(req, 503, NULL, NULL, NULL, 0);
+      return;
+    }
     if (s->opts.allow_async && !(tf == SIO_EIO_POLLING && is_upgrade))
       sio__eio_hooks_allow_start(s, req, tf, is_upgrade); /* answers later */
     else
@@ -393,14 +397,7 @@ static void close_done(sio__timer_t *t, void *arg) {
   server_free(s);
 }
 
-void sio_eio_server_close(sio_eio_server_t *s, sio_eio_server_close_cb cb, void *arg) {
-  if (!s || s->closing) return;
-  s->closing = 1;
-  s->close_cb = cb;
-  s->close_data = arg;
-  sio__eio_hooks_allow_close_all(s);
-  if (s->group) sio__eio_group_worker_closing(s);
-  sio__http_server_unmount(s->http, s->opts.path);
+void sio__eio_server_close_sessions(sio_eio_server_t *s, const char *reason) {
   /* Close sessions in batches: each close changes the map. */
   for (;;) {
     void *batch[64];
@@ -410,10 +407,21 @@ void sio_eio_server_close(sio_eio_server_t *s, sio_eio_server_close_cb cb, void 
     /* A close callback may close other sessions of the batch: hold them. */
     for (size_t i = 0; i < n; i++) sio__eio_socket_ref(batch[i]);
     for (size_t i = 0; i < n; i++)
-      sio__eio_socket_destroy(batch[i], "server shutting down", SIO__EIO_BY_SERVER);
+      sio__eio_socket_destroy(batch[i], reason, SIO__EIO_BY_SERVER);
     for (size_t i = 0; i < n; i++) sio__eio_socket_unref(batch[i]);
     if (s->sessions.count >= before) break; /* never spin */
   }
+}
+
+void sio_eio_server_close(sio_eio_server_t *s, sio_eio_server_close_cb cb, void *arg) {
+  if (!s || s->closing) return;
+  s->closing = 1;
+  s->close_cb = cb;
+  s->close_data = arg;
+  sio__eio_hooks_allow_close_all(s);
+  if (s->group) sio__eio_group_worker_closing(s);
+  sio__http_server_unmount(s->http, s->opts.path);
+  sio__eio_server_close_sessions(s, "server shutting down");
   s->close_timer = sio__timer_new(s->loop, close_done, s);
   if (s->close_timer) {
     sio__timer_start(s->close_timer, 0);

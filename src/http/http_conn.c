@@ -20,7 +20,6 @@
 #include "http/http_util.h"
 
 #define LINGER_MS 2000
-#define SHUTDOWN_LINGER_MS 500
 #define MAX_PIPELINED (64 * 1024)
 /* A hand-off waiting for a write in flight looks again this often, at most
  * HANDOFF_TRIES times (the peer is not reading: the connection ends). */
@@ -343,12 +342,12 @@ void sio__http_conn_adopt(sio_http_server_t *s, sio__stream_t *stream,
 }
 
 /* Server shutdown: answers already queued (a held GET answered with the
- * close packet just before) still reach the peer, so end gracefully, with a
- * shorter linger than a normal close. */
+ * close packet just before) still reach the peer, so end gracefully, within
+ * the server's drain bound (shorter than a normal close's linger). */
 void sio__http_conn_close(sio__http_conn_t *c) {
   if (!c->stream) return;
   c->ending = 1;
-  sio__stream_end(c->stream, SHUTDOWN_LINGER_MS);
+  sio__stream_end(c->stream, c->srv->drain_ms);
 }
 
 void sio__http_conn_answered(sio__http_conn_t *c, sio_http_req_t *r, int close) {

@@ -61,6 +61,7 @@ struct sio_http_server {
   struct sio__iplimit *iplimit; /* NULL: no per-IP cap */
   struct sio__tls_ctx *tls;     /* NULL: plain HTTP */
   sio__http_spread_cb spread;   /* one acceptor for a group: NULL */
+  uint32_t drain_ms;            /* how long a connection ended by the close may write */
   void *spread_arg;
   void *data;
   /* Closing: the server is freed once every handle reported closed. */

@@ -87,6 +87,10 @@ int sio__http_server_share_iplimit(sio_http_server_t *s, const sio_http_server_t
   return 0;
 }
 
+void sio__http_server_set_drain_ms(sio_http_server_t *s, uint32_t ms) {
+  s->drain_ms = ms ? ms : SIO__HTTP_DRAIN_MS;
+}
+
 void sio__http_server_set_spread(sio_http_server_t *s, sio__http_spread_cb cb,
                                  void *arg) {
   s->spread = cb;
@@ -108,6 +112,7 @@ int sio_http_server_new(uv_loop_t *loop, const sio_http_opts_t *opts,
     opts = def;
   }
   s->loop = loop;
+  s->drain_ms = SIO__HTTP_DRAIN_MS;
   s->opts = *opts;
   s->opts.static_root = NULL;
   s->opts.cors_origins = NULL;

@@ -133,6 +133,12 @@ void sio__http_server_set_spread(sio_http_server_t *s, sio__http_spread_cb cb, v
  * closed); NULL on failure (st is then closed). */
 sio__http_handoff_t *sio__http_handoff_fresh(struct sio__stream *st);
 
+/* How long each connection may take, once the server closes, to write what
+ * is queued (the last answers, close packets) before it is closed anyway:
+ * ms (0: the default, SIO__HTTP_DRAIN_MS). */
+#define SIO__HTTP_DRAIN_MS 500
+void sio__http_server_set_drain_ms(sio_http_server_t *s, uint32_t ms);
+
 /* The server-wide write-queue cap (see sio_http_opts_set_max_write_queue). */
 size_t sio__http_server_max_write_queue(const sio_http_server_t *s);
 /* Open connections (for tests that watch them come back to a baseline). */

@@ -1,6 +1,7 @@
 /* The Socket.IO server of tests/interop/ws_deflate.test.mjs's per-emit and
  * broadcast scenarios: permessage-deflate on (threshold 1024) unless
- * --no-deflate, pingInterval 25 s.
+ * --no-deflate, pingInterval 25 s; --workers N: one server over N worker
+ * threads.
  *   "echo"        -> emits "echo" back with the same arguments
  *   "echo-plain"  -> the same with SIO_EMIT_NO_COMPRESS
  *   "bcast"       -> broadcasts "bcast" with the arguments to the namespace
@@ -58,11 +59,19 @@ static void on_signal(uv_signal_t *h, int signum) {
 
 int main(int argc, char **argv) {
   int port = 0, deflate = 1;
+  unsigned workers = 1;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
       port = atoi(argv[++i]);
     else if (strcmp(argv[i], "--no-deflate") == 0)
       deflate = 0;
+    else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
+      workers = (unsigned)atoi(argv[++i]);
+    else {
+      fprintf(stderr,
+              "usage: deflate_test_server [--port N] [--no-deflate] [--workers N]\n");
+      return 2;
+    }
   }
   signal(SIGPIPE, SIG_IGN);
   uv_loop_t loop;
@@ -70,6 +79,7 @@ int main(int argc, char **argv) {
   sio_server_opts_t *o = sio_server_opts_new();
   if (!o) return 1;
   sio_eio_opts_set_per_message_deflate(sio_server_opts_eio(o), deflate);
+  sio_server_opts_set_workers(o, workers);
   int rc = sio_server_new(&loop, o, &g_srv);
   sio_server_opts_free(o);
   sio_namespace_t *nsp = rc == 0 ? sio_server_of(g_srv, "/") : NULL;

@@ -3,13 +3,16 @@
  * contract as tests/interop/ref/sio_cluster_ref_server.mjs (Node), so C and
  * Node servers are interchangeable in a test.
  *
- *   sio_cluster_server --port N --redis URL --name NAME [--key PREFIX]
+ *   sio_cluster_server --port N [--redis URL] --name NAME [--key PREFIX]
  *                      [--request-timeout MS] [--streams [--stream NAME]]
- *                      [--max-queued BYTES] [--recovery]
+ *                      [--max-queued BYTES] [--recovery] [--workers N]
+ *                      [--max-conns-per-ip N]
  * --streams: the Redis Streams adapter (sio/redis_streams.h) instead of the
  * classic one, on stream NAME (default socket.io)
  * (tests/interop/redis_streams.test.mjs); --max-queued bounds its outage
  * queue. --recovery: connection state recovery with Node's defaults.
+ * --max-conns-per-ip N: the HTTP server's per-IP connection cap
+ * (tests/interop/workers.test.mjs: one count across the workers).
  * Prints "listening on 127.0.0.1:PORT"; SIGTERM/SIGINT close it (exit 0
  * only if uv_loop_close() == 0).
  *
@@ -28,6 +31,9 @@
  *   server-side ev ...args         serverSideEmit; ack "ok"
  *   server-side-ack ms ev ...args  serverSideEmit with ack; ack {"err","replies"}
  *   server-count                   ack the number of servers
+ *   worker                         ack the number of the handler's thread
+ *                                  (tests/interop/workers*.test.mjs)
+ *   echo-ack ...args               ack the same args
  * Server-side events from other servers are emitted to every local socket
  * of the namespace as `server-side` [ev, ...args], and answered (when asked)
  * with {"from": NAME, "event": ev}. The handlers it shares with the other
@@ -192,6 +198,8 @@ static void setup(sio_namespace_t *nsp) {
   sio_namespace_on(nsp, "server-side", on_server_side_emit, NULL);
   sio_namespace_on(nsp, "server-side-ack", on_server_side_emit, NULL);
   sio_namespace_on(nsp, "server-count", on_server_count, NULL);
+  sio_namespace_on(nsp, "worker", on_worker, NULL);
+  sio_namespace_on(nsp, "echo-ack", on_echo_ack, NULL);
   sio_namespace_on_server_side(nsp, on_server_side, NULL);
 }
 
@@ -204,7 +212,7 @@ int main(int argc, char **argv) {
   uint32_t request_timeout = 0;
   int streams = 0, recovery = 0;
   const char *stream = NULL;
-  long max_queued = -1;
+  long max_queued = -1, max_conns_per_ip = -1;
   app.name = "C";
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
@@ -227,10 +235,13 @@ int main(int argc, char **argv) {
       workers = (unsigned)atoi(argv[++i]);
     else if (strcmp(argv[i], "--recovery") == 0)
       recovery = 1;
+    else if (strcmp(argv[i], "--max-conns-per-ip") == 0 && i + 1 < argc)
+      max_conns_per_ip = atol(argv[++i]);
     else {
-      fprintf(stderr, "usage: sio_cluster_server [--port N] --redis URL [--name NAME] "
+      fprintf(stderr, "usage: sio_cluster_server [--port N] [--redis URL] [--name NAME] "
                       "[--key PREFIX] [--request-timeout MS] [--streams [--stream NAME]] "
-                      "[--max-queued BYTES] [--recovery] [--workers N]\n");
+                      "[--max-queued BYTES] [--recovery] [--workers N] "
+                      "[--max-conns-per-ip N]\n");
       return 2;
     }
   }
@@ -239,6 +250,9 @@ int main(int argc, char **argv) {
   sio_server_opts_t *o = sio_server_opts_new();
   sio_http_opts_set_cors_origins(sio_server_opts_http(o), "*");
   if (recovery) sio_server_opts_set_recovery(o, 0, 1);
+  if (max_conns_per_ip >= 0)
+    sio_http_opts_set_max_connections_per_ip(sio_server_opts_http(o),
+                                             (size_t)max_conns_per_ip);
   sio_server_opts_set_workers(o, workers);
   int rc = sio_server_new(&app.loop, o, &app.srv);
   sio_server_opts_free(o);
@@ -255,7 +269,8 @@ int main(int argc, char **argv) {
     if (rc == 0 && stream) rc = sio_redis_streams_opts_set_stream(so, stream);
     if (so && max_queued >= 0)
       sio_redis_streams_opts_set_max_queued(so, (size_t)max_queued);
-    if (rc == 0)
+    /* Without --redis: no adapter, a server alone (tests/interop/workers.test.mjs). */
+    if (rc == 0 && url)
       rc = streams ? sio_redis_streams_attach(app.srv, ro, so)
                    : sio_redis_adapter_attach(app.srv, ro);
     sio_redis_streams_opts_free(so);

@@ -14,7 +14,8 @@
  *   to-rooms sel ev ...args      broadcasts (tests/servers/shared); acks
  *   whoami                acks {"protocol": 3|4, "transport": ...}
  * --allow-eio3: Engine.IO v3 clients are accepted (refused otherwise, as by
- * the reference). --ping-interval MS, --ping-timeout MS. */
+ * the reference). --ping-interval MS, --ping-timeout MS. --workers N: one
+ * server over N worker threads (tests/interop/lib/spawn.mjs). */
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,6 +55,7 @@ static void setup(sio_namespace_t *nsp) {
 }
 
 int main(int argc, char **argv) {
+  unsigned workers = 1; /* --workers N */
   int port = 0, allow_eio3 = 0;
   long ping_interval = 25000, ping_timeout = 20000;
   for (int i = 1; i < argc; i++) {
@@ -68,10 +70,12 @@ int main(int argc, char **argv) {
       ping_interval = atol(v);
     else if (v && strcmp(argv[i], "--ping-timeout") == 0)
       ping_timeout = atol(v);
+    else if (v && strcmp(argv[i], "--workers") == 0)
+      workers = (unsigned)atoi(v);
     else {
       fprintf(stderr,
               "usage: sio_eio3_server [--port N] [--allow-eio3] [--ping-interval MS] "
-              "[--ping-timeout MS]\n");
+              "[--ping-timeout MS] [--workers N]\n");
       return 2;
     }
     i++;
@@ -85,6 +89,7 @@ int main(int argc, char **argv) {
   sio_eio_opts_set_ping_interval(eo, (uint32_t)ping_interval);
   sio_eio_opts_set_ping_timeout(eo, (uint32_t)ping_timeout);
   sio_eio_opts_set_allow_eio3(eo, allow_eio3);
+  sio_server_opts_set_workers(o, workers);
   int rc = sio_server_new(&loop, o, &srv);
   sio_server_opts_free(o);
   if (rc == 0) rc = sio_server_listen(srv, "127.0.0.1", port);

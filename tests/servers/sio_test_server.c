@@ -81,6 +81,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,8 +107,9 @@ typedef struct {
   char last_out_args[64];
 } sock_data_t;
 
-static int64_t g_seq;
-static int64_t g_mw2_runs; /* runs of the second middleware of "/mw" */
+/* Atomic: with --workers N the handlers run on N threads. */
+static atomic_llong g_seq;
+static atomic_llong g_mw2_runs; /* runs of the second middleware of "/mw" */
 
 /* ---- events of "/" ---- */
 
@@ -134,11 +136,24 @@ static void on_any_in(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
   if (d) d->in++;
 }
 
+/* The shared data {"seq","user"}: what fetch reports of a socket on
+ * another worker, whose user pointer and session belong to its thread. */
+static void share_seq_user(sio_socket_t *sock, int64_t seq, const char *user,
+                           size_t len) {
+  json_t *o = json_pack("{s:I,s:o}", "seq", (json_int_t)seq, "user",
+                        user ? json_stringn(user, len) : json_null());
+  char *text = json_dumps(o, JSON_COMPACT);
+  if (text) sio_socket_set_shared_data(sock, text);
+  free(text);
+  json_decref(o);
+}
+
 static void on_connection(sio_socket_t *sock, void *arg) {
   (void)arg;
   sock_data_t *d = calloc(1, sizeof(*d));
   if (d) {
-    d->seq = ++g_seq;
+    d->seq = (int64_t)atomic_fetch_add(&g_seq, 1) + 1;
+    share_seq_user(sock, d->seq, NULL, 0);
     sio_socket_set_data(sock, d);
     sio_socket_on_any_outgoing(sock, on_any_out, NULL);
   }
@@ -287,6 +302,24 @@ static void fetch_done(int status, size_t count, sio_remote_socket_t *const *soc
       data = json_pack("{s:I,s:s%}", "seq", (json_int_t)(d ? d->seq : -1), "user",
                        user ? user : "", user ? ulen : (size_t)0);
       if (!user) json_object_set_new(data, "user", json_null());
+    } else { /* on another worker: its handshake and shared data as JSON */
+      json_error_t err;
+      const char *h = sio_remote_socket_handshake_json(socks[i]);
+      const char *dj = sio_remote_socket_data_json(socks[i]);
+      json_t *node = h ? json_loads(h, 0, &err) : NULL;
+      if (node) {
+        json_t *foo = json_object_get(json_object_get(node, "query"), "foo");
+        hs = json_pack("{s:O?,s:O?,s:O?,s:O?}", "address",
+                       json_object_get(node, "address"), "query", foo ? foo : json_null(),
+                       "auth", json_object_get(node, "auth"), "issued",
+                       json_object_get(node, "issued"));
+        json_decref(node);
+      }
+      json_t *shared = dj ? json_loads(dj, JSON_DECODE_ANY, &err) : NULL;
+      if (shared) {
+        json_decref(data);
+        data = shared;
+      }
     }
     json_array_append_new(r, json_pack("{s:s,s:o,s:o,s:o}", "id",
                                        sio_remote_socket_id(socks[i]), "rooms", rooms,
@@ -309,6 +342,7 @@ static void on_fetch(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
 /* ---- emits from another thread ---- */
 
 typedef struct {
+  sio_server_t *srv; /* the socket's server: its worker's, with --workers N */
   char nsp[64];
   char id[21];
   char event[64];
@@ -339,7 +373,7 @@ static void *thread_main(void *arg) {
     if (!it) break;
     it->job = *job;
     it->i = i;
-    if (sio_server_post(app.srv, posted, it) != 0) {
+    if (sio_server_post(job->srv, posted, it) != 0) {
       free(it); /* the server is closing */
       break;
     }
@@ -356,6 +390,7 @@ static void on_thread_emit(sio_socket_t *sock, const char *ev, const sio_argv_t 
   sio_argv_int64(av, 1, &n);
   if (n < 1 || n > 10000) n = 1;
   thread_job_t *job = calloc(1, sizeof(*job));
+  job->srv = sio_socket_server(sock);
   snprintf(job->nsp, sizeof(job->nsp), "%s",
            sio_namespace_name(sio_socket_namespace(sock)));
   snprintf(job->id, sizeof(job->id), "%s", sio_socket_id(sock));
@@ -422,6 +457,8 @@ static void on_misc(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
     size_t len = 0;
     const char *v = sio_argv_string(av, 1, &len); /* null deletes the key */
     sio_socket_session_set(sock, str_arg(av, 0), v, len);
+    sock_data_t *d = sio_socket_get_data(sock);
+    if (d && strcmp(str_arg(av, 0), "user") == 0) share_seq_user(sock, d->seq, v, len);
     ack_json(ack, json_true());
   } else if (strcmp(ev, "session-get") == 0) {
     size_t len = 0;
@@ -443,7 +480,7 @@ static void on_misc(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
                                 d->last_out, "last_out_args", d->last_out_args)
                     : json_null());
   } else if (strcmp(ev, "mw-runs") == 0) {
-    ack_json(ack, json_integer(g_mw2_runs));
+    ack_json(ack, json_integer((json_int_t)atomic_load(&g_mw2_runs)));
   } else if (strcmp(ev, "typed") == 0) {
     ack_json(ack, typed_args(av));
   } else if (strcmp(ev, "stats") == 0) {
@@ -547,7 +584,7 @@ static void mw_first(sio_socket_t *sock, sio_next_t *next, void *arg) {
 
 static void mw_second(sio_socket_t *sock, sio_next_t *next, void *arg) {
   (void)arg;
-  g_mw2_runs++;
+  atomic_fetch_add(&g_mw2_runs, 1);
   size_t len = 0;
   const char *v = sio_socket_session_get(sock, "mw", &len);
   char buf[8];
@@ -603,11 +640,10 @@ static void async_mw_fire(uv_timer_t *t) {
 }
 
 static void async_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
-  (void)sock;
   (void)arg;
   async_mw_t *m = calloc(1, sizeof(*m));
   m->next = next;
-  uv_timer_init(app.lp, &m->t);
+  uv_timer_init(sio_server_loop(sio_socket_server(sock)), &m->t); /* its worker's loop */
   m->t.data = m;
   uv_timer_start(&m->t, async_mw_fire, 20, 0);
 }
@@ -686,8 +722,8 @@ static void hooks_allow(sio_http_req_t *req, sio_eio_allow_t *pending, void *arg
 
 static int hooks_gen_id(sio_http_req_t *req, char *out, size_t cap, void *arg) {
   (void)req, (void)arg;
-  static unsigned n;
-  return snprintf(out, cap, "sio-%u", ++n);
+  static atomic_uint n; /* ids made on any worker's thread */
+  return snprintf(out, cap, "sio-%u", atomic_fetch_add(&n, 1) + 1);
 }
 
 static void hooks_apply(sio_server_opts_t *o) {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
-import { programPath } from './spawn.mjs';
+import { programPath, withWorkers } from './spawn.mjs';
 import { once } from './events.mjs';
 
 export { once, sleep };
@@ -101,12 +101,14 @@ export function spawnRefServer(name, redisUrl, extra = []) {
   return spawnListening(`${name}(node)`, process.execPath, [REF_SERVER, ...serverArgs(name, redisUrl, extra)]);
 }
 
-// sio_cluster_server of the build (or the reference with SIO_CLUSTER_SERVER=ref).
+// sio_cluster_server of the build (or the reference with SIO_CLUSTER_SERVER=ref),
+// with SIO_TEST_WORKERS's worker count (lib/spawn.mjs).
 export function spawnClusterServer(name, redisUrl, extra = []) {
   if (clusterIsRef) return spawnRefServer(name, redisUrl, extra);
   // Under ASan, keep the quarantine small (other ASAN_OPTIONS are kept).
   const asan = process.env.ASAN_OPTIONS ? `${process.env.ASAN_OPTIONS}:` : '';
-  return spawnListening(`${name}(c)`, programPath('sio_cluster_server'), serverArgs(name, redisUrl, extra), {
+  const args = withWorkers('sio_cluster_server', serverArgs(name, redisUrl, extra));
+  return spawnListening(`${name}(c)`, programPath('sio_cluster_server'), args, {
     env: { ASAN_OPTIONS: `${asan}quarantine_size_mb=16` },
   });
 }

@@ -10,6 +10,10 @@
 // sends SIGTERM, waits for the exit (SIGKILL after killAfterMs) and returns
 // { code, signal }.
 //
+// SIO_TEST_WORKERS=N (N > 1) gives the Socket.IO server programs that take it
+// (WORKER_PROGRAMS) `--workers N`, unless args already has --workers: CTest's
+// interop/<suite>@wN variants run a suite against an N-worker server that way.
+//
 // SIO_VALGRIND=1 (or a comma-separated list of program names) runs the
 // program under valgrind memcheck: exit code 99 if it found a memory error or
 // a definite leak, its report on stderr. The build must not be a sanitizer
@@ -31,6 +35,27 @@ function underValgrind(program) {
   return true;
 }
 
+// The programs of the build that take `--workers N` (one server over N
+// worker threads).
+export const WORKER_PROGRAMS = new Set(['sio_test_server', 'conformance_server',
+  'sio_cluster_server', 'admin_test_server', 'deflate_test_server', 'sio_eio3_server',
+  'client_test_server', 'bench_server']);
+
+// The worker count the tests ask for (SIO_TEST_WORKERS), 1 when unset.
+export function testWorkers() {
+  const n = Number(process.env.SIO_TEST_WORKERS || 1);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`SIO_TEST_WORKERS=${process.env.SIO_TEST_WORKERS}: a count >= 1`);
+  return n;
+}
+
+// The arguments a program of the build gets for SIO_TEST_WORKERS: args with
+// `--workers N` added when N > 1, the program takes it and args has none.
+export function withWorkers(program, args) {
+  const n = testWorkers();
+  if (n === 1 || !WORKER_PROGRAMS.has(program) || args.includes('--workers')) return args;
+  return [...args, '--workers', String(n)];
+}
+
 export function programPath(program) {
   const dir = process.env.SIO_BIN_DIR;
   if (!dir) throw new Error('SIO_BIN_DIR is not set (the build directory)');
@@ -41,7 +66,7 @@ export function programPath(program) {
 
 export function spawnServer(program, args = [], { timeoutMs = 10000, env, killAfterMs = 5000 } = {}) {
   let cmd = programPath(program);
-  let fullArgs = args.includes('--port') ? args : ['--port', '0', ...args];
+  let fullArgs = withWorkers(program, args.includes('--port') ? args : ['--port', '0', ...args]);
   if (underValgrind(program)) {
     fullArgs = [...VALGRIND_ARGS, cmd, ...fullArgs];
     cmd = 'valgrind';

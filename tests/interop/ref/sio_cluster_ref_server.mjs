@@ -6,7 +6,7 @@
 //
 // Usage: node ref/sio_cluster_ref_server.mjs --port 0 --redis redis://127.0.0.1:P
 //          --name NAME [--key PREFIX] [--request-timeout MS]
-//          [--streams [--stream NAME]] [--recovery]
+//          [--streams [--stream NAME]] [--recovery] [--graceful]
 // --streams: @socket.io/redis-streams-adapter 0.3 (one node-redis client,
 // channel prefix --key, stream NAME) instead of the classic adapter.
 // --recovery: connectionStateRecovery with Node's defaults.
@@ -26,6 +26,8 @@
 //   server-side ev ...args        serverSideEmit -> "ok"
 //   server-side-ack ms ev ...args serverSideEmit with ack -> {err, replies}
 //   server-count                  -> the number of servers
+//   worker                        -> 0 (the number of the handler's thread)
+//   echo-ack ...args              -> the same args
 // serverSideEmit(ev, ...args) from another server: `server-side` (ev,
 // ...args) to every local socket of the namespace; an ack gets
 // {from: NAME, event: ev}.
@@ -188,6 +190,9 @@ function setup(nsp) {
     });
 
     on('server-count', async (ack) => ack(await nsp.adapter.serverCount()));
+    // One process, one thread: always 0 (the C server numbers its workers' threads).
+    on('worker', (ack) => ack(0));
+    on('echo-ack', (ack, ...args) => ack(...args));
   });
 }
 setup(io.of('/'));
@@ -196,4 +201,13 @@ setup(io.of('/chat'));
 httpServer.listen(port, '127.0.0.1', () => {
   console.log(`listening on 127.0.0.1:${httpServer.address().port}`);
 });
-for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
+// --graceful: a signal closes the server (io.close(): every client is told)
+// before the exit; without it the process just exits.
+const graceful = process.argv.includes('--graceful');
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.on(sig, () => {
+    if (!graceful) process.exit(0);
+    io.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 5000).unref();
+  });
+}

@@ -1,6 +1,7 @@
 /* The handlers shared by the test servers (see test_handlers.h). */
 #include "test_handlers.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,18 @@ void on_sockets_op(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
     ack_json(ack, json_string("ok"));
     sio_broadcast_disconnect_sockets(b, close);
   }
+}
+
+/* Numbers the threads that run handlers, each on its first `worker` event
+ * (a thread's number never changes, whatever the worker count). */
+static atomic_int threads_numbered;
+static _Thread_local int this_thread_number = -1;
+
+void on_worker(sio_socket_t *sock, const char *ev, const sio_argv_t *av, sio_ack_t *ack,
+               void *arg) {
+  (void)sock, (void)ev, (void)av, (void)arg;
+  if (this_thread_number < 0) this_thread_number = atomic_fetch_add(&threads_numbered, 1);
+  ack_json(ack, json_integer(this_thread_number));
 }
 
 void on_relay_events(sio_namespace_t *nsp) {

@@ -56,6 +56,12 @@ void on_to_rooms(sio_socket_t *sock, const char *ev, const sio_argv_t *av, sio_a
  * them), then disconnects them. */
 void on_sockets_op(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
                    sio_ack_t *ack, void *arg);
+/* worker: acks the index of the thread the handler runs on (0, 1, ... in
+ * the order the threads first answered it): with a server of N worker
+ * threads, sockets on N different workers give N different numbers; with
+ * one worker, always 0. */
+void on_worker(sio_socket_t *sock, const char *ev, const sio_argv_t *av, sio_ack_t *ack,
+               void *arg);
 /* Registers echo, echo-ack and make-binary (above) on nsp: the relay
  * events every Socket.IO test server answers the same way. */
 void on_relay_events(sio_namespace_t *nsp);
