@@ -12,7 +12,7 @@ typedef struct sio__worker_hook {
 
 int sio_server_on_worker(sio_server_t *s, sio_worker_cb start, sio_worker_cb stop,
                          void *arg) {
-  if (!s || !start || s->worker) return SIO_EINVAL;
+  if (!s || (!start && !stop) || s->worker) return SIO_EINVAL;
   if (s->worker_hooks_ran || s->closing) return SIO_EBUSY;
   sio__worker_hook_t *v =
       sio__realloc(s->worker_hooks, (s->nworker_hooks + 1) * sizeof(*v));
@@ -26,7 +26,7 @@ static void start_one(sio_server_t *s0, sio_server_t *w) {
   if (!w || w->closing) return;
   w->worker_started = 1;
   for (size_t i = 0; i < s0->nworker_hooks; i++)
-    s0->worker_hooks[i].start(w, s0->worker_hooks[i].arg);
+    if (s0->worker_hooks[i].start) s0->worker_hooks[i].start(w, s0->worker_hooks[i].arg);
 }
 
 void sio__worker_hooks_start(sio_server_t *s0) {
