@@ -485,8 +485,8 @@ describe(`Engine.IO v4 protocol (${serverKind} server)`, () => {
     // With workers, a POST that reaches another worker than its session's
     // is handed over once its body is complete: a first POST still
     // receiving its body there is not seen by the owner, so the overlap is
-    // only detected when both reach the owner (a known limit, see
-    // docs/SCALING.md).
+    // detected only when the first reaches the owner directly (a known
+    // difference, docs/SCALING.md).
     const overlapT = testWorkers() > 1 && serverKind !== 'ref'
       ? { ...T, skip: 'overlap detection across workers (docs/SCALING.md)' } : T;
     test('overlapping POST: the second gets 400 and the session is closed', overlapT, async () => {
