@@ -518,12 +518,43 @@ static void test_close_unstarted(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* One worker: start at sio_server_listen, stop at the close; a server of
+ * sio_server_attach never starts. */
+static void test_hooks_one_worker(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  g_main_thread = uv_thread_self();
+  g_nstarted = 0;
+  memset(g_stopped, 0, sizeof g_stopped);
+  sio_server_t *s = NULL;
+  assert_int_equal(sio_server_new(&loop, NULL, &s), 0);
+  assert_int_equal(sio_server_on_worker(s, NULL, NULL, NULL), SIO_EINVAL);
+  assert_int_equal(sio_server_on_worker(s, worker_start, worker_stop, &g_nstarted), 0);
+  assert_int_equal(g_nstarted, 0);
+  assert_int_equal(sio_server_listen(s, "127.0.0.1", 0), 0);
+  assert_int_equal(g_nstarted, 1);
+  assert_int_equal(g_started[0], 0);
+  sio_server_close(s, NULL, NULL);
+  assert_int_equal(g_stopped[0], 1);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  sio_http_server_t *http = NULL;
+  assert_int_equal(sio_http_server_new(&loop, NULL, &http), 0);
+  assert_int_equal(sio_server_attach(http, NULL, &s), 0);
+  assert_int_equal(sio_server_on_worker(s, worker_start, worker_stop, &g_nstarted), 0);
+  sio_server_close(s, NULL, NULL);
+  assert_int_equal(g_nstarted, 1);
+  assert_int_equal(g_stopped[0], 1);
+  sio_http_server_close(http, NULL, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void) {
   uv_mutex_init(&g_mu);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_refusals),
-      cmocka_unit_test(test_close_unstarted),
-      cmocka_unit_test(test_two_workers),
+      cmocka_unit_test(test_refusals),        cmocka_unit_test(test_hooks_one_worker),
+      cmocka_unit_test(test_close_unstarted), cmocka_unit_test(test_two_workers),
       cmocka_unit_test(test_four_workers),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
