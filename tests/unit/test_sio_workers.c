@@ -411,6 +411,12 @@ static void run_workers(unsigned workers) {
 
   /* A handler registered now, after the start, reaches every worker. */
   assert_int_equal(sio_namespace_on(nsp, "late", on_late, NULL), 0);
+  /* It reaches them by posted jobs, "a moment later": a broadcast from
+   * worker 0 goes to each worker behind them, so once every client got it
+   * every worker has the handler. */
+  assert_true(sio_broadcast_emit(sio_namespace_broadcast(nsp), "done", NULL) >= 0);
+  g_done_wanted++;
+  run_until(all_done);
   g_late = 0;
   for (size_t i = 0; i < g_ncli; i++)
     assert_int_equal(
