@@ -15,9 +15,18 @@
  * UI's actions reach sockets on any node. A login session id is known only
  * to the node that issued it.
  *
- * Threads: everything runs on the server's loop thread. Password checks
- * (bcrypt is slow by design) run on libuv's thread pool, so a login does not
- * stall the loop.
+ * Workers (sio_server_opts_set_workers): attach on the server
+ * sio_server_new returned, before sio_server_listen. Each worker gets an
+ * instance of its own, made when the workers start, on its thread: it
+ * watches that worker's sockets, counts its events and sends its own
+ * server_stats, with "<server id>#<worker index>" as its server id (the UI
+ * lists one server per worker). The socket list and the UI's actions go
+ * through fetch and broadcasts, which reach every worker; a login session
+ * id is good on every worker.
+ *
+ * Threads: everything runs on the server's loop thread (with workers, each
+ * instance on its worker's). Password checks (bcrypt is slow by design) run
+ * on libuv's thread pool, so a login does not stall the loop.
  *
  * Memory: allocated through libsio's allocator (sio_malloc), except what
  * jansson and libcrypt allocate themselves.
@@ -101,9 +110,8 @@ SIO_EXTERN void sio_admin_opts_set_max_pending_logins(sio_admin_opts_t *o, uint3
  * (if any) and before clients connect. 0 and *out, SIO_EINVAL (no
  * authentication choice, or bad options; nothing was changed), SIO_ENOMEM
  * (hooks already registered on s stay, with the state they use, until the
- * process ends), or SIO_ENOTSUP for a server of several workers
- * (sio_server_opts_set_workers): the panel would see one worker's sockets
- * and its hooks would run on every worker's thread. */
+ * process ends), or, with workers, SIO_EBUSY (they started already:
+ * attach before sio_server_listen) or SIO_EINVAL (s is not worker 0). */
 SIO_EXTERN int sio_admin_attach(sio_server_t *s, const sio_admin_opts_t *o,
                                 sio_admin_t **out);
 /* Stops the instrumentation and frees a. Call it from the close callback of

@@ -288,6 +288,27 @@ SIO_EXTERN int sio_server_queue_work(sio_server_t *s, void (*work)(void *arg),
 SIO_EXTERN unsigned sio_server_workers(const sio_server_t *s);
 SIO_EXTERN unsigned sio_server_worker(const sio_server_t *s);
 
+/* Per-worker setup and teardown, for add-on libraries (libsio-admin) and
+ * applications that keep resources per worker (timers on its loop, other
+ * endpoints on its HTTP server). start(w, arg) runs once for every worker w
+ * (sio_server_worker(w) = 0, 1, ..., n-1, in that order) when the workers
+ * start: inside sio_server_listen (or sio_server_run), on the calling
+ * thread, after the registrations were copied to the workers and before
+ * any worker but 0 runs its loop, so start may set w up as if from w's own
+ * thread (sio_server_every(w), sio_server_http(w), sio_server_of(w, ...)); NULL: none;
+ * what it registers on a worker other than 0 stays on that worker. stop(w,
+ * arg) (NULL: none) runs on w's own thread when w's close begins, before
+ * its sockets are disconnected and its HTTP server closes (worker 0's
+ * last), for every worker whose start ran. With one worker, start runs at
+ * sio_server_listen; a server of sio_server_attach never starts (neither
+ * runs). Register on the server sio_server_new returned, before
+ * sio_server_listen: 0, SIO_EINVAL (neither start nor stop, or not
+ * worker 0), SIO_EBUSY
+ * (the workers started already), SIO_ENOMEM. */
+typedef void (*sio_worker_cb)(sio_server_t *worker, void *arg);
+SIO_EXTERN int sio_server_on_worker(sio_server_t *s, sio_worker_cb start,
+                                    sio_worker_cb stop, void *arg);
+
 /* User data, never touched by libsio. */
 SIO_EXTERN void sio_server_set_data(sio_server_t *s, void *data);
 SIO_EXTERN void *sio_server_get_data(const sio_server_t *s);

@@ -42,8 +42,9 @@ static sio_broadcast_t *selection(sio_admin_t *a, const sio_argv_t *av,
 static void on_join_or_leave(sio_socket_t *sock, const char *event, const sio_argv_t *av,
                              sio_ack_t *ack, void *arg) {
   const char *room = sio_argv_string(av, 1, NULL);
-  if (!room) return;
-  sio_broadcast_t *b = selection(arg, av, 2);
+  sio_admin_t *a = admin_here(arg, sio_socket_server(sock));
+  if (!room || !a) return;
+  sio_broadcast_t *b = selection(a, av, 2);
   if (!b) return;
   if (strcmp(event, "join") == 0)
     sio_broadcast_sockets_join(b, room);
@@ -55,7 +56,8 @@ static void on_disconnect_action(sio_socket_t *sock, const char *event,
                                  const sio_argv_t *av, sio_ack_t *ack, void *arg) {
   int close = 0;
   if (sio_argv_type(av, 1) == SIO_ARG_BOOL) sio_argv_bool(av, 1, &close);
-  sio_broadcast_t *b = selection(arg, av, 2);
+  sio_admin_t *a = admin_here(arg, sio_socket_server(sock));
+  sio_broadcast_t *b = a ? selection(a, av, 2) : NULL;
   if (b) sio_broadcast_disconnect_sockets(b, close);
 }
 
@@ -70,7 +72,8 @@ static void on_emit_action(sio_socket_t *sock, const char *event, const sio_argv
     if (sio_argv_raw(av, i, &raw) == 0)
       sio_args_add_raw(args, (const char *)raw.base, raw.len);
   }
-  sio_broadcast_t *b = args ? selection(arg, av, 1) : NULL;
+  sio_admin_t *a = admin_here(arg, sio_socket_server(sock));
+  sio_broadcast_t *b = args && a ? selection(a, av, 1) : NULL;
   if (b) sio_broadcast_emit(b, ev, args);
   sio_args_free(args);
 }

@@ -28,23 +28,33 @@ static int same_secret(const char *x, const char *y) {
   return d == 0;
 }
 
-static int session_known(const sio_admin_t *a, const char *id) {
-  for (uint32_t i = 0; i < a->opts.max_sessions; i++)
-    if (a->session_ids[i] && same_secret(a->session_ids[i], id)) return 1;
-  return 0;
+/* The sessions are the root instance's, shared by every worker's. */
+static int session_known(sio_admin_t *a, const char *id) {
+  sio_admin_t *r = a->root;
+  int known = 0;
+  pthread_mutex_lock(&r->login_mu);
+  for (uint32_t i = 0; !known && i < r->opts.max_sessions; i++)
+    known = r->session_ids[i] && same_secret(r->session_ids[i], id);
+  pthread_mutex_unlock(&r->login_mu);
+  return known;
 }
 
 /* 16 hex digits from the kernel's random source, remembered in the ring. */
-static const char *session_new(sio_admin_t *a) {
+/* Written to out (17 bytes); 0 or -1. */
+static int session_new(sio_admin_t *a, char out[17]) {
   unsigned char raw[8];
-  if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) return NULL;
+  if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) return -1;
   char *id = sio_malloc(17);
-  if (!id) return NULL;
+  if (!id) return -1;
   for (int i = 0; i < 8; i++) snprintf(id + 2 * i, 3, "%02x", raw[i]);
-  size_t slot = a->session_next++ % a->opts.max_sessions;
-  sio_free(a->session_ids[slot]);
-  a->session_ids[slot] = id;
-  return id;
+  memcpy(out, id, 17);
+  sio_admin_t *r = a->root;
+  pthread_mutex_lock(&r->login_mu);
+  size_t slot = r->session_next++ % r->opts.max_sessions;
+  sio_free(r->session_ids[slot]);
+  r->session_ids[slot] = id;
+  pthread_mutex_unlock(&r->login_mu);
+  return 0;
 }
 
 static void check_password(void *job) {
@@ -68,10 +78,9 @@ static void after_check(void *job, int ran) {
   login_t *l = job;
   sio_admin_t *a = l->a;
   a->pending_logins--;
-  if (!a->freed && ran && l->ok) {
-    const char *id = session_new(a);
-    if (id) sio_socket_session_set(l->sock, SESSION_KEY, id, strlen(id) + 1);
-  }
+  char id[17];
+  if (!a->freed && ran && l->ok && session_new(a, id) == 0)
+    sio_socket_session_set(l->sock, SESSION_KEY, id, strlen(id) + 1);
   /* After sio_admin_free the server may be gone: complete next (a no-op for
    * a socket that is no longer connecting) so its memory is released. */
   sio_next(l->next, !a->freed && ran && l->ok ? NULL : REFUSED, NULL);
@@ -86,7 +95,11 @@ static const char *auth_string(json_t *auth, const char *key) {
 }
 
 static void middleware(sio_socket_t *sock, sio_next_t *next, void *arg) {
-  sio_admin_t *a = arg;
+  sio_admin_t *a = admin_here(arg, sio_socket_server(sock));
+  if (!a) {
+    sio_next(next, "server error", NULL);
+    return;
+  }
   json_t *auth = sio_socket_auth_json(sock);
   const char *sid = auth_string(auth, "sessionId");
   const char *user = auth_string(auth, "username");

@@ -4,6 +4,7 @@
 #define SIO_ADMIN_INTERNAL_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "sio/admin.h"
@@ -61,9 +62,22 @@ typedef struct {
   uint64_t count;
 } admin_event_t;
 
+/* With workers (sio_server_opts_set_workers), one instance per worker, each
+ * with its own server, admin namespace, watched sockets, counters and stats
+ * timer, used on that worker's thread only. The hooks are registered once,
+ * on worker 0 with the root instance as their argument (the server copies
+ * them to every worker), and find their worker's instance (admin_here).
+ * The login sessions are the root's, under its lock: an admin may reconnect
+ * to any worker. */
 struct sio_admin {
-  sio_server_t *srv;
-  sio_namespace_t *nsp; /* the admin namespace */
+  sio_server_t *srv;        /* its worker's server */
+  sio_namespace_t *nsp;     /* its worker's admin namespace */
+  sio_admin_t *root;        /* worker 0's instance (itself without workers) */
+  sio_admin_t **workers;    /* root, with workers: each worker's instance */
+  unsigned nworkers;        /* root: the workers (1 without) */
+  unsigned index;           /* its worker's index */
+  pthread_mutex_t login_mu; /* root: session_ids */
+  int login_mu_made;
   sio_admin_opts_t opts;
   char hostname[256];
   char server_id[256];
@@ -81,6 +95,12 @@ struct sio_admin {
   uint32_t pending_logins;
   int freed; /* sio_admin_free was called */
 };
+
+/* The instance of the worker that runs s (a hook's own thread): a itself
+ * without workers, NULL when that worker's instance could not be made. */
+static inline sio_admin_t *admin_here(sio_admin_t *a, const sio_server_t *s) {
+  return a->workers ? a->workers[sio_server_worker(s)] : a;
+}
 
 /* admin_sys.c: the server's background services. The timer calls fn every every_ms;
  * closing it is asynchronous (a->timer is NULL once done, then admin_maybe_release runs).

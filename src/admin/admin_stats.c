@@ -134,8 +134,13 @@ int admin_stats_start(sio_admin_t *a) {
   a->events = sio_calloc(a->opts.max_event_entries, sizeof(admin_event_t));
   if (!a->events) return SIO_ENOMEM;
   admin_hostname(a->hostname, sizeof a->hostname);
-  snprintf(a->server_id, sizeof a->server_id, "%s",
-           a->opts.server_id ? a->opts.server_id : a->hostname);
+  const char *id = a->opts.server_id ? a->opts.server_id : a->hostname;
+  /* With workers, each worker reports as a server of its own: the UI lists
+   * servers by id. */
+  char suffix[16] = "";
+  if (a->nworkers > 1) snprintf(suffix, sizeof suffix, "#%u", a->index);
+  size_t room = sizeof a->server_id - strlen(suffix) - 1;
+  snprintf(a->server_id, sizeof a->server_id, "%.*s%s", (int)room, id, suffix);
   a->started = admin_clock_ns();
   return admin_timer_start(a, a->opts.interval_ms, emit_stats);
 }

@@ -65,7 +65,8 @@ static void report_event(sio_admin_t *a, const char *kind, sio_socket_t *sock,
 
 static void on_event_in(sio_socket_t *sock, const char *event, const sio_argv_t *av,
                         sio_ack_t *ack, void *arg) {
-  sio_admin_t *a = arg;
+  sio_admin_t *a = admin_here(arg, sio_socket_server(sock));
+  if (!a) return;
   admin_event_push(a, ADMIN_EV_PACKETS_IN, NULL, 1);
   admin_event_push(a, ADMIN_EV_BYTES_IN, NULL, event_bytes(event, av));
   if (a->opts.development) report_event(a, "event_received", sock, event, av);
@@ -73,7 +74,8 @@ static void on_event_in(sio_socket_t *sock, const char *event, const sio_argv_t 
 
 static void on_event_out(sio_socket_t *sock, const char *event, const sio_argv_t *av,
                          void *arg) {
-  sio_admin_t *a = arg;
+  sio_admin_t *a = admin_here(arg, sio_socket_server(sock));
+  if (!a) return;
   admin_event_push(a, ADMIN_EV_PACKETS_OUT, NULL, 1);
   admin_event_push(a, ADMIN_EV_BYTES_OUT, NULL, event_bytes(event, av));
   if (a->opts.development) report_event(a, "event_sent", sock, event, av);
@@ -103,7 +105,8 @@ void admin_mark_shared_data(sio_socket_t *sock) {
 }
 
 static void on_connection(sio_socket_t *sock, void *arg) {
-  sio_admin_t *a = arg;
+  sio_admin_t *a = admin_here(arg, sio_socket_server(sock));
+  if (!a) return;
   sio_eio_socket_t *eio = sio_socket_eio(sock);
   admin_slot_t *ss = eio ? admin_map_put(&a->sessions, eio) : NULL;
   admin_slot_t *ks = ss ? admin_map_put(&a->sockets, sock) : NULL;
@@ -117,7 +120,7 @@ static void on_connection(sio_socket_t *sock, void *arg) {
     admin_map_del(&a->sessions, eio);
   }
   int is_admin = sio_socket_namespace(sock) == a->nsp;
-  if (!is_admin) sio_socket_on_any_outgoing(sock, on_event_out, a);
+  if (!is_admin) sio_socket_on_any_outgoing(sock, on_event_out, arg);
   if (is_admin) admin_auth_on_connection(a, sock);
   if (!a->opts.development) return;
   admin_mark_shared_data(sock);
@@ -136,7 +139,8 @@ static void on_connection(sio_socket_t *sock, void *arg) {
 }
 
 static void on_disconnect(sio_socket_t *sock, const char *reason, void *arg) {
-  sio_admin_t *a = arg;
+  sio_admin_t *a = admin_here(arg, sio_socket_server(sock));
+  if (!a) return;
   admin_slot_t *ks = admin_map_get(&a->sockets, sock);
   if (ks) {
     void *eio = ks->ptr;
@@ -161,8 +165,8 @@ static void on_disconnect(sio_socket_t *sock, const char *reason, void *arg) {
 
 static void on_room(sio_namespace_t *nsp, sio_room_event_t ev, const char *room,
                     const char *sid, void *arg) {
-  sio_admin_t *a = arg;
-  if (a->freed || !a->opts.development) return;
+  sio_admin_t *a = admin_here(arg, sio_namespace_server(nsp));
+  if (!a || a->freed || !a->opts.development) return;
   if (ev != SIO_ROOM_JOINED && ev != SIO_ROOM_LEFT) return;
   char date[32];
   admin_iso_date(admin_now_ms(), date);
@@ -175,12 +179,18 @@ static void on_room(sio_namespace_t *nsp, sio_room_event_t ev, const char *room,
   admin_broadcast(a, ev == SIO_ROOM_JOINED ? "room_joined" : "room_left", args);
 }
 
+/* The hooks get the root instance (arg): with workers they are copied to
+ * every worker and find their worker's instance. A namespace that another
+ * worker than 0 makes as a copy of worker 0's (static ones and dynamic
+ * parents) gets worker 0's hooks with it: only dynamic children, each
+ * worker's own, are watched here. */
 static void watch_namespace(sio_namespace_t *nsp, void *arg) {
-  sio_admin_t *a = arg;
-  if (a->freed) return;
-  sio_namespace_on_connection(nsp, on_connection, a);
-  sio_namespace_on_disconnect(nsp, on_disconnect, a);
-  if (nsp != a->nsp) sio_namespace_on_any(nsp, on_event_in, a);
+  sio_admin_t *a = admin_here(arg, sio_namespace_server(nsp));
+  if (!a || a->freed) return;
+  if (a->index != 0 && !sio_namespace_parent(nsp)) return;
+  sio_namespace_on_connection(nsp, on_connection, arg);
+  sio_namespace_on_disconnect(nsp, on_disconnect, arg);
+  if (nsp != a->nsp) sio_namespace_on_any(nsp, on_event_in, arg);
 }
 
 int admin_watch_install(sio_admin_t *a) {

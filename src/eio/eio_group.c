@@ -33,6 +33,7 @@ struct sio__eio_group {
   atomic_uint next;    /* the acceptor's round robin */
   atomic_int stopping; /* stop_accepting was called */
   atomic_int draining; /* drain was called */
+  int listened;        /* its HTTP servers listen through it (not a second group) */
   sio__mutex_t *mu;    /* posts, directory */
   dir_entry_t **dir;   /* chained hash of generator ids -> worker */
   size_t dir_buckets;  /* a power of two */
@@ -259,6 +260,7 @@ void sio__eio_group_set_max_directory(sio__eio_group_t *g, size_t max) {
 
 int sio__eio_group_listen(sio__eio_group_t *g, const char *host, int port) {
   sio_http_server_t *first = g->w[0].eio->http;
+  g->listened = 1;
   if (g->mode == SIO__EIO_GROUP_ACCEPTOR || g->n == 1) {
     int rc = sio_http_server_listen(first, host, port);
     if (rc == 0 && g->n > 1) sio__http_server_set_spread(first, spread, g);
@@ -328,7 +330,8 @@ void sio__eio_group_worker_closing(sio_eio_server_t *s) {
   sio__post_t *p = w->post;
   w->post = NULL;
   sio__mutex_unlock(g->mu);
-  sio__http_server_set_spread(s->http, NULL, NULL);
+  /* The acceptor's dealing belongs to the group that listens. */
+  if (g->listened) sio__http_server_set_spread(s->http, NULL, NULL);
   /* Connections on their way here are closed; jobs already run are done. */
   if (p) sio__post_close(p, NULL, NULL);
 }

@@ -41,6 +41,11 @@ typedef struct sio__eio_group sio__eio_group_t;
  * that loop open until its server is closed. Returns 0 and *out, SIO_EINVAL
  * or SIO_ENOMEM. */
 int sio__eio_group_new(sio_eio_server_t **eios, unsigned n, sio__eio_group_t **out);
+/* Two groups may share the workers' HTTP servers (Engine.IO servers on
+ * other paths of the same servers, e.g. a raw Engine.IO endpoint beside
+ * Socket.IO's): one of them listens (sio__eio_group_listen), the other only
+ * hands its own sessions' requests over; a hand-off lands on the owner's
+ * HTTP server, which routes it by path as any request. */
 
 /* How the workers share the port. SIO__EIO_GROUP_REUSEPORT (the default):
  * one SO_REUSEPORT socket per worker, the kernel spreads connections.

@@ -101,6 +101,8 @@ int sio__group_start(sio_server_t *s) {
     int r = sio__group_copy(g->w[i].srv, s);
     if (r && !rc) rc = r;
   }
+  /* The application's per-worker setup, before any sibling runs. */
+  if (rc == 0) sio__worker_hooks_start(s);
   /* The thread start publishes everything written above to the sibling. */
   for (unsigned i = 1; i < g->n; i++) {
     int r = sio__loop_thread_start(g->w[i].loop, &g->w[i].thread);

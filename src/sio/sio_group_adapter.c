@@ -277,8 +277,8 @@ int sio__fetch_add_local(sio_adapter_fetch_t *req, sio_socket_t *sock);
 /* This worker's socket of that id in nsp (its own-id room), or NULL. */
 static sio_socket_t *own_socket(sio_namespace_t *nsp, const char *id) {
   if (nsp->is_parent) return NULL;
-  sio__room_t *r = sio__map_get(&nsp->rooms, id, strlen(id));
-  return r && r->n == 1 && strcmp(r->m[0]->id, id) == 0 ? r->m[0] : NULL;
+  sio_socket_t *sock = sio_namespace_socket(nsp, id);
+  return sock && sio_socket_connected(sock) ? sock : NULL;
 }
 
 int sio__gadapter_server_side_emit(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,

@@ -426,6 +426,11 @@ struct sio_server {
   uint64_t group_seq;           /* names its requests to other workers */
   struct sio__gfetch *gfetches; /* its fetches waiting for other workers */
   struct sio__gwait *gwaits;    /* its adapter requests waiting for worker 0 */
+  /* sio_server_on_worker (sio_worker_hooks.c): the hooks live on worker 0. */
+  struct sio__worker_hook *worker_hooks;
+  size_t nworker_hooks;
+  int worker_hooks_ran; /* worker 0: the workers started (no more hooks) */
+  int worker_started;   /* this worker's start hooks ran: its stop hooks will */
 };
 typedef struct sio__group sio__group_t;
 
@@ -493,6 +498,13 @@ const sio_adapter_ops_t *sio__recovery_cluster(const sio_namespace_t *nsp);
 typedef void (*sio__ss_reply_cb)(const sio_args_t *reply, void *arg);
 sio_ack_t *sio__ack_new_server_side(sio__ss_reply_cb cb, void *arg);
 void sio__ack_handlers_done(sio_ack_t *ack);
+
+/* sio_server_on_worker's hooks (sio_worker_hooks.c): start on every
+ * worker of s0's (worker 0's) server, in order, once; stop on worker w (its
+ * thread, as its close begins), if its start ran; free with worker 0. */
+void sio__worker_hooks_start(sio_server_t *s0);
+void sio__worker_hooks_stop(sio_server_t *w);
+void sio__worker_hooks_free(sio_server_t *s0);
 
 /* Observation hooks (sio_observe.c). */
 void sio__observe_namespace(sio_namespace_t *nsp);

@@ -194,6 +194,7 @@ static void free_now(sio_server_t *s) {
   sio__cbvec_free(&s->observe_nsp);
   sio__cbvec_free(&s->observe_nsp_gone);
   sio__cbvec_free(&s->observe_room);
+  sio__worker_hooks_free(s);
   sio__free(s->path);
   sio__metrics_free(s);
   sio__free(s);
@@ -305,6 +306,7 @@ int sio_server_run(sio_server_t *s) {
 int sio_server_listen(sio_server_t *s, const char *host, int port) {
   if (!s || !s->own_http || s->closing || s->worker) return SIO_EINVAL;
   if (s->group) return sio__group_listen(s, host, port);
+  sio__worker_hooks_start(s);
   return sio_http_server_listen(s->http, host, port);
 }
 
@@ -413,6 +415,8 @@ void sio__server_close_here(sio_server_t *s, sio_server_close_cb cb, void *arg) 
   s->closing = 1;
   s->close_cb = cb;
   s->close_arg = arg;
+  /* The application's per-worker teardown, while the worker still serves. */
+  sio__worker_hooks_stop(s);
   sio__post_refuse(s->post);
   sio__metrics_stop(s);
   /* Broadcast acks still waiting are cancelled now; per-socket acks go with

@@ -111,8 +111,8 @@ int main(int argc, char **argv) {
   }
   signal(SIGPIPE, SIG_IGN);
   if (uv_loop_init(&app.loop)) return 1;
-  /* --workers N: the admin refuses a server of several workers
-   * (SIO_ENOTSUP), which this program reports. */
+  /* --workers N: one admin instance per worker, each reporting as
+   * "<server id>#<worker>" (sio/admin.h). */
   sio_server_opts_t *so = sio_server_opts_new();
   int rc = so ? sio_server_opts_set_workers(so, workers) : SIO_ENOMEM;
   if (rc == 0) rc = sio_server_new(&app.loop, so, &app.srv);

@@ -2,7 +2,8 @@
  * checks (a bcrypt hash is required, or an explicit no-auth), the password
  * hash made through libcrypt and checked by crypt_r, the instrumentation's
  * life on a server (the admin namespace exists, the server and then the
- * instrumentation close with the loop left empty), and the pointer map the
+ * instrumentation close with the loop left empty; with workers, one
+ * instance per worker), and the pointer map the
  * instrumentation keeps its sockets and sessions in. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -109,6 +110,52 @@ static void test_attach_lifecycle(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* A server of three workers: one instance per worker, made when the
+ * workers start, each with its worker's server and admin namespace and a
+ * server id naming its worker; attaching once they run is refused; every
+ * worker's stats stop with it, so the close leaves the loop empty. */
+static void test_attach_workers(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  sio_server_opts_t *so = sio_server_opts_new();
+  assert_int_equal(sio_server_opts_set_workers(so, 3), 0);
+  sio_server_t *srv;
+  assert_int_equal(sio_server_new(&loop, so, &srv), 0);
+  sio_server_opts_free(so);
+  sio_admin_opts_t *o = sio_admin_opts_new();
+  sio_admin_opts_set_no_auth(o);
+  sio_admin_opts_set_stats_interval(o, 10);
+  assert_int_equal(sio_admin_opts_set_server_id(o, "box"), 0);
+  closed = 0;
+  assert_int_equal(sio_admin_attach(srv, o, &adm), 0);
+  assert_int_equal(sio_server_listen(srv, "127.0.0.1", 0), 0);
+  /* The workers start on the loop's next turn after listen. */
+  uv_run(&loop, UV_RUN_NOWAIT);
+  sio_admin_t *late = NULL;
+  assert_int_equal(sio_admin_attach(srv, o, &late), SIO_EBUSY);
+  sio_admin_opts_free(o);
+  assert_int_equal(adm->nworkers, 3);
+  for (unsigned i = 0; i < 3; i++) {
+    const sio_admin_t *w = adm->workers[i];
+    assert_non_null(w);
+    assert_int_equal(sio_server_worker(w->srv), i);
+    assert_ptr_equal(sio_namespace_server(w->nsp), w->srv);
+    char want[16];
+    snprintf(want, sizeof want, "box#%u", i);
+    assert_string_equal(w->server_id, want);
+  }
+  /* A namespace made now reaches every worker, watched there (no crash). */
+  assert_non_null(sio_server_of(srv, "/later"));
+  uv_timer_t t;
+  uv_timer_init(&loop, &t);
+  t.data = srv;
+  uv_timer_start(&t, close_later, 60, 0);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_true(closed);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 static void test_map(void **state) {
   (void)state;
   admin_map_t m = {0};
@@ -140,6 +187,7 @@ int main(void) {
       cmocka_unit_test(test_opts_auth),
       cmocka_unit_test(test_hash_password),
       cmocka_unit_test(test_attach_lifecycle),
+      cmocka_unit_test(test_attach_workers),
       cmocka_unit_test(test_map),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

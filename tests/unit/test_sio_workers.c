@@ -364,6 +364,39 @@ static int all_gone(void) {
   return 1;
 }
 
+/* ---- sio_server_on_worker: start on the listening thread for every
+ * worker in order, stop on each worker's own thread at the close ---- */
+
+static uv_thread_t g_main_thread;
+static unsigned g_started[8], g_nstarted; /* worker indices, in start order */
+static int g_stop_here[8], g_stopped[8];  /* g_mu: stop ran, on its thread */
+static sio_interval_t *g_tick[8];         /* one per worker, closed by stop */
+
+static void noop_tick(void *arg) {
+  (void)arg;
+}
+
+static void worker_start(sio_server_t *w, void *arg) {
+  assert_ptr_equal(arg, &g_nstarted);
+  uv_thread_t self = uv_thread_self();
+  assert_true(uv_thread_equal(&self, &g_main_thread));
+  unsigned i = sio_server_worker(w);
+  g_started[g_nstarted++] = i;
+  assert_int_equal(sio_server_every(w, 60000, noop_tick, NULL, &g_tick[i]), 0);
+}
+
+static void worker_stop(sio_server_t *w, void *arg) {
+  (void)arg;
+  unsigned i = sio_server_worker(w);
+  uv_thread_t self = uv_thread_self();
+  int here = uv_thread_equal(&self, &g_main_thread) == (i == 0);
+  sio_interval_close(g_tick[i], NULL);
+  uv_mutex_lock(&g_mu);
+  g_stopped[i]++;
+  g_stop_here[i] = here;
+  uv_mutex_unlock(&g_mu);
+}
+
 /* ---- a cluster adapter alone in its cluster: every operation runs the
  * local one, counted; all of them must run on worker 0's thread (the
  * test's) ---- */
@@ -453,6 +486,11 @@ static int sibling_even(void) {
   return found;
 }
 
+static unsigned g_want_started;
+static int all_started(void) {
+  return g_nstarted == g_want_started;
+}
+
 static void run_workers(unsigned workers, int adapter) {
   memset(g_worker_of, 0, sizeof g_worker_of);
   g_ncli = 0;
@@ -474,10 +512,21 @@ static void run_workers(unsigned workers, int adapter) {
   g_main = uv_thread_self();
   g_adapter_ops = g_adapter_off_thread = 0;
   if (adapter) assert_int_equal(sio_server_set_adapter(srv, &g_adapter, NULL), 0);
+  g_main_thread = uv_thread_self();
+  g_nstarted = 0;
+  memset(g_stopped, 0, sizeof g_stopped);
+  assert_int_equal(sio_server_on_worker(srv, worker_start, worker_stop, &g_nstarted), 0);
   assert_int_equal(sio_server_listen(srv, "127.0.0.1", 0), 0);
+  /* The workers start on the loop's next turn after listen. */
+  g_want_started = workers;
+  g_step = "start";
+  run_until(all_started);
   /* Too late for an adapter: the workers run. */
   assert_int_equal(sio_server_set_adapter(srv, &g_adapter, NULL), SIO_EINVAL);
   int port = sio_server_port(srv);
+  assert_int_equal(g_nstarted, workers);
+  for (unsigned i = 0; i < workers; i++) assert_int_equal(g_started[i], i);
+  assert_int_equal(sio_server_on_worker(srv, worker_start, NULL, NULL), SIO_EBUSY);
 
   /* Clients until at least two workers have some. */
   while (g_ncli < MINCLI || (distinct_workers() < 2 && g_ncli < MAXCLI)) {
@@ -567,6 +616,10 @@ static void run_workers(unsigned workers, int adapter) {
   g_step = "close";
   run_until(closed);
   g_step = "gone";
+  for (unsigned i = 0; i < workers; i++) {
+    assert_int_equal(g_stopped[i], 1); /* the siblings' threads are joined */
+    assert_true(g_stop_here[i]);
+  }
   run_until(all_gone);
   for (size_t i = 0; i < g_ncli; i++) sio_client_close(g_cli[i].c, NULL, NULL);
   uv_run(&g_loop, UV_RUN_DEFAULT);
@@ -631,10 +684,43 @@ static void test_close_unstarted(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* One worker: start at sio_server_listen, stop at the close; a server of
+ * sio_server_attach never starts. */
+static void test_hooks_one_worker(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  g_main_thread = uv_thread_self();
+  g_nstarted = 0;
+  memset(g_stopped, 0, sizeof g_stopped);
+  sio_server_t *s = NULL;
+  assert_int_equal(sio_server_new(&loop, NULL, &s), 0);
+  assert_int_equal(sio_server_on_worker(s, NULL, NULL, NULL), SIO_EINVAL);
+  assert_int_equal(sio_server_on_worker(s, worker_start, worker_stop, &g_nstarted), 0);
+  assert_int_equal(g_nstarted, 0);
+  assert_int_equal(sio_server_listen(s, "127.0.0.1", 0), 0);
+  assert_int_equal(g_nstarted, 1);
+  assert_int_equal(g_started[0], 0);
+  sio_server_close(s, NULL, NULL);
+  assert_int_equal(g_stopped[0], 1);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  sio_http_server_t *http = NULL;
+  assert_int_equal(sio_http_server_new(&loop, NULL, &http), 0);
+  assert_int_equal(sio_server_attach(http, NULL, &s), 0);
+  assert_int_equal(sio_server_on_worker(s, worker_start, worker_stop, &g_nstarted), 0);
+  sio_server_close(s, NULL, NULL);
+  assert_int_equal(g_nstarted, 1);
+  assert_int_equal(g_stopped[0], 1);
+  sio_http_server_close(http, NULL, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void) {
   uv_mutex_init(&g_mu);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_hooks_one_worker),
       cmocka_unit_test(test_close_unstarted),
       cmocka_unit_test(test_two_workers),
       cmocka_unit_test(test_four_workers),

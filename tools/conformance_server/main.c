@@ -13,6 +13,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "eio/eio_group.h"
 #include "sio/eio.h"
 #include "sio/http.h"
 #include "sio/parser.h"
@@ -26,6 +27,13 @@ typedef struct {
   int pending; /* endpoint servers still closing */
   int stopping;
   int allow_eio3; /* --allow-eio3 */
+  int deflate;    /* --per-message-deflate */
+  /* With workers: the echo on every worker's HTTP server, one group (the
+   * sessions' requests reach their owner whatever worker accepts them). */
+  sio_eio_server_t **eios;
+  unsigned neios;
+  sio__eio_group_t *eio_group;
+  int eio_error;
 } app_t;
 
 static void usage(FILE *f) {
@@ -61,9 +69,10 @@ static void usage(FILE *f) {
       "  --parser     the Socket.IO parser (default json, as the reference;\n"
       "               msgpack: socket.io-msgpack-parser's form; auto: JSON and\n"
       "               msgpack clients at once)\n"
-      "  --workers N  Socket.IO on N worker threads (0: one per core; default 1);\n"
-      "               with N other than 1, /socket.io/ alone is served (no\n"
-      "               /engine.io/ echo, no *-later events, no recovery)\n"
+      "  --workers N  serve both endpoints on N worker threads (0: one per core;\n"
+      "               default 1), one port: a session's requests reach its worker\n"
+      "               whatever worker accepts them; --recovery is refused with N\n"
+      "               other than 1 (libsio's recovery is one worker's so far)\n"
       "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n"
       "Defaults as the reference: HTTP compression of polling answers on\n"
       "(--no-http-compression turns it off), permessage-deflate off\n"
@@ -78,19 +87,52 @@ static void eio_on_message(sio_eio_socket_t *sock, int binary, const uint8_t *da
   sio_eio_socket_send(sock, binary, data, len);
 }
 
-static int setup_eio(app_t *app, int deflate) {
+static int new_echo(app_t *app, sio_http_server_t *http, sio_eio_server_t **out) {
   sio_eio_opts_t *o = sio_eio_opts_new();
   if (!o) return SIO_ENOMEM;
-  sio_eio_opts_set_per_message_deflate(o, deflate);
+  sio_eio_opts_set_per_message_deflate(o, app->deflate);
   sio_eio_opts_set_ping_interval(o, 300);
   sio_eio_opts_set_ping_timeout(o, 200);
   sio_eio_opts_set_max_http_buffer_size(o, 1000000);
   sio_eio_opts_set_allow_eio3(o, app->allow_eio3);
-  int rc = sio_eio_server_new(app->http, o, &app->eio);
+  int rc = sio_eio_server_new(http, o, out);
   sio_eio_opts_free(o);
   if (rc != 0) return rc;
-  sio_eio_server_on_message(app->eio, eio_on_message, app);
+  sio_eio_server_on_message(*out, eio_on_message, app);
   return 0;
+}
+
+static int setup_eio(app_t *app) {
+  return new_echo(app, app->http, &app->eio);
+}
+
+/* ---- Engine.IO echo on every worker (sio_server_on_worker) ---- */
+
+/* On the listening thread, worker by worker, before the others run: the
+ * last one links them all into a group. */
+static void echo_start(sio_server_t *w, void *arg) {
+  app_t *app = arg;
+  unsigned i = sio_server_worker(w), n = sio_server_workers(w);
+  if (i == 0) {
+    app->eios = calloc(n, sizeof(*app->eios));
+    app->neios = n;
+    if (!app->eios) app->eio_error = SIO_ENOMEM;
+  }
+  if (app->eio_error) return;
+  int rc = new_echo(app, sio_server_http(w), &app->eios[i]);
+  if (rc == 0 && i + 1 == n) rc = sio__eio_group_new(app->eios, n, &app->eio_group);
+  if (rc) app->eio_error = rc;
+}
+
+/* On the worker's thread as it closes, before its HTTP server does. */
+static void echo_stop(sio_server_t *w, void *arg) {
+  app_t *app = arg;
+  unsigned i = sio_server_worker(w);
+  if (app->eios && app->eios[i]) sio_eio_server_close(app->eios[i], NULL, NULL);
+}
+
+static int echo_on_workers(sio_server_t *s, void *arg) {
+  return sio_server_on_worker(s, echo_start, echo_stop, arg);
 }
 
 /* ---- shutdown: endpoints first, then HTTP, then our own handles ---- */
@@ -116,7 +158,13 @@ static void on_eio_closed(sio_eio_server_t *s, void *arg) {
 }
 
 static void on_sio_closed(void *arg) {
-  endpoint_closed(arg);
+  app_t *app = arg;
+  /* Every worker's echo closed with its worker, their threads are joined. */
+  sio__eio_group_free(app->eio_group);
+  app->eio_group = NULL;
+  free(app->eios);
+  app->eios = NULL;
+  endpoint_closed(app);
 }
 
 static void stop(app_t *app) {
@@ -207,14 +255,23 @@ int main(int argc, char **argv) {
   app_t app;
   memset(&app, 0, sizeof app);
   app.allow_eio3 = allow_eio3;
+  app.deflate = deflate;
   conformance_socketio_allow_eio3(allow_eio3);
   if (uv_loop_init(&app.loop) != 0) return 1;
   int bound = 0, rc = 0;
   conformance_socketio_recovery(recovery_ms, recovery_max_bytes, recovery_adapter);
   if (workers != 1) {
-    /* The Socket.IO server's own HTTP server, one per worker. */
-    bound = rc = conformance_socketio_listen(&app.loop, parser, deflate, http_compression,
-                                             (unsigned)workers, port);
+    if (recovery_ms) {
+      fprintf(stderr, "conformance_server: --recovery needs --workers 1 (libsio does not "
+                      "recover sessions across workers yet)\n");
+      return 2;
+    }
+    /* The Socket.IO server's own HTTP server, one per worker, with the
+     * echo beside it. */
+    bound = rc =
+        conformance_socketio_listen(&app.loop, parser, deflate, http_compression,
+                                    (unsigned)workers, port, echo_on_workers, &app);
+    if (rc >= 0 && app.eio_error) rc = app.eio_error;
     if (rc > 0) rc = 0;
     goto listening;
   }
@@ -223,7 +280,7 @@ int main(int argc, char **argv) {
   if (rc == 0) sio_http_opts_set_compression(ho, http_compression);
   if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
   sio_http_opts_free(ho);
-  if (rc == 0) rc = setup_eio(&app, deflate);
+  if (rc == 0) rc = setup_eio(&app);
   if (rc == 0) rc = conformance_socketio_attach(app.http, parser, deflate);
   if (rc == 0) rc = sio_http_server_listen(app.http, "127.0.0.1", port);
   if (rc == 0) bound = sio_http_server_port(app.http);

@@ -12,6 +12,7 @@
 #include "sio/server.h"
 
 static sio_server_t *g_server;
+static int g_listening; /* made by conformance_socketio_listen: workers' stop hooks */
 static void (*g_done)(void *arg);
 static void *g_done_arg;
 
@@ -23,13 +24,16 @@ static int k_kinds[] = {EMIT, BROADCAST, ROOM, VOLATILE, WITH_ACK};
 typedef struct later {
   uv_timer_t timer;
   struct later *prev, *next;
+  unsigned worker; /* whose loop and list it is on */
   int kind;
   sio_socket_t *sock; /* a reference */
   char *event, *room;
   sio_args_t *args;
 } later_t;
 
-static later_t *g_laters; /* pending, closed with the server */
+/* Pending, each on its socket's worker's loop and list (a list is used on
+ * that worker's thread only), closed with the worker. */
+static later_t *g_laters[SIO_WORKERS_MAX];
 
 /* Connection state recovery (conformance_socketio_recovery). */
 static uint32_t g_recovery_ms;
@@ -56,7 +60,7 @@ static void later_end(later_t *l) {
   if (l->prev)
     l->prev->next = l->next;
   else
-    g_laters = l->next;
+    g_laters[l->worker] = l->next;
   if (l->next) l->next->prev = l->prev;
   uv_close((uv_handle_t *)&l->timer, later_closed);
 }
@@ -132,11 +136,13 @@ static void on_later(sio_socket_t *sock, const char *event, const sio_argv_t *ar
     if (sio_argv_raw(args, i, &raw) == 0)
       sio_args_add_raw(l->args, (const char *)raw.base, raw.len);
   l->sock = sio_socket_ref(sock);
-  uv_timer_init(sio_server_loop(g_server), &l->timer);
+  sio_server_t *w = sio_socket_server(sock);
+  l->worker = sio_server_worker(w);
+  uv_timer_init(sio_server_loop(w), &l->timer);
   l->timer.data = l;
-  l->next = g_laters;
-  if (g_laters) g_laters->prev = l;
-  g_laters = l;
+  l->next = g_laters[l->worker];
+  if (l->next) l->next->prev = l;
+  g_laters[l->worker] = l;
   uv_timer_start(&l->timer, later_fire, (uint64_t)delay, 0);
 }
 
@@ -257,9 +263,8 @@ static sio_server_opts_t *make_opts(const sio_parser_t *parser, int deflate) {
   return o;
 }
 
-/* The handlers; with workers, not the *-later ones (their timers and list
- * live on one loop). */
-static int configure(int workers) {
+/* The handlers. */
+static int configure(void) {
   int rc;
   sio_namespace_t *main_nsp = sio_server_of(g_server, "/");
   sio_namespace_t *custom = sio_server_of(g_server, "/custom");
@@ -273,7 +278,6 @@ static int configure(int workers) {
       (rc = sio_namespace_on(main_nsp, "close-transport", on_close_transport, NULL)) ||
       (rc = sio_namespace_on_connection(custom, emit_auth, NULL)))
     return rc;
-  if (workers != 1) return 0;
   if ((rc = sio_namespace_on(main_nsp, "emit-later", on_later, &k_kinds[EMIT])) ||
       (rc = sio_namespace_on(main_nsp, "broadcast-later", on_later,
                              &k_kinds[BROADCAST])) ||
@@ -292,11 +296,20 @@ int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *par
   sio_server_opts_free(o);
   if (rc) return rc;
   if (g_recovery_adapter && (rc = recovery_adapter_install(g_server))) return rc;
-  return configure(1);
+  return configure();
+}
+
+/* A worker closes: its pending *-later events go (on its thread). */
+static void worker_stop(sio_server_t *w, void *arg) {
+  (void)arg;
+  unsigned i = sio_server_worker(w);
+  while (g_laters[i]) later_end(g_laters[i]);
 }
 
 int conformance_socketio_listen(uv_loop_t *loop, const sio_parser_t *parser, int deflate,
-                                int http_compression, unsigned workers, int port) {
+                                int http_compression, unsigned workers, int port,
+                                int (*before_listen)(sio_server_t *s, void *arg),
+                                void *arg) {
   sio_server_opts_t *o = make_opts(parser, deflate);
   if (!o) return SIO_ENOMEM;
   sio_http_opts_t *ho = sio_server_opts_http(o);
@@ -307,7 +320,10 @@ int conformance_socketio_listen(uv_loop_t *loop, const sio_parser_t *parser, int
   sio_server_opts_free(o);
   if (rc) return rc;
   if (g_recovery_adapter && (rc = recovery_adapter_install(g_server))) return rc;
-  if ((rc = configure((int)workers))) return rc;
+  if ((rc = configure())) return rc;
+  g_listening = 1;
+  if ((rc = sio_server_on_worker(g_server, NULL, worker_stop, NULL))) return rc;
+  if (before_listen && (rc = before_listen(g_server, arg))) return rc;
   rc = sio_server_listen(g_server, "127.0.0.1", port);
   return rc ? rc : sio_server_port(g_server);
 }
@@ -324,7 +340,9 @@ void conformance_socketio_close(void (*done)(void *arg), void *arg) {
     if (done) done(arg);
     return;
   }
-  while (g_laters) later_end(g_laters);
+  /* An attached server has no workers: its events end here. */
+  if (!g_listening)
+    while (g_laters[0]) later_end(g_laters[0]);
   g_done = done;
   g_done_arg = arg;
   sio_server_close(g_server, closed, NULL);

@@ -31,11 +31,16 @@ int conformance_socketio_attach(sio_http_server_t *http, const sio_parser_t *par
                                 int deflate);
 
 /* The endpoint on a server of its own (sio_server_new on loop) with
- * workers (sio_server_opts_set_workers; other than 1: without the *-later
- * events), listening on 127.0.0.1:port, CORS for any origin, HTTP
- * compression as http_compression. Returns the bound port or an error. */
+ * workers (sio_server_opts_set_workers; each worker's *-later events run on
+ * its loop), listening on 127.0.0.1:port, CORS for any origin, HTTP
+ * compression as http_compression. before_listen(server, arg) (NULL: none)
+ * runs once the handlers are registered, before the server listens, e.g.
+ * to register per-worker hooks (sio_server_on_worker); its error stops the
+ * setup. Returns the bound port or an error. */
 int conformance_socketio_listen(uv_loop_t *loop, const sio_parser_t *parser, int deflate,
-                                int http_compression, unsigned workers, int port);
+                                int http_compression, unsigned workers, int port,
+                                int (*before_listen)(sio_server_t *s, void *arg),
+                                void *arg);
 
 /* Whether the endpoint accepts Engine.IO v3 / Socket.IO v2 clients (default
  * 0, as the reference); call before conformance_socketio_attach. */
