@@ -425,6 +425,7 @@ struct sio_server {
   unsigned worker;              /* its index in the group; 0: the user's */
   uint64_t group_seq;           /* names its requests to other workers */
   struct sio__gfetch *gfetches; /* its fetches waiting for other workers */
+  struct sio__gather *gathers;  /* its figure gathers waiting (sio_totals.c) */
 };
 typedef struct sio__group sio__group_t;
 
