@@ -80,7 +80,7 @@ void sio__totals_here(sio_server_t *s, uint32_t max, sio__totals_t *t) {
   t->sio = s->stats;
   if (s->eio) {
     t->eio = *sio__eio_server_stats(s->eio);
-    t->sessions = sio_eio_server_clients_count(s->eio);
+    t->sessions = sio__eio_server_sessions_here(s->eio);
   }
   if (s->http) t->http_conns = sio__http_server_connections(s->http);
   sio__metrics_lag(s, &t->lag_ms, &t->lag_max_ms);

@@ -707,6 +707,7 @@ static void hostile_apply(sio_server_opts_t *o) {
  * answer. */
 typedef struct {
   sio_ack_t *ack;
+  sio_server_t *srv;
   char nsp[64];
 } counts_req_t;
 
@@ -715,9 +716,12 @@ static void on_counts_totals(int status, const sio__totals_t *t, void *arg) {
   if (status)
     sio_ack_release(r->ack);
   else
-    ack_json(r->ack, json_pack("{s:I,s:I,s:I}", "eio", (json_int_t)t->sessions, "http",
-                               (json_int_t)t->http_conns, "sockets",
-                               (json_int_t)sio__totals_nsp_sockets(t, r->nsp)));
+    ack_json(r->ack,
+             json_pack("{s:I,s:I,s:I}", "eio",
+                       /* the public figure is the process's already */
+                       (json_int_t)sio_eio_server_clients_count(sio_server_eio(r->srv)),
+                       "http", (json_int_t)t->http_conns, "sockets",
+                       (json_int_t)sio__totals_nsp_sockets(t, r->nsp)));
   free(r);
 }
 
@@ -731,6 +735,7 @@ static void on_counts(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
   if (!r) return;
   snprintf(r->nsp, sizeof r->nsp, "%s", sio_namespace_name(sio_socket_namespace(sock)));
   r->ack = sio_ack_hold(ack);
+  r->srv = sio_socket_server(sock);
   /* max 64: "/" is among the first namespaces made. */
   if (sio__totals_gather(sio_socket_server(sock), 64, on_counts_totals, r)) {
     sio_ack_release(r->ack);
