@@ -192,6 +192,7 @@ static void tjob_run(sio__post_job_t *pj, int status) {
 }
 
 int sio__totals_gather(sio_server_t *s, uint32_t max_nsps, sio__totals_cb cb, void *arg) {
+  if (s->closing) return SIO_ECANCELED; /* its gathers were cancelled already */
   struct sio__gather *q = sio__calloc(1, sizeof(*q));
   if (!q) return SIO_ENOMEM;
   q->max_nsps = max_nsps;

@@ -44,8 +44,8 @@ typedef void (*sio__totals_cb)(int status, const sio__totals_t *t, void *arg);
 /* Gathers s's process-wide figures and calls cb(arg) on s's thread: at once
  * without workers, else once every worker answered (a worker always answers:
  * its post runs every job it accepted; a worker already gone counts as
- * zeros). max_nsps: namespaces with an entry of their own. 0, or SIO_ENOMEM
- * (cb never runs). */
+ * zeros). max_nsps: namespaces with an entry of their own. 0, SIO_ENOMEM or
+ * SIO_ECANCELED (s is closing); cb never runs then. */
 int sio__totals_gather(sio_server_t *s, uint32_t max_nsps, sio__totals_cb cb, void *arg);
 
 /* s's own figures alone, now, into t (release it). */
