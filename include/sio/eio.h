@@ -266,7 +266,11 @@ SIO_EXTERN void sio_eio_server_on_message(sio_eio_server_t *s, sio_eio_message_c
 SIO_EXTERN void sio_eio_server_on_close(sio_eio_server_t *s, sio_eio_close_cb cb,
                                         void *arg);
 
-/* Number of open sessions. */
+/* Number of open sessions. A worker's server of a libsio server with
+ * workers (sio_server_opts_set_workers) answers for the whole process: the
+ * sum of every worker's count (each published by its own thread at a
+ * session's open and close, read without a lock), as Node's
+ * engine.clientsCount; legal on any worker's thread. */
 SIO_EXTERN size_t sio_eio_server_clients_count(const sio_eio_server_t *s);
 /* The socket with this session id (NUL-terminated, borrowed), or NULL. */
 SIO_EXTERN sio_eio_socket_t *sio_eio_server_find(sio_eio_server_t *s, const char *sid);

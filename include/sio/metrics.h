@@ -17,7 +17,16 @@
  * read after each send for its high-water mark.
  *
  * Threads: every function runs on the server's loop thread, like
- * sio/server.h (from another thread, go through sio_server_post). */
+ * sio/server.h (from another thread, go through sio_server_post).
+ *
+ * Workers (sio_server_opts_set_workers): the served text is the process's.
+ * The worker that takes the scrape posts a job to every other worker, each
+ * takes its own figures on its own thread, and the answer goes out once all
+ * are in (a worker always answers: a closing one answers zeros): counters
+ * and gauges are summed, high-water marks and the loop lag are the largest
+ * of the workers'. Sources stay worker 0's: they run on its thread and
+ * their text joins the answer. sio_server_metrics() answers at once, with
+ * the calling worker's own figures. */
 #ifndef SIO_METRICS_H
 #define SIO_METRICS_H
 
@@ -55,10 +64,11 @@ SIO_EXTERN void sio_server_opts_set_metrics_max_namespaces(sio_server_opts_t *o,
 
 /* ---- reading them ---- */
 
-/* The whole text, NUL-terminated, in a new buffer the caller owns and frees
- * with sio_free(); *len (may be NULL) its length without the NUL. Serve it
- * with SIO_METRICS_CONTENT_TYPE. 0, SIO_EINVAL (NULL argument, or the
- * metrics are off) or SIO_ENOMEM (*text is then NULL). */
+/* The whole text (with workers: the calling worker's figures alone; the
+ * served route gives the process's), NUL-terminated, in a new buffer the caller owns and
+ * frees with sio_free(); *len (may be NULL) its length without the NUL. Serve it with
+ * SIO_METRICS_CONTENT_TYPE. 0, SIO_EINVAL (NULL argument, or the metrics are off) or
+ * SIO_ENOMEM (*text is then NULL). */
 SIO_EXTERN int sio_server_metrics(sio_server_t *s, char **text, size_t *len);
 
 /* ---- adding metrics of your own (libsio-redis does) ---- */

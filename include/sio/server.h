@@ -240,7 +240,9 @@ SIO_EXTERN int sio_server_post(sio_server_t *s, sio_post_cb fn, void *arg);
  *    legal on any worker's thread, through the namespace the handler got
  *    (sio_socket_namespace(sock), or sio_server_of(sio_socket_server(sock),
  *    name)): they reach the sockets of every worker. The count they return
- *    is the calling worker's own recipients.
+ *    is the calling worker's own recipients (the other workers' get the
+ *    packet later, posted, uncounted: the clients' deliveries are the
+ *    measure); a broadcast is still encoded once, on the calling worker.
  *  - Worker 0 is the server sio_server_new returned: register namespaces,
  *    middlewares, handlers and observers on it, on its thread (before
  *    sio_server_listen, or later: later ones reach the other workers a
@@ -259,7 +261,15 @@ SIO_EXTERN int sio_server_post(sio_server_t *s, sio_post_cb fn, void *arg);
  *    shares) needs the application's own lock or atomics, or per-worker
  *    copies indexed by sio_server_worker(sio_socket_server(sock)).
  *  - sio_server_loop, sio_server_http and sio_server_eio of a worker's
- *    server are that worker's own. */
+ *    server are that worker's own.
+ *  - Counts: the process's (every worker's) are
+ *    sio_eio_server_clients_count (as Node's engine.clientsCount), the
+ *    metrics served at the metrics path (the worker that takes the scrape
+ *    asks every other for its figures, each taken on its own thread), and
+ *    the sockets a fetch or a broadcast reaches. The calling worker's own
+ *    are sio_namespace_sockets_count, sio_namespace_socket, the count a
+ *    broadcast or a selection operation returns, sio_server_metrics() (it
+ *    answers at once) and the HTTP server's connections. */
 
 /* Background services of the server's loop, for add-on libraries (libsio-admin
  * uses them) and applications that must not include <uv.h>.
@@ -344,7 +354,8 @@ SIO_EXTERN const char *sio_namespace_name(const sio_namespace_t *nsp);
 SIO_EXTERN sio_server_t *sio_namespace_server(const sio_namespace_t *nsp);
 /* The dynamic parent of a child namespace, or NULL. */
 SIO_EXTERN sio_namespace_t *sio_namespace_parent(const sio_namespace_t *nsp);
-/* Sockets connected to the namespace on this server. */
+/* Sockets connected to the namespace on this server (with workers: on the
+ * calling worker). */
 SIO_EXTERN size_t sio_namespace_sockets_count(const sio_namespace_t *nsp);
 /* A connected socket of this server by its id (NUL-terminated), or NULL. */
 SIO_EXTERN sio_socket_t *sio_namespace_socket(const sio_namespace_t *nsp, const char *id);

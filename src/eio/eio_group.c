@@ -24,6 +24,9 @@ typedef struct {
   sio__eio_group_t *g;
   sio_eio_server_t *eio;
   sio__post_t *post; /* NULL once its server closed; under g->mu */
+  /* Its open sessions: written by its thread alone (at a session's open and
+   * close), read by any with relaxed loads: no lock, nothing per message. */
+  atomic_size_t sessions;
 } worker_t;
 
 struct sio__eio_group {
@@ -158,6 +161,19 @@ void sio__eio_group_leave(sio_eio_server_t *s, const char *sid) {
     sio__free(e);
   }
   sio__mutex_unlock(g->mu);
+}
+
+void sio__eio_group_count(sio_eio_server_t *s) {
+  atomic_store_explicit(&s->group->w[s->worker].sessions, s->sessions.count,
+                        memory_order_relaxed);
+}
+
+size_t sio__eio_group_sessions(const sio__eio_group_t *g) {
+  size_t n = 0;
+  for (unsigned i = 0; i < g->n; i++)
+    n += atomic_load_explicit(&((sio__eio_group_t *)g)->w[i].sessions,
+                              memory_order_relaxed);
+  return n;
 }
 
 int sio__eio_group_taken(sio_eio_server_t *s, const char *sid, size_t len) {

@@ -105,6 +105,10 @@ void sio__eio_group_handoff(sio__eio_group_t *g, unsigned worker, sio_http_req_t
  * full). Generated ids are not tracked (their sid says it all): no-op. */
 int sio__eio_group_enter(sio_eio_server_t *s, const char *sid);
 void sio__eio_group_leave(sio_eio_server_t *s, const char *sid);
+/* Publishes worker s's session count (after a session opened or closed;
+ * its thread), and the sum of every worker's (any thread). */
+void sio__eio_group_count(sio_eio_server_t *s);
+size_t sio__eio_group_sessions(const sio__eio_group_t *g);
 /* 1 if another worker's session has this generator id. */
 int sio__eio_group_taken(sio_eio_server_t *s, const char *sid, size_t len);
 /* Worker s's server is closing: its way in closes (jobs waiting for it are

@@ -371,6 +371,10 @@ void sio_eio_server_on_close(sio_eio_server_t *s, sio_eio_close_cb cb, void *arg
 }
 
 size_t sio_eio_server_clients_count(const sio_eio_server_t *s) {
+  return s->group ? sio__eio_group_sessions(s->group) : s->sessions.count;
+}
+
+size_t sio__eio_server_sessions_here(const sio_eio_server_t *s) {
   return s->sessions.count;
 }
 

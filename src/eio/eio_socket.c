@@ -89,9 +89,12 @@ int sio__eio_socket_register(sio_eio_socket_t *sock) {
         sio__eio_new_random_sid(s, sock->sid) != 0)
       return rc;
   }
-  if (s->group && (rc = sio__eio_group_enter(s, sock->sid)) != 0) {
-    sio__eio_sidmap_del(&s->sessions, sock->sid);
-    return rc;
+  if (s->group) {
+    if ((rc = sio__eio_group_enter(s, sock->sid)) != 0) {
+      sio__eio_sidmap_del(&s->sessions, sock->sid);
+      return rc;
+    }
+    sio__eio_group_count(s);
   }
   uint64_t now = sio__now_ms(s->loop);
   if (sock->v3) {
@@ -362,7 +365,10 @@ void sio__eio_socket_destroy(sio_eio_socket_t *sock, const char *reason,
   clear_wbuf(sock);
   if (sock->ws) sio__eio_ws_close_transport(sock);
   sio__eio_sidmap_del(&s->sessions, sock->sid);
-  if (s->group) sio__eio_group_leave(s, sock->sid);
+  if (s->group) {
+    sio__eio_group_leave(s, sock->sid);
+    sio__eio_group_count(s);
+  }
   SIO_LOGD("eio %s: closed (%s)", sock->sid, reason);
   if (sock->announced && s->on_close) s->on_close(sock, reason, s->on_close_data);
   sio__eio_socket_unref(sock); /* the session's own reference */

@@ -21,6 +21,8 @@ typedef struct {
 
 /* Valid as long as s; writable (watch_ws) by its owner. */
 sio__eio_stats_t *sio__eio_server_stats(sio_eio_server_t *s);
+/* s's own open sessions (sio_eio_server_clients_count sums a group's). */
+size_t sio__eio_server_sessions_here(const sio_eio_server_t *s);
 
 /* A new high-water mark when v is above it. */
 static inline void sio__eio_stats_hwm(uint64_t *hwm, uint64_t v) {

@@ -429,8 +429,9 @@ struct sio_server {
   /* sio_server_on_worker (sio_worker_hooks.c): the hooks live on worker 0. */
   struct sio__worker_hook *worker_hooks;
   size_t nworker_hooks;
-  int worker_hooks_ran; /* worker 0: the workers started (no more hooks) */
-  int worker_started;   /* this worker's start hooks ran: its stop hooks will */
+  int worker_hooks_ran;        /* worker 0: the workers started (no more hooks) */
+  int worker_started;          /* this worker's start hooks ran: its stop hooks will */
+  struct sio__gather *gathers; /* its figure gathers waiting (sio_totals.c) */
 };
 typedef struct sio__group sio__group_t;
 

@@ -9,6 +9,7 @@
 #include "http/http_server.h"
 #include "sio/sio_internal.h"
 #include "sio/sio_metrics.h"
+#include "sio/sio_totals.h"
 
 /* How often the loop lag is sampled. */
 #define LAG_INTERVAL_MS 500
@@ -66,46 +67,28 @@ static void by_type(sio_metrics_out_t *out, const char *name, const char *help,
     sio_metrics_sample_u64(out, name, "type", k_types[i], v[i]);
 }
 
-/* Connected sockets per namespace and transport, and pending acks, counted
- * by walking every namespace's sockets; namespaces past the bound are summed
+/* Connected sockets per namespace and transport, and pending acks, as the
+ * workers counted them (sio_totals.c); namespaces past the bound are summed
  * under "_other". */
-static void sockets(sio_metrics_out_t *out, const struct sio__metrics *m) {
-  const sio_server_t *s = m->srv;
-  uint64_t other[2] = {0, 0}, acks = 0;
-  uint32_t labelled = 0;
-  int any_other = 0;
+static void sockets(sio_metrics_out_t *out, const sio__totals_t *t) {
   sio_metrics_family(out, "sio_sockets_connected", "gauge",
                      "Sockets connected, by namespace and transport.");
-  for (const sio_namespace_t *n = s->all_nsps; n; n = n->next_all) {
-    if (n->is_parent) continue;
-    uint64_t by[2] = {0, 0};
-    for (size_t i = 0; i < n->nsocks; i++) {
-      const sio_socket_t *sock = n->socks[i];
-      const char *t = sio_socket_transport(sock);
-      if (t) by[t[0] == 'w']++;
-      for (const sio__pending_ack_t *pa = sock->acks; pa; pa = pa->next) acks++;
-    }
-    if (labelled < m->max_nsps) {
-      labelled++;
-      sample2(out, "sio_sockets_connected", "nsp", n->name, n->name_len, "transport",
-              "polling", by[0]);
-      sample2(out, "sio_sockets_connected", "nsp", n->name, n->name_len, "transport",
-              "websocket", by[1]);
-    } else {
-      any_other = 1;
-      other[0] += by[0];
-      other[1] += by[1];
-    }
+  for (size_t i = 0; i < t->nnsps; i++) {
+    const sio__totals_nsp_t *e = &t->nsps[i];
+    sample2(out, "sio_sockets_connected", "nsp", e->name, e->len, "transport", "polling",
+            e->by[0]);
+    sample2(out, "sio_sockets_connected", "nsp", e->name, e->len, "transport",
+            "websocket", e->by[1]);
   }
-  if (any_other) {
+  if (t->any_other) {
     sample2(out, "sio_sockets_connected", "nsp", "_other", 6, "transport", "polling",
-            other[0]);
+            t->other_by[0]);
     sample2(out, "sio_sockets_connected", "nsp", "_other", 6, "transport", "websocket",
-            other[1]);
+            t->other_by[1]);
   }
   sio_metrics_family(out, "sio_acks_pending", "gauge",
                      "Acknowledgements the server waits for from its sockets.");
-  sio_metrics_sample_u64(out, "sio_acks_pending", NULL, NULL, acks);
+  sio_metrics_sample_u64(out, "sio_acks_pending", NULL, NULL, t->acks_pending);
 }
 
 static void counter(sio_metrics_out_t *out, const char *name, const char *help,
@@ -119,12 +102,9 @@ static void gauge(sio_metrics_out_t *out, const char *name, const char *help, do
   sio_metrics_sample(out, name, NULL, NULL, v);
 }
 
-static void engine(sio_metrics_out_t *out, sio_server_t *s) {
-  /* The Engine.IO server is gone once the close is under way: zeros. */
-  sio__eio_stats_t none = {0};
-  const sio__eio_stats_t *e = s->eio ? sio__eio_server_stats(s->eio) : &none;
-  gauge(out, "sio_engine_sessions", "Engine.IO sessions open.",
-        (double)(s->eio ? sio_eio_server_clients_count(s->eio) : 0));
+static void engine(sio_metrics_out_t *out, const sio__totals_t *t) {
+  const sio__eio_stats_t *e = &t->eio;
+  gauge(out, "sio_engine_sessions", "Engine.IO sessions open.", (double)t->sessions);
   sio_metrics_family(out, "sio_handshakes_total", "counter",
                      "Engine.IO sessions opened, by first transport.");
   sio_metrics_sample_u64(out, "sio_handshakes_total", "transport", "polling",
@@ -148,11 +128,10 @@ static void engine(sio_metrics_out_t *out, sio_server_t *s) {
                          "websocket", e->ws_hwm);
 }
 
-static void build(struct sio__metrics *m, sio_metrics_out_t *out) {
-  sio_server_t *s = m->srv;
-  const sio__server_stats_t *st = &s->stats;
-  sockets(out, m);
-  engine(out, s);
+static void build(const sio__totals_t *t, sio_metrics_out_t *out) {
+  const sio__server_stats_t *st = &t->sio;
+  sockets(out, t);
+  engine(out, t);
   by_type(out, "sio_packets_received_total", "Socket.IO packets received, by type.",
           st->packets_in);
   by_type(out, "sio_packets_sent_total",
@@ -177,22 +156,52 @@ static void build(struct sio__metrics *m, sio_metrics_out_t *out) {
           st->acks_timed_out);
   gauge(out, "sio_event_loop_lag_seconds",
         "How late the last loop-lag timer fired (sampled twice a second).",
-        (double)m->lag_ms / 1000.0);
+        (double)t->lag_ms / 1000.0);
   gauge(out, "sio_event_loop_lag_max_seconds", "The largest loop lag sampled.",
-        (double)m->lag_max_ms / 1000.0);
+        (double)t->lag_max_ms / 1000.0);
+  if (t->sources) sio__sb_append(&out->sb, t->sources, t->sources_len);
+}
+
+/* The text of s's sources, or NULL (none, or out of memory). */
+char *sio__metrics_sources(sio_server_t *s, size_t *len) {
+  struct sio__metrics *m = s->metrics;
+  *len = 0;
+  if (!m) return NULL;
+  sio_metrics_out_t out;
+  sio__sb_init(&out.sb, 1024);
   sio__cb_t cb;
   size_t n = sio__cbvec_begin(&m->sources);
   for (size_t i = 0; i < n; i++)
-    if (sio__cbvec_get(&m->sources, i, &cb)) ((sio_metrics_source_cb)cb.fn)(out, cb.arg);
+    if (sio__cbvec_get(&m->sources, i, &cb)) ((sio_metrics_source_cb)cb.fn)(&out, cb.arg);
   sio__cbvec_end(&m->sources);
+  sio__rbuf_t *b = sio__sb_finish(&out.sb);
+  if (!b) return NULL;
+  char *t = b->len ? sio__malloc(b->len + 1) : NULL;
+  if (t) {
+    memcpy(t, b->data, b->len);
+    t[b->len] = 0;
+    *len = b->len;
+  }
+  sio__rbuf_unref(b);
+  return t;
+}
+
+void sio__metrics_lag(const sio_server_t *s, uint64_t *lag, uint64_t *max) {
+  const struct sio__metrics *m = s->metrics;
+  *lag = m ? m->lag_ms : 0;
+  *max = m ? m->lag_max_ms : 0;
 }
 
 int sio_server_metrics(sio_server_t *s, char **text, size_t *len) {
   if (text) *text = NULL;
   if (!s || !text || !s->metrics) return SIO_EINVAL;
+  /* This worker's own figures: no other worker can be asked synchronously. */
+  sio__totals_t tot;
+  sio__totals_here(s, s->metrics->max_nsps, &tot);
   sio_metrics_out_t out;
   sio__sb_init(&out.sb, 4096);
-  build(s->metrics, &out);
+  build(&tot, &out);
+  sio__totals_release(&tot);
   sio__rbuf_t *b = sio__sb_finish(&out.sb);
   if (!b) return SIO_ENOMEM;
   char *t = sio__malloc(b->len + 1);
@@ -221,6 +230,26 @@ int sio_server_metrics_remove_source(sio_server_t *s, sio_metrics_source_cb cb,
 
 /* ---- the route ---- */
 
+/* Every worker's figures are in (or the server closes): the answer. */
+static void answer(int status, const sio__totals_t *t, void *arg) {
+  sio_http_req_t *req = arg;
+  if (status) {
+    sio_http_req_respond(req, 503, NULL, NULL, NULL, 0);
+    return;
+  }
+  sio_metrics_out_t out;
+  sio__sb_init(&out.sb, 4096);
+  build(t, &out);
+  sio__rbuf_t *b = sio__sb_finish(&out.sb);
+  if (!b) {
+    sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
+    return;
+  }
+  sio__http_respond_compressed(req, 200, SIO_METRICS_CONTENT_TYPE,
+                               "Cache-Control: no-store\r\n", b, 0, b->len);
+  sio__rbuf_unref(b);
+}
+
 static void on_request(sio_http_req_t *req, void *arg) {
   struct sio__metrics *m = arg;
   size_t plen;
@@ -235,17 +264,8 @@ static void on_request(sio_http_req_t *req, void *arg) {
     sio_http_req_respond(req, 405, NULL, "Allow: GET, HEAD\r\n", NULL, 0);
     return;
   }
-  sio_metrics_out_t out;
-  sio__sb_init(&out.sb, 4096);
-  build(m, &out);
-  sio__rbuf_t *b = sio__sb_finish(&out.sb);
-  if (!b) {
+  if (sio__totals_gather(m->srv, m->max_nsps, answer, req))
     sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
-    return;
-  }
-  sio__http_respond_compressed(req, 200, SIO_METRICS_CONTENT_TYPE,
-                               "Cache-Control: no-store\r\n", b, 0, b->len);
-  sio__rbuf_unref(b);
 }
 
 /* ---- the loop lag ---- */

@@ -31,5 +31,10 @@ void sio__metrics_stop(struct sio_server *s);
 /* Frees what is left (with the server; after sio__metrics_stop if the
  * route was mounted). */
 void sio__metrics_free(struct sio_server *s);
+/* The loop lag last sampled and the largest (zeros with the metrics off). */
+void sio__metrics_lag(const struct sio_server *s, uint64_t *lag, uint64_t *max);
+/* The text of s's sources (new, NUL-terminated, *len its length), or NULL:
+ * none, or out of memory. */
+char *sio__metrics_sources(struct sio_server *s, size_t *len);
 
 #endif

@@ -13,6 +13,7 @@
 #include "sio/sio_group.h"
 #include "sio/sio_internal.h"
 #include "sio/sio_metrics.h"
+#include "sio/sio_totals.h"
 
 /* ---- options ---- */
 
@@ -424,6 +425,7 @@ void sio__server_close_here(sio_server_t *s, sio_server_close_cb cb, void *arg) 
   while (s->backs) sio__bcast_ack_finish(s->backs, SIO_ECANCELED);
   if (s->gfetches) sio__group_fetch_cancel(s);
   if (s->gwaits) sio__gadapter_cancel(s);
+  if (s->gathers) sio__totals_cancel(s);
   /* In-process links (test clients) have no Engine.IO session to close. */
   sio__session_close_links(s, "server shutting down");
   sio_eio_server_close(s->eio, eio_closed, s);

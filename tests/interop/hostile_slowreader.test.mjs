@@ -9,6 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, stopServer, rss, assertRssBound, goodClient, connectClient, counts, waitCounts, rawTcp, within, wsUpgradeRequest, wsFrame, sleep } from './lib/hostile.mjs';
+import { testWorkers } from './lib/spawn.mjs';
 
 const WRITE_QUEUE_CAP = 262144;
 const EVENT_BYTES = 64 * 1024;
@@ -56,7 +57,9 @@ test('a client that never reads is capped and dropped while broadcasts flow', { 
   let sent = 0;
   while (!left.has(slow.sid) && sent < MAX_BROADCASTS) {
     const n = await trigger.timeout(15000).emitWithAck('broadcast', 'big', payload);
-    assert.ok(n >= 1);
+    // With workers the count is the trigger's worker's own recipients (maybe
+    // none): what the good client receives is the check.
+    assert.ok(n >= (testWorkers() > 1 ? 0 : 1));
     sent++;
     // The good client reads as it goes: keep at most 4 events in flight to it
     // (its own queue stays far below the cap), bounded in time.

@@ -14,10 +14,31 @@
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
-import { spawnServer } from './lib/spawn.mjs';
+import { spawnServer, testWorkers } from './lib/spawn.mjs';
 import { connected, once } from './lib/events.mjs';
 
 const T = { timeout: 15000 };
+
+// The count a broadcast (or a join/leave of a selection) returns is the
+// emitting worker's own recipients: with workers, the other workers' sockets
+// get it later, posted, and are not counted. With one worker it is exact;
+// with several it is that worker's share, and what the clients receive
+// (checked beside it) shows every recipient got it.
+const WORKERS = testWorkers();
+// The rooms of sock: with workers, asked again (up to 2 s) until they are
+// `want`, since a join or leave made on another worker is posted to sock's.
+async function roomsOf(sock, want) {
+  let r = await ack(sock, 'rooms');
+  for (let i = 0; WORKERS > 1 && i < 100 && JSON.stringify(r) !== JSON.stringify(want); i++) {
+    await new Promise((res) => setTimeout(res, 20));
+    r = await ack(sock, 'rooms');
+  }
+  return r;
+}
+function recipients(n, total) {
+  if (WORKERS === 1) assert.equal(n, total);
+  else assert.ok(Number.isInteger(n) && n >= 0 && n <= total, `${n}: one worker's share of ${total}`);
+}
 const MODES = [
   { name: 'polling', opts: { transports: ['polling'] } },
   { name: 'websocket', opts: { transports: ['websocket'] } },
@@ -136,24 +157,24 @@ for (const mode of MODES) {
       c.on('news', (x) => seen.c.push(x));
       const st0 = await ack(a, 'stats');
       // to r1: a and b
-      assert.equal(await ack(a, 'to-room', 'r1', 'news', 1), 2);
+      recipients(await ack(a, 'to-room', 'r1', 'news', 1), 2);
       const st1 = await ack(a, 'stats');
       // between the two snapshots: the first stats ack, the broadcast, its ack
       assert.equal(st1.encodes - st0.encodes, 3, 'one encode for the broadcast');
       assert.equal(st1.deliveries - st0.deliveries, 4, 'two recipients of the broadcast');
-      assert.equal(await ack(a, 'to-room-except', 'r2', 'r1', 'news', 2), 1); // c only
-      assert.equal(await ack(a, 'broadcast', 'news', 3), 2); // all but a
-      assert.equal(await ack(a, 'broadcast-all', 'news', 4), 3);
+      recipients(await ack(a, 'to-room-except', 'r2', 'r1', 'news', 2), 1); // c only
+      recipients(await ack(a, 'broadcast', 'news', 3), 2); // all but a
+      recipients(await ack(a, 'broadcast-all', 'news', 4), 3);
       await ack(b, 'leave', 'r1');
-      assert.equal(await ack(a, 'to-room', 'r1', 'news', 5), 1); // a only
+      recipients(await ack(a, 'to-room', 'r1', 'news', 5), 1); // a only
       await new Promise((r) => setTimeout(r, 200));
       assert.deepEqual(seen.a, [1, 4, 5]);
       assert.deepEqual(seen.b, [1, 3, 4]);
       assert.deepEqual(seen.c, [2, 3, 4]);
       // leave all: its own id room too
       assert.deepEqual(await ack(c, 'leave-all'), []);
-      assert.equal(await ack(a, 'to-room', c.id, 'news', 6), 0);
-      assert.equal(await ack(a, 'to-room', 'r2', 'news', 7), 1); // b only
+      recipients(await ack(a, 'to-room', c.id, 'news', 6), 0);
+      recipients(await ack(a, 'to-room', 'r2', 'news', 7), 1); // b only
       await ack(b, 'rooms');
       await ack(c, 'rooms');
       assert.deepEqual(seen.b, [1, 3, 4, 7]);
@@ -174,14 +195,14 @@ for (const mode of MODES) {
       b.on('sel', (x) => seen.b.push(x));
       c.on('sel', (x) => seen.c.push(x));
       const sel = (o, n) => ack(a, 'to-rooms', o, 'sel', n);
-      assert.equal(await sel({ to: ['m1', 'm2'] }, 1), 3); // b (in both) once
-      assert.equal(await sel({ to: ['m1', 'm2'], except: ['m2'] }, 2), 1); // a
-      assert.equal(await sel({ to: ['m1', 'm2', 'm3'], except: ['m1', 'm3'] }, 3), 0);
-      assert.equal(await sel({ to: ['m1'], sender: true }, 4), 1); // b: a excluded
-      assert.equal(await sel({ to: ['m2', 'm3'], sender: true, except: ['m3'] }, 5), 1); // b
-      assert.equal(await sel({ except: ['m2'] }, 6), 1); // a
-      assert.equal(await sel({ to: [b.id, c.id] }, 7), 2); // the sid rooms
-      assert.equal(await sel({ to: ['nobody'] }, 8), 0);
+      recipients(await sel({ to: ['m1', 'm2'] }, 1), 3); // b (in both) once
+      recipients(await sel({ to: ['m1', 'm2'], except: ['m2'] }, 2), 1); // a
+      recipients(await sel({ to: ['m1', 'm2', 'm3'], except: ['m1', 'm3'] }, 3), 0);
+      recipients(await sel({ to: ['m1'], sender: true }, 4), 1); // b: a excluded
+      recipients(await sel({ to: ['m2', 'm3'], sender: true, except: ['m3'] }, 5), 1); // b
+      recipients(await sel({ except: ['m2'] }, 6), 1); // a
+      recipients(await sel({ to: [b.id, c.id] }, 7), 2); // the sid rooms
+      recipients(await sel({ to: ['nobody'] }, 8), 0);
       await ack(a, 'rooms'); // the broadcasts were queued before this ack
       await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(seen.a, [1, 2, 6]);
@@ -240,10 +261,10 @@ for (const mode of MODES) {
       assert.equal(fa.data.seq, (await ack(a, 'whoami')).seq);
       assert.equal(fb.data.seq, (await ack(b, 'whoami')).seq);
       assert.notEqual(fa.data.seq, fb.data.seq);
-      assert.equal(await ack(a, 'sockets-join', 'sel', 'more'), 2);
-      assert.deepEqual(await ack(b, 'rooms'), [b.id, 'sel', 'more']);
-      assert.equal(await ack(a, 'sockets-leave', 'more', 'sel'), 2);
-      assert.deepEqual(await ack(b, 'rooms'), [b.id, 'more']);
+      recipients(await ack(a, 'sockets-join', 'sel', 'more'), 2);
+      assert.deepEqual(await roomsOf(b, [b.id, 'sel', 'more']), [b.id, 'sel', 'more']);
+      recipients(await ack(a, 'sockets-leave', 'more', 'sel'), 2);
+      assert.deepEqual(await roomsOf(b, [b.id, 'more']), [b.id, 'more']);
       const gone = once(b, 'disconnect');
       await ack(a, 'disconnect-sockets', 'more');
       assert.equal((await gone)[0], 'io server disconnect');
@@ -423,9 +444,9 @@ for (const mode of MODES) {
       for (const [k, x] of Object.entries({ d1, d2, r, c1 })) x.on('pb', (v) => seen[k].push(v));
       // the parent's handlers: rooms, then a broadcast on the parent
       assert.deepEqual(await ack(d2, 'join', 'x'), [d2.id, 'x']);
-      assert.equal(await ack(d1, 'parent-broadcast', 'pb', 5), 2);
+      recipients(await ack(d1, 'parent-broadcast', 'pb', 5), 2);
       // a broadcast in one child stays in that child
-      assert.equal(await ack(d1, 'broadcast-all', 'pb', 6), 1);
+      recipients(await ack(d1, 'broadcast-all', 'pb', 6), 1);
       await ack(d2, 'rooms');
       await ack(r, 'rooms');
       await ack(c1, 'rooms');
@@ -494,8 +515,9 @@ describe('volatile, deterministically', () => {
     const st0 = await ack(a, 'stats');
     // (the count may or may not include the recipient that dropped it)
     const n = await ack(a, 'to-rooms', { sender: true, volatile: true }, 'v', 1);
-    assert.ok(n === 1 || n === 2, `volatile recipients: ${n}`);
-    assert.equal(await ack(a, 'broadcast', 'v', 2), 2);
+    // (with workers, the emitting worker's share: 0 when both are elsewhere)
+    assert.ok(n === 1 || n === 2 || (WORKERS > 1 && n === 0), `volatile recipients: ${n}`);
+    recipients(await ack(a, 'broadcast', 'v', 2), 2);
     const st1 = await ack(a, 'stats');
     assert.equal(st1.dropped - st0.dropped, 1, 'the polling peer dropped the volatile packet');
     const body = (await (await fetch(url)).text()).split('\x1e').filter((p) => p !== '2');
@@ -525,7 +547,7 @@ describe('a server on a loop of its own (sio_server_new(NULL) + sio_server_run)'
         assert.deepEqual(await once(a, 'echo'), ['own', { n: [1] }, Buffer.from([5])]);
         assert.equal(await ack(a, 'echo-ack', 7), 7);
         const got = once(b, 'news');
-        assert.equal(await ack(a, 'broadcast', 'news', 'hi'), 1);
+        recipients(await ack(a, 'broadcast', 'news', 'hi'), 1);
         assert.deepEqual(await got, ['hi']);
         const tick = once(a, 'tick'); // may come in the same payload as the ack
         assert.equal(await ack(a, 'thread-emit', 'tick', 1), 'started');

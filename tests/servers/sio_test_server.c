@@ -88,7 +88,7 @@
 #include <uv.h>
 
 #include "sio/server.h"
-#include "sio/sio_stats.h" /* the stats counters */
+#include "sio/sio_totals.h" /* the process's counters and counts */
 #include "test_handlers.h"
 
 typedef struct {
@@ -445,6 +445,17 @@ static json_t *typed_args(const sio_argv_t *av) {
   return r;
 }
 
+static void on_stats_totals(int status, const sio__totals_t *t, void *arg) {
+  if (status) {
+    sio_ack_release(arg);
+    return;
+  }
+  const sio__server_stats_t *st = &t->sio;
+  ack_json(arg,
+           json_pack("{s:I,s:I,s:I}", "encodes", (json_int_t)st->encodes, "deliveries",
+                     (json_int_t)st->deliveries, "dropped", (json_int_t)st->dropped));
+}
+
 static void on_misc(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
                     sio_ack_t *ack, void *arg) {
   (void)arg;
@@ -483,11 +494,11 @@ static void on_misc(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
     ack_json(ack, json_integer((json_int_t)atomic_load(&g_mw2_runs)));
   } else if (strcmp(ev, "typed") == 0) {
     ack_json(ack, typed_args(av));
-  } else if (strcmp(ev, "stats") == 0) {
-    const sio__server_stats_t *st = sio__server_stats(sio_socket_server(sock));
-    ack_json(ack,
-             json_pack("{s:I,s:I,s:I}", "encodes", (json_int_t)st->encodes, "deliveries",
-                       (json_int_t)st->deliveries, "dropped", (json_int_t)st->dropped));
+  } else if (strcmp(ev, "stats") == 0 && ack) {
+    /* The process's counters: every worker's, summed. */
+    sio_ack_t *held = sio_ack_hold(ack);
+    if (sio__totals_gather(sio_socket_server(sock), 0, on_stats_totals, held))
+      sio_ack_release(held);
   }
 }
 
@@ -655,7 +666,6 @@ static void async_mw(sio_socket_t *sock, sio_next_t *next, void *arg) {
  * --close-timeout MS     how long a polling session being closed waits for a GET
  * `counts` event: acks {"eio":sessions,"http":connections,"sockets":sockets of
  * "/"} so a test can see sessions and connections go back to a baseline. */
-#include "http/http_server.h" /* the connection count */
 
 static struct {
   long request_timeout, max_write_queue, max_payload, close_timeout; /* -1: default */
@@ -693,18 +703,44 @@ static void hostile_apply(sio_server_opts_t *o) {
                                           (size_t)hostile.max_payload);
 }
 
+/* The ack and the namespace whose sockets are counted, while the workers
+ * answer. */
+typedef struct {
+  sio_ack_t *ack;
+  sio_server_t *srv;
+  char nsp[64];
+} counts_req_t;
+
+static void on_counts_totals(int status, const sio__totals_t *t, void *arg) {
+  counts_req_t *r = arg;
+  if (status)
+    sio_ack_release(r->ack);
+  else
+    ack_json(r->ack,
+             json_pack("{s:I,s:I,s:I}", "eio",
+                       /* the public figure is the process's already */
+                       (json_int_t)sio_eio_server_clients_count(sio_server_eio(r->srv)),
+                       "http", (json_int_t)t->http_conns, "sockets",
+                       (json_int_t)sio__totals_nsp_sockets(t, r->nsp)));
+  free(r);
+}
+
+/* The process's figures: every worker's sessions, connections and sockets. */
 static void on_counts(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
                       sio_ack_t *ack, void *arg) {
   (void)ev;
   (void)av;
   (void)arg;
-  sio_server_t *s = sio_socket_server(sock);
-  ack_json(
-      ack,
-      json_pack("{s:I,s:I,s:I}", "eio",
-                (json_int_t)sio_eio_server_clients_count(sio_server_eio(s)), "http",
-                (json_int_t)sio__http_server_connections(sio_server_http(s)), "sockets",
-                (json_int_t)sio_namespace_sockets_count(sio_socket_namespace(sock))));
+  counts_req_t *r = ack ? calloc(1, sizeof(*r)) : NULL;
+  if (!r) return;
+  snprintf(r->nsp, sizeof r->nsp, "%s", sio_namespace_name(sio_socket_namespace(sock)));
+  r->ack = sio_ack_hold(ack);
+  r->srv = sio_socket_server(sock);
+  /* max 64: "/" is among the first namespaces made. */
+  if (sio__totals_gather(sio_socket_server(sock), 64, on_counts_totals, r)) {
+    sio_ack_release(r->ack);
+    free(r);
+  }
 }
 /* ---- end of the hostile-load block ---- */
 
