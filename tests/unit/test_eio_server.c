@@ -172,7 +172,7 @@ static void cmd_eio_closed(scenario_t *sc, void *arg) {
 }
 
 static void cmd_get_held(scenario_t *sc, void *arg) {
-  *(int *)arg = sc->last && sc->last->get != NULL;
+  *(int *)arg = sc->last && sio__eio_held_get(sc->last) != NULL;
 }
 static void cmd_count(scenario_t *sc, void *arg) {
   *(size_t *)arg = sc->eio ? sio_eio_server_clients_count(sc->eio) : 0;
