@@ -60,13 +60,14 @@ static void bad_request(sio_http_req_t *req) {
 /* The client dropped a held GET: the reference calls that a transport error. */
 static void on_get_abort(sio_http_req_t *r, void *arg) {
   sio_eio_socket_t *sock = arg;
-  if (sock->get != r) return;
-  sock->get = NULL;
+  if (sio__eio_held_get(sock) != r) return;
+  sock->pl->get = NULL;
   sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
 }
 
 void sio__eio_polling_on_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
-  if (sock->get) {
+  sio__eio_polling_t *pl = sock->pl; /* validated: a polling session */
+  if (pl->get) {
     /* A second GET: it gets the error, the held one the close packet. */
     bad_request(req);
     sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
@@ -74,7 +75,7 @@ void sio__eio_polling_on_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
   }
   if (sock->state == SIO__EIO_CLOSING_STATE) {
     /* Graceful close: deliver what is left, then the close. */
-    if (sock->wlen) {
+    if (pl->wlen) {
       sio__eio_socket_answer_get(sock, req);
     } else {
       sio__eio_polling_answer_ctl(sock, req, "61");
@@ -82,7 +83,7 @@ void sio__eio_polling_on_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
     }
     return;
   }
-  if (sock->wlen) {
+  if (pl->wlen) {
     sio__eio_socket_answer_get(sock, req);
     return;
   }
@@ -91,7 +92,7 @@ void sio__eio_polling_on_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
     sio__eio_polling_answer_ctl(sock, req, "6");
     return;
   }
-  sock->get = req;
+  pl->get = req;
   sio__http_req_set_abort_cb(req, on_get_abort, sock);
 }
 

@@ -156,7 +156,7 @@ static char overlap_mark;
 
 static void on_post_abort(sio_http_req_t *req, void *arg) {
   sio_eio_socket_t *sock = arg;
-  if (sock->post == req) sock->post = NULL;
+  if (sock->pl && sock->pl->post == req) sock->pl->post = NULL;
   sio__http_req_set_data(req, NULL);
   sio__eio_socket_unref(sock);
 }
@@ -172,11 +172,11 @@ static void on_headers(sio_http_req_t *req, void *arg) {
   sio_eio_socket_t *sock = sio__eio_sidmap_get(&s->sessions, sid, (size_t)n);
   if (!sock || sock->state != SIO__EIO_OPEN_STATE || sock->transport != SIO_EIO_POLLING)
     return;
-  if (sock->post) {
+  if (sock->pl->post) { /* a polling session has its polling side */
     sio__http_req_set_data(req, &overlap_mark);
     return;
   }
-  sock->post = req;
+  sock->pl->post = req;
   sio__eio_socket_ref(sock);
   sio__http_req_set_data(req, sock);
   sio__http_req_set_abort_cb(req, on_post_abort, sock);
@@ -191,7 +191,7 @@ static int post_done(sio_http_req_t *req) {
   if (d == &overlap_mark) return 1;
   sio_eio_socket_t *sock = d;
   sio__http_req_set_abort_cb(req, NULL, NULL);
-  if (sock->post == req) sock->post = NULL;
+  if (sock->pl && sock->pl->post == req) sock->pl->post = NULL;
   sio__eio_socket_unref(sock);
   return 0;
 }
@@ -275,7 +275,7 @@ static void on_request(sio_http_req_t *req, void *arg) {
   sio__eio_socket_ref(sock);
   if (is_upgrade) {
     if (tf != SIO_EIO_WEBSOCKET || !s->opts.allow_upgrades ||
-        sock->transport != SIO_EIO_POLLING || sock->probe ||
+        sock->transport != SIO_EIO_POLLING || sio__eio_probe(sock) ||
         sock->state != SIO__EIO_OPEN_STATE) {
       /* Already upgraded or upgrading: a 400 here would crash clients that
        * do not expect it, so accept the socket and close it. */

@@ -34,10 +34,12 @@ sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
   sio__eio_bucket_init(&sock->bucket, s->opts.rate_limit, s->opts.rate_burst,
                        sio__now_ms(s->loop));
   sock->hs = sio__eio_hs_new(req, s->opts.keep_headers);
+  if (transport == SIO_EIO_POLLING) sock->pl = sio__calloc(1, sizeof(*sock->pl));
   int rc = sio__timer_init(&sock->hb, s->loop, hb_timer_cb, sock);
   memcpy(sock->sid, sid, n);
   sock->sid[n] = '\0';
-  if (!sock->hs || rc != 0) {
+  if (!sock->hs || rc != 0 || (transport == SIO_EIO_POLLING && !sock->pl)) {
+    sio__free(sock->pl);
     sio__eio_hs_free(sock->hs);
     sio__timer_clear(&sock->hb);
     sio__free(sock);
@@ -51,18 +53,33 @@ void sio__eio_socket_ref(sio_eio_socket_t *sock) {
 }
 
 static void clear_wbuf(sio_eio_socket_t *sock) {
-  for (size_t i = 0; i < sock->wlen; i++) sio__eio_msg_unref(sock->wbuf[i]);
-  sock->wlen = 0;
+  sio__eio_polling_t *pl = sock->pl;
+  if (!pl) return;
+  for (size_t i = 0; i < pl->wlen; i++) sio__eio_msg_unref(pl->wbuf[i]);
+  pl->wlen = 0;
   sock->wbytes = 0;
+}
+
+static void polling_free(sio_eio_socket_t *sock) {
+  sio__eio_polling_t *pl = sock->pl;
+  if (!pl) return;
+  clear_wbuf(sock);
+  sio__free(pl->wbuf);
+  sio__timer_free(pl->upgrade_timer);
+  sio__timer_free(pl->close_timer);
+  sio__free(pl);
+  sock->pl = NULL;
+}
+
+void sio__eio_socket_polling_release(sio_eio_socket_t *sock) {
+  sio__eio_polling_t *pl = sock->pl;
+  if (pl && !pl->wlen && !pl->get && !pl->post && !pl->probe) polling_free(sock);
 }
 
 void sio__eio_socket_unref(sio_eio_socket_t *sock) {
   if (--sock->refs) return;
-  clear_wbuf(sock);
-  sio__free(sock->wbuf);
+  polling_free(sock);
   sio__timer_clear(&sock->hb);
-  sio__timer_free(sock->upgrade_timer);
-  sio__timer_free(sock->close_timer);
   sio__eio_hs_free(sock->hs);
   sio__free(sock);
 }
@@ -128,9 +145,10 @@ void sio__eio_socket_answer_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
   sio__http_req_set_abort_cb(req, NULL, NULL);
   sio__sb_t hdr;
   const char *h = sio__eio_polling_headers(sock->server, req, &hdr);
-  if (sock->v3 && sock->wlen) {
+  sio__eio_polling_t *pl = sock->pl; /* a GET comes only to a polling session */
+  if (sock->v3 && pl->wlen) {
     int binary = 0;
-    sio__rbuf_t *b = sio__eio_v3_polling_body(sock->wbuf, sock->wlen,
+    sio__rbuf_t *b = sio__eio_v3_polling_body(pl->wbuf, pl->wlen,
                                               sock->b64 & SIO_EIO_POLLING, &binary);
     if (b) {
       sio__http_respond_compressed(
@@ -140,20 +158,20 @@ void sio__eio_socket_answer_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
       clear_wbuf(sock);
       return;
     }
-  } else if (sock->wlen == 1) {
+  } else if (pl->wlen == 1) {
     /* One packet: its cached polling form is the body, no copy. */
-    sio__rbuf_t *b = sio__eio_msg_polling(sock->wbuf[0]);
+    sio__rbuf_t *b = sio__eio_msg_polling(pl->wbuf[0]);
     if (b) {
       sio__http_respond_compressed(req, 200, k_text_plain, h, b, 0, b->len);
       sio__sb_reset(&hdr);
       clear_wbuf(sock);
       return;
     }
-  } else if (sock->wlen > 1) {
+  } else if (pl->wlen > 1) {
     sio__sb_t sb;
     sio__sb_init(&sb, sock->wbytes);
-    for (size_t i = 0; i < sock->wlen; i++)
-      sio__eio_msg_polling_append(sock->wbuf[i], &sb, i == 0);
+    for (size_t i = 0; i < pl->wlen; i++)
+      sio__eio_msg_polling_append(pl->wbuf[i], &sb, i == 0);
     sio__rbuf_t *b = sio__sb_finish(&sb);
     if (b) {
       sio__http_respond_compressed(req, 200, k_text_plain, h, b, 0, b->len);
@@ -167,13 +185,14 @@ void sio__eio_socket_answer_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
   /* Out of memory (or nothing to send): the client sees an error and the
    * packets are lost, so the session cannot go on. */
   sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
-  if (sock->wlen) sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
+  if (pl->wlen) sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
 }
 
 void sio__eio_socket_flush(sio_eio_socket_t *sock) {
-  if (sock->transport != SIO_EIO_POLLING || !sock->get || !sock->wlen) return;
-  sio_http_req_t *req = sock->get;
-  sock->get = NULL;
+  sio__eio_polling_t *pl = sock->pl;
+  if (sock->transport != SIO_EIO_POLLING || !pl || !pl->get || !pl->wlen) return;
+  sio_http_req_t *req = pl->get;
+  pl->get = NULL;
   sio__eio_socket_answer_get(sock, req);
 }
 
@@ -187,15 +206,16 @@ static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
     sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
     return SIO_ELIMIT;
   }
-  if (sock->wlen == sock->wcap) {
-    if (sock->wcap > UINT32_MAX / 2) return SIO_ENOMEM;
-    uint32_t ncap = sock->wcap ? sock->wcap * 2 : 8;
-    sio__eio_msg_t **nw = sio__realloc(sock->wbuf, ncap * sizeof(*nw));
+  sio__eio_polling_t *pl = sock->pl; /* only a polling session buffers */
+  if (pl->wlen == pl->wcap) {
+    if (pl->wcap > UINT32_MAX / 2) return SIO_ENOMEM;
+    uint32_t ncap = pl->wcap ? pl->wcap * 2 : 8;
+    sio__eio_msg_t **nw = sio__realloc(pl->wbuf, ncap * sizeof(*nw));
     if (!nw) return SIO_ENOMEM;
-    sock->wbuf = nw;
-    sock->wcap = ncap;
+    pl->wbuf = nw;
+    pl->wcap = ncap;
   }
-  sock->wbuf[sock->wlen++] = sio__eio_msg_ref(msg);
+  pl->wbuf[pl->wlen++] = sio__eio_msg_ref(msg);
   sock->wbytes += (uint32_t)size;
   sio__eio_stats_hwm(&sock->server->stats.polling_hwm, sock->wbytes);
   return 0;
@@ -257,8 +277,8 @@ int sio__eio_socket_enqueue(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
 /* Moves the polling buffer onto the new WebSocket transport, in order. */
 int sio__eio_socket_drain_to_ws(sio_eio_socket_t *sock) {
   int rc = 0;
-  for (size_t i = 0; i < sock->wlen && rc == 0 && sock->ws; i++)
-    rc = ws_send(sock, sock->wbuf[i]);
+  for (size_t i = 0; i < sio__eio_wlen(sock) && rc == 0 && sock->ws; i++)
+    rc = ws_send(sock, sock->pl->wbuf[i]);
   clear_wbuf(sock);
   return rc;
 }
@@ -353,12 +373,13 @@ void sio__eio_socket_destroy(sio_eio_socket_t *sock, const char *reason,
   sock->state = SIO__EIO_CLOSED_STATE;
   sio__eio_socket_ref(sock);
   sio__timer_stop(&sock->hb);
-  if (sock->upgrade_timer) sio__timer_stop(sock->upgrade_timer);
-  if (sock->close_timer) sio__timer_stop(sock->close_timer);
-  if (sock->probe) sio__eio_ws_abort_probe(sock);
-  if (sock->get) {
-    sio_http_req_t *req = sock->get;
-    sock->get = NULL;
+  sio__eio_polling_t *pl = sock->pl;
+  if (pl && pl->upgrade_timer) sio__timer_stop(pl->upgrade_timer);
+  if (pl && pl->close_timer) sio__timer_stop(pl->close_timer);
+  if (pl && pl->probe) sio__eio_ws_abort_probe(sock);
+  if (pl && pl->get) {
+    sio_http_req_t *req = pl->get;
+    pl->get = NULL;
     sio__http_req_set_abort_cb(req, NULL, NULL);
     sio__eio_polling_answer_ctl(sock, req, by == SIO__EIO_BY_CLIENT ? "6" : "1");
   }
@@ -386,22 +407,23 @@ void sio_eio_socket_close(sio_eio_socket_t *sock) {
   if (!sock || sock->state != SIO__EIO_OPEN_STATE) return;
   /* A WebSocket has every queued frame ahead of the close frame; a held GET
    * means nothing is buffered: both can close at once. */
-  if (sock->transport == SIO_EIO_WEBSOCKET || sock->get) {
+  if (sock->transport == SIO_EIO_WEBSOCKET || sio__eio_held_get(sock)) {
     sio__eio_socket_destroy(sock, "forced close", SIO__EIO_BY_SERVER);
     return;
   }
   /* Polling without a GET: the next GET takes what is buffered, the one
    * after it (or that one, if nothing is) gets "6\x1e1". */
-  if (sock->probe) sio__eio_ws_abort_probe(sock);
-  if (!sock->close_timer)
-    sock->close_timer = sio__timer_new(sock->server->loop, close_timer_cb, sock);
-  if (!sock->close_timer) {
+  sio__eio_polling_t *pl = sock->pl; /* a polling session has one */
+  if (pl->probe) sio__eio_ws_abort_probe(sock);
+  if (!pl->close_timer)
+    pl->close_timer = sio__timer_new(sock->server->loop, close_timer_cb, sock);
+  if (!pl->close_timer) {
     sio__eio_socket_destroy(sock, "forced close", SIO__EIO_BY_SERVER);
     return;
   }
   sock->state = SIO__EIO_CLOSING_STATE;
   sio__timer_stop(&sock->hb);
-  sio__timer_start(sock->close_timer, sock->server->opts.close_timeout);
+  sio__timer_start(pl->close_timer, sock->server->opts.close_timeout);
 }
 
 /* ---- public accessors and sending ---- */
@@ -473,7 +495,7 @@ int sio__eio_socket_writable(const sio_eio_socket_t *sock) {
   if (sock->state != SIO__EIO_OPEN_STATE) return 0;
   if (sock->transport == SIO_EIO_WEBSOCKET)
     return sock->ws && sio__ws_conn_queued(sock->ws) == 0;
-  return sock->get != NULL;
+  return sio__eio_held_get(sock) != NULL;
 }
 
 void sio__eio_socket_abort(sio_eio_socket_t *sock, const char *reason) {

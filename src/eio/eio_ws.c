@@ -136,18 +136,19 @@ static void upgrade_timer_cb(sio__timer_t *t, void *arg) {
   (void)t;
   sio_eio_socket_t *sock = arg;
   SIO_LOGD("eio %s: upgrade timed out", sock->sid);
-  if (sock->probe) sio__eio_ws_abort_probe(sock);
+  if (sio__eio_probe(sock)) sio__eio_ws_abort_probe(sock);
 }
 
 /* Forgets the probe without touching its socket. */
 static void probe_end(sio_eio_socket_t *sock) {
-  sock->probe = NULL;
   sock->probe_acked = 0;
-  if (sock->upgrade_timer) sio__timer_stop(sock->upgrade_timer);
+  if (!sock->pl) return;
+  sock->pl->probe = NULL;
+  if (sock->pl->upgrade_timer) sio__timer_stop(sock->pl->upgrade_timer);
 }
 
 void sio__eio_ws_abort_probe(sio_eio_socket_t *sock) {
-  sio__ws_conn_t *c = sock->probe;
+  sio__ws_conn_t *c = sio__eio_probe(sock);
   probe_end(sock);
   if (c) close_detached(c);
 }
@@ -157,9 +158,9 @@ void sio__eio_ws_abort_probe(sio_eio_socket_t *sock) {
 static void upgrade(sio_eio_socket_t *sock, sio__ws_conn_t *c) {
   probe_end(sock);
   sio__ws_conn_set_cbs(c, &k_main, sock);
-  if (sock->get) {
-    sio_http_req_t *req = sock->get;
-    sock->get = NULL;
+  if (sock->pl->get) {
+    sio_http_req_t *req = sock->pl->get;
+    sock->pl->get = NULL;
     sio__http_req_set_abort_cb(req, NULL, NULL);
     sio__eio_polling_answer_ctl(sock, req, "6");
   }
@@ -170,12 +171,14 @@ static void upgrade(sio_eio_socket_t *sock, sio__ws_conn_t *c) {
   SIO_LOGD("eio %s: upgraded to websocket", sock->sid);
   if (sio__eio_socket_drain_to_ws(sock) == SIO_ENOMEM)
     sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
+  else
+    sio__eio_socket_polling_release(sock); /* an idle WebSocket keeps none */
 }
 
 static void probe_on_message(sio__ws_conn_t *c, void *arg, int binary, uint8_t *data,
                              size_t len) {
   sio_eio_socket_t *sock = arg;
-  if (sock->probe != c || sock->state != SIO__EIO_OPEN_STATE) return;
+  if (sio__eio_probe(sock) != c || sock->state != SIO__EIO_OPEN_STATE) return;
   sio__eio_socket_ref(sock);
   sio__eio_packet_t p;
   int rc = binary ? SIO_EPROTO : sio__eio_decode_ws(data, len, 0, &p);
@@ -185,9 +188,9 @@ static void probe_on_message(sio__ws_conn_t *c, void *arg, int binary, uint8_t *
     sock->probe_acked = 1;
     /* From now on GETs are released with a noop so the client can pause
      * polling; a held one first. (A held GET means nothing is buffered.) */
-    if (sock->get && sock->probe == c) {
-      sio_http_req_t *req = sock->get;
-      sock->get = NULL;
+    if (sio__eio_held_get(sock) && sio__eio_probe(sock) == c) {
+      sio_http_req_t *req = sock->pl->get;
+      sock->pl->get = NULL;
       sio__http_req_set_abort_cb(req, NULL, NULL);
       sio__eio_polling_answer_ctl(sock, req, "6");
     }
@@ -203,14 +206,15 @@ static void probe_on_message(sio__ws_conn_t *c, void *arg, int binary, uint8_t *
 static void probe_on_close(sio__ws_conn_t *c, void *arg, uint16_t code, int err) {
   (void)code, (void)err;
   sio_eio_socket_t *sock = arg;
-  if (sock->probe == c) probe_end(sock);
+  if (sio__eio_probe(sock) == c) probe_end(sock);
 }
 
 void sio__eio_ws_start_probe(sio_eio_socket_t *sock, sio_http_req_t *req) {
   sio_eio_server_t *s = sock->server;
-  if (!sock->upgrade_timer)
-    sock->upgrade_timer = sio__timer_new(s->loop, upgrade_timer_cb, sock);
-  if (!sock->upgrade_timer) {
+  sio__eio_polling_t *pl = sock->pl; /* only a polling session probes */
+  if (!pl->upgrade_timer)
+    pl->upgrade_timer = sio__timer_new(s->loop, upgrade_timer_cb, sock);
+  if (!pl->upgrade_timer) {
     sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
     return;
   }
@@ -230,9 +234,9 @@ void sio__eio_ws_start_probe(sio_eio_socket_t *sock, sio_http_req_t *req) {
   if (sock->v3)
     sock->b64 =
         (uint8_t)((sock->b64 & ~SIO_EIO_WEBSOCKET) | (b64 ? SIO_EIO_WEBSOCKET : 0));
-  sock->probe = c;
+  pl->probe = c;
   sock->probe_acked = 0;
-  sio__timer_start(sock->upgrade_timer, s->opts.upgrade_timeout);
+  sio__timer_start(pl->upgrade_timer, s->opts.upgrade_timeout);
 }
 
 void sio__eio_ws_accept_and_close(sio_eio_server_t *s, sio_http_req_t *req) {

@@ -4,6 +4,7 @@
 #include "http/http_iplimit.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "sio/common.h"
 
 typedef struct ip_entry {
+  sio__close_hook_t hook; /* given to each of its streams: leaves once */
   struct ip_entry *next;
   sio__iplimit_t *table;
   size_t count;
@@ -141,6 +143,10 @@ void sio__iplimit_leave(void *token) {
   unref_unlock(t);
 }
 
+static void leave_hook(sio__close_hook_t *hook) {
+  sio__iplimit_leave((char *)hook - offsetof(ip_entry_t, hook));
+}
+
 int sio__iplimit_enter(sio__iplimit_t *t, const char *ip, void **token) {
   char key[64];
   sio__iplimit_key(ip, t->v6_prefix, key);
@@ -157,6 +163,7 @@ int sio__iplimit_enter(sio__iplimit_t *t, const char *ip, void **token) {
       sio__mutex_unlock(t->mu);
       return SIO_ENOMEM;
     }
+    e->hook.fn = leave_hook;
     e->table = t;
     memcpy(e->ip, key, sizeof(e->ip)); /* NUL-terminated by the key */
     *pp = e;
@@ -173,7 +180,7 @@ int sio__iplimit_enter(sio__iplimit_t *t, const char *ip, void **token) {
 int sio__iplimit_admit(sio__iplimit_t *t, struct sio__stream *stream) {
   void *token;
   int r = sio__iplimit_enter(t, sio__stream_remote_addr(stream), &token);
-  if (r == 0) sio__stream_set_close_hook(stream, sio__iplimit_leave, token);
+  if (r == 0) sio__stream_set_close_hook(stream, &((ip_entry_t *)token)->hook);
   return r;
 }
 

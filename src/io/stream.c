@@ -40,10 +40,10 @@ static void fill_addr(sio__stream_t *s) {
   s->addr_family = 0;
   if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &n) != 0) return;
   if (ss.ss_family == AF_INET) {
-    memcpy(s->addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+    memcpy(s->peer.addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
     s->addr_family = AF_INET;
   } else if (ss.ss_family == AF_INET6) {
-    memcpy(s->addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+    memcpy(s->peer.addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
     s->addr_family = AF_INET6;
   }
 }
@@ -149,7 +149,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     uv_freeaddrinfo(res);
     return;
   }
-  s->resolving = NULL;
+  s->looking_up = 0;
   struct sockaddr_storage ss;
   memset(&ss, 0, sizeof(ss));
   int ok = 0;
@@ -208,7 +208,8 @@ sio__stream_t *sio__stream_connect_host(uv_loop_t *loop, const char *host, int p
     sio__stream_close(s, 0);
     return NULL;
   }
-  s->resolving = r;
+  s->peer.resolving = r;
+  s->looking_up = 1;
   return s;
 }
 
@@ -256,15 +257,15 @@ void sio__stream_set_cbs(sio__stream_t *s, const sio__stream_cbs_t *cbs, void *a
   if (s->timer && !sio__timer_is_active(s->timer)) timer_free(s);
 }
 
-void sio__stream_set_close_hook(sio__stream_t *s, void (*fn)(void *arg), void *arg) {
-  s->close_hook = fn;
-  s->close_hook_arg = arg;
+void sio__stream_set_close_hook(sio__stream_t *s, sio__close_hook_t *hook) {
+  s->close_hook = hook;
 }
 
 const char *sio__stream_remote_addr(const sio__stream_t *s) {
   static _Thread_local char text[64];
   text[0] = '\0';
-  if (s->addr_family && uv_inet_ntop(s->addr_family, s->addr, text, sizeof(text)) != 0)
+  if (s->addr_family &&
+      uv_inet_ntop(s->addr_family, s->peer.addr, text, sizeof(text)) != 0)
     text[0] = '\0';
   return text;
 }
@@ -636,7 +637,7 @@ static void on_handle_closed(uv_handle_t *h) {
   if (s->q != s->qinline) sio__io_give_slices(s->io, s->q, s->qcap);
   if (s->cbs->on_close) s->cbs->on_close(s, s->arg);
   timer_free(s);
-  if (s->close_hook) s->close_hook(s->close_hook_arg);
+  if (s->close_hook) s->close_hook->fn(s->close_hook);
   if (s->tls) sio__tls_free(s->tls);
   sio__io_release(s->io);
   sio__free(s);
@@ -667,10 +668,10 @@ void sio__stream_abandon(sio__stream_t *s) {
 void sio__stream_close(sio__stream_t *s, int reset) {
   if (s->closing) return;
   s->closing = 1;
-  if (s->resolving) { /* the lookup finishes on its own, without us */
-    s->resolving->s = NULL;
-    uv_cancel((uv_req_t *)&s->resolving->req);
-    s->resolving = NULL;
+  if (s->looking_up) { /* the lookup finishes on its own, without us */
+    s->peer.resolving->s = NULL;
+    uv_cancel((uv_req_t *)&s->peer.resolving->req);
+    s->looking_up = 0;
   }
   sio__io_unschedule(s->io, s);
   sio__timer_stop(s->timer);

@@ -119,8 +119,14 @@ int sio__stream_is_closing(const sio__stream_t *s);
 /* A call that runs once when the stream is finally closed, after the owner's
  * on_close, whoever owns the stream then: set_cbs (an HTTP connection handing
  * its stream to a WebSocket) does not touch it. Used to release per-IP
- * connection counts. One hook per stream; set it again to replace it. */
-void sio__stream_set_close_hook(sio__stream_t *s, void (*fn)(void *arg), void *arg);
+ * connection counts. One hook per stream; set it again to replace it. The
+ * hook is the caller's, embedded in its own state (fn finds that state from
+ * the hook's address), and must live until fn has run: the stream keeps
+ * only its pointer (8 bytes a connection, not a function and an argument). */
+typedef struct sio__close_hook {
+  void (*fn)(struct sio__close_hook *hook);
+} sio__close_hook_t;
+void sio__stream_set_close_hook(sio__stream_t *s, sio__close_hook_t *hook);
 
 /* ---- moving a connection to another loop ----
  *

@@ -42,11 +42,9 @@ struct sio__stream {
   struct sio__stream *snext, *sprev;
 
   /* Owner-independent last call (per-IP accounting); survives handovers. */
-  void (*close_hook)(void *arg);
-  void *close_hook_arg;
+  sio__close_hook_t *close_hook;
 
-  struct sio__tls *tls;           /* NULL: plain TCP (io/tls.h) */
-  struct sio__resolve *resolving; /* a name lookup before the connect */
+  struct sio__tls *tls; /* NULL: plain TCP (io/tls.h) */
 
   uint32_t max_queue; /* write-queue cap in bytes, 0: none */
   unsigned scheduled : 1;
@@ -58,8 +56,15 @@ struct sio__stream {
   unsigned err_reported : 1; /* on_error delivered */
   unsigned eof : 1;          /* the peer sent EOF (reported) */
   unsigned in_read : 1;      /* inside on_read: writes are flushed after it */
+  unsigned looking_up : 1;   /* peer.resolving is set */
   uint8_t addr_family;       /* 0 (unknown), AF_INET or AF_INET6 */
-  uint8_t addr[16];          /* the peer's address (4 or 16 bytes) */
+  /* A connecting client looks its server's name up before it has a peer
+   * address: the two share their bytes (the stream stays in malloc's
+   * 416-byte class). */
+  union {
+    uint8_t addr[16];               /* the peer's address (4 or 16 bytes) */
+    struct sio__resolve *resolving; /* looking_up: a name lookup before the connect */
+  } peer;
 };
 
 /* A stream for a connection accepted on server (a listening handle on io's

@@ -15,8 +15,7 @@
 struct sio__stream_export {
   uv_os_sock_t fd;
   struct sio__tls *tls;
-  void (*close_hook)(void *arg);
-  void *close_hook_arg;
+  sio__close_hook_t *close_hook;
   uint32_t max_queue;
   uint8_t addr_family;
   uint8_t addr[16];
@@ -35,7 +34,7 @@ static const sio__stream_cbs_t k_exported = {gone_read, gone_err, NULL, NULL, NU
 
 int sio__stream_export(sio__stream_t *s, sio__stream_export_t **out) {
   *out = NULL;
-  if (s->closing || s->err || s->ending || s->resolving) return SIO_ECLOSED;
+  if (s->closing || s->err || s->ending || s->looking_up) return SIO_ECLOSED;
   if (s->inflight) return SIO_EAGAIN;
   if (sio__stream_try_write(s) != 0) return SIO_ECLOSED;
   size_t outlen = s->qbytes;
@@ -61,14 +60,12 @@ int sio__stream_export(sio__stream_t *s, sio__stream_export_t **out) {
   e->fd = dup_fd;
   e->tls = s->tls;
   e->close_hook = s->close_hook;
-  e->close_hook_arg = s->close_hook_arg;
   e->max_queue = s->max_queue;
   e->addr_family = s->addr_family;
-  memcpy(e->addr, s->addr, sizeof(e->addr));
+  memcpy(e->addr, s->peer.addr, sizeof(e->addr));
   /* Nothing of the connection stays with the old stream. */
   s->tls = NULL;
   s->close_hook = NULL;
-  s->close_hook_arg = NULL;
   sio__stream_set_cbs(s, &k_exported, NULL);
   sio__stream_close(s, 0);
   *out = e;
@@ -101,10 +98,9 @@ sio__stream_t *sio__stream_adopt(uv_loop_t *loop, sio__stream_export_t *e) {
   }
   s->tls = e->tls;
   s->close_hook = e->close_hook;
-  s->close_hook_arg = e->close_hook_arg;
   s->max_queue = e->max_queue;
   s->addr_family = e->addr_family;
-  memcpy(s->addr, e->addr, sizeof(s->addr));
+  memcpy(s->peer.addr, e->addr, sizeof(s->peer.addr));
   sio__free(e);
   return s;
 }
@@ -125,6 +121,6 @@ void sio__stream_export_drop(sio__stream_export_t *e) {
   if (!e) return;
   if (e->fd >= 0) close(e->fd);
   if (e->tls) sio__tls_free(e->tls);
-  if (e->close_hook) e->close_hook(e->close_hook_arg);
+  if (e->close_hook) e->close_hook->fn(e->close_hook);
   sio__free(e);
 }

@@ -58,6 +58,7 @@ struct scenario {
   size_t xlong_len, nheaders;
   char ws_key[32], last_name[32], prev_name[32];
   char upgrade[16], connection[16], version[8], pragma[16];
+  int polling_side; /* the last session had its polling side (eio_internal.h) */
   uint64_t issued;
   void (*client)(scenario_t *sc);
   int finished;
@@ -98,6 +99,7 @@ static void on_connection(sio_eio_socket_t *sock, void *arg) {
   const char *url = sio__eio_socket_url(sock, &n);
   snprintf(sc->url, sizeof sc->url, "%.*s", (int)n, url);
   sc->issued = sio__eio_socket_issued(sock);
+  sc->polling_side = sock->pl != NULL;
   sc->nconnected++;
   if (sc->greet) {
     sc->send_rc[0] = sio_eio_socket_send(sock, 0, sc->greet, strlen(sc->greet));
@@ -172,7 +174,7 @@ static void cmd_eio_closed(scenario_t *sc, void *arg) {
 }
 
 static void cmd_get_held(scenario_t *sc, void *arg) {
-  *(int *)arg = sc->last && sc->last->get != NULL;
+  *(int *)arg = sc->last && sio__eio_held_get(sc->last) != NULL;
 }
 static void cmd_count(scenario_t *sc, void *arg) {
   *(size_t *)arg = sc->eio ? sio_eio_server_clients_count(sc->eio) : 0;
@@ -393,6 +395,7 @@ static void test_graceful_close(void **state) {
   assert_int_equal(sc.nclosed, 1);
   assert_string_equal(sc.reasons[0], "forced close");
   assert_int_equal(sc.send_rc[0], 0);
+  assert_int_equal(sc.polling_side, 1); /* a polling session has one */
 }
 
 static void client_close_held(scenario_t *sc) {
@@ -546,6 +549,8 @@ static void test_ws_cookie(void **state) {
   assert_string_equal(sc.last_name, "sec-websocket-key");
   assert_string_equal(sc.prev_name, "x-long");
   assert_string_equal(sc.remote, "127.0.0.1");
+  /* A session opened on WebSocket makes no polling side (48 bytes). */
+  assert_int_equal(sc.polling_side, 0);
 }
 
 /* A server that keeps only some handshake headers: the others are neither

@@ -34,6 +34,7 @@ typedef struct {
   char got[256]; /* what the moved stream read */
   size_t gotlen;
   int hooks; /* close hook runs */
+  sio__close_hook_t hook;
   int closed;
   int export_in_read; /* export from on_read, after queueing a reply */
 } fx_t;
@@ -43,8 +44,8 @@ static void pump(fx_t *f) {
   uv_run(f->b, UV_RUN_NOWAIT);
 }
 
-static void on_hook(void *arg) {
-  ((fx_t *)arg)->hooks++;
+static void on_hook(sio__close_hook_t *hook) {
+  ((fx_t *)((char *)hook - offsetof(fx_t, hook)))->hooks++;
 }
 
 static void first_read(sio__stream_t *s, void *arg, uint8_t *d, size_t n) {
@@ -78,7 +79,8 @@ static void on_conn(sio__listener_t *l, void *arg, sio__stream_t *s) {
   (void)l;
   fx_t *f = arg;
   f->accepted = s;
-  sio__stream_set_close_hook(s, on_hook, f);
+  f->hook.fn = on_hook;
+  sio__stream_set_close_hook(s, &f->hook);
   sio__stream_set_cbs(s, &k_first, f);
   if (f->export_in_read) assert_int_equal(sio__stream_read_start(s), 0);
 }
