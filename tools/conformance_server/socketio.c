@@ -14,6 +14,7 @@
 static sio_server_t *g_server;
 static void (*g_done)(void *arg);
 static void *g_done_arg;
+static int g_closing; /* worker 0's thread */
 
 /* ---- emit-later / broadcast-later: events sent while a client is away ---- */
 
@@ -24,7 +25,9 @@ typedef struct later {
   uv_timer_t timer;
   struct later *prev, *next;
   int kind;
-  sio_socket_t *sock; /* a reference */
+  uint64_t delay;
+  sio_socket_t *sock; /* a reference; NULL with workers: */
+  char *target, *nsp; /* the socket's id and namespace, reached by a broadcast */
   char *event, *room;
   sio_args_t *args;
 } later_t;
@@ -43,10 +46,18 @@ void conformance_socketio_recovery(uint32_t max_disconnection_ms, size_t max_byt
   g_recovery_adapter = through_adapter;
 }
 
+static void later_free(later_t *l);
+
 static void later_closed(uv_handle_t *h) {
   later_t *l = h->data;
-  sio_socket_unref(l->sock);
+  later_free(l);
+}
+
+static void later_free(later_t *l) {
+  if (l->sock) sio_socket_unref(l->sock);
   sio_args_free(l->args);
+  free(l->target);
+  free(l->nsp);
   free(l->event);
   free(l->room);
   free(l);
@@ -69,8 +80,50 @@ static void ignore_ack(sio_socket_t *sock, int status, const sio_argv_t *args,
   (void)arg;
 }
 
+static void ignore_bcast_ack(int status, size_t count, const sio_argv_t *const *replies,
+                             void *arg) {
+  (void)status;
+  (void)count;
+  (void)replies;
+  (void)arg;
+}
+
+/* Workers: the socket may be another worker's, so the event goes to the
+ * room of its id (kept for recovery as an emit to the socket is). */
+static void later_fire_to(later_t *l) {
+  sio_namespace_t *nsp = sio_server_of(g_server, l->nsp);
+  if (!nsp) return;
+  sio_broadcast_t *b = sio_broadcast_to(sio_namespace_broadcast(nsp), l->target);
+  switch (l->kind) {
+    case EMIT:
+      sio_broadcast_emit(b, l->event, l->args);
+      break;
+    case BROADCAST:
+      sio_broadcast_free(b);
+      sio_broadcast_emit(sio_namespace_broadcast(nsp), l->event, l->args);
+      break;
+    case ROOM:
+      sio_broadcast_free(b);
+      sio_broadcast_emit(sio_broadcast_to(sio_namespace_broadcast(nsp), l->room),
+                         l->event, l->args);
+      break;
+    case VOLATILE:
+      sio_broadcast_emit(sio_broadcast_volatile(b), l->event, l->args);
+      break;
+    default:
+      sio_broadcast_emit_with_ack(sio_broadcast_timeout(b, 1000), l->event, l->args,
+                                  ignore_bcast_ack, NULL);
+      break;
+  }
+}
+
 static void later_fire(uv_timer_t *t) {
   later_t *l = t->data;
+  if (!l->sock) {
+    later_fire_to(l);
+    later_end(l);
+    return;
+  }
   sio_namespace_t *nsp = sio_socket_namespace(l->sock);
   switch (l->kind) {
     case EMIT:
@@ -104,6 +157,21 @@ static char *dup_arg(const sio_argv_t *args, size_t i) {
   return d;
 }
 
+/* Worker 0's thread: the timer starts (unless the server is closing). */
+static void later_start(sio_server_t *s, void *arg) {
+  later_t *l = arg;
+  if (g_closing || s != g_server) {
+    later_free(l);
+    return;
+  }
+  uv_timer_init(sio_server_loop(g_server), &l->timer);
+  l->timer.data = l;
+  l->next = g_laters;
+  if (g_laters) g_laters->prev = l;
+  g_laters = l;
+  uv_timer_start(&l->timer, later_fire, l->delay, 0);
+}
+
 /* args: delay in ms, [room for room-later,] event name, then the event's
  * arguments. */
 static void on_later(sio_socket_t *sock, const char *event, const sio_argv_t *args,
@@ -131,13 +199,16 @@ static void on_later(sio_socket_t *sock, const char *event, const sio_argv_t *ar
   for (size_t i = first + 1; i < sio_argv_count(args); i++)
     if (sio_argv_raw(args, i, &raw) == 0)
       sio_args_add_raw(l->args, (const char *)raw.base, raw.len);
-  l->sock = sio_socket_ref(sock);
-  uv_timer_init(sio_server_loop(g_server), &l->timer);
-  l->timer.data = l;
-  l->next = g_laters;
-  if (g_laters) g_laters->prev = l;
-  g_laters = l;
-  uv_timer_start(&l->timer, later_fire, (uint64_t)delay, 0);
+  l->delay = (uint64_t)delay;
+  if (sio_socket_server(sock) == g_server) {
+    l->sock = sio_socket_ref(sock);
+    later_start(g_server, l);
+    return;
+  }
+  /* Another worker's thread: the timer runs on worker 0's loop. */
+  l->target = strdup(sio_socket_id(sock));
+  l->nsp = strdup(sio_namespace_name(sio_socket_namespace(sock)));
+  if (!l->target || !l->nsp || sio_server_post(g_server, later_start, l)) later_free(l);
 }
 
 /* close-transport: the server closes the Engine.IO session (a recoverable
@@ -257,8 +328,8 @@ static sio_server_opts_t *make_opts(const sio_parser_t *parser, int deflate) {
   return o;
 }
 
-/* The handlers; with workers, not the *-later ones (their timers and list
- * live on one loop). */
+/* The handlers; with workers, the *-later ones keep their timers on worker
+ * 0's loop (posted there) and reach their socket by a broadcast. */
 static int configure(int workers) {
   int rc;
   sio_namespace_t *main_nsp = sio_server_of(g_server, "/");
@@ -273,7 +344,7 @@ static int configure(int workers) {
       (rc = sio_namespace_on(main_nsp, "close-transport", on_close_transport, NULL)) ||
       (rc = sio_namespace_on_connection(custom, emit_auth, NULL)))
     return rc;
-  if (workers != 1) return 0;
+  (void)workers;
   if ((rc = sio_namespace_on(main_nsp, "emit-later", on_later, &k_kinds[EMIT])) ||
       (rc = sio_namespace_on(main_nsp, "broadcast-later", on_later,
                              &k_kinds[BROADCAST])) ||
@@ -324,6 +395,7 @@ void conformance_socketio_close(void (*done)(void *arg), void *arg) {
     if (done) done(arg);
     return;
   }
+  g_closing = 1;
   while (g_laters) later_end(g_laters);
   g_done = done;
   g_done_arg = arg;
