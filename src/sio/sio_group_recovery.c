@@ -75,7 +75,9 @@ static int form_of(rform_t *f, const sio__packet_out_t *po) {
     const sio__eio_msg_t *m = po->msgs[i];
     rmsg_t *r = &f->msgs[i];
     if (m->data) {
-      sio__rbuf_share(m->data);
+      /* Bytes already posted elsewhere are shared: only read the flag then
+       * (another thread reads it too). */
+      if (!m->data->shared) sio__rbuf_share(m->data);
       r->data = sio__rbuf_ref(m->data);
     }
     r->off = m->off;
