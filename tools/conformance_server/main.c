@@ -63,7 +63,7 @@ static void usage(FILE *f) {
       "               msgpack clients at once)\n"
       "  --workers N  Socket.IO on N worker threads (0: one per core; default 1);\n"
       "               with N other than 1, /socket.io/ alone is served (no\n"
-      "               /engine.io/ echo, no *-later events, no recovery)\n"
+      "               /engine.io/ echo, no --recovery-adapter)\n"
       "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n"
       "Defaults as the reference: HTTP compression of polling answers on\n"
       "(--no-http-compression turns it off), permessage-deflate off\n"
