@@ -125,7 +125,10 @@ SIO_EXTERN void sio_server_opts_set_max_session_namespaces(sio_server_opts_t *o,
  * private session id, and every event sent without ack and not volatile
  * carries an offset as its last argument (what socket.io-client 4.6+ reads);
  * the server keeps those packets for the duration, within
- * sio_server_opts_set_recovery_max_bytes. Returns 0 or SIO_EINVAL. */
+ * sio_server_opts_set_recovery_max_bytes. With workers
+ * (sio_server_opts_set_workers), what is kept lives on worker 0 and a
+ * client may come back on any worker (docs/SCALING.md); the byte bound is
+ * then the whole server's. Returns 0 or SIO_EINVAL. */
 #define SIO_RECOVERY_DURATION_DEFAULT 120000u
 SIO_EXTERN int sio_server_opts_set_recovery(sio_server_opts_t *o,
                                             uint32_t max_disconnection_ms,
@@ -157,9 +160,8 @@ SIO_EXTERN void sio_server_opts_set_recovery_max_bytes(sio_server_opts_t *o,
  * workers; the other workers' adapter operations run on worker 0 (their
  * return counts are then 0). Read the thread rules under "Workers" below
  * before using more than one. Refused: sio_server_attach() with workers
- * other than 1 (SIO_EINVAL); with more than one worker, connection state
- * recovery (sio_server_new returns SIO_ENOTSUP). 0 or SIO_EINVAL (more
- * than SIO_WORKERS_MAX). */
+ * other than 1 (SIO_EINVAL). 0 or SIO_EINVAL (more than
+ * SIO_WORKERS_MAX). */
 #define SIO_WORKERS_MAX 256u
 SIO_EXTERN int sio_server_opts_set_workers(sio_server_opts_t *o, unsigned n);
 /* Options of the HTTP server that sio_server_new() creates (static root,

@@ -432,6 +432,7 @@ struct sio_server {
   int worker_hooks_ran;        /* worker 0: the workers started (no more hooks) */
   int worker_started;          /* this worker's start hooks ran: its stop hooks will */
   struct sio__gather *gathers; /* its figure gathers waiting (sio_totals.c) */
+  struct sio__grestore *grestores; /* its recoveries waiting for worker 0 */
 };
 typedef struct sio__group sio__group_t;
 
@@ -491,6 +492,41 @@ int sio__recovery_restore(sio_socket_t *sock);
 void sio__recovery_free(sio_namespace_t *nsp);
 /* The adapter ops that keep sessions for nsp, or NULL (in memory). */
 const sio_adapter_ops_t *sio__recovery_cluster(const sio_namespace_t *nsp);
+/* Keeps a session in nsp's store (worker 0, or a server of one worker):
+ * everything is copied. */
+void sio__recovery_save(sio_namespace_t *nsp, const char *sid, const char *pid,
+                        const char *const *rooms, size_t nrooms, const sio__kv_t *kv,
+                        size_t nkv);
+/* Takes the session pid out of nsp's store with the packets it missed after
+ * offset (references of the kept ones); sid, pid_out, *kv and the result's
+ * rooms move to the caller. NULL: not kept (or out of memory). */
+sio__restored_t *sio__recovery_take(sio_namespace_t *nsp, const char *pid,
+                                    const char *offset, char sid[21], char pid_out[21],
+                                    sio__kv_t **kv, size_t *nkv);
+/* A recovery in progress: where its missed packets go. */
+sio__restored_t *sio__recovery_req_restored(sio_adapter_restore_t *req);
+/* Completes req (its socket's thread) with the session taken elsewhere
+ * (sid NULL: a new session); rooms and kv move in, whatever the outcome.
+ * The connect flow runs unless the server is closing. */
+void sio__recovery_restore_finish(sio_adapter_restore_t *req, const char *sid,
+                                  const char *pid, char **rooms, size_t nrooms,
+                                  sio__kv_t *kv, size_t nkv);
+
+/* ---- recovery across workers (sio_group_recovery.c): a sibling's part of
+ * the store, posted to worker 0 ---- */
+/* A kept packet: its bytes shared (they are marked so here). */
+void sio__group_recovery_keep(sio_namespace_t *nsp, const char *offset,
+                              const sio_adapter_opts_t *o, const sio__packet_out_t *out);
+/* A session that went away: copied. */
+void sio__group_recovery_save(sio_namespace_t *nsp, const char *sid, const char *pid,
+                              const char *const *rooms, size_t nrooms,
+                              const sio__kv_t *kv, size_t nkv);
+/* Asks worker 0 for the session; req completes later on this worker
+ * (sio__recovery_restore_finish). 0, or an error (req untouched). */
+int sio__group_recovery_restore(sio_namespace_t *nsp, const char *pid, const char *offset,
+                                sio_adapter_restore_t *req);
+/* Completes the recoveries still waiting as new sessions (server close). */
+void sio__group_recovery_cancel(sio_server_t *s);
 
 /* Server-side events with acks (cluster): an ack whose reply goes to cb,
  * called once with the handler's arguments, or with NULL if no handler

@@ -305,18 +305,21 @@ int sio__local_deliver_encoded(sio_namespace_t *nsp, const char *event,
  * auto server), delivered here, and the same bytes posted to every other
  * worker. */
 static int broadcast_encoded(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
-                             const sio_adapter_opts_t *opts) {
+                             const sio_adapter_opts_t *opts, const char *offset) {
   sio__packet_out_t out[SIO__PARSER_COUNT];
   unsigned mask = nsp->srv->parser_auto ? (1u << SIO__PARSER_COUNT) - 1 : 0;
   held_t h;
   if (hold(nsp, &h)) return SIO_ENOMEM;
-  int rc = encode(nsp, pkt, -1, NULL, mask, out);
+  int rc = encode(nsp, pkt, -1, offset, mask, out);
   if (rc == 0) {
     unsigned forms = mask ? SIO__PARSER_COUNT : 1;
     if (opts->flags & SIO_ADAPTER_F_NO_COMPRESS)
       for (unsigned ix = 0; ix < forms; ix++) sio__packet_out_no_compress(&out[ix]);
     /* Posted first: delivering here may run handlers that change rooms. */
     sio__group_broadcast_encoded(nsp, pkt->event, opts, out, mask);
+    /* Recoverable: kept in worker 0's store (JSON form, see deliver). */
+    if (offset)
+      sio__recovery_keep(nsp, offset, opts, mask ? &out[SIO__PARSER_JSON] : out);
     rc = sio__local_deliver_encoded(nsp, pkt->event, opts, out, mask);
     for (unsigned ix = 0; ix < forms; ix++) sio__packet_out_free(&out[ix]);
   }
@@ -328,7 +331,7 @@ static int broadcast_encoded(sio_namespace_t *nsp, const sio_adapter_packet_t *p
 static int broadcast_all(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                          const sio_adapter_opts_t *opts) {
   if (!nsp->srv->group) return broadcast(nsp, pkt, opts, NULL, 0);
-  if (!nsp->is_parent) return broadcast_encoded(nsp, pkt, opts);
+  if (!nsp->is_parent) return broadcast_encoded(nsp, pkt, opts, NULL);
   /* A dynamic parent: each worker encodes for its own children. */
   int n = broadcast(nsp, pkt, opts, NULL, 0);
   if (n >= 0) sio__group_broadcast(nsp, pkt, opts);
@@ -341,7 +344,14 @@ int sio_adapter_local_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t
   /* One offset for the whole broadcast, whatever the children. */
   char offset[SIO_OFFSET_MAX + 1];
   sio__recovery_offset(nsp->srv, offset);
-  return broadcast(nsp, pkt, opts, offset, 1);
+  if (!nsp->srv->group) return broadcast(nsp, pkt, opts, offset, 1);
+  /* Workers: one offset (unique across them), delivered everywhere. */
+  if (!nsp->is_parent) return broadcast_encoded(nsp, pkt, opts, offset);
+  /* A dynamic parent: kept for this worker's children only (the store
+   * finds a child by name on worker 0); the others get it without. */
+  int n = broadcast(nsp, pkt, opts, offset, 1);
+  if (n >= 0) sio__group_broadcast(nsp, pkt, opts);
+  return n;
 }
 
 int sio_adapter_local_broadcast_offset(sio_namespace_t *nsp,

@@ -65,6 +65,12 @@ void sio__recovery_offset(sio_server_t *s, char *out) {
   clock_gettime(CLOCK_REALTIME, &ts);
   uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
   size_t n = b64num(ms, out);
+  /* Workers: a sibling's offsets carry its index, so no two workers ever
+   * make the same one (the store on worker 0 holds them all). */
+  if (s->worker) {
+    out[n++] = '~';
+    n += b64num(s->worker, out + n);
+  }
   if (strcmp(out, s->offset_prev) != 0) {
     memcpy(s->offset_prev, out, n + 1);
     s->offset_seed = 0;
@@ -204,6 +210,10 @@ static int out_share(sio__packet_out_t *dst, const sio__packet_out_t *src) {
 void sio__recovery_keep(sio_namespace_t *nsp, const char *offset,
                         const sio_adapter_opts_t *o, const sio__packet_out_t *out) {
   sio_server_t *s = nsp->srv;
+  if (s->worker) {
+    sio__group_recovery_keep(nsp, offset, o, out);
+    return;
+  }
   store_t *st = store_of(nsp);
   if (!st) return;
   expire(st);
@@ -277,22 +287,25 @@ static void persist_cluster(sio_socket_t *sock, const sio_adapter_ops_t *ops) {
   if (rooms != inl) sio__free(rooms);
 }
 
-static saved_t *saved_new(const sio_socket_t *sock) {
+static saved_t *saved_new(const char *sid, const char *pid, const char *const *rooms,
+                          size_t nrooms, const sio__kv_t *kv, size_t nkv) {
   size_t bytes = sizeof(saved_t);
+  if (strlen(sid) >= sizeof(((saved_t *)0)->sid) ||
+      strlen(pid) >= sizeof(((saved_t *)0)->pid))
+    return NULL;
   saved_t *sv = sio__calloc(1, sizeof(*sv));
   if (!sv) return NULL;
-  memcpy(sv->sid, sock->id, sizeof(sv->sid));
-  memcpy(sv->pid, sock->rec->pid, sizeof(sv->pid));
-  size_t nrooms = sio_socket_rooms_count(sock);
+  memcpy(sv->sid, sid, strlen(sid) + 1);
+  memcpy(sv->pid, pid, strlen(pid) + 1);
   if (nrooms && !(sv->rooms = sio__calloc(nrooms, sizeof(*sv->rooms)))) goto oom;
   for (; sv->nrooms < nrooms; sv->nrooms++) {
-    const char *name = sio_socket_room(sock, sv->nrooms);
+    const char *name = rooms[sv->nrooms];
     if (!(sv->rooms[sv->nrooms] = sio__strdup(name))) goto oom;
     bytes += strlen(name) + 1 + sizeof(char *);
   }
-  if (sock->nkv && !(sv->kv = sio__calloc(sock->nkv, sizeof(*sv->kv)))) goto oom;
-  for (; sv->nkv < sock->nkv; sv->nkv++) {
-    const sio__kv_t *src = &sock->kv[sv->nkv];
+  if (nkv && !(sv->kv = sio__calloc(nkv, sizeof(*sv->kv)))) goto oom;
+  for (; sv->nkv < nkv; sv->nkv++) {
+    const sio__kv_t *src = &kv[sv->nkv];
     sio__kv_t *dst = &sv->kv[sv->nkv];
     dst->key = sio__strdup(src->key);
     dst->val = sio__malloc(src->len + 1);
@@ -319,26 +332,19 @@ oom:
   return NULL;
 }
 
-void sio__recovery_persist(sio_socket_t *sock, const char *reason) {
-  sio_server_t *s = sock->nsp->srv;
-  if (!s->recovery_ms || !sock->rec || !recoverable(reason)) return;
-  /* An auto server keeps packets in their JSON form (sio_local.c): a
-   * msgpack session could not be replayed them. */
-  if (s->parser_auto && sock->session->parser_ix != SIO__PARSER_JSON) return;
-  const sio_adapter_ops_t *ops = sio__recovery_cluster(sock->nsp);
-  if (ops) {
-    persist_cluster(sock, ops);
-    return;
-  }
-  store_t *st = store_of(sock->nsp);
+void sio__recovery_save(sio_namespace_t *nsp, const char *sid, const char *pid,
+                        const char *const *rooms, size_t nrooms, const sio__kv_t *kv,
+                        size_t nkv) {
+  sio_server_t *s = nsp->srv;
+  store_t *st = store_of(nsp);
   if (!st) return;
   expire(st);
-  saved_t *sv = saved_new(sock);
+  saved_t *sv = saved_new(sid, pid, rooms, nrooms, kv, nkv);
   if (!sv) return;
   /* Sessions never push packets out: one that does not fit is not kept. */
   if (s->recovery_bytes + sv->bytes > s->recovery_max_bytes ||
       sio__map_put(&st->sessions, sv->pid, strlen(sv->pid), sv, NULL)) {
-    SIO_LOGD("sio: session of %s not kept (recovery bound)", sock->id);
+    SIO_LOGD("sio: session of %s not kept (recovery bound)", sid);
     s->recovery_bytes += sv->bytes; /* saved_free takes it back */
     saved_free(st, sv);
     return;
@@ -352,6 +358,31 @@ void sio__recovery_persist(sio_socket_t *sock, const char *reason) {
     st->shead = sv;
   st->stail = sv;
   arm(st);
+}
+
+void sio__recovery_persist(sio_socket_t *sock, const char *reason) {
+  sio_server_t *s = sock->nsp->srv;
+  if (!s->recovery_ms || !sock->rec || !recoverable(reason)) return;
+  /* An auto server keeps packets in their JSON form (sio_local.c): a
+   * msgpack session could not be replayed them. */
+  if (s->parser_auto && sock->session->parser_ix != SIO__PARSER_JSON) return;
+  const sio_adapter_ops_t *ops = sio__recovery_cluster(sock->nsp);
+  if (ops) {
+    persist_cluster(sock, ops);
+    return;
+  }
+  const char *inl[16], **rooms = inl;
+  size_t nrooms = sio_socket_rooms_count(sock);
+  if (nrooms > 16 && !(rooms = sio__malloc(nrooms * sizeof(*rooms)))) return;
+  for (size_t i = 0; i < nrooms; i++) rooms[i] = sio_socket_room(sock, i);
+  /* Workers: the store is worker 0's. */
+  if (s->worker)
+    sio__group_recovery_save(sock->nsp, sock->id, sock->rec->pid, rooms, nrooms, sock->kv,
+                             sock->nkv);
+  else
+    sio__recovery_save(sock->nsp, sock->id, sock->rec->pid, rooms, nrooms, sock->kv,
+                       sock->nkv);
+  if (rooms != inl) sio__free(rooms);
 }
 
 /* ---- restoring ---- */
@@ -393,39 +424,53 @@ static int selects(const kept_t *k, char *const *rooms, size_t nrooms) {
   return in;
 }
 
-/* The in-memory lookup: 1 and *r filled when pid and offset are kept. */
-static int restore_local(sio_socket_t *sock, const char *pid, const char *offset) {
-  store_t *st = sock->nsp->store;
-  if (!st) return 0;
+sio__restored_t *sio__recovery_take(sio_namespace_t *nsp, const char *pid,
+                                    const char *offset, char sid[21], char pid_out[21],
+                                    sio__kv_t **kv, size_t *nkv) {
+  store_t *st = nsp->store;
+  if (!st) return NULL;
   expire(st);
   saved_t *sv = sio__map_get(&st->sessions, pid, strlen(pid));
-  if (!sv) return 0;
+  if (!sv) return NULL;
   kept_t *k = st->head;
   while (k && strcmp(k->offset, offset) != 0) k = k->next;
-  if (!k) return 0; /* too old: the session stays until it expires */
+  if (!k) return NULL; /* too old: the session stays until it expires */
   sio__restored_t *r = sio__calloc(1, sizeof(*r));
-  if (!r) return 0;
+  if (!r) return NULL;
   for (k = k->next; k; k = k->next) {
     if (!selects(k, sv->rooms, sv->nrooms)) continue;
     sio__packet_out_t *slot = missed_slot(r);
     if (!slot || out_share(slot, &k->out)) {
       sio__restored_free(r);
-      return 0;
+      return NULL;
     }
     r->nmissed++;
   }
   saved_unlink(st, sv);
-  /* Everything moves to the socket. */
-  sock->nsp->srv->recovery_bytes -= sv->bytes;
+  /* Everything moves to the caller. */
+  nsp->srv->recovery_bytes -= sv->bytes;
   r->rooms = sv->rooms;
   r->nrooms = sv->nrooms;
-  memcpy(sock->id, sv->sid, sizeof(sock->id));
-  memcpy(sock->rec->pid, sv->pid, sizeof(sock->rec->pid));
-  sock->kv = sv->kv;
-  sock->nkv = sv->nkv;
+  memcpy(sid, sv->sid, sizeof(sv->sid));
+  memcpy(pid_out, sv->pid, sizeof(sv->pid));
+  *kv = sv->kv;
+  *nkv = sv->nkv;
+  sio__free(sv);
+  return r;
+}
+
+/* The in-memory lookup: 1 and the socket restored when pid and offset are
+ * kept. */
+static int restore_local(sio_socket_t *sock, const char *pid, const char *offset) {
+  sio__kv_t *kv;
+  size_t nkv;
+  sio__restored_t *r =
+      sio__recovery_take(sock->nsp, pid, offset, sock->id, sock->rec->pid, &kv, &nkv);
+  if (!r) return 0;
+  sock->kv = kv;
+  sock->nkv = (uint32_t)nkv;
   sock->rec->restored = r;
   sock->rec->recovered = 1;
-  sio__free(sv);
   return 1;
 }
 
@@ -459,7 +504,7 @@ int sio__recovery_restore(sio_socket_t *sock) {
   char pid[64], offset[SIO_OFFSET_MAX + 1];
   if (!auth_ids(sock, pid, sizeof(pid), offset, sizeof(offset))) return 0;
   const sio_adapter_ops_t *ops = sio__recovery_cluster(sock->nsp);
-  if (!ops) {
+  if (!ops && !s->worker) {
     if (restore_local(sock, pid, offset)) SIO_LOGD("sio: session %s recovered", sock->id);
     return 0;
   }
@@ -469,7 +514,9 @@ int sio__recovery_restore(sio_socket_t *sock) {
     return 0;
   }
   req->sock = sio_socket_ref(sock);
-  if (ops->restore_session(sock->nsp->adapter, pid, offset, req)) {
+  /* Workers: the store is worker 0's, asked by a posted job. */
+  if (ops ? ops->restore_session(sock->nsp->adapter, pid, offset, req)
+          : sio__group_recovery_restore(sock->nsp, pid, offset, req)) {
     sio__restored_free(req->r);
     sio_socket_unref(req->sock);
     sio__free(req);
@@ -527,6 +574,43 @@ void sio_adapter_restore_done(sio_adapter_restore_t *req,
     }
     sio__namespace_connect(sock);
   }
+  sio__restored_free(r);
+  sio_socket_unref(sock);
+  sio__free(req);
+}
+
+sio__restored_t *sio__recovery_req_restored(sio_adapter_restore_t *req) {
+  return req->r;
+}
+
+void sio__recovery_restore_finish(sio_adapter_restore_t *req, const char *sid,
+                                  const char *pid, char **rooms, size_t nrooms,
+                                  sio__kv_t *kv, size_t nkv) {
+  sio_socket_t *sock = req->sock;
+  sio__restored_t *r = req->r;
+  r->rooms = rooms;
+  r->nrooms = nrooms;
+  int ok = sid && pid && strlen(sid) < sizeof(sock->id) &&
+           strlen(pid) < sizeof(sock->rec->pid) && !sock->kv;
+  if (sock->state == SIO__SOCK_CONNECTING && !sock->nsp->srv->closing) {
+    if (ok) {
+      memcpy(sock->id, sid, strlen(sid) + 1);
+      memcpy(sock->rec->pid, pid, strlen(pid) + 1);
+      sock->kv = kv;
+      sock->nkv = (uint32_t)nkv;
+      kv = NULL;
+      nkv = 0;
+      sock->rec->restored = r;
+      sock->rec->recovered = 1;
+      r = NULL;
+    }
+    sio__namespace_connect(sock);
+  }
+  for (size_t i = 0; i < nkv; i++) {
+    sio__free(kv[i].key);
+    sio__free(kv[i].val);
+  }
+  sio__free(kv);
   sio__restored_free(r);
   sio_socket_unref(sock);
   sio__free(req);

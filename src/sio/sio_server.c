@@ -247,8 +247,6 @@ int sio__server_new_worker(uv_loop_t *loop, const sio_server_opts_t *opts,
 int sio_server_new(uv_loop_t *loop, const sio_server_opts_t *opts, sio_server_t **out) {
   if (!out) return SIO_EINVAL;
   unsigned n = workers_of(opts);
-  /* Not yet across workers: the recovery store. */
-  if (n > 1 && opts->recovery_ms) return SIO_ENOTSUP;
   return server_new(loop, opts, out, n);
 }
 
@@ -426,6 +424,7 @@ void sio__server_close_here(sio_server_t *s, sio_server_close_cb cb, void *arg) 
   if (s->gfetches) sio__group_fetch_cancel(s);
   if (s->gwaits) sio__gadapter_cancel(s);
   if (s->gathers) sio__totals_cancel(s);
+  if (s->grestores) sio__group_recovery_cancel(s);
   /* In-process links (test clients) have no Engine.IO session to close. */
   sio__session_close_links(s, "server shutting down");
   sio_eio_server_close(s->eio, eio_closed, s);

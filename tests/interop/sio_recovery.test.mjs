@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
-import { spawnServer } from './lib/spawn.mjs';
+import { spawnServer, testWorkers } from './lib/spawn.mjs';
 import { TRANSPORTS, runDriver, assertPass } from './lib/client_run.mjs';
 import { once } from './lib/events.mjs';
 
@@ -94,8 +94,12 @@ const names = (s, keep) => s.got.filter(([ev]) => keep.includes(ev));
 
 // 'adapter': ours with sessions kept through a cluster adapter's
 // persist_session / restore_session (tools/conformance_server/recovery_adapter.c).
+// With workers (SIO_TEST_WORKERS), 'ours' keeps sessions in worker 0's store
+// whatever worker the client lands on; a cluster adapter does not compose
+// with workers in the test server yet, so 'adapter' is skipped there.
 for (const server of ['ours', 'ref', 'adapter']) {
-  describe(`recovery against ${server}`, () => {
+  const skip = server === 'adapter' && testWorkers() > 1 ? 'no cluster adapter with workers yet' : false;
+  describe(`recovery against ${server}`, { skip }, () => {
     let srv, short, small;
     before(async () => {
       const start = server === 'ref' ? spawnRef : spawnOurs;

@@ -21,6 +21,7 @@
 
 #include "sio/client.h"
 #include "sio/adapter.h"
+#include "sio/eio.h"
 #include "sio/server.h"
 
 #define MAXCLI 32
@@ -660,8 +661,6 @@ static void test_refusals(void **state) {
   assert_int_equal(sio_http_server_new(&loop, NULL, &http), 0);
   sio_server_t *s = NULL;
   assert_int_equal(sio_server_attach(http, o, &s), SIO_EINVAL);
-  sio_server_opts_set_recovery(o, 0, 1);
-  assert_int_equal(sio_server_new(&loop, o, &s), SIO_ENOTSUP);
   sio_server_opts_free(o);
   sio_http_server_close(http, NULL, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
@@ -716,6 +715,210 @@ static void test_hooks_one_worker(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* ---- connection state recovery across workers ---- */
+
+static const sio_server_t *g_rec_worker; /* g_mu: the last session's worker */
+static int g_rec_recovered, g_rec_conns; /* g_mu */
+
+static void rec_conn(sio_socket_t *sock, void *arg) {
+  (void)arg;
+  int recovered = sio_socket_recovered(sock);
+  if (!recovered) sio_socket_join(sock, "r");
+  uv_mutex_lock(&g_mu);
+  g_rec_worker = sio_socket_server(sock);
+  g_rec_recovered = recovered;
+  g_rec_conns++;
+  uv_mutex_unlock(&g_mu);
+}
+
+/* self (k): "m" k to this socket (kept: an emit to one socket is), then
+ * the ack. */
+static void on_self(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                    sio_ack_t *ack, void *arg) {
+  (void)ev;
+  (void)arg;
+  int64_t k = -1;
+  sio_argv_int64(av, 0, &k);
+  sio_args_t *a = sio_args_new();
+  sio_args_add_int(a, k);
+  sio_socket_emit(sock, "m", a);
+  sio_args_free(a);
+  if (ack) sio_ack_send(ack, NULL);
+}
+
+/* drop: the server closes the transport (a recoverable disconnection). */
+static void on_drop(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                    sio_ack_t *ack, void *arg) {
+  (void)ev;
+  (void)av;
+  (void)ack;
+  (void)arg;
+  sio_eio_socket_t *e = sio_socket_eio(sock);
+  if (e) sio_eio_socket_close(e);
+}
+
+#define REC_MAX 64
+static int g_m[REC_MAX]; /* how often the client got "m" k */
+static int g_rconnects, g_rgone, g_racked;
+
+static void rcli_m(sio_client_socket_t *s, const char *ev, const sio_argv_t *av,
+                   sio_client_ack_t *ack, void *arg) {
+  (void)s;
+  (void)ev;
+  (void)ack;
+  (void)arg;
+  int64_t k = -1;
+  assert_int_equal(sio_argv_int64(av, 0, &k), 0);
+  assert_true(k >= 0 && k < REC_MAX);
+  /* The offset comes last. */
+  assert_non_null(sio_argv_string(av, 1, NULL));
+  g_m[k]++;
+}
+
+static void rcli_connected(sio_client_socket_t *s, void *arg) {
+  (void)s;
+  (void)arg;
+  g_rconnects++;
+}
+
+static void rcli_gone(sio_client_socket_t *s, const char *reason, void *arg) {
+  (void)s;
+  (void)reason;
+  (void)arg;
+  g_rgone++;
+}
+
+static void rcli_acked(sio_client_socket_t *s, int status, const sio_argv_t *reply,
+                       void *arg) {
+  (void)s;
+  (void)reply;
+  (void)arg;
+  assert_int_equal(status, 0);
+  g_racked++;
+}
+
+static int g_rwant;
+static int rec_connected(void) {
+  uv_mutex_lock(&g_mu);
+  int n = g_rec_conns;
+  uv_mutex_unlock(&g_mu);
+  return g_rconnects >= g_rwant && n >= g_rwant;
+}
+static int rec_gone(void) {
+  return g_rgone >= g_rwant;
+}
+static int rec_acked(void) {
+  return g_racked >= g_rwant;
+}
+static int g_mwant;
+static int rec_got(void) {
+  return g_m[g_mwant] > 0;
+}
+
+static void emit_m(sio_namespace_t *nsp, int k) {
+  sio_args_t *a = sio_args_new();
+  sio_args_add_int(a, k);
+  assert_true(sio_broadcast_emit(sio_broadcast_to(sio_namespace_broadcast(nsp), "r"), "m",
+                                 a) >= 0);
+  sio_args_free(a);
+}
+
+/* A client that reconnects after a transport close gets its session back
+ * whatever worker its new connection lands on: the test drops and
+ * reconnects until the new session is on another worker than the last,
+ * with a packet kept on the old worker (an emit to the socket) and one
+ * broadcast from worker 0 while the client is away. */
+static void test_recovery_other_worker(void **state) {
+  (void)state;
+  memset(g_m, 0, sizeof g_m);
+  g_rec_conns = g_rconnects = g_rgone = g_racked = 0;
+  g_rec_worker = NULL;
+  uv_loop_t *loop = &g_loop;
+  assert_int_equal(uv_loop_init(loop), 0);
+  sio_server_opts_t *o = sio_server_opts_new();
+  assert_int_equal(sio_server_opts_set_workers(o, 2), 0);
+  assert_int_equal(sio_server_opts_set_recovery(o, 60000, 1), 0);
+  sio_server_t *srv = NULL;
+  assert_int_equal(sio_server_new(loop, o, &srv), 0);
+  sio_server_opts_free(o);
+  sio_namespace_t *nsp = sio_server_of(srv, "/");
+  assert_int_equal(sio_namespace_on_connection(nsp, rec_conn, NULL), 0);
+  assert_int_equal(sio_namespace_on(nsp, "self", on_self, NULL), 0);
+  assert_int_equal(sio_namespace_on(nsp, "drop", on_drop, NULL), 0);
+  assert_int_equal(sio_server_listen(srv, "127.0.0.1", 0), 0);
+
+  char url[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", sio_server_port(srv));
+  sio_client_opts_t *co = sio_client_opts_new();
+  sio_client_opts_set_transports(co, SIO_TRANSPORT_WEBSOCKET);
+  sio_client_opts_set_reconnection_delay(co, 50, 50);
+  sio_client_opts_set_randomization(co, 0);
+  sio_client_t *c = NULL;
+  assert_int_equal(sio_client_new(loop, url, co, &c), 0);
+  sio_client_opts_free(co);
+  sio_client_socket_t *cs = sio_client_socket(c, "/");
+  sio_client_socket_on_connect(cs, rcli_connected, NULL);
+  sio_client_socket_on_disconnect(cs, rcli_gone, NULL);
+  assert_int_equal(sio_client_socket_on(cs, "m", rcli_m, NULL), 0);
+  assert_int_equal(sio_client_socket_connect(cs), 0);
+  g_rwant = 1;
+  g_step = "recovery: connect";
+  run_until(rec_connected);
+  assert_int_equal(sio_client_socket_recovered(cs), 0);
+  char id[32];
+  snprintf(id, sizeof id, "%s", sio_client_socket_id(cs));
+
+  int moved = 0, k = 0;
+  for (int round = 0; !moved && k + 2 < REC_MAX; round++, k += 2) {
+    /* A packet kept by the session's worker: the client's offset. */
+    sio_args_t *a = sio_args_new();
+    sio_args_add_int(a, k);
+    assert_int_equal(sio_client_socket_emit_with_ack(cs, "self", a, 0, rcli_acked, NULL),
+                     0);
+    sio_args_free(a);
+    g_rwant = round + 1;
+    g_step = "recovery: self";
+    run_until(rec_acked);
+    g_mwant = k;
+    run_until(rec_got);
+    uv_mutex_lock(&g_mu);
+    const sio_server_t *before = g_rec_worker;
+    uv_mutex_unlock(&g_mu);
+    /* Away: a broadcast to its room is kept for it. */
+    assert_int_equal(sio_client_socket_emit(cs, "drop", NULL), 0);
+    g_step = "recovery: drop";
+    run_until(rec_gone);
+    emit_m(nsp, k + 1);
+    g_rwant = round + 2;
+    g_step = "recovery: reconnect";
+    run_until(rec_connected);
+    g_mwant = k + 1;
+    g_step = "recovery: missed";
+    run_until(rec_got);
+    assert_int_equal(sio_client_socket_recovered(cs), 1);
+    assert_string_equal(sio_client_socket_id(cs), id);
+    uv_mutex_lock(&g_mu);
+    assert_int_equal(g_rec_recovered, 1);
+    moved = g_rec_worker != before;
+    uv_mutex_unlock(&g_mu);
+  }
+  assert_true(moved);
+  /* Its room came back; every packet came once. */
+  emit_m(nsp, k);
+  g_mwant = k;
+  g_step = "recovery: room";
+  run_until(rec_got);
+  for (int i = 0; i <= k; i++) assert_int_equal(g_m[i], 1);
+
+  sio_server_close(srv, server_closed, NULL);
+  g_closed = 0;
+  g_step = "recovery: close";
+  run_until(closed);
+  sio_client_close(c, NULL, NULL);
+  uv_run(loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(loop), 0);
+}
+
 int main(void) {
   uv_mutex_init(&g_mu);
   const struct CMUnitTest tests[] = {
@@ -726,6 +929,7 @@ int main(void) {
       cmocka_unit_test(test_four_workers),
       cmocka_unit_test(test_two_workers_adapter),
       cmocka_unit_test(test_four_workers_adapter),
+      cmocka_unit_test(test_recovery_other_worker),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   uv_mutex_destroy(&g_mu);

@@ -71,8 +71,7 @@ static void usage(FILE *f) {
       "               msgpack clients at once)\n"
       "  --workers N  serve both endpoints on N worker threads (0: one per core;\n"
       "               default 1), one port: a session's requests reach its worker\n"
-      "               whatever worker accepts them; --recovery is refused with N\n"
-      "               other than 1 (libsio's recovery is one worker's so far)\n"
+      "               whatever worker accepts them\n"
       "CORS allows any origin. SIGINT or SIGTERM stops it cleanly.\n"
       "Defaults as the reference: HTTP compression of polling answers on\n"
       "(--no-http-compression turns it off), permessage-deflate off\n"
@@ -261,11 +260,6 @@ int main(int argc, char **argv) {
   int bound = 0, rc = 0;
   conformance_socketio_recovery(recovery_ms, recovery_max_bytes, recovery_adapter);
   if (workers != 1) {
-    if (recovery_ms) {
-      fprintf(stderr, "conformance_server: --recovery needs --workers 1 (libsio does not "
-                      "recover sessions across workers yet)\n");
-      return 2;
-    }
     /* The Socket.IO server's own HTTP server, one per worker, with the
      * echo beside it. */
     bound = rc =
