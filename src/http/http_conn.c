@@ -383,6 +383,19 @@ static const sio__stream_cbs_t k_detached_cbs = {
     .on_close = detached_on_close,
 };
 
+/* The connection lets go of its stream (an upgrade or a move takes it) and
+ * of the request that took it; the stream itself stays open. */
+static void detach(sio__http_conn_t *c, sio_http_req_t *r) {
+  c->stream = NULL;
+  c->active = NULL;
+  c->detached = 1;
+  c->rest = NULL;
+  c->rest_len = 0;
+  c->inlen = 0;
+  sio__http_server_conn_gone(c->srv, c);
+  sio__http_req_free(r);
+}
+
 struct sio__stream *sio__http_req_take_stream(sio_http_req_t *r, sio__rbuf_t **leftover) {
   *leftover = NULL;
   sio__http_conn_t *c = r->conn;
@@ -405,31 +418,12 @@ struct sio__stream *sio__http_req_take_stream(sio_http_req_t *r, sio__rbuf_t **l
   sio__stream_t *st = c->stream;
   sio__stream_timer_stop(st);
   sio__stream_set_cbs(st, &k_detached_cbs, NULL);
-  c->stream = NULL;
-  c->active = NULL;
-  c->detached = 1;
-  c->rest = NULL;
-  c->rest_len = 0;
-  c->inlen = 0;
-  sio__http_server_conn_gone(c->srv, c);
-  sio__http_req_free(r);
+  detach(c, r);
   after(c);
   return st;
 }
 
 /* ---- hand-off: move the connection to another server of the group ---- */
-
-/* The connection is given up as for an upgrade, without closing its stream. */
-static void detach_for_move(sio__http_conn_t *c, sio_http_req_t *r) {
-  c->stream = NULL;
-  c->active = NULL;
-  c->detached = 1;
-  c->rest = NULL;
-  c->rest_len = 0;
-  c->inlen = 0;
-  sio__http_server_conn_gone(c->srv, c);
-  sio__http_req_free(r);
-}
 
 static void try_handoff(sio__http_conn_t *c) {
   sio_http_req_t *r = c->active;
@@ -450,7 +444,7 @@ static void try_handoff(sio__http_conn_t *c) {
     sio__http_respond_ex(r, 503, NULL, NULL, NULL, NULL, 0, 0, 1);
     return;
   }
-  detach_for_move(c, r);
+  detach(c, r);
   cb(h, arg);
 }
 
