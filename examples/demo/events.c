@@ -189,7 +189,9 @@ static void close_room(sio_socket_t *sock, const char *room, int64_t count) {
   sio_broadcast_sockets_leave(sio_broadcast_to(sio_namespace_broadcast(nsp), room), room);
 }
 
-/* A close_room waiting for the sockets of every worker in the room. */
+/* A close_room waiting for the sockets of every worker in the room; one at
+ * a time per client (the socket's data pointer holds it meanwhile), so a
+ * client cannot pile fetches up. */
 typedef struct {
   sio_socket_t *sock; /* referenced */
   int64_t count;
@@ -211,6 +213,7 @@ static void on_room_fetched(int status, size_t n, sio_remote_socket_t *const *so
   } else if (sio_socket_connected(pc->sock)) {
     close_room(pc->sock, pc->room, pc->count);
   }
+  sio_socket_set_data(pc->sock, NULL);
   sio_socket_unref(pc->sock);
   free(pc);
 }
@@ -230,14 +233,18 @@ static void on_close_room(sio_socket_t *sock, const char *event, const sio_argv_
   } else if (sio_namespace_socket(nsp, room)) {
     say(sock, "close_room: a client's own room cannot be closed", count);
   } else if (sio_server_workers(sio_socket_server(sock)) > 1) {
-    pending_close_t *pc = calloc(1, sizeof *pc);
-    if (pc) {
+    pending_close_t *pc = sio_socket_get_data(sock) ? NULL : calloc(1, sizeof *pc);
+    if (!pc) {
+      say(sock, "close_room: busy with the previous one; try again", count);
+    } else {
       pc->sock = sio_socket_ref(sock);
       pc->count = count;
       snprintf(pc->room, sizeof pc->room, "%s", room);
+      sio_socket_set_data(sock, pc);
       if (sio_broadcast_fetch_sockets(
               sio_broadcast_to(sio_namespace_broadcast(nsp), room), on_room_fetched,
               pc) != 0) {
+        sio_socket_set_data(sock, NULL);
         sio_socket_unref(pc->sock);
         free(pc);
       }
