@@ -1,12 +1,12 @@
-# The front door. Targets stay stable: make, make test, make run, make install,
+# The front door. Targets stay stable: make, make test, make run [WORKERS=N], make install,
 # make conformance-server PORT=N [WORKERS=N] [FLAGS=...], make bench-server
 # PORT=N [WORKERS=N] [FLAGS=...], make test-asan.
 BUILD ?= build
 BUILD_ASAN ?= build-asan
 BUILD_TSAN ?= build-tsan
 PORT ?= 3000
-# Worker threads of conformance-server and bench-server (--workers; 0: one
-# per core).
+# Worker threads of the demo (make run), conformance-server and bench-server
+# (--workers; 0: one per core).
 WORKERS ?= 1
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -52,7 +52,7 @@ test-tsan: deps $(BUILD_TSAN)/CMakeCache.txt
 	  ctest --output-on-failure -j $(JOBS) -L threads
 
 run: deps build
-	@$(BUILD)/demo --port 5000
+	@$(BUILD)/demo --port 5000 --workers $(WORKERS)
 
 conformance-server: build
 	@$(BUILD)/conformance_server --port $(PORT) --workers $(WORKERS) $(FLAGS)

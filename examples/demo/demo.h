@@ -30,15 +30,20 @@ typedef struct {
   size_t len;
 } demo_file_t;
 
+/* Threads: with --workers N the server runs on N loops, each on a thread of
+ * its own (worker 0 on `loop`, main's thread), and the handlers of events.c
+ * run on the thread of their client's worker. What they share is read-only
+ * once the server listens (the files below, the options); what changes is
+ * worker 0's alone (the tick count, stopping, the signals, the ticker's
+ * posts) or the socket's own (its receive count in its session). */
 typedef struct {
   uv_loop_t loop;
-  sio_http_server_t *http;
-  sio_server_t *sio;
-  sio_namespace_t *nsp; /* "/" */
+  sio_server_t *sio;    /* worker 0: the server sio_server_new made */
+  sio_namespace_t *nsp; /* "/" of worker 0 */
   uv_signal_t sigint, sigterm;
   int stopping;
   demo_ticker_t *ticker;
-  uint64_t ticks; /* server-generated events sent so far (loop thread only) */
+  uint64_t ticks; /* server-generated events sent so far (worker 0 only) */
   demo_file_t vendor[2];
   sio_admin_t *admin; /* --admin: the instrumentation, or NULL */
   demo_file_t *ui;    /* --admin: the Admin UI's files, served at /admin/ */
@@ -52,7 +57,8 @@ void demo_events_tick(demo_app_t *app);
 
 /* ticker.c: starts a thread that calls sio_server_post() every interval_ms
  * (the only thread-safe call of libsio); the posted function runs
- * demo_events_tick() on the loop. 0 or a negative error; *out on success. */
+ * demo_events_tick() on worker 0's loop, whose broadcast reaches the
+ * clients of every worker. 0 or a negative error; *out on success. */
 int demo_ticker_start(demo_app_t *app, uint32_t interval_ms, demo_ticker_t **out);
 /* Stops the thread, waits for it and frees t. Call it on the loop thread
  * before closing the server. NULL is ignored. */
@@ -60,10 +66,14 @@ void demo_ticker_stop(demo_ticker_t *t);
 
 /* vendor.c: loads socket.io-client's browser bundle (and its source map)
  * from node_modules next to the web page directory `public_dir`, or from the
- * fallback locations, and installs the HTTP handler that serves them.
- * Returns 1 when the bundle was found, 0 when it is missing (the handler
- * then answers 404 and a warning was printed). */
+ * fallback locations. Returns 1 when the bundle was found, 0 when it is
+ * missing (its route then answers 404 and a warning was printed). Call it
+ * before the server listens: the workers read the files without a lock. */
 int demo_vendor_setup(demo_app_t *app, const char *public_dir);
+/* vendor.c: installs the application's routes (the bundle, the Admin UI's
+ * files) on one worker's HTTP server; run for every worker
+ * (sio_server_on_worker), on that worker before it runs. */
+void demo_routes_install(demo_app_t *app, sio_http_server_t *http);
 void demo_vendor_free(demo_app_t *app);
 /* vendor.c: reads path whole (at most 8 MiB) into a malloc'ed buffer. 0, or
  * -1 when it is missing or too big. */

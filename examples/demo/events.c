@@ -176,7 +176,52 @@ static void on_leave(sio_socket_t *sock, const char *event, const sio_argv_t *ar
   json_decref(msg);
 }
 
-/* close_room {room}: everyone in the room hears it closes, then leaves it. */
+/* Everyone in the room hears it closes, then leaves it. */
+static void close_room(sio_socket_t *sock, const char *room, int64_t count) {
+  sio_namespace_t *nsp = sio_socket_namespace(sock);
+  char text[DEMO_ROOM_MAX + 32];
+  snprintf(text, sizeof text, "Room %s is closing.", room);
+  sio_args_t *args = response_text(text, count);
+  if (args)
+    sio_broadcast_emit(sio_broadcast_to(sio_namespace_broadcast(nsp), room),
+                       "my_response", args);
+  sio_args_free(args);
+  sio_broadcast_sockets_leave(sio_broadcast_to(sio_namespace_broadcast(nsp), room), room);
+}
+
+/* A close_room waiting for the sockets of every worker in the room; one at
+ * a time per client (the socket's data pointer holds it meanwhile), so a
+ * client cannot pile fetches up. */
+typedef struct {
+  sio_socket_t *sock; /* referenced */
+  int64_t count;
+  char room[DEMO_ROOM_MAX + 1];
+} pending_close_t;
+
+/* The room's sockets, from every worker: close it unless it is a client's
+ * own room (named after its id). Runs on the asking socket's worker. */
+static void on_room_fetched(int status, size_t n, sio_remote_socket_t *const *sockets,
+                            void *arg) {
+  pending_close_t *pc = arg;
+  int own = 0;
+  for (size_t i = 0; i < n && !own; i++)
+    own = strcmp(sio_remote_socket_id(sockets[i]), pc->room) == 0;
+  if (status != 0 && status != SIO_ETIMEDOUT) {
+    /* The server is closing: nothing to answer. */
+  } else if (own) {
+    say(pc->sock, "close_room: a client's own room cannot be closed", pc->count);
+  } else if (sio_socket_connected(pc->sock)) {
+    close_room(pc->sock, pc->room, pc->count);
+  }
+  sio_socket_set_data(pc->sock, NULL);
+  sio_socket_unref(pc->sock);
+  free(pc);
+}
+
+/* close_room {room}: everyone in the room hears it closes, then leaves it;
+ * never a client's own room. This worker's sockets are looked up at once;
+ * with workers, another worker's client may own that room: the room's
+ * sockets are fetched from every worker first. */
 static void on_close_room(sio_socket_t *sock, const char *event, const sio_argv_t *argv,
                           sio_ack_t *ack, void *arg) {
   json_t *msg = message_of(argv);
@@ -187,16 +232,25 @@ static void on_close_room(sio_socket_t *sock, const char *event, const sio_argv_
     say(sock, "close_room: give a room name", count);
   } else if (sio_namespace_socket(nsp, room)) {
     say(sock, "close_room: a client's own room cannot be closed", count);
+  } else if (sio_server_workers(sio_socket_server(sock)) > 1) {
+    pending_close_t *pc = sio_socket_get_data(sock) ? NULL : calloc(1, sizeof *pc);
+    if (!pc) {
+      say(sock, "close_room: busy with the previous one; try again", count);
+    } else {
+      pc->sock = sio_socket_ref(sock);
+      pc->count = count;
+      snprintf(pc->room, sizeof pc->room, "%s", room);
+      sio_socket_set_data(sock, pc);
+      if (sio_broadcast_fetch_sockets(
+              sio_broadcast_to(sio_namespace_broadcast(nsp), room), on_room_fetched,
+              pc) != 0) {
+        sio_socket_set_data(sock, NULL);
+        sio_socket_unref(pc->sock);
+        free(pc);
+      }
+    }
   } else {
-    char text[DEMO_ROOM_MAX + 32];
-    snprintf(text, sizeof text, "Room %s is closing.", room);
-    sio_args_t *args = response_text(text, count);
-    if (args)
-      sio_broadcast_emit(sio_broadcast_to(sio_namespace_broadcast(nsp), room),
-                         "my_response", args);
-    sio_args_free(args);
-    sio_broadcast_sockets_leave(sio_broadcast_to(sio_namespace_broadcast(nsp), room),
-                                room);
+    close_room(sock, room, count);
   }
   json_decref(msg);
 }
@@ -250,8 +304,12 @@ static void on_my_ping(sio_socket_t *sock, const char *event, const sio_argv_t *
 }
 
 static void on_connection(sio_socket_t *sock, void *arg) {
-  printf("demo: client %s connected from %s over %s\n", sio_socket_id(sock),
-         sio_socket_address(sock), sio_socket_transport(sock));
+  const sio_server_t *w = sio_socket_server(sock);
+  char where[32] = "";
+  if (sio_server_workers(w) > 1)
+    snprintf(where, sizeof where, " on worker %u", sio_server_worker(w));
+  printf("demo: client %s connected from %s over %s%s\n", sio_socket_id(sock),
+         sio_socket_address(sock), sio_socket_transport(sock), where);
   fflush(stdout);
   say(sock, "Connected", 0);
 }
@@ -261,7 +319,7 @@ static void on_disconnect(sio_socket_t *sock, const char *reason, void *arg) {
   fflush(stdout);
 }
 
-/* ---- the background event (posted by ticker.c, runs on the loop) ---- */
+/* ---- the background event (posted by ticker.c, runs on worker 0) ---- */
 
 void demo_events_tick(demo_app_t *app) {
   if (app->stopping) return;

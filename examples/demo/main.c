@@ -3,10 +3,14 @@
  *
  *   demo [--host H] [--port N] [--static DIR] [--tick MS] [--redis URL]
  *        [--tls-cert FILE --tls-key FILE] [--admin USER:PASSWORD] [--metrics]
+ *        [--workers N]
  *
- * One HTTP server carries everything: the page (static files from DIR), the
- * socket.io-client bundle (an application route, see vendor.c) and
- * Socket.IO at /socket.io/ (attached to the same HTTP server). Rooms and
+ * The server's own HTTP server carries everything: the page (static files
+ * from DIR, an option of that HTTP server), the socket.io-client bundle (an
+ * application route, see vendor.c) and Socket.IO at /socket.io/. With
+ * --workers N it runs on N loops and threads, each with its own HTTP server
+ * on the same port: the routes are installed on every one as it starts
+ * (sio_server_on_worker), and demo.h says what the threads share. Rooms and
  * broadcasts use the default in-memory adapter, or with --redis the Redis
  * adapter (libsio-redis), so several demos share their clients' broadcasts
  * and rooms (examples/cluster). With --admin the official Socket.IO Admin UI
@@ -26,7 +30,7 @@ static void usage(FILE *f) {
   fprintf(
       f, "usage: demo [--host H] [--port N] [--static DIR] [--tick MS] [--redis URL]\n"
          "            [--tls-cert FILE --tls-key FILE] [--admin USER:PASSWORD]\n"
-         "            [--metrics]\n"
+         "            [--metrics] [--workers N]\n"
          "\n"
          "A Socket.IO server with a web page (echo, broadcast, rooms, disconnect and\n"
          "ping latency), the counterpart of Flask-SocketIO's example application.\n"
@@ -44,7 +48,9 @@ static void usage(FILE *f) {
          "                the Socket.IO Admin UI: its page at /admin/, logging in to\n"
          "                this server's URL with USER and PASSWORD\n"
          "  --metrics     serve the server's metrics (Prometheus text format) at\n"
-         "                /metrics\n");
+         "                /metrics\n"
+         "  --workers N   run the server on N threads, each with its own loop (default\n"
+         "                1; 0: one per CPU); clients, rooms and broadcasts span them\n");
 }
 
 int demo_is_dir(const char *p) {
@@ -87,18 +93,20 @@ static const char *find_public(char *buf, size_t len) {
   return NULL;
 }
 
-/* ---- shutdown: ticker thread, then Socket.IO, then HTTP, then signals ---- */
+/* ---- startup of each worker: its HTTP server gets the routes ---- */
 
-static void on_http_closed(sio_http_server_t *s, void *arg) {
-  demo_app_t *app = arg;
-  uv_close((uv_handle_t *)&app->sigint, NULL);
-  uv_close((uv_handle_t *)&app->sigterm, NULL);
+static void on_worker_start(sio_server_t *w, void *arg) {
+  demo_routes_install(arg, sio_server_http(w));
 }
+
+/* ---- shutdown: ticker thread, then the server (every worker, with its
+ * HTTP server), then signals ---- */
 
 static void on_sio_closed(sio_server_t *s, void *arg) {
   demo_app_t *app = arg;
   demo_admin_free(app); /* the server calls its hooks no more */
-  sio_http_server_close(app->http, on_http_closed, app);
+  uv_close((uv_handle_t *)&app->sigint, NULL);
+  uv_close((uv_handle_t *)&app->sigterm, NULL);
 }
 
 static void on_signal(uv_signal_t *h, int signum) {
@@ -125,7 +133,7 @@ int main(int argc, char **argv) {
   const char *host = "127.0.0.1";
   const char *dir = NULL, *redis = NULL;
   const char *tls_cert = NULL, *tls_key = NULL, *admin = NULL;
-  long port = 5000, tick_ms = 10000;
+  long port = 5000, tick_ms = 10000, workers = 1;
   int metrics = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -141,6 +149,11 @@ int main(int argc, char **argv) {
     } else if (strcmp(a, "--tick") == 0 && has) {
       if (parse_uint(argv[++i], 86400000, &tick_ms) != 0 || tick_ms == 0) {
         fprintf(stderr, "demo: bad --tick '%s' (milliseconds, > 0)\n", argv[i]);
+        return 2;
+      }
+    } else if (strcmp(a, "--workers") == 0 && has) {
+      if (parse_uint(argv[++i], SIO_WORKERS_MAX, &workers) != 0) {
+        fprintf(stderr, "demo: bad --workers '%s' (0 to %u)\n", argv[i], SIO_WORKERS_MAX);
         return 2;
       }
     } else if (strcmp(a, "--host") == 0 && has) {
@@ -178,17 +191,18 @@ int main(int argc, char **argv) {
   memset(&app, 0, sizeof app);
   if (uv_loop_init(&app.loop) != 0) return 1;
 
-  /* HTTP first (static root + the vendor route), then Socket.IO on it. */
-  sio_http_opts_t *ho = sio_http_opts_new();
-  int rc = ho ? sio_http_opts_set_static_root(ho, dir) : SIO_ENOMEM;
+  /* The server with its own HTTP server (static root, TLS), on our loop as
+   * worker 0; the other workers get copies of its options. */
+  sio_server_opts_t *so = sio_server_opts_new();
+  int rc = so ? 0 : SIO_ENOMEM;
+  sio_http_opts_t *ho = so ? sio_server_opts_http(so) : NULL;
+  if (rc == 0) rc = sio_http_opts_set_static_root(ho, dir);
   if (rc == 0 && tls_cert) rc = sio_http_opts_set_tls(ho, tls_cert, tls_key);
-  if (rc == 0) rc = sio_http_server_new(&app.loop, ho, &app.http);
-  sio_http_opts_free(ho);
-  sio_server_opts_t *so = rc == 0 ? sio_server_opts_new() : NULL;
-  if (rc == 0 && !so) rc = SIO_ENOMEM;
   if (rc == 0) sio_server_opts_set_metrics(so, metrics);
-  if (rc == 0) rc = sio_server_attach(app.http, so, &app.sio);
+  if (rc == 0) rc = sio_server_opts_set_workers(so, (unsigned)workers);
+  if (rc == 0) rc = sio_server_new(&app.loop, so, &app.sio);
   sio_server_opts_free(so);
+  if (rc == 0) rc = sio_server_on_worker(app.sio, on_worker_start, NULL, &app);
   if (rc == 0 && redis) {
     sio_redis_opts_t *ro = sio_redis_opts_new();
     rc = ro ? sio_redis_opts_set_url(ro, redis) : SIO_ENOMEM;
@@ -202,8 +216,8 @@ int main(int argc, char **argv) {
   }
   if (rc == 0 && admin) rc = demo_admin_setup(&app, admin, dir);
   if (rc == 0) {
-    demo_vendor_setup(&app, dir);
-    rc = sio_http_server_listen(app.http, host, (int)port);
+    demo_vendor_setup(&app, dir); /* before the workers start: they read it */
+    rc = sio_server_listen(app.sio, host, (int)port);
   }
   if (rc == 0) rc = demo_ticker_start(&app, (uint32_t)tick_ms, &app.ticker);
   if (rc != 0) {
@@ -216,7 +230,7 @@ int main(int argc, char **argv) {
   uv_signal_start(&app.sigint, on_signal, SIGINT);
   uv_signal_start(&app.sigterm, on_signal, SIGTERM);
 
-  int bound = sio_http_server_port(app.http);
+  int bound = sio_server_port(app.sio);
   int v6 = strchr(host, ':') != NULL;
   const char *shown = strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1"
                       : strcmp(host, "::") == 0    ? "::1"
@@ -229,6 +243,8 @@ int main(int argc, char **argv) {
     printf("demo: Admin UI at %s://%s%s%s:%d/admin/ (namespace /admin)\n",
            tls_cert ? "https" : "http", v6 ? "[" : "", shown, v6 ? "]" : "", bound);
   if (metrics) printf("demo: metrics at /metrics\n");
+  if (sio_server_workers(app.sio) > 1)
+    printf("demo: %u workers (threads), one server\n", sio_server_workers(app.sio));
   fflush(stdout);
 
   uv_run(&app.loop, UV_RUN_DEFAULT);

@@ -1,8 +1,9 @@
 /* Serves the official socket.io-client browser bundle at
  * /vendor/socket.io.min.js (and its source map), read once at startup from
  * the npm install next to the web page (examples/demo/node_modules, made
- * by `npm ci` from the committed lockfile). An application route of the HTTP
- * server: static files are tried first, then this handler. */
+ * by `npm ci` from the committed lockfile). An application route of every
+ * worker's HTTP server: static files are tried first, then this handler,
+ * which only reads the files loaded at startup (safe on any worker). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +83,6 @@ int demo_vendor_setup(demo_app_t *app, const char *public_dir) {
   app->vendor[0].content_type = "text/javascript; charset=utf-8";
   app->vendor[1].url = "/vendor/socket.io.min.js.map";
   app->vendor[1].content_type = "application/json; charset=utf-8";
-  sio_http_server_on_request(app->http, on_request, app);
 
   /* node_modules sits beside public/ in the example's folder; otherwise try
    * the example folders from the current directory and the executable. */
@@ -107,6 +107,10 @@ int demo_vendor_setup(demo_app_t *app, const char *public_dir) {
           "connect\n",
           DEMO_BUNDLE_DIR, bundle_names[0]);
   return 0;
+}
+
+void demo_routes_install(demo_app_t *app, sio_http_server_t *http) {
+  sio_http_server_on_request(http, on_request, app);
 }
 
 void demo_vendor_free(demo_app_t *app) {

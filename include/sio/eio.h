@@ -272,6 +272,11 @@ SIO_EXTERN void sio_eio_server_on_close(sio_eio_server_t *s, sio_eio_close_cb cb
  * session's open and close, read without a lock), as Node's
  * engine.clientsCount; legal on any worker's thread. */
 SIO_EXTERN size_t sio_eio_server_clients_count(const sio_eio_server_t *s);
+/* Number of open sessions of s alone: with workers, the calling worker's
+ * own (what a per-worker report adds up across workers, as libsio-admin's
+ * server_stats does); without, the same as sio_eio_server_clients_count.
+ * On s's loop thread only. */
+SIO_EXTERN size_t sio_eio_server_clients_count_here(const sio_eio_server_t *s);
 /* The socket with this session id (NUL-terminated, borrowed), or NULL. */
 SIO_EXTERN sio_eio_socket_t *sio_eio_server_find(sio_eio_server_t *s, const char *sid);
 

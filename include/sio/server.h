@@ -269,7 +269,8 @@ SIO_EXTERN int sio_server_post(sio_server_t *s, sio_post_cb fn, void *arg);
  *    metrics served at the metrics path (the worker that takes the scrape
  *    asks every other for its figures, each taken on its own thread), and
  *    the sockets a fetch or a broadcast reaches. The calling worker's own
- *    are sio_namespace_sockets_count, sio_namespace_socket, the count a
+ *    are sio_eio_server_clients_count_here, sio_namespace_sockets_count,
+ *    sio_namespace_socket, the count a
  *    broadcast or a selection operation returns, sio_server_metrics() (it
  *    answers at once) and the HTTP server's connections. */
 

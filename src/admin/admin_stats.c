@@ -116,9 +116,12 @@ static void emit_stats(sio_admin_t *a) {
   double uptime = (double)(admin_clock_ns() - a->started) / 1e9;
   long pid = admin_pid();
   json_int_t polling = polling_sessions(a);
-  /* While the server closes, its Engine.IO server may be gone already. */
+  /* While the server closes, its Engine.IO server may be gone already.
+   * With workers each instance reports its own worker's sessions: the UI
+   * adds clientsCount (and pollingClientsCount, socketsCount) up over the
+   * servers it hears from. */
   sio_eio_server_t *eio = sio_server_eio(a->srv);
-  json_int_t clients = eio ? (json_int_t)sio_eio_server_clients_count(eio) : 0;
+  json_int_t clients = eio ? (json_int_t)sio_eio_server_clients_count_here(eio) : 0;
   json_t *stats =
       json_pack("{s:s, s:s, s:I, s:f, s:I, s:I, s:o, s:o}", "serverId", a->server_id,
                 "hostname", a->hostname, "pid", (json_int_t)pid, "uptime", uptime,

@@ -374,6 +374,10 @@ size_t sio_eio_server_clients_count(const sio_eio_server_t *s) {
   return s->group ? sio__eio_group_sessions(s->group) : s->sessions.count;
 }
 
+size_t sio_eio_server_clients_count_here(const sio_eio_server_t *s) {
+  return s->sessions.count;
+}
+
 size_t sio__eio_server_sessions_here(const sio_eio_server_t *s) {
   return s->sessions.count;
 }

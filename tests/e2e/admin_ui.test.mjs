@@ -10,6 +10,10 @@
 // throwaway redis-server (--redis): the UI logged in to one lists both
 // servers (tests/artifacts/admin-ui-cluster.png).
 //
+// With SIO_TEST_WORKERS=N (e2e/admin_ui@wN) every demo runs on N worker
+// threads: each worker reports as a server of its own, and the dashboard,
+// which adds the servers' client counts up, still counts each client once.
+//
 // Needs SIO_BIN_DIR (the build directory) and SIO_SOURCE_DIR; CTest sets both.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +21,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { spawnServer } from '../interop/lib/spawn.mjs';
+import { spawnServer, testWorkers } from '../interop/lib/spawn.mjs';
 import { startRedis } from '../interop/lib/redis.mjs';
 import { chromiumSkip, launchChromium } from './lib/chromium.mjs';
 
@@ -29,6 +33,7 @@ const PASS = 'correct horse';
 const { io } = createRequire(path.join(HERE, '..', 'interop', 'package.json'))('socket.io-client');
 
 const skip = chromiumSkip();
+const W = testWorkers(); // each demo's workers: servers in the UI
 
 function demoArgs(extra = []) {
   const args = ['--tick', '3600000', '--admin', `${USER}:${PASS}`, ...extra];
@@ -122,8 +127,8 @@ describe('e2e: the Admin UI in Chromium against demo --admin', { skip, timeout: 
     const { page } = ui;
     await login(page, base, USER, PASS);
     await page.getByText(/^\s*connected\s*$/i).first().waitFor();
-    // Servers card: one healthy server (its server_stats arrive).
-    await page.waitForFunction(() => /HEALTHY\s*1\b/.test(document.querySelector('main').innerText));
+    // Servers card: one healthy server per worker (their server_stats arrive).
+    await page.waitForFunction((w) => new RegExp(`HEALTHY\\s*${w}\\b`).test(document.querySelector('main').innerText), W);
     await page.locator('main').getByText('/admin', { exact: true }).waitFor();
     await nav(page, 'Servers');
     await page.locator('main tbody tr', { hasText: /#\d+/ }).first().waitFor();
@@ -145,6 +150,17 @@ describe('e2e: the Admin UI in Chromium against demo --admin', { skip, timeout: 
     assert.match(page.url(), /e2e-room/);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-ui.png'), fullPage: true });
+  });
+
+  it("the dashboard counts each client once, whatever the workers", async () => {
+    const { page } = ui;
+    // The UI's own connection and the scripted client, both on WebSocket by
+    // now: the Clients card adds up every server's (worker's) figures.
+    await nav(page, 'Dashboard');
+    await page.waitForFunction(() => {
+      const t = document.querySelector('main').innerText;
+      return /WebSocket\s*2\s/.test(t) && /HTTP long-polling\s*0\s/.test(t);
+    });
   });
 
   it('disconnects the socket when its disconnect button is clicked', async () => {
@@ -190,8 +206,10 @@ describe('e2e: the Admin UI across two demos on Redis', { skip, timeout: 180000 
     await page.getByText(/^\s*connected\s*$/i).first().waitFor();
     await nav(page, 'Servers');
     const pids = demos.map((d) => String(d.proc.pid));
-    for (const pid of pids) await page.locator('main tbody tr', { hasText: `#${pid}` }).waitFor();
-    assert.equal(await page.locator('main tbody tr', { hasText: /#\d+/ }).count(), 2);
+    // Each demo reports as host#pid, or with workers host#pid#<worker>.
+    const ids = pids.flatMap((pid) => (W > 1 ? Array.from({ length: W }, (_, w) => `#${pid}#${w}`) : [`#${pid}`]));
+    for (const id of ids) await page.locator('main tbody tr', { hasText: id }).waitFor();
+    assert.equal(await page.locator('main tbody tr', { hasText: /#\d+/ }).count(), 2 * W);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-ui-cluster.png'), fullPage: true });
     assert.deepEqual(errors, []);

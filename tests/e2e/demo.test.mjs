@@ -9,14 +9,20 @@
 // room, disconnect and reconnect, a polling-only page, and a clean exit on
 // SIGTERM. A screenshot is saved to tests/artifacts/demo.png.
 //
+// With SIO_TEST_WORKERS=N (e2e/demo@wN) the demo runs on N worker threads:
+// the same steps, then scripted clients until every worker has one, a
+// broadcast from the page reaching all of them, and close_room refusing the
+// page's own room when asked from another worker.
+//
 // Needs SIO_BIN_DIR (the build directory) and, to find the page, the
 // executable's lookup or SIO_SOURCE_DIR; CTest sets both.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { spawnServer } from '../interop/lib/spawn.mjs';
+import { spawnServer, testWorkers } from '../interop/lib/spawn.mjs';
 import { chromiumSkip, launchChromium } from './lib/chromium.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -25,6 +31,8 @@ const WAIT = 15000; // one step's bound (ms)
 const TICK_MS = 1500; // demo --tick: the server-generated event's period
 
 const skip = chromiumSkip();
+const W = testWorkers();
+const { io } = createRequire(path.join(HERE, '..', 'interop', 'package.json'))('socket.io-client');
 
 // The page directory, when the source tree is known (the executable finds
 // it too when the build directory is inside the source tree).
@@ -208,6 +216,61 @@ describe('e2e: the demo page in Chromium', { skip, timeout: 180000 }, () => {
     await page.fill('#echo-data', 'polling echo');
     await page.click('#echo-form button');
     await waitForLog(page, ': polling echo');
+  });
+
+  const workersT = W > 1 ? {} : { skip: 'a demo of several workers only' };
+  it('with workers: a broadcast reaches every worker, close_room sees every worker', workersT, async () => {
+    const re = (t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pageId = await page1.evaluate(() => window.demoSocket.id);
+    const from = srv.stdout().length;
+    const byWorker = new Map();
+    const clients = [];
+    try {
+      // The kernel spreads connections over the workers: connect until
+      // every worker has a client (each one's worker is in the demo's log).
+      for (let i = 0; i < 64 && byWorker.size < W; i++) {
+        const c = io(base, { forceNew: true, reconnection: false, transports: ['websocket'] });
+        clients.push(c);
+        await new Promise((resolve, reject) => {
+          c.once('connect', resolve);
+          c.once('connect_error', reject);
+        });
+        const m = await srv.waitForLine(new RegExp(`client ${re(c.id)} connected .* on worker (\\d+)`), WAIT, from);
+        if (!byWorker.has(m[1])) byWorker.set(m[1], c);
+      }
+      assert.equal(byWorker.size, W, 'a client on every worker');
+      const got = clients.map((c) => new Promise((resolve) => {
+        c.on('my_response', (msg) => msg.data === 'to every worker' && resolve());
+      }));
+      await page1.fill('#broadcast-data', 'to every worker');
+      await page1.click('#broadcast-form button');
+      await waitForLog(page1, 'to every worker');
+      await Promise.all(got);
+      // The page's own room, from a client of each worker: the page's
+      // worker sees it at once, the others fetch it from every worker.
+      for (const c of byWorker.values()) {
+        // Closing the room would answer nobody but its members: no answer
+        // within WAIT is a failure too.
+        const answer = new Promise((resolve) => {
+          const t = setTimeout(() => resolve('no answer'), WAIT);
+          c.on('my_response', function on(msg) {
+            if (/close_room/.test(msg.data)) {
+              clearTimeout(t);
+              c.off('my_response', on);
+              resolve(msg.data);
+            }
+          });
+        });
+        c.emit('close_room', { room: pageId });
+        assert.equal(await answer, "close_room: a client's own room cannot be closed");
+      }
+      // The page is still in its own room: a room event to it arrives.
+      for (const c of byWorker.values()) c.emit('my_room_event', { room: pageId, data: `to ${pageId}` });
+      await waitForLog(page1, `to ${pageId}`);
+      assert.ok(!(await logTexts(page1)).some((t) => t.includes(`Room ${pageId} is closing`)));
+    } finally {
+      for (const c of clients) c.disconnect();
+    }
   });
 
   it('had no script errors in the pages', () => {

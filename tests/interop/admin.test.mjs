@@ -218,6 +218,28 @@ for (const kind of ['c', 'ref']) {
       assert.equal(reason, 'server namespace disconnect');
     });
 
+    // The UI adds clientsCount up over the servers it hears from (its
+    // dashboard's client count), so with workers each worker reports its own
+    // sessions: the sum is the clients connected, not W times them.
+    it('reports clientsCount so that its sum over the servers is the clients connected', T, async () => {
+      closeAll();
+      const a = await admin(srv, { username: USER, password: PASS });
+      const n = 3 * W;
+      for (let i = 0; i < n; i++) await connected(client(srv, '/', { transports: ['websocket'] }));
+      const expected = 1 + n; // the admin and the clients, every one an Engine.IO session
+      // Only stats sent after every client connected; the newest per server.
+      const mark = a.events.length;
+      let sum = -1;
+      await waitFor(() => {
+        const newest = new Map();
+        for (const [ev, st] of a.events.slice(mark)) if (ev === 'server_stats') newest.set(st.serverId, st.clientsCount);
+        if (newest.size < (kind === 'c' ? W : 1)) return false;
+        sum = [...newest.values()].reduce((x, y) => x + y, 0);
+        return sum === expected;
+      }, () => `clientsCount summed over the servers to be ${expected} (last sum ${sum})`, 10000);
+      closeAll();
+    });
+
     // With workers: each worker reports as a server ("srv-c#i"), and the
     // socket list and the UI's actions reach the sockets of every worker.
     const workersT = kind === 'c' && W > 1 ? T : { ...T, skip: 'a server of several workers only' };

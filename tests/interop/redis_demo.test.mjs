@@ -1,11 +1,13 @@
 // examples/cluster: two demo servers sharing one Redis (demo --redis URL).
 // A broadcast and a room event sent by a client of one demo reach the
 // clients of the other, and a room joined on one server is seen by the other.
+// With SIO_TEST_WORKERS=N (redis_demo@wN) each demo runs on N workers and has
+// several clients, so the cluster's messages reach every worker's clients.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { io } from 'socket.io-client';
-import { spawnServer } from './lib/spawn.mjs';
+import { spawnServer, testWorkers } from './lib/spawn.mjs';
 import { startRedis } from './lib/redis.mjs';
 
 const src = process.env.SIO_SOURCE_DIR || path.join(import.meta.dirname, '..', '..');
@@ -46,6 +48,9 @@ test('two demos share broadcasts and rooms through Redis', { timeout: 60000 }, a
   const [a, b] = await Promise.all([spawnServer('demo', args), spawnServer('demo', args)]);
   cleanup.push(() => a.stop(), () => b.stop());
   const [ca, cb] = await Promise.all([connect(a.port), connect(b.port)]);
+  // More clients on each demo: with workers, spread over them.
+  const extra = 2 * (testWorkers() - 1);
+  const others = await Promise.all(Array.from({ length: 2 * extra }, (_, i) => connect(i % 2 ? b.port : a.port)));
 
   // The subscriptions may land a moment after the connection: retry the
   // first broadcast until it crosses.
@@ -56,6 +61,9 @@ test('two demos share broadcasts and rooms through Redis', { timeout: 60000 }, a
     crossed = await got;
   }
   assert.ok(crossed, 'a broadcast on demo A reached the client of demo B');
+  const everyone = [ca, cb, ...others].map((s) => response(s, 'to everyone'));
+  cb.emit('my_broadcast_event', { data: 'to everyone' });
+  await Promise.all(everyone);
 
   // A room joined on B receives a room event sent from A.
   const joined = response(cb, /^In rooms: .*lobby/);

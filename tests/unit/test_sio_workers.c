@@ -159,6 +159,21 @@ static void on_move(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
   if (ack) ack_int(ack, n);
 }
 
+/* clients: [the Engine.IO sessions of the caller's worker, of every
+ * worker]. */
+static void on_clients(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
+                       sio_ack_t *ack, void *arg) {
+  (void)ev;
+  (void)av;
+  (void)arg;
+  const sio_eio_server_t *eio = sio_server_eio(sio_socket_server(sock));
+  sio_args_t *a = sio_args_new();
+  sio_args_add_int(a, (int64_t)sio_eio_server_clients_count_here(eio));
+  sio_args_add_int(a, (int64_t)sio_eio_server_clients_count(eio));
+  if (ack) sio_ack_send(ack, a);
+  sio_args_free(a);
+}
+
 /* late: registered after the workers started; answers 7. */
 static void on_late(sio_socket_t *sock, const char *ev, const sio_argv_t *av,
                     sio_ack_t *ack, void *arg) {
@@ -349,6 +364,15 @@ static size_t distinct_workers(void) {
   return n;
 }
 
+/* The clients whose socket lives on the caller's worker. */
+static int64_t local_clients(void) {
+  int64_t n = 0;
+  uv_mutex_lock(&g_mu);
+  for (size_t i = 0; i < g_ncli; i++) n += g_worker_of[i] == g_worker_of[g_caller];
+  uv_mutex_unlock(&g_mu);
+  return n;
+}
+
 static void server_closed(sio_server_t *s, void *arg) {
   (void)s;
   (void)arg;
@@ -510,6 +534,7 @@ static void run_workers(unsigned workers, int adapter) {
   assert_int_equal(sio_namespace_on(nsp, "fetch", on_fetch, NULL), 0);
   assert_int_equal(sio_namespace_on(nsp, "move", on_move, NULL), 0);
   assert_int_equal(sio_namespace_on(nsp, "kick", on_move, NULL), 0);
+  assert_int_equal(sio_namespace_on(nsp, "clients", on_clients, NULL), 0);
   g_main = uv_thread_self();
   g_adapter_ops = g_adapter_off_thread = 0;
   if (adapter) assert_int_equal(sio_server_set_adapter(srv, &g_adapter, NULL), 0);
@@ -593,6 +618,11 @@ static void run_workers(unsigned workers, int adapter) {
   assert_int_equal(g_reply[0], 0);
   assert_int_equal(g_reply[1], odd);
   assert_int_equal(g_reply[2], local);
+
+  /* Session counts: the caller's worker's own, and the process's. */
+  call("clients", NULL, NULL, NULL);
+  assert_int_equal(g_reply[0], local_clients());
+  assert_int_equal(g_reply[1], (int64_t)g_ncli);
 
   /* A selection joins a room on every worker. */
   call("move", NULL, NULL, NULL);
