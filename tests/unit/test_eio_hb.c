@@ -176,6 +176,14 @@ static sio_eio_socket_t *session_new(fixture_t *f, const char *sid) {
   return sock;
 }
 
+/* One turn of the loop without blocking, then a millisecond's sleep:
+ * UV_RUN_ONCE could run the timer and then block until the next deadline,
+ * a minute away, which would let that one pass too. */
+static void turn(fixture_t *f) {
+  uv_run(&f->loop, UV_RUN_NOWAIT);
+  uv_sleep(1);
+}
+
 static uint32_t armed(const fixture_t *f) {
   uint32_t due = 0;
   assert_true(sio__eio_hb_armed(f->s, &due));
@@ -233,35 +241,36 @@ static void timer_follows_earliest_head(void **state) {
 /* A v4 session whose ping is due gets it from the timer and moves to the
  * pong list with the deadline ping time + pingTimeout; without a pong it
  * closes with "ping timeout" and leaves the lists; its neighbour, whose pong
- * came (re-armed), lives on. */
+ * came (re-armed), lives on. The intervals are long, so a slow machine
+ * cannot make a deadline pass early; the pong deadline is then brought
+ * near by hand. */
 static void timer_pings_then_times_out(void **state) {
   (void)state;
-  /* b's next ping (pingInterval after its pong) comes long after a's pong
-   * deadline, even on a slow machine. */
-  fixture_t *f = fixture_new(300, 30);
+  fixture_t *f = fixture_new(300000, 60000);
   uint64_t now = sio__now_ms(&f->loop);
   sio_eio_socket_t *a = session_new(f, "a"), *b = session_new(f, "b");
   sio__eio_hb_set(a, SIO__EIO_HB_PING, now + 20);
   sio__eio_hb_set(b, SIO__EIO_HB_PING, now + 20);
-  while (a->hb_wait == SIO__EIO_HB_PING || b->hb_wait == SIO__EIO_HB_PING)
-    uv_run(&f->loop, UV_RUN_ONCE);
+  while (a->hb_wait == SIO__EIO_HB_PING || b->hb_wait == SIO__EIO_HB_PING) turn(f);
   assert_int_equal(a->hb_wait, SIO__EIO_HB_PONG);
-  assert_int_equal(a->hb_due, (uint32_t)(now + 50)); /* from when it was due */
+  assert_int_equal(a->hb_due, (uint32_t)(now + 60020)); /* from when it was due */
   assert_ptr_equal(f->s->hb[1].head, &a->hb);
   assert_ptr_equal(f->s->hb[1].tail, &b->hb);
-  assert_int_equal(armed(f), (uint32_t)(now + 50));
+  assert_int_equal(armed(f), (uint32_t)(now + 60020));
   /* b's pong arrives: back to the ping list, a alone awaits its pong. */
   sio__eio_packet_t pong = {.type = SIO__EIO_PONG};
   assert_int_equal(sio__eio_socket_on_packet(b, &pong), 0);
   assert_int_equal(b->hb_wait, SIO__EIO_HB_PING);
   assert_ptr_equal(f->s->hb[1].head, &a->hb);
   assert_null(a->hb.next);
-  while (a->state == SIO__EIO_OPEN_STATE) uv_run(&f->loop, UV_RUN_ONCE);
+  assert_int_equal(armed(f), (uint32_t)(now + 60020));
+  sio__eio_hb_set(a, SIO__EIO_HB_PONG, sio__now_ms(&f->loop) + 10);
+  while (a->state == SIO__EIO_OPEN_STATE) turn(f);
   assert_int_equal(a->state, SIO__EIO_CLOSED_STATE);
   assert_int_equal(f->closes, 1);
   assert_string_equal(f->reason, "ping timeout");
   assert_int_equal(a->hb_wait, SIO__EIO_HB_NONE);
-  assert_ptr_not_equal(f->s->hb[1].head, &a->hb);
+  assert_null(f->s->hb[1].head);
   assert_int_equal(b->state, SIO__EIO_OPEN_STATE);
   assert_int_equal(armed(f), b->hb_due);
   sio__eio_socket_unref(a);
@@ -274,7 +283,7 @@ static void timer_pings_then_times_out(void **state) {
  * away (the session moves to the tail); a silent client's session closes. */
 static void v3_client_ping_rearms(void **state) {
   (void)state;
-  fixture_t *f = fixture_new(200, 200);
+  fixture_t *f = fixture_new(300000, 60000);
   f->s->pong = sio__eio_msg_new(SIO__EIO_PONG, 0, NULL, 0, 0);
   assert_non_null(f->s->pong);
   uint64_t now = sio__now_ms(&f->loop);
@@ -286,8 +295,8 @@ static void v3_client_ping_rearms(void **state) {
   assert_int_equal(sio__eio_socket_on_packet(a, &ping), 0);
   assert_ptr_equal(f->s->hb[2].head, &b->hb);
   assert_ptr_equal(f->s->hb[2].tail, &a->hb);
-  assert_false(sio__eio_due_before(a->hb_due, (uint32_t)(now + 400)));
-  while (b->state == SIO__EIO_OPEN_STATE) uv_run(&f->loop, UV_RUN_ONCE);
+  assert_false(sio__eio_due_before(a->hb_due, (uint32_t)(now + 360000)));
+  while (b->state == SIO__EIO_OPEN_STATE) turn(f);
   assert_string_equal(f->reason, "ping timeout");
   assert_ptr_equal(f->s->hb[2].head, &a->hb);
   sio__eio_socket_unref(b);
