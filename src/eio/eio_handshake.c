@@ -311,6 +311,13 @@ const char *sio__eio_hs_remote(const sio__eio_hs_t *hs) {
   return hs->text + url_len(hs) + 1;
 }
 
+size_t sio__eio_hs_bytes(const sio__eio_hs_t *hs) {
+  const char *p = first_header(hs);
+  sio_buf_t name, value;
+  for (size_t i = 0; i < hs_nheaders(hs); i++) p = entry(p, &name, &value);
+  return hs_size((size_t)(p - hs->text));
+}
+
 void sio__eio_hs_free(sio__eio_hs_t *hs) {
   sio__free(hs);
 }

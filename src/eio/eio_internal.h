@@ -59,6 +59,8 @@ sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep);
 /* The peer's address kept with the handshake ("" if unknown). */
 const char *sio__eio_hs_remote(const sio__eio_hs_t *hs);
 void sio__eio_hs_free(sio__eio_hs_t *hs);
+/* The bytes the block takes (what a session keeps of its handshake). */
+size_t sio__eio_hs_bytes(const sio__eio_hs_t *hs);
 
 enum { SIO__EIO_OPEN_STATE, SIO__EIO_CLOSING_STATE, SIO__EIO_CLOSED_STATE };
 
