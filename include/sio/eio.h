@@ -53,7 +53,8 @@ SIO_EXTERN int sio_eio_opts_set_path(sio_eio_opts_t *o, const char *path);
 SIO_EXTERN int sio_eio_opts_set_transports(sio_eio_opts_t *o, unsigned flags);
 /* Whether polling sessions may upgrade to WebSocket (default 1). */
 SIO_EXTERN void sio_eio_opts_set_allow_upgrades(sio_eio_opts_t *o, int on);
-/* Milliseconds between server pings (default 25000). */
+/* Milliseconds between server pings (default 25000). A server caps the
+ * interval plus the ping timeout at 2^30 ms (about 12 days). */
 SIO_EXTERN void sio_eio_opts_set_ping_interval(sio_eio_opts_t *o, uint32_t ms);
 /* Milliseconds the client has to answer a ping (default 20000). */
 SIO_EXTERN void sio_eio_opts_set_ping_timeout(sio_eio_opts_t *o, uint32_t ms);
@@ -145,11 +146,13 @@ typedef int (*sio_eio_allow_request_cb)(sio_http_req_t *req, void *arg);
 /* Which headers of the handshake request a session keeps for its life (what
  * sio_eio_socket_header and sio_socket_header show to connect handlers and
  * middlewares): names is a comma-separated list, case-insensitive
- * ("user-agent, cookie, authorization"); "" keeps none; NULL, the default,
- * keeps every header, as the reference does. Every kept byte stays with
- * each idle session (a browser sends 0.5-1 KB of headers). The request is
- * still read whole while the handshake runs (allow_request hooks see every
- * header); the admin UI's address and the fetched sockets' "xdomain" read
+ * ("user-agent, cookie, authorization"); "" (or a list of nothing but
+ * separators) keeps none: a session then keeps only the request's URL (and
+ * so its query) and the peer's address, 8 bytes more than their text;
+ * NULL, the default, keeps every header, as the reference does. Every kept
+ * byte stays with each idle session (a browser sends 0.5-1 KB of headers).
+ * The request is still read whole while the handshake runs (allow_request
+ * hooks see every header); the admin UI's address and the fetched sockets' "xdomain" read
  * x-forwarded-for / cf-connecting-ip and origin, if kept. Copies names.
  * 0, SIO_EINVAL (o NULL) or SIO_ENOMEM. */
 SIO_EXTERN int sio_eio_opts_set_handshake_headers(sio_eio_opts_t *o, const char *names);

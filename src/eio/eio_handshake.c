@@ -103,29 +103,51 @@ static const char *const k_values[] = {
 #define NVALUES (sizeof k_values / sizeof k_values[0])
 _Static_assert(NVALUES < 256, "a value's code is one byte");
 
-/* One block: this header, the URL ("path?query", NUL-terminated; the query
- * is its tail), the peer's address (NUL-terminated), then each header as a
- * name code (1 + its index in k_names, or 0 and the name's length, the name
- * lower-cased and a NUL; VALUE_CODED added when the value is one of
- * k_values), then the value's index in k_values, or the value's length, the
- * value and a NUL. A length below 255 takes one byte (else 255 and 4 bytes). */
+/* One block: one word (the time and the header count), the URL
+ * ("path?query", NUL-terminated: the parser admits no NUL in a target, and
+ * the path none of '?', so the query starts after the first '?'), the
+ * peer's address (NUL-terminated), then each header as a name code (1 + its
+ * index in k_names, or 0 and the name's length, the name lower-cased and a
+ * NUL; VALUE_CODED added when the value is one of k_values), then the
+ * value's index in k_values, or the value's length, the value and a NUL. A
+ * length below 255 takes one byte (else 255 and 4 bytes). Lengths are found
+ * again when read (rarely): a session keeping no header holds 8 bytes more
+ * than its URL and address, 56 with a minimal client's (malloc's 64 class). */
 struct sio__eio_hs {
-  uint64_t issued;
-  uint32_t nheaders;
-  uint32_t url_len;
-  uint32_t query_off; /* the query's start in the URL (url_len if none) */
-  char text[];        /* at offset 20: allocated from there (hs_size) */
+  /* issued (ms since the Unix epoch) in the low 48 bits (until the year
+   * 10889), the count of kept headers in the high 16. */
+  uint64_t word;
+  char text[];
 };
 
-/* Bytes of a block with n of text: text starts right after the last count,
- * not at the struct's padded size. */
+#define ISSUED_BITS 48
+#define ISSUED_MASK (((uint64_t)1 << ISSUED_BITS) - 1)
+/* Headers kept at most: far more than a request may have (the HTTP limit's
+ * default is 100). */
+#define NHEADERS_MAX 0xffff
+
+static size_t hs_nheaders(const sio__eio_hs_t *hs) {
+  return (size_t)(hs->word >> ISSUED_BITS);
+}
+
+/* Bytes of a block with n of text. */
 static size_t hs_size(size_t n) {
   return offsetof(sio__eio_hs_t, text) + n;
 }
 
+static size_t url_len(const sio__eio_hs_t *hs) {
+  return strlen(hs->text);
+}
+
+/* The query's start in the URL (its end if none). */
+static size_t query_off(const sio__eio_hs_t *hs) {
+  const char *q = strchr(hs->text, '?');
+  return q ? (size_t)(q - hs->text) + 1 : url_len(hs);
+}
+
 /* The first header: after the URL and the address. */
 static const char *first_header(const sio__eio_hs_t *hs) {
-  const char *remote = hs->text + hs->url_len + 1;
+  const char *remote = hs->text + url_len(hs) + 1;
   return remote + strlen(remote) + 1;
 }
 
@@ -243,7 +265,8 @@ static int kept(const char *keep, const sio_buf_t *name) {
 sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep) {
   size_t nh = 0, size = 0;
   sio_buf_t name, value;
-  for (size_t i = 0; sio_http_req_header_at(req, i, &name, &value) == 0; i++) {
+  for (size_t i = 0;
+       nh < NHEADERS_MAX && sio_http_req_header_at(req, i, &name, &value) == 0; i++) {
     if (!kept(keep, &name)) continue;
     size += entry_size(&name, &value);
     nh++;
@@ -256,7 +279,7 @@ sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep) {
   size_t rlen = remote ? strlen(remote) : 0;
   size += ulen + 1 + rlen + 1;
   /* Lengths are 32-bit: a request is far smaller (the HTTP limits). */
-  if (size > UINT32_MAX || nh > UINT32_MAX) return NULL;
+  if (size > UINT32_MAX) return NULL;
   sio__eio_hs_t *hs = sio__malloc(hs_size(size));
   if (!hs) return NULL;
   char *t = hs->text;
@@ -266,24 +289,33 @@ sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep) {
     memcpy(t + plen + 1, query, qlen);
   }
   t[ulen] = '\0';
-  hs->url_len = (uint32_t)ulen;
-  hs->query_off = (uint32_t)(qlen ? plen + 1 : ulen);
   t += ulen + 1;
   if (rlen) memcpy(t, remote, rlen);
   t[rlen] = '\0';
   t += rlen + 1;
-  hs->nheaders = (uint32_t)nh;
-  for (size_t i = 0; sio_http_req_header_at(req, i, &name, &value) == 0; i++)
-    if (kept(keep, &name)) t = put_entry(t, &name, &value);
+  size_t put = 0;
+  for (size_t i = 0; put < nh && sio_http_req_header_at(req, i, &name, &value) == 0; i++)
+    if (kept(keep, &name)) {
+      t = put_entry(t, &name, &value);
+      put++;
+    }
   struct timespec ts;
-  hs->issued = clock_gettime(CLOCK_REALTIME, &ts) == 0
-                   ? (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000
-                   : 0;
+  uint64_t issued = clock_gettime(CLOCK_REALTIME, &ts) == 0
+                        ? (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000
+                        : 0;
+  hs->word = (issued & ISSUED_MASK) | (uint64_t)nh << ISSUED_BITS;
   return hs;
 }
 
 const char *sio__eio_hs_remote(const sio__eio_hs_t *hs) {
-  return hs->text + hs->url_len + 1;
+  return hs->text + url_len(hs) + 1;
+}
+
+size_t sio__eio_hs_bytes(const sio__eio_hs_t *hs) {
+  const char *p = first_header(hs);
+  sio_buf_t name, value;
+  for (size_t i = 0; i < hs_nheaders(hs); i++) p = entry(p, &name, &value);
+  return hs_size((size_t)(p - hs->text));
 }
 
 void sio__eio_hs_free(sio__eio_hs_t *hs) {
@@ -296,7 +328,8 @@ const char *sio__eio_socket_header(const sio_eio_socket_t *sock, const char *nam
   size_t n = strlen(name);
   const char *p = hs ? first_header(hs) : NULL;
   sio_buf_t hn, hv;
-  for (size_t i = 0; hs && i < hs->nheaders; i++) {
+  size_t nh = hs ? hs_nheaders(hs) : 0;
+  for (size_t i = 0; i < nh; i++) {
     p = entry(p, &hn, &hv);
     if (hn.len == n && strncasecmp((const char *)hn.base, name, n) == 0) {
       if (len) *len = hv.len;
@@ -310,7 +343,7 @@ const char *sio__eio_socket_header(const sio_eio_socket_t *sock, const char *nam
 int sio__eio_socket_header_at(const sio_eio_socket_t *sock, size_t i, sio_buf_t *name,
                               sio_buf_t *value) {
   const sio__eio_hs_t *hs = sock->hs;
-  if (!hs || i >= hs->nheaders) return SIO_ENOENT;
+  if (!hs || i >= hs_nheaders(hs)) return SIO_ENOENT;
   const char *p = first_header(hs);
   for (size_t k = 0; k <= i; k++) p = entry(p, name, value);
   return 0;
@@ -318,8 +351,13 @@ int sio__eio_socket_header_at(const sio_eio_socket_t *sock, size_t i, sio_buf_t 
 
 const char *sio__eio_socket_query(const sio_eio_socket_t *sock, size_t *len) {
   const sio__eio_hs_t *hs = sock->hs;
-  if (len) *len = hs ? hs->url_len - hs->query_off : 0;
-  return hs ? hs->text + hs->query_off : "";
+  if (!hs) {
+    if (len) *len = 0;
+    return "";
+  }
+  size_t off = query_off(hs);
+  if (len) *len = url_len(hs) - off;
+  return hs->text + off;
 }
 
 int sio__eio_socket_query_get(const sio_eio_socket_t *sock, const char *key, char *out,
@@ -327,8 +365,9 @@ int sio__eio_socket_query_get(const sio_eio_socket_t *sock, const char *key, cha
   const sio__eio_hs_t *hs = sock->hs;
   const char *val;
   size_t vlen;
-  if (!hs || sio__http_query_find(hs->text + hs->query_off, hs->url_len - hs->query_off,
-                                  key, &val, &vlen) != 0)
+  size_t off = hs ? query_off(hs) : 0;
+  if (!hs ||
+      sio__http_query_find(hs->text + off, url_len(hs) - off, key, &val, &vlen) != 0)
     return SIO_ENOENT;
   if (outlen == 0) return SIO_EINVAL;
   /* Decode into a scratch copy sized for the whole value, so the length
@@ -348,12 +387,12 @@ int sio__eio_socket_query_get(const sio_eio_socket_t *sock, const char *key, cha
 }
 
 const char *sio__eio_socket_url(const sio_eio_socket_t *sock, size_t *len) {
-  if (len) *len = sock->hs ? sock->hs->url_len : 0;
+  if (len) *len = sock->hs ? url_len(sock->hs) : 0;
   return sock->hs ? sock->hs->text : "";
 }
 
 uint64_t sio__eio_socket_issued(const sio_eio_socket_t *sock) {
-  return sock->hs ? sock->hs->issued : 0;
+  return sock->hs ? sock->hs->word & ISSUED_MASK : 0;
 }
 
 /* ---- the public view (sio/eio.h) ---- */

@@ -5,6 +5,8 @@
 #ifndef SIO_EIO_INTERNAL_H
 #define SIO_EIO_INTERNAL_H
 
+#include "eio/eio_hb.h"
+#include "eio/eio_hblist.h"
 #include "eio/eio_msg.h"
 #include "eio/eio_opts.h"
 #include "eio/eio_packet.h"
@@ -42,6 +44,12 @@ struct sio_eio_server {
   struct sio__eio_group *group;
   unsigned worker; /* its index in the group */
   int draining;    /* sessions closed, new handshakes refused (eio_group.h) */
+  /* Sessions by heartbeat deadline, one list per SIO__EIO_HB_* wait, and
+   * the timer armed for the earliest (eio_hb.h). */
+  sio__eio_hblist_t hb[SIO__EIO_HB_KINDS];
+  sio__timer_t *hb_timer;
+  uint32_t hb_armed; /* the deadline hb_timer was started for */
+  int hb_firing;     /* hb_timer's callback runs: it re-arms when done */
 };
 
 /* The handshake request, copied with the peer's address (eio_handshake.c). */
@@ -51,6 +59,8 @@ sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep);
 /* The peer's address kept with the handshake ("" if unknown). */
 const char *sio__eio_hs_remote(const sio__eio_hs_t *hs);
 void sio__eio_hs_free(sio__eio_hs_t *hs);
+/* The bytes the block takes (what a session keeps of its handshake). */
+size_t sio__eio_hs_bytes(const sio__eio_hs_t *hs);
 
 enum { SIO__EIO_OPEN_STATE, SIO__EIO_CLOSING_STATE, SIO__EIO_CLOSED_STATE };
 
@@ -71,6 +81,7 @@ typedef struct sio__eio_polling {
   sio__timer_t *close_timer; /* graceful polling close: wait for a GET */
   sio__ws_conn_t *probe;     /* a WebSocket probing for an upgrade, or NULL */
   sio__timer_t *upgrade_timer;
+  uint32_t wbytes; /* wbuf's polling size, against server->max_wbuf */
 } sio__eio_polling_t;
 
 struct sio_eio_socket {
@@ -80,24 +91,23 @@ struct sio_eio_socket {
   sio__eio_polling_t *pl; /* NULL: none (a WebSocket session) */
   sio__ws_conn_t *ws;     /* the WebSocket transport, once open or upgraded */
 
-  sio__timer_t hb; /* the heartbeat (embedded: every session has one) */
-  /* sio__now_ms() of the next heartbeat event: the next ping, or while
-   * awaiting_pong the pong's deadline (when the session dies). */
-  uint64_t hb_due;
-
+  /* Its place in the server's list for hb_wait (eio_hb.h), and its
+   * deadline there: the next ping, the pong's, or a v3 client's ping (the
+   * low 32 bits of sio__now_ms(); right after the links, no padding). */
+  sio__eio_hbnode_t hb;
   sio__eio_bucket_t bucket; /* incoming packets (sio_eio_opts_set_rate_limit) */
-  uint32_t refs;            /* the map's reference while not closed, plus callers' */
-  uint32_t wbytes;          /* pl->wbuf's polling size, against server->max_wbuf */
-  uint8_t state;            /* SIO__EIO_*_STATE */
-  uint8_t transport;        /* SIO_EIO_POLLING or SIO_EIO_WEBSOCKET */
+  uint32_t hb_due;
+  uint32_t refs;     /* the map's reference while not closed, plus callers' */
+  uint8_t state;     /* SIO__EIO_*_STATE */
+  uint8_t transport; /* SIO_EIO_POLLING or SIO_EIO_WEBSOCKET */
   /* Flags in one byte, so an idle session's allocation (with a 20-character
-   * id) stays in malloc's 192-byte class. v3: Engine.IO v3 (EIO=3;
+   * id) stays at 104 bytes, malloc's 112-byte class. v3: Engine.IO v3 (EIO=3;
    * eio_v3.h's forms, the client pings); b64: v3 transports (SIO_EIO_*
    * bits) whose request asked b64=1. */
-  uint8_t announced : 1;     /* the connection callback ran */
-  uint8_t probe_acked : 1;   /* 3probe was sent: GETs get `6` at once */
-  uint8_t upgraded : 1;      /* came from polling to WebSocket */
-  uint8_t awaiting_pong : 1; /* a ping went out, its pong has not come */
+  uint8_t announced : 1;   /* the connection callback ran */
+  uint8_t probe_acked : 1; /* 3probe was sent: GETs get `6` at once */
+  uint8_t upgraded : 1;    /* came from polling to WebSocket */
+  uint8_t hb_wait : 2;     /* SIO__EIO_HB_*: what the session waits for */
   uint8_t v3 : 1;
   uint8_t b64 : 2;
   /* Last, right after the small fields: sized to the id (a custom generator may give up

@@ -308,6 +308,7 @@ static void server_free(sio_eio_server_t *s) {
   sio__eio_msg_unref(s->noop);
   sio__eio_msg_unref(s->close);
   sio__timer_free(s->close_timer);
+  sio__eio_hb_free(s);
   sio__eio_opts_clear(&s->opts);
   sio__free(s);
 }
@@ -336,7 +337,7 @@ int sio_eio_server_new(sio_http_server_t *http, const sio_eio_opts_t *opts,
   s->pong = sio__eio_msg_new(SIO__EIO_PONG, 0, NULL, 0, 0);
   s->noop = sio__eio_msg_new(SIO__EIO_NOOP, 0, NULL, 0, 0);
   s->close = sio__eio_msg_new(SIO__EIO_CLOSE, 0, NULL, 0, 0);
-  if (!s->ping || !s->pong || !s->noop || !s->close) {
+  if (!s->ping || !s->pong || !s->noop || !s->close || sio__eio_hb_init(s) != 0) {
     server_free(s);
     return SIO_ENOMEM;
   }

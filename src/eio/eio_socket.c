@@ -12,10 +12,10 @@
 #include "eio/eio_send.h"
 #include "eio/eio_v3_send.h"
 
-static void hb_timer_cb(sio__timer_t *t, void *arg) {
-  (void)t;
-  sio__eio_socket_heartbeat(arg);
-}
+/* An idle WebSocket session with one of our 20-character ids fills 104
+ * bytes, malloc's 112-byte class on 64-bit systems: keep it there. */
+_Static_assert(sizeof(void *) != 8 || offsetof(sio_eio_socket_t, sid) + 21 <= 104,
+               "an idle session stays in malloc's 112-byte class");
 
 sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
                                       sio_http_req_t *req, const char *sid) {
@@ -35,13 +35,11 @@ sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
                        sio__now_ms(s->loop));
   sock->hs = sio__eio_hs_new(req, s->opts.keep_headers);
   if (transport == SIO_EIO_POLLING) sock->pl = sio__calloc(1, sizeof(*sock->pl));
-  int rc = sio__timer_init(&sock->hb, s->loop, hb_timer_cb, sock);
   memcpy(sock->sid, sid, n);
   sock->sid[n] = '\0';
-  if (!sock->hs || rc != 0 || (transport == SIO_EIO_POLLING && !sock->pl)) {
+  if (!sock->hs || (transport == SIO_EIO_POLLING && !sock->pl)) {
     sio__free(sock->pl);
     sio__eio_hs_free(sock->hs);
-    sio__timer_clear(&sock->hb);
     sio__free(sock);
     return NULL;
   }
@@ -57,7 +55,7 @@ static void clear_wbuf(sio_eio_socket_t *sock) {
   if (!pl) return;
   for (size_t i = 0; i < pl->wlen; i++) sio__eio_msg_unref(pl->wbuf[i]);
   pl->wlen = 0;
-  sock->wbytes = 0;
+  pl->wbytes = 0;
 }
 
 static void polling_free(sio_eio_socket_t *sock) {
@@ -79,18 +77,8 @@ void sio__eio_socket_polling_release(sio_eio_socket_t *sock) {
 void sio__eio_socket_unref(sio_eio_socket_t *sock) {
   if (--sock->refs) return;
   polling_free(sock);
-  sio__timer_clear(&sock->hb);
   sio__eio_hs_free(sock->hs);
   sio__free(sock);
-}
-
-/* Arms the heartbeat timer for the session's next deadline; now is
- * sio__now_ms() read by the caller. Invariant: while the timer is active it
- * is armed for the current deadline, so every change of hb_due is followed
- * by hb_arm (or a stop). */
-static void hb_arm(sio_eio_socket_t *sock, uint64_t now) {
-  uint64_t at = sock->hb_due;
-  sio__timer_start(&sock->hb, at > now ? at - now : 0);
 }
 
 int sio__eio_socket_register(sio_eio_socket_t *sock) {
@@ -116,14 +104,13 @@ int sio__eio_socket_register(sio_eio_socket_t *sock) {
   uint64_t now = sio__now_ms(s->loop);
   if (sock->v3) {
     /* v3: the client pings; the server only waits for it, and a session
-     * silent for pingInterval + pingTimeout dies. The wait is the same
-     * state as v4's wait for a pong. */
-    sock->awaiting_pong = 1;
-    sock->hb_due = now + s->opts.ping_interval + s->opts.ping_timeout;
+     * silent for pingInterval + pingTimeout dies, as a v4 one whose pong
+     * is late. */
+    sio__eio_hb_set(sock, SIO__EIO_HB_V3,
+                    now + s->opts.ping_interval + s->opts.ping_timeout);
   } else {
-    sock->hb_due = now + s->opts.ping_interval;
+    sio__eio_hb_set(sock, SIO__EIO_HB_PING, now + s->opts.ping_interval);
   }
-  hb_arm(sock, now);
   s->stats.handshakes[sock->transport == SIO_EIO_WEBSOCKET]++;
   return 0;
 }
@@ -169,7 +156,7 @@ void sio__eio_socket_answer_get(sio_eio_socket_t *sock, sio_http_req_t *req) {
     }
   } else if (pl->wlen > 1) {
     sio__sb_t sb;
-    sio__sb_init(&sb, sock->wbytes);
+    sio__sb_init(&sb, pl->wbytes);
     for (size_t i = 0; i < pl->wlen; i++)
       sio__eio_msg_polling_append(pl->wbuf[i], &sb, i == 0);
     sio__rbuf_t *b = sio__sb_finish(&sb);
@@ -197,16 +184,16 @@ void sio__eio_socket_flush(sio_eio_socket_t *sock) {
 }
 
 static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
+  sio__eio_polling_t *pl = sock->pl; /* only a polling session buffers */
   size_t size = sio__eio_msg_polling_len(msg) + 1;
   /* wbytes is 32 bits: past 4 GiB counts as over the cap too. */
-  if (sock->wbytes + size > sock->server->max_wbuf || size > UINT32_MAX - sock->wbytes) {
+  if (pl->wbytes + size > sock->server->max_wbuf || size > UINT32_MAX - pl->wbytes) {
     SIO_LOGI("eio %s: write buffer over %zu bytes, closing", sock->sid,
              sock->server->max_wbuf);
     sock->server->stats.write_limited++;
     sio__eio_socket_destroy(sock, "transport error", SIO__EIO_BY_SERVER);
     return SIO_ELIMIT;
   }
-  sio__eio_polling_t *pl = sock->pl; /* only a polling session buffers */
   if (pl->wlen == pl->wcap) {
     if (pl->wcap > UINT32_MAX / 2) return SIO_ENOMEM;
     uint32_t ncap = pl->wcap ? pl->wcap * 2 : 8;
@@ -216,8 +203,8 @@ static int push_wbuf(sio_eio_socket_t *sock, sio__eio_msg_t *msg) {
     pl->wcap = ncap;
   }
   pl->wbuf[pl->wlen++] = sio__eio_msg_ref(msg);
-  sock->wbytes += (uint32_t)size;
-  sio__eio_stats_hwm(&sock->server->stats.polling_hwm, sock->wbytes);
+  pl->wbytes += (uint32_t)size;
+  sio__eio_stats_hwm(&sock->server->stats.polling_hwm, pl->wbytes);
   return 0;
 }
 
@@ -290,28 +277,25 @@ int sio__eio_socket_heartbeat(sio_eio_socket_t *sock) {
   sio_eio_server_t *s = sock->server;
   /* Called for every incoming packet: one read of the precise clock (the
    * deadlines are exact, a cached loop time could be a whole loop turn
-   * old), and the timer restarted only when the deadline moved or it fired
-   * (a restart is a heap removal and insertion in libuv). */
+   * old) and one comparison while nothing is due. */
   uint64_t now = sio__now_ms(s->loop);
-  int rearm = !sio__timer_is_active(&sock->hb);
+  if (!sock->hb_wait || sio__eio_due_before((uint32_t)now, sock->hb_due)) return 0;
+  uint64_t due = sio__eio_due_full(sock->hb_due, now);
   int alive = 1;
   sio__eio_socket_ref(sock);
-  if (!sock->awaiting_pong && now >= sock->hb_due) {
+  if (sock->hb_wait == SIO__EIO_HB_PING) {
     /* The pong deadline counts from when the ping was due, not from when a
      * late timer sent it: a silent session dies exactly at handshake +
      * pingInterval + pingTimeout. */
-    sock->awaiting_pong = 1;
-    sock->hb_due += s->opts.ping_timeout; /* the pong's deadline */
-    rearm = 1;
-    if (now < sock->hb_due) sio__eio_socket_enqueue(sock, s->ping);
+    due += s->opts.ping_timeout;
+    sio__eio_hb_set(sock, SIO__EIO_HB_PONG, due);
+    if (now < due) sio__eio_socket_enqueue(sock, s->ping);
   }
   if (sock->state != SIO__EIO_OPEN_STATE) {
     alive = sock->state != SIO__EIO_CLOSED_STATE;
-  } else if (sock->awaiting_pong && now >= sock->hb_due) {
+  } else if (sock->hb_wait != SIO__EIO_HB_PING && now >= due) {
     sio__eio_socket_destroy(sock, "ping timeout", SIO__EIO_BY_SERVER);
     alive = 0;
-  } else if (rearm) {
-    hb_arm(sock, now);
   }
   sio__eio_socket_unref(sock);
   return alive ? 0 : -1;
@@ -336,22 +320,16 @@ int sio__eio_socket_on_packet(sio_eio_socket_t *sock, const sio__eio_packet_t *p
       if (!sock->v3) return SIO_EPROTO;
       /* v3: the client's ping, answered with a pong; the session now has
        * pingInterval + pingTimeout until the next one. */
-      {
-        uint64_t now = sio__now_ms(s->loop);
-        sock->hb_due = now + s->opts.ping_interval + s->opts.ping_timeout;
-        hb_arm(sock, now);
-      }
+      sio__eio_hb_set(sock, SIO__EIO_HB_V3,
+                      sio__now_ms(s->loop) + s->opts.ping_interval +
+                          s->opts.ping_timeout);
       sio__eio_socket_enqueue(sock, s->pong);
       return 0;
     case SIO__EIO_PONG:
       if (sock->v3) return SIO_EPROTO; /* v3: the server never pings */
       /* A pong, expected or not, pushes the next ping pingInterval away. */
-      sock->awaiting_pong = 0;
-      {
-        uint64_t now = sio__now_ms(s->loop);
-        sock->hb_due = now + s->opts.ping_interval;
-        hb_arm(sock, now);
-      }
+      sio__eio_hb_set(sock, SIO__EIO_HB_PING,
+                      sio__now_ms(s->loop) + s->opts.ping_interval);
       return 0;
     case SIO__EIO_MESSAGE:
       if (s->on_message)
@@ -372,7 +350,7 @@ void sio__eio_socket_destroy(sio_eio_socket_t *sock, const char *reason,
   sio_eio_server_t *s = sock->server;
   sock->state = SIO__EIO_CLOSED_STATE;
   sio__eio_socket_ref(sock);
-  sio__timer_stop(&sock->hb);
+  sio__eio_hb_stop(sock);
   sio__eio_polling_t *pl = sock->pl;
   if (pl && pl->upgrade_timer) sio__timer_stop(pl->upgrade_timer);
   if (pl && pl->close_timer) sio__timer_stop(pl->close_timer);
@@ -422,7 +400,7 @@ void sio_eio_socket_close(sio_eio_socket_t *sock) {
     return;
   }
   sock->state = SIO__EIO_CLOSING_STATE;
-  sio__timer_stop(&sock->hb);
+  sio__eio_hb_stop(sock);
   sio__timer_start(pl->close_timer, sock->server->opts.close_timeout);
 }
 

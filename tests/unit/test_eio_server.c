@@ -56,6 +56,7 @@ struct scenario {
   int eio_closed;
   char transport[16], remote[64], ua[64], eio_q[8], url[128];
   size_t xlong_len, nheaders;
+  size_t hs_bytes; /* what the session keeps of its handshake */
   char ws_key[32], last_name[32], prev_name[32];
   char upgrade[16], connection[16], version[8], pragma[16];
   int polling_side; /* the last session had its polling side (eio_internal.h) */
@@ -96,6 +97,7 @@ static void on_connection(sio_eio_socket_t *sock, void *arg) {
       sio__eio_socket_header_at(sock, sc->nheaders - 2, &hn, &hv) == 0)
     snprintf(sc->prev_name, sizeof sc->prev_name, "%.*s", (int)hn.len,
              (const char *)hn.base);
+  sc->hs_bytes = sio__eio_hs_bytes(sock->hs);
   const char *url = sio__eio_socket_url(sock, &n);
   snprintf(sc->url, sizeof sc->url, "%.*s", (int)n, url);
   sc->issued = sio__eio_socket_issued(sock);
@@ -589,6 +591,10 @@ static void test_keep_headers(void **state) {
   assert_int_equal(sc.nheaders, 0);
   assert_int_equal(sc.xlong_len, 0);
   assert_string_equal(sc.ws_key, "");
+  /* Only the URL and the address are kept, behind one 8-byte word. */
+  assert_string_equal(sc.url, "/engine.io/?EIO=4&transport=websocket");
+  assert_string_equal(sc.remote, "127.0.0.1");
+  assert_int_equal(sc.hs_bytes, 8 + strlen(sc.url) + 1 + strlen(sc.remote) + 1);
 }
 
 static void test_allow_request_and_cookie(void **state) {

@@ -55,7 +55,8 @@ static void usage(FILE *f) {
           "--no-http-compression; permessage-deflate is off unless\n"
           "--per-message-deflate (the reference's defaults).\n"
           "--keep-headers LIST: the handshake headers each session keeps\n"
-          "(comma-separated names; default: all, as the reference).\n"
+          "(comma-separated names; default: all, as the reference); \"none\" or\n"
+          "\"\" keeps no header (the session keeps only its URL and address).\n"
           "--workers N: the server on N worker threads (0: one per core; default\n"
           "1); the counters printed at exit then cover worker 0's encodes only.\n");
 }
@@ -205,6 +206,7 @@ int main(int argc, char **argv) {
       }
     } else if (strcmp(a, "--keep-headers") == 0 && has) {
       keep_headers = argv[++i];
+      if (strcmp(keep_headers, "none") == 0) keep_headers = "";
     } else {
       usage(stderr);
       return 2;
