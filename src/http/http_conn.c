@@ -65,8 +65,6 @@ static void on_begin(void *ud, sio_http_req_t *r) {
   sio__http_conn_t *c = ud;
   r->conn = c;
   r->srv = c->srv;
-  r->handed = c->handed;
-  c->handed = 0;
   memcpy(r->addr, sio__stream_remote_addr(c->stream), sizeof(r->addr));
   r->addr[sizeof(r->addr) - 1] = '\0';
   if (c->srv->opts.request_timeout)
@@ -332,13 +330,35 @@ void sio__http_conn_accept(sio_http_server_t *s, sio__stream_t *stream) {
   conn_new(s, stream);
 }
 
-void sio__http_conn_adopt(sio_http_server_t *s, sio__stream_t *stream,
-                          const uint8_t *bytes, size_t len) {
+void sio__http_conn_adopt(sio_http_server_t *s, sio__stream_t *stream, sio_http_req_t *r,
+                          const uint8_t *rest, size_t len) {
   sio__http_conn_t *c = conn_new(s, stream);
-  if (!c) return;
-  c->handed = 1;
-  /* As if just read; the parser takes const bytes, and keep() copies. */
-  if (len > 0) conn_on_read(stream, c, (uint8_t *)(uintptr_t)bytes, len);
+  if (!c) {
+    sio__http_req_free(r);
+    return;
+  }
+  sio__stream_timer_stop(stream); /* the request is whole: no request timeout */
+  r->conn = c;
+  r->srv = s;
+  r->handed = 1;
+  r->cb = NULL; /* the first server's mount: this server routes it anew */
+  r->cb_ud = NULL;
+  on_route(c, r);
+  c->busy++;
+  /* As parse() dispatches: what follows the request is in view meanwhile
+   * (an upgrade takes it), then kept and parsed as if just read. */
+  c->active = r;
+  c->rest = rest;
+  c->rest_len = len;
+  dispatch(c);
+  c->rest = NULL;
+  c->rest_len = 0;
+  if (len > 0 && !c->detached && !c->ending && c->stream) {
+    keep(c, rest, len);
+    if (!stopped(c)) run_buffer(c);
+  }
+  c->busy--;
+  after(c);
 }
 
 /* Server shutdown: answers already queued (a held GET answered with the
@@ -384,7 +404,8 @@ static const sio__stream_cbs_t k_detached_cbs = {
 };
 
 /* The connection lets go of its stream (an upgrade or a move takes it) and
- * of the request that took it; the stream itself stays open. */
+ * of the request that took it (freed unless NULL: a move carries it on);
+ * the stream itself stays open. */
 static void detach(sio__http_conn_t *c, sio_http_req_t *r) {
   c->stream = NULL;
   c->active = NULL;
@@ -431,7 +452,7 @@ static void try_handoff(sio__http_conn_t *c) {
   void *arg = c->handoff_arg;
   const uint8_t *p = c->rest ? c->rest : c->in;
   size_t n = c->rest ? c->rest_len : c->inlen;
-  sio__http_handoff_t *h = c->srv->closing ? NULL : sio__http_handoff_build(r, p, n);
+  sio__http_handoff_t *h = c->srv->closing ? NULL : sio__http_handoff_new(p, n);
   int rc = h ? sio__stream_export(c->stream, &h->conn) : SIO_ENOMEM;
   if (rc == SIO_EAGAIN && c->handoff_tries++ < HANDOFF_TRIES) {
     sio__free(h);
@@ -444,7 +465,11 @@ static void try_handoff(sio__http_conn_t *c) {
     sio__http_respond_ex(r, 503, NULL, NULL, NULL, NULL, 0, 0, 1);
     return;
   }
-  detach(c, r);
+  detach(c, NULL);
+  /* The request goes as it is: it belongs to no server until adopted. */
+  r->conn = NULL;
+  r->srv = NULL;
+  h->req = r;
   cb(h, arg);
 }
 

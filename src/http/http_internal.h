@@ -92,20 +92,20 @@ struct sio__http_conn {
   unsigned ending : 1;
   unsigned paused : 1;   /* reading stopped: too much pipelined input */
   unsigned detached : 1; /* stream taken or closed: free when not busy */
-  unsigned handed : 1;   /* came by hand-off: its first request says so */
 };
 
 /* http_conn.c */
 void sio__http_conn_accept(sio_http_server_t *srv, sio__stream_t *stream);
-/* The same for a connection moved from another server: bytes (len) are
- * parsed first, as if just read. */
+/* The same for a connection moved from another server: r, parsed there,
+ * is dispatched at once as a request that came by hand-off (the connection
+ * takes it; freed if the connection cannot be made), then rest (len) is
+ * parsed as if just read. */
 void sio__http_conn_adopt(sio_http_server_t *srv, sio__stream_t *stream,
-                          const uint8_t *bytes, size_t len);
+                          sio_http_req_t *r, const uint8_t *rest, size_t len);
 
-/* http_handoff.c: r written out again (line, headers, body) followed by
- * rest, into a new record (job fields zeroed); NULL if out of memory. */
-sio__http_handoff_t *sio__http_handoff_build(const sio_http_req_t *r, const uint8_t *rest,
-                                             size_t rest_len);
+/* http_handoff.c: a new record (job fields zeroed, no request yet) holding a
+ * copy of rest; NULL if out of memory. */
+sio__http_handoff_t *sio__http_handoff_new(const uint8_t *rest, size_t rest_len);
 /* Closes the connection at once (server close). */
 void sio__http_conn_close(sio__http_conn_t *c);
 /* The request was answered (its bytes are queued): continues the connection

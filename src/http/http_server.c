@@ -53,7 +53,8 @@ void sio__http_server_adopt(sio_http_server_t *s, sio__http_handoff_t *h) {
   if (h->fresh)
     accept_here(s, st);
   else
-    sio__http_conn_adopt(s, st, h->bytes, h->len);
+    sio__http_conn_adopt(s, st, h->req, h->bytes, h->len);
+  h->req = NULL;
   sio__free(h);
   /* What TLS decrypted before the move, behind the bytes that came with it
    * (the stream may have a new owner by now: it gets them). */

@@ -85,30 +85,36 @@ typedef struct sio__http_handoff {
   sio__post_job_t job; /* for the mover: a post takes no allocation */
   void *to;            /* the mover's: where the record goes */
   struct sio__stream_export *conn;
+  /* The request, parsed by the first server, dispatched as it is by the new
+   * one (not parsed twice); NULL for a fresh connection. */
+  sio_http_req_t *req;
   unsigned fresh : 1; /* just accepted, nothing read: the new server accepts it */
   size_t len;
-  uint8_t bytes[]; /* the request, then what the client sent after it */
+  uint8_t bytes[]; /* what the client sent after the request */
 } sio__http_handoff_t;
 
 /* Called with the record of a connection leaving its server; it owns h. */
 typedef void (*sio__http_handoff_cb)(sio__http_handoff_t *h, void *arg);
 
-/* Moves the connection of r (dispatched, not answered) away from HTTP: r is
- * written out again (request line, headers, body with its Content-Length),
- * followed by every byte read after it (pipelined requests, WebSocket
- * frames), and the connection is exported; cb then gets the record, from
+/* Moves the connection of r (dispatched, not answered) away from HTTP: r
+ * itself goes in the record, parsed (line, headers, decoded body), with
+ * every byte read after it (pipelined requests, WebSocket frames), and the
+ * connection is exported; cb then gets the record, from
  * inside this call, or later when a write of an earlier answer was still in
  * flight (the connection holds r meanwhile, and nothing behind it is
  * parsed). If the connection goes first, r is dropped and cb never runs. On
  * failure (no memory, server closing) r is answered 503 and the connection
  * ends. Either way the caller must not touch r after the call. */
 void sio__http_req_handoff(sio_http_req_t *r, sio__http_handoff_cb cb, void *arg);
-/* The server takes the connection of h (from another server of its group)
- * and parses h's bytes first; h is freed. The first request parsed there
- * says it came by hand-off (sio__http_req_was_handed). Loop thread of s. A
- * closing server drops it (the connection is closed). */
+/* The server takes the connection of h (from another server of its group),
+ * dispatches h's request to its own handler for that path (its headers
+ * notice, sio__http_server_mount_on_headers, ran on the first server), then
+ * parses h's bytes; h is freed. That request says it came by hand-off
+ * (sio__http_req_was_handed). Loop thread of s. A closing server drops it
+ * (the connection is closed, the request freed). */
 void sio__http_server_adopt(sio_http_server_t *s, sio__http_handoff_t *h);
-/* Frees h and closes its connection. Any thread. NULL is ignored. */
+/* Frees h and its request and closes its connection. Any thread. NULL is
+ * ignored. */
 void sio__http_handoff_drop(sio__http_handoff_t *h);
 /* 1 if r is the request that brought its connection from another server. */
 int sio__http_req_was_handed(const sio_http_req_t *r);

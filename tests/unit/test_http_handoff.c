@@ -1,9 +1,10 @@
 /* Unit tests for the hand-off of a connection between two HTTP servers on
  * two loops (src/http/http_handoff.c, http_conn.c): three pipelined
  * requests in one write, the second handed from server A to server B. A
- * answers the first, B parses the second (its chunked body rewritten with a
- * Content-Length) as a request that came by hand-off, then the third as an
- * ordinary one; the answers reach the client in order. The per-IP table is
+ * answers the first, B gets the second as A parsed it (not parsed again: its
+ * chunked body decoded, its headers all there) as a request that came by
+ * hand-off, then parses the third as an ordinary one; the answers reach the
+ * client in order. The per-IP table is
  * shared: the moved connection stays counted once until it closes. A
  * request behind a large answer still being written waits for it, then
  * moves, and its answer follows the large one. Both
@@ -73,9 +74,12 @@ static void on_b(sio_http_req_t *r, void *arg) {
   size_t n, blen;
   const char *path = sio_http_req_path(r, &n);
   const uint8_t *b = sio_http_req_body(r, &blen);
+  size_t tlen;
+  const char *te = sio_http_req_header(r, "transfer-encoding", &tlen);
   char body[256];
-  int len = snprintf(body, sizeof body, "B:%.*s:%.*s:handed=%d", (int)n, path, (int)blen,
-                     (const char *)b, sio__http_req_was_handed(r));
+  int len = snprintf(body, sizeof body, "B:%.*s:%.*s:te=%.*s:handed=%d", (int)n, path,
+                     (int)blen, (const char *)b, te ? (int)tlen : 0, te ? te : "",
+                     sio__http_req_was_handed(r));
   sio_http_req_respond(r, 200, "text/plain", NULL, body, (size_t)len);
 }
 
@@ -129,8 +133,9 @@ static void test_pipelined_request_moves_with_what_follows(void **state) {
   assert_int_equal(f.moved, 1);
   const char *a = strstr(buf, "\r\n\r\nA:/a");
   const char *cont = strstr(buf, "100 Continue");
-  const char *m = strstr(buf, "B:/move:abcde:handed=1");
-  const char *after = strstr(buf, "B:/after::handed=0");
+  /* The handler sees the request's own headers (Transfer-Encoding too). */
+  const char *m = strstr(buf, "B:/move:abcde:te=chunked:handed=1");
+  const char *after = strstr(buf, "B:/after::te=:handed=0");
   assert_non_null(a);
   assert_non_null(m);
   assert_non_null(after);
@@ -199,8 +204,8 @@ static void big_then_move(int in_flight) {
     buf[have] = '\0';
   }
   assert_int_equal(f.moved, 1);
-  const char *tail = buf + have - strlen("B:/move::handed=1");
-  assert_string_equal(tail, "B:/move::handed=1");
+  const char *tail = buf + have - strlen("B:/move::te=:handed=1");
+  assert_string_equal(tail, "B:/move::te=:handed=1");
   /* The big body came whole, before it. */
   const char *body = strstr(buf, "\r\n\r\n");
   assert_non_null(body);
