@@ -210,6 +210,11 @@ int sio__gadapter_forwards(const sio_namespace_t *nsp, unsigned flags) {
          !(flags & SIO_ADAPTER_F_LOCAL);
 }
 
+int sio__gadapter_sessions(const sio_namespace_t *nsp) {
+  const sio_server_t *s = nsp->srv;
+  return s->group && s->worker != 0 && s->group->adapter_sessions;
+}
+
 static int forward(sio_namespace_t *nsp, int kind, uint64_t seq,
                    const sio_adapter_opts_t *opts, const char *room,
                    const sio_adapter_packet_t *pkt, msg_t **out) {
