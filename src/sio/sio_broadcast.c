@@ -153,7 +153,9 @@ int sio_broadcast_emit(sio_broadcast_t *b, const char *event, const sio_args_t *
     sio_adapter_opts_t o;
     opts_of(b, &o);
     const sio_adapter_ops_t *ops = cluster(b);
-    if (sio__gadapter_forwards(b->nsp, b->flags))
+    /* A sibling's local broadcasts go through worker 0 as well: every
+     * broadcast of one worker then reaches a client in the order made. */
+    if (sio__gadapter_forwards(b->nsp, b->flags & ~SIO_ADAPTER_F_LOCAL))
       rc = sio__gadapter_broadcast(b->nsp, &v.pkt, &o);
     else
       rc = ops && ops->broadcast ? ops->broadcast(b->nsp->adapter, &v.pkt, &o)
