@@ -27,7 +27,10 @@
  * made on another worker is made on worker 0 too). The local functions
  * below reach the sockets of every worker, except where a function says
  * otherwise; the replies and sockets of other workers come back later, so
- * for answering another server use the _async forms.
+ * for answering another server use the _async forms. persist_session and
+ * restore_session serve the sessions of every worker (a client may come
+ * back on any of them); an emit to one socket of any worker reaches the
+ * adapter as a broadcast to the room of its id, as without workers.
  *
  * Lifetimes: every pointer handed to an adapter operation is borrowed for
  * the call only; copy what you keep. Request objects (sio_adapter_ack_t,

@@ -153,7 +153,9 @@ int sio_broadcast_emit(sio_broadcast_t *b, const char *event, const sio_args_t *
     sio_adapter_opts_t o;
     opts_of(b, &o);
     const sio_adapter_ops_t *ops = cluster(b);
-    if (sio__gadapter_forwards(b->nsp, b->flags))
+    /* A sibling's local broadcasts go through worker 0 as well: every
+     * broadcast of one worker then reaches a client in the order made. */
+    if (sio__gadapter_forwards(b->nsp, b->flags & ~SIO_ADAPTER_F_LOCAL))
       rc = sio__gadapter_broadcast(b->nsp, &v.pkt, &o);
     else
       rc = ops && ops->broadcast ? ops->broadcast(b->nsp->adapter, &v.pkt, &o)
@@ -177,8 +179,12 @@ int sio__socket_emit_kept(sio_socket_t *sock, const char *event, const sio_args_
   sio_adapter_opts_t o = {rooms, 1, NULL, 0, 0, 0};
   if (flags & SIO_EMIT_NO_COMPRESS) o.flags |= SIO_ADAPTER_F_NO_COMPRESS;
   const sio_adapter_ops_t *ops = sio__recovery_cluster(nsp);
-  rc = ops && ops->broadcast ? ops->broadcast(nsp->adapter, &v.pkt, &o)
-                             : sio_adapter_local_broadcast(nsp, &v.pkt, &o);
+  /* A sibling's socket: worker 0's adapter gives the offset. */
+  if (sio__gadapter_sessions(nsp))
+    rc = sio__gadapter_broadcast(nsp, &v.pkt, &o);
+  else
+    rc = ops && ops->broadcast ? ops->broadcast(nsp->adapter, &v.pkt, &o)
+                               : sio_adapter_local_broadcast(nsp, &v.pkt, &o);
   pkt_view_free(&v);
   return rc < 0 ? rc : 0;
 }
@@ -651,7 +657,10 @@ int sio_server_set_adapter(sio_server_t *s, const sio_adapter_ops_t *ops, void *
     if (n->is_parent) continue;
     if (!(n->adapter = ops->create(n, arg))) return SIO_ENOMEM;
   }
-  if (s->group) s->group->adapter = 1;
+  if (s->group) {
+    s->group->adapter = 1;
+    s->group->adapter_sessions = ops->persist_session && ops->restore_session;
+  }
   return 0;
 }
 

@@ -43,6 +43,9 @@ struct sio__group {
    * threads start, read-only afterwards): a sibling forwards its adapter
    * operations to worker 0 (sio_group_adapter.c). */
   int adapter;
+  /* ... and it keeps recovery sessions (persist_session, restore_session):
+   * the siblings' sessions and kept emits go through it too. */
+  int adapter_sessions;
   sio_server_close_cb close_cb;
   void *close_arg;
 };
@@ -154,6 +157,9 @@ void sio__group_fetch_cancel(sio_server_t *s);
 /* 1 when nsp's server is a sibling whose operations go to worker 0's
  * adapter (flags: the selection's; SIO_ADAPTER_F_LOCAL stays here). */
 int sio__gadapter_forwards(const sio_namespace_t *nsp, unsigned flags);
+/* 1 when nsp's server is a sibling and worker 0's adapter keeps the
+ * recovery sessions (sio_group_recovery.c asks it through worker 0). */
+int sio__gadapter_sessions(const sio_namespace_t *nsp);
 /* The forwarded operations; 0 or an error (nothing was sent then). */
 int sio__gadapter_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                             const sio_adapter_opts_t *opts);

@@ -210,6 +210,11 @@ int sio__gadapter_forwards(const sio_namespace_t *nsp, unsigned flags) {
          !(flags & SIO_ADAPTER_F_LOCAL);
 }
 
+int sio__gadapter_sessions(const sio_namespace_t *nsp) {
+  const sio_server_t *s = nsp->srv;
+  return s->group && s->worker != 0 && s->group->adapter_sessions;
+}
+
 static int forward(sio_namespace_t *nsp, int kind, uint64_t seq,
                    const sio_adapter_opts_t *opts, const char *room,
                    const sio_adapter_packet_t *pkt, msg_t **out) {
@@ -397,6 +402,7 @@ static sio_broadcast_t *selection(sio_namespace_t *nsp, const sio__gsel_t *sel) 
   for (size_t i = 0; i < sel->nrooms; i++) b = sio_broadcast_to(b, sel->rooms[i]);
   for (size_t i = 0; i < sel->nexcept; i++) b = sio_broadcast_except(b, sel->except[i]);
   if (sel->flags & SIO_ADAPTER_F_VOLATILE) b = sio_broadcast_volatile(b);
+  if (sel->flags & SIO_ADAPTER_F_LOCAL) b = sio_broadcast_local(b);
   if (sel->flags & SIO_ADAPTER_F_NO_COMPRESS) b = sio_broadcast_compress(b, 0);
   if (sel->timeout_ms) b = sio_broadcast_timeout(b, sel->timeout_ms);
   return b;

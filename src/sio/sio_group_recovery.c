@@ -6,8 +6,10 @@
  * by a posted job: the answer (the session and the packets it missed, their
  * bytes shared) comes back to the sibling, which completes the recovery as
  * a cluster adapter's restore_session does. A client may thus come back on
- * any worker. Answers find their request by a sequence number, so one that
- * comes after the request ended (server close) is dropped. */
+ * any worker. With a cluster adapter that keeps sessions, worker 0 hands
+ * the siblings' sessions to it and asks it for them the same way. Answers find their
+ * request by a sequence number, so one that comes after the request ended (server close)
+ * is dropped. */
 #include <string.h>
 
 #include "core/alloc.h"
@@ -294,11 +296,54 @@ static void keep(rjob_t *j, sio_namespace_t *nsp) {
   sio__packet_out_free(&po);
 }
 
-/* The session j asks for, taken out of the store, posted back. */
+/* a's missed packets: r's, their bytes shared; 0 when they all went in. */
+static int answer_forms(rjob_t *a, const sio__restored_t *r) {
+  if (r->nmissed && !(a->forms = sio__calloc(r->nmissed, sizeof(*a->forms)))) return -1;
+  for (size_t i = 0; i < r->nmissed; i++, a->nforms++)
+    if (form_of(&a->forms[i], &r->missed[i])) return -1;
+  return 0;
+}
+
+/* The cluster adapter's answer for a sibling (arg: the answer to post). */
+static void relayed(void *arg, const sio_adapter_session_t *session, sio__restored_t *r) {
+  rjob_t *a = arg;
+  a->found = session && session->sid && session->pid &&
+             !copy_str(a->sid, sizeof(a->sid), session->sid) &&
+             !copy_str(a->pid, sizeof(a->pid), session->pid) &&
+             (session->nrooms == 0 || session->rooms);
+  if (a->found && session->nrooms &&
+      !(a->rooms = sio__calloc(session->nrooms, sizeof(*a->rooms))))
+    a->found = 0;
+  for (; a->found && a->nrooms < session->nrooms; a->nrooms++)
+    if (!session->rooms[a->nrooms] ||
+        !(a->rooms[a->nrooms] = sio__strdup(session->rooms[a->nrooms])))
+      a->found = 0;
+  /* The shared data travels as the session entry a socket keeps it in. */
+  if (a->found && session->data_json) {
+    size_t len = strlen(session->data_json);
+    if ((a->kv = sio__calloc(1, sizeof(*a->kv)))) a->nkv = 1;
+    if (a->kv && (a->kv->key = sio__strdup(SIO__SHARED_DATA_KEY)) &&
+        (a->kv->val = sio__malloc(len + 1))) {
+      memcpy(a->kv->val, session->data_json, len + 1);
+      a->kv->len = len;
+    } else {
+      a->found = 0;
+    }
+  }
+  if (a->found && answer_forms(a, r)) a->found = 0;
+  rjob_send(a);
+}
+
+/* The session j asks for, taken out of the store (or asked of the cluster
+ * adapter that keeps the sessions), posted back. */
 static void answer_restore(rjob_t *j, sio_namespace_t *nsp) {
   rjob_t *a = rjob_new(j->g, 0, j->from, JOB_RESTORED);
   if (!a) return; /* the asker's close completes its request */
   a->seq = j->seq;
+  if (nsp && sio__recovery_cluster(nsp)) {
+    if (sio__recovery_restore_relay(nsp, j->pid, j->offset, relayed, a)) rjob_send(a);
+    return;
+  }
   sio__kv_t *kv = NULL;
   size_t nkv = 0;
   sio__restored_t *r =
@@ -311,10 +356,7 @@ static void answer_restore(rjob_t *j, sio_namespace_t *nsp) {
     r->nrooms = 0;
     a->kv = kv;
     a->nkv = nkv;
-    if (r->nmissed && !(a->forms = sio__calloc(r->nmissed, sizeof(*a->forms))))
-      a->found = 0;
-    for (size_t i = 0; a->found && i < r->nmissed; i++, a->nforms++)
-      if (form_of(&a->forms[i], &r->missed[i])) a->found = 0;
+    if (answer_forms(a, r)) a->found = 0;
     sio__restored_free(r);
   }
   rjob_send(a);

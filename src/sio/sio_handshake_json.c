@@ -15,7 +15,7 @@
 
 /* The session key under which the shared data lives (not a printable key,
  * so it cannot clash with an application's). */
-#define SHARED_DATA_KEY "\x01sio.data"
+#define SHARED_DATA_KEY SIO__SHARED_DATA_KEY
 
 static void write_lower_string(sio__sb_t *sb, const uint8_t *p, size_t n) {
   char small[64];

@@ -490,10 +490,21 @@ void sio__recovery_persist(sio_socket_t *sock, const char *reason);
 int sio__recovery_restore(sio_socket_t *sock);
 /* Frees a namespace's store. */
 void sio__recovery_free(sio_namespace_t *nsp);
+/* The session key of the shared data (sio_socket_set_shared_data). */
+#define SIO__SHARED_DATA_KEY "\x01sio.data"
+/* Worker 0 asks its cluster adapter for a sibling's session (pid, offset):
+ * cb(arg, session, r) runs once, on worker 0's thread, with the adapter's
+ * answer (session NULL: none) and the missed packets encoded in r; neither
+ * is the callback's to keep. 0, or an error (cb not called). */
+typedef void (*sio__recovery_relay_cb)(void *arg, const sio_adapter_session_t *session,
+                                       sio__restored_t *r);
+int sio__recovery_restore_relay(sio_namespace_t *nsp, const char *pid, const char *offset,
+                                sio__recovery_relay_cb cb, void *arg);
 /* The adapter ops that keep sessions for nsp, or NULL (in memory). */
 const sio_adapter_ops_t *sio__recovery_cluster(const sio_namespace_t *nsp);
-/* Keeps a session in nsp's store (worker 0, or a server of one worker):
- * everything is copied. */
+/* Keeps a session in nsp's store (worker 0, or a server of one worker), or
+ * hands it to nsp's cluster adapter when it keeps sessions (a sibling's
+ * session on worker 0): everything is copied. */
 void sio__recovery_save(sio_namespace_t *nsp, const char *sid, const char *pid,
                         const char *const *rooms, size_t nrooms, const sio__kv_t *kv,
                         size_t nkv);

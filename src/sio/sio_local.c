@@ -303,9 +303,11 @@ int sio__local_deliver_encoded(sio_namespace_t *nsp, const char *event,
 /* Workers, a namespace of its own (not a dynamic parent, whose children
  * differ from worker to worker): encoded once here (once per parser on an
  * auto server), delivered here, and the same bytes posted to every other
- * worker. */
+ * worker. keep: an offset of ours, kept in worker 0's store (a cluster
+ * adapter's offsets are its store's). */
 static int broadcast_encoded(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
-                             const sio_adapter_opts_t *opts, const char *offset) {
+                             const sio_adapter_opts_t *opts, const char *offset,
+                             int keep) {
   sio__packet_out_t out[SIO__PARSER_COUNT];
   unsigned mask = nsp->srv->parser_auto ? (1u << SIO__PARSER_COUNT) - 1 : 0;
   held_t h;
@@ -318,7 +320,7 @@ static int broadcast_encoded(sio_namespace_t *nsp, const sio_adapter_packet_t *p
     /* Posted first: delivering here may run handlers that change rooms. */
     sio__group_broadcast_encoded(nsp, pkt->event, opts, out, mask);
     /* Recoverable: kept in worker 0's store (JSON form, see deliver). */
-    if (offset)
+    if (offset && keep)
       sio__recovery_keep(nsp, offset, opts, mask ? &out[SIO__PARSER_JSON] : out);
     rc = sio__local_deliver_encoded(nsp, pkt->event, opts, out, mask);
     for (unsigned ix = 0; ix < forms; ix++) sio__packet_out_free(&out[ix]);
@@ -331,7 +333,7 @@ static int broadcast_encoded(sio_namespace_t *nsp, const sio_adapter_packet_t *p
 static int broadcast_all(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,
                          const sio_adapter_opts_t *opts) {
   if (!nsp->srv->group) return broadcast(nsp, pkt, opts, NULL, 0);
-  if (!nsp->is_parent) return broadcast_encoded(nsp, pkt, opts, NULL);
+  if (!nsp->is_parent) return broadcast_encoded(nsp, pkt, opts, NULL, 0);
   /* A dynamic parent: each worker encodes for its own children. */
   int n = broadcast(nsp, pkt, opts, NULL, 0);
   if (n >= 0) sio__group_broadcast(nsp, pkt, opts);
@@ -346,7 +348,7 @@ int sio_adapter_local_broadcast(sio_namespace_t *nsp, const sio_adapter_packet_t
   sio__recovery_offset(nsp->srv, offset);
   if (!nsp->srv->group) return broadcast(nsp, pkt, opts, offset, 1);
   /* Workers: one offset (unique across them), delivered everywhere. */
-  if (!nsp->is_parent) return broadcast_encoded(nsp, pkt, opts, offset);
+  if (!nsp->is_parent) return broadcast_encoded(nsp, pkt, opts, offset, 1);
   /* A dynamic parent: kept for this worker's children only (the store
    * finds a child by name on worker 0); the others get it without. */
   int n = broadcast(nsp, pkt, opts, offset, 1);
@@ -361,7 +363,12 @@ int sio_adapter_local_broadcast_offset(sio_namespace_t *nsp,
   if (offset && strlen(offset) > SIO_OFFSET_MAX) return SIO_EINVAL;
   if (!offset || !offset[0] || !recoverable(nsp, opts))
     return nsp ? broadcast_all(nsp, pkt, opts) : SIO_EINVAL;
-  return broadcast(nsp, pkt, opts, offset, 0);
+  if (!nsp->srv->group) return broadcast(nsp, pkt, opts, offset, 0);
+  /* Workers: the adapter's offset reaches every worker's recipients too. */
+  if (!nsp->is_parent) return broadcast_encoded(nsp, pkt, opts, offset, 0);
+  int n = broadcast(nsp, pkt, opts, offset, 0);
+  if (n >= 0) sio__group_broadcast(nsp, pkt, opts);
+  return n;
 }
 
 static int broadcast_with_ack(sio_namespace_t *nsp, const sio_adapter_packet_t *pkt,

@@ -336,6 +336,16 @@ void sio__recovery_save(sio_namespace_t *nsp, const char *sid, const char *pid,
                         const char *const *rooms, size_t nrooms, const sio__kv_t *kv,
                         size_t nkv) {
   sio_server_t *s = nsp->srv;
+  const sio_adapter_ops_t *ops = sio__recovery_cluster(nsp);
+  if (ops) {
+    const char *data = NULL;
+    for (size_t i = 0; i < nkv; i++)
+      if (strcmp(kv[i].key, SIO__SHARED_DATA_KEY) == 0) data = kv[i].val;
+    sio_adapter_session_t sess = {sid, pid, rooms, nrooms, data};
+    int rc = ops->persist_session(nsp->adapter, &sess);
+    if (rc) SIO_LOGD("sio: session of %s not kept (%s)", sid, sio_err_name(rc));
+    return;
+  }
   store_t *st = store_of(nsp);
   if (!st) return;
   expire(st);
@@ -475,9 +485,12 @@ static int restore_local(sio_socket_t *sock, const char *pid, const char *offset
 }
 
 struct sio_adapter_restore {
-  sio_socket_t *sock; /* a reference */
+  sio_socket_t *sock; /* a reference; NULL: relayed for a sibling */
+  sio_namespace_t *nsp;
   sio__restored_t *r;
   int failed;
+  sio__recovery_relay_cb relay; /* with its argument, when sock is NULL */
+  void *relay_arg;
 };
 
 /* Reads auth's "pid" and "offset" strings into the buffers; 1 if both are
@@ -514,6 +527,7 @@ int sio__recovery_restore(sio_socket_t *sock) {
     return 0;
   }
   req->sock = sio_socket_ref(sock);
+  req->nsp = sock->nsp;
   /* Workers: the store is worker 0's, asked by a posted job. */
   if (ops ? ops->restore_session(sock->nsp->adapter, pid, offset, req)
           : sio__group_recovery_restore(sock->nsp, pid, offset, req)) {
@@ -530,7 +544,7 @@ int sio_adapter_restore_add(sio_adapter_restore_t *req, const sio_adapter_packet
       sio__sio_name_reserved(pkt->event, strlen(pkt->event)))
     return SIO_EINVAL;
   if (req->failed) return SIO_ENOMEM;
-  sio_namespace_t *nsp = req->sock->nsp;
+  sio_namespace_t *nsp = req->nsp;
   sio_args_t tmp;
   memset(&tmp, 0, sizeof(tmp));
   sio__packet_out_t *slot = missed_slot(req->r);
@@ -548,9 +562,35 @@ int sio_adapter_restore_add(sio_adapter_restore_t *req, const sio_adapter_packet
   return rc;
 }
 
+int sio__recovery_restore_relay(sio_namespace_t *nsp, const char *pid, const char *offset,
+                                sio__recovery_relay_cb cb, void *arg) {
+  const sio_adapter_ops_t *ops = sio__recovery_cluster(nsp);
+  if (!ops) return SIO_EINVAL;
+  sio_adapter_restore_t *req = sio__calloc(1, sizeof(*req));
+  if (!req || !(req->r = sio__calloc(1, sizeof(*req->r)))) {
+    sio__free(req);
+    return SIO_ENOMEM;
+  }
+  req->nsp = nsp;
+  req->relay = cb;
+  req->relay_arg = arg;
+  int rc = ops->restore_session(nsp->adapter, pid, offset, req);
+  if (rc) {
+    sio__restored_free(req->r);
+    sio__free(req);
+  }
+  return rc;
+}
+
 void sio_adapter_restore_done(sio_adapter_restore_t *req,
                               const sio_adapter_session_t *session) {
   if (!req) return;
+  if (!req->sock) {
+    req->relay(req->relay_arg, req->failed ? NULL : session, req->r);
+    sio__restored_free(req->r);
+    sio__free(req);
+    return;
+  }
   sio_socket_t *sock = req->sock;
   sio__restored_t *r = req->r;
   int ok = session && !req->failed && session->sid && session->pid &&

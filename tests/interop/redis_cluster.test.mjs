@@ -28,6 +28,7 @@ import {
   waitForServerCount,
   spawnClusterServers,
   stopCluster,
+  assertLocalCount,
 } from './lib/cluster.mjs';
 
 const T = { timeout: 20000 };
@@ -73,10 +74,10 @@ for (const mode of MODES) {
       const recs = [a1, a2, b1, b2].map((s) => record(s, 'news'));
       const otherRec = record(other, 'news');
       const values = ['s', 1, 1.5, -1, true, null, { a: [1, 2], 'é': 'x\u2028y' }, [], {}, 2 ** 40, -0.25, 'z'.repeat(300)];
-      assert.equal(await ack(a1, 'to-rooms', {}, 'news', ...values), 2);
+      assertLocalCount(A, await ack(a1, 'to-rooms', {}, 'news', ...values), 2);
       for (const r of recs) await expectEvents(r, 1, 'from A', { quiet: 0 });
       for (const r of recs) assert.deepEqual(r.got[0], values);
-      assert.equal(await ack(b2, 'to-rooms', {}, 'news', 'from-b'), 2);
+      assertLocalCount(B, await ack(b2, 'to-rooms', {}, 'news', 'from-b'), 2);
       for (const r of recs) await expectEvents(r, 2, 'from B', { quiet: 0 });
       for (const r of recs) assert.deepEqual(r.got[1], ['from-b']);
       await sleep(200);
@@ -100,19 +101,19 @@ for (const mode of MODES) {
       const socks = [a1, a2, b1, b2, b3];
       const recs = socks.map((s) => record(s, 'sel'));
       const sel = (o, n) => ack(a1, 'to-rooms', o, 'sel', n);
-      assert.equal(await sel({ to: ['m1'] }, 1), 1);
-      assert.equal(await sel({ to: ['m1', 'm2'] }, 2), 2);
-      assert.equal(await sel({ to: ['m1', 'm2'], except: ['m3'] }, 3), 2);
-      assert.equal(await sel({ except: ['m2'] }, 4), 1);
-      assert.equal(await sel({ sender: true }, 5), 1);
-      assert.equal(await sel({ to: ['m1'], sender: true }, 6), 0);
-      assert.equal(await sel({ to: [b2.id] }, 7), 0);
-      assert.equal(await sel({ local: true }, 8), 2);
-      assert.equal(await sel({ to: ['m3'], except: [b2.id] }, 9), 0);
-      assert.equal(await sel({ to: ['nobody'] }, 10), 0);
+      assertLocalCount(A, await sel({ to: ['m1'] }, 1), 1);
+      assertLocalCount(A, await sel({ to: ['m1', 'm2'] }, 2), 2);
+      assertLocalCount(A, await sel({ to: ['m1', 'm2'], except: ['m3'] }, 3), 2);
+      assertLocalCount(A, await sel({ except: ['m2'] }, 4), 1);
+      assertLocalCount(A, await sel({ sender: true }, 5), 1);
+      assertLocalCount(A, await sel({ to: ['m1'], sender: true }, 6), 0);
+      assertLocalCount(A, await sel({ to: [b2.id] }, 7), 0);
+      assertLocalCount(A, await sel({ local: true }, 8), 2);
+      assertLocalCount(A, await sel({ to: ['m3'], except: [b2.id] }, 9), 0);
+      assertLocalCount(A, await sel({ to: ['nobody'] }, 10), 0);
       // A last broadcast to all: once everyone has it, everything before it
       // has arrived (one Redis connection keeps the publishing order).
-      assert.equal(await sel({}, 'end'), 2);
+      assertLocalCount(A, await sel({}, 'end'), 2);
       for (let i = 0; i < socks.length; i++) {
         await waitFor(() => recs[i].got.some((x) => x[0] === 'end'), () => `${names[i]} gets "end" (got ${JSON.stringify(recs[i].got)})`);
       }
@@ -127,8 +128,8 @@ for (const mode of MODES) {
       });
       // leave works on the remote selection too
       assert.deepEqual(await ack(b1, 'leave', 'm1'), [b1.id]);
-      assert.equal(await sel({ to: ['m1'] }, 11), 1);
-      assert.equal(await ack(b2, 'to-rooms', { to: ['m1'] }, 'sel', 12), 0);
+      assertLocalCount(A, await sel({ to: ['m1'] }, 11), 1);
+      assertLocalCount(B, await ack(b2, 'to-rooms', { to: ['m1'] }, 'sel', 12), 0);
       await waitFor(() => recs[0].got.some((x) => x[0] === 12), 'a1 gets 12 from B');
       await sleep(200);
       assert.deepEqual(recs[2].got.slice(-1)[0], ['end'], 'b1 left m1: no 11, no 12');
@@ -143,7 +144,7 @@ for (const mode of MODES) {
         await ack(a1, 'join', 'vr');
         await ack(b1, 'join', 'vr');
         const rec = record(b1, 'v');
-        assert.equal(await ack(a1, 'to-rooms', { volatile: true }, 'v', 1), 1);
+        assertLocalCount(A, await ack(a1, 'to-rooms', { volatile: true }, 'v', 1), 1);
         const m = await cap.waitFor((x) => x.channel === `socket.io#${nsp}#`);
         const [uid, packet, opts] = notepack.decode(m.payload);
         assert.equal(typeof uid, 'string');
@@ -153,7 +154,7 @@ for (const mode of MODES) {
         assert.equal(opts.flags.volatile, true);
         // one room: its own channel; the sender is in except
         cap.clear();
-        assert.equal(await ack(a1, 'to-rooms', { to: ['vr'], sender: true, volatile: true }, 'v', 2), 0);
+        assertLocalCount(A, await ack(a1, 'to-rooms', { to: ['vr'], sender: true, volatile: true }, 'v', 2), 0);
         const m2 = await cap.waitFor((x) => x.channel === `socket.io#${nsp}#vr#`);
         const [uid2, packet2, opts2] = notepack.decode(m2.payload);
         assert.equal(uid2, uid, 'one uid per namespace');
@@ -181,12 +182,12 @@ for (const mode of MODES) {
       const ra = record(a1, 'bin');
       const rb = record(b1, 'bin');
       const payload = [Buffer.from([1, 2, 3]), { nested: Buffer.from([4, 5]), n: 1, deep: [Buffer.alloc(0)] }, 'x'];
-      assert.equal(await ack(a1, 'to-rooms', { sender: true }, 'bin', ...payload), 0);
+      assertLocalCount(A, await ack(a1, 'to-rooms', { sender: true }, 'bin', ...payload), 0);
       await expectEvents(rb, 1, 'binary from A', { quiet: 0 });
       assert.deepEqual(rb.got[0], payload);
       assert.ok(Buffer.isBuffer(rb.got[0][0]), 'a Buffer, not an object');
       const big = Buffer.alloc(70000, 7);
-      assert.equal(await ack(b1, 'to-rooms', { to: [a1.id] }, 'bin', big, Buffer.from('hi')), 0);
+      assertLocalCount(B, await ack(b1, 'to-rooms', { to: [a1.id] }, 'bin', big, Buffer.from('hi')), 0);
       await expectEvents(ra, 1, 'binary from B', { quiet: 0 });
       assert.deepEqual(ra.got[0], [big, Buffer.from('hi')]);
     });
@@ -235,19 +236,19 @@ for (const mode of MODES) {
       await ack(a2, 'join', 'sel');
       await ack(b1, 'join', 'sel');
       const roomsOf = (s) => ack(s, 'rooms');
-      assert.equal(await ack(a1, 'sockets-join', 'sel', 'more'), 1);
+      assertLocalCount(A, await ack(a1, 'sockets-join', 'sel', 'more'), 1);
       await waitFor(async () => (await roomsOf(b1)).includes('more'), 'b1 joined "more"');
       await waitFor(async () => (await roomsOf(a2)).includes('more'), 'a2 joined "more"');
       assert.deepEqual(await roomsOf(b1), [b1.id, 'sel', 'more']);
       assert.deepEqual(await roomsOf(a1), [a1.id]);
       assert.deepEqual(await roomsOf(b2), [b2.id]);
       // from B, on a sid room of A
-      assert.equal(await ack(b2, 'sockets-join', a1.id, 'solo'), 0);
+      assertLocalCount(B, await ack(b2, 'sockets-join', a1.id, 'solo'), 0);
       await waitFor(async () => (await roomsOf(a1)).includes('solo'), 'a1 joined "solo"');
       // to all
-      assert.equal(await ack(b2, 'sockets-join', '', 'every'), 2);
+      assertLocalCount(B, await ack(b2, 'sockets-join', '', 'every'), 2);
       for (const s of [a1, a2, b1, b2]) await waitFor(async () => (await roomsOf(s)).includes('every'), 'all joined "every"');
-      assert.equal(await ack(a1, 'sockets-leave', 'more', 'sel'), 1);
+      assertLocalCount(A, await ack(a1, 'sockets-leave', 'more', 'sel'), 1);
       await waitFor(async () => !(await roomsOf(b1)).includes('sel'), 'b1 left "sel"');
       await waitFor(async () => !(await roomsOf(a2)).includes('sel'), 'a2 left "sel"');
       assert.deepEqual(await roomsOf(b1), [b1.id, 'more', 'every']);
@@ -365,7 +366,9 @@ for (const mode of MODES) {
         // a broadcast from C reaches A and B
         const ra = record(a1, 'from-c');
         const rb = record(b1, 'from-c');
-        assert.equal(await ack(c1, 'to-rooms', {}, 'from-c', 3), 1);
+        const rc = record(c1, 'from-c');
+        assertLocalCount(C, await ack(c1, 'to-rooms', {}, 'from-c', 3), 1);
+        await expectEvents(rc, 1, 'C\'s own client gets it', { quiet: 0 });
         await expectEvents(ra, 1, 'A gets C\'s broadcast', { quiet: 0 });
         await expectEvents(rb, 1, 'B gets C\'s broadcast', { quiet: 0 });
       } finally {

@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
-import { spawnServer, testWorkers } from './lib/spawn.mjs';
+import { spawnServer } from './lib/spawn.mjs';
 import { TRANSPORTS, runDriver, assertPass } from './lib/client_run.mjs';
 import { once } from './lib/events.mjs';
 
@@ -95,11 +95,10 @@ const names = (s, keep) => s.got.filter(([ev]) => keep.includes(ev));
 // 'adapter': ours with sessions kept through a cluster adapter's
 // persist_session / restore_session (tools/conformance_server/recovery_adapter.c).
 // With workers (SIO_TEST_WORKERS), 'ours' keeps sessions in worker 0's store
-// whatever worker the client lands on; a cluster adapter does not compose
-// with workers in the test server yet, so 'adapter' is skipped there.
+// and 'adapter' hands them to the adapter on worker 0, whatever worker the
+// client lands on.
 for (const server of ['ours', 'ref', 'adapter']) {
-  const skip = server === 'adapter' && testWorkers() > 1 ? 'no cluster adapter with workers yet' : false;
-  describe(`recovery against ${server}`, { skip }, () => {
+  describe(`recovery against ${server}`, () => {
     let srv, short, small;
     before(async () => {
       const start = server === 'ref' ? spawnRef : spawnOurs;

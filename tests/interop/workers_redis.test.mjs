@@ -6,7 +6,8 @@
 // emits cross between the nodes both ways (reaching the clients of every
 // worker, never the C node's own workers) with exactly one reply per other
 // node; broadcasts with except, fetchSockets and disconnectSockets of a room
-// span both nodes and every worker. SIO_CLUSTER_SERVER=ref makes the C node a
+// span both nodes and every worker; one worker's broadcasts, local ones
+// among them, keep their order. SIO_CLUSTER_SERVER=ref makes the C node a
 // Node one (one worker), which checks the expectations against Node alone.
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -120,6 +121,24 @@ for (const mode of [{ name: 'websocket', opts: WS }, { name: 'polling', opts: PO
       }
       const left = await ack(cs[0], 'fetch', '');
       assert.deepEqual(left.map((f) => f.id).sort(), ids.filter((_, k) => k % 2 === 0).sort());
+    });
+
+    test('one worker\'s broadcasts, local ones among them, reach its clients in the order made', T, async () => {
+      const pairs = await spreadClients(clients, C, CW, { opts: mode.opts, perWorker: 2 });
+      const ns = [await clients.connect(N, '/', mode.opts)];
+      for (let k = 0; k < CW; k++) {
+        const [{ s }, { s: peer }] = pairs.slice(2 * k, 2 * k + 2);
+        const ev = `order-${k}`;
+        const rp = record(peer, ev);
+        const rn = record(ns[0], ev);
+        await ack(s, 'to-rooms', {}, ev, 1);
+        await ack(s, 'to-rooms', { local: true }, ev, 2);
+        await ack(s, 'to-rooms', {}, ev, 3);
+        await expectEvents(rp, 3, `worker ${k}'s second client`);
+        assert.deepEqual(rp.got.map((a) => a[0]), [1, 2, 3], `worker ${k}`);
+        await expectEvents(rn, 2, 'the Node node\'s client');
+        assert.deepEqual(rn.got.map((a) => a[0]), [1, 3], 'the local one stays on the C node');
+      }
     });
   });
 }

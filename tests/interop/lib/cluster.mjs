@@ -24,6 +24,19 @@ export const REF_EMIT = path.join(here, '..', 'ref', 'redis_emit_ref.mjs');
 export const clusterIsRef = process.env.SIO_CLUSTER_SERVER === 'ref';
 export const emitIsRef = process.env.SIO_REDIS_EMIT === 'ref';
 
+// Asserts the count n that a broadcast or a selection operation (sockets-join,
+// sockets-leave) returned on server srv: its local recipients, total of them.
+// A server of one worker (and every Node server) counts them all. On a server
+// of several workers the count is the emitting worker's share (the others'
+// recipients get the packet posted, uncounted; docs/SCALING.md, "Counts with
+// workers"), so it is only bounded here: the callers check the total through
+// what the clients received.
+export function assertLocalCount(srv, n, total, what = '') {
+  const where = `${srv.name}${what ? `: ${what}` : ''}`;
+  if (srv.workers > 1) assert.ok(Number.isInteger(n) && n >= 0 && n <= total, `${where}: ${n}, one worker's share of ${total}`);
+  else assert.equal(n, total, where);
+}
+
 // Every server process still running when this test process ends is killed.
 const live = new Set();
 process.on('exit', () => {
@@ -31,9 +44,9 @@ process.on('exit', () => {
 });
 
 // Spawns cmd args; resolves once it prints `listening on 127.0.0.1:PORT`
-// with { port, name, proc, stdout(), stderr(), exited(), stop() }. stop()
+// with { port, name, workers, proc, stdout(), stderr(), exited(), stop() }. stop()
 // sends SIGTERM (SIGKILL after 5 s) and resolves with { code, signal }.
-function spawnListening(label, cmd, args, { env, timeoutMs = 15000 } = {}) {
+function spawnListening(label, cmd, args, { env, timeoutMs = 15000, workers = 1 } = {}) {
   return new Promise((resolve, reject) => {
     const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     live.add(proc);
@@ -73,6 +86,7 @@ function spawnListening(label, cmd, args, { env, timeoutMs = 15000 } = {}) {
         resolve({
           port: Number(m[1]),
           name: label,
+          workers,
           proc,
           stdout: () => out,
           stderr: () => err,
@@ -108,8 +122,10 @@ export function spawnClusterServer(name, redisUrl, extra = []) {
   // Under ASan, keep the quarantine small (other ASAN_OPTIONS are kept).
   const asan = process.env.ASAN_OPTIONS ? `${process.env.ASAN_OPTIONS}:` : '';
   const args = withWorkers('sio_cluster_server', serverArgs(name, redisUrl, extra));
+  const w = args.indexOf('--workers');
   return spawnListening(`${name}(c)`, programPath('sio_cluster_server'), args, {
     env: { ASAN_OPTIONS: `${asan}quarantine_size_mb=16` },
+    workers: w >= 0 ? Number(args[w + 1]) : 1,
   });
 }
 
