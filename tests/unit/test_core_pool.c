@@ -214,6 +214,8 @@ static int child_auto_slabs(void) {
   return slabs;
 }
 
+static const char *g_self; /* argv[0]: under valgrind, /proc/self/exe is valgrind */
+
 /* SIO_POOL in the environment of a new process (the choice is made once a
  * process, so this one's is already made): this program run again. */
 static int auto_slabs_with(const char *value) {
@@ -221,7 +223,7 @@ static int auto_slabs_with(const char *value) {
   assert_true(pid >= 0);
   if (pid == 0) {
     setenv("SIO_POOL", value, 1);
-    execl("/proc/self/exe", "test_core_pool", "--child-auto-slabs", (char *)NULL);
+    execlp(g_self, g_self, "--child-auto-slabs", (char *)NULL);
     _exit(3);
   }
   int status = 0;
@@ -301,6 +303,7 @@ static void test_threads(void **state) {
 
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--child-auto-slabs") == 0) return child_auto_slabs();
+  g_self = argv[0];
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sizes),      cmocka_unit_test(test_carve_and_reuse),
       cmocka_unit_test(test_many_slabs), cmocka_unit_test(test_close_before_last_free),
