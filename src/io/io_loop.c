@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "io/stream_internal.h"
 #include "io/timer_internal.h"
 
@@ -23,6 +24,7 @@ struct sio__io {
   uint8_t *buf;  /* SIO__IO_READ_BUF_SIZE bytes, allocated on first read */
   void *spare_q; /* a write-queue array no stream uses, or NULL */
   uint32_t spare_cap;
+  struct sio__pool *pools[SIO__IO_POOLS]; /* by block size, made on first use */
 };
 
 /* Largest write-queue array kept as the spare (in slices, 16 B each). */
@@ -89,6 +91,7 @@ sio__io_t *sio__io_acquire(uv_loop_t *loop) {
 
 static void on_closed(sio__io_t *io) {
   if (--io->open_handles > 0) return;
+  for (int i = 0; i < SIO__IO_POOLS; i++) sio__pool_close(io->pools[i]);
   sio__free(io->buf);
   sio__free(io->spare_q);
   sio__free(io);
@@ -197,4 +200,13 @@ void sio__io_unschedule(sio__io_t *io, sio__stream_t *s) {
   else
     io->stail = s->sprev;
   s->snext = s->sprev = NULL;
+}
+
+struct sio__pool *sio__io_pool(sio__io_t *io, size_t size) {
+  size_t block = (size + 7) & ~(size_t)7;
+  for (int i = 0; i < SIO__IO_POOLS; i++) {
+    if (!io->pools[i]) return io->pools[i] = sio__pool_new(size, SIO__POOL_AUTO);
+    if (sio__pool_block_size(io->pools[i]) == block) return io->pools[i];
+  }
+  return NULL;
 }

@@ -19,6 +19,10 @@
 
 typedef struct sio__io sio__io_t;
 struct sio__stream;
+struct sio__pool;
+
+/* Block sizes one loop pools (sio__io_pool). */
+#define SIO__IO_POOLS 6
 
 /* The state of loop (borrowed; must outlive every reference), created on first
  * use; adds a reference. NULL if out of memory. */
@@ -49,5 +53,13 @@ void sio__io_give_slices(sio__io_t *io, void *q, uint32_t cap);
 void sio__io_schedule(sio__io_t *io, struct sio__stream *s);
 /* Takes s off that list; idempotent. */
 void sio__io_unschedule(sio__io_t *io, struct sio__stream *s);
+
+/* The loop's pool of blocks of size bytes (core/pool.h; sizes equal once
+ * rounded up to 8 share one), for what a connection on this loop keeps while
+ * it lives (its stream, the protocol state on it): made on first use, closed
+ * with the loop's state (a block still out then keeps its pool until it is
+ * freed). Loop thread only. NULL if out of memory, or if the loop already
+ * pools SIO__IO_POOLS other sizes (a fixed handful of object kinds use it). */
+struct sio__pool *sio__io_pool(sio__io_t *io, size_t size);
 
 #endif

@@ -167,6 +167,11 @@ static inline void *sio__session_dec(sio__session_t *c) {
   return (char *)c + sio__parser_dec_offset(sizeof(*c));
 }
 
+/* The bytes of a session with parser p's decoder (its pool's block size). */
+static inline size_t sio__session_size(const sio_parser_t *p) {
+  return sio__parser_dec_offset(sizeof(sio__session_t)) + p->decoder_size;
+}
+
 /* The session's sockets, nsocks of them. */
 static inline sio_socket_t **sio__session_socks(sio__session_t *c) {
   return c->cap > 1 ? c->socks.many : &c->socks.one;
@@ -401,6 +406,11 @@ struct sio_server {
   sio_namespace_t **parents;
   size_t nparents, pcap;
   sio__session_t *sessions;
+  /* Sessions and sockets live as long as their connection: their blocks
+   * come from pools of their exact sizes (core/pool.h), packed away from the
+   * short-lived blocks of handshakes and messages. */
+  struct sio__pool *session_pool;
+  struct sio__pool *socket_pool;
   sio__bcast_ack_t *backs;
   sio__post_t *post; /* sio_server_post's way in (io/post.h) */
   int closing;

@@ -60,9 +60,9 @@ struct sio_parser {
    * free after an error. */
   int (*encode)(const sio__packet_desc_t *d, size_t headroom, sio__packet_buf_t *out);
   /* The decoder of one connection lives in decoder_size bytes the caller
-   * provides (aligned for any type), set up by decoder_init (lim copied;
-   * NULL: the defaults; never fails) and emptied by decoder_reset (which
-   * frees what it holds; the decoder may be fed again). */
+   * provides (8-byte aligned: a session's pool block), set up by decoder_init (lim
+   * copied; NULL: the defaults; never fails) and emptied by decoder_reset (which frees
+   * what it holds; the decoder may be fed again). */
   size_t decoder_size;
   void (*decoder_init)(void *dec, const sio__sio_limits_t *lim);
   void (*decoder_reset)(void *dec);

@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "eio/eio_opts.h"
 #include "http/http_server.h"
 #include "io/cpus.h"
@@ -158,7 +159,9 @@ static int setup(sio_server_t *s, const sio_server_opts_t *opts) {
   s->parser = sio__parser_or_default(opts->parser);
   s->parser_auto = sio__parser_is_auto(s->parser);
   sio__map_init(&s->nsps);
-  if (!(s->path = sio__strdup(opts->path))) {
+  s->session_pool = sio__pool_new(sio__session_size(s->parser), SIO__POOL_AUTO);
+  s->socket_pool = sio__pool_new(sizeof(sio_socket_t), SIO__POOL_AUTO);
+  if (!s->session_pool || !s->socket_pool || !(s->path = sio__strdup(opts->path))) {
     sio_server_opts_free(defaults);
     return SIO_ENOMEM;
   }
@@ -198,6 +201,9 @@ static void free_now(sio_server_t *s) {
   sio__worker_hooks_free(s);
   sio__free(s->path);
   sio__metrics_free(s);
+  /* A block still out (never expected) keeps its pool until its free. */
+  sio__pool_close(s->session_pool);
+  sio__pool_close(s->socket_pool);
   sio__free(s);
 }
 

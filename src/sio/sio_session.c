@@ -6,8 +6,14 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "eio/eio_send.h"
 #include "sio/sio_internal.h"
+
+/* Sessions come from an 8-byte aligned pool; the decoders sit in them. */
+_Static_assert(_Alignof(sio__sio_decoder_t) <= 8 && _Alignof(sio__sio_limits_t) <= 8,
+               "a parser's decoder needs no more than 8-byte alignment");
+_Static_assert(_Alignof(sio__session_t) <= 8, "sessions are 8-byte aligned blocks");
 
 void sio__session_ref(sio__session_t *c) {
   c->refs++;
@@ -18,7 +24,7 @@ void sio__session_unref(sio__session_t *c) {
   sio__session_parser(c)->decoder_reset(sio__session_dec(c));
   sio__timer_free(c->connect_timer);
   if (c->cap > 1) sio__free(c->socks.many);
-  sio__free(c);
+  sio__pool_free(c->srv->session_pool, c);
 }
 
 int sio__session_send(sio__session_t *c, const sio__packet_out_t *out) {
@@ -52,8 +58,7 @@ static void connect_timeout_cb(sio__timer_t *t, void *arg) {
 
 sio__session_t *sio__session_new(sio_server_t *s, sio_eio_socket_t *eio,
                                  const sio__link_ops_t *link, void *link_arg) {
-  size_t off = sio__parser_dec_offset(sizeof(sio__session_t));
-  sio__session_t *c = sio__calloc(1, off + s->parser->decoder_size);
+  sio__session_t *c = sio__pool_calloc(s->session_pool);
   if (!c) return NULL;
   c->srv = s;
   c->eio = eio;
@@ -64,7 +69,7 @@ sio__session_t *sio__session_new(sio_server_t *s, sio_eio_socket_t *eio,
   if (eio) {
     c->connect_timer = sio__timer_new(s->loop, connect_timeout_cb, c);
     if (!c->connect_timer) {
-      sio__free(c);
+      sio__pool_free(s->session_pool, c);
       return NULL;
     }
     sio__timer_start(c->connect_timer, s->connect_timeout);

@@ -7,15 +7,18 @@
 #include "core/alloc.h"
 #include "core/json_jansson.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "core/rand.h"
 #include "eio/eio_send.h"
 #include "sio/sio_internal.h"
 
 #define FN(f) ((void (*)(void))(f))
 
+_Static_assert(_Alignof(sio_socket_t) <= 8, "sockets are 8-byte aligned pool blocks");
+
 sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const char *auth,
                               size_t auth_len) {
-  sio_socket_t *sock = sio__calloc(1, sizeof(*sock));
+  sio_socket_t *sock = sio__pool_calloc(nsp->srv->socket_pool);
   if (!sock) return NULL;
   sock->refs = 1;
   sock->nsp = nsp;
@@ -25,18 +28,18 @@ sio_socket_t *sio__socket_new(sio_namespace_t *nsp, sio__session_t *c, const cha
   /* Most clients send no auth: their "{}" takes no buffer (sio__socket_auth). */
   int empty_auth = auth_len == 2 && memcmp(auth, "{}", 2) == 0;
   if (!empty_auth && !(sock->auth = sio__rbuf_from(auth, auth_len))) {
-    sio__free(sock);
+    sio__pool_free(nsp->srv->socket_pool, sock);
     return NULL;
   }
   if (nsp->srv->recovery_ms && !(sock->rec = sio__calloc(1, sizeof(*sock->rec)))) {
     sio__rbuf_unref(sock->auth);
-    sio__free(sock);
+    sio__pool_free(nsp->srv->socket_pool, sock);
     return NULL;
   }
   if (sio__rand_id(sock->id) || (sock->rec && sio__rand_id(sock->rec->pid))) {
     sio__rbuf_unref(sock->auth);
     sio__free(sock->rec);
-    sio__free(sock);
+    sio__pool_free(nsp->srv->socket_pool, sock);
     return NULL;
   }
   sio__session_ref(c);
@@ -70,7 +73,7 @@ void sio_socket_unref(sio_socket_t *sock) {
   sio__rbuf_unref(sock->auth);
   sio__session_unref(sock->session);
   sio_namespace_t *nsp = sock->nsp;
-  sio__free(sock);
+  sio__pool_free(nsp->srv->socket_pool, sock);
   sio__namespace_unref(nsp);
 }
 

@@ -10,10 +10,18 @@
 
 #include <cmocka.h>
 
+#include "core/pool.h"
+
 bare_server_t *bare_server_new(void) {
   bare_server_t *f = calloc(1, sizeof(*f));
   if (!f) return NULL;
   sio__map_init(&f->srv.nsps);
+  /* Sockets come from the server's pool, as a connection's do. */
+  f->srv.socket_pool = sio__pool_new(sizeof(sio_socket_t), SIO__POOL_AUTO);
+  if (!f->srv.socket_pool) {
+    free(f);
+    return NULL;
+  }
   f->session.refs = 1000;
   f->nsp = sio_server_of(&f->srv, "/");
   return f;
@@ -21,7 +29,7 @@ bare_server_t *bare_server_new(void) {
 
 sio_socket_t *bare_socket_new(bare_server_t *f, const char *id, int state) {
   assert_true(f->n < BARE_SOCKETS_MAX);
-  sio_socket_t *s = sio_calloc(1, sizeof(*s));
+  sio_socket_t *s = sio__pool_calloc(f->srv.socket_pool);
   assert_non_null(s);
   s->refs = 1;
   s->nsp = f->nsp;
@@ -59,5 +67,6 @@ void bare_server_free(bare_server_t *f) {
   free(f->srv.parents);
   sio__cbvec_free(&f->srv.observe_nsp);
   sio__cbvec_free(&f->srv.observe_room);
+  sio__pool_close(f->srv.socket_pool);
   free(f);
 }
