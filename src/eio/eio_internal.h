@@ -97,9 +97,10 @@ struct sio_eio_socket {
   sio__eio_hbnode_t hb;
   sio__eio_bucket_t bucket; /* incoming packets (sio_eio_opts_set_rate_limit) */
   uint32_t hb_due;
-  uint32_t refs;     /* the map's reference while not closed, plus callers' */
-  uint8_t state;     /* SIO__EIO_*_STATE */
-  uint8_t transport; /* SIO_EIO_POLLING or SIO_EIO_WEBSOCKET */
+  uint32_t refs;         /* the map's reference while not closed, plus callers' */
+  uint8_t state;         /* SIO__EIO_*_STATE */
+  uint8_t transport : 2; /* SIO_EIO_POLLING or SIO_EIO_WEBSOCKET */
+  uint8_t pooled : 1;    /* from the sessions' block pool (eio_socket.c), not malloc */
   /* Flags in one byte, so an idle session's allocation (with a 20-character
    * id) stays at 104 bytes, malloc's 112-byte class. v3: Engine.IO v3 (EIO=3;
    * eio_v3.h's forms, the client pings); b64: v3 transports (SIO_EIO_*

@@ -1,11 +1,13 @@
 /* An Engine.IO session: its packet queue, heartbeat and close, whatever the
  * transport. The transports (eio_polling.c, eio_ws.c) feed it packets and
  * drain its queue. */
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "core/rand.h"
 #include "eio/eio_group.h"
 #include "eio/eio_internal.h"
@@ -17,13 +19,43 @@
 _Static_assert(sizeof(void *) != 8 || offsetof(sio_eio_socket_t, sid) + 21 <= 104,
                "an idle session stays in malloc's 112-byte class");
 
+/* Sessions with ids of up to 20 characters (ours) come from one block pool
+ * for the process: packed in slabs, without malloc's header and the free
+ * space malloc leaves around long-lived blocks (core/pool.h). The pool is
+ * the process's, not a server's, because a session may be let go after its
+ * server (a caller's reference); its slabs stay for the process's life. */
+#define SESSION_POOLED_SIZE (offsetof(sio_eio_socket_t, sid) + 21)
+static sio__pool_t *session_pool;
+static pthread_once_t session_pool_once = PTHREAD_ONCE_INIT;
+
+static void session_pool_make(void) {
+  session_pool = sio__pool_new(SESSION_POOLED_SIZE, SIO__POOL_AUTO);
+}
+
+static sio_eio_socket_t *session_alloc(size_t n) {
+  if (n <= 20) {
+    pthread_once(&session_pool_once, session_pool_make);
+    sio_eio_socket_t *sock = session_pool ? sio__pool_calloc(session_pool) : NULL;
+    if (sock) sock->pooled = 1;
+    return sock;
+  }
+  return sio__calloc(1, offsetof(sio_eio_socket_t, sid) + n + 1);
+}
+
+static void session_free(sio_eio_socket_t *sock) {
+  if (sock->pooled)
+    sio__pool_free(session_pool, sock);
+  else
+    sio__free(sock);
+}
+
 sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
                                       sio_http_req_t *req, const char *sid) {
   size_t n = strlen(sid);
   if (n > SIO_EIO_SID_MAX) n = SIO_EIO_SID_MAX;
-  /* Room for a fresh random id too, should registering meet a collision. */
-  sio_eio_socket_t *sock =
-      sio__calloc(1, offsetof(sio_eio_socket_t, sid) + (n > 20 ? n : 20) + 1);
+  /* Room for a fresh random id too (20 characters), should registering meet
+   * a collision. */
+  sio_eio_socket_t *sock = session_alloc(n);
   if (!sock) return NULL;
   sock->server = s;
   sock->refs = 1; /* the session's own, dropped when it is destroyed */
@@ -40,7 +72,7 @@ sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
   if (!sock->hs || (transport == SIO_EIO_POLLING && !sock->pl)) {
     sio__free(sock->pl);
     sio__eio_hs_free(sock->hs);
-    sio__free(sock);
+    session_free(sock);
     return NULL;
   }
   return sock;
@@ -78,7 +110,7 @@ void sio__eio_socket_unref(sio_eio_socket_t *sock) {
   if (--sock->refs) return;
   polling_free(sock);
   sio__eio_hs_free(sock->hs);
-  sio__free(sock);
+  session_free(sock);
 }
 
 int sio__eio_socket_register(sio_eio_socket_t *sock) {
