@@ -179,8 +179,8 @@ static void deliver_inflated(sio__ws_conn_t *c, const sio__ws_msg_t *m) {
   uint8_t *out;
   size_t n;
   uint16_t code = SIO_WS_CLOSE_INTERNAL;
-  int rc = sio__ws_inflate(&z->inf, &z->pmd, m->data, m->len, c->dec.max_message, &out,
-                           &n, &code);
+  int rc = sio__ws_inflate(&z->inf, &z->pmd, m->data, m->len,
+                           sio__ws_decoder_max_message(&c->dec), &out, &n, &code);
   if (rc == 0 && m->opcode == SIO__WS_OP_TEXT && !sio__utf8_valid(out, n)) {
     rc = SIO_EILSEQ;
     code = SIO_WS_CLOSE_INVALID_DATA;
