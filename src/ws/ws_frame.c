@@ -11,22 +11,29 @@ static uint8_t empty_payload[1];
  * stack and moves it to the heap only if it ends inside a frame or inside a
  * fragmented message (see "Memory" in ws_frame.h). */
 struct sio__ws_partial {
-  uint64_t remaining; /* payload bytes of the current frame not yet seen */
-  uint64_t mask_off;  /* payload bytes of the current frame already unmasked */
-  uint8_t *buf;       /* message reassembly (sio__malloc), NULL until needed */
+  /* Set at rest (partial_rest): side by side, so that takes few stores. */
+  uint8_t *buf; /* message reassembly (sio__malloc), NULL until needed */
   size_t buf_len, buf_cap;
-  sio__utf8_t utf8; /* validator of the open text message */
-  uint8_t hdr_len;  /* header bytes collected in hdr[] (partial header) */
-  uint8_t hdr[14];
-  uint8_t in_frame; /* 1: header parsed, payload bytes still expected */
-  uint8_t fin;      /* current frame's FIN bit */
-  uint8_t opcode;   /* current frame's opcode */
-  uint8_t masked;   /* current frame is masked */
-  uint8_t mask[4];
-  uint8_t msg_opcode;   /* TEXT/BINARY of the open message, 0 if none */
+  union {
+    struct {
+      uint8_t hdr_len;    /* header bytes collected in hdr[] (partial header) */
+      uint8_t in_frame;   /* 1: header parsed, payload bytes still expected */
+      uint8_t msg_opcode; /* TEXT/BINARY of the open message, 0 if none */
+      uint8_t ctl_len;    /* bytes of a partial control payload in ctl */
+    };
+    uint32_t busy; /* 0 at rest: the four above read as one */
+  };
+  /* Set by each frame's header before they are read. */
+  uint8_t fin;          /* current frame's FIN bit */
+  uint8_t opcode;       /* current frame's opcode */
+  uint8_t masked;       /* current frame is masked */
   uint8_t cur_text;     /* the current data message is text */
   uint8_t cur_deflated; /* the current data message has RSV1 */
-  uint8_t ctl_len;      /* bytes of a partial control payload in ctl */
+  uint8_t mask[4];
+  uint8_t hdr[14];
+  sio__utf8_t utf8;   /* validator of the open text message */
+  uint64_t remaining; /* payload bytes of the current frame not yet seen */
+  uint64_t mask_off;  /* payload bytes of the current frame already unmasked */
   uint8_t ctl[SIO_WS_MAX_CONTROL];
 };
 typedef struct sio__ws_partial partial_t;
@@ -46,14 +53,11 @@ void sio__ws_decoder_init(sio__ws_decoder_t *d, sio__ws_role_t role, size_t max_
 static void partial_rest(partial_t *s) {
   s->buf = NULL;
   s->buf_len = s->buf_cap = 0;
-  s->hdr_len = 0;
-  s->in_frame = 0;
-  s->msg_opcode = 0;
-  s->ctl_len = 0;
+  s->busy = 0;
 }
 
 static int partial_at_rest(const partial_t *s) {
-  return !s->in_frame && s->hdr_len == 0 && !s->msg_opcode;
+  return s->busy == 0; /* ctl_len is 0 outside a frame */
 }
 
 void sio__ws_decoder_free(sio__ws_decoder_t *d) {
@@ -294,10 +298,10 @@ static int finish_frame(sio__ws_decoder_t *d, partial_t *s, uint8_t *p, size_t n
  * the heap, and lets go of everything otherwise (at rest, or failed). */
 static void settle(sio__ws_decoder_t *d, partial_t *s, partial_t *local) {
   if (d->err || partial_at_rest(s)) {
-    if (s == local)
-      sio__free(s->buf); /* a fragmented message reassembled within the feed */
-    else
+    if (s != local)
       sio__ws_decoder_free(d);
+    else if (s->buf) /* a fragmented message reassembled within the feed */
+      sio__free(s->buf);
     return;
   }
   if (s != local) return;
@@ -375,7 +379,7 @@ int sio__ws_decoder_feed(sio__ws_decoder_t *d, uint8_t *data, size_t len,
   }
 out:
   d->consumed = i;
-  settle(d, s, &local);
+  if (s != &local || s->busy || s->buf || d->err) settle(d, s, &local);
 failed:
   if (d->err) {
     if (close_code) *close_code = d->fail_code;
