@@ -9,6 +9,7 @@
  * on_close runs from the stream's close, so never inside a call of ours. */
 #include "ws/ws_conn.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -29,7 +30,7 @@
 
 enum { ST_OPEN, ST_CLOSE_SENT, ST_CLOSED };
 
-/* permessage-deflate on one connection, allocated only once negotiated. */
+/* permessage-deflate on one connection. */
 typedef struct {
   sio__ws_pmd_t pmd;
   int8_t level;
@@ -41,18 +42,41 @@ typedef struct {
   uint16_t fail_code;
 } zstate_t;
 
+/* What most connections never need, allocated only while one of its parts
+ * is in use: the bytes read with the handshake (until the first loop turn
+ * decodes them) and permessage-deflate (from its negotiation on). */
+typedef struct {
+  sio__rbuf_t *leftover; /* bytes read with the handshake, not decoded yet */
+  uint8_t deflate_on;    /* z is in use */
+  zstate_t z;
+} rare_t;
+
+/* Kept small (72 bytes on 64-bit: malloc's 80-byte class) because every idle
+ * connection carries one: the role lives in the decoder, and the decoder
+ * holds no frame state between frames (ws/ws_frame.h, "Memory"). */
 struct sio__ws_conn {
   sio__stream_t *stream;
-  sio__ws_decoder_t dec;
   const sio__ws_conn_cbs_t *cbs; /* borrowed: outlives the connection */
   void *arg;
-  sio__rbuf_t *leftover; /* bytes read with the handshake, not decoded yet */
-  zstate_t *z;           /* NULL unless permessage-deflate was negotiated */
-  uint8_t role;
-  uint8_t state;
-  uint16_t close_code; /* sent or received; 0 = none yet */
+  sio__ws_decoder_t dec;
+  rare_t *rare; /* NULL unless leftover bytes or permessage-deflate */
   int close_err;
+  uint16_t close_code; /* sent or received; 0 = none yet */
+  uint8_t state;
 };
+
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(sizeof(struct sio__ws_conn) <= 72, "an idle connection's size");
+#endif
+
+/* c's permessage-deflate state, or NULL when it was not negotiated. */
+static zstate_t *deflate_of(const sio__ws_conn_t *c) {
+  return c->rare && c->rare->deflate_on ? &c->rare->z : NULL;
+}
+
+static int is_client(const sio__ws_conn_t *c) {
+  return sio__ws_decoder_role(&c->dec) == SIO__WS_ROLE_CLIENT;
+}
 
 /* ---- sending ---- */
 
@@ -68,7 +92,7 @@ static sio__rbuf_t *make_frame(sio__ws_conn_t *c, sio__ws_opcode_t op, const voi
   sio_buf_t part = {(const uint8_t *)data, len};
   uint8_t mask[4];
   const uint8_t *m = NULL;
-  if (c->role == SIO__WS_ROLE_CLIENT) {
+  if (is_client(c)) {
     if (sio__rand_bytes(mask, sizeof(mask)) != 0) return NULL;
     m = mask;
   }
@@ -78,7 +102,7 @@ static sio__rbuf_t *make_frame(sio__ws_conn_t *c, sio__ws_opcode_t op, const voi
 static int send_close_frame(sio__ws_conn_t *c, uint16_t code, const char *reason) {
   uint8_t mask[4];
   const uint8_t *m = NULL;
-  if (c->role == SIO__WS_ROLE_CLIENT) {
+  if (is_client(c)) {
     if (sio__rand_bytes(mask, sizeof(mask)) != 0) return SIO_EAGAIN;
     m = mask;
   }
@@ -91,12 +115,12 @@ static int send_close_frame(sio__ws_conn_t *c, uint16_t code, const char *reason
 int sio__ws_conn_send(sio__ws_conn_t *c, int binary, const void *data, size_t len) {
   if (c->state != ST_OPEN) return SIO_ECLOSED;
   sio__ws_opcode_t op = binary ? SIO__WS_OP_BINARY : SIO__WS_OP_TEXT;
-  zstate_t *z = c->z;
+  zstate_t *z = deflate_of(c);
   if (z && z->pmd.out_bits && len >= z->threshold) {
     sio_buf_t part = {(const uint8_t *)data, len};
     uint8_t mask[4];
     const uint8_t *m = NULL;
-    if (c->role == SIO__WS_ROLE_CLIENT) {
+    if (is_client(c)) {
       if (sio__rand_bytes(mask, sizeof(mask)) != 0) return SIO_EAGAIN;
       m = mask;
     }
@@ -113,24 +137,26 @@ int sio__ws_conn_send(sio__ws_conn_t *c, int binary, const void *data, size_t le
 
 int sio__ws_conn_set_deflate(sio__ws_conn_t *c, const sio__ws_pmd_t *pmd,
                              const sio__ws_deflate_cfg_t *cfg) {
-  if (!pmd->on || c->z) return 0;
-  zstate_t *z = sio__calloc(1, sizeof(*z));
-  if (!z) return SIO_ENOMEM;
+  if (!pmd->on || deflate_of(c)) return 0;
+  if (!c->rare && !(c->rare = sio__calloc(1, sizeof(*c->rare)))) return SIO_ENOMEM;
+  zstate_t *z = &c->rare->z;
   z->pmd = *pmd;
   z->level = cfg->level;
   z->mem_level = cfg->mem_level;
   z->threshold = cfg->threshold;
-  c->z = z;
+  c->rare->deflate_on = 1;
   sio__ws_decoder_allow_rsv1(&c->dec, 1);
   return 0;
 }
 
 int sio__ws_conn_deflate_bits(const sio__ws_conn_t *c) {
-  return c->z ? c->z->pmd.out_bits : 0;
+  zstate_t *z = deflate_of(c);
+  return z ? z->pmd.out_bits : 0;
 }
 
 size_t sio__ws_conn_deflate_held(const sio__ws_conn_t *c) {
-  return c->z ? sizeof(*c->z) + sio__ws_inflater_held(&c->z->inf) : 0;
+  zstate_t *z = deflate_of(c);
+  return z ? sizeof(*c->rare) + sio__ws_inflater_held(&z->inf) : 0;
 }
 
 int sio__ws_conn_send_slice(sio__ws_conn_t *c, sio__rbuf_t *frame, size_t off,
@@ -155,7 +181,7 @@ static void finish(sio__ws_conn_t *c, uint16_t code, int err) {
   c->state = ST_CLOSED;
   if (!c->close_code) c->close_code = code;
   c->close_err = err;
-  int client_failing = err < 0 && c->role == SIO__WS_ROLE_CLIENT;
+  int client_failing = err < 0 && is_client(c);
   sio__stream_end(c->stream, client_failing ? CLIENT_FAIL_LINGER_MS : LINGER_MS);
 }
 
@@ -175,12 +201,12 @@ void sio__ws_conn_close(sio__ws_conn_t *c, uint16_t code, const char *reason) {
 /* A compressed message: inflated within the decoder's bound (so a small
  * frame that inflates past it closes with 1009), its text checked. */
 static void deliver_inflated(sio__ws_conn_t *c, const sio__ws_msg_t *m) {
-  zstate_t *z = c->z; /* set: the decoder allows RSV1 only then */
+  zstate_t *z = deflate_of(c); /* set: the decoder allows RSV1 only then */
   uint8_t *out;
   size_t n;
   uint16_t code = SIO_WS_CLOSE_INTERNAL;
-  int rc = sio__ws_inflate(&z->inf, &z->pmd, m->data, m->len, c->dec.max_message, &out,
-                           &n, &code);
+  int rc = sio__ws_inflate(&z->inf, &z->pmd, m->data, m->len,
+                           sio__ws_decoder_max_message(&c->dec), &out, &n, &code);
   if (rc == 0 && m->opcode == SIO__WS_OP_TEXT && !sio__utf8_valid(out, n)) {
     rc = SIO_EILSEQ;
     code = SIO_WS_CLOSE_INVALID_DATA;
@@ -191,7 +217,7 @@ static void deliver_inflated(sio__ws_conn_t *c, const sio__ws_msg_t *m) {
     return;
   }
   c->cbs->on_message(c, c->arg, m->opcode == SIO__WS_OP_BINARY, out, n);
-  if (c->z) sio__ws_inflater_release(&c->z->inf); /* the callback may have closed c */
+  sio__ws_inflater_release(&z->inf); /* still there: freed only with c */
 }
 
 static int on_frame(void *arg, const sio__ws_msg_t *m) {
@@ -204,7 +230,7 @@ static int on_frame(void *arg, const sio__ws_msg_t *m) {
       if (c->state != ST_OPEN || !c->cbs->on_message) break;
       if (m->compressed) {
         deliver_inflated(c, m);
-        if (c->z->fail_err) return 1;
+        if (deflate_of(c)->fail_err) return 1;
       } else {
         c->cbs->on_message(c, c->arg, m->opcode == SIO__WS_OP_BINARY, m->data, m->len);
       }
@@ -233,9 +259,10 @@ static void feed(sio__ws_conn_t *c, uint8_t *data, size_t len) {
   if (c->state == ST_CLOSED || sio__stream_is_closing(c->stream)) return;
   uint16_t code = SIO_WS_CLOSE_PROTOCOL;
   int r = sio__ws_decoder_feed(&c->dec, data, len, on_frame, c, &code);
-  if (c->z && c->z->fail_err && r >= 0) {
-    r = c->z->fail_err;
-    code = c->z->fail_code;
+  zstate_t *z = deflate_of(c);
+  if (z && z->fail_err && r >= 0) {
+    r = z->fail_err;
+    code = z->fail_code;
   }
   if (r < 0 && c->state != ST_CLOSED) {
     SIO_LOGD("ws %s: %s, closing with %u", sio__stream_remote_addr(c->stream),
@@ -247,9 +274,13 @@ static void feed(sio__ws_conn_t *c, uint8_t *data, size_t len) {
 }
 
 static void feed_leftover(sio__ws_conn_t *c) {
-  sio__rbuf_t *b = c->leftover;
+  sio__rbuf_t *b = c->rare ? c->rare->leftover : NULL;
   if (!b) return;
-  c->leftover = NULL;
+  c->rare->leftover = NULL;
+  if (!c->rare->deflate_on) { /* nothing else was in use */
+    sio__free(c->rare);
+    c->rare = NULL;
+  }
   feed(c, b->data, b->len);
   sio__rbuf_unref(b);
 }
@@ -293,10 +324,12 @@ static void ws_on_close(sio__stream_t *st, void *arg) {
   if (!c->close_code && !err) err = SIO_ECLOSED;
   c->state = ST_CLOSED;
   if (c->cbs->on_close) c->cbs->on_close(c, c->arg, code, err);
-  sio__rbuf_unref(c->leftover);
   sio__ws_decoder_free(&c->dec);
-  if (c->z) sio__ws_inflater_free(&c->z->inf);
-  sio__free(c->z);
+  if (c->rare) {
+    sio__rbuf_unref(c->rare->leftover);
+    sio__ws_inflater_free(&c->rare->z.inf);
+    sio__free(c->rare);
+  }
   sio__free(c);
 }
 
@@ -312,17 +345,20 @@ int sio__ws_conn_start(struct sio__stream *stream, sio__ws_role_t role,
                        const sio__ws_conn_cbs_t *cbs, void *arg, size_t max_message,
                        size_t max_queue, sio__rbuf_t *leftover, sio__ws_conn_t **out) {
   sio__ws_conn_t *c = sio__calloc(1, sizeof(*c));
+  if (c && leftover && !(c->rare = sio__calloc(1, sizeof(*c->rare)))) {
+    sio__free(c);
+    c = NULL;
+  }
   if (!c) {
     sio__rbuf_unref(leftover);
     sio__stream_close(stream, 0);
     return SIO_ENOMEM;
   }
   c->stream = stream;
-  c->role = (uint8_t)role;
   c->state = ST_OPEN;
   c->cbs = cbs;
   c->arg = arg;
-  c->leftover = leftover;
+  if (leftover) c->rare->leftover = leftover;
   sio__ws_decoder_init(&c->dec, role, max_message);
   sio__stream_set_cbs(stream, &k_ws_stream_cbs, c);
   sio__stream_set_max_queue(stream, max_queue);

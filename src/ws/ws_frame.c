@@ -4,12 +4,39 @@
 
 #include "core/alloc.h"
 
-/* Reassembly buffers up to this size are kept between messages; larger ones
- * are freed so an idle connection does not pin a big allocation. */
-#define KEEP_BUF 16384
-
 /* What a zero-length message points at (data is never NULL). */
 static uint8_t empty_payload[1];
+
+/* A frame or message in progress. A feed that starts at rest keeps it on its
+ * stack and moves it to the heap only if it ends inside a frame or inside a
+ * fragmented message (see "Memory" in ws_frame.h). */
+struct sio__ws_partial {
+  /* Set at rest (partial_rest): side by side, so that takes few stores. */
+  uint8_t *buf; /* message reassembly (sio__malloc), NULL until needed */
+  size_t buf_len, buf_cap;
+  union {
+    struct {
+      uint8_t hdr_len;    /* header bytes collected in hdr[] (partial header) */
+      uint8_t in_frame;   /* 1: header parsed, payload bytes still expected */
+      uint8_t msg_opcode; /* TEXT/BINARY of the open message, 0 if none */
+      uint8_t ctl_len;    /* bytes of a partial control payload in ctl */
+    };
+    uint32_t busy; /* 0 at rest: the four above read as one */
+  };
+  /* Set by each frame's header before they are read. */
+  uint8_t fin;          /* current frame's FIN bit */
+  uint8_t opcode;       /* current frame's opcode */
+  uint8_t masked;       /* current frame is masked */
+  uint8_t cur_text;     /* the current data message is text */
+  uint8_t cur_deflated; /* the current data message has RSV1 */
+  uint8_t mask[4];
+  uint8_t hdr[14];
+  sio__utf8_t utf8;   /* validator of the open text message */
+  uint64_t remaining; /* payload bytes of the current frame not yet seen */
+  uint64_t mask_off;  /* payload bytes of the current frame already unmasked */
+  uint8_t ctl[SIO_WS_MAX_CONTROL];
+};
+typedef struct sio__ws_partial partial_t;
 
 static int is_control(unsigned op) {
   return op >= 8;
@@ -21,17 +48,23 @@ void sio__ws_decoder_init(sio__ws_decoder_t *d, sio__ws_role_t role, size_t max_
   d->max_message = max_message ? max_message : SIZE_MAX;
 }
 
-static void buf_drop(sio__ws_decoder_t *d) {
-  sio__free(d->buf);
-  d->buf = NULL;
-  d->buf_len = d->buf_cap = 0;
+/* The state of a decoder at rest: only the fields read before a frame's
+ * header sets the others. */
+static void partial_rest(partial_t *s) {
+  s->buf = NULL;
+  s->buf_len = s->buf_cap = 0;
+  s->busy = 0;
+}
+
+static int partial_at_rest(const partial_t *s) {
+  return s->busy == 0; /* ctl_len is 0 outside a frame */
 }
 
 void sio__ws_decoder_free(sio__ws_decoder_t *d) {
-  buf_drop(d);
-  sio__free(d->ctl);
-  d->ctl = NULL;
-  d->ctl_len = 0;
+  if (!d->part) return;
+  sio__free(d->part->buf);
+  sio__free(d->part);
+  d->part = NULL;
 }
 
 void sio__ws_decoder_allow_rsv1(sio__ws_decoder_t *d, int on) {
@@ -43,7 +76,12 @@ size_t sio__ws_decoder_consumed(const sio__ws_decoder_t *d) {
 }
 
 size_t sio__ws_decoder_buffered(const sio__ws_decoder_t *d) {
-  return d->hdr_len + d->ctl_len + d->buf_len;
+  const partial_t *s = d->part;
+  return s ? s->hdr_len + s->ctl_len + s->buf_len : 0;
+}
+
+size_t sio__ws_decoder_held(const sio__ws_decoder_t *d) {
+  return d->part ? sizeof(*d->part) + d->part->buf_cap : 0;
 }
 
 /* Unmasks p[0..n) (see sio__ws_mask) and returns the OR of the unmasked
@@ -96,7 +134,7 @@ static int fail(sio__ws_decoder_t *d, int err, uint16_t code) {
 
 /* Checks what the first two header bytes alone can tell, so a bad frame is
  * refused before the rest of its header arrives. */
-static int check_first(sio__ws_decoder_t *d, uint8_t b0, uint8_t b1) {
+static int check_first(sio__ws_decoder_t *d, const partial_t *s, uint8_t b0, uint8_t b1) {
   unsigned op = b0 & 0x0f;
   if (b0 & 0x30) return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL); /* RSV2-3 */
   /* RSV1: a compressed message, on its first frame only. */
@@ -111,8 +149,8 @@ static int check_first(sio__ws_decoder_t *d, uint8_t b0, uint8_t b1) {
     if (!(b0 & 0x80) || (b1 & 0x7f) > SIO_WS_MAX_CONTROL)
       return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL);
   } else if (op == SIO__WS_OP_CONT) {
-    if (!d->msg_opcode) return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL);
-  } else if (d->msg_opcode) {
+    if (!s->msg_opcode) return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL);
+  } else if (s->msg_opcode) {
     return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL); /* message interleaving */
   }
   return 0;
@@ -129,7 +167,7 @@ static size_t header_size(uint8_t b1) {
 }
 
 /* Starts a frame from its complete header h (already checked by check_first). */
-static int start_frame(sio__ws_decoder_t *d, const uint8_t *h) {
+static int start_frame(sio__ws_decoder_t *d, partial_t *s, const uint8_t *h) {
   uint64_t len = h[1] & 0x7f;
   size_t pos = 2;
   if (len == 126) {
@@ -141,75 +179,70 @@ static int start_frame(sio__ws_decoder_t *d, const uint8_t *h) {
     pos = 10;
     if (len >> 63) return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL);
   }
-  d->fin = h[0] >> 7;
-  d->opcode = h[0] & 0x0f;
-  d->masked = h[1] >> 7;
-  if (d->masked) memcpy(d->mask, h + pos, 4);
-  if (!is_control(d->opcode)) {
+  s->fin = h[0] >> 7;
+  s->opcode = h[0] & 0x0f;
+  s->masked = h[1] >> 7;
+  if (s->masked) memcpy(s->mask, h + pos, 4);
+  if (!is_control(s->opcode)) {
     /* The whole message so far (earlier fragments) plus this frame. */
-    size_t have = d->opcode == SIO__WS_OP_CONT ? d->buf_len : 0;
+    size_t have = s->opcode == SIO__WS_OP_CONT ? s->buf_len : 0;
     if (len > d->max_message || have > d->max_message - len)
       return fail(d, SIO_EMSGSIZE, SIO_WS_CLOSE_TOO_BIG);
-    if (d->opcode != SIO__WS_OP_CONT) {
-      d->msg_opcode = d->fin ? 0 : d->opcode;
-      sio__utf8_init(&d->utf8);
-      d->cur_text = d->opcode == SIO__WS_OP_TEXT;
-      d->cur_deflated = (h[0] & 0x40) != 0;
+    if (s->opcode != SIO__WS_OP_CONT) {
+      s->msg_opcode = s->fin ? 0 : s->opcode;
+      sio__utf8_init(&s->utf8);
+      s->cur_text = s->opcode == SIO__WS_OP_TEXT;
+      s->cur_deflated = (h[0] & 0x40) != 0;
     }
   }
-  d->remaining = len;
-  d->mask_off = 0;
-  d->ctl_len = 0;
-  d->in_frame = 1;
+  s->remaining = len;
+  s->mask_off = 0;
+  s->ctl_len = 0;
+  s->in_frame = 1;
   return 0;
 }
 
 /* Unmasks (and for text, validates) payload bytes of the current frame. */
-static int take_payload(sio__ws_decoder_t *d, uint8_t *p, size_t n) {
-  int text = !is_control(d->opcode) && d->cur_text && !d->cur_deflated;
+static int take_payload(sio__ws_decoder_t *d, partial_t *s, uint8_t *p, size_t n) {
+  int text = !is_control(s->opcode) && s->cur_text && !s->cur_deflated;
   uint64_t any = 0x80; /* unknown: validate */
-  if (d->masked) any = mask_or(p, n, d->mask, d->mask_off);
-  d->mask_off += n;
+  if (s->masked) any = mask_or(p, n, s->mask, s->mask_off);
+  s->mask_off += n;
   /* ASCII bytes after a complete character leave the validator as it was. */
-  if (text && ((any & 0x8080808080808080ull) || !sio__utf8_complete(&d->utf8)) &&
-      sio__utf8_feed(&d->utf8, p, n))
+  if (text && ((any & 0x8080808080808080ull) || !sio__utf8_complete(&s->utf8)) &&
+      sio__utf8_feed(&s->utf8, p, n))
     return fail(d, SIO_EILSEQ, SIO_WS_CLOSE_INVALID_DATA);
   return 0;
 }
 
-static int buf_append(sio__ws_decoder_t *d, const uint8_t *p, size_t n) {
+static int buf_append(sio__ws_decoder_t *d, partial_t *s, const uint8_t *p, size_t n) {
   if (n == 0) return 0;
-  size_t need = d->buf_len + n; /* <= max_message: checked from the header */
-  if (need > d->buf_cap) {
-    size_t cap = d->buf_cap ? d->buf_cap : 1024;
+  size_t need = s->buf_len + n; /* <= max_message: checked from the header */
+  if (need > s->buf_cap) {
+    size_t cap = s->buf_cap ? s->buf_cap : 1024;
     while (cap < need && cap <= SIZE_MAX / 2) cap *= 2;
     if (cap < need) cap = need;
     if (cap > d->max_message) cap = need > d->max_message ? need : d->max_message;
-    uint8_t *nb = sio__realloc(d->buf, cap);
+    uint8_t *nb = sio__realloc(s->buf, cap);
     if (!nb) return fail(d, SIO_ENOMEM, SIO_WS_CLOSE_INTERNAL);
-    d->buf = nb;
-    d->buf_cap = cap;
+    s->buf = nb;
+    s->buf_cap = cap;
   }
-  memcpy(d->buf + d->buf_len, p, n);
-  d->buf_len = need;
+  memcpy(s->buf + s->buf_len, p, n);
+  s->buf_len = need;
   return 0;
 }
 
-static void buf_release(sio__ws_decoder_t *d) {
-  d->buf_len = 0;
-  if (d->buf_cap > KEEP_BUF) buf_drop(d);
-}
-
 /* Delivers a complete control frame payload p[0..n). */
-static int deliver_control(sio__ws_decoder_t *d, uint8_t *p, size_t n, sio__ws_msg_cb cb,
-                           void *arg) {
+static int deliver_control(sio__ws_decoder_t *d, const partial_t *s, uint8_t *p, size_t n,
+                           sio__ws_msg_cb cb, void *arg) {
   sio__ws_msg_t m;
-  m.opcode = (sio__ws_opcode_t)d->opcode;
+  m.opcode = (sio__ws_opcode_t)s->opcode;
   m.data = n ? p : empty_payload;
   m.len = n;
   m.close_code = 0;
   m.compressed = 0;
-  if (d->opcode == SIO__WS_OP_CLOSE) {
+  if (s->opcode == SIO__WS_OP_CLOSE) {
     if (n == 1) return fail(d, SIO_EPROTO, SIO_WS_CLOSE_PROTOCOL);
     if (n == 0) {
       m.close_code = SIO_WS_CLOSE_NO_STATUS;
@@ -225,108 +258,129 @@ static int deliver_control(sio__ws_decoder_t *d, uint8_t *p, size_t n, sio__ws_m
 }
 
 /* Delivers a complete data message p[0..n). */
-static int deliver_data(sio__ws_decoder_t *d, uint8_t *p, size_t n, int text,
-                        sio__ws_msg_cb cb, void *arg) {
-  if (text && !d->cur_deflated && !sio__utf8_complete(&d->utf8))
+static int deliver_data(sio__ws_decoder_t *d, const partial_t *s, uint8_t *p, size_t n,
+                        int text, sio__ws_msg_cb cb, void *arg) {
+  if (text && !s->cur_deflated && !sio__utf8_complete(&s->utf8))
     return fail(d, SIO_EILSEQ, SIO_WS_CLOSE_INVALID_DATA); /* cut sequence at FIN */
   sio__ws_msg_t m;
   m.opcode = text ? SIO__WS_OP_TEXT : SIO__WS_OP_BINARY;
   m.data = n ? p : empty_payload;
   m.len = n;
   m.close_code = 0;
-  m.compressed = d->cur_deflated;
+  m.compressed = s->cur_deflated;
   return cb(arg, &m);
 }
 
 /* The current frame's payload is complete: p[0..n) when it came whole from
  * the input (direct), else it sits in ctl[] or buf. */
-static int finish_frame(sio__ws_decoder_t *d, uint8_t *p, size_t n, int direct,
-                        sio__ws_msg_cb cb, void *arg) {
-  d->in_frame = 0;
-  if (is_control(d->opcode)) {
+static int finish_frame(sio__ws_decoder_t *d, partial_t *s, uint8_t *p, size_t n,
+                        int direct, sio__ws_msg_cb cb, void *arg) {
+  s->in_frame = 0;
+  if (is_control(s->opcode)) {
     if (!direct) {
-      p = d->ctl;
-      n = d->ctl_len;
+      p = s->ctl;
+      n = s->ctl_len;
     }
-    int rc = deliver_control(d, p, n, cb, arg);
-    if (!direct) {
-      sio__free(d->ctl);
-      d->ctl = NULL;
-    }
-    d->ctl_len = 0;
+    int rc = deliver_control(d, s, p, n, cb, arg);
+    s->ctl_len = 0;
     return rc;
   }
-  if (!d->fin) return 0; /* more fragments to come */
-  int text = d->cur_text;
-  d->msg_opcode = 0;
-  if (direct) return deliver_data(d, p, n, text, cb, arg);
-  int rc = deliver_data(d, d->buf, d->buf_len, text, cb, arg);
-  if (!d->err) buf_release(d);
+  if (!s->fin) return 0; /* more fragments to come */
+  int text = s->cur_text;
+  s->msg_opcode = 0;
+  if (direct) return deliver_data(d, s, p, n, text, cb, arg);
+  int rc = deliver_data(d, s, s->buf, s->buf_len, text, cb, arg);
+  s->buf_len = 0; /* the buffer itself goes when the feed ends at rest */
   return rc;
+}
+
+/* After a feed: keeps the state of a frame or message still in progress on
+ * the heap, and lets go of everything otherwise (at rest, or failed). */
+static void settle(sio__ws_decoder_t *d, partial_t *s, partial_t *local) {
+  if (d->err || partial_at_rest(s)) {
+    if (s != local)
+      sio__ws_decoder_free(d);
+    else if (s->buf) /* a fragmented message reassembled within the feed */
+      sio__free(s->buf);
+    return;
+  }
+  if (s != local) return;
+  partial_t *p = sio__malloc(sizeof(*p));
+  if (!p) {
+    sio__free(s->buf);
+    fail(d, SIO_ENOMEM, SIO_WS_CLOSE_INTERNAL);
+    return;
+  }
+  memcpy(p, s, sizeof(*p));
+  d->part = p;
 }
 
 int sio__ws_decoder_feed(sio__ws_decoder_t *d, uint8_t *data, size_t len,
                          sio__ws_msg_cb cb, void *arg, uint16_t *close_code) {
   size_t i = 0;
   int rc = 0;
+  partial_t local; /* the state while this feed started at rest */
+  partial_t *s = d->part;
   d->consumed = 0;
-  if (d->err) goto out;
+  if (d->err) goto failed;
+  if (!s) {
+    s = &local;
+    partial_rest(s);
+  }
   while (i < len) {
-    if (!d->in_frame) {
+    if (!s->in_frame) {
       const uint8_t *h;
-      if (d->hdr_len == 0 && len - i >= 2 && len - i >= header_size(data[i + 1])) {
+      if (s->hdr_len == 0 && len - i >= 2 && len - i >= header_size(data[i + 1])) {
         /* Common case: the whole header is in the input. */
         h = data + i;
-        if ((rc = check_first(d, h[0], h[1]))) goto out;
+        if ((rc = check_first(d, s, h[0], h[1]))) goto out;
         i += header_size(h[1]);
       } else {
         /* Collect a header split across feeds, checking it as early as possible. */
-        while (i < len && (d->hdr_len < 2 || d->hdr_len < header_size(d->hdr[1]))) {
-          d->hdr[d->hdr_len++] = data[i++];
-          if (d->hdr_len == 2 && (rc = check_first(d, d->hdr[0], d->hdr[1]))) goto out;
+        while (i < len && (s->hdr_len < 2 || s->hdr_len < header_size(s->hdr[1]))) {
+          s->hdr[s->hdr_len++] = data[i++];
+          if (s->hdr_len == 2 && (rc = check_first(d, s, s->hdr[0], s->hdr[1]))) goto out;
         }
-        if (d->hdr_len < 2 || d->hdr_len < header_size(d->hdr[1])) break;
-        h = d->hdr;
-        d->hdr_len = 0;
+        if (s->hdr_len < 2 || s->hdr_len < header_size(s->hdr[1])) break;
+        h = s->hdr;
+        s->hdr_len = 0;
       }
-      if ((rc = start_frame(d, h))) goto out;
+      if ((rc = start_frame(d, s, h))) goto out;
     }
     size_t avail = len - i;
-    int control = is_control(d->opcode);
-    int whole = d->mask_off == 0 && d->remaining <= avail &&
-                (control || (d->fin && d->opcode != SIO__WS_OP_CONT));
+    int control = is_control(s->opcode);
+    int whole = s->mask_off == 0 && s->remaining <= avail &&
+                (control || (s->fin && s->opcode != SIO__WS_OP_CONT));
     if (whole) {
       /* The frame is a whole message (or control frame) in the input: deliver
        * it where it lies. */
-      size_t n = (size_t)d->remaining;
+      size_t n = (size_t)s->remaining;
       uint8_t *p = data + i;
-      if ((rc = take_payload(d, p, n))) goto out;
+      if ((rc = take_payload(d, s, p, n))) goto out;
       i += n;
-      d->remaining = 0;
-      rc = finish_frame(d, p, n, 1, cb, arg);
+      s->remaining = 0;
+      rc = finish_frame(d, s, p, n, 1, cb, arg);
     } else {
-      size_t n = d->remaining < avail ? (size_t)d->remaining : avail;
+      size_t n = s->remaining < avail ? (size_t)s->remaining : avail;
       uint8_t *p = data + i;
-      if ((rc = take_payload(d, p, n))) goto out;
+      if ((rc = take_payload(d, s, p, n))) goto out;
       i += n;
-      d->remaining -= n;
+      s->remaining -= n;
       if (control) {
-        if (!d->ctl && !(d->ctl = sio__malloc(SIO_WS_MAX_CONTROL))) {
-          rc = fail(d, SIO_ENOMEM, SIO_WS_CLOSE_INTERNAL);
-          goto out;
-        }
         /* n fits: a control payload is at most 125 bytes (check_first). */
-        memcpy(d->ctl + d->ctl_len, p, n);
-        d->ctl_len = (uint8_t)(d->ctl_len + n);
-      } else if ((rc = buf_append(d, p, n))) {
+        memcpy(s->ctl + s->ctl_len, p, n);
+        s->ctl_len = (uint8_t)(s->ctl_len + n);
+      } else if ((rc = buf_append(d, s, p, n))) {
         goto out;
       }
-      if (d->remaining == 0) rc = finish_frame(d, NULL, 0, 0, cb, arg);
+      if (s->remaining == 0) rc = finish_frame(d, s, NULL, 0, 0, cb, arg);
     }
     if (rc) goto out;
   }
 out:
   d->consumed = i;
+  if (s != &local || s->busy || s->buf || d->err) settle(d, s, &local);
+failed:
   if (d->err) {
     if (close_code) *close_code = d->fail_code;
     return d->err;

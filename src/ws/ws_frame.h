@@ -22,10 +22,16 @@
  * - Frames after a close frame are still decoded: RFC 6455 says none may
  *   follow, and the connection layer stops feeding once it has seen one.
  *
- * Memory: the decoder is a plain struct (embed it); it allocates only when a
- * data frame or fragmented message spans feeds, and only as the bytes arrive
- * (a header that announces a large frame does not reserve it). Control-frame
- * payloads (<= 125 bytes) are kept inside the struct.
+ * Memory: the decoder is a small struct (embed it) holding only what lasts
+ * the connection's life: its limit, role, RSV1 permission and sticky error.
+ * Everything about a frame or message in progress (a partial header, the
+ * current frame's fields and mask, the UTF-8 state of an open text message,
+ * the reassembly buffer, a partial control payload) lives in a block that
+ * exists only while a feed has ended inside a frame or inside a fragmented
+ * message; it is freed when a feed ends back at a frame boundary with no
+ * message open, and on error. Frames that arrive whole in one feed never
+ * allocate. The reassembly buffer grows only as the bytes arrive (a header
+ * that announces a large frame does not reserve it).
  *
  * Not thread-safe; no I/O. */
 #ifndef SIO_WS_FRAME_H
@@ -79,34 +85,18 @@ typedef struct {
  * feed). */
 typedef int (*sio__ws_msg_cb)(void *arg, const sio__ws_msg_t *msg);
 
+/* Mid-frame / mid-message state, private to ws_frame.c. */
+struct sio__ws_partial;
+
 /* Private fields: use the functions below. */
 typedef struct sio__ws_decoder {
-  size_t max_message; /* SIZE_MAX when unlimited */
-  uint8_t role;       /* sio__ws_role_t */
-  uint8_t hdr_len;    /* header bytes collected in hdr[] (partial header) */
-  uint8_t hdr[14];
-  uint8_t in_frame; /* 1: header parsed, payload bytes still expected */
-  uint8_t fin;      /* current frame's FIN bit */
-  uint8_t opcode;   /* current frame's opcode */
-  uint8_t masked;   /* current frame is masked */
-  uint8_t mask[4];
-  uint8_t msg_opcode;   /* TEXT/BINARY of the open message, 0 if none */
-  uint8_t cur_text;     /* the current data message is text */
-  uint8_t ctl_len;      /* bytes of a partial control payload in ctl */
-  uint8_t rsv1_ok;      /* permessage-deflate negotiated: RSV1 allowed */
-  uint8_t cur_deflated; /* the current data message has RSV1 */
-  uint16_t fail_code;   /* close code after an error */
-  int err;              /* sticky error (negative) or 0 */
-  sio__utf8_t utf8;     /* validator of the open text message */
-  uint64_t remaining;   /* payload bytes of the current frame not yet seen */
-  uint64_t mask_off;    /* payload bytes of the current frame already unmasked */
-  uint8_t *buf;         /* message reassembly (sio__malloc), NULL until needed */
-  size_t buf_len, buf_cap;
-  size_t consumed; /* input bytes the last feed consumed */
-  /* SIO_WS_MAX_CONTROL bytes, allocated only while a control frame's
-   * payload arrives in pieces (rare: every connection would carry 125 idle
-   * bytes otherwise). */
-  uint8_t *ctl;
+  size_t max_message;           /* SIZE_MAX when unlimited */
+  struct sio__ws_partial *part; /* NULL at rest (see "Memory" above) */
+  size_t consumed;              /* input bytes the last feed consumed */
+  int err;                      /* sticky error (negative) or 0 */
+  uint16_t fail_code;           /* close code after an error */
+  uint8_t role;                 /* sio__ws_role_t */
+  uint8_t rsv1_ok;              /* permessage-deflate negotiated: RSV1 allowed */
 } sio__ws_decoder_t;
 
 /* Starts a decoder for role (a server decodes what clients send: masked
@@ -144,6 +134,17 @@ int sio__ws_decoder_feed(sio__ws_decoder_t *d, uint8_t *data, size_t len,
 size_t sio__ws_decoder_consumed(const sio__ws_decoder_t *d);
 /* Bytes the decoder holds now (partial header, control payload and message). */
 size_t sio__ws_decoder_buffered(const sio__ws_decoder_t *d);
+/* Bytes the decoder has allocated now: 0 at rest (at a frame boundary with no
+ * fragmented message open, or failed), else its mid-frame block plus the
+ * reassembly buffer's capacity. */
+size_t sio__ws_decoder_held(const sio__ws_decoder_t *d);
+/* The largest message accepted (SIZE_MAX when unlimited) and the role. */
+static inline size_t sio__ws_decoder_max_message(const sio__ws_decoder_t *d) {
+  return d->max_message;
+}
+static inline sio__ws_role_t sio__ws_decoder_role(const sio__ws_decoder_t *d) {
+  return (sio__ws_role_t)d->role;
+}
 /* Frees its buffers; sio__ws_decoder_init again to reuse. Idempotent. */
 void sio__ws_decoder_free(sio__ws_decoder_t *d);
 
