@@ -643,10 +643,26 @@ static void queue_consume(sio__stream_t *s, size_t n) {
   }
 }
 
+/* Sends n buffers with MSG_NOSIGNAL (a reset peer is an EPIPE error, never
+ * a signal): one (the usual message) with send, the kernel's shorter path,
+ * several with sendmsg. Retried on EINTR. */
+static ssize_t send_iov(int fd, struct iovec *iov, size_t n) {
+  struct msghdr msg;
+  if (n > 1) {
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = iov;
+    msg.msg_iovlen = n;
+  }
+  for (;;) {
+    ssize_t r = n == 1 ? send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
+                       : sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (r >= 0 || errno != EINTR) return r;
+  }
+}
+
 /* Writes the queue while the socket takes it, a gather write of up to
  * TRY_BATCH slices at a time; what the socket refuses stays queued and the
- * stream waits for writable (blocked). MSG_NOSIGNAL: a reset peer is an
- * EPIPE error, never a signal. Returns 0 or a negative errno. */
+ * stream waits for writable (blocked). Returns 0 or a negative errno. */
 static int try_write(sio__stream_t *s) {
   int fd = sio__stream_fd(s);
   while (s->qlen > 0) {
@@ -659,13 +675,7 @@ static int try_write(sio__stream_t *s) {
       iov[i].iov_len = sl->len;
       total += sl->len;
     }
-    struct msghdr msg;
-    memset(&msg, 0, sizeof(msg));
-    msg.msg_iov = iov;
-    msg.msg_iovlen = n;
-    ssize_t r;
-    do r = sendmsg(fd, &msg, MSG_NOSIGNAL);
-    while (r < 0 && errno == EINTR);
+    ssize_t r = send_iov(fd, iov, n);
     if (r < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
       s->blocked = 1;
