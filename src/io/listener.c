@@ -49,14 +49,18 @@ static void pause_accepting(sio__listener_t *l) {
 }
 
 /* Out of descriptors: drops the connection at the head of the backlog with
- * the spare descriptor's slot. 1 if one went (try the next), 0 if not. */
+ * the spare descriptor's slot. 1 if one went (try the next), 0 if the
+ * backlog is empty (accept reports EMFILE before it looks), -1 if there is
+ * no spare. */
 static int shed_one(sio__listener_t *l) {
-  if (l->spare_fd < 0) return 0;
+  if (l->spare_fd < 0) return -1;
   close(l->spare_fd);
   int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+  int e = errno;
   if (fd >= 0) close(fd);
   l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  return fd >= 0;
+  if (fd >= 0) return 1;
+  return e == EAGAIN || e == EWOULDBLOCK ? 0 : -1;
 }
 
 static void on_acceptable(uv_poll_t *h, int status, int events) {
@@ -77,9 +81,13 @@ static void on_acceptable(uv_poll_t *h, int status, int events) {
       if (e == EAGAIN || e == EWOULDBLOCK) break;
       /* A connection that went away before we took it, or a signal. */
       if (e == EINTR || e == ECONNABORTED || e == EPROTO) continue;
-      if ((e == EMFILE || e == ENFILE) && shed_one(l)) {
-        shed++;
-        continue;
+      if (e == EMFILE || e == ENFILE) {
+        int r = shed_one(l);
+        if (r == 0) break;
+        if (r > 0) {
+          shed++;
+          continue;
+        }
       }
       SIO_LOGW("accept failed: %s", uv_strerror(-e));
       pause_accepting(l);

@@ -3,7 +3,9 @@
  * ECONNREFUSED, a peer's reset is ECONNRESET (not the EBADF the poll handle
  * says), the peer's EOF leaves the stream writable until it ends, and a
  * reset close reaches the peer as an RST. The codes are libuv's, the ones
- * owners have always compared against. */
+ * owners have always compared against. Out of descriptors, the listener
+ * closes the connections it cannot take (their peers see the end) and
+ * accepts again once descriptors are free. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -189,12 +193,67 @@ static void test_reset_close_sends_rst(void **state) {
   teardown(&f);
 }
 
+/* A connect of fd (made earlier) to the listener. */
+static void connect_fd(fx_t *f, int fd) {
+  struct sockaddr_in sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)sio__listener_port(f->lis));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+}
+
+/* 1 once fd reads EOF (pumping the loop). */
+static int sees_eof(fx_t *f, int fd) {
+  char c;
+  for (int i = 0; i < 100000; i++) {
+    pump(f);
+    ssize_t r = recv(fd, &c, 1, MSG_DONTWAIT);
+    if (r == 0) return 1;
+    if (r < 0 && errno != EAGAIN) return errno == ECONNRESET;
+  }
+  return 0;
+}
+
+static void test_out_of_descriptors_sheds_connections(void **state) {
+  (void)state;
+  fx_t f;
+  setup(&f);
+  int c1 = socket(AF_INET, SOCK_STREAM, 0), c2 = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(c1 >= 0 && c2 >= 0);
+  /* Every descriptor taken: the process may open no more. */
+  struct rlimit old, low;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+  low = old;
+  low.rlim_cur = 256;
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+  int fill[256], n = 0;
+  while (n < 256 && (fill[n] = open("/dev/null", O_RDONLY)) >= 0) n++;
+  assert_int_equal(errno, EMFILE);
+  connect_fd(&f, c1);
+  connect_fd(&f, c2);
+  assert_true(sees_eof(&f, c1));
+  assert_true(sees_eof(&f, c2));
+  assert_null(f.accepted);
+  /* Descriptors free again: the listener takes the next one. */
+  for (int i = 0; i < n; i++) close(fill[i]);
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+  int c3 = peer(&f);
+  assert_non_null(f.accepted);
+  close(c1);
+  close(c2);
+  close(c3);
+  wait_closed(&f);
+  teardown(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_refused_connect_is_econnrefused),
       cmocka_unit_test(test_peer_reset_is_econnreset),
       cmocka_unit_test(test_peer_eof_leaves_the_stream_writable),
       cmocka_unit_test(test_reset_close_sends_rst),
+      cmocka_unit_test(test_out_of_descriptors_sheds_connections),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
