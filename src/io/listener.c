@@ -1,6 +1,7 @@
 #include "io/listener.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,8 +11,23 @@
 #include "io/stream_internal.h"
 #include "sio/common.h"
 
+/* Connections taken per wake at most: the loop's other work is not starved
+ * by a flood of connects (the poll is level-triggered: the rest wait for
+ * the next turn). */
+#define ACCEPT_BATCH 128
+/* How long accepting pauses when the system refuses descriptors and the
+ * spare one is gone, instead of waking in a loop. */
+#define PAUSE_MS 100
+
 struct sio__listener {
-  uv_tcp_t tcp;
+  uv_poll_t poll; /* readable: connections wait */
+  uv_timer_t pause;
+  int fd;
+  /* Kept open for the day descriptors run out: closed to accept (and close
+   * at once) the connection at the head of the backlog, so the peer hears
+   * "no" instead of waiting, and the listener is not woken for it again. */
+  int spare_fd;
+  int open_handles; /* poll and pause, until both closed */
   sio__io_t *io;
   sio__listener_cb cb;
   void *arg;
@@ -20,19 +36,72 @@ struct sio__listener {
   int closing;
 };
 
-static void on_connection(uv_stream_t *server, int status) {
-  sio__listener_t *l = server->data;
+static void on_acceptable(uv_poll_t *h, int status, int events);
+
+static void on_resume(uv_timer_t *t) {
+  sio__listener_t *l = t->data;
+  if (!l->closing) uv_poll_start(&l->poll, UV_READABLE, on_acceptable);
+}
+
+static void pause_accepting(sio__listener_t *l) {
+  uv_poll_stop(&l->poll);
+  uv_timer_start(&l->pause, on_resume, PAUSE_MS, 0);
+}
+
+/* Out of descriptors: drops the connection at the head of the backlog with
+ * the spare descriptor's slot. 1 if one went (try the next), 0 if the
+ * backlog is empty (accept reports EMFILE before it looks), -1 if there is
+ * no spare. */
+static int shed_one(sio__listener_t *l) {
+  if (l->spare_fd < 0) return -1;
+  close(l->spare_fd);
+  int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+  int e = errno;
+  if (fd >= 0) close(fd);
+  l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) return 1;
+  return e == EAGAIN || e == EWOULDBLOCK ? 0 : -1;
+}
+
+static void on_acceptable(uv_poll_t *h, int status, int events) {
+  (void)events;
+  sio__listener_t *l = h->data;
   if (l->closing) return;
   if (status < 0) {
+    /* libuv stopped the poll: try again a little later. */
     SIO_LOGW("accept failed: %s", uv_strerror(status));
+    pause_accepting(l);
     return;
   }
-  sio__stream_t *s = sio__stream_accept(l->io, server);
-  if (!s) {
-    SIO_LOGW("could not accept a connection (out of memory?)");
-    return;
+  int shed = 0;
+  for (int i = 0; i < ACCEPT_BATCH && !l->closing; i++) {
+    int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      int e = errno;
+      if (e == EAGAIN || e == EWOULDBLOCK) break;
+      /* A connection that went away before we took it, or a signal. */
+      if (e == EINTR || e == ECONNABORTED || e == EPROTO) continue;
+      if (e == EMFILE || e == ENFILE) {
+        int r = shed_one(l);
+        if (r == 0) break;
+        if (r > 0) {
+          shed++;
+          continue;
+        }
+      }
+      SIO_LOGW("accept failed: %s", uv_strerror(-e));
+      pause_accepting(l);
+      break;
+    }
+    sio__stream_t *s = sio__stream_accept(l->io, fd);
+    if (!s) {
+      SIO_LOGW("could not accept a connection (out of memory?)");
+      continue;
+    }
+    l->cb(l, l->arg, s);
   }
-  l->cb(l, l->arg, s);
+  if (shed)
+    SIO_LOGW("accept failed: %s (%d connections dropped)", uv_strerror(UV_EMFILE), shed);
 }
 
 static int resolve(uv_loop_t *loop, const char *host, int port,
@@ -66,22 +135,32 @@ static int resolve(uv_loop_t *loop, const char *host, int port,
 
 static void on_closed(uv_handle_t *h) {
   sio__listener_t *l = h->data;
+  if (--l->open_handles > 0) return;
   if (l->close_cb) l->close_cb(l->close_arg);
   sio__io_release(l->io);
   sio__free(l);
 }
 
-/* A socket of ss's family with SO_REUSEPORT, opened as l's handle. */
-static int open_reuseport(sio__listener_t *l, const struct sockaddr_storage *ss) {
+/* A bound, listening nonblocking socket for ss (SO_REUSEPORT too when
+ * reuseport is 1), or a negative errno. */
+static int listen_socket(const struct sockaddr_storage *ss, int reuseport) {
   int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return uv_translate_sys_error(errno);
+  if (fd < 0) return -errno;
   int one = 1;
-  int r = 0;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
-    r = uv_translate_sys_error(errno);
-  if (r == 0) r = uv_tcp_open(&l->tcp, fd);
-  if (r != 0) close(fd);
-  return r;
+  socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                            : sizeof(struct sockaddr_in);
+  /* SO_REUSEADDR: a restarted server binds while old connections linger. */
+  int r = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (r == 0 && reuseport)
+    r = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  if (r == 0) r = bind(fd, (const struct sockaddr *)ss, len);
+  if (r == 0) r = listen(fd, 511);
+  if (r != 0) {
+    r = -errno;
+    close(fd);
+    return r;
+  }
+  return fd;
 }
 
 int sio__listener_new(uv_loop_t *loop, const char *host, int port, sio__listener_cb cb,
@@ -96,23 +175,28 @@ int sio__listener_new_ex(uv_loop_t *loop, const char *host, int port, int reusep
   memset(&ss, 0, sizeof(ss));
   int r = resolve(loop, host, port, &ss);
   if (r != 0) return r;
+  int fd = listen_socket(&ss, reuseport);
+  if (fd < 0) return fd;
   sio__listener_t *l = sio__calloc(1, sizeof(*l));
-  if (!l) return SIO_ENOMEM;
-  l->io = sio__io_acquire(loop);
-  if (!l->io) {
+  if (l) l->io = sio__io_acquire(loop);
+  r = l && l->io ? uv_poll_init(loop, &l->poll, fd) : SIO_ENOMEM;
+  if (r != 0) {
+    close(fd);
+    if (l) sio__io_release(l->io);
     sio__free(l);
-    return SIO_ENOMEM;
+    return r;
   }
+  l->fd = fd;
+  l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   l->cb = cb;
   l->arg = arg;
-  uv_tcp_init(loop, &l->tcp);
-  l->tcp.data = l;
-  r = reuseport ? open_reuseport(l, &ss) : 0;
-  if (r == 0) r = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&ss, 0);
-  if (r == 0) r = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
+  l->poll.data = l;
+  uv_timer_init(loop, &l->pause);
+  l->pause.data = l;
+  l->open_handles = 2;
+  r = uv_poll_start(&l->poll, UV_READABLE, on_acceptable);
   if (r != 0) {
-    l->closing = 1;
-    uv_close((uv_handle_t *)&l->tcp, on_closed);
+    sio__listener_close(l, NULL, NULL);
     return r;
   }
   *out = l;
@@ -121,9 +205,8 @@ int sio__listener_new_ex(uv_loop_t *loop, const char *host, int port, int reusep
 
 int sio__listener_port(const sio__listener_t *l) {
   struct sockaddr_storage ss;
-  int n = sizeof(ss);
-  int r = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &n);
-  if (r != 0) return r;
+  socklen_t n = sizeof(ss);
+  if (getsockname(l->fd, (struct sockaddr *)&ss, &n) != 0) return -errno;
   if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&ss)->sin_port);
   if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
   return SIO_EINVAL;
@@ -134,5 +217,9 @@ void sio__listener_close(sio__listener_t *l, void (*cb)(void *arg), void *arg) {
   l->closing = 1;
   l->close_cb = cb;
   l->close_arg = arg;
-  uv_close((uv_handle_t *)&l->tcp, on_closed);
+  /* The poll leaves epoll before the socket is closed. */
+  uv_close((uv_handle_t *)&l->poll, on_closed);
+  uv_close((uv_handle_t *)&l->pause, on_closed);
+  close(l->fd);
+  if (l->spare_fd >= 0) close(l->spare_fd);
 }

@@ -1,6 +1,12 @@
 #include "io/stream.h"
 
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/log.h"
@@ -10,35 +16,39 @@
 #include "sio/common.h"
 
 _Static_assert(SIO__STREAM_EOF == UV_EOF, "SIO__STREAM_EOF is libuv's UV_EOF");
+/* libuv's errors are negative errnos on the systems we run on: the stream
+ * reports a failed system call as -errno, the codes owners always saw. */
+_Static_assert(UV_ECONNRESET == -ECONNRESET && UV_EPIPE == -EPIPE,
+               "libuv errors are negative errnos");
 
 #define DEFAULT_MAX_QUEUE (4u * 1024 * 1024)
-/* Most slices one uv_write takes (writev's usual IOV_MAX). */
-#define MAX_BATCH 1024
-/* Most slices one uv_try_write takes; its iovec array is on the stack. */
+/* Most slices one sendmsg takes; its iovec array is on the stack. */
 #define TRY_BATCH 64
-
-typedef struct sio__wreq {
-  uv_write_t req;
-  sio__stream_t *s;
-  size_t n;
-  size_t bytes;
-  sio__slice_t *slices; /* n slices, right after bufs */
-  uv_buf_t bufs[];
-} sio__wreq_t;
+/* Most reads per wake of one stream when each fills the buffer: a fast peer
+ * does not starve the others of the loop. */
+#define READ_BATCH 32
 
 static void on_handle_closed(uv_handle_t *h);
+static void on_poll(uv_poll_t *h, int status, int events);
 static void flush(sio__stream_t *s);
-static void start_shutdown(sio__stream_t *s);
+static void update_poll(sio__stream_t *s);
+static void finish_close(sio__stream_t *s);
 
 /* ---- creation ---- */
+
+int sio__stream_fd(const sio__stream_t *s) {
+  uv_os_fd_t fd;
+  if (!s->opened || uv_fileno((const uv_handle_t *)&s->poll, &fd) != 0) return -1;
+  return fd;
+}
 
 /* The peer's address in binary (formatted on demand: 17 bytes a stream,
  * not a 64-byte string). */
 static void fill_addr(sio__stream_t *s) {
   struct sockaddr_storage ss;
-  int n = sizeof(ss);
+  socklen_t n = sizeof(ss);
   s->addr_family = 0;
-  if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &n) != 0) return;
+  if (getpeername(sio__stream_fd(s), (struct sockaddr *)&ss, &n) != 0) return;
   if (ss.ss_family == AF_INET) {
     memcpy(s->peer.addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
     s->addr_family = AF_INET;
@@ -48,21 +58,30 @@ static void fill_addr(sio__stream_t *s) {
   }
 }
 
+/* Small writes leave at once (a message is one write already). */
+static void set_nodelay(int fd) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* The socket's pending error as a negative errno, 0 if none. */
+static int socket_error(int fd) {
+  int e = 0;
+  socklen_t n = sizeof(e);
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &n) != 0) return -errno;
+  return -e;
+}
+
 static void on_timer(sio__timer_t *t, void *arg);
 
 /* Callbacks of a stream nobody owns yet. */
 static const sio__stream_cbs_t k_no_cbs;
 
-/* A stream with its handle and timer initialised on io, not connected; it
- * takes over the caller's reference of io only on success. */
+/* A stream on io with no socket yet; it takes over the caller's reference of
+ * io only on success. */
 static sio__stream_t *stream_new(sio__io_t *io) {
   sio__stream_t *s = sio__calloc(1, sizeof(*s));
   if (!s) return NULL;
-  if (uv_tcp_init(sio__io_loop(io), &s->tcp) != 0) {
-    sio__free(s);
-    return NULL;
-  }
-  s->tcp.data = s;
   s->io = io;
   s->cbs = &k_no_cbs;
   s->max_queue = DEFAULT_MAX_QUEUE;
@@ -75,35 +94,72 @@ sio__stream_t *sio__stream_new_io(sio__io_t *io) {
   return stream_new(io);
 }
 
-typedef struct {
-  uv_connect_t req;
+int sio__stream_open(sio__stream_t *s, int fd) {
+  int r = uv_poll_init(sio__io_loop(s->io), &s->poll, fd);
+  if (r != 0) return r;
+  s->poll.data = s;
+  s->opened = 1;
+  return 0;
+}
+
+/* A connect on its way: the name lookup first when the host is a name, then
+ * the connect itself. Freed when the connect's result is delivered or the
+ * stream closes; a lookup in flight frees it itself once the stream let go
+ * (s NULL). */
+typedef struct sio__dial {
+  uv_getaddrinfo_t req;
+  sio__stream_t *s;
   sio__stream_connect_cb cb;
   void *arg;
-} connect_req_t;
+  int port;
+  int status; /* the result when ready: known before the loop ran */
+  int ready;
+} dial_t;
 
-static void on_connect(uv_connect_t *req, int status) {
-  connect_req_t *cr = (connect_req_t *)req;
-  sio__stream_t *s = req->handle->data;
-  sio__stream_connect_cb cb = cr->cb;
-  void *arg = cr->arg;
-  sio__free(cr);
-  if (s->closing) return; /* closed while connecting: nobody to tell */
+/* The connect's result reaches the caller's callback (from the loop). */
+static void connect_done(sio__stream_t *s, int status) {
+  dial_t *d = s->peer.dial;
+  sio__stream_connect_cb cb = d->cb;
+  void *arg = d->arg;
+  sio__free(d);
+  memset(&s->peer, 0, sizeof(s->peer));
+  s->connecting = 0;
   if (status == 0) {
-    uv_tcp_nodelay(&s->tcp, 1);
+    set_nodelay(sio__stream_fd(s));
     fill_addr(s);
+    /* What the owner queued while connecting leaves now. */
+    if (s->qlen > 0) sio__io_schedule(s->io, s);
   }
+  update_poll(s);
   cb(s, arg, status);
 }
 
-/* Starts the TCP connect of s with cr (taken: freed here on failure, else
- * by on_connect). 0 or a libuv error. */
-static int begin_connect(sio__stream_t *s, connect_req_t *cr, const struct sockaddr *sa,
-                         sio__stream_connect_cb cb, void *arg) {
-  cr->cb = cb;
-  cr->arg = arg;
-  int rc = uv_tcp_connect(&cr->req, &s->tcp, sa, on_connect);
-  if (rc != 0) sio__free(cr);
-  return rc;
+/* Starts the TCP connect of s to sa with d (taken: freed by connect_done, by
+ * closing, or here on failure). 0, or a negative errno (s has no socket
+ * then). */
+static int begin_connect(sio__stream_t *s, dial_t *d, const struct sockaddr *sa) {
+  int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int r = fd < 0 ? -errno : sio__stream_open(s, fd);
+  if (r != 0) {
+    if (fd >= 0) close(fd);
+    sio__free(d);
+    return r;
+  }
+  socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                            : sizeof(struct sockaddr_in);
+  d->ready = 0;
+  s->peer.dial = d;
+  s->connecting = 1;
+  int rc = connect(fd, sa, len);
+  if (rc != 0 && errno == EINPROGRESS) {
+    update_poll(s); /* writable once connected (or refused) */
+    return 0;
+  }
+  /* Done at once (a refusal, or a local peer): told from the loop. */
+  d->status = rc == 0 ? 0 : -errno;
+  d->ready = 1;
+  sio__io_schedule(s->io, s);
+  return 0;
 }
 
 sio__stream_t *sio__stream_connect(uv_loop_t *loop, const char *ip, int port,
@@ -113,66 +169,59 @@ sio__stream_t *sio__stream_connect(uv_loop_t *loop, const char *ip, int port,
   if (uv_ip4_addr(ip, port, (struct sockaddr_in *)&ss) != 0 &&
       uv_ip6_addr(ip, port, (struct sockaddr_in6 *)&ss) != 0)
     return NULL;
-  connect_req_t *cr = sio__malloc(sizeof(*cr));
-  sio__io_t *io = cr ? sio__io_acquire(loop) : NULL;
+  dial_t *d = sio__malloc(sizeof(*d));
+  sio__io_t *io = d ? sio__io_acquire(loop) : NULL;
   sio__stream_t *s = io ? stream_new(io) : NULL;
   if (!s) {
     sio__io_release(io);
-    sio__free(cr);
+    sio__free(d);
     return NULL;
   }
-  if (begin_connect(s, cr, (const struct sockaddr *)&ss, cb, arg) != 0) {
+  d->cb = cb;
+  d->arg = arg;
+  d->s = s;
+  if (begin_connect(s, d, (const struct sockaddr *)&ss) != 0) {
     sio__stream_close(s, 0);
     return NULL;
   }
   return s;
 }
 
-/* A name lookup in flight for a connecting stream. s is NULL once the
- * stream closed: the lookup then only frees itself. */
-typedef struct sio__resolve {
-  uv_getaddrinfo_t req;
-  sio__stream_t *s;
-  int port;
-  sio__stream_connect_cb cb;
-  void *arg;
-} resolve_req_t;
-
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
-  resolve_req_t *r = (resolve_req_t *)req;
-  sio__stream_t *s = r->s;
-  sio__stream_connect_cb cb = r->cb;
-  void *arg = r->arg;
-  int port = r->port;
-  sio__free(r);
+  dial_t *d = (dial_t *)req;
+  sio__stream_t *s = d->s;
   if (!s) {
     uv_freeaddrinfo(res);
+    sio__free(d);
     return;
   }
   s->looking_up = 0;
+  memset(&s->peer, 0, sizeof(s->peer));
   struct sockaddr_storage ss;
   memset(&ss, 0, sizeof(ss));
   int ok = 0;
   for (struct addrinfo *ai = status == 0 ? res : NULL; ai && !ok; ai = ai->ai_next) {
     if (ai->ai_family == AF_INET) {
       memcpy(&ss, ai->ai_addr, sizeof(struct sockaddr_in));
-      ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+      ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)d->port);
       ok = 1;
     } else if (ai->ai_family == AF_INET6) {
       memcpy(&ss, ai->ai_addr, sizeof(struct sockaddr_in6));
-      ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+      ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)d->port);
       ok = 1;
     }
   }
   uv_freeaddrinfo(res);
+  sio__stream_connect_cb cb = d->cb;
+  void *arg = d->arg;
   if (!ok) {
+    sio__free(d);
     SIO_LOGW("stream: name lookup failed: %s",
              status ? uv_strerror(status) : "no address");
     cb(s, arg, SIO_ENOENT);
     return;
   }
-  connect_req_t *cr = sio__malloc(sizeof(*cr));
-  int rc = cr ? begin_connect(s, cr, (const struct sockaddr *)&ss, cb, arg) : SIO_ENOMEM;
+  int rc = begin_connect(s, d, (const struct sockaddr *)&ss);
   if (rc != 0) cb(s, arg, rc);
 }
 
@@ -187,47 +236,47 @@ sio__stream_t *sio__stream_connect_host(uv_loop_t *loop, const char *host, int p
   if (!host || port < 0 || port > 65535) return NULL;
   if (sio__stream_is_ip_literal(host))
     return sio__stream_connect(loop, host, port, cb, arg);
-  resolve_req_t *r = sio__malloc(sizeof(*r));
-  sio__io_t *io = r ? sio__io_acquire(loop) : NULL;
+  dial_t *d = sio__malloc(sizeof(*d));
+  sio__io_t *io = d ? sio__io_acquire(loop) : NULL;
   sio__stream_t *s = io ? stream_new(io) : NULL;
   if (!s) {
     sio__io_release(io);
-    sio__free(r);
+    sio__free(d);
     return NULL;
   }
-  r->s = s;
-  r->port = port;
-  r->cb = cb;
-  r->arg = arg;
+  d->s = s;
+  d->port = port;
+  d->cb = cb;
+  d->arg = arg;
   struct addrinfo hints;
   memset(&hints, 0, sizeof(hints));
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  if (uv_getaddrinfo(loop, &r->req, on_resolved, host, NULL, &hints) != 0) {
-    sio__free(r);
+  if (uv_getaddrinfo(loop, &d->req, on_resolved, host, NULL, &hints) != 0) {
+    sio__free(d);
     sio__stream_close(s, 0);
     return NULL;
   }
-  s->peer.resolving = r;
+  s->peer.dial = d;
   s->looking_up = 1;
   return s;
 }
 
-sio__stream_t *sio__stream_accept(sio__io_t *io, uv_stream_t *server) {
+sio__stream_t *sio__stream_accept(sio__io_t *io, int fd) {
   uv_loop_t *loop = sio__io_loop(io);
-  if (!sio__io_acquire(loop)) return NULL;
+  if (!sio__io_acquire(loop)) {
+    close(fd);
+    return NULL;
+  }
   sio__stream_t *s = stream_new(io);
-  if (!s) {
+  if (!s || sio__stream_open(s, fd) != 0) {
+    /* Nothing to report to an owner: the peer sees the connection close. */
+    close(fd);
+    sio__free(s);
     sio__io_release(io);
     return NULL;
   }
-  if (uv_accept(server, (uv_stream_t *)&s->tcp) != 0) {
-    /* Nothing to report to an owner: close quietly. */
-    s->closing = 1;
-    uv_close((uv_handle_t *)&s->tcp, on_handle_closed);
-    return NULL;
-  }
-  uv_tcp_nodelay(&s->tcp, 1);
+  set_nodelay(fd);
   fill_addr(s);
   return s;
 }
@@ -274,13 +323,45 @@ int sio__stream_is_closing(const sio__stream_t *s) {
   return s->closing || s->ending || s->err;
 }
 
+/* ---- the poll ---- */
+
+/* 1 while the socket should be read: the owner reads, or a graceful close
+ * discards what the peer still sends until its EOF. */
+static int wants_read(const sio__stream_t *s) {
+  if (s->closing || s->err || s->connecting) return 0;
+  if (s->ending) return s->shut;
+  return s->reading && !s->eof;
+}
+
+/* Watches what the stream waits for: readable while it reads, writable
+ * while the socket refused queued bytes (level-triggered: nothing is
+ * watched for an idle writer), writable alone while connecting. The poll
+ * changes only when that set does (each change costs epoll calls). */
+static void update_poll(sio__stream_t *s) {
+  if (!s->opened || s->closing) return;
+  unsigned ev = 0;
+  if (s->connecting) {
+    if (!s->peer.dial->ready) ev = UV_WRITABLE;
+  } else if (!s->err) {
+    if (wants_read(s)) ev |= UV_READABLE | UV_DISCONNECT;
+    if (s->blocked && s->qlen > 0) ev |= UV_WRITABLE;
+  }
+  if (ev == s->events) return;
+  s->events = ev & 7u;
+  int r = ev ? uv_poll_start(&s->poll, (int)ev, on_poll) : uv_poll_stop(&s->poll);
+  if (r != 0) {
+    s->events = 0;
+    sio__stream_fail(s, r);
+  }
+}
+
 /* ---- failure ---- */
 
 /* Records the first failure; the owner hears of it from the loop. */
 static void fail(sio__stream_t *s, int err) {
   if (s->err || s->closing) return;
   s->err = err;
-  uv_read_stop((uv_stream_t *)&s->tcp);
+  update_poll(s);
   if (s->ending) {
     sio__stream_close(s, 0);
     return;
@@ -296,16 +377,23 @@ void sio__stream_fail_quiet(sio__stream_t *s, int err) {
   if (s->err || s->closing) return;
   s->err = err;
   s->err_reported = 1;
-  uv_read_stop((uv_stream_t *)&s->tcp);
+  update_poll(s);
 }
 
 void sio__stream_service(sio__stream_t *s) {
-  if (s->closing) return;
+  if (s->closing) {
+    if (!s->opened) finish_close(s); /* a stream that never had a socket */
+    return;
+  }
   if (s->err) {
     if (!s->err_reported && !s->ending) {
       s->err_reported = 1;
       s->cbs->on_error(s, s->arg, s->err);
     }
+    return;
+  }
+  if (s->connecting) {
+    if (s->peer.dial->ready) connect_done(s, s->peer.dial->status);
     return;
   }
   if (s->defer && !s->ending) {
@@ -320,13 +408,10 @@ void sio__stream_service(sio__stream_t *s) {
 
 /* ---- reading ---- */
 
-static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
-  sio__stream_t *s = h->data;
-  sio__io_read_buf_get(s->io, buf);
-}
-
-static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf) {
-  sio__stream_t *s = h->data;
+/* What one read gave: nread bytes in buf (> 0), nothing for now (0), or a
+ * negative error (UV_EOF when the peer closed its side). buf is given back
+ * to the loop here. */
+static void handle_read(sio__stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (nread > 0 && !s->ending && !s->err) {
     s->in_read = 1;
     if (s->tls)
@@ -356,7 +441,7 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf) {
     if (s->eof || s->err) return;
     s->eof = 1;
     s->err_reported = 1; /* on_error runs once: this is it */
-    uv_read_stop((uv_stream_t *)&s->tcp);
+    update_poll(s);
     s->cbs->on_error(s, s->arg, UV_EOF);
     if (s->scheduled) sio__io_unschedule(s->io, s);
     sio__stream_service(s);
@@ -369,17 +454,72 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf) {
   }
 }
 
+/* Reads while the socket has bytes and the stream wants them, into the
+ * loop's read buffer: one read when it does not fill the buffer (the usual
+ * message), a few more when it does. */
+static void read_socket(sio__stream_t *s) {
+  for (int i = 0; i < READ_BATCH && wants_read(s); i++) {
+    uv_buf_t buf;
+    sio__io_read_buf_get(s->io, &buf);
+    if (!buf.base) {
+      handle_read(s, UV_ENOBUFS, &buf);
+      return;
+    }
+    ssize_t n;
+    do n = read(sio__stream_fd(s), buf.base, buf.len);
+    while (n < 0 && errno == EINTR);
+    size_t cap = buf.len;
+    if (n < 0)
+      n = errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+    else if (n == 0)
+      n = UV_EOF;
+    handle_read(s, n, &buf);
+    if (n <= 0 || (size_t)n < cap) return;
+  }
+}
+
+static void write_socket(sio__stream_t *s);
+
+static void on_poll(uv_poll_t *h, int status, int events) {
+  sio__stream_t *s = h->data;
+  if (s->closing) return;
+  if (status < 0) {
+    /* libuv stops the poll on a socket error (a reset, a refused connect)
+     * and reports EBADF; the socket tells the real error. */
+    s->events = 0;
+    int fd = sio__stream_fd(s);
+    if (s->connecting) {
+      int e = socket_error(fd);
+      connect_done(s, e ? e : status);
+      return;
+    }
+    if (wants_read(s)) {
+      read_socket(s); /* bytes that came before the error first */
+    } else {
+      int e = socket_error(fd);
+      fail(s, e ? e : status);
+    }
+    update_poll(s);
+    return;
+  }
+  if (s->connecting) {
+    if (events & UV_WRITABLE) connect_done(s, socket_error(sio__stream_fd(s)));
+    return;
+  }
+  if (events & (UV_READABLE | UV_DISCONNECT)) read_socket(s);
+  if ((events & UV_WRITABLE) && !s->closing && !s->err) write_socket(s);
+}
+
 int sio__stream_read_start(sio__stream_t *s) {
   if (s->closing || s->err) return SIO_ECLOSED;
   s->reading = 1;
-  if (s->ending || s->eof) return 0;
-  int r = uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read);
-  return r == UV_EALREADY ? 0 : r;
+  update_poll(s);
+  return 0;
 }
 
 void sio__stream_read_stop(sio__stream_t *s) {
   s->reading = 0;
-  if (!s->closing && !s->ending) uv_read_stop((uv_stream_t *)&s->tcp);
+  update_poll(s);
 }
 
 /* ---- writing ---- */
@@ -389,15 +529,13 @@ void sio__stream_set_max_queue(sio__stream_t *s, size_t max) {
 }
 
 size_t sio__stream_queued(const sio__stream_t *s) {
-  size_t n = s->qbytes;
-  if (s->inflight) n += uv_stream_get_write_queue_size((const uv_stream_t *)&s->tcp);
-  return n;
+  return s->qbytes;
 }
 
 /* Appends one slice to the queue. 0, SIO_EMSGSIZE or SIO_ENOMEM. */
 static int push_slice(sio__stream_t *s, sio__rbuf_t *b, size_t off, size_t n) {
-  /* Slices hold 32-bit offsets and lengths (a uv_buf_t takes 32-bit lengths
-   * anyway): bytes past 4 GiB into a buffer cannot be written. */
+  /* Slices hold 32-bit offsets and lengths: bytes past 4 GiB into a buffer
+   * cannot be written. */
   if (off > UINT32_MAX || n > UINT32_MAX - off) return SIO_EMSGSIZE;
   if (s->qhead + s->qlen == s->qcap) {
     if (s->qhead > 0) {
@@ -475,20 +613,6 @@ static void release_slices(sio__slice_t *sl, size_t n) {
   for (size_t i = 0; i < n; i++) sio__rbuf_unref(sl[i].buf);
 }
 
-static void on_write(uv_write_t *req, int status) {
-  sio__wreq_t *w = (sio__wreq_t *)req;
-  sio__stream_t *s = w->s;
-  release_slices(w->slices, w->n);
-  sio__free(w);
-  s->inflight = NULL;
-  if (s->closing) return;
-  if (status < 0) {
-    fail(s, status);
-    return;
-  }
-  flush(s);
-}
-
 /* The queue is empty: back to the inline slices (a burst's heap array goes,
  * so an idle stream holds no queue memory beyond the inline slices). */
 static void queue_reset(sio__stream_t *s) {
@@ -519,78 +643,85 @@ static void queue_consume(sio__stream_t *s, size_t n) {
   }
 }
 
-/* Writes the queue with no request when the socket takes it all. A
- * completed uv_write makes libuv change the fd's epoll interest (one
- * epoll_ctl per message) and costs a request: uv_try_write does neither.
- * Returns 0, or a libuv error (the stream is then failed). */
+/* Sends n buffers with MSG_NOSIGNAL (a reset peer is an EPIPE error, never
+ * a signal): one (the usual message) with send, the kernel's shorter path,
+ * several with sendmsg. Retried on EINTR. */
+static ssize_t send_iov(int fd, struct iovec *iov, size_t n) {
+  struct msghdr msg;
+  if (n > 1) {
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = iov;
+    msg.msg_iovlen = n;
+  }
+  for (;;) {
+    ssize_t r = n == 1 ? send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
+                       : sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (r >= 0 || errno != EINTR) return r;
+  }
+}
+
+/* Writes the queue while the socket takes it, a gather write of up to
+ * TRY_BATCH slices at a time; what the socket refuses stays queued and the
+ * stream waits for writable (blocked). Returns 0 or a negative errno. */
 static int try_write(sio__stream_t *s) {
+  int fd = sio__stream_fd(s);
   while (s->qlen > 0) {
-    uv_buf_t bufs[TRY_BATCH];
+    struct iovec iov[TRY_BATCH];
     size_t n = s->qlen < TRY_BATCH ? s->qlen : TRY_BATCH;
     size_t total = 0;
     for (size_t i = 0; i < n; i++) {
       sio__slice_t *sl = &s->q[s->qhead + i];
-      bufs[i] = uv_buf_init((char *)sl->buf->data + sl->off, (unsigned)sl->len);
+      iov[i].iov_base = sl->buf->data + sl->off;
+      iov[i].iov_len = sl->len;
       total += sl->len;
     }
-    int r = uv_try_write((uv_stream_t *)&s->tcp, bufs, (unsigned)n);
-    /* EAGAIN: the socket is full, or still connecting; uv_write waits. */
-    if (r == UV_EAGAIN || r == UV_ENOSYS) return 0;
-    if (r < 0) return r;
+    ssize_t r = send_iov(fd, iov, n);
+    if (r < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
+      s->blocked = 1;
+      return 0;
+    }
     queue_consume(s, (size_t)r);
-    /* Taken in part: the socket is full now; uv_write waits for the rest. */
-    if ((size_t)r < total) return 0;
+    /* Taken in part: the socket is full now. */
+    if ((size_t)r < total) {
+      s->blocked = 1;
+      return 0;
+    }
   }
   return 0;
 }
 
 int sio__stream_try_write(sio__stream_t *s) {
+  if (!s->opened || s->connecting) return 0;
   return try_write(s);
 }
 
-static void flush(sio__stream_t *s) {
-  if (s->inflight || s->closing || s->err) return;
+/* Writes what the socket takes now; the rest waits for writable. */
+static void write_socket(sio__stream_t *s) {
   int r = try_write(s);
   if (r != 0) {
     fail(s, r);
     return;
   }
   if (s->qlen == 0) {
+    s->blocked = 0;
     queue_reset(s);
-    if (s->ending && !s->shut) start_shutdown(s);
-    return;
+    if (s->ending && !s->shut) {
+      /* Everything written: the peer reads EOF after the last byte. */
+      s->shut = 1;
+      if (shutdown(sio__stream_fd(s), SHUT_WR) != 0) {
+        sio__stream_close(s, 0);
+        return;
+      }
+    }
   }
-  /* What the socket did not take goes to libuv, which writes it when the
-   * socket is writable again; the queue collects later writes meanwhile. */
-  size_t n = s->qlen < MAX_BATCH ? s->qlen : MAX_BATCH;
-  sio__wreq_t *w =
-      sio__malloc(sizeof(*w) + n * (sizeof(uv_buf_t) + sizeof(sio__slice_t)));
-  if (!w) {
-    fail(s, SIO_ENOMEM);
-    return;
-  }
-  w->s = s;
-  w->n = n;
-  w->bytes = 0;
-  w->slices = (sio__slice_t *)(void *)(w->bufs + n);
-  for (size_t i = 0; i < n; i++) {
-    sio__slice_t *sl = &s->q[s->qhead + i];
-    w->slices[i] = *sl;
-    w->bufs[i] = uv_buf_init((char *)sl->buf->data + sl->off, (unsigned)sl->len);
-    w->bytes += sl->len;
-  }
-  s->qhead += n;
-  s->qlen -= n;
-  s->qbytes -= w->bytes;
-  if (s->qlen == 0) queue_reset(s);
-  r = uv_write(&w->req, (uv_stream_t *)&s->tcp, w->bufs, (unsigned)n, on_write);
-  if (r != 0) {
-    release_slices(w->slices, w->n);
-    sio__free(w);
-    fail(s, r);
-    return;
-  }
-  s->inflight = w;
+  update_poll(s);
+}
+
+static void flush(sio__stream_t *s) {
+  /* Blocked: the poll writes when the socket takes bytes again. */
+  if (s->closing || s->err || s->connecting || !s->opened || s->blocked) return;
+  write_socket(s);
 }
 
 /* ---- timer and defer ---- */
@@ -631,8 +762,8 @@ void sio__stream_defer(sio__stream_t *s) {
 
 /* ---- closing ---- */
 
-static void on_handle_closed(uv_handle_t *h) {
-  sio__stream_t *s = h->data;
+/* The last step: the owner's on_close, the hook, then the memory. */
+static void finish_close(sio__stream_t *s) {
   release_slices(s->q + s->qhead, s->qlen);
   if (s->q != s->qinline) sio__io_give_slices(s->io, s->q, s->qcap);
   if (s->cbs->on_close) s->cbs->on_close(s, s->arg);
@@ -643,8 +774,8 @@ static void on_handle_closed(uv_handle_t *h) {
   sio__free(s);
 }
 
-static void on_reset_closed(uv_handle_t *h) {
-  on_handle_closed(h);
+static void on_handle_closed(uv_handle_t *h) {
+  finish_close(h->data);
 }
 
 static void abandoned_read(sio__stream_t *s, void *a, uint8_t *d, size_t n) {
@@ -667,44 +798,35 @@ void sio__stream_abandon(sio__stream_t *s) {
 
 void sio__stream_close(sio__stream_t *s, int reset) {
   if (s->closing) return;
-  s->closing = 1;
   if (s->looking_up) { /* the lookup finishes on its own, without us */
-    s->peer.resolving->s = NULL;
-    uv_cancel((uv_req_t *)&s->peer.resolving->req);
+    s->peer.dial->s = NULL;
+    uv_cancel((uv_req_t *)&s->peer.dial->req);
     s->looking_up = 0;
   }
+  if (s->connecting) {
+    sio__free(s->peer.dial);
+    s->connecting = 0;
+    memset(&s->peer, 0, sizeof(s->peer));
+  }
+  int fd = sio__stream_fd(s);
+  s->closing = 1;
   sio__io_unschedule(s->io, s);
   sio__timer_stop(s->timer);
-  /* A reset is refused while a shutdown is pending; a plain close then. */
-  if (!reset || s->shut || uv_tcp_close_reset(&s->tcp, on_reset_closed) != 0)
-    uv_close((uv_handle_t *)&s->tcp, on_handle_closed);
-}
-
-static void on_shutdown(uv_shutdown_t *req, int status) {
-  sio__stream_t *s = req->data;
-  sio__free(req);
-  if (s->closing) return;
-  if (status < 0) {
-    sio__stream_close(s, 0);
+  if (!s->opened) {
+    /* No socket, no handle: the loop finishes the close (never from inside
+     * this call). */
+    sio__io_schedule(s->io, s);
     return;
   }
-  /* Keep reading (and discarding) until the peer's EOF or the deadline. */
-  if (uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read) != 0)
-    sio__stream_close(s, 0);
-}
-
-static void start_shutdown(sio__stream_t *s) {
-  uv_shutdown_t *req = sio__malloc(sizeof(*req));
-  s->shut = 1;
-  if (!req) {
-    sio__stream_close(s, 0);
-    return;
+  /* The poll leaves epoll before its socket is closed (or handed over). */
+  uv_close((uv_handle_t *)&s->poll, on_handle_closed);
+  if (s->fd_gone) return;
+  if (reset && !s->shut) {
+    /* Linger 0: the close sends an RST and drops what is unsent. */
+    struct linger lg = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
   }
-  req->data = s;
-  if (uv_shutdown(req, (uv_stream_t *)&s->tcp, on_shutdown) != 0) {
-    sio__free(req);
-    sio__stream_close(s, 0);
-  }
+  close(fd);
 }
 
 void sio__stream_end(sio__stream_t *s, uint64_t linger_ms) {
@@ -716,7 +838,7 @@ void sio__stream_end(sio__stream_t *s, uint64_t linger_ms) {
   if (s->tls) sio__tls_close_notify(s);
   s->ending = 1;
   s->defer = 0;
-  uv_read_stop((uv_stream_t *)&s->tcp);
+  update_poll(s); /* reads stop until the sending side is shut down */
   sio__timer_t *t = timer_get(s);
   if (!t) { /* no linger deadline to keep: close now */
     sio__stream_close(s, 0);

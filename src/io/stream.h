@@ -1,5 +1,8 @@
 /* A TCP connection on the loop, the unit the HTTP server, the WebSocket
- * connections and the client write through.
+ * connections and the client write through: a nonblocking socket the stream
+ * reads, writes and closes itself, watched by a libuv poll handle (readable
+ * while the owner reads, writable only while the socket refuses queued
+ * bytes).
  *
  * Reads: bytes land in the loop-wide read buffer (io_loop.h) and are handed to
  * on_read, valid only during the call; an owner that needs them later (an
@@ -7,8 +10,8 @@
  *
  * Writes: a queue of rbuf slices (a reference, an offset, a length), so one
  * buffer can be queued on many streams without copying. Writes queued during
- * a callback of this stream leave in one uv_write (a uv_buf_t array) when the
- * callback returns; writes queued from anywhere else leave before the loop
+ * a callback of this stream leave in one gather write when the callback
+ * returns; writes queued from anywhere else leave before the loop
  * blocks again. Queued bytes are capped: a write that finds the queue already
  * holding the cap fails with SIO_ELIMIT and on_error(SIO_ELIMIT) follows, so
  * a peer that does not read cannot grow memory past the cap plus one write.
@@ -40,8 +43,8 @@ typedef struct {
    * (and mutable) only during the call. */
   void (*on_read)(sio__stream_t *s, void *arg, uint8_t *data, size_t len);
   /* The stream is no longer usable: SIO__STREAM_EOF (the peer closed its side), a
-   * libuv read/write error, or SIO_ELIMIT (write queue over its cap). Runs at
-   * most once; the owner then closes the stream. Reading is stopped. */
+   * read/write error (a negative errno, libuv's code), or SIO_ELIMIT (write queue over
+   * its cap). Runs at most once; the owner then closes the stream. Reading is stopped. */
   void (*on_error)(sio__stream_t *s, void *arg, int err);
   /* The stream's timer fired (sio__stream_timer_start). May be NULL. */
   void (*on_timer)(sio__stream_t *s, void *arg);
@@ -92,7 +95,7 @@ void sio__stream_set_max_queue(sio__stream_t *s, size_t max);
 int sio__stream_write(sio__stream_t *s, sio__rbuf_t *b, size_t off, size_t len);
 /* Same with a copy of p. */
 int sio__stream_write_copy(sio__stream_t *s, const void *p, size_t len);
-/* Bytes queued or handed to the kernel call and not yet written. */
+/* Bytes queued and not yet taken by the socket. */
 size_t sio__stream_queued(const sio__stream_t *s);
 
 /* Fires on_timer once after ms (restarts it if running); stop cancels it. */
@@ -141,9 +144,9 @@ typedef struct sio__stream_export sio__stream_export_t;
  * queued are tried once at once; what the socket did not take travels with
  * the record and leaves first on the new stream. On success s is closed (no
  * callback of its owner runs again, its close hook does not run: the record
- * carries it) and freed from the loop. Returns 0, SIO_EAGAIN (a write is in
- * flight: nothing changed, try again after it), SIO_ECLOSED (closing or
- * failed stream: nothing changed) or SIO_ENOMEM (nothing changed). */
+ * carries it) and freed from the loop. Returns 0, SIO_ECLOSED (closing,
+ * connecting or failed stream: nothing changed) or SIO_ENOMEM (nothing
+ * changed). */
 int sio__stream_export(sio__stream_t *s, sio__stream_export_t **out);
 /* A new stream on loop for the connection of e, whose memory it takes. Set
  * its callbacks, start reading, then call sio__stream_resume. NULL (out of

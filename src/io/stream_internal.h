@@ -19,7 +19,11 @@ typedef struct {
 #define SIO__STREAM_QINLINE 2
 
 struct sio__stream {
-  uv_tcp_t tcp;
+  /* Watches the nonblocking socket (uv_fileno gives it back); initialised
+   * once the socket exists (opened): a client looking its server's name up
+   * has none yet. The stream reads, writes, shuts down and closes the socket
+   * itself (a uv_poll_t is 88 bytes smaller than a uv_tcp_t). */
+  uv_poll_t poll;
   /* On the io's timer set, borrowing our io reference; made by the first
    * timer start and let go when a new owner takes the stream with it
    * stopped: a WebSocket keeps none while idle (40 bytes a connection). */
@@ -28,15 +32,14 @@ struct sio__stream {
   const sio__stream_cbs_t *cbs;
   void *arg;
 
-  /* Write queue (not yet handed to the kernel or libuv) and the one uv_write
-   * in flight. q is qinline unless more than SIO__STREAM_QINLINE slices wait
-   * at once: the usual message queues and leaves with no allocation. */
+  /* Write queue: what the socket has not taken yet. q is qinline unless
+   * more than SIO__STREAM_QINLINE slices wait at once: the usual message
+   * queues and leaves with no allocation. */
   sio__slice_t *q;
   uint32_t qhead, qlen, qcap;
   int err; /* sticky failure */
   sio__slice_t qinline[SIO__STREAM_QINLINE];
   size_t qbytes;
-  struct sio__wreq *inflight;
 
   /* Membership of the io's service list. */
   struct sio__stream *snext, *sprev;
@@ -49,33 +52,44 @@ struct sio__stream {
   uint32_t max_queue; /* write-queue cap in bytes, 0: none */
   unsigned scheduled : 1;
   unsigned reading : 1;      /* owner wants reads */
-  unsigned closing : 1;      /* uv_close called */
+  unsigned closing : 1;      /* close called */
   unsigned ending : 1;       /* graceful close in progress */
-  unsigned shut : 1;         /* uv_shutdown issued */
+  unsigned shut : 1;         /* the sending side is shut down */
   unsigned defer : 1;        /* on_defer pending */
   unsigned err_reported : 1; /* on_error delivered */
   unsigned eof : 1;          /* the peer sent EOF (reported) */
   unsigned in_read : 1;      /* inside on_read: writes are flushed after it */
-  unsigned looking_up : 1;   /* peer.resolving is set */
+  unsigned looking_up : 1;   /* peer.dial is set: a name lookup in flight */
+  unsigned connecting : 1;   /* peer.dial is set: the connect in flight */
+  unsigned opened : 1;       /* poll is initialised on the socket */
+  unsigned fd_gone : 1;      /* the socket left with an export: not ours to close */
+  unsigned blocked : 1;      /* the socket refused bytes: waiting for writable */
+  unsigned events : 3;       /* what the poll watches now (UV_READABLE ...) */
   uint8_t addr_family;       /* 0 (unknown), AF_INET or AF_INET6 */
-  /* A connecting client looks its server's name up before it has a peer
-   * address: the two share their bytes (the stream stays in malloc's
-   * 416-byte class). */
+  /* A connecting client has no peer address yet: its pending connect (and
+   * name lookup) shares the bytes (the stream stays in malloc's 320-byte
+   * class). */
   union {
-    uint8_t addr[16];               /* the peer's address (4 or 16 bytes) */
-    struct sio__resolve *resolving; /* looking_up: a name lookup before the connect */
+    uint8_t addr[16];       /* the peer's address (4 or 16 bytes) */
+    struct sio__dial *dial; /* looking_up or connecting */
   } peer;
 };
 
-/* A stream for a connection accepted on server (a listening handle on io's
- * loop); takes a reference of io. NULL on failure (nothing accepted). */
-sio__stream_t *sio__stream_accept(sio__io_t *io, uv_stream_t *server);
+/* A stream for fd, a nonblocking connected socket accepted on io's loop,
+ * which the stream takes (TCP_NODELAY set); takes a reference of io. NULL on
+ * failure (fd closed). */
+sio__stream_t *sio__stream_accept(sio__io_t *io, int fd);
 /* A stream on io's loop, not connected (stream_move.c adopts a socket into
  * it); takes over the caller's reference of io on success. NULL if out of
  * memory. */
 sio__stream_t *sio__stream_new_io(sio__io_t *io);
-/* Writes what the queue holds while the socket takes it, with no request
- * (the queue keeps the rest). 0 or a libuv error. */
+/* Gives s (from sio__stream_new_io) the nonblocking socket fd, which the
+ * stream closes from then on. 0 or a libuv error (fd untouched). */
+int sio__stream_open(sio__stream_t *s, int fd);
+/* The stream's socket, or -1 (none yet, or closing). */
+int sio__stream_fd(const sio__stream_t *s);
+/* Writes what the queue holds while the socket takes it (the queue keeps
+ * the rest). 0 or a negative errno. */
 int sio__stream_try_write(sio__stream_t *s);
 /* Delivers a pending error or defer and flushes the write queue. */
 void sio__stream_service(sio__stream_t *s);

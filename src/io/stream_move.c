@@ -1,9 +1,8 @@
-/* Moving a connection from one loop to another (stream.h): the socket is
- * duplicated, the old handle closed (libuv takes it out of its poller before
- * closing its descriptor, so the duplicate is never watched by the old
- * loop), and the duplicate opened as a new handle on the other loop. The TLS
- * state moves as it is: OpenSSL's memory BIOs belong to no loop. */
-#include <fcntl.h>
+/* Moving a connection from one loop to another (stream.h): the old stream's
+ * poll is closed (which takes the socket out of the old loop's epoll at
+ * once) without closing the socket, and the socket is opened as a new
+ * stream on the other loop. The TLS state moves as it is: OpenSSL's memory
+ * BIOs belong to no loop. */
 #include <string.h>
 #include <unistd.h>
 
@@ -34,22 +33,12 @@ static const sio__stream_cbs_t k_exported = {gone_read, gone_err, NULL, NULL, NU
 
 int sio__stream_export(sio__stream_t *s, sio__stream_export_t **out) {
   *out = NULL;
-  if (s->closing || s->err || s->ending || s->looking_up) return SIO_ECLOSED;
-  if (s->inflight) return SIO_EAGAIN;
+  if (s->closing || s->err || s->ending || s->looking_up || s->connecting || !s->opened)
+    return SIO_ECLOSED;
   if (sio__stream_try_write(s) != 0) return SIO_ECLOSED;
   size_t outlen = s->qbytes;
   sio__stream_export_t *e = sio__malloc(sizeof(*e) + outlen);
   if (!e) return SIO_ENOMEM;
-  uv_os_fd_t fd;
-  if (uv_fileno((const uv_handle_t *)&s->tcp, &fd) != 0) {
-    sio__free(e);
-    return SIO_ECLOSED;
-  }
-  int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) {
-    sio__free(e);
-    return SIO_ENOMEM;
-  }
   size_t at = 0;
   for (uint32_t i = 0; i < s->qlen; i++) {
     const sio__slice_t *sl = &s->q[s->qhead + i];
@@ -57,7 +46,7 @@ int sio__stream_export(sio__stream_t *s, sio__stream_export_t **out) {
     at += sl->len;
   }
   e->outlen = at;
-  e->fd = dup_fd;
+  e->fd = sio__stream_fd(s);
   e->tls = s->tls;
   e->close_hook = s->close_hook;
   e->max_queue = s->max_queue;
@@ -66,6 +55,7 @@ int sio__stream_export(sio__stream_t *s, sio__stream_export_t **out) {
   /* Nothing of the connection stays with the old stream. */
   s->tls = NULL;
   s->close_hook = NULL;
+  s->fd_gone = 1;
   sio__stream_set_cbs(s, &k_exported, NULL);
   sio__stream_close(s, 0);
   *out = e;
@@ -79,8 +69,8 @@ sio__stream_t *sio__stream_adopt(uv_loop_t *loop, sio__stream_export_t *e) {
     sio__io_release(io);
     return NULL;
   }
-  if (uv_tcp_open(&s->tcp, e->fd) != 0) {
-    /* The handle holds no socket yet: closing it leaves e's alone. */
+  if (sio__stream_open(s, e->fd) != 0) {
+    /* The stream holds no socket: closing it leaves e's alone. */
     sio__stream_close(s, 0);
     return NULL;
   }
@@ -88,9 +78,8 @@ sio__stream_t *sio__stream_adopt(uv_loop_t *loop, sio__stream_export_t *e) {
     sio__rbuf_t *b = sio__rbuf_from(e->out, e->outlen);
     if (!b || sio__stream_push_raw(s, b, 0, e->outlen) != 0) {
       sio__rbuf_unref(b);
-      /* The socket is the new handle's now: give e its own again (-1 if
-       * that fails: dropping e then only frees it). */
-      e->fd = fcntl(e->fd, F_DUPFD_CLOEXEC, 0);
+      /* The socket stays e's: closing the stream leaves it open. */
+      s->fd_gone = 1;
       sio__stream_close(s, 0);
       return NULL;
     }
