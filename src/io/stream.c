@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "io/stream_internal.h"
 #include "io/timer_internal.h"
 #include "io/tls.h"
@@ -80,7 +81,10 @@ static const sio__stream_cbs_t k_no_cbs;
 /* A stream on io with no socket yet; it takes over the caller's reference of
  * io only on success. */
 static sio__stream_t *stream_new(sio__io_t *io) {
-  sio__stream_t *s = sio__calloc(1, sizeof(*s));
+  /* From the loop's pool: packed in slabs, not between the short-lived
+   * blocks of handshakes (core/pool.h). */
+  sio__pool_t *pool = sio__io_pool(io, sizeof(sio__stream_t));
+  sio__stream_t *s = pool ? sio__pool_calloc(pool) : NULL;
   if (!s) return NULL;
   s->io = io;
   s->cbs = &k_no_cbs;
@@ -272,7 +276,7 @@ sio__stream_t *sio__stream_accept(sio__io_t *io, int fd) {
   if (!s || sio__stream_open(s, fd) != 0) {
     /* Nothing to report to an owner: the peer sees the connection close. */
     close(fd);
-    sio__free(s);
+    if (s) sio__pool_free(sio__io_pool(io, sizeof(*s)), s);
     sio__io_release(io);
     return NULL;
   }
@@ -770,8 +774,13 @@ static void finish_close(sio__stream_t *s) {
   timer_free(s);
   if (s->close_hook) s->close_hook->fn(s->close_hook);
   if (s->tls) sio__tls_free(s->tls);
-  sio__io_release(s->io);
-  sio__free(s);
+  sio__io_t *io = s->io;
+  sio__pool_free(sio__io_pool(io, sizeof(*s)), s);
+  sio__io_release(io);
+}
+
+struct sio__pool *sio__stream_pool(sio__stream_t *s, size_t size) {
+  return sio__io_pool(s->io, size);
 }
 
 static void on_handle_closed(uv_handle_t *h) {

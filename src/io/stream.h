@@ -119,6 +119,12 @@ void sio__stream_end(sio__stream_t *s, uint64_t linger_ms);
 /* 1 once close or end was called (or the stream failed). */
 int sio__stream_is_closing(const sio__stream_t *s);
 
+/* The pool of blocks of size bytes of s's loop (io_loop.h: the loop's pools),
+ * for objects that live as long as a connection (a WebSocket connection).
+ * Loop thread only. NULL if out of memory or the loop pools enough other
+ * sizes already; the pool outlives s while blocks are out. */
+struct sio__pool *sio__stream_pool(sio__stream_t *s, size_t size);
+
 /* A call that runs once when the stream is finally closed, after the owner's
  * on_close, whoever owns the stream then: set_cbs (an HTTP connection handing
  * its stream to a WebSocket) does not touch it. Used to release per-IP

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/pool.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "http/http_server.h"
@@ -330,7 +331,7 @@ static void ws_on_close(sio__stream_t *st, void *arg) {
     sio__ws_inflater_free(&c->rare->z.inf);
     sio__free(c->rare);
   }
-  sio__free(c);
+  sio__pool_free(sio__stream_pool(st, sizeof(*c)), c);
 }
 
 static const sio__stream_cbs_t k_ws_stream_cbs = {
@@ -344,9 +345,12 @@ static const sio__stream_cbs_t k_ws_stream_cbs = {
 int sio__ws_conn_start(struct sio__stream *stream, sio__ws_role_t role,
                        const sio__ws_conn_cbs_t *cbs, void *arg, size_t max_message,
                        size_t max_queue, sio__rbuf_t *leftover, sio__ws_conn_t **out) {
-  sio__ws_conn_t *c = sio__calloc(1, sizeof(*c));
+  /* From the stream's loop's pool: the connection lives as long as the
+   * stream (core/pool.h). */
+  sio__pool_t *pool = sio__stream_pool(stream, sizeof(sio__ws_conn_t));
+  sio__ws_conn_t *c = pool ? sio__pool_calloc(pool) : NULL;
   if (c && leftover && !(c->rare = sio__calloc(1, sizeof(*c->rare)))) {
-    sio__free(c);
+    sio__pool_free(pool, c);
     c = NULL;
   }
   if (!c) {
