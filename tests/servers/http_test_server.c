@@ -11,6 +11,7 @@
  *                    [--eio-upgrade-timeout MS] [--eio-allow-request]
  *                    [--eio-hooks]
  *                    [--no-compression] [--compression-threshold N]
+ *                    [--workers N]
  *
  * Routes (application handler): /echo answers the body; /hold?ms=N answers
  * "held N" N ms later (pipelining order); /query?k=V answers V decoded.
@@ -39,14 +40,27 @@
  * "X-Initial: yes" and "Set-Cookie: hooked=1; Path=/", a headers hook adding
  * "X-Every: N" (N counts responses); an id generator giving "custom-N", or
  * "bad id!" when the query has "badid"; and prints "eio conn sid=S
- * x-token=H token=Q" from the session's handshake on each connection. */
+ * x-token=H token=Q" from the session's handshake on each connection.
+ *
+ * --workers N (default 1) runs N workers on one port, each an HTTP server
+ * (and Engine.IO server) with the same routes and options on a loop of its
+ * own: worker 0 on the main thread, the others on threads. With Engine.IO
+ * they form a group (src/eio/eio_group.h: a session's requests reach its
+ * worker); without, the servers listen with SO_REUSEPORT. Either way they
+ * share one per-IP connection count. */
 #include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
+#include "eio/eio_group.h"
 #include "http/http_server.h"
+#include "io/loop_thread.h"
+#include "io/own_loop.h"
+#include "io/post.h"
 #include "sio/eio.h"
 #include "sio/http.h"
 #include "ws/ws_conn.h"
@@ -54,15 +68,20 @@
 #define FLOOD_MSG (16 * 1024)
 #define FLOOD_BATCH 64
 #define FLOOD_COUNT 4096
+#define MAX_WORKERS 64
+
+typedef struct worker worker_t;
 
 typedef struct hold {
   uv_timer_t timer;
   sio_http_req_t *req;
   uint64_t ms;
+  worker_t *w;
   struct hold *next, *prev;
 } hold_t;
 
 typedef struct wsc {
+  worker_t *w;
   sio__ws_conn_t *conn;
   int flood;
   unsigned sent;
@@ -71,14 +90,27 @@ typedef struct wsc {
   struct wsc *next, *prev;
 } wsc_t;
 
-static uv_loop_t *g_loop;
-static sio_http_server_t *g_srv;
+typedef struct allow_wait allow_wait_t;
+
+/* One HTTP (and Engine.IO) server on its loop, with what is pending on it. */
+struct worker {
+  uv_loop_t *loop;
+  sio_http_server_t *srv;
+  sio_eio_server_t *eio;
+  hold_t *holds;
+  wsc_t *wss;
+  allow_wait_t *allow_waits;
+  sio__post_t *post; /* workers 1..N-1: the stop job's way in */
+  sio__post_job_t stop;
+  sio__loop_thread_t *thread;
+};
+
+static worker_t g_w[MAX_WORKERS];
+static unsigned g_n = 1;
+static sio__eio_group_t *g_group;
 static uv_signal_t g_sigterm, g_sigint;
-static hold_t *g_holds;
-static wsc_t *g_wss;
 static size_t g_ws_max = 1024 * 1024;
 static int g_stopping;
-static sio_eio_server_t *g_eio;
 
 /* ---- /engine.io/: an echo server with a packet rate limit ---- */
 
@@ -100,15 +132,16 @@ static int eio_allow(sio_http_req_t *req, void *arg) {
 
 /* ---- --eio-hooks ---- */
 
-typedef struct allow_wait {
+struct allow_wait {
   uv_timer_t timer;
+  worker_t *w;
   sio_eio_allow_t *pending;
   char deny[128]; /* "" accepts */
   struct allow_wait *prev, *next;
-} allow_wait_t;
+};
 
-static allow_wait_t *g_allow_waits;
-static unsigned g_every, g_ids;
+/* Shared by the workers: responses counted and ids unique process-wide. */
+static atomic_uint g_every, g_ids;
 
 static void allow_wait_closed(uv_handle_t *h) {
   free(h->data);
@@ -118,7 +151,7 @@ static void allow_wait_answer(allow_wait_t *w) {
   if (w->prev)
     w->prev->next = w->next;
   else
-    g_allow_waits = w->next;
+    w->w->allow_waits = w->next;
   if (w->next) w->next->prev = w->prev;
   if (w->deny[0])
     sio_eio_allow_refuse(w->pending, w->deny);
@@ -132,7 +165,7 @@ static void allow_wait_fire(uv_timer_t *t) {
 }
 
 static void eio_allow_async(sio_http_req_t *req, sio_eio_allow_t *pending, void *arg) {
-  (void)arg;
+  worker_t *wk = arg;
   char delay[16] = "0", token[64] = "";
   const char *hdr = sio_http_req_header(req, "x-token", NULL);
   sio_http_req_query_get(req, "delay", delay, sizeof delay);
@@ -145,12 +178,13 @@ static void eio_allow_async(sio_http_req_t *req, sio_eio_allow_t *pending, void 
     return;
   }
   w->pending = pending;
+  w->w = wk;
   sio_http_req_query_get(req, "deny", w->deny, sizeof w->deny);
-  uv_timer_init(g_loop, &w->timer);
+  uv_timer_init(wk->loop, &w->timer);
   w->timer.data = w;
-  w->next = g_allow_waits;
+  w->next = wk->allow_waits;
   if (w->next) w->next->prev = w;
-  g_allow_waits = w;
+  wk->allow_waits = w;
   uint64_t ms = strtoull(delay, NULL, 10);
   if (ms == 0)
     allow_wait_answer(w); /* answered inside the hook */
@@ -171,7 +205,7 @@ static void eio_initial_headers(sio_http_req_t *req, sio_eio_headers_t *h, void 
 static void eio_every_headers(sio_http_req_t *req, sio_eio_headers_t *h, void *arg) {
   (void)req, (void)arg;
   char n[16];
-  snprintf(n, sizeof n, "%u", ++g_every);
+  snprintf(n, sizeof n, "%u", atomic_fetch_add(&g_every, 1) + 1);
   sio_eio_headers_add(h, "X-Every", n);
 }
 
@@ -180,7 +214,7 @@ static int eio_gen_id(sio_http_req_t *req, char *out, size_t cap, void *arg) {
   char v[8];
   if (sio_http_req_query_get(req, "badid", v, sizeof v) >= 0)
     return snprintf(out, cap, "bad id!");
-  return snprintf(out, cap, "custom-%u", ++g_ids);
+  return snprintf(out, cap, "custom-%u", atomic_fetch_add(&g_ids, 1) + 1);
 }
 
 static void eio_hooks_connected(sio_eio_socket_t *sock, void *arg) {
@@ -216,7 +250,7 @@ static void hold_unlink(hold_t *h) {
   if (h->prev)
     h->prev->next = h->next;
   else
-    g_holds = h->next;
+    h->w->holds = h->next;
   if (h->next) h->next->prev = h->prev;
 }
 
@@ -257,7 +291,7 @@ static void ws_on_close(sio__ws_conn_t *c, void *arg, uint16_t code, int err) {
   if (w->prev)
     w->prev->next = w->next;
   else
-    g_wss = w->next;
+    w->w->wss = w->next;
   if (w->next) w->next->prev = w->prev;
   w->conn = NULL;
   if (w->timer_on)
@@ -280,6 +314,7 @@ static void flood_tick(uv_timer_t *t) {
 static const sio__ws_conn_cbs_t k_ws_cbs = {ws_on_message, ws_on_close};
 
 static void on_ws(sio_http_req_t *req, void *arg) {
+  worker_t *wk = arg;
   size_t plen;
   const char *path = sio_http_req_path(req, &plen);
   if (!sio_http_req_is_upgrade(req)) {
@@ -291,16 +326,17 @@ static void on_ws(sio_http_req_t *req, void *arg) {
     sio_http_req_respond(req, 500, NULL, NULL, NULL, 0);
     return;
   }
+  w->w = wk;
   w->flood = plen == 9 && !memcmp(path, "/ws/flood", 9);
   if (sio__ws_accept(req, &k_ws_cbs, w, g_ws_max, &w->conn) != 0) {
     free(w);
     return;
   }
-  w->next = g_wss;
-  if (g_wss) g_wss->prev = w;
-  g_wss = w;
+  w->next = wk->wss;
+  if (wk->wss) wk->wss->prev = w;
+  wk->wss = w;
   if (w->flood) {
-    uv_timer_init(g_loop, &w->timer);
+    uv_timer_init(wk->loop, &w->timer);
     w->timer.data = w;
     w->timer_on = 1;
     /* A short head start so the client reads the 101 before the flood. */
@@ -343,6 +379,7 @@ static int path_is(sio_http_req_t *req, const char *p) {
 }
 
 static void on_request(sio_http_req_t *req, void *arg) {
+  worker_t *w = arg;
   if (path_is(req, "/echo")) {
     size_t n;
     uint8_t *b = sio_http_req_body(req, &n);
@@ -363,13 +400,14 @@ static void on_request(sio_http_req_t *req, void *arg) {
     }
     h->req = req;
     h->ms = ms;
-    uv_timer_init(g_loop, &h->timer);
+    h->w = w;
+    uv_timer_init(w->loop, &h->timer);
     h->timer.data = h;
     uv_timer_start(&h->timer, hold_fire, ms, 0);
     sio__http_req_set_abort_cb(req, hold_aborted, h);
-    h->next = g_holds;
-    if (g_holds) g_holds->prev = h;
-    g_holds = h;
+    h->next = w->holds;
+    if (w->holds) w->holds->prev = h;
+    w->holds = h;
     return;
   }
   if (path_is(req, "/query")) {
@@ -392,8 +430,38 @@ static void on_server_closed(sio_http_server_t *s, void *arg) {
 
 static void eio_server_closed(sio_eio_server_t *s, void *arg) {
   (void)s;
-  (void)arg;
-  sio_http_server_close(g_srv, on_server_closed, NULL);
+  worker_t *w = arg;
+  sio_http_server_close(w->srv, on_server_closed, NULL);
+}
+
+/* Answers what is pending on w and closes its servers; w's loop thread. */
+static void worker_stop(worker_t *w) {
+  while (w->allow_waits) {
+    uv_timer_stop(&w->allow_waits->timer);
+    snprintf(w->allow_waits->deny, sizeof w->allow_waits->deny, "server stopping");
+    allow_wait_answer(w->allow_waits);
+  }
+  while (w->holds) {
+    hold_t *h = w->holds;
+    hold_unlink(h);
+    sio_http_req_respond(h->req, 503, NULL, NULL, NULL, 0);
+    uv_close((uv_handle_t *)&h->timer, hold_closed);
+  }
+  for (wsc_t *c = w->wss; c; c = c->next) {
+    if (c->timer_on) uv_timer_stop(&c->timer);
+    sio__ws_conn_close(c->conn, 1001, "server stopping");
+  }
+  if (w->eio)
+    sio_eio_server_close(w->eio, eio_server_closed, w); /* then HTTP */
+  else
+    sio_http_server_close(w->srv, on_server_closed, NULL);
+}
+
+static void run_stop(sio__post_job_t *j, int status) {
+  (void)status;
+  worker_t *w = (worker_t *)((char *)j - offsetof(worker_t, stop));
+  sio__post_close(w->post, NULL, NULL);
+  worker_stop(w);
 }
 
 static void stop(uv_signal_t *sig, int signum) {
@@ -401,25 +469,12 @@ static void stop(uv_signal_t *sig, int signum) {
   g_stopping = 1;
   uv_close((uv_handle_t *)&g_sigterm, NULL);
   uv_close((uv_handle_t *)&g_sigint, NULL);
-  while (g_allow_waits) {
-    uv_timer_stop(&g_allow_waits->timer);
-    snprintf(g_allow_waits->deny, sizeof g_allow_waits->deny, "server stopping");
-    allow_wait_answer(g_allow_waits);
+  if (g_group) sio__eio_group_stop_accepting(g_group);
+  for (unsigned i = 1; i < g_n; i++) {
+    g_w[i].stop.run = run_stop;
+    sio__post_send(g_w[i].post, &g_w[i].stop);
   }
-  while (g_holds) {
-    hold_t *h = g_holds;
-    hold_unlink(h);
-    sio_http_req_respond(h->req, 503, NULL, NULL, NULL, 0);
-    uv_close((uv_handle_t *)&h->timer, hold_closed);
-  }
-  for (wsc_t *w = g_wss; w; w = w->next) {
-    if (w->timer_on) uv_timer_stop(&w->timer);
-    sio__ws_conn_close(w->conn, 1001, "server stopping");
-  }
-  if (g_eio)
-    sio_eio_server_close(g_eio, eio_server_closed, NULL); /* then HTTP */
-  else
-    sio_http_server_close(g_srv, on_server_closed, NULL);
+  worker_stop(&g_w[0]);
 }
 
 static const char *arg_val(int argc, char **argv, int *i) {
@@ -430,19 +485,92 @@ static const char *arg_val(int argc, char **argv, int *i) {
   return argv[++*i];
 }
 
+/* The Engine.IO options from the command line, the same for every worker. */
+static struct {
+  int want, no_upgrades, allow_hook, hooks;
+  unsigned long rate, burst;
+  unsigned transports;
+  long ping_interval, ping_timeout, upgrade_timeout;
+} g_eo = {.ping_interval = -1, .ping_timeout = -1, .upgrade_timeout = -1};
+
+/* Makes w's servers on w->loop with the options o (and g_eo). */
+static int worker_new(worker_t *w, const sio_http_opts_t *o, int no_app) {
+  int r = sio_http_server_new(w->loop, o, &w->srv);
+  if (r != 0) {
+    fprintf(stderr, "server: %s\n", sio_strerror(r));
+    return r;
+  }
+  if (!no_app) sio_http_server_on_request(w->srv, on_request, w);
+  sio__http_server_mount(w->srv, "/ws/", 0, on_ws, w);
+  sio__http_server_mount(w->srv, "/early/", 0, early_request, NULL);
+  sio__http_server_mount_on_headers(w->srv, "/early/", early_headers);
+  if (!g_eo.want) return 0;
+  sio_eio_opts_t *eo = sio_eio_opts_new();
+  if (!eo) return SIO_ENOMEM;
+  if (g_eo.rate)
+    sio_eio_opts_set_rate_limit(eo, (uint32_t)g_eo.rate, (uint32_t)g_eo.burst);
+  if (g_eo.ping_interval >= 0)
+    sio_eio_opts_set_ping_interval(eo, (uint32_t)g_eo.ping_interval);
+  if (g_eo.ping_timeout >= 0)
+    sio_eio_opts_set_ping_timeout(eo, (uint32_t)g_eo.ping_timeout);
+  if (g_eo.transports) sio_eio_opts_set_transports(eo, g_eo.transports);
+  if (g_eo.no_upgrades) sio_eio_opts_set_allow_upgrades(eo, 0);
+  if (g_eo.allow_hook) sio_eio_opts_set_allow_request(eo, eio_allow, NULL);
+  if (g_eo.hooks) {
+    sio_eio_opts_set_allow_request_async(eo, eio_allow_async, w, 1000);
+    sio_eio_opts_set_initial_headers(eo, eio_initial_headers, NULL);
+    sio_eio_opts_set_headers(eo, eio_every_headers, NULL);
+    sio_eio_opts_set_generate_id(eo, eio_gen_id, NULL);
+  }
+  if (g_eo.upgrade_timeout >= 0)
+    sio_eio_opts_set_upgrade_timeout(eo, (uint32_t)g_eo.upgrade_timeout);
+  r = sio_eio_server_new(w->srv, eo, &w->eio);
+  sio_eio_opts_free(eo);
+  if (r != 0) {
+    fprintf(stderr, "eio: %s\n", sio_strerror(r));
+    return r;
+  }
+  sio_eio_server_on_message(w->eio, eio_echo, NULL);
+  sio_eio_server_on_close(w->eio, eio_closed, NULL);
+  if (g_eo.hooks) sio_eio_server_on_connection(w->eio, eio_hooks_connected, NULL);
+  return 0;
+}
+
+/* Every worker listens on port: one server alone, an Engine.IO group, or
+ * HTTP servers on SO_REUSEPORT sockets sharing worker 0's per-IP count.
+ * Returns the port or a negative error. */
+static int listen_all(int port) {
+  if (g_n == 1) {
+    int r = sio_http_server_listen(g_w[0].srv, "127.0.0.1", port);
+    return r != 0 ? r : sio_http_server_port(g_w[0].srv);
+  }
+  if (g_eo.want) {
+    sio_eio_server_t *eios[MAX_WORKERS];
+    for (unsigned i = 0; i < g_n; i++) eios[i] = g_w[i].eio;
+    int r = sio__eio_group_new(eios, g_n, &g_group);
+    if (r == 0) r = sio__eio_group_listen(g_group, "127.0.0.1", port);
+    return r != 0 ? r : sio__eio_group_port(g_group);
+  }
+  int r = sio__http_server_listen_ex(g_w[0].srv, "127.0.0.1", port, 1);
+  if (r != 0) return r;
+  port = sio_http_server_port(g_w[0].srv);
+  for (unsigned i = 1; i < g_n && r == 0; i++) {
+    r = sio__http_server_share_iplimit(g_w[i].srv, g_w[0].srv);
+    if (r == 0) r = sio__http_server_listen_ex(g_w[i].srv, "127.0.0.1", port, 1);
+  }
+  return r != 0 ? r : port;
+}
+
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
-  g_loop = uv_default_loop();
   sio_http_opts_t *o = sio_http_opts_new();
-  int port = 0;
-  unsigned long eio_rate = 0, eio_burst = 0;
-  int want_eio = 0, no_app = 0, eio_no_upgrades = 0, eio_allow_hook = 0, eio_hooks = 0;
-  unsigned eio_transports = 0;
-  long eio_ping_interval = -1, eio_ping_timeout = -1, eio_upgrade_timeout = -1;
+  int port = 0, no_app = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--port"))
       port = atoi(arg_val(argc, argv, &i));
+    else if (!strcmp(a, "--workers"))
+      g_n = (unsigned)atoi(arg_val(argc, argv, &i));
     else if (!strcmp(a, "--static"))
       sio_http_opts_set_static_root(o, arg_val(argc, argv, &i));
     else if (!strcmp(a, "--cors"))
@@ -476,95 +604,81 @@ int main(int argc, char **argv) {
       sio_http_opts_set_compression_threshold(
           o, strtoull(arg_val(argc, argv, &i), NULL, 10));
     else if (!strcmp(a, "--eio"))
-      want_eio = 1;
+      g_eo.want = 1;
     else if (!strcmp(a, "--eio-rate-limit")) {
       char *end;
-      eio_rate = strtoul(arg_val(argc, argv, &i), &end, 10);
-      if (*end == ',') eio_burst = strtoul(end + 1, NULL, 10);
-      want_eio = 1;
+      g_eo.rate = strtoul(arg_val(argc, argv, &i), &end, 10);
+      if (*end == ',') g_eo.burst = strtoul(end + 1, NULL, 10);
+      g_eo.want = 1;
     } else if (!strcmp(a, "--eio-ping")) {
       char *end;
-      eio_ping_interval = strtol(arg_val(argc, argv, &i), &end, 10);
-      eio_ping_timeout = *end == ',' ? strtol(end + 1, NULL, 10) : -1;
-      want_eio = 1;
+      g_eo.ping_interval = strtol(arg_val(argc, argv, &i), &end, 10);
+      g_eo.ping_timeout = *end == ',' ? strtol(end + 1, NULL, 10) : -1;
+      g_eo.want = 1;
     } else if (!strcmp(a, "--eio-transports")) {
       const char *t = arg_val(argc, argv, &i);
-      eio_transports = !strcmp(t, "polling") ? SIO_EIO_POLLING : SIO_EIO_WEBSOCKET;
-      want_eio = 1;
+      g_eo.transports = !strcmp(t, "polling") ? SIO_EIO_POLLING : SIO_EIO_WEBSOCKET;
+      g_eo.want = 1;
     } else if (!strcmp(a, "--eio-no-upgrades")) {
-      eio_no_upgrades = 1;
-      want_eio = 1;
+      g_eo.no_upgrades = 1;
+      g_eo.want = 1;
     } else if (!strcmp(a, "--eio-allow-request")) {
-      eio_allow_hook = 1;
-      want_eio = 1;
+      g_eo.allow_hook = 1;
+      g_eo.want = 1;
     } else if (!strcmp(a, "--eio-hooks")) {
-      eio_hooks = 1;
-      want_eio = 1;
+      g_eo.hooks = 1;
+      g_eo.want = 1;
     } else if (!strcmp(a, "--eio-upgrade-timeout")) {
-      eio_upgrade_timeout = strtol(arg_val(argc, argv, &i), NULL, 10);
-      want_eio = 1;
+      g_eo.upgrade_timeout = strtol(arg_val(argc, argv, &i), NULL, 10);
+      g_eo.want = 1;
     } else {
       fprintf(stderr, "unknown option %s\n", a);
       return 2;
     }
   }
-  int r = sio_http_server_new(g_loop, o, &g_srv);
-  sio_http_opts_free(o);
-  if (r != 0) {
-    fprintf(stderr, "server: %s\n", sio_strerror(r));
-    return 1;
+  if (g_n < 1 || g_n > MAX_WORKERS) {
+    fprintf(stderr, "--workers: 1 to %d\n", MAX_WORKERS);
+    return 2;
   }
-  if (!no_app) sio_http_server_on_request(g_srv, on_request, NULL);
-  sio__http_server_mount(g_srv, "/ws/", 0, on_ws, NULL);
-  sio__http_server_mount(g_srv, "/early/", 0, early_request, NULL);
-  sio__http_server_mount_on_headers(g_srv, "/early/", early_headers);
-  if (want_eio) {
-    sio_eio_opts_t *eo = sio_eio_opts_new();
-    if (!eo) return 1;
-    if (eio_rate)
-      sio_eio_opts_set_rate_limit(eo, (uint32_t)eio_rate, (uint32_t)eio_burst);
-    if (eio_ping_interval >= 0)
-      sio_eio_opts_set_ping_interval(eo, (uint32_t)eio_ping_interval);
-    if (eio_ping_timeout >= 0)
-      sio_eio_opts_set_ping_timeout(eo, (uint32_t)eio_ping_timeout);
-    if (eio_transports) sio_eio_opts_set_transports(eo, eio_transports);
-    if (eio_no_upgrades) sio_eio_opts_set_allow_upgrades(eo, 0);
-    if (eio_allow_hook) sio_eio_opts_set_allow_request(eo, eio_allow, NULL);
-    if (eio_hooks) {
-      sio_eio_opts_set_allow_request_async(eo, eio_allow_async, NULL, 1000);
-      sio_eio_opts_set_initial_headers(eo, eio_initial_headers, NULL);
-      sio_eio_opts_set_headers(eo, eio_every_headers, NULL);
-      sio_eio_opts_set_generate_id(eo, eio_gen_id, NULL);
-    }
-    if (eio_upgrade_timeout >= 0)
-      sio_eio_opts_set_upgrade_timeout(eo, (uint32_t)eio_upgrade_timeout);
-    r = sio_eio_server_new(g_srv, eo, &g_eio);
-    sio_eio_opts_free(eo);
-    if (r != 0) {
-      fprintf(stderr, "eio: %s\n", sio_strerror(r));
+  g_w[0].loop = uv_default_loop();
+  for (unsigned i = 0; i < g_n; i++) {
+    worker_t *w = &g_w[i];
+    if (i > 0 &&
+        (sio__own_loop_new(&w->loop) != 0 || sio__post_new(w->loop, &w->post) != 0)) {
+      fprintf(stderr, "cannot make worker %u\n", i);
       return 1;
     }
-    sio_eio_server_on_message(g_eio, eio_echo, NULL);
-    sio_eio_server_on_close(g_eio, eio_closed, NULL);
-    if (eio_hooks) sio_eio_server_on_connection(g_eio, eio_hooks_connected, NULL);
+    if (worker_new(w, o, no_app) != 0) return 1;
   }
-  r = sio_http_server_listen(g_srv, "127.0.0.1", port);
-  if (r != 0) {
-    fprintf(stderr, "listen: %s\n", uv_strerror(r));
+  sio_http_opts_free(o);
+  int r = listen_all(port);
+  if (r < 0) {
+    fprintf(stderr, "listen: %s\n", sio_strerror(r));
     return 1;
   }
-  uv_signal_init(g_loop, &g_sigterm);
+  uv_signal_init(g_w[0].loop, &g_sigterm);
   uv_signal_start(&g_sigterm, stop, SIGTERM);
-  uv_signal_init(g_loop, &g_sigint);
+  uv_signal_init(g_w[0].loop, &g_sigint);
   uv_signal_start(&g_sigint, stop, SIGINT);
-  printf("listening on 127.0.0.1:%d\n", sio_http_server_port(g_srv));
+  for (unsigned i = 1; i < g_n; i++) {
+    if (sio__loop_thread_start(g_w[i].loop, &g_w[i].thread) != 0) {
+      fprintf(stderr, "cannot start worker %u\n", i);
+      return 1;
+    }
+  }
+  printf("listening on 127.0.0.1:%d\n", r);
   fflush(stdout);
-  uv_run(g_loop, UV_RUN_DEFAULT);
-  r = uv_loop_close(g_loop);
+  uv_run(g_w[0].loop, UV_RUN_DEFAULT);
+  int status = 0;
+  for (unsigned i = 1; i < g_n; i++) sio__loop_thread_join(g_w[i].thread);
+  sio__eio_group_free(g_group);
+  for (unsigned i = 1; i < g_n; i++)
+    if (sio__own_loop_free(g_w[i].loop) != 0) status = 1;
+  r = uv_loop_close(g_w[0].loop);
   if (r != 0) {
     fprintf(stderr, "http_test_server: loop not closed cleanly: %s\n", uv_strerror(r));
-    uv_print_all_handles(g_loop, stderr);
+    uv_print_all_handles(g_w[0].loop, stderr);
     return 1;
   }
-  return 0;
+  return status;
 }

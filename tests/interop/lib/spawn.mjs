@@ -39,7 +39,7 @@ function underValgrind(program) {
 // worker threads).
 export const WORKER_PROGRAMS = new Set(['sio_test_server', 'conformance_server',
   'sio_cluster_server', 'admin_test_server', 'deflate_test_server', 'sio_eio3_server',
-  'client_test_server', 'bench_server', 'demo']);
+  'client_test_server', 'bench_server', 'demo', 'http_test_server']);
 
 // The worker count the tests ask for (SIO_TEST_WORKERS), 1 when unset.
 export function testWorkers() {
