@@ -180,7 +180,7 @@ static char *put_len(char *t, size_t n) {
 
 static const char *get_len(const char *p, size_t *n) {
   uint8_t b = (uint8_t)*p;
-  if (b < LONG_LEN || b == SHARED_LEN) {
+  if (b < LONG_LEN) {
     *n = b;
     return p + 1;
   }
