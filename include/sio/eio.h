@@ -156,6 +156,19 @@ typedef int (*sio_eio_allow_request_cb)(sio_http_req_t *req, void *arg);
  * x-forwarded-for / cf-connecting-ip and origin, if kept. Copies names.
  * 0, SIO_EINVAL (o NULL) or SIO_ENOMEM. */
 SIO_EXTERN int sio_eio_opts_set_handshake_headers(sio_eio_opts_t *o, const char *names);
+/* Kept handshake headers whose values most sessions share word for word
+ * (User-Agent, Accept, Accept-Language, Origin, Host, Sec-CH-UA; not
+ * per-user ones such as Cookie) keep a value of 32 bytes or more once per
+ * server, counted, instead of once per session. The table holds at most
+ * max_entries values of at most max_len bytes each (defaults below); when
+ * it is full, or a value is longer, the value is kept in its session as
+ * without sharing. max_entries 0 turns sharing off. What the header
+ * accessors return does not change. */
+#define SIO_EIO_SHARED_VALUES_DEFAULT 1024
+#define SIO_EIO_SHARED_VALUE_LEN_DEFAULT 1024
+SIO_EXTERN void sio_eio_opts_set_shared_header_values(sio_eio_opts_t *o,
+                                                      uint32_t max_entries,
+                                                      uint32_t max_len);
 SIO_EXTERN void sio_eio_opts_set_allow_request(sio_eio_opts_t *o,
                                                sio_eio_allow_request_cb cb, void *arg);
 

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "eio/eio_hvals.h"
 #include "eio/eio_internal.h"
 #include "http/http_util.h"
 
@@ -109,13 +110,15 @@ _Static_assert(NVALUES < 256, "a value's code is one byte");
  * peer's address (NUL-terminated), then each header as a name code (1 + its
  * index in k_names, or 0 and the name's length, the name lower-cased and a
  * NUL; VALUE_CODED added when the value is one of k_values), then the
- * value's index in k_values, or the value's length, the value and a NUL. A
- * length below 255 takes one byte (else 255 and 4 bytes). Lengths are found
+ * value's index in k_values, or the value's length, the value and a NUL, or
+ * SHARED_LEN and a pointer to the server's shared entry holding it
+ * (eio_hvals.h; unaligned). A length below LONG_LEN takes one byte (else
+ * LONG_LEN and 4 bytes). Lengths are found
  * again when read (rarely): a session keeping no header holds 8 bytes more
  * than its URL and address, 56 with a minimal client's (malloc's 64 class). */
 struct sio__eio_hs {
   /* issued (ms since the Unix epoch) in the low 48 bits (until the year
-   * 10889), the count of kept headers in the high 16. */
+   * 10889), the count of kept headers in the next 15, HOLDS_SHARED on top. */
   uint64_t word;
   char text[];
 };
@@ -124,10 +127,14 @@ struct sio__eio_hs {
 #define ISSUED_MASK (((uint64_t)1 << ISSUED_BITS) - 1)
 /* Headers kept at most: far more than a request may have (the HTTP limit's
  * default is 100). */
-#define NHEADERS_MAX 0xffff
+#define NHEADERS_MAX 0x7fff
+/* Set when a value is a reference to a shared entry: freeing releases it. */
+#define HOLDS_SHARED ((uint64_t)1 << 63)
+/* Shared values one handshake refers to at most (the rest stay inline). */
+#define SHARED_MAX 8
 
 static size_t hs_nheaders(const sio__eio_hs_t *hs) {
-  return (size_t)(hs->word >> ISSUED_BITS);
+  return (size_t)(hs->word >> ISSUED_BITS) & NHEADERS_MAX;
 }
 
 /* Bytes of a block with n of text. */
@@ -151,7 +158,10 @@ static const char *first_header(const sio__eio_hs_t *hs) {
   return remote + strlen(remote) + 1;
 }
 
-#define LONG_LEN 255
+#define LONG_LEN 254
+#define SHARED_LEN 255
+/* A shared value's bytes in the block: SHARED_LEN and the pointer. */
+#define SHARED_SIZE (1 + sizeof(sio__eio_hval_t *))
 
 static size_t len_size(size_t n) {
   return n < LONG_LEN ? 1 : 5;
@@ -197,15 +207,35 @@ static int value_code(const sio_buf_t *value) {
   return -1;
 }
 
-/* Bytes one header takes in the block. */
-static size_t entry_size(const sio_buf_t *name, const sio_buf_t *value) {
+/* Whether values of the header with this name code are worth sharing
+ * between sessions: those a browser sends word for word in every request
+ * (its User-Agent, languages, client hints) or every user of a site sends
+ * alike (Origin, Host). Not Cookie, Authorization, Sec-WebSocket-Key,
+ * X-Forwarded-For or Referer: they are per user, connection or page, so an
+ * entry would be held by one session and cost more than the text inline. */
+static int shareable(uint8_t code) {
+  static const char *const names[] = {"user-agent", "accept", "accept-language",
+                                      "origin",     "host",   "sec-ch-ua"};
+  if (!code) return 0;
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+    if (strcmp(k_names[code - 1], names[k]) == 0) return 1;
+  return 0;
+}
+
+/* Bytes one header takes in the block (its value shared or not). */
+static size_t entry_size(const sio_buf_t *name, const sio_buf_t *value, int shared) {
   size_t n = 1;
-  n += value_code(value) >= 0 ? 1 : len_size(value->len) + value->len + 1;
+  if (shared)
+    n += SHARED_SIZE;
+  else
+    n += value_code(value) >= 0 ? 1 : len_size(value->len) + value->len + 1;
   if (!name_code(name)) n += len_size(name->len) + name->len + 1;
   return n;
 }
 
-static char *put_entry(char *t, const sio_buf_t *name, const sio_buf_t *value) {
+/* Puts one header, its value as a reference to shared if not NULL. */
+static char *put_entry(char *t, const sio_buf_t *name, const sio_buf_t *value,
+                       sio__eio_hval_t *shared) {
   uint8_t code = name_code(name);
   int vcode = value_code(value);
   *t++ = (char)(code | (vcode >= 0 ? VALUE_CODED : 0));
@@ -214,6 +244,11 @@ static char *put_entry(char *t, const sio_buf_t *name, const sio_buf_t *value) {
     for (size_t i = 0; i < name->len; i++) t[i] = (char)tolower(name->base[i]);
     t[name->len] = '\0';
     t += name->len + 1;
+  }
+  if (shared) {
+    *t = (char)SHARED_LEN;
+    memcpy(t + 1, &shared, sizeof shared);
+    return t + SHARED_SIZE;
   }
   if (vcode >= 0) {
     *t = (char)vcode;
@@ -243,6 +278,12 @@ static const char *entry(const char *p, sio_buf_t *name, sio_buf_t *value) {
     value->len = strlen(v);
     return p + 1;
   }
+  if ((uint8_t)*p == SHARED_LEN) {
+    sio__eio_hval_t *shared;
+    memcpy(&shared, p + 1, sizeof shared);
+    value->base = (const uint8_t *)sio__eio_hval_text(shared, &value->len);
+    return p + SHARED_SIZE;
+  }
   p = get_len(p, &value->len);
   value->base = (const uint8_t *)p;
   return p + value->len + 1;
@@ -262,13 +303,33 @@ static int kept(const char *keep, const sio_buf_t *name) {
   return 0;
 }
 
-sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep) {
-  size_t nh = 0, size = 0;
+/* A reference to value in the server's table if its header is shared and
+ * the table takes it, else NULL. */
+static sio__eio_hval_t *share(sio__eio_hvals_t *vals, const sio_buf_t *name,
+                              const sio_buf_t *value, size_t nshared) {
+  if (!vals || nshared >= SHARED_MAX || value->len < SIO__EIO_HVAL_MIN_LEN ||
+      !shareable(name_code(name)))
+    return NULL;
+  return sio__eio_hvals_get(vals, value->base, value->len);
+}
+
+sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep,
+                               sio__eio_hvals_t *vals) {
+  size_t nh = 0, size = 0, nshared = 0;
+  /* The shared values in the order of their headers: taken while sizing
+   * the block, put in it in the same order. */
+  sio__eio_hval_t *shared[SHARED_MAX];
+  size_t shared_at[SHARED_MAX]; /* the index of each one's header */
   sio_buf_t name, value;
   for (size_t i = 0;
        nh < NHEADERS_MAX && sio_http_req_header_at(req, i, &name, &value) == 0; i++) {
     if (!kept(keep, &name)) continue;
-    size += entry_size(&name, &value);
+    sio__eio_hval_t *v = share(vals, &name, &value, nshared);
+    if (v) {
+      shared_at[nshared] = i;
+      shared[nshared++] = v;
+    }
+    size += entry_size(&name, &value, v != NULL);
     nh++;
   }
   size_t plen = 0, qlen = 0;
@@ -279,9 +340,11 @@ sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep) {
   size_t rlen = remote ? strlen(remote) : 0;
   size += ulen + 1 + rlen + 1;
   /* Lengths are 32-bit: a request is far smaller (the HTTP limits). */
-  if (size > UINT32_MAX) return NULL;
-  sio__eio_hs_t *hs = sio__malloc(hs_size(size));
-  if (!hs) return NULL;
+  sio__eio_hs_t *hs = size > UINT32_MAX ? NULL : sio__malloc(hs_size(size));
+  if (!hs) {
+    for (size_t k = 0; k < nshared; k++) sio__eio_hval_release(shared[k]);
+    return NULL;
+  }
   char *t = hs->text;
   memcpy(t, path, plen);
   if (qlen) {
@@ -293,17 +356,19 @@ sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep) {
   if (rlen) memcpy(t, remote, rlen);
   t[rlen] = '\0';
   t += rlen + 1;
-  size_t put = 0;
+  size_t put = 0, k = 0;
   for (size_t i = 0; put < nh && sio_http_req_header_at(req, i, &name, &value) == 0; i++)
     if (kept(keep, &name)) {
-      t = put_entry(t, &name, &value);
+      int is_shared = k < nshared && shared_at[k] == i;
+      t = put_entry(t, &name, &value, is_shared ? shared[k++] : NULL);
       put++;
     }
   struct timespec ts;
   uint64_t issued = clock_gettime(CLOCK_REALTIME, &ts) == 0
                         ? (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000
                         : 0;
-  hs->word = (issued & ISSUED_MASK) | (uint64_t)nh << ISSUED_BITS;
+  hs->word =
+      (issued & ISSUED_MASK) | (uint64_t)nh << ISSUED_BITS | (nshared ? HOLDS_SHARED : 0);
   return hs;
 }
 
@@ -319,6 +384,23 @@ size_t sio__eio_hs_bytes(const sio__eio_hs_t *hs) {
 }
 
 void sio__eio_hs_free(sio__eio_hs_t *hs) {
+  if (hs && (hs->word & HOLDS_SHARED)) {
+    const char *p = first_header(hs);
+    for (size_t i = 0; i < hs_nheaders(hs); i++) {
+      const char *v = p + 1;
+      uint8_t code = (uint8_t)*p;
+      if (!(code & ~VALUE_CODED)) { /* the name spelled out */
+        size_t n;
+        v = get_len(v, &n) + n + 1;
+      }
+      sio__eio_hval_t *shared = NULL;
+      if (!(code & VALUE_CODED) && (uint8_t)*v == SHARED_LEN)
+        memcpy(&shared, v + 1, sizeof shared);
+      sio_buf_t name, value;
+      p = entry(p, &name, &value);
+      sio__eio_hval_release(shared);
+    }
+  }
   sio__free(hs);
 }
 

@@ -50,12 +50,17 @@ struct sio_eio_server {
   sio__timer_t *hb_timer;
   uint32_t hb_armed; /* the deadline hb_timer was started for */
   int hb_firing;     /* hb_timer's callback runs: it re-arms when done */
+  /* Long header values shared by the kept handshakes (eio_hvals.h; NULL:
+   * off). Closed, not freed, with the server: handshakes may outlive it. */
+  struct sio__eio_hvals *hvals;
 };
 
 /* The handshake request, copied with the peer's address (eio_handshake.c). */
 typedef struct sio__eio_hs sio__eio_hs_t;
-/* keep: the headers to keep (sio_eio_opts_t's keep_headers; NULL: all). */
-sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep);
+/* keep: the headers to keep (sio_eio_opts_t's keep_headers; NULL: all);
+ * vals: the server's shared values (eio_hvals.h; NULL: none shared). */
+sio__eio_hs_t *sio__eio_hs_new(sio_http_req_t *req, const char *keep,
+                               struct sio__eio_hvals *vals);
 /* The peer's address kept with the handshake ("" if unknown). */
 const char *sio__eio_hs_remote(const sio__eio_hs_t *hs);
 void sio__eio_hs_free(sio__eio_hs_t *hs);

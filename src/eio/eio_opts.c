@@ -19,6 +19,8 @@ int sio__eio_opts_init(sio_eio_opts_t *o) {
   o->max_http_buffer_size = 1000000;
   o->cookie_http_only = 1;
   o->allow_timeout = 10000;
+  o->hval_max_entries = SIO_EIO_SHARED_VALUES_DEFAULT;
+  o->hval_max_len = SIO_EIO_SHARED_VALUE_LEN_DEFAULT;
   sio__ws_deflate_cfg_init(&o->deflate);
   /* Clients compress with a fresh context: no inflate state (about 40 KB)
    * stays on a connection between messages. */
@@ -205,6 +207,13 @@ int sio_eio_opts_set_handshake_headers(sio_eio_opts_t *o, const char *names) {
   sio__free(o->keep_headers);
   o->keep_headers = list;
   return 0;
+}
+
+void sio_eio_opts_set_shared_header_values(sio_eio_opts_t *o, uint32_t max_entries,
+                                           uint32_t max_len) {
+  if (!o) return;
+  o->hval_max_entries = max_entries;
+  o->hval_max_len = max_len;
 }
 
 void sio_eio_opts_set_allow_request(sio_eio_opts_t *o, sio_eio_allow_request_cb cb,

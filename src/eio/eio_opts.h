@@ -24,6 +24,9 @@ struct sio_eio_opts {
   /* Handshake headers a session keeps: lower-case names joined by commas
    * ("" keeps none); NULL keeps every header (the default). */
   char *keep_headers;
+  /* Long handshake header values shared between sessions (eio_hvals.h):
+   * at most this many, each at most this long; 0 entries: none shared. */
+  uint32_t hval_max_entries, hval_max_len;
   sio_eio_allow_request_cb allow_request;
   void *allow_request_data;
   sio_eio_allow_request_async_cb allow_async;

@@ -7,6 +7,7 @@
 #include "core/alloc.h"
 #include "core/log.h"
 #include "eio/eio_group.h"
+#include "eio/eio_hvals.h"
 #include "eio/eio_internal.h"
 #include "eio/eio_validate.h"
 
@@ -309,6 +310,7 @@ static void server_free(sio_eio_server_t *s) {
   sio__eio_msg_unref(s->close);
   sio__timer_free(s->close_timer);
   sio__eio_hb_free(s);
+  sio__eio_hvals_close(s->hvals);
   sio__eio_opts_clear(&s->opts);
   sio__free(s);
 }
@@ -337,6 +339,8 @@ int sio_eio_server_new(sio_http_server_t *http, const sio_eio_opts_t *opts,
   s->pong = sio__eio_msg_new(SIO__EIO_PONG, 0, NULL, 0, 0);
   s->noop = sio__eio_msg_new(SIO__EIO_NOOP, 0, NULL, 0, 0);
   s->close = sio__eio_msg_new(SIO__EIO_CLOSE, 0, NULL, 0, 0);
+  /* No table (out of memory, or sharing off) keeps every value inline. */
+  s->hvals = sio__eio_hvals_new(s->opts.hval_max_entries, s->opts.hval_max_len);
   if (!s->ping || !s->pong || !s->noop || !s->close || sio__eio_hb_init(s) != 0) {
     server_free(s);
     return SIO_ENOMEM;

@@ -65,7 +65,7 @@ sio_eio_socket_t *sio__eio_socket_new(sio_eio_server_t *s, unsigned transport,
   if (sock->v3 && sio__eio_req_b64(req)) sock->b64 = (uint8_t)transport;
   sio__eio_bucket_init(&sock->bucket, s->opts.rate_limit, s->opts.rate_burst,
                        sio__now_ms(s->loop));
-  sock->hs = sio__eio_hs_new(req, s->opts.keep_headers);
+  sock->hs = sio__eio_hs_new(req, s->opts.keep_headers, s->hvals);
   if (transport == SIO_EIO_POLLING) sock->pl = sio__calloc(1, sizeof(*sock->pl));
   memcpy(sock->sid, sid, n);
   sock->sid[n] = '\0';

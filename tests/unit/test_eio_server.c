@@ -23,6 +23,7 @@
 #include <uv.h>
 
 #include "eio/eio_handshake.h"
+#include "eio/eio_hvals.h"
 #include "eio/eio_internal.h"
 #include "eio/eio_send.h"
 #include "sio/eio.h"
@@ -63,6 +64,14 @@ struct scenario {
   uint64_t issued;
   void (*client)(scenario_t *sc);
   int finished;
+  /* sessions held past the server's close (a reference each), with what
+   * they showed on connection: Accept-Language's and Cookie's values (the
+   * pointers and the text), the server's shared values then */
+  int hold;
+  sio_eio_socket_t *held[2];
+  const char *lang_at[2], *cookie_at[2];
+  char lang[2][128];
+  size_t nshared[2];
 };
 
 static void on_connection(sio_eio_socket_t *sock, void *arg) {
@@ -102,6 +111,15 @@ static void on_connection(sio_eio_socket_t *sock, void *arg) {
   snprintf(sc->url, sizeof sc->url, "%.*s", (int)n, url);
   sc->issued = sio__eio_socket_issued(sock);
   sc->polling_side = sock->pl != NULL;
+  if (sc->hold && sc->nconnected < 2) {
+    int k = sc->nconnected;
+    sio__eio_socket_ref(sock);
+    sc->held[k] = sock;
+    sc->lang_at[k] = sio__eio_socket_header(sock, "accept-language", &n);
+    snprintf(sc->lang[k], sizeof sc->lang[k], "%.*s", (int)n, sc->lang_at[k]);
+    sc->cookie_at[k] = sio__eio_socket_header(sock, "cookie", NULL);
+    sc->nshared[k] = sio__eio_hvals_count(sock->server->hvals);
+  }
   sc->nconnected++;
   if (sc->greet) {
     sc->send_rc[0] = sio_eio_socket_send(sock, 0, sc->greet, strlen(sc->greet));
@@ -597,6 +615,95 @@ static void test_keep_headers(void **state) {
   assert_int_equal(sc.hs_bytes, 8 + strlen(sc.url) + 1 + strlen(sc.remote) + 1);
 }
 
+/* Two polling sessions with the same long Accept-Language (shared) and
+ * Cookie (per user: never shared); the second with another language when
+ * the table holds one value. */
+static const char k_lang[] = "fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5";
+static const char k_lang2[] = "de-CH, de;q=0.9, en;q=0.8, fr;q=0.7, *;q=0.5";
+static const char *g_second_lang;
+
+static void client_shared(scenario_t *sc) {
+  char extra[256];
+  resp_t r;
+  snprintf(extra, sizeof extra,
+           "Accept-Language: %s\r\nCookie: session=0123456789abcdef0123456789abcdef\r\n",
+           k_lang);
+  char url[128];
+  poll_url(url, sizeof url, NULL);
+  http(sc, "GET", url, extra, NULL, &r);
+  assert_int_equal(r.status, 200);
+  snprintf(extra, sizeof extra,
+           "Accept-Language: %s\r\nCookie: session=0123456789abcdef0123456789abcdef\r\n",
+           g_second_lang);
+  http(sc, "GET", url, extra, NULL, &r);
+  assert_int_equal(r.status, 200);
+}
+
+/* Reads the held sessions once the server is gone (the table closed, kept
+ * while they refer to it), then lets them go: ASan and valgrind see any
+ * dangling or leaked entry. */
+static void release_held(scenario_t *sc, const char *lang2) {
+  size_t n = 0;
+  const char *v = sio__eio_socket_header(sc->held[0], "accept-language", &n);
+  assert_int_equal(n, strlen(k_lang));
+  assert_memory_equal(v, k_lang, n);
+  v = sio__eio_socket_header(sc->held[1], "accept-language", &n);
+  assert_int_equal(n, strlen(lang2));
+  assert_memory_equal(v, lang2, n);
+  sio__eio_socket_unref(sc->held[0]);
+  sio__eio_socket_unref(sc->held[1]);
+}
+
+static void test_shared_values(void **state) {
+  (void)state;
+  static scenario_t sc; /* not on the stack: see stop_stale_loop */
+  memset(&sc, 0, sizeof sc);
+  sc.client = client_shared;
+  sc.hold = 1;
+  g_second_lang = k_lang;
+  run_scenario(&sc, sio_eio_opts_new(), 0); /* frees the options */
+  assert_int_equal(sc.nconnected, 2);
+  /* The accessors give the text as sent; both sessions point at one copy. */
+  assert_string_equal(sc.lang[0], k_lang);
+  assert_string_equal(sc.lang[1], k_lang);
+  assert_ptr_equal(sc.lang_at[0], sc.lang_at[1]);
+  assert_int_equal(sc.nshared[0], 1);
+  assert_int_equal(sc.nshared[1], 1);
+  /* A cookie is per user: each session keeps its own. */
+  assert_non_null(sc.cookie_at[0]);
+  assert_ptr_not_equal(sc.cookie_at[0], sc.cookie_at[1]);
+  release_held(&sc, k_lang);
+
+  /* A table of one value: the second, other, value stays inline. */
+  memset(&sc, 0, sizeof sc);
+  sc.client = client_shared;
+  sc.hold = 1;
+  g_second_lang = k_lang2;
+  sio_eio_opts_t *o = sio_eio_opts_new();
+  sio_eio_opts_set_shared_header_values(o, 1, 1024);
+  run_scenario(&sc, o, 0);
+  assert_int_equal(sc.nconnected, 2);
+  assert_string_equal(sc.lang[0], k_lang);
+  assert_string_equal(sc.lang[1], k_lang2);
+  assert_int_equal(sc.nshared[0], 1);
+  assert_int_equal(sc.nshared[1], 1);
+  release_held(&sc, k_lang2);
+
+  /* Sharing off: each session keeps its own copy. */
+  memset(&sc, 0, sizeof sc);
+  sc.client = client_shared;
+  sc.hold = 1;
+  g_second_lang = k_lang;
+  o = sio_eio_opts_new();
+  sio_eio_opts_set_shared_header_values(o, 0, 0);
+  run_scenario(&sc, o, 0);
+  assert_int_equal(sc.nconnected, 2);
+  assert_string_equal(sc.lang[1], k_lang);
+  assert_ptr_not_equal(sc.lang_at[0], sc.lang_at[1]);
+  assert_int_equal(sc.nshared[1], 0);
+  release_held(&sc, k_lang);
+}
+
 static void test_allow_request_and_cookie(void **state) {
   (void)state;
   static scenario_t sc; /* not on the stack: see stop_stale_loop */
@@ -806,6 +913,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_allow_request_and_cookie, stop_stale_loop),
       cmocka_unit_test_teardown(test_ws_cookie, stop_stale_loop),
       cmocka_unit_test_teardown(test_keep_headers, stop_stale_loop),
+      cmocka_unit_test_teardown(test_shared_values, stop_stale_loop),
       cmocka_unit_test_teardown(test_write_buffer_cap, stop_stale_loop),
       cmocka_unit_test_teardown(test_server_close_with_held_get, stop_stale_loop),
       cmocka_unit_test_teardown(test_allow_async_pending_at_shutdown, stop_stale_loop),

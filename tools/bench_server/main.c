@@ -40,7 +40,7 @@ static void usage(FILE *f) {
           "                    [--metrics] [--parser json|msgpack|auto] "
           "[--per-message-deflate]\n"
           "                    [--no-http-compression] [--keep-headers LIST]\n"
-          "                    [--workers N]\n"
+          "                    [--workers N] [--shared-header-values N]\n"
           "\n"
           "The libsio benchmark server: `echo` is emitted back (and acked) with the\n"
           "same arguments, `bcast` is broadcast to the namespace (and acked).\n"
@@ -57,6 +57,8 @@ static void usage(FILE *f) {
           "--keep-headers LIST: the handshake headers each session keeps\n"
           "(comma-separated names; default: all, as the reference); \"none\" or\n"
           "\"\" keeps no header (the session keeps only its URL and address).\n"
+          "--shared-header-values N: long User-Agent, Accept... values kept once\n"
+          "per server, at most N of them (default 1024; 0: none shared).\n"
           "--workers N: the server on N worker threads (0: one per core; default\n"
           "1); the counters printed at exit then cover worker 0's encodes only.\n");
 }
@@ -166,6 +168,7 @@ int main(int argc, char **argv) {
   const sio_parser_t *parser = sio_parser_json();
   int deflate = 0, http_compression = 1;
   const char *keep_headers = NULL;
+  long shared_values = SIO_EIO_SHARED_VALUES_DEFAULT;
   long workers = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -204,6 +207,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_server: bad worker count '%s'\n", argv[i]);
         return 2;
       }
+    } else if (strcmp(a, "--shared-header-values") == 0 && has) {
+      char *end;
+      shared_values = strtol(argv[++i], &end, 10);
+      if (*end || shared_values < 0 || shared_values > UINT32_MAX) {
+        fprintf(stderr, "bench_server: bad value count '%s'\n", argv[i]);
+        return 2;
+      }
     } else if (strcmp(a, "--keep-headers") == 0 && has) {
       keep_headers = argv[++i];
       if (strcmp(keep_headers, "none") == 0) keep_headers = "";
@@ -230,6 +240,9 @@ int main(int argc, char **argv) {
   if (rc == 0) sio_server_opts_set_metrics(o, metrics);
   if (rc == 0 && keep_headers)
     rc = sio_eio_opts_set_handshake_headers(sio_server_opts_eio(o), keep_headers);
+  if (rc == 0)
+    sio_eio_opts_set_shared_header_values(sio_server_opts_eio(o), (uint32_t)shared_values,
+                                          SIO_EIO_SHARED_VALUE_LEN_DEFAULT);
   sio_server_opts_set_parser(o, parser);
   if (rc == 0) rc = sio_server_opts_set_workers(o, (unsigned)workers);
   if (rc == 0) {
